@@ -1,0 +1,80 @@
+# SQLPilot — one Makefile: PGXS for the extension, plain rules for the
+# command-line tool, the psql hook and the tests.  Each room adds its own
+# pieces in <room>/<room>.mk; this file only wires them together.
+#
+#   make deps     install the Debian packages the project needs (root or sudo)
+#   make          build the extension, the psql hook and build/sqlpilot
+#   make check    build everything and run every test suite
+#   make demo     the end-to-end demo on the embedded default model
+
+EXTENSION = sqlpilot
+EXTVERSION = 0.1.0
+PG_CONFIG ?= pg_config
+OPTFLAGS ?= -march=native
+BUILD = build
+
+# OpenBLAS: always the single-threaded build (it also runs inside backends).
+BLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-serial
+BLAS_LIBS = $(BLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
+
+PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
+
+# ---- the extension (PGXS) ----
+MODULE_big = sqlpilot
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c core/*.c)))
+PG_CFLAGS += -std=gnu11 -O2 $(OPTFLAGS) -Icore -Wno-declaration-after-statement
+SHLIB_LINK += $(BLAS_LIBS) -lm
+include extension/extension.mk
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- the command-line tool and the tests (plain rules, objects in build/) ----
+CLI_CFLAGS = -std=gnu11 -O2 -g $(OPTFLAGS) -Wall -Wextra -Wno-unused-parameter \
+	-Icore -I$(PG_INCLUDEDIR) -I/usr/include/cjson -D_GNU_SOURCE -MMD -MP
+CLI_LIBS = $(BLAS_LIBS) -lpq -lcjson -lcurl -lm -lpthread
+CORE_SRC = $(sort $(wildcard core/*.c))
+ROOM_SRC = $(sort $(wildcard datagen/*.c trainer/*.c tools/*.c))
+LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(filter-out tools/sqlpilot.c,$(ROOM_SRC)))
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) -c $< -o $@
+
+$(BUILD)/libsqlpilot.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/sqlpilot: $(BUILD)/tools/sqlpilot.o $(BUILD)/libsqlpilot.a
+	$(CC) -o $@ $^ $(CLI_LIBS)
+
+TEST_SRC = $(sort $(wildcard tests/test_*.c))
+TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsqlpilot.a
+	$(CC) -o $@ $^ $(CLI_LIBS)
+
+BENCH_SRC = $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libsqlpilot.a
+	$(CC) -o $@ $^ $(CLI_LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include psql_hook/psql_hook.mk
+
+all: $(BUILD)/sqlpilot
+tools: $(BUILD)/sqlpilot $(TEST_BIN) $(BENCH_BIN)
+
+# Stage an install under build/install (found through extension_destdir), then run every suite.
+check: all tools
+	rm -rf $(BUILD)/install
+	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/install >/dev/null
+	tests/run
+
+deps:
+	tools/deps.sh
+
+clean: clean-build
+clean-build:
+	rm -rf $(BUILD)
+
+.PHONY: tools check deps clean-build

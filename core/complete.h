@@ -1,0 +1,53 @@
+/*
+ * complete.h — completing a typed prefix: greedy or beam/top-k with a fixed
+ * seed; stops at EOS, ';' or a token budget; when the prefix ends inside a
+ * word, backs off to a token boundary and only allows tokens that agree with
+ * the typed characters; returns only the text to append, as valid UTF-8.
+ */
+#ifndef SQLPILOT_COMPLETE_H
+#define SQLPILOT_COMPLETE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infer.h"
+
+typedef struct SqlpilotCompleteOptions
+{
+	int			max_tokens;		/* generated-token budget */
+	int			beam_width;		/* 1 = greedy */
+	int			top_k;			/* > 0: sample from the top k (with seed) instead of argmax */
+	float		temperature;
+	uint64_t	seed;
+	bool		stop_at_semicolon;
+	/* Called between tokens; returning true stops generation (Ctrl-C, timeouts). */
+	bool		(*should_stop) (void *arg);
+	void	   *should_stop_arg;
+} SqlpilotCompleteOptions;
+
+typedef struct SqlpilotCompletion
+{
+	char	   *text;			/* malloc'd text to append to the prefix */
+	double		score;			/* sum of log-probabilities of the generated tokens */
+	int			n_tokens;
+} SqlpilotCompletion;
+
+/* Default options: greedy, 64 tokens, stop at ';'. */
+void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
+
+/*
+ * Completes prefix given schema text.  Writes up to max_out completions, best
+ * first, and returns how many; -1 with err on failure (prompt longer than the
+ * context, out of memory), -2 when should_stop asked to stop.  The KV cache of
+ * s keeps the prompt, so the next call with the same schema reuses it.
+ */
+int			sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
+							  const char *schema, size_t schema_len,
+							  const char *prefix, size_t prefix_len,
+							  const SqlpilotCompleteOptions *o,
+							  SqlpilotCompletion *out, int max_out,
+							  char *err, size_t errlen);
+void		sqlpilot_completion_free(SqlpilotCompletion *c, int n);
+
+#endif							/* SQLPILOT_COMPLETE_H */

@@ -1,0 +1,41 @@
+/*
+ * infer.h — running a model: the KV cache, batched prefill, one-token decode
+ * and reuse of a cached prefix.  Built on sqlpilot_block_forward() (layers.h),
+ * the same block the trainer runs.
+ */
+#ifndef SQLPILOT_INFER_H
+#define SQLPILOT_INFER_H
+
+#include "model.h"
+
+typedef struct SqlpilotRunState
+{
+	const SqlpilotConfig *config;
+	const SqlpilotWeights *weights;
+	float	   *key_cache;		/* (L, seq_len, NKV*HS) */
+	float	   *value_cache;	/* (L, seq_len, NKV*HS) */
+	int		   *cached_ids;		/* (seq_len) tokens whose k/v are in the cache */
+	int			n_cached;
+	float	   *logits;			/* (V) next-token logits after the last fed token */
+	void	   *scratch;		/* private: activations for a batch of rows */
+	size_t		scratch_rows;
+} SqlpilotRunState;
+
+/* Allocates the cache and buffers for a model; returns 0 or -1 with err. */
+int			sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
+								   const SqlpilotWeights *w, char *err, size_t errlen);
+void		sqlpilot_runstate_free(SqlpilotRunState *s);
+
+/*
+ * Makes the cache hold exactly ids[0..n): keeps the longest prefix already
+ * cached, runs the rest through batched prefill, and leaves the logits of the
+ * last token.  Returns the number of tokens actually computed, or -1 when
+ * n is 0 or exceeds seq_len.
+ */
+int			sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n);
+/* Appends one token (single-token decode); returns 0 or -1 when the context is full. */
+int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
+/* Forgets cached tokens from position n on. */
+void		sqlpilot_infer_truncate(SqlpilotRunState *s, int n);
+
+#endif							/* SQLPILOT_INFER_H */

@@ -1,0 +1,117 @@
+/*
+ * model.h — the model's configuration, its weights, and the model file.
+ *
+ * Parameters live in one contiguous fp32 block in the canonical order below
+ * (the order of the model file, of checkpoints and of the optimizer state), so
+ * one loop over "all parameters" serves AdamW, clipping and I/O:
+ *   token_embedding (V, C)
+ *   per layer l = 0..L-1, all of one kind before the next kind:
+ *     rms_att (L, C), wq (L, NH*HS, C), wk (L, NKV*HS, C), wv (L, NKV*HS, C),
+ *     wo (L, C, NH*HS), rms_ffn (L, C), w1 (L, H, C), w2 (L, C, H), w3 (L, H, C)
+ *   rms_final (C)
+ *   wcls (V, C)          only when the config is untied
+ * The model file format is documented in model.c, where it is read.
+ */
+#ifndef SQLPILOT_MODEL_H
+#define SQLPILOT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tokenizer.h"
+
+typedef struct SqlpilotConfig
+{
+	int			dim;			/* C */
+	int			hidden_dim;		/* H, SwiGLU width */
+	int			n_layers;		/* L */
+	int			n_heads;		/* NH */
+	int			n_kv_heads;		/* NKV, divides NH */
+	int			vocab_size;		/* V */
+	int			seq_len;		/* context length */
+	int			tied;			/* 1: output head is token_embedding */
+	float		rope_theta;		/* 10000 */
+	float		norm_eps;		/* 1e-5 */
+} SqlpilotConfig;
+
+typedef struct SqlpilotWeights
+{
+	float	   *token_embedding;
+	float	   *rms_att;
+	float	   *wq;
+	float	   *wk;
+	float	   *wv;
+	float	   *wo;
+	float	   *rms_ffn;
+	float	   *w1;
+	float	   *w2;
+	float	   *w3;
+	float	   *rms_final;
+	float	   *wcls;			/* == token_embedding when tied */
+} SqlpilotWeights;
+
+/* The weights of one layer: pointers into SqlpilotWeights at layer l. */
+typedef struct SqlpilotLayerWeights
+{
+	float	   *rms_att;
+	float	   *wq;
+	float	   *wk;
+	float	   *wv;
+	float	   *wo;
+	float	   *rms_ffn;
+	float	   *w1;
+	float	   *w2;
+	float	   *w3;
+} SqlpilotLayerWeights;
+
+/* Fills c from a preset name ("260K", "15M", "42M"); returns 0, or -1 if unknown. */
+int			sqlpilot_config_preset(const char *name, SqlpilotConfig *c);
+/* Checks a config for sanity (positive sizes, NKV divides NH, even head size ...). */
+int			sqlpilot_config_validate(const SqlpilotConfig *c, char *err, size_t errlen);
+/* Number of fp32 parameters of a config, in the canonical order above. */
+size_t		sqlpilot_param_count(const SqlpilotConfig *c);
+/* Points w into a contiguous block of sqlpilot_param_count() floats. */
+void		sqlpilot_weights_map(SqlpilotWeights *w, const SqlpilotConfig *c, float *base);
+/* The weights of layer l. */
+void		sqlpilot_layer_weights(SqlpilotLayerWeights *lw, const SqlpilotWeights *w,
+								   const SqlpilotConfig *c, int l);
+
+/* Storage type of the weights in a model file. */
+typedef enum SqlpilotDtype
+{
+	SQLPILOT_DTYPE_F32 = 0,
+	SQLPILOT_DTYPE_F16 = 1,
+	SQLPILOT_DTYPE_Q8 = 2
+} SqlpilotDtype;
+
+/* A loaded model: config, tokenizer, fp32 weights (mapped or dequantized). */
+typedef struct SqlpilotModel
+{
+	SqlpilotConfig config;
+	SqlpilotWeights weights;
+	SqlpilotTokenizer tokenizer;
+	SqlpilotDtype dtype;		/* as stored in the file */
+	uint64_t	checksum;		/* as stored in (and verified against) the file */
+	void	   *map;			/* mmap of the file, read-only */
+	size_t		map_len;
+	float	   *owned;			/* dequantized weights when dtype != F32, else NULL */
+	char	   *path;
+} SqlpilotModel;
+
+/*
+ * Maps and verifies a model file.  Returns 0, or -1 with a message naming what
+ * is wrong (missing, truncated, bad magic, wrong version, checksum mismatch,
+ * impossible config, sizes that do not add up) in err.  Never reads out of
+ * bounds, whatever the file holds.
+ */
+int			sqlpilot_model_load(SqlpilotModel *m, const char *path, char *err, size_t errlen);
+/* Same checks on a buffer in memory (used by the loader and the fuzz target). */
+int			sqlpilot_model_load_buffer(SqlpilotModel *m, const void *buf, size_t len,
+									   char *err, size_t errlen);
+void		sqlpilot_model_free(SqlpilotModel *m);
+/* Writes a model file atomically (temp file, fsync, rename). */
+int			sqlpilot_model_save(const char *path, const SqlpilotConfig *c,
+								const float *params, const SqlpilotTokenizer *tok,
+								SqlpilotDtype dtype, char *err, size_t errlen);
+
+#endif							/* SQLPILOT_MODEL_H */

@@ -1,0 +1,48 @@
+/*
+ * tokenizer.h — byte-level BPE with 512 tokens (small vocab = small embedding).
+ *
+ * Ids: 0 PAD, 1 BOS, 2 EOS (end of statement), 3..258 the 256 single bytes
+ * (byte fallback: every byte string encodes and decodes back exactly), then
+ * one token per learned merge up to vocab_size.  Training is deterministic.
+ */
+#ifndef SQLPILOT_TOKENIZER_H
+#define SQLPILOT_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SQLPILOT_VOCAB_SIZE 512
+#define SQLPILOT_TOKEN_PAD 0
+#define SQLPILOT_TOKEN_BOS 1
+#define SQLPILOT_TOKEN_EOS 2
+#define SQLPILOT_TOKEN_BYTE0 3
+
+typedef struct SqlpilotTokenizerIndex SqlpilotTokenizerIndex;
+
+typedef struct SqlpilotTokenizer
+{
+	int			vocab_size;
+	int			n_merges;
+	int32_t    *merges;			/* (n_merges, 2): token BYTE0+256+i = merges[2i] . merges[2i+1] */
+	uint8_t   **token_bytes;	/* bytes of each token (specials: empty) */
+	int		   *token_len;
+	SqlpilotTokenizerIndex *index;	/* private lookup tables for encoding */
+} SqlpilotTokenizer;
+
+/* Learns merges from texts until vocab_size tokens; returns 0 or -1 with err. */
+int			sqlpilot_tokenizer_train(SqlpilotTokenizer *tok, const char *const *texts,
+									 const size_t *lens, size_t n_texts, int vocab_size,
+									 char *err, size_t errlen);
+/* Builds a tokenizer from a merge list (as stored in a model file). */
+int			sqlpilot_tokenizer_from_merges(SqlpilotTokenizer *tok, const int32_t *merges,
+										   int n_merges, int vocab_size,
+										   char *err, size_t errlen);
+void		sqlpilot_tokenizer_free(SqlpilotTokenizer *tok);
+/* Encodes len bytes; writes at most cap ids; returns the number of ids the text needs. */
+size_t		sqlpilot_tokenizer_encode(const SqlpilotTokenizer *tok, const char *text,
+									  size_t len, int *ids, size_t cap);
+/* Decodes ids (specials produce nothing); writes at most cap bytes; returns bytes needed. */
+size_t		sqlpilot_tokenizer_decode(const SqlpilotTokenizer *tok, const int *ids,
+									  size_t n, char *out, size_t cap);
+
+#endif							/* SQLPILOT_TOKENIZER_H */
