@@ -25,7 +25,6 @@ static const Command commands[] = {
 	{"info", sqlpilot_model_main, "describe a model file"},
 	{"complete", sqlpilot_model_main, "complete a statement prefix given a schema"},
 	{"convert", sqlpilot_model_main, "rewrite a model file with another weight type"},
-	{"pipeline", sqlpilot_pipeline_main, "datagen -> tokenizer -> train -> eval -> export"},
 };
 
 /* Prints the list of subcommands. */

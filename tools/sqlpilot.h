@@ -9,6 +9,5 @@ int			sqlpilot_datagen_main(int argc, char **argv);	/* datagen/cli.c */
 int			sqlpilot_trainer_main(int argc, char **argv);	/* trainer/cli.c: tokenizer, tokenize, train, list, export */
 int			sqlpilot_eval_main(int argc, char **argv);	/* trainer/eval.c */
 int			sqlpilot_model_main(int argc, char **argv);	/* tools/model_cli.c: init, info, complete, convert */
-int			sqlpilot_pipeline_main(int argc, char **argv);	/* tools/pipeline.c */
 
 #endif							/* SQLPILOT_TOOLS_H */
