@@ -15,7 +15,7 @@
 
 typedef struct SqlpilotCompleteOptions
 {
-	int			max_tokens;		/* generated-token budget */
+	int			max_tokens;		/* budget of tokens that add text past the typed prefix */
 	int			beam_width;		/* 1 = greedy */
 	int			top_k;			/* > 0: sample from the top k (with seed) instead of argmax */
 	float		temperature;

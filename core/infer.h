@@ -19,6 +19,7 @@ typedef struct SqlpilotRunState
 	float	   *logits;			/* (V) next-token logits after the last fed token */
 	void	   *scratch;		/* private: activations for a batch of rows */
 	size_t		scratch_rows;
+	long		n_computed;		/* statistics: token rows run through the blocks so far */
 } SqlpilotRunState;
 
 /* Allocates the cache and buffers for a model; returns 0 or -1 with err. */
@@ -33,9 +34,15 @@ void		sqlpilot_runstate_free(SqlpilotRunState *s);
  * n is 0 or exceeds seq_len.
  */
 int			sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n);
-/* Appends one token (single-token decode); returns 0 or -1 when the context is full. */
+/* Appends one token (single-token decode); returns 0, or -1 when the context is full or id is out of range. */
 int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
 /* Forgets cached tokens from position n on. */
 void		sqlpilot_infer_truncate(SqlpilotRunState *s, int n);
+/*
+ * Makes dst (a run state of the same model) hold what src holds: cached
+ * tokens, their k/v and the logits.  Copies only the k/v rows past the prefix
+ * both already share (beam search forks beams this way).
+ */
+void		sqlpilot_infer_copy(SqlpilotRunState *dst, const SqlpilotRunState *src);
 
 #endif							/* SQLPILOT_INFER_H */

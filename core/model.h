@@ -76,6 +76,13 @@ void		sqlpilot_weights_map(SqlpilotWeights *w, const SqlpilotConfig *c, float *b
 void		sqlpilot_layer_weights(SqlpilotLayerWeights *lw, const SqlpilotWeights *w,
 								   const SqlpilotConfig *c, int l);
 
+/*
+ * Fills params (sqlpilot_param_count floats) with random initial weights,
+ * deterministic by seed: norm weights 1, the rest N(0, 0.02) (wo and w2
+ * scaled down by 1/sqrt(2L)).
+ */
+void		sqlpilot_model_init_random(const SqlpilotConfig *c, float *params, uint64_t seed);
+
 /* Storage type of the weights in a model file. */
 typedef enum SqlpilotDtype
 {
@@ -83,6 +90,9 @@ typedef enum SqlpilotDtype
 	SQLPILOT_DTYPE_F16 = 1,
 	SQLPILOT_DTYPE_Q8 = 2
 } SqlpilotDtype;
+
+/* "f32", "f16" or "q8". */
+const char *sqlpilot_dtype_name(SqlpilotDtype dtype);
 
 /* A loaded model: config, tokenizer, fp32 weights (mapped or dequantized). */
 typedef struct SqlpilotModel
@@ -105,11 +115,18 @@ typedef struct SqlpilotModel
  * bounds, whatever the file holds.
  */
 int			sqlpilot_model_load(SqlpilotModel *m, const char *path, char *err, size_t errlen);
-/* Same checks on a buffer in memory (used by the loader and the fuzz target). */
+/*
+ * Same checks on a buffer in memory (used by the loader and the fuzz target).
+ * m->map stays NULL; aligned f32 weights point into buf, which must then
+ * outlive m.
+ */
 int			sqlpilot_model_load_buffer(SqlpilotModel *m, const void *buf, size_t len,
 									   char *err, size_t errlen);
 void		sqlpilot_model_free(SqlpilotModel *m);
-/* Writes a model file atomically (temp file, fsync, rename). */
+/*
+ * Writes a model file atomically (temp file, fsync, rename).  tok may be NULL
+ * for a byte-level tokenizer without merges.
+ */
 int			sqlpilot_model_save(const char *path, const SqlpilotConfig *c,
 								const float *params, const SqlpilotTokenizer *tok,
 								SqlpilotDtype dtype, char *err, size_t errlen);

@@ -66,6 +66,12 @@ typedef struct SqlpilotTable
 	SqlpilotForeignKey *fkeys;
 	int			n_checks;
 	SqlpilotCheck *checks;
+	/*
+	 * false (the catalog): names are exact, so names with upper case are
+	 * quoted.  true (datagen): names were written unquoted in any case and
+	 * PostgreSQL folds them, so upper case alone never needs quotes.
+	 */
+	bool		fold_case;
 } SqlpilotTable;
 
 typedef enum SqlpilotDdlStyle
@@ -87,5 +93,19 @@ char	   *sqlpilot_schema_render(const SqlpilotTable *tables, int n_tables,
 								   SqlpilotDdlStyle style, uint64_t *rng, size_t *len);
 /* The CockroachDB spelling of a format_type() type, into out (cap bytes). */
 void		sqlpilot_schema_crdb_type(const char *pg_type, char *out, size_t cap);
+/* The hand-written spelling (INT, VARCHAR(50), DECIMAL(10,2), SERIAL when serial). */
+void		sqlpilot_schema_plain_type(const char *pg_type, bool serial, char *out, size_t cap);
+
+/*
+ * True when name must be double-quoted to mean itself in PostgreSQL: not a
+ * plain identifier, or a keyword other than an unreserved one.  With
+ * fold_case, upper-case letters are allowed unquoted (see fold_case above).
+ */
+bool		sqlpilot_schema_needs_quotes(const char *name, bool fold_case);
+/*
+ * Writes name, double-quoted when needed, into out (cap bytes, NUL-terminated,
+ * truncated if short); returns the length it needs.
+ */
+size_t		sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t cap);
 
 #endif							/* SQLPILOT_SCHEMA_H */

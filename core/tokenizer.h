@@ -16,6 +16,9 @@
 #define SQLPILOT_TOKEN_BOS 1
 #define SQLPILOT_TOKEN_EOS 2
 #define SQLPILOT_TOKEN_BYTE0 3
+#define SQLPILOT_TOKENIZER_MAX_CHUNK 64	/* longest pre-split chunk, so longest token */
+#define SQLPILOT_TOKENIZER_MAX_VOCAB 8192	/* largest vocab_size a merge list may have */
+#define SQLPILOT_TOKENIZER_MAX_TRAIN_VOCAB 4096	/* largest vocab_size training accepts */
 
 typedef struct SqlpilotTokenizerIndex SqlpilotTokenizerIndex;
 
@@ -44,5 +47,17 @@ size_t		sqlpilot_tokenizer_encode(const SqlpilotTokenizer *tok, const char *text
 /* Decodes ids (specials produce nothing); writes at most cap bytes; returns bytes needed. */
 size_t		sqlpilot_tokenizer_decode(const SqlpilotTokenizer *tok, const int *ids,
 									  size_t n, char *out, size_t cap);
+
+/*
+ * The standalone tokenizer file (text; format documented in tokenizer.c):
+ * save writes it atomically, load/parse read it back through
+ * sqlpilot_tokenizer_from_merges.  All return 0 or -1 with err.
+ */
+int			sqlpilot_tokenizer_save(const SqlpilotTokenizer *tok, const char *path,
+									char *err, size_t errlen);
+int			sqlpilot_tokenizer_load(SqlpilotTokenizer *tok, const char *path,
+									char *err, size_t errlen);
+int			sqlpilot_tokenizer_parse(SqlpilotTokenizer *tok, const char *buf, size_t len,
+									 char *err, size_t errlen);
 
 #endif							/* SQLPILOT_TOKENIZER_H */

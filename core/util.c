@@ -1,7 +1,10 @@
 /*
- * util.c — atomic file writes, whole-file reads and the clock (see util.h).
+ * util.c — atomic file writes, whole-file reads, the clock, the XXH64
+ * checksum and fp16 conversion (see util.h).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "util.h"
 
 #include <errno.h>
@@ -153,4 +156,190 @@ sqlpilot_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define XXH_P1 0x9E3779B185EBCA87ULL
+#define XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define XXH_P3 0x165667B19E3779F9ULL
+#define XXH_P4 0x85EBCA77C2B2AE63ULL
+#define XXH_P5 0x27D4EB2F165667C5ULL
+
+/* Rotates a 64-bit value left by r bits. */
+static inline uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* Little-endian 64-bit load from any alignment. */
+static inline uint64_t
+load_le64(const unsigned char *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Little-endian 32-bit load from any alignment. */
+static inline uint32_t
+load_le32(const unsigned char *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
+		(uint32_t) p[3] << 24;
+}
+
+/* One XXH64 lane round: mixes 8 input bytes into an accumulator. */
+static inline uint64_t
+xxh_round(uint64_t acc, uint64_t input)
+{
+	acc += input * XXH_P2;
+	acc = rotl64(acc, 31);
+	return acc * XXH_P1;
+}
+
+/* Folds one lane into the final hash. */
+static inline uint64_t
+xxh_merge(uint64_t h, uint64_t lane)
+{
+	h ^= xxh_round(0, lane);
+	return h * XXH_P1 + XXH_P4;
+}
+
+/* XXH64: 32-byte stripes over four lanes, then the tail, then the avalanche. */
+uint64_t
+sqlpilot_checksum64(const void *data, size_t len, uint64_t seed)
+{
+	const unsigned char *p = data;
+	const unsigned char *end = p + len;
+	uint64_t	h;
+
+	if (len >= 32)
+	{
+		uint64_t	v1 = seed + XXH_P1 + XXH_P2;
+		uint64_t	v2 = seed + XXH_P2;
+		uint64_t	v3 = seed;
+		uint64_t	v4 = seed - XXH_P1;
+
+		while (end - p >= 32)
+		{
+			v1 = xxh_round(v1, load_le64(p));
+			v2 = xxh_round(v2, load_le64(p + 8));
+			v3 = xxh_round(v3, load_le64(p + 16));
+			v4 = xxh_round(v4, load_le64(p + 24));
+			p += 32;
+		}
+		h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+		h = xxh_merge(h, v1);
+		h = xxh_merge(h, v2);
+		h = xxh_merge(h, v3);
+		h = xxh_merge(h, v4);
+	}
+	else
+		h = seed + XXH_P5;
+	h += (uint64_t) len;
+	while (end - p >= 8)
+	{
+		h ^= xxh_round(0, load_le64(p));
+		h = rotl64(h, 27) * XXH_P1 + XXH_P4;
+		p += 8;
+	}
+	if (end - p >= 4)
+	{
+		h ^= (uint64_t) load_le32(p) * XXH_P1;
+		h = rotl64(h, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+	}
+	while (p < end)
+	{
+		h ^= (uint64_t) (*p) * XXH_P5;
+		h = rotl64(h, 11) * XXH_P1;
+		p++;
+	}
+	h ^= h >> 33;
+	h *= XXH_P2;
+	h ^= h >> 29;
+	h *= XXH_P3;
+	h ^= h >> 32;
+	return h;
+}
+
+/* Rounds a float to the nearest half (ties to even); overflow gives Inf. */
+uint16_t
+sqlpilot_fp32_to_fp16(float f)
+{
+	uint32_t	x;
+	uint32_t	sign;
+	uint32_t	mant;
+	int			exp;
+
+	memcpy(&x, &f, sizeof(x));
+	sign = (x >> 16) & 0x8000;
+	exp = (int) ((x >> 23) & 0xff);
+	mant = x & 0x7fffff;
+	if (exp == 0xff)
+		return (uint16_t) (sign | 0x7c00 | (mant ? 0x200 : 0));
+	exp = exp - 127 + 15;
+	if (exp >= 31)
+		return (uint16_t) (sign | 0x7c00);
+	if (exp <= 0)
+	{
+		/* Subnormal half (or zero): shift the mantissa with its implicit bit in. */
+		uint32_t	m,
+					shift,
+					half,
+					rem;
+
+		if (exp < -10)
+			return (uint16_t) sign;
+		m = mant | 0x800000;
+		shift = (uint32_t) (14 - exp);
+		half = 1u << (shift - 1);
+		rem = m & ((1u << shift) - 1);
+		m >>= shift;
+		if (rem > half || (rem == half && (m & 1)))
+			m++;
+		return (uint16_t) (sign | m);
+	}
+	{
+		uint32_t	h = sign | ((uint32_t) exp << 10) | (mant >> 13);
+		uint32_t	rem = mant & 0x1fff;
+
+		/* A carry out of the mantissa correctly bumps the exponent (up to Inf). */
+		if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+			h++;
+		return (uint16_t) h;
+	}
+}
+
+/* Expands a half to a float exactly (subnormals normalised). */
+float
+sqlpilot_fp16_to_fp32(uint16_t h)
+{
+	uint32_t	sign = (uint32_t) (h & 0x8000) << 16;
+	uint32_t	exp = (h >> 10) & 0x1f;
+	uint32_t	mant = h & 0x3ff;
+	uint32_t	x;
+	float		f;
+
+	if (exp == 0x1f)
+		x = sign | 0x7f800000 | (mant << 13);
+	else if (exp != 0)
+		x = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+	else if (mant == 0)
+		x = sign;
+	else
+	{
+		int			e = -1;
+
+		do
+		{
+			mant <<= 1;
+			e++;
+		} while ((mant & 0x400) == 0);
+		x = sign | ((uint32_t) (127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
+	}
+	memcpy(&f, &x, sizeof(f));
+	return f;
 }

@@ -1,2 +1,30 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION sqlpilot" to load this file. \quit
+
+-- The text to append to prefix: a greedy completion written for the tables
+-- of the schemas in scope that the current role may use.
+CREATE FUNCTION sqlpilot_complete(prefix text) RETURNS text
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_complete'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+-- Up to n ranked alternatives (best first); each is the text to append to prefix.
+CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
+	RETURNS TABLE (completion text, score float8)
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 5;
+
+-- The exact prompt text the model sees for prefix (the BOS token is not shown).
+CREATE FUNCTION sqlpilot_prompt(prefix text) RETURNS text
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_prompt'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+-- The model in use: file, size, config, parameter count, tokenizer, checksum.
+CREATE FUNCTION sqlpilot_model_info() RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_model_info'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+-- This backend's counters: model loads, schema cache builds and hits, and the
+-- prompt and KV-cache reuse of the last completion.
+CREATE FUNCTION sqlpilot_stats() RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_stats'
+	LANGUAGE C VOLATILE PARALLEL RESTRICTED;

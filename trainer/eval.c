@@ -1,11 +1,994 @@
-/* Placeholder until this room's entry point lands. */
+/*
+ * eval.c — `sqlpilot eval`: evaluates a model and the copy baseline on the
+ * same examples and cuts, exactly as shared/METRICS.md defines.
+ *
+ *   sqlpilot eval [--model FILE] [--limit N] [--seed S] [--cuts K]
+ *                 [--ks-limit M] [--pg CONNINFO] [--json FILE] INPUT.jsonl
+ *
+ * eval_run() is the driver: it reads the input (skipping unusable lines with
+ * a reason), fits each example into the model's context by dropping tables,
+ * draws the cuts, asks every completer (EvalCompleter, eval.h) for its
+ * completions, scores them with the definitions in eval_metrics.c, checks
+ * them against PostgreSQL with --pg, and builds the report as one JSON
+ * object.  sqlpilot_eval_main() wires the model and the baseline to it and
+ * prints the table and the JSON line.  Without --model only the baseline runs.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "../tools/sqlpilot.h"
+#include "complete.h"
+#include "eval.h"
+#include "infer.h"
+#include "model.h"
+#include "prompt.h"
+#include "util.h"
 
+/* Why a line was skipped; the names are the report's keys. */
+enum
+{
+	SKIP_NOT_JSON = 0,
+	SKIP_NOT_OBJECT,
+	SKIP_NO_SCHEMA,
+	SKIP_NO_STATEMENT,
+	SKIP_INVALID_CUTS,
+	SKIP_TOO_LONG,
+	N_SKIP
+};
+
+static const char *const skip_names[N_SKIP] = {
+	"invalid json", "not an object", "no schema", "no statement", "invalid cuts", "too long"
+};
+
+/* A usable line: its index i, texts, and cuts (NULL cuts: draw them). */
+typedef struct Example
+{
+	long		index;
+	char	   *schema;
+	size_t		schema_len;
+	char	   *stmt;
+	size_t		stmt_len;
+	size_t	   *cuts;
+	int			n_cuts;
+} Example;
+
+/* What one completer accumulates over the run. */
+typedef struct Stats
+{
+	long		cuts,
+				cuts_boundary,
+				cuts_mid;
+	long		word_em,
+				word_em_boundary,
+				word_em_mid;
+	long		rest_em,
+				rest_em_ci;
+	long		ks_keys,
+				ks_chars,
+				ks_statements;
+	long		idents,
+				idents_bad;
+	long		valid,
+				valid_checked;
+	double	   *lat_cold,
+			   *lat_warm;
+	size_t		n_cold,
+				n_warm,
+				lat_cap;
+	double		nll;
+	long		nll_tokens,
+				top1;
+	long		errors;
+} Stats;
+
+/* Copies len bytes into a NUL-terminated malloc'd string. */
+static char *
+copy_text(const char *s, size_t len)
+{
+	char	   *out = malloc(len + 1);
+
+	if (out)
+	{
+		memcpy(out, s, len);
+		out[len] = '\0';
+	}
+	return out;
+}
+
+/* Frees the examples. */
+static void
+examples_free(Example *ex, long n)
+{
+	for (long i = 0; i < n; i++)
+	{
+		free(ex[i].schema);
+		free(ex[i].stmt);
+		free(ex[i].cuts);
+	}
+	free(ex);
+}
+
+/*
+ * Reads "cuts" of a line into ex: true when absent or a list of integers in
+ * [0, len], each moved back to a UTF-8 character start.
+ */
+static bool
+parse_cuts(const cJSON *cuts, Example *ex)
+{
+	int			n;
+
+	if (!cuts)
+		return true;
+	if (!cJSON_IsArray(cuts))
+		return false;
+	n = cJSON_GetArraySize(cuts);
+	ex->cuts = malloc(sizeof(size_t) * (n > 0 ? n : 1));
+	if (!ex->cuts)
+		return false;
+	ex->n_cuts = 0;
+	for (const cJSON *c = cuts->child; c; c = c->next)
+	{
+		double		v = c->valuedouble;
+
+		if (!cJSON_IsNumber(c) || v != floor(v) || v < 0 || v > (double) ex->stmt_len)
+			return false;
+		ex->cuts[ex->n_cuts++] = eval_utf8_start(ex->stmt, ex->stmt_len, (size_t) v);
+	}
+	return true;
+}
+
+/*
+ * Splits the input into lines and keeps the usable ones, up to limit, with
+ * their cuts; counts skipped lines by reason.  Returns the examples (n in
+ * *n_out) or NULL with err when the file cannot be read.
+ */
+static Example *
+read_examples(const EvalOptions *o, long *n_out, long *skipped, char *err, size_t errlen)
+{
+	size_t		len;
+	char	   *buf = sqlpilot_read_file(o->input, &len, err, errlen);
+	Example    *ex = NULL;
+	long		n = 0,
+				cap = 0,
+				next_index = 0;
+	size_t		p = 0;
+
+	if (!buf)
+		return NULL;
+	while (p < len && (o->limit < 0 || next_index < o->limit))
+	{
+		size_t		e = p;
+		cJSON	   *j;
+		const cJSON *schema,
+				   *stmt;
+		Example		x;
+
+		while (e < len && buf[e] != '\n')
+			e++;
+		j = cJSON_ParseWithLength(buf + p, e - p);
+		p = e + 1;
+		if (!j)
+		{
+			skipped[SKIP_NOT_JSON]++;
+			continue;
+		}
+		if (!cJSON_IsObject(j))
+		{
+			skipped[SKIP_NOT_OBJECT]++;
+			cJSON_Delete(j);
+			continue;
+		}
+		schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
+		stmt = cJSON_GetObjectItemCaseSensitive(j, "statement");
+		if (!cJSON_IsString(schema) || schema->valuestring[0] == '\0')
+		{
+			skipped[SKIP_NO_SCHEMA]++;
+			cJSON_Delete(j);
+			continue;
+		}
+		if (!cJSON_IsString(stmt) || stmt->valuestring[0] == '\0')
+		{
+			skipped[SKIP_NO_STATEMENT]++;
+			cJSON_Delete(j);
+			continue;
+		}
+		memset(&x, 0, sizeof(x));
+		x.index = next_index++;
+		x.schema_len = strlen(schema->valuestring);
+		x.stmt_len = strlen(stmt->valuestring);
+		x.schema = copy_text(schema->valuestring, x.schema_len);
+		x.stmt = copy_text(stmt->valuestring, x.stmt_len);
+		if (!x.schema || !x.stmt || !parse_cuts(cJSON_GetObjectItemCaseSensitive(j, "cuts"), &x))
+		{
+			skipped[SKIP_INVALID_CUTS]++;
+			free(x.schema);
+			free(x.stmt);
+			free(x.cuts);
+			cJSON_Delete(j);
+			continue;
+		}
+		cJSON_Delete(j);
+		if (x.cuts == NULL)
+		{
+			x.n_cuts = o->cuts;
+			x.cuts = malloc(sizeof(size_t) * (o->cuts > 0 ? o->cuts : 1));
+			if (x.cuts)
+				eval_draw_cuts(o->seed, (uint64_t) x.index, x.stmt, x.stmt_len, o->cuts, x.cuts);
+		}
+		if (n == cap)
+		{
+			Example    *ne;
+
+			cap = cap * 2 + 64;
+			ne = realloc(ex, sizeof(Example) * cap);
+			if (!ne || !x.cuts)
+			{
+				snprintf(err, errlen, "out of memory reading \"%s\"", o->input);
+				free(x.schema);
+				free(x.stmt);
+				free(x.cuts);
+				examples_free(ne ? ne : ex, n);
+				free(buf);
+				return NULL;
+			}
+			ex = ne;
+		}
+		ex[n++] = x;
+	}
+	free(buf);
+	*n_out = n;
+	if (!ex)
+		ex = calloc(1, sizeof(Example));
+	return ex;
+}
+
+/* Records one latency sample (negative: not measured). */
+static void
+add_latency(Stats *st, double cold, double warm)
+{
+	if (st->n_cold == st->lat_cap || st->n_warm == st->lat_cap)
+	{
+		size_t		cap = st->lat_cap * 2 + 256;
+		double	   *a = realloc(st->lat_cold, sizeof(double) * cap);
+		double	   *b;
+
+		if (!a)
+			return;
+		st->lat_cold = a;
+		b = realloc(st->lat_warm, sizeof(double) * cap);
+		if (!b)
+			return;
+		st->lat_warm = b;
+		st->lat_cap = cap;
+	}
+	if (cold >= 0)
+		st->lat_cold[st->n_cold++] = cold;
+	if (warm >= 0)
+		st->lat_warm[st->n_warm++] = warm;
+}
+
+/* ---- PostgreSQL: the scratch schema and PREPARE ---- */
+
+/* Runs one command; true when it succeeded. */
+static bool
+pg_command(PGconn *conn, const char *sql)
+{
+	PGresult   *r = PQexec(conn, sql);
+	bool		ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * Opens a transaction with the schema loaded into a scratch schema first on
+ * the search path; false (transaction rolled back) when it cannot load.
+ */
+static bool
+pg_load_schema(PGconn *conn, const char *schema)
+{
+	if (!pg_command(conn, "BEGIN"))
+		return false;
+	if (!pg_command(conn, "SET LOCAL statement_timeout = '10s'") ||
+		!pg_command(conn, "CREATE SCHEMA sqlpilot_eval_scratch") ||
+		!pg_command(conn, "SET LOCAL search_path = sqlpilot_eval_scratch, public") ||
+		!pg_command(conn, schema))
+	{
+		pg_command(conn, "ROLLBACK");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether PostgreSQL accepts text: PREPARE through the extended protocol
+ * (one statement only), or for TRUNCATE, which cannot be prepared, executing
+ * it; both inside a savepoint that is rolled back.
+ */
+static bool
+pg_accepts(PGconn *conn, const char *text, size_t len)
+{
+	PGresult   *r;
+	bool		ok;
+	size_t		p = 0;
+
+	if (!pg_command(conn, "SAVEPOINT sqlpilot_eval"))
+		return false;
+	while (p < len && eval_is_space((unsigned char) text[p]))
+		p++;
+	if (len - p >= 8 && strncasecmp(text + p, "truncate", 8) == 0)
+		r = PQexecParams(conn, text, 0, NULL, NULL, NULL, NULL, 0);
+	else
+		r = PQprepare(conn, "", text, 0, NULL);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	pg_command(conn, "ROLLBACK TO SAVEPOINT sqlpilot_eval");
+	return ok;
+}
+
+/* ---- the run ---- */
+
+/* The keystroke simulation's view of a completer on one example. */
+typedef struct TypingArg
+{
+	EvalCompleter *c;
+	const Example *ex;
+	const char *schema;
+	size_t		schema_len;
+} TypingArg;
+
+/* EvalCompleteFn for the typing simulation: completes ex->stmt[:pos]. */
+static char *
+typing_complete(void *arg, const char *prefix, size_t prefix_len)
+{
+	TypingArg  *t = arg;
+
+	return t->c->complete(t->c->arg, t->schema, t->schema_len, t->ex->stmt, t->ex->stmt_len,
+						  prefix_len, NULL, NULL);
+}
+
+/* A metric as a JSON number, or null when it has no denominator. */
+static void
+add_ratio(cJSON *obj, const char *name, double num, double den)
+{
+	if (den > 0)
+		cJSON_AddNumberToObject(obj, name, num / den);
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+/* A number that may be NaN (null in JSON). */
+static void
+add_number(cJSON *obj, const char *name, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(obj, name);
+	else
+		cJSON_AddNumberToObject(obj, name, v);
+}
+
+/* One completer's metrics as a JSON object. */
+static cJSON *
+stats_json(Stats *st, bool scored, bool pg)
+{
+	cJSON	   *m = cJSON_CreateObject();
+
+	if (scored)
+	{
+		add_ratio(m, "stmt_nll", st->nll, (double) st->nll_tokens);
+		add_ratio(m, "next_token_acc", (double) st->top1, (double) st->nll_tokens);
+	}
+	else
+	{
+		cJSON_AddNullToObject(m, "stmt_nll");
+		cJSON_AddNullToObject(m, "next_token_acc");
+	}
+	add_ratio(m, "next_word_em", (double) st->word_em, (double) st->cuts);
+	add_ratio(m, "next_word_em_boundary", (double) st->word_em_boundary, (double) st->cuts_boundary);
+	add_ratio(m, "next_word_em_mid", (double) st->word_em_mid, (double) st->cuts_mid);
+	add_ratio(m, "rest_em", (double) st->rest_em, (double) st->cuts);
+	add_ratio(m, "rest_em_ci", (double) st->rest_em_ci, (double) st->cuts);
+	if (st->ks_chars > 0)
+		cJSON_AddNumberToObject(m, "keystrokes_saved", 1.0 - (double) st->ks_keys / st->ks_chars);
+	else
+		cJSON_AddNullToObject(m, "keystrokes_saved");
+	add_ratio(m, "hallucinated_ident_rate", (double) st->idents_bad, (double) st->idents);
+	if (pg)
+		add_ratio(m, "valid_sql_rate", (double) st->valid, (double) st->valid_checked);
+	else
+		cJSON_AddNullToObject(m, "valid_sql_rate");
+	add_number(m, "latency_ms_p50_cold", eval_percentile(st->lat_cold, st->n_cold, 0.50));
+	add_number(m, "latency_ms_p95_cold", eval_percentile(st->lat_cold, st->n_cold, 0.95));
+	add_number(m, "latency_ms_p50_warm", eval_percentile(st->lat_warm, st->n_warm, 0.50));
+	add_number(m, "latency_ms_p95_warm", eval_percentile(st->lat_warm, st->n_warm, 0.95));
+	cJSON_AddNumberToObject(m, "stmt_tokens", (double) st->nll_tokens);
+	cJSON_AddNumberToObject(m, "identifiers", (double) st->idents);
+	cJSON_AddNumberToObject(m, "valid_sql_checked", (double) st->valid_checked);
+	cJSON_AddNumberToObject(m, "keystroke_statements", (double) st->ks_statements);
+	cJSON_AddNumberToObject(m, "errors", (double) st->errors);
+	return m;
+}
+
+/*
+ * Evaluates one example for one completer: the cut metrics (texts kept in
+ * texts[] for the PostgreSQL check), teacher-forced scoring and, while
+ * under ks_limit, the typing simulation.
+ */
+static void
+eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *ex,
+			 const char *schema, size_t schema_len, EvalNameSet *names, bool typing,
+			 char **texts)
+{
+	for (int k = 0; k < ex->n_cuts; k++)
+	{
+		size_t		cut = ex->cuts[k];
+		double		cold = -1,
+					warm = -1;
+		char	   *comp = c->complete(c->arg, schema, schema_len, ex->stmt, ex->stmt_len, cut,
+									   &cold, &warm);
+		size_t		cl,
+					tl;
+		char	   *text;
+		bool		boundary = eval_is_boundary_cut(ex->stmt, ex->stmt_len, cut);
+		bool		em;
+
+		if (!comp)
+		{
+			st->errors++;
+			comp = copy_text("", 0);
+		}
+		cl = comp ? strlen(comp) : 0;
+		tl = cut + cl;
+		text = malloc(tl + 1);
+		texts[k] = text;
+		if (!text)
+		{
+			free(comp);
+			st->errors++;
+			continue;
+		}
+		memcpy(text, ex->stmt, cut);
+		memcpy(text + cut, comp, cl);
+		text[tl] = '\0';
+		free(comp);
+
+		st->cuts++;
+		em = eval_next_word_match(text, tl, ex->stmt, ex->stmt_len, cut);
+		if (em)
+			st->word_em++;
+		if (boundary)
+		{
+			st->cuts_boundary++;
+			st->word_em_boundary += em;
+		}
+		else
+		{
+			st->cuts_mid++;
+			st->word_em_mid += em;
+		}
+		st->rest_em += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, false);
+		st->rest_em_ci += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, true);
+		eval_hallucinations(names, text, tl, cut, &st->idents, &st->idents_bad);
+		add_latency(st, cold, warm);
+	}
+
+	if (c->score && o->tok)
+	{
+		size_t		need = sqlpilot_prompt_encode(o->tok, schema, schema_len, ex->stmt,
+												  ex->stmt_len, true, NULL, 0, NULL, NULL);
+		int		   *ids = malloc(sizeof(int) * (need ? need : 1));
+		size_t		stmt_start;
+		double		nll = 0;
+		long		correct = 0;
+
+		if (ids && sqlpilot_prompt_encode(o->tok, schema, schema_len, ex->stmt, ex->stmt_len,
+										  true, ids, need, &stmt_start, NULL) == need &&
+			c->score(c->arg, ids, need, stmt_start, &nll, &correct) == 0)
+		{
+			st->nll += nll;
+			st->top1 += correct;
+			st->nll_tokens += (long) (need - stmt_start);
+		}
+		else
+			st->errors++;
+		free(ids);
+	}
+
+	if (typing)
+	{
+		TypingArg	t = {c, ex, schema, schema_len};
+
+		if (eval_simulate_typing(ex->stmt, ex->stmt_len, typing_complete, &t,
+								 &st->ks_keys, &st->ks_chars) == 0)
+			st->ks_statements++;
+		else
+			st->errors++;
+	}
+}
+
+/* Runs the evaluation (see eval.h). */
+cJSON *
+eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, size_t errlen)
+{
+	long		skipped[N_SKIP] = {0};
+	long		n_ex = 0,
+				evaluated = 0,
+				truncated = 0,
+				total_cuts = 0,
+				pg_failed = 0;
+	Example    *ex = read_examples(o, &n_ex, skipped, err, errlen);
+	Stats	   *st;
+	PGconn	   *conn = NULL;
+	cJSON	   *report,
+			   *sk,
+			   *systems;
+
+	if (!ex)
+		return NULL;
+	st = calloc(n_completers, sizeof(Stats));
+	if (!st)
+	{
+		snprintf(err, errlen, "out of memory");
+		examples_free(ex, n_ex);
+		return NULL;
+	}
+	if (o->pg)
+	{
+		conn = PQconnectdb(o->pg);
+		if (PQstatus(conn) != CONNECTION_OK)
+		{
+			snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+			PQfinish(conn);
+			free(st);
+			examples_free(ex, n_ex);
+			return NULL;
+		}
+		PQsetNoticeProcessor(conn, NULL, NULL);
+	}
+
+	for (long e = 0; e < n_ex; e++)
+	{
+		size_t		schema_len;
+		bool		trunc;
+		char	   *schema = eval_fit_schema(o->tok, o->seq_len, ex[e].schema, ex[e].schema_len,
+											 ex[e].stmt, ex[e].stmt_len, &schema_len, &trunc);
+		EvalNameSet names = {0};
+		char	  **texts;
+		bool		pg_ok;
+
+		if (!schema)
+		{
+			skipped[SKIP_TOO_LONG]++;
+			continue;
+		}
+		evaluated++;
+		truncated += trunc;
+		total_cuts += ex[e].n_cuts;
+		eval_names_add_text(&names, schema, schema_len);
+		eval_names_add_text(&names, ex[e].stmt, ex[e].stmt_len);
+		texts = calloc((size_t) n_completers * (ex[e].n_cuts + 1), sizeof(char *));
+		for (int s = 0; texts && s < n_completers; s++)
+			eval_example(o, &c[s], &st[s], &ex[e], schema, schema_len, &names,
+						 evaluated <= o->ks_limit, texts + (size_t) s * (ex[e].n_cuts + 1));
+		pg_ok = conn && texts && pg_load_schema(conn, ex[e].schema);
+		if (conn && !pg_ok)
+			pg_failed++;
+		for (int s = 0; pg_ok && s < n_completers; s++)
+			for (int k = 0; k < ex[e].n_cuts; k++)
+			{
+				const char *t = texts[(size_t) s * (ex[e].n_cuts + 1) + k];
+
+				if (!t)
+					continue;
+				st[s].valid_checked++;
+				st[s].valid += pg_accepts(conn, t, strlen(t));
+			}
+		if (pg_ok)
+			pg_command(conn, "ROLLBACK");
+		for (size_t i = 0; texts && i < (size_t) n_completers * (ex[e].n_cuts + 1); i++)
+			free(texts[i]);
+		free(texts);
+		eval_names_free(&names);
+		free(schema);
+	}
+
+	report = cJSON_CreateObject();
+	if (o->model_name)
+	{
+		char		hex[32];
+
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long) o->model_checksum);
+		cJSON_AddStringToObject(report, "model", o->model_name);
+		cJSON_AddStringToObject(report, "model_checksum", hex);
+	}
+	else
+	{
+		cJSON_AddNullToObject(report, "model");
+		cJSON_AddNullToObject(report, "model_checksum");
+	}
+	cJSON_AddStringToObject(report, "input", o->input);
+	cJSON_AddNumberToObject(report, "seed", (double) o->seed);
+	cJSON_AddNumberToObject(report, "examples", (double) evaluated);
+	cJSON_AddNumberToObject(report, "cuts", (double) total_cuts);
+	cJSON_AddNumberToObject(report, "cuts_boundary", n_completers ? (double) st[0].cuts_boundary : 0);
+	cJSON_AddNumberToObject(report, "cuts_mid", n_completers ? (double) st[0].cuts_mid : 0);
+	cJSON_AddNumberToObject(report, "truncated", (double) truncated);
+	sk = cJSON_AddObjectToObject(report, "skipped");
+	for (int i = 0; i < N_SKIP; i++)
+		cJSON_AddNumberToObject(sk, skip_names[i], (double) skipped[i]);
+	if (conn)
+		cJSON_AddNumberToObject(report, "schema_load_failed", (double) pg_failed);
+	else
+		cJSON_AddNullToObject(report, "schema_load_failed");
+	systems = cJSON_AddObjectToObject(report, "metrics");
+	for (int s = 0; s < n_completers; s++)
+	{
+		cJSON_AddItemToObject(systems, c[s].name, stats_json(&st[s], c[s].score && o->tok, conn != NULL));
+		free(st[s].lat_cold);
+		free(st[s].lat_warm);
+	}
+	if (conn)
+		PQfinish(conn);
+	free(st);
+	examples_free(ex, n_ex);
+	return report;
+}
+
+/* Prints one cell of the table: a number with 4 decimals (3 for ms), or "-". */
+static void
+print_cell(FILE *f, const cJSON *m, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
+
+	if (cJSON_IsNumber(v))
+		fprintf(f, strstr(name, "latency") ? " %12.3f" : " %12.4f", v->valuedouble);
+	else
+		fprintf(f, " %12s", "-");
+}
+
+/* Prints the report as a table: one row per metric, one column per system. */
+void
+eval_print_table(const cJSON *report, FILE *f)
+{
+	static const char *const rows[] = {"stmt_nll", "next_token_acc", "next_word_em",
+		"next_word_em_boundary", "next_word_em_mid", "rest_em", "rest_em_ci",
+		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate",
+		"latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
+	"latency_ms_p95_warm"};
+	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(report, "metrics");
+	const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(report, "skipped");
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(report, "model");
+	const cJSON *m;
+
+	fprintf(f, "model %s, input %s, seed %.0f\n",
+			cJSON_IsString(model) ? model->valuestring : "(none)",
+			cJSON_GetObjectItemCaseSensitive(report, "input")->valuestring,
+			cJSON_GetObjectItemCaseSensitive(report, "seed")->valuedouble);
+	fprintf(f, "examples %.0f, cuts %.0f (boundary %.0f, mid-word %.0f), truncated %.0f, skipped:",
+			cJSON_GetObjectItemCaseSensitive(report, "examples")->valuedouble,
+			cJSON_GetObjectItemCaseSensitive(report, "cuts")->valuedouble,
+			cJSON_GetObjectItemCaseSensitive(report, "cuts_boundary")->valuedouble,
+			cJSON_GetObjectItemCaseSensitive(report, "cuts_mid")->valuedouble,
+			cJSON_GetObjectItemCaseSensitive(report, "truncated")->valuedouble);
+	for (const cJSON *s = skipped ? skipped->child : NULL; s; s = s->next)
+		fprintf(f, " %s %.0f%s", s->string, s->valuedouble, s->next ? "," : "\n");
+	fprintf(f, "\n%-24s", "metric");
+	for (m = metrics->child; m; m = m->next)
+		fprintf(f, " %12s", m->string);
+	fprintf(f, "\n");
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+	{
+		fprintf(f, "%-24s", rows[r]);
+		for (m = metrics->child; m; m = m->next)
+			print_cell(f, m, rows[r]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n");
+}
+
+/* ---- the two systems of `sqlpilot eval` ---- */
+
+/* The copy baseline as an EvalCompleter. */
+static char *
+baseline_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
+				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+{
+	double		t0 = sqlpilot_now();
+	char	   *out = eval_copy_complete(schema, schema_len, gold, gold_len, cut);
+
+	if (ms_cold)
+		*ms_cold = *ms_warm = (sqlpilot_now() - t0) * 1e3;
+	return out;
+}
+
+/* A loaded model with its run state and completion options. */
+typedef struct ModelSystem
+{
+	SqlpilotModel model;
+	SqlpilotRunState rs;
+	SqlpilotCompleteOptions opt;
+	long		errors_shown;
+} ModelSystem;
+
+/* Greedy completion of gold[:cut] (the prefix only), to EOS or 128 tokens; "" on failure. */
+static char *
+model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char *prefix,
+			   size_t prefix_len)
+{
+	SqlpilotCompletion out;
+	char		err[256];
+	int			n = sqlpilot_complete(&m->rs, &m->model.tokenizer, schema, schema_len,
+									  prefix, prefix_len, &m->opt, &out, 1, err, sizeof(err));
+
+	if (n < 0)
+	{
+		if (m->errors_shown++ < 5)
+			fprintf(stderr, "sqlpilot eval: completion failed: %s\n", err);
+		return NULL;
+	}
+	if (n == 0)
+		return copy_text("", 0);
+	return out.text;
+}
+
+/*
+ * The model as an EvalCompleter.  Timed: cold with an empty cache, then warm
+ * with only the schema part of the prompt cached; the cold text is the
+ * result.  Untimed (typing simulation): one run reusing whatever is cached.
+ */
+static char *
+model_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
+			   size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+{
+	ModelSystem *m = arg;
+	size_t		schema_end = 0;
+	double		t0;
+	char	   *text,
+			   *again;
+
+	if (!ms_cold)
+		return model_generate(m, schema, schema_len, gold, cut);
+	*ms_cold = *ms_warm = -1;
+	sqlpilot_infer_truncate(&m->rs, 0);
+	t0 = sqlpilot_now();
+	text = model_generate(m, schema, schema_len, gold, cut);
+	if (!text)
+		return NULL;
+	*ms_cold = (sqlpilot_now() - t0) * 1e3;
+	sqlpilot_prompt_encode(&m->model.tokenizer, schema, schema_len, gold, cut, false, NULL, 0,
+						   NULL, &schema_end);
+	sqlpilot_infer_truncate(&m->rs, (int) schema_end);
+	t0 = sqlpilot_now();
+	again = model_generate(m, schema, schema_len, gold, cut);
+	*ms_warm = (sqlpilot_now() - t0) * 1e3;
+	free(again);
+	return text;
+}
+
+/* log(sum(exp(x))) over n logits, computed stably. */
+static double
+log_sum_exp(const float *x, int n)
+{
+	float		mx = x[0];
+	double		s = 0;
+
+	for (int i = 1; i < n; i++)
+		if (x[i] > mx)
+			mx = x[i];
+	for (int i = 0; i < n; i++)
+		s += exp((double) x[i] - mx);
+	return mx + log(s);
+}
+
+/* Teacher forcing: the prompt through prefill, then one decode step per statement token. */
+static int
+model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll, long *correct)
+{
+	ModelSystem *m = arg;
+	int			V = m->model.config.vocab_size;
+
+	if (stmt_start < 1 || stmt_start >= n || sqlpilot_infer_feed(&m->rs, ids, (int) stmt_start) < 0)
+		return -1;
+	for (size_t t = stmt_start; t < n; t++)
+	{
+		const float *lg = m->rs.logits;
+		int			best = 0;
+
+		for (int v = 1; v < V; v++)
+			if (lg[v] > lg[best])
+				best = v;
+		*nll += log_sum_exp(lg, V) - lg[ids[t]];
+		*correct += best == ids[t];
+		if (t + 1 < n && sqlpilot_infer_step(&m->rs, ids[t]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Prints the usage of `sqlpilot eval`. */
+static void
+eval_usage(FILE *f)
+{
+	fprintf(f,
+			"usage: sqlpilot eval [options] INPUT.jsonl\n"
+			"  --model FILE      model to evaluate (without it only the copy baseline runs)\n"
+			"  --limit N         first N usable lines (default: all)\n"
+			"  --seed S          seed of the drawn cuts (default 0)\n"
+			"  --cuts K          cuts drawn per line without \"cuts\" (default %d)\n"
+			"  --ks-limit M      statements for keystrokes_saved (default %d)\n"
+			"  --pg CONNINFO     check completions with PostgreSQL for valid_sql_rate\n"
+			"  --json FILE       write the JSON report to FILE instead of stdout\n"
+			"Metrics are defined in shared/METRICS.md.\n",
+			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
+}
+
+/* Parses a non-negative integer option value; false when it is not one. */
+static bool
+parse_count(const char *s, long max, long *out)
+{
+	char	   *end;
+	long long	v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max)
+		return false;
+	*out = (long) v;
+	return true;
+}
+
+/* `sqlpilot eval`: parses options, loads the model, runs, prints the table and the JSON. */
 int
 sqlpilot_eval_main(int argc, char **argv)
 {
-	fprintf(stderr, "sqlpilot %s: not built yet\n", argv[0]);
-	return 2;
+	EvalOptions o;
+	const char *model_path = NULL,
+			   *json_path = NULL;
+	ModelSystem *ms = NULL;
+	EvalCompleter sys[2];
+	int			n_sys = 0;
+	char		err[512];
+	cJSON	   *report;
+	char	   *json;
+	int			rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.limit = -1;
+	o.cuts = EVAL_DEFAULT_CUTS;
+	o.ks_limit = EVAL_DEFAULT_KS_LIMIT;
+	for (int i = 1; i < argc; i++)
+	{
+		const char *a = argv[i];
+		long		v;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+		{
+			eval_usage(stdout);
+			return 0;
+		}
+		if (a[0] == '-' && a[1] == '-' && i + 1 >= argc)
+		{
+			fprintf(stderr, "sqlpilot eval: %s needs a value\n", a);
+			return 2;
+		}
+		if (strcmp(a, "--model") == 0)
+			model_path = argv[++i];
+		else if (strcmp(a, "--json") == 0)
+			json_path = argv[++i];
+		else if (strcmp(a, "--pg") == 0)
+			o.pg = argv[++i];
+		else if (strcmp(a, "--limit") == 0 && parse_count(argv[i + 1], 1L << 40, &v))
+		{
+			o.limit = v;
+			i++;
+		}
+		else if (strcmp(a, "--cuts") == 0 && parse_count(argv[i + 1], 1000, &v))
+		{
+			o.cuts = (int) v;
+			i++;
+		}
+		else if (strcmp(a, "--ks-limit") == 0 && parse_count(argv[i + 1], 1L << 30, &v))
+		{
+			o.ks_limit = (int) v;
+			i++;
+		}
+		else if (strcmp(a, "--seed") == 0)
+		{
+			char	   *end;
+
+			errno = 0;
+			o.seed = strtoull(argv[++i], &end, 10);
+			if (errno || *end || argv[i][0] == '-' || argv[i][0] == '\0')
+			{
+				fprintf(stderr, "sqlpilot eval: bad --seed \"%s\"\n", argv[i]);
+				return 2;
+			}
+		}
+		else if (a[0] == '-' && a[1] != '\0')
+		{
+			fprintf(stderr, "sqlpilot eval: bad option or value: %s\n", a);
+			eval_usage(stderr);
+			return 2;
+		}
+		else if (!o.input)
+			o.input = a;
+		else
+		{
+			fprintf(stderr, "sqlpilot eval: more than one input file\n");
+			return 2;
+		}
+	}
+	if (!o.input)
+	{
+		eval_usage(stderr);
+		return 2;
+	}
+
+	if (model_path)
+	{
+		const char *slash = strrchr(model_path, '/');
+
+		ms = calloc(1, sizeof(ModelSystem));
+		if (!ms || sqlpilot_model_load(&ms->model, model_path, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "sqlpilot eval: %s\n", ms ? err : "out of memory");
+			free(ms);
+			return 1;
+		}
+		if (sqlpilot_runstate_init(&ms->rs, &ms->model.config, &ms->model.weights, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "sqlpilot eval: %s\n", err);
+			sqlpilot_model_free(&ms->model);
+			free(ms);
+			return 1;
+		}
+		sqlpilot_complete_defaults(&ms->opt);
+		ms->opt.max_tokens = EVAL_MAX_NEW_TOKENS;
+		ms->opt.beam_width = 1;
+		ms->opt.top_k = 0;
+		ms->opt.stop_at_semicolon = false;
+		o.tok = &ms->model.tokenizer;
+		o.seq_len = ms->model.config.seq_len;
+		o.model_name = slash ? slash + 1 : model_path;
+		o.model_checksum = ms->model.checksum;
+		sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, ms};
+	}
+	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL};
+
+	report = eval_run(&o, sys, n_sys, err, sizeof(err));
+	if (!report)
+	{
+		fprintf(stderr, "sqlpilot eval: %s\n", err);
+		rc = 1;
+	}
+	else
+	{
+		eval_print_table(report, stdout);
+		json = cJSON_PrintUnformatted(report);
+		if (json_path)
+		{
+			if (sqlpilot_write_file_atomic(json_path, json, strlen(json), err, sizeof(err)) != 0)
+			{
+				fprintf(stderr, "sqlpilot eval: %s\n", err);
+				rc = 1;
+			}
+		}
+		else
+			printf("%s\n", json);
+		free(json);
+		cJSON_Delete(report);
+	}
+	if (ms)
+	{
+		sqlpilot_runstate_free(&ms->rs);
+		sqlpilot_model_free(&ms->model);
+		free(ms);
+	}
+	return rc;
 }

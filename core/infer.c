@@ -1,0 +1,261 @@
+/*
+ * infer.c — running a model over a KV cache (see infer.h).
+ *
+ * The cache holds k/v of every layer for the tokens cached_ids[0..n_cached).
+ * sqlpilot_infer_feed() keeps the longest cached prefix that agrees with the
+ * new tokens and pushes the rest through the blocks in chunks of up to
+ * INFER_CHUNK rows (sgemm per chunk); sqlpilot_infer_step() is the same path
+ * with one row (sgemv).  Every block runs through sqlpilot_block_forward(),
+ * the block the trainer trains.  Only the last row goes through the final
+ * norm and the output head.
+ */
+#include "infer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layers.h"
+
+/* Rows per prefill chunk: big enough for sgemm, small enough for a bounded att buffer. */
+#define INFER_CHUNK 128
+
+/* Private activations behind SqlpilotRunState.scratch, in one allocation. */
+typedef struct InferScratch
+{
+	float	   *mem;			/* the one block all activations below live in */
+	SqlpilotBlockActs acts;
+	float	   *x;				/* (rows, C) residual stream */
+	float	   *xn;				/* (C) final norm of the last row */
+	int		   *pos;			/* (rows) positions */
+	int			logits_valid;	/* logits belong to the token at n_cached - 1 */
+} InferScratch;
+
+/* Carves n floats off *p (kept 64-byte aligned) and returns them. */
+static float *
+take(float **p, size_t n)
+{
+	float	   *r = *p;
+
+	*p += (n + 15) / 16 * 16;
+	return r;
+}
+
+/* Allocates the KV cache, the cached ids, the logits and the chunk activations. */
+int
+sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
+					   const SqlpilotWeights *w, char *err, size_t errlen)
+{
+	size_t		C = (size_t) c->dim;
+	size_t		H = (size_t) c->hidden_dim;
+	size_t		HS = C / (size_t) c->n_heads;
+	size_t		QD = (size_t) c->n_heads * HS;
+	size_t		KVD = (size_t) c->n_kv_heads * HS;
+	size_t		S = (size_t) c->seq_len;
+	size_t		R = S < INFER_CHUNK ? S : INFER_CHUNK;
+	size_t		cache = (size_t) c->n_layers * S * KVD;
+	size_t		nf;
+	InferScratch *sc;
+	float	   *p;
+
+	memset(s, 0, sizeof(*s));
+	if (sqlpilot_config_validate(c, err, errlen) != 0)
+		return -1;
+	/* Per-chunk activations: ln1, q, att, atty, res1, ln2, gate, up, act, x, xn, rstds. */
+	nf = (R * C) * 4 + R * QD * 2 + (size_t) c->n_heads * R * S + R * H * 3 + C + 2 * R + 16 * 16;
+	sc = calloc(1, sizeof(InferScratch));
+	s->key_cache = aligned_alloc(64, (cache + 16) * sizeof(float));
+	s->value_cache = aligned_alloc(64, (cache + 16) * sizeof(float));
+	s->cached_ids = malloc(S * sizeof(int));
+	s->logits = aligned_alloc(64, ((size_t) c->vocab_size + 16) * sizeof(float));
+	p = sc ? aligned_alloc(64, (nf * sizeof(float) + 63) / 64 * 64) : NULL;
+	if (!sc || !p || !s->key_cache || !s->value_cache || !s->cached_ids || !s->logits ||
+		!(sc->pos = malloc(R * sizeof(int))))
+	{
+		if (sc)
+			free(sc->pos);
+		free(sc);
+		free(p);
+		free(s->key_cache);
+		free(s->value_cache);
+		free(s->cached_ids);
+		free(s->logits);
+		memset(s, 0, sizeof(*s));
+		snprintf(err, errlen, "out of memory for the KV cache (%zu floats)", 2 * cache + nf);
+		return -1;
+	}
+	memset(p, 0, nf * sizeof(float));
+	sc->mem = p;
+	sc->acts.ln1 = take(&p, R * C);
+	sc->acts.ln1_rstd = take(&p, R);
+	sc->acts.q = take(&p, R * QD);
+	sc->acts.att = take(&p, (size_t) c->n_heads * R * S);
+	sc->acts.atty = take(&p, R * QD);
+	sc->acts.res1 = take(&p, R * C);
+	sc->acts.ln2 = take(&p, R * C);
+	sc->acts.ln2_rstd = take(&p, R);
+	sc->acts.gate = take(&p, R * H);
+	sc->acts.up = take(&p, R * H);
+	sc->acts.act = take(&p, R * H);
+	sc->x = take(&p, R * C);
+	sc->xn = take(&p, C);
+	s->config = c;
+	s->weights = w;
+	s->scratch = sc;
+	s->scratch_rows = R;
+	return 0;
+}
+
+/* Frees everything sqlpilot_runstate_init allocated; s is zeroed. */
+void
+sqlpilot_runstate_free(SqlpilotRunState *s)
+{
+	InferScratch *sc = s->scratch;
+
+	if (sc)
+	{
+		free(sc->mem);
+		free(sc->pos);
+		free(sc);
+	}
+	free(s->key_cache);
+	free(s->value_cache);
+	free(s->cached_ids);
+	free(s->logits);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Runs ids[0..T) at positions n_cached.. through every block, appending
+ * their k/v to the cache; with want_logits, leaves the last row's logits.
+ */
+static void
+infer_rows(SqlpilotRunState *s, const int *ids, int T, int want_logits)
+{
+	const SqlpilotConfig *c = s->config;
+	const SqlpilotWeights *w = s->weights;
+	InferScratch *sc = s->scratch;
+	size_t		C = (size_t) c->dim;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
+	SqlpilotRowLayout rl;
+
+	for (int t = 0; t < T; t++)
+	{
+		memcpy(sc->x + (size_t) t * C, w->token_embedding + (size_t) ids[t] * C, C * sizeof(float));
+		sc->pos[t] = s->n_cached + t;
+		s->cached_ids[s->n_cached + t] = ids[t];
+	}
+	rl.B = 1;
+	rl.T = T;
+	rl.kv_offset = s->n_cached;
+	rl.kv_stride = c->seq_len;
+	rl.pos = sc->pos;
+	rl.kstart = NULL;
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		SqlpilotLayerWeights lw;
+		size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
+
+		sqlpilot_layer_weights(&lw, w, c, l);
+		sqlpilot_block_forward(c, &lw, &rl, sc->x, sc->x, s->key_cache + off,
+							   s->value_cache + off, &sc->acts);
+	}
+	s->n_cached += T;
+	s->n_computed += T;
+	sc->logits_valid = 0;
+	if (want_logits)
+	{
+		sqlpilot_rmsnorm_forward(sc->xn, NULL, sc->x + (size_t) (T - 1) * C, w->rms_final,
+								 1, (int) C, c->norm_eps);
+		sqlpilot_matmul_forward(s->logits, sc->xn, w->wcls, 1, (int) C, c->vocab_size);
+		sc->logits_valid = 1;
+	}
+}
+
+/* Keeps the common cached prefix, prefills the rest chunk by chunk. */
+int
+sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n)
+{
+	InferScratch *sc = s->scratch;
+	int			keep = 0;
+	int			done;
+
+	if (n <= 0 || n > s->config->seq_len)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (ids[i] < 0 || ids[i] >= s->config->vocab_size)
+			return -1;
+	while (keep < n && keep < s->n_cached && s->cached_ids[keep] == ids[keep])
+		keep++;
+	if (keep == n && n == s->n_cached && sc->logits_valid)
+		return 0;
+	/* The last token must run again when its logits are not at hand. */
+	if (keep == n)
+		keep = n - 1;
+	sqlpilot_infer_truncate(s, keep);
+	done = keep;
+	while (done < n)
+	{
+		int			T = n - done;
+
+		if (T > (int) s->scratch_rows)
+			T = (int) s->scratch_rows;
+		infer_rows(s, ids + done, T, done + T == n);
+		done += T;
+	}
+	return n - keep;
+}
+
+/* One-token decode at position n_cached. */
+int
+sqlpilot_infer_step(SqlpilotRunState *s, int id)
+{
+	if (s->n_cached >= s->config->seq_len || id < 0 || id >= s->config->vocab_size)
+		return -1;
+	infer_rows(s, &id, 1, 1);
+	return 0;
+}
+
+/* Drops cached positions >= n; the logits are stale once anything is dropped. */
+void
+sqlpilot_infer_truncate(SqlpilotRunState *s, int n)
+{
+	InferScratch *sc = s->scratch;
+
+	if (n < 0)
+		n = 0;
+	if (n < s->n_cached)
+	{
+		s->n_cached = n;
+		sc->logits_valid = 0;
+	}
+}
+
+/* Copies the cached tokens past the shared prefix, their k/v rows, and the logits. */
+void
+sqlpilot_infer_copy(SqlpilotRunState *dst, const SqlpilotRunState *src)
+{
+	const SqlpilotConfig *c = src->config;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+	int			common = 0;
+
+	if (dst == src)
+		return;
+	while (common < dst->n_cached && common < src->n_cached &&
+		   dst->cached_ids[common] == src->cached_ids[common])
+		common++;
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		size_t		off = ((size_t) l * (size_t) c->seq_len + (size_t) common) * KVD;
+		size_t		n = (size_t) (src->n_cached - common) * KVD;
+
+		memcpy(dst->key_cache + off, src->key_cache + off, n * sizeof(float));
+		memcpy(dst->value_cache + off, src->value_cache + off, n * sizeof(float));
+	}
+	memcpy(dst->cached_ids + common, src->cached_ids + common,
+		   (size_t) (src->n_cached - common) * sizeof(int));
+	dst->n_cached = src->n_cached;
+	memcpy(dst->logits, src->logits, (size_t) c->vocab_size * sizeof(float));
+	((InferScratch *) dst->scratch)->logits_valid =
+		((const InferScratch *) src->scratch)->logits_valid;
+}

@@ -1,0 +1,923 @@
+/*
+ * schema.c — the one renderer of schema text.
+ *
+ * A table (SqlpilotTable, types in format_type() spelling) becomes CREATE
+ * TABLE text in one of three styles:
+ *   CRDB         CockroachDB SHOW CREATE TABLE: INT8, STRING, VARCHAR(n),
+ *                constraints and indexes inside the table body, no ';'.
+ *   PGDUMP       pg_dump: PostgreSQL types, CHECK in the body, keys added by
+ *                ALTER TABLE ONLY, indexes by CREATE INDEX; loads into
+ *                PostgreSQL 15 (serial columns become serial/bigserial so no
+ *                sequence is needed; foreign keys of a multi-table render come
+ *                last, so table order does not matter).
+ *   HANDWRITTEN  how people type DDL: INT/VARCHAR/SERIAL, inline PRIMARY KEY,
+ *                REFERENCES and UNIQUE, keyword case and indentation varied by
+ *                the caller's rng; also valid PostgreSQL.
+ * Identifiers are quoted exactly when PostgreSQL needs it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "util.h"
+
+/* A growing text buffer; oom latches the first allocation failure. */
+typedef struct SchemaBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		oom;
+} SchemaBuf;
+
+/* PostgreSQL 15 keywords that are not unreserved (reserved, col_name, type_func_name), sorted. */
+static const char *const pg_keywords[] = {
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc",
+	"asymmetric", "authorization", "between", "bigint", "binary", "bit",
+	"boolean", "both", "case", "cast", "char", "character", "check",
+	"coalesce", "collate", "collation", "column", "concurrently",
+	"constraint", "create", "cross", "current_catalog", "current_date",
+	"current_role", "current_schema", "current_time", "current_timestamp",
+	"current_user", "dec", "decimal", "default", "deferrable", "desc",
+	"distinct", "do", "else", "end", "except", "exists", "extract", "false",
+	"fetch", "float", "for", "foreign", "freeze", "from", "full", "grant",
+	"greatest", "group", "grouping", "having", "ilike", "in", "initially",
+	"inner", "inout", "int", "integer", "intersect", "interval", "into", "is",
+	"isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
+	"localtime", "localtimestamp", "national", "natural", "nchar", "none",
+	"normalize", "not", "notnull", "null", "nullif", "numeric", "offset", "on",
+	"only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
+	"position", "precision", "primary", "real", "references", "returning",
+	"right", "row", "select", "session_user", "setof", "similar", "smallint",
+	"some", "substring", "symmetric", "table", "tablesample", "then", "time",
+	"timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique",
+	"user", "using", "values", "varchar", "variadic", "verbose", "when",
+	"where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement",
+	"xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+	"xmlserialize", "xmltable"
+};
+
+/* One base type: format_type() spelling, CockroachDB spelling, hand-written spelling. */
+typedef struct SchemaTypeName
+{
+	const char *pg;
+	const char *crdb;
+	const char *plain;
+} SchemaTypeName;
+
+static const SchemaTypeName type_names[] = {
+	{"bigint", "INT8", "BIGINT"},
+	{"integer", "INT4", "INT"},
+	{"smallint", "INT2", "SMALLINT"},
+	{"text", "STRING", "TEXT"},
+	{"character varying", "VARCHAR", "VARCHAR"},
+	{"character", "CHAR", "CHAR"},
+	{"numeric", "DECIMAL", "DECIMAL"},
+	{"double precision", "FLOAT8", "FLOAT"},
+	{"real", "FLOAT4", "REAL"},
+	{"boolean", "BOOL", "BOOLEAN"},
+	{"timestamp without time zone", "TIMESTAMP", "TIMESTAMP"},
+	{"timestamp with time zone", "TIMESTAMPTZ", "TIMESTAMPTZ"},
+	{"date", "DATE", "DATE"},
+	{"time without time zone", "TIME", "TIME"},
+	{"time with time zone", "TIMETZ", "TIMETZ"},
+	{"interval", "INTERVAL", "INTERVAL"},
+	{"uuid", "UUID", "UUID"},
+	{"jsonb", "JSONB", "JSONB"},
+	{"json", "JSONB", "JSON"},
+	{"bytea", "BYTES", "BYTEA"},
+	{"inet", "INET", "INET"},
+	{"bit varying", "VARBIT", "VARBIT"},
+	{"bit", "BIT", "BIT"},
+	{"tsvector", "TSVECTOR", "TSVECTOR"},
+	{"oid", "OID", "OID"}
+};
+
+/* Multi-word type names a '::' cast may carry, longest first. */
+static const char *const cast_type_words[] = {
+	"timestamp without time zone", "timestamp with time zone",
+	"time without time zone", "time with time zone", "character varying",
+	"double precision", "bit varying"
+};
+
+/* Appends n bytes to b. */
+static void
+BufPut(SchemaBuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap)
+	{
+		size_t		cap = b->cap ? b->cap * 2 : 256;
+		char	   *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p)
+		{
+			b->oom = true;
+			return;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* Appends a NUL-terminated string. */
+static void
+BufStr(SchemaBuf *b, const char *s)
+{
+	BufPut(b, s, strlen(s));
+}
+
+/* Appends s in lower case when lower, as is otherwise (keywords of the hand-written style). */
+static void
+BufKw(SchemaBuf *b, const char *s, bool lower)
+{
+	char		tmp[64];
+	size_t		n = strlen(s);
+
+	if (!lower || n >= sizeof(tmp))
+	{
+		BufPut(b, s, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (char) tolower((unsigned char) s[i]);
+	BufPut(b, tmp, n);
+}
+
+/* Appends an identifier, double-quoted when PostgreSQL needs it. */
+static void
+BufIdent(SchemaBuf *b, const char *name, bool fold_case)
+{
+	if (!sqlpilot_schema_needs_quotes(name, fold_case))
+	{
+		BufStr(b, name);
+		return;
+	}
+	BufPut(b, "\"", 1);
+	for (const char *p = name; *p; p++)
+	{
+		if (*p == '"')
+			BufPut(b, "\"", 1);
+		BufPut(b, p, 1);
+	}
+	BufPut(b, "\"", 1);
+}
+
+/* Appends schema.name (just name when schema is NULL). */
+static void
+BufQualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
+{
+	if (schema && schema[0])
+	{
+		BufIdent(b, schema, fold_case);
+		BufPut(b, ".", 1);
+	}
+	BufIdent(b, name, fold_case);
+}
+
+/* Appends an index column: an identifier, or expression text as is. */
+static void
+BufIndexCol(SchemaBuf *b, const char *col, bool fold_case)
+{
+	if (strpbrk(col, "( "))
+		BufStr(b, col);
+	else
+		BufIdent(b, col, fold_case);
+}
+
+/* Appends "a, b, c" (identifiers). */
+static void
+BufIdentList(SchemaBuf *b, char **names, int n, bool fold_case)
+{
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			BufPut(b, ", ", 2);
+		BufIdent(b, names[i], fold_case);
+	}
+}
+
+/* Binary search of the keyword table (name already lower case). */
+static bool
+IsPgKeyword(const char *name)
+{
+	int			lo = 0;
+	int			hi = (int) (sizeof(pg_keywords) / sizeof(pg_keywords[0])) - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(name, pg_keywords[mid]);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/* See schema.h. */
+bool
+sqlpilot_schema_needs_quotes(const char *name, bool fold_case)
+{
+	char		lower[64];
+	size_t		n = strlen(name);
+
+	if (n == 0 || n >= sizeof(lower) || isdigit((unsigned char) name[0]) || name[0] == '$')
+		return true;
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) name[i];
+
+		if (c >= 'A' && c <= 'Z')
+		{
+			if (!fold_case)
+				return true;
+			lower[i] = (char) (c - 'A' + 'a');
+		}
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')
+			lower[i] = (char) c;
+		else
+			return true;
+	}
+	lower[n] = '\0';
+	return IsPgKeyword(lower);
+}
+
+/* See schema.h. */
+size_t
+sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t cap)
+{
+	SchemaBuf	b = {0};
+	size_t		n;
+
+	BufIdent(&b, name, fold_case);
+	n = b.len;
+	if (cap > 0)
+	{
+		size_t		k = n < cap - 1 ? n : cap - 1;
+
+		if (b.data)
+			memcpy(out, b.data, k);
+		out[k] = '\0';
+	}
+	free(b.data);
+	return n;
+}
+
+/*
+ * Splits a format_type() spelling into base name, type modifier "(...)" and
+ * array suffix; returns the matching type_names entry or NULL.
+ */
+static const SchemaTypeName *
+SplitType(const char *pg_type, char *base, size_t basecap, char *mod, size_t modcap,
+		  int *ndims)
+{
+	size_t		n = strlen(pg_type);
+	size_t		bl = 0;
+	size_t		ml = 0;
+	bool		in_mod = false;
+
+	*ndims = 0;
+	while (n >= 2 && pg_type[n - 2] == '[' && pg_type[n - 1] == ']')
+	{
+		n -= 2;
+		(*ndims)++;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		char		c = pg_type[i];
+
+		if (c == '(')
+			in_mod = true;
+		if (in_mod)
+		{
+			if (ml + 1 < modcap)
+				mod[ml++] = c;
+			if (c == ')')
+				in_mod = false;
+		}
+		else if (bl + 1 < basecap)
+			base[bl++] = c;
+	}
+	/* "timestamp(3) without time zone" leaves a double space behind */
+	base[bl] = '\0';
+	mod[ml] = '\0';
+	for (char *p = base; (p = strstr(p, "  ")) != NULL;)
+		memmove(p, p + 1, strlen(p));
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strcmp(base, type_names[i].pg) == 0)
+			return &type_names[i];
+	return NULL;
+}
+
+/* Writes a mapped type (which: 0 CockroachDB, 1 plain) into out. */
+static void
+MapType(const char *pg_type, int which, bool serial, char *out, size_t cap)
+{
+	char		base[128];
+	char		mod[64];
+	int			ndims;
+	const SchemaTypeName *tn = SplitType(pg_type, base, sizeof(base), mod, sizeof(mod), &ndims);
+	const char *name = base;
+	size_t		len;
+
+	if (tn)
+		name = which == 0 ? tn->crdb : tn->plain;
+	if (tn && which == 1 && serial)
+	{
+		if (strcmp(tn->pg, "integer") == 0)
+			name = "SERIAL";
+		else if (strcmp(tn->pg, "bigint") == 0)
+			name = "BIGSERIAL";
+		else if (strcmp(tn->pg, "smallint") == 0)
+			name = "SMALLSERIAL";
+	}
+	len = (size_t) snprintf(out, cap, "%s%s", name, mod);
+	for (int d = 0; d < ndims && len + 2 < cap; d++)
+	{
+		memcpy(out + len, "[]", 3);
+		len += 2;
+	}
+}
+
+/* See schema.h. */
+void
+sqlpilot_schema_crdb_type(const char *pg_type, char *out, size_t cap)
+{
+	MapType(pg_type, 0, false, out, cap);
+}
+
+/* See schema.h. */
+void
+sqlpilot_schema_plain_type(const char *pg_type, bool serial, char *out, size_t cap)
+{
+	MapType(pg_type, 1, serial, out, cap);
+}
+
+/* True when a default expression is a sequence (serial column). */
+static bool
+IsSerialDefault(const char *expr)
+{
+	return expr && strncmp(expr, "nextval(", 8) == 0;
+}
+
+/* Appends a default expression with its '::type' casts removed. */
+static void
+BufDefaultNoCasts(SchemaBuf *b, const char *expr)
+{
+	const char *p = expr;
+	bool		in_str = false;
+
+	while (*p)
+	{
+		if (*p == '\'')
+			in_str = !in_str;
+		if (!in_str && p[0] == ':' && p[1] == ':')
+		{
+			bool		word = false;
+
+			p += 2;
+			for (size_t i = 0; i < sizeof(cast_type_words) / sizeof(cast_type_words[0]); i++)
+			{
+				size_t		n = strlen(cast_type_words[i]);
+
+				if (strncmp(p, cast_type_words[i], n) == 0)
+				{
+					p += n;
+					word = true;
+					break;
+				}
+			}
+			if (!word)
+				while (isalnum((unsigned char) *p) || *p == '_' || *p == '.' || *p == '"')
+					p++;
+			if (*p == '(')
+				while (*p && *p++ != ')')
+					;
+			while (p[0] == '[' && p[1] == ']')
+				p += 2;
+			continue;
+		}
+		BufPut(b, p, 1);
+		p++;
+	}
+}
+
+/* Writes a derived constraint/index name "<table>_<cols>_<suffix>" into out. */
+static void
+DerivedName(const char *table, char **cols, int n_cols, const char *suffix,
+			char *out, size_t cap)
+{
+	size_t		len = (size_t) snprintf(out, cap, "%s", table);
+
+	for (int i = 0; i < n_cols && len < cap; i++)
+		len += (size_t) snprintf(out + len, cap - len, "_%s", cols[i]);
+	if (len < cap)
+		snprintf(out + len, cap - len, "_%s", suffix);
+}
+
+/* The name of an index, derived when the struct has none. */
+static const char *
+IndexName(const SqlpilotTable *t, const SqlpilotIndex *ix, char *buf, size_t cap)
+{
+	if (ix->name)
+		return ix->name;
+	if (ix->primary)
+		snprintf(buf, cap, "%s_pkey", t->name);
+	else
+		DerivedName(t->name, ix->cols, ix->n_cols, ix->unique ? "key" : "idx", buf, cap);
+	return buf;
+}
+
+/* The name of a foreign key, derived when the struct has none. */
+static const char *
+FkeyName(const SqlpilotTable *t, const SqlpilotForeignKey *fk, char *buf, size_t cap)
+{
+	if (fk->name)
+		return fk->name;
+	DerivedName(t->name, fk->cols, fk->n_cols, "fkey", buf, cap);
+	return buf;
+}
+
+/* Appends " REFERENCES schema.table(cols)" plus ON DELETE/UPDATE actions. */
+static void
+BufReferences(SchemaBuf *b, const SqlpilotTable *t, const SqlpilotForeignKey *fk,
+			  bool qualify, bool lower)
+{
+	BufKw(b, " REFERENCES ", lower);
+	BufQualified(b, qualify ? (fk->ref_schema ? fk->ref_schema : t->schema) : NULL,
+				 fk->ref_table, t->fold_case);
+	BufPut(b, "(", 1);
+	BufIdentList(b, fk->ref_cols, fk->n_cols, t->fold_case);
+	BufPut(b, ")", 1);
+	if (fk->on_delete)
+	{
+		BufKw(b, " ON DELETE ", lower);
+		BufKw(b, fk->on_delete, lower);
+	}
+	if (fk->on_update)
+	{
+		BufKw(b, " ON UPDATE ", lower);
+		BufKw(b, fk->on_update, lower);
+	}
+}
+
+/* CockroachDB SHOW CREATE TABLE. */
+static void
+RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
+{
+	char		tmp[256];
+	bool		first = true;
+
+	BufStr(b, "CREATE TABLE ");
+	BufQualified(b, t->schema, t->name, t->fold_case);
+	BufStr(b, " (");
+	for (int i = 0; i < t->n_columns; i++)
+	{
+		const SqlpilotColumn *c = &t->columns[i];
+
+		BufStr(b, first ? "\n\t" : ",\n\t");
+		first = false;
+		BufIdent(b, c->name, t->fold_case);
+		sqlpilot_schema_crdb_type(c->type, tmp, sizeof(tmp));
+		BufPut(b, " ", 1);
+		BufStr(b, tmp);
+		BufStr(b, c->not_null ? " NOT NULL" : " NULL");
+		if (c->default_expr)
+		{
+			BufStr(b, " DEFAULT ");
+			if (IsSerialDefault(c->default_expr))
+				BufStr(b, "unique_rowid()");
+			else
+				BufDefaultNoCasts(b, c->default_expr);
+		}
+	}
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (!ix->primary)
+			continue;
+		BufStr(b, first ? "\n\t" : ",\n\t");
+		first = false;
+		BufStr(b, "CONSTRAINT ");
+		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		BufStr(b, " PRIMARY KEY (");
+		for (int k = 0; k < ix->n_cols; k++)
+		{
+			if (k > 0)
+				BufStr(b, ", ");
+			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+		}
+		BufStr(b, ")");
+	}
+	for (int i = 0; i < t->n_fkeys; i++)
+	{
+		const SqlpilotForeignKey *fk = &t->fkeys[i];
+
+		BufStr(b, first ? "\n\t" : ",\n\t");
+		first = false;
+		BufStr(b, "CONSTRAINT ");
+		BufIdent(b, FkeyName(t, fk, tmp, sizeof(tmp)), t->fold_case);
+		BufStr(b, " FOREIGN KEY (");
+		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
+		BufStr(b, ")");
+		BufReferences(b, t, fk, true, false);
+	}
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (ix->primary)
+			continue;
+		BufStr(b, first ? "\n\t" : ",\n\t");
+		first = false;
+		BufStr(b, ix->unique ? "UNIQUE INDEX " : "INDEX ");
+		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		BufStr(b, " (");
+		for (int k = 0; k < ix->n_cols; k++)
+		{
+			if (k > 0)
+				BufStr(b, ", ");
+			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+		}
+		BufStr(b, ")");
+	}
+	for (int i = 0; i < t->n_checks; i++)
+	{
+		BufStr(b, first ? "\n\t" : ",\n\t");
+		first = false;
+		if (t->checks[i].name)
+		{
+			BufStr(b, "CONSTRAINT ");
+			BufIdent(b, t->checks[i].name, t->fold_case);
+			BufStr(b, " ");
+		}
+		BufStr(b, "CHECK (");
+		BufStr(b, t->checks[i].expr);
+		BufStr(b, ")");
+	}
+	BufStr(b, "\n)");
+}
+
+/* pg_dump: the CREATE TABLE statement with columns and CHECK constraints. */
+static void
+RenderPgdumpTable(SchemaBuf *b, const SqlpilotTable *t)
+{
+	char		tmp[256];
+
+	BufStr(b, "CREATE TABLE ");
+	BufQualified(b, t->schema, t->name, t->fold_case);
+	BufStr(b, " (");
+	for (int i = 0; i < t->n_columns; i++)
+	{
+		const SqlpilotColumn *c = &t->columns[i];
+		bool		serial = IsSerialDefault(c->default_expr);
+
+		BufStr(b, i > 0 ? ",\n    " : "\n    ");
+		BufIdent(b, c->name, t->fold_case);
+		BufPut(b, " ", 1);
+		if (serial)
+		{
+			sqlpilot_schema_plain_type(c->type, true, tmp, sizeof(tmp));
+			for (char *p = tmp; *p; p++)
+				*p = (char) tolower((unsigned char) *p);
+			BufStr(b, tmp);
+		}
+		else
+			BufStr(b, c->type);
+		if (c->default_expr && !serial)
+		{
+			BufStr(b, " DEFAULT ");
+			BufStr(b, c->default_expr);
+		}
+		if (c->not_null)
+			BufStr(b, " NOT NULL");
+	}
+	for (int i = 0; i < t->n_checks; i++)
+	{
+		BufStr(b, t->n_columns + i > 0 ? ",\n    " : "\n    ");
+		if (t->checks[i].name)
+		{
+			BufStr(b, "CONSTRAINT ");
+			BufIdent(b, t->checks[i].name, t->fold_case);
+			BufStr(b, " ");
+		}
+		BufStr(b, "CHECK ((");
+		BufStr(b, t->checks[i].expr);
+		BufStr(b, "))");
+	}
+	BufStr(b, "\n);");
+}
+
+/* pg_dump: primary key, unique constraints and indexes of a table. */
+static void
+RenderPgdumpKeys(SchemaBuf *b, const SqlpilotTable *t)
+{
+	char		tmp[256];
+
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (ix->primary || ix->is_constraint)
+		{
+			BufStr(b, "\n\nALTER TABLE ONLY ");
+			BufQualified(b, t->schema, t->name, t->fold_case);
+			BufStr(b, "\n    ADD CONSTRAINT ");
+			BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
+			BufStr(b, ix->primary ? " PRIMARY KEY (" : " UNIQUE (");
+			for (int k = 0; k < ix->n_cols; k++)
+			{
+				if (k > 0)
+					BufStr(b, ", ");
+				BufIndexCol(b, ix->cols[k], t->fold_case);
+			}
+			BufStr(b, ");");
+			continue;
+		}
+		BufStr(b, ix->unique ? "\n\nCREATE UNIQUE INDEX " : "\n\nCREATE INDEX ");
+		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		BufStr(b, " ON ");
+		BufQualified(b, t->schema, t->name, t->fold_case);
+		BufStr(b, " USING btree (");
+		for (int k = 0; k < ix->n_cols; k++)
+		{
+			if (k > 0)
+				BufStr(b, ", ");
+			BufIndexCol(b, ix->cols[k], t->fold_case);
+			if (ix->desc && ix->desc[k])
+				BufStr(b, " DESC");
+		}
+		BufStr(b, ");");
+	}
+}
+
+/* pg_dump: the foreign keys of a table (after every table exists). */
+static void
+RenderPgdumpFkeys(SchemaBuf *b, const SqlpilotTable *t)
+{
+	char		tmp[256];
+
+	for (int i = 0; i < t->n_fkeys; i++)
+	{
+		const SqlpilotForeignKey *fk = &t->fkeys[i];
+
+		BufStr(b, "\n\nALTER TABLE ONLY ");
+		BufQualified(b, t->schema, t->name, t->fold_case);
+		BufStr(b, "\n    ADD CONSTRAINT ");
+		BufIdent(b, FkeyName(t, fk, tmp, sizeof(tmp)), t->fold_case);
+		BufStr(b, " FOREIGN KEY (");
+		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
+		BufStr(b, ")");
+		BufReferences(b, t, fk, true, false);
+		BufStr(b, ";");
+	}
+}
+
+/* The single-column key (primary or unique) on column name, or NULL. */
+static const SqlpilotIndex *
+SingleColumnKey(const SqlpilotTable *t, const char *col, bool primary)
+{
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (ix->n_cols == 1 && ix->primary == primary && (primary || ix->unique) &&
+			strcmp(ix->cols[0], col) == 0)
+			return ix;
+	}
+	return NULL;
+}
+
+/* The single-column foreign key on column name, or NULL. */
+static const SqlpilotForeignKey *
+SingleColumnFkey(const SqlpilotTable *t, const char *col)
+{
+	for (int i = 0; i < t->n_fkeys; i++)
+		if (t->fkeys[i].n_cols == 1 && strcmp(t->fkeys[i].cols[0], col) == 0)
+			return &t->fkeys[i];
+	return NULL;
+}
+
+/*
+ * Hand-written DDL: rng picks keyword case, indentation, type alignment,
+ * inline or table-level foreign keys and where the closing parenthesis goes.
+ */
+static void
+RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
+{
+	static const char *const indents[] = {"  ", "    ", "\t", "   ", " ", "    ", "  "};
+	uint64_t	local = 0x5eed;
+	uint64_t   *r = rng ? rng : &local;
+	bool		lower = sqlpilot_rng_below(r, 100) < 55;
+	const char *ind = indents[sqlpilot_rng_below(r, 7)];
+	bool		align = sqlpilot_rng_below(r, 100) < 20;
+	bool		inline_fk = sqlpilot_rng_below(r, 100) < 45;
+	bool		inline_unique = sqlpilot_rng_below(r, 100) < 70;
+	bool		close_same_line = sqlpilot_rng_below(r, 100) < 15;
+	bool		if_not_exists = sqlpilot_rng_below(r, 100) < 8;
+	bool		first = true;
+	size_t		width = 0;
+	char		tmp[256];
+
+	for (int i = 0; align && i < t->n_columns; i++)
+	{
+		size_t		n = strlen(t->columns[i].name);
+
+		if (n > width)
+			width = n;
+	}
+	BufKw(b, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ", lower);
+	BufIdent(b, t->name, t->fold_case);
+	BufStr(b, " (");
+	for (int i = 0; i < t->n_columns; i++)
+	{
+		const SqlpilotColumn *c = &t->columns[i];
+		bool		serial = IsSerialDefault(c->default_expr);
+		const SqlpilotIndex *pk = SingleColumnKey(t, c->name, true);
+		const SqlpilotForeignKey *fk = inline_fk ? SingleColumnFkey(t, c->name) : NULL;
+		const SqlpilotIndex *uq = inline_unique ? SingleColumnKey(t, c->name, false) : NULL;
+
+		BufStr(b, first ? "\n" : ",\n");
+		first = false;
+		BufStr(b, ind);
+		BufIdent(b, c->name, t->fold_case);
+		BufPut(b, " ", 1);
+		for (size_t k = strlen(c->name); align && k < width; k++)
+			BufPut(b, " ", 1);
+		sqlpilot_schema_plain_type(c->type, serial, tmp, sizeof(tmp));
+		BufKw(b, tmp, lower);
+		if (pk)
+			BufKw(b, " PRIMARY KEY", lower);
+		else if (c->not_null)
+			BufKw(b, " NOT NULL", lower);
+		if (uq)
+			BufKw(b, " UNIQUE", lower);
+		if (c->default_expr && !serial)
+		{
+			BufKw(b, " DEFAULT ", lower);
+			BufDefaultNoCasts(b, c->default_expr);
+		}
+		if (fk)
+			BufReferences(b, t, fk, false, lower);
+	}
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (!ix->primary || ix->n_cols == 1)
+			continue;
+		BufStr(b, first ? "\n" : ",\n");
+		first = false;
+		BufStr(b, ind);
+		BufKw(b, "PRIMARY KEY (", lower);
+		BufIdentList(b, ix->cols, ix->n_cols, t->fold_case);
+		BufStr(b, ")");
+	}
+	for (int i = 0; i < t->n_fkeys; i++)
+	{
+		const SqlpilotForeignKey *fk = &t->fkeys[i];
+
+		if (inline_fk && fk->n_cols == 1)
+			continue;
+		BufStr(b, first ? "\n" : ",\n");
+		first = false;
+		BufStr(b, ind);
+		BufKw(b, "FOREIGN KEY (", lower);
+		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
+		BufStr(b, ")");
+		BufReferences(b, t, fk, false, lower);
+	}
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		if (ix->primary || !ix->is_constraint || (inline_unique && ix->n_cols == 1))
+			continue;
+		BufStr(b, first ? "\n" : ",\n");
+		first = false;
+		BufStr(b, ind);
+		BufKw(b, "UNIQUE (", lower);
+		BufIdentList(b, ix->cols, ix->n_cols, t->fold_case);
+		BufStr(b, ")");
+	}
+	for (int i = 0; i < t->n_checks; i++)
+	{
+		BufStr(b, first ? "\n" : ",\n");
+		first = false;
+		BufStr(b, ind);
+		BufKw(b, "CHECK (", lower);
+		BufStr(b, t->checks[i].expr);
+		BufStr(b, ")");
+	}
+	BufStr(b, close_same_line ? ");" : "\n);");
+	for (int i = 0; i < t->n_indexes; i++)
+	{
+		const SqlpilotIndex *ix = &t->indexes[i];
+
+		/* keys and inline UNIQUE columns are already in the body */
+		if (ix->primary || ix->is_constraint || (ix->unique && inline_unique && ix->n_cols == 1))
+			continue;
+		BufStr(b, "\n");
+		BufKw(b, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ", lower);
+		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		BufKw(b, " ON ", lower);
+		BufIdent(b, t->name, t->fold_case);
+		BufStr(b, " (");
+		for (int k = 0; k < ix->n_cols; k++)
+		{
+			if (k > 0)
+				BufStr(b, ", ");
+			BufIndexCol(b, ix->cols[k], t->fold_case);
+			if (ix->desc && ix->desc[k])
+				BufKw(b, " DESC", lower);
+		}
+		BufStr(b, ");");
+	}
+}
+
+/* Renders one table into b. */
+static void
+RenderOne(SchemaBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_t *rng,
+		  bool with_fkeys)
+{
+	switch (style)
+	{
+		case SQLPILOT_DDL_PGDUMP:
+			RenderPgdumpTable(b, t);
+			RenderPgdumpKeys(b, t);
+			if (with_fkeys)
+				RenderPgdumpFkeys(b, t);
+			break;
+		case SQLPILOT_DDL_HANDWRITTEN:
+			RenderHandwritten(b, t, rng);
+			break;
+		case SQLPILOT_DDL_CRDB:
+		default:
+			RenderCrdb(b, t);
+			break;
+	}
+}
+
+/* Hands the buffer over as the result (NULL after an allocation failure). */
+static char *
+BufFinish(SchemaBuf *b, size_t *len)
+{
+	if (!b->oom && !b->data)
+		BufPut(b, "", 0);
+	if (b->oom || !b->data)
+	{
+		free(b->data);
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = b->len;
+	return b->data;
+}
+
+/* See schema.h. */
+char *
+sqlpilot_schema_render_table(const SqlpilotTable *t, SqlpilotDdlStyle style,
+							 uint64_t *rng, size_t *len)
+{
+	SchemaBuf	b = {0};
+
+	RenderOne(&b, t, style, rng, true);
+	return BufFinish(&b, len);
+}
+
+/* See schema.h. */
+char *
+sqlpilot_schema_render(const SqlpilotTable *tables, int n_tables,
+					   SqlpilotDdlStyle style, uint64_t *rng, size_t *len)
+{
+	SchemaBuf	b = {0};
+
+	for (int i = 0; i < n_tables; i++)
+	{
+		if (i > 0)
+			BufStr(&b, "\n\n");
+		RenderOne(&b, &tables[i], style, rng, false);
+	}
+	for (int i = 0; style == SQLPILOT_DDL_PGDUMP && i < n_tables; i++)
+		RenderPgdumpFkeys(&b, &tables[i]);
+	return BufFinish(&b, len);
+}

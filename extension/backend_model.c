@@ -1,0 +1,238 @@
+/*
+ * backend_model.c — the model of one backend: resolved from
+ * sqlpilot.model_path, mapped once with sqlpilot_model_load() (core/model.c),
+ * kept with one run state whose KV cache keeps the last prompt, and reloaded
+ * when the setting or the file (path, inode, size, mtime) changes.
+ *
+ * The core allocates with malloc and reports errors in a buffer; this file
+ * turns those errors into ereports only after the core's memory is freed or
+ * owned by the static state, so no longjmp ever skips core cleanup.
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "complete.h"
+#include "prompt.h"
+#include "sqlpilot.h"
+
+static SqlpilotBackendModel backend_model;
+static bool model_loaded = false;
+static struct stat model_stat;
+
+/* Nothing to set up at load time; the model is mapped on first use. */
+void
+SqlpilotModelInit(void)
+{
+	model_loaded = false;
+}
+
+/*
+ * Expands a leading "$sharedir" in a model_path setting into a palloc'd path;
+ * with Debian's extension_destdir set, a file staged there wins.
+ */
+char *
+SqlpilotResolveModelPath(const char *setting)
+{
+	char		share[MAXPGPATH];
+	char	   *path;
+
+	if (setting == NULL || setting[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sqlpilot.model_path is empty"),
+				 errhint("Set sqlpilot.model_path to a model file.")));
+	if (strncmp(setting, "$sharedir", 9) != 0 || (setting[9] != '/' && setting[9] != '\0'))
+		return pstrdup(setting);
+	get_share_path(my_exec_path, share);
+	path = psprintf("%s%s", share, setting + 9);
+	if (extension_destdir != NULL && extension_destdir[0] != '\0')
+	{
+		char	   *staged = psprintf("%s%s", extension_destdir, path);
+
+		if (access(staged, F_OK) == 0)
+			return staged;
+	}
+	return path;
+}
+
+/* Whether two stat results describe the same, unchanged file. */
+static bool
+SameFile(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+		a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Releases the loaded model and its run state. */
+static void
+UnloadModel(void)
+{
+	if (!model_loaded)
+		return;
+	sqlpilot_runstate_free(&backend_model.state);
+	sqlpilot_model_free(&backend_model.model);
+	free(backend_model.path);
+	memset(&backend_model, 0, sizeof(backend_model));
+	model_loaded = false;
+}
+
+/* Reports a model file the core refused, with the SQLSTATE its message calls for. */
+static void
+ReportBadModel(const char *path, const char *err)
+{
+	if (strstr(err, "unsupported model file version") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sqlpilot model file \"%s\" does not match this extension version", path),
+				 errdetail("%s", err),
+				 errhint("Use a model exported by sqlpilot %s (sqlpilot export, or sqlpilot convert an older file).",
+						 SQLPILOT_EXTVERSION)));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("sqlpilot model file \"%s\" is corrupt", path),
+			 errdetail("%s", err),
+			 errhint("Reinstall the model or set sqlpilot.model_path to a valid model file.")));
+}
+
+/* The model for sqlpilot.model_path, loading or reloading it when needed. */
+SqlpilotBackendModel *
+SqlpilotGetModel(void)
+{
+	char	   *path = SqlpilotResolveModelPath(sqlpilot_model_path);
+	struct stat st;
+	SqlpilotModel m;
+	char		err[512];
+	int			rc;
+
+	if (stat(path, &st) != 0)
+	{
+		if (errno == ENOENT)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FILE),
+					 errmsg("sqlpilot model file \"%s\" does not exist", path),
+					 errhint("Set sqlpilot.model_path to a model file, or install the default model as \"%s\".",
+							 SQLPILOT_DEFAULT_MODEL_PATH)));
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not access sqlpilot model file \"%s\": %m", path)));
+	}
+	if (!S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("sqlpilot model file \"%s\" is not a regular file", path),
+				 errhint("Set sqlpilot.model_path to a model file.")));
+	if (model_loaded && strcmp(path, backend_model.path) == 0 && SameFile(&st, &model_stat))
+		return &backend_model;
+
+	UnloadModel();
+	err[0] = '\0';
+	if (sqlpilot_model_load(&m, path, err, sizeof(err)) != 0)
+		ReportBadModel(path, err);
+
+	backend_model.model = m;
+	backend_model.path = strdup(path);
+	backend_model.file_size = (size_t) st.st_size;
+	rc = sqlpilot_runstate_init(&backend_model.state, &backend_model.model.config,
+								&backend_model.model.weights, err, sizeof(err));
+	if (rc != 0 || backend_model.path == NULL)
+	{
+		if (rc == 0)
+			sqlpilot_runstate_free(&backend_model.state);
+		sqlpilot_model_free(&backend_model.model);
+		free(backend_model.path);
+		memset(&backend_model, 0, sizeof(backend_model));
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not set up sqlpilot model \"%s\"", path),
+				 errdetail("%s", rc != 0 ? err : "out of memory")));
+	}
+	model_stat = st;
+	model_loaded = true;
+	sqlpilot_stats_counters.model_loads++;
+	return &backend_model;
+}
+
+/* should_stop callback: a cancel, statement_timeout or termination is pending. */
+static bool
+StopRequested(void *arg)
+{
+	return QueryCancelPending || ProcDiePending;
+}
+
+/* How many leading ids the run state's KV cache already holds. */
+static int
+CachedPrefix(const SqlpilotRunState *s, const int *ids, int n)
+{
+	int			k = 0;
+
+	while (k < n && k < s->n_cached && s->cached_ids[k] == ids[k])
+		k++;
+	return k;
+}
+
+/*
+ * Completes prefix (UTF-8) given schema (UTF-8): up to n alternatives, best
+ * first, written to out (texts palloc'd in the server encoding); returns how
+ * many.  Generation stops between tokens on cancel or statement_timeout.
+ */
+int
+SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t schema_len,
+					   const char *prefix, size_t prefix_len, int n, SqlpilotResult *out)
+{
+	SqlpilotCompleteOptions o;
+	SqlpilotCompletion *res = palloc0(sizeof(SqlpilotCompletion) * n);
+	int			cap = bm->model.config.seq_len;
+	int		   *ids = palloc(sizeof(int) * cap);
+	int			n_ids;
+	char		err[512];
+	long		computed;
+	int			rc;
+
+	n_ids = (int) sqlpilot_prompt_encode(&bm->model.tokenizer, schema, schema_len,
+										 prefix, prefix_len, false, ids, cap, NULL, NULL);
+	sqlpilot_stats_counters.last_prompt_tokens = n_ids;
+	sqlpilot_stats_counters.last_reused_tokens = CachedPrefix(&bm->state, ids, Min(n_ids, cap));
+
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = sqlpilot_max_tokens;
+	o.beam_width = n;
+	o.should_stop = StopRequested;
+	o.should_stop_arg = NULL;
+	err[0] = '\0';
+	computed = bm->state.n_computed;
+	rc = sqlpilot_complete(&bm->state, &bm->model.tokenizer, schema, schema_len,
+						   prefix, prefix_len, &o, res, n, err, sizeof(err));
+
+	sqlpilot_stats_counters.last_computed_tokens = (int) (bm->state.n_computed - computed);
+
+	/* take the results out of malloc'd memory before anything can ereport */
+	for (int i = 0; i < rc; i++)
+	{
+		out[i].text = pnstrdup(res[i].text ? res[i].text : "", res[i].text ? strlen(res[i].text) : 0);
+		out[i].score = res[i].score;
+	}
+	if (rc > 0)
+		sqlpilot_completion_free(res, rc);
+
+	if (rc == -2)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling sqlpilot completion")));
+	}
+	if (rc < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sqlpilot completion failed"),
+				 errdetail("%s", err)));
+	for (int i = 0; i < rc; i++)
+		out[i].text = pg_any_to_server(out[i].text, (int) strlen(out[i].text), PG_UTF8);
+	return rc;
+}

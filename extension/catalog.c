@@ -1,0 +1,443 @@
+/*
+ * catalog.c — reads the tables of the schemas in scope from the live catalog
+ * into the core's SqlpilotTable descriptions (core/schema.h), which the one
+ * renderer turns into the text the model was trained on.
+ *
+ * Only what the current role may use gets in: a table needs USAGE on its
+ * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
+ * columns, in which case only those columns are shown, with no constraint
+ * that names a hidden column).  Foreign keys to tables the role cannot use
+ * are dropped, so their names never reach the prompt.  Tables come in a
+ * stable order: schema name, then table name.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "sqlpilot.h"
+
+/* The visible tables of the schemas $1 (oid[]), in stable order. */
+static const char *const tables_query =
+"SELECT c.oid, n.nspname, c.relname"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+" WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition"
+"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
+"   AND (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')"
+"        OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))"
+" ORDER BY n.nspname, c.relname";
+
+/* The columns of the tables $1, with whether the role may use each. */
+static const char *const columns_query =
+"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+"   CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
+"   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
+" FROM pg_catalog.pg_attribute a"
+" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+" WHERE a.attrelid = ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped"
+" ORDER BY a.attrelid, a.attnum";
+
+/* Indexes and the PRIMARY KEY / UNIQUE constraints behind them; primary key first. */
+static const char *const indexes_query =
+"SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
+"   coalesce(con.contype = 'u', false),"
+"   ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
+"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
+"   ARRAY(SELECT (i.indoption[k - 1] & 1) = 1"
+"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)"
+" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+" LEFT JOIN pg_catalog.pg_constraint con"
+"   ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')"
+" WHERE i.indrelid = ANY ($1)"
+" ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
+
+/* Foreign keys of the tables $1 whose target the role may use. */
+static const char *const fkeys_query =
+"SELECT con.conrelid, con.conname,"
+"   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n"
+"         ORDER BY k.o),"
+"   rn.nspname, rc.relname, con.confrelid,"
+"   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(n, o)"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n"
+"         ORDER BY k.o),"
+"   con.confdeltype, con.confupdtype, rc.relnamespace = c.relnamespace"
+" FROM pg_catalog.pg_constraint con"
+" JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
+" JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid"
+" JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
+" WHERE con.contype = 'f' AND con.conrelid = ANY ($1)"
+"   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
+"   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
+" ORDER BY con.conrelid, con.conname";
+
+/* CHECK constraints of the tables $1. */
+static const char *const checks_query =
+"SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
+" FROM pg_catalog.pg_constraint con"
+" WHERE con.contype = 'c' AND con.conrelid = ANY ($1)"
+" ORDER BY con.conrelid, con.conname";
+
+/* Per-table bookkeeping while reading: which table a relid is, and hidden columns. */
+typedef struct ReadState
+{
+	MemoryContext cxt;
+	int			n;
+	SqlpilotCachedTable *tables;
+	bool	   *has_hidden;		/* (n) some column is not visible to the role */
+} ReadState;
+
+/* Runs one catalog query with the oid[] argument; errors are can't-happen. */
+static void
+RunQuery(const char *sql, Datum oids)
+{
+	Oid			argtypes[1] = {OIDARRAYOID};
+	Datum		values[1] = {oids};
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+}
+
+/* Builds an oid[] datum from n OIDs. */
+static Datum
+OidArray(const Oid *oids, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = ObjectIdGetDatum(oids[i]);
+	return PointerGetDatum(construct_array(d, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+
+/* Column i of the current SPI row as a string copied into cxt, or NULL. */
+static char *
+GetString(int row, int col, MemoryContext cxt)
+{
+	char	   *s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
+
+/* Column col of row as a Datum; *isnull set. */
+static Datum
+GetDatum(int row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+}
+
+/* Column col of row as a bool (NULL reads as false). */
+static bool
+GetBool(int row, int col)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/* Column col of row as an OID. */
+static Oid
+GetOid(int row, int col)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(d);
+}
+
+/* A text[] column as a C string array in cxt; returns the count. */
+static int
+GetTextArray(int row, int col, MemoryContext cxt, char ***out)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	ArrayType  *arr;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(d);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = nulls[i] ? MemoryContextStrdup(cxt, "") :
+			MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
+	return n;
+}
+
+/* A name[] column (attribute names) as a C string array in cxt; returns the count. */
+static int
+GetNameArray(int row, int col, MemoryContext cxt, char ***out)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	deconstruct_array(DatumGetArrayTypeP(d), NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+					  &elems, &nulls, &n);
+	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = MemoryContextStrdup(cxt, nulls[i] ? "" : NameStr(*DatumGetName(elems[i])));
+	return n;
+}
+
+/* A bool[] column as a bool array in cxt; returns the count. */
+static int
+GetBoolArray(int row, int col, MemoryContext cxt, bool **out)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	*out = NULL;
+	if (isnull)
+		return 0;
+	deconstruct_array(DatumGetArrayTypeP(d), BOOLOID, 1, true, TYPALIGN_CHAR,
+					  &elems, &nulls, &n);
+	*out = MemoryContextAllocZero(cxt, sizeof(bool) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		(*out)[i] = !nulls[i] && DatumGetBool(elems[i]);
+	return n;
+}
+
+/* The index of relid among the tables read (they are few; a linear scan is fine). */
+static int
+FindTable(const ReadState *rs, Oid relid)
+{
+	for (int i = 0; i < rs->n; i++)
+		if (rs->tables[i].relid == relid)
+			return i;
+	return -1;
+}
+
+/* Whether every name is a visible column of table t. */
+static bool
+ColumnsVisible(const SqlpilotTable *t, char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		bool		found = false;
+
+		for (int c = 0; c < t->n_columns && !found; c++)
+			found = strcmp(t->columns[c].name, names[i]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
+static void *
+GrowArray(void *arr, int n, size_t elem, MemoryContext cxt)
+{
+	if (arr == NULL)
+		return MemoryContextAllocZero(cxt, elem * 4);
+	if ((n & (n - 1)) == 0 && n >= 4)
+		return repalloc(arr, elem * n * 2);
+	return arr;
+}
+
+/* The SQL words of a foreign key action code, NULL for NO ACTION. */
+static char *
+FkeyAction(char code, MemoryContext cxt)
+{
+	switch (code)
+	{
+		case 'r':
+			return MemoryContextStrdup(cxt, "RESTRICT");
+		case 'c':
+			return MemoryContextStrdup(cxt, "CASCADE");
+		case 'n':
+			return MemoryContextStrdup(cxt, "SET NULL");
+		case 'd':
+			return MemoryContextStrdup(cxt, "SET DEFAULT");
+		default:
+			return NULL;
+	}
+}
+
+/* Reads the columns of every table. */
+static void
+ReadColumns(ReadState *rs, Datum relids)
+{
+	RunQuery(columns_query, relids);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		int			ti = FindTable(rs, GetOid(r, 1));
+		SqlpilotTable *t;
+		SqlpilotColumn *c;
+
+		if (ti < 0)
+			continue;
+		if (!GetBool(r, 6))
+		{
+			rs->has_hidden[ti] = true;
+			continue;
+		}
+		t = &rs->tables[ti].table;
+		t->columns = GrowArray(t->columns, t->n_columns, sizeof(SqlpilotColumn), rs->cxt);
+		c = &t->columns[t->n_columns++];
+		c->name = GetString(r, 2, rs->cxt);
+		c->type = GetString(r, 3, rs->cxt);
+		c->not_null = GetBool(r, 4);
+		c->default_expr = GetString(r, 5, rs->cxt);
+	}
+}
+
+/* Reads indexes, primary keys and unique constraints. */
+static void
+ReadIndexes(ReadState *rs, Datum relids)
+{
+	RunQuery(indexes_query, relids);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		int			ti = FindTable(rs, GetOid(r, 1));
+		SqlpilotTable *t;
+		SqlpilotIndex ix = {0};
+
+		if (ti < 0)
+			continue;
+		t = &rs->tables[ti].table;
+		ix.name = GetString(r, 2, rs->cxt);
+		ix.primary = GetBool(r, 3);
+		ix.unique = GetBool(r, 4);
+		ix.is_constraint = GetBool(r, 5);
+		ix.n_cols = GetTextArray(r, 6, rs->cxt, &ix.cols);
+		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols)
+			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
+		if (rs->has_hidden[ti] && !ColumnsVisible(t, ix.cols, ix.n_cols))
+			continue;
+		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
+		t->indexes[t->n_indexes++] = ix;
+	}
+}
+
+/* Reads foreign keys and records the neighbour relation both ways. */
+static void
+ReadForeignKeys(ReadState *rs, Datum relids)
+{
+	RunQuery(fkeys_query, relids);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		int			ti = FindTable(rs, GetOid(r, 1));
+		int			ri;
+		SqlpilotTable *t;
+		SqlpilotForeignKey fk = {0};
+		char	   *del;
+		char	   *upd;
+
+		if (ti < 0)
+			continue;
+		t = &rs->tables[ti].table;
+		fk.name = GetString(r, 2, rs->cxt);
+		fk.n_cols = GetNameArray(r, 3, rs->cxt, &fk.cols);
+		fk.ref_schema = GetBool(r, 10) ? NULL : GetString(r, 4, rs->cxt);
+		fk.ref_table = GetString(r, 5, rs->cxt);
+		if (GetNameArray(r, 7, rs->cxt, &fk.ref_cols) != fk.n_cols)
+			elog(ERROR, "sqlpilot: foreign key %s has inconsistent columns", fk.name);
+		del = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8);
+		upd = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9);
+		fk.on_delete = FkeyAction(del ? del[0] : 'a', rs->cxt);
+		fk.on_update = FkeyAction(upd ? upd[0] : 'a', rs->cxt);
+		if (rs->has_hidden[ti] && !ColumnsVisible(t, fk.cols, fk.n_cols))
+			continue;
+		t->fkeys = GrowArray(t->fkeys, t->n_fkeys, sizeof(SqlpilotForeignKey), rs->cxt);
+		t->fkeys[t->n_fkeys++] = fk;
+
+		ri = FindTable(rs, GetOid(r, 6));
+		if (ri >= 0 && ri != ti)
+		{
+			SqlpilotCachedTable *a = &rs->tables[ti];
+			SqlpilotCachedTable *b = &rs->tables[ri];
+
+			a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), rs->cxt);
+			a->neighbours[a->n_neighbours++] = ri;
+			b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), rs->cxt);
+			b->neighbours[b->n_neighbours++] = ti;
+		}
+	}
+}
+
+/* Reads CHECK constraints (none for tables with hidden columns). */
+static void
+ReadChecks(ReadState *rs, Datum relids)
+{
+	RunQuery(checks_query, relids);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		int			ti = FindTable(rs, GetOid(r, 1));
+		SqlpilotTable *t;
+		SqlpilotCheck *ck;
+
+		if (ti < 0 || rs->has_hidden[ti])
+			continue;
+		t = &rs->tables[ti].table;
+		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
+		ck = &t->checks[t->n_checks++];
+		ck->name = GetString(r, 2, rs->cxt);
+		ck->expr = GetString(r, 3, rs->cxt);
+	}
+}
+
+/*
+ * Reads the tables of the schemas whose OIDs are in namespaces into an array
+ * allocated in cxt; returns the number of tables.
+ */
+int
+SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
+{
+	ReadState	rs = {0};
+	Oid		   *oids;
+	Datum		relids;
+	int			i = 0;
+	ListCell   *lc;
+
+	rs.cxt = cxt;
+	oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
+	foreach(lc, namespaces)
+		oids[i++] = lfirst_oid(lc);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "sqlpilot: SPI_connect failed");
+
+	RunQuery(tables_query, OidArray(oids, i));
+	rs.n = (int) SPI_processed;
+	rs.tables = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(rs.n, 1));
+	rs.has_hidden = palloc0(sizeof(bool) * Max(rs.n, 1));
+	oids = palloc(sizeof(Oid) * Max(rs.n, 1));
+	for (int r = 0; r < rs.n; r++)
+	{
+		rs.tables[r].relid = oids[r] = GetOid(r, 1);
+		rs.tables[r].table.schema = GetString(r, 2, cxt);
+		rs.tables[r].table.name = GetString(r, 3, cxt);
+		rs.tables[r].n_tokens = -1;
+	}
+
+	if (rs.n > 0)
+	{
+		relids = OidArray(oids, rs.n);
+		ReadColumns(&rs, relids);
+		ReadIndexes(&rs, relids);
+		ReadForeignKeys(&rs, relids);
+		ReadChecks(&rs, relids);
+	}
+
+	SPI_finish();
+	*tables = rs.tables;
+	return rs.n;
+}

@@ -1,0 +1,361 @@
+/*
+ * schema_cache.c — the per-backend cache of the schema part of the prompt,
+ * and the choice of tables when they do not all fit in the token budget.
+ *
+ * The cache holds the tables read from the catalog (catalog.c) and their
+ * rendering.  It is rebuilt when the relcache or the namespace, type or role
+ * membership syscaches report a change (any DDL, GRANT or REVOKE, in any
+ * session), when the role changes, or when the schemas in scope (search_path
+ * or sqlpilot.schemas) resolve to other schemas.  The callbacks only bump a
+ * generation counter; the next call notices and rebuilds.
+ *
+ * When everything does not fit, tables named in the prefix come first, then
+ * their foreign-key neighbours, then the rest in catalog order; a table is
+ * taken whole or not at all.  The chosen tables are rendered in catalog
+ * order, so a growing prefix usually keeps the same schema text and the
+ * model's KV cache (core/infer.c) reuses it.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "catalog/namespace.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/varlena.h"
+
+#include "prompt.h"
+#include "sqlpilot.h"
+
+typedef struct SchemaCache
+{
+	MemoryContext cxt;			/* "sqlpilot schema cache", reset on rebuild */
+	bool		built;
+	uint64		generation;		/* invalidation generation it was built at */
+	Oid			userid;
+	List	   *namespaces;		/* schema OIDs it was built from */
+	int			n_tables;
+	SqlpilotCachedTable *tables;
+	char	   *full;			/* every table rendered, UTF-8 */
+	size_t		full_len;
+	uint64		model_checksum; /* model the n_tokens counts belong to */
+} SchemaCache;
+
+static SchemaCache schema_cache;
+static uint64 inval_generation = 1;
+
+/* Relcache callback: any relation changed (DDL, GRANT, REVOKE); rebuild next time. */
+static void
+InvalidateOnRelcache(Datum arg, Oid relid)
+{
+	inval_generation++;
+}
+
+/* Syscache callback for schemas, types and role membership: rebuild next time. */
+static void
+InvalidateOnSyscache(Datum arg, int cacheid, uint32 hashvalue)
+{
+	inval_generation++;
+}
+
+/* Registers the invalidation callbacks (once per backend) and the cache's context. */
+void
+SqlpilotSchemaCacheInit(void)
+{
+	CacheRegisterRelcacheCallback(InvalidateOnRelcache, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, InvalidateOnSyscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPEOID, InvalidateOnSyscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, InvalidateOnSyscache, (Datum) 0);
+}
+
+/* The schemas in scope: sqlpilot.schemas when set, else the role's search_path. */
+static List *
+SchemasInScope(void)
+{
+	List	   *names;
+	List	   *oids = NIL;
+	ListCell   *lc;
+	char	   *raw;
+
+	if (sqlpilot_schemas == NULL || sqlpilot_schemas[0] == '\0')
+		return fetch_search_path(false);
+	raw = pstrdup(sqlpilot_schemas);
+	if (!SplitIdentifierString(raw, ',', &names))
+		elog(ERROR, "sqlpilot: invalid sqlpilot.schemas \"%s\"", sqlpilot_schemas);
+	foreach(lc, names)
+	{
+		Oid			nsp = get_namespace_oid((char *) lfirst(lc), true);
+
+		if (OidIsValid(nsp))
+			oids = list_append_unique_oid(oids, nsp);
+	}
+	return oids;
+}
+
+/* Renders tables[idx[0..n)] with the core renderer into a palloc'd UTF-8 string. */
+static char *
+RenderTables(const SqlpilotCachedTable *tables, const int *idx, int n, size_t *len)
+{
+	SqlpilotTable *arr = palloc(sizeof(SqlpilotTable) * Max(n, 1));
+	char	   *text;
+	char	   *copy;
+	char	   *utf8;
+
+	for (int i = 0; i < n; i++)
+		arr[i] = tables[idx[i]].table;
+	text = sqlpilot_schema_render(arr, n, SQLPILOT_DDL_CRDB, NULL, len);
+	if (text == NULL)
+		elog(ERROR, "sqlpilot: out of memory rendering the schema");
+	copy = palloc(*len + 1);
+	memcpy(copy, text, *len);
+	copy[*len] = '\0';
+	free(text);
+	utf8 = pg_server_to_any(copy, (int) *len, PG_UTF8);
+	if (utf8 != copy)
+		*len = strlen(utf8);
+	return utf8;
+}
+
+/* Makes the cache current for this role and these schemas, reading the catalog if needed. */
+static void
+EnsureCache(void)
+{
+	List	   *namespaces = SchemasInScope();
+	uint64		generation = inval_generation;
+	MemoryContext old;
+	int		   *all;
+
+	if (schema_cache.built && schema_cache.generation == inval_generation &&
+		schema_cache.userid == GetUserId() && equal(namespaces, schema_cache.namespaces))
+	{
+		sqlpilot_stats_counters.schema_hits++;
+		return;
+	}
+
+	if (schema_cache.cxt == NULL)
+		schema_cache.cxt = AllocSetContextCreate(CacheMemoryContext, "sqlpilot schema cache",
+												 ALLOCSET_DEFAULT_SIZES);
+	schema_cache.built = false;
+	MemoryContextReset(schema_cache.cxt);
+
+	schema_cache.n_tables = SqlpilotReadCatalog(namespaces, schema_cache.cxt,
+												&schema_cache.tables);
+	all = palloc(sizeof(int) * Max(schema_cache.n_tables, 1));
+	for (int i = 0; i < schema_cache.n_tables; i++)
+		all[i] = i;
+	{
+		size_t		len;
+		char	   *text = RenderTables(schema_cache.tables, all, schema_cache.n_tables, &len);
+
+		schema_cache.full = MemoryContextAlloc(schema_cache.cxt, len + 1);
+		memcpy(schema_cache.full, text, len + 1);
+		schema_cache.full_len = len;
+	}
+	old = MemoryContextSwitchTo(schema_cache.cxt);
+	schema_cache.namespaces = list_copy(namespaces);
+	MemoryContextSwitchTo(old);
+	schema_cache.userid = GetUserId();
+	schema_cache.model_checksum = 0;
+	/* an invalidation that arrived while reading makes the next call rebuild */
+	schema_cache.generation = generation;
+	schema_cache.built = true;
+	sqlpilot_stats_counters.schema_builds++;
+}
+
+/* Tokens of the prompt for schema and prefix (BOS included); ids gets up to cap of them. */
+static int
+PromptTokens(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
+			 const char *prefix, size_t prefix_len, int *ids, int cap)
+{
+	return (int) sqlpilot_prompt_encode(tok, schema, schema_len, prefix, prefix_len,
+										false, ids, cap, NULL, NULL);
+}
+
+/* Tokens of one table rendered alone, counted once per model. */
+static int
+TableTokens(SqlpilotCachedTable *t, const SqlpilotTokenizer *tok, int *ids, int cap)
+{
+	if (t->n_tokens < 0)
+	{
+		size_t		len;
+		int			self = 0;
+		char	   *text = RenderTables(t, &self, 1, &len);
+
+		t->n_tokens = (int) sqlpilot_tokenizer_encode(tok, text, len, ids, cap);
+		pfree(text);
+	}
+	return t->n_tokens;
+}
+
+/* Whether identifier word (length n) names table t: exact when quoted, else case-folded. */
+static bool
+NamesTable(const char *word, int n, bool quoted, const SqlpilotTable *t)
+{
+	if ((int) strlen(t->name) != n)
+		return false;
+	if (quoted)
+		return strncmp(word, t->name, n) == 0;
+	for (int i = 0; i < n; i++)
+		if (tolower((unsigned char) word[i]) != t->name[i])
+			return false;
+	return true;
+}
+
+/*
+ * Orders table indexes for selection: tables named in the prefix (in order
+ * of first mention), their foreign-key neighbours, then the rest in catalog
+ * order.  Writes n_tables indexes into order.
+ */
+static void
+PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefix,
+			  size_t prefix_len, int *order)
+{
+	bool	   *taken = palloc0(sizeof(bool) * Max(n_tables, 1));
+	int			n = 0;
+	size_t		i = 0;
+	int			named_end;
+
+	while (i < prefix_len)
+	{
+		unsigned char ch = (unsigned char) prefix[i];
+		size_t		start = i;
+		bool		quoted = false;
+
+		if (ch == '"')
+		{
+			quoted = true;
+			start = ++i;
+			while (i < prefix_len && prefix[i] != '"')
+				i++;
+		}
+		else if (isalpha(ch) || ch == '_' || ch >= 0x80)
+		{
+			while (i < prefix_len && (isalnum((unsigned char) prefix[i]) || prefix[i] == '_' ||
+									  prefix[i] == '$' || (unsigned char) prefix[i] >= 0x80))
+				i++;
+		}
+		else
+		{
+			i++;
+			continue;
+		}
+		for (int t = 0; t < n_tables; t++)
+			if (!taken[t] && NamesTable(prefix + start, (int) (i - start), quoted, &tables[t].table))
+			{
+				taken[t] = true;
+				order[n++] = t;
+			}
+		if (quoted && i < prefix_len)
+			i++;
+	}
+	named_end = n;
+	for (int k = 0; k < named_end; k++)
+	{
+		const SqlpilotCachedTable *t = &tables[order[k]];
+
+		for (int j = 0; j < t->n_neighbours; j++)
+			if (!taken[t->neighbours[j]])
+			{
+				taken[t->neighbours[j]] = true;
+				order[n++] = t->neighbours[j];
+			}
+	}
+	for (int t = 0; t < n_tables; t++)
+		if (!taken[t])
+			order[n++] = t;
+}
+
+/* Ascending int comparison for qsort. */
+static int
+CompareInts(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The schema text (palloc'd UTF-8) for a completion of prefix (UTF-8) whose
+ * prompt must fit in budget tokens: every visible table when they fit, else
+ * a choice of whole tables.  Errors out when the prefix alone does not fit.
+ */
+char *
+SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_len,
+				  int budget, size_t *len)
+{
+	const SqlpilotTokenizer *tok = &bm->model.tokenizer;
+	SchemaCache *sc = &schema_cache;
+	int			cap = budget + 1;
+	int		   *ids = palloc(sizeof(int) * cap);
+	int		   *order;
+	int		   *chosen;
+	int			n_chosen = 0;
+	int			used;
+	int			needed;
+	char	   *text;
+
+	EnsureCache();
+	sqlpilot_stats_counters.last_tables_total = sc->n_tables;
+	if (sc->model_checksum != bm->model.checksum)
+	{
+		for (int i = 0; i < sc->n_tables; i++)
+			sc->tables[i].n_tokens = -1;
+		sc->model_checksum = bm->model.checksum;
+	}
+
+	needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
+	if (needed <= budget)
+	{
+		sqlpilot_stats_counters.last_tables = sc->n_tables;
+		sqlpilot_stats_counters.last_prompt_tokens = needed;
+		*len = sc->full_len;
+		return pstrdup(sc->full);
+	}
+
+	used = PromptTokens(tok, "", 0, prefix, prefix_len, ids, cap);
+	if (used > budget)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sqlpilot prefix is too long"),
+				 errdetail("The prompt needs %d tokens without any table; the budget is %d.",
+						   used, budget),
+				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
+
+	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	PriorityOrder(sc->tables, sc->n_tables, prefix, prefix_len, order);
+	for (int k = 0; k < sc->n_tables; k++)
+	{
+		/* two tokens of slack per table for the blank line between tables */
+		int			cost = TableTokens(&sc->tables[order[k]], tok, ids, cap) + 2;
+
+		if (used + cost <= budget)
+		{
+			chosen[n_chosen++] = order[k];
+			used += cost;
+		}
+	}
+
+	/* the estimate can miss at the seams; drop the least wanted table until it fits */
+	for (;;)
+	{
+		int		   *sorted = palloc(sizeof(int) * Max(n_chosen, 1));
+
+		memcpy(sorted, chosen, sizeof(int) * n_chosen);
+		qsort(sorted, n_chosen, sizeof(int), CompareInts);
+		text = RenderTables(sc->tables, sorted, n_chosen, len);
+		pfree(sorted);
+		needed = PromptTokens(tok, text, *len, prefix, prefix_len, ids, cap);
+		if (n_chosen == 0 || needed <= budget)
+			break;
+		pfree(text);
+		n_chosen--;
+	}
+	sqlpilot_stats_counters.last_tables = n_chosen;
+	sqlpilot_stats_counters.last_prompt_tokens = needed;
+	return text;
+}

@@ -1,0 +1,321 @@
+/*
+ * sqlpilot.c — the extension's entry: _PG_init (GUCs, cache callbacks) and
+ * the SQL-callable functions of sqlpilot.sql.
+ *
+ * Every call runs in its own short-lived memory context: resolve the model
+ * (backend_model.c), choose the schema text for the prefix within the token
+ * budget (schema_cache.c), then complete or show the prompt.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include "prompt.h"
+#include "sqlpilot.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+char	   *sqlpilot_model_path = NULL;
+int			sqlpilot_max_tokens = SQLPILOT_DEFAULT_MAX_TOKENS;
+int			sqlpilot_max_prompt_tokens = SQLPILOT_DEFAULT_MAX_PROMPT_TOKENS;
+char	   *sqlpilot_schemas = NULL;
+
+SqlpilotStats sqlpilot_stats_counters;
+
+/* check hook for sqlpilot.schemas: a comma-separated list of identifiers. */
+static bool
+CheckSchemas(char **newval, void **extra, GucSource source)
+{
+	char	   *raw = pstrdup(*newval);
+	List	   *names;
+	bool		ok = SplitIdentifierString(raw, ',', &names);
+
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(names);
+	pfree(raw);
+	return ok;
+}
+
+/* Defines the sqlpilot.* settings and reserves the prefix. */
+static void
+InitGucs(void)
+{
+	DefineCustomStringVariable("sqlpilot.model_path",
+							   "Model file used for completions.",
+							   "A leading $sharedir stands for PostgreSQL's share directory; "
+							   "the default is the model installed with the extension.",
+							   &sqlpilot_model_path,
+							   SQLPILOT_DEFAULT_MODEL_PATH,
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("sqlpilot.max_tokens",
+							"Maximum number of tokens a completion generates.",
+							"Valid range is 1..4096.",
+							&sqlpilot_max_tokens,
+							SQLPILOT_DEFAULT_MAX_TOKENS,
+							SQLPILOT_MIN_MAX_TOKENS, SQLPILOT_MAX_MAX_TOKENS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sqlpilot.max_prompt_tokens",
+							"Maximum number of prompt tokens (schema and prefix).",
+							"Valid range is 16..65536; the model's context minus "
+							"sqlpilot.max_tokens caps it further.",
+							&sqlpilot_max_prompt_tokens,
+							SQLPILOT_DEFAULT_MAX_PROMPT_TOKENS,
+							SQLPILOT_MIN_MAX_PROMPT_TOKENS, SQLPILOT_MAX_MAX_PROMPT_TOKENS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("sqlpilot.schemas",
+							   "Schemas whose tables the prompt shows.",
+							   "A comma-separated list; empty means the schemas of the "
+							   "role's search_path.",
+							   &sqlpilot_schemas,
+							   "",
+							   PGC_USERSET, GUC_LIST_INPUT,
+							   CheckSchemas, NULL, NULL);
+	MarkGUCPrefixReserved("sqlpilot");
+}
+
+/* Module load: settings, then the cache callbacks (registered once per backend). */
+void
+_PG_init(void)
+{
+	InitGucs();
+	SqlpilotModelInit();
+	SqlpilotSchemaCacheInit();
+}
+
+/* What one call works with: the model, the prefix and the schema text, all UTF-8. */
+typedef struct CallState
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	SqlpilotBackendModel *bm;
+	char	   *prefix;
+	size_t		prefix_len;
+	char	   *schema;
+	size_t		schema_len;
+} CallState;
+
+/* The longest token of the tokenizer in bytes (bounds the tokens a text needs from below). */
+static int
+LongestToken(const SqlpilotTokenizer *tok)
+{
+	int			longest = 1;
+
+	for (int i = 0; i < tok->vocab_size; i++)
+		longest = Max(longest, tok->token_len[i]);
+	return longest;
+}
+
+/*
+ * Starts a call: switches into a per-call context, loads the model, and
+ * chooses the schema for prefix within the prompt budget.
+ */
+static void
+BeginCall(CallState *cs, text *prefix)
+{
+	const SqlpilotConfig *c;
+	int			budget;
+	int			raw_len = VARSIZE_ANY_EXHDR(prefix);
+
+	cs->cxt = AllocSetContextCreate(CurrentMemoryContext, "sqlpilot call",
+									ALLOCSET_DEFAULT_SIZES);
+	cs->old = MemoryContextSwitchTo(cs->cxt);
+	cs->bm = SqlpilotGetModel();
+	c = &cs->bm->model.config;
+
+	budget = Min(sqlpilot_max_prompt_tokens, c->seq_len - sqlpilot_max_tokens);
+	if (budget < SQLPILOT_MIN_MAX_PROMPT_TOKENS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sqlpilot.max_tokens leaves no room for a prompt"),
+				 errdetail("The model's context is %d tokens and sqlpilot.max_tokens is %d.",
+						   c->seq_len, sqlpilot_max_tokens),
+				 errhint("Lower sqlpilot.max_tokens.")));
+
+	/* reject what cannot fit before tokenizing it */
+	if ((int64) raw_len > (int64) budget * LongestToken(&cs->bm->model.tokenizer))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sqlpilot prefix is too long"),
+				 errdetail("The prefix has %d bytes; the prompt budget is %d tokens.",
+						   raw_len, budget),
+				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
+
+	cs->prefix = pg_server_to_any(VARDATA_ANY(prefix), raw_len, PG_UTF8);
+	cs->prefix_len = cs->prefix == VARDATA_ANY(prefix) ? (size_t) raw_len : strlen(cs->prefix);
+	cs->schema = SqlpilotSchemaFor(cs->bm, cs->prefix, cs->prefix_len, budget, &cs->schema_len);
+}
+
+/* Ends a call: copies result into the caller's context and drops the call's memory. */
+static text *
+EndCall(CallState *cs, const char *result)
+{
+	text	   *t;
+
+	MemoryContextSwitchTo(cs->old);
+	t = cstring_to_text(result);
+	MemoryContextDelete(cs->cxt);
+	return t;
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
+
+/* sqlpilot_complete(prefix): the text to append to prefix, greedy. */
+Datum
+sqlpilot_sql_complete(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	SqlpilotResult res;
+	int			n;
+
+	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
+	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
+							   1, &res);
+	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res.text : ""));
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_completions);
+
+/* sqlpilot_completions(prefix, n): up to n ranked completions with their scores. */
+Datum
+sqlpilot_sql_completions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			want = PG_GETARG_INT32(1);
+	CallState	cs;
+	SqlpilotResult *res;
+	int			n;
+
+	if (want < 1 || want > SQLPILOT_MAX_COMPLETIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of completions must be between 1 and %d", SQLPILOT_MAX_COMPLETIONS)));
+	InitMaterializedSRF(fcinfo, 0);
+
+	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
+	res = palloc(sizeof(SqlpilotResult) * want);
+	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
+							   want, res);
+	MemoryContextSwitchTo(cs.old);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = PointerGetDatum(cstring_to_text(res[i].text));
+		values[1] = Float8GetDatum(res[i].score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(cs.cxt);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_prompt);
+
+/* sqlpilot_prompt(prefix): the exact prompt text the model sees (without BOS). */
+Datum
+sqlpilot_sql_prompt(PG_FUNCTION_ARGS)
+{
+	CallState	cs;
+	size_t		len;
+	char	   *raw;
+	char	   *prompt;
+
+	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
+	raw = sqlpilot_prompt_text(cs.schema, cs.schema_len, cs.prefix, cs.prefix_len, &len);
+	if (raw == NULL)
+		elog(ERROR, "sqlpilot: out of memory building the prompt");
+	prompt = pnstrdup(raw, len);
+	free(raw);
+	PG_RETURN_TEXT_P(EndCall(&cs, pg_any_to_server(prompt, (int) len, PG_UTF8)));
+}
+
+/* Appends the key of a JSON member (after a comma unless first); the caller appends the value. */
+static void
+JsonKey(StringInfo buf, const char *key, bool first)
+{
+	if (!first)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+/* Turns JSON text into a jsonb datum. */
+static Datum
+ToJsonb(StringInfo buf)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data));
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_model_info);
+
+/* sqlpilot_model_info(): the model file, its config, parameters, tokenizer and checksum. */
+Datum
+sqlpilot_sql_model_info(PG_FUNCTION_ARGS)
+{
+	SqlpilotBackendModel *bm = SqlpilotGetModel();
+	const SqlpilotConfig *c = &bm->model.config;
+	StringInfoData buf;
+	char		checksum[17];
+
+	snprintf(checksum, sizeof(checksum), "%016llx", (unsigned long long) bm->model.checksum);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	JsonKey(&buf, "path", true);
+	escape_json(&buf, bm->path);
+	JsonKey(&buf, "file_size", false);
+	appendStringInfo(&buf, "%zu", bm->file_size);
+	JsonKey(&buf, "extension_version", false);
+	escape_json(&buf, SQLPILOT_EXTVERSION);
+	JsonKey(&buf, "dtype", false);
+	escape_json(&buf, sqlpilot_dtype_name(bm->model.dtype));
+	JsonKey(&buf, "checksum", false);
+	escape_json(&buf, checksum);
+	JsonKey(&buf, "parameters", false);
+	appendStringInfo(&buf, "%zu", sqlpilot_param_count(c));
+	JsonKey(&buf, "config", false);
+	appendStringInfo(&buf, "{\"dim\": %d, \"hidden_dim\": %d, \"n_layers\": %d, \"n_heads\": %d, "
+					 "\"n_kv_heads\": %d, \"vocab_size\": %d, \"seq_len\": %d, \"tied\": %s, "
+					 "\"rope_theta\": %g, \"norm_eps\": %g}",
+					 c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
+					 c->vocab_size, c->seq_len, c->tied ? "true" : "false",
+					 (double) c->rope_theta, (double) c->norm_eps);
+	JsonKey(&buf, "tokenizer", false);
+	appendStringInfo(&buf, "{\"type\": \"byte-level BPE\", \"vocab_size\": %d, \"merges\": %d}",
+					 bm->model.tokenizer.vocab_size, bm->model.tokenizer.n_merges);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(ToJsonb(&buf));
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_stats);
+
+/* sqlpilot_stats(): this backend's counters (model loads, schema cache, KV reuse). */
+Datum
+sqlpilot_sql_stats(PG_FUNCTION_ARGS)
+{
+	const SqlpilotStats *s = &sqlpilot_stats_counters;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"model_loads\": " INT64_FORMAT ", \"schema_builds\": " INT64_FORMAT
+					 ", \"schema_hits\": " INT64_FORMAT ", \"last_prompt_tokens\": %d"
+					 ", \"last_reused_tokens\": %d, \"last_computed_tokens\": %d"
+					 ", \"last_tables\": %d, \"last_tables_total\": %d}",
+					 s->model_loads, s->schema_builds, s->schema_hits, s->last_prompt_tokens,
+					 s->last_reused_tokens, s->last_computed_tokens, s->last_tables,
+					 s->last_tables_total);
+	PG_RETURN_DATUM(ToJsonb(&buf));
+}

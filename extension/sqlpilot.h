@@ -1,0 +1,98 @@
+/*
+ * sqlpilot.h — what the extension's files share: the GUC variables, the
+ * per-backend model (model.c), the per-backend schema cache (schema_cache.c),
+ * the catalog reader (catalog.c) and the counters sqlpilot_stats() reports.
+ *
+ * Entry points: sqlpilot.c holds _PG_init and the SQL-callable functions.
+ */
+#ifndef SQLPILOT_EXTENSION_H
+#define SQLPILOT_EXTENSION_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+
+#include "model.h"
+#include "infer.h"
+#include "schema.h"
+
+#define SQLPILOT_EXTVERSION "0.1.0"
+
+/* GUC defaults and limits */
+#define SQLPILOT_DEFAULT_MODEL_PATH "$sharedir/extension/sqlpilot_default.model"
+#define SQLPILOT_DEFAULT_MAX_TOKENS 64
+#define SQLPILOT_MIN_MAX_TOKENS 1
+#define SQLPILOT_MAX_MAX_TOKENS 4096
+#define SQLPILOT_DEFAULT_MAX_PROMPT_TOKENS 2048
+#define SQLPILOT_MIN_MAX_PROMPT_TOKENS 16
+#define SQLPILOT_MAX_MAX_PROMPT_TOKENS 65536
+#define SQLPILOT_MAX_COMPLETIONS 16
+
+/* GUC variables (sqlpilot.c) */
+extern char *sqlpilot_model_path;
+extern int	sqlpilot_max_tokens;
+extern int	sqlpilot_max_prompt_tokens;
+extern char *sqlpilot_schemas;
+
+/* Counters of this backend, reported by sqlpilot_stats(). */
+typedef struct SqlpilotStats
+{
+	int64		model_loads;
+	int64		schema_builds;
+	int64		schema_hits;
+	int			last_prompt_tokens;
+	int			last_reused_tokens;	/* prompt tokens already in the KV cache */
+	int			last_computed_tokens;	/* token rows the model ran (prompt and generated) */
+	int			last_tables;
+	int			last_tables_total;
+} SqlpilotStats;
+
+extern SqlpilotStats sqlpilot_stats_counters;
+
+/*
+ * The model of this backend (model.c): loaded once with mmap, reloaded when
+ * sqlpilot.model_path or the file changes, with its one run state (KV cache).
+ */
+typedef struct SqlpilotBackendModel
+{
+	SqlpilotModel model;
+	SqlpilotRunState state;
+	char	   *path;			/* resolved path (malloc'd) */
+	size_t		file_size;
+} SqlpilotBackendModel;
+
+extern void SqlpilotModelInit(void);
+extern SqlpilotBackendModel *SqlpilotGetModel(void);
+extern char *SqlpilotResolveModelPath(const char *setting);
+
+/* One completion handed back to SQL: text to append (server encoding) and score. */
+typedef struct SqlpilotResult
+{
+	char	   *text;
+	double		score;
+} SqlpilotResult;
+
+extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
+								   size_t schema_len, const char *prefix, size_t prefix_len,
+								   int n, SqlpilotResult *out);
+
+/* One table of the schema cache: the core's description plus what selection needs. */
+typedef struct SqlpilotCachedTable
+{
+	SqlpilotTable table;		/* strings in the cache's memory context */
+	Oid			relid;
+	int			n_neighbours;	/* tables linked by a foreign key, either way */
+	int		   *neighbours;		/* indexes into the cache's table array */
+	int			n_tokens;		/* tokens of the rendered table alone; -1 = not counted */
+} SqlpilotCachedTable;
+
+/* catalog.c: reads the visible tables of the given schemas (OIDs) into cxt. */
+extern int	SqlpilotReadCatalog(List *namespaces, MemoryContext cxt,
+								SqlpilotCachedTable **tables);
+
+/* schema_cache.c */
+extern void SqlpilotSchemaCacheInit(void);
+extern char *SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix,
+							   size_t prefix_len, int budget, size_t *len);
+
+#endif							/* SQLPILOT_EXTENSION_H */

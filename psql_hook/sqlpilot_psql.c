@@ -1,0 +1,957 @@
+/*
+ * sqlpilot_psql.c — an LD_PRELOAD library that adds SQLPilot's candidates to
+ * psql's TAB completion (started by the sqlpilot-psql launcher).
+ *
+ * psql has no plugin API, but Debian's psql links GNU readline dynamically and
+ * sets rl_attempted_completion_function before it calls rl_initialize() and
+ * its first readline().  This library interposes:
+ *   rl_initialize(), readline()   to chain hook_completion() in front of psql's
+ *                                 completion, register the "sqlpilot-complete"
+ *                                 command for ~/.inputrc, and keep the earlier
+ *                                 lines of the statement being typed;
+ *   PQconnectdbParams() & co.,    to learn psql's connection.
+ *   PQfinish()
+ * On TAB psql's completion runs first; then, if the connection is idle (or in
+ * a transaction block, inside a savepoint that is always rolled back and
+ * released), sqlpilot_completions(prefix, n) is asked with a deadline: past
+ * it the query is cancelled with PQcancel and psql's candidates are shown
+ * alone.  Backslash commands and failed transactions send nothing.  Errors
+ * are said once on stderr and otherwise ignored.
+ *
+ * Settings (environment): SQLPILOT_PSQL_TIMEOUT_MS (default 300),
+ * SQLPILOT_PSQL_N (candidates asked for, default 5).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+#include <readline/readline.h>
+
+#define HOOK_DEFAULT_TIMEOUT_MS 300
+#define HOOK_MIN_TIMEOUT_MS 10
+#define HOOK_MAX_TIMEOUT_MS 60000
+#define HOOK_DEFAULT_N 5
+#define HOOK_MAX_N 50
+#define HOOK_MAX_CONNS 16
+#define HOOK_SAVEPOINT "sqlpilot_psql"
+
+typedef PGconn *(*ConnectParamsFn) (const char *const *, const char *const *, int);
+typedef PGconn *(*ConnectFn) (const char *);
+typedef PGconn *(*SetdbLoginFn) (const char *, const char *, const char *,
+								 const char *, const char *, const char *,
+								 const char *);
+typedef void (*FinishFn) (PGconn *);
+typedef char *(*ReadlineFn) (const char *);
+typedef int (*RlInitializeFn) (void);
+
+/* A growable byte buffer (always NUL-terminated when data != NULL). */
+typedef struct HookBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} HookBuf;
+
+/* Where the statement being typed starts, as found by ScanStatement(). */
+typedef struct StmtScan
+{
+	size_t		start;			/* offset of the unfinished statement */
+	long		backslash;		/* offset of a backslash command, or -1 */
+	bool		resets;			/* that command sends or clears the buffer */
+} StmtScan;
+
+/* psql's connections, oldest first; the newest healthy one is used. */
+static PGconn *hook_conns[HOOK_MAX_CONNS];
+static int	hook_nconns = 0;
+
+/* psql's completion function, which ours calls first. */
+static rl_completion_func_t *psql_completion = NULL;
+static bool hook_defun_done = false;
+
+/* Earlier lines of the statement being typed, each ending with '\n'. */
+static HookBuf hook_stmt;
+/* True while inside the real readline(); still true on entry means psql longjmp'd out (Ctrl-C). */
+static bool hook_in_readline = false;
+
+/* The last answer, reused when TAB is pressed again on the same prefix. */
+static PGconn *cache_conn = NULL;
+static char *cache_prefix = NULL;
+static char **cache_items = NULL;
+static int	cache_n = 0;
+
+static char *hook_last_said = NULL;
+static int	hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS;
+static int	hook_n = HOOK_DEFAULT_N;
+
+/* Looks up the next definition of a symbol we interpose (libpq's or readline's). */
+static void *
+RealSymbol(const char *name)
+{
+	void	   *p = dlsym(RTLD_NEXT, name);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "sqlpilot-psql: cannot find %s: %s\n", name, dlerror());
+		abort();
+	}
+	return p;
+}
+
+/* Says msg on stderr unless it is what was said last (errors repeat on every TAB). */
+static void
+HookSay(const char *fmt,...)
+{
+	char		msg[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (hook_last_said != NULL && strcmp(hook_last_said, msg) == 0)
+		return;
+	free(hook_last_said);
+	hook_last_said = strdup(msg);
+	fprintf(stderr, "\nsqlpilot-psql: %s; psql's own completion is used\n", msg);
+	/* readline must redraw the prompt below the message */
+	rl_on_new_line();
+}
+
+/* Appends n bytes to b; false when out of memory. */
+static bool
+BufAppend(HookBuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+	{
+		size_t		cap = b->cap ? b->cap : 256;
+		char	   *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (p == NULL)
+			return false;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+/* Keeps only bytes [from, to) of b. */
+static void
+BufKeep(HookBuf *b, size_t from, size_t to)
+{
+	if (b->data == NULL)
+		return;
+	memmove(b->data, b->data + from, to - from);
+	b->len = to - from;
+	b->data[b->len] = '\0';
+}
+
+/* True for characters that can continue an SQL identifier. */
+static bool
+IsIdentChar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || c == '_' || c == '$' || (unsigned char) c >= 0x80;
+}
+
+/* Length of a dollar-quote tag ("$$" or "$tag$") at s[i], or 0. */
+static size_t
+DollarTag(const char *s, size_t len, size_t i)
+{
+	size_t		j = i + 1;
+
+	if (i > 0 && IsIdentChar(s[i - 1]))
+		return 0;
+	if (j < len && s[j] >= '0' && s[j] <= '9')
+		return 0;
+	while (j < len && IsIdentChar(s[j]) && s[j] != '$')
+		j++;
+	return (j < len && s[j] == '$') ? j - i + 1 : 0;
+}
+
+/* True when the backslash command at s[i] sends or clears the query buffer (\g…, \r, \reset, \watch). */
+static bool
+BackslashResets(const char *s, size_t len, size_t i)
+{
+	size_t		j = i + 1;
+	size_t		n;
+
+	while (j < len && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+		j++;
+	n = j - i - 1;
+	if (n >= 1 && s[i + 1] == 'g')
+		return true;
+	return (n == 1 && s[i + 1] == 'r') ||
+		(n == 5 && strncmp(s + i + 1, "reset", 5) == 0) ||
+		(n == 5 && strncmp(s + i + 1, "watch", 5) == 0);
+}
+
+/*
+ * Finds where the unfinished statement in s starts, the way psql splits its
+ * input: after the last ';' outside quotes, comments and parentheses.  Stops
+ * at the first backslash command outside quotes (the rest of its line is its
+ * arguments).
+ */
+static StmtScan
+ScanStatement(const char *s, size_t len)
+{
+	StmtScan	r = {0, -1, false};
+	int			depth = 0;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		char		c = s[i];
+
+		if (c == '-' && i + 1 < len && s[i + 1] == '-')
+		{
+			while (i < len && s[i] != '\n')
+				i++;
+		}
+		else if (c == '/' && i + 1 < len && s[i + 1] == '*')
+		{
+			int			nest = 1;
+
+			i += 2;
+			while (i < len && nest > 0)
+			{
+				if (s[i] == '/' && i + 1 < len && s[i + 1] == '*')
+					nest++, i++;
+				else if (s[i] == '*' && i + 1 < len && s[i + 1] == '/')
+					nest--, i++;
+				i++;
+			}
+		}
+		else if (c == '\'' || c == '"')
+		{
+			bool		escapes = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') &&
+				(i < 2 || !IsIdentChar(s[i - 2]));
+
+			i++;
+			while (i < len)
+			{
+				if (escapes && s[i] == '\\')
+					i++;
+				else if (s[i] == c && i + 1 < len && s[i + 1] == c)
+					i++;
+				else if (s[i] == c)
+					break;
+				i++;
+			}
+			i++;
+		}
+		else if (c == '$' && DollarTag(s, len, i) > 0)
+		{
+			size_t		tag = DollarTag(s, len, i);
+			const char *end = NULL;
+
+			if (i + tag <= len)
+				end = memmem(s + i + tag, len - i - tag, s + i, tag);
+			i = end ? (size_t) (end - s) + tag : len;
+		}
+		else if (c == '\\' && i + 1 < len && s[i + 1] == ';')
+			i += 2;
+		else if (c == '\\')
+		{
+			r.backslash = (long) i;
+			r.resets = BackslashResets(s, len, i);
+			return r;
+		}
+		else
+		{
+			if (c == '(')
+				depth++;
+			else if (c == ')' && depth > 0)
+				depth--;
+			else if (c == ';' && depth == 0)
+				r.start = i + 1;
+			i++;
+		}
+	}
+	return r;
+}
+
+/* Forgets the statement being typed. */
+static void
+StmtReset(void)
+{
+	BufKeep(&hook_stmt, 0, 0);
+}
+
+/* Adds a line psql read to the statement being typed, dropping finished statements. */
+static void
+StmtTrackLine(const char *line)
+{
+	StmtScan	sc;
+
+	if (!BufAppend(&hook_stmt, line, strlen(line)))
+	{
+		StmtReset();
+		return;
+	}
+	sc = ScanStatement(hook_stmt.data, hook_stmt.len);
+	if (sc.backslash >= 0 && sc.resets)
+		StmtReset();
+	else if (sc.backslash >= 0)
+		BufKeep(&hook_stmt, sc.start, (size_t) sc.backslash);
+	else
+		BufKeep(&hook_stmt, sc.start, hook_stmt.len);
+	while (hook_stmt.len > 0 && (hook_stmt.data[0] == ' ' || hook_stmt.data[0] == '\t' ||
+								 hook_stmt.data[0] == '\n'))
+		BufKeep(&hook_stmt, 1, hook_stmt.len);
+	if (hook_stmt.len > 0 && !BufAppend(&hook_stmt, "\n", 1))
+		StmtReset();
+}
+
+/*
+ * The statement typed so far up to the cursor (earlier lines plus the
+ * current line up to rl_point), malloc'd; NULL when there is nothing to
+ * complete or the cursor is in a backslash command.
+ */
+static char *
+StmtPrefix(void)
+{
+	HookBuf		b = {NULL, 0, 0};
+	StmtScan	sc;
+	size_t		point = rl_point > 0 ? (size_t) rl_point : 0;
+	const char *start;
+	char	   *out;
+
+	if (rl_line_buffer == NULL || point > strlen(rl_line_buffer))
+		return NULL;
+	if (!BufAppend(&b, hook_stmt.data ? hook_stmt.data : "", hook_stmt.len) ||
+		!BufAppend(&b, rl_line_buffer, point))
+	{
+		free(b.data);
+		return NULL;
+	}
+	sc = ScanStatement(b.data, b.len);
+	start = b.data + sc.start;
+	while (*start == ' ' || *start == '\t' || *start == '\n')
+		start++;
+	out = (sc.backslash >= 0 || *start == '\0') ? NULL : strdup(start);
+	free(b.data);
+	return out;
+}
+
+/* The newest of psql's connections that is healthy, or NULL. */
+static PGconn *
+CurrentConn(void)
+{
+	for (int i = hook_nconns - 1; i >= 0; i--)
+		if (PQstatus(hook_conns[i]) == CONNECTION_OK)
+			return hook_conns[i];
+	return NULL;
+}
+
+/* Remembers a connection psql opened. */
+static void
+RememberConn(PGconn *conn)
+{
+	if (conn == NULL)
+		return;
+	if (hook_nconns == HOOK_MAX_CONNS)
+	{
+		memmove(hook_conns, hook_conns + 1, (HOOK_MAX_CONNS - 1) * sizeof(PGconn *));
+		hook_nconns--;
+	}
+	hook_conns[hook_nconns++] = conn;
+}
+
+/* Frees the cached answer. */
+static void
+CacheClear(void)
+{
+	for (int i = 0; i < cache_n; i++)
+		free(cache_items[i]);
+	free(cache_items);
+	free(cache_prefix);
+	cache_items = NULL;
+	cache_prefix = NULL;
+	cache_n = 0;
+	cache_conn = NULL;
+}
+
+/* Forgets a connection psql closed. */
+static void
+ForgetConn(PGconn *conn)
+{
+	int			j = 0;
+
+	for (int i = 0; i < hook_nconns; i++)
+		if (hook_conns[i] != conn)
+			hook_conns[j++] = hook_conns[i];
+	hook_nconns = j;
+	if (cache_conn == conn)
+		CacheClear();
+}
+
+/* Notice receiver that drops notices (ours must not reach the user's terminal). */
+static void
+QuietReceiver(void *arg, const PGresult *res)
+{
+}
+
+/* Milliseconds on the monotonic clock. */
+static double
+NowMs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Cancels the query running on conn; true when the request was delivered. */
+static bool
+CancelQuery(PGconn *conn)
+{
+	PGcancel   *cancel = PQgetCancel(conn);
+	char		buf[256];
+	bool		ok;
+
+	if (cancel == NULL)
+		return false;
+	ok = PQcancel(cancel, buf, sizeof(buf)) == 1;
+	PQfreeCancel(cancel);
+	return ok;
+}
+
+/*
+ * Waits for the query sent on conn to finish.  Past deadline_ms (if > 0) it
+ * is cancelled and *timed_out set; it is then still waited for, so the
+ * connection is left idle for psql.  False when the connection broke.
+ */
+static bool
+WaitQuery(PGconn *conn, double deadline_ms, bool *timed_out)
+{
+	bool		cancelled = false;
+
+	while (PQisBusy(conn))
+	{
+		struct pollfd pfd = {PQsocket(conn), POLLIN, 0};
+		int			wait_ms = 1000;
+
+		if (deadline_ms > 0 && !cancelled)
+		{
+			double		left = deadline_ms - NowMs();
+
+			if (left <= 0)
+			{
+				*timed_out = true;
+				cancelled = true;
+				CancelQuery(conn);
+			}
+			else
+				wait_ms = (int) left + 1;
+		}
+		if (pfd.fd < 0)
+			return false;
+		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+			return false;
+		if (!PQconsumeInput(conn))
+			return false;
+	}
+	return true;
+}
+
+/* Runs a utility command (SAVEPOINT, ROLLBACK TO) to completion; false on any error. */
+static bool
+RunCommand(PGconn *conn, const char *sql)
+{
+	PGresult   *res;
+	bool		ok = true;
+	bool		timed_out = false;
+
+	if (!PQsendQuery(conn, sql) || !WaitQuery(conn, 0, &timed_out))
+		return false;
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			ok = false;
+		PQclear(res);
+	}
+	return ok;
+}
+
+/*
+ * Asks the server for completions of prefix: sets *items to a malloc'd array
+ * of *n malloc'd strings (best first).  Returns false, having said why when
+ * worth saying, when no answer could be had.  Sends nothing unless the
+ * connection is idle or in an open (not failed) transaction block.
+ */
+static bool
+QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(conn);
+	PQnoticeReceiver old_receiver;
+	bool		savepoint = ts == PQTRANS_INTRANS;
+	bool		timed_out = false;
+	bool		ok = true;
+	char		nbuf[16];
+	const char *values[2];
+	PGresult   *res;
+	char		why[256] = "";
+
+	*items = NULL;
+	*n = 0;
+	if (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS)
+		return false;
+	if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF || PQisBusy(conn))
+		return false;
+	old_receiver = PQsetNoticeReceiver(conn, QuietReceiver, NULL);
+	if (savepoint && !RunCommand(conn, "SAVEPOINT " HOOK_SAVEPOINT))
+	{
+		/* cannot happen in a healthy open transaction; leave it to the user */
+		PQsetNoticeReceiver(conn, old_receiver, NULL);
+		HookSay("could not set a savepoint");
+		return false;
+	}
+
+	snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
+	values[0] = prefix;
+	values[1] = nbuf;
+	if (!PQsendQueryParams(conn,
+						   "SELECT completion FROM sqlpilot_completions($1::text, $2::int)",
+						   2, NULL, values, NULL, NULL, 0) ||
+		!WaitQuery(conn, NowMs() + hook_timeout_ms, &timed_out))
+	{
+		snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
+		ok = false;
+	}
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && *items == NULL && !timed_out)
+		{
+			int			rows = PQntuples(res);
+
+			*items = calloc(rows > 0 ? rows : 1, sizeof(char *));
+			for (int i = 0; *items != NULL && i < rows; i++)
+				if (!PQgetisnull(res, i, 0))
+					(*items)[(*n)++] = strdup(PQgetvalue(res, i, 0));
+		}
+		else if (PQresultStatus(res) != PGRES_TUPLES_OK && ok)
+		{
+			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+			ok = false;
+			if (timed_out)
+				snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
+						 hook_timeout_ms);
+			else
+				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
+						 msg ? msg : PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+	if (timed_out && ok)
+	{
+		snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
+				 hook_timeout_ms);
+		ok = false;
+	}
+	if (savepoint &&
+		!RunCommand(conn, "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT))
+		snprintf(why, sizeof(why), "could not release the savepoint");
+	PQsetNoticeReceiver(conn, old_receiver, NULL);
+	if (!ok)
+	{
+		for (int i = 0; i < *n; i++)
+			free((*items)[i]);
+		free(*items);
+		*items = NULL;
+		*n = 0;
+	}
+	if (why[0] != '\0')
+		HookSay("%s", why);
+	return ok;
+}
+
+/*
+ * The server's completions for the statement typed so far (cached per
+ * prefix and connection); false when there are none to offer.
+ */
+static bool
+ModelCompletions(char ***items, int *n)
+{
+	PGconn	   *conn = CurrentConn();
+	char	   *prefix;
+
+	if (conn == NULL || (prefix = StmtPrefix()) == NULL)
+		return false;
+	if (cache_prefix == NULL || cache_conn != conn || strcmp(cache_prefix, prefix) != 0)
+	{
+		char	  **got;
+		int			ngot;
+
+		if (!QueryCompletions(conn, prefix, &got, &ngot))
+		{
+			free(prefix);
+			return false;
+		}
+		CacheClear();
+		cache_conn = conn;
+		cache_prefix = prefix;
+		cache_items = got;
+		cache_n = ngot;
+	}
+	else
+		free(prefix);
+	*items = cache_items;
+	*n = cache_n;
+	return cache_n > 0;
+}
+
+/* A malloc'd copy of the completion text c, on one line, without trailing blanks. */
+static char *
+CleanCompletion(const char *c, bool strip_leading)
+{
+	char	   *s;
+	size_t		len;
+
+	while (strip_leading && (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r'))
+		c++;
+	s = strdup(c);
+	if (s == NULL)
+		return NULL;
+	for (char *p = s; *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		s[--len] = '\0';
+	return s;
+}
+
+/* Adds a malloc'd candidate to list unless it is already there (takes ownership). */
+static void
+AddCandidate(char ***list, int *n, int *cap, char *cand)
+{
+	if (cand == NULL)
+		return;
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*list)[i], cand) == 0)
+		{
+			free(cand);
+			return;
+		}
+	if (*n == *cap)
+	{
+		int			newcap = *cap ? *cap * 2 : 16;
+		char	  **p = realloc(*list, newcap * sizeof(char *));
+
+		if (p == NULL)
+		{
+			free(cand);
+			return;
+		}
+		*list = p;
+		*cap = newcap;
+	}
+	(*list)[(*n)++] = cand;
+}
+
+/* text followed by the first n bytes of c, malloc'd. */
+static char *
+Concat(const char *text, const char *c, size_t n)
+{
+	size_t		tl = strlen(text);
+	char	   *s = malloc(tl + n + 1);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, text, tl);
+	memcpy(s + tl, c, n);
+	s[tl + n] = '\0';
+	return s;
+}
+
+/*
+ * readline's attempted-completion function: psql's candidates, plus the
+ * model's next word for each of its completions and the best completion's
+ * whole clause.  Every candidate starts with text, as readline expects.
+ */
+static char **
+HookCompletion(const char *text, int start, int end)
+{
+	char	  **psql = psql_completion ? psql_completion(text, start, end) : NULL;
+	const char *breaks = rl_completer_word_break_characters ?
+		rl_completer_word_break_characters : rl_basic_word_break_characters;
+	char	  **items;
+	int			nitems;
+	char	  **list = NULL;
+	int			n = 0;
+	int			cap = 0;
+	int			from_psql = 0;
+	char	  **out;
+	size_t		lcd;
+
+	if (!ModelCompletions(&items, &nitems))
+		return psql;
+
+	/* psql's: {lcd, m1, m2, ..., NULL}, or {m, NULL}, or {"", NULL} for none */
+	if (psql != NULL && psql[0] != NULL && psql[1] == NULL && psql[0][0] != '\0')
+		AddCandidate(&list, &n, &cap, strdup(psql[0]));
+	for (int i = 1; psql != NULL && psql[0] != NULL && psql[i] != NULL; i++)
+		AddCandidate(&list, &n, &cap, strdup(psql[i]));
+	from_psql = n;
+	for (int i = 0; i < nitems; i++)
+	{
+		char	   *c = CleanCompletion(items[i], text[0] == '\0');
+		size_t		w = 0;
+
+		if (c == NULL)
+			continue;
+		while (c[w] != '\0' && c[w] != ' ' && (breaks == NULL || strchr(breaks, c[w]) == NULL))
+			w++;
+		if (w > 0 || (text[0] != '\0' && c[0] != '\0'))
+			AddCandidate(&list, &n, &cap, Concat(text, c, w));
+		if (i == 0 && c[w] != '\0')
+			AddCandidate(&list, &n, &cap, Concat(text, c, strlen(c)));
+		free(c);
+	}
+	if (n == from_psql)
+	{
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return psql;
+	}
+
+	out = malloc((n + 2) * sizeof(char *));
+	if (out == NULL)
+	{
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return psql;
+	}
+	for (int i = 0; psql != NULL && psql[i] != NULL; i++)
+		free(psql[i]);
+	free(psql);
+	if (n == 1)
+	{
+		out[0] = list[0];
+		out[1] = NULL;
+		/* a whole clause is complete as it is; a word gets psql's usual space */
+		rl_completion_append_character = strchr(list[0], ' ') ? '\0' : ' ';
+		free(list);
+		return out;
+	}
+	lcd = strlen(list[0]);
+	for (int i = 1; i < n; i++)
+	{
+		size_t		k = 0;
+
+		while (k < lcd && list[i][k] == list[0][k])
+			k++;
+		lcd = k;
+	}
+	/* never shorten what the user typed (psql may change the case of keywords) */
+	out[0] = lcd >= strlen(text) ? Concat("", list[0], lcd) : strdup(text);
+	for (int i = 0; i < n; i++)
+		out[i + 1] = list[i];
+	out[n + 1] = NULL;
+	free(list);
+	return out;
+}
+
+/* The "sqlpilot-complete" readline command: inserts the model's best completion at the cursor. */
+static int
+HookCompleteCommand(int count, int key)
+{
+	char	  **items;
+	int			nitems;
+	char	   *c;
+	bool		after_blank;
+
+	if (!ModelCompletions(&items, &nitems))
+	{
+		rl_ding();
+		return 0;
+	}
+	after_blank = rl_point == 0 || rl_line_buffer[rl_point - 1] == ' ' ||
+		rl_line_buffer[rl_point - 1] == '\t';
+	c = CleanCompletion(items[0], after_blank);
+	if (c == NULL || c[0] == '\0')
+		rl_ding();
+	else
+		rl_insert_text(c);
+	free(c);
+	return 0;
+}
+
+/* Chains our completion in front of psql's and registers our readline command (idempotent). */
+static void
+HookInstall(void)
+{
+	if (!hook_defun_done)
+	{
+		rl_add_defun("sqlpilot-complete", HookCompleteCommand, -1);
+		hook_defun_done = true;
+	}
+	if (rl_attempted_completion_function != HookCompletion)
+	{
+		psql_completion = rl_attempted_completion_function;
+		rl_attempted_completion_function = HookCompletion;
+	}
+}
+
+/* Interposed rl_initialize(): psql calls it (reading ~/.inputrc) before its first readline(). */
+int
+rl_initialize(void)
+{
+	static RlInitializeFn real = NULL;
+
+	if (real == NULL)
+		real = (RlInitializeFn) RealSymbol("rl_initialize");
+	HookInstall();
+	return real();
+}
+
+/* Interposed readline(): keeps the lines of the statement being typed. */
+char *
+readline(const char *prompt)
+{
+	static ReadlineFn real = NULL;
+	char	   *line;
+
+	if (real == NULL)
+		real = (ReadlineFn) RealSymbol("readline");
+	HookInstall();
+	if (hook_in_readline)
+		StmtReset();			/* psql left the last call by longjmp: Ctrl-C cleared its buffer */
+	hook_in_readline = true;
+	line = real(prompt);
+	hook_in_readline = false;
+	if (line == NULL)
+		StmtReset();
+	else
+		StmtTrackLine(line);
+	return line;
+}
+
+/* Interposed PQconnectdbParams(): psql's way to connect. */
+PGconn *
+PQconnectdbParams(const char *const *keywords, const char *const *values, int expand_dbname)
+{
+	static ConnectParamsFn real = NULL;
+	PGconn	   *conn;
+
+	if (real == NULL)
+		real = (ConnectParamsFn) RealSymbol("PQconnectdbParams");
+	conn = real(keywords, values, expand_dbname);
+	RememberConn(conn);
+	return conn;
+}
+
+/* Interposed PQconnectStartParams() (newer psql versions connect asynchronously). */
+PGconn *
+PQconnectStartParams(const char *const *keywords, const char *const *values, int expand_dbname)
+{
+	static ConnectParamsFn real = NULL;
+	PGconn	   *conn;
+
+	if (real == NULL)
+		real = (ConnectParamsFn) RealSymbol("PQconnectStartParams");
+	conn = real(keywords, values, expand_dbname);
+	RememberConn(conn);
+	return conn;
+}
+
+/* Interposed PQconnectdb(). */
+PGconn *
+PQconnectdb(const char *conninfo)
+{
+	static ConnectFn real = NULL;
+	PGconn	   *conn;
+
+	if (real == NULL)
+		real = (ConnectFn) RealSymbol("PQconnectdb");
+	conn = real(conninfo);
+	RememberConn(conn);
+	return conn;
+}
+
+/* Interposed PQsetdbLogin() (PQsetdb is a macro for it). */
+PGconn *
+PQsetdbLogin(const char *host, const char *port, const char *options, const char *tty,
+			 const char *dbname, const char *login, const char *pwd)
+{
+	static SetdbLoginFn real = NULL;
+	PGconn	   *conn;
+
+	if (real == NULL)
+		real = (SetdbLoginFn) RealSymbol("PQsetdbLogin");
+	conn = real(host, port, options, tty, dbname, login, pwd);
+	RememberConn(conn);
+	return conn;
+}
+
+/* Interposed PQfinish(): the connection must not be used any more. */
+void
+PQfinish(PGconn *conn)
+{
+	static FinishFn real = NULL;
+
+	if (real == NULL)
+		real = (FinishFn) RealSymbol("PQfinish");
+	ForgetConn(conn);
+	real(conn);
+}
+
+/*
+ * Load-time setup: reads the settings and removes this library from
+ * LD_PRELOAD, so programs psql starts (pager, editor, \!) run without it.
+ */
+__attribute__((constructor))
+static void
+HookLoad(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	const char *v;
+	Dl_info		self;
+
+	if ((v = getenv("SQLPILOT_PSQL_TIMEOUT_MS")) != NULL && atoi(v) > 0)
+		hook_timeout_ms = atoi(v) < HOOK_MIN_TIMEOUT_MS ? HOOK_MIN_TIMEOUT_MS :
+			atoi(v) > HOOK_MAX_TIMEOUT_MS ? HOOK_MAX_TIMEOUT_MS : atoi(v);
+	if ((v = getenv("SQLPILOT_PSQL_N")) != NULL && atoi(v) > 0)
+		hook_n = atoi(v) > HOOK_MAX_N ? HOOK_MAX_N : atoi(v);
+
+	if (preload != NULL && dladdr((void *) HookLoad, &self) && self.dli_fname != NULL)
+	{
+		HookBuf		keep = {NULL, 0, 0};
+		const char *p = preload;
+
+		while (*p)
+		{
+			size_t		n = strcspn(p, ": ");
+
+			if (n > 0 && !(n == strlen(self.dli_fname) && strncmp(p, self.dli_fname, n) == 0))
+			{
+				if (keep.len > 0)
+					BufAppend(&keep, ":", 1);
+				BufAppend(&keep, p, n);
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+		if (keep.len > 0)
+			setenv("LD_PRELOAD", keep.data, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		free(keep.data);
+	}
+}

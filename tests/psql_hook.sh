@@ -1,0 +1,352 @@
+#!/bin/bash
+# psql_hook.sh — drives a real psql through sqlpilot-psql in tmux against a
+# temporary PostgreSQL instance whose sqlpilot_completions() is a plpgsql
+# stand-in (canned answers; "zzslow" in the prefix sleeps 5 s, "zzfail"
+# raises).  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
+# when there is one, else the launcher and library in $SQLPILOT_BUILD/psql_hook.
+set -u
+ROOT=${SQLPILOT_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${SQLPILOT_BUILD:-$ROOT/build}
+PGBIN=/usr/lib/postgresql/15/bin
+BINDIR=$(pg_config --bindir)
+SHAREDIR=$(pg_config --sharedir)
+
+n=0
+failed=0
+# ok COND-STATUS NAME: one TAP line.
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+diag() { echo "# $*"; }
+
+if [ -x "$BUILD/install$BINDIR/sqlpilot-psql" ]; then
+	LAUNCHER=$BUILD/install$BINDIR/sqlpilot-psql
+	HOOKENV=""
+	diag "using the staged launcher $LAUNCHER"
+elif [ -x "$BUILD/psql_hook/sqlpilot-psql" ]; then
+	LAUNCHER=$BUILD/psql_hook/sqlpilot-psql
+	HOOKENV="SQLPILOT_PSQL_HOOK=$BUILD/psql_hook/sqlpilot_psql.so"
+	diag "using the built launcher $LAUNCHER"
+else
+	echo "not ok 1 - sqlpilot-psql is built (make BUILD=... psql-hook)"
+	exit 1
+fi
+
+T=$(mktemp -d /tmp/sqlpilot_hook.XXXXXX)
+chmod 755 "$T"
+TM="tmux -S $T/tmux.sock"
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+cleanup() {
+	$TM kill-server >/dev/null 2>&1
+	as_pg "$PGBIN/pg_ctl" -D "$T/data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] && chown postgres "$T"
+
+# ---- the temporary instance ----
+as_pg "$PGBIN/initdb" -D "$T/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$T/initdb.log" 2>&1
+ok $? "initdb" || { cat "$T/initdb.log"; exit 1; }
+cat >>"$T/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$T'
+fsync = off
+log_statement = 'all'
+EOF
+STAGED_EXT=0
+if [ -f "$BUILD/install$SHAREDIR/extension/sqlpilot.control" ]; then
+	echo "extension_destdir = '$BUILD/install'" >>"$T/data/postgresql.conf"
+	STAGED_EXT=1
+fi
+as_pg "$PGBIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w start >/dev/null
+ok $? "server started" || exit 1
+PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -h $T -U postgres"
+$PSQL -d postgres -c "CREATE DATABASE hooktest" >/dev/null
+$PSQL -d hooktest >/dev/null <<'EOF'
+CREATE TABLE users (id int, name text);
+CREATE TABLE user_roles (user_id int, role text);
+INSERT INTO users VALUES (42, 'alice42'), (7, 'bob7');
+CREATE FUNCTION sqlpilot_completions(prefix text, n int)
+RETURNS TABLE(completion text, score float8) LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'stand-in notice for %', prefix;
+	IF prefix LIKE '%zzslow%' THEN
+		PERFORM pg_sleep(5);
+	END IF;
+	IF prefix LIKE '%zzfail%' THEN
+		RAISE EXCEPTION 'stand-in failure';
+	END IF;
+	IF prefix LIKE E'%\n%us' THEN
+		RETURN QUERY SELECT 'ers_after_' || regexp_replace(split_part(prefix, E'\n', 1), '\W', '_', 'g'), -1.0::float8;
+	ELSIF prefix LIKE '%FROM us' THEN
+		RETURN QUERY VALUES ('ers WHERE id = 42;', -1.0::float8), ('ers_archive', -2.0::float8);
+	ELSIF prefix LIKE '%WHERE i' THEN
+		RETURN QUERY VALUES ('d = 7;', -1.0::float8);
+	END IF;
+END $$;
+EOF
+ok $? "stand-in sqlpilot_completions() created"
+
+# ---- the psql session in tmux ----
+cat >"$T/inputrc" <<'EOF'
+set bell-style none
+$if psql
+"\e\t": sqlpilot-complete
+$endif
+EOF
+# start_psql DB: a fresh psql in a fresh tmux session; stderr goes to $T/stderr.
+start_psql() {
+	$TM kill-server >/dev/null 2>&1
+	: >"$T/stderr"
+	$TM new-session -d -s t -x 200 -y 50 \
+		"env $HOOKENV HOME=$T INPUTRC=$T/inputrc PSQL_HISTORY=$T/history PAGER=cat \
+		$LAUNCHER -X -h $T -U postgres -d $1 2>>$T/stderr; sleep 600"
+	expect "^$1=# $" "psql prompt for $1"
+}
+screen() { $TM capture-pane -p -J -t t -S -1000 2>/dev/null; }
+# after_mark: the screen below the last line holding only the current marker.
+after_mark() { screen | awk -v m="$MARK" '$0 == m { buf = ""; seen = 1; next } seen { buf = buf $0 "\n" } END { printf "%s", buf }'; }
+# wait_for ERE: polls the screen (below the marker) for up to 20 s.
+wait_for() {
+	for _ in $(seq 200); do
+		after_mark | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect() {
+	wait_for "$1"
+	ok $? "$2" || { diag "screen:"; after_mark | sed 's/^/#   /'; }
+}
+keys() { $TM send-keys -t t "$@"; }
+typed() { $TM send-keys -t t -l -- "$1"; }
+# mark: clears the line and the query buffer, then prints a fresh marker.
+MARK=""
+marks=0
+mark() {
+	marks=$((marks + 1))
+	keys C-c
+	sleep 0.2
+	typed "\\echo MARK$marks"
+	keys Enter
+	MARK="MARK$marks"
+	wait_for "=# $" || diag "no prompt after $MARK"
+}
+calls() { grep -c 'FROM sqlpilot_completions' "$T/server.log"; }
+# flush_log: a round trip that is logged after whatever came before it.
+flush_log() {
+	typed "SELECT 'flushed$marks';"
+	keys Enter
+	wait_for "^ flushed$marks"
+}
+
+start_psql hooktest
+MARK=""
+
+# 1. psql's candidates plus the model's (words and the best whole clause)
+mark
+typed "SELECT name FROM us"
+keys Tab Tab
+expect "user_roles" "TAB lists psql's own candidates"
+expect "users_archive" "TAB adds the model's word candidates"
+expect "users WHERE id = 42;" "TAB adds the model's whole-clause candidate"
+grep -q "stand-in notice" "$T/stderr"
+ok $((! $?)) "the server's NOTICE does not leak to the terminal"
+! screen | grep -q "stand-in notice"
+ok $? "the server's NOTICE is not on the screen"
+
+# 2. the dedicated key inserts the whole clause; the statement runs
+mark
+typed "SELECT name FROM us"
+keys Escape Tab
+expect "FROM users WHERE id = 42;" "the sqlpilot-complete key inserts the best completion"
+keys Enter
+expect "^ alice42" "the completed statement runs"
+
+# 3. a single model candidate completes the line on TAB
+mark
+typed "SELECT name FROM users WHERE i"
+keys Tab
+expect "WHERE id = 7;" "TAB with one candidate completes the whole clause"
+keys Enter
+expect "^ bob7" "the TAB-completed statement runs"
+
+# 4. multi-line statement: the earlier line is in the prefix
+mark
+typed "SELECT name"
+keys Enter
+typed "FROM us"
+keys Tab Tab
+expect "users_after_SELECT_name" "a multi-line statement is completed with its earlier lines in view"
+
+# 5. Ctrl-C clears the tracked statement too
+mark
+typed "SELECT id"
+keys Enter
+keys C-c
+sleep 0.3
+typed "SELECT name FROM us"
+keys Tab Tab
+expect "users_archive" "after Ctrl-C the earlier line is forgotten"
+! after_mark | grep -q "users_after_SELECT_id"
+ok $? "no stale earlier line after Ctrl-C"
+
+# 6. after ';' a new statement starts
+mark
+typed "SELECT 1;"
+keys Enter
+typed "SELECT name FROM us"
+keys Tab Tab
+expect "users_archive" "a finished statement is not part of the next prefix"
+
+# 7. backslash commands send nothing
+mark
+flush_log
+before=$(calls)
+typed "\\d us"
+keys Tab Tab
+expect "user_roles" "psql completes a backslash command as before"
+flush_log
+ok $(($(calls) != before)) "no completion query for a backslash command"
+
+# 8. inside a failed transaction nothing is sent
+mark
+flush_log
+before=$(calls)
+typed "BEGIN;"
+keys Enter
+typed "SELECT 1/0;"
+keys Enter
+expect "=!# ?$" "the transaction failed"
+typed "SELECT name FROM us"
+keys Tab Tab
+sleep 1
+keys C-c
+typed "ROLLBACK;"
+keys Enter
+expect "^ROLLBACK|=# $" "the session is usable after TAB in a failed transaction"
+flush_log
+ok $(($(calls) != before)) "no completion query inside a failed transaction"
+
+# 9. inside an open transaction: a savepoint, rolled back and released
+mark
+typed "BEGIN;"
+keys Enter
+typed "INSERT INTO users VALUES (8, 'carol8');"
+keys Enter
+wait_for "=\\*# $"
+before=$(calls)
+typed "SELECT name FROM us"
+keys Tab Tab
+expect "users_archive" "completion works inside a transaction block"
+keys C-c
+typed "SELECT zzfail FROM us"
+keys Tab Tab
+expect "user_roles" "a failing completion inside a transaction shows psql's candidates"
+keys C-c
+typed "COMMIT;"
+keys Enter
+expect "^COMMIT" "the transaction commits after a failed completion (savepoint rolled back)"
+ok $(( $(grep -c "stand-in failure" "$T/stderr") != 1 )) "the failure is said once on stderr"
+typed "SELECT name FROM users WHERE id = 8;"
+keys Enter
+expect "^ carol8" "the transaction's work was kept"
+ok $(( $(grep -c "SAVEPOINT sqlpilot_psql" "$T/server.log") < 2 )) "the completion ran inside a savepoint"
+
+# 10. a slow server does not freeze the prompt past the bound
+mark
+typed "SELECT zzslow FROM us"
+t0=$(date +%s.%N)
+keys Tab Tab
+wait_for "user_roles"
+t1=$(date +%s.%N)
+elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+diag "psql's candidates came back after ${elapsed}s (server sleeps 5 s, bound 300 ms)"
+ok $(awk -v e="$elapsed" 'BEGIN { print (e < 2) ? 0 : 1 }') "a slow completion is cancelled: candidates shown in < 2 s"
+grep -q "longer than 300 ms" "$T/stderr"
+ok $? "the timeout is said on stderr"
+keys C-c
+typed "SELECT 'alive' AS state;"
+keys Enter
+expect "^ alive" "the connection is usable after the cancelled completion"
+
+# 11. a slow completion inside a transaction leaves it intact
+mark
+typed "BEGIN;"
+keys Enter
+typed "INSERT INTO users VALUES (9, 'dave9');"
+keys Enter
+wait_for "=\\*# $"
+typed "SELECT zzslow FROM us"
+keys Tab Tab
+expect "user_roles" "a slow completion inside a transaction shows psql's candidates"
+keys C-c
+typed "COMMIT;"
+keys Enter
+expect "^COMMIT" "the transaction commits after a cancelled completion"
+
+# 12. children of psql run without the hook
+mark
+typed '\! echo "preload=[$LD_PRELOAD]"'
+keys Enter
+expect "^preload=\[\]" "LD_PRELOAD is removed for programs psql starts"
+
+# 13. with the function dropped psql completes as before
+mark
+typed "DROP FUNCTION sqlpilot_completions(text, int);"
+keys Enter
+wait_for "=# $"
+mark
+: >"$T/stderr"
+typed "SELECT name FROM us"
+keys Tab Tab
+expect "user_roles +users" "without sqlpilot_completions() psql's candidates are listed"
+! after_mark | grep -q "users_archive"
+ok $? "no model candidates without sqlpilot_completions()"
+keys C-c
+typed "SELECT * FROM user_r"
+keys Tab
+expect "FROM user_roles $" "psql's unique completion is unchanged"
+keys C-c
+typed "SELECT name FROM us"
+keys Tab Tab
+sleep 0.5
+ok $(( $(grep -c "does not exist" "$T/stderr") != 1 )) "the missing function is said once on stderr"
+
+# 14. the launcher without a library still runs psql
+out=$(env SQLPILOT_PSQL_HOOK=$T/nonexistent.so "$LAUNCHER" -X -h "$T" -U postgres -d hooktest -Atc "SELECT 'plain'" 2>"$T/launcher.err")
+[ "$out" = plain ] && grep -q "not found" "$T/launcher.err"
+ok $? "the launcher falls back to plain psql when the library is missing"
+
+# 15. optionally, the real extension from the staged install
+if [ "$STAGED_EXT" -eq 1 ] && $PSQL -d postgres -c "CREATE DATABASE realext" >/dev/null &&
+	$PSQL -d realext -c "CREATE EXTENSION sqlpilot; CREATE TABLE users (id int, name text);" >/dev/null 2>"$T/ext.err"; then
+	HOOKENV="$HOOKENV SQLPILOT_PSQL_TIMEOUT_MS=20000"
+	start_psql realext
+	mark
+	typed "SELECT name FROM us"
+	keys Tab Tab
+	expect "users" "with the real extension psql's candidates are still listed"
+	keys C-c
+	typed "SELECT 'alive' AS state;"
+	keys Enter
+	expect "^ alive" "the session is usable after completing with the real extension"
+	diag "stderr with the real extension: $(tr '\n' ' ' <"$T/stderr")"
+else
+	diag "real extension not staged or not loadable; skipped ($(cat "$T/ext.err" 2>/dev/null))"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

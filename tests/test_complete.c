@@ -1,0 +1,407 @@
+/*
+ * test_complete.c — sqlpilot_complete on two kinds of model:
+ *  - a rigged one whose logits are the same fixed preference at every step
+ *    (all attention/MLP outputs zero, every embedding e0, untied head
+ *    wcls[:,0] = preference), so the right answer is known exactly: it shows
+ *    the back-off to a token boundary, the constraint to the typed partial
+ *    word, ';' / EOS / budget stops, UTF-8 handling, beams and sampling;
+ *  - random 260K weights, for cache reuse (equal to no reuse) and for
+ *    robustness on odd prefixes (valid UTF-8 out, no crash, no leak).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "complete.h"
+#include "prompt.h"
+#include "tap.h"
+#include "util.h"
+
+static const char *schema = "CREATE TABLE users (id INT PRIMARY KEY, name TEXT);";
+
+/* Merges "us", "use", "user", "users" (tokens 259..262) and "ab" (263). */
+static void
+make_tokenizer(SqlpilotTokenizer *tok)
+{
+	int32_t		merges[] = {
+		SQLPILOT_TOKEN_BYTE0 + 'u', SQLPILOT_TOKEN_BYTE0 + 's',
+		259, SQLPILOT_TOKEN_BYTE0 + 'e',
+		260, SQLPILOT_TOKEN_BYTE0 + 'r',
+		261, SQLPILOT_TOKEN_BYTE0 + 's',
+		SQLPILOT_TOKEN_BYTE0 + 'a', SQLPILOT_TOKEN_BYTE0 + 'b',
+	};
+	char		err[256];
+
+	if (sqlpilot_tokenizer_from_merges(tok, merges, 5, 512, err, sizeof(err)) != 0)
+		tap_diag("tokenizer: %s", err);
+}
+
+/* The token of one byte. */
+static int
+byte_token(unsigned char b)
+{
+	return SQLPILOT_TOKEN_BYTE0 + b;
+}
+
+/* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates or bytes past U+10FFFF). */
+static int
+valid_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < n)
+	{
+		unsigned int cp;
+		int			k;
+
+		if (p[i] < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xE0) == 0xC0)
+			k = 1, cp = p[i] & 0x1F;
+		else if ((p[i] & 0xF0) == 0xE0)
+			k = 2, cp = p[i] & 0x0F;
+		else if ((p[i] & 0xF8) == 0xF0)
+			k = 3, cp = p[i] & 0x07;
+		else
+			return 0;
+		if (i + k >= n + 0 && i + k > n - 1 + 1)
+			return 0;
+		for (int j = 1; j <= k; j++)
+		{
+			if ((p[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + j] & 0x3F);
+		}
+		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+			cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* The rigged model: logits = sqrt(dim) * pref at every position. */
+typedef struct Rig
+{
+	SqlpilotConfig c;
+	SqlpilotWeights w;
+	float	   *params;
+} Rig;
+
+/* Builds the rigged model with all preferences 0. */
+static void
+rig_init(Rig *r)
+{
+	size_t		n;
+
+	memset(&r->c, 0, sizeof(r->c));
+	r->c.dim = 8;
+	r->c.hidden_dim = 8;
+	r->c.n_layers = 1;
+	r->c.n_heads = 2;
+	r->c.n_kv_heads = 1;
+	r->c.vocab_size = 512;
+	r->c.seq_len = 256;
+	r->c.tied = 0;
+	r->c.rope_theta = 10000.0f;
+	r->c.norm_eps = 1e-5f;
+	n = sqlpilot_param_count(&r->c);
+	r->params = calloc(n, sizeof(float));
+	sqlpilot_weights_map(&r->w, &r->c, r->params);
+	for (int t = 0; t < 512; t++)
+		r->w.token_embedding[t * 8] = 1.0f;
+	for (int i = 0; i < 8; i++)
+		r->w.rms_att[i] = r->w.rms_ffn[i] = r->w.rms_final[i] = 1.0f;
+}
+
+/* Sets the preference of token t. */
+static void
+rig_pref(Rig *r, int t, float v)
+{
+	r->w.wcls[t * 8] = v;
+}
+
+/* Resets every preference to 0. */
+static void
+rig_clear(Rig *r)
+{
+	for (int t = 0; t < 512; t++)
+		r->w.wcls[t * 8] = 0.0f;
+}
+
+/* Completes prefix with options o; returns the count and the first text in *text. */
+static int
+run(SqlpilotRunState *s, const SqlpilotTokenizer *tok, const char *prefix, size_t plen,
+	const SqlpilotCompleteOptions *o, SqlpilotCompletion *out, int max_out, char *err)
+{
+	return sqlpilot_complete(s, tok, schema, strlen(schema), prefix, plen, o, out, max_out,
+							 err, 256);
+}
+
+/* Completes and compares the single best text with want. */
+static void
+expect_text(SqlpilotRunState *s, const SqlpilotTokenizer *tok, const char *prefix,
+			const SqlpilotCompleteOptions *o, const char *want, const char *what)
+{
+	SqlpilotCompletion out[1];
+	char		err[256] = "";
+	int			n = run(s, tok, prefix, strlen(prefix), o, out, 1, err);
+
+	tap_ok(n == 1 && strcmp(out[0].text, want) == 0, "%s: \"%s\" -> \"%s\" (got \"%s\"%s%s)",
+		   what, prefix, want, n == 1 ? out[0].text : "", n < 0 ? ", error: " : "", n < 0 ? err : "");
+	if (n > 0)
+		sqlpilot_completion_free(out, n);
+}
+
+/* Stops after the first call. */
+static bool
+stop_now(void *arg)
+{
+	(*(int *) arg)++;
+	return true;
+}
+
+static void
+test_rigged(const SqlpilotTokenizer *tok)
+{
+	Rig			r;
+	SqlpilotRunState s;
+	SqlpilotCompleteOptions o;
+	SqlpilotCompletion out[4];
+	char		err[256];
+	int			n;
+
+	rig_init(&r);
+	sqlpilot_runstate_init(&s, &r.c, &r.w, err, sizeof(err));
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = 3;
+
+	/* 'x' is best everywhere; "users" is the best token that agrees with "us". */
+	rig_pref(&r, byte_token('x'), 5.0f);
+	rig_pref(&r, 262, 4.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ersxx",
+				"partial word: backs off \"us\", continues with the token \"users\"");
+	expect_text(&s, tok, "SELECT * FROM use", &o, "rsxx", "partial word \"use\"");
+	expect_text(&s, tok, "SELECT * FROM users", &o, "xxx", "a complete word is kept");
+	expect_text(&s, tok, "SELECT * FROM ", &o, "xxx", "after a space");
+	expect_text(&s, tok, "", &o, "xxx", "empty prefix");
+	expect_text(&s, tok, "   ", &o, "xxx", "whitespace-only prefix");
+	o.max_tokens = 1;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers", "budget of 1 token");
+	o.max_tokens = 0;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "", "budget of 0 tokens");
+
+	/* Typed bytes are reproduced even when the model dislikes them. */
+	o.max_tokens = 3;
+	rig_pref(&r, byte_token('z'), -20.0f);
+	expect_text(&s, tok, "SELECT zz", &o, "xxx", "typed bytes the model dislikes");
+
+	/* Stops: ';' past the typed text, EOS. */
+	rig_pref(&r, byte_token(';'), 6.0f);
+	o.max_tokens = 10;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers;", "stops after ';'");
+	expect_text(&s, tok, "SELECT 1;", &o, ";", "a typed ';' is reproduced, then stop");
+	o.stop_at_semicolon = false;
+	o.max_tokens = 3;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers;;", "no ';' stop when disabled");
+	o.stop_at_semicolon = true;
+	rig_pref(&r, byte_token(';'), 0.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, 7.0f);
+	o.max_tokens = 10;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers", "stops at EOS once the word is typed");
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+
+	/* UTF-8: a lone continuation byte is never emitted; an unfinished character is cut. */
+	rig_clear(&r);
+	rig_pref(&r, 262, 4.0f);
+	rig_pref(&r, byte_token(0x80), 7.0f);
+	rig_pref(&r, byte_token(0xC3), 6.0f);
+	o.max_tokens = 4;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers\xC3\x80\xC3\x80",
+				"UTF-8: continuation bytes only inside a character");
+	o.max_tokens = 3;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers\xC3\x80",
+				"UTF-8: an unfinished last character is dropped");
+	rig_clear(&r);
+	rig_pref(&r, byte_token('x'), 5.0f);
+	rig_pref(&r, byte_token(0x80), 7.0f);
+	o.max_tokens = 2;
+	expect_text(&s, tok, "SELECT 'caf\xC3\xA9", &o, "xx", "non-ASCII partial word");
+	expect_text(&s, tok, "SELECT 'caf\xC3", &o, "\x80x",
+				"a prefix ending inside a character gets its continuation byte");
+	rig_pref(&r, byte_token(0x80), 0.0f);
+
+	/* Beams: distinct texts best first, the best equals greedy here. */
+	rig_clear(&r);
+	rig_pref(&r, byte_token('x'), 5.0f);
+	rig_pref(&r, byte_token('y'), 4.5f);
+	rig_pref(&r, 262, 4.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+	o.max_tokens = 3;
+	o.beam_width = 4;
+	n = run(&s, tok, "SELECT * FROM us", 16, &o, out, 4, err);
+	{
+		int			ok = n == 4 && strcmp(out[0].text, "ersxx") == 0;
+
+		for (int i = 1; ok && i < n; i++)
+			ok = out[i].score <= out[i - 1].score && strcmp(out[i].text, out[i - 1].text) != 0 &&
+				strncmp(out[i].text, "ers", 3) == 0;
+		tap_ok(ok, "beam 4: 4 distinct completions, best first, best \"%s\", next \"%s\"",
+			   n > 0 ? out[0].text : "", n > 1 ? out[1].text : "");
+		if (n > 0)
+			sqlpilot_completion_free(out, n);
+	}
+
+	/* Seeded top-k sampling: reproducible; top_k 1 is greedy. */
+	o.beam_width = 1;
+	o.top_k = 3;
+	o.seed = 17;
+	o.max_tokens = 12;
+	{
+		SqlpilotCompletion a[1],
+					b[1];
+		int			na = run(&s, tok, "SELECT * FROM us", 16, &o, a, 1, err);
+		int			nb = run(&s, tok, "SELECT * FROM us", 16, &o, b, 1, err);
+
+		tap_ok(na == 1 && nb == 1 && strcmp(a[0].text, b[0].text) == 0 &&
+			   strncmp(a[0].text, "ers", 3) == 0,
+			   "top-k sampling with a seed is reproducible (\"%s\")", na == 1 ? a[0].text : "");
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+	}
+	o.top_k = 1;
+	o.max_tokens = 3;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ersxx", "top-k 1 is greedy");
+	o.top_k = 0;
+
+	/* should_stop, a prompt too long for the context. */
+	{
+		int			calls = 0;
+		char	   *big = malloc(400);
+
+		o.should_stop = stop_now;
+		o.should_stop_arg = &calls;
+		n = run(&s, tok, "SELECT", 6, &o, out, 1, err);
+		tap_ok(n == -2 && calls == 1, "should_stop ends the completion with -2");
+		o.should_stop = NULL;
+		memset(big, 'q', 399);
+		big[399] = '\0';
+		n = run(&s, tok, big, 399, &o, out, 1, err);
+		tap_ok(n == -1 && strstr(err, "does not fit") != NULL,
+			   "a prompt longer than the context is an error (%s)", err);
+		free(big);
+	}
+	sqlpilot_runstate_free(&s);
+	free(r.params);
+}
+
+/* Random 260K weights: cache reuse equals no reuse; odd prefixes stay valid. */
+static void
+test_random(const SqlpilotTokenizer *tok)
+{
+	SqlpilotConfig c;
+	SqlpilotWeights w;
+	SqlpilotRunState s,
+				fresh;
+	SqlpilotCompleteOptions o;
+	float	   *params;
+	char		err[256];
+	const char *prefixes[] = {
+		"SELECT name FROM users WHERE id = 1", "SELECT * FROM us", "", "  \t\n",
+		"INSERT INTO users VALUES (1, 'Zoë", "SELECT '\xE2\x82", "SELECT \xFF\xFE bad bytes",
+		"UPDATE users SET name = 'x';", "SELECT \xF0\x9F\x98\x80 AS emoji, na",
+	};
+	int			bad = 0,
+				mismatch = 0,
+				runs = 0;
+	size_t		needed;
+	int			ids[512];
+	long		before;
+
+	sqlpilot_config_preset("260K", &c);
+	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 11);
+	sqlpilot_weights_map(&w, &c, params);
+	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
+	sqlpilot_runstate_init(&fresh, &c, &w, err, sizeof(err));
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = 24;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+	{
+		for (int beam = 1; beam <= 3; beam += 2)
+		{
+			SqlpilotCompletion a[3],
+						b[3];
+			int			na,
+						nb;
+
+			o.beam_width = beam;
+			na = run(&s, tok, prefixes[i], strlen(prefixes[i]), &o, a, 3, err);
+			sqlpilot_infer_truncate(&fresh, 0);
+			nb = run(&fresh, tok, prefixes[i], strlen(prefixes[i]), &o, b, 3, err);
+			runs++;
+			if (na < 1 || na != nb)
+				mismatch++;
+			for (int k = 0; k < na && k < nb; k++)
+			{
+				char	   *semi = strchr(a[k].text, ';');
+
+				if (strcmp(a[k].text, b[k].text) != 0)
+					mismatch++;
+				if (!valid_utf8(a[k].text, strlen(a[k].text)) || (semi && semi[1] != '\0') ||
+					a[k].n_tokens > o.max_tokens + (int) strlen(prefixes[i]) + 40)
+					bad++;
+			}
+			sqlpilot_completion_free(a, na > 0 ? na : 0);
+			sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+		}
+	}
+	tap_ok(mismatch == 0, "%d completions with a warm cache equal those of a fresh run state (%d differ)",
+		   runs, mismatch);
+	tap_ok(bad == 0, "odd prefixes: every text is valid UTF-8 and ends at its first ';' (%d bad)", bad);
+
+	/* The schema part of the prompt is not recomputed by a second completion. */
+	o.beam_width = 1;
+	{
+		SqlpilotCompletion a[1];
+		size_t		schema_end = 0;
+		int			na;
+
+		needed = sqlpilot_prompt_encode(tok, schema, strlen(schema), "SELECT id", 9, false,
+										ids, 512, NULL, &schema_end);
+		na = run(&s, tok, "SELECT name FROM users", 22, &o, a, 1, err);
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		before = s.n_computed;
+		na = run(&s, tok, "SELECT id", 9, &o, a, 1, err);
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		tap_ok(na == 1 && schema_end > 20 &&
+			   s.n_computed - before <= (long) (needed - schema_end) + o.max_tokens,
+			   "second completion with the same schema computes %ld rows, prompt has %zu tokens of which %zu schema",
+			   s.n_computed - before, needed, schema_end);
+	}
+	sqlpilot_runstate_free(&s);
+	sqlpilot_runstate_free(&fresh);
+	free(params);
+}
+
+int
+main(void)
+{
+	SqlpilotTokenizer tok;
+	SqlpilotCompleteOptions o;
+
+	make_tokenizer(&tok);
+	sqlpilot_complete_defaults(&o);
+	tap_ok(o.beam_width == 1 && o.max_tokens == 64 && o.stop_at_semicolon && o.top_k == 0,
+		   "defaults: greedy, 64 tokens, stop at ';'");
+	test_rigged(&tok);
+	test_random(&tok);
+	sqlpilot_tokenizer_free(&tok);
+	return tap_done();
+}

@@ -1,0 +1,201 @@
+/*
+ * eval.h — `sqlpilot eval`: the metrics of shared/METRICS.md.
+ *
+ * eval_metrics.c holds the definitions (words, cuts, normalization, the copy
+ * baseline, identifiers, table dropping, the typing simulation) as plain
+ * functions over text, so tests check them on hand-made cases.  eval.c reads
+ * the JSONL input, runs one or more completers over the same cuts, checks
+ * SQL against PostgreSQL and prints the report.  A completer is a callback,
+ * so the driver runs the same way on the copy baseline, a test oracle or a
+ * model.
+ */
+#ifndef SQLPILOT_EVAL_H
+#define SQLPILOT_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tokenizer.h"
+
+#define EVAL_DEFAULT_CUTS 4
+#define EVAL_DEFAULT_KS_LIMIT 20
+#define EVAL_MAX_NEW_TOKENS 128
+
+/* A half-open byte range [start, end) of a text. */
+typedef struct EvalSpan
+{
+	size_t		start;
+	size_t		end;
+} EvalSpan;
+
+/* ---- words and cuts (eval_metrics.c) ---- */
+
+/* Whitespace per METRICS.md: space \t \n \v \f \r. */
+bool		eval_is_space(unsigned char c);
+/* End of the word that starts at pos (pos is not whitespace). */
+size_t		eval_word_end(const char *s, size_t len, size_t pos);
+/* The word at cut c: true and *w, or false when there is none. */
+bool		eval_word_at(const char *s, size_t len, size_t c, EvalSpan *w);
+/* True when no word has start < c < end. */
+bool		eval_is_boundary_cut(const char *s, size_t len, size_t c);
+/* next_word_em for one cut: the words at c of text and gold are equal (or both absent). */
+bool		eval_next_word_match(const char *text, size_t text_len,
+								 const char *gold, size_t gold_len, size_t c);
+/* Moves c back to the start of a UTF-8 character. */
+size_t		eval_utf8_start(const char *s, size_t len, size_t c);
+/* Draws k cuts for usable line i with SplitMix64 (len > 0). */
+void		eval_draw_cuts(uint64_t seed, uint64_t i, const char *s, size_t len, int k,
+						   size_t *cuts);
+/* Number of UTF-8 characters (code points) in s. */
+size_t		eval_utf8_count(const char *s, size_t len);
+
+/* ---- rest_em ---- */
+
+/* The rest_em normalization into a malloc'd string (fold: ASCII lower case). */
+char	   *eval_normalize(const char *s, size_t len, bool fold, size_t *out_len);
+/* rest_em for one cut: normalized texts are equal. */
+bool		eval_rest_match(const char *text, size_t text_len,
+							const char *gold, size_t gold_len, bool fold);
+
+/* ---- identifiers ---- */
+
+/*
+ * Identifiers of a text: runs of [A-Za-z_][A-Za-z0-9_$]* outside quoted
+ * literals.  Writes at most cap spans, returns the count.
+ */
+size_t		eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap);
+
+/* A sorted set of lower-case names. */
+typedef struct EvalNameSet
+{
+	char	  **names;
+	size_t		n;
+	size_t		cap;
+	bool		sorted;
+} EvalNameSet;
+
+void		eval_names_add(EvalNameSet *set, const char *s, size_t len);
+/* Adds every identifier of a text, and the contents of its "quoted" names. */
+void		eval_names_add_text(EvalNameSet *set, const char *s, size_t len);
+bool		eval_names_has(EvalNameSet *set, const char *s, size_t len);
+void		eval_names_free(EvalNameSet *set);
+/* True for an SQL keyword, type or function name (case-insensitive). */
+bool		eval_is_sql_word(const char *s, size_t len);
+
+/*
+ * hallucinated_ident_rate for one completion: counts the identifiers of
+ * prefix + completion that end inside the completion (*n_idents) and those
+ * of them that are neither in names (schema and gold statement names), nor
+ * aliases introduced in the text, nor SQL words (*n_bad).
+ */
+void		eval_hallucinations(EvalNameSet *names, const char *text, size_t text_len,
+								size_t prefix_len, long *n_idents, long *n_bad);
+
+/* ---- the copy baseline ---- */
+
+/*
+ * The copy baseline's completion for statement[:cut] (malloc'd, maybe ""):
+ * at a mid-word cut (decided on the gold statement) inside an identifier, the
+ * rest of the first schema identifier that starts with the typed part
+ * (case-sensitive first, then case-insensitive); otherwise empty.
+ */
+char	   *eval_copy_complete(const char *schema, size_t schema_len,
+							   const char *gold, size_t gold_len, size_t cut);
+
+/* ---- tables and fitting ---- */
+
+/* One table of a schema text: its byte range and lower-case name. */
+typedef struct EvalTable
+{
+	EvalSpan	span;
+	char	   *name;
+} EvalTable;
+
+/* Splits a schema into tables (each starts at a CREATE TABLE line); returns count. */
+int			eval_split_tables(const char *schema, size_t len, EvalTable **out);
+void		eval_tables_free(EvalTable *t, int n);
+
+/*
+ * The schema text to prompt with: the whole schema when BOS + prompt +
+ * statement + EOS fits seq_len tokens, else tables dropped from the end
+ * (never the first table the statement names; when it names none, the first
+ * table stays), kept ones joined by one blank line.  Returns a malloc'd text
+ * (*truncated set when tables were dropped), or NULL when it cannot fit.
+ * tok == NULL means an unlimited context.
+ */
+char	   *eval_fit_schema(const SqlpilotTokenizer *tok, int seq_len,
+							const char *schema, size_t schema_len,
+							const char *stmt, size_t stmt_len,
+							size_t *out_len, bool *truncated);
+
+/* ---- keystrokes_saved ---- */
+
+/* Completes prefix; returns a malloc'd completion or NULL on error. */
+typedef char *(*EvalCompleteFn) (void *arg, const char *prefix, size_t prefix_len);
+
+/*
+ * Types statement with a completer: at each position one TAB accepts the
+ * longest run of whole words of the completion that agrees with the rest of
+ * the statement, otherwise one character is typed.  Adds keystrokes and
+ * characters to *keys and *chars.  Returns 0 or -1 when the completer failed.
+ */
+int			eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
+								 long *keys, long *chars);
+
+/* ---- percentiles ---- */
+
+/* Nearest-rank percentile (p in (0, 1]) of n values; sorts v in place; NAN when n = 0. */
+double		eval_percentile(double *v, size_t n, double p);
+
+/* ---- the driver (eval.c) ---- */
+
+struct cJSON;
+
+/*
+ * One system under evaluation.  complete returns the malloc'd text to append
+ * to gold[:cut] given the prompt's schema (gold is passed so the copy
+ * baseline can decide boundary cuts on it; a model reads only the prefix),
+ * or NULL on error; it sets *ms_cold / *ms_warm to its latency, or to a
+ * negative value when it does not measure one (both NULL: not timed, as in
+ * the typing simulation).  score (NULL for systems
+ * without a model) adds the statement tokens' negative log-likelihood and
+ * top-1 hits for ids[stmt_start..n) under teacher forcing; 0 or -1.
+ */
+typedef struct EvalCompleter
+{
+	const char *name;
+	char	   *(*complete) (void *arg, const char *schema, size_t schema_len,
+							 const char *gold, size_t gold_len, size_t cut,
+							 double *ms_cold, double *ms_warm);
+	int			(*score) (void *arg, const int *ids, size_t n, size_t stmt_start,
+						  double *nll, long *correct);
+	void	   *arg;
+} EvalCompleter;
+
+typedef struct EvalOptions
+{
+	const char *input;			/* JSONL path */
+	long		limit;			/* usable lines to take; < 0: all */
+	uint64_t	seed;
+	int			cuts;			/* K drawn cuts per line without "cuts" */
+	const char *pg;				/* libpq conninfo for valid_sql_rate, or NULL */
+	int			ks_limit;		/* statements for keystrokes_saved */
+	const SqlpilotTokenizer *tok;	/* the model's tokenizer; NULL: unlimited context */
+	int			seq_len;		/* the model's context */
+	const char *model_name;		/* reported as is; NULL: no model */
+	uint64_t	model_checksum;
+} EvalOptions;
+
+/*
+ * Runs every completer over the same examples and cuts and returns the
+ * report (the final JSON object; free with cJSON_Delete), or NULL with err
+ * when the input cannot be read or PostgreSQL cannot be reached.
+ */
+struct cJSON *eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers,
+					   char *err, size_t errlen);
+/* Prints the report as a table. */
+void		eval_print_table(const struct cJSON *report, FILE *f);
+
+#endif							/* SQLPILOT_EVAL_H */

@@ -1,0 +1,903 @@
+/*
+ * eval_metrics.c — the definitions of shared/METRICS.md as functions over
+ * text (see eval.h): words, cuts, rest_em normalization, identifiers and
+ * hallucinations, the copy baseline, table dropping and the typing
+ * simulation.  No I/O and no model here.
+ */
+#include "eval.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "prompt.h"
+#include "util.h"
+
+/* Whitespace: space \t \n \v \f \r. */
+bool
+eval_is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* [A-Za-z0-9_$]: the characters of a word run. */
+static bool
+is_run_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '_' || c == '$';
+}
+
+/* [A-Za-z_]: the characters that start an identifier. */
+static bool
+is_ident_start(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static const char *const operators3[] = {"->>", "#>>"};
+static const char *const operators2[] = {"::", "<=", ">=", "<>", "!=", "||", "->", "#>",
+"@>", "<@", "&&", "!~", "~*"};
+
+/* The end of the word at pos: a quoted literal, a run, an operator or one character. */
+size_t
+eval_word_end(const char *s, size_t len, size_t pos)
+{
+	unsigned char c = (unsigned char) s[pos];
+	size_t		p = pos + 1;
+
+	if (c == '\'')
+	{
+		while (p < len)
+		{
+			if (s[p] == '\'')
+			{
+				if (p + 1 < len && s[p + 1] == '\'')
+				{
+					p += 2;
+					continue;
+				}
+				return p + 1;
+			}
+			p++;
+		}
+		return len;
+	}
+	if (c == '"')
+	{
+		while (p < len && s[p] != '"')
+			p++;
+		return p < len ? p + 1 : len;
+	}
+	if (is_run_char(c))
+	{
+		while (p < len && is_run_char((unsigned char) s[p]))
+			p++;
+		return p;
+	}
+	for (size_t i = 0; i < sizeof(operators3) / sizeof(operators3[0]); i++)
+		if (len - pos >= 3 && memcmp(s + pos, operators3[i], 3) == 0)
+			return pos + 3;
+	for (size_t i = 0; i < sizeof(operators2) / sizeof(operators2[0]); i++)
+		if (len - pos >= 2 && memcmp(s + pos, operators2[i], 2) == 0)
+			return pos + 2;
+	/* One character: a whole UTF-8 sequence when the bytes form one. */
+	if (c >= 0xC0)
+	{
+		int			more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+
+		while (more-- > 0 && p < len && ((unsigned char) s[p] & 0xC0) == 0x80)
+			p++;
+	}
+	return p;
+}
+
+/* The first word whose end lies after c (it holds c, or starts after it). */
+bool
+eval_word_at(const char *s, size_t len, size_t c, EvalSpan *w)
+{
+	size_t		p = 0;
+
+	while (p < len)
+	{
+		size_t		e;
+
+		if (eval_is_space((unsigned char) s[p]))
+		{
+			p++;
+			continue;
+		}
+		e = eval_word_end(s, len, p);
+		if (e > c)
+		{
+			w->start = p;
+			w->end = e;
+			return true;
+		}
+		p = e;
+	}
+	return false;
+}
+
+/* A cut is mid-word when the word at c started before c. */
+bool
+eval_is_boundary_cut(const char *s, size_t len, size_t c)
+{
+	EvalSpan	w;
+
+	return !(eval_word_at(s, len, c, &w) && w.start < c);
+}
+
+/* Compares the words at c of both texts by their bytes. */
+bool
+eval_next_word_match(const char *text, size_t text_len, const char *gold, size_t gold_len,
+					 size_t c)
+{
+	EvalSpan	a,
+				b;
+	bool		ha = eval_word_at(text, text_len, c, &a);
+	bool		hb = eval_word_at(gold, gold_len, c, &b);
+
+	if (!ha || !hb)
+		return ha == hb;
+	return a.end - a.start == b.end - b.start &&
+		memcmp(text + a.start, gold + b.start, a.end - a.start) == 0;
+}
+
+/* Steps back over UTF-8 continuation bytes. */
+size_t
+eval_utf8_start(const char *s, size_t len, size_t c)
+{
+	if (c > len)
+		c = len;
+	while (c > 0 && c < len && ((unsigned char) s[c] & 0xC0) == 0x80)
+		c--;
+	return c;
+}
+
+/* SplitMix64 from seed * golden + i; each draw modulo len, moved to a character start. */
+void
+eval_draw_cuts(uint64_t seed, uint64_t i, const char *s, size_t len, int k, size_t *cuts)
+{
+	uint64_t	state = seed * 0x9E3779B97F4A7C15ULL + i;
+
+	for (int j = 0; j < k; j++)
+		cuts[j] = eval_utf8_start(s, len, (size_t) (sqlpilot_rng_next(&state) % len));
+}
+
+/* Counts the bytes that are not UTF-8 continuation bytes. */
+size_t
+eval_utf8_count(const char *s, size_t len)
+{
+	size_t		n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char) s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Collapses whitespace runs, strips, drops one trailing ';', strips again. */
+char *
+eval_normalize(const char *s, size_t len, bool fold, size_t *out_len)
+{
+	char	   *out = malloc(len + 1);
+	size_t		n = 0;
+	bool		space = false;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (eval_is_space(c))
+		{
+			space = true;
+			continue;
+		}
+		if (space && n > 0)
+			out[n++] = ' ';
+		space = false;
+		out[n++] = (char) (fold && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	if (n > 0 && out[n - 1] == ';')
+		n--;
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	*out_len = n;
+	return out;
+}
+
+/* Compares the normalized texts. */
+bool
+eval_rest_match(const char *text, size_t text_len, const char *gold, size_t gold_len, bool fold)
+{
+	size_t		la,
+				lb;
+	char	   *a = eval_normalize(text, text_len, fold, &la);
+	char	   *b = eval_normalize(gold, gold_len, fold, &lb);
+	bool		eq = a && b && la == lb && memcmp(a, b, la) == 0;
+
+	free(a);
+	free(b);
+	return eq;
+}
+
+/* Walks the words; in each run, the identifier starts at its first [A-Za-z_]. */
+size_t
+eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap)
+{
+	size_t		p = 0,
+				n = 0;
+
+	while (p < len)
+	{
+		size_t		e;
+
+		if (eval_is_space((unsigned char) s[p]))
+		{
+			p++;
+			continue;
+		}
+		e = eval_word_end(s, len, p);
+		if (is_run_char((unsigned char) s[p]))
+		{
+			size_t		q = p;
+
+			while (q < e && !is_ident_start((unsigned char) s[q]))
+				q++;
+			if (q < e)
+			{
+				if (n < cap)
+				{
+					out[n].start = q;
+					out[n].end = e;
+				}
+				n++;
+			}
+		}
+		p = e;
+	}
+	return n;
+}
+
+/* Orders two names for qsort and bsearch. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Adds one lower-cased name. */
+void
+eval_names_add(EvalNameSet *set, const char *s, size_t len)
+{
+	char	   *name;
+
+	if (set->n == set->cap)
+	{
+		size_t		cap = set->cap * 2 + 64;
+		char	  **nn = realloc(set->names, sizeof(char *) * cap);
+
+		if (!nn)
+			return;
+		set->names = nn;
+		set->cap = cap;
+	}
+	name = malloc(len + 1);
+	if (!name)
+		return;
+	for (size_t i = 0; i < len; i++)
+		name[i] = (char) tolower((unsigned char) s[i]);
+	name[len] = '\0';
+	set->names[set->n++] = name;
+	set->sorted = false;
+}
+
+/* Adds identifiers and "quoted" names of a text. */
+void
+eval_names_add_text(EvalNameSet *set, const char *s, size_t len)
+{
+	size_t		p = 0;
+
+	while (p < len)
+	{
+		size_t		e;
+
+		if (eval_is_space((unsigned char) s[p]))
+		{
+			p++;
+			continue;
+		}
+		e = eval_word_end(s, len, p);
+		if (s[p] == '"')
+			eval_names_add(set, s + p + 1, e - p - (e - p >= 2 && s[e - 1] == '"' ? 2 : 1));
+		else if (is_run_char((unsigned char) s[p]))
+		{
+			size_t		q = p;
+
+			while (q < e && !is_ident_start((unsigned char) s[q]))
+				q++;
+			if (q < e)
+				eval_names_add(set, s + q, e - q);
+		}
+		p = e;
+	}
+}
+
+/* Case-insensitive membership (sorts the set on first use after additions). */
+bool
+eval_names_has(EvalNameSet *set, const char *s, size_t len)
+{
+	char		buf[128];
+	char	   *key = buf;
+
+	if (set->n == 0 || len >= sizeof(buf))
+		return false;
+	if (!set->sorted)
+	{
+		qsort(set->names, set->n, sizeof(char *), name_cmp);
+		set->sorted = true;
+	}
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char) tolower((unsigned char) s[i]);
+	buf[len] = '\0';
+	return bsearch(&key, set->names, set->n, sizeof(char *), name_cmp) != NULL;
+}
+
+/* Frees the names. */
+void
+eval_names_free(EvalNameSet *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->names[i]);
+	free(set->names);
+	memset(set, 0, sizeof(*set));
+}
+
+/* SQL keywords, type names and common functions (PostgreSQL and CockroachDB), sorted. */
+static const char *const sql_words[] = {
+	"abs", "action", "add", "after", "all", "alter", "always", "analyze", "and", "any",
+	"array", "array_agg", "as", "asc", "avg", "before", "begin", "between", "bigint",
+	"bigserial", "bit", "bool", "bool_and", "bool_or", "boolean", "both", "by", "bytea",
+	"bytes", "cascade", "case", "cast", "ceil", "ceiling", "char", "char_length",
+	"character", "check", "coalesce", "collate", "column", "commit", "concat", "conflict",
+	"constraint", "continue", "count", "create", "cross", "cube", "current_date",
+	"current_time", "current_timestamp", "current_user", "cycle", "date", "date_part",
+	"date_trunc", "day", "decimal", "default", "deferrable", "deferred", "delete",
+	"dense_rank", "desc", "distinct", "do", "double", "drop", "else", "end", "enum",
+	"except", "excluded", "exists", "extract", "false", "family", "fetch", "filter",
+	"first", "float", "float4", "float8", "floor", "following", "for", "foreign", "from",
+	"full", "gen_random_uuid", "generated", "greatest", "group", "having", "hour",
+	"identity", "if", "ilike", "immediate", "in", "index", "inet", "initially", "inner",
+	"insert", "int", "int2", "int4", "int8", "integer", "intersect", "interval", "into",
+	"inverted", "is", "isnull", "join", "json", "json_agg", "json_build_object", "jsonb",
+	"jsonb_build_object", "key", "lag", "last", "lateral", "lead", "leading", "least",
+	"left", "length", "like", "limit", "local", "localtime", "localtimestamp", "lower",
+	"ltrim", "match", "max", "min", "minute", "mod", "month", "natural", "no", "not",
+	"nothing", "notnull", "now", "null", "nullif", "nulls", "numeric", "offset", "on",
+	"only", "or", "order", "outer", "over", "overlaps", "partial", "partition", "position",
+	"preceding", "precision", "primary", "random", "range", "rank", "real", "recursive",
+	"references", "regexp_replace", "replace", "restart", "restrict", "returning", "right",
+	"rollback", "round", "row", "row_number", "rows", "rtrim", "second", "select",
+	"serial", "serial4", "serial8", "set", "similar", "smallint", "smallserial", "some",
+	"split_part", "statement_timestamp", "stored", "string", "string_agg", "strpos",
+	"substr", "substring", "sum", "table", "text", "then", "ties", "time", "timestamp",
+	"timestamptz", "timetz", "to", "to_char", "to_date", "to_timestamp", "trailing",
+	"transaction_timestamp", "trim", "true", "truncate", "union", "unique", "unique_rowid",
+	"unknown", "unnest", "update", "upper", "upsert", "using", "uuid", "uuid_generate_v4",
+	"values", "varbit", "varchar", "varying", "view", "when", "where", "window", "with",
+	"within", "without", "year", "zone",
+};
+
+/* Binary search of the sorted SQL word list, case-insensitive. */
+bool
+eval_is_sql_word(const char *s, size_t len)
+{
+	size_t		lo = 0,
+				hi = sizeof(sql_words) / sizeof(sql_words[0]);
+
+	while (lo < hi)
+	{
+		size_t		mid = (lo + hi) / 2;
+		int			c = strncasecmp(s, sql_words[mid], len);
+
+		if (c == 0 && sql_words[mid][len] != '\0')
+			c = -1;
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/* Case-insensitive comparison of an identifier span with a keyword. */
+static bool
+span_is(const char *s, EvalSpan sp, const char *word)
+{
+	size_t		n = strlen(word);
+
+	return sp.end - sp.start == n && strncasecmp(s + sp.start, word, n) == 0;
+}
+
+/*
+ * Counts identifiers ending after prefix_len and the unknown ones.  Aliases:
+ * the identifier after AS, and the one right after a table name that follows
+ * FROM, JOIN or UPDATE (a dotted name counts as one).
+ */
+void
+eval_hallucinations(EvalNameSet *names, const char *text, size_t text_len,
+					size_t prefix_len, long *n_idents, long *n_bad)
+{
+	size_t		n = eval_identifiers(text, text_len, NULL, 0);
+	EvalSpan   *id = malloc(sizeof(EvalSpan) * (n ? n : 1));
+	EvalNameSet aliases = {0};
+
+	if (!id)
+		return;
+	eval_identifiers(text, text_len, id, n);
+	for (size_t i = 0; i + 1 < n; i++)
+	{
+		if (span_is(text, id[i], "as"))
+			eval_names_add(&aliases, text + id[i + 1].start, id[i + 1].end - id[i + 1].start);
+		else if (span_is(text, id[i], "from") || span_is(text, id[i], "join") ||
+				 span_is(text, id[i], "update"))
+		{
+			size_t		j = i + 1;
+
+			/* Skip "schema." parts: identifiers joined by a single dot. */
+			while (j + 1 < n && id[j].end < text_len && text[id[j].end] == '.' &&
+				   id[j + 1].start == id[j].end + 1)
+				j++;
+			if (j + 1 < n && !eval_is_sql_word(text + id[j + 1].start, id[j + 1].end - id[j + 1].start))
+			{
+				bool		adjacent = true;
+
+				/* Only whitespace between the table name and the alias. */
+				for (size_t k = id[j].end; k < id[j + 1].start; k++)
+					adjacent = adjacent && eval_is_space((unsigned char) text[k]);
+				if (adjacent)
+					eval_names_add(&aliases, text + id[j + 1].start, id[j + 1].end - id[j + 1].start);
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		const char *w = text + id[i].start;
+		size_t		l = id[i].end - id[i].start;
+
+		if (id[i].end <= prefix_len)
+			continue;
+		(*n_idents)++;
+		if (!eval_names_has(names, w, l) && !eval_names_has(&aliases, w, l) &&
+			!eval_is_sql_word(w, l))
+			(*n_bad)++;
+	}
+	eval_names_free(&aliases);
+	free(id);
+}
+
+/* Finds the first schema identifier starting with typed (case-sensitive or not). */
+static const EvalSpan *
+find_ident(const char *schema, const EvalSpan *id, size_t n, const char *typed, size_t tl,
+		   bool nocase)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		if (id[i].end - id[i].start < tl)
+			continue;
+		if (nocase ? strncasecmp(schema + id[i].start, typed, tl) == 0 :
+			memcmp(schema + id[i].start, typed, tl) == 0)
+			return &id[i];
+	}
+	return NULL;
+}
+
+/* The copy baseline (see eval.h). */
+char *
+eval_copy_complete(const char *schema, size_t schema_len, const char *gold, size_t gold_len,
+				   size_t cut)
+{
+	EvalSpan	w;
+	char	   *out = NULL;
+
+	if (eval_word_at(gold, gold_len, cut, &w) && w.start < cut &&
+		is_ident_start((unsigned char) gold[w.start]))
+	{
+		size_t		n = eval_identifiers(schema, schema_len, NULL, 0);
+		EvalSpan   *id = malloc(sizeof(EvalSpan) * (n ? n : 1));
+		const EvalSpan *hit = NULL;
+
+		if (id)
+		{
+			eval_identifiers(schema, schema_len, id, n);
+			hit = find_ident(schema, id, n, gold + w.start, cut - w.start, false);
+			if (!hit)
+				hit = find_ident(schema, id, n, gold + w.start, cut - w.start, true);
+		}
+		if (hit)
+		{
+			size_t		l = hit->end - hit->start - (cut - w.start);
+
+			out = malloc(l + 1);
+			if (out)
+			{
+				memcpy(out, schema + hit->start + (cut - w.start), l);
+				out[l] = '\0';
+			}
+		}
+		free(id);
+		if (out)
+			return out;
+	}
+	out = malloc(1);
+	if (out)
+		out[0] = '\0';
+	return out;
+}
+
+/* Case-insensitive match of a keyword at s[p..] followed by a non-word byte. */
+static bool
+keyword_at(const char *s, size_t len, size_t p, const char *kw)
+{
+	size_t		n = strlen(kw);
+
+	return len - p >= n && strncasecmp(s + p, kw, n) == 0 &&
+		(p + n == len || !is_run_char((unsigned char) s[p + n]));
+}
+
+/* Skips whitespace from p. */
+static size_t
+skip_space(const char *s, size_t len, size_t p)
+{
+	while (p < len && eval_is_space((unsigned char) s[p]))
+		p++;
+	return p;
+}
+
+/*
+ * The lower-case name after "CREATE TABLE [IF NOT EXISTS]" at p: the last
+ * part of a dotted name, quoted parts kept as written.
+ */
+static char *
+table_name_at(const char *s, size_t len, size_t p)
+{
+	size_t		start = 0,
+				end = 0;
+	char	   *name;
+	bool		quoted = false;
+
+	p = skip_space(s, len, p);
+	if (keyword_at(s, len, p, "if"))
+	{
+		p = skip_space(s, len, p + 2);
+		if (keyword_at(s, len, p, "not"))
+			p = skip_space(s, len, p + 3);
+		if (keyword_at(s, len, p, "exists"))
+			p = skip_space(s, len, p + 6);
+	}
+	for (;;)
+	{
+		if (p < len && s[p] == '"')
+		{
+			start = p + 1;
+			end = eval_word_end(s, len, p);
+			p = end;
+			if (end > start && s[end - 1] == '"')
+				end--;
+			quoted = true;
+		}
+		else
+		{
+			start = p;
+			while (p < len && is_run_char((unsigned char) s[p]))
+				p++;
+			end = p;
+			quoted = false;
+		}
+		if (p < len && s[p] == '.')
+			p++;
+		else
+			break;
+	}
+	name = malloc(end - start + 1);
+	if (!name)
+		return NULL;
+	for (size_t i = start; i < end; i++)
+		name[i - start] = (char) (quoted ? s[i] : tolower((unsigned char) s[i]));
+	name[end - start] = '\0';
+	return name;
+}
+
+/* Cuts the schema at the start of each line that begins with CREATE TABLE. */
+int
+eval_split_tables(const char *schema, size_t len, EvalTable **out)
+{
+	int			n = 0,
+				cap = 8;
+	EvalTable  *t = malloc(sizeof(EvalTable) * cap);
+	size_t		line = 0;
+
+	if (!t)
+		return 0;
+	while (line < len)
+	{
+		size_t		p = line;
+
+		while (p < len && (schema[p] == ' ' || schema[p] == '\t'))
+			p++;
+		if (keyword_at(schema, len, p, "create"))
+		{
+			size_t		q = skip_space(schema, len, p + 6);
+
+			if (q > p + 6 && keyword_at(schema, len, q, "table"))
+			{
+				if (n == cap)
+				{
+					EvalTable  *nt = realloc(t, sizeof(EvalTable) * cap * 2);
+
+					if (!nt)
+						break;
+					t = nt;
+					cap *= 2;
+				}
+				if (n > 0)
+					t[n - 1].span.end = line;
+				t[n].span.start = n == 0 ? 0 : line;
+				t[n].span.end = len;
+				t[n].name = table_name_at(schema, len, q + 5);
+				n++;
+			}
+		}
+		while (line < len && schema[line] != '\n')
+			line++;
+		line++;
+	}
+	if (n == 0)
+	{
+		t[0].span.start = 0;
+		t[0].span.end = len;
+		t[0].name = NULL;
+		n = 1;
+	}
+	*out = t;
+	return n;
+}
+
+/* Frees split tables. */
+void
+eval_tables_free(EvalTable *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(t[i].name);
+	free(t);
+}
+
+/* Token count of BOS + prompt + statement + EOS. */
+static size_t
+prompt_tokens(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
+			  const char *stmt, size_t stmt_len)
+{
+	return sqlpilot_prompt_encode(tok, schema, schema_len, stmt, stmt_len, true, NULL, 0,
+								  NULL, NULL);
+}
+
+/* Joins the kept tables (trailing whitespace trimmed) with one blank line. */
+static char *
+join_tables(const char *schema, const EvalTable *t, int n, const bool *keep, size_t *out_len)
+{
+	char	   *out = malloc(strlen("\n\n") * n + (t[n - 1].span.end) + 1);
+	size_t		len = 0;
+
+	if (!out)
+		return NULL;
+	for (int i = 0; i < n; i++)
+	{
+		size_t		end = t[i].span.end;
+
+		if (!keep[i])
+			continue;
+		while (end > t[i].span.start && eval_is_space((unsigned char) schema[end - 1]))
+			end--;
+		if (len > 0)
+		{
+			memcpy(out + len, "\n\n", 2);
+			len += 2;
+		}
+		memcpy(out + len, schema + t[i].span.start, end - t[i].span.start);
+		len += end - t[i].span.start;
+	}
+	out[len] = '\0';
+	*out_len = len;
+	return out;
+}
+
+/* The table the statement names first (by position), or 0 when it names none. */
+static int
+first_named_table(const EvalTable *t, int n, const char *stmt, size_t stmt_len)
+{
+	size_t		p = 0;
+
+	while (p < stmt_len)
+	{
+		size_t		e,
+					ws,
+					we;
+
+		if (eval_is_space((unsigned char) stmt[p]))
+		{
+			p++;
+			continue;
+		}
+		e = eval_word_end(stmt, stmt_len, p);
+		ws = p;
+		we = e;
+		if (stmt[p] == '"')
+		{
+			ws = p + 1;
+			if (we > ws && stmt[we - 1] == '"')
+				we--;
+		}
+		for (int i = 0; i < n; i++)
+			if (t[i].name && strlen(t[i].name) == we - ws &&
+				strncasecmp(t[i].name, stmt + ws, we - ws) == 0)
+				return i;
+		p = e;
+	}
+	return 0;
+}
+
+/* Drops tables from the end until the example fits (see eval.h). */
+char *
+eval_fit_schema(const SqlpilotTokenizer *tok, int seq_len, const char *schema,
+				size_t schema_len, const char *stmt, size_t stmt_len,
+				size_t *out_len, bool *truncated)
+{
+	EvalTable  *t;
+	int			n,
+				keep_first;
+	bool	   *keep;
+	char	   *out = NULL;
+
+	*truncated = false;
+	if (!tok || prompt_tokens(tok, schema, schema_len, stmt, stmt_len) <= (size_t) seq_len)
+	{
+		out = malloc(schema_len + 1);
+		if (out)
+		{
+			memcpy(out, schema, schema_len);
+			out[schema_len] = '\0';
+			*out_len = schema_len;
+		}
+		return out;
+	}
+	n = eval_split_tables(schema, schema_len, &t);
+	if (n == 0)
+		return NULL;
+	keep = malloc(sizeof(bool) * n);
+	if (!keep)
+	{
+		eval_tables_free(t, n);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		keep[i] = true;
+	keep_first = first_named_table(t, n, stmt, stmt_len);
+	for (int i = n - 1; i >= 0; i--)
+	{
+		if (i == keep_first)
+			continue;
+		keep[i] = false;
+		*truncated = true;
+		out = join_tables(schema, t, n, keep, out_len);
+		if (!out || prompt_tokens(tok, out, *out_len, stmt, stmt_len) <= (size_t) seq_len)
+			break;
+		free(out);
+		out = NULL;
+	}
+	free(keep);
+	eval_tables_free(t, n);
+	return out;
+}
+
+/*
+ * The accepted length of a completion at pos: the longest end of a word of
+ * stmt[:pos] + completion, inside the completion, up to which the completion
+ * equals the statement's continuation; 0 when none.
+ */
+static size_t
+accepted_length(const char *stmt, size_t len, size_t pos, const char *comp, size_t clen)
+{
+	size_t		agree = 0,
+				best = 0,
+				tl = pos + clen,
+				p = 0;
+	char	   *text = malloc(tl + 1);
+
+	if (!text)
+		return 0;
+	while (agree < clen && pos + agree < len && comp[agree] == stmt[pos + agree])
+		agree++;
+	memcpy(text, stmt, pos);
+	memcpy(text + pos, comp, clen);
+	while (p < tl)
+	{
+		size_t		e;
+
+		if (eval_is_space((unsigned char) text[p]))
+		{
+			p++;
+			continue;
+		}
+		e = eval_word_end(text, tl, p);
+		if (e > pos && e - pos <= agree)
+			best = e - pos;
+		p = e;
+	}
+	free(text);
+	return best;
+}
+
+/* The typing simulation of keystrokes_saved (see eval.h). */
+int
+eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
+					 long *keys, long *chars)
+{
+	size_t		pos = 0;
+
+	*chars += (long) eval_utf8_count(stmt, len);
+	while (pos < len)
+	{
+		char	   *comp = fn(arg, stmt, pos);
+		size_t		k;
+
+		if (!comp)
+			return -1;
+		k = accepted_length(stmt, len, pos, comp, strlen(comp));
+		free(comp);
+		(*keys)++;
+		if (k > 0)
+			pos += k;
+		else
+		{
+			pos++;
+			while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
+				pos++;
+		}
+	}
+	return 0;
+}
+
+/* Orders doubles ascending for qsort. */
+static int
+double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the value at position ceil(p * n) in sorted order; sorts v. */
+double
+eval_percentile(double *v, size_t n, double p)
+{
+	size_t		k;
+
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(double), double_cmp);
+	k = (size_t) ceil(p * n);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return v[k - 1];
+}

@@ -1,0 +1,254 @@
+/*
+ * net.c — the whole LLaMA for training: embedding, the core's blocks
+ * (core/layers.c, the same forward inference runs), final RMSNorm, the output
+ * head and the masked cross-entropy, forward and backward.
+ *
+ * Shapes: a micro-batch of B sequences of T rows, N = B*T, C = dim, V = vocab.
+ * The head only runs on rows whose target carries loss weight (by default the
+ * statement and its EOS), so the schema part of each example costs nothing
+ * in the (N,C)x(C,V) product.  All activations live in one allocation sized
+ * at init; a step allocates nothing.
+ */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Carves n floats out of *p. */
+static float *
+take(float **p, size_t n)
+{
+	float	   *r = *p;
+
+	*p += (n + 15) & ~(size_t) 15;
+	return r;
+}
+
+/* Floats of activations for a config and micro-batch (what take() will carve). */
+static size_t
+net_floats(const SqlpilotConfig *c, int B, int T, size_t scratch)
+{
+	size_t		N = (size_t) B * T;
+	size_t		C = c->dim;
+	size_t		H = c->hidden_dim;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
+	size_t		L = c->n_layers;
+	size_t		per_layer = 5 * N * C + 2 * N + 3 * N * H +
+		(size_t) B * c->n_heads * T * T + 2 * N * KVD + 16 * 13;
+
+	return (L + 1) * N * C + L * per_layer + 4 * N * C + N * c->vocab_size +
+		N + scratch + 16 * 8;
+}
+
+/* Allocates parameters, gradients and activations for micro-batches of B x T. */
+int
+trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
+				 char *err, size_t errlen)
+{
+	SqlpilotRowLayout rl = {B, T, 0, T, NULL, NULL};
+	size_t		scratch = sqlpilot_block_scratch_floats(c, &rl);
+	size_t		N = (size_t) B * T;
+	size_t		C = c->dim;
+	size_t		H = c->hidden_dim;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
+	float	   *p;
+
+	memset(n, 0, sizeof(*n));
+	n->c = *c;
+	n->B = B;
+	n->T = T;
+	n->n_params = sqlpilot_param_count(c);
+	n->params = calloc(n->n_params, sizeof(float));
+	n->grads = calloc(n->n_params, sizeof(float));
+	n->acts = calloc(c->n_layers, sizeof(SqlpilotBlockActs));
+	n->sel = malloc(sizeof(int) * N);
+	n->mem = malloc(sizeof(float) * net_floats(c, B, T, scratch));
+	if (!n->params || !n->grads || !n->acts || !n->sel || !n->mem)
+	{
+		snprintf(err, errlen, "out of memory allocating the model (%zu parameters, batch %dx%d)",
+				 n->n_params, B, T);
+		trainer_net_free(n);
+		return -1;
+	}
+	sqlpilot_weights_map(&n->w, c, n->params);
+	sqlpilot_weights_map(&n->dw, c, n->grads);
+	p = n->mem;
+	n->xs = take(&p, (c->n_layers + 1) * N * C);
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		SqlpilotBlockActs *a = &n->acts[l];
+
+		a->ln1 = take(&p, N * C);
+		a->ln1_rstd = take(&p, N);
+		a->q = take(&p, N * C);
+		a->att = take(&p, (size_t) B * c->n_heads * T * T);
+		a->atty = take(&p, N * C);
+		a->res1 = take(&p, N * C);
+		a->ln2 = take(&p, N * C);
+		a->ln2_rstd = take(&p, N);
+		a->gate = take(&p, N * H);
+		a->up = take(&p, N * H);
+		a->act = take(&p, N * H);
+	}
+	n->kbuf = take(&p, c->n_layers * N * KVD);
+	n->vbuf = take(&p, c->n_layers * N * KVD);
+	n->lnf = take(&p, N * C);
+	n->lnf_rstd = take(&p, N);
+	n->hsel = take(&p, N * C);
+	n->logits = take(&p, N * c->vocab_size);
+	n->dx = take(&p, N * C);
+	n->dx2 = take(&p, N * C);
+	n->scratch = take(&p, scratch);
+	return 0;
+}
+
+void
+trainer_net_free(TrainerNet *n)
+{
+	free(n->params);
+	free(n->grads);
+	free(n->acts);
+	free(n->sel);
+	free(n->mem);
+	memset(n, 0, sizeof(*n));
+}
+
+/*
+ * Softmax cross-entropy of the M selected rows of logits, in place: adds to
+ * st, and with grad_scale > 0 leaves d(loss)/d(logits) in logits.
+ */
+static void
+head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_scale,
+		  TrainerStats *st)
+{
+	int			V = n->c.vocab_size;
+
+	for (int i = 0; i < M; i++)
+	{
+		size_t		r = row0 + n->sel[i];
+		float	   *lg = n->logits + (size_t) i * V;
+		int			tgt = b->targets[r];
+		float		mx = lg[0];
+		int			arg = 0;
+		double		sum = 0.0;
+		double		nll;
+		float		inv;
+
+		for (int j = 1; j < V; j++)
+			if (lg[j] > mx)
+			{
+				mx = lg[j];
+				arg = j;
+			}
+		for (int j = 0; j < V; j++)
+		{
+			lg[j] = expf(lg[j] - mx);
+			sum += lg[j];
+		}
+		nll = log(sum) - log(lg[tgt]);
+		st->loss_sum += b->weights[r] * nll;
+		st->weight_sum += b->weights[r];
+		if (b->is_stmt[r])
+		{
+			st->stmt_loss_sum += nll;
+			st->stmt_count += 1;
+			st->stmt_correct += (arg == tgt);
+		}
+		if (grad_scale > 0.0f)
+		{
+			float		g = grad_scale * b->weights[r];
+
+			inv = (float) (1.0 / sum);
+			for (int j = 0; j < V; j++)
+				lg[j] = g * lg[j] * inv;
+			lg[tgt] -= g;
+		}
+	}
+}
+
+/* Forward (and with grad_scale > 0 backward) of sequences [first, first+nb). */
+void
+trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
+				 float grad_scale, TrainerStats *st)
+{
+	const SqlpilotConfig *c = &n->c;
+	int			T = b->T;
+	int			N = nb * T;
+	int			C = c->dim;
+	int			V = c->vocab_size;
+	int			L = c->n_layers;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
+	size_t		NC = (size_t) N * C;
+	size_t		row0 = (size_t) first * T;
+	SqlpilotRowLayout rl = {nb, T, 0, T, b->pos + row0, b->kstart + row0};
+	int			M = 0;
+
+	/* embedding */
+	for (int i = 0; i < N; i++)
+		memcpy(n->xs + (size_t) i * C, n->w.token_embedding + (size_t) b->inputs[row0 + i] * C,
+			   sizeof(float) * C);
+	for (int l = 0; l < L; l++)
+	{
+		SqlpilotLayerWeights lw;
+
+		sqlpilot_layer_weights(&lw, &n->w, c, l);
+		sqlpilot_block_forward(c, &lw, &rl, n->xs + l * NC, n->xs + (l + 1) * NC,
+							   n->kbuf + l * N * KVD, n->vbuf + l * N * KVD, &n->acts[l]);
+	}
+	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, n->xs + L * NC, n->w.rms_final, N, C,
+							 c->norm_eps);
+
+	/* head on the rows that have a weighted or statement target */
+	for (int i = 0; i < N; i++)
+		if (b->targets[row0 + i] >= 0 && (b->weights[row0 + i] > 0.0f || b->is_stmt[row0 + i]))
+		{
+			memcpy(n->hsel + (size_t) M * C, n->lnf + (size_t) i * C, sizeof(float) * C);
+			n->sel[M++] = i;
+		}
+	if (M > 0)
+	{
+		sqlpilot_matmul_forward(n->logits, n->hsel, n->w.wcls, M, C, V);
+		head_loss(n, b, row0, M, grad_scale, st);
+	}
+	if (grad_scale <= 0.0f)
+		return;
+
+	/* backward: head, final norm, blocks (ping-pong dx/dx2), embedding */
+	memset(n->dx2, 0, sizeof(float) * NC);
+	if (M > 0)
+	{
+		sqlpilot_matmul_backward(NULL, n->dw.wcls, n->logits, n->hsel, n->w.wcls, M, C, V);
+		memset(n->dx, 0, sizeof(float) * (size_t) M * C);
+		sqlpilot_matmul_backward(n->dx, NULL, n->logits, n->hsel, n->w.wcls, M, C, V);
+		for (int i = 0; i < M; i++)
+			memcpy(n->dx2 + (size_t) n->sel[i] * C, n->dx + (size_t) i * C, sizeof(float) * C);
+	}
+	memset(n->dx, 0, sizeof(float) * NC);
+	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, n->xs + L * NC, n->w.rms_final,
+							  n->lnf_rstd, N, C);
+	for (int l = L - 1; l >= 0; l--)
+	{
+		SqlpilotLayerWeights lw;
+		SqlpilotLayerWeights dlw;
+		float	   *t;
+
+		sqlpilot_layer_weights(&lw, &n->w, c, l);
+		sqlpilot_layer_weights(&dlw, &n->dw, c, l);
+		sqlpilot_block_backward(c, &lw, &dlw, &rl, n->xs + l * NC, n->kbuf + l * N * KVD,
+								n->vbuf + l * N * KVD, &n->acts[l], n->dx, n->dx2,
+								n->scratch);
+		t = n->dx;
+		n->dx = n->dx2;
+		n->dx2 = t;
+	}
+	for (int i = 0; i < N; i++)
+	{
+		float	   *d = n->dw.token_embedding + (size_t) b->inputs[row0 + i] * C;
+		const float *g = n->dx + (size_t) i * C;
+
+		for (int j = 0; j < C; j++)
+			d[j] += g[j];
+	}
+}

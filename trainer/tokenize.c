@@ -1,0 +1,354 @@
+/*
+ * tokenize.c — `sqlpilot tokenizer` (learn the BPE on the generated data) and
+ * `sqlpilot tokenize` (the data/raw jsonl files -> train.bin and val.bin shards).
+ *
+ * Input lines are JSON objects with "schema_id", "schema" and "statement"
+ * (and "text", the prompt text, which the tokenizer learns from).  Every
+ * example is encoded by sqlpilot_prompt_encode, the one prompt format, with
+ * its EOS.  The validation split is by schema: the schema ids whose hash is
+ * among the smallest val_fraction of all distinct ids go to val.bin, so no
+ * schema is in both files and the split does not depend on line order.
+ */
+#include "train.h"
+
+#include <cJSON.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prompt.h"
+#include "tokenizer.h"
+#include "util.h"
+
+/* Called per JSON line; returns 0 to go on, -1 to stop with err set. */
+typedef int (*LineFn) (const cJSON *obj, void *ctx, char *err, size_t errlen);
+
+/* Runs fn over every object of every *.jsonl file of dir, in name order. */
+static int
+jsonl_foreach(const char *dir, LineFn fn, void *ctx, char *err, size_t errlen)
+{
+	char		pattern[4096];
+	glob_t		g;
+	int			rc = 0;
+
+	snprintf(pattern, sizeof(pattern), "%s/*.jsonl", dir);
+	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
+	{
+		snprintf(err, errlen, "no *.jsonl files in \"%s\" (run `sqlpilot datagen` first)", dir);
+		return -1;
+	}
+	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+	{
+		FILE	   *f = fopen(g.gl_pathv[i], "r");
+		char	   *line = NULL;
+		size_t		cap = 0;
+		ssize_t		n;
+		long		lineno = 0;
+
+		if (!f)
+		{
+			snprintf(err, errlen, "cannot open \"%s\"", g.gl_pathv[i]);
+			rc = -1;
+			break;
+		}
+		while (rc == 0 && (n = getline(&line, &cap, f)) > 0)
+		{
+			cJSON	   *obj;
+
+			lineno++;
+			if (n <= 1)
+				continue;
+			obj = cJSON_ParseWithLength(line, (size_t) n);
+			if (!obj || !cJSON_IsObject(obj))
+			{
+				snprintf(err, errlen, "%s:%ld: not a JSON object", g.gl_pathv[i], lineno);
+				rc = -1;
+			}
+			else
+				rc = fn(obj, ctx, err, errlen);
+			cJSON_Delete(obj);
+		}
+		free(line);
+		fclose(f);
+	}
+	globfree(&g);
+	return rc;
+}
+
+/* The string member key of obj, or NULL. */
+static const char *
+json_get(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- sqlpilot tokenizer ---- */
+
+typedef struct TextList
+{
+	char	  **texts;
+	size_t	   *lens;
+	size_t		n;
+	size_t		cap;
+	size_t		max;
+} TextList;
+
+/* Collects the prompt text of one line (built from schema and statement when "text" is absent). */
+static int
+collect_text(const cJSON *obj, void *ctx, char *err, size_t errlen)
+{
+	TextList   *tl = ctx;
+	const char *text = json_get(obj, "text");
+	const char *schema = json_get(obj, "schema");
+	const char *stmt = json_get(obj, "statement");
+	char	   *copy;
+	size_t		len;
+
+	if (tl->max > 0 && tl->n >= tl->max)
+		return 0;
+	if (text)
+	{
+		len = strlen(text);
+		copy = strdup(text);
+	}
+	else if (schema && stmt)
+		copy = sqlpilot_prompt_text(schema, strlen(schema), stmt, strlen(stmt), &len);
+	else
+		return 0;
+	if (tl->n == tl->cap)
+	{
+		tl->cap = tl->cap ? 2 * tl->cap : 1024;
+		tl->texts = realloc(tl->texts, sizeof(char *) * tl->cap);
+		tl->lens = realloc(tl->lens, sizeof(size_t) * tl->cap);
+	}
+	if (!copy || !tl->texts || !tl->lens)
+	{
+		snprintf(err, errlen, "out of memory");
+		free(copy);
+		return -1;
+	}
+	tl->texts[tl->n] = copy;
+	tl->lens[tl->n++] = len;
+	return 0;
+}
+
+/* Learns the BPE from the texts of data_dir and saves it to out. */
+int
+trainer_tokenizer_build(const char *data_dir, const char *out, int vocab, size_t max_texts,
+						char *err, size_t errlen)
+{
+	TextList	tl = {.max = max_texts};
+	SqlpilotTokenizer tok;
+	int			rc;
+
+	rc = jsonl_foreach(data_dir, collect_text, &tl, err, errlen);
+	if (rc == 0 && tl.n == 0)
+	{
+		snprintf(err, errlen, "no texts in \"%s\"", data_dir);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = sqlpilot_tokenizer_train(&tok, (const char *const *) tl.texts, tl.lens, tl.n,
+									  vocab, err, errlen);
+	if (rc == 0)
+	{
+		rc = sqlpilot_tokenizer_save(&tok, out, err, errlen);
+		if (rc == 0)
+			printf("tokenizer: %d tokens (%d merges) learned from %zu texts -> %s\n",
+				   tok.vocab_size, tok.n_merges, tl.n, out);
+		sqlpilot_tokenizer_free(&tok);
+	}
+	for (size_t i = 0; i < tl.n; i++)
+		free(tl.texts[i]);
+	free(tl.texts);
+	free(tl.lens);
+	return rc;
+}
+
+/* ---- sqlpilot tokenize ---- */
+
+/* A growing shard being built in memory. */
+typedef struct ShardBuild
+{
+	uint16_t   *tokens;
+	uint8_t    *mask;
+	uint64_t	n_tokens;
+	uint64_t	cap_tokens;
+	uint64_t   *offsets;
+	uint32_t	n_examples;
+	uint32_t	cap_examples;
+} ShardBuild;
+
+typedef struct TokenizeCtx
+{
+	const SqlpilotTokenizer *tok;
+	int			pass;			/* 1: collect schema hashes, 2: encode */
+	uint64_t   *hashes;
+	size_t		n_hashes;
+	size_t		cap_hashes;
+	uint64_t	threshold;		/* hashes <= threshold are validation */
+	int			any_val;
+	ShardBuild	out[2];			/* train, val */
+	int		   *ids;
+	size_t		cap_ids;
+	long		skipped;
+} TokenizeCtx;
+
+/* The hash of a schema id that decides its split. */
+static uint64_t
+schema_hash(const char *id)
+{
+	return sqlpilot_checksum64(id, strlen(id), 0x5eed5eedULL);
+}
+
+/* Appends n tokens with their mask classes as one example. */
+static int
+shard_add(ShardBuild *s, const int *ids, size_t n, size_t stmt_start)
+{
+	if (s->n_tokens + n > s->cap_tokens)
+	{
+		s->cap_tokens = (s->cap_tokens + n) * 2;
+		s->tokens = realloc(s->tokens, sizeof(uint16_t) * s->cap_tokens);
+		s->mask = realloc(s->mask, s->cap_tokens);
+	}
+	if (s->n_examples + 2 > s->cap_examples)
+	{
+		s->cap_examples = s->cap_examples ? 2 * s->cap_examples : 1024;
+		s->offsets = realloc(s->offsets, sizeof(uint64_t) * s->cap_examples);
+	}
+	if (!s->tokens || !s->mask || !s->offsets)
+		return -1;
+	s->offsets[s->n_examples++] = s->n_tokens;
+	for (size_t i = 0; i < n; i++)
+	{
+		s->tokens[s->n_tokens + i] = (uint16_t) ids[i];
+		s->mask[s->n_tokens + i] = i == 0 ? TRAINER_MASK_NONE :
+			i < stmt_start ? TRAINER_MASK_SCHEMA : TRAINER_MASK_STMT;
+	}
+	s->n_tokens += n;
+	s->offsets[s->n_examples] = s->n_tokens;
+	return 0;
+}
+
+/* Pass 1 collects the schema hashes; pass 2 encodes each example into its split. */
+static int
+tokenize_line(const cJSON *obj, void *ctx, char *err, size_t errlen)
+{
+	TokenizeCtx *t = ctx;
+	const char *id = json_get(obj, "schema_id");
+	const char *schema = json_get(obj, "schema");
+	const char *stmt = json_get(obj, "statement");
+	uint64_t	h;
+	size_t		n;
+	size_t		stmt_start = 0;
+
+	if (!id || !schema || !stmt)
+	{
+		snprintf(err, errlen, "a line lacks \"schema_id\", \"schema\" or \"statement\"");
+		return -1;
+	}
+	h = schema_hash(id);
+	if (t->pass == 1)
+	{
+		if (t->n_hashes == t->cap_hashes)
+		{
+			t->cap_hashes = t->cap_hashes ? 2 * t->cap_hashes : 4096;
+			t->hashes = realloc(t->hashes, sizeof(uint64_t) * t->cap_hashes);
+			if (!t->hashes)
+			{
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+		t->hashes[t->n_hashes++] = h;
+		return 0;
+	}
+	n = sqlpilot_prompt_encode(t->tok, schema, strlen(schema), stmt, strlen(stmt), true,
+							   t->ids, t->cap_ids, &stmt_start, NULL);
+	if (n > t->cap_ids || n < 2)
+	{
+		t->skipped++;
+		return 0;
+	}
+	if (shard_add(&t->out[t->any_val && h <= t->threshold], t->ids, n, stmt_start) != 0)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* qsort order for hashes. */
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *) a;
+	uint64_t	y = *(const uint64_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Encodes data_dir into out_dir/train.bin and out_dir/val.bin. */
+int
+trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir,
+				 double val_fraction, char *err, size_t errlen)
+{
+	SqlpilotTokenizer tok;
+	TokenizeCtx t = {0};
+	size_t		distinct = 0;
+	size_t		n_val = 0;
+	char		path[4096];
+	int			rc;
+
+	if (trainer_make_dirs(out_dir, err, errlen) != 0 ||
+		sqlpilot_tokenizer_load(&tok, tok_path, err, errlen) != 0)
+		return -1;
+	t.tok = &tok;
+	t.cap_ids = 1 << 16;
+	t.ids = malloc(sizeof(int) * t.cap_ids);
+	t.pass = 1;
+	rc = jsonl_foreach(data_dir, tokenize_line, &t, err, errlen);
+	if (rc == 0)
+	{
+		qsort(t.hashes, t.n_hashes, sizeof(uint64_t), cmp_u64);
+		for (size_t i = 0; i < t.n_hashes; i++)
+			if (i == 0 || t.hashes[i] != t.hashes[i - 1])
+				t.hashes[distinct++] = t.hashes[i];
+		n_val = (size_t) (val_fraction * distinct + 0.5);
+		if (n_val == 0 && val_fraction > 0 && distinct >= 2)
+			n_val = 1;
+		if (n_val >= distinct)
+			n_val = distinct > 0 ? distinct - 1 : 0;
+		t.any_val = n_val > 0;
+		t.threshold = n_val > 0 ? t.hashes[n_val - 1] : 0;
+		t.pass = 2;
+		rc = jsonl_foreach(data_dir, tokenize_line, &t, err, errlen);
+	}
+	for (int s = 0; s < 2 && rc == 0; s++)
+	{
+		ShardBuild *b = &t.out[s];
+		uint64_t	zero = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", out_dir, s == 0 ? "train.bin" : "val.bin");
+		rc = trainer_shard_write(path, b->tokens, b->mask, b->n_tokens,
+								 b->offsets ? b->offsets : &zero, b->n_examples, err, errlen);
+	}
+	if (rc == 0)
+		printf("tokenize: %zu schemas (%zu validation); train %u examples, %llu tokens; "
+			   "val %u examples, %llu tokens; %ld too long, skipped -> %s\n",
+			   distinct, n_val, t.out[0].n_examples, (unsigned long long) t.out[0].n_tokens,
+			   t.out[1].n_examples, (unsigned long long) t.out[1].n_tokens, t.skipped, out_dir);
+	for (int s = 0; s < 2; s++)
+	{
+		free(t.out[s].tokens);
+		free(t.out[s].mask);
+		free(t.out[s].offsets);
+	}
+	free(t.hashes);
+	free(t.ids);
+	sqlpilot_tokenizer_free(&tok);
+	return rc;
+}
