@@ -25,9 +25,15 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c core/*.c)))
 PG_CFLAGS += -std=gnu11 -O2 $(OPTFLAGS) -Icore -Wno-declaration-after-statement
 SHLIB_LINK += $(BLAS_LIBS) -lm
 include extension/extension.mk
+# No LLVM bitcode: the extension is not a JIT inlining target.
+override with_llvm = no
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+$(warning pg_config not found: run 'make deps' (make check and make demo do it for you))
+endif
 
 # ---- the command-line tool and the tests (plain rules, objects in build/) ----
 CLI_CFLAGS = -std=gnu11 -O2 -g $(OPTFLAGS) -Wall -Wextra -Wno-unused-parameter \
@@ -64,8 +70,11 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libsqlpilot.a
 all: $(BUILD)/sqlpilot
 tools: $(BUILD)/sqlpilot $(TEST_BIN) $(BENCH_BIN)
 
-# Stage an install under build/install (found through extension_destdir), then run every suite.
-check: all tools
+# Install what is missing, build, stage an install under build/install (found
+# through extension_destdir), then run every suite.
+check:
+	tools/deps.sh
+	$(MAKE) all tools
 	rm -rf $(BUILD)/install
 	$(MAKE) install DESTDIR=$(CURDIR)/$(BUILD)/install >/dev/null
 	tests/run
@@ -73,8 +82,11 @@ check: all tools
 deps:
 	tools/deps.sh
 
+demo:
+	tools/demo.sh
+
 clean: clean-build
 clean-build:
 	rm -rf $(BUILD)
 
-.PHONY: tools check deps clean-build
+.PHONY: tools check deps demo clean-build

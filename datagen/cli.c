@@ -137,7 +137,8 @@ run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
 		return -1;
 	if (all || strcmp(stage, "statements") == 0)
 	{
-		if (need_server(o, &conninfo, err, errlen) != 0)
+		if (datagen_shards_pending(o, "diverse_statements") > 0 &&
+			need_server(o, &conninfo, err, errlen) != 0)
 			return -1;
 		if (datagen_stage_statements(o, conninfo, err, errlen) != 0)
 			return -1;

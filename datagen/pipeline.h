@@ -77,6 +77,8 @@ int			datagen_n_shards(const DatagenOptions *o);
 bool		datagen_shard_mine(const DatagenOptions *o, int shard);
 void		datagen_shard_path(const DatagenOptions *o, const char *dir, int shard, char *out, size_t cap);
 bool		datagen_file_exists(const char *path);
+/* Number of this run's shards whose out/dir/shard-N.jsonl does not exist yet. */
+int			datagen_shards_pending(const DatagenOptions *o, const char *dir);
 /* Creates out/ and out/sub (may be NULL) and checks they are writable; -1 with err. */
 int			datagen_prepare_dir(const DatagenOptions *o, const char *sub, char *err, size_t errlen);
 /*

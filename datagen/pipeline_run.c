@@ -61,6 +61,24 @@ datagen_file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* Counts the slice's shards still to do in dir. */
+int
+datagen_shards_pending(const DatagenOptions *o, const char *dir)
+{
+	int			n = 0;
+
+	for (int k = 0; k < datagen_n_shards(o); k++)
+	{
+		char		path[4096];
+
+		if (!datagen_shard_mine(o, k))
+			continue;
+		datagen_shard_path(o, dir, k, path, sizeof(path));
+		n += !datagen_file_exists(path);
+	}
+	return n;
+}
+
 /* mkdir that accepts an existing directory. */
 static int
 make_dir(const char *path, char *err, size_t errlen)

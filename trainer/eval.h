@@ -139,7 +139,7 @@ typedef char *(*EvalCompleteFn) (void *arg, const char *prefix, size_t prefix_le
  * Types statement with a completer: at each position one TAB accepts the
  * longest run of whole words of the completion that agrees with the rest of
  * the statement, otherwise one character is typed.  Adds keystrokes and
- * characters to *keys and *chars.  Returns 0 or -1 when the completer failed.
+ * characters to *keys and *chars.  Returns 0, or -1 (adding nothing) when the completer failed.
  */
 int			eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 								 long *keys, long *chars);

@@ -851,8 +851,8 @@ eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 					 long *keys, long *chars)
 {
 	size_t		pos = 0;
+	long		n = 0;
 
-	*chars += (long) eval_utf8_count(stmt, len);
 	while (pos < len)
 	{
 		char	   *comp = fn(arg, stmt, pos);
@@ -862,7 +862,7 @@ eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 			return -1;
 		k = accepted_length(stmt, len, pos, comp, strlen(comp));
 		free(comp);
-		(*keys)++;
+		n++;
 		if (k > 0)
 			pos += k;
 		else
@@ -872,6 +872,8 @@ eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 				pos++;
 		}
 	}
+	*keys += n;
+	*chars += (long) eval_utf8_count(stmt, len);
 	return 0;
 }
 

@@ -287,7 +287,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		}
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %s/loss.svg\n", step,
+		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %s/loss.svg\n", isatty(2) ? "\n" : "", step,
 				(unsigned long long) tokens_seen, o->run_dir);
 	rc = 0;
 done:

@@ -1,0 +1,184 @@
+#!/usr/bin/perl
+# The extension across sessions, on a temporary cluster (PostgreSQL::Test::Cluster):
+# cache invalidation by DDL and GRANT in another session, two roles,
+# cancel and statement_timeout during generation, and model files replaced
+# or broken under a live backend.  Uses the staged install of `make check`
+# ($SQLPILOT_BUILD/install, through extension_destdir) and makes its random
+# models with $SQLPILOT_BUILD/sqlpilot init.  Started as root, it re-runs
+# itself as the postgres user (initdb refuses root).
+use strict;
+use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+
+my ($root, $build, $pgbin, $tmp);
+
+BEGIN
+{
+	$root = $ENV{SQLPILOT_ROOT} || dirname(dirname(abs_path($0)));
+	$build = $ENV{SQLPILOT_BUILD} || "$root/build";
+	chomp($pgbin = `pg_config --bindir`);
+	$ENV{PATH} = "$pgbin:$ENV{PATH}";
+	chomp(my $pgxs = `pg_config --pgxs`);
+	($ENV{PG_REGRESS} = $pgxs) =~ s{makefiles/pgxs\.mk$}{test/regress/pg_regress};
+	if ($> == 0)
+	{
+		$tmp = tempdir('/tmp/sqlpilot-ext-sessions.XXXXXX', CLEANUP => 1);
+		my (undef, undef, $uid, $gid) = getpwnam('postgres');
+		chown $uid, $gid, $tmp;
+		chmod 0755, $tmp;
+		$ENV{TESTDIR} = $tmp;
+		$ENV{SQLPILOT_ROOT} = $root;
+		$ENV{SQLPILOT_BUILD} = $build;
+		chdir $tmp;
+		my $status = system('runuser', '-u', 'postgres', '--', $^X, "$root/tests/extension_sessions.pl");
+		exit($status == 0 ? 0 : 1);
+	}
+	$ENV{TESTDIR} ||= tempdir('/tmp/sqlpilot-ext-sessions.XXXXXX', CLEANUP => 1);
+	chdir $ENV{TESTDIR};
+}
+
+use lib ((`pg_config --pgxs` =~ s{makefiles/pgxs\.mk\n?$}{test/perl}r));
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $dir = $ENV{TESTDIR};
+my $install = "$build/install";
+BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
+
+# Random models: a small one for most checks, a slower one with a long
+# context so that one completion runs long enough to be cancelled.
+my $model = "$dir/small.model";
+my $slow = "$dir/slow.model";
+system("$build/sqlpilot init --preset 260K --seq-len 1024 --seed 1 --out $model >/dev/null") == 0
+  or BAIL_OUT('sqlpilot init failed');
+system("$build/sqlpilot init --preset 15M --seq-len 4096 --seed 2 --out $slow >/dev/null") == 0
+  or BAIL_OUT('sqlpilot init failed');
+
+my $node = PostgreSQL::Test::Cluster->new('sqlpilot');
+$node->init;
+$node->append_conf('postgresql.conf', "extension_destdir = '$install'\nsqlpilot.model_path = '$model'\n");
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION sqlpilot;
+	CREATE TABLE accounts (id int PRIMARY KEY, owner text);
+	CREATE ROLE alice LOGIN;
+	CREATE ROLE bob LOGIN;
+	GRANT SELECT ON accounts TO alice;
+});
+
+# Counters of a session's backend.
+sub stat_of
+{
+	my ($session, $key) = @_;
+	return $session->query_safe("SELECT sqlpilot_stats()->>'$key'");
+}
+
+# ---- invalidation across sessions ----
+my $a = $node->background_psql('postgres');
+like($a->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM ')}), qr/CREATE TABLE public\.accounts/,
+	'session A sees the table');
+$a->query_safe(q{SELECT sqlpilot_complete('SELECT * FROM ')});
+is(stat_of($a, 'schema_builds'), 1, 'schema read once for two calls');
+
+$node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN added_elsewhere int');
+like($a->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM ')}), qr/added_elsewhere INT4/,
+	'a column added in session B shows in the very next prompt of session A');
+like($a->query_safe(q{SELECT sqlpilot_complete('SELECT * FROM ') IS NOT NULL}), qr/^t$/,
+	'and the completion runs on the new schema');
+is(stat_of($a, 'schema_builds'), 2, 'the DDL caused one rebuild');
+
+$node->safe_psql('postgres', q{COMMENT ON TABLE accounts IS 'money'});
+$a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')});
+is(stat_of($a, 'schema_builds'), 2, 'COMMENT causes no rebuild');
+
+$a->query_safe('SET search_path = app, public');
+$node->safe_psql('postgres', 'CREATE SCHEMA app; CREATE TABLE app.ledger (entry bigint)');
+like($a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/CREATE TABLE app\.ledger/,
+	'a schema created in session B joins the search_path of session A');
+$node->safe_psql('postgres', 'ALTER SCHEMA app RENAME TO books');
+unlike($a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/ledger/,
+	'a renamed schema leaves the search_path of session A');
+
+# ---- two roles, privileges changed in another session ----
+my $alice = $node->background_psql('postgres', extra_params => [ '-U', 'alice' ]);
+my $bob = $node->background_psql('postgres', extra_params => [ '-U', 'bob' ]);
+like($alice->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/public\.accounts/, 'alice sees accounts');
+unlike($bob->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/accounts/, 'bob does not');
+$bob->query_safe(q{SELECT sqlpilot_complete('SELECT * FROM ')});
+$node->safe_psql('postgres', 'GRANT UPDATE ON accounts TO bob; REVOKE SELECT ON accounts FROM alice');
+like($bob->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/public\.accounts/,
+	'a GRANT in another session reaches bob at once');
+unlike($alice->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/accounts/,
+	'a REVOKE in another session reaches alice at once');
+$node->safe_psql('postgres', 'GRANT SELECT ON accounts TO alice');
+$node->safe_psql('postgres', 'CREATE ROLE auditors; GRANT SELECT ON books.ledger TO auditors; GRANT USAGE ON SCHEMA books TO auditors');
+$bob->query_safe('SET search_path = books, public');
+unlike($bob->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/ledger/, 'bob cannot use books.ledger');
+$node->safe_psql('postgres', 'GRANT auditors TO bob');
+like($bob->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/books\.ledger/,
+	'role membership granted in another session counts at once');
+$alice->quit;
+$bob->quit;
+
+# ---- cancel and statement_timeout stop generation ----
+my $c = $node->background_psql('postgres', on_error_stop => 0);
+$c->query_safe("SET sqlpilot.model_path = '$slow'; SET sqlpilot.max_tokens = 4000");
+$c->query_safe(q{SELECT sqlpilot_complete('SELECT 1') IS NOT NULL});    # load the model
+$c->query_safe(q{SET statement_timeout = '300ms'});
+my ($out, $err) = $c->query(q{SELECT sqlpilot_complete('SELECT * FROM ')});
+like($c->{stderr}, qr/canceling statement due to statement timeout/, 'statement_timeout stops a completion');
+$c->{stderr} = '';
+my $computed = stat_of($c, 'last_computed_tokens');
+ok($computed > 0 && $computed < 4000, "generation stopped midway ($computed of 4000 tokens)");
+$c->query_safe(q{SET statement_timeout = 0});
+
+my $pid = $c->query_safe('SELECT pg_backend_pid()');
+$c->{stdin} .= "SELECT sqlpilot_complete('UPDATE accounts SET ');\n";
+$c->{run}->pump_nb();
+$node->poll_query_until('postgres',
+	"SELECT wait_event IS NULL AND state = 'active' FROM pg_stat_activity WHERE pid = $pid")
+  or diag('backend never became active');
+$node->safe_psql('postgres', "SELECT pg_sleep(0.2); SELECT pg_cancel_backend($pid)");
+($out, $err) = $c->query('SELECT 42');
+like($c->{stderr}, qr/canceling statement due to user request/, 'pg_cancel_backend stops a completion');
+$c->{stderr} = '';
+is($c->query_safe('SELECT 7'), 7, 'the backend survives and keeps serving');
+like($c->query_safe(q{SET sqlpilot.max_tokens = 4; SELECT sqlpilot_complete('SELECT ') IS NOT NULL}), qr/t$/,
+	'and completes again');
+$c->quit;
+
+# ---- model files replaced or broken under a live backend ----
+my $live = "$dir/live.model";
+system('cp', $model, $live);
+my $d = $node->background_psql('postgres', on_error_stop => 0);
+$d->query_safe("SET sqlpilot.model_path = '$live'");
+my $sum1 = $d->query_safe(q{SELECT sqlpilot_model_info()->>'checksum'});
+system("$build/sqlpilot init --preset 260K --seed 3 --out $dir/other.model >/dev/null");
+rename("$dir/other.model", $live);
+my $sum2 = $d->query_safe(q{SELECT sqlpilot_model_info()->>'checksum'});
+isnt($sum2, $sum1, 'a model file replaced on disk is reloaded by the next call');
+is(stat_of($d, 'model_loads'), 2, 'loaded twice in all');
+
+open(my $fh, '>', "$dir/broken.tmp") or die;
+print $fh 'SQLPILOT' . ("\0" x 200);
+close $fh;
+rename("$dir/broken.tmp", $live);
+$d->query(q{SELECT sqlpilot_complete('SELECT ')});
+like($d->{stderr}, qr/model file .* is corrupt/, 'a corrupt replacement is a clear error');
+$d->{stderr} = '';
+system('cp', $model, $live);
+like($d->query_safe(q{SELECT sqlpilot_complete('SELECT ') IS NOT NULL}), qr/^t$/,
+	'a good file again works in the same backend');
+unlink $live;
+$d->query(q{SELECT sqlpilot_complete('SELECT ')});
+like($d->{stderr}, qr/does not exist/, 'a deleted model file is a clear error');
+$d->{stderr} = '';
+$d->quit;
+$a->quit;
+
+ok($node->safe_psql('postgres', 'SELECT 1') eq '1', 'server still up');
+$node->stop;
+done_testing();
