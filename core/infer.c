@@ -41,6 +41,13 @@ take(float **p, size_t n)
 	return r;
 }
 
+/* 64-byte aligned room for n floats (aligned_alloc wants a multiple of 64 bytes). */
+static float *
+alloc_floats(size_t n)
+{
+	return aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+}
+
 /* Allocates the KV cache, the cached ids, the logits and the chunk activations. */
 int
 sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
@@ -64,11 +71,11 @@ sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
 	/* Per-chunk activations: ln1, q, att, atty, res1, ln2, gate, up, act, x, xn, rstds. */
 	nf = (R * C) * 4 + R * QD * 2 + (size_t) c->n_heads * R * S + R * H * 3 + C + 2 * R + 16 * 16;
 	sc = calloc(1, sizeof(InferScratch));
-	s->key_cache = aligned_alloc(64, (cache + 16) * sizeof(float));
-	s->value_cache = aligned_alloc(64, (cache + 16) * sizeof(float));
+	s->key_cache = alloc_floats(cache);
+	s->value_cache = alloc_floats(cache);
 	s->cached_ids = malloc(S * sizeof(int));
-	s->logits = aligned_alloc(64, ((size_t) c->vocab_size + 16) * sizeof(float));
-	p = sc ? aligned_alloc(64, (nf * sizeof(float) + 63) / 64 * 64) : NULL;
+	s->logits = alloc_floats((size_t) c->vocab_size);
+	p = sc ? alloc_floats(nf) : NULL;
 	if (!sc || !p || !s->key_cache || !s->value_cache || !s->cached_ids || !s->logits ||
 		!(sc->pos = malloc(R * sizeof(int))))
 	{

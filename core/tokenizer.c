@@ -17,7 +17,10 @@
  * " user_id" and "created_at" are single chunks that BPE can make single tokens.
  *
  * Training counts the unique chunks of the texts, then repeatedly merges the
- * most frequent adjacent pair (weighted by chunk counts).  Ties go to the
+ * most frequent adjacent pair (weighted by chunk counts).  Texts are cut into
+ * blocks at blank lines and a block seen before is not counted again: the
+ * schema repeated in every example of a database counts once, so its DDL does
+ * not take the merges that statement keywords (SELECT, INSERT, VALUES) need.  Ties go to the
  * pair (a, b) with the smallest a, then the smallest b; a pair whose bytes
  * already spell an existing token is never merged, so no two tokens have the
  * same bytes.  Results depend only on the texts, never on hash order.
@@ -42,6 +45,7 @@
 #include "util.h"
 
 #define FIRST_MERGE (SQLPILOT_TOKEN_BYTE0 + 256)
+#define MAX_DEDUP_BLOCK (1 << 20)	/* longer blocks are counted, not deduplicated */
 
 /* Pair -> merged token, open addressing with linear probing. */
 struct SqlpilotTokenizerIndex
@@ -416,7 +420,7 @@ chunk_table_grow(ChunkTable *t)
 	return 0;
 }
 
-/* Counts one occurrence of a chunk, adding it when new; returns 0 or -1 on OOM. */
+/* Counts one occurrence of a chunk, adding it when new; returns 1 if new, 0 if seen, -1 on OOM. */
 static int
 chunk_table_add(ChunkTable *t, const uint8_t *s, int len)
 {
@@ -460,9 +464,9 @@ chunk_table_add(ChunkTable *t, const uint8_t *s, int len)
 	c->count = 1;
 	t->bytes_len += len;
 	t->slots[h] = (uint32_t) (++t->n);
-	if (t->n * 2 > t->mask)
-		return chunk_table_grow(t);
-	return 0;
+	if (t->n * 2 > t->mask && chunk_table_grow(t) != 0)
+		return -1;
+	return 1;
 }
 
 /* Frees a chunk table. */
@@ -475,6 +479,25 @@ chunk_table_free(ChunkTable *t)
 }
 
 /*
+ * The end of the block that starts at pos: just after the first chunk that
+ * holds a blank line ("\n\n" inside a whitespace run), or the end of text.
+ */
+static size_t
+block_end_at(const uint8_t *s, size_t len, size_t pos)
+{
+	while (pos < len)
+	{
+		size_t		end = chunk_end(s, len, pos);
+
+		for (size_t i = pos; i + 1 < end; i++)
+			if (s[i] == '\n' && s[i + 1] == '\n')
+				return end;
+		pos = end;
+	}
+	return len;
+}
+
+/*
  * Learns up to vocab_size - 259 merges (fewer when no pair is left) and
  * builds tok from them.
  */
@@ -483,7 +506,8 @@ sqlpilot_tokenizer_train(SqlpilotTokenizer *tok, const char *const *texts,
 						 const size_t *lens, size_t n_texts, int vocab_size,
 						 char *err, size_t errlen)
 {
-	ChunkTable	t = {0};
+	ChunkTable	t = {0},
+				blocks = {0};
 	int		   *sym = NULL;
 	uint64_t   *counts = NULL;
 	uint8_t    *banned = NULL;
@@ -504,20 +528,32 @@ sqlpilot_tokenizer_train(SqlpilotTokenizer *tok, const char *const *texts,
 	}
 	t.mask = 4095;
 	t.slots = calloc(t.mask + 1, sizeof(uint32_t));
-	if (!t.slots)
+	blocks.mask = 4095;
+	blocks.slots = calloc(blocks.mask + 1, sizeof(uint32_t));
+	if (!t.slots || !blocks.slots)
 		goto oom;
 	for (size_t i = 0; i < n_texts; i++)
 	{
 		const uint8_t *s = (const uint8_t *) texts[i];
-		size_t		pos = 0;
+		size_t		len = lens[i],
+					pos = 0;
 
-		while (pos < lens[i])
+		while (pos < len)
 		{
-			size_t		end = chunk_end(s, lens[i], pos);
+			size_t		block_end = block_end_at(s, len, pos);
+			int			fresh = block_end - pos > MAX_DEDUP_BLOCK ? 1 :
+				chunk_table_add(&blocks, s + pos, (int) (block_end - pos));
 
-			if (chunk_table_add(&t, s + pos, (int) (end - pos)) != 0)
+			if (fresh < 0)
 				goto oom;
-			pos = end;
+			while (pos < block_end)
+			{
+				size_t		end = chunk_end(s, len, pos);
+
+				if (fresh && chunk_table_add(&t, s + pos, (int) (end - pos)) < 0)
+					goto oom;
+				pos = end;
+			}
 		}
 	}
 
@@ -618,6 +654,7 @@ oom:
 	snprintf(err, errlen, "out of memory training the tokenizer");
 done:
 	chunk_table_free(&t);
+	chunk_table_free(&blocks);
 	free(sym);
 	free(counts);
 	free(banned);

@@ -171,14 +171,16 @@ rotl64(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-/* Little-endian 64-bit load from any alignment. */
+/* Little-endian 64-bit load from any alignment (one mov on x86). */
 static inline uint64_t
 load_le64(const unsigned char *p)
 {
-	uint64_t	v = 0;
+	uint64_t	v;
 
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
 }
 
@@ -186,8 +188,13 @@ load_le64(const unsigned char *p)
 static inline uint32_t
 load_le32(const unsigned char *p)
 {
-	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 |
-		(uint32_t) p[3] << 24;
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
 }
 
 /* One XXH64 lane round: mixes 8 input bytes into an accumulator. */

@@ -484,7 +484,8 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			l->parent_col = pk_col[parents[k]];
 			AddColumn(t, kinds, fk_name, strcmp(pc->type, "uuid") == 0 ? "uuid" : pc->type,
 					  composite || Chance(&rng, 12), NULL, DATAGEN_COL_ID);
-			if (declare_fks || Chance(&rng, 4))
+			/* only a key can be referenced */
+			if ((declare_fks || Chance(&rng, 4)) && pt->n_indexes > 0 && pt->indexes[0].primary)
 			{
 				SqlpilotForeignKey *fk = &t->fkeys[t->n_fkeys++];
 
@@ -520,6 +521,9 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				(int) sqlpilot_rng_below(&rng, (uint64_t) left) >= need)
 				continue;
 			if (HasColumn(t, at->name) || t->n_columns >= GEN_MAX_COLS)
+				continue;
+			/* flags are rare in hand-written schemas (0.8% of columns) */
+			if (at->kind == DATAGEN_COL_BOOL && Chance(&rng, 60))
 				continue;
 			type = TypeForKind(&rng, at->kind);
 			nn = not_null_table && (picked == 0 || Chance(&rng, 30));

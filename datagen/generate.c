@@ -1,5 +1,8 @@
 /*
- * generate.c — the content interface of datagen (stubs while the content grows).
+ * generate.c — the content interface of datagen: topics and use cases by
+ * index, and the schema text style of a training example.  The content
+ * itself lives in gen_topics.c (vocabulary), gen_schema.c (schemas),
+ * gen_statements.c (statements) and gen_randomize.c (renaming).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,33 +52,13 @@ datagen_use_case_name(int topic, int use_case)
 	return v->topics[topic].use_case_names[use_case];
 }
 
-/* Generates statements (stub: none). */
-int
-datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
-							DatagenStatement *out, int n)
-{
-	return 0;
-}
-
-/* Frees one statement. */
-void
-datagen_statement_free(DatagenStatement *st)
-{
-	free(st->sql);
-	free(st->pg_sql);
-	st->sql = NULL;
-	st->pg_sql = NULL;
-}
-
-/* Renames (stub: nothing). */
-void
-datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
-{
-}
-
-/* Picks a DDL style. */
+/* See generate.h: CockroachDB 80%, hand-written 12%, pg_dump 8%. */
 SqlpilotDdlStyle
 datagen_pick_style(uint64_t *rng)
 {
-	return SQLPILOT_DDL_CRDB;
+	uint64_t	r = sqlpilot_rng_below(rng, 100);
+
+	if (r < 80)
+		return SQLPILOT_DDL_CRDB;
+	return r < 92 ? SQLPILOT_DDL_HANDWRITTEN : SQLPILOT_DDL_PGDUMP;
 }

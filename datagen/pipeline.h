@@ -79,6 +79,8 @@ void		datagen_shard_path(const DatagenOptions *o, const char *dir, int shard, ch
 bool		datagen_file_exists(const char *path);
 /* Number of this run's shards whose out/dir/shard-N.jsonl does not exist yet. */
 int			datagen_shards_pending(const DatagenOptions *o, const char *dir);
+/* Removes "<path>.tmp.<pid>" files that a killed run left beside path. */
+void		datagen_remove_stale_temps(const char *path);
 /* Creates out/ and out/sub (may be NULL) and checks they are writable; -1 with err. */
 int			datagen_prepare_dir(const DatagenOptions *o, const char *sub, char *err, size_t errlen);
 /*

@@ -4,6 +4,7 @@
  * a time (a shared counter), while the parent draws the progress line from
  * counters in shared memory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -278,6 +279,36 @@ worker_main(const DatagenOptions *o, int id, DatagenShardFn fn, const char *conn
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Removes "<path>.tmp.<pid>" files a killed run left behind.  Only shards of
+ * this run's slice are touched, so slices running elsewhere are safe.
+ */
+void
+datagen_remove_stale_temps(const char *path)
+{
+	char		dir[4096];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t		blen = strlen(base);
+	DIR		   *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int) (slash - path) : 1, slash ? path : ".");
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+	{
+		char		full[8192];
+
+		if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+		unlink(full);
+	}
+	closedir(d);
+}
+
 /* See pipeline.h. */
 int
 datagen_run_shards(const DatagenOptions *o, const char *stage, const char *dir,
@@ -321,6 +352,7 @@ datagen_run_shards(const DatagenOptions *o, const char *stage, const char *dir,
 			counters->shards_skipped++;
 			continue;
 		}
+		datagen_remove_stale_temps(path);
 		todo[n_todo++] = k;
 		total_schemas += (k + 1L) * o->shard_size > o->n_schemas ?
 			o->n_schemas - (long) k * o->shard_size : o->shard_size;

@@ -823,6 +823,7 @@ raw_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	if (rc == 0)
 	{
 		datagen_shard_path(w->o, "eval", shard, path, sizeof(path));
+		datagen_remove_stale_temps(path);
 		rc = write_buf(path, &eval, err, errlen);
 	}
 	if (rc == 0)

@@ -1,12 +1,1378 @@
 /*
- * stats.c — generated data's distribution next to the reference corpus.
+ * stats.c — `sqlpilot datagen stats`: generated data next to the reference.
+ *
+ * The statements of raw/ (or of one JSONL file) go through a small lexer
+ * (words, quoted literals, numbers, parameters, operators) and token-level
+ * feature tests, as heuristic as the reference's own method; the schema
+ * sections read the structured schemas of tons_of_tables/.  Every number is
+ * printed as "ours (reference)".  The reference numbers are those of
+ * shared/reference-sql-stats.md, copied into the tables below as data.
+ * UPSERT statements are counted with INSERT (the reference corpus labels
+ * every INSERT ... ON CONFLICT an insert); section 1 also shows their share.
  */
 #include "stats.h"
 
-/* Prints the comparison (filled in below). */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cJSON.h"
+#include "generate.h"
+#include "util.h"
+
+/* Reference columns: select insert update delete truncate all. */
+#define N_COLS 6
+#define COL_ALL 5
+#define MAX_TOKENS 1024
+
+static const char *const col_names[N_COLS] = {"select", "insert", "update", "delete", "truncate", "all"};
+
+/* Section 1 of the reference: share, chars and words p10/p50/p90/p99, ';', multi-line, starts with kind, distinct. */
+static const char *const ref_shape[N_COLS][8] = {
+	{"32.4", "45/85/146/248", "6/10/16/26", "84.8", "<0.1", ">99.9", "89.1"},
+	{"32.4", "92/134/198/275", "10/14/18/24", "81.4", "<0.1", "99.8", "98.0"},
+	{"13.1", "66/94/135/183", "8/13/16/21", "86.9", "0.3", "99.9", "95.7"},
+	{"12.6", "42/57/87/118", "7/7/11/15", "91.1", "0.1", ">99.9", "79.1"},
+	{"9.5", "23/30/44/83", "3/3/4/7", "90.4", "<0.1", "100.0", "43.0"},
+	{"100.0", "36/93/165/252", "4/11/17/24", "85.3", "0.1", "99.9", "87.2"},
+};
+
+typedef enum Feature
+{
+	F_WHERE, F_GROUP_BY, F_HAVING, F_ORDER_BY, F_ASC, F_DESC, F_LIMIT, F_OFFSET, F_TOP_FETCH,
+	F_DISTINCT, F_SELECT_STAR, F_T_STAR,
+	F_JOIN, F_BARE_JOIN, F_INNER_JOIN, F_LEFT_JOIN, F_RIGHT_JOIN, F_FULL_JOIN, F_CROSS_JOIN,
+	F_NATURAL_JOIN, F_COMMA_JOIN, F_ON, F_USING,
+	F_NESTED_SELECT, F_DERIVED, F_IN_LIST, F_IN_SUBQUERY, F_NOT_IN, F_EXISTS, F_CTE, F_UNION,
+	F_UNION_ALL, F_INTERSECT, F_EXCEPT,
+	F_BETWEEN, F_LIKE, F_ILIKE, F_IS_NULL, F_IS_NOT_NULL, F_CASE, F_OVER, F_CAST, F_QUALIFIED,
+	F_TABLE_ALIAS, F_TABLE_ALIAS_AS, F_COLUMN_ALIAS,
+	F_AGGREGATE, F_COUNT, F_COUNT_STAR, F_COUNT_DISTINCT, F_SUM, F_AVG, F_MIN, F_MAX, F_DATETIME,
+	F_NOW, F_CURRENT_DATE, F_CURRENT_TIMESTAMP, F_DATE_TRUNC, F_EXTRACT, F_INTERVAL, F_STRING_FN,
+	F_LOWER_UPPER, F_CONCAT, F_MATH_FN, F_COALESCE,
+	F_STRING, F_S_DATE, F_S_TIMESTAMP, F_S_TIME, F_S_UUID, F_S_NUMERIC, F_S_EMAIL, F_S_JSON,
+	F_S_LIKE, F_S_EMPTY, F_S_OTHER, F_INTEGER, F_DECIMAL, F_NEGATIVE, F_BOOLEAN, F_NULL_VALUE,
+	F_DEFAULT_VALUE, F_TYPED_LITERAL, F_PARAM_DOLLAR, F_PARAM_QMARK, F_PARAM_OTHER,
+	F_INS_COLLIST, F_INS_VALUES, F_INS_MULTIROW, F_INS_SELECT, F_INS_DEFAULT_VALUES, F_RETURNING,
+	F_ON_CONFLICT, F_ON_DUPLICATE, F_UPD_MULTISET, F_NO_WHERE, F_UD_SUBQUERY, F_ONE_EQ_LITERAL,
+	F_UPD_FROM, F_TRUNC_TABLE, F_TRUNC_CASCADE, F_TRUNC_RESTART, F_TRUNC_ONLY, F_TRUNC_MULTI,
+	N_FEATURES
+} Feature;
+
+/* One row of section 2: label, our feature (-1: a heading or not measured), reference numbers. */
+typedef struct FeatureRow
+{
+	const char *label;
+	int			feature;
+	const char *ref[N_COLS];
+} FeatureRow;
+
+#define HEAD -2
+#define NOT_MEASURED -1
+
+static const FeatureRow feature_rows[] = {
+	{"Clauses", HEAD, {NULL}},
+	{"WHERE", F_WHERE, {"62.2", "<0.1", "99.7", ">99.9", "1.4", "46.0"}},
+	{"GROUP BY", F_GROUP_BY, {"5.4", "0", "0", "0", "0", "1.7"}},
+	{"HAVING", F_HAVING, {"2.5", "0", "0", "0", "0", "0.8"}},
+	{"ORDER BY", F_ORDER_BY, {"35.8", "<0.1", "<0.1", "<0.1", "<0.1", "11.6"}},
+	{"… explicit ASC", F_ASC, {"11.4", "<0.1", "0", "<0.1", "<0.1", "3.7"}},
+	{"… explicit DESC", F_DESC, {"25.4", "<0.1", "<0.1", "<0.1", "<0.1", "8.2"}},
+	{"LIMIT", F_LIMIT, {"4.3", "<0.1", "<0.1", "<0.1", "0", "1.4"}},
+	{"OFFSET", F_OFFSET, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"TOP n / FETCH FIRST", F_TOP_FETCH, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"DISTINCT (any)", F_DISTINCT, {"1.3", "<0.1", "<0.1", "0", "0", "0.4"}},
+	{"SELECT *", F_SELECT_STAR, {"28.1", "0", "0", "0", "0", "9.1"}},
+	{"t.*", F_T_STAR, {"0.1", "0", "0", "0", "0", "<0.1"}},
+	{"Joins", HEAD, {NULL}},
+	{"JOIN (any)", F_JOIN, {"10.3", "<0.1", "<0.1", "<0.1", "0", "3.3"}},
+	{"bare JOIN", F_BARE_JOIN, {"7.5", "<0.1", "<0.1", "<0.1", "0", "2.4"}},
+	{"INNER JOIN", F_INNER_JOIN, {"2.0", "0", "<0.1", "<0.1", "0", "0.6"}},
+	{"LEFT [OUTER] JOIN", F_LEFT_JOIN, {"0.8", "0", "0", "<0.1", "0", "0.3"}},
+	{"RIGHT JOIN", F_RIGHT_JOIN, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"FULL JOIN", F_FULL_JOIN, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"CROSS JOIN", F_CROSS_JOIN, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"NATURAL JOIN", F_NATURAL_JOIN, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"implicit comma join", F_COMMA_JOIN, {"0.1", "0", "0", "0", "0", "<0.1"}},
+	{"ON (join cond.)", F_ON, {"10.3", "<0.1", "<0.1", "<0.1", "0", "3.3"}},
+	{"USING", F_USING, {"<0.1", "<0.1", "0", "<0.1", "0", "<0.1"}},
+	{"Subqueries / set ops", HEAD, {NULL}},
+	{"nested SELECT (any)", F_NESTED_SELECT, {"0.3", "<0.1", "0.1", "0.7", "<0.1", "0.2"}},
+	{"derived table in FROM", F_DERIVED, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"IN (list)", F_IN_LIST, {"1.5", "0", "<0.1", "0.1", "<0.1", "0.5"}},
+	{"IN (subquery)", F_IN_SUBQUERY, {"0.2", "0", "<0.1", "0.6", "<0.1", "0.1"}},
+	{"NOT IN", F_NOT_IN, {"<0.1", "0", "0", "<0.1", "<0.1", "<0.1"}},
+	{"EXISTS", F_EXISTS, {"<0.1", "0", "0", "0", "<0.1", "<0.1"}},
+	{"CTE (WITH)", F_CTE, {"0", "0", "0", "0", "0", "0"}},
+	{"UNION", F_UNION, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"UNION ALL", F_UNION_ALL, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"INTERSECT", F_INTERSECT, {"0", "0", "0", "0", "0", "0"}},
+	{"EXCEPT", F_EXCEPT, {"0", "0", "0", "0", "0", "0"}},
+	{"Predicates / expressions", HEAD, {NULL}},
+	{"BETWEEN", F_BETWEEN, {"4.4", "<0.1", "<0.1", "0.1", "0", "1.4"}},
+	{"LIKE", F_LIKE, {"5.4", "<0.1", "<0.1", "0.8", "<0.1", "1.8"}},
+	{"ILIKE", F_ILIKE, {"0.1", "0", "0", "<0.1", "<0.1", "<0.1"}},
+	{"IS NULL", F_IS_NULL, {"0.3", "0", "<0.1", "0.1", "<0.1", "0.1"}},
+	{"IS NOT NULL", F_IS_NOT_NULL, {"1.1", "0", "<0.1", "0.1", "<0.1", "0.4"}},
+	{"CASE", F_CASE, {"<0.1", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"window fn (OVER)", F_OVER, {"<0.1", "<0.1", "0", "0", "0", "<0.1"}},
+	{"CAST / ::", F_CAST, {"<0.1", "0.1", "<0.1", "<0.1", "0", "<0.1"}},
+	{"qualified col a.b", F_QUALIFIED, {"10.4", "<0.1", "<0.1", "<0.1", "0", "3.4"}},
+	{"table alias (any)", F_TABLE_ALIAS, {"3.7", "<0.1", "<0.1", "<0.1", "0", "1.2"}},
+	{"table alias with AS", F_TABLE_ALIAS_AS, {"0.1", "0", "<0.1", "0", "0", "<0.1"}},
+	{"column alias (AS)", F_COLUMN_ALIAS, {"7.5", "<0.1", "0", "0", "0", "2.4"}},
+	{"column alias without AS", NOT_MEASURED, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"Functions", HEAD, {NULL}},
+	{"any aggregate", F_AGGREGATE, {"7.3", "0", "<0.1", "<0.1", "0", "2.4"}},
+	{"COUNT", F_COUNT, {"3.9", "0", "0", "0", "0", "1.3"}},
+	{"… COUNT(*)", F_COUNT_STAR, {"2.4", "0", "0", "0", "0", "0.8"}},
+	{"… COUNT(DISTINCT)", F_COUNT_DISTINCT, {"0.1", "0", "0", "0", "0", "<0.1"}},
+	{"SUM", F_SUM, {"1.4", "0", "0", "0", "0", "0.5"}},
+	{"AVG", F_AVG, {"1.6", "0", "<0.1", "0", "0", "0.5"}},
+	{"MIN", F_MIN, {"0.3", "0", "0", "<0.1", "0", "0.1"}},
+	{"MAX", F_MAX, {"1.1", "0", "<0.1", "<0.1", "0", "0.4"}},
+	{"any date/time fn or keyword", F_DATETIME, {"0.4", "0.4", "1.2", "0.1", "<0.1", "0.4"}},
+	{"NOW()", F_NOW, {"0.1", "0.2", "0.7", "0.1", "<0.1", "0.2"}},
+	{"CURRENT_DATE", F_CURRENT_DATE, {"<0.1", "<0.1", "<0.1", "<0.1", "<0.1", "<0.1"}},
+	{"CURRENT_TIMESTAMP", F_CURRENT_TIMESTAMP, {"<0.1", "0.1", "0.5", "<0.1", "<0.1", "0.1"}},
+	{"DATE_TRUNC", F_DATE_TRUNC, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"EXTRACT", F_EXTRACT, {"<0.1", "0", "0", "<0.1", "0", "<0.1"}},
+	{"INTERVAL", F_INTERVAL, {"0.1", "<0.1", "<0.1", "0.1", "<0.1", "<0.1"}},
+	{"any string fn (excl. ||)", F_STRING_FN, {"0.2", "<0.1", "<0.1", "<0.1", "0", "0.1"}},
+	{"LOWER / UPPER", F_LOWER_UPPER, {"<0.1", "0", "0", "0", "0", "<0.1"}},
+	{"CONCAT / ||", F_CONCAT, {"<0.1", "0", "<0.1", "0", "0", "<0.1"}},
+	{"math fn (ROUND, ABS, ..)", F_MATH_FN, {"<0.1", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"COALESCE/NULLIF/IFNULL..", F_COALESCE, {"<0.1", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"unrecognized fn name", NOT_MEASURED, {"0.1", "0.3", "0.2", "<0.1", "0", "0.2"}},
+	{"Literals & parameters (% of stmts containing ≥1)", HEAD, {NULL}},
+	{"string literal", F_STRING, {"31.0", "95.8", "83.5", "44.5", "0.7", "57.7"}},
+	{"… date 'YYYY-MM-DD'", F_S_DATE, {"9.0", "29.6", "16.1", "12.4", "0.3", "16.2"}},
+	{"… timestamp-like", F_S_TIMESTAMP, {"0.2", "18.8", "6.4", "0.5", "<0.1", "7.1"}},
+	{"… time-like", F_S_TIME, {"0.1", "1.5", "0.9", "0.1", "<0.1", "0.7"}},
+	{"… UUID-like", F_S_UUID, {"1.1", "12.8", "12.3", "8.0", "<0.1", "7.1"}},
+	{"… numeric in quotes", F_S_NUMERIC, {"0.2", "1.9", "1.2", "0.3", "<0.1", "0.9"}},
+	{"… e-mail-like", F_S_EMAIL, {"0.4", "8.3", "5.8", "1.1", "<0.1", "3.7"}},
+	{"… JSON/array text", F_S_JSON, {"<0.1", "2.2", "1.4", "<0.1", "0", "0.9"}},
+	{"… LIKE pattern (has %)", F_S_LIKE, {"5.2", "0.1", "0.1", "0.8", "<0.1", "1.8"}},
+	{"… empty ''", F_S_EMPTY, {"<0.1", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"… other free text", F_S_OTHER, {"15.6", "83.8", "66.4", "24.1", "0.4", "44.0"}},
+	{"integer", F_INTEGER, {"34.2", "83.1", "83.8", "65.4", "0.6", "57.3"}},
+	{"decimal", F_DECIMAL, {"2.4", "28.3", "23.8", "2.9", "0.1", "13.4"}},
+	{"negative number", F_NEGATIVE, {"0.1", "0.9", "0.7", "0.1", "<0.1", "0.4"}},
+	{"boolean TRUE/FALSE", F_BOOLEAN, {"1.5", "3.7", "3.0", "1.3", "<0.1", "2.2"}},
+	{"NULL as a value", F_NULL_VALUE, {"<0.1", "0.3", "<0.1", "0", "0", "0.1"}},
+	{"DEFAULT as a value", F_DEFAULT_VALUE, {"0", "0.1", "<0.1", "0", "0", "<0.1"}},
+	{"typed DATE '..' / INTERVAL '..'", F_TYPED_LITERAL, {"0.1", "<0.1", "<0.1", "0.1", "<0.1", "<0.1"}},
+	{"placeholder $n", F_PARAM_DOLLAR, {"0", "0", "<0.1", "0", "0", "<0.1"}},
+	{"placeholder ?", F_PARAM_QMARK, {"<0.1", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"placeholder :name / %s / @var", F_PARAM_OTHER, {"0", "<0.1", "<0.1", "0", "0", "<0.1"}},
+	{"DML-specific", HEAD, {NULL}},
+	{"INSERT: column list present", F_INS_COLLIST, {"0", "97.4", "0", "0", "0", "31.5"}},
+	{"INSERT: VALUES", F_INS_VALUES, {"0", "99.4", "0", "0", "0", "32.2"}},
+	{"INSERT: multi-row VALUES", F_INS_MULTIROW, {"0", "0.1", "0", "0", "0", "<0.1"}},
+	{"INSERT … SELECT", F_INS_SELECT, {"0", "<0.1", "0", "0", "0", "<0.1"}},
+	{"INSERT: DEFAULT VALUES", F_INS_DEFAULT_VALUES, {"0", "<0.1", "0", "0", "0", "<0.1"}},
+	{"RETURNING", F_RETURNING, {"0", "<0.1", "0", "<0.1", "<0.1", "<0.1"}},
+	{"ON CONFLICT", F_ON_CONFLICT, {"0", "<0.1", "0", "0", "0", "<0.1"}},
+	{"ON DUPLICATE KEY / IGNORE / REPLACE", F_ON_DUPLICATE, {"0", "<0.1", "0", "0", "0", "<0.1"}},
+	{"UPDATE: >1 SET assignment", F_UPD_MULTISET, {"0", "0", "59.8", "0", "0", "7.8"}},
+	{"UPDATE/DELETE: no WHERE", F_NO_WHERE, {"0", "0", "0.3", "<0.1", "0", "<0.1"}},
+	{"UPDATE/DELETE: subquery", F_UD_SUBQUERY, {"0", "0", "0.1", "0.7", "0", "0.1"}},
+	{"UPDATE/DELETE: WHERE is one `col = literal`", F_ONE_EQ_LITERAL, {"0", "0", "92.9", "61.5", "0", "19.9"}},
+	{"UPDATE … FROM / DELETE … USING", F_UPD_FROM, {"0", "0", "0.1", "<0.1", "0", "<0.1"}},
+	{"TRUNCATE TABLE keyword", F_TRUNC_TABLE, {"0", "0", "0", "0", "93.6", "8.9"}},
+	{"TRUNCATE … CASCADE", F_TRUNC_CASCADE, {"0", "0", "0", "0", "8.1", "0.8"}},
+	{"TRUNCATE … RESTART IDENTITY", F_TRUNC_RESTART, {"0", "0", "0", "0", "0.8", "0.1"}},
+	{"TRUNCATE ONLY / RESTRICT / CONTINUE", F_TRUNC_ONLY, {"0", "0", "0", "0", "<0.1", "<0.1"}},
+	{"TRUNCATE: >1 table", F_TRUNC_MULTI, {"0", "0", "0", "0", "6.7", "0.6"}},
+};
+
+typedef enum TokType
+{
+	T_WORD, T_QIDENT, T_STRING, T_NUMBER, T_PARAM, T_OP
+} TokType;
+
+typedef struct Tok
+{
+	TokType		type;
+	const char *s;
+	int			len;
+	int			depth;			/* parenthesis depth before the token */
+} Tok;
+
+/* Lexes one statement into toks (at most MAX_TOKENS); returns the count. */
+static int
+lex(const char *s, Tok *toks)
+{
+	int			n = 0,
+				depth = 0;
+	const char *p = s;
+
+	while (*p && n < MAX_TOKENS)
+	{
+		Tok		   *t = &toks[n];
+		const char *start = p;
+
+		if (isspace((unsigned char) *p))
+		{
+			p++;
+			continue;
+		}
+		if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		t->depth = depth;
+		if (isalpha((unsigned char) *p) || *p == '_')
+		{
+			while (isalnum((unsigned char) *p) || *p == '_' || *p == '$')
+				p++;
+			t->type = T_WORD;
+		}
+		else if (isdigit((unsigned char) *p) || (*p == '.' && isdigit((unsigned char) p[1])))
+		{
+			while (isdigit((unsigned char) *p) || *p == '.')
+				p++;
+			t->type = T_NUMBER;
+		}
+		else if (*p == '\'')
+		{
+			p++;
+			while (*p && !(*p == '\'' && p[1] != '\''))
+				p += (*p == '\'' ? 2 : 1);
+			if (*p)
+				p++;
+			t->type = T_STRING;
+		}
+		else if (*p == '"' || *p == '`')
+		{
+			char		q = *p++;
+
+			while (*p && *p != q)
+				p++;
+			if (*p)
+				p++;
+			t->type = T_QIDENT;
+		}
+		else if ((*p == '$' && isdigit((unsigned char) p[1])) || *p == '?' ||
+				 (*p == ':' && isalpha((unsigned char) p[1])) || (*p == '@' && isalpha((unsigned char) p[1])) ||
+				 (*p == '%' && p[1] == 's'))
+		{
+			p++;
+			while (isalnum((unsigned char) *p) || *p == '_')
+				p++;
+			t->type = T_PARAM;
+		}
+		else
+		{
+			static const char *const ops[] = {"::", "<=", ">=", "<>", "!=", "||", NULL};
+
+			t->type = T_OP;
+			p++;
+			for (int i = 0; ops[i]; i++)
+				if (start[0] == ops[i][0] && start[1] == ops[i][1])
+					p = start + 2;
+			if (*start == '(')
+				depth++;
+			else if (*start == ')' && depth > 0)
+				depth--;
+		}
+		t->s = start;
+		t->len = (int) (p - start);
+		n++;
+	}
+	return n;
+}
+
+/* True when token i exists and is the word w (case-insensitive). */
+static bool
+is(const Tok *t, int n, int i, const char *w)
+{
+	return i >= 0 && i < n && t[i].type == T_WORD && (int) strlen(w) == t[i].len &&
+		strncasecmp(t[i].s, w, t[i].len) == 0;
+}
+
+/* True when token i is the operator op. */
+static bool
+is_op(const Tok *t, int n, int i, const char *op)
+{
+	return i >= 0 && i < n && t[i].type == T_OP && (int) strlen(op) == t[i].len &&
+		strncmp(t[i].s, op, t[i].len) == 0;
+}
+
+/* True when token i is one of the words of list (NULL-terminated). */
+static bool
+is_any(const Tok *t, int n, int i, const char *const *list)
+{
+	for (int j = 0; list[j]; j++)
+		if (is(t, n, i, list[j]))
+			return true;
+	return false;
+}
+
+static const char *const clause_words[] = {
+	"WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", "HAVING", "JOIN", "INNER", "LEFT", "RIGHT",
+	"FULL", "CROSS", "NATURAL", "ON", "USING", "SET", "VALUES", "RETURNING", "UNION", "EXCEPT",
+	"INTERSECT", "FETCH", "WINDOW", "FOR", "AS", "SELECT", "FROM", "WHEN", "THEN", "ELSE", "END",
+	"AND", "OR", "NOT", "IN", "IS", "LIKE", "BETWEEN", "ONLY", "CASCADE", "RESTRICT", "RESTART",
+	"CONTINUE", "DEFAULT", "OUTER", NULL
+};
+
+/* Sets f[] for a string literal's text (quotes included). */
+static void
+string_kinds(const Tok *t, bool *f)
+{
+	char		v[128];
+	int			n = t->len >= 2 ? t->len - 2 : 0;
+	const char *s = t->s + 1;
+	bool		digits = n > 0;
+	int			d = 0;
+
+	f[F_STRING] = true;
+	if (n == 0)
+	{
+		f[F_S_EMPTY] = true;
+		return;
+	}
+	if (n >= (int) sizeof(v))
+		n = sizeof(v) - 1;
+	memcpy(v, s, n);
+	v[n] = '\0';
+	for (int i = 0; i < n; i++)
+		if (!(isdigit((unsigned char) v[i]) || (v[i] == '.' && i > 0) || (v[i] == '-' && i == 0)))
+			digits = false;
+	for (int i = 0; i < n; i++)
+		d += isdigit((unsigned char) v[i]) != 0;
+	if (n == 10 && d == 8 && v[4] == '-' && v[7] == '-')
+		f[F_S_DATE] = true;
+	else if (n >= 16 && isdigit((unsigned char) v[0]) && v[4] == '-' && v[7] == '-' &&
+			 (v[10] == ' ' || v[10] == 'T') && v[13] == ':')
+		f[F_S_TIMESTAMP] = true;
+	else if ((n == 5 || n == 8) && v[2] == ':' && d >= 4)
+		f[F_S_TIME] = true;
+	else if (n == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-')
+		f[F_S_UUID] = true;
+	else if (digits)
+		f[F_S_NUMERIC] = true;
+	else if (strchr(v, '@') && strchr(strchr(v, '@'), '.') && !strchr(v, ' '))
+		f[F_S_EMAIL] = true;
+	else if (v[0] == '{' || v[0] == '[')
+		f[F_S_JSON] = true;
+	else if (strchr(v, '%'))
+		f[F_S_LIKE] = true;
+	else
+		f[F_S_OTHER] = true;
+}
+
+/* True when token i is a table name position's follower that reads as an alias. */
+static bool
+alias_word(const Tok *t, int n, int i)
+{
+	return i < n && (t[i].type == T_WORD || t[i].type == T_QIDENT) && !is_any(t, n, i, clause_words);
+}
+
+/* Computes the features of one statement (kind: our column index, 0..4). */
+static void
+features(const char *sql, int kind, bool *f)
+{
+	static Tok	t[MAX_TOKENS];
+	int			n = lex(sql, t);
+	static const char *const aggs[] = {"COUNT", "SUM", "AVG", "MIN", "MAX", NULL};
+	static const char *const strfn[] = {"LOWER", "UPPER", "CONCAT", "SUBSTRING", "SUBSTR", "LENGTH",
+		"TRIM", "LTRIM", "RTRIM", "REPLACE", "POSITION", "SPLIT_PART", "INITCAP", "LPAD", "RPAD",
+	"STRPOS", "REVERSE", "CHAR_LENGTH", "LEFT", "RIGHT", NULL};
+	static const char *const mathfn[] = {"ROUND", "ABS", "CEIL", "CEILING", "FLOOR", "POWER", "SQRT",
+	"MOD", "TRUNC", "SIGN", "EXP", "LN", "LOG", NULL};
+	static const char *const datefn[] = {"NOW", "CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_TIME",
+		"LOCALTIMESTAMP", "LOCALTIME", "DATE_TRUNC", "EXTRACT", "DATE_PART", "AGE", "INTERVAL",
+	"TO_CHAR", "TO_DATE", "TO_TIMESTAMP", NULL};
+	int			where_at = -1,
+				set_at = -1;
+
+	memset(f, 0, sizeof(bool) * N_FEATURES);
+	for (int i = 0; i < n; i++)
+	{
+		bool		fn = is_op(t, n, i + 1, "(");
+
+		if (t[i].type == T_STRING)
+		{
+			string_kinds(&t[i], f);
+			if (is_any(t, n, i - 1, (const char *const[]) {"DATE", "INTERVAL", "TIMESTAMP", "TIME", NULL}))
+				f[F_TYPED_LITERAL] = true;
+			continue;
+		}
+		if (t[i].type == T_NUMBER)
+		{
+			bool		dec = memchr(t[i].s, '.', t[i].len) != NULL;
+
+			f[dec ? F_DECIMAL : F_INTEGER] = true;
+			if (is_op(t, n, i - 1, "-") && (i < 2 || t[i - 2].type == T_OP || t[i - 2].type == T_WORD) &&
+				!(i >= 2 && (t[i - 2].type == T_NUMBER || is_op(t, n, i - 2, ")"))) &&
+				!(i >= 2 && t[i - 2].type == T_WORD && !is_any(t, n, i - 2, clause_words)))
+				f[F_NEGATIVE] = true;
+			continue;
+		}
+		if (t[i].type == T_PARAM)
+		{
+			f[t[i].s[0] == '$' ? F_PARAM_DOLLAR : t[i].s[0] == '?' ? F_PARAM_QMARK : F_PARAM_OTHER] = true;
+			continue;
+		}
+		if (t[i].type == T_OP)
+		{
+			if (is_op(t, n, i, "::"))
+				f[F_CAST] = true;
+			if (is_op(t, n, i, "||"))
+				f[F_CONCAT] = true;
+			if (is_op(t, n, i, "*") && is_op(t, n, i - 1, ".") && i >= 2)
+				f[F_T_STAR] = true;
+			if (is_op(t, n, i, ".") && i > 0 && (t[i - 1].type == T_WORD || t[i - 1].type == T_QIDENT) &&
+				i + 1 < n && (t[i + 1].type == T_WORD || t[i + 1].type == T_QIDENT))
+				f[F_QUALIFIED] = true;
+			continue;
+		}
+		if (t[i].type != T_WORD)
+			continue;
+		if (is(t, n, i, "WHERE"))
+		{
+			f[F_WHERE] = true;
+			if (t[i].depth == 0 && where_at < 0)
+				where_at = i;
+		}
+		else if (is(t, n, i, "GROUP") && is(t, n, i + 1, "BY"))
+			f[F_GROUP_BY] = true;
+		else if (is(t, n, i, "HAVING"))
+			f[F_HAVING] = true;
+		else if (is(t, n, i, "ORDER") && is(t, n, i + 1, "BY"))
+			f[F_ORDER_BY] = true;
+		else if (is(t, n, i, "ASC"))
+			f[F_ASC] = true;
+		else if (is(t, n, i, "DESC"))
+			f[F_DESC] = true;
+		else if (is(t, n, i, "LIMIT"))
+			f[F_LIMIT] = true;
+		else if (is(t, n, i, "OFFSET"))
+			f[F_OFFSET] = true;
+		else if ((is(t, n, i, "TOP") && i + 1 < n && t[i + 1].type == T_NUMBER) ||
+				 (is(t, n, i, "FETCH") && (is(t, n, i + 1, "FIRST") || is(t, n, i + 1, "NEXT"))))
+			f[F_TOP_FETCH] = true;
+		else if (is(t, n, i, "DISTINCT"))
+		{
+			f[F_DISTINCT] = true;
+			if (is_op(t, n, i - 1, "(") && is(t, n, i - 2, "COUNT"))
+				f[F_COUNT_DISTINCT] = true;
+		}
+		else if (is(t, n, i, "SELECT"))
+		{
+			if (is_op(t, n, i + 1, "*"))
+				f[F_SELECT_STAR] = true;
+			if (i > 0 && !is(t, n, i - 1, "UNION") && !is(t, n, i - 1, "ALL"))
+			{
+				f[F_NESTED_SELECT] = true;
+				if (is_op(t, n, i - 1, "(") && (is(t, n, i - 2, "FROM") || is(t, n, i - 2, "JOIN")))
+					f[F_DERIVED] = true;
+				if (is_op(t, n, i - 1, "(") && is(t, n, i - 2, "IN"))
+					f[F_IN_SUBQUERY] = true;
+				if (kind == 1 && t[i].depth == 0)
+					f[F_INS_SELECT] = true;
+			}
+		}
+		else if (is(t, n, i, "JOIN"))
+		{
+			f[F_JOIN] = true;
+			if (is(t, n, i - 1, "INNER"))
+				f[F_INNER_JOIN] = true;
+			else if (is(t, n, i - 1, "LEFT") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "LEFT")))
+				f[F_LEFT_JOIN] = true;
+			else if (is(t, n, i - 1, "RIGHT") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "RIGHT")))
+				f[F_RIGHT_JOIN] = true;
+			else if (is(t, n, i - 1, "FULL") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "FULL")))
+				f[F_FULL_JOIN] = true;
+			else if (is(t, n, i - 1, "CROSS"))
+				f[F_CROSS_JOIN] = true;
+			else if (is(t, n, i - 1, "NATURAL"))
+				f[F_NATURAL_JOIN] = true;
+			else
+				f[F_BARE_JOIN] = true;
+			/* JOIN table [AS] alias */
+			if (is(t, n, i + 2, "AS") && alias_word(t, n, i + 3))
+				f[F_TABLE_ALIAS] = f[F_TABLE_ALIAS_AS] = true;
+			else if (alias_word(t, n, i + 2) && !is_op(t, n, i + 2, "."))
+				f[F_TABLE_ALIAS] = true;
+		}
+		else if (is(t, n, i, "ON"))
+		{
+			if (is(t, n, i + 1, "CONFLICT"))
+				f[F_ON_CONFLICT] = true;
+			else if (is(t, n, i + 1, "DUPLICATE"))
+				f[F_ON_DUPLICATE] = true;
+			else
+				f[F_ON] = true;
+		}
+		else if (is(t, n, i, "USING"))
+		{
+			if (kind == 3)
+				f[F_UPD_FROM] = true;
+			else
+				f[F_USING] = true;
+		}
+		else if (is(t, n, i, "IN") && is_op(t, n, i + 1, "(") && !is(t, n, i + 2, "SELECT"))
+		{
+			f[F_IN_LIST] = true;
+			if (is(t, n, i - 1, "NOT"))
+				f[F_NOT_IN] = true;
+		}
+		else if (is(t, n, i, "IN") && is(t, n, i - 1, "NOT"))
+			f[F_NOT_IN] = true;
+		else if (is(t, n, i, "EXISTS"))
+			f[F_EXISTS] = true;
+		else if (is(t, n, i, "WITH") && i == 0)
+			f[F_CTE] = true;
+		else if (is(t, n, i, "UNION"))
+			f[is(t, n, i + 1, "ALL") ? F_UNION_ALL : F_UNION] = true;
+		else if (is(t, n, i, "INTERSECT"))
+			f[F_INTERSECT] = true;
+		else if (is(t, n, i, "EXCEPT"))
+			f[F_EXCEPT] = true;
+		else if (is(t, n, i, "BETWEEN"))
+			f[F_BETWEEN] = true;
+		else if (is(t, n, i, "LIKE"))
+			f[F_LIKE] = true;
+		else if (is(t, n, i, "ILIKE"))
+			f[F_ILIKE] = true;
+		else if (is(t, n, i, "IS") && is(t, n, i + 1, "NULL"))
+			f[F_IS_NULL] = true;
+		else if (is(t, n, i, "IS") && is(t, n, i + 1, "NOT") && is(t, n, i + 2, "NULL"))
+			f[F_IS_NOT_NULL] = true;
+		else if (is(t, n, i, "CASE"))
+			f[F_CASE] = true;
+		else if (is(t, n, i, "OVER") && is_op(t, n, i + 1, "("))
+			f[F_OVER] = true;
+		else if (is(t, n, i, "CAST") && fn)
+			f[F_CAST] = true;
+		else if (is(t, n, i, "AS"))
+		{
+			/* FROM table AS alias vs. select-list AS alias. */
+			if (i >= 2 && is_any(t, n, i - 2, (const char *const[]) {"FROM", "JOIN", "UPDATE", "INTO", NULL}))
+				f[F_TABLE_ALIAS] = f[F_TABLE_ALIAS_AS] = true;
+			else if (!is_op(t, n, i + 1, "("))
+				f[F_COLUMN_ALIAS] = true;
+		}
+		else if (is(t, n, i, "FROM"))
+		{
+			int			j = i + 1;
+
+			if (kind == 2)
+				f[F_UPD_FROM] = true;
+			/* FROM table alias, and a comma before the next clause word means a comma join. */
+			if (j + 1 < n && (t[j].type == T_WORD || t[j].type == T_QIDENT) &&
+				!is_op(t, n, j + 1, ".") && alias_word(t, n, j + 1))
+				f[F_TABLE_ALIAS] = true;
+			for (; j < n && !(t[j].depth == t[i].depth && t[j].type == T_WORD &&
+							  is_any(t, n, j, clause_words)); j++)
+				if (is_op(t, n, j, ",") && t[j].depth == t[i].depth && kind == 0)
+					f[F_COMMA_JOIN] = true;
+		}
+		else if (is(t, n, i, "UPDATE") && i == 0 && alias_word(t, n, 2) && !is(t, n, 2, "SET"))
+			f[F_TABLE_ALIAS] = true;
+		else if (is(t, n, i, "SET") && set_at < 0)
+			set_at = i;
+		else if (is(t, n, i, "VALUES"))
+		{
+			f[F_INS_VALUES] = kind == 1;
+			if (is(t, n, i - 1, "DEFAULT"))
+				f[F_INS_DEFAULT_VALUES] = true;
+		}
+		else if (is(t, n, i, "RETURNING"))
+			f[F_RETURNING] = true;
+		else if (is(t, n, i, "TRUE") || is(t, n, i, "FALSE"))
+			f[F_BOOLEAN] = true;
+		else if (is(t, n, i, "NULL") && !is(t, n, i - 1, "IS") && !is(t, n, i - 1, "NOT"))
+			f[F_NULL_VALUE] = true;
+		else if (is(t, n, i, "DEFAULT") && !is(t, n, i + 1, "VALUES"))
+			f[F_DEFAULT_VALUE] = true;
+		else if (is(t, n, i, "CASCADE"))
+			f[F_TRUNC_CASCADE] = kind == 4;
+		else if (is(t, n, i, "RESTART") && is(t, n, i + 1, "IDENTITY"))
+			f[F_TRUNC_RESTART] = kind == 4;
+		else if (kind == 4 && (is(t, n, i, "ONLY") || is(t, n, i, "RESTRICT") || is(t, n, i, "CONTINUE")))
+			f[F_TRUNC_ONLY] = true;
+		else if (fn && is_any(t, n, i, aggs))
+		{
+			f[F_AGGREGATE] = true;
+			if (is(t, n, i, "COUNT"))
+			{
+				f[F_COUNT] = true;
+				if (is_op(t, n, i + 2, "*"))
+					f[F_COUNT_STAR] = true;
+			}
+			else
+				f[is(t, n, i, "SUM") ? F_SUM : is(t, n, i, "AVG") ? F_AVG : is(t, n, i, "MIN") ? F_MIN : F_MAX] = true;
+		}
+		else if (fn && is_any(t, n, i, strfn))
+		{
+			f[F_STRING_FN] = true;
+			if (is(t, n, i, "LOWER") || is(t, n, i, "UPPER"))
+				f[F_LOWER_UPPER] = true;
+			if (is(t, n, i, "CONCAT"))
+				f[F_CONCAT] = true;
+		}
+		else if (fn && is_any(t, n, i, mathfn))
+			f[F_MATH_FN] = true;
+		else if (fn && (is(t, n, i, "COALESCE") || is(t, n, i, "NULLIF") || is(t, n, i, "IFNULL")))
+			f[F_COALESCE] = true;
+		if (is_any(t, n, i, datefn))
+		{
+			f[F_DATETIME] = true;
+			if (is(t, n, i, "NOW"))
+				f[F_NOW] = true;
+			else if (is(t, n, i, "CURRENT_DATE"))
+				f[F_CURRENT_DATE] = true;
+			else if (is(t, n, i, "CURRENT_TIMESTAMP"))
+				f[F_CURRENT_TIMESTAMP] = true;
+			else if (is(t, n, i, "DATE_TRUNC"))
+				f[F_DATE_TRUNC] = true;
+			else if (is(t, n, i, "EXTRACT"))
+				f[F_EXTRACT] = true;
+			else if (is(t, n, i, "INTERVAL"))
+				f[F_INTERVAL] = true;
+		}
+	}
+
+	/* Kind-specific shapes. */
+	if (kind == 1)
+	{
+		int			into = -1,
+					values = -1,
+					rows = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			if (into < 0 && is(t, n, i, "INTO"))
+				into = i;
+			if (values < 0 && is(t, n, i, "VALUES"))
+				values = i;
+		}
+		if (into >= 0 && is_op(t, n, into + 2, "("))
+			f[F_INS_COLLIST] = true;
+		if (into >= 0 && is_op(t, n, into + 2, ".") && is_op(t, n, into + 4, "("))
+			f[F_INS_COLLIST] = true;
+		for (int i = values + 1; values >= 0 && i < n; i++)
+			if (is_op(t, n, i, "(") && t[i].depth == 0)
+				rows++;
+			else if (t[i].type == T_WORD && t[i].depth == 0 && !is_op(t, n, i, ","))
+				break;
+		if (rows > 1)
+			f[F_INS_MULTIROW] = true;
+	}
+	if (kind == 2 && set_at >= 0)
+	{
+		int			eq = 0;
+
+		for (int i = set_at + 1; i < n; i++)
+		{
+			if (t[i].depth == 0 && t[i].type == T_WORD &&
+				(is(t, n, i, "WHERE") || is(t, n, i, "FROM") || is(t, n, i, "RETURNING")))
+				break;
+			if (t[i].depth == 0 && is_op(t, n, i, "="))
+				eq++;
+		}
+		if (eq > 1)
+			f[F_UPD_MULTISET] = true;
+	}
+	if (kind == 2 || kind == 3)
+	{
+		if (where_at < 0)
+			f[F_NO_WHERE] = true;
+		if (f[F_NESTED_SELECT])
+			f[F_UD_SUBQUERY] = true;
+		/* WHERE col = literal [;] and nothing else */
+		if (where_at >= 0)
+		{
+			int			j = where_at + 1;
+
+			if (j + 2 < n && t[j + 1].type == T_OP && is_op(t, n, j + 1, ".") )
+				j += 2;
+			if (j + 2 < n && (t[j].type == T_WORD || t[j].type == T_QIDENT) && is_op(t, n, j + 1, "=") &&
+				(t[j + 2].type == T_STRING || t[j + 2].type == T_NUMBER || is(t, n, j + 2, "TRUE") ||
+				 is(t, n, j + 2, "FALSE")) &&
+				(j + 3 == n || (j + 4 == n && is_op(t, n, j + 3, ";"))))
+				f[F_ONE_EQ_LITERAL] = true;
+		}
+	}
+	if (kind == 4)
+	{
+		int			commas = 0;
+
+		if (is(t, n, 1, "TABLE"))
+			f[F_TRUNC_TABLE] = true;
+		for (int i = 0; i < n; i++)
+			commas += is_op(t, n, i, ",");
+		if (commas > 0)
+			f[F_TRUNC_MULTI] = true;
+	}
+}
+
+/* A growing array of ints, for percentiles. */
+typedef struct IntVec
+{
+	int		   *v;
+	long		n;
+	long		cap;
+} IntVec;
+
+/* Appends x. */
+static void
+vec_push(IntVec *a, int x)
+{
+	if (a->n == a->cap)
+	{
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->v = realloc(a->v, sizeof(int) * a->cap);
+		if (!a->v)
+			abort();
+	}
+	a->v[a->n++] = x;
+}
+
+/* qsort comparator for ints. */
+static int
+cmp_int(const void *a, const void *b)
+{
+	int			x = *(const int *) a,
+				y = *(const int *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Writes "p10/p50/p90/p99" of a (sorted in place) into out. */
+static void
+percentiles(IntVec *a, char *out, size_t cap)
+{
+	static const int ps[] = {10, 50, 90, 99};
+	size_t		used = 0;
+
+	if (a->n == 0)
+	{
+		snprintf(out, cap, "–");
+		return;
+	}
+	qsort(a->v, a->n, sizeof(int), cmp_int);
+	for (int i = 0; i < 4; i++)
+	{
+		long		k = (long) ((ps[i] / 100.0) * (a->n - 1) + 0.5);
+
+		used += snprintf(out + used, cap - used, "%s%d", i ? "/" : "", a->v[k]);
+	}
+}
+
+/* Everything counted over the statements. */
+typedef struct Tally
+{
+	long		n[N_COLS];
+	long		upserts;
+	long		feat[N_FEATURES][N_COLS];
+	long		semicolon[N_COLS];
+	long		multiline[N_COLS];
+	long		starts_kw[N_COLS];
+	long		distinct[N_COLS];
+	long		upper_case[N_COLS];
+	IntVec		chars[N_COLS];
+	IntVec		words[N_COLS];
+	/* distinct statement texts: an open-addressing set of 64-bit hashes per column */
+	uint64_t   *set[N_COLS];
+	long		set_cap[N_COLS];
+	IntVec		schema_chars;
+	long		style[3];
+} Tally;
+
+/* FNV-1a of a string. */
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+	return h | 1;
+}
+
+/* Adds h to column c's set; true when it was new. */
+static bool
+set_add(Tally *ta, int c, uint64_t h)
+{
+	if (ta->set_cap[c] == 0 || (ta->distinct[c] + 1) * 2 > ta->set_cap[c])
+	{
+		long		ncap = ta->set_cap[c] ? ta->set_cap[c] * 2 : 1 << 16;
+		uint64_t   *ns = calloc(ncap, sizeof(uint64_t));
+
+		if (!ns)
+			abort();
+		for (long i = 0; i < ta->set_cap[c]; i++)
+			if (ta->set[c][i])
+			{
+				long		j = (long) (ta->set[c][i] % (uint64_t) ncap);
+
+				while (ns[j])
+					j = (j + 1) % ncap;
+				ns[j] = ta->set[c][i];
+			}
+		free(ta->set[c]);
+		ta->set[c] = ns;
+		ta->set_cap[c] = ncap;
+	}
+	{
+		long		j = (long) (h % (uint64_t) ta->set_cap[c]);
+
+		while (ta->set[c][j])
+		{
+			if (ta->set[c][j] == h)
+				return false;
+			j = (j + 1) % ta->set_cap[c];
+		}
+		ta->set[c][j] = h;
+	}
+	return true;
+}
+
+/* Counts words (whitespace-separated). */
+static int
+count_words(const char *s)
+{
+	int			n = 0;
+	bool		in = false;
+
+	for (; *s; s++)
+	{
+		bool		sp = isspace((unsigned char) *s);
+
+		if (!sp && !in)
+			n++;
+		in = !sp;
+	}
+	return n;
+}
+
+/* True when every letter of the statement's keywords is upper case (first word as the probe). */
+static bool
+keyword_upper(const char *s)
+{
+	while (*s && !isalpha((unsigned char) *s))
+		s++;
+	for (; isalpha((unsigned char) *s); s++)
+		if (islower((unsigned char) *s))
+			return false;
+	return true;
+}
+
+/* Counts one statement of our kind k (0..5) into the tally. */
+static void
+tally_statement(Tally *ta, int k, const char *sql)
+{
+	static const char *const first_kw[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"};
+	int			col = k == DATAGEN_UPSERT ? DATAGEN_INSERT : k;
+	bool		f[N_FEATURES];
+	size_t		len = strlen(sql);
+	const char *end = sql + len;
+	const char *p = sql;
+	int			cols[2] = {col, COL_ALL};
+
+	if (col < 0 || col >= COL_ALL)
+		return;
+	if (k == DATAGEN_UPSERT)
+		ta->upserts++;
+	features(sql, col, f);
+	while (end > sql && isspace((unsigned char) end[-1]))
+		end--;
+	while (isspace((unsigned char) *p))
+		p++;
+	for (int ci = 0; ci < 2; ci++)
+	{
+		int			c = cols[ci];
+
+		ta->n[c]++;
+		for (int i = 0; i < N_FEATURES; i++)
+			ta->feat[i][c] += f[i];
+		ta->semicolon[c] += end > sql && end[-1] == ';';
+		ta->multiline[c] += memchr(sql, '\n', len) != NULL;
+		ta->starts_kw[c] += strncasecmp(p, first_kw[col], strlen(first_kw[col])) == 0 ||
+			(k == DATAGEN_UPSERT && strncasecmp(p, "UPSERT", 6) == 0);
+		ta->upper_case[c] += keyword_upper(sql);
+		ta->distinct[c] += set_add(ta, c, hash_str(sql));
+		vec_push(&ta->chars[c], (int) len);
+		vec_push(&ta->words[c], count_words(sql));
+	}
+}
+
+/* Formats a share as the reference does (<0.1, >99.9, one decimal). */
+static void
+pct(long x, long n, char *out, size_t cap)
+{
+	double		v = n ? 100.0 * x / n : 0;
+
+	if (n == 0)
+		snprintf(out, cap, "–");
+	else if (x == 0)
+		snprintf(out, cap, "0");
+	else if (v < 0.1)
+		snprintf(out, cap, "<0.1");
+	else if (v > 99.9 && x != n)
+		snprintf(out, cap, ">99.9");
+	else
+		snprintf(out, cap, "%.1f", v);
+}
+
+/* Reads one JSONL file into the tally; -1 with err when unreadable. */
+static int
+tally_file(Tally *ta, const char *path, long *bad, char *err, size_t errlen)
+{
+	size_t		len;
+	char	   *text = sqlpilot_read_file(path, &len, err, errlen);
+	char	   *p;
+
+	if (!text)
+		return -1;
+	for (p = text; p < text + len;)
+	{
+		char	   *nl = memchr(p, '\n', text + len - p);
+		cJSON	   *j;
+
+		if (nl)
+			*nl = '\0';
+		j = *p ? cJSON_Parse(p) : NULL;
+		if (j)
+		{
+			const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
+			const cJSON *stmt = cJSON_GetObjectItemCaseSensitive(j, "statement");
+			const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
+			const cJSON *style = cJSON_GetObjectItemCaseSensitive(j, "style");
+			int			k = -1;
+
+			for (int i = 0; i < DATAGEN_N_KINDS && cJSON_IsString(kind); i++)
+				if (strcmp(kind->valuestring, datagen_kind_names[i]) == 0)
+					k = i;
+			if (k >= 0 && cJSON_IsString(stmt))
+				tally_statement(ta, k, stmt->valuestring);
+			else
+				(*bad)++;
+			if (cJSON_IsString(schema))
+				vec_push(&ta->schema_chars, (int) strlen(schema->valuestring));
+			if (cJSON_IsString(style))
+				ta->style[strcmp(style->valuestring, "crdb") == 0 ? 0 :
+						  strcmp(style->valuestring, "pgdump") == 0 ? 1 : 2]++;
+			cJSON_Delete(j);
+		}
+		else if (*p)
+			(*bad)++;
+		p = nl ? nl + 1 : text + len;
+	}
+	free(text);
+	return 0;
+}
+
+/* Sorted file names shard-*.jsonl in dir (malloc'd array of malloc'd paths). */
+static int
+list_shards(const char *dir, char ***out)
+{
+	DIR		   *d = opendir(dir);
+	struct dirent *e;
+	int			n = 0,
+				cap = 64;
+	char	  **v;
+
+	*out = NULL;
+	if (!d)
+		return -1;
+	v = malloc(sizeof(char *) * cap);
+	while ((e = readdir(d)) != NULL)
+	{
+		size_t		l = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "shard-", 6) != 0 || l < 7 || strcmp(e->d_name + l - 6, ".jsonl") != 0)
+			continue;
+		if (n == cap)
+			v = realloc(v, sizeof(char *) * (cap *= 2));
+		v[n] = malloc(strlen(dir) + l + 2);
+		sprintf(v[n], "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--)
+		{
+			char	   *x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	*out = v;
+	return n;
+}
+
+/* Classifies an identifier's naming style (index into the reference's columns). */
+static int
+naming_style(const char *s)
+{
+	bool		lower = false,
+				upper = false,
+				under = strchr(s, '_') != NULL;
+	int			caps = 0;
+
+	for (const char *p = s; *p; p++)
+	{
+		lower |= islower((unsigned char) *p) != 0;
+		upper |= isupper((unsigned char) *p) != 0;
+		caps += isupper((unsigned char) *p) != 0;
+	}
+	if (!isalpha((unsigned char) s[0]) && s[0] != '_')
+		return 7;
+	if (lower && !upper)
+		return under ? 0 : 1;
+	if (upper && !lower)
+		return 6;
+	if (under)
+		return 5;
+	if (islower((unsigned char) s[0]))
+		return 2;
+	return caps > 1 ? 3 : 4;
+}
+
+/* Schema shape counted from tons_of_tables/ (structured, names as generated). */
+typedef struct SchemaTally
+{
+	long		schemas;
+	long		tables_hist[7];
+	IntVec		cols_per_table;
+	long		columns;
+	long		not_null;
+	long		with_default;
+	long		tables;
+	long		with_pk;
+	long		first_col_pk;
+	long		with_fk;
+	long		schemas_with_fk;
+	long		naming[2][8];
+	long		name_len[2];
+	char		type_name[48][32];
+	long		type_count[48];
+	int			n_types;
+} SchemaTally;
+
+/* Counts one column type by its base name (the format_type() text before any '('). */
+static void
+count_type(SchemaTally *st, const char *type)
+{
+	char		base[32];
+	int			n = 0;
+
+	while (type[n] && type[n] != '(' && n < 31)
+	{
+		base[n] = type[n];
+		n++;
+	}
+	base[n] = '\0';
+	for (int i = 0; i < st->n_types; i++)
+		if (strcmp(st->type_name[i], base) == 0)
+		{
+			st->type_count[i]++;
+			return;
+		}
+	if (st->n_types < 48)
+	{
+		strcpy(st->type_name[st->n_types], base);
+		st->type_count[st->n_types++] = 1;
+	}
+}
+
+/* Reads the tons_of_tables shards under out (if any). */
+static void
+tally_schemas(SchemaTally *st, const char *out)
+{
+	char		dir[4096];
+	char	  **files;
+	int			nf;
+
+	snprintf(dir, sizeof(dir), "%s/tons_of_tables", out);
+	nf = list_shards(dir, &files);
+	for (int fi = 0; fi < nf; fi++)
+	{
+		char		err[256];
+		size_t		len;
+		char	   *text = sqlpilot_read_file(files[fi], &len, err, sizeof(err));
+
+		for (char *p = text; p && p < text + len;)
+		{
+			char	   *nl = memchr(p, '\n', text + len - p);
+			cJSON	   *j;
+			const cJSON *tables,
+					   *t;
+			bool		fk = false;
+
+			if (nl)
+				*nl = '\0';
+			j = *p ? cJSON_Parse(p) : NULL;
+			p = nl ? nl + 1 : text + len;
+			if (!j)
+				continue;
+			tables = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "schema"), "tables");
+			st->schemas++;
+			st->tables_hist[cJSON_GetArraySize(tables) < 6 ? cJSON_GetArraySize(tables) : 6]++;
+			cJSON_ArrayForEach(t, tables)
+			{
+				const cJSON *cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
+				const cJSON *idx = cJSON_GetObjectItemCaseSensitive(t, "indexes");
+				const cJSON *c,
+						   *x;
+				const char *first = NULL;
+				const char *tname = cJSON_GetObjectItemCaseSensitive(t, "name")->valuestring;
+
+				st->tables++;
+				st->naming[0][naming_style(tname)]++;
+				st->name_len[0] += strlen(tname);
+				vec_push(&st->cols_per_table, cJSON_GetArraySize(cols));
+				cJSON_ArrayForEach(c, cols)
+				{
+					const char *cname = cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring;
+
+					if (!first)
+						first = cname;
+					st->columns++;
+					st->naming[1][naming_style(cname)]++;
+					st->name_len[1] += strlen(cname);
+					st->not_null += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "not_null"));
+					st->with_default += cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "default"));
+					count_type(st, cJSON_GetObjectItemCaseSensitive(c, "type")->valuestring);
+				}
+				cJSON_ArrayForEach(x, idx)
+					if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary")))
+				{
+					const cJSON *pc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(x, "cols"), 0);
+
+					st->with_pk++;
+					if (first && cJSON_IsString(pc) && strcmp(pc->valuestring, first) == 0)
+						st->first_col_pk++;
+				}
+				if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "fkeys")) > 0)
+				{
+					st->with_fk++;
+					fk = true;
+				}
+			}
+			st->schemas_with_fk += fk;
+			cJSON_Delete(j);
+		}
+		free(text);
+		free(files[fi]);
+	}
+	free(files);
+}
+
+/* Prints section 4 (schemas) from the structured schemas and the raw schema texts. */
+static void
+print_schemas(FILE *f, SchemaTally *st, Tally *ta)
+{
+	static const char *const ref_tables[7] = {"<0.1", "21.0", "19.9", "19.9", "19.7", "19.3", "0.1"};
+	static const char *const style_cols[8] = {"snake_case", "lowercase", "camelCase", "PascalCase",
+	"Capitalized", "Mixed_Case_With_Underscore", "UPPER(_SNAKE)", "other"};
+	static const char *const ref_naming[2][8] = {
+		{"45.4", "28.6", "<0.1", "14.1", "10.0", "1.9", "<0.1", "<0.1"},
+		{"77.0", "22.6", "<0.1", "0.2", "0.1", "0.1", "<0.1", "<0.1"},
+	};
+	char		a[64],
+				b[64];
+
+	fprintf(f, "\n## 4. Schemas (ours from tons_of_tables/: %ld schemas, %ld tables, %ld columns; names as generated, before randomization)\n\n",
+			st->schemas, st->tables, st->columns);
+	if (st->schemas == 0)
+	{
+		fprintf(f, "(no tons_of_tables/ beside the data: skipped)\n");
+		return;
+	}
+	fprintf(f, "| tables per schema | 0 | 1 | 2 | 3 | 4 | 5 | 6+ |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n| %% of schemas |");
+	for (int i = 0; i < 7; i++)
+	{
+		pct(st->tables_hist[i], st->schemas, a, sizeof(a));
+		fprintf(f, " %s (%s) |", a, ref_tables[i]);
+	}
+	percentiles(&st->cols_per_table, a, sizeof(a));
+	fprintf(f, "\n\n- Columns per table p10/p50/p90/p99: %s (3/4/5/7), mean %.2f (4.14)\n", a,
+			st->tables ? (double) st->columns / st->tables : 0);
+	percentiles(&ta->schema_chars, b, sizeof(b));
+	fprintf(f, "- Schema text length (chars, per example, as rendered) p10/p50/p90/p99: %s (161/440/782/1050)\n", b);
+	fprintf(f, "- Schema text styles (examples): crdb %.1f%%, pgdump %.1f%%, handwritten %.1f%% (reference: LLM-written DDL)\n",
+			100.0 * ta->style[0] / (ta->style[0] + ta->style[1] + ta->style[2] + 1e-9),
+			100.0 * ta->style[1] / (ta->style[0] + ta->style[1] + ta->style[2] + 1e-9),
+			100.0 * ta->style[2] / (ta->style[0] + ta->style[1] + ta->style[2] + 1e-9));
+	pct(st->not_null, st->columns, a, sizeof(a));
+	pct(st->with_default, st->columns, b, sizeof(b));
+	fprintf(f, "- Columns NOT NULL %s%% (12.7), with DEFAULT %s%% (0.2)\n", a, b);
+	pct(st->tables - st->with_pk, st->tables, a, sizeof(a));
+	pct(st->first_col_pk, st->tables, b, sizeof(b));
+	fprintf(f, "- Tables without PRIMARY KEY %s%% (6.1); first column is the PK %s%% (93.9)\n", a, b);
+	pct(st->with_fk, st->tables, a, sizeof(a));
+	pct(st->schemas_with_fk, st->schemas, b, sizeof(b));
+	fprintf(f, "- Tables with >=1 FOREIGN KEY %s%% (16.6); schemas with >=1 FOREIGN KEY %s%% (27.6)\n", a, b);
+
+	fprintf(f, "\nColumn types (format_type() base name, %% of columns; the reference counts names as written, e.g. INT 34.3, VARCHAR 26.8, DATE 7.7, TEXT 7.6, UUID 5.2, DECIMAL 5.0, TIMESTAMP 4.6, SERIAL 2.6, FLOAT 2.4, BOOLEAN 0.8):\n\n");
+	for (int i = 0; i < st->n_types; i++)
+		for (int j = i + 1; j < st->n_types; j++)
+			if (st->type_count[j] > st->type_count[i])
+			{
+				long		c = st->type_count[i];
+
+				memcpy(a, st->type_name[i], 32);
+				memcpy(st->type_name[i], st->type_name[j], 32);
+				memcpy(st->type_name[j], a, 32);
+				st->type_count[i] = st->type_count[j];
+				st->type_count[j] = c;
+			}
+	for (int i = 0; i < st->n_types; i++)
+	{
+		pct(st->type_count[i], st->columns, a, sizeof(a));
+		fprintf(f, "%s%s %s", i ? ", " : "", st->type_name[i], a);
+	}
+	fprintf(f, "\n\n| names |");
+	for (int i = 0; i < 8; i++)
+		fprintf(f, " %s |", style_cols[i]);
+	fprintf(f, " mean len |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int w = 0; w < 2; w++)
+	{
+		long		total = w ? st->columns : st->tables;
+
+		fprintf(f, "| %s |", w ? "columns" : "tables");
+		for (int i = 0; i < 8; i++)
+		{
+			pct(st->naming[w][i], total, a, sizeof(a));
+			fprintf(f, " %s (%s) |", a, ref_naming[w][i]);
+		}
+		fprintf(f, " %.1f (%s) |\n", total ? (double) st->name_len[w] / total : 0, w ? "10.5" : "13.2");
+	}
+}
+
+/* See stats.h. */
 int
 datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "not yet");
-	return -1;
+	static Tally ta;
+	static SchemaTally st;
+	struct stat sb;
+	char	  **files = NULL;
+	int			nf;
+	long		bad = 0;
+	char		dir[4096];
+	char		a[64],
+				b[64];
+
+	memset(&ta, 0, sizeof(ta));
+	memset(&st, 0, sizeof(st));
+	if (stat(path, &sb) != 0)
+	{
+		snprintf(err, errlen, "cannot read \"%s\"", path);
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode))
+	{
+		snprintf(dir, sizeof(dir), "%s/raw", path);
+		nf = list_shards(dir, &files);
+		if (nf <= 0)
+		{
+			snprintf(err, errlen, "no raw/shard-*.jsonl in \"%s\" (run `sqlpilot datagen raw` first)", path);
+			free(files);
+			return -1;
+		}
+		tally_schemas(&st, path);
+	}
+	else
+	{
+		files = malloc(sizeof(char *));
+		files[0] = strdup(path);
+		nf = 1;
+	}
+	for (int i = 0; i < nf; i++)
+	{
+		if (tally_file(&ta, files[i], &bad, err, errlen) != 0)
+		{
+			for (int j = i; j < nf; j++)
+				free(files[j]);
+			free(files);
+			return -1;
+		}
+		free(files[i]);
+	}
+	free(files);
+	if (ta.n[COL_ALL] == 0)
+	{
+		snprintf(err, errlen, "no statements found in \"%s\"", path);
+		return -1;
+	}
+
+	fprintf(f, "# Generated SQL vs. the reference corpus: ours (reference)\n\n");
+	fprintf(f, "%ld statements from %s%s; %ld unreadable lines. UPSERT statements (%ld) count as insert.\n\n",
+			ta.n[COL_ALL], path, S_ISDIR(sb.st_mode) ? "/raw" : "", bad, ta.upserts);
+	fprintf(f, "## 1. Statement mix and shape\n\n");
+	fprintf(f, "| kind | %% of stmts | chars p10/p50/p90/p99 | words p10/p50/p90/p99 | ends `;` | multi-line | starts w/ kind kw | distinct texts |\n");
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (int c = 0; c < N_COLS; c++)
+	{
+		char		s1[64],
+					s2[64],
+					s3[64],
+					s4[64],
+					s5[64],
+					s6[64];
+
+		pct(ta.n[c], ta.n[COL_ALL], s1, sizeof(s1));
+		percentiles(&ta.chars[c], a, sizeof(a));
+		percentiles(&ta.words[c], b, sizeof(b));
+		pct(ta.semicolon[c], ta.n[c], s2, sizeof(s2));
+		pct(ta.multiline[c], ta.n[c], s3, sizeof(s3));
+		pct(ta.starts_kw[c], ta.n[c], s4, sizeof(s4));
+		pct(ta.distinct[c], ta.n[c], s5, sizeof(s5));
+		fprintf(f, "| %s | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) |\n",
+				col_names[c], s1, ref_shape[c][0], a, ref_shape[c][1], b, ref_shape[c][2],
+				s2, ref_shape[c][3], s3, ref_shape[c][4], s4, ref_shape[c][5], s5, ref_shape[c][6]);
+		(void) s6;
+	}
+	pct(ta.upper_case[COL_ALL], ta.n[COL_ALL], a, sizeof(a));
+	fprintf(f, "\nKeyword case: statements whose first keyword is UPPER %s%% (statement level all-UPPER 99.7)\n", a);
+
+	fprintf(f, "\n## 2. Feature usage (%% of statements of each kind)\n\n");
+	fprintf(f, "| feature | select | insert | update | delete | truncate | all |\n");
+	fprintf(f, "| --- | --- | --- | --- | --- | --- | --- |\n");
+	for (size_t r = 0; r < sizeof(feature_rows) / sizeof(feature_rows[0]); r++)
+	{
+		const FeatureRow *row = &feature_rows[r];
+
+		if (row->feature == HEAD)
+		{
+			fprintf(f, "| **%s** |  |  |  |  |  |  |\n", row->label);
+			continue;
+		}
+		fprintf(f, "| %s |", row->label);
+		for (int c = 0; c < N_COLS; c++)
+		{
+			if (row->feature == NOT_MEASURED)
+				snprintf(a, sizeof(a), "–");
+			else
+				pct(ta.feat[row->feature][c], ta.n[c], a, sizeof(a));
+			fprintf(f, " %s (%s) |", a, row->ref[c]);
+		}
+		fprintf(f, "\n");
+	}
+	if (S_ISDIR(sb.st_mode))
+		print_schemas(f, &st, &ta);
+	for (int c = 0; c < N_COLS; c++)
+	{
+		free(ta.chars[c].v);
+		free(ta.words[c].v);
+		free(ta.set[c]);
+	}
+	free(ta.schema_chars.v);
+	free(st.cols_per_table.v);
+	return 0;
 }

@@ -2,13 +2,10 @@
  * validate.c — PostgreSQL validation of generated statements, and the
  * throwaway server datagen starts when it is given no connection string.
  *
- * Per schema the client sends two messages' worth of traffic:
- *   1. one simple query: BEGIN; CREATE SCHEMA scratch; SET LOCAL search_path;
- *      the DDL; SAVEPOINT v
- *   2. one pipeline: for each statement [ROLLBACK TO SAVEPOINT v,] Parse (or
- *      execute, for TRUNCATE), Sync; then ROLLBACK, Sync.
- * A failing statement aborts the transaction only until the ROLLBACK TO at
- * the head of the next sync group, so every statement is judged alone.
+ * Per schema the client usually makes three round trips: the DDL in a new
+ * transaction (BEGIN; CREATE SCHEMA scratch; SET LOCAL search_path; DDL),
+ * one pipeline with every statement (datagen_validate explains the order and
+ * how errors are isolated), and ROLLBACK.  The server keeps nothing.
  */
 #include "validate.h"
 
@@ -43,6 +40,15 @@ first_line(const char *msg, char *out, size_t cap)
 		n++;
 	}
 	out[n] = '\0';
+}
+
+/* True when path exists. */
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
 }
 
 /* Sleeps for ms milliseconds. */
@@ -135,6 +141,51 @@ spawn_as(char *const argv[], const struct passwd *pw, const char *logpath, bool 
 	_exit(127);
 }
 
+/* True when the process whose pid is the first number in path is alive. */
+static bool
+pid_file_alive(const char *path)
+{
+	FILE	   *f = fopen(path, "r");
+	long		pid = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM);
+}
+
+/*
+ * Removes the directories of throwaway servers whose owner was killed
+ * (SIGKILL leaves no chance to clean up): owner and postmaster both gone.
+ */
+static void
+remove_stale_servers(const char *base)
+{
+	DIR		   *d = opendir(base);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+	{
+		char		dir[512],
+					owner[600],
+					postmaster[600];
+
+		if (strncmp(e->d_name, "sqlpilot-pg-", 12) != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", base, e->d_name);
+		snprintf(owner, sizeof(owner), "%s/owner.pid", dir);
+		snprintf(postmaster, sizeof(postmaster), "%s/data/postmaster.pid", dir);
+		if (!file_exists(owner) || pid_file_alive(owner) || pid_file_alive(postmaster))
+			continue;
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(d);
+}
+
 /* Creates the temporary directory, runs initdb, starts postgres and waits for it. */
 int
 datagen_server_start(DatagenServer *srv, char *err, size_t errlen)
@@ -159,13 +210,31 @@ datagen_server_start(DatagenServer *srv, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	snprintf(srv->dir, sizeof(srv->dir), "%s/sqlpilot-pg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	/* Memory-backed when possible: creating and dropping relation files dominates the cost. */
+	if (access("/dev/shm", W_OK) == 0)
+		tmp = "/dev/shm";
+	else if (!tmp || !*tmp)
+		tmp = "/tmp";
+	remove_stale_servers(tmp);
+	snprintf(srv->dir, sizeof(srv->dir), "%s/sqlpilot-pg-XXXXXX", tmp);
 	if (!mkdtemp(srv->dir))
 	{
 		snprintf(err, errlen, "cannot create a temporary directory for PostgreSQL in \"%s\": %s",
-				 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+				 tmp, strerror(errno));
 		srv->dir[0] = '\0';
 		return -1;
+	}
+	{
+		char		owner[300];
+		FILE	   *f;
+
+		snprintf(owner, sizeof(owner), "%s/owner.pid", srv->dir);
+		f = fopen(owner, "w");
+		if (f)
+		{
+			fprintf(f, "%d\n", (int) getpid());
+			fclose(f);
+		}
 	}
 	if (pw && chown(srv->dir, pw->pw_uid, pw->pw_gid) != 0)
 	{
@@ -198,7 +267,8 @@ datagen_server_start(DatagenServer *srv, char *err, size_t errlen)
 			"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
 			"-c", "wal_level=minimal", "-c", "max_wal_senders=0",
 			"-c", "log_min_messages=fatal", "-c", "log_min_error_statement=panic",
-			"-c", "max_connections=20", NULL};
+			"-c", "max_connections=20", "-c", "shared_buffers=32MB", "-c", "max_wal_size=256MB",
+			"-c", "min_wal_size=32MB", NULL};
 
 		pid = spawn_as(argv, pw, serverlog, true);
 	}
@@ -364,19 +434,90 @@ read_sync(PGconn *conn)
 	return ok;
 }
 
-/* Loads the DDL and checks every statement; see validate.h. */
+/* Verdicts while a schema's statements are being judged. */
+#define V_UNKNOWN 0
+#define V_OK 1
+#define V_REJECTED 2
+
+/* Sends "BEGIN; CREATE SCHEMA; SET LOCAL search_path; ddl" as one simple query.  0, 1 (DDL rejected) or -1. */
+static int
+load_ddl(DatagenValidator *v, const char *ddl, char *err, size_t errlen)
+{
+	size_t		cap = strlen(ddl) + 2 * sizeof(v->scratch) + 128;
+	char	   *q = malloc(cap);
+	PGresult   *res;
+	char		line[400];
+
+	if (!q)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(q, cap, "BEGIN; CREATE SCHEMA %s; SET LOCAL search_path = %s; %s",
+			 v->scratch, v->scratch, ddl);
+	res = PQexec(v->conn, q);
+	free(q);
+	if (PQstatus(v->conn) != CONNECTION_OK)
+	{
+		PQclear(res);
+		return connection_failed(v, "loading a schema", err, errlen);
+	}
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		PQclear(res);
+		return 0;
+	}
+	first_line(PQresultErrorMessage(res), line, sizeof(line));
+	snprintf(err, errlen, "schema rejected: %s", line);
+	PQclear(res);
+	res = PQexec(v->conn, "ROLLBACK");
+	PQclear(res);
+	if (PQstatus(v->conn) != CONNECTION_OK)
+		return connection_failed(v, "rolling back a schema", err, errlen);
+	return 1;
+}
+
+/*
+ * Reads one pipelined statement's result into verdict[i]: accepted, or
+ * rejected with the server's message when trusted (the transaction was
+ * healthy), else left unknown (skipped after an earlier error).
+ */
+static void
+read_verdict(PGconn *conn, int i, bool trusted, char *verdict, char **msgs, bool *lost)
+{
+	char		line[400] = "";
+	int			status = read_command(conn, line, sizeof(line), lost);
+
+	if (*lost)
+		return;
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+		verdict[i] = V_OK;
+	else if (status == PGRES_FATAL_ERROR && trusted)
+	{
+		verdict[i] = V_REJECTED;
+		if (msgs)
+			msgs[i] = strdup(line[0] ? line : "rejected");
+	}
+}
+
+/*
+ * Loads the DDL and judges every statement, optimistically: the TRUNCATEs
+ * run first in the transaction that created the tables (so PostgreSQL
+ * truncates the new, empty files in place instead of making new ones), then
+ * SAVEPOINT v, then every Parse in one sync group.  An error aborts the rest
+ * of its group: after a rejected Parse, ROLLBACK TO v and resend the rest;
+ * after a rejected TRUNCATE, start over with the statements still unjudged.
+ * Rejections are rare, so a schema usually costs two round trips.
+ */
 int
 datagen_validate(DatagenValidator *v, const char *ddl,
 				 const char *const *sqls, const bool *execute, int n,
 				 bool *ok, char **msgs, char *err, size_t errlen)
 {
 	PGconn	   *conn = v->conn;
-	size_t		ddl_len = strlen(ddl);
-	size_t		cap = ddl_len + 2 * sizeof(v->scratch) + 128;
-	char	   *head = malloc(cap);
-	PGresult   *res;
+	char	   *verdict = calloc(n + 1, 1);
 	bool		lost = false;
-	char		line[400];
+	int			rc = 0;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -384,84 +525,106 @@ datagen_validate(DatagenValidator *v, const char *ddl,
 		if (msgs)
 			msgs[i] = NULL;
 	}
-	if (!head)
+	if (!verdict)
 	{
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(head, cap, "BEGIN; CREATE SCHEMA %s; SET LOCAL search_path = %s; %s;\nSAVEPOINT v",
-			 v->scratch, v->scratch, ddl);
-	res = PQexec(conn, head);
-	free(head);
-	if (PQstatus(conn) != CONNECTION_OK)
+	for (;;)
 	{
-		PQclear(res);
-		return connection_failed(v, "loading a schema", err, errlen);
-	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-	{
-		first_line(PQresultErrorMessage(res), line, sizeof(line));
-		snprintf(err, errlen, "schema rejected: %s", line);
-		PQclear(res);
+		bool		savepoint_ok;
+		bool		more_parses = false;
+		PGresult   *res;
+
+		rc = load_ddl(v, ddl, err, errlen);
+		if (rc != 0)
+			break;
+		if (!PQenterPipelineMode(conn))
+		{
+			rc = connection_failed(v, "entering pipeline mode", err, errlen);
+			break;
+		}
+		/* Group 1: the TRUNCATEs still unjudged, then the savepoint.  Group 2: every Parse. */
+		for (int i = 0; i < n; i++)
+			if (execute[i] && verdict[i] == V_UNKNOWN)
+				lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
+		lost |= !PQsendQueryParams(conn, "SAVEPOINT v", 0, NULL, NULL, NULL, NULL, 0);
+		lost |= !PQpipelineSync(conn);
+		for (int i = 0; i < n; i++)
+			if (!execute[i] && verdict[i] == V_UNKNOWN)
+			{
+				lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
+				more_parses = true;
+			}
+		if (more_parses)
+			lost |= !PQpipelineSync(conn);
+
+		for (int i = 0; i < n && !lost; i++)
+			if (execute[i] && verdict[i] == V_UNKNOWN)
+				read_verdict(conn, i, true, verdict, msgs, &lost);
+		savepoint_ok = !lost && read_command(conn, NULL, 0, &lost) == PGRES_COMMAND_OK;
+		lost |= !lost && !read_sync(conn);
+		if (more_parses)
+		{
+			for (int i = 0; i < n && !lost; i++)
+				if (!execute[i] && verdict[i] == V_UNKNOWN)
+					read_verdict(conn, i, savepoint_ok, verdict, msgs, &lost);
+			lost |= !lost && !read_sync(conn);
+		}
+
+		/* Resend the Parses an error skipped, each round after ROLLBACK TO v. */
+		while (savepoint_ok && !lost)
+		{
+			more_parses = false;
+			for (int i = 0; i < n && !lost; i++)
+				if (!execute[i] && verdict[i] == V_UNKNOWN)
+				{
+					if (!more_parses)
+						lost |= !PQsendQueryParams(conn, "ROLLBACK TO SAVEPOINT v", 0, NULL, NULL,
+												   NULL, NULL, 0);
+					lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
+					more_parses = true;
+				}
+			if (!more_parses)
+				break;
+			lost |= !PQpipelineSync(conn);
+			lost |= !lost && read_command(conn, NULL, 0, &lost) != PGRES_COMMAND_OK;
+			for (int i = 0; i < n && !lost; i++)
+				if (!execute[i] && verdict[i] == V_UNKNOWN)
+					read_verdict(conn, i, true, verdict, msgs, &lost);
+			lost |= !lost && !read_sync(conn);
+		}
+		if (lost || !PQexitPipelineMode(conn))
+		{
+			rc = connection_failed(v, "validating statements", err, errlen);
+			break;
+		}
 		res = PQexec(conn, "ROLLBACK");
 		PQclear(res);
 		if (PQstatus(conn) != CONNECTION_OK)
-			return connection_failed(v, "rolling back a schema", err, errlen);
-		return 1;
-	}
-	PQclear(res);
+		{
+			rc = connection_failed(v, "rolling back", err, errlen);
+			break;
+		}
+		{
+			bool		done = true;
 
-	if (!PQenterPipelineMode(conn))
-		return connection_failed(v, "entering pipeline mode", err, errlen);
+			for (int i = 0; i < n; i++)
+				done &= verdict[i] != V_UNKNOWN;
+			if (done)
+				break;
+		}
+		/* A TRUNCATE was rejected: go again for the statements its error skipped. */
+	}
 	for (int i = 0; i < n; i++)
 	{
-		int			sent = 1;
-
-		if (i > 0)
-			sent &= PQsendQueryParams(conn, "ROLLBACK TO SAVEPOINT v", 0, NULL, NULL, NULL, NULL, 0);
-		if (execute[i])
-			sent &= PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
-		else
-			sent &= PQsendPrepare(conn, "", sqls[i], 0, NULL);
-		sent &= PQpipelineSync(conn);
-		if (!sent)
-			return connection_failed(v, "sending statements", err, errlen);
-	}
-	if (!PQsendQueryParams(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(conn))
-		return connection_failed(v, "sending statements", err, errlen);
-
-	for (int i = 0; i < n && !lost; i++)
-	{
-		int			status;
-
-		if (i > 0 && read_command(conn, NULL, 0, &lost) != PGRES_COMMAND_OK)
-			lost = true;
-		line[0] = '\0';
-		status = read_command(conn, line, sizeof(line), &lost);
-		ok[i] = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-		if (!ok[i] && msgs)
-			msgs[i] = strdup(line[0] ? line : "rejected");
-		if (!lost && !read_sync(conn))
-			lost = true;
-	}
-	if (!lost && read_command(conn, NULL, 0, &lost) != PGRES_COMMAND_OK)
-		lost = true;
-	if (!lost && !read_sync(conn))
-		lost = true;
-	if (lost)
-	{
-		for (int i = 0; i < n; i++)
+		ok[i] = rc == 0 && verdict[i] == V_OK;
+		if (rc < 0 && msgs)
 		{
-			ok[i] = false;
-			if (msgs)
-			{
-				free(msgs[i]);
-				msgs[i] = NULL;
-			}
+			free(msgs[i]);
+			msgs[i] = NULL;
 		}
-		return connection_failed(v, "validating statements", err, errlen);
 	}
-	if (!PQexitPipelineMode(conn))
-		return connection_failed(v, "leaving pipeline mode", err, errlen);
-	return 0;
+	free(verdict);
+	return rc;
 }

@@ -25,11 +25,34 @@ static SqlpilotBackendModel backend_model;
 static bool model_loaded = false;
 static struct stat model_stat;
 
-/* Nothing to set up at load time; the model is mapped on first use. */
+/*
+ * Load-time setup.  Loaded through shared_preload_libraries, the postmaster
+ * maps the model and sets up its run state once, and every backend inherits
+ * them (a problem only logs: the backends then report it on first use).
+ */
 void
 SqlpilotModelInit(void)
 {
-	model_loaded = false;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	PG_TRY();
+	{
+		(void) SqlpilotGetModel();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(LOG,
+				(errmsg("sqlpilot: model not preloaded: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 /*

@@ -1,8 +1,14 @@
-# The extension's part of the top-level Makefile (set before PGXS is included).
-DATA = sqlpilot--$(EXTVERSION).sql
-EXTRA_CLEAN = sqlpilot--$(EXTVERSION).sql
+# The extension's part of the top-level Makefile (included before PGXS).
+# An empty `all:` first keeps `all` the default goal of the top-level make.
+all:
+
+DATA_built = sqlpilot--$(EXTVERSION).sql
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# The trained default model, installed as $sharedir/extension/sqlpilot_default.model
+# (the default of sqlpilot.model_path) when the build has one; keep the file name.
+DATA = $(wildcard models/sqlpilot_default.model)
 
 sqlpilot--$(EXTVERSION).sql: extension/sqlpilot.sql
 	cp $< $@

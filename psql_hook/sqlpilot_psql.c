@@ -80,7 +80,7 @@ static HookBuf hook_stmt;
 /* True while inside the real readline(); still true on entry means psql longjmp'd out (Ctrl-C). */
 static bool hook_in_readline = false;
 
-/* The last answer, reused when TAB is pressed again on the same prefix. */
+/* The last answer, reused when TAB is pressed again on the same prefix of one line. */
 static PGconn *cache_conn = NULL;
 static char *cache_prefix = NULL;
 static char **cache_items = NULL;
@@ -835,6 +835,7 @@ readline(const char *prompt)
 	hook_in_readline = true;
 	line = real(prompt);
 	hook_in_readline = false;
+	CacheClear();				/* the cache only serves repeated TABs on one line */
 	if (line == NULL)
 		StmtReset();
 	else

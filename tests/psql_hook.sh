@@ -92,8 +92,8 @@ BEGIN
 		RETURN QUERY SELECT 'ers_after_' || regexp_replace(split_part(prefix, E'\n', 1), '\W', '_', 'g'), -1.0::float8;
 	ELSIF prefix LIKE '%FROM us' THEN
 		RETURN QUERY VALUES ('ers WHERE id = 42;', -1.0::float8), ('ers_archive', -2.0::float8);
-	ELSIF prefix LIKE '%WHERE i' THEN
-		RETURN QUERY VALUES ('d = 7;', -1.0::float8);
+	ELSIF prefix LIKE '%WHERE id ' THEN
+		RETURN QUERY VALUES ('= 7;', -1.0::float8);
 	END IF;
 END $$;
 EOF
@@ -102,6 +102,7 @@ ok $? "stand-in sqlpilot_completions() created"
 # ---- the psql session in tmux ----
 cat >"$T/inputrc" <<'EOF'
 set bell-style none
+set show-all-if-ambiguous on
 $if psql
 "\e\t": sqlpilot-complete
 $endif
@@ -117,7 +118,7 @@ start_psql() {
 }
 screen() { $TM capture-pane -p -J -t t -S -1000 2>/dev/null; }
 # after_mark: the screen below the last line holding only the current marker.
-after_mark() { screen | awk -v m="$MARK" '$0 == m { buf = ""; seen = 1; next } seen { buf = buf $0 "\n" } END { printf "%s", buf }'; }
+after_mark() { screen | awk -v m="$MARK" 'm != "" && $0 == m { buf = ""; next } { buf = buf $0 "\n" } END { printf "%s", buf }'; }
 # wait_for ERE: polls the screen (below the marker) for up to 20 s.
 wait_for() {
 	for _ in $(seq 200); do
@@ -131,7 +132,8 @@ expect() {
 	ok $? "$2" || { diag "screen:"; after_mark | sed 's/^/#   /'; }
 }
 keys() { $TM send-keys -t t "$@"; }
-typed() { $TM send-keys -t t -l -- "$1"; }
+# typed TEXT: sends TEXT as bytes (tmux would take a trailing ';' as a command separator).
+typed() { $TM send-keys -t t -H $(printf '%s' "$1" | od -An -tx1); }
 # mark: clears the line and the query buffer, then prints a fresh marker.
 MARK=""
 marks=0
@@ -158,7 +160,7 @@ MARK=""
 # 1. psql's candidates plus the model's (words and the best whole clause)
 mark
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 expect "user_roles" "TAB lists psql's own candidates"
 expect "users_archive" "TAB adds the model's word candidates"
 expect "users WHERE id = 42;" "TAB adds the model's whole-clause candidate"
@@ -177,7 +179,7 @@ expect "^ alice42" "the completed statement runs"
 
 # 3. a single model candidate completes the line on TAB
 mark
-typed "SELECT name FROM users WHERE i"
+typed "SELECT name FROM users WHERE id "
 keys Tab
 expect "WHERE id = 7;" "TAB with one candidate completes the whole clause"
 keys Enter
@@ -188,7 +190,7 @@ mark
 typed "SELECT name"
 keys Enter
 typed "FROM us"
-keys Tab Tab
+keys Tab
 expect "users_after_SELECT_name" "a multi-line statement is completed with its earlier lines in view"
 
 # 5. Ctrl-C clears the tracked statement too
@@ -198,7 +200,7 @@ keys Enter
 keys C-c
 sleep 0.3
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 expect "users_archive" "after Ctrl-C the earlier line is forgotten"
 ! after_mark | grep -q "users_after_SELECT_id"
 ok $? "no stale earlier line after Ctrl-C"
@@ -208,7 +210,7 @@ mark
 typed "SELECT 1;"
 keys Enter
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 expect "users_archive" "a finished statement is not part of the next prefix"
 
 # 7. backslash commands send nothing
@@ -216,7 +218,7 @@ mark
 flush_log
 before=$(calls)
 typed "\\d us"
-keys Tab Tab
+keys Tab
 expect "user_roles" "psql completes a backslash command as before"
 flush_log
 ok $(($(calls) != before)) "no completion query for a backslash command"
@@ -231,7 +233,7 @@ typed "SELECT 1/0;"
 keys Enter
 expect "=!# ?$" "the transaction failed"
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 sleep 1
 keys C-c
 typed "ROLLBACK;"
@@ -249,11 +251,11 @@ keys Enter
 wait_for "=\\*# $"
 before=$(calls)
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 expect "users_archive" "completion works inside a transaction block"
 keys C-c
 typed "SELECT zzfail FROM us"
-keys Tab Tab
+keys Tab
 expect "user_roles" "a failing completion inside a transaction shows psql's candidates"
 keys C-c
 typed "COMMIT;"
@@ -269,7 +271,7 @@ ok $(( $(grep -c "SAVEPOINT sqlpilot_psql" "$T/server.log") < 2 )) "the completi
 mark
 typed "SELECT zzslow FROM us"
 t0=$(date +%s.%N)
-keys Tab Tab
+keys Tab
 wait_for "user_roles"
 t1=$(date +%s.%N)
 elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
@@ -290,7 +292,7 @@ typed "INSERT INTO users VALUES (9, 'dave9');"
 keys Enter
 wait_for "=\\*# $"
 typed "SELECT zzslow FROM us"
-keys Tab Tab
+keys Tab
 expect "user_roles" "a slow completion inside a transaction shows psql's candidates"
 keys C-c
 typed "COMMIT;"
@@ -311,7 +313,7 @@ wait_for "=# $"
 mark
 : >"$T/stderr"
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 expect "user_roles +users" "without sqlpilot_completions() psql's candidates are listed"
 ! after_mark | grep -q "users_archive"
 ok $? "no model candidates without sqlpilot_completions()"
@@ -321,7 +323,7 @@ keys Tab
 expect "FROM user_roles $" "psql's unique completion is unchanged"
 keys C-c
 typed "SELECT name FROM us"
-keys Tab Tab
+keys Tab
 sleep 0.5
 ok $(( $(grep -c "does not exist" "$T/stderr") != 1 )) "the missing function is said once on stderr"
 
@@ -337,7 +339,7 @@ if [ "$STAGED_EXT" -eq 1 ] && $PSQL -d postgres -c "CREATE DATABASE realext" >/d
 	start_psql realext
 	mark
 	typed "SELECT name FROM us"
-	keys Tab Tab
+	keys Tab
 	expect "users" "with the real extension psql's candidates are still listed"
 	keys C-c
 	typed "SELECT 'alive' AS state;"

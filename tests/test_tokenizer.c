@@ -144,6 +144,39 @@ main(void)
 	tap_ok(ok && same_merges(&tok, &tok2), "training on the texts in another order gives identical merges");
 	sqlpilot_tokenizer_free(&tok2);
 
+	/* A block repeated before a blank line counts once: schema + statement texts. */
+	{
+		const char *schema = "CREATE TABLE t (\n\tid INT8 NOT NULL,\n\tCONSTRAINT t_pkey PRIMARY KEY (id ASC)\n)\n\n";
+		char	  **with = malloc(sizeof(char *) * 200);
+		const char **a = malloc(sizeof(char *) * 200);
+		const char **b = malloc(sizeof(char *) * 200);
+		size_t	   *la = malloc(sizeof(size_t) * 200);
+		size_t	   *lb = malloc(sizeof(size_t) * 200);
+
+		for (int i = 0; i < 200; i++)
+		{
+			with[i] = malloc(strlen(schema) + lens[i] + 1);
+			strcpy(with[i], schema);
+			strcat(with[i], ctexts[i]);
+			a[i] = with[i];
+			la[i] = strlen(with[i]);
+			b[i] = i == 0 ? with[i] : ctexts[i];
+			lb[i] = i == 0 ? la[i] : lens[i];
+		}
+		ok = sqlpilot_tokenizer_train(&tok2, a, la, 200, 400, err, sizeof(err)) == 0 &&
+			sqlpilot_tokenizer_train(&tok3, b, lb, 200, 400, err, sizeof(err)) == 0;
+		tap_ok(ok && same_merges(&tok2, &tok3), "a block repeated in every text is counted once");
+		sqlpilot_tokenizer_free(&tok2);
+		sqlpilot_tokenizer_free(&tok3);
+		for (int i = 0; i < 200; i++)
+			free(with[i]);
+		free(with);
+		free(a);
+		free(b);
+		free(la);
+		free(lb);
+	}
+
 	/* Keywords and identifier pieces. */
 	{
 		const char *const words[] = {"SELECT", " FROM", " WHERE", "INSERT", " INTO", " VALUES",

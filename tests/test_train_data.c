@@ -204,11 +204,11 @@ example_schema(const SqlpilotTokenizer *tok, const TrainerShard *s, uint32_t e)
 static void
 test_tokenize(void)
 {
-	char		raw[256],
-				out[256],
-				tokpath[256],
+	char		raw[64],
+				out[64],
+				tokpath[64],
 				path[256],
-				err[512];
+				err[512] = "";
 	TrainerShard tr,
 				va;
 	SqlpilotTokenizer tok;

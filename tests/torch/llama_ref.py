@@ -75,9 +75,8 @@ def rope(x, pos, theta):
     return torch.stack((x0 * cos - x1 * sin, x0 * sin + x1 * cos), dim=-1).flatten(-2)
 
 
-def forward_loss(c, flat, inputs, targets, weights, pos, kstart):
-    """Weighted mean cross-entropy of a packed batch; all batch tensors are (B, T)."""
-    p = split_params(c, flat)
+def hidden_states(c, p, inputs, pos, kstart):
+    """Final normed hidden states (B, T, C) of a packed batch; p from split_params."""
     B, T = inputs.shape
     C, NH, NKV = c.dim, c.n_heads, c.n_kv_heads
     HS = C // NH
@@ -101,10 +100,16 @@ def forward_loss(c, flat, inputs, targets, weights, pos, kstart):
         h = rmsnorm(x, p["rms_ffn"][l], c.norm_eps)
         g = h @ p["w1"][l].T
         x = x + (torch.nn.functional.silu(g) * (h @ p["w3"][l].T)) @ p["w2"][l].T
-    h = rmsnorm(x, p["rms_final"], c.norm_eps)
+    return rmsnorm(x, p["rms_final"], c.norm_eps)
+
+
+def forward_loss(c, flat, inputs, targets, weights, pos, kstart):
+    """Weighted mean cross-entropy of a packed batch; all batch tensors are (B, T)."""
+    p = split_params(c, flat)
+    h = hidden_states(c, p, inputs, pos, kstart)
     wcls = p["token_embedding"] if c.tied else p["wcls"]
     sel = weights.reshape(-1) > 0
-    logits = h.reshape(-1, C)[sel] @ wcls.T
+    logits = h.reshape(-1, c.dim)[sel] @ wcls.T
     nll = torch.nn.functional.cross_entropy(logits, targets.reshape(-1)[sel], reduction="none")
     w = weights.reshape(-1)[sel]
     return (w * nll).sum() / w.sum()
@@ -134,6 +139,8 @@ def read_case(path):
     weights = take("<f4", N).reshape(B, T)
     pos = take("<i4", N).reshape(B, T)
     kstart = take("<i4", N).reshape(B, T)
+    if off == len(data):
+        return c, params, (inputs, targets, weights, pos, kstart), None, None
     loss = take("<f4", 1)[0]
     grads = take("<f4", n)
     return c, params, (inputs, targets, weights, pos, kstart), loss, grads

@@ -1,0 +1,211 @@
+/*
+ * bench_decode.c — single-token decode speed of core/infer.c for each
+ * preset with random weights, side by side with the naive reference loop of
+ * tests/test_infer_naive.h in the same run, plus batched prefill speed and
+ * the time to load + verify a model file.  One thread (the serial OpenBLAS).
+ *
+ *   build/bench/bench_decode [--out bench/results/decode.md] [--tokens N]
+ *
+ * Decode is measured from position 0 over N tokens (default 256); the naive
+ * loop runs the same positions.  Results go to stdout and, as a Markdown
+ * table, to the --out file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../tests/test_infer_naive.h"
+#include "infer.h"
+#include "util.h"
+
+typedef struct Result
+{
+	const char *preset;
+	size_t		params;
+	int			tokens;
+	double		decode_tps;
+	double		naive_tps;
+	double		prefill_tps;
+	double		load_ms;
+	size_t		file_bytes;
+} Result;
+
+/* Best-of-3 decode tokens/s over positions 0..n-1 with the KV cache. */
+static double
+bench_ours(SqlpilotRunState *s, const int *ids, int n)
+{
+	double		best = 0.0;
+
+	for (int rep = 0; rep < 3; rep++)
+	{
+		double		t0;
+
+		sqlpilot_infer_truncate(s, 0);
+		t0 = sqlpilot_now();
+		sqlpilot_infer_feed(s, ids, 1);
+		for (int t = 1; t < n; t++)
+			sqlpilot_infer_step(s, ids[t]);
+		t0 = sqlpilot_now() - t0;
+		if (n / t0 > best)
+			best = n / t0;
+	}
+	return best;
+}
+
+/* Naive reference tokens/s over the same positions (one run). */
+static double
+bench_naive(const SqlpilotConfig *c, const SqlpilotWeights *w, const int *ids, int n)
+{
+	NaiveRun	r;
+	double		t0;
+
+	naive_init(&r, c, w);
+	t0 = sqlpilot_now();
+	for (int t = 0; t < n; t++)
+		naive_forward(&r, ids[t], t);
+	t0 = sqlpilot_now() - t0;
+	naive_free(&r);
+	return n / t0;
+}
+
+/* Best-of-3 prefill tokens/s of an n-token prompt in one feed. */
+static double
+bench_prefill(SqlpilotRunState *s, const int *ids, int n)
+{
+	double		best = 0.0;
+
+	for (int rep = 0; rep < 3; rep++)
+	{
+		double		t0;
+
+		sqlpilot_infer_truncate(s, 0);
+		t0 = sqlpilot_now();
+		sqlpilot_infer_feed(s, ids, n);
+		t0 = sqlpilot_now() - t0;
+		if (n / t0 > best)
+			best = n / t0;
+	}
+	return best;
+}
+
+/* Saves the weights as an f32 model file and times the best of 3 loads. */
+static double
+bench_load(const SqlpilotConfig *c, const float *params, size_t *bytes)
+{
+	char		path[128],
+				err[512];
+	double		best = 1e9;
+
+	snprintf(path, sizeof(path), "/tmp/sqlpilot_bench_%d.bin", (int) getpid());
+	if (sqlpilot_model_save(path, c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "bench_decode: %s\n", err);
+		return -1.0;
+	}
+	for (int rep = 0; rep < 3; rep++)
+	{
+		SqlpilotModel m;
+		double		t0 = sqlpilot_now();
+
+		if (sqlpilot_model_load(&m, path, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "bench_decode: %s\n", err);
+			break;
+		}
+		t0 = sqlpilot_now() - t0;
+		*bytes = m.map_len;
+		sqlpilot_model_free(&m);
+		if (t0 < best)
+			best = t0;
+	}
+	unlink(path);
+	return best * 1e3;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *presets[] = {"260K", "15M", "42M"};
+	const char *out_path = "bench/results/decode.md";
+	int			n_tokens = 256;
+	Result		res[3];
+	FILE	   *f;
+
+	for (int i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out_path = argv[++i];
+		else if (strcmp(argv[i], "--tokens") == 0 && i + 1 < argc)
+			n_tokens = atoi(argv[++i]);
+		else
+		{
+			fprintf(stderr, "usage: bench_decode [--out FILE] [--tokens N]\n");
+			return 2;
+		}
+	}
+	if (n_tokens < 2 || n_tokens > 512)
+	{
+		fprintf(stderr, "bench_decode: --tokens must be 2..512\n");
+		return 2;
+	}
+	for (int p = 0; p < 3; p++)
+	{
+		SqlpilotConfig c;
+		SqlpilotWeights w;
+		SqlpilotRunState s;
+		float	   *params;
+		int			ids[512];
+		uint64_t	rng = 7;
+		char		err[256];
+
+		sqlpilot_config_preset(presets[p], &c);
+		params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+		sqlpilot_model_init_random(&c, params, 1);
+		sqlpilot_weights_map(&w, &c, params);
+		if (sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "bench_decode: %s\n", err);
+			return 1;
+		}
+		for (int i = 0; i < 512; i++)
+			ids[i] = (int) sqlpilot_rng_below(&rng, (uint64_t) c.vocab_size);
+		res[p].preset = presets[p];
+		res[p].params = sqlpilot_param_count(&c);
+		res[p].tokens = n_tokens;
+		res[p].decode_tps = bench_ours(&s, ids, n_tokens);
+		res[p].naive_tps = bench_naive(&c, &w, ids, n_tokens);
+		res[p].prefill_tps = bench_prefill(&s, ids, n_tokens);
+		res[p].load_ms = bench_load(&c, params, &res[p].file_bytes);
+		printf("%-5s %9zu params  decode %8.0f tok/s  naive %7.0f tok/s  (%.1fx)  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
+			   presets[p], res[p].params, res[p].decode_tps, res[p].naive_tps,
+			   res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
+			   res[p].file_bytes);
+		fflush(stdout);
+		sqlpilot_runstate_free(&s);
+		free(params);
+	}
+
+	f = fopen(out_path, "w");
+	if (!f)
+	{
+		perror(out_path);
+		return 1;
+	}
+	fprintf(f, "# Decode benchmark (bench/bench_decode.c)\n\n");
+	fprintf(f, "One thread (serial OpenBLAS), random weights, vocab 512, positions 0..%d, "
+			"best of 3 for ours, one run of the naive loop (tests/test_infer_naive.h, "
+			"plain C like llama2.c run.c) in the same process. "
+			"Load = mmap + XXH64 verify of an f32 model file in the page cache.\n\n", n_tokens - 1);
+	fprintf(f, "| preset | params | decode tok/s | naive tok/s | speedup | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
+			n_tokens);
+	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (int p = 0; p < 3; p++)
+		fprintf(f, "| %s | %zu | %.0f | %.0f | %.1fx | %.0f | %.2f | %zu |\n", res[p].preset,
+				res[p].params, res[p].decode_tps, res[p].naive_tps,
+				res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
+				res[p].file_bytes);
+	fprintf(f, "\nTargets: >= 20,000 tok/s for 260K and >= 2,000 tok/s for 15M on one core.\n");
+	fclose(f);
+	return 0;
+}

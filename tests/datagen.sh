@@ -1,0 +1,225 @@
+#!/bin/bash
+# datagen.sh — the datagen pipeline end to end on a few schemas: every stage's
+# files and formats, determinism, --shard slices, resume, a killed run, bad
+# output directories, an unreachable or dying PostgreSQL, the PREPARE re-check
+# of the final data, stats and the progress line.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${SQLPILOT_BUILD:-$PWD/build}
+SQLPILOT=$BUILD/sqlpilot
+PGBIN=/usr/lib/postgresql/15/bin
+PY=/usr/bin/python3
+n=0
+
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+T=$(mktemp -d /tmp/sqlpilot_datagen.XXXXXX)
+chmod 755 "$T"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() { as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT
+
+# Small runs: 12 schemas in shards of 4, 8 statements each; schema 5 and 11 go to eval/.
+ARGS=(--seed 7 --schemas 12 --shard-size 4 --per-schema 8 --eval-every 6 --no-progress)
+servers_before=$(ls -d /dev/shm/sqlpilot-pg-* /tmp/sqlpilot-pg-* 2>/dev/null | wc -l)
+
+# 1. A tiny run of every stage with its own throwaway server.
+"$SQLPILOT" datagen all --out "$T/a" "${ARGS[@]}" >"$T/a.out" 2>"$T/a.err"
+ok $? "datagen all runs with a throwaway server"
+grep -q "starting a throwaway PostgreSQL server" "$T/a.err" && grep -q "rejections by kind" "$T/a.err"
+ok $? "it starts its own server and prints the rejection rate by kind"
+servers_after=$(ls -d /dev/shm/sqlpilot-pg-* /tmp/sqlpilot-pg-* 2>/dev/null | wc -l)
+[ "$servers_after" -le "$servers_before" ]
+ok $? "the throwaway server's directory is gone afterwards"
+
+$PY - "$T/a" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+def fail(msg):
+    print("# " + msg)
+    sys.exit(1)
+topics = json.load(open(f"{d}/topics.json"))
+details = json.load(open(f"{d}/topic_detail.json"))
+if not topics or not all("topic" in t and "topic_id" in t for t in topics):
+    fail("topics.json")
+if len(details) != len(topics) or not all(d2["use_cases"] for d2 in details):
+    fail("topic_detail.json")
+for sub in ("tons_of_tables", "diverse_statements", "raw", "eval"):
+    names = sorted(os.listdir(f"{d}/{sub}"))
+    if names != ["shard-00000.jsonl", "shard-00001.jsonl", "shard-00002.jsonl"]:
+        fail(f"{sub}: {names}")
+schemas = [json.loads(l) for k in range(3) for l in open(f"{d}/tons_of_tables/shard-{k:05d}.jsonl")]
+stmts = [json.loads(l) for k in range(3) for l in open(f"{d}/diverse_statements/shard-{k:05d}.jsonl")]
+if len(schemas) != 12 or len(stmts) != 12:
+    fail("12 schemas and 12 statement lines expected")
+if len({s["schema_id"] for s in schemas}) != 12:
+    fail("schema ids not unique")
+for s, t in zip(schemas, stmts):
+    if s["schema_id"] != t["schema_id"] or not s["schema"]["tables"] or "CREATE TABLE" not in s["ddl"]:
+        fail("schema/statement lines out of step")
+    if len(t["statements"]) + len(t["rejected"]) != 8:
+        fail("8 statements per schema expected")
+keys = ["schema_id", "topic", "use_case", "kind", "complex", "style", "schema", "statement", "text"]
+kinds = {"select", "insert", "update", "delete", "truncate", "upsert"}
+held = {schemas[5]["schema_id"], schemas[11]["schema_id"]}
+raw = [json.loads(l) for k in range(3) for l in open(f"{d}/raw/shard-{k:05d}.jsonl")]
+ev = [json.loads(l) for l in open(f"{d}/eval.jsonl")]
+for r in raw + ev:
+    if sorted(r) != sorted(keys) or r["kind"] not in kinds or r["complex"] not in (0, 1):
+        fail(f"bad record keys/values: {sorted(r)}")
+    if r["style"] not in ("crdb", "pgdump", "handwritten"):
+        fail("bad style")
+    if r["text"] != "### TABLEDATA\n\n" + r["schema"] + "\n\n### STATEMENT\n\n" + r["statement"]:
+        fail("text is not the prompt of schema and statement")
+if {r["schema_id"] for r in ev} != held or held & {r["schema_id"] for r in raw}:
+    fail("eval.jsonl must hold exactly the held-out schemas, raw/ none of them")
+accepted = sum(len(t["statements"]) for t in stmts)
+if len(raw) + len(ev) != accepted:
+    fail(f"{len(raw) + len(ev)} examples for {accepted} accepted statements")
+EOF
+ok $? "every stage's files: topics, details, 3 shards per stage, raw/eval records with all keys, text = prompt"
+
+# 2. A server of our own for the rest (one initdb instead of one per run).
+mkdir -p "$T/pg/data"
+[ "$(id -u)" = 0 ] && chown postgres "$T/pg" "$T/pg/data"
+PORT=$((20000 + $$ % 20000))
+if ! as_pg "$PGBIN/initdb" -D "$T/pg/data" -A trust -U postgres --no-sync >"$T/initdb.log" 2>&1 ||
+	! as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -o "-k $T/pg -c listen_addresses='' -p $PORT -c fsync=off" \
+		-l "$T/pg/server.log" -w start >/dev/null 2>&1; then
+	echo "not ok $((n + 1)) - cannot start a PostgreSQL instance for the remaining checks"
+	echo "1..$((n + 1))"
+	exit 1
+fi
+CONN="host=$T/pg port=$PORT user=postgres dbname=postgres"
+
+# 3. Determinism: the same seed gives identical files.
+"$SQLPILOT" datagen all --out "$T/b" "${ARGS[@]}" --pg "$CONN" >/dev/null 2>"$T/b.err"
+diff -r "$T/a" "$T/b" >/dev/null
+ok $? "same seed, same files (byte for byte)"
+"$SQLPILOT" datagen schemas --out "$T/s2" --seed 8 --schemas 12 --shard-size 4 --no-progress 2>/dev/null
+! cmp -s "$T/a/tons_of_tables/shard-00000.jsonl" "$T/s2/tons_of_tables/shard-00000.jsonl"
+ok $? "another seed, other schemas"
+
+# 4. Slices: disjoint, and together the unsharded run.
+for i in 0 1; do
+	"$SQLPILOT" datagen all --out "$T/c$i" "${ARGS[@]}" --pg "$CONN" --shard $i/2 >/dev/null 2>"$T/c$i.err"
+done
+$PY - "$T" <<'EOF'
+import os, sys
+t = sys.argv[1]
+for sub in ("tons_of_tables", "diverse_statements", "raw", "eval"):
+    s0 = set(os.listdir(f"{t}/c0/{sub}"))
+    s1 = set(os.listdir(f"{t}/c1/{sub}"))
+    if s0 & s1 or s0 | s1 != set(os.listdir(f"{t}/a/{sub}")) or not s0 or not s1:
+        sys.exit(1)
+sys.exit(0)
+EOF
+ok $? "--shard 0/2 and 1/2 make disjoint shard sets that cover the data set"
+mkdir "$T/u"
+cp -r "$T/c0/." "$T/u/" && cp -rn "$T/c1/." "$T/u/"
+"$SQLPILOT" datagen raw --out "$T/u" --no-progress 2>/dev/null
+diff -r "$T/a" "$T/u" >/dev/null
+ok $? "the two slices together equal the unsharded run (eval.jsonl combined once all shards exist)"
+
+# 5. Resume: a finished run is skipped whole, without a server.
+touch -d '2001-01-01' "$T/a/raw/shard-00001.jsonl"
+"$SQLPILOT" datagen all --out "$T/a" "${ARGS[@]}" >/dev/null 2>"$T/resume.err"
+rc=$?
+[ $rc = 0 ] && ! grep -q "starting a throwaway" "$T/resume.err" && grep -q "already done" "$T/resume.err" &&
+	[ "$(stat -c %Y "$T/a/raw/shard-00001.jsonl")" = "$(date -d 2001-01-01 +%s)" ]
+ok $? "re-running a finished run skips every shard (no server started, files untouched)"
+rm "$T/a/raw/shard-00001.jsonl"
+"$SQLPILOT" datagen raw --out "$T/a" --no-progress 2>/dev/null && diff -r "$T/a" "$T/b" >/dev/null
+ok $? "a missing shard is redone, identical to before"
+"$SQLPILOT" datagen all --out "$T/a" --seed 9 --no-progress 2>"$T/seed.err"
+[ $? != 0 ] && grep -q "seed 7" "$T/seed.err"
+ok $? "resuming with another seed is refused: $(head -c 150 "$T/seed.err")"
+
+# 6. A killed run leaves only whole shards, and a re-run finishes the job.
+KARGS=(--seed 3 --schemas 240 --shard-size 8 --per-schema 8 --no-progress --jobs 1)
+"$SQLPILOT" datagen schemas --out "$T/k" "${KARGS[@]}" 2>/dev/null
+"$SQLPILOT" datagen statements --out "$T/k" "${KARGS[@]}" --pg "$CONN" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 200); do
+	[ "$(ls "$T/k/diverse_statements" 2>/dev/null | grep -c 'jsonl$')" -ge 2 ] && break
+	sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+done_before=$(ls "$T/k/diverse_statements" | grep -c '^shard-.....\.jsonl$')
+$PY - "$T/k/diverse_statements" 8 <<'EOF'
+import json, os, sys
+d, size = sys.argv[1], int(sys.argv[2])
+for name in os.listdir(d):
+    if not name.endswith(".jsonl"):
+        continue
+    lines = open(os.path.join(d, name)).read().split("\n")
+    if lines[-1] != "" or len(lines) - 1 != size or not all(json.loads(l)["schema_id"] for l in lines[:-1]):
+        sys.exit(1)
+EOF
+rc=$?
+[ $rc = 0 ] && [ "$done_before" -ge 1 ] && [ "$done_before" -lt 30 ]
+ok $? "killed mid-run: $done_before of 30 shards written, each one whole"
+"$SQLPILOT" datagen statements --out "$T/k" "${KARGS[@]}" --pg "$CONN" 2>/dev/null
+[ $? = 0 ] && [ "$(ls "$T/k/diverse_statements" | grep -c '^shard-.....\.jsonl$')" = 30 ] &&
+	[ "$(ls "$T/k/diverse_statements" | grep -c tmp)" = 0 ]
+ok $? "the re-run does the rest and no temp file is left"
+
+# 7. Bad output directories.
+touch "$T/afile"
+"$SQLPILOT" datagen all --out "$T/afile/data" "${ARGS[@]}" --pg "$CONN" 2>"$T/bad.err"
+[ $? = 1 ] && grep -q "cannot create directory" "$T/bad.err"
+ok $? "output below a file: $(head -c 150 "$T/bad.err")"
+if [ "$(id -u)" != 0 ]; then
+	mkdir "$T/ro" && chmod 555 "$T/ro"
+	"$SQLPILOT" datagen all --out "$T/ro" "${ARGS[@]}" --pg "$CONN" 2>"$T/ro.err"
+	[ $? = 1 ] && grep -q "not writable\|cannot" "$T/ro.err"
+	ok $? "read-only output directory: $(head -c 150 "$T/ro.err")"
+else
+	"$SQLPILOT" datagen all --out /proc/sqlpilot-data "${ARGS[@]}" --pg "$CONN" 2>"$T/ro.err"
+	[ $? = 1 ] && grep -q "cannot create directory" "$T/ro.err"
+	ok $? "unwritable output directory: $(head -c 150 "$T/ro.err")"
+fi
+
+# 8. PostgreSQL unreachable, or dying mid-run: a clear error, no shard written.
+"$SQLPILOT" datagen schemas --out "$T/d" "${ARGS[@]}" 2>/dev/null
+"$SQLPILOT" datagen statements --out "$T/d" "${ARGS[@]}" --pg "host=$T/nowhere port=5 user=x dbname=x" 2>"$T/dead.err"
+[ $? = 1 ] && grep -q "cannot connect to PostgreSQL" "$T/dead.err" && [ -z "$(ls "$T/d/diverse_statements")" ]
+ok $? "unreachable --pg: $(head -c 160 "$T/dead.err")"
+
+# 9. The final data re-checked with PREPARE: zero rejects (names randomized or not).
+"$SQLPILOT" datagen check --out "$T/a" --sample 0 --pg "$CONN" >"$T/check.out" 2>"$T/check.err"
+[ $? = 0 ] && grep -q " 0 rejected" "$T/check.out"
+ok $? "datagen check: every raw/eval statement accepted by PREPARE: $(cat "$T/check.out")"
+sed -i '1s/"statement":"/"statement":"XX/' "$T/b/raw/shard-00000.jsonl"
+"$SQLPILOT" datagen check --out "$T/b" --sample 1 --pg "$CONN" >/dev/null 2>"$T/check2.err"
+[ $? = 1 ] && grep -q "differs" "$T/check2.err"
+ok $? "datagen check notices an edited raw shard"
+
+# 10. stats and the progress line.
+"$SQLPILOT" datagen stats --out "$T/a" >"$T/stats.md" 2>"$T/stats.err"
+[ $? = 0 ] && grep -q "^## 1. Statement mix" "$T/stats.md" && grep -q "^## 2. Feature usage" "$T/stats.md" &&
+	grep -q "^| WHERE | .* (62.2) |" "$T/stats.md" && grep -q "^## 4. Schemas" "$T/stats.md"
+ok $? "datagen stats prints sections 1, 2 and 4 with the reference beside"
+"$SQLPILOT" datagen stats --out "$T/a/eval.jsonl" >"$T/stats2.md" 2>/dev/null && grep -q "^| all | 100.0 (100.0)" "$T/stats2.md"
+ok $? "datagen stats reads one JSONL file too"
+"$SQLPILOT" datagen schemas --out "$T/p" --seed 5 --schemas 40 --shard-size 4 --progress 2>"$T/progress.err"
+grep -q $'\r' "$T/progress.err" && grep -q "schemas/s" "$T/progress.err"
+ok $? "--progress draws one updating line with a rate"
+
+# 11. The server dies while statements are being validated.
+"$SQLPILOT" datagen schemas --out "$T/z" "${KARGS[@]}" 2>/dev/null
+"$SQLPILOT" datagen statements --out "$T/z" "${KARGS[@]}" --pg "$CONN" 2>"$T/die.err" &
+pid=$!
+for _ in $(seq 1 200); do
+	[ "$(ls "$T/z/diverse_statements" 2>/dev/null | grep -c 'jsonl$')" -ge 1 ] && break
+	sleep 0.05
+done
+as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+wait $pid
+rc=$?
+[ $rc = 1 ] && grep -q "PostgreSQL connection failed\|cannot connect" "$T/die.err" &&
+	[ "$(ls "$T/z/diverse_statements" | grep -c tmp)" = 0 ]
+ok $? "PostgreSQL dies mid-run: $(tail -c 160 "$T/die.err")"
+
+echo "1..$n"

@@ -1,0 +1,70 @@
+#!/bin/bash
+# eval_cli.sh — `sqlpilot eval` as a user runs it: a random model from
+# `sqlpilot init`, a JSONL file, the table on the terminal and the JSON
+# report as the last line of standard output with every METRICS.md metric
+# for the model and the copy baseline.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${SQLPILOT_BUILD:-$PWD/build}
+SQLPILOT=$BUILD/sqlpilot
+PY=/usr/bin/python3
+n=0
+
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+T=$(mktemp -d /tmp/sqlpilot_evalcli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+for i in $(seq 1 40); do
+	echo "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text);"
+	echo "SELECT name, email FROM users WHERE id = $i;"
+	echo "INSERT INTO users (id, name) VALUES ($i, 'n$i');"
+done >"$T/corpus.txt"
+"$SQLPILOT" init --preset 260K --seq-len 256 --corpus "$T/corpus.txt" --seed 2 --out "$T/m.bin" >/dev/null
+ok $? "sqlpilot init makes a random model"
+
+cat >"$T/in.jsonl" <<'EOF'
+{"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text);", "statement": "SELECT name, email FROM users WHERE id = 3;"}
+{"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text);", "statement": "INSERT INTO users (id, name) VALUES (4, 'Ann');", "cuts": [0, 12, 30, 47]}
+{"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email text);", "statement": "DELETE FROM users WHERE email IS NULL"}
+this line is not JSON
+EOF
+
+"$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 --seed 4 "$T/in.jsonl" >"$T/out" 2>"$T/err"
+ok $? "sqlpilot eval exits 0"
+grep -q "^metric .*model .*baseline" "$T/out" && grep -q "^rest_em " "$T/out"
+ok $? "a table with a model and a baseline column"
+
+tail -1 "$T/out" >"$T/report.json"
+$PY - "$T/report.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+need = ["stmt_nll", "next_token_acc", "next_word_em", "next_word_em_boundary", "next_word_em_mid",
+        "rest_em", "rest_em_ci", "keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate",
+        "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm", "latency_ms_p95_warm"]
+m, b = r["metrics"]["model"], r["metrics"]["baseline"]
+assert all(k in m and k in b for k in need), "missing metric"
+assert r["model"] == "m.bin" and len(r["model_checksum"]) == 16
+assert r["input"].endswith("in.jsonl") and r["seed"] == 4
+assert r["examples"] == 3 and r["cuts"] == 2 + 4 + 2 and r["truncated"] == 0
+assert r["skipped"]["invalid json"] == 1
+assert m["stmt_nll"] > 0 and 0 <= m["next_token_acc"] <= 1 and m["valid_sql_rate"] is None
+assert m["latency_ms_p50_cold"] > 0 and m["latency_ms_p50_warm"] > 0
+EOF
+ok $? "the last line is the JSON report with every metric"
+
+"$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 --seed 4 "$T/in.jsonl" | tail -1 >"$T/again.json"
+$PY - "$T/report.json" "$T/again.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for sysname in ("model", "baseline"):
+    for k, v in a["metrics"][sysname].items():
+        if not k.startswith("latency"):
+            assert b["metrics"][sysname][k] == v, (sysname, k)
+EOF
+ok $? "a second run gives the same numbers (latency aside)"
+
+"$SQLPILOT" eval --model "$T/m.bin" --cuts nope "$T/in.jsonl" >/dev/null 2>&1
+[ $? = 2 ]
+ok $? "a bad option exits 2"
+echo "1..$n"
