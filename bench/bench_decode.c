@@ -7,12 +7,16 @@
  *   build/bench/bench_decode [--out bench/results/decode.md] [--tokens N]
  *
  * Decode is measured from position 0 over N tokens (default 256); the naive
- * loop runs the same positions.  Results go to stdout and, as a Markdown
- * table, to the --out file.
+ * loop runs the same positions.  Speeds are tokens per second of this
+ * thread's CPU time (so other processes time-slicing the two vCPUs do not
+ * count; a busy SMT sibling still slows it), with the wall-clock decode
+ * speed beside them.  Results go to stdout and, as a Markdown table, to the
+ * --out file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../tests/test_infer_naive.h"
@@ -25,30 +29,48 @@ typedef struct Result
 	size_t		params;
 	int			tokens;
 	double		decode_tps;
+	double		decode_wall_tps;
 	double		naive_tps;
 	double		prefill_tps;
 	double		load_ms;
 	size_t		file_bytes;
 } Result;
 
-/* Best-of-3 decode tokens/s over positions 0..n-1 with the KV cache. */
+/* CPU time of this thread in seconds. */
 static double
-bench_ours(SqlpilotRunState *s, const int *ids, int n)
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Best-of-5 decode tokens/s (CPU time) over positions 0..n-1 with the KV
+ * cache; *wall gets the best wall-clock speed.
+ */
+static double
+bench_ours(SqlpilotRunState *s, const int *ids, int n, double *wall)
 {
 	double		best = 0.0;
 
-	for (int rep = 0; rep < 3; rep++)
+	*wall = 0.0;
+	for (int rep = 0; rep < 5; rep++)
 	{
-		double		t0;
+		double		t0 = sqlpilot_now(),
+					c0 = cpu_now();
 
 		sqlpilot_infer_truncate(s, 0);
-		t0 = sqlpilot_now();
 		sqlpilot_infer_feed(s, ids, 1);
 		for (int t = 1; t < n; t++)
 			sqlpilot_infer_step(s, ids[t]);
+		c0 = cpu_now() - c0;
 		t0 = sqlpilot_now() - t0;
-		if (n / t0 > best)
-			best = n / t0;
+		if (n / c0 > best)
+			best = n / c0;
+		if (n / t0 > *wall)
+			*wall = n / t0;
 	}
 	return best;
 }
@@ -61,10 +83,10 @@ bench_naive(const SqlpilotConfig *c, const SqlpilotWeights *w, const int *ids, i
 	double		t0;
 
 	naive_init(&r, c, w);
-	t0 = sqlpilot_now();
+	t0 = cpu_now();
 	for (int t = 0; t < n; t++)
 		naive_forward(&r, ids[t], t);
-	t0 = sqlpilot_now() - t0;
+	t0 = cpu_now() - t0;
 	naive_free(&r);
 	return n / t0;
 }
@@ -80,9 +102,9 @@ bench_prefill(SqlpilotRunState *s, const int *ids, int n)
 		double		t0;
 
 		sqlpilot_infer_truncate(s, 0);
-		t0 = sqlpilot_now();
+		t0 = cpu_now();
 		sqlpilot_infer_feed(s, ids, n);
-		t0 = sqlpilot_now() - t0;
+		t0 = cpu_now() - t0;
 		if (n / t0 > best)
 			best = n / t0;
 	}
@@ -173,12 +195,12 @@ main(int argc, char **argv)
 		res[p].preset = presets[p];
 		res[p].params = sqlpilot_param_count(&c);
 		res[p].tokens = n_tokens;
-		res[p].decode_tps = bench_ours(&s, ids, n_tokens);
+		res[p].decode_tps = bench_ours(&s, ids, n_tokens, &res[p].decode_wall_tps);
 		res[p].naive_tps = bench_naive(&c, &w, ids, n_tokens);
 		res[p].prefill_tps = bench_prefill(&s, ids, n_tokens);
 		res[p].load_ms = bench_load(&c, params, &res[p].file_bytes);
-		printf("%-5s %9zu params  decode %8.0f tok/s  naive %7.0f tok/s  (%.1fx)  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
-			   presets[p], res[p].params, res[p].decode_tps, res[p].naive_tps,
+		printf("%-5s %9zu params  decode %8.0f tok/s (wall %8.0f)  naive %7.0f tok/s  (%.1fx)  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
+			   presets[p], res[p].params, res[p].decode_tps, res[p].decode_wall_tps, res[p].naive_tps,
 			   res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
 			   res[p].file_bytes);
 		fflush(stdout);
@@ -194,15 +216,17 @@ main(int argc, char **argv)
 	}
 	fprintf(f, "# Decode benchmark (bench/bench_decode.c)\n\n");
 	fprintf(f, "One thread (serial OpenBLAS), random weights, vocab 512, positions 0..%d, "
-			"best of 3 for ours, one run of the naive loop (tests/test_infer_naive.h, "
-			"plain C like llama2.c run.c) in the same process. "
-			"Load = mmap + XXH64 verify of an f32 model file in the page cache.\n\n", n_tokens - 1);
-	fprintf(f, "| preset | params | decode tok/s | naive tok/s | speedup | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
+			"best of 5 for ours, one run of the naive loop (tests/test_infer_naive.h, "
+			"plain C like llama2.c run.c) in the same process.  tok/s are per second of "
+			"the thread's CPU time (wall-clock decode beside it: other processes on the "
+			"box inflate it).  Load = mmap + XXH64 verify of an f32 model file in the "
+			"page cache (wall clock).\n\n", n_tokens - 1);
+	fprintf(f, "| preset | params | decode tok/s | decode tok/s (wall) | naive tok/s | speedup | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
 			n_tokens);
-	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int p = 0; p < 3; p++)
-		fprintf(f, "| %s | %zu | %.0f | %.0f | %.1fx | %.0f | %.2f | %zu |\n", res[p].preset,
-				res[p].params, res[p].decode_tps, res[p].naive_tps,
+		fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.1fx | %.0f | %.2f | %zu |\n", res[p].preset,
+				res[p].params, res[p].decode_tps, res[p].decode_wall_tps, res[p].naive_tps,
 				res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
 				res[p].file_bytes);
 	fprintf(f, "\nTargets: >= 20,000 tok/s for 260K and >= 2,000 tok/s for 15M on one core.\n");

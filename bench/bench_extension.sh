@@ -6,14 +6,14 @@
 # server on the staged install ($SQLPILOT_BUILD/install from `make check`, or
 # `make install DESTDIR=$SQLPILOT_BUILD/install`) and writes the table to
 # bench/results/extension.md.
-#   bench/bench_extension.sh [N]        (N calls per mode, default 200)
+#   bench/bench_extension.sh [N]        (N calls per mode, default 40)
 # Random weights never stop early, so every call generates exactly
-# sqlpilot.max_tokens tokens (16 here, a typical completion length).
+# sqlpilot.max_tokens tokens: 16 (a typical completion length), and 1 to show
+# what a call costs besides decoding.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}
-N=${1:-200}
-MAX_TOKENS=16
+N=${1:-40}
 PGBIN=$(pg_config --bindir)
 BENCH=$BUILD/bench/bench_extension
 [[ -x $BENCH && -x $BUILD/sqlpilot && -d $BUILD/install ]] || {
@@ -42,90 +42,38 @@ CREATE TABLE products (id serial PRIMARY KEY, sku varchar(32) NOT NULL UNIQUE, t
 CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id),
 	status varchar(16) NOT NULL DEFAULT 'new', placed_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX orders_customer_idx ON orders (customer_id, placed_at DESC);
+CREATE TABLE categories (id serial PRIMARY KEY, name text NOT NULL UNIQUE,
+	parent_id int REFERENCES categories (id));
 CREATE TABLE order_items (order_id bigint NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
 	product_id int NOT NULL REFERENCES products (id), qty int NOT NULL CHECK (qty > 0),
 	PRIMARY KEY (order_id, product_id));
-CREATE TABLE reviews (id bigserial PRIMARY KEY, product_id int NOT NULL REFERENCES products (id),
-	customer_id bigint REFERENCES customers (id), rating smallint NOT NULL, body text);
 EOF
 cat "$T/schema.sql" >"$T/corpus.sql"
 cat >>"$T/corpus.sql" <<'EOF'
 SELECT * FROM customers WHERE email = 'a@example.com';
 SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = 'new';
 SELECT p.title, sum(i.qty) FROM order_items i JOIN products p ON p.id = i.product_id GROUP BY p.title;
-INSERT INTO reviews (product_id, customer_id, rating, body) VALUES (1, 2, 5, 'great');
+DELETE FROM order_items WHERE order_id = 9;
 UPDATE products SET stock = stock - 1 WHERE id = 3;
 EOF
-for preset in 260K 15M; do
-	"$BUILD/sqlpilot" init --preset $preset --seed 1 --corpus "$T/corpus.sql" --out "$T/$preset.model" >/dev/null
-done
-chmod 644 "$T"/*.model
-
-"${as_pg[@]}" "$PGBIN/initdb" -D "$T/data" -A trust -E UTF8 --no-locale >/dev/null
-cat >>"$T/data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$T'
-port = 5433
-extension_destdir = '$BUILD/install'
-include_if_exists = 'bench.conf'
-EOF
-CONN="host=$T port=5433 dbname=postgres user=postgres"
-psql() { "$PGBIN/psql" "$CONN" -X -q -v ON_ERROR_STOP=1 "$@"; }
-# (Re)starts the server with the given extra settings.
-restart() {
-	printf '%s\n' "$@" >"$T/data/bench.conf"
-	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" stop -m fast >/dev/null 2>&1 || true
-	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" -l "$T/log" start -w >/dev/null
-}
-restart
-psql -c 'CREATE EXTENSION sqlpilot' -f "$T/schema.sql"
-
-PREFIXES=("SELECT * FROM orders WHERE " "SELECT c.email FROM customers c JOIN "
-	"UPDATE products SET " "INSERT INTO reviews (")
-out=$ROOT/bench/results/extension.md
-mkdir -p "$(dirname "$out")"
-{
-	echo "# sqlpilot_complete() latency inside PostgreSQL 15"
-	echo
-	echo "$(date -u +%F), $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start (other work on the machine"
-	echo "inflates wall times; the backend's on-CPU time, from /proc/PID/schedstat, does not count"
-	echo "waiting), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, serial OpenBLAS, $N calls per mode,"
-	echo "random weights (seed 1), sqlpilot.max_tokens = $MAX_TOKENS (random weights never stop early,"
-	echo "so every call generates $MAX_TOKENS tokens), prefixes cycling over ${#PREFIXES[@]} statements."
-	echo
-	echo "- Cold: the first call in a new backend (connection set-up not counted): library loaded,"
-	echo "  model mapped, catalog read, the whole prompt run."
-	echo "- Warm: the same backend again: schema text and its KV cache reused; only the prefix"
-	echo "  and the generated tokens run."
-	echo "- Preload: \`shared_preload_libraries = '\$libdir/sqlpilot'\`: the postmaster loads the"
-	echo "  library (OpenBLAS's dynamic linking alone costs each new backend ~10-15 ms of CPU) and"
-	echo "  maps the model named by sqlpilot.model_path in postgresql.conf; backends inherit both."
-	echo
-	echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && bench/bench_extension.sh $N\`."
-	echo
-	echo "| model | prompt tokens | preload | cold p50 / p95 ms (CPU p95) | warm p50 / p95 ms (CPU p95) | target p95 |"
-	echo "|---|---|---|---|---|---|"
-} >"$T/table.md"
-for preset in 260K 15M; do
+for run in "260K 16 no" "260K 16 yes" "260K 1 no" "15M 16 no" "15M 16 yes" "15M 1 no"; do
+	read -r preset max_tokens preload <<<"$run"
 	target="warm <= 3"
 	[[ $preset == 15M ]] && target="warm <= 15, cold <= 80"
-	for preload in no yes; do
-		setup="SET sqlpilot.max_tokens = $MAX_TOKENS"
-		if [[ $preload == yes ]]; then
-			restart "shared_preload_libraries = '\$libdir/sqlpilot'" "sqlpilot.model_path = '$T/$preset.model'"
-		else
-			restart
-			setup="SET sqlpilot.model_path = '$T/$preset.model'; $setup"
-		fi
-		tokens=$(psql -At -c "$setup" -c "SELECT sqlpilot_complete('${PREFIXES[0]}') IS NOT NULL" \
-			-c "SELECT sqlpilot_stats()->>'last_prompt_tokens'" | tail -1)
-		res=$("$BENCH" "$CONN" "$N" "$setup" "${PREFIXES[@]}")
-		echo "$preset preload=$preload:" $res >&2
-		field() { echo "$res" | awk -v m="$1" -v f="$2" '$1 == m {print $f}'; }
-		echo "| $preset | $tokens | $preload | $(field cold 3) / $(field cold 5) ($(field cold_cpu 5)) |" \
-			"$(field warm 3) / $(field warm 5) ($(field warm_cpu 5)) | $target |" >>"$T/table.md"
-	done
+	setup="SET sqlpilot.max_tokens = $max_tokens"
+	if [[ $preload == yes ]]; then
+		restart "shared_preload_libraries = '\$libdir/sqlpilot'" "sqlpilot.model_path = '$T/$preset.model'"
+	else
+		restart
+		setup="SET sqlpilot.model_path = '$T/$preset.model'; $setup"
+	fi
+	tokens=$(psql -At -c "$setup" -c "SELECT sqlpilot_complete('${PREFIXES[0]}') IS NOT NULL" \
+		-c "SELECT sqlpilot_stats()->>'last_prompt_tokens'" | tail -1)
+	res=$("$BENCH" "$CONN" "$N" "$setup" "${PREFIXES[@]}")
+	echo "$run:" $res >&2
+	field() { echo "$res" | awk -v m="$1" -v f="$2" '$1 == m {print $f}'; }
+	echo "| $preset | $tokens | $max_tokens | $preload | $(field cold 3) / $(field cold 5) ($(field cold_cpu 5)) |" \
+		"$(field warm 3) / $(field warm 5) ($(field warm_cpu 5)) | $target |" >>"$T/table.md"
 done
 cp "$T/table.md" "$out"
 cat "$out"

@@ -16,7 +16,7 @@
 typedef struct SqlpilotCompleteOptions
 {
 	int			max_tokens;		/* budget of tokens that add text past the typed prefix */
-	int			beam_width;		/* 1 = greedy */
+	int			beam_width;		/* 1 = greedy; W > 1 uses W-1 extra run states per call */
 	int			top_k;			/* > 0: sample from the top k (with seed) instead of argmax */
 	float		temperature;
 	uint64_t	seed;
@@ -30,7 +30,7 @@ typedef struct SqlpilotCompletion
 {
 	char	   *text;			/* malloc'd text to append to the prefix */
 	double		score;			/* sum of log-probabilities of the generated tokens */
-	int			n_tokens;
+	int			n_tokens;		/* all generated tokens, including those re-typing backed-off bytes */
 } SqlpilotCompletion;
 
 /* Default options: greedy, 64 tokens, stop at ';'. */
@@ -41,6 +41,9 @@ void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
  * first, and returns how many; -1 with err on failure (prompt longer than the
  * context, out of memory), -2 when should_stop asked to stop.  The KV cache of
  * s keeps the prompt, so the next call with the same schema reuses it.
+ * A prompt that does not fit (with room for one new token) is an error, not
+ * cut: the caller drops tables.  Distinct texts only: beams that spell the
+ * same text are reported once, so fewer than max_out may come back.
  */
 int			sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 							  const char *schema, size_t schema_len,

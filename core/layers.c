@@ -22,6 +22,166 @@
 /* Query rows per attention block. */
 #define ATT_BLOCK 64
 
+/*
+ * Heads of at most this size (a multiple of 8) take the small-head attention
+ * path (plain vector loops instead of sgemm, whose packing dominates when
+ * HS is 8); k/v of a block are transposed into stack buffers of at most
+ * SMALL_HEAD_FLOATS floats each.
+ */
+#define SMALL_HEAD_MAX 32
+#define SMALL_HEAD_FLOATS 16384
+
+/*
+ * Eight floats in one register (GCC/Clang vector extension: AVX with
+ * -march=native, two SSE halves otherwise); Vi8 is the same bits as ints.
+ */
+typedef float Vf8 __attribute__((vector_size(32)));
+typedef int32_t Vi8 __attribute__((vector_size(32)));
+
+/* Unaligned load of 8 floats. */
+static inline Vf8
+vload(const float *p)
+{
+	Vf8			v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Unaligned store of 8 floats. */
+static inline void
+vstore(float *p, Vf8 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* x in all 8 lanes. */
+static inline Vf8
+vsplat(float x)
+{
+	return (Vf8) {x, x, x, x, x, x, x, x};
+}
+
+/* Lane-wise max. */
+static inline Vf8
+vmax(Vf8 a, Vf8 b)
+{
+	Vi8			m = a > b;
+
+	return (Vf8) ((m & (Vi8) a) | (~m & (Vi8) b));
+}
+
+/* Sum of the 8 lanes. */
+static inline float
+vsum(Vf8 v)
+{
+	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+/*
+ * exp of 8 lanes (Cephes expf: x = n ln2 + r, |r| <= ln2/2, a degree-6
+ * polynomial for e^r, then 2^n through the exponent bits); within 2 ulp for
+ * x in [-87, 88], clamped below to about 1e-38.
+ */
+static inline Vf8
+vexp(Vf8 x)
+{
+	Vf8			t;
+	Vf8			r;
+	Vf8			r2;
+	Vf8			p;
+	Vi8			n;
+
+	x = vmax(x, vsplat(-87.0f));
+	x = -vmax(-x, vsplat(-88.0f));
+	t = x * 1.44269504088896341f + 12582912.0f;
+	n = (Vi8) t - (Vi8) vsplat(12582912.0f);
+	t = t - 12582912.0f;
+	r = x - t * 0.693359375f + t * 2.12194440e-4f;
+	r2 = r * r;
+	p = ((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
+		  4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f;
+	p = p * r2 + r + 1.0f;
+	return p * (Vf8) ((n + 127) << 23);
+}
+
+/*
+ * p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (8 lanes at a
+ * time, the tail through a padded copy).
+ */
+static float
+exp_shift_sum(float *p, int n, float mx)
+{
+	Vf8			acc = vsplat(0.0f);
+	Vf8			m = vsplat(mx);
+	int			j = 0;
+	float		sum;
+
+	for (; j + 8 <= n; j += 8)
+	{
+		Vf8			e = vexp(vload(p + j) - m);
+
+		vstore(p + j, e);
+		acc += e;
+	}
+	sum = vsum(acc);
+	if (j < n)
+	{
+		float		tmp[8];
+		Vf8			e;
+
+		for (int i = 0; i < 8; i++)
+			tmp[i] = j + i < n ? p[j + i] : -1e30f;
+		e = vexp(vload(tmp) - m);
+		for (int i = 0; j + i < n; i++)
+		{
+			p[j + i] = e[i];
+			sum += e[i];
+		}
+	}
+	return sum;
+}
+
+/* Largest of p[0..n), n >= 1. */
+static float
+max_of(const float *p, int n)
+{
+	Vf8			acc = vsplat(-INFINITY);
+	float		mx;
+	int			j = 0;
+
+	for (; j + 8 <= n; j += 8)
+		acc = vmax(acc, vload(p + j));
+	mx = acc[0];
+	for (int i = 1; i < 8; i++)
+		mx = acc[i] > mx ? acc[i] : mx;
+	for (; j < n; j++)
+		mx = p[j] > mx ? p[j] : mx;
+	return mx;
+}
+
+/* sum of a[j] * b[j] over [0, n), with independent vector accumulators. */
+static float
+dot_of(const float *a, const float *b, int n)
+{
+	Vf8			acc0 = vsplat(0.0f);
+	Vf8			acc1 = vsplat(0.0f);
+	float		sum;
+	int			j = 0;
+
+	for (; j + 16 <= n; j += 16)
+	{
+		acc0 += vload(a + j) * vload(b + j);
+		acc1 += vload(a + j + 8) * vload(b + j + 8);
+	}
+	for (; j + 8 <= n; j += 8)
+		acc0 += vload(a + j) * vload(b + j);
+	sum = vsum(acc0 + acc1);
+	for (; j < n; j++)
+		sum += a[j] * b[j];
+	return sum;
+}
+
 /* out (N,OC) = inp (N,C) @ weight (OC,C)^T. */
 void
 sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
@@ -58,12 +218,8 @@ sqlpilot_rmsnorm_forward(float *out, float *rstd, const float *inp,
 	{
 		const float *x = inp + (size_t) n * C;
 		float	   *o = out + (size_t) n * C;
-		float		ss = 0.0f;
-		float		r;
+		float		r = 1.0f / sqrtf(dot_of(x, x, C) / C + eps);
 
-		for (int i = 0; i < C; i++)
-			ss += x[i] * x[i];
-		r = 1.0f / sqrtf(ss / C + eps);
 		for (int i = 0; i < C; i++)
 			o[i] = x[i] * r * weight[i];
 		if (rstd)
@@ -86,12 +242,11 @@ sqlpilot_rmsnorm_backward(float *dinp, float *dweight, const float *dout,
 		const float *d = dout + (size_t) n * C;
 		float	   *dx = dinp + (size_t) n * C;
 		float		r = rstd[n];
-		float		dot = 0.0f;
-		float		k;
+		float		k = 0.0f;
 
 		for (int i = 0; i < C; i++)
-			dot += d[i] * weight[i] * x[i];
-		k = dot * r * r * r / C;
+			k += d[i] * weight[i] * x[i];
+		k = k * r * r * r / C;
 		for (int i = 0; i < C; i++)
 		{
 			dx[i] += r * d[i] * weight[i] - k * x[i];
@@ -145,11 +300,19 @@ sqlpilot_rope_backward(float *dx, const int *pos, int N, int nheads, int HS,
 	rope_rotate(dx, pos, N, nheads, HS, theta, -1.0f);
 }
 
-/* out = silu(gate) * up. */
+/* out = silu(gate) * up, 8 lanes at a time. */
 void
 sqlpilot_swiglu_forward(float *out, const float *gate, const float *up, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t		i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		Vf8			g = vload(gate + i);
+
+		vstore(out + i, g / (1.0f + vexp(-g)) * vload(up + i));
+	}
+	for (; i < n; i++)
 	{
 		float		g = gate[i];
 
@@ -162,14 +325,25 @@ void
 sqlpilot_swiglu_backward(float *dgate, float *dup, const float *dout,
 						 const float *gate, const float *up, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t		i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		Vf8			g = vload(gate + i);
+		Vf8			sg = 1.0f / (1.0f + vexp(-g));
+		Vf8			d = vload(dout + i);
+
+		vstore(dgate + i, d * vload(up + i) * sg * (1.0f + g * (1.0f - sg)));
+		vstore(dup + i, d * g * sg);
+	}
+	for (; i < n; i++)
 	{
 		float		g = gate[i];
-		float		s = 1.0f / (1.0f + expf(-g));
+		float		sg = 1.0f / (1.0f + expf(-g));
 		float		d = dout[i];
 
-		dgate[i] = d * up[i] * s * (1.0f + g * (1.0f - s));
-		dup[i] = d * g * s;
+		dgate[i] = d * up[i] * sg * (1.0f + g * (1.0f - sg));
+		dup[i] = d * g * sg;
 	}
 }
 
@@ -204,23 +378,13 @@ att_block_range(const SqlpilotRowLayout *rl, int b, int t0, int nt, int *lo, int
 static void
 att_softmax_row(float *p, int lo, int hi, int ks, int last)
 {
-	float		mx = -INFINITY;
-	float		sum = 0.0f;
 	float		inv;
 
 	for (int j = lo; j < ks; j++)
 		p[j] = 0.0f;
 	for (int j = last + 1; j < hi; j++)
 		p[j] = 0.0f;
-	for (int j = ks; j <= last; j++)
-		if (p[j] > mx)
-			mx = p[j];
-	for (int j = ks; j <= last; j++)
-	{
-		p[j] = expf(p[j] - mx);
-		sum += p[j];
-	}
-	inv = 1.0f / sum;
+	inv = 1.0f / exp_shift_sum(p + ks, last + 1 - ks, max_of(p + ks, last + 1 - ks));
 	for (int j = ks; j <= last; j++)
 		p[j] *= inv;
 }
@@ -265,6 +429,217 @@ att_forward_row(float *o, float *p, const float *qr, const float *kb,
 	}
 }
 
+/* p[0..n) *= s. */
+static void
+scale_by(float *p, int n, float s)
+{
+	int			j = 0;
+
+	for (; j + 8 <= n; j += 8)
+		vstore(p + j, vload(p + j) * s);
+	for (; j < n; j++)
+		p[j] *= s;
+}
+
+/*
+ * sum over j in [j0, j1) of w[j] * (8 floats at rows + j * stride): four
+ * independent accumulators so the adds do not wait on each other.
+ */
+static Vf8
+weighted_rows(const float *w, const float *rows, int stride, int j0, int j1)
+{
+	Vf8			a0 = vsplat(0.0f);
+	Vf8			a1 = vsplat(0.0f);
+	Vf8			a2 = vsplat(0.0f);
+	Vf8			a3 = vsplat(0.0f);
+	int			j = j0;
+
+	for (; j + 4 <= j1; j += 4)
+	{
+		a0 += w[j] * vload(rows + (size_t) j * stride);
+		a1 += w[j + 1] * vload(rows + (size_t) (j + 1) * stride);
+		a2 += w[j + 2] * vload(rows + (size_t) (j + 2) * stride);
+		a3 += w[j + 3] * vload(rows + (size_t) (j + 3) * stride);
+	}
+	for (; j < j1; j++)
+		a0 += w[j] * vload(rows + (size_t) j * stride);
+	return (a0 + a1) + (a2 + a3);
+}
+
+/* 1 when heads of HS with kv_stride S take the small-head path. */
+static inline int
+att_small(int HS, int S)
+{
+	return HS % 8 == 0 && HS <= SMALL_HEAD_MAX && (size_t) HS * (S + 8) <= SMALL_HEAD_FLOATS;
+}
+
+/* xt (HS, ld) = rows [0, nk) of x (row stride KVD) transposed and scaled. */
+static void
+transpose_rows(float *xt, int ld, const float *x, int nk, int KVD, int HS, float scale)
+{
+	for (int j = 0; j < nk; j++)
+		for (int i = 0; i < HS; i++)
+			xt[(size_t) i * ld + j] = x[(size_t) j * KVD + i] * scale;
+}
+
+/* s[j] = sum_i x[i] * mt[i][j] for j in [j0, j1): 8 columns at a time. */
+static void
+row_times_t(float *s, const float *x, const float *mt, int ld, int j0, int j1, int HS)
+{
+	int			j = j0;
+
+	for (; j + 32 <= j1; j += 32)
+	{
+		Vf8			a0 = vsplat(0.0f);
+		Vf8			a1 = vsplat(0.0f);
+		Vf8			a2 = vsplat(0.0f);
+		Vf8			a3 = vsplat(0.0f);
+
+		for (int i = 0; i < HS; i++)
+		{
+			const float *m = mt + (size_t) i * ld + j;
+
+			a0 += x[i] * vload(m);
+			a1 += x[i] * vload(m + 8);
+			a2 += x[i] * vload(m + 16);
+			a3 += x[i] * vload(m + 24);
+		}
+		vstore(s + j, a0);
+		vstore(s + j + 8, a1);
+		vstore(s + j + 16, a2);
+		vstore(s + j + 24, a3);
+	}
+	for (; j + 8 <= j1; j += 8)
+	{
+		Vf8			acc = vsplat(0.0f);
+
+		for (int i = 0; i < HS; i++)
+			acc += x[i] * vload(mt + (size_t) i * ld + j);
+		vstore(s + j, acc);
+	}
+	for (; j < j1; j++)
+	{
+		float		acc = 0.0f;
+
+		for (int i = 0; i < HS; i++)
+			acc += x[i] * mt[(size_t) i * ld + j];
+		s[j] = acc;
+	}
+}
+
+/*
+ * Small-head forward of query rows [t0, t0+nt) of sequence b for the query
+ * heads of kv head kh: k of the visible block transposed once (scale folded
+ * in), scores and softmax per row, then out = sum_j p_j v_j in registers.
+ */
+static void
+att_small_forward(float *out, float *att, const float *q, const float *k,
+				  const float *v, const SqlpilotRowLayout *rl, int b, int kh,
+				  int t0, int nt, int NH, int NKV, int HS)
+{
+	int			T = rl->T;
+	int			S = rl->kv_stride;
+	int			QD = NH * HS;
+	int			KVD = NKV * HS;
+	int			group = NH / NKV;
+	int			lo;
+	int			hi;
+	int			ld;
+	float		kt[SMALL_HEAD_FLOATS];
+	const float *kb;
+	const float *vb;
+
+	att_block_range(rl, b, t0, nt, &lo, &hi);
+	ld = hi - lo;
+	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
+	vb = v + ((size_t) b * S + lo) * KVD + kh * HS;
+	transpose_rows(kt, ld, kb, hi - lo, KVD, HS, 1.0f / sqrtf((float) HS));
+	for (int h = kh * group; h < (kh + 1) * group; h++)
+	{
+		for (int t = t0; t < t0 + nt; t++)
+		{
+			const float *qr = q + ((size_t) b * T + t) * QD + h * HS;
+			float	   *p = att + (((size_t) b * NH + h) * T + t) * S + lo;
+			float	   *o = out + ((size_t) b * T + t) * QD + h * HS;
+			int			j0 = att_kstart(rl, b, t) - lo;
+			int			j1 = rl->kv_offset + t + 1 - lo;
+			float		inv;
+
+			row_times_t(p, qr, kt, ld, j0, j1, HS);
+			inv = 1.0f / exp_shift_sum(p + j0, j1 - j0, max_of(p + j0, j1 - j0));
+			scale_by(p + j0, j1 - j0, inv);
+			for (int c = 0; c < HS; c += 8)
+				vstore(o + c, weighted_rows(p, vb + c, KVD, j0, j1));
+		}
+	}
+}
+
+/*
+ * Small-head backward of the same block: dP = dout . v_j from v transposed,
+ * dS = P (dP - P.dP), then dq += scale dS k, dk_j += scale dS_j q,
+ * dv_j += P_j dout, key by key in registers.
+ */
+static void
+att_small_backward(float *dq, float *dk, float *dv, const float *dout,
+				   const float *att, const float *q, const float *k, const float *v,
+				   const SqlpilotRowLayout *rl, int b, int kh, int t0, int nt,
+				   int NH, int NKV, int HS)
+{
+	int			T = rl->T;
+	int			S = rl->kv_stride;
+	int			QD = NH * HS;
+	int			KVD = NKV * HS;
+	int			group = NH / NKV;
+	float		scale = 1.0f / sqrtf((float) HS);
+	int			lo;
+	int			hi;
+	int			ld;
+	float		vt[SMALL_HEAD_FLOATS];
+	float		ds[SMALL_HEAD_FLOATS / 8];
+	const float *kb;
+	float	   *dkb;
+	float	   *dvb;
+
+	att_block_range(rl, b, t0, nt, &lo, &hi);
+	ld = hi - lo;
+	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
+	dkb = dk + ((size_t) b * S + lo) * KVD + kh * HS;
+	dvb = dv + ((size_t) b * S + lo) * KVD + kh * HS;
+	transpose_rows(vt, ld, v + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo, KVD, HS, 1.0f);
+	for (int h = kh * group; h < (kh + 1) * group; h++)
+	{
+		for (int t = t0; t < t0 + nt; t++)
+		{
+			size_t		qrow = ((size_t) b * T + t) * QD + h * HS;
+			const float *p = att + (((size_t) b * NH + h) * T + t) * S + lo;
+			const float *dor = dout + qrow;
+			int			j0 = att_kstart(rl, b, t) - lo;
+			int			j1 = rl->kv_offset + t + 1 - lo;
+			float		dot;
+
+			row_times_t(ds, dor, vt, ld, j0, j1, HS);
+			dot = dot_of(p + j0, ds + j0, j1 - j0);
+			for (int j = j0; j < j1; j++)
+				ds[j] = p[j] * (ds[j] - dot);
+			for (int c = 0; c < HS; c += 8)
+			{
+				Vf8			qv = vload(q + qrow + c) * scale;
+				Vf8			dov = vload(dor + c);
+
+				vstore(dq + qrow + c, vload(dq + qrow + c) +
+					   weighted_rows(ds, kb + c, KVD, j0, j1) * scale);
+				for (int j = j0; j < j1; j++)
+				{
+					size_t		o = (size_t) j * KVD + c;
+
+					vstore(dkb + o, vload(dkb + o) + ds[j] * qv);
+					vstore(dvb + o, vload(dvb + o) + p[j] * dov);
+				}
+			}
+		}
+	}
+}
+
 /* Causal GQA attention, blocked over query rows (see the top of this file). */
 void
 sqlpilot_attention_forward(float *out, float *att, const float *q,
@@ -279,6 +654,15 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 	int			group = NH / NKV;
 	float		scale = 1.0f / sqrtf((float) HS);
 
+	if (T > 1 && att_small(HS, S))
+	{
+		for (int b = 0; b < rl->B; b++)
+			for (int kh = 0; kh < NKV; kh++)
+				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+					att_small_forward(out, att, q, k, v, rl, b, kh, t0,
+									  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
+		return;
+	}
 	for (int b = 0; b < rl->B; b++)
 	{
 		for (int h = 0; h < NH; h++)
@@ -336,8 +720,18 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 	int			group = NH / NKV;
 	float		scale = 1.0f / sqrtf((float) HS);
 	int			bt = T < ATT_BLOCK ? T : ATT_BLOCK;
-	float	   *ds = malloc(sizeof(float) * (size_t) bt * S);
+	float	   *ds;
 
+	if (att_small(HS, S))
+	{
+		for (int b = 0; b < rl->B; b++)
+			for (int kh = 0; kh < NKV; kh++)
+				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+					att_small_backward(dq, dk, dv, dout, att, q, k, v, rl, b, kh, t0,
+									   T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
+		return;
+	}
+	ds = malloc(sizeof(float) * (size_t) bt * S);
 	if (!ds)
 		return;
 	for (int b = 0; b < rl->B; b++)

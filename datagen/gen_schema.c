@@ -243,6 +243,21 @@ AddIndex(SqlpilotTable *t, bool primary, bool unique, bool constraint, const cha
 		ix->cols[1] = gen_strdup(c2);
 }
 
+/* Writes the singular of a plural table name: -ies -> -y, -ches -> -ch, -s dropped. */
+static void
+SingularOf(const char *plural, char *out, size_t cap)
+{
+	size_t		n = strlen(plural);
+
+	snprintf(out, cap, "%s", plural);
+	if (n > 3 && strcmp(plural + n - 3, "ies") == 0)
+		snprintf(out, cap, "%.*sy", (int) n - 3, plural);
+	else if (n > 4 && strcmp(plural + n - 4, "ches") == 0)
+		snprintf(out, cap, "%.*s", (int) n - 2, plural);
+	else if (n > 1 && plural[n - 1] == 's')
+		snprintf(out, cap, "%.*s", (int) n - 1, plural);
+}
+
 /* Fills the plan: which entities (and activity table) make the schema, master first. */
 static int
 PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPlanTable *plan)
@@ -271,9 +286,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s%s", topic->entities[entity].singular, at->suffix);
 		else
 			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s", at->plural);
-		snprintf(p->singular_buf, sizeof(p->singular_buf), "%.*s", (int) strlen(p->plural_buf) - 1, p->plural_buf);
-		if (strcmp(at->suffix ? at->suffix : "", "_history") == 0 || strcmp(at->suffix ? at->suffix : "", "_archive") == 0)
-			snprintf(p->singular_buf, sizeof(p->singular_buf), "%s", p->plural_buf);
+		SingularOf(p->plural_buf, p->singular_buf, sizeof(p->singular_buf));
 		p->plural = p->plural_buf;
 		p->singular = p->singular_buf;
 		p->attrs = at->attrs;
@@ -393,7 +406,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 	out->links = calloc((size_t) n * 2, sizeof(DatagenLink));
 	for (int i = 0; i < n; i++)
 	{
-		static const int ncol_w[] = {4, 26, 34, 24, 8, 3, 1};
+		static const int ncol_w[] = {2, 20, 36, 28, 10, 3, 1};
 		SqlpilotTable *t = &out->tables[i];
 		unsigned char *kinds = calloc(GEN_MAX_COLS, 1);
 		const GenPlanTable *p = &plan[i];
@@ -527,7 +540,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				continue;
 			type = TypeForKind(&rng, at->kind);
 			nn = not_null_table && (picked == 0 || Chance(&rng, 30));
-			if (Chance(&rng, 5))
+			if (Chance(&rng, 2))
 				def = DefaultForKind(at->kind, type);
 			AddColumn(t, kinds, at->name, type, nn, def, at->kind);
 			picked++;

@@ -142,7 +142,17 @@ static const char *const sentences[] = {
 	"Pending approval from manager", "Second notice sent", "Initial setup completed",
 	"Requires additional documents", "Scheduled for next week", "Resolved by support team",
 	"Minor damage reported", "Excellent quality", "Payment received in full",
-	"Awaiting customer response", "Priority handling requested", "No issues found"
+	"Awaiting customer response", "Priority handling requested", "No issues found",
+	"Customer asked to reschedule the delivery to next Monday",
+	"Item arrived with minor scratches on the side panel",
+	"Please call before arriving at the front desk",
+	"Follow up with the supplier about the missing invoice",
+	"Approved by the regional manager after the second review",
+	"High quality product with fast shipping and great support",
+	"Requested an extension because of the holiday schedule",
+	"Transferred from the downtown branch last month",
+	"Monthly maintenance check completed without any issues",
+	"Discount applied for returning customers this quarter"
 };
 static const char *const words_priority[] = {"low", "medium", "high", "critical", "urgent", "normal"};
 static const char *const words_method[] = {"credit_card", "paypal", "cash", "bank_transfer", "debit_card", "check"};
@@ -248,28 +258,28 @@ gen_text_ident(GenText *t, const char *name, int what, int table, int column)
 
 /* True with probability pct percent (fractions allowed). */
 static bool
-P(GenCtx *c, double pct)
+Chance(GenCtx *c, double pct)
 {
 	return sqlpilot_rng_float(&c->rng) * 100.0f < pct;
 }
 
 /* Uniform integer in [lo, hi]. */
 static int
-R(GenCtx *c, int lo, int hi)
+RandInt(GenCtx *c, int lo, int hi)
 {
 	return lo + (int) sqlpilot_rng_below(&c->rng, (uint64_t) (hi - lo + 1));
 }
 
 /* Picks an index from integer weights. */
 static int
-W(GenCtx *c, const int *w, int n)
+PickWeight(GenCtx *c, const int *w, int n)
 {
 	int			total = 0;
 	int			r;
 
 	for (int i = 0; i < n; i++)
 		total += w[i];
-	r = R(c, 0, total - 1);
+	r = RandInt(c, 0, total - 1);
 	for (int i = 0; i < n; i++)
 	{
 		if (r < w[i])
@@ -281,14 +291,14 @@ W(GenCtx *c, const int *w, int n)
 
 /* Appends text. */
 static void
-S(GenCtx *c, const char *s)
+Put(GenCtx *c, const char *s)
 {
 	gen_text_str(c->t, s);
 }
 
 /* Appends a keyword (lower case in the rare lower-case statements). */
 static void
-K(GenCtx *c, const char *kw)
+Kw(GenCtx *c, const char *kw)
 {
 	char		buf[64];
 	size_t		n = strlen(kw);
@@ -327,7 +337,7 @@ QCol(GenCtx *c, const GenFrom *f, int ci)
 			gen_text_ident(c->t, f->alias, DATAGEN_IDENT_ALIAS, f->table, f->alias_slot);
 		else
 			Tbl(c, f->table);
-		S(c, ".");
+		Put(c, ".");
 		Col(c, f->table, ci);
 	}
 }
@@ -540,8 +550,10 @@ Roles(const GenCol *col, bool is_pk, bool not_null)
 	}
 	if (number && col->kind != DATAGEN_COL_ID && col->kind != DATAGEN_COL_YEAR)
 		r |= C_ORD | C_NUM | C_SORT | C_EQ;
-	if (col->base == B_DATE || col->base == B_TS || col->base == B_TSTZ)
+	if (col->base == B_DATE)
 		r |= C_ORD | C_DATE | C_SORT | C_EQ;
+	if (col->base == B_TS || col->base == B_TSTZ)
+		r |= C_ORD | C_DATE | C_SORT;
 	if (col->base == B_TIME)
 		r |= C_ORD | C_SORT;
 	if (!text)
@@ -602,7 +614,7 @@ PickCol(GenCtx *c, int ti, int need)
 			n++;
 	if (n == 0)
 		return -1;
-	pick = R(c, 0, n - 1);
+	pick = RandInt(c, 0, n - 1);
 	for (int k = 0; k < g->n_cols; k++)
 		if ((g->cols[k].roles & need) == need && pick-- == 0)
 			return k;
@@ -618,40 +630,40 @@ WordFor(GenCtx *c, const GenCol *col)
 	switch (col->hint)
 	{
 		case H_PRIORITY:
-			return words_priority[R(c, 0, N_OF(words_priority) - 1)];
+			return words_priority[RandInt(c, 0, N_OF(words_priority) - 1)];
 		case H_METHOD:
-			return words_method[R(c, 0, N_OF(words_method) - 1)];
+			return words_method[RandInt(c, 0, N_OF(words_method) - 1)];
 		case H_GENDER:
-			return words_gender[R(c, 0, N_OF(words_gender) - 1)];
+			return words_gender[RandInt(c, 0, N_OF(words_gender) - 1)];
 		case H_CURRENCY:
-			return words_currency[R(c, 0, N_OF(words_currency) - 1)];
+			return words_currency[RandInt(c, 0, N_OF(words_currency) - 1)];
 		case H_COLOR:
-			return words_color[R(c, 0, N_OF(words_color) - 1)];
+			return words_color[RandInt(c, 0, N_OF(words_color) - 1)];
 		case H_SIZE:
-			return words_size[R(c, 0, N_OF(words_size) - 1)];
+			return words_size[RandInt(c, 0, N_OF(words_size) - 1)];
 		case H_LANGUAGE:
-			return words_language[R(c, 0, N_OF(words_language) - 1)];
+			return words_language[RandInt(c, 0, N_OF(words_language) - 1)];
 		case H_UNIT:
-			return words_unit[R(c, 0, N_OF(words_unit) - 1)];
+			return words_unit[RandInt(c, 0, N_OF(words_unit) - 1)];
 		case H_DAY:
-			return words_day[R(c, 0, N_OF(words_day) - 1)];
+			return words_day[RandInt(c, 0, N_OF(words_day) - 1)];
 		case H_TIER:
-			return words_tier[R(c, 0, N_OF(words_tier) - 1)];
+			return words_tier[RandInt(c, 0, N_OF(words_tier) - 1)];
 		case H_GRADE:
-			return words_grade[R(c, 0, N_OF(words_grade) - 1)];
+			return words_grade[RandInt(c, 0, N_OF(words_grade) - 1)];
 		default:
 			break;
 	}
-	return col->kind == DATAGEN_COL_STATUS ? statuses[R(c, 0, N_OF(statuses) - 1)]
-		: categories[R(c, 0, N_OF(categories) - 1)];
+	return col->kind == DATAGEN_COL_STATUS ? statuses[RandInt(c, 0, N_OF(statuses) - 1)]
+		: categories[RandInt(c, 0, N_OF(categories) - 1)];
 }
 
 /* Writes the text of a string-kind value (no quotes) into buf. */
 static void
 StringValue(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 {
-	const char *fn = first_names[R(c, 0, N_OF(first_names) - 1)];
-	const char *ln = last_names[R(c, 0, N_OF(last_names) - 1)];
+	const char *fn = first_names[RandInt(c, 0, N_OF(first_names) - 1)];
+	const char *ln = last_names[RandInt(c, 0, N_OF(last_names) - 1)];
 
 	switch (col->kind)
 	{
@@ -665,33 +677,50 @@ StringValue(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 			snprintf(buf, cap, "%s %s", fn, ln);
 			break;
 		case DATAGEN_COL_EMAIL:
-			if (P(c, 30))
-				snprintf(buf, cap, "%c%s%d@%s", fn[0], ln, R(c, 1, 99), domains[R(c, 0, N_OF(domains) - 1)]);
+			if (Chance(c, 30))
+			{
+				int			num = RandInt(c, 1, 99);
+
+				snprintf(buf, cap, "%c%s%d@%s", fn[0], ln, num, domains[RandInt(c, 0, N_OF(domains) - 1)]);
+			}
 			else
-				snprintf(buf, cap, "%s.%s@%s", fn, ln, domains[R(c, 0, N_OF(domains) - 1)]);
+				snprintf(buf, cap, "%s.%s@%s", fn, ln, domains[RandInt(c, 0, N_OF(domains) - 1)]);
 			for (char *p = buf; *p; p++)
 				*p = (char) tolower((unsigned char) *p);
 			break;
 		case DATAGEN_COL_PHONE:
-			if (P(c, 60))
-				snprintf(buf, cap, "555-%04d", R(c, 100, 9999));
+			if (Chance(c, 60))
+				snprintf(buf, cap, "555-%04d", RandInt(c, 100, 9999));
 			else
-				snprintf(buf, cap, "+1-555-%03d-%04d", R(c, 100, 999), R(c, 0, 9999));
+			{
+				int			area = RandInt(c, 100, 999);
+
+				snprintf(buf, cap, "+1-555-%03d-%04d", area, RandInt(c, 0, 9999));
+			}
 			break;
 		case DATAGEN_COL_ADDRESS:
-			snprintf(buf, cap, "%d %s", R(c, 1, 999), streets[R(c, 0, N_OF(streets) - 1)]);
+			{
+				int			number = RandInt(c, 1, 999);
+
+				snprintf(buf, cap, "%d %s", number, streets[RandInt(c, 0, N_OF(streets) - 1)]);
+			}
 			break;
 		case DATAGEN_COL_CITY:
-			snprintf(buf, cap, "%s", cities[R(c, 0, N_OF(cities) - 1)]);
+			snprintf(buf, cap, "%s", cities[RandInt(c, 0, N_OF(cities) - 1)]);
 			break;
 		case DATAGEN_COL_COUNTRY:
-			snprintf(buf, cap, "%s", countries[R(c, 0, N_OF(countries) - 1)]);
+			snprintf(buf, cap, "%s", countries[RandInt(c, 0, N_OF(countries) - 1)]);
 			break;
 		case DATAGEN_COL_URL:
-			snprintf(buf, cap, "https://www.%s/%s-%d", domains[R(c, 0, 1) * 4], P(c, 50) ? "page" : "item", R(c, 1, 999));
+			{
+				const char *domain = domains[RandInt(c, 0, 1) * 4];
+				const char *path = Chance(c, 50) ? "page" : "item";
+
+				snprintf(buf, cap, "https://www.%s/%s-%d", domain, path, RandInt(c, 1, 999));
+			}
 			break;
 		case DATAGEN_COL_TEXT:
-			snprintf(buf, cap, "%s", sentences[R(c, 0, N_OF(sentences) - 1)]);
+			snprintf(buf, cap, "%s", sentences[RandInt(c, 0, N_OF(sentences) - 1)]);
 			break;
 		case DATAGEN_COL_STATUS:
 		case DATAGEN_COL_CATEGORY:
@@ -701,13 +730,23 @@ StringValue(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 			if (col->hint == H_CURRENCY || col->hint == H_UNIT || col->hint == H_SIZE ||
 				col->hint == H_LANGUAGE || col->hint == H_GRADE)
 				snprintf(buf, cap, "%s", WordFor(c, col));
-			else if (P(c, 50))
-				snprintf(buf, cap, "%c%c%c-%d", 'A' + R(c, 0, 25), 'A' + R(c, 0, 25), 'A' + R(c, 0, 25), R(c, 100, 9999));
+			else if (Chance(c, 50))
+			{
+				char		l[3];
+
+				for (int i = 0; i < 3; i++)
+					l[i] = (char) ('A' + RandInt(c, 0, 25));
+				snprintf(buf, cap, "%c%c%c-%d", l[0], l[1], l[2], RandInt(c, 100, 9999));
+			}
 			else
-				snprintf(buf, cap, "%c%d", 'A' + R(c, 0, 25), R(c, 1000, 99999));
+			{
+				char		l = (char) ('A' + RandInt(c, 0, 25));
+
+				snprintf(buf, cap, "%c%d", l, RandInt(c, 1000, 99999));
+			}
 			break;
 		default:
-			snprintf(buf, cap, "%s", titles[R(c, 0, N_OF(titles) - 1)]);
+			snprintf(buf, cap, "%s", titles[RandInt(c, 0, N_OF(titles) - 1)]);
 			break;
 	}
 }
@@ -718,8 +757,11 @@ DateLit(GenCtx *c)
 {
 	char		buf[32];
 
-	snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", R(c, 2019, 2025), R(c, 1, 12), R(c, 1, 28));
-	S(c, buf);
+	int			y = RandInt(c, 2019, 2025);
+	int			m = RandInt(c, 1, 12);
+
+	snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m, RandInt(c, 1, 28));
+	Put(c, buf);
 }
 
 /* Appends an integer in [lo, hi]. */
@@ -728,8 +770,8 @@ IntLit(GenCtx *c, int lo, int hi)
 {
 	char		buf[24];
 
-	snprintf(buf, sizeof(buf), "%d", R(c, lo, hi));
-	S(c, buf);
+	snprintf(buf, sizeof(buf), "%d", RandInt(c, lo, hi));
+	Put(c, buf);
 }
 
 /* The largest integer part a NUMERIC(p,s) column holds (capped). */
@@ -761,7 +803,7 @@ DecLit(GenCtx *c, const GenCol *col, double lo, double hi, int decimals)
 	if (col->base == B_NUMERIC && col->prec > 0 && decimals > col->scale)
 		decimals = col->scale;
 	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	S(c, buf);
+	Put(c, buf);
 }
 
 /* Appends a literal that fits the column's type and suits its kind. */
@@ -778,19 +820,19 @@ Lit(GenCtx *c, const GenCol *col)
 			switch (col->kind)
 			{
 				case DATAGEN_COL_QUANTITY:
-					IntLit(c, 1, P(c, 70) ? 20 : 500);
+					IntLit(c, 1, Chance(c, 70) ? 20 : 500);
 					return;
 				case DATAGEN_COL_YEAR:
 					IntLit(c, 1990, 2025);
 					return;
 				case DATAGEN_COL_ID:
-					IntLit(c, 1, P(c, 80) ? 50 : 2000);
+					IntLit(c, 1, Chance(c, 80) ? 50 : 2000);
 					return;
 				default:
 					if (col->hint == H_RATING)
 						IntLit(c, 1, 5);
 					else
-						IntLit(c, 1, P(c, 60) ? 100 : 5000);
+						IntLit(c, 1, Chance(c, 60) ? 100 : 5000);
 					return;
 			}
 		case B_NUMERIC:
@@ -810,41 +852,58 @@ Lit(GenCtx *c, const GenCol *col)
 						DecLit(c, col, 1.0, 200.0, col->base == B_FLOAT ? 1 : 2);
 					return;
 				default:
-					DecLit(c, col, 5.0, P(c, 70) ? 500.0 : 5000.0, 2);
+					DecLit(c, col, 5.0, Chance(c, 70) ? 500.0 : 5000.0, 2);
 					return;
 			}
 		case B_BOOL:
-			S(c, P(c, 55) ? "TRUE" : "FALSE");
+			Put(c, Chance(c, 55) ? "TRUE" : "FALSE");
 			return;
 		case B_DATE:
 			DateLit(c);
 			return;
 		case B_TS:
 		case B_TSTZ:
-			snprintf(buf, sizeof(buf), "'%d-%02d-%02d %02d:%02d:00'", R(c, 2019, 2025), R(c, 1, 12),
-					 R(c, 1, 28), R(c, 0, 23), R(c, 0, 3) * 15);
-			S(c, buf);
+			{
+				/* arguments drawn in order: C leaves argument evaluation order open */
+				int			v[5] = {RandInt(c, 2019, 2025), 0, 0, 0, 0};
+
+				v[1] = RandInt(c, 1, 12);
+				v[2] = RandInt(c, 1, 28);
+				v[3] = RandInt(c, 0, 23);
+				v[4] = RandInt(c, 0, 3) * 15;
+				snprintf(buf, sizeof(buf), "'%d-%02d-%02d %02d:%02d:00'", v[0], v[1], v[2], v[3], v[4]);
+			}
+			Put(c, buf);
 			return;
 		case B_TIME:
-			snprintf(buf, sizeof(buf), "'%02d:%02d:00'", R(c, 6, 21), R(c, 0, 3) * 15);
-			S(c, buf);
+			{
+				int			h = RandInt(c, 6, 21);
+
+				snprintf(buf, sizeof(buf), "'%02d:%02d:00'", h, RandInt(c, 0, 3) * 15);
+			}
+			Put(c, buf);
 			return;
 		case B_UUID:
-			snprintf(buf, sizeof(buf), "'%08x-%04x-4%03x-%04x-%012llx'",
-					 (unsigned) sqlpilot_rng_next(&c->rng), R(c, 0, 0xffff), R(c, 0, 0xfff),
-					 0x8000 | R(c, 0, 0x3fff),
-					 (unsigned long long) (sqlpilot_rng_next(&c->rng) & 0xffffffffffffULL));
-			S(c, buf);
+			{
+				/* a version-4 UUID from two draws, fields sliced out in order */
+				uint64_t	a = sqlpilot_rng_next(&c->rng);
+				uint64_t	b = sqlpilot_rng_next(&c->rng);
+
+				snprintf(buf, sizeof(buf), "'%08x-%04x-4%03x-%04x-%012llx'",
+						 (unsigned) (a >> 32), (unsigned) ((a >> 16) & 0xffff), (unsigned) (a & 0xfff),
+						 (unsigned) (0x8000 | (b >> 50)), (unsigned long long) (b & 0xffffffffffffULL));
+			}
+			Put(c, buf);
 			return;
 		case B_JSON:
-			StrLit(c, json_values[R(c, 0, N_OF(json_values) - 1)], 0);
+			StrLit(c, json_values[RandInt(c, 0, N_OF(json_values) - 1)], 0);
 			return;
 		case B_INTERVAL:
-			StrLit(c, durations[R(c, 0, N_OF(durations) - 1)], 0);
+			StrLit(c, durations[RandInt(c, 0, N_OF(durations) - 1)], 0);
 			return;
 		case B_BYTEA:
 			snprintf(buf, sizeof(buf), "'\\x%08x'", (unsigned) sqlpilot_rng_next(&c->rng));
-			S(c, buf);
+			Put(c, buf);
 			return;
 		case B_VARCHAR:
 		case B_CHAR:
@@ -853,7 +912,7 @@ Lit(GenCtx *c, const GenCol *col)
 			StrLit(c, buf, col->len);
 			return;
 		default:
-			S(c, "NULL");
+			Put(c, "NULL");
 			return;
 	}
 }
@@ -865,18 +924,18 @@ Lit(GenCtx *c, const GenCol *col)
 static void
 PredLit(GenCtx *c, const GenCol *col)
 {
-	if ((col->base == B_TS || col->base == B_TSTZ) && P(c, 95))
+	if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 95))
 		DateLit(c);
-	else if ((col->base == B_NUMERIC || col->base == B_FLOAT) && col->kind == DATAGEN_COL_MONEY && P(c, 80))
+	else if ((col->base == B_NUMERIC || col->base == B_FLOAT) && col->kind == DATAGEN_COL_MONEY && Chance(c, 80))
 	{
-		int			v = R(c, 1, 100) * 10;
+		int			v = RandInt(c, 1, 100) * 10;
 		double		max = NumericMax(col);
 		char		buf[24];
 
 		if (v > max)
-			v = max >= 1 ? R(c, 1, (int) max) : 0;
+			v = max >= 1 ? RandInt(c, 1, (int) max) : 0;
 		snprintf(buf, sizeof(buf), "%d", v);
-		S(c, buf);
+		Put(c, buf);
 	}
 	else
 		Lit(c, col);
@@ -886,14 +945,14 @@ PredLit(GenCtx *c, const GenCol *col)
 static void
 Value(GenCtx *c, const GenCol *col)
 {
-	if ((col->base == B_TS || col->base == B_TSTZ) && P(c, 6))
+	if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 1.5))
 	{
-		K(c, P(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
+		Kw(c, Chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
 		return;
 	}
-	if ((col->roles & C_NULL) && P(c, 0.6))
+	if ((col->roles & C_NULL) && Chance(c, 0.15))
 	{
-		K(c, "NULL");
+		Kw(c, "NULL");
 		return;
 	}
 	Lit(c, col);
@@ -913,7 +972,7 @@ LikePattern(GenCtx *c, const GenCol *col)
 		snprintf(pat, sizeof(pat), "%.*s%%", (int) (strchr(buf, '-') - buf + 1), buf);
 	else
 	{
-		int			form = R(c, 0, 2);
+		int			form = RandInt(c, 0, 2);
 		size_t		n = strlen(buf);
 
 		if (form == 0 || n < 4)
@@ -941,6 +1000,9 @@ Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 	int			ci = PickCol(c, ti, need[op]);
 	const GenCol *col;
 
+	/* comparisons: numbers a bit more often than dates */
+	if (need[op] == C_ORD && Chance(c, 55) && PickCol(c, ti, C_NUM) >= 0)
+		ci = PickCol(c, ti, C_NUM);
 	/* an operator the table cannot take: try another non-'=' one first */
 	for (int tries = 0; ci < 0 && op != 0 && tries < 2; tries++)
 	{
@@ -962,36 +1024,36 @@ Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 		case 4:
 		case 5:
 		case 8:
-			S(c, op == 1 ? " > " : op == 4 ? " < " : op == 5 ? " >= " : " <= ");
+			Put(c, op == 1 ? " > " : op == 4 ? " < " : op == 5 ? " >= " : " <= ");
 			PredLit(c, col);
 			break;
 		case 2:
-			K(c, P(c, 2) ? " ILIKE " : " LIKE ");
+			Kw(c, Chance(c, 2) ? " ILIKE " : " LIKE ");
 			LikePattern(c, col);
 			break;
 		case 3:
-			K(c, " BETWEEN ");
+			Kw(c, " BETWEEN ");
 			if (col->base == B_DATE || col->base == B_TS || col->base == B_TSTZ)
 			{
-				int			y = R(c, 2019, 2025);
-				int			m = R(c, 1, 6);
+				int			y = RandInt(c, 2019, 2025);
+				int			m = RandInt(c, 1, 6);
 				char		buf[64];
 
 				snprintf(buf, sizeof(buf), "'%d-%02d-01'", y, m);
-				S(c, buf);
-				K(c, " AND ");
-				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + R(c, 0, 6), 28);
-				S(c, buf);
+				Put(c, buf);
+				Kw(c, " AND ");
+				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + RandInt(c, 0, 6), 28);
+				Put(c, buf);
 			}
 			else if (col->base == B_TIME)
 			{
-				K(c, "'09:00:00' AND '17:00:00'");
+				Kw(c, "'09:00:00' AND '17:00:00'");
 			}
 			else
 			{
 				double		max = NumericMax(col);
-				int			lo = col->hint == H_RATING ? R(c, 1, 3) : R(c, 1, 10) * 10;
-				int			hi = col->hint == H_RATING ? lo + R(c, 1, 2) : lo + R(c, 1, 10) * 50;
+				int			lo = col->hint == H_RATING ? RandInt(c, 1, 3) : RandInt(c, 1, 10) * 10;
+				int			hi = col->hint == H_RATING ? lo + RandInt(c, 1, 2) : lo + RandInt(c, 1, 10) * 50;
 				char		buf[64];
 
 				if (hi > max)
@@ -1000,31 +1062,31 @@ Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 					hi = (int) max;
 				}
 				snprintf(buf, sizeof(buf), "%d", lo);
-				S(c, buf);
-				K(c, " AND ");
+				Put(c, buf);
+				Kw(c, " AND ");
 				snprintf(buf, sizeof(buf), "%d", hi);
-				S(c, buf);
+				Put(c, buf);
 			}
 			break;
 		case 6:
 			{
-				int			n = R(c, 2, 4);
+				int			n = RandInt(c, 2, 4);
 
-				K(c, P(c, 6) ? " NOT IN (" : " IN (");
+				Kw(c, Chance(c, 6) ? " NOT IN (" : " IN (");
 				for (int i = 0; i < n; i++)
 				{
 					if (i > 0)
-						S(c, ", ");
+						Put(c, ", ");
 					PredLit(c, col);
 				}
-				S(c, ")");
+				Put(c, ")");
 			}
 			break;
 		case 7:
-			K(c, P(c, 75) ? " IS NOT NULL" : " IS NULL");
+			Kw(c, Chance(c, 75) ? " IS NOT NULL" : " IS NULL");
 			break;
 		default:
-			S(c, " = ");
+			Put(c, " = ");
 			PredLit(c, col);
 			break;
 	}
@@ -1034,20 +1096,20 @@ Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 static int
 SelectOp(GenCtx *c)
 {
-	static const int w[] = {438, 242, 81, 64, 62, 53, 26, 21, 10};
+	static const int w[] = {420, 232, 100, 82, 62, 53, 26, 21, 10};
 
-	return W(c, w, 9);
+	return PickWeight(c, w, 9);
 }
 
 /* Appends " WHERE p [AND|OR p]" with npred predicates. */
 static void
 Where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
 {
-	K(c, " WHERE ");
+	Kw(c, " WHERE ");
 	for (int i = 0; i < npred; i++)
 	{
 		if (i > 0)
-			K(c, P(c, 85) ? " AND " : " OR ");
+			Kw(c, Chance(c, 85) ? " AND " : " OR ");
 		Predicate(c, ti, f, op(c));
 	}
 }
@@ -1058,14 +1120,14 @@ Where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
 static void
 OrderBy(GenCtx *c, const GenFrom *f, int ti, int ci)
 {
-	int			r = R(c, 0, 99);
+	int			r = RandInt(c, 0, 99);
 
-	K(c, " ORDER BY ");
+	Kw(c, " ORDER BY ");
 	FCol(c, f, ti, ci);
 	if (r < 66)
-		K(c, " DESC");
+		Kw(c, " DESC");
 	else if (r < 96)
-		K(c, " ASC");
+		Kw(c, " ASC");
 }
 
 /* Appends " LIMIT n" with the reference values (and a rare OFFSET). */
@@ -1076,12 +1138,12 @@ Limit(GenCtx *c)
 	static const int w[] = {527, 356, 97, 7, 3, 2, 8};
 	char		buf[48];
 
-	snprintf(buf, sizeof(buf), " LIMIT %d", vals[W(c, w, 7)]);
-	K(c, buf);
-	if (P(c, 5))
+	snprintf(buf, sizeof(buf), " LIMIT %d", vals[PickWeight(c, w, 7)]);
+	Kw(c, buf);
+	if (Chance(c, 5))
 	{
-		snprintf(buf, sizeof(buf), " OFFSET %d", R(c, 1, 4) * 5);
-		K(c, buf);
+		snprintf(buf, sizeof(buf), " OFFSET %d", RandInt(c, 1, 4) * 5);
+		Kw(c, buf);
 	}
 }
 
@@ -1090,9 +1152,9 @@ static int
 ListSize(GenCtx *c)
 {
 	static const int w[] = {3, 50, 37, 8, 2};
-	int			k = W(c, w, 5);
+	int			k = PickWeight(c, w, 5);
 
-	return k == 4 ? R(c, 5, 6) : k + 1;
+	return k == 4 ? RandInt(c, 5, 6) : k + 1;
 }
 
 /* Picks up to n distinct select-list columns of table ti into out; returns the count. */
@@ -1104,16 +1166,16 @@ ListCols(GenCtx *c, int ti, int n, int *out)
 	bool		used[64] = {false};
 
 	/* the key first now and then, as people write it */
-	if (g->pk >= 0 && n >= 3 && P(c, 30))
+	if (g->pk >= 0 && n >= 3 && Chance(c, 30))
 	{
 		out[k++] = g->pk;
 		used[g->pk] = true;
 	}
 	for (int tries = 0; k < n && tries < 40; tries++)
 	{
-		int			ci = R(c, 0, g->n_cols - 1);
+		int			ci = RandInt(c, 0, g->n_cols - 1);
 
-		if (ci >= 64 || used[ci] || (g->cols[ci].kind == DATAGEN_COL_ID && P(c, 70)))
+		if (ci >= 64 || used[ci] || (g->cols[ci].kind == DATAGEN_COL_ID && Chance(c, 70)))
 			continue;
 		used[ci] = true;
 		out[k++] = ci;
@@ -1127,20 +1189,20 @@ ListCols(GenCtx *c, int ti, int n, int *out)
 static void
 SelectOne(GenCtx *c, int ti, bool complex)
 {
-	bool		star = P(c, complex ? 22 : 40);
-	bool		distinct = !star && P(c, complex ? 3.5 : 1.0);
+	bool		star = Chance(c, complex ? 22 : 40);
+	bool		distinct = !star && Chance(c, complex ? 3.5 : 1.0);
 	bool		has_json = false;
-	bool		where = P(c, complex ? 74 : 58);
-	bool		order = P(c, complex ? 47 : 30);
+	bool		where = Chance(c, complex ? 74 : 58);
+	bool		order = Chance(c, complex ? 47 : 30);
 	int			cols[8];
 	int			n = 0;
-	int			func = complex ? R(c, 0, 399) : 400;
+	int			func = complex ? RandInt(c, 0, 399) : 400;
 
-	K(c, "SELECT ");
+	Kw(c, "SELECT ");
 	if (distinct)
-		K(c, "DISTINCT ");
+		Kw(c, "DISTINCT ");
 	if (star)
-		S(c, "*");
+		Put(c, "*");
 	else
 	{
 		n = ListCols(c, ti, ListSize(c), cols);
@@ -1157,81 +1219,81 @@ SelectOne(GenCtx *c, int ti, bool complex)
 			const GenCol *col = &c->tabs[ti].cols[cols[i]];
 
 			if (i > 0)
-				S(c, ", ");
+				Put(c, ", ");
 			/* rare expressions: string and date functions, CASE */
 			if (func < 3 && col->base == B_VARCHAR && !distinct)
 			{
-				K(c, func == 0 ? "UPPER(" : func == 1 ? "LOWER(" : "LENGTH(");
+				Kw(c, func == 0 ? "UPPER(" : func == 1 ? "LOWER(" : "LENGTH(");
 				Col(c, ti, cols[i]);
-				S(c, ") ");
-				K(c, "AS ");
-				S(c, func == 0 ? "upper_value" : func == 1 ? "lower_value" : "value_length");
+				Put(c, ") ");
+				Kw(c, "AS ");
+				Put(c, func == 0 ? "upper_value" : func == 1 ? "lower_value" : "value_length");
 				func = 400;
 				continue;
 			}
 			if (func < 6 && (col->base == B_DATE || col->base == B_TS) && !distinct)
 			{
-				K(c, func == 3 ? "EXTRACT(YEAR FROM " : "DATE_TRUNC('month', ");
+				Kw(c, func == 3 ? "EXTRACT(YEAR FROM " : "DATE_TRUNC('month', ");
 				Col(c, ti, cols[i]);
-				S(c, ") ");
-				K(c, "AS ");
-				S(c, func == 3 ? "year" : "month");
+				Put(c, ") ");
+				Kw(c, "AS ");
+				Put(c, func == 3 ? "year" : "month");
 				func = 400;
 				continue;
 			}
 			if (func < 8 && (col->roles & C_NUM) && !distinct)
 			{
-				K(c, "CASE WHEN ");
+				Kw(c, "CASE WHEN ");
 				Col(c, ti, cols[i]);
-				S(c, " > ");
+				Put(c, " > ");
 				Lit(c, col);
-				K(c, " THEN ");
-				S(c, "'high'");
-				K(c, " ELSE ");
-				S(c, "'low'");
-				K(c, " END AS ");
-				S(c, "level");
+				Kw(c, " THEN ");
+				Put(c, "'high'");
+				Kw(c, " ELSE ");
+				Put(c, "'low'");
+				Kw(c, " END AS ");
+				Put(c, "level");
 				func = 400;
 				continue;
 			}
 			Col(c, ti, cols[i]);
-			if (P(c, 2))
+			if (Chance(c, 2))
 			{
-				K(c, " AS ");
-				S(c, col->name);
-				S(c, "_value");
+				Kw(c, " AS ");
+				Put(c, col->name);
+				Put(c, "_value");
 			}
 		}
 	}
-	K(c, " FROM ");
+	Kw(c, " FROM ");
 	Tbl(c, ti);
 	if (where)
 	{
 		static const int np_w[] = {89, 11};
 
-		if (complex && P(c, 2))
+		if (complex && Chance(c, 2))
 		{
 			/* recent rows by a date function */
 			int			ci = PickCol(c, ti, C_DATE);
 
 			if (ci >= 0)
 			{
-				K(c, " WHERE ");
+				Kw(c, " WHERE ");
 				Col(c, ti, ci);
-				S(c, " >= ");
-				K(c, P(c, 50) ? "CURRENT_DATE - INTERVAL '30 days'" : "NOW() - INTERVAL '7 days'");
+				Put(c, " >= ");
+				Kw(c, Chance(c, 50) ? "CURRENT_DATE - INTERVAL '30 days'" : "NOW() - INTERVAL '7 days'");
 				where = false;
 			}
 		}
 		if (where)
-			Where(c, ti, NULL, 1 + W(c, np_w, 2), SelectOp);
+			Where(c, ti, NULL, 1 + PickWeight(c, np_w, 2), SelectOp);
 	}
 	if (order)
 	{
 		int			ci;
 
 		if (distinct)
-			ci = cols[R(c, 0, n - 1)];
+			ci = cols[RandInt(c, 0, n - 1)];
 		else
 		{
 			ci = PickCol(c, ti, C_SORT);
@@ -1240,7 +1302,7 @@ SelectOne(GenCtx *c, int ti, bool complex)
 		}
 		OrderBy(c, NULL, ti, ci);
 	}
-	if (P(c, complex ? 6 : 1.5))
+	if (Chance(c, complex ? 6 : 1.5))
 		Limit(c);
 }
 
@@ -1258,10 +1320,10 @@ PickAgg(GenCtx *c, int ti)
 	static const int w[] = {24, 14, 1, 14, 16, 11, 3};
 	GenAgg		a;
 
-	a.fn = W(c, w, 7);
+	a.fn = PickWeight(c, w, 7);
 	a.col = PickCol(c, ti, C_NUM);
 	if (a.col < 0 && a.fn >= 3)
-		a.fn = 1;
+		a.fn = Chance(c, 65) ? 0 : 1;
 	if (a.fn == 1 || a.fn == 2)
 		a.col = c->tabs[ti].pk >= 0 ? c->tabs[ti].pk : 0;
 	return a;
@@ -1274,11 +1336,11 @@ WriteAgg(GenCtx *c, int ti, const GenFrom *f, GenAgg a)
 	static const char *const fn[] = {"COUNT(*)", "COUNT(", "COUNT(DISTINCT ", "SUM(", "AVG(", "MAX(", "MIN("};
 	static const char *const alias[] = {"total", "count", "distinct_count", "total_amount", "average", "max_value", "min_value"};
 
-	K(c, fn[a.fn]);
+	Kw(c, fn[a.fn]);
 	if (a.fn > 0)
 	{
 		FCol(c, f, ti, a.col);
-		S(c, ")");
+		Put(c, ")");
 	}
 	return alias[a.fn];
 }
@@ -1302,60 +1364,60 @@ SelectAggregate(GenCtx *c, int ti, bool complex, bool grouped)
 	int			g = grouped ? PickCol(c, ti, C_GROUP) : -1;
 	GenAgg		a = PickAgg(c, ti);
 	const char *alias;
-	bool		as = P(c, 60);
+	bool		as = Chance(c, 45);
 
-	K(c, "SELECT ");
+	Kw(c, "SELECT ");
 	if (g >= 0)
 	{
 		Col(c, ti, g);
-		S(c, ", ");
+		Put(c, ", ");
 	}
 	alias = WriteAgg(c, ti, NULL, a);
 	if (as)
 	{
-		K(c, " AS ");
-		S(c, alias);
+		Kw(c, " AS ");
+		Put(c, alias);
 	}
-	if (g < 0 && a.fn >= 3 && P(c, 25))
+	if (g < 0 && a.fn >= 3 && Chance(c, 25))
 	{
 		/* a second aggregate on the same column: MIN and MAX, SUM and AVG */
 		GenAgg		b = a;
 
 		b.fn = a.fn == 5 ? 6 : a.fn == 6 ? 5 : a.fn == 3 ? 4 : 3;
-		S(c, ", ");
+		Put(c, ", ");
 		alias = WriteAgg(c, ti, NULL, b);
 		if (as)
 		{
-			K(c, " AS ");
-			S(c, alias);
+			Kw(c, " AS ");
+			Put(c, alias);
 		}
 	}
-	K(c, " FROM ");
+	Kw(c, " FROM ");
 	Tbl(c, ti);
-	if (P(c, complex ? 45 : 35))
+	if (Chance(c, complex ? 45 : 35))
 		Where(c, ti, NULL, 1, SelectOp);
 	if (g >= 0)
 	{
-		K(c, " GROUP BY ");
+		Kw(c, " GROUP BY ");
 		Col(c, ti, g);
-		if (P(c, 55))
+		if (Chance(c, 55))
 		{
-			K(c, " HAVING ");
+			Kw(c, " HAVING ");
 			WriteAgg(c, ti, NULL, a);
-			S(c, P(c, 80) ? " > " : " >= ");
+			Put(c, Chance(c, 80) ? " > " : " >= ");
 			AggThreshold(c, ti, a);
 		}
-		if (P(c, 55))
+		if (Chance(c, 55))
 		{
-			K(c, " ORDER BY ");
+			Kw(c, " ORDER BY ");
 			if (as)
-				S(c, alias);
+				Put(c, alias);
 			else
 				Col(c, ti, g);
-			K(c, P(c, 75) ? " DESC" : " ASC");
+			Kw(c, Chance(c, 75) ? " DESC" : " ASC");
 		}
 	}
-	if (P(c, complex ? 8 : 2))
+	if (Chance(c, complex ? 8 : 2))
 		Limit(c);
 }
 
@@ -1395,7 +1457,7 @@ FromText(GenCtx *c, const GenFrom *f)
 	Tbl(c, f->table);
 	if (f->alias_slot >= 0)
 	{
-		S(c, " ");
+		Put(c, " ");
 		gen_text_ident(c->t, f->alias, DATAGEN_IDENT_ALIAS, f->table, f->alias_slot);
 	}
 }
@@ -1405,13 +1467,13 @@ static void
 JoinText(GenCtx *c, const DatagenLink *l, const GenFrom *child, const GenFrom *parent, bool parent_new)
 {
 	static const int w[] = {73, 19, 8};
-	int			j = W(c, w, 3);
+	int			j = PickWeight(c, w, 3);
 
-	K(c, j == 0 ? " JOIN " : j == 1 ? " INNER JOIN " : " LEFT JOIN ");
+	Kw(c, j == 0 ? " JOIN " : j == 1 ? " INNER JOIN " : " LEFT JOIN ");
 	FromText(c, parent_new ? parent : child);
-	K(c, " ON ");
+	Kw(c, " ON ");
 	QCol(c, child, l->child_col);
-	S(c, " = ");
+	Put(c, " = ");
 	QCol(c, parent, l->parent_col);
 }
 
@@ -1430,18 +1492,18 @@ static void
 SelectJoin(GenCtx *c, bool complex)
 {
 	const DatagenSchema *s = c->s;
-	const DatagenLink *l = &s->links[R(c, 0, s->n_links - 1)];
+	const DatagenLink *l = &s->links[RandInt(c, 0, s->n_links - 1)];
 	const DatagenLink *l2 = NULL;
 	GenFrom		from[3];
-	bool		aliases = P(c, 35);
-	bool		parent_first = P(c, 45);
+	bool		aliases = Chance(c, 35);
+	bool		parent_first = Chance(c, 45);
 	int			first;
 	int			second;
 	int			n_from = 2;
-	int			grouped = complex && P(c, 22);
+	int			grouped = complex && Chance(c, 22);
 
 	/* a third table: another link touching either side */
-	if (P(c, 20))
+	if (Chance(c, 20))
 		for (int i = 0; i < s->n_links && !l2; i++)
 		{
 			const DatagenLink *o = &s->links[i];
@@ -1465,7 +1527,7 @@ SelectJoin(GenCtx *c, bool complex)
 		FromItem(c, &from[2], t3, 2, aliases, from, 2);
 		n_from = 3;
 	}
-	K(c, "SELECT ");
+	Kw(c, "SELECT ");
 	if (grouped)
 	{
 		const GenFrom *pf = &from[1];
@@ -1475,29 +1537,29 @@ SelectJoin(GenCtx *c, bool complex)
 		if (g < 0)
 			g = c->tabs[pf->table].pk >= 0 ? c->tabs[pf->table].pk : 0;
 		QCol(c, pf, g);
-		S(c, ", ");
+		Put(c, ", ");
 		alias = WriteAgg(c, from[0].table, &from[0], PickAgg(c, from[0].table));
-		K(c, " AS ");
-		S(c, alias);
-		K(c, " FROM ");
+		Kw(c, " AS ");
+		Put(c, alias);
+		Kw(c, " FROM ");
 		FromText(c, &from[first]);
 		JoinText(c, l, &from[0], &from[1], second == 1);
-		if (P(c, 40))
+		if (Chance(c, 40))
 			Where(c, from[0].table, &from[0], 1, SelectOp);
-		K(c, " GROUP BY ");
+		Kw(c, " GROUP BY ");
 		QCol(c, pf, g);
-		if (P(c, 50))
+		if (Chance(c, 50))
 		{
-			K(c, " ORDER BY ");
-			S(c, alias);
-			K(c, " DESC");
+			Kw(c, " ORDER BY ");
+			Put(c, alias);
+			Kw(c, " DESC");
 		}
-		if (P(c, 10))
+		if (Chance(c, 10))
 			Limit(c);
 		return;
 	}
-	if (P(c, 8))
-		S(c, "*");
+	if (Chance(c, 8))
+		Put(c, "*");
 	else
 	{
 		int			n = ListSize(c);
@@ -1508,22 +1570,22 @@ SelectJoin(GenCtx *c, bool complex)
 			n = 2;
 		for (int i = 0; i < n; i++)
 		{
-			const GenFrom *f = &from[i < n_from ? (i + first) % n_from : R(c, 0, n_from - 1)];
+			const GenFrom *f = &from[i < n_from ? (i + first) % n_from : RandInt(c, 0, n_from - 1)];
 			int			ci;
 			int			tries = 0;
 
 			do
-				ci = R(c, 0, c->tabs[f->table].n_cols - 1);
+				ci = RandInt(c, 0, c->tabs[f->table].n_cols - 1);
 			while ((c->tabs[f->table].cols[ci].kind == DATAGEN_COL_ID ||
 					Listed(picked_t, picked_c, i, f->table, ci)) && ++tries < 6);
 			picked_t[i] = f->table;
 			picked_c[i] = ci;
 			if (i > 0)
-				S(c, ", ");
+				Put(c, ", ");
 			QCol(c, f, ci);
 		}
 	}
-	K(c, " FROM ");
+	Kw(c, " FROM ");
 	FromText(c, &from[first]);
 	JoinText(c, l, &from[0], &from[1], second == 1);
 	if (l2)
@@ -1533,22 +1595,22 @@ SelectJoin(GenCtx *c, bool complex)
 
 		JoinText(c, l2, ch, pa, pa == &from[2]);
 	}
-	if (P(c, complex ? 75 : 55))
+	if (Chance(c, complex ? 75 : 55))
 	{
-		const GenFrom *f = &from[R(c, 0, n_from - 1)];
+		const GenFrom *f = &from[RandInt(c, 0, n_from - 1)];
 		static const int np_w[] = {85, 15};
 
-		Where(c, f->table, f, 1 + W(c, np_w, 2), SelectOp);
+		Where(c, f->table, f, 1 + PickWeight(c, np_w, 2), SelectOp);
 	}
-	if (P(c, complex ? 45 : 25))
+	if (Chance(c, complex ? 45 : 25))
 	{
-		const GenFrom *f = &from[R(c, 0, n_from - 1)];
+		const GenFrom *f = &from[RandInt(c, 0, n_from - 1)];
 		int			ci = PickCol(c, f->table, C_SORT);
 
 		if (ci >= 0)
 			OrderBy(c, f, f->table, ci);
 	}
-	if (P(c, complex ? 7 : 2))
+	if (Chance(c, complex ? 7 : 2))
 		Limit(c);
 }
 
@@ -1556,53 +1618,53 @@ SelectJoin(GenCtx *c, bool complex)
 static void
 SelectSubquery(GenCtx *c)
 {
-	const DatagenLink *l = &c->s->links[R(c, 0, c->s->n_links - 1)];
+	const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
 
-	K(c, "SELECT * FROM ");
+	Kw(c, "SELECT * FROM ");
 	Tbl(c, l->child);
-	K(c, " WHERE ");
+	Kw(c, " WHERE ");
 	Col(c, l->child, l->child_col);
-	K(c, P(c, 85) ? " IN (SELECT " : " NOT IN (SELECT ");
+	Kw(c, Chance(c, 85) ? " IN (SELECT " : " NOT IN (SELECT ");
 	Col(c, l->parent, l->parent_col);
-	K(c, " FROM ");
+	Kw(c, " FROM ");
 	Tbl(c, l->parent);
 	Where(c, l->parent, NULL, 1, SelectOp);
-	S(c, ")");
+	Put(c, ")");
 }
 
 /* A SELECT through a CTE. */
 static void
 SelectCte(GenCtx *c, int ti)
 {
-	const char *name = cte_names[R(c, 0, N_OF(cte_names) - 1)];
+	const char *name = cte_names[RandInt(c, 0, N_OF(cte_names) - 1)];
 	int			cols[8];
-	int			n = ListCols(c, ti, R(c, 2, 3), cols);
+	int			n = ListCols(c, ti, RandInt(c, 2, 3), cols);
 
-	K(c, "WITH ");
-	S(c, name);
-	K(c, " AS (SELECT ");
+	Kw(c, "WITH ");
+	Put(c, name);
+	Kw(c, " AS (SELECT ");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			S(c, ", ");
+			Put(c, ", ");
 		Col(c, ti, cols[i]);
 	}
-	K(c, " FROM ");
+	Kw(c, " FROM ");
 	Tbl(c, ti);
 	Where(c, ti, NULL, 1, SelectOp);
-	K(c, ") SELECT ");
+	Kw(c, ") SELECT ");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			S(c, ", ");
+			Put(c, ", ");
 		Col(c, ti, cols[i]);
 	}
-	K(c, " FROM ");
-	S(c, name);
-	K(c, " ORDER BY ");
+	Kw(c, " FROM ");
+	Put(c, name);
+	Kw(c, " ORDER BY ");
 	Col(c, ti, cols[0]);
-	if (P(c, 50))
-		K(c, " DESC");
+	if (Chance(c, 50))
+		Kw(c, " DESC");
 }
 
 /* A SELECT with a window function. */
@@ -1617,38 +1679,47 @@ SelectWindow(GenCtx *c, int ti)
 		SelectOne(c, ti, true);
 		return;
 	}
-	K(c, "SELECT ");
+	Kw(c, "SELECT ");
 	Col(c, ti, other);
-	S(c, ", ");
+	Put(c, ", ");
 	Col(c, ti, num);
-	K(c, P(c, 50) ? ", RANK() OVER (ORDER BY " : ", ROW_NUMBER() OVER (ORDER BY ");
+	Kw(c, Chance(c, 50) ? ", RANK() OVER (ORDER BY " : ", ROW_NUMBER() OVER (ORDER BY ");
 	Col(c, ti, num);
-	K(c, " DESC) AS ");
-	S(c, "rank_no");
-	K(c, " FROM ");
+	Kw(c, " DESC) AS ");
+	Put(c, "rank_no");
+	Kw(c, " FROM ");
 	Tbl(c, ti);
+}
+
+/* Mostly a table with an aggregatable number (ti itself when it has one). */
+static int
+NumericTable(GenCtx *c, int ti)
+{
+	for (int tries = 0; tries < 4 && PickCol(c, ti, C_NUM) < 0 && Chance(c, 80); tries++)
+		ti = RandInt(c, 0, c->s->n_tables - 1);
+	return ti;
 }
 
 /* One SELECT statement. */
 static void
 GenSelect(GenCtx *c, bool complex)
 {
-	int			ti = R(c, 0, c->s->n_tables - 1);
-	int			r = R(c, 0, 9999);
+	int			ti = RandInt(c, 0, c->s->n_tables - 1);
+	int			r = RandInt(c, 0, 9999);
 	bool		links = c->s->n_links > 0;
 
 	if (complex)
 	{
 		if (r < 2500 && links)
 			SelectJoin(c, true);
-		else if (r < 3260)
-			SelectAggregate(c, ti, true, r < 3160);
-		else if (r < 3320 && links)
+		else if (r < 2940)
+			SelectAggregate(c, NumericTable(c, ti), true, r < 2900);
+		else if (r < 3000 && links)
 			SelectSubquery(c);
-		else if (r < 3360)
+		else if (r < 3040)
 			SelectCte(c, ti);
-		else if (r < 3380)
-			SelectWindow(c, ti);
+		else if (r < 3060)
+			SelectWindow(c, NumericTable(c, ti));
 		else
 			SelectOne(c, ti, true);
 	}
@@ -1656,8 +1727,8 @@ GenSelect(GenCtx *c, bool complex)
 	{
 		if (r < 460 && links)
 			SelectJoin(c, false);
-		else if (r < 780)
-			SelectAggregate(c, ti, false, r < 710);
+		else if (r < 650)
+			SelectAggregate(c, NumericTable(c, ti), false, r < 610);
 		else
 			SelectOne(c, ti, false);
 	}
@@ -1671,17 +1742,17 @@ InsertCols(GenCtx *c, int ti, int *out)
 {
 	const GenTab *g = &c->tabs[ti];
 	int			n = 0;
-	bool		omit_some = P(c, 11);
+	bool		omit_some = Chance(c, 11);
 
 	for (int k = 0; k < g->n_cols; k++)
 	{
 		const GenCol *col = &g->cols[k];
 
-		if (col->auto_value && P(c, 92))
+		if (col->auto_value && Chance(c, 92))
 			continue;
-		if (omit_some && k != g->pk && (col->roles & C_NULL) && P(c, 40))
+		if (omit_some && k != g->pk && (col->roles & C_NULL) && Chance(c, 40))
 			continue;
-		if (col->has_default && k != g->pk && P(c, 30))
+		if (col->has_default && k != g->pk && Chance(c, 30))
 			continue;
 		if (col->base == B_OTHER)
 			continue;
@@ -1698,48 +1769,48 @@ InsertCols(GenCtx *c, int ti, int *out)
 static void
 ColList(GenCtx *c, int ti, const int *cols, int n)
 {
-	S(c, "(");
+	Put(c, "(");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			S(c, ", ");
+			Put(c, ", ");
 		Col(c, ti, cols[i]);
 	}
-	S(c, ")");
+	Put(c, ")");
 }
 
 /* Appends "(v1, v2, ...)" for the columns. */
 static void
 ValuesRow(GenCtx *c, int ti, const int *cols, int n)
 {
-	S(c, "(");
+	Put(c, "(");
 	for (int i = 0; i < n; i++)
 	{
 		const GenCol *col = &c->tabs[ti].cols[cols[i]];
 
 		if (i > 0)
-			S(c, ", ");
-		if (col->has_default && P(c, 2))
-			K(c, "DEFAULT");
+			Put(c, ", ");
+		if (col->has_default && Chance(c, 2))
+			Kw(c, "DEFAULT");
 		else
 			Value(c, col);
 	}
-	S(c, ")");
+	Put(c, ")");
 }
 
 /* One INSERT statement (plain, multi-row, INSERT ... SELECT, RETURNING). */
 static void
 GenInsert(GenCtx *c, bool complex)
 {
-	int			ti = R(c, 0, c->s->n_tables - 1);
+	int			ti = RandInt(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 	int			cols[64];
 	int			n = InsertCols(c, ti, cols);
-	int			r = R(c, 0, 9999);
+	int			r = RandInt(c, 0, 9999);
 
-	K(c, "INSERT INTO ");
+	Kw(c, "INSERT INTO ");
 	Tbl(c, ti);
-	S(c, " ");
+	Put(c, " ");
 	ColList(c, ti, cols, n);
 	if (complex && r < 40 && (g->pk < 0 || g->cols[g->pk].auto_value))
 	{
@@ -1754,42 +1825,42 @@ GenInsert(GenCtx *c, bool complex)
 		{
 			c->t->len = 0;
 			c->t->n_ids = 0;
-			K(c, "INSERT INTO ");
+			Kw(c, "INSERT INTO ");
 			Tbl(c, ti);
-			S(c, " ");
+			Put(c, " ");
 			ColList(c, ti, sel, m);
-			K(c, " SELECT ");
+			Kw(c, " SELECT ");
 			for (int i = 0; i < m; i++)
 			{
 				if (i > 0)
-					S(c, ", ");
+					Put(c, ", ");
 				Col(c, ti, sel[i]);
 			}
-			K(c, " FROM ");
+			Kw(c, " FROM ");
 			Tbl(c, ti);
 			Where(c, ti, NULL, 1, SelectOp);
 			return;
 		}
 	}
-	K(c, " VALUES ");
+	Kw(c, " VALUES ");
 	ValuesRow(c, ti, cols, n);
-	if (complex && r >= 40 && r < 120)
+	if (complex && r >= 40 && r < 80)
 	{
-		int			rows = R(c, 1, 2);
+		int			rows = RandInt(c, 1, 2);
 
 		for (int i = 0; i < rows; i++)
 		{
-			S(c, ", ");
+			Put(c, ", ");
 			ValuesRow(c, ti, cols, n);
 		}
 	}
 	if (complex && r >= 120 && r < 180)
 	{
-		K(c, " RETURNING ");
-		if (g->pk >= 0 && P(c, 70))
+		Kw(c, " RETURNING ");
+		if (g->pk >= 0 && Chance(c, 70))
 			Col(c, ti, g->pk);
 		else
-			S(c, "*");
+			Put(c, "*");
 	}
 }
 
@@ -1815,29 +1886,29 @@ OnConflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 {
 	int			done = 0;
 
-	K(c, " ON CONFLICT ");
+	Kw(c, " ON CONFLICT ");
 	if (key < 0)
 	{
-		K(c, "DO NOTHING");
+		Kw(c, "DO NOTHING");
 		return;
 	}
-	S(c, "(");
+	Put(c, "(");
 	Col(c, ti, key);
-	S(c, ")");
+	Put(c, ")");
 	if (nothing)
 	{
-		K(c, " DO NOTHING");
+		Kw(c, " DO NOTHING");
 		return;
 	}
-	K(c, " DO UPDATE SET ");
+	Kw(c, " DO UPDATE SET ");
 	for (int i = 0; i < n && done < 2; i++)
 	{
 		if (cols[i] == key)
 			continue;
 		if (done > 0)
-			S(c, ", ");
+			Put(c, ", ");
 		Col(c, ti, cols[i]);
-		K(c, " = EXCLUDED.");
+		Kw(c, " = EXCLUDED.");
 		Col(c, ti, cols[i]);
 		done++;
 	}
@@ -1845,7 +1916,7 @@ OnConflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 	{
 		c->t->len -= strlen(" DO UPDATE SET ");
 		c->t->data[c->t->len] = '\0';
-		K(c, " DO NOTHING");
+		Kw(c, " DO NOTHING");
 	}
 }
 
@@ -1856,11 +1927,11 @@ OnConflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 static void
 GenUpsert(GenCtx *c, GenText *pg)
 {
-	int			ti = R(c, 0, c->s->n_tables - 1);
+	int			ti = RandInt(c, 0, c->s->n_tables - 1);
 	int			cols[64];
 	int			n = 0;
 	int			key = ConflictCol(c, ti);
-	bool		crdb = key >= 0 && key == c->tabs[ti].pk && P(c, 50);
+	bool		crdb = key >= 0 && key == c->tabs[ti].pk && Chance(c, 50);
 	size_t		vstart;
 	size_t		vlen;
 	GenText    *main = c->t;
@@ -1868,27 +1939,27 @@ GenUpsert(GenCtx *c, GenText *pg)
 	for (int k = 0; k < c->tabs[ti].n_cols; k++)
 		if (c->tabs[ti].cols[k].base != B_OTHER)
 			cols[n++] = k;
-	K(c, crdb ? "UPSERT INTO " : "INSERT INTO ");
+	Kw(c, crdb ? "UPSERT INTO " : "INSERT INTO ");
 	Tbl(c, ti);
-	S(c, " ");
+	Put(c, " ");
 	ColList(c, ti, cols, n);
-	K(c, " VALUES ");
+	Kw(c, " VALUES ");
 	vstart = main->len;
 	ValuesRow(c, ti, cols, n);
 	vlen = main->len - vstart;
 	if (!crdb)
 	{
-		OnConflict(c, ti, cols, n, key, P(c, 25));
+		OnConflict(c, ti, cols, n, key, Chance(c, 25));
 		return;
 	}
 	/* the PostgreSQL form: same columns and values, ON CONFLICT on the key */
 	c->t = pg;
 	pg->lower_kw = main->lower_kw;
-	K(c, "INSERT INTO ");
+	Kw(c, "INSERT INTO ");
 	Tbl(c, ti);
-	S(c, " ");
+	Put(c, " ");
 	ColList(c, ti, cols, n);
-	K(c, " VALUES ");
+	Kw(c, " VALUES ");
 	gen_text_put(pg, main->data + vstart, vlen);
 	OnConflict(c, ti, cols, n, key, false);
 	c->t = main;
@@ -1902,7 +1973,7 @@ UpdateOp(GenCtx *c)
 {
 	static const int w[] = {994, 3, 0, 1, 1, 1, 1, 1, 1};
 
-	return W(c, w, 9);
+	return PickWeight(c, w, 9);
 }
 
 /* DELETE WHERE operators with the reference frequencies. */
@@ -1911,24 +1982,24 @@ DeleteOp(GenCtx *c)
 {
 	static const int w[] = {779, 68, 6, 1, 127, 5, 5, 2, 7};
 
-	return W(c, w, 9);
+	return PickWeight(c, w, 9);
 }
 
 /* One UPDATE statement. */
 static void
 GenUpdate(GenCtx *c, bool complex)
 {
-	int			ti = R(c, 0, c->s->n_tables - 1);
+	int			ti = RandInt(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
-	static const int simple_w[] = {50, 44, 5, 1};
-	static const int complex_w[] = {30, 62, 7, 1};
-	int			nset = 1 + W(c, complex ? complex_w : simple_w, 4);
+	static const int simple_w[] = {40, 52, 7, 1};
+	static const int complex_w[] = {20, 66, 12, 2};
+	int			nset = 1 + PickWeight(c, complex ? complex_w : simple_w, 4);
 	int			done = 0;
 	bool		used[64] = {false};
 
-	K(c, "UPDATE ");
+	Kw(c, "UPDATE ");
 	Tbl(c, ti);
-	K(c, " SET ");
+	Kw(c, " SET ");
 	for (int tries = 0; done < nset && tries < 30; tries++)
 	{
 		int			ci = PickCol(c, ti, C_SET);
@@ -1939,21 +2010,19 @@ GenUpdate(GenCtx *c, bool complex)
 		used[ci] = true;
 		col = &g->cols[ci];
 		if (done > 0)
-			S(c, ", ");
+			Put(c, ", ");
 		Col(c, ti, ci);
-		S(c, " = ");
-		if ((col->roles & C_NUM) && col->base != B_FLOAT && P(c, 3))
+		Put(c, " = ");
+		if ((col->roles & C_NUM) && col->base != B_FLOAT && Chance(c, 3))
 		{
 			Col(c, ti, ci);
-			if (col->kind == DATAGEN_COL_MONEY && P(c, 50))
-				S(c, " * 1.10");
+			if (col->kind == DATAGEN_COL_MONEY && Chance(c, 50))
+				Put(c, " * 1.10");
 			else
-				S(c, P(c, 60) ? " + 1" : " - 1");
+				Put(c, Chance(c, 60) ? " + 1" : " - 1");
 		}
-		else if ((col->base == B_TS || col->base == B_TSTZ) && P(c, 12))
-			K(c, P(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
-		else if ((col->base == B_TS || col->base == B_TSTZ) && P(c, 50))
-			DateLit(c);
+		else if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 6))
+			Kw(c, Chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
 		else
 			Lit(c, col);
 		done++;
@@ -1962,84 +2031,84 @@ GenUpdate(GenCtx *c, bool complex)
 	{
 		/* no assignable column: set the first column to itself */
 		Col(c, ti, 0);
-		S(c, " = ");
+		Put(c, " = ");
 		Col(c, ti, 0);
 	}
-	if (P(c, 0.3))
+	if (Chance(c, 0.3))
 		return;
-	if (complex && c->s->n_links > 0 && P(c, 0.4))
+	if (complex && c->s->n_links > 0 && Chance(c, 0.4))
 	{
-		const DatagenLink *l = &c->s->links[R(c, 0, c->s->n_links - 1)];
+		const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
 
 		if (l->child == ti)
 		{
-			K(c, " WHERE ");
+			Kw(c, " WHERE ");
 			Col(c, ti, l->child_col);
-			K(c, " IN (SELECT ");
+			Kw(c, " IN (SELECT ");
 			Col(c, l->parent, l->parent_col);
-			K(c, " FROM ");
+			Kw(c, " FROM ");
 			Tbl(c, l->parent);
 			Where(c, l->parent, NULL, 1, SelectOp);
-			S(c, ")");
+			Put(c, ")");
 			return;
 		}
 	}
-	if (P(c, 93))
+	if (Chance(c, 93))
 	{
 		/* col = literal, the key mostly */
-		int			ci = g->pk >= 0 && P(c, 82) ? g->pk : PickCol(c, ti, C_EQ);
+		int			ci = g->pk >= 0 && Chance(c, 82) ? g->pk : PickCol(c, ti, C_EQ);
 
 		if (ci < 0)
 			ci = 0;
-		K(c, " WHERE ");
+		Kw(c, " WHERE ");
 		Col(c, ti, ci);
-		S(c, " = ");
+		Put(c, " = ");
 		PredLit(c, &g->cols[ci]);
 	}
 	else
-		Where(c, ti, NULL, P(c, 85) ? 2 : 1, UpdateOp);
+		Where(c, ti, NULL, Chance(c, 85) ? 2 : 1, UpdateOp);
 }
 
 /* One DELETE statement. */
 static void
 GenDelete(GenCtx *c, bool complex)
 {
-	int			ti = R(c, 0, c->s->n_tables - 1);
+	int			ti = RandInt(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 
-	K(c, "DELETE FROM ");
+	Kw(c, "DELETE FROM ");
 	Tbl(c, ti);
-	if (complex && c->s->n_links > 0 && P(c, 2.5))
+	if (complex && c->s->n_links > 0 && Chance(c, 2.5))
 	{
-		const DatagenLink *l = &c->s->links[R(c, 0, c->s->n_links - 1)];
+		const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
 
 		c->t->len = 0;
 		c->t->n_ids = 0;
-		K(c, "DELETE FROM ");
+		Kw(c, "DELETE FROM ");
 		Tbl(c, l->child);
-		K(c, " WHERE ");
+		Kw(c, " WHERE ");
 		Col(c, l->child, l->child_col);
-		K(c, " IN (SELECT ");
+		Kw(c, " IN (SELECT ");
 		Col(c, l->parent, l->parent_col);
-		K(c, " FROM ");
+		Kw(c, " FROM ");
 		Tbl(c, l->parent);
 		Where(c, l->parent, NULL, 1, SelectOp);
-		S(c, ")");
+		Put(c, ")");
 		return;
 	}
-	if (P(c, 62))
+	if (Chance(c, 53))
 	{
-		int			ci = g->pk >= 0 && P(c, 70) ? g->pk : PickCol(c, ti, C_EQ);
+		int			ci = g->pk >= 0 && Chance(c, 70) ? g->pk : PickCol(c, ti, C_EQ);
 
 		if (ci < 0)
 			ci = 0;
-		K(c, " WHERE ");
+		Kw(c, " WHERE ");
 		Col(c, ti, ci);
-		S(c, " = ");
+		Put(c, " = ");
 		PredLit(c, &g->cols[ci]);
 		return;
 	}
-	Where(c, ti, NULL, P(c, 66) ? 2 : 1, DeleteOp);
+	Where(c, ti, NULL, Chance(c, 66) ? 2 : 1, DeleteOp);
 }
 
 /* One TRUNCATE statement; CASCADE whenever a declared foreign key needs it. */
@@ -2047,26 +2116,26 @@ static void
 GenTruncate(GenCtx *c, bool complex)
 {
 	int			n = c->s->n_tables;
-	int			ti = R(c, 0, n - 1);
+	int			ti = RandInt(c, 0, n - 1);
 	bool		in_list[8] = {false};
 
 	/* people mostly truncate leaf tables; a referenced one gets a second draw */
-	if (c->tabs[ti].referenced && P(c, 75))
-		ti = R(c, 0, n - 1);
+	for (int tries = 0; tries < 3 && c->tabs[ti].referenced && Chance(c, 75); tries++)
+		ti = RandInt(c, 0, n - 1);
 	int			listed = 1;
 	bool		cascade = false;
 
-	K(c, P(c, 94) ? "TRUNCATE TABLE " : "TRUNCATE ");
+	Kw(c, Chance(c, 94) ? "TRUNCATE TABLE " : "TRUNCATE ");
 	Tbl(c, ti);
 	in_list[ti] = true;
-	if (n > 1 && P(c, complex ? 12 : 2))
+	if (n > 1 && Chance(c, complex ? 12 : 2))
 	{
-		int			extra = R(c, 1, n - 1);
+		int			extra = RandInt(c, 1, n - 1);
 
 		for (int k = 0; k < n && listed <= extra; k++)
 			if (!in_list[k])
 			{
-				S(c, ", ");
+				Put(c, ", ");
 				Tbl(c, k);
 				in_list[k] = true;
 				listed++;
@@ -2084,10 +2153,10 @@ GenTruncate(GenCtx *c, bool complex)
 				if (in_list[o] && strcmp(t->fkeys[f].ref_table, c->s->tables[o].name) == 0)
 					cascade = true;
 	}
-	if (P(c, 0.8))
-		K(c, " RESTART IDENTITY");
-	if (cascade || P(c, 4))
-		K(c, " CASCADE");
+	if (Chance(c, 0.8))
+		Kw(c, " RESTART IDENTITY");
+	if (cascade || Chance(c, 4))
+		Kw(c, " CASCADE");
 }
 
 /* ---- driver ---- */
@@ -2138,12 +2207,12 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 	for (int i = 0; i < n; i++)
 	{
 		DatagenStatement *st = &out[i];
-		int			kind = W(&c, kind_w, 6);
-		bool		complex = P(&c, 50);
+		int			kind = PickWeight(&c, kind_w, 6);
+		bool		complex = Chance(&c, 50);
 
 		gen_text_reset(&text);
 		gen_text_reset(&pg);
-		text.lower_kw = P(&c, 0.3);
+		text.lower_kw = Chance(&c, 0.3);
 		switch (kind)
 		{
 			case DATAGEN_SELECT:
@@ -2166,7 +2235,7 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 				GenUpsert(&c, &pg);
 				break;
 		}
-		if (P(&c, semicolon[kind]))
+		if (Chance(&c, semicolon[kind]))
 		{
 			gen_text_put(&text, ";", 1);
 			if (pg.len > 0)

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "generate.h"
 
@@ -57,6 +58,20 @@ typedef struct DatagenLlmOptions
 
 /* Fills the defaults (url, model and dir stay NULL). */
 void		datagen_llm_options_default(DatagenLlmOptions *o);
+
+/* ---- command line (llm_options.c) ---- */
+
+/* Prints the LLM options' usage lines. */
+void		datagen_llm_usage(FILE *f);
+/*
+ * Takes one command-line option if it is an LLM one (--llm-url, --model,
+ * --mix, --llm-concurrency, --llm-rps, --llm-timeout, --llm-retries,
+ * --llm-key-env, --llm-guided-json); val is the next argument (may be NULL).
+ * Returns how many arguments it used (0: not an LLM option, 1 or 2), or -1
+ * with err on a missing or bad value.  --mix goes to *mix.
+ */
+int			datagen_llm_option(DatagenLlmOptions *o, double *mix, const char *arg, const char *val,
+							   char *err, size_t errlen);
 
 /* What an engine did, over all its runs. */
 typedef struct DatagenLlmStats
@@ -163,23 +178,27 @@ typedef struct DatagenLlmSchemaReq
 /*
  * Asks for n schemas.  ok[i] true: out[i] holds the schema (free with
  * datagen_schema_free).  A schema whose pg_dump DDL PostgreSQL refuses (pg
- * given) is dropped: ok[i] false, *n_dropped counts it.  -1 with err as for
+ * given) is dropped: ok[i] false, *n_dropped counts it.  *n_failed counts
+ * the items whose requests kept failing (a later run asks for them again;
+ * skipped ones are not counted: they stay skipped).  -1 with err as for
  * datagen_llm_run, or when the validator's connection fails.
  */
 int			datagen_llm_schemas(DatagenLlm *llm, const DatagenLlmSchemaReq *req, int n,
 								struct DatagenValidator *pg, DatagenSchema *out, bool *ok,
-								long *n_dropped, char *err, size_t errlen);
+								long *n_dropped, long *n_failed, char *err, size_t errlen);
 
 /*
  * Asks for per_schema statements over each of n schemas (item key ids[i]).
  * out[i] gets a malloc'd array of n_out[i] statements (kind from the SQL
  * text, identifier positions found by matching the schema's names, pg_sql
  * NULL); the caller validates them with PostgreSQL like generated ones and
- * frees each with datagen_statement_free, then the array.
+ * frees each with datagen_statement_free, then the array.  *n_failed as for
+ * datagen_llm_schemas (their n_out[i] is 0).
  */
 int			datagen_llm_statements(DatagenLlm *llm, const char *const *ids,
 								   const DatagenSchema *schemas, int n, int per_schema,
-								   DatagenStatement **out, int *n_out, char *err, size_t errlen);
+								   DatagenStatement **out, int *n_out, long *n_failed,
+								   char *err, size_t errlen);
 
 /* ---- prompts and conversions (llm_prompts.c, llm_convert.c) ---- */
 

@@ -654,11 +654,13 @@ handle_reply(DatagenLlm *llm, DatagenLlmItem *it, Transfer *t, char *err, size_t
 	}
 	if (!answer || (cJSON_IsString(finish) && strcmp(finish->valuestring, "length") == 0))
 	{
+		const char *reason = cJSON_IsString(content) ? "answer is not JSON (or was cut at max_tokens)" :
+			"reply has no message content";
+
 		cJSON_Delete(body);
 		cJSON_Delete(answer);
 		llm->stats.malformed++;
-		return retry_invalid(llm, it, !cJSON_IsString(content) ? "reply has no message content" :
-							 "answer is not JSON (or was cut at max_tokens)", err, errlen);
+		return retry_invalid(llm, it, reason, err, errlen);
 	}
 	cJSON_Delete(body);
 	if (!schema)

@@ -164,12 +164,13 @@ schema_loads(struct DatagenValidator *pg, DatagenSchema *s, char *msg, size_t ms
 int
 datagen_llm_schemas(DatagenLlm *llm, const DatagenLlmSchemaReq *req, int n,
 					struct DatagenValidator *pg, DatagenSchema *out, bool *ok,
-					long *n_dropped, char *err, size_t errlen)
+					long *n_dropped, long *n_failed, char *err, size_t errlen)
 {
 	DatagenLlmItem *items = calloc(n + 1, sizeof(DatagenLlmItem));
 	int			rc;
 
 	*n_dropped = 0;
+	*n_failed = 0;
 	for (int i = 0; i < n; i++)
 	{
 		items[i].stage = datagen_llm_stage("schemas");
@@ -183,6 +184,7 @@ datagen_llm_schemas(DatagenLlm *llm, const DatagenLlmSchemaReq *req, int n,
 
 		ok[i] = false;
 		memset(&out[i], 0, sizeof(out[i]));
+		*n_failed += items[i].status == DATAGEN_LLM_FAILED;
 		if (rc != 0 || items[i].status != DATAGEN_LLM_OK)
 			continue;
 		if (datagen_llm_schema_from_answer(items[i].answer, req[i].topic_id, req[i].use_case_id,
@@ -224,11 +226,12 @@ datagen_llm_schemas(DatagenLlm *llm, const DatagenLlmSchemaReq *req, int n,
 int
 datagen_llm_statements(DatagenLlm *llm, const char *const *ids, const DatagenSchema *schemas,
 					   int n, int per_schema, DatagenStatement **out, int *n_out,
-					   char *err, size_t errlen)
+					   long *n_failed, char *err, size_t errlen)
 {
 	DatagenLlmItem *items = calloc(n + 1, sizeof(DatagenLlmItem));
 	int			rc;
 
+	*n_failed = 0;
 	for (int i = 0; i < n; i++)
 	{
 		items[i].stage = datagen_llm_stage("statements");
@@ -244,6 +247,7 @@ datagen_llm_statements(DatagenLlm *llm, const char *const *ids, const DatagenSch
 
 		out[i] = calloc(cJSON_GetArraySize(arr) + 1, sizeof(DatagenStatement));
 		n_out[i] = 0;
+		*n_failed += items[i].status == DATAGEN_LLM_FAILED;
 		if (rc != 0 || items[i].status != DATAGEN_LLM_OK)
 			continue;
 		cJSON_ArrayForEach(it, arr)

@@ -204,15 +204,15 @@ typedef struct Tok
 	int			depth;			/* parenthesis depth before the token */
 } Tok;
 
-/* Lexes one statement into toks (at most MAX_TOKENS); returns the count. */
+/* Lexes a text into toks (at most cap); returns the count. */
 static int
-lex(const char *s, Tok *toks)
+lex(const char *s, Tok *toks, int cap)
 {
 	int			n = 0,
 				depth = 0;
 	const char *p = s;
 
-	while (*p && n < MAX_TOKENS)
+	while (*p && n < cap)
 	{
 		Tok		   *t = &toks[n];
 		const char *start = p;
@@ -382,7 +382,7 @@ static void
 features(const char *sql, int kind, bool *f)
 {
 	static Tok	t[MAX_TOKENS];
-	int			n = lex(sql, t);
+	int			n = lex(sql, t, MAX_TOKENS);
 	static const char *const aggs[] = {"COUNT", "SUM", "AVG", "MIN", "MAX", NULL};
 	static const char *const strfn[] = {"LOWER", "UPPER", "CONCAT", "SUBSTRING", "SUBSTR", "LENGTH",
 		"TRIM", "LTRIM", "RTRIM", "REPLACE", "POSITION", "SPLIT_PART", "INITCAP", "LPAD", "RPAD",
@@ -789,6 +789,18 @@ typedef struct Tally
 	long		set_cap[N_COLS];
 	IntVec		schema_chars;
 	long		style[3];
+	/* schema texts as the model sees them (distinct texts only) */
+	uint64_t   *text_set;
+	long		text_cap;
+	long		texts;
+	long		text_tables;
+	long		text_columns;
+	long		naming[2][8];
+	long		name_len[2];
+	char		type_name[64][24];
+	long		type_count[64];
+	long		type_param[64];
+	int			n_types;
 } Tally;
 
 /* FNV-1a of a string. */
@@ -927,6 +939,155 @@ pct(long x, long n, char *out, size_t cap)
 		snprintf(out, cap, "%.1f", v);
 }
 
+static int	naming_style(const char *s);
+
+/* Adds h to the set of schema texts seen; true when it was new. */
+static bool
+text_new(Tally *ta, uint64_t h)
+{
+	if (ta->text_cap == 0 || (ta->texts + 1) * 2 > ta->text_cap)
+	{
+		long		ncap = ta->text_cap ? ta->text_cap * 2 : 1 << 14;
+		uint64_t   *ns = calloc(ncap, sizeof(uint64_t));
+
+		if (!ns)
+			abort();
+		for (long i = 0; i < ta->text_cap; i++)
+			if (ta->text_set[i])
+			{
+				long		j = (long) (ta->text_set[i] % (uint64_t) ncap);
+
+				while (ns[j])
+					j = (j + 1) % ncap;
+				ns[j] = ta->text_set[i];
+			}
+		free(ta->text_set);
+		ta->text_set = ns;
+		ta->text_cap = ncap;
+	}
+	{
+		long		j = (long) (h % (uint64_t) ta->text_cap);
+
+		while (ta->text_set[j])
+		{
+			if (ta->text_set[j] == h)
+				return false;
+			j = (j + 1) % ta->text_cap;
+		}
+		ta->text_set[j] = h;
+	}
+	ta->texts++;
+	return true;
+}
+
+/* Copies an identifier token's name (quotes removed) into out. */
+static void
+ident_text(const Tok *t, char *out, size_t cap)
+{
+	const char *s = t->s;
+	int			n = t->len;
+
+	if (t->type == T_QIDENT && n >= 2)
+	{
+		s++;
+		n -= 2;
+	}
+	if (n >= (int) cap)
+		n = (int) cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* Counts a column type as written (upper-cased base name; *param when it has "(...)"). */
+static void
+count_written_type(Tally *ta, const Tok *t, int n, int i)
+{
+	char		base[24];
+	int			len = t[i].len < 20 ? t[i].len : 20;
+	bool		param;
+
+	for (int k = 0; k < len; k++)
+		base[k] = (char) toupper((unsigned char) t[i].s[k]);
+	base[len] = '\0';
+	if (strcmp(base, "DOUBLE") == 0 && is(t, n, i + 1, "PRECISION"))
+		strcpy(base, "DOUBLE PRECISION"), i++;
+	else if (strcmp(base, "CHARACTER") == 0 && is(t, n, i + 1, "VARYING"))
+		strcpy(base, "VARCHAR"), i++;
+	else if ((strcmp(base, "TIMESTAMP") == 0 || strcmp(base, "TIME") == 0) && is(t, n, i + 1, "WITH"))
+		strcat(base, "TZ"), i += 3;
+	else if ((strcmp(base, "TIMESTAMP") == 0 || strcmp(base, "TIME") == 0) && is(t, n, i + 1, "WITHOUT"))
+		i += 3;
+	param = is_op(t, n, i + 1, "(");
+	if (is_op(t, n, i + 1, "[") || (param && is_op(t, n, i + 4, "[")))
+		strcpy(base, "ARRAY");
+	for (int k = 0; k < ta->n_types; k++)
+		if (strcmp(ta->type_name[k], base) == 0)
+		{
+			ta->type_count[k]++;
+			ta->type_param[k] += param;
+			return;
+		}
+	if (ta->n_types < 64)
+	{
+		strcpy(ta->type_name[ta->n_types], base);
+		ta->type_count[ta->n_types] = 1;
+		ta->type_param[ta->n_types++] = param;
+	}
+}
+
+/*
+ * Reads the CREATE TABLE statements of a schema text as the model sees it:
+ * table and column names (naming style, length) and column types as written.
+ */
+static void
+tally_schema_text(Tally *ta, const char *text)
+{
+	static Tok	t[8192];
+	static const char *const not_column[] = {"CONSTRAINT", "PRIMARY", "UNIQUE", "INDEX", "FOREIGN",
+	"CHECK", "FAMILY", "KEY", "EXCLUDE", "LIKE", "INVERTED", NULL};
+	int			n;
+
+	if (!text_new(ta, hash_str(text)))
+		return;
+	n = lex(text, t, 8192);
+	for (int i = 0; i + 2 < n; i++)
+	{
+		int			j,
+					depth;
+		char		name[128];
+
+		if (!is(t, n, i, "CREATE") || !is(t, n, i + 1, "TABLE"))
+			continue;
+		j = i + 2;
+		if (is(t, n, j, "IF") && is(t, n, j + 1, "NOT") && is(t, n, j + 2, "EXISTS"))
+			j += 3;
+		while (j + 2 < n && is_op(t, n, j + 1, "."))
+			j += 2;
+		if (j + 1 >= n || !is_op(t, n, j + 1, "(") || (t[j].type != T_WORD && t[j].type != T_QIDENT))
+			continue;
+		ident_text(&t[j], name, sizeof(name));
+		ta->text_tables++;
+		ta->naming[0][naming_style(name)]++;
+		ta->name_len[0] += strlen(name);
+		depth = t[j + 1].depth + 1;
+		/* Items of the table body: each starts after "(" or a "," at the body's depth. */
+		for (int k = j + 2; k < n && t[k].depth >= depth; k++)
+		{
+			bool		starts = is_op(t, n, k - 1, "(") ? k == j + 2 : (is_op(t, n, k - 1, ",") && t[k - 1].depth == depth);
+
+			if (!starts || (t[k].type != T_WORD && t[k].type != T_QIDENT) || is_any(t, n, k, not_column))
+				continue;
+			if (k + 1 >= n || t[k + 1].type != T_WORD)
+				continue;
+			ident_text(&t[k], name, sizeof(name));
+			ta->text_columns++;
+			ta->naming[1][naming_style(name)]++;
+			ta->name_len[1] += strlen(name);
+			count_written_type(ta, t, n, k + 1);
+		}
+	}
+}
+
 /* Reads one JSONL file into the tally; -1 with err when unreadable. */
 static int
 tally_file(Tally *ta, const char *path, long *bad, char *err, size_t errlen)
@@ -961,7 +1122,10 @@ tally_file(Tally *ta, const char *path, long *bad, char *err, size_t errlen)
 			else
 				(*bad)++;
 			if (cJSON_IsString(schema))
+			{
 				vec_push(&ta->schema_chars, (int) strlen(schema->valuestring));
+				tally_schema_text(ta, schema->valuestring);
+			}
 			if (cJSON_IsString(style))
 				ta->style[strcmp(style->valuestring, "crdb") == 0 ? 0 :
 						  strcmp(style->valuestring, "pgdump") == 0 ? 1 : 2]++;
@@ -1172,6 +1336,17 @@ tally_schemas(SchemaTally *st, const char *out)
 	free(files);
 }
 
+/* Column types of the reference (base name as written, % of columns). */
+static const char *const ref_types[][2] = {
+	{"INT", "34.3"}, {"VARCHAR", "26.8"}, {"DATE", "7.7"}, {"TEXT", "7.6"}, {"UUID", "5.2"},
+	{"DECIMAL", "5.0"}, {"TIMESTAMP", "4.6"}, {"SERIAL", "2.6"}, {"FLOAT", "2.4"}, {"STRING", "0.8"},
+	{"BOOLEAN", "0.8"}, {"TIME", "0.4"}, {"INTEGER", "0.4"}, {"JSONB", "0.2"}, {"BYTEA", "0.2"},
+	{"JSON", "0.2"}, {"TIMESTAMPTZ", "0.1"}, {"ENUM", "0.1"}, {"DATETIME", "0.1"}, {"INTERVAL", "0.1"},
+	{"CHAR", "0.1"}, {"ARRAY", "0.1"}, {"NUMERIC", "<0.1"}, {"GEOGRAPHY", "<0.1"}, {"BLOB", "<0.1"},
+	{"BOOL", "<0.1"}, {"DOUBLE PRECISION", "<0.1"}, {"BIGINT", "<0.1"}, {"DOUBLE", "<0.1"},
+	{"GEOMETRY", "<0.1"},
+};
+
 /* Prints section 4 (schemas) from the structured schemas and the raw schema texts. */
 static void
 print_schemas(FILE *f, SchemaTally *st, Tally *ta)
@@ -1186,7 +1361,7 @@ print_schemas(FILE *f, SchemaTally *st, Tally *ta)
 	char		a[64],
 				b[64];
 
-	fprintf(f, "\n## 4. Schemas (ours from tons_of_tables/: %ld schemas, %ld tables, %ld columns; names as generated, before randomization)\n\n",
+	fprintf(f, "\n## 4. Schemas (shape and constraints from tons_of_tables/: %ld schemas, %ld tables, %ld columns)\n\n",
 			st->schemas, st->tables, st->columns);
 	if (st->schemas == 0)
 	{
@@ -1218,40 +1393,53 @@ print_schemas(FILE *f, SchemaTally *st, Tally *ta)
 	pct(st->schemas_with_fk, st->schemas, b, sizeof(b));
 	fprintf(f, "- Tables with >=1 FOREIGN KEY %s%% (16.6); schemas with >=1 FOREIGN KEY %s%% (27.6)\n", a, b);
 
-	fprintf(f, "\nColumn types (format_type() base name, %% of columns; the reference counts names as written, e.g. INT 34.3, VARCHAR 26.8, DATE 7.7, TEXT 7.6, UUID 5.2, DECIMAL 5.0, TIMESTAMP 4.6, SERIAL 2.6, FLOAT 2.4, BOOLEAN 0.8):\n\n");
-	for (int i = 0; i < st->n_types; i++)
-		for (int j = i + 1; j < st->n_types; j++)
-			if (st->type_count[j] > st->type_count[i])
+	fprintf(f, "\nColumn types as written in the schema texts the model sees (%ld distinct texts, %ld tables, %ld columns; %% of columns, `(p)` = share written with a length/precision), reference in parentheses where it lists the name:\n\n",
+			ta->texts, ta->text_tables, ta->text_columns);
+	for (int i = 0; i < ta->n_types; i++)
+		for (int j = i + 1; j < ta->n_types; j++)
+			if (ta->type_count[j] > ta->type_count[i])
 			{
-				long		c = st->type_count[i];
+				char		tn[24];
+				long		c = ta->type_count[i],
+							p = ta->type_param[i];
 
-				memcpy(a, st->type_name[i], 32);
-				memcpy(st->type_name[i], st->type_name[j], 32);
-				memcpy(st->type_name[j], a, 32);
-				st->type_count[i] = st->type_count[j];
-				st->type_count[j] = c;
+				memcpy(tn, ta->type_name[i], sizeof(tn));
+				memcpy(ta->type_name[i], ta->type_name[j], sizeof(tn));
+				memcpy(ta->type_name[j], tn, sizeof(tn));
+				ta->type_count[i] = ta->type_count[j];
+				ta->type_param[i] = ta->type_param[j];
+				ta->type_count[j] = c;
+				ta->type_param[j] = p;
 			}
-	for (int i = 0; i < st->n_types; i++)
+	fprintf(f, "| type | %% cols | (p) |\n| --- | --- | --- |\n");
+	for (int i = 0; i < ta->n_types; i++)
 	{
-		pct(st->type_count[i], st->columns, a, sizeof(a));
-		fprintf(f, "%s%s %s", i ? ", " : "", st->type_name[i], a);
+		const char *ref = "–";
+
+		for (size_t r = 0; r < sizeof(ref_types) / sizeof(ref_types[0]); r++)
+			if (strcmp(ref_types[r][0], ta->type_name[i]) == 0)
+				ref = ref_types[r][1];
+		pct(ta->type_count[i], ta->text_columns, a, sizeof(a));
+		pct(ta->type_param[i], ta->type_count[i], b, sizeof(b));
+		fprintf(f, "| %s | %s (%s) | %s |\n", ta->type_name[i], a, ref, b);
 	}
-	fprintf(f, "\n\n| names |");
+	fprintf(f, "\nIdentifier naming style in the schema texts the model sees (after name randomization):\n\n| names |");
 	for (int i = 0; i < 8; i++)
 		fprintf(f, " %s |", style_cols[i]);
 	fprintf(f, " mean len |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int w = 0; w < 2; w++)
 	{
-		long		total = w ? st->columns : st->tables;
+		long		total = w ? ta->text_columns : ta->text_tables;
 
 		fprintf(f, "| %s |", w ? "columns" : "tables");
 		for (int i = 0; i < 8; i++)
 		{
-			pct(st->naming[w][i], total, a, sizeof(a));
+			pct(ta->naming[w][i], total, a, sizeof(a));
 			fprintf(f, " %s (%s) |", a, ref_naming[w][i]);
 		}
-		fprintf(f, " %.1f (%s) |\n", total ? (double) st->name_len[w] / total : 0, w ? "10.5" : "13.2");
+		fprintf(f, " %.1f (%s) |\n", total ? (double) ta->name_len[w] / total : 0, w ? "10.5" : "13.2");
 	}
+	(void) st;
 }
 
 /* See stats.h. */

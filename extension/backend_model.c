@@ -59,8 +59,8 @@ SqlpilotModelInit(void)
  * Expands a leading "$sharedir" in a model_path setting into a palloc'd path;
  * with Debian's extension_destdir set, a file staged there wins.
  */
-char *
-SqlpilotResolveModelPath(const char *setting)
+static char *
+ResolveModelPath(const char *setting)
 {
 	char		share[MAXPGPATH];
 	char	   *path;
@@ -127,7 +127,7 @@ ReportBadModel(const char *path, const char *err)
 SqlpilotBackendModel *
 SqlpilotGetModel(void)
 {
-	char	   *path = SqlpilotResolveModelPath(sqlpilot_model_path);
+	char	   *path = ResolveModelPath(sqlpilot_model_path);
 	struct stat st;
 	SqlpilotModel m;
 	char		err[512];

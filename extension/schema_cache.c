@@ -11,9 +11,10 @@
  *
  * When everything does not fit, tables named in the prefix come first, then
  * their foreign-key neighbours, then the rest in catalog order; a table is
- * taken whole or not at all.  The chosen tables are rendered in catalog
- * order, so a growing prefix usually keeps the same schema text and the
- * model's KV cache (core/infer.c) reuses it.
+ * taken whole or not at all.  The choice leaves a quarter of the budget for
+ * the prefix and the chosen tables are rendered in catalog order, so a
+ * growing prefix usually keeps the same schema text and the model's KV cache
+ * (core/infer.c) reuses it.
  */
 #include "postgres.h"
 
@@ -127,6 +128,8 @@ EnsureCache(void)
 	uint64		generation = inval_generation;
 	MemoryContext old;
 	int		   *all;
+	char	   *text;
+	size_t		len;
 
 	if (schema_cache.built && schema_cache.generation == inval_generation &&
 		schema_cache.userid == GetUserId() && equal(namespaces, schema_cache.namespaces))
@@ -146,14 +149,10 @@ EnsureCache(void)
 	all = palloc(sizeof(int) * Max(schema_cache.n_tables, 1));
 	for (int i = 0; i < schema_cache.n_tables; i++)
 		all[i] = i;
-	{
-		size_t		len;
-		char	   *text = RenderTables(schema_cache.tables, all, schema_cache.n_tables, &len);
-
-		schema_cache.full = MemoryContextAlloc(schema_cache.cxt, len + 1);
-		memcpy(schema_cache.full, text, len + 1);
-		schema_cache.full_len = len;
-	}
+	text = RenderTables(schema_cache.tables, all, schema_cache.n_tables, &len);
+	schema_cache.full = MemoryContextAlloc(schema_cache.cxt, len + 1);
+	memcpy(schema_cache.full, text, len + 1);
+	schema_cache.full_len = len;
 	old = MemoryContextSwitchTo(schema_cache.cxt);
 	schema_cache.namespaces = list_copy(namespaces);
 	MemoryContextSwitchTo(old);
@@ -324,6 +323,12 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 				 errdetail("The prompt needs %d tokens without any table; the budget is %d.",
 						   used, budget),
 				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
+
+	/*
+	 * Leave the prefix room to grow (a quarter of the budget) so that the
+	 * choice, and with it the KV cache of the schema, holds while typing.
+	 */
+	used = Max(used, PromptTokens(tok, "", 0, "", 0, ids, cap) + budget / 4);
 
 	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
 	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));

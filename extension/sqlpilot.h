@@ -63,7 +63,6 @@ typedef struct SqlpilotBackendModel
 
 extern void SqlpilotModelInit(void);
 extern SqlpilotBackendModel *SqlpilotGetModel(void);
-extern char *SqlpilotResolveModelPath(const char *setting);
 
 /* One completion handed back to SQL: text to append (server encoding) and score. */
 typedef struct SqlpilotResult

@@ -38,7 +38,7 @@
 #define HOOK_MIN_TIMEOUT_MS 10
 #define HOOK_MAX_TIMEOUT_MS 60000
 #define HOOK_DEFAULT_N 5
-#define HOOK_MAX_N 50
+#define HOOK_MAX_N 16
 #define HOOK_MAX_CONNS 16
 #define HOOK_SAVEPOINT "sqlpilot_psql"
 
@@ -544,14 +544,17 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 		else if (PQresultStatus(res) != PGRES_TUPLES_OK && ok)
 		{
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			bool		missing = state != NULL && strcmp(state, "42883") == 0;
 
 			ok = false;
 			if (timed_out)
 				snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
 						 hook_timeout_ms);
 			else
-				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
-						 msg ? msg : PQresultErrorMessage(res));
+				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s%s",
+						 msg ? msg : PQresultErrorMessage(res),
+						 missing ? " (is the sqlpilot extension installed in this database?)" : "");
 		}
 		PQclear(res);
 	}

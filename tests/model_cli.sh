@@ -97,6 +97,13 @@ ok $? "custom untied config with a tokenizer trained on a corpus ($merges merges
 	--max-tokens 16 >/dev/null 2>&1
 ok $? "complete with the corpus-trained model"
 
+# A standalone tokenizer file (format of core/tokenizer.c): "us" (259), "use" (260).
+printf 'sqlpilot-tokenizer 1\nvocab_size 512\nmerges 2\n%d %d\n259 %d\n' \
+	$((3 + 117)) $((3 + 115)) $((3 + 101)) >"$T/tok.txt"
+"$BIN" init --preset 260K --tokenizer "$T/tok.txt" --out "$T/h.bin" >/dev/null 2>&1 &&
+	"$BIN" info --model "$T/h.bin" | grep -q 'merges:      2'
+ok $? "init --tokenizer FILE stores its merges"
+
 "$BIN" init --preset 15M --seed 1 --dtype f16 --out "$T/g.bin" >/dev/null 2>&1 &&
 	"$BIN" info --model "$T/g.bin" | grep -q 'parameters:  6123168'
 ok $? "15M preset: 6123168 parameters"

@@ -213,6 +213,30 @@ typed "SELECT name FROM us"
 keys Tab
 expect "users_archive" "a finished statement is not part of the next prefix"
 
+# 6b. a ';' inside quotes or a comment does not end the statement
+mark
+typed "SELECT 'a;b' AS x, -- c;d"
+keys Enter
+typed "name FROM us"
+keys Tab
+expect "users_after_SELECT__a_b__AS_x_____c_d" "a quoted ';' keeps the earlier line in the prefix"
+mark
+typed 'SELECT $q$a;b$q$ AS x,'
+keys Enter
+typed "name FROM us"
+keys Tab
+expect 'users_after_SELECT__q_a_b_q__AS_x_' "a ';' in a dollar quote keeps the earlier line in the prefix"
+
+# 6c. after \c the new connection is used
+mark
+typed "\\c hooktest"
+keys Enter
+expect "You are now connected" "\\c reconnects"
+mark
+typed "SELECT name FROM us"
+keys Tab
+expect "users_archive" "completion works on the connection made by \\c"
+
 # 7. backslash commands send nothing
 mark
 flush_log
@@ -327,7 +351,10 @@ keys Tab
 sleep 0.5
 ok $(( $(grep -c "does not exist" "$T/stderr") != 1 )) "the missing function is said once on stderr"
 
-# 14. the launcher without a library still runs psql
+# 14. non-interactive psql is untouched; without a library the launcher still runs psql
+out=$(env $HOOKENV "$LAUNCHER" -X -h "$T" -U postgres -d hooktest -Atc "SELECT 'plain'" 2>"$T/launcher.err")
+[ "$out" = plain ] && [ ! -s "$T/launcher.err" ]
+ok $? "psql -c through the launcher prints exactly what psql prints"
 out=$(env SQLPILOT_PSQL_HOOK=$T/nonexistent.so "$LAUNCHER" -X -h "$T" -U postgres -d hooktest -Atc "SELECT 'plain'" 2>"$T/launcher.err")
 [ "$out" = plain ] && grep -q "not found" "$T/launcher.err"
 ok $? "the launcher falls back to plain psql when the library is missing"
@@ -336,11 +363,24 @@ ok $? "the launcher falls back to plain psql when the library is missing"
 if [ "$STAGED_EXT" -eq 1 ] && $PSQL -d postgres -c "CREATE DATABASE realext" >/dev/null &&
 	$PSQL -d realext -c "CREATE EXTENSION sqlpilot; CREATE TABLE users (id int, name text);" >/dev/null 2>"$T/ext.err"; then
 	HOOKENV="$HOOKENV SQLPILOT_PSQL_TIMEOUT_MS=20000"
+	direct=$($PSQL -d realext -Atc "SELECT completion FROM sqlpilot_completions('SELECT name FROM us', 5) LIMIT 1" 2>&1)
+	direct_ok=$?
 	start_psql realext
 	mark
 	typed "SELECT name FROM us"
 	keys Tab
 	expect "users" "with the real extension psql's candidates are still listed"
+	if [ $direct_ok -eq 0 ] && [ -n "$(printf '%s' "$direct" | tr -d ' \n\t')" ]; then
+		clause=us$(printf '%s' "$direct" | tr '\n\t\r' '   ' | sed 's/ *$//')
+		for _ in $(seq 200); do
+			after_mark | grep -qF -- "$clause" && break
+			sleep 0.1
+		done
+		after_mark | grep -qF -- "$clause"
+		ok $? "the real extension's best completion is offered ($clause)"
+	else
+		diag "the real sqlpilot_completions() gave no completion: $direct"
+	fi
 	keys C-c
 	typed "SELECT 'alive' AS state;"
 	keys Enter

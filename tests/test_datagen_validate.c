@@ -25,13 +25,17 @@ main(void)
 		"UPDATE customers SET name = 'x' WHERE id = 2",
 		"SELECT 1; SELECT 2",
 		"INSERT INTO customers (id, name) VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+		"TRUNCATE customers",
+		"TRUNCATE customers, orders RESTART IDENTITY",
+		"SELECT customer_id, SUM(total) FROM orders GROUP BY customer_id HAVING SUM(total) > 5",
 	};
-	const bool	expect[] = {true, false, true, true, false, true, false, true};
-	bool		execute[8] = {false, false, false, true, true, false, false, false};
-	bool		ok[8];
-	char	   *msgs[8];
+	/* TRUNCATE of a table another one references needs CASCADE or both tables. */
+	const bool	expect[] = {true, false, true, true, false, true, false, true, false, true, true};
+	bool		execute[11] = {false, false, false, true, true, false, false, false, true, true, false};
+	bool		ok[11];
+	char	   *msgs[11];
 	int			rc;
-	int			n = 8;
+	int			n = 11;
 	bool		all = true;
 
 	if (!tap_ok(datagen_server_start(&srv, err, sizeof(err)) == 0, "throwaway server starts (%s)", err))

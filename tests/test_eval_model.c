@@ -120,8 +120,9 @@ main(void)
 	c.seq_len = 160;
 	params = malloc(sizeof(float) * sqlpilot_param_count(&c));
 	sqlpilot_model_init_random(&c, params, 5);
+	err[0] = '\0';
 	tap_ok(sqlpilot_model_save(model_path, &c, params, &tok, SQLPILOT_DTYPE_F32, err, sizeof(err)) == 0,
-		   "random model saved (%s)", err);
+		   "random model saved %s", err);
 	free(params);
 	sqlpilot_tokenizer_free(&tok);
 

@@ -658,9 +658,9 @@ layer_map(SqlpilotLayerWeights *w, float *base, const size_t *n)
 }
 
 static void
-test_block(int B, int T, int every)
+test_block(int B, int T, int every, int dim)
 {
-	SqlpilotConfig c = {.dim = 8,.hidden_dim = 12,.n_layers = 1,.n_heads = 2,
+	SqlpilotConfig c = {.dim = dim,.hidden_dim = 12,.n_layers = 1,.n_heads = 2,
 	.n_kv_heads = 1,.vocab_size = 16,.seq_len = 64,.tied = 1,.rope_theta = 10000.0f,
 	.norm_eps = 1e-5f};
 	int			C = c.dim;
@@ -720,7 +720,8 @@ test_block(int B, int T, int every)
 		m.p[i] = to_double(params + off, n[i]);
 	block_loss(&m);
 	tap_ok(relerr(out, m.out, N * C) < 1e-5 && relerr(kb, m.kb, N * KVD) < 1e-5,
-		   "block forward B=%d T=%d packed=%d matches reference (out and k)", B, T, every);
+		   "block forward B=%d T=%d packed=%d HS=%d matches reference (out and k)", B, T, every,
+		   C / 2);
 
 	scratch = malloc(sizeof(float) * sqlpilot_block_scratch_floats(&c, &rl));
 	sqlpilot_block_backward(&c, &w, &dw, &rl, x, kb, vb, &a, r, dx, scratch);
@@ -750,10 +751,10 @@ test_block(int B, int T, int every)
  * prefix (kv_offset) and then one row at a time: the inference layout.
  */
 static void
-test_block_incremental(void)
+test_block_incremental(int nh, int nkv)
 {
-	SqlpilotConfig c = {.dim = 16,.hidden_dim = 24,.n_layers = 1,.n_heads = 4,
-	.n_kv_heads = 2,.vocab_size = 16,.seq_len = 80,.tied = 1,.rope_theta = 10000.0f,
+	SqlpilotConfig c = {.dim = 16,.hidden_dim = 24,.n_layers = 1,.n_heads = nh,
+	.n_kv_heads = nkv,.vocab_size = 16,.seq_len = 80,.tied = 1,.rope_theta = 10000.0f,
 	.norm_eps = 1e-5f};
 	int			T = 70;
 	int			S = c.seq_len;
@@ -800,7 +801,8 @@ test_block_incremental(void)
 	for (int i = 0; i < T * C; i++)
 		if (fabsf(full[i] - inc[i]) > d)
 			d = fabsf(full[i] - inc[i]);
-	tap_ok(d < 1e-5, "block: prefill equals chunk + one-row decode with out == x (max diff %.1e)", d);
+	tap_ok(d < 1e-5, "block HS=%d: prefill equals chunk + one-row decode with out == x (max diff %.1e)",
+		   c.dim / nh, d);
 	acts_free(&a);
 	free(params), free(x), free(full), free(inc), free(kb), free(vb), free(kb2), free(vb2);
 	free(pos);
@@ -820,8 +822,16 @@ main(void)
 	test_attention(1, 1, 6, 0, 2, 1, 4);
 	test_attention(1, 150, 0, 0, 1, 1, 2);
 	test_attention(2, 140, 0, 37, 2, 1, 2);
-	test_block(1, 5, 0);
-	test_block(2, 7, 3);
-	test_block_incremental();
+	/* the small-head path (HS a multiple of 8) */
+	test_attention(1, 5, 0, 0, 2, 1, 8);
+	test_attention(1, 140, 0, 37, 2, 1, 8);
+	test_attention(1, 70, 0, 0, 2, 2, 16);
+	test_attention(1, 3, 4, 0, 2, 1, 8);
+	test_attention(1, 1, 6, 0, 2, 1, 8);
+	test_block(1, 5, 0, 8);
+	test_block(2, 7, 3, 16);
+	test_block(1, 9, 4, 32);
+	test_block_incremental(4, 2);
+	test_block_incremental(2, 1);
 	return tap_done();
 }

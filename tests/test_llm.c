@@ -276,6 +276,33 @@ test_pick(void)
 	tap_ok(!datagen_llm_pick(0, 7, 1) && datagen_llm_pick(1, 7, 1), "--mix 0 and 1 are exact");
 }
 
+/* The command-line options: taken, checked, and the key never among them. */
+static void
+test_options_parse(void)
+{
+	DatagenLlmOptions o;
+	double		mix = 1;
+	char		err[256] = "";
+
+	datagen_llm_options_default(&o);
+	tap_ok(datagen_llm_option(&o, &mix, "--llm-url", "http://127.0.0.1:1/v1", err, sizeof(err)) == 2 &&
+		   datagen_llm_option(&o, &mix, "--mix", "0.25", err, sizeof(err)) == 2 &&
+		   datagen_llm_option(&o, &mix, "--llm-concurrency", "16", err, sizeof(err)) == 2 &&
+		   datagen_llm_option(&o, &mix, "--llm-guided-json", NULL, err, sizeof(err)) == 1 &&
+		   datagen_llm_option(&o, &mix, "--out", "x", err, sizeof(err)) == 0 &&
+		   mix == 0.25 && o.concurrency == 16 && o.guided_json &&
+		   strcmp(o.url, "http://127.0.0.1:1/v1") == 0, "LLM options are taken, others left alone");
+	tap_ok(datagen_llm_option(&o, &mix, "--mix", "1.5", err, sizeof(err)) == -1 &&
+		   datagen_llm_option(&o, &mix, "--llm-timeout", "0", err, sizeof(err)) == -1 &&
+		   datagen_llm_option(&o, &mix, "--llm-rps", NULL, err, sizeof(err)) == -1 &&
+		   datagen_llm_option(&o, &mix, "--llm-key", "sk-123", err, sizeof(err)) == 0,
+		   "bad values refused; there is no option for the key itself");
+	o.model = "m";
+	o.dir = "/tmp";
+	o.url = "ftp://example/v1";
+	tap_ok(datagen_llm_open(&o, err, sizeof(err)) == NULL, "a non-http URL is refused (%s)", err);
+}
+
 /* Topics and use cases; structured output sent as response_format json_schema. */
 static void
 test_topics(void)
@@ -417,7 +444,8 @@ test_faults(DatagenValidator *pg)
 	char		ids[N_FAULT_ITEMS][16];
 	DatagenSchema out[N_FAULT_ITEMS];
 	bool		ok[N_FAULT_ITEMS];
-	long		dropped = 0;
+	long		dropped = 0,
+				failed = 0;
 	char		err[512] = "";
 	cJSON	   *log;
 	bool		counts_ok = true,
@@ -434,8 +462,8 @@ test_faults(DatagenValidator *pg)
 		snprintf(ids[i], sizeof(ids[i]), "s-%02d", i);
 		req[i] = (DatagenLlmSchemaReq) {ids[i], "Public libraries", "book loans", 1, i};
 	}
-	rc = datagen_llm_schemas(llm, req, N_FAULT_ITEMS, pg, out, ok, &dropped, err, sizeof(err));
-	tap_ok(rc == 0, "a run under faults finishes (%s)", rc ? err : "");
+	rc = datagen_llm_schemas(llm, req, N_FAULT_ITEMS, pg, out, ok, &dropped, &failed, err, sizeof(err));
+	tap_ok(rc == 0 && failed == 1, "a run under faults finishes, one item failed (%s)", rc ? err : "");
 	for (int i = 0; i < N_FAULT_ITEMS; i++)
 		if (ok[i] != (i != 8 && i != 9 && i != 10))
 			files_ok = false;
@@ -496,8 +524,8 @@ test_faults(DatagenValidator *pg)
 				sids[m] = ids[i];
 				sch[m++] = out[i];
 			}
-		rc = datagen_llm_statements(llm, sids, sch, m, 30, stm, nst, err, sizeof(err));
-		tap_ok(rc == 0, "statements for %d schemas (%s)", m, rc ? err : "");
+		rc = datagen_llm_statements(llm, sids, sch, m, 30, stm, nst, &failed, err, sizeof(err));
+		tap_ok(rc == 0 && failed == 0, "statements for %d schemas (%s)", m, rc ? err : "");
 		for (int i = 0; i < m && rc == 0; i++)
 		{
 			char	   *ddl = scratch_ddl(pg, &sch[i]);
@@ -562,9 +590,9 @@ test_faults(DatagenValidator *pg)
 		cJSON	   *before = read_log(&fs);
 		int			n_before = cJSON_GetArraySize(before);
 
-		rc = datagen_llm_schemas(llm, req, N_FAULT_ITEMS, pg, out, ok, &dropped, err, sizeof(err));
+		rc = datagen_llm_schemas(llm, req, N_FAULT_ITEMS, pg, out, ok, &dropped, &failed, err, sizeof(err));
 		log = read_log(&fs);
-		tap_ok(rc == 0 && cJSON_GetArraySize(log) == n_before + 1 &&
+		tap_ok(rc == 0 && failed == 0 && cJSON_GetArraySize(log) == n_before + 1 &&
 			   requests_for(log, "schemas/s-10") == 5 && ok[10] && !ok[9] && !ok[8] &&
 			   datagen_llm_stats(llm)->cached == N_FAULT_ITEMS - 1,
 			   "a re-run asks only for the failed item (%d new requests)",
@@ -728,6 +756,7 @@ main(void)
 	}
 	test_convert();
 	test_pick();
+	test_options_parse();
 	test_topics();
 	test_fallback_and_key();
 	test_rate_limit();

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "../tools/sqlpilot.h"
 #include "complete.h"
@@ -591,6 +592,8 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 			}
 		if (pg_ok)
 			pg_command(conn, "ROLLBACK");
+		if (o->progress)
+			fprintf(stderr, "\reval: %ld/%ld examples", e + 1, n_ex);
 		for (size_t i = 0; texts && i < (size_t) n_completers * (ex[e].n_cuts + 1); i++)
 			free(texts[i]);
 		free(texts);
@@ -598,6 +601,8 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		free(schema);
 	}
 
+	if (o->progress && n_ex > 0)
+		fprintf(stderr, "\n");
 	report = cJSON_CreateObject();
 	if (o->model_name)
 	{
@@ -862,6 +867,7 @@ sqlpilot_eval_main(int argc, char **argv)
 	o.limit = -1;
 	o.cuts = EVAL_DEFAULT_CUTS;
 	o.ks_limit = EVAL_DEFAULT_KS_LIMIT;
+	o.progress = isatty(STDERR_FILENO);
 	for (int i = 1; i < argc; i++)
 	{
 		const char *a = argv[i];

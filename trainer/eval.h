@@ -186,6 +186,7 @@ typedef struct EvalOptions
 	int			seq_len;		/* the model's context */
 	const char *model_name;		/* reported as is; NULL: no model */
 	uint64_t	model_checksum;
+	bool		progress;		/* a progress line on stderr */
 } EvalOptions;
 
 /*

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Carves n floats out of *p. */
 static float *
@@ -42,6 +43,24 @@ net_floats(const SqlpilotConfig *c, int B, int T, size_t scratch)
 		N + scratch + 16 * 8;
 }
 
+/*
+ * n floats of zeroed memory backed by transparent huge pages where the
+ * kernel allows it: attention rows are 4 KB apart or more, so with 4 KB
+ * pages nearly every row would cost a TLB miss.
+ */
+static float *
+alloc_huge(size_t n)
+{
+	size_t		len = (n * sizeof(float) + (2 << 20) - 1) & ~(size_t) ((2 << 20) - 1);
+	void	   *p = NULL;
+
+	if (posix_memalign(&p, 2 << 20, len) != 0)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 0, len);
+	return p;
+}
+
 /* Allocates parameters, gradients and activations for micro-batches of B x T. */
 int
 trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
@@ -60,11 +79,11 @@ trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
 	n->B = B;
 	n->T = T;
 	n->n_params = sqlpilot_param_count(c);
-	n->params = calloc(n->n_params, sizeof(float));
-	n->grads = calloc(n->n_params, sizeof(float));
+	n->params = alloc_huge(n->n_params);
+	n->grads = alloc_huge(n->n_params);
 	n->acts = calloc(c->n_layers, sizeof(SqlpilotBlockActs));
 	n->sel = malloc(sizeof(int) * N);
-	n->mem = malloc(sizeof(float) * net_floats(c, B, T, scratch));
+	n->mem = alloc_huge(net_floats(c, B, T, scratch));
 	if (!n->params || !n->grads || !n->acts || !n->sel || !n->mem)
 	{
 		snprintf(err, errlen, "out of memory allocating the model (%zu parameters, batch %dx%d)",
