@@ -85,8 +85,16 @@ deps:
 demo:
 	tools/demo.sh
 
+# The training pipeline at a small scale; `make model` is the default model's recipe.
+pipeline: all
+	tools/pipeline.sh
+
+model: all
+	WORK=$(BUILD)/model SCHEMAS=4000 STEPS=1500 BATCH=16 LR=2e-3 SEED=1 PRESET=260K \
+		DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 OUT=models/sqlpilot_default.model tools/pipeline.sh
+
 clean: clean-build
 clean-build:
 	rm -rf $(BUILD)
 
-.PHONY: tools check deps demo clean-build
+.PHONY: tools check deps demo pipeline model clean-build

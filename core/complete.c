@@ -134,7 +134,10 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 	o->stop_at_semicolon = true;
 }
 
-/* Whether token t may extend beam b: constraint bytes, UTF-8 validity, specials. */
+/*
+ * Whether token t may extend beam b: constraint bytes, UTF-8 validity past
+ * the typed text (typed bytes are taken as they are), specials.
+ */
 static int
 token_allowed(const Search *S, const Beam *b, int t)
 {
@@ -159,7 +162,11 @@ token_allowed(const Search *S, const Beam *b, int t)
 	{
 		state = utf8_next(state, tb[i]);
 		if (state < 0)
-			return 0;
+		{
+			if (b->nbytes + (size_t) i >= S->pending_len)
+				return 0;
+			state = 0;
+		}
 	}
 	return 1;
 }
@@ -280,6 +287,8 @@ beam_extend(const Search *S, Beam *b, int t)
 	{
 		b->bytes[b->nbytes] = (char) tb[i];
 		b->utf8 = utf8_next(b->utf8, tb[i]);
+		if (b->utf8 < 0)
+			b->utf8 = 0;		/* an invalid typed byte: restart at a boundary */
 		b->nbytes++;
 		if (S->o->stop_at_semicolon && tb[i] == ';' && b->nbytes > S->pending_len)
 			return 1;
@@ -485,6 +494,8 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 		for (size_t j = 0; j < end; j++)
 		{
 			state = utf8_next(state, (unsigned char) b->bytes[j]);
+			if (state < 0)
+				state = 0;
 			if (state == 0)
 				boundary = j + 1;
 		}

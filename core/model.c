@@ -252,7 +252,7 @@ sqlpilot_layer_weights(SqlpilotLayerWeights *lw, const SqlpilotWeights *w,
 	lw->w3 = w->w3 + li * H * C;
 }
 
-/* Little-endian stores and loads for the header (any alignment, any host). */
+/* Stores v little-endian at p (any alignment, any host). */
 static void
 put_u32(unsigned char *p, uint32_t v)
 {
@@ -260,6 +260,7 @@ put_u32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
+/* Stores v little-endian at p. */
 static void
 put_u64(unsigned char *p, uint64_t v)
 {
@@ -267,6 +268,7 @@ put_u64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char) (v >> (8 * i));
 }
 
+/* Stores the bits of f little-endian at p. */
 static void
 put_f32(unsigned char *p, float f)
 {
@@ -276,6 +278,7 @@ put_f32(unsigned char *p, float f)
 	put_u32(p, v);
 }
 
+/* Loads a little-endian u32 from p. */
 static uint32_t
 get_u32(const unsigned char *p)
 {
@@ -283,12 +286,14 @@ get_u32(const unsigned char *p)
 		(uint32_t) p[3] << 24;
 }
 
+/* Loads a little-endian u64 from p. */
 static uint64_t
 get_u64(const unsigned char *p)
 {
 	return (uint64_t) get_u32(p) | (uint64_t) get_u32(p + 4) << 32;
 }
 
+/* Loads a little-endian float from p. */
 static float
 get_f32(const unsigned char *p)
 {

@@ -93,10 +93,11 @@ need_server(const DatagenOptions *o, const char **conninfo, char *err, size_t er
 		*conninfo = server.conninfo;
 		return 0;
 	}
-	fprintf(stderr, "starting a throwaway PostgreSQL server (use --pg CONNINFO to use your own)\n");
 	server_owner = getpid();
 	if (datagen_server_start(&server, err, errlen) != 0)
 		return -1;
+	fprintf(stderr, "started a throwaway PostgreSQL server in %s (use --pg CONNINFO to use your own)\n",
+			server.dir);
 	*conninfo = server.conninfo;
 	return 0;
 }
@@ -107,6 +108,8 @@ run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
 {
 	bool		all = strcmp(stage, "all") == 0;
 	const char *conninfo = NULL;
+	long		validated = 0;
+	double		t0 = sqlpilot_now();
 
 	if (strcmp(stage, "stats") == 0)
 		return datagen_stats_print(o->out, stdout, err, errlen);
@@ -140,11 +143,18 @@ run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
 		if (datagen_shards_pending(o, "diverse_statements") > 0 &&
 			need_server(o, &conninfo, err, errlen) != 0)
 			return -1;
-		if (datagen_stage_statements(o, conninfo, err, errlen) != 0)
+		if (datagen_stage_statements(o, conninfo, &validated, err, errlen) != 0)
 			return -1;
 	}
 	if ((all || strcmp(stage, "raw") == 0) && datagen_stage_raw(o, err, errlen) != 0)
 		return -1;
+	if (all && validated > 0)
+	{
+		double		t = sqlpilot_now() - t0;
+
+		fprintf(stderr, "all        %ld statements validated by PostgreSQL in %.1f s: %.0f/s end to end\n",
+				validated, t, validated / t);
+	}
 	return 0;
 }
 
@@ -217,10 +227,11 @@ sqlpilot_datagen_main(int argc, char **argv)
 		{
 			char	   *end;
 
+			/* manifest.json keeps it as a JSON number: exact below 2^53. */
 			o.seed = strtoull(v, &end, 10);
-			if (!*v || *end || o.seed == UINT64_MAX)
+			if (!*v || *end || *v == '-' || o.seed >= (1ULL << 53))
 			{
-				fprintf(stderr, "sqlpilot datagen: bad --seed \"%s\"\n", v);
+				fprintf(stderr, "sqlpilot datagen: --seed wants an integer in [0, 2^53), not \"%s\"\n", v);
 				return 2;
 			}
 		}

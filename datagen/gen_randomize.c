@@ -359,6 +359,7 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 	char	 ***old_cols;
 	char	 ***new_cols;
 	int		  **perm;			/* [table][old column] -> new column */
+	bool	   *keep_order;
 
 	if (!s || s->n_tables <= 0)
 		return;
@@ -386,6 +387,21 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 		}
 		s->tables[t].name = strdup(name);
 	}
+	/*
+	 * A table that an INSERT fills without a column list keeps its column
+	 * order: its VALUES follow the table's order.
+	 */
+	keep_order = calloc((size_t) s->n_tables, sizeof(bool));
+	for (int i = 0; i < n; i++)
+	{
+		int			columns = 0;
+
+		for (int k = 0; k < st[i].n_idents; k++)
+			columns += st[i].idents[k].what == DATAGEN_IDENT_COLUMN;
+		if ((st[i].kind == DATAGEN_INSERT || st[i].kind == DATAGEN_UPSERT) && columns == 0 &&
+			st[i].n_idents > 0)
+			keep_order[st[i].idents[0].table] = true;
+	}
 	/* new column names and the shuffle */
 	for (int t = 0; t < s->n_tables; t++)
 	{
@@ -406,7 +422,7 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 			new_cols[t][c] = strdup(name);
 			order[c] = c;
 		}
-		if ((int) sqlpilot_rng_below(&rng, 100) < pr.shuffle_pct)
+		if ((int) sqlpilot_rng_below(&rng, 100) < pr.shuffle_pct && !keep_order[t])
 			for (int c = nc - 1; c > 1; c--)
 			{
 				int			j = 1 + (int) sqlpilot_rng_below(&rng, (uint64_t) c);
@@ -507,6 +523,7 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 		free(perm[t]);
 		free(old_tables[t]);
 	}
+	free(keep_order);
 	free(old_tables);
 	free(old_cols);
 	free(new_cols);

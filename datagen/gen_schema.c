@@ -60,6 +60,7 @@ typedef struct GenPlanTable
 	const GenAttr *attrs;
 	int			n_attrs;
 	int			order;			/* sort key: master tables first */
+	bool		primary;		/* the use case's own entity */
 } GenPlanTable;
 
 /* strdup that tolerates NULL. */
@@ -276,6 +277,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 	plan[count].attrs = topic->entities[entity].attrs;
 	plan[count].n_attrs = topic->entities[entity].n_attrs;
 	plan[count].order = entity * 2;
+	plan[count].primary = true;
 	used[entity] = true;
 	count++;
 	if (at && n >= 2 && Chance(rng, 55))
@@ -292,6 +294,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 		p->attrs = at->attrs;
 		p->n_attrs = 4;
 		p->order = 1000;
+		p->primary = false;
 	}
 	while (count < n)
 	{
@@ -322,6 +325,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 		plan[count].attrs = topic->entities[e].attrs;
 		plan[count].n_attrs = topic->entities[e].n_attrs;
 		plan[count].order = e * 2;
+		plan[count].primary = false;
 		count++;
 	}
 	/* master first: insertion sort on order */
@@ -345,6 +349,37 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 			plan[i].singular = plan[i].singular_buf;
 		}
 	return count;
+}
+
+/* True for master data: an entity named by a person or a title (customers, products). */
+static bool
+IsMaster(const GenPlanTable *p)
+{
+	for (int a = 0; a < p->n_attrs; a++)
+	{
+		int			k = p->attrs[a].kind;
+
+		if (k == DATAGEN_COL_FIRST_NAME || k == DATAGEN_COL_PERSON || k == DATAGEN_COL_TITLE ||
+			k == DATAGEN_COL_EMAIL)
+			return a < 2;
+	}
+	return false;
+}
+
+/* Picks a parent among the tables before table i: master data weighs four times more. */
+static int
+PickParent(const GenPlanTable *plan, int i, uint64_t *rng)
+{
+	int			w[6];
+
+	for (int k = 0; k < i; k++)
+		w[k] = plan[k].order == 1000 ? 0 : IsMaster(&plan[k]) ? 4 : 1;
+	if (i == 0)
+		return 0;
+	for (int k = 0; k < i; k++)
+		if (w[k] > 0)
+			return PickWeighted(rng, w, i);
+	return i - 1;
 }
 
 /* Appends a column to the table being built. */
@@ -412,7 +447,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		const GenPlanTable *p = &plan[i];
 		int			total = 2 + PickWeighted(&rng, ncol_w, 7);
 		int			n_links = 0;
-		int			parents[2];
+		int			parents[2] = {0, 0};
 		bool		has_pk = !(i == n - 1 && n > 1 && Chance(&rng, 10)) && !Chance(&rng, 2);
 		bool		serial = key_style == GEN_KEY_SERIAL || (key_style == GEN_KEY_INT && Chance(&rng, 4));
 		const char *key_type = key_style == GEN_KEY_UUID ? "uuid" : key_style == GEN_KEY_BIGINT ? "bigint" : "integer";
@@ -434,16 +469,22 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		/* links to earlier tables */
 		if (i > 0 && Chance(&rng, 88))
 		{
-			/* the topic's main actor (customers, patients) or the nearest master relate best */
-			if (plan[0].order == 0 && Chance(&rng, 45))
+			/* an activity table (history, audit log) belongs to the use case's entity */
+			if (p->order == 1000)
+			{
+				for (int k = 0; k < i; k++)
+					if (plan[k].primary)
+						parents[n_links] = k;
+				n_links++;
+			}
+			/* the topic's main actor (customers, patients) or master data relate best */
+			else if (plan[0].order == 0 && Chance(&rng, 40))
 				parents[n_links++] = 0;
-			else if (Chance(&rng, 55))
-				parents[n_links++] = i - 1;
 			else
-				parents[n_links++] = (int) sqlpilot_rng_below(&rng, (uint64_t) i);
+				parents[n_links++] = PickParent(plan, i, &rng);
 			if (i > 1 && Chance(&rng, 22))
 			{
-				int			q = (int) sqlpilot_rng_below(&rng, (uint64_t) i);
+				int			q = PickParent(plan, i, &rng);
 
 				if (q != parents[0])
 					parents[n_links++] = q;

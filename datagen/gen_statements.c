@@ -45,7 +45,7 @@ typedef enum GenBase
 typedef enum GenHint
 {
 	H_NONE, H_PRIORITY, H_METHOD, H_GENDER, H_CURRENCY, H_COLOR, H_SIZE,
-	H_LANGUAGE, H_UNIT, H_DAY, H_TIER, H_GRADE, H_RATING, H_PERCENT
+	H_LANGUAGE, H_UNIT, H_DAY, H_TIER, H_GRADE, H_RATING, H_PERCENT, H_AGE
 } GenHint;
 
 typedef struct GenCol
@@ -487,6 +487,11 @@ NameHint(const char *name)
 		{"percent", H_PERCENT}, {"rate", H_PERCENT}
 	};
 
+	size_t		n = strlen(name);
+
+	if (strncmp(name, "age_", 4) == 0 || (n >= 4 && strcmp(name + n - 4, "_age") == 0) ||
+		strcmp(name, "age") == 0)
+		return H_AGE;
 	for (int i = 0; i < N_OF(hints); i++)
 		if (strstr(name, hints[i].part))
 			return hints[i].hint;
@@ -831,6 +836,8 @@ Lit(GenCtx *c, const GenCol *col)
 				default:
 					if (col->hint == H_RATING)
 						IntLit(c, 1, 5);
+					else if (col->hint == H_AGE)
+						IntLit(c, 18, 75);
 					else
 						IntLit(c, 1, Chance(c, 60) ? 100 : 5000);
 					return;
@@ -1531,9 +1538,12 @@ SelectJoin(GenCtx *c, bool complex)
 	if (grouped)
 	{
 		const GenFrom *pf = &from[1];
-		int			g = PickCol(c, pf->table, C_SORT);
+		int			g = PickCol(c, pf->table, C_SORT | C_STR);
 		const char *alias;
 
+		/* group by the parent's name or title, else a low-cardinality column */
+		if (g < 0)
+			g = PickCol(c, pf->table, C_GROUP);
 		if (g < 0)
 			g = c->tabs[pf->table].pk >= 0 ? c->tabs[pf->table].pk : 0;
 		QCol(c, pf, g);
@@ -1568,6 +1578,8 @@ SelectJoin(GenCtx *c, bool complex)
 
 		if (n < 2)
 			n = 2;
+		int			listed = 0;
+
 		for (int i = 0; i < n; i++)
 		{
 			const GenFrom *f = &from[i < n_from ? (i + first) % n_from : RandInt(c, 0, n_from - 1)];
@@ -1577,10 +1589,12 @@ SelectJoin(GenCtx *c, bool complex)
 			do
 				ci = RandInt(c, 0, c->tabs[f->table].n_cols - 1);
 			while ((c->tabs[f->table].cols[ci].kind == DATAGEN_COL_ID ||
-					Listed(picked_t, picked_c, i, f->table, ci)) && ++tries < 6);
-			picked_t[i] = f->table;
-			picked_c[i] = ci;
-			if (i > 0)
+					Listed(picked_t, picked_c, listed, f->table, ci)) && ++tries < 6);
+			if (Listed(picked_t, picked_c, listed, f->table, ci))
+				continue;
+			picked_t[listed] = f->table;
+			picked_c[listed] = ci;
+			if (listed++ > 0)
 				Put(c, ", ");
 			QCol(c, f, ci);
 		}
@@ -1808,10 +1822,6 @@ GenInsert(GenCtx *c, bool complex)
 	int			n = InsertCols(c, ti, cols);
 	int			r = RandInt(c, 0, 9999);
 
-	Kw(c, "INSERT INTO ");
-	Tbl(c, ti);
-	Put(c, " ");
-	ColList(c, ti, cols, n);
 	if (complex && r < 40 && (g->pk < 0 || g->cols[g->pk].auto_value))
 	{
 		/* copy rows: INSERT ... SELECT from the same table, the key left to its default */
@@ -1823,8 +1833,6 @@ GenInsert(GenCtx *c, bool complex)
 				sel[m++] = cols[i];
 		if (m > 0)
 		{
-			c->t->len = 0;
-			c->t->n_ids = 0;
 			Kw(c, "INSERT INTO ");
 			Tbl(c, ti);
 			Put(c, " ");
@@ -1842,6 +1850,17 @@ GenInsert(GenCtx *c, bool complex)
 			return;
 		}
 	}
+	Kw(c, "INSERT INTO ");
+	Tbl(c, ti);
+	if (!complex && r >= 9500 && n == g->n_cols)
+	{
+		/* no column list: every column, in table order (randomization keeps that order) */
+		Kw(c, " VALUES ");
+		ValuesRow(c, ti, cols, n);
+		return;
+	}
+	Put(c, " ");
+	ColList(c, ti, cols, n);
 	Kw(c, " VALUES ");
 	ValuesRow(c, ti, cols, n);
 	if (complex && r >= 40 && r < 80)
@@ -2076,14 +2095,11 @@ GenDelete(GenCtx *c, bool complex)
 	int			ti = RandInt(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 
-	Kw(c, "DELETE FROM ");
-	Tbl(c, ti);
 	if (complex && c->s->n_links > 0 && Chance(c, 2.5))
 	{
+		/* rows whose parent matches: a subquery along a link */
 		const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
 
-		c->t->len = 0;
-		c->t->n_ids = 0;
 		Kw(c, "DELETE FROM ");
 		Tbl(c, l->child);
 		Kw(c, " WHERE ");
@@ -2096,6 +2112,8 @@ GenDelete(GenCtx *c, bool complex)
 		Put(c, ")");
 		return;
 	}
+	Kw(c, "DELETE FROM ");
+	Tbl(c, ti);
 	if (Chance(c, 53))
 	{
 		int			ci = g->pk >= 0 && Chance(c, 70) ? g->pk : PickCol(c, ti, C_EQ);

@@ -66,7 +66,8 @@ void		datagen_llm_usage(FILE *f);
 /*
  * Takes one command-line option if it is an LLM one (--llm-url, --model,
  * --mix, --llm-concurrency, --llm-rps, --llm-timeout, --llm-retries,
- * --llm-key-env, --llm-guided-json); val is the next argument (may be NULL).
+ * --llm-key-env, --llm-guided-json, --llm-verbose); val is the next
+ * argument (may be NULL).
  * Returns how many arguments it used (0: not an LLM option, 1 or 2), or -1
  * with err on a missing or bad value.  --mix goes to *mix.
  */
@@ -96,8 +97,10 @@ typedef struct DatagenLlm DatagenLlm;
 DatagenLlm *datagen_llm_open(const DatagenLlmOptions *o, char *err, size_t errlen);
 void		datagen_llm_close(DatagenLlm *llm);
 const DatagenLlmStats *datagen_llm_stats(const DatagenLlm *llm);
-/* One line of the engine's counters, e.g. for a stage's summary. */
-void		datagen_llm_stats_line(const DatagenLlm *llm, char *out, size_t cap);
+/* Adds counters into a total that other processes may be adding to (shared memory). */
+void		datagen_llm_stats_add(DatagenLlmStats *total, const DatagenLlmStats *s);
+/* One line of counters, e.g. for a stage's summary. */
+void		datagen_llm_stats_line(const DatagenLlmStats *s, char *out, size_t cap);
 
 /* A stage's answer contract: its JSON schema and an extra semantic check. */
 typedef struct DatagenLlmStage

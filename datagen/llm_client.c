@@ -163,12 +163,28 @@ datagen_llm_stats(const DatagenLlm *llm)
 	return &llm->stats;
 }
 
+/* See llm.h: field by field, atomically. */
+void
+datagen_llm_stats_add(DatagenLlmStats *total, const DatagenLlmStats *s)
+{
+	__atomic_add_fetch(&total->requests, s->requests, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->answered, s->answered, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->cached, s->cached, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->retries, s->retries, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->rate_limited, s->rate_limited, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->server_errors, s->server_errors, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->timeouts, s->timeouts, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->transport_errors, s->transport_errors, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->malformed, s->malformed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->off_schema, s->off_schema, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->skipped, s->skipped, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total->failed, s->failed, __ATOMIC_RELAXED);
+}
+
 /* See llm.h. */
 void
-datagen_llm_stats_line(const DatagenLlm *llm, char *out, size_t cap)
+datagen_llm_stats_line(const DatagenLlmStats *s, char *out, size_t cap)
 {
-	const DatagenLlmStats *s = &llm->stats;
-
 	snprintf(out, cap, "llm: %ld requests, %ld answered, %ld cached, %ld retries "
 			 "(429: %ld, 5xx: %ld, timeouts: %ld, transport: %ld, malformed: %ld, off-schema: %ld), "
 			 "%ld skipped, %ld failed",
@@ -454,6 +470,24 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * Removes the length limits (minItems, maxItems, minLength, maxLength) from a
+ * copy of a schema before it is sent: OpenAI's strict mode refuses them, and
+ * the engine checks them on every answer anyway.
+ */
+static void
+strip_limits(cJSON *schema)
+{
+	static const char *const limits[] = {"minItems", "maxItems", "minLength", "maxLength"};
+	cJSON	   *k;
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(schema, limits[i]);
+	cJSON_ArrayForEach(k, schema)
+		if (cJSON_IsObject(k) || cJSON_IsArray(k))
+		strip_limits(k);
+}
+
 /* The chat.completions request body for an item, in the engine's structured-output form. */
 static char *
 request_body(DatagenLlm *llm, const DatagenLlmItem *it, bool guided)
@@ -461,7 +495,7 @@ request_body(DatagenLlm *llm, const DatagenLlmItem *it, bool guided)
 	cJSON	   *req = cJSON_CreateObject();
 	cJSON	   *msgs = cJSON_AddArrayToObject(req, "messages");
 	cJSON	   *m;
-	const cJSON *schema = stage_schema(llm, it->stage);
+	cJSON	   *schema = cJSON_Duplicate(stage_schema(llm, it->stage), true);
 	char	   *text;
 
 	cJSON_AddStringToObject(req, "model", llm->o.model);
@@ -475,8 +509,9 @@ request_body(DatagenLlm *llm, const DatagenLlmItem *it, bool guided)
 	cJSON_AddItemToArray(msgs, m);
 	cJSON_AddNumberToObject(req, "temperature", llm->o.temperature);
 	cJSON_AddNumberToObject(req, "max_tokens", llm->o.max_tokens);
+	strip_limits(schema);
 	if (guided)
-		cJSON_AddItemToObject(req, "guided_json", cJSON_Duplicate(schema, true));
+		cJSON_AddItemToObject(req, "guided_json", schema);
 	else
 	{
 		cJSON	   *rf = cJSON_AddObjectToObject(req, "response_format");
@@ -486,7 +521,7 @@ request_body(DatagenLlm *llm, const DatagenLlmItem *it, bool guided)
 		js = cJSON_AddObjectToObject(rf, "json_schema");
 		cJSON_AddStringToObject(js, "name", it->stage->name);
 		cJSON_AddBoolToObject(js, "strict", true);
-		cJSON_AddItemToObject(js, "schema", cJSON_Duplicate(schema, true));
+		cJSON_AddItemToObject(js, "schema", schema);
 	}
 	text = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
@@ -742,8 +777,10 @@ transfer_done(DatagenLlm *llm, DatagenLlmItem *items, Transfer *t, CURLcode res,
 	}
 	else
 	{
+		/* another client error (a prompt too long, ...): the server's words say which */
 		it->status = DATAGEN_LLM_FAILED;
-		snprintf(it->error, sizeof(it->error), "HTTP %ld", code);
+		snprintf(it->error, sizeof(it->error), "HTTP %ld: %.200s", code,
+				 t->body.data ? t->body.data : "");
 		llm->stats.failed++;
 		note(llm, it, it->error);
 	}

@@ -24,7 +24,8 @@ datagen_llm_usage(FILE *f)
 			"  --llm-timeout S        seconds per request (default %g)\n"
 			"  --llm-retries N        retries on 429/5xx/timeouts per item (default %d)\n"
 			"  --llm-key-env VAR      environment variable holding the API key (default %s)\n"
-			"  --llm-guided-json      send vLLM's guided_json instead of response_format\n",
+			"  --llm-guided-json      send vLLM's guided_json instead of response_format\n"
+			"  --llm-verbose          a line on stderr for each retry, skip and failure\n",
 			DATAGEN_LLM_DEFAULT_CONCURRENCY, DATAGEN_LLM_DEFAULT_TIMEOUT,
 			DATAGEN_LLM_DEFAULT_RETRIES, DATAGEN_LLM_DEFAULT_KEY_ENV);
 }
@@ -52,6 +53,11 @@ datagen_llm_option(DatagenLlmOptions *o, double *mix, const char *arg, const cha
 	if (strcmp(arg, "--llm-guided-json") == 0)
 	{
 		o->guided_json = true;
+		return 1;
+	}
+	if (strcmp(arg, "--llm-verbose") == 0)
+	{
+		o->verbose = 1;
 		return 1;
 	}
 	if (strcmp(arg, "--llm-url") != 0 && strcmp(arg, "--model") != 0 && strcmp(arg, "--mix") != 0 &&

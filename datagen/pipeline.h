@@ -132,8 +132,9 @@ int			datagen_run_shards(const DatagenOptions *o, const char *stage, const char 
 int			datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen);
 int			datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen);
 int			datagen_stage_schemas(const DatagenOptions *o, char *err, size_t errlen);
+/* *validated (may be NULL) gets the number of statements checked with PostgreSQL in this run. */
 int			datagen_stage_statements(const DatagenOptions *o, const char *conninfo,
-									 char *err, size_t errlen);
+									 long *validated, char *err, size_t errlen);
 int			datagen_stage_raw(const DatagenOptions *o, char *err, size_t errlen);
 /* Re-derives a sample of raw/eval examples, compares them with the files and PREPAREs them. */
 int			datagen_check(const DatagenOptions *o, const char *conninfo, long *n_checked,

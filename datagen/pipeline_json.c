@@ -524,7 +524,14 @@ table_from_json(const cJSON *jt, SqlpilotTable *t, bool *bad)
 		f->ref_table = get_str(it, "ref_table", true, bad);
 		f->ref_cols = get_str_array(it, "ref_cols", &nref, bad);
 		if (nref != f->n_cols)
+		{
+			/* Keep cols and ref_cols the same length, so freeing stays in bounds. */
+			for (int k = 0; k < nref; k++)
+				free(f->ref_cols[k]);
+			free(f->ref_cols);
+			f->ref_cols = calloc(f->n_cols ? f->n_cols : 1, sizeof(char *));
 			*bad = true;
+		}
 		f->on_delete = get_str(it, "on_delete", false, bad);
 		f->on_update = get_str(it, "on_update", false, bad);
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -378,9 +379,17 @@ datagen_run_shards(const DatagenOptions *o, const char *stage, const char *dir,
 	fflush(NULL);
 	for (int i = 0; i < jobs; i++)
 	{
+		pid_t		parent = getpid();
+
 		pids[i] = fork();
 		if (pids[i] == 0)
+		{
+			/* A worker must not outlive a killed run: it would still be writing shards. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(1);
 			_exit(worker_main(o, i, fn, conninfo, todo, n_todo, next, c));
+		}
 		if (pids[i] < 0)
 		{
 			snprintf(err, errlen, "fork: %s", strerror(errno));

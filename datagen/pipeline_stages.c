@@ -573,7 +573,8 @@ print_rejections(const DatagenCounters *c)
 
 /* Stage 4: the statements, validated with PostgreSQL. */
 int
-datagen_stage_statements(const DatagenOptions *o, const char *conninfo, char *err, size_t errlen)
+datagen_stage_statements(const DatagenOptions *o, const char *conninfo, long *validated,
+						 char *err, size_t errlen)
 {
 	DatagenCounters c;
 	int			rc = datagen_run_shards(o, "statements", "diverse_statements", "stmts",
@@ -581,6 +582,8 @@ datagen_stage_statements(const DatagenOptions *o, const char *conninfo, char *er
 
 	if (c.schemas > 0)
 		print_rejections(&c);
+	if (validated)
+		*validated = c.units;
 	return rc;
 }
 

@@ -1220,38 +1220,7 @@ typedef struct SchemaTally
 	long		first_col_pk;
 	long		with_fk;
 	long		schemas_with_fk;
-	long		naming[2][8];
-	long		name_len[2];
-	char		type_name[48][32];
-	long		type_count[48];
-	int			n_types;
 } SchemaTally;
-
-/* Counts one column type by its base name (the format_type() text before any '('). */
-static void
-count_type(SchemaTally *st, const char *type)
-{
-	char		base[32];
-	int			n = 0;
-
-	while (type[n] && type[n] != '(' && n < 31)
-	{
-		base[n] = type[n];
-		n++;
-	}
-	base[n] = '\0';
-	for (int i = 0; i < st->n_types; i++)
-		if (strcmp(st->type_name[i], base) == 0)
-		{
-			st->type_count[i]++;
-			return;
-		}
-	if (st->n_types < 48)
-	{
-		strcpy(st->type_name[st->n_types], base);
-		st->type_count[st->n_types++] = 1;
-	}
-}
 
 /* Reads the tons_of_tables shards under out (if any). */
 static void
@@ -1293,11 +1262,8 @@ tally_schemas(SchemaTally *st, const char *out)
 				const cJSON *c,
 						   *x;
 				const char *first = NULL;
-				const char *tname = cJSON_GetObjectItemCaseSensitive(t, "name")->valuestring;
 
 				st->tables++;
-				st->naming[0][naming_style(tname)]++;
-				st->name_len[0] += strlen(tname);
 				vec_push(&st->cols_per_table, cJSON_GetArraySize(cols));
 				cJSON_ArrayForEach(c, cols)
 				{
@@ -1306,17 +1272,15 @@ tally_schemas(SchemaTally *st, const char *out)
 					if (!first)
 						first = cname;
 					st->columns++;
-					st->naming[1][naming_style(cname)]++;
-					st->name_len[1] += strlen(cname);
 					st->not_null += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "not_null"));
 					st->with_default += cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "default"));
-					count_type(st, cJSON_GetObjectItemCaseSensitive(c, "type")->valuestring);
 				}
 				cJSON_ArrayForEach(x, idx)
-					if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary")))
 				{
 					const cJSON *pc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(x, "cols"), 0);
 
+					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary")))
+						continue;
 					st->with_pk++;
 					if (first && cJSON_IsString(pc) && strcmp(pc->valuestring, first) == 0)
 						st->first_col_pk++;
@@ -1439,7 +1403,6 @@ print_schemas(FILE *f, SchemaTally *st, Tally *ta)
 		}
 		fprintf(f, " %.1f (%s) |\n", total ? (double) ta->name_len[w] / total : 0, w ? "10.5" : "13.2");
 	}
-	(void) st;
 }
 
 /* See stats.h. */
@@ -1511,8 +1474,7 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 					s2[64],
 					s3[64],
 					s4[64],
-					s5[64],
-					s6[64];
+					s5[64];
 
 		pct(ta.n[c], ta.n[COL_ALL], s1, sizeof(s1));
 		percentiles(&ta.chars[c], a, sizeof(a));
@@ -1524,7 +1486,6 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 		fprintf(f, "| %s | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) | %s (%s) |\n",
 				col_names[c], s1, ref_shape[c][0], a, ref_shape[c][1], b, ref_shape[c][2],
 				s2, ref_shape[c][3], s3, ref_shape[c][4], s4, ref_shape[c][5], s5, ref_shape[c][6]);
-		(void) s6;
 	}
 	pct(ta.upper_case[COL_ALL], ta.n[COL_ALL], a, sizeof(a));
 	fprintf(f, "\nKeyword case: statements whose first keyword is UPPER %s%% (statement level all-UPPER 99.7)\n", a);

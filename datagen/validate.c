@@ -9,6 +9,7 @@
  */
 #include "validate.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -501,6 +502,50 @@ read_verdict(PGconn *conn, int i, bool trusted, char *verdict, char **msgs, bool
 }
 
 /*
+ * True when sql starts (after spaces and opening parentheses) with one of the
+ * words of list, case-insensitively.
+ */
+static bool
+starts_with_word(const char *sql, const char *const *list)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r' || *sql == '(')
+		sql++;
+	for (int i = 0; list[i]; i++)
+	{
+		size_t		n = strlen(list[i]);
+
+		if (strncasecmp(sql, list[i], n) == 0 && !isalnum((unsigned char) sql[n]) && sql[n] != '_')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Rejects up front what PREPARE would refuse without looking (a Parse
+ * message accepts utility statements unanalysed) and anything but TRUNCATE
+ * where a statement is to be executed.
+ */
+static void
+precheck(const char *const *sqls, const bool *execute, int n, char *verdict, char **msgs)
+{
+	static const char *const preparable[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "VALUES", "WITH",
+	"TABLE", "MERGE", NULL};
+	static const char *const truncate[] = {"TRUNCATE", NULL};
+
+	for (int i = 0; i < n; i++)
+	{
+		bool		fine = starts_with_word(sqls[i], execute[i] ? truncate : preparable);
+
+		if (fine)
+			continue;
+		verdict[i] = V_REJECTED;
+		if (msgs)
+			msgs[i] = strdup(execute[i] ? "only TRUNCATE is executed" :
+							 "PREPARE accepts only SELECT, INSERT, UPDATE, DELETE, VALUES, TABLE, WITH and MERGE");
+	}
+}
+
+/*
  * Loads the DDL and judges every statement, optimistically: the TRUNCATEs
  * run first in the transaction that created the tables (so PostgreSQL
  * truncates the new, empty files in place instead of making new ones), then
@@ -530,6 +575,7 @@ datagen_validate(DatagenValidator *v, const char *ddl,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	precheck(sqls, execute, n, verdict, msgs);
 	for (;;)
 	{
 		bool		savepoint_ok;

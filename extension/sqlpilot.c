@@ -154,8 +154,8 @@ BeginCall(CallState *cs, text *prefix)
 						   raw_len, budget),
 				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
 
-	cs->prefix = pg_server_to_any(VARDATA_ANY(prefix), raw_len, PG_UTF8);
-	cs->prefix_len = cs->prefix == VARDATA_ANY(prefix) ? (size_t) raw_len : strlen(cs->prefix);
+	cs->prefix = pg_server_to_any(text_to_cstring(prefix), raw_len, PG_UTF8);
+	cs->prefix_len = strlen(cs->prefix);
 	cs->schema = SqlpilotSchemaFor(cs->bm, cs->prefix, cs->prefix_len, budget, &cs->schema_len);
 }
 

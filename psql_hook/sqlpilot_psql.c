@@ -5,21 +5,23 @@
  * psql has no plugin API, but Debian's psql links GNU readline dynamically and
  * sets rl_attempted_completion_function before it calls rl_initialize() and
  * its first readline().  This library interposes:
- *   rl_initialize(), readline()   to chain hook_completion() in front of psql's
- *                                 completion, register the "sqlpilot-complete"
- *                                 command for ~/.inputrc, and keep the earlier
- *                                 lines of the statement being typed;
- *   PQconnectdbParams() & co.,    to learn psql's connection.
+ *   rl_initialize(), readline()    to chain HookCompletion() in front of
+ *                                  psql's completion, register the
+ *                                  "sqlpilot-complete" command for ~/.inputrc
+ *                                  and keep the earlier lines of the
+ *                                  statement being typed;
+ *   PQconnectdbParams() & co.,     to learn psql's connection.
  *   PQfinish()
  * On TAB psql's completion runs first; then, if the connection is idle (or in
  * a transaction block, inside a savepoint that is always rolled back and
  * released), sqlpilot_completions(prefix, n) is asked with a deadline: past
  * it the query is cancelled with PQcancel and psql's candidates are shown
  * alone.  Backslash commands and failed transactions send nothing.  Errors
- * are said once on stderr and otherwise ignored.
+ * are said once on stderr and otherwise ignored.  In a process that never
+ * calls readline() (psql -c, wrappers) the library does nothing.
  *
  * Settings (environment): SQLPILOT_PSQL_TIMEOUT_MS (default 300),
- * SQLPILOT_PSQL_N (candidates asked for, default 5).
+ * SQLPILOT_PSQL_N (completions asked for, default 5).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -227,9 +229,15 @@ ScanStatement(const char *s, size_t len)
 			while (i < len && nest > 0)
 			{
 				if (s[i] == '/' && i + 1 < len && s[i + 1] == '*')
-					nest++, i++;
+				{
+					nest++;
+					i++;
+				}
 				else if (s[i] == '*' && i + 1 < len && s[i + 1] == '/')
-					nest--, i++;
+				{
+					nest--;
+					i++;
+				}
 				i++;
 			}
 		}
@@ -294,6 +302,7 @@ static void
 StmtTrackLine(const char *line)
 {
 	StmtScan	sc;
+	size_t		end;
 
 	if (!BufAppend(&hook_stmt, line, strlen(line)))
 	{
@@ -301,15 +310,13 @@ StmtTrackLine(const char *line)
 		return;
 	}
 	sc = ScanStatement(hook_stmt.data, hook_stmt.len);
+	end = sc.backslash >= 0 ? (size_t) sc.backslash : hook_stmt.len;
 	if (sc.backslash >= 0 && sc.resets)
-		StmtReset();
-	else if (sc.backslash >= 0)
-		BufKeep(&hook_stmt, sc.start, (size_t) sc.backslash);
-	else
-		BufKeep(&hook_stmt, sc.start, hook_stmt.len);
-	while (hook_stmt.len > 0 && (hook_stmt.data[0] == ' ' || hook_stmt.data[0] == '\t' ||
-								 hook_stmt.data[0] == '\n'))
-		BufKeep(&hook_stmt, 1, hook_stmt.len);
+		end = sc.start;
+	while (sc.start < end && (hook_stmt.data[sc.start] == ' ' || hook_stmt.data[sc.start] == '\t' ||
+							  hook_stmt.data[sc.start] == '\n'))
+		sc.start++;
+	BufKeep(&hook_stmt, sc.start, end);
 	if (hook_stmt.len > 0 && !BufAppend(&hook_stmt, "\n", 1))
 		StmtReset();
 }
@@ -795,13 +802,53 @@ HookCompleteCommand(int count, int key)
 	return 0;
 }
 
-/* Chains our completion in front of psql's and registers our readline command (idempotent). */
+/*
+ * Removes this library from LD_PRELOAD, so the programs psql starts (pager,
+ * editor, \!) run without it.  Done on psql's first readline call rather
+ * than at load, so wrappers that exec psql (valgrind, env) still pass it on.
+ */
+static void
+ForgetPreload(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	Dl_info		self;
+	HookBuf		keep = {NULL, 0, 0};
+	const char *p;
+
+	if (preload == NULL || !dladdr((void *) ForgetPreload, &self) || self.dli_fname == NULL)
+		return;
+	for (p = preload; *p;)
+	{
+		size_t		n = strcspn(p, ": ");
+
+		if (n > 0 && !(n == strlen(self.dli_fname) && strncmp(p, self.dli_fname, n) == 0))
+		{
+			if (keep.len > 0)
+				BufAppend(&keep, ":", 1);
+			BufAppend(&keep, p, n);
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (keep.len > 0)
+		setenv("LD_PRELOAD", keep.data, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	free(keep.data);
+}
+
+/*
+ * Chains our completion in front of psql's; the first time, also registers
+ * our readline command and leaves LD_PRELOAD (idempotent).
+ */
 static void
 HookInstall(void)
 {
 	if (!hook_defun_done)
 	{
 		rl_add_defun("sqlpilot-complete", HookCompleteCommand, -1);
+		ForgetPreload();
 		hook_defun_done = true;
 	}
 	if (rl_attempted_completion_function != HookCompletion)
@@ -915,47 +962,16 @@ PQfinish(PGconn *conn)
 	real(conn);
 }
 
-/*
- * Load-time setup: reads the settings and removes this library from
- * LD_PRELOAD, so programs psql starts (pager, editor, \!) run without it.
- */
+/* Load-time setup: reads the settings from the environment. */
 __attribute__((constructor))
 static void
 HookLoad(void)
 {
-	const char *preload = getenv("LD_PRELOAD");
 	const char *v;
-	Dl_info		self;
 
 	if ((v = getenv("SQLPILOT_PSQL_TIMEOUT_MS")) != NULL && atoi(v) > 0)
 		hook_timeout_ms = atoi(v) < HOOK_MIN_TIMEOUT_MS ? HOOK_MIN_TIMEOUT_MS :
 			atoi(v) > HOOK_MAX_TIMEOUT_MS ? HOOK_MAX_TIMEOUT_MS : atoi(v);
 	if ((v = getenv("SQLPILOT_PSQL_N")) != NULL && atoi(v) > 0)
 		hook_n = atoi(v) > HOOK_MAX_N ? HOOK_MAX_N : atoi(v);
-
-	if (preload != NULL && dladdr((void *) HookLoad, &self) && self.dli_fname != NULL)
-	{
-		HookBuf		keep = {NULL, 0, 0};
-		const char *p = preload;
-
-		while (*p)
-		{
-			size_t		n = strcspn(p, ": ");
-
-			if (n > 0 && !(n == strlen(self.dli_fname) && strncmp(p, self.dli_fname, n) == 0))
-			{
-				if (keep.len > 0)
-					BufAppend(&keep, ":", 1);
-				BufAppend(&keep, p, n);
-			}
-			p += n;
-			if (*p)
-				p++;
-		}
-		if (keep.len > 0)
-			setenv("LD_PRELOAD", keep.data, 1);
-		else
-			unsetenv("LD_PRELOAD");
-		free(keep.data);
-	}
 }

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${SQLPILOT_BUILD:-$PWD/build}
 SP=$BUILD/sqlpilot
 PY=/usr/bin/python3
+export no_proxy=127.0.0.1,localhost
 n=0
 fails=0
 

@@ -115,6 +115,17 @@ STATEMENTS = {
         st("truncate", "TRUNCATE loans;"),
         st("select", "SELECT title FROM books WHERE isbn = '123';"),
         st("select", "SELECT * FROM books WHERE price > 20 ORDER BY title;"),
+        st("update", "UPDATE books SET price = 10 FROM authors WHERE books.author_id = "
+                     "authors.author_id AND authors.country = 'US';", True),
+        st("delete", "DELETE FROM loans WHERE book_id IN (SELECT book_id FROM books "
+                     "WHERE price < 5);", True),
+        st("insert", "INSERT INTO loans (book_id, member_email) SELECT book_id, 'x@example.com' "
+                     "FROM books WHERE price > 100;", True),
+        st("select", "SELECT b.title, COUNT(*) AS loans FROM books AS b WHERE EXISTS (SELECT 1 "
+                     "FROM loans l WHERE l.book_id = b.book_id) GROUP BY b.title "
+                     "ORDER BY loans DESC LIMIT 5;", True),
+        st("select", "SELECT title, price::text FROM books -- cheapest first\n"
+                     "ORDER BY price ASC;"),
     ],
     "patients": [
         st("select", "SELECT full_name FROM patients WHERE birth_date < '1990-01-01';"),
@@ -129,6 +140,9 @@ STATEMENTS = {
         st("delete", "DELETE FROM appointments WHERE starts_at < now() - interval '1 year';"),
         st("truncate", "TRUNCATE appointments;"),
         st("delete", "DELETE FROM patient WHERE id = 1;"),
+        st("select", "SELECT \"full_name\", email FROM patients p WHERE p.id IN "
+                     "(SELECT patient_id FROM appointments WHERE status <> 'cancelled');", True),
+        st("update", "UPDATE appointments AS a SET status = 'done' WHERE a.starts_at < now();"),
         st("truncate", "TRUNCATE appointments;"),
     ],
     "vehicles": [
@@ -262,8 +276,11 @@ class Handler(BaseHTTPRequestHandler):
             "guided_json" if "guided_json" in req else "none"
         auth_ok = not args.api_key or \
             self.headers.get("Authorization", "") == "Bearer " + args.api_key
+        sent = rf.get("json_schema", {}).get("schema") if form == "json_schema" else \
+            req.get("guided_json")
         state.record({"item": item, "n": n, "fault": fault, "form": form, "t": time.time(),
-                      "auth": auth_ok, "model": req.get("model")})
+                      "auth": auth_ok, "model": req.get("model"),
+                      "limits": "minItems" in json.dumps(sent) or "maxLength" in json.dumps(sent)})
         if self.path.rstrip("/") != "/v1/chat/completions":
             return self.send_json(404, {"error": "not found"})
         if not auth_ok or fault == "401":

@@ -40,7 +40,7 @@ fi
 
 T=$(mktemp -d /tmp/sqlpilot_hook.XXXXXX)
 chmod 755 "$T"
-TM="tmux -S $T/tmux.sock"
+TM="tmux -S $T/tmux0.sock"
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u postgres -- "$@"
@@ -107,13 +107,18 @@ $if psql
 "\e\t": sqlpilot-complete
 $endif
 EOF
-# start_psql DB: a fresh psql in a fresh tmux session; stderr goes to $T/stderr.
+# start_psql DB [PSQL]: a fresh psql (default: the launcher) in a fresh tmux
+# session; stderr goes to $T/stderr.
+sessions=0
 start_psql() {
 	$TM kill-server >/dev/null 2>&1
+	sessions=$((sessions + 1))
+	TM="tmux -S $T/tmux$sessions.sock"
+	MARK=""
 	: >"$T/stderr"
 	$TM new-session -d -s t -x 200 -y 50 \
 		"env $HOOKENV HOME=$T INPUTRC=$T/inputrc PSQL_HISTORY=$T/history PAGER=cat \
-		$LAUNCHER -X -h $T -U postgres -d $1 2>>$T/stderr; sleep 600"
+		${2:-$LAUNCHER} -X -h $T -U postgres -d $1 2>>$T/stderr; sleep 600"
 	expect "^$1=# $" "psql prompt for $1"
 }
 screen() { $TM capture-pane -p -J -t t -S -1000 2>/dev/null; }
@@ -154,8 +159,31 @@ flush_log() {
 	wait_for "^ flushed$marks"
 }
 
+# 0. where the model has nothing to add, TAB does exactly what plain psql does
+INPUTS=("SEL" "SELECT * FROM user_r" "SELECT * FROM u" "\\d user" "ALTER TABLE users ADD "
+	"INSERT INTO users (" "SELECT name FROM users WHERE n" "select * from USER")
+# tab_screens FILE: types each input, TAB, then an end marker; saves what follows each mark.
+tab_screens() {
+	: >"$1"
+	for inp in "${INPUTS[@]}"; do
+		mark
+		typed "$inp"
+		keys Tab
+		typed "~END"
+		wait_for "~END" || diag "no ~END after: $inp"
+		after_mark >>"$1"
+	done
+}
+start_psql hooktest "$PGBIN/psql"
+tab_screens "$T/plain.txt"
 start_psql hooktest
-MARK=""
+tab_screens "$T/hooked.txt"
+calls_seen=$(grep -c 'FROM sqlpilot_completions' "$T/server.log")
+cmp -s "$T/plain.txt" "$T/hooked.txt"
+ok $? "TAB output is identical to plain psql's when the model adds nothing ($calls_seen queries sent)" ||
+	diff "$T/plain.txt" "$T/hooked.txt" | sed 's/^/#   /'
+grep -q "user_roles" "$T/plain.txt"
+ok $? "the comparison saw psql's completions"
 
 # 1. psql's candidates plus the model's (words and the best whole clause)
 mark
@@ -379,7 +407,7 @@ if [ "$STAGED_EXT" -eq 1 ] && $PSQL -d postgres -c "CREATE DATABASE realext" >/d
 		after_mark | grep -qF -- "$clause"
 		ok $? "the real extension's best completion is offered ($clause)"
 	else
-		diag "the real sqlpilot_completions() gave no completion: $direct"
+		diag "the real sqlpilot_completions() gave no completion: $(printf "%s" "$direct" | tr "\n" " ")"
 	fi
 	keys C-c
 	typed "SELECT 'alive' AS state;"

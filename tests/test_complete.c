@@ -188,6 +188,7 @@ stop_now(void *arg)
 	return true;
 }
 
+/* Exact answers on the rigged model (see the top of this file). */
 static void
 test_rigged(const SqlpilotTokenizer *tok)
 {
@@ -258,6 +259,7 @@ test_rigged(const SqlpilotTokenizer *tok)
 	expect_text(&s, tok, "SELECT 'caf\xC3", &o, "\x80x",
 				"a prefix ending inside a character gets its continuation byte");
 	rig_pref(&r, byte_token(0x80), 0.0f);
+	expect_text(&s, tok, "SELECT \xFF", &o, "xx", "a prefix ending in an invalid byte");
 
 	/* Beams: distinct texts best first, the best equals greedy here. */
 	rig_clear(&r);

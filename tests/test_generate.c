@@ -300,6 +300,20 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 		if (!values)
 			return true;		/* INSERT ... SELECT */
 		n = SplitTuple(values, items, 64);
+		if (st->n_idents == 1)
+		{
+			/* no column list: the values follow the table's columns */
+			const SqlpilotTable *t = &s->tables[st->idents[0].table];
+
+			for (k = 0; k < t->n_columns && k < n; k++)
+				if (!LiteralFits(items[k], t->columns[k].type))
+				{
+					snprintf(why, whylen, "%.300s: value %d '%.100s' for %s", sql, k, items[k], t->columns[k].type);
+					return false;
+				}
+			*checked += k;
+			return k == t->n_columns && k == n;
+		}
 		for (int i = 1; i < st->n_idents && st->idents[i].off < (uint32_t) (values - sql); i++)
 		{
 			const DatagenIdent *id = &st->idents[i];
@@ -307,7 +321,7 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 
 			if (k >= n || !LiteralFits(items[k], type))
 			{
-				snprintf(why, whylen, "%s: value %d '%s' for %s", sql, k, k < n ? items[k] : "?", type);
+				snprintf(why, whylen, "%.300s: value %d '%.100s' for %s", sql, k, k < n ? items[k] : "?", type);
 				return false;
 			}
 			k++;
@@ -322,7 +336,10 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 	}
 	if (strncmp(sql, "UPDATE ", 7) == 0)
 	{
-		for (int i = 1; i < st->n_idents; i++)
+		const char *where = strstr(sql, " WHERE ");
+
+		/* the SET list: spans before the WHERE */
+		for (int i = 1; i < st->n_idents && (!where || st->idents[i].off < (uint32_t) (where - sql)); i++)
 		{
 			const DatagenIdent *id = &st->idents[i];
 			const char *after = sql + id->off + id->len;
@@ -357,8 +374,6 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 				return false;
 			}
 			(*checked)++;
-			if (strstr(after, " WHERE ") && after > strstr(sql, " WHERE "))
-				break;
 		}
 	}
 	return true;
@@ -505,6 +520,7 @@ TestStatements(void)
 	int			lit_bad = 0;
 	int			lit_checked = 0;
 	int			crdb_upsert = 0;
+	int			no_list = 0;
 	char		why[600] = "";
 	static const char *const features[] = {
 		" JOIN ", " INNER JOIN ", " LEFT JOIN ", " GROUP BY ", " HAVING ", " IN (SELECT ",
@@ -539,6 +555,8 @@ TestStatements(void)
 			spans_bad++;
 		if (!StatementLiteralsFit(s, &st[i], &lit_checked, why, sizeof(why)))
 			lit_bad++;
+		if (st[i].kind == DATAGEN_INSERT && st[i].n_idents == 1)
+			no_list++;
 		if (strncmp(sql, "UPSERT", 6) == 0 && st[i].pg_sql && strstr(st[i].pg_sql, "ON CONFLICT") &&
 			strncmp(st[i].pg_sql, "INSERT INTO", 11) == 0)
 			crdb_upsert++;
@@ -548,6 +566,8 @@ TestStatements(void)
 	}
 	for (int k = 0; k < DATAGEN_N_KINDS; k++)
 		tap_ok(kinds[k] > 0, "kind %s generated (%d)", datagen_kind_names[k], kinds[k]);
+	tap_ok(no_list > 0 && no_list * 100 < kinds[DATAGEN_INSERT] * 6,
+		   "a few INSERTs without a column list (%d)", no_list);
 	tap_ok(crdb_upsert > 0, "CockroachDB UPSERT carries an INSERT ... ON CONFLICT rewrite (%d)", crdb_upsert);
 	for (size_t f = 0; f < sizeof(features) / sizeof(features[0]); f++)
 		if (!seen[f])

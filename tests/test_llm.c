@@ -340,8 +340,9 @@ test_topics(void)
 	log = read_log(&fs);
 	tap_ok(cJSON_GetArraySize(log) == 6 &&
 		   strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "form")->valuestring, "json_schema") == 0 &&
-		   strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "model")->valuestring, "fake-model") == 0,
-		   "one request per item, response_format json_schema, the model named");
+		   strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "model")->valuestring, "fake-model") == 0 &&
+		   cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(log, 0), "limits")),
+		   "one request per item, response_format json_schema without length limits, the model named");
 	cJSON_Delete(log);
 	for (int i = 0; i < n; i++)
 		free(topics[i]);
@@ -354,7 +355,8 @@ test_topics(void)
 static void
 test_fallback_and_key(void)
 {
-	const char *const extra[] = {"--no-json-schema", "--api-key", "s3cret-key", NULL};
+	const char *const extra[] = {"--no-json-schema", "--api-key", "s3cret-key",
+	"--faults", "{\"topics/t400\": [\"400\"]}", NULL};
 	FakeServer	fs;
 	DatagenLlmOptions o;
 	DatagenLlm *llm;
@@ -396,6 +398,18 @@ test_fallback_and_key(void)
 		free(text);
 	}
 	cJSON_Delete(log);
+	{
+		DatagenLlmItem it = {0};
+
+		it.stage = datagen_llm_stage("topics");
+		snprintf(it.key, sizeof(it.key), "t400");
+		datagen_llm_prompt_topics(3, &it.system, &it.user);
+		rc = datagen_llm_run(llm, &it, 1, err, sizeof(err));
+		tap_ok(rc == 0 && it.status == DATAGEN_LLM_FAILED && strstr(it.error, "HTTP 400") &&
+			   strstr(it.error, "bad request"), "another 400 fails the item with the server's words (%s)",
+			   it.error);
+		datagen_llm_item_free(&it);
+	}
 	for (int i = 0; i < n; i++)
 		free(topics[i]);
 	free(topics);
@@ -486,6 +500,16 @@ test_faults(DatagenValidator *pg)
 		   "Retry-After honoured (%.2f s)",
 		   request_time(log, "schemas/s-00", 1) - request_time(log, "schemas/s-00", 0));
 	st = datagen_llm_stats(llm);
+	{
+		DatagenLlmStats total = {0};
+		char		line[512];
+
+		datagen_llm_stats_add(&total, st);
+		datagen_llm_stats_add(&total, st);
+		datagen_llm_stats_line(&total, line, sizeof(line));
+		tap_ok(total.requests == 2 * st->requests && total.failed == 2 && strstr(line, "2 failed"),
+			   "counters add up across workers: %s", line);
+	}
 	tap_ok(st->rate_limited == 1 && st->server_errors == 6 && st->timeouts == 1 &&
 		   st->transport_errors == 2 && st->malformed == 3 && st->off_schema == 3 &&
 		   st->skipped == 1 && st->failed == 1 && st->answered == 10,
@@ -747,6 +771,9 @@ main(void)
 	DatagenValidator pg;
 	char		err[1024] = "";
 	char		cmd[600];
+
+	/* the fake server is on loopback: never through a proxy */
+	setenv("no_proxy", "127.0.0.1,localhost", 1);
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sqlpilot_test_llm_XXXXXX");
 	if (!mkdtemp(tmpdir))

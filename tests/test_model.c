@@ -97,6 +97,7 @@ slurp(const char *path, size_t *len)
 	return (unsigned char *) sqlpilot_read_file(path, len, err, sizeof(err));
 }
 
+/* Preset sizes and fields; validate refuses each kind of bad config. */
 static void
 test_presets(void)
 {
@@ -160,6 +161,7 @@ test_presets(void)
 	}
 }
 
+/* Tensor offsets of the canonical order, tied and untied, and per layer. */
 static void
 test_layout(void)
 {
@@ -199,6 +201,7 @@ test_layout(void)
 		   "layer 1 weights");
 }
 
+/* XXH64 known answers and fp16 conversion. */
 static void
 test_helpers(void)
 {

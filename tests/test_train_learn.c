@@ -93,7 +93,7 @@ test_learn(void)
 	double		first = 0.0,
 				last = 0.0;
 
-	if (!tap_ok(trainer_net_init(&net, &c, 4, 64, err, sizeof(err)) == 0, "net init"))
+	if (!tap_ok(trainer_net_init(&net, &c, 4, 64, NULL, err, sizeof(err)) == 0, "net init"))
 		return;
 	m = calloc(net.n_params, sizeof(float));
 	v = calloc(net.n_params, sizeof(float));

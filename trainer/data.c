@@ -12,7 +12,8 @@
  *       u64      sqlpilot_checksum64 (seed 0) of every byte before it
  *
  * The loader packs whole examples into sequences of T rows (an example of n
- * tokens takes n-1 rows: inputs 0..n-2, targets 1..n-1) in a per-epoch
+ * tokens takes n-1 rows: inputs 0..n-2, targets 1..n-1; longer than T rows:
+ * skipped) in a per-epoch
  * shuffled order that depends only on (seed, epoch), so a data position is
  * just (epoch, cursor) and a resumed run sees exactly the same batches.
  */
@@ -214,7 +215,8 @@ pad_row(TrainerBatch *batch, size_t r, int t)
 
 /*
  * Fills sequence b with the next examples that fit whole (an example longer
- * than T is cut to T rows when it comes first); pads the rest.  A shard
+ * than T + 1 tokens is skipped: cut, it would lose its statement); pads the
+ * rest.  A shard
  * without usable examples, or a one_pass loader at its end, gives padding.
  */
 void
@@ -250,12 +252,14 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 			tried++;
 			continue;
 		}
-		if (rows > T - row)
+		if (rows > T)
 		{
-			if (row > 0)
-				break;
-			rows = T;
+			l->cursor++;
+			tried++;
+			continue;
 		}
+		if (rows > T - row)
+			break;
 		for (int i = 0; i < rows; i++)
 		{
 			size_t		r = base + row + i;

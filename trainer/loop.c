@@ -153,7 +153,9 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	char		path[4096];
 	TrainerShard train = {0};
 	TrainerShard val = {0};
-	TrainerNet	net = {0};
+	TrainerNet	nets[TRAINER_MAX_THREADS];
+	TrainerNet *net = &nets[0];
+	int			nthreads = o->threads;
 	TrainerLoader l = {0};
 	TrainerBatch batch = {0};
 	TrainerBatch vbatch = {0};
@@ -167,9 +169,16 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	long		step;
 	int			rc = -1;
 	int			have_val;
+	uint32_t	fit;
 	double		t_start = sqlpilot_now();
 	double		avg_dt = 0.0;
 
+	memset(nets, 0, sizeof(nets));
+	if (nthreads < 1 || nthreads > TRAINER_MAX_THREADS)
+	{
+		snprintf(err, errlen, "threads must be 1..%d", TRAINER_MAX_THREADS);
+		return -1;
+	}
 	if (trainer_make_dirs(o->run_dir, err, errlen) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/train.bin", o->data_dir);
@@ -186,20 +195,22 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		goto done;
 	have_val = have_val && val.n_examples > 0;
 
-	if (trainer_net_init(&net, &o->c, o->micro, T, err, errlen) != 0)
-		goto done;
-	m = calloc(net.n_params, sizeof(float));
-	v = calloc(net.n_params, sizeof(float));
-	decay = malloc(net.n_params);
+	for (int k = 0; k < nthreads; k++)
+		if (trainer_net_init(&nets[k], &o->c, o->micro, T, k > 0 ? net->params : NULL,
+							 err, errlen) != 0)
+			goto done;
+	m = calloc(net->n_params, sizeof(float));
+	v = calloc(net->n_params, sizeof(float));
+	decay = malloc(net->n_params);
 	if (!m || !v || !decay || trainer_batch_alloc(&batch, seqs, T) != 0 ||
 		trainer_batch_alloc(&vbatch, o->micro, T) != 0)
 	{
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	trainer_decay_mask(decay, &o->c, &net.w, net.params);
+	trainer_decay_mask(decay, &o->c, &net->w, net->params);
 	trainer_loader_init(&l, &train, o->seed, 1);
-	step = train_start(o, &net, m, v, &l, &tokens_seen, err, errlen);
+	step = train_start(o, net, m, v, &l, &tokens_seen, err, errlen);
 	if (step < 0)
 		goto done;
 
@@ -211,10 +222,19 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open \"%s\": %s", path, strerror(errno));
 		goto done;
 	}
+	fit = 0;
+	for (uint32_t e = 0; e < train.n_examples; e++)
+		fit += train.offsets[e + 1] - train.offsets[e] <= (uint64_t) T + 1;
+	if (fit == 0)
+	{
+		snprintf(err, errlen, "no training example fits in --seq-len %d tokens", T);
+		goto done;
+	}
 	if (!o->quiet)
-		fprintf(stderr, "%s %zu parameters, %d x %d tokens per step, %s at step %ld of %d\n",
-				o->run_dir, net.n_params, seqs, T, step > 0 ? "resuming" : "starting", step,
-				o->optim.steps);
+		fprintf(stderr, "%s: %zu parameters, %d x %d tokens per step, %s at step %ld of %d; "
+				"%u of %u examples fit in %d tokens (longer ones are skipped)\n",
+				o->run_dir, net->n_params, seqs, T, step > 0 ? "resuming" : "starting", step,
+				o->optim.steps, fit, train.n_examples, T + 1);
 
 	while (step < o->optim.steps)
 	{
@@ -232,13 +252,11 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 			trainer_loader_next(&l, &batch, s, o->schema_weight);
 		for (int i = 0; i < seqs * T; i++)
 			wsum += batch.weights[i];
-		memset(net.grads, 0, sizeof(float) * net.n_params);
-		for (int s = 0; s < seqs; s += o->micro)
-			trainer_net_step(&net, &batch, s, seqs - s < o->micro ? seqs - s : o->micro,
-							 wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f, &st);
+		trainer_net_step_parallel(nets, nthreads, &batch, seqs,
+								  wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f, &st);
 		loss = wsum > 0.0 ? (float) (st.loss_sum / wsum) : 0.0f;
-		norm = trainer_clip_grads(net.grads, net.n_params, o->optim.clip);
-		trainer_adamw(&o->optim, net.params, net.grads, m, v, decay, net.n_params, lr, step + 1);
+		norm = trainer_clip_grads(net->grads, net->n_params, o->optim.clip);
+		trainer_adamw(&o->optim, net->params, net->grads, m, v, decay, net->n_params, lr, step + 1);
 		step++;
 		tokens_seen += (uint64_t) seqs * T;
 		dt = sqlpilot_now() - t0;
@@ -248,7 +266,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		{
 			TrainerStats vs;
 
-			trainer_evaluate(&net, &val, o->eval_seqs, &vbatch, &vs);
+			trainer_evaluate(net, &val, o->eval_seqs, &vbatch, &vs);
 			if (vs.stmt_count > 0)
 			{
 				vloss = vs.stmt_loss_sum / vs.stmt_count;
@@ -277,7 +295,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		{
 			TrainerCkpt ck = {.c = o->c,.step = (uint64_t) step,.seed = o->seed,
 				.epoch = l.epoch,.cursor = l.cursor,.tokens_seen = tokens_seen,
-			.loss = loss,.n_params = net.n_params,.params = net.params,.m = m,.v = v};
+			.loss = loss,.n_params = net->n_params,.params = net->params,.m = m,.v = v};
 
 			if (trainer_ckpt_save(o->run_dir, &ck, o->keep, err, errlen) != 0)
 				goto done;
@@ -296,7 +314,8 @@ done:
 	trainer_loader_free(&l);
 	trainer_batch_free(&batch);
 	trainer_batch_free(&vbatch);
-	trainer_net_free(&net);
+	for (int k = 0; k < nthreads; k++)
+		trainer_net_free(&nets[k]);
 	free(m);
 	free(v);
 	free(decay);

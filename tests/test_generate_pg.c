@@ -1,0 +1,135 @@
+/*
+ * test_generate_pg.c — generated statements against a real PostgreSQL 15:
+ * every statement of a few hundred schemas, before and after name
+ * randomization, must be accepted (PREPARE, or executed for TRUNCATE) over
+ * the schema's pg_dump DDL.  Uses datagen's throwaway server and validator
+ * (datagen/validate.h); skips when no server can be started.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datagen/generate.h"
+#include "../datagen/validate.h"
+#include "schema.h"
+#include "tap.h"
+
+#define N_SCHEMAS 250
+#define PER_SCHEMA 30
+
+/* Renders pg_dump DDL with every table in the scratch schema. */
+static char *
+ScratchDdl(DatagenSchema *s, const char *scratch)
+{
+	char	   *saved[8];
+	char	   *ddl;
+
+	for (int t = 0; t < s->n_tables && t < 8; t++)
+	{
+		saved[t] = s->tables[t].schema;
+		s->tables[t].schema = (char *) scratch;
+	}
+	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
+	for (int t = 0; t < s->n_tables && t < 8; t++)
+		s->tables[t].schema = saved[t];
+	return ddl;
+}
+
+/* Validates the statements over s; adds rejections per kind; returns -1 when the server failed. */
+static int
+Check(DatagenValidator *v, DatagenSchema *s, DatagenStatement *st, int n, int *rejected,
+	  int *ddl_rejected, int *shown)
+{
+	const char *sqls[PER_SCHEMA];
+	bool		execute[PER_SCHEMA];
+	bool		ok[PER_SCHEMA];
+	char	   *msgs[PER_SCHEMA];
+	char		err[512];
+	char	   *ddl = ScratchDdl(s, datagen_validator_scratch(v));
+	int			rc;
+
+	for (int i = 0; i < n; i++)
+	{
+		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
+		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
+	}
+	rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, sizeof(err));
+	if (rc == 1)
+	{
+		(*ddl_rejected)++;
+		if ((*shown)++ < 3)
+			tap_diag("DDL rejected: %s\n%s", err, ddl);
+	}
+	free(ddl);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	for (int i = 0; i < n; i++)
+	{
+		if (!ok[i])
+		{
+			rejected[st[i].kind]++;
+			if ((*shown)++ < 8)
+				tap_diag("rejected: %s\n  %s", sqls[i], msgs[i] ? msgs[i] : "");
+		}
+		free(msgs[i]);
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	DatagenServer srv = {0};
+	DatagenValidator v = {0};
+	char		err[512];
+	int			before[DATAGEN_N_KINDS] = {0};
+	int			after[DATAGEN_N_KINDS] = {0};
+	int			count[DATAGEN_N_KINDS] = {0};
+	int			ddl_bad = 0;
+	int			shown = 0;
+	int			failed = 0;
+
+	if (datagen_server_start(&srv, err, sizeof(err)) != 0)
+	{
+		tap_diag("no PostgreSQL server: %s", err);
+		tap_ok(1, "# SKIP cannot start a throwaway PostgreSQL server");
+		return tap_done();
+	}
+	if (datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) != 0)
+	{
+		tap_ok(0, "connect to the throwaway server: %s", err);
+		datagen_server_stop(&srv);
+		return tap_done();
+	}
+	for (int i = 0; i < N_SCHEMAS && !failed; i++)
+	{
+		int			topic = (i * 29) % datagen_n_topics();
+		int			uc = (i * 41 + 3) % datagen_n_use_cases(topic);
+		DatagenSchema s;
+		DatagenStatement st[PER_SCHEMA];
+		int			n;
+
+		datagen_schema_generate(&s, topic, uc, (uint64_t) i + 500);
+		n = datagen_statements_generate(&s, (uint64_t) i * 3 + 1, st, PER_SCHEMA);
+		for (int k = 0; k < n; k++)
+			count[st[k].kind]++;
+		if (Check(&v, &s, st, n, before, &ddl_bad, &shown) < 0)
+			failed = 1;
+		datagen_randomize(&s, st, n, (uint64_t) i + 77);
+		if (!failed && Check(&v, &s, st, n, after, &ddl_bad, &shown) < 0)
+			failed = 1;
+		for (int k = 0; k < n; k++)
+			datagen_statement_free(&st[k]);
+		datagen_schema_free(&s);
+	}
+	tap_ok(!failed, "the server answered throughout");
+	tap_ok(ddl_bad == 0, "pg_dump DDL of %d schemas loads, before and after randomization (%d rejected)",
+		   N_SCHEMAS, ddl_bad);
+	for (int k = 0; k < DATAGEN_N_KINDS; k++)
+		tap_ok(count[k] > 0 && before[k] == 0 && after[k] == 0,
+			   "%s: %d statements accepted as generated and as randomized (%d / %d rejected)",
+			   datagen_kind_names[k], count[k], before[k], after[k]);
+	datagen_validator_close(&v);
+	datagen_server_stop(&srv);
+	return tap_done();
+}
