@@ -1,6 +1,6 @@
 /*
  * bench_train.c — training speed of the C trainer on one preset:
- *   bench_train PRESET T B MICRO STEPS THREADS [CASE_FILE]
+ *   bench_train PRESET T B MICRO STEPS [CASE_FILE]
  * Runs STEPS full optimizer steps (forward, backward, clipping, AdamW) on a
  * fixed packed batch of B sequences of T tokens (examples of 64..256 tokens,
  * the last 40% of each weighted like a statement), timing all but the first,
@@ -125,8 +125,8 @@ int
 main(int argc, char **argv)
 {
 	SqlpilotConfig c;
-	TrainerNet	nets[TRAINER_MAX_THREADS];
-	TrainerNet *net = &nets[0];
+	TrainerNet	netbuf;
+	TrainerNet *net = &netbuf;
 	TrainerBatch b;
 	TrainerOptim o = {.lr = 1e-3f,.min_lr = 1e-3f,.steps = 1000,.beta1 = 0.9f,.beta2 = 0.95f,
 	.eps = 1e-8f,.weight_decay = 0.0f,.clip = 1.0f};
@@ -134,8 +134,7 @@ main(int argc, char **argv)
 	int			T,
 				B,
 				micro,
-				steps,
-				threads;
+				steps;
 	float	   *m,
 			   *v;
 	uint8_t    *decay;
@@ -145,11 +144,9 @@ main(int argc, char **argv)
 				loss = 0.0;
 	struct rusage ru;
 
-	threads = argc > 6 ? atoi(argv[6]) : 0;
-	if (argc < 7 || sqlpilot_config_preset(argv[1], &c) != 0 || threads < 1 ||
-		threads > TRAINER_MAX_THREADS)
+	if (argc < 6 || sqlpilot_config_preset(argv[1], &c) != 0)
 	{
-		fprintf(stderr, "usage: bench_train PRESET T B MICRO STEPS THREADS [CASE_FILE]\n");
+		fprintf(stderr, "usage: bench_train PRESET T B MICRO STEPS [CASE_FILE]\n");
 		return 2;
 	}
 	T = atoi(argv[2]);
@@ -157,23 +154,21 @@ main(int argc, char **argv)
 	micro = atoi(argv[4]);
 	steps = atoi(argv[5]);
 	c.seq_len = T;
-	for (int k = 0; k < threads; k++)
-		if (trainer_net_init(&nets[k], &c, micro, T, k ? net->params : NULL, err, sizeof(err)) != 0)
-		{
-			fprintf(stderr, "bench_train: %s\n", err);
-			return 1;
-		}
-	if (trainer_batch_alloc(&b, B, T) != 0)
+	if (trainer_net_init(net, &c, micro, T, err, sizeof(err)) != 0 ||
+		trainer_batch_alloc(&b, B, T) != 0)
+	{
+		fprintf(stderr, "bench_train: %s\n", err);
 		return 1;
+	}
 	m = calloc(net->n_params, sizeof(float));
 	v = calloc(net->n_params, sizeof(float));
 	decay = malloc(net->n_params);
 	memset(decay, 0, net->n_params);
 	sqlpilot_model_init_random(&c, net->params, 1);
 	bench_batch(&b, c.vocab_size);
-	if (argc > 7 && write_case(argv[7], &c, net, &b) != 0)
+	if (argc > 6 && write_case(argv[6], &c, net, &b) != 0)
 	{
-		fprintf(stderr, "bench_train: cannot write %s\n", argv[7]);
+		fprintf(stderr, "bench_train: cannot write %s\n", argv[6]);
 		return 1;
 	}
 	for (int i = 0; i < B * T; i++)
@@ -184,7 +179,9 @@ main(int argc, char **argv)
 
 		if (step == 1)
 			t0 = sqlpilot_now();
-		trainer_net_step_parallel(nets, threads, &b, B, (float) (1.0 / wsum), &st);
+		memset(net->grads, 0, sizeof(float) * net->n_params);
+		for (int s = 0; s < B; s += micro)
+			trainer_net_step(net, &b, s, B - s < micro ? B - s : micro, (float) (1.0 / wsum), &st);
 		trainer_clip_grads(net->grads, net->n_params, o.clip);
 		trainer_adamw(&o, net->params, net->grads, m, v, decay, net->n_params, o.lr, step + 1);
 		loss = st.loss_sum / wsum;
@@ -193,14 +190,13 @@ main(int argc, char **argv)
 	}
 	t0 = sqlpilot_now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("RESULT impl=c preset=%s T=%d B=%d micro=%d threads=%d steps=%d params=%zu tok_s=%.1f "
+	printf("RESULT impl=c preset=%s T=%d B=%d micro=%d steps=%d params=%zu tok_s=%.1f "
 		   "gflops=%.2f sgemm_gflops=%.2f maxrss_mb=%.1f loss_first=%.6f loss_last=%.6f\n",
-		   argv[1], T, B, micro, threads, steps, net->n_params, (double) B * T * (steps - 1) / t0,
+		   argv[1], T, B, micro, steps, net->n_params, (double) B * T * (steps - 1) / t0,
 		   step_flops(&c, &b) * (steps - 1) / t0 / 1e9,
 		   sgemm_gflops(micro * T, c.hidden_dim, c.dim), ru.ru_maxrss / 1024.0, loss0, loss);
 	free(m), free(v), free(decay);
 	trainer_batch_free(&b);
-	for (int k = 0; k < threads; k++)
-		trainer_net_free(&nets[k]);
+	trainer_net_free(net);
 	return 0;
 }

@@ -40,6 +40,7 @@ typedef struct RndProfile
 	int			abbrev_pct;		/* share of abbreviable words abbreviated */
 	int			random_pct;		/* share of names replaced by a random string */
 	bool		singular;		/* singular table names */
+	int			compound_pct;	/* share of one-word tables made customer_details, ... */
 	bool		prefix;			/* "tbl_" before table names */
 	int			shuffle_pct;	/* share of tables whose columns are shuffled */
 } RndProfile;
@@ -197,6 +198,15 @@ NewName(const RndProfile *pr, const char *old, bool table, char *out)
 	}
 	if (table && pr->singular && last)
 		SingularWord(last);
+	/* one-word tables as compounds: customers -> customer_details */
+	if (table && last == words && (int) (Hash(old, pr->seed ^ 0x77ULL) % 100) < pr->compound_pct)
+	{
+		static const char *const suffixes[] = {"_details", "_info", "_records", "_data", "_list"};
+
+		SingularWord(words);
+		n = strlen(words);
+		snprintf(words + n, sizeof(words) - n, "%s", suffixes[Hash(old, pr->seed) % 5]);
+	}
 	if (table && pr->prefix)
 	{
 		char		tmp[RND_MAX_NAME * 2];
@@ -247,6 +257,7 @@ PickProfile(RndProfile *pr, uint64_t *rng)
 	pr->abbrev_pct = r < 70 ? 0 : r < 90 ? 30 : 75;
 	pr->random_pct = sqlpilot_rng_below(rng, 100) < 8 ? 20 : 0;
 	pr->singular = sqlpilot_rng_below(rng, 100) < 15;
+	pr->compound_pct = sqlpilot_rng_below(rng, 100) < 60 ? 75 : 0;
 	pr->prefix = sqlpilot_rng_below(rng, 100) < 3;
 	pr->shuffle_pct = sqlpilot_rng_below(rng, 100) < 30 ? 60 : 0;
 }

@@ -1324,7 +1324,7 @@ typedef struct GenAgg
 static GenAgg
 PickAgg(GenCtx *c, int ti)
 {
-	static const int w[] = {24, 14, 1, 14, 16, 11, 3};
+	static const int w[] = {19, 8, 1, 17, 20, 14, 4};
 	GenAgg		a;
 
 	a.fn = PickWeight(c, w, 7);
@@ -1726,8 +1726,8 @@ GenSelect(GenCtx *c, bool complex)
 	{
 		if (r < 2500 && links)
 			SelectJoin(c, true);
-		else if (r < 2940)
-			SelectAggregate(c, NumericTable(c, ti), true, r < 2900);
+		else if (r < 2890)
+			SelectAggregate(c, NumericTable(c, ti), true, r < 2850);
 		else if (r < 3000 && links)
 			SelectSubquery(c);
 		else if (r < 3040)

@@ -1042,7 +1042,7 @@ static const GenTopicDef topic_defs[] = {
 static GenVocab vocab;
 static pthread_once_t vocab_once = PTHREAD_ONCE_INIT;
 
-/* Copies [s, s+n) into a fresh string in the vocabulary arena. */
+/* Copies [s, s+n) into a fresh malloc'd string (the vocabulary lives as long as the process). */
 static char *
 VocabStr(const char *s, size_t n)
 {

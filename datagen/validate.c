@@ -2,10 +2,10 @@
  * validate.c — PostgreSQL validation of generated statements, and the
  * throwaway server datagen starts when it is given no connection string.
  *
- * Per schema the client usually makes three round trips: the DDL in a new
- * transaction (BEGIN; CREATE SCHEMA scratch; SET LOCAL search_path; DDL),
- * one pipeline with every statement (datagen_validate explains the order and
- * how errors are isolated), and ROLLBACK.  The server keeps nothing.
+ * A schema and all its statements usually take one round trip: one libpq
+ * pipeline with the DDL, the statements and ROLLBACK (fast_pass); only when
+ * something is rejected does a slower path with savepoints judge what the
+ * error skipped (careful_pass).  The server keeps nothing.
  */
 #include "validate.h"
 
@@ -546,36 +546,199 @@ precheck(const char *const *sqls, const bool *execute, int n, char *verdict, cha
 }
 
 /*
- * Loads the DDL and judges every statement, optimistically: the TRUNCATEs
- * run first in the transaction that created the tables (so PostgreSQL
- * truncates the new, empty files in place instead of making new ones), then
- * SAVEPOINT v, then every Parse in one sync group.  An error aborts the rest
- * of its group: after a rejected Parse, ROLLBACK TO v and resend the rest;
- * after a rejected TRUNCATE, start over with the statements still unjudged.
- * Rejections are rare, so a schema usually costs two round trips.
+ * Splits SQL text into its statements (outside quotes and comments) as
+ * malloc'd strings; returns how many, or -1 when out of memory.
  */
-int
-datagen_validate(DatagenValidator *v, const char *ddl,
-				 const char *const *sqls, const bool *execute, int n,
-				 bool *ok, char **msgs, char *err, size_t errlen)
+static int
+split_statements(const char *sql, char ***out)
+{
+	int			n = 0,
+				cap = 16;
+	char	  **v = malloc(sizeof(char *) * cap);
+	const char *start = sql;
+	const char *p = sql;
+
+	*out = NULL;
+	if (!v)
+		return -1;
+	for (;;)
+	{
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p++;
+
+			while (*p && !(*p == q && p[1] != q))
+				p += *p == q ? 2 : 1;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*')
+		{
+			const char *e = strstr(p + 2, "*/");
+
+			p = e ? e + 2 : p + strlen(p);
+			continue;
+		}
+		if (*p == ';' || *p == '\0')
+		{
+			const char *a = start,
+					   *b = p;
+
+			while (a < b && isspace((unsigned char) *a))
+				a++;
+			while (b > a && isspace((unsigned char) b[-1]))
+				b--;
+			if (b > a)
+			{
+				if (n == cap)
+				{
+					char	  **nv = realloc(v, sizeof(char *) * (cap *= 2));
+
+					if (!nv)
+						break;
+					v = nv;
+				}
+				v[n] = strndup(a, b - a);
+				if (!v[n])
+					break;
+				n++;
+			}
+			if (*p == '\0')
+			{
+				*out = v;
+				return n;
+			}
+			start = p + 1;
+		}
+		p++;
+	}
+	for (int k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+	return -1;
+}
+
+/*
+ * The fast path: the whole schema in one round trip.  One pipeline carries
+ * BEGIN, CREATE SCHEMA, SET LOCAL search_path, each DDL statement and each
+ * TRUNCATE (run in the transaction that created the tables, so PostgreSQL
+ * truncates the new, empty files in place) in a first sync group, every
+ * Parse in a second, ROLLBACK in a third.  An error skips the rest of its
+ * group, so statements after a rejected one stay unjudged (verdict unknown)
+ * for the careful path.  Returns 0, 1 when the DDL failed (to be confirmed
+ * by the careful path), or -1 when the connection failed.
+ */
+static int
+fast_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, const bool *execute,
+		  int n, char *verdict, char **msgs, char *err, size_t errlen)
 {
 	PGconn	   *conn = v->conn;
-	char	   *verdict = calloc(n + 1, 1);
-	bool		lost = false;
-	int			rc = 0;
+	char		head[256];
+	char	  **parts;
+	int			n_parts = split_statements(ddl, &parts);
+	bool		lost = false,
+				setup_ok = true,
+				group_ok = true,
+				more_parses = false;
 
-	for (int i = 0; i < n; i++)
-	{
-		ok[i] = false;
-		if (msgs)
-			msgs[i] = NULL;
-	}
-	if (!verdict)
+	if (n_parts < 0)
 	{
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	precheck(sqls, execute, n, verdict, msgs);
+	if (!PQenterPipelineMode(conn))
+	{
+		for (int k = 0; k < n_parts; k++)
+			free(parts[k]);
+		free(parts);
+		return connection_failed(v, "entering pipeline mode", err, errlen);
+	}
+	lost |= !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	snprintf(head, sizeof(head), "CREATE SCHEMA %s", v->scratch);
+	lost |= !PQsendQueryParams(conn, head, 0, NULL, NULL, NULL, NULL, 0);
+	snprintf(head, sizeof(head), "SET LOCAL search_path = %s", v->scratch);
+	lost |= !PQsendQueryParams(conn, head, 0, NULL, NULL, NULL, NULL, 0);
+	for (int k = 0; k < n_parts; k++)
+		lost |= !PQsendQueryParams(conn, parts[k], 0, NULL, NULL, NULL, NULL, 0);
+	for (int i = 0; i < n; i++)
+		if (execute[i] && verdict[i] == V_UNKNOWN)
+			lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
+	lost |= !PQpipelineSync(conn);
+	for (int i = 0; i < n; i++)
+		if (!execute[i] && verdict[i] == V_UNKNOWN)
+		{
+			lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
+			more_parses = true;
+		}
+	if (more_parses)
+		lost |= !PQpipelineSync(conn);
+	lost |= !PQsendQueryParams(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
+	lost |= !PQpipelineSync(conn);
+
+	/* Group 1: set-up and DDL must all succeed; then the TRUNCATEs. */
+	for (int k = 0; k < 3 + n_parts && !lost; k++)
+	{
+		char		line[400] = "";
+
+		if (read_command(conn, line, sizeof(line), &lost) != PGRES_COMMAND_OK && setup_ok && !lost)
+		{
+			setup_ok = false;
+			snprintf(err, errlen, "schema rejected: %s", line[0] ? line : "DDL skipped");
+		}
+	}
+	for (int i = 0; i < n && !lost; i++)
+		if (execute[i] && verdict[i] == V_UNKNOWN)
+		{
+			read_verdict(conn, i, setup_ok && group_ok, verdict, msgs, &lost);
+			group_ok &= verdict[i] == V_OK;
+		}
+	lost |= !lost && !read_sync(conn);
+	/* Group 2: the Parses, trusted only in a healthy transaction. */
+	if (more_parses)
+	{
+		bool		healthy = setup_ok && group_ok;
+
+		for (int i = 0; i < n && !lost; i++)
+			if (!execute[i] && verdict[i] == V_UNKNOWN)
+			{
+				read_verdict(conn, i, healthy, verdict, msgs, &lost);
+				healthy &= verdict[i] == V_OK;
+			}
+		lost |= !lost && !read_sync(conn);
+	}
+	/* Group 3: ROLLBACK. */
+	lost |= !lost && read_command(conn, NULL, 0, &lost) != PGRES_COMMAND_OK;
+	lost |= !lost && !read_sync(conn);
+	for (int k = 0; k < n_parts; k++)
+		free(parts[k]);
+	free(parts);
+	if (lost || !PQexitPipelineMode(conn))
+		return connection_failed(v, "validating statements", err, errlen);
+	/* When the DDL failed nothing was judged: every error after it was untrusted. */
+	return setup_ok ? 0 : 1;
+}
+
+/*
+ * The careful path, for what the fast path left unjudged: the DDL as one
+ * simple query, the TRUNCATEs, SAVEPOINT v, then every Parse in one sync
+ * group; after a rejected Parse, ROLLBACK TO v and resend the rest; after a
+ * rejected TRUNCATE, start over with the statements still unjudged.
+ */
+static int
+careful_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, const bool *execute,
+			 int n, char *verdict, char **msgs, char *err, size_t errlen)
+{
+	PGconn	   *conn = v->conn;
+	bool		lost = false;
+	int			rc = 0;
+
 	for (;;)
 	{
 		bool		savepoint_ok;
@@ -662,10 +825,41 @@ datagen_validate(DatagenValidator *v, const char *ddl,
 		}
 		/* A TRUNCATE was rejected: go again for the statements its error skipped. */
 	}
+	return rc;
+}
+
+/* Judges every statement: the fast path, then the careful one for anything left (see above). */
+int
+datagen_validate(DatagenValidator *v, const char *ddl,
+				 const char *const *sqls, const bool *execute, int n,
+				 bool *ok, char **msgs, char *err, size_t errlen)
+{
+	char	   *verdict = calloc(n + 1, 1);
+	int			rc;
+	bool		done = true;
+
+	for (int i = 0; i < n; i++)
+	{
+		ok[i] = false;
+		if (msgs)
+			msgs[i] = NULL;
+	}
+	if (!verdict)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	precheck(sqls, execute, n, verdict, msgs);
+	rc = fast_pass(v, ddl, sqls, execute, n, verdict, msgs, err, errlen);
+	for (int i = 0; i < n; i++)
+		done &= verdict[i] != V_UNKNOWN;
+	/* A DDL error is confirmed with the DDL sent whole, as PostgreSQL's own client would. */
+	if (rc == 1 || (rc == 0 && !done))
+		rc = careful_pass(v, ddl, sqls, execute, n, verdict, msgs, err, errlen);
 	for (int i = 0; i < n; i++)
 	{
 		ok[i] = rc == 0 && verdict[i] == V_OK;
-		if (rc < 0 && msgs)
+		if (rc != 0 && msgs)
 		{
 			free(msgs[i]);
 			msgs[i] = NULL;

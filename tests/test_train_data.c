@@ -178,8 +178,10 @@ write_jsonl(const char *raw)
 	f = fopen(path, "w");
 	for (int s = 0; s < 30; s++)
 		for (int k = 0; k < 5; k++)
-			fprintf(f, "{\"schema_id\":\"sch%d\",\"kind\":\"select\",\"schema\":\"CREATE TABLE t%d (id int, name%d text);\","
-					"\"statement\":\"SELECT name%d FROM t%d WHERE id = %d;\"}\n", s, s, s, s, s, k);
+			fprintf(f, "{\"schema_id\":\"sch%d\",\"kind\":\"select\","
+					"\"schema\":\"CREATE TABLE t%d (id int, name%d text);\","
+					"\"statement\":\"SELECT name%d FROM t%d WHERE id = %d;\"}\n",
+					s, s, s, s, s, k);
 	fclose(f);
 }
 

@@ -17,9 +17,10 @@ test_schedule(void)
 {
 	TrainerOptim o = {.lr = 1e-3f,.min_lr = 1e-4f,.warmup = 10,.steps = 110};
 
-	tap_ok(fabsf(trainer_lr_at(&o, 0) - 1e-4f) < 1e-9f && fabsf(trainer_lr_at(&o, 9) - 1e-3f) < 1e-9f,
-		   "warmup rises linearly to lr");
-	tap_ok(fabsf(trainer_lr_at(&o, 60) - 5.5e-4f) < 1e-8f && fabsf(trainer_lr_at(&o, 110) - 1e-4f) < 1e-9f,
+	tap_ok(fabsf(trainer_lr_at(&o, 0) - 1e-4f) < 1e-9f &&
+		   fabsf(trainer_lr_at(&o, 9) - 1e-3f) < 1e-9f, "warmup rises linearly to lr");
+	tap_ok(fabsf(trainer_lr_at(&o, 60) - 5.5e-4f) < 1e-8f &&
+		   fabsf(trainer_lr_at(&o, 110) - 1e-4f) < 1e-9f,
 		   "cosine: halfway at the midpoint, min_lr at the end");
 	o.linear = 1;
 	tap_ok(fabsf(trainer_lr_at(&o, 35) - (1e-3f - 0.25f * 9e-4f)) < 1e-8f,
@@ -93,7 +94,7 @@ test_learn(void)
 	double		first = 0.0,
 				last = 0.0;
 
-	if (!tap_ok(trainer_net_init(&net, &c, 4, 64, NULL, err, sizeof(err)) == 0, "net init"))
+	if (!tap_ok(trainer_net_init(&net, &c, 4, 64, err, sizeof(err)) == 0, "net init"))
 		return;
 	m = calloc(net.n_params, sizeof(float));
 	v = calloc(net.n_params, sizeof(float));
@@ -124,7 +125,8 @@ test_learn(void)
 		pattern_batch(&b, &rng);
 		trainer_net_step(&net, &b, 0, 4, 0.0f, &st);
 		tap_ok(st.stmt_correct / st.stmt_count > 0.9,
-			   "next-token accuracy on a fresh batch %.1f%% (> 90%%)", 100.0 * st.stmt_correct / st.stmt_count);
+			   "next-token accuracy on a fresh batch %.1f%% (> 90%%)",
+			   100.0 * st.stmt_correct / st.stmt_count);
 	}
 	free(m), free(v), free(decay);
 	trainer_batch_free(&b);

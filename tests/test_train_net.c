@@ -78,7 +78,7 @@ check_case(const char *label, SqlpilotConfig *c, int B, int T, float sw)
 	double		worst = 0.0;
 	float		loss;
 
-	if (!tap_ok(trainer_net_init(&net, c, B, T, NULL, err, sizeof(err)) == 0, "%s: net init", label))
+	if (!tap_ok(trainer_net_init(&net, c, B, T, err, sizeof(err)) == 0, "%s: net init", label))
 		return;
 	for (size_t i = 0; i < net.n_params; i++)
 		net.params[i] = (2.0f * sqlpilot_rng_float(&rng) - 1.0f) * 0.15f;

@@ -248,7 +248,6 @@ cmd_train(int argc, char **argv)
 		{"eval-every", OPT_INT, &o.eval_every, "validate every N steps (and at the end)"},
 		{"eval-seqs", OPT_INT, &o.eval_seqs, "validation sequences, 0: all"},
 		{"log-every", OPT_INT, &o.log_every, "progress line every N steps"},
-		{"threads", OPT_INT, &o.threads, "worker threads (micro-batches in parallel)"},
 		{"seed", OPT_U64, &o.seed, "seed of the initial weights and the data order"},
 		{"quiet", OPT_FLAG, &o.quiet, "no progress output"},
 	};
@@ -269,7 +268,6 @@ cmd_train(int argc, char **argv)
 	o.eval_seqs = 64;
 	o.log_every = 10;
 	o.seed = 1;
-	o.threads = 2;
 	rc = opts_parse(argv[0], "Trains a model; resumes from the run's latest checkpoint.",
 					opts, nopts, argc, argv);
 	if (rc != 0)

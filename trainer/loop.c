@@ -153,9 +153,8 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	char		path[4096];
 	TrainerShard train = {0};
 	TrainerShard val = {0};
-	TrainerNet	nets[TRAINER_MAX_THREADS];
-	TrainerNet *net = &nets[0];
-	int			nthreads = o->threads;
+	TrainerNet	netbuf;
+	TrainerNet *net = &netbuf;
 	TrainerLoader l = {0};
 	TrainerBatch batch = {0};
 	TrainerBatch vbatch = {0};
@@ -173,12 +172,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	double		t_start = sqlpilot_now();
 	double		avg_dt = 0.0;
 
-	memset(nets, 0, sizeof(nets));
-	if (nthreads < 1 || nthreads > TRAINER_MAX_THREADS)
-	{
-		snprintf(err, errlen, "threads must be 1..%d", TRAINER_MAX_THREADS);
-		return -1;
-	}
+	memset(&netbuf, 0, sizeof(netbuf));
 	if (trainer_make_dirs(o->run_dir, err, errlen) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/train.bin", o->data_dir);
@@ -195,10 +189,8 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		goto done;
 	have_val = have_val && val.n_examples > 0;
 
-	for (int k = 0; k < nthreads; k++)
-		if (trainer_net_init(&nets[k], &o->c, o->micro, T, k > 0 ? net->params : NULL,
-							 err, errlen) != 0)
-			goto done;
+	if (trainer_net_init(net, &o->c, o->micro, T, err, errlen) != 0)
+		goto done;
 	m = calloc(net->n_params, sizeof(float));
 	v = calloc(net->n_params, sizeof(float));
 	decay = malloc(net->n_params);
@@ -252,8 +244,10 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 			trainer_loader_next(&l, &batch, s, o->schema_weight);
 		for (int i = 0; i < seqs * T; i++)
 			wsum += batch.weights[i];
-		trainer_net_step_parallel(nets, nthreads, &batch, seqs,
-								  wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f, &st);
+		memset(net->grads, 0, sizeof(float) * net->n_params);
+		for (int s = 0; s < seqs; s += o->micro)
+			trainer_net_step(net, &batch, s, seqs - s < o->micro ? seqs - s : o->micro,
+							 wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f, &st);
 		loss = wsum > 0.0 ? (float) (st.loss_sum / wsum) : 0.0f;
 		norm = trainer_clip_grads(net->grads, net->n_params, o->optim.clip);
 		trainer_adamw(&o->optim, net->params, net->grads, m, v, decay, net->n_params, lr, step + 1);
@@ -314,8 +308,7 @@ done:
 	trainer_loader_free(&l);
 	trainer_batch_free(&batch);
 	trainer_batch_free(&vbatch);
-	for (int k = 0; k < nthreads; k++)
-		trainer_net_free(&nets[k]);
+	trainer_net_free(net);
 	free(m);
 	free(v);
 	free(decay);

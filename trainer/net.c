@@ -12,7 +12,6 @@
 #include "train.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +61,9 @@ alloc_huge(size_t n)
 	return p;
 }
 
-/*
- * Allocates gradients and activations for micro-batches of B x T, and the
- * parameters unless shared_params (another net's, for a second thread) is given.
- */
+/* Allocates parameters, gradients and activations for micro-batches of B x T. */
 int
-trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T, float *shared_params,
+trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
 				 char *err, size_t errlen)
 {
 	SqlpilotRowLayout rl = {B, T, 0, T, NULL, NULL};
@@ -83,8 +79,7 @@ trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T, float *sh
 	n->B = B;
 	n->T = T;
 	n->n_params = sqlpilot_param_count(c);
-	n->params = shared_params ? shared_params : alloc_huge(n->n_params);
-	n->owns_params = shared_params == NULL;
+	n->params = alloc_huge(n->n_params);
 	n->grads = alloc_huge(n->n_params);
 	n->acts = calloc(c->n_layers, sizeof(SqlpilotBlockActs));
 	n->sel = malloc(sizeof(int) * N);
@@ -131,8 +126,7 @@ trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T, float *sh
 void
 trainer_net_free(TrainerNet *n)
 {
-	if (n->owns_params)
-		free(n->params);
+	free(n->params);
 	free(n->grads);
 	free(n->acts);
 	free(n->sel);
@@ -275,83 +269,5 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 
 		for (int j = 0; j < C; j++)
 			d[j] += g[j];
-	}
-}
-
-/* One thread's share of a parallel step: every nthreads-th micro-batch. */
-typedef struct StepJob
-{
-	TrainerNet *net;
-	const TrainerBatch *batch;
-	int			first;			/* index of this thread's first micro-batch */
-	int			nthreads;
-	int			seqs;
-	int			micro;
-	float		grad_scale;
-	TrainerStats st;
-} StepJob;
-
-/* Runs a StepJob: zeroes this net's gradients, then its micro-batches in order. */
-static void *
-step_job(void *arg)
-{
-	StepJob    *j = arg;
-
-	memset(&j->st, 0, sizeof(j->st));
-	if (j->grad_scale > 0.0f)
-		memset(j->net->grads, 0, sizeof(float) * j->net->n_params);
-	for (int s = j->first * j->micro; s < j->seqs; s += j->nthreads * j->micro)
-		trainer_net_step(j->net, j->batch, s, j->seqs - s < j->micro ? j->seqs - s : j->micro,
-						 j->grad_scale, &j->st);
-	return NULL;
-}
-
-/*
- * The first seqs sequences of batch in micro-batches of nets[0].B, spread
- * over nthreads nets that share parameters; gradients end up (=) in
- * nets[0].grads, summed in thread order, so results depend on nthreads but
- * never on timing.
- */
-void
-trainer_net_step_parallel(TrainerNet *nets, int nthreads, const TrainerBatch *batch, int seqs,
-						  float grad_scale, TrainerStats *st)
-{
-	StepJob		jobs[TRAINER_MAX_THREADS];
-	pthread_t	tid[TRAINER_MAX_THREADS];
-	int			started[TRAINER_MAX_THREADS] = {0};
-
-	for (int k = 0; k < nthreads; k++)
-	{
-		jobs[k] = (StepJob)
-		{
-			.net = &nets[k],.batch = batch,.first = k,.nthreads = nthreads,.seqs = seqs,
-				.micro = nets[0].B,.grad_scale = grad_scale
-		};
-		if (k > 0)
-			started[k] = pthread_create(&tid[k], NULL, step_job, &jobs[k]) == 0;
-	}
-	step_job(&jobs[0]);
-	for (int k = 1; k < nthreads; k++)
-	{
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		else
-			step_job(&jobs[k]);
-	}
-	for (int k = 0; k < nthreads; k++)
-	{
-		st->loss_sum += jobs[k].st.loss_sum;
-		st->weight_sum += jobs[k].st.weight_sum;
-		st->stmt_loss_sum += jobs[k].st.stmt_loss_sum;
-		st->stmt_count += jobs[k].st.stmt_count;
-		st->stmt_correct += jobs[k].st.stmt_correct;
-		if (k > 0 && grad_scale > 0.0f)
-		{
-			float	   *g0 = nets[0].grads;
-			const float *gk = nets[k].grads;
-
-			for (size_t i = 0; i < nets[0].n_params; i++)
-				g0[i] += gk[i];
-		}
 	}
 }

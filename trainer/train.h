@@ -88,14 +88,11 @@ void		trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b,
 
 /* ---- net.c: the model for training ---- */
 
-#define TRAINER_MAX_THREADS 8
-
 typedef struct TrainerNet
 {
 	SqlpilotConfig c;
 	size_t		n_params;
 	float	   *params;
-	int			owns_params;	/* 0: params belong to another net */
 	float	   *grads;
 	SqlpilotWeights w;
 	SqlpilotWeights dw;
@@ -127,9 +124,8 @@ typedef struct TrainerStats
 	double		stmt_correct;	/* statement targets that are the argmax */
 } TrainerStats;
 
-/* shared_params: NULL to allocate parameters, else another net's (a second thread). */
 int			trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
-							 float *shared_params, char *err, size_t errlen);
+							 char *err, size_t errlen);
 void		trainer_net_free(TrainerNet *n);
 /*
  * Forward over rows [0, nb*T) of batch (nb <= n->B sequences starting at
@@ -138,15 +134,6 @@ void		trainer_net_free(TrainerNet *n);
  */
 void		trainer_net_step(TrainerNet *n, const TrainerBatch *batch, int first, int nb,
 							 float grad_scale, TrainerStats *st);
-/*
- * Sequences [0, seqs) of batch in micro-batches of nets[0].B over nthreads
- * nets sharing parameters (micro-batch i on thread i % nthreads); gradients
- * are written (=) to nets[0].grads, summed in thread order: deterministic
- * for a given nthreads.
- */
-void		trainer_net_step_parallel(TrainerNet *nets, int nthreads,
-									  const TrainerBatch *batch, int seqs, float grad_scale,
-									  TrainerStats *st);
 
 /* ---- optim.c ---- */
 
@@ -220,7 +207,6 @@ typedef struct TrainerOpts
 	int			eval_every;
 	int			eval_seqs;		/* validation sequences per evaluation (0: all) */
 	int			log_every;
-	int			threads;		/* 1..TRAINER_MAX_THREADS */
 	uint64_t	seed;
 	int			quiet;			/* no progress line */
 } TrainerOpts;
@@ -237,7 +223,10 @@ int			trainer_plot(const char *run_dir, char *err, size_t errlen);
 
 /* ---- tokenize.c ---- */
 
-/* Learns a vocab-token BPE from the *.jsonl files of data_dir (at most max_texts, 0: all); saves it to out. */
+/*
+ * Learns a vocab-token BPE from the *.jsonl files of data_dir (at most
+ * max_texts texts, 0: all) and saves it to out.
+ */
 int			trainer_tokenizer_build(const char *data_dir, const char *out, int vocab,
 									size_t max_texts, char *err, size_t errlen);
 /* Encodes the *.jsonl files of data_dir into out_dir/train.bin and val.bin, split by schema. */
