@@ -5,7 +5,8 @@
  * fixed packed batch of B sequences of T tokens (examples of 64..256 tokens,
  * the last 40% of each weighted like a statement), timing all but the first,
  * and prints one "RESULT" line: tokens/s, useful GFLOP/s, an sgemm GFLOP/s
- * measured in the same process on a model shape, peak RSS, and the losses.
+ * measured in the same process on a model shape, peak RSS, and the losses of
+ * the first two steps (the second shows that backward and AdamW agree too).
  * With CASE_FILE it first writes config, initial weights and the batch in the
  * format of tests/torch/llama_ref.py read_case, so bench/bench_train.py can
  * train the very same model on the very same batch in PyTorch.
@@ -141,7 +142,7 @@ main(int argc, char **argv)
 	double		wsum = 0.0,
 				t0 = 0.0,
 				loss0 = 0.0,
-				loss = 0.0;
+				loss1 = 0.0;
 	struct rusage ru;
 
 	if (argc < 6 || sqlpilot_config_preset(argv[1], &c) != 0)
@@ -184,17 +185,18 @@ main(int argc, char **argv)
 			trainer_net_step(net, &b, s, B - s < micro ? B - s : micro, (float) (1.0 / wsum), &st);
 		trainer_clip_grads(net->grads, net->n_params, o.clip);
 		trainer_adamw(&o, net->params, net->grads, m, v, decay, net->n_params, o.lr, step + 1);
-		loss = st.loss_sum / wsum;
 		if (step == 0)
-			loss0 = loss;
+			loss0 = st.loss_sum / wsum;
+		if (step == 1)
+			loss1 = st.loss_sum / wsum;
 	}
 	t0 = sqlpilot_now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("RESULT impl=c preset=%s T=%d B=%d micro=%d steps=%d params=%zu tok_s=%.1f "
-		   "gflops=%.2f sgemm_gflops=%.2f maxrss_mb=%.1f loss_first=%.6f loss_last=%.6f\n",
+		   "gflops=%.2f sgemm_gflops=%.2f maxrss_mb=%.1f loss_first=%.6f loss_second=%.6f\n",
 		   argv[1], T, B, micro, steps, net->n_params, (double) B * T * (steps - 1) / t0,
 		   step_flops(&c, &b) * (steps - 1) / t0 / 1e9,
-		   sgemm_gflops(micro * T, c.hidden_dim, c.dim), ru.ru_maxrss / 1024.0, loss0, loss);
+		   sgemm_gflops(micro * T, c.hidden_dim, c.dim), ru.ru_maxrss / 1024.0, loss0, loss1);
 	free(m), free(v), free(decay);
 	trainer_batch_free(&b);
 	trainer_net_free(net);

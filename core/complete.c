@@ -386,7 +386,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 	}
 	for (int i = 1; i < W; i++)
 	{
-		if (sqlpilot_runstate_init(&slots[i], s->config, s->weights, err, errlen) != 0)
+		if (sqlpilot_runstate_init_rows(&slots[i], s->config, s->weights, 1, err, errlen) != 0)
 		{
 			rc = -1;
 			goto done;

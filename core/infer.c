@@ -48,26 +48,47 @@ alloc_floats(size_t n)
 	return aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
 }
 
-/* Allocates the KV cache, the cached ids, the logits and the chunk activations. */
+/* A run state with the default prefill chunk. */
 int
 sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
 					   const SqlpilotWeights *w, char *err, size_t errlen)
 {
-	size_t		C = (size_t) c->dim;
-	size_t		H = (size_t) c->hidden_dim;
-	size_t		HS = C / (size_t) c->n_heads;
-	size_t		QD = (size_t) c->n_heads * HS;
-	size_t		KVD = (size_t) c->n_kv_heads * HS;
-	size_t		S = (size_t) c->seq_len;
-	size_t		R = S < INFER_CHUNK ? S : INFER_CHUNK;
-	size_t		cache = (size_t) c->n_layers * S * KVD;
-	size_t		nf;
+	return sqlpilot_runstate_init_rows(s, c, w, INFER_CHUNK, err, errlen);
+}
+
+/*
+ * Allocates the KV cache, the cached ids, the logits and the activations of
+ * a chunk of max_rows rows.  Activations are written before they are read,
+ * so they are not cleared (valgrind would see it otherwise).
+ */
+int
+sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
+							const SqlpilotWeights *w, int max_rows,
+							char *err, size_t errlen)
+{
+	size_t		C,
+				H,
+				QD,
+				KVD,
+				S,
+				R,
+				cache,
+				nf;
 	InferScratch *sc;
 	float	   *p;
 
 	memset(s, 0, sizeof(*s));
 	if (sqlpilot_config_validate(c, err, errlen) != 0)
 		return -1;
+	C = (size_t) c->dim;
+	H = (size_t) c->hidden_dim;
+	QD = C;						/* NH * HS */
+	KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
+	S = (size_t) c->seq_len;
+	R = max_rows < 1 ? 1 : (size_t) max_rows;
+	if (R > S)
+		R = S;
+	cache = (size_t) c->n_layers * S * KVD;
 	/* Per-chunk activations: ln1, q, att, atty, res1, ln2, gate, up, act, x, xn, rstds. */
 	nf = (R * C) * 4 + R * QD * 2 + (size_t) c->n_heads * R * S + R * H * 3 + C + 2 * R + 16 * 16;
 	sc = calloc(1, sizeof(InferScratch));
@@ -91,7 +112,6 @@ sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
 		snprintf(err, errlen, "out of memory for the KV cache (%zu floats)", 2 * cache + nf);
 		return -1;
 	}
-	memset(p, 0, nf * sizeof(float));
 	sc->mem = p;
 	sc->acts.ln1 = take(&p, R * C);
 	sc->acts.ln1_rstd = take(&p, R);

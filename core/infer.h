@@ -25,6 +25,13 @@ typedef struct SqlpilotRunState
 /* Allocates the cache and buffers for a model; returns 0 or -1 with err. */
 int			sqlpilot_runstate_init(SqlpilotRunState *s, const SqlpilotConfig *c,
 								   const SqlpilotWeights *w, char *err, size_t errlen);
+/*
+ * Same, with prefill chunks of at most max_rows rows: max_rows 1 makes a
+ * small decode-mostly state (beam search's extra beams); feed still works.
+ */
+int			sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
+										const SqlpilotWeights *w, int max_rows,
+										char *err, size_t errlen);
 void		sqlpilot_runstate_free(SqlpilotRunState *s);
 
 /*

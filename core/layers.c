@@ -8,9 +8,15 @@
  * Attention is blocked: the query rows of one head are taken ATT_BLOCK at a
  * time, and each block's scores are computed only against the k/v rows that
  * block can see ([min kstart of the block, last row of the block]), so causal
- * masking and packed examples (kstart) skip most of the masked work.  Inside
- * the computed rectangle masked probabilities are written as zeros, which
- * lets the probability-times-v product and the backward run as plain sgemm.
+ * masking and packed examples (kstart) skip most of the masked work.  Heads
+ * above 32 or not a multiple of 8 use sgemm: inside the computed rectangle masked
+ * probabilities are written as zeros, so P @ v and the backward are plain
+ * sgemm calls.  Small heads (HS 8..32, where sgemm's packing costs more than
+ * the product) use vector loops over the visible keys only, k/v of a block
+ * transposed once; one-row decode uses the same loops without the transpose.
+ * Either way a row's probabilities are read back only by the path that wrote
+ * them.  Elementwise work (exp, softmax, SwiGLU, dot products) runs eight
+ * lanes at a time through the compiler's vector extension.
  */
 #include "layers.h"
 
@@ -389,46 +395,6 @@ att_softmax_row(float *p, int lo, int hi, int ks, int last)
 		p[j] *= inv;
 }
 
-/* Attention of a single query row (decode): plain loops, no BLAS call overhead. */
-static void
-att_forward_row(float *o, float *p, const float *qr, const float *kb,
-				const float *vb, int ks, int last, int KVD, int HS, float scale)
-{
-	float		mx = -INFINITY;
-	float		sum = 0.0f;
-	float		inv;
-
-	for (int j = ks; j <= last; j++)
-	{
-		const float *kr = kb + (size_t) j * KVD;
-		float		s = 0.0f;
-
-		for (int i = 0; i < HS; i++)
-			s += qr[i] * kr[i];
-		s *= scale;
-		p[j] = s;
-		if (s > mx)
-			mx = s;
-	}
-	for (int j = ks; j <= last; j++)
-	{
-		p[j] = expf(p[j] - mx);
-		sum += p[j];
-	}
-	inv = 1.0f / sum;
-	for (int i = 0; i < HS; i++)
-		o[i] = 0.0f;
-	for (int j = ks; j <= last; j++)
-	{
-		const float *vr = vb + (size_t) j * KVD;
-		float		w = p[j] * inv;
-
-		p[j] = w;
-		for (int i = 0; i < HS; i++)
-			o[i] += w * vr[i];
-	}
-}
-
 /* p[0..n) *= s. */
 static void
 scale_by(float *p, int n, float s)
@@ -464,6 +430,32 @@ weighted_rows(const float *w, const float *rows, int stride, int j0, int j1)
 	for (; j < j1; j++)
 		a0 += w[j] * vload(rows + (size_t) j * stride);
 	return (a0 + a1) + (a2 + a3);
+}
+
+/*
+ * Attention of a single query row (decode): no BLAS call overhead; scores,
+ * softmax and the weighted sum of v rows with vector loops.
+ */
+static void
+att_forward_row(float *o, float *p, const float *qr, const float *kb,
+				const float *vb, int ks, int last, int KVD, int HS, float scale)
+{
+	int			n = last + 1 - ks;
+
+	for (int j = ks; j <= last; j++)
+		p[j] = dot_of(qr, kb + (size_t) j * KVD, HS) * scale;
+	scale_by(p + ks, n, 1.0f / exp_shift_sum(p + ks, n, max_of(p + ks, n)));
+	if (HS % 8 == 0)
+	{
+		for (int c = 0; c < HS; c += 8)
+			vstore(o + c, weighted_rows(p, vb + c, KVD, ks, last + 1));
+		return;
+	}
+	for (int i = 0; i < HS; i++)
+		o[i] = 0.0f;
+	for (int j = ks; j <= last; j++)
+		for (int i = 0; i < HS; i++)
+			o[i] += p[j] * vb[(size_t) j * KVD + i];
 }
 
 /* 1 when heads of HS with kv_stride S take the small-head path. */

@@ -8,7 +8,8 @@
  * that is not JSON), the answer text (choices[0].message.content must parse
  * as JSON) and the answer's contract (the stage's JSON schema, then its
  * semantic check).  Transport failures are retried with exponential backoff
- * and jitter (a 429's Retry-After is honoured) up to max_retries, after which
+ * and jitter (a 429's Retry-After is honoured, and holds back every request)
+ * up to max_retries, after which
  * the item FAILED and a later run asks again; bad answers are asked again up
  * to max_invalid times, after which the item is SKIPPED and a .skip record
  * keeps later runs from asking again.  Every good answer is written at once
@@ -58,6 +59,7 @@ struct DatagenLlm
 	bool		guided;			/* the server wants guided_json */
 	uint64_t	rng;			/* backoff jitter */
 	double		next_slot;		/* rate limit: earliest start of the next request */
+	double		paused_until;	/* a 429's Retry-After: no request starts before this */
 	CURLM	   *multi;
 	DatagenLlmStats stats;
 	int			n_schemas;		/* parsed stage schemas */
@@ -755,7 +757,9 @@ transfer_done(DatagenLlm *llm, DatagenLlmItem *items, Transfer *t, CURLcode res,
 	snprintf(why, sizeof(why), "HTTP %ld", code);
 	if (code == 429)
 	{
+		/* the server is overloaded: Retry-After holds back every request, not just this one */
 		llm->stats.rate_limited++;
+		llm->paused_until = fmax(llm->paused_until, sqlpilot_now() + t->retry_after);
 		retry_transport(llm, it, t->retry_after, why);
 	}
 	else if (code >= 500 || code == 408)
@@ -839,9 +843,9 @@ datagen_llm_run(DatagenLlm *llm, DatagenLlmItem *items, int n, char *err, size_t
 				wait = fmin(wait, it->not_before - now);
 				continue;
 			}
-			if (llm->o.rps > 0 && llm->next_slot > now)
+			if (llm->paused_until > now || (llm->o.rps > 0 && llm->next_slot > now))
 			{
-				wait = fmin(wait, llm->next_slot - now);
+				wait = fmin(wait, fmax(llm->paused_until, llm->next_slot) - now);
 				break;
 			}
 			if (llm->o.rps > 0)

@@ -261,7 +261,7 @@ table_columns(const cJSON *jt, SqlpilotTable *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* Fills table ti's keys, indexes and foreign keys (tables of s before n_done already named). */
+/* Fills table ti's keys, indexes and foreign keys (every table already has its name and columns). */
 static int
 table_keys(const cJSON *jt, DatagenSchema *s, int ti, int n_tables, char *err, size_t errlen)
 {

@@ -55,7 +55,8 @@ void
 datagen_buf_json_str(DatagenBuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t		n;
+	size_t		n,
+				i = 0;
 
 	if (!s)
 	{
@@ -65,34 +66,34 @@ datagen_buf_json_str(DatagenBuf *b, const char *s)
 	n = strlen(s);
 	buf_reserve(b, 6 * n + 2);
 	b->data[b->len++] = '"';
-	for (size_t i = 0; i < n; i++)
+	while (i < n)
 	{
-		unsigned char c = (unsigned char) s[i];
+		size_t		run = i;
+		unsigned char c;
 
+		/* Copy the run of bytes that need no escape in one go. */
+		while (run < n && (unsigned char) s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		memcpy(b->data + b->len, s + i, run - i);
+		b->len += run - i;
+		if (run == n)
+			break;
+		c = (unsigned char) s[run];
+		b->data[b->len++] = '\\';
 		if (c == '"' || c == '\\')
-		{
-			b->data[b->len++] = '\\';
 			b->data[b->len++] = (char) c;
-		}
 		else if (c == '\n')
-		{
-			b->data[b->len++] = '\\';
 			b->data[b->len++] = 'n';
-		}
 		else if (c == '\t')
-		{
-			b->data[b->len++] = '\\';
 			b->data[b->len++] = 't';
-		}
-		else if (c < 0x20)
+		else
 		{
-			memcpy(b->data + b->len, "\\u00", 4);
-			b->len += 4;
+			memcpy(b->data + b->len, "u00", 3);
+			b->len += 3;
 			b->data[b->len++] = hex[c >> 4];
 			b->data[b->len++] = hex[c & 15];
 		}
-		else
-			b->data[b->len++] = (char) c;
+		i = run + 1;
 	}
 	b->data[b->len++] = '"';
 	b->data[b->len] = '\0';

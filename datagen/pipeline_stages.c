@@ -599,7 +599,9 @@ typedef struct SchemaExamples
 	DatagenStatement *st;		/* final text: variant-1 statements already renamed */
 	int		   *variant;
 	SqlpilotDdlStyle *style;
-	char	  **schema_text;	/* per example, malloc'd */
+	char	  **schema_text;	/* per example: into cached[][] or, when owned[i], its own */
+	bool	   *owned;
+	char	   *cached[2][3];	/* [variant][style] renders shared by examples */
 } SchemaExamples;
 
 /* Frees everything of one schema's examples. */
@@ -609,12 +611,17 @@ examples_free(SchemaExamples *e)
 	for (int i = 0; i < e->n; i++)
 	{
 		datagen_statement_free(&e->st[i]);
-		free(e->schema_text[i]);
+		if (e->owned[i])
+			free(e->schema_text[i]);
 	}
+	for (int v = 0; v < 2; v++)
+		for (int k = 0; k < 3; k++)
+			free(e->cached[v][k]);
 	free(e->st);
 	free(e->variant);
 	free(e->style);
 	free(e->schema_text);
+	free(e->owned);
 	datagen_schema_free(&e->var[0]);
 	datagen_schema_free(&e->var[1]);
 	memset(e, 0, sizeof(*e));
@@ -632,7 +639,6 @@ examples_build(const DatagenOptions *o, long k, const cJSON *sline, const cJSON 
 	DatagenStatement *renamed;
 	int		   *renamed_idx;
 	int			m = 0;
-	char	   *cached[2][3] = {{NULL}};
 
 	memset(e, 0, sizeof(*e));
 	if (strcmp(json_str(sline, "schema_id"), json_str(tline, "schema_id")) != 0)
@@ -655,6 +661,7 @@ examples_build(const DatagenOptions *o, long k, const cJSON *sline, const cJSON 
 	e->variant = calloc(e->n + 1, sizeof(int));
 	e->style = calloc(e->n + 1, sizeof(SqlpilotDdlStyle));
 	e->schema_text = calloc(e->n + 1, sizeof(char *));
+	e->owned = calloc(e->n + 1, sizeof(bool));
 	renamed = calloc(e->n + 1, sizeof(DatagenStatement));
 	renamed_idx = calloc(e->n + 1, sizeof(int));
 	{
@@ -695,28 +702,26 @@ examples_build(const DatagenOptions *o, long k, const cJSON *sline, const cJSON 
 			style = SQLPILOT_DDL_CRDB;
 		e->style[i] = style;
 		if (style == SQLPILOT_DDL_HANDWRITTEN)
+		{
+			/* Hand-written text varies with the rng: one render per example. */
 			e->schema_text[i] = sqlpilot_schema_render(e->var[v].tables, e->var[v].n_tables,
 													   style, &srng, NULL);
+			e->owned[i] = true;
+		}
 		else
 		{
-			if (!cached[v][style])
-				cached[v][style] = sqlpilot_schema_render(e->var[v].tables, e->var[v].n_tables,
-														  style, NULL, NULL);
-			e->schema_text[i] = cached[v][style] ? strdup(cached[v][style]) : NULL;
+			if (!e->cached[v][style])
+				e->cached[v][style] = sqlpilot_schema_render(e->var[v].tables, e->var[v].n_tables,
+															 style, NULL, NULL);
+			e->schema_text[i] = e->cached[v][style];
 		}
 		if (!e->schema_text[i])
 		{
 			snprintf(err, errlen, "cannot render schema %s", json_str(sline, "schema_id"));
-			for (int a = 0; a < 2; a++)
-				for (int b = 0; b < 3; b++)
-					free(cached[a][b]);
 			examples_free(e);
 			return -1;
 		}
 	}
-	for (int a = 0; a < 2; a++)
-		for (int b = 0; b < 3; b++)
-			free(cached[a][b]);
 	return 0;
 }
 

@@ -3,12 +3,13 @@
  *
  * The statements of raw/ (or of one JSONL file) go through a small lexer
  * (words, quoted literals, numbers, parameters, operators) and token-level
- * feature tests, as heuristic as the reference's own method; the schema
- * sections read the structured schemas of tons_of_tables/.  Every number is
+ * feature tests, as heuristic as the reference's own method; schema shape
+ * and constraints come from the structured schemas of tons_of_tables/,
+ * types and naming from the schema texts of raw/.  Every number is
  * printed as "ours (reference)".  The reference numbers are those of
  * shared/reference-sql-stats.md, copied into the tables below as data.
  * UPSERT statements are counted with INSERT (the reference corpus labels
- * every INSERT ... ON CONFLICT an insert); section 1 also shows their share.
+ * every INSERT ... ON CONFLICT an insert); the header says how many.
  */
 #include "stats.h"
 
@@ -377,9 +378,20 @@ alias_word(const Tok *t, int n, int i)
 	return i < n && (t[i].type == T_WORD || t[i].type == T_QIDENT) && !is_any(t, n, i, clause_words);
 }
 
-/* Computes the features of one statement (kind: our column index, 0..4). */
+/* Counts behind section 3 (0 when they do not apply). */
+typedef struct Shape
+{
+	int			select_items;	/* top-level select-list items ("*" counts 1) */
+	int			set_assignments;
+	int			insert_cols;	/* columns in an INSERT's column list */
+	int			trunc_tables;
+	int			limit_value;	/* -1: no LIMIT n */
+	int			literals;		/* strings, numbers, TRUE/FALSE */
+} Shape;
+
+/* Computes the features and shape of one statement (kind: our column index, 0..4). */
 static void
-features(const char *sql, int kind, bool *f)
+features(const char *sql, int kind, bool *f, Shape *sh)
 {
 	static Tok	t[MAX_TOKENS];
 	int			n = lex(sql, t, MAX_TOKENS);
@@ -396,9 +408,16 @@ features(const char *sql, int kind, bool *f)
 				set_at = -1;
 
 	memset(f, 0, sizeof(bool) * N_FEATURES);
+	memset(sh, 0, sizeof(*sh));
+	sh->limit_value = -1;
 	for (int i = 0; i < n; i++)
 	{
 		bool		fn = is_op(t, n, i + 1, "(");
+
+		sh->literals += t[i].type == T_STRING || t[i].type == T_NUMBER ||
+			is(t, n, i, "TRUE") || is(t, n, i, "FALSE");
+		if (is(t, n, i, "LIMIT") && i + 1 < n && t[i + 1].type == T_NUMBER)
+			sh->limit_value = atoi(t[i + 1].s);
 
 		if (t[i].type == T_STRING)
 		{
@@ -645,6 +664,22 @@ features(const char *sql, int kind, bool *f)
 	}
 
 	/* Kind-specific shapes. */
+	if (kind == 0)
+	{
+		int			sel = 0;
+
+		while (sel < n && !is(t, n, sel, "SELECT"))
+			sel++;
+		if (is(t, n, sel + 1, "DISTINCT"))
+			sel++;
+		sh->select_items = sel < n ? 1 : 0;
+		for (int i = sel + 1; i < n && sh->select_items; i++)
+		{
+			if (t[i].depth == t[sel].depth && is(t, n, i, "FROM"))
+				break;
+			sh->select_items += is_op(t, n, i, ",") && t[i].depth == t[sel].depth;
+		}
+	}
 	if (kind == 1)
 	{
 		int			into = -1,
@@ -662,6 +697,14 @@ features(const char *sql, int kind, bool *f)
 			f[F_INS_COLLIST] = true;
 		if (into >= 0 && is_op(t, n, into + 2, ".") && is_op(t, n, into + 4, "("))
 			f[F_INS_COLLIST] = true;
+		if (f[F_INS_COLLIST])
+		{
+			int			open = is_op(t, n, into + 2, "(") ? into + 2 : into + 4;
+
+			sh->insert_cols = 1;
+			for (int i = open + 1; i < n && !(is_op(t, n, i, ")") && t[i].depth == t[open].depth + 1); i++)
+				sh->insert_cols += is_op(t, n, i, ",") && t[i].depth == t[open].depth + 1;
+		}
 		for (int i = values + 1; values >= 0 && i < n; i++)
 			if (is_op(t, n, i, "(") && t[i].depth == 0)
 				rows++;
@@ -684,6 +727,7 @@ features(const char *sql, int kind, bool *f)
 		}
 		if (eq > 1)
 			f[F_UPD_MULTISET] = true;
+		sh->set_assignments = eq;
 	}
 	if (kind == 2 || kind == 3)
 	{
@@ -715,6 +759,7 @@ features(const char *sql, int kind, bool *f)
 			commas += is_op(t, n, i, ",");
 		if (commas > 0)
 			f[F_TRUNC_MULTI] = true;
+		sh->trunc_tables = commas + 1;
 	}
 }
 
@@ -789,6 +834,14 @@ typedef struct Tally
 	long		set_cap[N_COLS];
 	IntVec		schema_chars;
 	long		style[3];
+	/* section 3 */
+	long		select_items[7];	/* 0 unused, 1 (or *), 2, 3, 4, 5-6, 7+ */
+	long		set_assignments[6]; /* 1, 2, 3, 4, 5+ */
+	long		insert_cols[8];	/* 1-2, 3, 4, 5, 6, 7-8, 9+ */
+	long		trunc_tables[6];	/* 1, 2, 3, 4, 5+ */
+	long		limits[8];		/* 5, 10, 3, 20, 7, 1, 8, other */
+	long		n_limits;
+	IntVec		literals[N_COLS];
 	/* schema texts as the model sees them (distinct texts only) */
 	uint64_t   *text_set;
 	long		text_cap;
@@ -882,6 +935,90 @@ keyword_upper(const char *s)
 	return true;
 }
 
+static void pct(long x, long n, char *out, size_t cap);
+
+/* Counts one statement's shape into the section 3 histograms. */
+static void
+tally_shape(Tally *ta, int col, const Shape *sh)
+{
+	static const int limit_values[7] = {5, 10, 3, 20, 7, 1, 8};
+
+	vec_push(&ta->literals[col], sh->literals);
+	vec_push(&ta->literals[COL_ALL], sh->literals);
+	if (col == 0 && sh->select_items > 0)
+		ta->select_items[sh->select_items <= 4 ? sh->select_items : sh->select_items <= 6 ? 5 : 6]++;
+	if (col == 2 && sh->set_assignments > 0)
+		ta->set_assignments[sh->set_assignments < 5 ? sh->set_assignments : 5]++;
+	if (col == 1 && sh->insert_cols > 0)
+		ta->insert_cols[sh->insert_cols <= 2 ? 1 : sh->insert_cols <= 6 ? sh->insert_cols - 1 :
+						sh->insert_cols <= 8 ? 6 : 7]++;
+	if (col == 4 && sh->trunc_tables > 0)
+		ta->trunc_tables[sh->trunc_tables < 5 ? sh->trunc_tables : 5]++;
+	if (col == 0 && sh->limit_value >= 0)
+	{
+		int			k = 7;
+
+		for (int i = 0; i < 7; i++)
+			if (limit_values[i] == sh->limit_value)
+				k = i;
+		ta->limits[k]++;
+		ta->n_limits++;
+	}
+}
+
+/* Prints one histogram line: "label: bucket x% (ref), ...". */
+static void
+print_hist(FILE *f, const char *label, const long *counts, int first, int n,
+		   const char *const *buckets, const char *const *ref)
+{
+	long		total = 0;
+	char		a[32];
+
+	for (int i = first; i < first + n; i++)
+		total += counts[i];
+	fprintf(f, "- %s:", label);
+	for (int i = 0; i < n; i++)
+	{
+		pct(counts[first + i], total, a, sizeof(a));
+		fprintf(f, "%s %s: %s%% (%s)", i ? "," : "", buckets[i], a, ref[i]);
+	}
+	fprintf(f, "\n");
+}
+
+/* Prints section 3: distributions of statement shapes. */
+static void
+print_distributions(FILE *f, Tally *ta)
+{
+	static const char *const items_b[] = {"1 or *", "2", "3", "4", "5-6", "7+"};
+	static const char *const items_r[] = {"32.0", "36.1", "25.2", "5.4", "1.3", "<0.1"};
+	static const char *const set_b[] = {"1", "2", "3", "4", "5+"};
+	static const char *const set_r[] = {"40.1", "52.7", "6.3", "0.8", "0.1"};
+	static const char *const cols_b[] = {"1-2", "3", "4", "5", "6", "7-8", "9+"};
+	static const char *const cols_r[] = {"5.1", "19.2", "40.4", "26.3", "6.8", "2.0", "0.2"};
+	static const char *const trunc_b[] = {"1", "2", "3", "4", "5+"};
+	static const char *const trunc_r[] = {"93.2", "2.1", "2.3", "1.4", "1.0"};
+	static const char *const limit_b[] = {"5", "10", "3", "20", "7", "1", "8", "other"};
+	static const char *const limit_r[] = {"52.7", "35.6", "9.7", "0.7", "0.3", "0.2", "0.2", "–"};
+	static const char *const lit_r[] = {"1/2/3", "4/5/7", "3/4/5", "1/2/2", "0/0/1", "–"};
+
+	fprintf(f, "\n## 3. Distributions\n\n");
+	print_hist(f, "SELECT: select-list items (top level)", ta->select_items, 1, 6, items_b, items_r);
+	print_hist(f, "UPDATE: SET assignments", ta->set_assignments, 1, 5, set_b, set_r);
+	print_hist(f, "INSERT: columns in column list", ta->insert_cols, 1, 7, cols_b, cols_r);
+	print_hist(f, "TRUNCATE: tables per statement", ta->trunc_tables, 1, 5, trunc_b, trunc_r);
+	print_hist(f, "SELECT LIMIT values", ta->limits, 0, 8, limit_b, limit_r);
+	fprintf(f, "- Literals per statement (p50/p90/p99):");
+	for (int c = 0; c < COL_ALL; c++)
+	{
+		char		p[64];
+
+		percentiles(&ta->literals[c], p, sizeof(p));
+		/* percentiles() prints p10/p50/p90/p99: drop the p10 */
+		fprintf(f, "%s %s %s (%s)", c ? ";" : "", col_names[c], strchr(p, '/') ? strchr(p, '/') + 1 : p, lit_r[c]);
+	}
+	fprintf(f, "\n");
+}
+
 /* Counts one statement of our kind k (0..5) into the tally. */
 static void
 tally_statement(Tally *ta, int k, const char *sql)
@@ -889,6 +1026,7 @@ tally_statement(Tally *ta, int k, const char *sql)
 	static const char *const first_kw[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"};
 	int			col = k == DATAGEN_UPSERT ? DATAGEN_INSERT : k;
 	bool		f[N_FEATURES];
+	Shape		sh;
 	size_t		len = strlen(sql);
 	const char *end = sql + len;
 	const char *p = sql;
@@ -898,7 +1036,8 @@ tally_statement(Tally *ta, int k, const char *sql)
 		return;
 	if (k == DATAGEN_UPSERT)
 		ta->upserts++;
-	features(sql, col, f);
+	features(sql, col, f, &sh);
+	tally_shape(ta, col, &sh);
 	while (end > sql && isspace((unsigned char) end[-1]))
 		end--;
 	while (isspace((unsigned char) *p))
@@ -1513,12 +1652,14 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 		}
 		fprintf(f, "\n");
 	}
+	print_distributions(f, &ta);
 	if (S_ISDIR(sb.st_mode))
 		print_schemas(f, &st, &ta);
 	for (int c = 0; c < N_COLS; c++)
 	{
 		free(ta.chars[c].v);
 		free(ta.words[c].v);
+		free(ta.literals[c].v);
 		free(ta.set[c]);
 	}
 	free(ta.schema_chars.v);

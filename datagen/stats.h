@@ -1,8 +1,8 @@
 /*
  * stats.h — `sqlpilot datagen stats`: the distribution of generated SQL
- * (statement mix and shape, feature usage, schema shape) printed side by
- * side with the reference corpus of shared/reference-sql-stats.md, whose
- * numbers are embedded in stats.c.
+ * (statement mix and shape, feature usage, shape distributions, schema
+ * shape, types and naming) printed side by side with the reference corpus
+ * of shared/reference-sql-stats.md, whose numbers are embedded in stats.c.
  */
 #ifndef SQLPILOT_DATAGEN_STATS_H
 #define SQLPILOT_DATAGEN_STATS_H

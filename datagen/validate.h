@@ -4,9 +4,9 @@
  * A schema's pg_dump-style DDL is loaded into a scratch schema inside one
  * transaction; each statement is then prepared (protocol-level Parse, the
  * same parse analysis as SQL PREPARE) or, for TRUNCATE, which cannot be
- * prepared, executed; a savepoint isolates each statement and the whole
- * transaction is rolled back, so the server keeps nothing.  All statements of
- * a schema go out in one round trip (libpq pipeline mode).
+ * prepared, executed; the transaction is rolled back, so the server keeps
+ * nothing.  A schema and its statements usually go out in one round trip
+ * (libpq pipeline mode); each statement is judged alone (validate.c).
  *
  * When no connection string is given, datagen starts a throwaway server:
  * initdb in a temporary directory, unix socket only (listen_addresses = ''),

@@ -226,8 +226,9 @@ ok $? "datagen check notices an edited raw shard"
 # 10. stats and the progress line.
 "$SQLPILOT" datagen stats --out "$T/a" >"$T/stats.md" 2>"$T/stats.err"
 [ $? = 0 ] && grep -q "^## 1. Statement mix" "$T/stats.md" && grep -q "^## 2. Feature usage" "$T/stats.md" &&
-	grep -q "^| WHERE | .* (62.2) |" "$T/stats.md" && grep -q "^## 4. Schemas" "$T/stats.md"
-ok $? "datagen stats prints sections 1, 2 and 4 with the reference beside"
+	grep -q "^| WHERE | .* (62.2) |" "$T/stats.md" && grep -q "^## 3. Distributions" "$T/stats.md" &&
+	grep -q "^## 4. Schemas" "$T/stats.md" && grep -q "^| columns | .* (77.0) |" "$T/stats.md"
+ok $? "datagen stats prints sections 1-4 with the reference beside"
 "$SQLPILOT" datagen stats --out "$T/a/eval.jsonl" >"$T/stats2.md" 2>/dev/null && grep -q "^| all | 100.0 (100.0)" "$T/stats2.md"
 ok $? "datagen stats reads one JSONL file too"
 schemas_only "$T/p" --seed 5 --schemas 40 --shard-size 4 --no-progress

@@ -47,8 +47,8 @@ main(void)
 	tap_ok(datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) == 0, "connects (%s)", err);
 
 	snprintf(ddl, sizeof(ddl),
-			 "CREATE TABLE %s.customers (id integer NOT NULL, name character varying(50),"
-			 " PRIMARY KEY (id));\n"
+			 "CREATE TABLE %s.customers (id integer NOT NULL, name character varying(50)"
+			 " DEFAULT 'a;b''c', PRIMARY KEY (id));\n"
 			 "CREATE TABLE %s.orders (id serial PRIMARY KEY, customer_id integer REFERENCES %s.customers(id),"
 			 " total numeric(10,2));\nCREATE INDEX orders_total_idx ON %s.orders (total DESC);",
 			 v.scratch, v.scratch, v.scratch, v.scratch);

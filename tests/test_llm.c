@@ -631,6 +631,44 @@ test_faults(DatagenValidator *pg)
 	server_stop(&fs);
 }
 
+/* A 429's Retry-After holds back the other requests too. */
+static void
+test_pause(void)
+{
+	const char *const extra[] = {"--faults", "{\"topics/p0\": [\"429\"]}", "--retry-after", "1", NULL};
+	FakeServer	fs;
+	DatagenLlmOptions o;
+	DatagenLlm *llm;
+	DatagenLlmItem items[3];
+	char		err[512] = "";
+	cJSON	   *log;
+	double		gap;
+
+	if (!tap_ok(server_start(&fs, "pause", extra), "fake server starts"))
+		return;
+	test_options(&o, &fs, "pause");
+	o.concurrency = 1;
+	llm = datagen_llm_open(&o, err, sizeof(err));
+	memset(items, 0, sizeof(items));
+	for (int i = 0; i < 3; i++)
+	{
+		items[i].stage = datagen_llm_stage("topics");
+		snprintf(items[i].key, sizeof(items[i].key), "p%d", i);
+		datagen_llm_prompt_topics(5, &items[i].system, &items[i].user);
+	}
+	tap_ok(datagen_llm_run(llm, items, 3, err, sizeof(err)) == 0 && items[0].status == DATAGEN_LLM_OK &&
+		   items[1].status == DATAGEN_LLM_OK && items[2].status == DATAGEN_LLM_OK, "3 items, the first rate limited");
+	log = read_log(&fs);
+	gap = request_time(log, "topics/p1", 0) - request_time(log, "topics/p0", 0);
+	tap_ok(cJSON_GetArraySize(log) == 4 && gap >= 0.95,
+		   "the next item waits out the Retry-After too (%.2f s)", gap);
+	cJSON_Delete(log);
+	for (int i = 0; i < 3; i++)
+		datagen_llm_item_free(&items[i]);
+	datagen_llm_close(llm);
+	server_stop(&fs);
+}
+
 /* The rate limit spaces request starts 1/rps apart. */
 static void
 test_rate_limit(void)
@@ -787,6 +825,7 @@ main(void)
 	test_topics();
 	test_fallback_and_key();
 	test_rate_limit();
+	test_pause();
 	test_kill_resume();
 	if (tap_ok(datagen_server_start(&srv, err, sizeof(err)) == 0, "throwaway PostgreSQL starts (%s)", err) &&
 		tap_ok(datagen_validator_open(&pg, srv.conninfo, err, sizeof(err)) == 0, "connects (%s)", err))

@@ -3,7 +3,8 @@
  * helpers, the model file round trip in every dtype, the loader refusing
  * each kind of broken file with a message that names the problem, and a
  * bounded fuzz run of the loader (the libFuzzer target of fuzz_model_load.c)
- * over a seed corpus with random mutations.
+ * over a seed corpus with random mutations (fewer with SQLPILOT_TEST_QUICK=1,
+ * as the valgrind suite sets).
  */
 #include <math.h>
 #include <stdio.h>
@@ -442,7 +443,7 @@ test_fuzz(void)
 	uint64_t	rng = 12345;
 	int			accepted = 0,
 				refused = 0,
-				iters = 6000;
+				iters = getenv("SQLPILOT_TEST_QUICK") ? 1500 : 6000;
 	const uint32_t interesting[] = {0, 1, 2, 7, 8, 64, 127, 128, 255, 256, 4096, 65535, 65536,
 	0x7fffffff, 0x80000000, 0xffffffff};
 	char		path[256],
