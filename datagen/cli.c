@@ -48,6 +48,7 @@ usage(FILE *f)
 			"seed, schemas, per-schema, shard-size and eval-every are kept in DIR/manifest.json.\n",
 			DATAGEN_DEFAULT_SCHEMAS, DATAGEN_DEFAULT_PER_SCHEMA, DATAGEN_DEFAULT_SHARD_SIZE,
 			DATAGEN_DEFAULT_EVAL_EVERY, DATAGEN_DEFAULT_JOBS);
+	datagen_llm_usage(f);
 }
 
 /* On SIGINT/SIGTERM: stop the throwaway server and remove its directory, then die of the signal. */
@@ -136,8 +137,14 @@ run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
 		return -1;
 	if ((all || strcmp(stage, "details") == 0) && datagen_stage_details(o, err, errlen) != 0)
 		return -1;
-	if ((all || strcmp(stage, "schemas") == 0) && datagen_stage_schemas(o, err, errlen) != 0)
-		return -1;
+	if (all || strcmp(stage, "schemas") == 0)
+	{
+		/* LLM schemas must load into PostgreSQL */
+		if (o->llm.url && o->llm_mix > 0 && need_server(o, &conninfo, err, errlen) != 0)
+			return -1;
+		if (datagen_stage_schemas(o, conninfo, err, errlen) != 0)
+			return -1;
+	}
 	if (all || strcmp(stage, "statements") == 0)
 	{
 		if (datagen_shards_pending(o, "diverse_statements") > 0 &&
@@ -171,6 +178,7 @@ sqlpilot_datagen_main(int argc, char **argv)
 	};
 	const char *stage;
 	char		err[2048] = "";
+	char		llm_dir[4096];
 	bool		known = false;
 	int			rc;
 
@@ -179,6 +187,8 @@ sqlpilot_datagen_main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	datagen_llm_options_default(&o.llm);
+	o.llm_mix = 1;
 	stage = argv[1];
 	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
 		known |= strcmp(stage, stages[i]) == 0;
@@ -204,6 +214,20 @@ sqlpilot_datagen_main(int argc, char **argv)
 		{
 			usage(stdout);
 			return 0;
+		}
+		{
+			int			used = datagen_llm_option(&o.llm, &o.llm_mix, a, v, err, sizeof(err));
+
+			if (used < 0)
+			{
+				fprintf(stderr, "sqlpilot datagen: %s\n", err);
+				return 2;
+			}
+			if (used > 0)
+			{
+				i += used - 1;
+				continue;
+			}
 		}
 		if (!v)
 		{
@@ -265,6 +289,21 @@ sqlpilot_datagen_main(int argc, char **argv)
 		i++;
 	}
 
+	if (o.llm.url)
+	{
+		if (!o.llm.model)
+		{
+			fprintf(stderr, "sqlpilot datagen: --llm-url needs --model\n");
+			return 2;
+		}
+		snprintf(llm_dir, sizeof(llm_dir), "%s/llm", o.out);
+		o.llm.dir = llm_dir;
+	}
+	else if (o.llm.model)
+	{
+		fprintf(stderr, "sqlpilot datagen: --model needs --llm-url\n");
+		return 2;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);

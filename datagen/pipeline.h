@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "generate.h"
+#include "llm.h"
 
 #define DATAGEN_DEFAULT_SCHEMAS 20000
 #define DATAGEN_DEFAULT_PER_SCHEMA 30
@@ -41,6 +42,8 @@ typedef struct DatagenOptions
 	const char *pg;				/* libpq connection string; NULL: start a throwaway server */
 	int			progress;		/* 1: updating progress line on stderr, 0: summary lines only */
 	int			check_sample;	/* datagen check: schemas re-checked per shard (0: all) */
+	DatagenLlmOptions llm;		/* the LLM backend (datagen/LLM.md); llm.url NULL: offline only */
+	double		llm_mix;		/* share of schemas (and their statements) from the LLM */
 } DatagenOptions;
 
 /* A growing byte buffer (always NUL-terminated). */
@@ -100,6 +103,9 @@ typedef struct DatagenCounters
 	long		schemas_rejected;	/* schemas whose DDL PostgreSQL refused */
 	long		shards_done;
 	long		shards_skipped;
+	long		llm_items;		/* schemas or statement sets the LLM gave */
+	long		llm_fallbacks;	/* LLM schemas skipped or dropped: generated offline */
+	DatagenLlmStats llm;		/* the workers' request engines, added up */
 	int			failed;			/* a worker failed: the others stop after their shard */
 	char		error[1024];	/* the first worker error */
 } DatagenCounters;
@@ -131,7 +137,9 @@ int			datagen_run_shards(const DatagenOptions *o, const char *stage, const char 
 /* The stages (pipeline_stages.c); each returns 0, or -1 with err. */
 int			datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen);
 int			datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen);
-int			datagen_stage_schemas(const DatagenOptions *o, char *err, size_t errlen);
+/* conninfo: where LLM schemas are loaded to check them (NULL when offline). */
+int			datagen_stage_schemas(const DatagenOptions *o, const char *conninfo,
+								  char *err, size_t errlen);
 /* *validated (may be NULL) gets the number of statements checked with PostgreSQL in this run. */
 int			datagen_stage_statements(const DatagenOptions *o, const char *conninfo,
 									 long *validated, char *err, size_t errlen);

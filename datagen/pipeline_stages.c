@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "llm.h"
 #include "pipeline.h"
 #include "prompt.h"
 #include "schema.h"
@@ -26,6 +27,16 @@
 #define TAG_RENAME 5
 #define TAG_USE_CASE 6
 
+/* Use cases asked of the LLM per LLM topic. */
+#define LLM_USE_CASES 8
+
+/* True when some items go to the LLM (--llm-url given, --mix above 0). */
+static bool
+llm_on(const DatagenOptions *o)
+{
+	return o->llm.url != NULL && o->llm_mix > 0;
+}
+
 static const char *const style_names[] = {"crdb", "pgdump", "handwritten"};
 
 /* Writes a whole file atomically from a buffer. */
@@ -35,13 +46,20 @@ write_buf(const char *path, const DatagenBuf *b, char *err, size_t errlen)
 	return sqlpilot_write_file_atomic(path, b->data ? b->data : "", b->len, err, errlen);
 }
 
-/* topics.json: [{"topic_id": 0, "topic": "..."}, ...] */
+/*
+ * topics.json: [{"topic_id": 0, "topic": "..."}, ...]; with the LLM on, its
+ * topics follow the generator's with ids from datagen_n_topics() on and
+ * "source": "llm".
+ */
 int
 datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 {
 	char		path[4096];
 	DatagenBuf	b = {0};
 	int			rc;
+	char	  **llm_topics = NULL;
+	int			n_llm = 0;
+	int			n_off = datagen_n_topics();
 
 	snprintf(path, sizeof(path), "%s/topics.json", o->out);
 	if (datagen_file_exists(path))
@@ -51,21 +69,35 @@ datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 		snprintf(err, errlen, "the generator has no topics");
 		return -1;
 	}
+	if (llm_on(o))
+	{
+		DatagenLlm *llm = datagen_llm_open(&o->llm, err, errlen);
+
+		if (!llm || datagen_llm_topics(llm, n_off, &llm_topics, &n_llm, err, errlen) != 0)
+		{
+			datagen_llm_close(llm);
+			return -1;
+		}
+		datagen_llm_close(llm);
+	}
 	datagen_buf_puts(&b, "[\n");
-	for (int t = 0; t < datagen_n_topics(); t++)
+	for (int t = 0; t < n_off + n_llm; t++)
 	{
 		char		tmp[64];
 
 		datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
 											 t ? ",\n" : "", t));
-		datagen_buf_json_str(&b, datagen_topic_name(t));
-		datagen_buf_puts(&b, "}");
+		datagen_buf_json_str(&b, t < n_off ? datagen_topic_name(t) : llm_topics[t - n_off]);
+		datagen_buf_puts(&b, t < n_off ? "}" : ", \"source\": \"llm\"}");
 	}
 	datagen_buf_puts(&b, "\n]\n");
 	rc = write_buf(path, &b, err, errlen);
 	datagen_buf_free(&b);
+	for (int i = 0; i < n_llm; i++)
+		free(llm_topics[i]);
+	free(llm_topics);
 	if (rc == 0)
-		fprintf(stderr, "%-10s %d topics\n", "topics", datagen_n_topics());
+		fprintf(stderr, "%-10s %d topics (%d from the LLM)\n", "topics", n_off + n_llm, n_llm);
 	return rc;
 }
 
@@ -90,7 +122,70 @@ read_json(const char *path, const char *hint, char *err, size_t errlen)
 	return j;
 }
 
-/* topic_detail.json: [{"topic_id", "topic", "use_cases": ["...", ...]}, ...], from topics.json. */
+/* True when a topics.json entry came from the LLM. */
+static bool
+topic_from_llm(const cJSON *entry)
+{
+	const cJSON *src = cJSON_GetObjectItemCaseSensitive(entry, "source");
+
+	return cJSON_IsString(src) && strcmp(src->valuestring, "llm") == 0;
+}
+
+/*
+ * Asks the LLM for the use cases of topics.json's LLM topics: (*uc)[i] and
+ * (*nuc)[i] for the i-th entry (NULL and 0 for the generator's topics).
+ */
+static int
+llm_use_cases(const DatagenOptions *o, const cJSON *topics, char ****uc, int **nuc,
+			  char *err, size_t errlen)
+{
+	int			n = cJSON_GetArraySize(topics);
+	const char **names = calloc(n + 1, sizeof(char *));
+	int		   *where = calloc(n + 1, sizeof(int));
+	char	 ***got = calloc(n + 1, sizeof(char **));
+	int		   *n_got = calloc(n + 1, sizeof(int));
+	const cJSON *it;
+	int			m = 0,
+				i = 0,
+				rc = 0;
+
+	*uc = calloc(n + 1, sizeof(char **));
+	*nuc = calloc(n + 1, sizeof(int));
+	cJSON_ArrayForEach(it, topics)
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "topic");
+
+		if (topic_from_llm(it) && cJSON_IsString(name))
+		{
+			names[m] = name->valuestring;
+			where[m++] = i;
+		}
+		i++;
+	}
+	if (m > 0)
+	{
+		DatagenLlm *llm = datagen_llm_open(&o->llm, err, errlen);
+
+		rc = llm ? datagen_llm_use_cases(llm, names, m, LLM_USE_CASES, got, n_got, err, errlen) : -1;
+		datagen_llm_close(llm);
+	}
+	for (int j = 0; j < m && rc == 0; j++)
+	{
+		(*uc)[where[j]] = got[j];
+		(*nuc)[where[j]] = n_got[j];
+	}
+	free(names);
+	free(where);
+	free(got);
+	free(n_got);
+	return rc;
+}
+
+/*
+ * topic_detail.json: [{"topic_id", "topic", "use_cases": ["...", ...]}, ...],
+ * from topics.json; the LLM's topics get their use cases from it (a topic it
+ * gave none for is left out).
+ */
 int
 datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 {
@@ -99,8 +194,11 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 	cJSON	   *topics;
 	const cJSON *it;
 	int			rc,
-				n = 0;
+				n = 0,
+				i = 0;
 	long		total = 0;
+	char	 ***llm_uc = NULL;
+	int		   *llm_nuc = NULL;
 
 	snprintf(path, sizeof(path), "%s/topic_detail.json", o->out);
 	if (datagen_file_exists(path))
@@ -109,33 +207,51 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 	topics = read_json(path, "topics", err, errlen);
 	if (!topics)
 		return -1;
+	if (llm_use_cases(o, topics, &llm_uc, &llm_nuc, err, errlen) != 0)
+	{
+		cJSON_Delete(topics);
+		return -1;
+	}
 	datagen_buf_puts(&b, "[\n");
 	cJSON_ArrayForEach(it, topics)
 	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "topic_id");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "topic");
 		int			t = cJSON_IsNumber(id) ? id->valueint : -1;
+		bool		llm = topic_from_llm(it);
+		int			nu = llm ? llm_nuc[i] : datagen_n_use_cases(t);
 		char		tmp[64];
 
-		if (t < 0 || t >= datagen_n_topics())
+		if (!llm && (t < 0 || t >= datagen_n_topics()))
 		{
 			snprintf(err, errlen, "topics.json names topic %d, which the generator does not have", t);
 			cJSON_Delete(topics);
 			datagen_buf_free(&b);
 			return -1;
 		}
-		datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
-											 n++ ? ",\n" : "", t));
-		datagen_buf_json_str(&b, datagen_topic_name(t));
-		datagen_buf_puts(&b, ", \"use_cases\": [");
-		for (int u = 0; u < datagen_n_use_cases(t); u++)
+		if (nu > 0)
+		{
+			datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
+												 n++ ? ",\n" : "", t));
+			datagen_buf_json_str(&b, llm ? name->valuestring : datagen_topic_name(t));
+			datagen_buf_puts(&b, llm ? ", \"source\": \"llm\", \"use_cases\": [" : ", \"use_cases\": [");
+		}
+		for (int u = 0; u < nu; u++)
 		{
 			if (u)
 				datagen_buf_puts(&b, ", ");
-			datagen_buf_json_str(&b, datagen_use_case_name(t, u));
+			datagen_buf_json_str(&b, llm ? llm_uc[i][u] : datagen_use_case_name(t, u));
 			total++;
 		}
-		datagen_buf_puts(&b, "]}");
+		if (nu > 0)
+			datagen_buf_puts(&b, "]}");
+		for (int u = 0; llm && u < nu; u++)
+			free(llm_uc[i][u]);
+		free(llm_uc[i]);
+		i++;
 	}
+	free(llm_uc);
+	free(llm_nuc);
 	cJSON_Delete(topics);
 	datagen_buf_puts(&b, "\n]\n");
 	snprintf(path, sizeof(path), "%s/topic_detail.json", o->out);
@@ -154,6 +270,11 @@ typedef struct UseCaseTable
 	int		   *n_use_cases;
 	char	  **topic_name;
 	char	 ***use_case_name;
+	/* the generator's topics and the LLM's, as indexes into the arrays above */
+	int			n_off;
+	int		   *off;
+	int			n_llm;
+	int		   *llm;
 } UseCaseTable;
 
 static UseCaseTable use_cases;
@@ -176,6 +297,9 @@ load_use_cases(const DatagenOptions *o, char *err, size_t errlen)
 	use_cases.n_use_cases = calloc(use_cases.n_topics + 1, sizeof(int));
 	use_cases.topic_name = calloc(use_cases.n_topics + 1, sizeof(char *));
 	use_cases.use_case_name = calloc(use_cases.n_topics + 1, sizeof(char **));
+	use_cases.off = calloc(use_cases.n_topics + 1, sizeof(int));
+	use_cases.llm = calloc(use_cases.n_topics + 1, sizeof(int));
+	use_cases.n_off = use_cases.n_llm = 0;
 	cJSON_ArrayForEach(it, d)
 	{
 		const cJSON *ucs = cJSON_GetObjectItemCaseSensitive(it, "use_cases");
@@ -184,6 +308,10 @@ load_use_cases(const DatagenOptions *o, char *err, size_t errlen)
 		int			j = 0;
 
 		use_cases.topic_id[i] = cJSON_GetObjectItemCaseSensitive(it, "topic_id")->valueint;
+		if (topic_from_llm(it))
+			use_cases.llm[use_cases.n_llm++] = i;
+		else
+			use_cases.off[use_cases.n_off++] = i;
 		use_cases.topic_name[i] = strdup(cJSON_IsString(name) ? name->valuestring : "");
 		use_cases.n_use_cases[i] = cJSON_GetArraySize(ucs);
 		use_cases.use_case_name[i] = calloc(use_cases.n_use_cases[i] + 1, sizeof(char *));
@@ -198,9 +326,9 @@ load_use_cases(const DatagenOptions *o, char *err, size_t errlen)
 		i++;
 	}
 	cJSON_Delete(d);
-	if (use_cases.n_topics == 0)
+	if (use_cases.n_off == 0)
 	{
-		snprintf(err, errlen, "topic_detail.json has no topics");
+		snprintf(err, errlen, "topic_detail.json has none of the generator's topics");
 		return -1;
 	}
 	return 0;
@@ -222,9 +350,90 @@ shard_range(const DatagenOptions *o, int shard, long *first, long *end)
 }
 
 /*
- * One tons_of_tables shard: schema k gets topic (k + seed) mod T, so topics
- * take turns, and the use cases of a topic are walked from a seeded offset.
+ * Schema k's topic (index into use_cases) and use case: among the topics of
+ * its source (the generator's or the LLM's), topic (k + seed) mod T, so
+ * topics take turns, and a topic's use cases walked from a seeded offset.
  */
+static void
+schema_topic(const DatagenOptions *o, long k, bool llm, int *ti, int *u)
+{
+	int			n = llm ? use_cases.n_llm : use_cases.n_off;
+	int			nu;
+
+	*ti = (llm ? use_cases.llm : use_cases.off)[(k + o->seed % n) % n];
+	nu = use_cases.n_use_cases[*ti];
+	*u = (int) ((k / n + datagen_mix(o->seed, *ti, TAG_USE_CASE) % nu) % nu);
+}
+
+/*
+ * Asks the LLM for the shard's schemas that --mix gives it: from_llm[k -
+ * first] set and out[k - first] filled for each it answered with a schema
+ * that loads.  The rest fall back to the generator; requests that kept
+ * failing make the shard fail (a re-run asks only for those).
+ */
+static int
+llm_schemas(DatagenWorker *w, long first, long end, DatagenSchema *out, bool *from_llm,
+			char *err, size_t errlen)
+{
+	const DatagenOptions *o = w->o;
+	DatagenLlmSchemaReq *req = calloc(end - first + 1, sizeof(DatagenLlmSchemaReq));
+	char	  (*ids)[64] = calloc(end - first + 1, 64);
+	long	   *ks = calloc(end - first + 1, sizeof(long));
+	DatagenSchema *got = calloc(end - first + 1, sizeof(DatagenSchema));
+	bool	   *ok = calloc(end - first + 1, sizeof(bool));
+	int			m = 0,
+				rc = 0;
+	long		dropped = 0,
+				failed = 0;
+
+	for (long k = first; k < end && use_cases.n_llm > 0; k++)
+	{
+		int			ti,
+					u;
+
+		if (!datagen_llm_pick(o->llm_mix, o->seed, k))
+			continue;
+		schema_topic(o, k, true, &ti, &u);
+		schema_id(o, k, ids[m], sizeof(ids[m]));
+		req[m] = (DatagenLlmSchemaReq) {ids[m], use_cases.topic_name[ti], use_cases.use_case_name[ti][u],
+		use_cases.topic_id[ti], u};
+		ks[m++] = k;
+	}
+	if (m > 0)
+	{
+		DatagenLlm *llm = datagen_llm_open(&o->llm, err, errlen);
+
+		rc = llm ? datagen_llm_schemas(llm, req, m, w->pg, got, ok, &dropped, &failed, err, errlen) : -1;
+		if (llm)
+			datagen_llm_stats_add(&w->counters->llm, datagen_llm_stats(llm));
+		datagen_llm_close(llm);
+	}
+	for (int j = 0; j < m && rc == 0; j++)
+	{
+		out[ks[j] - first] = got[j];
+		from_llm[ks[j] - first] = ok[j];
+		__atomic_add_fetch(ok[j] ? &w->counters->llm_items : &w->counters->llm_fallbacks, 1,
+						   __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&w->counters->schemas_rejected, dropped, __ATOMIC_RELAXED);
+	if (rc == 0 && failed > 0)
+	{
+		for (int j = 0; j < m; j++)
+			if (ok[j])
+				datagen_schema_free(&got[j]);
+		snprintf(err, errlen, "%ld LLM requests kept failing (server down or overloaded?); "
+				 "run again to ask for those only (--llm-verbose shows why)", failed);
+		rc = -1;
+	}
+	free(req);
+	free(ids);
+	free(ks);
+	free(got);
+	free(ok);
+	return rc;
+}
+
+/* One tons_of_tables shard: the LLM's share of schemas first, then the generator's. */
 static int
 schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 {
@@ -234,26 +443,45 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	long		first,
 				end;
 	int			rc;
+	DatagenSchema *llm_out;
+	bool	   *from_llm;
 
 	shard_range(o, shard, &first, &end);
+	llm_out = calloc(end - first + 1, sizeof(DatagenSchema));
+	from_llm = calloc(end - first + 1, sizeof(bool));
+	if (llm_on(o) && llm_schemas(w, first, end, llm_out, from_llm, err, errlen) != 0)
+	{
+		free(llm_out);
+		free(from_llm);
+		return -1;
+	}
 	for (long k = first; k < end; k++)
 	{
-		int			ti = (int) ((k + o->seed % use_cases.n_topics) % use_cases.n_topics);
-		int			nu = use_cases.n_use_cases[ti];
-		int			u = (int) ((k / use_cases.n_topics + datagen_mix(o->seed, ti, TAG_USE_CASE) % nu) % nu);
+		bool		llm = from_llm[k - first];
+		int			ti,
+					u;
 		uint64_t	seed = datagen_mix(o->seed, k, TAG_SCHEMA);
 		DatagenSchema s;
 		char		id[64],
 					tmp[64];
 		char	   *ddl;
 
-		datagen_schema_generate(&s, use_cases.topic_id[ti], u, seed);
+		schema_topic(o, k, llm, &ti, &u);
+		if (llm)
+			s = llm_out[k - first];
+		else
+			datagen_schema_generate(&s, use_cases.topic_id[ti], u, seed);
 		if (s.n_tables <= 0)
 		{
 			snprintf(err, errlen, "the generator made no tables for topic %d use case %d",
 					 use_cases.topic_id[ti], u);
 			datagen_schema_free(&s);
 			datagen_buf_free(&b);
+			for (long j = k + 1; j < end; j++)
+				if (from_llm[j - first])
+					datagen_schema_free(&llm_out[j - first]);
+			free(llm_out);
+			free(from_llm);
 			return -1;
 		}
 		schema_id(o, k, id, sizeof(id));
@@ -263,6 +491,8 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		datagen_buf_json_str(&b, use_cases.topic_name[ti]);
 		datagen_buf_puts(&b, ",\"use_case\":");
 		datagen_buf_json_str(&b, use_cases.use_case_name[ti][u]);
+		if (llm)
+			datagen_buf_puts(&b, ",\"source\":\"llm\"");
 		datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), ",\"seed\":\"%llu\",\"schema\":",
 											 (unsigned long long) seed));
 		datagen_schema_to_json(&b, &s);
@@ -278,19 +508,32 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	datagen_shard_path(o, "tons_of_tables", shard, path, sizeof(path));
 	rc = write_buf(path, &b, err, errlen);
 	datagen_buf_free(&b);
+	free(llm_out);
+	free(from_llm);
 	return rc;
 }
 
-/* Stage 3: the schemas. */
+/* Stage 3: the schemas (conninfo: where LLM schemas are loaded to check them; NULL when offline). */
 int
-datagen_stage_schemas(const DatagenOptions *o, char *err, size_t errlen)
+datagen_stage_schemas(const DatagenOptions *o, const char *conninfo, char *err, size_t errlen)
 {
 	DatagenCounters c;
+	int			rc;
 
 	if (load_use_cases(o, err, errlen) != 0)
 		return -1;
-	return datagen_run_shards(o, "schemas", "tons_of_tables", "schemas", schemas_shard, NULL,
-							  &c, err, errlen);
+	rc = datagen_run_shards(o, "schemas", "tons_of_tables", "schemas", schemas_shard,
+							llm_on(o) ? conninfo : NULL, &c, err, errlen);
+	if (llm_on(o))
+	{
+		char		line[512];
+
+		datagen_llm_stats_line(&c.llm, line, sizeof(line));
+		fprintf(stderr, "%-10s %ld schemas from the LLM, %ld made offline in their place "
+				"(%ld did not load into PostgreSQL)\n%-10s %s\n", "llm", c.llm_items, c.llm_fallbacks,
+				c.schemas_rejected, "", line);
+	}
+	return rc;
 }
 
 /* A shard file's lines parsed as JSON objects. */
@@ -447,7 +690,88 @@ validate_statements(DatagenValidator *pg, DatagenSchema *s, DatagenStatement *st
 	return rc;
 }
 
-/* One diverse_statements shard: generate, validate, keep the accepted, list the rejected. */
+/* True when a tons_of_tables line's schema came from the LLM. */
+static bool
+line_from_llm(const cJSON *line)
+{
+	return strcmp(json_str(line, "source"), "llm") == 0;
+}
+
+/*
+ * Asks the LLM for the statements of the shard's LLM schemas: (*got)[li]
+ * and (*n_got)[li] for line li (NULL and 0 for the generator's).  Requests
+ * that kept failing make the shard fail (a re-run asks only for those).
+ */
+static int
+llm_statements(DatagenWorker *w, const ShardLines *sl, DatagenStatement ***got, int **n_got,
+			   char *err, size_t errlen)
+{
+	const DatagenOptions *o = w->o;
+	const char **ids = calloc(sl->n + 1, sizeof(char *));
+	DatagenSchema *schemas = calloc(sl->n + 1, sizeof(DatagenSchema));
+	DatagenStatement **out = calloc(sl->n + 1, sizeof(DatagenStatement *));
+	int		   *n_out = calloc(sl->n + 1, sizeof(int));
+	int		   *where = calloc(sl->n + 1, sizeof(int));
+	int			m = 0,
+				rc = 0;
+	long		failed = 0;
+
+	*got = calloc(sl->n + 1, sizeof(DatagenStatement *));
+	*n_got = calloc(sl->n + 1, sizeof(int));
+	for (int li = 0; li < sl->n && rc == 0; li++)
+	{
+		if (!line_from_llm(sl->lines[li]))
+			continue;
+		if (datagen_schema_from_json(cJSON_GetObjectItemCaseSensitive(sl->lines[li], "schema"),
+									 &schemas[m], err, errlen) != 0)
+			rc = -1;
+		else
+		{
+			ids[m] = json_str(sl->lines[li], "schema_id");
+			where[m++] = li;
+		}
+	}
+	if (rc == 0 && m > 0)
+	{
+		DatagenLlm *llm = datagen_llm_open(&o->llm, err, errlen);
+
+		rc = llm ? datagen_llm_statements(llm, ids, schemas, m, o->per_schema, out, n_out, &failed,
+										  err, errlen) : -1;
+		if (llm)
+			datagen_llm_stats_add(&w->counters->llm, datagen_llm_stats(llm));
+		datagen_llm_close(llm);
+		if (rc == 0 && failed > 0)
+		{
+			snprintf(err, errlen, "%ld LLM requests kept failing (server down or overloaded?); "
+					 "run again to ask for those only (--llm-verbose shows why)", failed);
+			rc = -1;
+		}
+	}
+	for (int j = 0; j < m; j++)
+	{
+		if (rc == 0)
+		{
+			(*got)[where[j]] = out[j];
+			(*n_got)[where[j]] = n_out[j];
+			__atomic_add_fetch(&w->counters->llm_items, 1, __ATOMIC_RELAXED);
+		}
+		else if (out[j])
+		{
+			for (int i = 0; i < n_out[j]; i++)
+				datagen_statement_free(&out[j][i]);
+			free(out[j]);
+		}
+		datagen_schema_free(&schemas[j]);
+	}
+	free(ids);
+	free(schemas);
+	free(out);
+	free(n_out);
+	free(where);
+	return rc;
+}
+
+/* One diverse_statements shard: generate (or ask the LLM), validate, keep the accepted, list the rejected. */
 static int
 statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 {
@@ -461,9 +785,21 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	bool	   *ok = calloc(per, sizeof(bool));
 	char	  **msgs = calloc(per, sizeof(char *));
 	int			rc = 0;
+	DatagenStatement **llm_st = NULL;
+	int		   *llm_n = NULL;
 
 	if (shard_lines_read(o, "tons_of_tables", shard, "schemas", &sl, err, errlen) != 0)
 	{
+		free(st);
+		free(ok);
+		free(msgs);
+		return -1;
+	}
+	if (llm_on(o) && llm_statements(w, &sl, &llm_st, &llm_n, err, errlen) != 0)
+	{
+		free(llm_st);
+		free(llm_n);
+		shard_lines_free(&sl);
 		free(st);
 		free(ok);
 		free(msgs);
@@ -484,7 +820,17 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
-		n = datagen_statements_generate(&s, datagen_mix(json_seed(line), 0, TAG_STATEMENTS), st, per);
+		if (llm_st && llm_st[li])
+		{
+			/* the LLM's statements move into st: it gave at most per of them */
+			n = llm_n[li];
+			for (int i = 0; i < n; i++)
+				st[i] = llm_st[li][i];
+			free(llm_st[li]);
+			llm_st[li] = NULL;
+		}
+		else
+			n = datagen_statements_generate(&s, datagen_mix(json_seed(line), 0, TAG_STATEMENTS), st, per);
 		vrc = validate_statements(w->pg, &s, st, n, ok, msgs, schema_err, sizeof(schema_err));
 		if (vrc < 0)
 		{
@@ -542,6 +888,15 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		datagen_shard_path(o, "diverse_statements", shard, path, sizeof(path));
 		rc = write_buf(path, &b, err, errlen);
 	}
+	for (int li = 0; llm_st && li < sl.n; li++)
+		if (llm_st[li])
+		{
+			for (int i = 0; i < llm_n[li]; i++)
+				datagen_statement_free(&llm_st[li][i]);
+			free(llm_st[li]);
+		}
+	free(llm_st);
+	free(llm_n);
 	datagen_buf_free(&b);
 	shard_lines_free(&sl);
 	free(st);
@@ -580,6 +935,14 @@ datagen_stage_statements(const DatagenOptions *o, const char *conninfo, long *va
 	int			rc = datagen_run_shards(o, "statements", "diverse_statements", "stmts",
 										statements_shard, conninfo, &c, err, errlen);
 
+	if (llm_on(o))
+	{
+		char		line[512];
+
+		datagen_llm_stats_line(&c.llm, line, sizeof(line));
+		fprintf(stderr, "%-10s statements of %ld schemas from the LLM\n%-10s %s\n", "llm", c.llm_items,
+				"", line);
+	}
 	if (c.schemas > 0)
 		print_rejections(&c);
 	if (validated)

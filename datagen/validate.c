@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +200,7 @@ datagen_server_start(DatagenServer *srv, char *err, size_t errlen)
 				sockopt[300];
 	pid_t		pid;
 	int			status;
+	struct statvfs vfs;
 
 	memset(srv, 0, sizeof(*srv));
 	if (geteuid() == 0)
@@ -211,8 +213,13 @@ datagen_server_start(DatagenServer *srv, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* Memory-backed when possible: creating and dropping relation files dominates the cost. */
-	if (access("/dev/shm", W_OK) == 0)
+	/*
+	 * Memory-backed when possible (creating and dropping relation files is
+	 * much of the cost), if it has room for the cluster and its WAL (a
+	 * container's /dev/shm is often only 64 MB).
+	 */
+	if (access("/dev/shm", W_OK) == 0 && statvfs("/dev/shm", &vfs) == 0 &&
+		(double) vfs.f_bavail * vfs.f_frsize >= 1024.0 * 1024 * 1024)
 		tmp = "/dev/shm";
 	else if (!tmp || !*tmp)
 		tmp = "/tmp";
