@@ -90,8 +90,10 @@ pipeline: all
 	tools/pipeline.sh
 
 model: all
-	WORK=$(BUILD)/model SCHEMAS=4000 STEPS=1500 BATCH=16 LR=2e-3 SEED=1 PRESET=260K \
-		DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 OUT=models/sqlpilot_default.model tools/pipeline.sh
+	WORK=$(BUILD)/model RUN=$(BUILD)/model/run-default SCHEMAS=4000 SEED=1 \
+		MODEL_ARGS="--dim 128 --hidden-dim 352 --layers 6 --heads 8 --kv-heads 4" \
+		STEPS=1800 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 \
+		OUT=models/sqlpilot_default.model tools/pipeline.sh
 
 clean: clean-build
 clean-build:

@@ -10,6 +10,8 @@ SEED=${SEED:-1}
 SCHEMAS=${SCHEMAS:-1000}
 PER_SCHEMA=${PER_SCHEMA:-30}
 PRESET=${PRESET:-260K}
+MODEL_ARGS=${MODEL_ARGS:---preset $PRESET}   # or a custom size: --dim 128 --layers 6 ...
+RUN=${RUN:-$W/run}
 STEPS=${STEPS:-600}
 BATCH=${BATCH:-16}
 LR=${LR:-2e-3}
@@ -27,14 +29,15 @@ stage "2/7 tokenizer"
 "$S" tokenizer --data "$W/data/raw" --out "$W/data/tokenizer.txt"
 stage "3/7 tokenize (validation split by schema)"
 "$S" tokenize --data "$W/data/raw" --tokenizer "$W/data/tokenizer.txt" --out "$W/data/tokens"
-stage "4/7 train: preset $PRESET, $STEPS steps of $BATCH sequences, lr $LR"
-"$S" train --run "$W/run" --data "$W/data/tokens" --tokenizer "$W/data/tokenizer.txt" \
-	--preset "$PRESET" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
+stage "4/7 train: $MODEL_ARGS, $STEPS steps of $BATCH sequences, lr $LR"
+# shellcheck disable=SC2086
+"$S" train --run "$RUN" --data "$W/data/tokens" --tokenizer "$W/data/tokenizer.txt" \
+	$MODEL_ARGS --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" \
 	--eval-every "${EVAL_EVERY:-250}" --ckpt-every "${CKPT_EVERY:-250}"
 stage "5/7 export ($DTYPE) -> $OUT"
-"$S" export --run "$W/run" --out "$OUT" --dtype "$DTYPE"
-cp "$W/run/loss.svg" "${OUT%.*}.loss.svg"
-cp "$W/run/metrics.csv" "${OUT%.*}.metrics.csv"
+"$S" export --run "$RUN" --out "$OUT" --dtype "$DTYPE"
+cp "$RUN/loss.svg" "${OUT%.*}.loss.svg"
+cp "$RUN/metrics.csv" "${OUT%.*}.metrics.csv"
 stage "6/7 eval on $EVAL_LIMIT held-out examples (schemas never trained on)"
 "$S" eval --model "$OUT" --limit "$EVAL_LIMIT" --json "${OUT%.*}.eval.json" "$W/data/eval.jsonl"
 stage "7/7 install"
