@@ -28,11 +28,16 @@ include extension/extension.mk
 # No LLVM bitcode: the extension is not a JIT inlining target.
 override with_llvm = no
 
+# The driver goals (check, demo, ...) only run scripts and sub-makes: they work
+# before `make deps` has installed PGXS, and they leave PGXS's own `check` alone.
+DRIVER_GOALS = check deps demo pipeline model bench
+ifeq ($(filter $(DRIVER_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 else
-$(warning pg_config not found: run 'make deps' (make check and make demo do it for you))
+$(error pg_config not found: run 'make deps' first)
+endif
 endif
 
 # ---- the command-line tool and the tests (plain rules, objects in build/) ----
@@ -70,6 +75,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libsqlpilot.a
 all: $(BUILD)/sqlpilot
 tools: $(BUILD)/sqlpilot $(TEST_BIN) $(BENCH_BIN)
 
+ifneq ($(filter $(DRIVER_GOALS),$(MAKECMDGOALS)),)
 # Install what is missing, build, stage an install under build/install (found
 # through extension_destdir), then run every suite.
 check:
@@ -86,14 +92,25 @@ demo:
 	tools/demo.sh
 
 # The training pipeline at a small scale; `make model` is the default model's recipe.
-pipeline: all
+pipeline:
+	tools/deps.sh
+	$(MAKE) all
 	tools/pipeline.sh
 
-model: all
+model:
+	tools/deps.sh
+	$(MAKE) all
 	WORK=$(BUILD)/model RUN=$(BUILD)/model/run-default SCHEMAS=4000 SEED=1 \
 		MODEL_ARGS="--dim 128 --hidden-dim 352 --layers 6 --heads 8 --kv-heads 4" \
 		STEPS=1800 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 \
 		OUT=models/sqlpilot_default.model tools/pipeline.sh
+
+# Every benchmark, then the README's results section from bench/results/.
+bench:
+	tools/deps.sh
+	$(MAKE) all tools
+	tools/bench.sh
+endif
 
 clean: clean-build
 clean-build:

@@ -1,0 +1,286 @@
+/*
+ * matvec.c — out = W x for one row (see matvec.h).
+ *
+ * One-token decode spends most of its time here, streaming the weights once
+ * per token.  Each kernel takes eight weight rows per pass: eight independent
+ * accumulators hide the FMA latency, x is loaded once for all eight rows, and
+ * the eight sums are reduced together with a horizontal-add tree that ends in
+ * one store.  Rows left over (OC % 8) run one at a time.  The AVX-512 kernel
+ * covers the last C % 16 columns with masked loads (which never touch memory
+ * past the row); the AVX2 kernel adds them with a scalar loop, so valgrind's
+ * Haswell build reads nothing out of bounds either.
+ */
+#include "matvec.h"
+
+#include <stddef.h>
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+
+/*
+ * The eight sums of the 8 lanes of y0..y7, as one vector [s0 .. s7]:
+ * hadd pairs lanes twice, then the two 128-bit halves are added.
+ */
+static inline __m256
+hsum8x8(__m256 y0, __m256 y1, __m256 y2, __m256 y3,
+		__m256 y4, __m256 y5, __m256 y6, __m256 y7)
+{
+	__m256		a = _mm256_hadd_ps(_mm256_hadd_ps(y0, y1), _mm256_hadd_ps(y2, y3));
+	__m256		b = _mm256_hadd_ps(_mm256_hadd_ps(y4, y5), _mm256_hadd_ps(y6, y7));
+
+	return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20),
+						 _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+/* Sum of the 8 lanes of y. */
+static inline float
+hsum8(__m256 y)
+{
+	__m128		s = _mm_add_ps(_mm256_castps256_ps128(y), _mm256_extractf128_ps(y, 1));
+
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+#endif
+
+#ifdef __AVX512F__
+
+/* The low plus the high 256 bits of z. */
+static inline __m256
+fold512(__m512 z)
+{
+	return _mm256_add_ps(_mm512_castps512_ps256(z),
+						 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)));
+}
+
+/* Rows o..o+7: 16 columns per FMA, the last C % 16 through masked loads. */
+static inline void
+rows8_avx512(float *out, const float *w, const float *x, int C, __mmask16 tail)
+{
+	const float *w1 = w + C;
+	const float *w2 = w1 + C;
+	const float *w3 = w2 + C;
+	const float *w4 = w3 + C;
+	const float *w5 = w4 + C;
+	const float *w6 = w5 + C;
+	const float *w7 = w6 + C;
+	__m512		a0 = _mm512_setzero_ps();
+	__m512		a1 = a0;
+	__m512		a2 = a0;
+	__m512		a3 = a0;
+	__m512		a4 = a0;
+	__m512		a5 = a0;
+	__m512		a6 = a0;
+	__m512		a7 = a0;
+	int			i = 0;
+
+	for (; i + 16 <= C; i += 16)
+	{
+		__m512		xv = _mm512_loadu_ps(x + i);
+
+		a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), xv, a0);
+		a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i), xv, a1);
+		a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i), xv, a2);
+		a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i), xv, a3);
+		a4 = _mm512_fmadd_ps(_mm512_loadu_ps(w4 + i), xv, a4);
+		a5 = _mm512_fmadd_ps(_mm512_loadu_ps(w5 + i), xv, a5);
+		a6 = _mm512_fmadd_ps(_mm512_loadu_ps(w6 + i), xv, a6);
+		a7 = _mm512_fmadd_ps(_mm512_loadu_ps(w7 + i), xv, a7);
+	}
+	if (tail)
+	{
+		__m512		xv = _mm512_maskz_loadu_ps(tail, x + i);
+
+		a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w + i), xv, a0);
+		a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + i), xv, a1);
+		a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + i), xv, a2);
+		a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + i), xv, a3);
+		a4 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w4 + i), xv, a4);
+		a5 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w5 + i), xv, a5);
+		a6 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w6 + i), xv, a6);
+		a7 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w7 + i), xv, a7);
+	}
+	_mm256_storeu_ps(out, hsum8x8(fold512(a0), fold512(a1), fold512(a2), fold512(a3),
+								  fold512(a4), fold512(a5), fold512(a6), fold512(a7)));
+}
+
+/* One row: two accumulators, the tail masked. */
+static inline float
+row1_avx512(const float *w, const float *x, int C, __mmask16 tail)
+{
+	__m512		a0 = _mm512_setzero_ps();
+	__m512		a1 = a0;
+	int			i = 0;
+
+	for (; i + 32 <= C; i += 32)
+	{
+		a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+		a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), a1);
+	}
+	for (; i + 16 <= C; i += 16)
+		a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+	if (tail)
+		a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w + i),
+							 _mm512_maskz_loadu_ps(tail, x + i), a1);
+	return hsum8(fold512(_mm512_add_ps(a0, a1)));
+}
+
+/* out (OC) = W (OC, C) x (C) with AVX-512. */
+void
+sqlpilot_matvec(float *out, const float *weight, const float *x, int OC, int C)
+{
+	__mmask16	tail = (__mmask16) ((1u << (C % 16)) - 1);
+	int			o = 0;
+
+	for (; o + 8 <= OC; o += 8)
+		rows8_avx512(out + o, weight + (size_t) o * C, x, C, tail);
+	for (; o < OC; o++)
+		out[o] = row1_avx512(weight + (size_t) o * C, x, C, tail);
+}
+
+/* The kernel this build runs. */
+const char *
+sqlpilot_matvec_kernel(void)
+{
+	return "avx512";
+}
+
+#elif defined(__AVX2__) && defined(__FMA__)
+
+/* Rows o..o+7: 8 columns per FMA, the last C % 8 added by a scalar loop. */
+static inline void
+rows8_avx2(float *out, const float *w, const float *x, int C)
+{
+	const float *r[8];
+	__m256		a0 = _mm256_setzero_ps();
+	__m256		a1 = a0;
+	__m256		a2 = a0;
+	__m256		a3 = a0;
+	__m256		a4 = a0;
+	__m256		a5 = a0;
+	__m256		a6 = a0;
+	__m256		a7 = a0;
+	int			i = 0;
+	int			i0;
+	float		s[8];
+
+	for (int k = 0; k < 8; k++)
+		r[k] = w + (size_t) k * C;
+	for (; i + 8 <= C; i += 8)
+	{
+		__m256		xv = _mm256_loadu_ps(x + i);
+
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r[0] + i), xv, a0);
+		a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r[1] + i), xv, a1);
+		a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r[2] + i), xv, a2);
+		a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r[3] + i), xv, a3);
+		a4 = _mm256_fmadd_ps(_mm256_loadu_ps(r[4] + i), xv, a4);
+		a5 = _mm256_fmadd_ps(_mm256_loadu_ps(r[5] + i), xv, a5);
+		a6 = _mm256_fmadd_ps(_mm256_loadu_ps(r[6] + i), xv, a6);
+		a7 = _mm256_fmadd_ps(_mm256_loadu_ps(r[7] + i), xv, a7);
+	}
+	_mm256_storeu_ps(s, hsum8x8(a0, a1, a2, a3, a4, a5, a6, a7));
+	i0 = i;
+	for (int k = 0; k < 8; k++)
+	{
+		for (i = i0; i < C; i++)
+			s[k] += r[k][i] * x[i];
+		out[k] = s[k];
+	}
+}
+
+/* One row: two accumulators, then the scalar tail. */
+static inline float
+row1_avx2(const float *w, const float *x, int C)
+{
+	__m256		a0 = _mm256_setzero_ps();
+	__m256		a1 = a0;
+	int			i = 0;
+	float		s;
+
+	for (; i + 16 <= C; i += 16)
+	{
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+		a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+	}
+	for (; i + 8 <= C; i += 8)
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+	s = hsum8(_mm256_add_ps(a0, a1));
+	for (; i < C; i++)
+		s += w[i] * x[i];
+	return s;
+}
+
+/* out (OC) = W (OC, C) x (C) with AVX2 and FMA. */
+void
+sqlpilot_matvec(float *out, const float *weight, const float *x, int OC, int C)
+{
+	int			o = 0;
+
+	for (; o + 8 <= OC; o += 8)
+		rows8_avx2(out + o, weight + (size_t) o * C, x, C);
+	for (; o < OC; o++)
+		out[o] = row1_avx2(weight + (size_t) o * C, x, C);
+}
+
+/* The kernel this build runs. */
+const char *
+sqlpilot_matvec_kernel(void)
+{
+	return "avx2";
+}
+
+#else
+
+/* out (OC) = W (OC, C) x (C): four rows per pass so x is read once for four. */
+void
+sqlpilot_matvec(float *out, const float *weight, const float *x, int OC, int C)
+{
+	int			o = 0;
+
+	for (; o + 4 <= OC; o += 4)
+	{
+		const float *w0 = weight + (size_t) o * C;
+		const float *w1 = w0 + C;
+		const float *w2 = w1 + C;
+		const float *w3 = w2 + C;
+		float		s0 = 0.0f;
+		float		s1 = 0.0f;
+		float		s2 = 0.0f;
+		float		s3 = 0.0f;
+
+		for (int i = 0; i < C; i++)
+		{
+			s0 += w0[i] * x[i];
+			s1 += w1[i] * x[i];
+			s2 += w2[i] * x[i];
+			s3 += w3[i] * x[i];
+		}
+		out[o] = s0;
+		out[o + 1] = s1;
+		out[o + 2] = s2;
+		out[o + 3] = s3;
+	}
+	for (; o < OC; o++)
+	{
+		const float *w = weight + (size_t) o * C;
+		float		s = 0.0f;
+
+		for (int i = 0; i < C; i++)
+			s += w[i] * x[i];
+		out[o] = s;
+	}
+}
+
+/* The kernel this build runs. */
+const char *
+sqlpilot_matvec_kernel(void)
+{
+	return "scalar";
+}
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * matvec.h — single-row kernels for one-token decode.
+ *
+ * Decode multiplies every weight matrix by one activation row, so it is bound
+ * by how fast the weights stream from cache: these kernels read eight weight
+ * rows per pass against one copy of x in registers (AVX-512 when the build
+ * has it, else AVX2+FMA, else plain C).  Weights are row-major (OC, C) as in
+ * layers.h; no alignment is required and C, OC may be any positive size.
+ */
+#ifndef SQLPILOT_MATVEC_H
+#define SQLPILOT_MATVEC_H
+
+/* out (OC) = weight (OC, C) @ x (C); out must not overlap weight or x. */
+void		sqlpilot_matvec(float *out, const float *weight, const float *x,
+							int OC, int C);
+
+/* Which kernel this build uses: "avx512", "avx2" or "scalar". */
+const char *sqlpilot_matvec_kernel(void);
+
+#endif							/* SQLPILOT_MATVEC_H */
