@@ -7,7 +7,11 @@
  *   build/bench/bench_decode [--out bench/results/decode.md] [--tokens N]
  *
  * Decode is measured from position 0 over N tokens (default 256); the naive
- * loop runs the same positions.  Speeds are tokens per second of this
+ * loop runs the same positions.  "decode @386" is 16 tokens after a
+ * 386-token prompt (the extension's benchmark prompt), where attention over
+ * the cached keys weighs more.  The kernel columns time one pass of
+ * sqlpilot_matvec (core/matvec.c) and of OpenBLAS sgemv over all of a
+ * preset's weight matrices, as GB/s of weights streamed.  Speeds are tokens per second of this
  * thread's CPU time (so other processes time-slicing the two vCPUs do not
  * count; a busy SMT sibling still slows it), with the wall-clock decode
  * speed beside them.  Results go to stdout and, as a Markdown table, to the
@@ -19,9 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "../tests/test_infer_naive.h"
 #include "infer.h"
+#include "matvec.h"
 #include "util.h"
+
+/* Prompt length of the long-context decode column (bench_extension.sh's prompt). */
+#define LONG_PROMPT 386
 
 typedef struct Result
 {
@@ -30,7 +40,10 @@ typedef struct Result
 	int			tokens;
 	double		decode_tps;
 	double		decode_wall_tps;
+	double		long_tps;
 	double		naive_tps;
+	double		matvec_gbs;
+	double		sgemv_gbs;
 	double		prefill_tps;
 	double		load_ms;
 	size_t		file_bytes;
@@ -72,6 +85,97 @@ bench_ours(SqlpilotRunState *s, const int *ids, int n, double *wall)
 		if (n / t0 > *wall)
 			*wall = n / t0;
 	}
+	return best;
+}
+
+/*
+ * Best-of-20 tokens/s (CPU time) of 16 decode steps after a prompt of p
+ * tokens (ids must hold p + 16).
+ */
+static double
+bench_long(SqlpilotRunState *s, const int *ids, int p)
+{
+	double		best = 0.0;
+
+	sqlpilot_infer_feed(s, ids, p);
+	for (int rep = 0; rep < 20; rep++)
+	{
+		double		c0;
+
+		sqlpilot_infer_truncate(s, p);
+		c0 = cpu_now();
+		for (int t = 0; t < 16; t++)
+			sqlpilot_infer_step(s, ids[p + t]);
+		c0 = cpu_now() - c0;
+		if (16 / c0 > best)
+			best = 16 / c0;
+	}
+	return best;
+}
+
+/*
+ * GB/s (CPU time, best of 5) of one pass over every weight matrix of the
+ * model, one row each, through sqlpilot_matvec (blas 0) or cblas_sgemv (1).
+ */
+static double
+bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
+{
+	int			C = c->dim;
+	int			H = c->hidden_dim;
+	int			KVD = c->n_kv_heads * (C / c->n_heads);
+	float	   *x = calloc((size_t) (H > c->vocab_size ? H : c->vocab_size), sizeof(float));
+	float	   *y = calloc((size_t) (H > c->vocab_size ? H : c->vocab_size), sizeof(float));
+	double		best = 0.0;
+
+	for (int i = 0; i < H; i++)
+		x[i] = 0.01f * (float) (i % 7);
+	for (int rep = 0; rep < 5; rep++)
+	{
+		double		bytes = 0.0;
+		double		c0 = cpu_now();
+
+		for (int l = 0; l < c->n_layers + 1; l++)
+		{
+			SqlpilotLayerWeights lw;
+			const float *mats[7];
+			int			rows[7] = {C, KVD, KVD, C, H, H, C};
+			int			cols[7] = {C, C, C, C, C, C, H};
+			int			nm = 7;
+
+			if (l == c->n_layers)
+			{
+				mats[0] = w->wcls;
+				rows[0] = c->vocab_size;
+				cols[0] = C;
+				nm = 1;
+			}
+			else
+			{
+				sqlpilot_layer_weights(&lw, w, c, l);
+				mats[0] = lw.wq;
+				mats[1] = lw.wk;
+				mats[2] = lw.wv;
+				mats[3] = lw.wo;
+				mats[4] = lw.w1;
+				mats[5] = lw.w3;
+				mats[6] = lw.w2;
+			}
+			for (int m = 0; m < nm; m++)
+			{
+				if (blas)
+					cblas_sgemv(CblasRowMajor, CblasNoTrans, rows[m], cols[m], 1.0f,
+								mats[m], cols[m], x, 1, 0.0f, y, 1);
+				else
+					sqlpilot_matvec(y, mats[m], x, rows[m], cols[m]);
+				bytes += 4.0 * rows[m] * cols[m];
+			}
+		}
+		c0 = cpu_now() - c0;
+		if (bytes / c0 / 1e9 > best)
+			best = bytes / c0 / 1e9;
+	}
+	free(x);
+	free(y);
 	return best;
 }
 
@@ -194,7 +298,7 @@ main(int argc, char **argv)
 		SqlpilotWeights w;
 		SqlpilotRunState s;
 		float	   *params;
-		int			ids[512];
+		int			ids[512];		/* >= --tokens and LONG_PROMPT + 16 */
 		uint64_t	rng = 7;
 		char		err[256];
 
@@ -213,12 +317,18 @@ main(int argc, char **argv)
 		res[p].params = sqlpilot_param_count(&c);
 		res[p].tokens = n_tokens;
 		res[p].decode_tps = bench_ours(&s, ids, n_tokens, &res[p].decode_wall_tps);
+		res[p].long_tps = bench_long(&s, ids, c.seq_len >= LONG_PROMPT + 16 ?
+									 LONG_PROMPT : c.seq_len - 16);
+		res[p].matvec_gbs = bench_kernel(&c, &w, 0);
+		res[p].sgemv_gbs = bench_kernel(&c, &w, 1);
 		res[p].naive_tps = bench_naive(&c, &w, ids, n_tokens);
 		res[p].prefill_tps = bench_prefill(&s, ids, n_tokens);
 		res[p].load_ms = bench_load(&c, params, &res[p].file_bytes);
-		printf("%-5s %9zu params  decode %8.0f tok/s (wall %8.0f)  naive %7.0f tok/s  (%.1fx)  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
-			   presets[p], res[p].params, res[p].decode_tps, res[p].decode_wall_tps, res[p].naive_tps,
-			   res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
+		printf("%-5s %9zu params  decode %8.0f tok/s (wall %8.0f, @%d %8.0f)  naive %7.0f tok/s  (%.1fx)  "
+			   "matvec %5.1f GB/s sgemv %5.1f GB/s  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
+			   presets[p], res[p].params, res[p].decode_tps, res[p].decode_wall_tps, LONG_PROMPT,
+			   res[p].long_tps, res[p].naive_tps, res[p].decode_tps / res[p].naive_tps,
+			   res[p].matvec_gbs, res[p].sgemv_gbs, res[p].prefill_tps, res[p].load_ms,
 			   res[p].file_bytes);
 		fflush(stdout);
 		sqlpilot_runstate_free(&s);
@@ -232,19 +342,23 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(f, "# Decode benchmark (bench/bench_decode.c)\n\n");
-	fprintf(f, "One thread (serial OpenBLAS), random weights, vocab 512, positions 0..%d, "
+	fprintf(f, "One thread (serial OpenBLAS), matvec kernel: %s, random weights, vocab 512, positions 0..%d, "
 			"best of 5 for ours, one run of the naive loop (tests/test_infer_naive.h, "
 			"plain C like llama2.c run.c) in the same process.  tok/s are per second of "
 			"the thread's CPU time (wall-clock decode beside it: other processes on the "
 			"box inflate it).  Load = mmap + XXH64 verify of an f32 model file in the "
-			"page cache (wall clock).\n\n", n_tokens - 1);
-	fprintf(f, "| preset | params | decode tok/s | decode tok/s (wall) | naive tok/s | speedup | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
-			n_tokens);
-	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+			"page cache (wall clock).  decode @%d: 16 tokens after a %d-token prompt.  "
+			"matvec / sgemv: GB/s of one single-row pass over all weight matrices "
+			"(sqlpilot_matvec vs cblas_sgemv).\n\n", sqlpilot_matvec_kernel(), n_tokens - 1,
+			LONG_PROMPT, LONG_PROMPT);
+	fprintf(f, "| preset | params | decode tok/s | decode tok/s (wall) | decode @%d tok/s | naive tok/s | speedup | matvec GB/s | sgemv GB/s | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
+			LONG_PROMPT, n_tokens);
+	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (int p = 0; p < 3; p++)
-		fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.1fx | %.0f | %.2f | %zu |\n", res[p].preset,
-				res[p].params, res[p].decode_tps, res[p].decode_wall_tps, res[p].naive_tps,
-				res[p].decode_tps / res[p].naive_tps, res[p].prefill_tps, res[p].load_ms,
+		fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.0f | %.1fx | %.1f | %.1f | %.0f | %.2f | %zu |\n",
+				res[p].preset, res[p].params, res[p].decode_tps, res[p].decode_wall_tps,
+				res[p].long_tps, res[p].naive_tps, res[p].decode_tps / res[p].naive_tps,
+				res[p].matvec_gbs, res[p].sgemv_gbs, res[p].prefill_tps, res[p].load_ms,
 				res[p].file_bytes);
 	fprintf(f, "\nLoad average (1 min) of the box: %.2f before, %.2f after the run (2 vCPUs on one core).\n",
 			load_before, load_average());

@@ -7,7 +7,8 @@ For each preset: build/<...>/bench/bench_train trains STEPS optimizer steps
 the same steps on that case twice: "untuned" (the whole batch at once, default
 allocator) and "tuned" (MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set and
 the batch split into micro-batches, see shared NOTES.md).  The PyTorch model
-is written like HF Transformers trains: full-vocabulary logits on every row,
+is written like HF Transformers trains: one parameter tensor per weight,
+full-vocabulary logits on every row,
 cross-entropy with the masked rows ignored, a dense causal mask that also
 separates packed examples.  Prints a table (tokens/s, ratio, GFLOP/s against
 an sgemm measured in the C process, peak RSS, first/last loss) and writes it
@@ -49,16 +50,17 @@ def torch_worker(case, steps, micro, threads):
     torch.set_num_threads(threads)
     c, params, batch, _, _ = llama_ref.read_case(case)
     B, T = batch[0].shape
-    flat = torch.nn.Parameter(torch.from_numpy(params.copy()))
+    views = llama_ref.split_params(c, torch.from_numpy(params.copy()))
+    p = {name: torch.nn.Parameter(t.clone()) for name, t in views.items()}
+    plist = list(p.values())
     inputs, targets, _, pos, kstart = (torch.from_numpy(a.astype(np.int64)) for a in batch)
     weights = torch.from_numpy(batch[2].copy())
     labels = torch.where(weights > 0, targets, torch.full_like(targets, -100))
-    opt = torch.optim.AdamW([flat], lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
+    opt = torch.optim.AdamW(plist, lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
     n_lab = (labels >= 0).sum().item()
 
     def hf_loss(sl):
         # HF-style: logits for every row, ignore_index on the rest
-        p = llama_ref.split_params(c, flat)
         logits_rows = llama_ref.hidden_states(c, p, inputs[sl], pos[sl], kstart[sl])
         wcls = p["token_embedding"] if c.tied else p["wcls"]
         logits = logits_rows.reshape(-1, c.dim) @ wcls.T
@@ -76,7 +78,7 @@ def torch_worker(case, steps, micro, threads):
             loss = hf_loss(slice(s, s + micro))
             loss.backward()
             total += loss.item()
-        torch.nn.utils.clip_grad_norm_([flat], 1.0)
+        torch.nn.utils.clip_grad_norm_(plist, 1.0)
         opt.step()
         losses.append(total)
     dt = time.time() - t0

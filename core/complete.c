@@ -13,7 +13,9 @@
  *    bytes not yet produced and keeps the output valid UTF-8; EOS only once
  *    the constraint is met.  A beam ends at EOS, at the first ';' past the
  *    typed text, at the token budget or when the context is full.  Beams
- *    live in W run states: slot 0 is the caller's, forks copy k/v rows.
+ *    live in W run states: slot 0 is the caller's, the others are its spare
+ *    states (infer.h), kept between calls; forks copy the k/v rows past the
+ *    prefix both states already share.
  * 4. The result is the generated text past the typed prefix.
  *
  * A prompt that does not fit the context (with room for one new token) is an
@@ -367,7 +369,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 	const SqlpilotCompleteOptions *o = S->o;
 	int			W = S->W;
 	int			max_tokens = o->max_tokens;
-	SqlpilotRunState *slots = calloc((size_t) W, sizeof(SqlpilotRunState));
+	SqlpilotRunState **slots = calloc((size_t) W, sizeof(SqlpilotRunState *));
 	int		   *slot_used = calloc((size_t) W, sizeof(int));
 	int			max_ids = max_tokens + (int) S->pending_len;
 	Beam	   *beams = beams_alloc(W, max_ids, S->byte_cap);
@@ -377,7 +379,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 	int			rc = 0;
 
 	if (slots)
-		slots[0] = *s;
+		slots[0] = s;
 	if (!slots || !slot_used || !beams || !next || !cands)
 	{
 		snprintf(err, errlen, "out of memory for %d beams", W);
@@ -386,7 +388,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 	}
 	for (int i = 1; i < W; i++)
 	{
-		if (sqlpilot_runstate_init_rows(&slots[i], s->config, s->weights, 1, err, errlen) != 0)
+		if (!(slots[i] = sqlpilot_runstate_spare(s, i - 1, err, errlen)))
 		{
 			rc = -1;
 			goto done;
@@ -425,7 +427,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 				top_insert(cands, &ncand, W, c);
 			}
 			else
-				beam_candidates(S, beams, i, slots[beams[i].slot].logits, cands, &ncand, W);
+				beam_candidates(S, beams, i, slots[beams[i].slot]->logits, cands, &ncand, W);
 		}
 
 		/* Claim slots: the first child of a parent keeps its run state; others fork. */
@@ -455,7 +457,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 			while (slot_used[free_slot])
 				free_slot++;
 			slot_used[free_slot] = 1;
-			sqlpilot_infer_copy(&slots[free_slot], &slots[beams[cands[i].parent].slot]);
+			sqlpilot_infer_copy(slots[free_slot], slots[beams[cands[i].parent].slot]);
 			next[i].slot = free_slot;
 		}
 
@@ -465,7 +467,7 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 			if (cands[i].token < 0)
 				continue;
 			if (beam_extend(S, &next[i], cands[i].token) ||
-				sqlpilot_infer_step(&slots[next[i].slot], cands[i].token) != 0)
+				sqlpilot_infer_step(slots[next[i].slot], cands[i].token) != 0)
 			{
 				next[i].done = 1;
 				next[i].slot = -1;
@@ -518,13 +520,6 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 	}
 
 done:
-	if (slots)
-	{
-		*s = slots[0];
-		for (int i = 1; i < W; i++)
-			if (slots[i].config)
-				sqlpilot_runstate_free(&slots[i]);
-	}
 	free(slots);
 	free(slot_used);
 	if (beams)

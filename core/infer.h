@@ -35,6 +35,16 @@ int			sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
 void		sqlpilot_runstate_free(SqlpilotRunState *s);
 
 /*
+ * The i-th spare decode state of s (i >= 0), made on first use like
+ * sqlpilot_runstate_init_rows(..., 1, ...) and kept until s is freed, so
+ * beam search's extra beams keep the prompt's k/v between calls (a fork
+ * then copies only the rows past the shared prefix).  NULL with err when
+ * out of memory.
+ */
+SqlpilotRunState *sqlpilot_runstate_spare(SqlpilotRunState *s, int i,
+										  char *err, size_t errlen);
+
+/*
  * Makes the cache hold exactly ids[0..n): keeps the longest prefix already
  * cached, runs the rest through batched prefill, and leaves the logits of the
  * last token.  Returns the number of tokens actually computed, or -1 when

@@ -3,7 +3,8 @@
  *
  * Shapes follow layers.h: N rows, C = dim, H = hidden_dim, NH heads of HS,
  * NKV k/v heads, QD = NH*HS, KVD = NKV*HS.  Matrix products go through the
- * single-threaded OpenBLAS (sgemm over all rows at once, sgemv for one row).
+ * single-threaded OpenBLAS (sgemm over all rows at once); one row (decode)
+ * and one query's attention scores go through the kernels of matvec.c.
  *
  * Attention is blocked: the query rows of one head are taken ATT_BLOCK at a
  * time, and each block's scores are computed only against the k/v rows that
@@ -24,6 +25,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "matvec.h"
 
 /* Query rows per attention block. */
 #define ATT_BLOCK 64
@@ -188,14 +191,13 @@ dot_of(const float *a, const float *b, int n)
 	return sum;
 }
 
-/* out (N,OC) = inp (N,C) @ weight (OC,C)^T. */
+/* out (N,OC) = inp (N,C) @ weight (OC,C)^T; one row through sqlpilot_matvec. */
 void
 sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 						int N, int C, int OC)
 {
 	if (N == 1)
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, C, 1.0f, weight, C,
-					inp, 1, 0.0f, out, 1);
+		sqlpilot_matvec(out, weight, inp, OC, C);
 	else
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
 					1.0f, inp, C, weight, C, 0.0f, out, OC);
@@ -442,8 +444,8 @@ att_forward_row(float *o, float *p, const float *qr, const float *kb,
 {
 	int			n = last + 1 - ks;
 
-	for (int j = ks; j <= last; j++)
-		p[j] = dot_of(qr, kb + (size_t) j * KVD, HS) * scale;
+	sqlpilot_matvec_ld(p + ks, kb + (size_t) ks * KVD, KVD, qr, n, HS);
+	scale_by(p + ks, n, scale);
 	scale_by(p + ks, n, 1.0f / exp_shift_sum(p + ks, n, max_of(p + ks, n)));
 	if (HS % 8 == 0)
 	{

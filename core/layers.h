@@ -56,7 +56,7 @@ typedef struct SqlpilotBlockActs
 	float	   *act;			/* (N, H) silu(gate) * up */
 } SqlpilotBlockActs;
 
-/* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sgemm (sgemv when N == 1). */
+/* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sgemm (sqlpilot_matvec when N == 1). */
 void		sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 									int N, int C, int OC);
 /* Accumulates (+=) dinp (N,C) and dweight (OC,C); either may be NULL to skip it. */

@@ -14,6 +14,13 @@
 void		sqlpilot_matvec(float *out, const float *weight, const float *x,
 							int OC, int C);
 
+/*
+ * Same with rows ld >= C floats apart (a head's slice of the k cache:
+ * attention scores of one query are K (n, HS; ld KVD) @ q).
+ */
+void		sqlpilot_matvec_ld(float *out, const float *weight, int ld, const float *x,
+							   int OC, int C);
+
 /* Which kernel this build uses: "avx512", "avx2" or "scalar". */
 const char *sqlpilot_matvec_kernel(void);
 

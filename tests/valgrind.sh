@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "not ok - valgrind is not installed"; exit 1; }
 BUILD=build/valgrind
-NAMES="test_tokenizer test_prompt test_schema test_generate test_model test_infer test_complete"
+NAMES="test_tokenizer test_prompt test_schema test_generate test_model test_infer test_complete test_matvec"
 targets=""
 for name in $NAMES; do
 	[[ -f tests/$name.c ]] && targets="$targets $BUILD/tests/$name"

@@ -1,0 +1,158 @@
+/*
+ * test_matvec.c — sqlpilot_matvec (core/matvec.c) against a plain double
+ * loop on odd shapes: C and OC below, at and past multiples of 8 and 16,
+ * C = 1, OC = 1, and the model shapes.  Weights and x are allocated at
+ * their exact sizes, so a kernel reading past a row end or the matrix shows
+ * under valgrind (an AVX2 build: make BUILD=build/valgrind
+ * OPTFLAGS=-march=haswell); out carries guard values after OC that must stay.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matvec.h"
+#include "tap.h"
+#include "util.h"
+
+#define GUARD 8
+
+/*
+ * Runs one (OC, C) shape, rows ld apart (ld == C: sqlpilot_matvec, else
+ * sqlpilot_matvec_ld; the last row ends the allocation), with random
+ * weights and inputs; returns 1 when every output is within 1e-5 of the
+ * exact dot product, relative to sum |w_i x_i|, and the guard after out is
+ * untouched.
+ */
+static int
+check_shape(int OC, int C, int ld, uint64_t seed, double *worst)
+{
+	size_t		nw = (size_t) (OC - 1) * ld + C;
+	float	   *w = malloc(nw * sizeof(float));
+	float	   *x = malloc((size_t) C * sizeof(float));
+	float	   *out = malloc((size_t) (OC + GUARD) * sizeof(float));
+	uint64_t	rng = seed;
+	int			ok = 1;
+
+	for (size_t i = 0; i < nw; i++)
+		w[i] = 2.0f * sqlpilot_rng_float(&rng) - 1.0f;
+	for (int i = 0; i < C; i++)
+		x[i] = 4.0f * sqlpilot_rng_float(&rng) - 2.0f;
+	for (int o = 0; o < OC + GUARD; o++)
+		out[o] = -12345.0f;
+	if (ld == C)
+		sqlpilot_matvec(out, w, x, OC, C);
+	else
+		sqlpilot_matvec_ld(out, w, ld, x, OC, C);
+	for (int o = 0; o < OC; o++)
+	{
+		double		exact = 0.0;
+		double		mag = 0.0;
+		double		rel;
+
+		for (int i = 0; i < C; i++)
+		{
+			exact += (double) w[(size_t) o * ld + i] * x[i];
+			mag += fabs((double) w[(size_t) o * ld + i] * x[i]);
+		}
+		rel = fabs(out[o] - exact) / (mag > 0.0 ? mag : 1.0);
+		if (!(rel <= 1e-5))
+			ok = 0;
+		if (!(rel <= *worst))
+			*worst = rel;
+	}
+	for (int o = OC; o < OC + GUARD; o++)
+		if (out[o] != -12345.0f)
+			ok = 0;
+	free(w);
+	free(x);
+	free(out);
+	return ok;
+}
+
+int
+main(void)
+{
+	static const int sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 23, 31, 33, 47, 64, 65, 100};
+	static const int model[][2] = {
+		{64, 64}, {32, 64}, {172, 64}, {64, 172}, {512, 64},
+		{288, 288}, {768, 288}, {288, 768}, {512, 288},
+		{512, 512}, {1376, 512}, {512, 1376}
+	};
+	int			nsizes = (int) (sizeof(sizes) / sizeof(sizes[0]));
+	int			bad = 0;
+	int			shapes = 0;
+	double		worst = 0.0;
+	float		w1 = 3.0f;
+	float		x1 = -0.5f;
+	float		o1[2] = {0.0f, 7.0f};
+
+	tap_diag("kernel: %s", sqlpilot_matvec_kernel());
+
+	sqlpilot_matvec(o1, &w1, &x1, 1, 1);
+	tap_ok(o1[0] == -1.5f && o1[1] == 7.0f, "1x1 product is exact and writes one value");
+
+	for (int a = 0; a < nsizes; a++)
+		for (int b = 0; b < nsizes; b++)
+		{
+			shapes++;
+			if (!check_shape(sizes[a], sizes[b], sizes[b], 1000 + a * 31 + b, &worst))
+			{
+				if (bad < 5)
+					tap_diag("shape OC=%d C=%d is wrong", sizes[a], sizes[b]);
+				bad++;
+			}
+		}
+	tap_ok(bad == 0, "%d odd shapes (OC, C in 1..100) match the plain loop to 1e-5 (worst %.2g)",
+		   shapes, worst);
+
+	bad = 0;
+	worst = 0.0;
+	for (int m = 0; m < (int) (sizeof(model) / sizeof(model[0])); m++)
+		if (!check_shape(model[m][0], model[m][1], model[m][1], 77 + m, &worst))
+		{
+			tap_diag("model shape OC=%d C=%d is wrong", model[m][0], model[m][1]);
+			bad++;
+		}
+	tap_ok(bad == 0, "the model shapes (260K, 15M, 42M) match to 1e-5 (worst %.2g)", worst);
+
+	/* Attention scores: n keys of one head (HS wide) in a k cache row of KVD. */
+	bad = 0;
+	worst = 0.0;
+	for (int n = 1; n <= 40; n += 3)
+	{
+		static const int heads[][2] = {{8, 32}, {48, 288}, {64, 512}, {5, 13}, {17, 20}};
+
+		for (int h = 0; h < 5; h++)
+			if (!check_shape(n, heads[h][0], heads[h][1], 500 + n * 7 + h, &worst))
+			{
+				tap_diag("strided shape n=%d HS=%d ld=%d is wrong", n, heads[h][0], heads[h][1]);
+				bad++;
+			}
+	}
+	tap_ok(bad == 0, "strided rows (k cache slices, ld > C) match to 1e-5 (worst %.2g)", worst);
+
+	/* Row o holds o + 1 everywhere: each sum must land in its own slot. */
+	{
+		int			OC = 13;
+		int			C = 37;
+		float	   *w = malloc(sizeof(float) * OC * C);
+		float	   *x = malloc(sizeof(float) * C);
+		float		out[13];
+		int			ok = 1;
+
+		for (int o = 0; o < OC; o++)
+			for (int i = 0; i < C; i++)
+				w[o * C + i] = (float) (o + 1);
+		for (int i = 0; i < C; i++)
+			x[i] = 1.0f;
+		sqlpilot_matvec(out, w, x, OC, C);
+		for (int o = 0; o < OC; o++)
+			if (out[o] != (float) ((o + 1) * C))
+				ok = 0;
+		tap_ok(ok, "row o of a constant matrix sums to (o + 1) * C (rows land in order)");
+		free(w);
+		free(x);
+	}
+	return tap_done();
+}
