@@ -36,6 +36,7 @@
 typedef struct Result
 {
 	const char *preset;
+	const char *dtype;			/* weights as run: "f32" in memory, "f16" from a mapped f16 file */
 	size_t		params;
 	int			tokens;
 	double		decode_tps;
@@ -115,7 +116,8 @@ bench_long(SqlpilotRunState *s, const int *ids, int p)
 
 /*
  * GB/s (CPU time, best of 5) of one pass over every weight matrix of the
- * model, one row each, through sqlpilot_matvec (blas 0) or cblas_sgemv (1).
+ * model, one row each, through sqlpilot_matvec (blas 0) or cblas_sgemv (1);
+ * matrices held as halves always go through sqlpilot_matvec_f16.
  */
 static double
 bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
@@ -138,6 +140,7 @@ bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
 		{
 			SqlpilotLayerWeights lw;
 			const float *mats[7];
+			const uint16_t *halves[7];
 			int			rows[7] = {C, KVD, KVD, C, H, H, C};
 			int			cols[7] = {C, C, C, C, C, C, H};
 			int			nm = 7;
@@ -145,6 +148,7 @@ bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
 			if (l == c->n_layers)
 			{
 				mats[0] = w->wcls;
+				halves[0] = w->half.wcls;
 				rows[0] = c->vocab_size;
 				cols[0] = C;
 				nm = 1;
@@ -159,9 +163,28 @@ bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
 				mats[4] = lw.w1;
 				mats[5] = lw.w3;
 				mats[6] = lw.w2;
+				halves[0] = lw.wq_half;
+				halves[1] = lw.wk_half;
+				halves[2] = lw.wv_half;
+				halves[3] = lw.wo_half;
+				halves[4] = lw.w1_half;
+				halves[5] = lw.w3_half;
+				halves[6] = lw.w2_half;
 			}
 			for (int m = 0; m < nm; m++)
 			{
+				if (!mats[m] && blas)
+				{
+					free(x);
+					free(y);
+					return 0.0;	/* no BLAS peer for halves: the table prints "-" */
+				}
+				if (!mats[m])
+				{
+					sqlpilot_matvec_f16(y, halves[m], x, rows[m], cols[m]);
+					bytes += 2.0 * rows[m] * cols[m];
+					continue;
+				}
 				if (blas)
 					cblas_sgemv(CblasRowMajor, CblasNoTrans, rows[m], cols[m], 1.0f,
 								mats[m], cols[m], x, 1, 0.0f, y, 1);
@@ -215,20 +238,13 @@ bench_prefill(SqlpilotRunState *s, const int *ids, int n)
 	return best;
 }
 
-/* Saves the weights as an f32 model file and times the best of 3 loads. */
+/* Times the best of 3 loads (mmap + verify) of the model file at path. */
 static double
-bench_load(const SqlpilotConfig *c, const float *params, size_t *bytes)
+bench_load(const char *path, size_t *bytes)
 {
-	char		path[128],
-				err[512];
+	char		err[512];
 	double		best = 1e9;
 
-	snprintf(path, sizeof(path), "/tmp/sqlpilot_bench_%d.bin", (int) getpid());
-	if (sqlpilot_model_save(path, c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err)) != 0)
-	{
-		fprintf(stderr, "bench_decode: %s\n", err);
-		return -1.0;
-	}
 	for (int rep = 0; rep < 3; rep++)
 	{
 		SqlpilotModel m;
@@ -245,8 +261,43 @@ bench_load(const SqlpilotConfig *c, const float *params, size_t *bytes)
 		if (t0 < best)
 			best = t0;
 	}
-	unlink(path);
 	return best * 1e3;
+}
+
+/* Decode, long-context decode, kernel and prefill speeds of one weight format. */
+static void
+bench_format(Result *r, const SqlpilotConfig *c, const SqlpilotWeights *w, const int *ids,
+			 int n_tokens)
+{
+	SqlpilotRunState s;
+	char		err[256];
+
+	if (sqlpilot_runstate_init(&s, c, w, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "bench_decode: %s\n", err);
+		exit(1);
+	}
+	r->params = sqlpilot_param_count(c);
+	r->tokens = n_tokens;
+	r->decode_tps = bench_ours(&s, ids, n_tokens, &r->decode_wall_tps);
+	r->long_tps = bench_long(&s, ids, c->seq_len >= LONG_PROMPT + 16 ?
+							 LONG_PROMPT : c->seq_len - 16);
+	r->matvec_gbs = bench_kernel(c, w, 0);
+	r->sgemv_gbs = bench_kernel(c, w, 1);
+	r->prefill_tps = bench_prefill(&s, ids, n_tokens);
+	sqlpilot_runstate_free(&s);
+}
+
+/* One result row on stdout. */
+static void
+print_result(const Result *r)
+{
+	printf("%-5s %s %9zu params  decode %8.0f tok/s (wall %8.0f, @%d %8.0f)  naive %7.0f tok/s  (%.1fx)  "
+		   "matvec %5.1f GB/s sgemv %5.1f GB/s  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
+		   r->preset, r->dtype, r->params, r->decode_tps, r->decode_wall_tps, LONG_PROMPT,
+		   r->long_tps, r->naive_tps, r->decode_tps / r->naive_tps,
+		   r->matvec_gbs, r->sgemv_gbs, r->prefill_tps, r->load_ms, r->file_bytes);
+	fflush(stdout);
 }
 
 /* The 1-minute load average of the box (other work inflates every number here). */
@@ -271,7 +322,7 @@ main(int argc, char **argv)
 	const char *presets[] = {"260K", "15M", "42M"};
 	const char *out_path = "bench/results/decode.md";
 	int			n_tokens = 256;
-	Result		res[3];
+	Result		res[6];
 	FILE	   *f;
 	double		load_before = load_average();
 
@@ -296,42 +347,49 @@ main(int argc, char **argv)
 	{
 		SqlpilotConfig c;
 		SqlpilotWeights w;
-		SqlpilotRunState s;
+		SqlpilotModel m;
+		Result	   *r32 = &res[2 * p],
+				   *r16 = &res[2 * p + 1];
 		float	   *params;
 		int			ids[512];		/* >= --tokens and LONG_PROMPT + 16 */
 		uint64_t	rng = 7;
-		char		err[256];
+		char		path[128],
+					err[512];
 
 		sqlpilot_config_preset(presets[p], &c);
 		params = malloc(sqlpilot_param_count(&c) * sizeof(float));
 		sqlpilot_model_init_random(&c, params, 1);
 		sqlpilot_weights_map(&w, &c, params);
-		if (sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err)) != 0)
+		for (int i = 0; i < 512; i++)
+			ids[i] = (int) sqlpilot_rng_below(&rng, (uint64_t) c.vocab_size);
+
+		/* fp32 weights in memory; the naive loop runs on them once for both rows. */
+		r32->preset = r16->preset = presets[p];
+		r32->dtype = "f32";
+		r16->dtype = "f16";
+		bench_format(r32, &c, &w, ids, n_tokens);
+		r32->naive_tps = r16->naive_tps = bench_naive(&c, &w, ids, n_tokens);
+		snprintf(path, sizeof(path), "/tmp/sqlpilot_bench_%d.bin", (int) getpid());
+		if (sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err)) != 0)
 		{
 			fprintf(stderr, "bench_decode: %s\n", err);
 			return 1;
 		}
-		for (int i = 0; i < 512; i++)
-			ids[i] = (int) sqlpilot_rng_below(&rng, (uint64_t) c.vocab_size);
-		res[p].preset = presets[p];
-		res[p].params = sqlpilot_param_count(&c);
-		res[p].tokens = n_tokens;
-		res[p].decode_tps = bench_ours(&s, ids, n_tokens, &res[p].decode_wall_tps);
-		res[p].long_tps = bench_long(&s, ids, c.seq_len >= LONG_PROMPT + 16 ?
-									 LONG_PROMPT : c.seq_len - 16);
-		res[p].matvec_gbs = bench_kernel(&c, &w, 0);
-		res[p].sgemv_gbs = bench_kernel(&c, &w, 1);
-		res[p].naive_tps = bench_naive(&c, &w, ids, n_tokens);
-		res[p].prefill_tps = bench_prefill(&s, ids, n_tokens);
-		res[p].load_ms = bench_load(&c, params, &res[p].file_bytes);
-		printf("%-5s %9zu params  decode %8.0f tok/s (wall %8.0f, @%d %8.0f)  naive %7.0f tok/s  (%.1fx)  "
-			   "matvec %5.1f GB/s sgemv %5.1f GB/s  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
-			   presets[p], res[p].params, res[p].decode_tps, res[p].decode_wall_tps, LONG_PROMPT,
-			   res[p].long_tps, res[p].naive_tps, res[p].decode_tps / res[p].naive_tps,
-			   res[p].matvec_gbs, res[p].sgemv_gbs, res[p].prefill_tps, res[p].load_ms,
-			   res[p].file_bytes);
-		fflush(stdout);
-		sqlpilot_runstate_free(&s);
+		r32->load_ms = bench_load(path, &r32->file_bytes);
+		print_result(r32);
+
+		/* The same weights as an f16 file, run from its mapping as shipped models are. */
+		if (sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16, err, sizeof(err)) != 0 ||
+			sqlpilot_model_load(&m, path, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "bench_decode: %s\n", err);
+			return 1;
+		}
+		bench_format(r16, &m.config, &m.weights, ids, n_tokens);
+		sqlpilot_model_free(&m);
+		r16->load_ms = bench_load(path, &r16->file_bytes);
+		unlink(path);
+		print_result(r16);
 		free(params);
 	}
 
@@ -346,20 +404,30 @@ main(int argc, char **argv)
 			"best of 5 for ours, one run of the naive loop (tests/test_infer_naive.h, "
 			"plain C like llama2.c run.c) in the same process.  tok/s are per second of "
 			"the thread's CPU time (wall-clock decode beside it: other processes on the "
-			"box inflate it).  Load = mmap + XXH64 verify of an f32 model file in the "
-			"page cache (wall clock).  decode @%d: 16 tokens after a %d-token prompt.  "
+			"box inflate it).  Weights f32: the fp32 parameters in memory; f16: the same "
+			"weights saved as an f16 model file and run from its mapping (decode reads "
+			"halves through sqlpilot_matvec_f16, prefill widens one matrix at a time for "
+			"sgemm), as the shipped default model is.  Load = mmap + XXH64 verify of the "
+			"model file in the page cache (wall clock).  decode @%d: 16 tokens after a %d-token prompt.  "
 			"matvec / sgemv: GB/s of one single-row pass over all weight matrices "
-			"(sqlpilot_matvec vs cblas_sgemv).\n\n", sqlpilot_matvec_kernel(), n_tokens - 1,
+			"(sqlpilot_matvec, or sqlpilot_matvec_f16 for f16, vs cblas_sgemv, which has no "
+			"half-precision form; GB/s of the bytes each streams).\n\n", sqlpilot_matvec_kernel(), n_tokens - 1,
 			LONG_PROMPT, LONG_PROMPT);
-	fprintf(f, "| preset | params | decode tok/s | decode tok/s (wall) | decode @%d tok/s | naive tok/s | speedup | matvec GB/s | sgemv GB/s | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
+	fprintf(f, "| preset | weights | params | decode tok/s | decode tok/s (wall) | decode @%d tok/s | naive tok/s | speedup | matvec GB/s | sgemv GB/s | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
 			LONG_PROMPT, n_tokens);
-	fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-	for (int p = 0; p < 3; p++)
-		fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.0f | %.1fx | %.1f | %.1f | %.0f | %.2f | %zu |\n",
-				res[p].preset, res[p].params, res[p].decode_tps, res[p].decode_wall_tps,
+	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (int p = 0; p < 6; p++)
+	{
+		char		sgemv[32] = "-";
+
+		if (res[p].sgemv_gbs > 0.0)
+			snprintf(sgemv, sizeof(sgemv), "%.1f", res[p].sgemv_gbs);
+		fprintf(f, "| %s | %s | %zu | %.0f | %.0f | %.0f | %.0f | %.1fx | %.1f | %s | %.0f | %.2f | %zu |\n",
+				res[p].preset, res[p].dtype, res[p].params, res[p].decode_tps, res[p].decode_wall_tps,
 				res[p].long_tps, res[p].naive_tps, res[p].decode_tps / res[p].naive_tps,
-				res[p].matvec_gbs, res[p].sgemv_gbs, res[p].prefill_tps, res[p].load_ms,
+				res[p].matvec_gbs, sgemv, res[p].prefill_tps, res[p].load_ms,
 				res[p].file_bytes);
+	}
 	fprintf(f, "\nLoad average (1 min) of the box: %.2f before, %.2f after the run (2 vCPUs on one core).\n",
 			load_before, load_average());
 	fprintf(f, "\nTargets: >= 20,000 tok/s for 260K and >= 2,000 tok/s for 15M on one core.\n");

@@ -153,6 +153,21 @@ sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
 	sc->acts.act = take(&p, R * H);
 	sc->x = take(&p, R * C);
 	sc->xn = take(&p, C);
+	/* Prefill widens one f16 matrix at a time for sgemm (decode reads halves). */
+	if (w->half.wq && R > 1)
+	{
+		sc->acts.wbuf = malloc((H > C ? H : C) * C * sizeof(float));
+		if (!sc->acts.wbuf)
+		{
+			free(sc->mem);
+			free(sc->pos);
+			free(sc);
+			free(s->cached_ids);
+			memset(s, 0, sizeof(*s));
+			snprintf(err, errlen, "out of memory for prefill (%zu floats)", (H > C ? H : C) * C);
+			return -1;
+		}
+	}
 	s->config = c;
 	s->weights = w;
 	s->scratch = sc;
@@ -176,6 +191,7 @@ sqlpilot_runstate_free(SqlpilotRunState *s)
 		}
 		free(sc->spares);
 		free(sc->mem);
+		free(sc->acts.wbuf);
 		free(sc->pos);
 		free(sc);
 	}
@@ -238,7 +254,12 @@ infer_rows(SqlpilotRunState *s, const int *ids, int T, int want_logits)
 
 	for (int t = 0; t < T; t++)
 	{
-		memcpy(sc->x + (size_t) t * C, w->token_embedding + (size_t) ids[t] * C, C * sizeof(float));
+		if (w->token_embedding)
+			memcpy(sc->x + (size_t) t * C, w->token_embedding + (size_t) ids[t] * C,
+				   C * sizeof(float));
+		else
+			sqlpilot_f16_to_f32_n(sc->x + (size_t) t * C,
+								  w->half.token_embedding + (size_t) ids[t] * C, C);
 		sc->pos[t] = s->n_cached + t;
 		s->cached_ids[s->n_cached + t] = ids[t];
 	}
@@ -270,7 +291,10 @@ infer_rows(SqlpilotRunState *s, const int *ids, int T, int want_logits)
 	{
 		sqlpilot_rmsnorm_forward(sc->xn, NULL, sc->x + (size_t) (T - 1) * C, w->rms_final,
 								 1, (int) C, c->norm_eps);
-		sqlpilot_matvec(s->logits, w->wcls, sc->xn, c->vocab_size, (int) C);
+		if (w->wcls)
+			sqlpilot_matvec(s->logits, w->wcls, sc->xn, c->vocab_size, (int) C);
+		else
+			sqlpilot_matvec_f16(s->logits, w->half.wcls, sc->xn, c->vocab_size, (int) C);
 		sc->logits_valid = 1;
 	}
 }

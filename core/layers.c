@@ -203,6 +203,26 @@ sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 					1.0f, inp, C, weight, C, 0.0f, out, OC);
 }
 
+/*
+ * out (N,OC) = inp (N,C) @ W^T for W given as floats or (when weight is
+ * NULL) as halves: one row reads the halves directly, more rows widen them
+ * into wbuf first so sgemm does the work.
+ */
+static void
+linear_forward(float *out, const float *inp, const float *weight, const uint16_t *weight_half,
+			   float *wbuf, int N, int C, int OC)
+{
+	if (weight)
+		sqlpilot_matmul_forward(out, inp, weight, N, C, OC);
+	else if (N == 1)
+		sqlpilot_matvec_f16(out, weight_half, inp, OC, C);
+	else
+	{
+		sqlpilot_f16_to_f32_n(wbuf, weight_half, (size_t) OC * C);
+		sqlpilot_matmul_forward(out, inp, wbuf, N, C, OC);
+	}
+}
+
 /* dinp += dout @ weight; dweight += dout^T @ inp. */
 void
 sqlpilot_matmul_backward(float *dinp, float *dweight, const float *dout,
@@ -803,7 +823,7 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	int			KVD = NKV * HS;
 
 	sqlpilot_rmsnorm_forward(a->ln1, a->ln1_rstd, x, w->rms_att, N, C, c->norm_eps);
-	sqlpilot_matmul_forward(a->q, a->ln1, w->wq, N, C, QD);
+	linear_forward(a->q, a->ln1, w->wq, w->wq_half, a->wbuf, N, C, QD);
 	sqlpilot_rope_forward(a->q, rl->pos, N, NH, HS, c->rope_theta);
 	for (int b = 0; b < rl->B; b++)
 	{
@@ -811,23 +831,23 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 		int			nb = kv_contiguous(rl) ? N : rl->T;
 		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
 
-		sqlpilot_matmul_forward(kbuf + row * KVD, lnb, w->wk, nb, C, KVD);
-		sqlpilot_matmul_forward(vbuf + row * KVD, lnb, w->wv, nb, C, KVD);
+		linear_forward(kbuf + row * KVD, lnb, w->wk, w->wk_half, a->wbuf, nb, C, KVD);
+		linear_forward(vbuf + row * KVD, lnb, w->wv, w->wv_half, a->wbuf, nb, C, KVD);
 		sqlpilot_rope_forward(kbuf + row * KVD, rl->pos + (size_t) b * rl->T, nb,
 							  NKV, HS, c->rope_theta);
 		if (kv_contiguous(rl))
 			break;
 	}
 	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, NKV, HS);
-	sqlpilot_matmul_forward(a->res1, a->atty, w->wo, N, QD, C);
+	linear_forward(a->res1, a->atty, w->wo, w->wo_half, a->wbuf, N, QD, C);
 	for (size_t i = 0; i < (size_t) N * C; i++)
 		a->res1[i] += x[i];
 
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
-	sqlpilot_matmul_forward(a->gate, a->ln2, w->w1, N, C, H);
-	sqlpilot_matmul_forward(a->up, a->ln2, w->w3, N, C, H);
+	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, a->wbuf, N, C, H);
+	linear_forward(a->up, a->ln2, w->w3, w->w3_half, a->wbuf, N, C, H);
 	sqlpilot_swiglu_forward(a->act, a->gate, a->up, (size_t) N * H);
-	sqlpilot_matmul_forward(out, a->act, w->w2, N, H, C);
+	linear_forward(out, a->act, w->w2, w->w2_half, a->wbuf, N, H, C);
 	for (size_t i = 0; i < (size_t) N * C; i++)
 		out[i] += a->res1[i];
 }

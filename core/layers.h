@@ -54,6 +54,7 @@ typedef struct SqlpilotBlockActs
 	float	   *gate;			/* (N, H) ln2 @ w1^T */
 	float	   *up;				/* (N, H) ln2 @ w3^T */
 	float	   *act;			/* (N, H) silu(gate) * up */
+	float	   *wbuf;			/* (largest OC*C) an f16 matrix widened for sgemm; NULL with f32 weights */
 } SqlpilotBlockActs;
 
 /* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sgemm (sqlpilot_matvec when N == 1). */
@@ -104,7 +105,9 @@ void		sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 /*
  * One transformer block: out = x + attn(rmsnorm(x)) then + ffn(rmsnorm(.)).
  * Writes this block's k (after RoPE) and v for the new rows into kbuf/vbuf
- * (B, kv_stride, NKV*HS).  out may equal x.
+ * (B, kv_stride, NKV*HS).  out may equal x.  Matrices given as halves (w's
+ * *_half) run through sqlpilot_matvec_f16 for one row, else are widened
+ * into a->wbuf for sgemm.
  */
 void		sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 								   const SqlpilotRowLayout *rl, const float *x, float *out,

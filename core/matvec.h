@@ -10,6 +10,9 @@
 #ifndef SQLPILOT_MATVEC_H
 #define SQLPILOT_MATVEC_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* out (OC) = weight (OC, C) @ x (C); out must not overlap weight or x. */
 void		sqlpilot_matvec(float *out, const float *weight, const float *x,
 							int OC, int C);
@@ -20,6 +23,17 @@ void		sqlpilot_matvec(float *out, const float *weight, const float *x,
  */
 void		sqlpilot_matvec_ld(float *out, const float *weight, int ld, const float *x,
 							   int OC, int C);
+
+/*
+ * out (OC) = weight (OC, C) @ x (C) with IEEE half weights (an f16 model
+ * file used in place): the same sums as sqlpilot_matvec on the widened
+ * weights, reading half the bytes.
+ */
+void		sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x,
+								int OC, int C);
+
+/* dst (n) = the halves src (n) widened to floats (exact). */
+void		sqlpilot_f16_to_f32_n(float *dst, const uint16_t *src, size_t n);
 
 /* Which kernel this build uses: "avx512", "avx2" or "scalar". */
 const char *sqlpilot_matvec_kernel(void);

@@ -36,15 +36,17 @@
  * checksum = XXH64(bytes [128, file_size), seed = XXH64(bytes [0, 120), 0)):
  * the header without its checksum field seeds the hash of the rest.
  *
- * f32 files are used straight from a read-only mmap (so PostgreSQL backends
- * share one copy in the page cache); f16 and q8 are dequantized into private
- * fp32 memory at load.  Every size is checked against the real file length
+ * f32 files, and the matrices of f16 files, are used straight from a
+ * read-only mmap (so PostgreSQL backends share one copy in the page cache;
+ * inference reads halves with sqlpilot_matvec_f16); q8 is dequantized into
+ * private fp32 memory at load.  Every size is checked against the real file length
  * before anything is read, so a truncated, corrupt or hostile file is
  * refused with a message and never read out of bounds.
  */
 #include "model.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -54,6 +56,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "matvec.h"
 #include "util.h"
 
 #define MODEL_MAGIC "SQLPILOT"
@@ -227,6 +230,39 @@ sqlpilot_weights_map(SqlpilotWeights *w, const SqlpilotConfig *c, float *base)
 	w->w3 = p, p += count[9];
 	w->rms_final = p, p += count[10];
 	w->wcls = c->tied ? w->token_embedding : p;
+	memset(&w->half, 0, sizeof(w->half));
+}
+
+/*
+ * Points the matrices of w at their halves inside base (an f16 weights
+ * section) and the norm weights at norms (2*L*C + C floats, filled here by
+ * widening the file's halves); the float matrices are NULL.
+ */
+static void
+model_weights_map_half(SqlpilotWeights *w, const SqlpilotConfig *c, const uint16_t *base,
+					   float *norms)
+{
+	size_t		count[12],
+				rowlen[12];
+	const uint16_t *p = base;
+
+	model_tensors(c, count, rowlen);
+	memset(w, 0, sizeof(*w));
+	w->half.token_embedding = p, p += count[0];
+	w->rms_att = norms;
+	sqlpilot_f16_to_f32_n(w->rms_att, p, count[1]), p += count[1];
+	w->half.wq = p, p += count[2];
+	w->half.wk = p, p += count[3];
+	w->half.wv = p, p += count[4];
+	w->half.wo = p, p += count[5];
+	w->rms_ffn = norms + count[1];
+	sqlpilot_f16_to_f32_n(w->rms_ffn, p, count[6]), p += count[6];
+	w->half.w1 = p, p += count[7];
+	w->half.w2 = p, p += count[8];
+	w->half.w3 = p, p += count[9];
+	w->rms_final = norms + count[1] + count[6];
+	sqlpilot_f16_to_f32_n(w->rms_final, p, count[10]), p += count[10];
+	w->half.wcls = c->tied ? w->half.token_embedding : p;
 }
 
 /* Offsets each per-layer tensor of w to layer l. */
@@ -242,14 +278,21 @@ sqlpilot_layer_weights(SqlpilotLayerWeights *lw, const SqlpilotWeights *w,
 	size_t		li = (size_t) l;
 
 	lw->rms_att = w->rms_att + li * C;
-	lw->wq = w->wq + li * QD * C;
-	lw->wk = w->wk + li * KVD * C;
-	lw->wv = w->wv + li * KVD * C;
-	lw->wo = w->wo + li * C * QD;
+	lw->wq = w->wq ? w->wq + li * QD * C : NULL;
+	lw->wk = w->wk ? w->wk + li * KVD * C : NULL;
+	lw->wv = w->wv ? w->wv + li * KVD * C : NULL;
+	lw->wo = w->wo ? w->wo + li * C * QD : NULL;
 	lw->rms_ffn = w->rms_ffn + li * C;
-	lw->w1 = w->w1 + li * H * C;
-	lw->w2 = w->w2 + li * C * H;
-	lw->w3 = w->w3 + li * H * C;
+	lw->w1 = w->w1 ? w->w1 + li * H * C : NULL;
+	lw->w2 = w->w2 ? w->w2 + li * C * H : NULL;
+	lw->w3 = w->w3 ? w->w3 + li * H * C : NULL;
+	lw->wq_half = w->half.wq ? w->half.wq + li * QD * C : NULL;
+	lw->wk_half = w->half.wk ? w->half.wk + li * KVD * C : NULL;
+	lw->wv_half = w->half.wv ? w->half.wv + li * KVD * C : NULL;
+	lw->wo_half = w->half.wo ? w->half.wo + li * C * QD : NULL;
+	lw->w1_half = w->half.w1 ? w->half.w1 + li * H * C : NULL;
+	lw->w2_half = w->half.w2 ? w->half.w2 + li * C * H : NULL;
+	lw->w3_half = w->half.w3 ? w->half.w3 + li * H * C : NULL;
 }
 
 /* Stores v little-endian at p (any alignment, any host). */
@@ -457,6 +500,15 @@ sqlpilot_model_save(const char *path, const SqlpilotConfig *c, const float *para
 	return rc;
 }
 
+/* Whether halves at src can be read as uint16_t: aligned, on a little-endian host. */
+static bool
+model_halves_in_place(const unsigned char *src)
+{
+	uint16_t	probe = 1;
+
+	return ((uintptr_t) src) % sizeof(uint16_t) == 0 && *(const unsigned char *) &probe == 1;
+}
+
 /* Dequantizes the weights section into a fresh fp32 block; NULL with err on failure. */
 static float *
 model_decode_weights(const unsigned char *src, const SqlpilotConfig *c, SqlpilotDtype dtype,
@@ -472,6 +524,8 @@ model_decode_weights(const unsigned char *src, const SqlpilotConfig *c, Sqlpilot
 	}
 	if (dtype == SQLPILOT_DTYPE_F32)
 		memcpy(out, src, n * sizeof(float));
+	else if (dtype == SQLPILOT_DTYPE_F16 && model_halves_in_place(src))
+		sqlpilot_f16_to_f32_n(out, (const uint16_t *) (const void *) src, n);
 	else if (dtype == SQLPILOT_DTYPE_F16)
 	{
 		for (size_t i = 0; i < n; i++)
@@ -665,9 +719,28 @@ sqlpilot_model_load_buffer(SqlpilotModel *m, const void *buf, size_t len,
 	}
 	free(merges);
 
-	/* f32 weights aligned in memory are used in place; everything else is decoded. */
+	/*
+	 * Aligned f32 weights are used in place, and so are the matrices of f16
+	 * weights (only their norm weights are widened); everything else is
+	 * decoded into private fp32.
+	 */
 	if (dtype == SQLPILOT_DTYPE_F32 && ((uintptr_t) (b + w_off)) % sizeof(float) == 0)
 		sqlpilot_weights_map(&m->weights, &c, (float *) (uintptr_t) (b + w_off));
+	else if (dtype == SQLPILOT_DTYPE_F16 && model_halves_in_place(b + w_off))
+	{
+		size_t		norms = (2 * (size_t) c.n_layers + 1) * (size_t) c.dim;
+
+		m->owned = malloc(norms * sizeof(float));
+		if (!m->owned)
+		{
+			snprintf(err, errlen, "out of memory");
+			sqlpilot_tokenizer_free(&m->tokenizer);
+			memset(m, 0, sizeof(*m));
+			return -1;
+		}
+		model_weights_map_half(&m->weights, &c, (const uint16_t *) (const void *) (b + w_off),
+							   m->owned);
+	}
 	else
 	{
 		m->owned = model_decode_weights(b + w_off, &c, (SqlpilotDtype) dtype, err, errlen);
@@ -750,6 +823,24 @@ sqlpilot_model_free(SqlpilotModel *m)
 		munmap(m->map, m->map_len);
 	free(m->path);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Widens the half matrices of an f16 model into private fp32 (no-op otherwise). */
+int
+sqlpilot_model_widen(SqlpilotModel *m, char *err, size_t errlen)
+{
+	float	   *all;
+
+	if (!m->weights.half.token_embedding)
+		return 0;
+	all = model_decode_weights((const unsigned char *) m->weights.half.token_embedding,
+							   &m->config, SQLPILOT_DTYPE_F16, err, errlen);
+	if (!all)
+		return -1;
+	free(m->owned);
+	m->owned = all;
+	sqlpilot_weights_map(&m->weights, &m->config, all);
+	return 0;
 }
 
 /* A standard normal draw (Box-Muller) from the SplitMix64 stream. */

@@ -34,6 +34,25 @@ typedef struct SqlpilotConfig
 	float		norm_eps;		/* 1e-5 */
 } SqlpilotConfig;
 
+/*
+ * The matrices of an f16 model file, used in place from its mapping
+ * (inference only: decode reads them through sqlpilot_matvec_f16, prefill
+ * widens one matrix at a time for sgemm).  A pointer is set exactly when
+ * its float twin in SqlpilotWeights is NULL.
+ */
+typedef struct SqlpilotHalfWeights
+{
+	const uint16_t *token_embedding;
+	const uint16_t *wq;
+	const uint16_t *wk;
+	const uint16_t *wv;
+	const uint16_t *wo;
+	const uint16_t *w1;
+	const uint16_t *w2;
+	const uint16_t *w3;
+	const uint16_t *wcls;
+} SqlpilotHalfWeights;
+
 typedef struct SqlpilotWeights
 {
 	float	   *token_embedding;
@@ -48,6 +67,7 @@ typedef struct SqlpilotWeights
 	float	   *w3;
 	float	   *rms_final;
 	float	   *wcls;			/* == token_embedding when tied */
+	SqlpilotHalfWeights half;	/* all NULL unless matrices are kept as halves */
 } SqlpilotWeights;
 
 /* The weights of one layer: pointers into SqlpilotWeights at layer l. */
@@ -62,6 +82,14 @@ typedef struct SqlpilotLayerWeights
 	float	   *w1;
 	float	   *w2;
 	float	   *w3;
+	/* Half twins of wq .. w3 (NULL when the floats are set). */
+	const uint16_t *wq_half;
+	const uint16_t *wk_half;
+	const uint16_t *wv_half;
+	const uint16_t *wo_half;
+	const uint16_t *w1_half;
+	const uint16_t *w2_half;
+	const uint16_t *w3_half;
 } SqlpilotLayerWeights;
 
 /* Fills c from a preset name ("260K", "15M", "42M"); returns 0, or -1 if unknown. */
@@ -94,7 +122,11 @@ typedef enum SqlpilotDtype
 /* "f32", "f16" or "q8". */
 const char *sqlpilot_dtype_name(SqlpilotDtype dtype);
 
-/* A loaded model: config, tokenizer, fp32 weights (mapped or dequantized). */
+/*
+ * A loaded model: config, tokenizer, weights.  f32 files are used in place;
+ * f16 files keep their matrices as halves in the mapping (weights.half; only
+ * the norm weights are widened); q8 files are dequantized to fp32.
+ */
 typedef struct SqlpilotModel
 {
 	SqlpilotConfig config;
@@ -104,7 +136,7 @@ typedef struct SqlpilotModel
 	uint64_t	checksum;		/* as stored in (and verified against) the file */
 	void	   *map;			/* mmap of the file, read-only */
 	size_t		map_len;
-	float	   *owned;			/* dequantized weights when dtype != F32, else NULL */
+	float	   *owned;			/* private fp32 weights (all, or the norms of an f16 file) */
 	char	   *path;
 } SqlpilotModel;
 
@@ -123,6 +155,12 @@ int			sqlpilot_model_load(SqlpilotModel *m, const char *path, char *err, size_t 
 int			sqlpilot_model_load_buffer(SqlpilotModel *m, const void *buf, size_t len,
 									   char *err, size_t errlen);
 void		sqlpilot_model_free(SqlpilotModel *m);
+/*
+ * Makes every weight of m available as fp32 (widens the matrices of an f16
+ * file into private memory), for code that needs plain parameters rather
+ * than inference.  Returns 0, or -1 with err when out of memory.
+ */
+int			sqlpilot_model_widen(SqlpilotModel *m, char *err, size_t errlen);
 /*
  * Writes a model file atomically (temp file, fsync, rename).  tok may be NULL
  * for a byte-level tokenizer without merges.

@@ -32,6 +32,12 @@ fuzz_load(const uint8_t *data, size_t size)
 		volatile float sum = 0.0f;
 		size_t		n = sqlpilot_param_count(&m.config);
 
+		/* Every weight must be readable, as halves in place and widened. */
+		if (m.weights.half.token_embedding)
+			for (size_t i = 0; i < n; i++)
+				sum += m.weights.half.token_embedding[i];
+		if (sqlpilot_model_widen(&m, err, sizeof(err)) != 0)
+			__builtin_trap();
 		for (size_t i = 0; i < n; i++)
 			sum += m.weights.token_embedding[i];
 		sqlpilot_model_free(&m);

@@ -3,13 +3,15 @@
  * sqlpilot_block_forward) against the naive reference of
  * test_infer_naive.h: same logits to 1e-4 at every position; batched
  * prefill + decode equals full recomputation; reusing a cached prefix equals
- * not reusing it; copying a run state; the cache's edge cases.
+ * not reusing it; copying a run state; the cache's edge cases; an f16
+ * model file run from its halves.
  * SQLPILOT_TEST_QUICK=1 (the valgrind suite) runs fewer positions.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "infer.h"
 #include "tap.h"
@@ -218,6 +220,75 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 	free(params);
 }
 
+/*
+ * An f16 model file used in place (matrices read as halves from the
+ * mapping): decode at every position and a multi-chunk prefill against the
+ * naive reference run on the same weights widened to fp32.
+ */
+static void
+check_f16(const char *name, const SqlpilotConfig *c, int n)
+{
+	SqlpilotWeights w;
+	float	   *params = test_weights(c, &w, 123);
+	size_t		np = sqlpilot_param_count(c);
+	SqlpilotModel m;
+	SqlpilotRunState s;
+	NaiveRun	r;
+	int		   *ids = malloc(sizeof(int) * (size_t) n);
+	int			V = c->vocab_size;
+	double		worst = 0.0,
+				prefill;
+	char		path[] = "/tmp/sqlpilot-test-infer-XXXXXX";
+	char		err[256];
+	int			fd = mkstemp(path);
+
+	/* Round the weights to halves first, so the reference sees the same values. */
+	for (size_t i = 0; i < np; i++)
+		params[i] = sqlpilot_fp16_to_fp32(sqlpilot_fp32_to_fp16(params[i]));
+	random_ids(ids, n, V, 8);
+	if (fd >= 0)
+		close(fd);
+	if (!tap_ok(fd >= 0 && sqlpilot_model_save(path, c, params, NULL, SQLPILOT_DTYPE_F16,
+											   err, sizeof(err)) == 0 &&
+				sqlpilot_model_load(&m, path, err, sizeof(err)) == 0 &&
+				m.weights.half.wq != NULL && m.weights.wq == NULL &&
+				sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) == 0,
+				"%s f16: model file loaded with its matrices as halves", name))
+	{
+		unlink(path);
+		free(ids);
+		free(params);
+		return;
+	}
+	naive_init(&r, c, &w);
+	sqlpilot_infer_feed(&s, ids, 1);
+	naive_forward(&r, ids[0], 0);
+	worst = maxdiff(s.logits, r.logits, V);
+	for (int t = 1; t < n; t++)
+	{
+		double		d;
+
+		sqlpilot_infer_step(&s, ids[t]);
+		naive_forward(&r, ids[t], t);
+		d = maxdiff(s.logits, r.logits, V);
+		if (d > worst)
+			worst = d;
+	}
+	tap_ok(worst < 1e-4, "%s f16: decode from halves equals the reference at all %d positions (max diff %.2g)",
+		   name, n, worst);
+	sqlpilot_infer_truncate(&s, 0);
+	tap_ok(sqlpilot_infer_feed(&s, ids, n) == n, "%s f16: prefill of %d tokens", name, n);
+	prefill = maxdiff(s.logits, r.logits, V);
+	tap_ok(prefill < 1e-4, "%s f16: prefill through widened matrices equals the reference (max diff %.2g)",
+		   name, prefill);
+	naive_free(&r);
+	sqlpilot_runstate_free(&s);
+	sqlpilot_model_free(&m);
+	unlink(path);
+	free(ids);
+	free(params);
+}
+
 int
 main(void)
 {
@@ -249,5 +320,10 @@ main(void)
 	c.n_kv_heads = 1;
 	c.seq_len = 140;
 	check_config("multi-query", &c, 135);
+	check_f16("multi-query", &c, 135);
+
+	sqlpilot_config_preset("260K", &c);
+	c.seq_len = 160;
+	check_f16("260K", &c, quick ? 40 : 150);
 	return tap_done();
 }

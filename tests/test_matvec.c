@@ -70,6 +70,60 @@ check_shape(int OC, int C, int ld, uint64_t seed, double *worst)
 	return ok;
 }
 
+/*
+ * One (OC, C) shape with half weights: sqlpilot_matvec_f16 against the same
+ * double loop over the widened halves (exactly representable), and
+ * sqlpilot_f16_to_f32_n against the scalar conversion bit for bit.
+ */
+static int
+check_shape_f16(int OC, int C, uint64_t seed, double *worst)
+{
+	size_t		nw = (size_t) OC * C;
+	uint16_t   *w = malloc(nw * sizeof(uint16_t));
+	float	   *wide = malloc(nw * sizeof(float));
+	float	   *x = malloc((size_t) C * sizeof(float));
+	float	   *out = malloc((size_t) (OC + GUARD) * sizeof(float));
+	uint64_t	rng = seed;
+	int			ok = 1;
+
+	for (size_t i = 0; i < nw; i++)
+		w[i] = sqlpilot_fp32_to_fp16(2.0f * sqlpilot_rng_float(&rng) - 1.0f);
+	for (int i = 0; i < C; i++)
+		x[i] = 4.0f * sqlpilot_rng_float(&rng) - 2.0f;
+	for (int o = 0; o < OC + GUARD; o++)
+		out[o] = -12345.0f;
+	sqlpilot_f16_to_f32_n(wide, w, nw);
+	for (size_t i = 0; i < nw; i++)
+		if (memcmp(&wide[i], &(float) {sqlpilot_fp16_to_fp32(w[i])}, sizeof(float)) != 0)
+			ok = 0;
+	sqlpilot_matvec_f16(out, w, x, OC, C);
+	for (int o = 0; o < OC; o++)
+	{
+		double		exact = 0.0;
+		double		mag = 0.0;
+		double		rel;
+
+		for (int i = 0; i < C; i++)
+		{
+			exact += (double) wide[(size_t) o * C + i] * x[i];
+			mag += fabs((double) wide[(size_t) o * C + i] * x[i]);
+		}
+		rel = fabs(out[o] - exact) / (mag > 0.0 ? mag : 1.0);
+		if (!(rel <= 1e-5))
+			ok = 0;
+		if (!(rel <= *worst))
+			*worst = rel;
+	}
+	for (int o = OC; o < OC + GUARD; o++)
+		if (out[o] != -12345.0f)
+			ok = 0;
+	free(w);
+	free(wide);
+	free(x);
+	free(out);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -131,6 +185,33 @@ main(void)
 			}
 	}
 	tap_ok(bad == 0, "strided rows (k cache slices, ld > C) match to 1e-5 (worst %.2g)", worst);
+
+	/* Half weights (f16 model files): odd shapes and the model shapes. */
+	bad = 0;
+	worst = 0.0;
+	shapes = 0;
+	for (int a = 0; a < nsizes; a++)
+		for (int b = 0; b < nsizes; b++)
+		{
+			shapes++;
+			if (!check_shape_f16(sizes[a], sizes[b], 3000 + a * 31 + b, &worst))
+			{
+				if (bad < 5)
+					tap_diag("f16 shape OC=%d C=%d is wrong", sizes[a], sizes[b]);
+				bad++;
+			}
+		}
+	for (int m = 0; m < (int) (sizeof(model) / sizeof(model[0])); m++)
+	{
+		shapes++;
+		if (!check_shape_f16(model[m][0], model[m][1], 4000 + m, &worst))
+		{
+			tap_diag("f16 model shape OC=%d C=%d is wrong", model[m][0], model[m][1]);
+			bad++;
+		}
+	}
+	tap_ok(bad == 0, "%d shapes with half weights: widening is exact, products match to 1e-5 (worst %.2g)",
+		   shapes, worst);
 
 	/* Row o holds o + 1 everywhere: each sum must land in its own slot. */
 	{

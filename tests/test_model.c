@@ -267,6 +267,21 @@ test_round_trip(const char *dir)
 		ok = ok && sqlpilot_model_load(&m, path, err, sizeof(err)) == 0;
 		if (!tap_ok(ok, "load %s (%s)", sqlpilot_dtype_name(dtypes[d]), ok ? "" : err))
 			continue;
+		if (dtypes[d] == SQLPILOT_DTYPE_F16)
+		{
+			/* Matrices stay halves inside the mapping; only the norms are private floats. */
+			const uint16_t *h = m.weights.half.token_embedding;
+
+			tap_ok(h && m.weights.token_embedding == NULL && m.weights.wq == NULL &&
+				   (const char *) h > (const char *) m.map &&
+				   (const char *) (m.weights.half.wcls + (size_t) c.vocab_size * c.dim) <=
+				   (const char *) m.map + m.map_len &&
+				   m.weights.rms_att && m.weights.rms_att[0] == params[(size_t) c.vocab_size * c.dim],
+				   "f16 matrices are used in place from the mapping, norms widened");
+			ok = sqlpilot_model_widen(&m, err, sizeof(err)) == 0;
+			tap_ok(ok && m.weights.half.wq == NULL && m.weights.wq != NULL,
+				   "sqlpilot_model_widen makes every weight fp32 (%s)", ok ? "" : err);
+		}
 		for (size_t i = 0; i < n; i++)
 		{
 			/* q8 error is relative to its row's absmax, at most ~2x the largest weight. */

@@ -315,6 +315,12 @@ cmd_convert(int argc, char **argv)
 	}
 	if (load_model(&m, path, "convert") != 0)
 		return 1;
+	if (sqlpilot_model_widen(&m, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "sqlpilot convert: %s\n", err);
+		sqlpilot_model_free(&m);
+		return 1;
+	}
 	if (sqlpilot_model_save(out, &m.config, m.weights.token_embedding, &m.tokenizer, dtype,
 							err, sizeof(err)) != 0)
 	{
