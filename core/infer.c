@@ -14,10 +14,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "layers.h"
 #include "matvec.h"
+#include "util.h"
+
+/*
+ * KV files (sqlpilot_infer_save): a 48-byte header of host-order fields
+ *   magic "SQLPKV01", u32 byte-order mark 0x01020304, u32 n_layers,
+ *   u32 kv_dim, u32 n tokens, u64 model checksum, u64 XXH64 of the payload,
+ *   u64 payload bytes
+ * then the payload: n i32 token ids, then per layer n k rows and n v rows of
+ * kv_dim floats.  Host order is enough: the file never leaves the machine.
+ */
+#define KV_MAGIC "SQLPKV01"
+#define KV_HEADER 48
 
 /* Rows per prefill chunk: big enough for sgemm, small enough for a bounded att buffer. */
 #define INFER_CHUNK 128
@@ -385,4 +401,184 @@ sqlpilot_infer_copy(SqlpilotRunState *dst, const SqlpilotRunState *src)
 	memcpy(dst->logits, src->logits, (size_t) c->vocab_size * sizeof(float));
 	((InferScratch *) dst->scratch)->logits_valid =
 		((const InferScratch *) src->scratch)->logits_valid;
+}
+
+/* Bytes of a KV file's payload for n tokens. */
+static size_t
+kv_payload_bytes(const SqlpilotConfig *c, int n)
+{
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+
+	return (size_t) n * sizeof(int) + 2 * (size_t) c->n_layers * (size_t) n * KVD * sizeof(float);
+}
+
+/* Writes the first n cached tokens and their k/v rows to path (temp file + rename). */
+int
+sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
+					const char *path, char *err, size_t errlen)
+{
+	const SqlpilotConfig *c = s->config;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+	size_t		payload = kv_payload_bytes(c, n);
+	unsigned char *buf;
+	unsigned char *p;
+	uint32_t	u32;
+	uint64_t	u64;
+	char		tmp[4096];
+	FILE	   *f;
+	int			ok;
+
+	if (n <= 0 || n > s->n_cached)
+	{
+		snprintf(err, errlen, "cannot save %d tokens of a cache holding %d", n, s->n_cached);
+		return -1;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int) getpid()) >= (int) sizeof(tmp))
+	{
+		snprintf(err, errlen, "path too long: %s", path);
+		return -1;
+	}
+	buf = malloc(KV_HEADER + payload);
+	if (!buf)
+	{
+		snprintf(err, errlen, "out of memory (%zu bytes)", payload);
+		return -1;
+	}
+	p = buf + KV_HEADER;
+	memcpy(p, s->cached_ids, (size_t) n * sizeof(int));
+	p += (size_t) n * sizeof(int);
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
+		size_t		bytes = (size_t) n * KVD * sizeof(float);
+
+		memcpy(p, s->key_cache + off, bytes);
+		p += bytes;
+		memcpy(p, s->value_cache + off, bytes);
+		p += bytes;
+	}
+	memcpy(buf, KV_MAGIC, 8);
+	u32 = 0x01020304;
+	memcpy(buf + 8, &u32, 4);
+	u32 = (uint32_t) c->n_layers;
+	memcpy(buf + 12, &u32, 4);
+	u32 = (uint32_t) KVD;
+	memcpy(buf + 16, &u32, 4);
+	u32 = (uint32_t) n;
+	memcpy(buf + 20, &u32, 4);
+	memcpy(buf + 24, &model_checksum, 8);
+	u64 = sqlpilot_checksum64(buf + KV_HEADER, payload, model_checksum);
+	memcpy(buf + 32, &u64, 8);
+	u64 = payload;
+	memcpy(buf + 40, &u64, 8);
+
+	f = fopen(tmp, "wb");
+	ok = f != NULL && fwrite(buf, 1, KV_HEADER + payload, f) == KV_HEADER + payload;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	free(buf);
+	if (!ok || rename(tmp, path) != 0)
+	{
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loads a KV file into s after checking it belongs to this model and shape.
+ * The file is mapped rather than read: its pages are already in the page
+ * cache, so checking and copying them costs no extra buffer or copy.
+ */
+int
+sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *path,
+					char *err, size_t errlen)
+{
+	const SqlpilotConfig *c = s->config;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+	const unsigned char *map;
+	const unsigned char *p;
+	struct stat st;
+	uint32_t	bom,
+				layers,
+				kvd,
+				n;
+	uint64_t	sum,
+				want,
+				payload;
+	int			fd;
+
+	sqlpilot_infer_truncate(s, 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+	{
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if ((size_t) st.st_size < KV_HEADER)
+	{
+		close(fd);
+		snprintf(err, errlen, "%s is not a KV file", path);
+		return -1;
+	}
+	map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+	{
+		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+		return -1;
+	}
+	memcpy(&bom, map + 8, 4);
+	memcpy(&layers, map + 12, 4);
+	memcpy(&kvd, map + 16, 4);
+	memcpy(&n, map + 20, 4);
+	memcpy(&sum, map + 24, 8);
+	memcpy(&want, map + 32, 8);
+	memcpy(&payload, map + 40, 8);
+	if (memcmp(map, KV_MAGIC, 8) != 0)
+		snprintf(err, errlen, "%s is not a KV file", path);
+	else if (bom != 0x01020304 || sum != model_checksum || layers != (uint32_t) c->n_layers ||
+			 kvd != (uint32_t) KVD || n == 0 || n > (uint32_t) c->seq_len ||
+			 payload != kv_payload_bytes(c, (int) n))
+		snprintf(err, errlen, "%s belongs to another model or shape", path);
+	else if ((size_t) st.st_size != KV_HEADER + payload ||
+			 sqlpilot_checksum64(map + KV_HEADER, payload, model_checksum) != want)
+		snprintf(err, errlen, "%s is truncated or corrupt", path);
+	else
+	{
+		p = map + KV_HEADER;
+		for (uint32_t i = 0; i < n; i++)
+		{
+			int			id;
+
+			memcpy(&id, p + i * sizeof(int), sizeof(int));
+			if (id < 0 || id >= c->vocab_size)
+			{
+				snprintf(err, errlen, "%s holds an impossible token id", path);
+				munmap((void *) map, (size_t) st.st_size);
+				return -1;
+			}
+		}
+		memcpy(s->cached_ids, p, (size_t) n * sizeof(int));
+		p += (size_t) n * sizeof(int);
+		for (int l = 0; l < c->n_layers; l++)
+		{
+			size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
+			size_t		bytes = (size_t) n * KVD * sizeof(float);
+
+			memcpy(s->key_cache + off, p, bytes);
+			p += bytes;
+			memcpy(s->value_cache + off, p, bytes);
+			p += bytes;
+		}
+		munmap((void *) map, (size_t) st.st_size);
+		s->n_cached = (int) n;
+		((InferScratch *) s->scratch)->logits_valid = 0;
+		return (int) n;
+	}
+	munmap((void *) map, (size_t) st.st_size);
+	return -1;
 }

@@ -6,6 +6,8 @@
 #ifndef SQLPILOT_INFER_H
 #define SQLPILOT_INFER_H
 
+#include <stdint.h>
+
 #include "model.h"
 
 typedef struct SqlpilotRunState
@@ -61,5 +63,24 @@ void		sqlpilot_infer_truncate(SqlpilotRunState *s, int n);
  * both already share (beam search forks beams this way).
  */
 void		sqlpilot_infer_copy(SqlpilotRunState *dst, const SqlpilotRunState *src);
+
+/*
+ * A prompt's KV cache kept in a file, so another process running the same
+ * model (a new PostgreSQL backend) starts from it instead of recomputing it.
+ * sqlpilot_infer_save writes the first n cached tokens (ids and every
+ * layer's k/v rows) with the model's checksum, atomically (temp file, then
+ * rename; no fsync: it is a cache).  Returns 0, or -1 with err.
+ */
+int			sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
+								const char *path, char *err, size_t errlen);
+/*
+ * Replaces what s holds with a file written by sqlpilot_infer_save for the
+ * same model; returns the number of tokens now cached, or -1 with err (s
+ * then holds nothing) when the file is missing, for another model or shape,
+ * truncated or corrupt (its contents are checksummed).  Feeding a prompt
+ * afterwards reuses only the prefix it shares with the loaded tokens.
+ */
+int			sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum,
+								const char *path, char *err, size_t errlen);
 
 #endif							/* SQLPILOT_INFER_H */

@@ -213,14 +213,28 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	int			cap = bm->model.config.seq_len;
 	int		   *ids = palloc(sizeof(int) * cap);
 	int			n_ids;
+	int			reused;
+	bool		cache_hit = false;
 	char		err[512];
 	long		computed;
 	int			rc;
 
 	n_ids = (int) sqlpilot_prompt_encode(&bm->model.tokenizer, schema, schema_len,
 										 prefix, prefix_len, false, ids, cap, NULL, NULL);
+	n_ids = Min(n_ids, cap);
+	reused = CachedPrefix(&bm->state, ids, n_ids);
+
+	/*
+	 * A prompt this backend has not run yet (its first call, or the schema
+	 * changed): another backend may have left its KV cache in a file.
+	 */
+	if (reused < SQLPILOT_PROMPT_CACHE_MIN_TOKENS && n_ids >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
+	{
+		cache_hit = SqlpilotPromptCacheLoad(bm, schema, schema_len);
+		reused = CachedPrefix(&bm->state, ids, n_ids);
+	}
 	sqlpilot_stats_counters.last_prompt_tokens = n_ids;
-	sqlpilot_stats_counters.last_reused_tokens = CachedPrefix(&bm->state, ids, Min(n_ids, cap));
+	sqlpilot_stats_counters.last_reused_tokens = reused;
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
@@ -233,6 +247,11 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 						   prefix, prefix_len, &o, res, n, err, sizeof(err));
 
 	sqlpilot_stats_counters.last_computed_tokens = (int) (bm->state.n_computed - computed);
+
+	/* A prompt computed from scratch here is worth a file for the next session. */
+	if (rc >= 0 && !cache_hit && n_ids >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS &&
+		reused < SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
+		SqlpilotPromptCacheSave(bm, schema, schema_len, CachedPrefix(&bm->state, ids, n_ids));
 
 	/* take the results out of malloc'd memory before anything can ereport */
 	for (int i = 0; i < rc; i++)

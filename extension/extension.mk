@@ -10,5 +10,9 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 # (the default of sqlpilot.model_path) when the build has one; keep the file name.
 DATA = $(wildcard models/sqlpilot_default.model)
 
+# PGXS tracks no header dependencies: an object built against an older
+# struct layout would crash the server, so every header rebuilds them all.
+$(OBJS): $(wildcard core/*.h extension/*.h)
+
 sqlpilot--$(EXTVERSION).sql: extension/sqlpilot.sql
 	cp $< $@

@@ -29,6 +29,7 @@ char	   *sqlpilot_model_path = NULL;
 int			sqlpilot_max_tokens = SQLPILOT_DEFAULT_MAX_TOKENS;
 int			sqlpilot_max_prompt_tokens = SQLPILOT_DEFAULT_MAX_PROMPT_TOKENS;
 char	   *sqlpilot_schemas = NULL;
+int			sqlpilot_prompt_cache_files = SQLPILOT_DEFAULT_PROMPT_CACHE_FILES;
 
 SqlpilotStats sqlpilot_stats_counters;
 
@@ -84,6 +85,14 @@ InitGucs(void)
 							   "",
 							   PGC_USERSET, GUC_LIST_INPUT,
 							   CheckSchemas, NULL, NULL);
+	DefineCustomIntVariable("sqlpilot.prompt_cache_files",
+							"Schema prompts whose KV cache is kept in files for new sessions.",
+							"Files in pg_stat_tmp/sqlpilot; 0 turns the prompt cache off.",
+							&sqlpilot_prompt_cache_files,
+							SQLPILOT_DEFAULT_PROMPT_CACHE_FILES,
+							0, SQLPILOT_MAX_PROMPT_CACHE_FILES,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("sqlpilot");
 }
 
@@ -313,9 +322,10 @@ sqlpilot_sql_stats(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "{\"model_loads\": " INT64_FORMAT ", \"schema_builds\": " INT64_FORMAT
 					 ", \"schema_hits\": " INT64_FORMAT ", \"last_prompt_tokens\": %d"
 					 ", \"last_reused_tokens\": %d, \"last_computed_tokens\": %d"
-					 ", \"last_tables\": %d, \"last_tables_total\": %d}",
+					 ", \"last_tables\": %d, \"last_tables_total\": %d"
+					 ", \"prompt_cache_hits\": " INT64_FORMAT ", \"prompt_cache_writes\": " INT64_FORMAT "}",
 					 s->model_loads, s->schema_builds, s->schema_hits, s->last_prompt_tokens,
 					 s->last_reused_tokens, s->last_computed_tokens, s->last_tables,
-					 s->last_tables_total);
+					 s->last_tables_total, s->prompt_cache_hits, s->prompt_cache_writes);
 	PG_RETURN_DATUM(ToJsonb(&buf));
 }

@@ -1,7 +1,8 @@
 /*
  * sqlpilot.h — what the extension's files share: the GUC variables, the
  * per-backend model (model.c), the per-backend schema cache (schema_cache.c),
- * the catalog reader (catalog.c) and the counters sqlpilot_stats() reports.
+ * the catalog reader (catalog.c), the prompt cache files (prompt_cache.c)
+ * and the counters sqlpilot_stats() reports.
  *
  * Entry points: sqlpilot.c holds _PG_init and the SQL-callable functions.
  */
@@ -27,12 +28,17 @@
 #define SQLPILOT_MIN_MAX_PROMPT_TOKENS 16
 #define SQLPILOT_MAX_MAX_PROMPT_TOKENS 65536
 #define SQLPILOT_MAX_COMPLETIONS 16
+#define SQLPILOT_DEFAULT_PROMPT_CACHE_FILES 32
+#define SQLPILOT_MAX_PROMPT_CACHE_FILES 100000
+/* Prompts shorter than this are not worth a prompt cache file. */
+#define SQLPILOT_PROMPT_CACHE_MIN_TOKENS 64
 
 /* GUC variables (sqlpilot.c) */
 extern char *sqlpilot_model_path;
 extern int	sqlpilot_max_tokens;
 extern int	sqlpilot_max_prompt_tokens;
 extern char *sqlpilot_schemas;
+extern int	sqlpilot_prompt_cache_files;
 
 /* Counters of this backend, reported by sqlpilot_stats(). */
 typedef struct SqlpilotStats
@@ -45,6 +51,8 @@ typedef struct SqlpilotStats
 	int			last_computed_tokens;	/* token rows the model ran (prompt and generated) */
 	int			last_tables;
 	int			last_tables_total;
+	int64		prompt_cache_hits;	/* prompts started from a prompt cache file */
+	int64		prompt_cache_writes;
 } SqlpilotStats;
 
 extern SqlpilotStats sqlpilot_stats_counters;
@@ -74,6 +82,12 @@ typedef struct SqlpilotResult
 extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   size_t schema_len, const char *prefix, size_t prefix_len,
 								   int n, SqlpilotResult *out);
+
+/* Prompt KV caches shared by backends through files (prompt_cache.c). */
+extern bool SqlpilotPromptCacheLoad(SqlpilotBackendModel *bm, const char *schema,
+									size_t schema_len);
+extern void SqlpilotPromptCacheSave(SqlpilotBackendModel *bm, const char *schema,
+									size_t schema_len, int n);
 
 /* One table of the schema cache: the core's description plus what selection needs. */
 typedef struct SqlpilotCachedTable

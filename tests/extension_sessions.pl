@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # The extension across sessions, on a temporary cluster (PostgreSQL::Test::Cluster):
-# cache invalidation by DDL and GRANT in another session, two roles,
+# cache invalidation by DDL and GRANT in another session, two roles, the
+# prompt cache files shared by new sessions,
 # cancel and statement_timeout during generation, and model files replaced
 # or broken under a live backend.  Uses the staged install of `make check`
 # ($SQLPILOT_BUILD/install, through extension_destdir) and makes its random
@@ -149,6 +150,52 @@ is($c->query_safe('SELECT 7'), 7, 'the backend survives and keeps serving');
 like($c->query_safe(q{SET sqlpilot.max_tokens = 4; SELECT sqlpilot_complete('SELECT ') IS NOT NULL}), qr/t$/,
 	'and completes again');
 $c->quit;
+
+# ---- prompt cache files: a new session starts from another's schema prompt ----
+$node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN cache_probe int');
+my $cache_dir = $node->data_dir . '/pg_stat_tmp/sqlpilot';
+my $probe = q{SELECT sqlpilot_complete('SELECT owner FROM accounts WHERE ')};
+# One completion in a new session: (text, prompt cache hits, writes, reused tokens).
+sub fresh_completion
+{
+	my ($setup) = @_;
+	my $s = $node->background_psql('postgres');
+	$s->query_safe($setup) if $setup;
+	my $text = $s->query_safe($probe);
+	my @r = ($text, map { stat_of($s, $_) } qw(prompt_cache_hits prompt_cache_writes last_reused_tokens));
+	$s->quit;
+	return @r;
+}
+unlink glob("$cache_dir/*.kv");		# files earlier sessions of this test left
+my ($text1, $hits1, $writes1) = fresh_completion();
+is("$hits1/$writes1", '0/1', 'a new schema text: no cache file yet, one written');
+my @kv = glob("$cache_dir/*.kv");
+my ($text2, $hits2, undef, $reused2) = fresh_completion();
+ok($hits2 == 1 && $reused2 >= 64, "the next session starts from the file ($reused2 prompt tokens reused)");
+is($text2, $text1, 'and completes exactly as the session that computed the prompt');
+my ($text3, $hits3, $writes3) = fresh_completion('SET sqlpilot.prompt_cache_files = 0');
+ok($hits3 == 0 && $writes3 == 0 && $text3 eq $text1, 'sqlpilot.prompt_cache_files = 0 turns it off');
+for my $f (@kv)
+{
+	open(my $kfh, '+<', $f) or die "$f: $!";
+	seek($kfh, 100, 0);
+	print $kfh "\xff" x 64;
+	close $kfh;
+}
+my ($text4, $hits4, $writes4) = fresh_completion();
+ok(@kv == 1 && $hits4 == 0 && $writes4 == 1 && $text4 eq $text1,
+	'a corrupt cache file is ignored (same completion) and rewritten');
+my $alice2 = $node->background_psql('postgres', extra_params => [ '-U', 'alice' ]);
+$alice2->query_safe($probe);
+is(stat_of($alice2, 'prompt_cache_hits'), 0,
+	"a role that sees other tables never starts from another role's prompt");
+$alice2->quit;
+$node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN cache_probe2 int');
+fresh_completion();
+$node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN cache_probe3 int');
+fresh_completion('SET sqlpilot.prompt_cache_files = 2');
+my @left = glob("$cache_dir/*.kv");
+ok(@left == 2, 'old cache files are removed beyond sqlpilot.prompt_cache_files (' . scalar(@left) . ' left)');
 
 # ---- model files replaced or broken under a live backend ----
 my $live = "$dir/live.model";

@@ -289,6 +289,68 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 	free(params);
 }
 
+/*
+ * A KV file: saved from one run state, loaded into a fresh one, the prompt
+ * fed again computes only its last token and gives the same logits; a file
+ * for another model, a flipped byte or a cut file is refused.
+ */
+static void
+check_kv_file(const SqlpilotConfig *c, int n)
+{
+	SqlpilotWeights w;
+	float	   *params = test_weights(c, &w, 321);
+	SqlpilotRunState a,
+				b;
+	int		   *ids = malloc(sizeof(int) * (size_t) n);
+	char		path[] = "/tmp/sqlpilot-test-kv-XXXXXX";
+	char		err[256];
+	int			fd = mkstemp(path);
+	float	   *want = malloc(sizeof(float) * (size_t) c->vocab_size);
+	FILE	   *f;
+	long		size;
+
+	err[0] = '\0';
+	random_ids(ids, n, c->vocab_size, 3);
+	sqlpilot_runstate_init(&a, c, &w, err, sizeof(err));
+	sqlpilot_runstate_init(&b, c, &w, err, sizeof(err));
+	sqlpilot_infer_feed(&a, ids, n);
+	memcpy(want, a.logits, sizeof(float) * (size_t) c->vocab_size);
+	if (fd >= 0)
+		close(fd);
+	tap_ok(sqlpilot_infer_save(&a, n - 5, 42, path, err, sizeof(err)) == 0,
+		   "kv file: saved %d of %d cached tokens (%s)", n - 5, n, err);
+	tap_ok(sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == n - 5 && b.n_cached == n - 5 &&
+		   memcmp(b.cached_ids, ids, sizeof(int) * (size_t) (n - 5)) == 0,
+		   "kv file: loaded into a fresh run state");
+	tap_ok(sqlpilot_infer_feed(&b, ids, n) == 5 && maxdiff(b.logits, want, c->vocab_size) < 1e-5,
+		   "kv file: the prompt fed after loading computes only the 5 new tokens, same logits");
+	tap_ok(sqlpilot_infer_load(&b, 43, path, err, sizeof(err)) == -1 && b.n_cached == 0 &&
+		   strstr(err, "another model") != NULL,
+		   "kv file: refused for another model checksum (%s)", err);
+	f = fopen(path, "r+b");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, size / 2, SEEK_SET);
+	{
+		int			ch = fgetc(f);
+
+		fseek(f, size / 2, SEEK_SET);
+		fputc(ch ^ 0x40, f);
+	}
+	fclose(f);
+	tap_ok(sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == -1 && b.n_cached == 0 &&
+		   strstr(err, "corrupt") != NULL, "kv file: a flipped byte is refused (%s)", err);
+	tap_ok(truncate(path, size - 4) == 0 && sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == -1 &&
+		   strstr(err, "corrupt") != NULL, "kv file: a cut file is refused (%s)", err);
+	unlink(path);
+	tap_ok(sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == -1, "kv file: a missing file is refused (%s)", err);
+	sqlpilot_runstate_free(&a);
+	sqlpilot_runstate_free(&b);
+	free(want);
+	free(ids);
+	free(params);
+}
+
 int
 main(void)
 {
@@ -321,6 +383,7 @@ main(void)
 	c.seq_len = 140;
 	check_config("multi-query", &c, 135);
 	check_f16("multi-query", &c, 135);
+	check_kv_file(&c, 130);
 
 	sqlpilot_config_preset("260K", &c);
 	c.seq_len = 160;
