@@ -116,4 +116,4 @@ clean: clean-build
 clean-build:
 	rm -rf $(BUILD)
 
-.PHONY: tools check deps demo pipeline model clean-build
+.PHONY: tools check deps demo pipeline model bench clean-build
