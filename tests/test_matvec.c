@@ -18,6 +18,40 @@
 #define GUARD 8
 
 /*
+ * 1 when every out[o] is within 1e-5 of the exact dot product of row o of w
+ * (rows ld apart) with x, relative to sum |w_i x_i|, and the GUARD values
+ * after out are untouched; *worst gets the largest relative error.
+ */
+static int
+check_outputs(const float *out, const float *w, int ld, const float *x, int OC, int C,
+			  double *worst)
+{
+	int			ok = 1;
+
+	for (int o = 0; o < OC; o++)
+	{
+		double		exact = 0.0;
+		double		mag = 0.0;
+		double		rel;
+
+		for (int i = 0; i < C; i++)
+		{
+			exact += (double) w[(size_t) o * ld + i] * x[i];
+			mag += fabs((double) w[(size_t) o * ld + i] * x[i]);
+		}
+		rel = fabs(out[o] - exact) / (mag > 0.0 ? mag : 1.0);
+		if (!(rel <= 1e-5))
+			ok = 0;
+		if (!(rel <= *worst))
+			*worst = rel;
+	}
+	for (int o = OC; o < OC + GUARD; o++)
+		if (out[o] != -12345.0f)
+			ok = 0;
+	return ok;
+}
+
+/*
  * Runs one (OC, C) shape, rows ld apart (ld == C: sqlpilot_matvec, else
  * sqlpilot_matvec_ld; the last row ends the allocation), with random
  * weights and inputs; returns 1 when every output is within 1e-5 of the
@@ -44,26 +78,7 @@ check_shape(int OC, int C, int ld, uint64_t seed, double *worst)
 		sqlpilot_matvec(out, w, x, OC, C);
 	else
 		sqlpilot_matvec_ld(out, w, ld, x, OC, C);
-	for (int o = 0; o < OC; o++)
-	{
-		double		exact = 0.0;
-		double		mag = 0.0;
-		double		rel;
-
-		for (int i = 0; i < C; i++)
-		{
-			exact += (double) w[(size_t) o * ld + i] * x[i];
-			mag += fabs((double) w[(size_t) o * ld + i] * x[i]);
-		}
-		rel = fabs(out[o] - exact) / (mag > 0.0 ? mag : 1.0);
-		if (!(rel <= 1e-5))
-			ok = 0;
-		if (!(rel <= *worst))
-			*worst = rel;
-	}
-	for (int o = OC; o < OC + GUARD; o++)
-		if (out[o] != -12345.0f)
-			ok = 0;
+	ok = check_outputs(out, w, ld, x, OC, C, worst);
 	free(w);
 	free(x);
 	free(out);
@@ -97,26 +112,8 @@ check_shape_f16(int OC, int C, uint64_t seed, double *worst)
 		if (memcmp(&wide[i], &(float) {sqlpilot_fp16_to_fp32(w[i])}, sizeof(float)) != 0)
 			ok = 0;
 	sqlpilot_matvec_f16(out, w, x, OC, C);
-	for (int o = 0; o < OC; o++)
-	{
-		double		exact = 0.0;
-		double		mag = 0.0;
-		double		rel;
-
-		for (int i = 0; i < C; i++)
-		{
-			exact += (double) wide[(size_t) o * C + i] * x[i];
-			mag += fabs((double) wide[(size_t) o * C + i] * x[i]);
-		}
-		rel = fabs(out[o] - exact) / (mag > 0.0 ? mag : 1.0);
-		if (!(rel <= 1e-5))
-			ok = 0;
-		if (!(rel <= *worst))
-			*worst = rel;
-	}
-	for (int o = OC; o < OC + GUARD; o++)
-		if (out[o] != -12345.0f)
-			ok = 0;
+	if (!check_outputs(out, wide, C, x, OC, C, worst))
+		ok = 0;
 	free(w);
 	free(wide);
 	free(x);
