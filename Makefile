@@ -23,7 +23,9 @@ PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 MODULE_big = sqlpilot
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c core/*.c)))
 PG_CFLAGS += -std=gnu11 -O2 $(OPTFLAGS) -Icore -Wno-declaration-after-statement
-SHLIB_LINK += $(BLAS_LIBS) -lm
+# The extension opens OpenBLAS itself on first need (extension/blas_lazy.c).
+PG_CPPFLAGS += -DSQLPILOT_BLAS_LIBRARY='"$(BLAS_DIR)/libopenblas.so.0"'
+SHLIB_LINK += -ldl -lm
 include extension/extension.mk
 # No LLVM bitcode: the extension is not a JIT inlining target.
 override with_llvm = no

@@ -203,18 +203,14 @@ sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 					1.0f, inp, C, weight, C, 0.0f, out, OC);
 }
 
-/*
- * Up to this many rows, halves are read row by row by the f16 matvec kernel;
- * past it, widening the matrix once and running sgemm is cheaper (15M after
- * a 386-token prompt, measured here: 8 new rows 1.7 ms row by row, while 17
- * rows through widening + sgemm took 6.6 ms and 32 rows 8.3 ms).
- */
-#define HALF_MATVEC_MAX_ROWS 32
+
 
 /*
  * out (N,OC) = inp (N,C) @ W^T for W given as floats or (when weight is
  * NULL) as halves: a few rows read the halves directly, more rows widen them
- * into wbuf first so sgemm does the work.
+ * into wbuf first so sgemm does the work.  The crossover (layers.h), 15M
+ * after a 386-token prompt, measured here: 8 new rows took 1.7 ms row by
+ * row, while 17 rows through widening + sgemm took 6.6 ms and 32 rows 8.3.
  */
 static void
 linear_forward(float *out, const float *inp, const float *weight, const uint16_t *weight_half,
@@ -222,7 +218,7 @@ linear_forward(float *out, const float *inp, const float *weight, const uint16_t
 {
 	if (weight)
 		sqlpilot_matmul_forward(out, inp, weight, N, C, OC);
-	else if (N <= HALF_MATVEC_MAX_ROWS)
+	else if (N <= SQLPILOT_HALF_MATVEC_MAX_ROWS)
 	{
 		for (int n = 0; n < N; n++)
 			sqlpilot_matvec_f16(out + (size_t) n * OC, weight_half, inp + (size_t) n * C, OC, C);

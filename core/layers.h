@@ -57,6 +57,14 @@ typedef struct SqlpilotBlockActs
 	float	   *wbuf;			/* (largest OC*C) an f16 matrix widened for sgemm; NULL with f32 weights */
 } SqlpilotBlockActs;
 
+/*
+ * Matrices held as halves are read row by row (sqlpilot_matvec_f16) for up
+ * to this many rows, and widened for sgemm past it; float matrices use
+ * sgemm from 2 rows on.  The extension uses it to know when a prompt will
+ * need OpenBLAS.
+ */
+#define SQLPILOT_HALF_MATVEC_MAX_ROWS 32
+
 /* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sgemm (sqlpilot_matvec when N == 1). */
 void		sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 									int N, int C, int OC);

@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 
 #include "complete.h"
+#include "layers.h"
 #include "prompt.h"
 #include "sqlpilot.h"
 
@@ -39,6 +40,7 @@ SqlpilotModelInit(void)
 		return;
 	PG_TRY();
 	{
+		SqlpilotBlasLoad();
 		(void) SqlpilotGetModel();
 	}
 	PG_CATCH();
@@ -235,6 +237,8 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	}
 	sqlpilot_stats_counters.last_prompt_tokens = n_ids;
 	sqlpilot_stats_counters.last_reused_tokens = reused;
+	if (n_ids - reused > (bm->model.weights.half.wq ? SQLPILOT_HALF_MATVEC_MAX_ROWS : 1))
+		SqlpilotBlasLoad();
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
