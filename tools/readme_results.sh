@@ -1,6 +1,7 @@
 #!/bin/bash
-# Rewrites the part of README.md between the results markers from the files
-# in bench/results/ and models/ (written by `make bench` and `make model`).
+# Rewrites the part of README.md between the results markers: a short table
+# (tools/results_summary.py) from the files in bench/results/ and models/
+# (written by `make bench` and `make model`), and links to those files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 begin='<!-- results:begin (written by make bench; do not edit by hand) -->'
@@ -8,16 +9,17 @@ end='<!-- results:end -->'
 section=$(mktemp)
 {
 	echo "$begin"
-	for f in machine decode train extension datagen tokenizer; do
+	echo
+	/usr/bin/python3 tools/results_summary.py
+	echo
+	printf 'Details: '
+	sep=''
+	for f in machine decode train extension datagen datagen_stats tokenizer; do
 		[ -f "bench/results/$f.md" ] || continue
-		echo
-		# demote the file's title by two levels so it nests under "Results"
-		sed -e 's/^# /### /' "bench/results/$f.md"
+		printf '%s[%s](bench/results/%s.md)' "$sep" "$f" "$f"
+		sep=', '
 	done
-	if [ -f models/sqlpilot_default.eval.json ]; then
-		echo
-		/usr/bin/python3 tools/eval_table.py models/sqlpilot_default.eval.json | sed -e 's/^# /### /'
-	fi
+	echo "; the default model: [models/MODEL.md](models/MODEL.md)."
 	echo
 	echo "$end"
 } >"$section"
