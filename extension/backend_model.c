@@ -252,9 +252,11 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	sqlpilot_stats_counters.last_computed_tokens = (int) (bm->state.n_computed - computed);
 
-	/* A prompt computed from scratch here is worth a file for the next session. */
-	if (rc >= 0 && !cache_hit && n_ids >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS &&
-		reused < SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
+	/*
+	 * A prompt mostly computed here (a first call, or the schema changed
+	 * under a warm backend) is worth a file for the next session.
+	 */
+	if (rc >= 0 && !cache_hit && n_ids - reused >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
 		SqlpilotPromptCacheSave(bm, schema, schema_len, CachedPrefix(&bm->state, ids, n_ids));
 
 	/* take the results out of malloc'd memory before anything can ereport */
