@@ -292,11 +292,15 @@ bench_format(Result *r, const SqlpilotConfig *c, const SqlpilotWeights *w, const
 static void
 print_result(const Result *r)
 {
+	char		sgemv[32] = "    -";
+
+	if (r->sgemv_gbs > 0.0)
+		snprintf(sgemv, sizeof(sgemv), "%5.1f", r->sgemv_gbs);
 	printf("%-5s %s %9zu params  decode %8.0f tok/s (wall %8.0f, @%d %8.0f)  naive %7.0f tok/s  (%.1fx)  "
-		   "matvec %5.1f GB/s sgemv %5.1f GB/s  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
+		   "matvec %5.1f GB/s sgemv %s GB/s  prefill %8.0f tok/s  load %.2f ms (%zu bytes)\n",
 		   r->preset, r->dtype, r->params, r->decode_tps, r->decode_wall_tps, LONG_PROMPT,
 		   r->long_tps, r->naive_tps, r->decode_tps / r->naive_tps,
-		   r->matvec_gbs, r->sgemv_gbs, r->prefill_tps, r->load_ms, r->file_bytes);
+		   r->matvec_gbs, sgemv, r->prefill_tps, r->load_ms, r->file_bytes);
 	fflush(stdout);
 }
 

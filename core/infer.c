@@ -315,6 +315,24 @@ infer_rows(SqlpilotRunState *s, const int *ids, int T, int want_logits)
 	}
 }
 
+/* Length of the longest common prefix of the cached ids and ids[0..n). */
+int
+sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n)
+{
+	int			k = 0;
+
+	while (k < n && k < s->n_cached && s->cached_ids[k] == ids[k])
+		k++;
+	return k;
+}
+
+/* Half matrices take sgemm past SQLPILOT_HALF_MATVEC_MAX_ROWS rows, float ones past 1. */
+bool
+sqlpilot_infer_uses_sgemm(const SqlpilotRunState *s, int n_new)
+{
+	return n_new > (s->weights->half.wq ? SQLPILOT_HALF_MATVEC_MAX_ROWS : 1);
+}
+
 /* Keeps the common cached prefix, prefills the rest chunk by chunk. */
 int
 sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n)
@@ -328,8 +346,7 @@ sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n)
 	for (int i = 0; i < n; i++)
 		if (ids[i] < 0 || ids[i] >= s->config->vocab_size)
 			return -1;
-	while (keep < n && keep < s->n_cached && s->cached_ids[keep] == ids[keep])
-		keep++;
+	keep = sqlpilot_infer_cached_prefix(s, ids, n);
 	if (keep == n && n == s->n_cached && sc->logits_valid)
 		return 0;
 	/* The last token must run again when its logits are not at hand. */

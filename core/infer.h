@@ -6,6 +6,7 @@
 #ifndef SQLPILOT_INFER_H
 #define SQLPILOT_INFER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -53,6 +54,13 @@ SqlpilotRunState *sqlpilot_runstate_spare(SqlpilotRunState *s, int i,
  * n is 0 or exceeds seq_len.
  */
 int			sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n);
+/* How many leading ids[0..n) the cache already holds (what a feed of them would reuse). */
+int			sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n);
+/*
+ * Whether running n_new uncached rows through s goes through sgemm (an
+ * OpenBLAS call) rather than only the single-row kernels of matvec.c.
+ */
+bool		sqlpilot_infer_uses_sgemm(const SqlpilotRunState *s, int n_new);
 /* Appends one token (single-token decode); returns 0, or -1 when the context is full or id is out of range. */
 int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
 /* Forgets cached tokens from position n on. */

@@ -18,7 +18,6 @@
 #include "utils/guc.h"
 
 #include "complete.h"
-#include "layers.h"
 #include "prompt.h"
 #include "sqlpilot.h"
 
@@ -190,17 +189,6 @@ StopRequested(void *arg)
 	return QueryCancelPending || ProcDiePending;
 }
 
-/* How many leading ids the run state's KV cache already holds. */
-static int
-CachedPrefix(const SqlpilotRunState *s, const int *ids, int n)
-{
-	int			k = 0;
-
-	while (k < n && k < s->n_cached && s->cached_ids[k] == ids[k])
-		k++;
-	return k;
-}
-
 /*
  * Completes prefix (UTF-8) given schema (UTF-8): up to n alternatives, best
  * first, written to out (texts palloc'd in the server encoding); returns how
@@ -224,7 +212,7 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	n_ids = (int) sqlpilot_prompt_encode(&bm->model.tokenizer, schema, schema_len,
 										 prefix, prefix_len, false, ids, cap, NULL, NULL);
 	n_ids = Min(n_ids, cap);
-	reused = CachedPrefix(&bm->state, ids, n_ids);
+	reused = sqlpilot_infer_cached_prefix(&bm->state, ids, n_ids);
 
 	/*
 	 * A prompt this backend has not run yet (its first call, or the schema
@@ -233,11 +221,11 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	if (reused < SQLPILOT_PROMPT_CACHE_MIN_TOKENS && n_ids >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
 	{
 		cache_hit = SqlpilotPromptCacheLoad(bm, schema, schema_len);
-		reused = CachedPrefix(&bm->state, ids, n_ids);
+		reused = sqlpilot_infer_cached_prefix(&bm->state, ids, n_ids);
 	}
 	sqlpilot_stats_counters.last_prompt_tokens = n_ids;
 	sqlpilot_stats_counters.last_reused_tokens = reused;
-	if (n_ids - reused > (bm->model.weights.half.wq ? SQLPILOT_HALF_MATVEC_MAX_ROWS : 1))
+	if (sqlpilot_infer_uses_sgemm(&bm->state, n_ids - reused))
 		SqlpilotBlasLoad();
 
 	sqlpilot_complete_defaults(&o);
@@ -257,7 +245,7 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	 * under a warm backend) is worth a file for the next session.
 	 */
 	if (rc >= 0 && !cache_hit && n_ids - reused >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
-		SqlpilotPromptCacheSave(bm, schema, schema_len, CachedPrefix(&bm->state, ids, n_ids));
+		SqlpilotPromptCacheSave(bm, schema, schema_len, sqlpilot_infer_cached_prefix(&bm->state, ids, n_ids));
 
 	/* take the results out of malloc'd memory before anything can ereport */
 	for (int i = 0; i < rc; i++)
