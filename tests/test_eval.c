@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../tools/sqlpilot.h"
-#include "../trainer/eval.h"
+#include "../eval/eval.h"
 #include "tap.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
  * eval_run() is the driver: it reads the input (skipping unusable lines with
  * a reason), fits each example into the model's context by dropping tables,
  * draws the cuts, asks every completer (EvalCompleter, eval.h) for its
- * completions, scores them with the definitions in eval_metrics.c, checks
+ * completions, scores them with the definitions in metrics.c, checks
  * them against PostgreSQL with --pg, and builds the report as one JSON
  * object.  sqlpilot_eval_main() wires the model and the baseline to it and
  * prints the table and the JSON line.  Without --model only the baseline runs.

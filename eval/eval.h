@@ -1,7 +1,7 @@
 /*
  * eval.h — `sqlpilot eval`: the metrics of shared/METRICS.md.
  *
- * eval_metrics.c holds the definitions (words, cuts, normalization, the copy
+ * metrics.c holds the definitions (words, cuts, normalization, the copy
  * baseline, identifiers, table dropping, the typing simulation) as plain
  * functions over text, so tests check them on hand-made cases.  eval.c reads
  * the JSONL input, runs one or more completers over the same cuts, checks
@@ -30,7 +30,7 @@ typedef struct EvalSpan
 	size_t		end;
 } EvalSpan;
 
-/* ---- words and cuts (eval_metrics.c) ---- */
+/* ---- words and cuts (metrics.c) ---- */
 
 /* Whitespace per METRICS.md: space \t \n \v \f \r. */
 bool		eval_is_space(unsigned char c);
