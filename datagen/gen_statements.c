@@ -258,28 +258,28 @@ gen_text_ident(GenText *t, const char *name, int what, int table, int column)
 
 /* True with probability pct percent (fractions allowed). */
 static bool
-Chance(GenCtx *c, double pct)
+gen_chance(GenCtx *c, double pct)
 {
 	return sqlpilot_rng_float(&c->rng) * 100.0f < pct;
 }
 
 /* Uniform integer in [lo, hi]. */
 static int
-RandInt(GenCtx *c, int lo, int hi)
+gen_rand_int(GenCtx *c, int lo, int hi)
 {
 	return lo + (int) sqlpilot_rng_below(&c->rng, (uint64_t) (hi - lo + 1));
 }
 
 /* Picks an index from integer weights. */
 static int
-PickWeight(GenCtx *c, const int *w, int n)
+gen_pick_weight(GenCtx *c, const int *w, int n)
 {
 	int			total = 0;
 	int			r;
 
 	for (int i = 0; i < n; i++)
 		total += w[i];
-	r = RandInt(c, 0, total - 1);
+	r = gen_rand_int(c, 0, total - 1);
 	for (int i = 0; i < n; i++)
 	{
 		if (r < w[i])
@@ -291,14 +291,14 @@ PickWeight(GenCtx *c, const int *w, int n)
 
 /* Appends text. */
 static void
-Put(GenCtx *c, const char *s)
+gen_put(GenCtx *c, const char *s)
 {
 	gen_text_str(c->t, s);
 }
 
 /* Appends a keyword (lower case in the rare lower-case statements). */
 static void
-Kw(GenCtx *c, const char *kw)
+gen_kw(GenCtx *c, const char *kw)
 {
 	char		buf[64];
 	size_t		n = strlen(kw);
@@ -315,46 +315,46 @@ Kw(GenCtx *c, const char *kw)
 
 /* Appends a table name. */
 static void
-Tbl(GenCtx *c, int ti)
+gen_tbl(GenCtx *c, int ti)
 {
 	gen_text_ident(c->t, c->s->tables[ti].name, DATAGEN_IDENT_TABLE, ti, 0);
 }
 
 /* Appends a bare column name. */
 static void
-Col(GenCtx *c, int ti, int ci)
+gen_col(GenCtx *c, int ti, int ci)
 {
 	gen_text_ident(c->t, c->s->tables[ti].columns[ci].name, DATAGEN_IDENT_COLUMN, ti, ci);
 }
 
 /* Appends a column qualified by its FROM item (alias or table name), or bare when f is NULL. */
 static void
-QCol(GenCtx *c, const GenFrom *f, int ci)
+gen_qcol(GenCtx *c, const GenFrom *f, int ci)
 {
 	if (f)
 	{
 		if (f->alias_slot >= 0)
 			gen_text_ident(c->t, f->alias, DATAGEN_IDENT_ALIAS, f->table, f->alias_slot);
 		else
-			Tbl(c, f->table);
-		Put(c, ".");
-		Col(c, f->table, ci);
+			gen_tbl(c, f->table);
+		gen_put(c, ".");
+		gen_col(c, f->table, ci);
 	}
 }
 
 /* Appends a column, qualified when f is given. */
 static void
-FCol(GenCtx *c, const GenFrom *f, int ti, int ci)
+gen_fcol(GenCtx *c, const GenFrom *f, int ti, int ci)
 {
 	if (f)
-		QCol(c, f, ci);
+		gen_qcol(c, f, ci);
 	else
-		Col(c, ti, ci);
+		gen_col(c, ti, ci);
 }
 
 /* Appends an SQL string literal, doubling quotes, cut to max characters (0 = no limit). */
 static void
-StrLit(GenCtx *c, const char *s, int max)
+gen_str_lit(GenCtx *c, const char *s, int max)
 {
 	char		buf[300];
 	size_t		n = 0;
@@ -378,7 +378,7 @@ StrLit(GenCtx *c, const char *s, int max)
 
 /* Parses a format_type spelling into base, length, precision and scale. */
 static void
-ParseType(const char *type, GenCol *col)
+parse_type(const char *type, GenCol *col)
 {
 	const char *paren = strchr(type, '(');
 
@@ -436,7 +436,7 @@ ParseType(const char *type, GenCol *col)
 
 /* Guesses a content kind from the type (schemas given without kinds). */
 static int
-GuessKind(const GenCol *col, const char *name)
+guess_kind(const GenCol *col, const char *name)
 {
 	switch (col->base)
 	{
@@ -471,7 +471,7 @@ GuessKind(const GenCol *col, const char *name)
 
 /* The value hint a column name suggests. */
 static int
-NameHint(const char *name)
+name_hint(const char *name)
 {
 	static const struct
 	{
@@ -500,7 +500,7 @@ NameHint(const char *name)
 
 /* Computes the clause roles of a column. */
 static int
-Roles(const GenCol *col, bool is_pk, bool not_null)
+column_roles(const GenCol *col, bool is_pk, bool not_null)
 {
 	int			r = 0;
 	bool		number = col->base == B_INT || col->base == B_BIGINT || col->base == B_SMALLINT ||
@@ -568,7 +568,7 @@ Roles(const GenCol *col, bool is_pk, bool not_null)
 
 /* Builds the per-table column descriptions. */
 static void
-Analyze(GenCtx *c)
+analyze_schema(GenCtx *c)
 {
 	const DatagenSchema *s = c->s;
 
@@ -592,12 +592,12 @@ Analyze(GenCtx *c)
 			const SqlpilotColumn *sc = &t->columns[k];
 
 			col->name = sc->name;
-			ParseType(sc->type, col);
-			col->kind = s->col_kinds ? s->col_kinds[ti][k] : GuessKind(col, sc->name);
-			col->hint = NameHint(sc->name);
+			parse_type(sc->type, col);
+			col->kind = s->col_kinds ? s->col_kinds[ti][k] : guess_kind(col, sc->name);
+			col->hint = name_hint(sc->name);
 			col->has_default = sc->default_expr != NULL;
 			col->auto_value = k == g->pk && sc->default_expr != NULL;
-			col->roles = Roles(col, k == g->pk, sc->not_null);
+			col->roles = column_roles(col, k == g->pk, sc->not_null);
 		}
 		for (int k = 0; k < t->n_fkeys; k++)
 			for (int o = 0; o < s->n_tables; o++)
@@ -608,7 +608,7 @@ Analyze(GenCtx *c)
 
 /* A random column of table ti having all role bits in need; -1 when none. */
 static int
-PickCol(GenCtx *c, int ti, int need)
+gen_pick_col(GenCtx *c, int ti, int need)
 {
 	const GenTab *g = &c->tabs[ti];
 	int			n = 0;
@@ -619,7 +619,7 @@ PickCol(GenCtx *c, int ti, int need)
 			n++;
 	if (n == 0)
 		return -1;
-	pick = RandInt(c, 0, n - 1);
+	pick = gen_rand_int(c, 0, n - 1);
 	for (int k = 0; k < g->n_cols; k++)
 		if ((g->cols[k].roles & need) == need && pick-- == 0)
 			return k;
@@ -630,45 +630,45 @@ PickCol(GenCtx *c, int ti, int need)
 
 /* A string pool for a column's kind and name hint. */
 static const char *
-WordFor(GenCtx *c, const GenCol *col)
+word_for(GenCtx *c, const GenCol *col)
 {
 	switch (col->hint)
 	{
 		case H_PRIORITY:
-			return words_priority[RandInt(c, 0, N_OF(words_priority) - 1)];
+			return words_priority[gen_rand_int(c, 0, N_OF(words_priority) - 1)];
 		case H_METHOD:
-			return words_method[RandInt(c, 0, N_OF(words_method) - 1)];
+			return words_method[gen_rand_int(c, 0, N_OF(words_method) - 1)];
 		case H_GENDER:
-			return words_gender[RandInt(c, 0, N_OF(words_gender) - 1)];
+			return words_gender[gen_rand_int(c, 0, N_OF(words_gender) - 1)];
 		case H_CURRENCY:
-			return words_currency[RandInt(c, 0, N_OF(words_currency) - 1)];
+			return words_currency[gen_rand_int(c, 0, N_OF(words_currency) - 1)];
 		case H_COLOR:
-			return words_color[RandInt(c, 0, N_OF(words_color) - 1)];
+			return words_color[gen_rand_int(c, 0, N_OF(words_color) - 1)];
 		case H_SIZE:
-			return words_size[RandInt(c, 0, N_OF(words_size) - 1)];
+			return words_size[gen_rand_int(c, 0, N_OF(words_size) - 1)];
 		case H_LANGUAGE:
-			return words_language[RandInt(c, 0, N_OF(words_language) - 1)];
+			return words_language[gen_rand_int(c, 0, N_OF(words_language) - 1)];
 		case H_UNIT:
-			return words_unit[RandInt(c, 0, N_OF(words_unit) - 1)];
+			return words_unit[gen_rand_int(c, 0, N_OF(words_unit) - 1)];
 		case H_DAY:
-			return words_day[RandInt(c, 0, N_OF(words_day) - 1)];
+			return words_day[gen_rand_int(c, 0, N_OF(words_day) - 1)];
 		case H_TIER:
-			return words_tier[RandInt(c, 0, N_OF(words_tier) - 1)];
+			return words_tier[gen_rand_int(c, 0, N_OF(words_tier) - 1)];
 		case H_GRADE:
-			return words_grade[RandInt(c, 0, N_OF(words_grade) - 1)];
+			return words_grade[gen_rand_int(c, 0, N_OF(words_grade) - 1)];
 		default:
 			break;
 	}
-	return col->kind == DATAGEN_COL_STATUS ? statuses[RandInt(c, 0, N_OF(statuses) - 1)]
-		: categories[RandInt(c, 0, N_OF(categories) - 1)];
+	return col->kind == DATAGEN_COL_STATUS ? statuses[gen_rand_int(c, 0, N_OF(statuses) - 1)]
+		: categories[gen_rand_int(c, 0, N_OF(categories) - 1)];
 }
 
 /* Writes the text of a string-kind value (no quotes) into buf. */
 static void
-StringValue(GenCtx *c, const GenCol *col, char *buf, size_t cap)
+string_value(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 {
-	const char *fn = first_names[RandInt(c, 0, N_OF(first_names) - 1)];
-	const char *ln = last_names[RandInt(c, 0, N_OF(last_names) - 1)];
+	const char *fn = first_names[gen_rand_int(c, 0, N_OF(first_names) - 1)];
+	const char *ln = last_names[gen_rand_int(c, 0, N_OF(last_names) - 1)];
 
 	switch (col->kind)
 	{
@@ -682,106 +682,106 @@ StringValue(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 			snprintf(buf, cap, "%s %s", fn, ln);
 			break;
 		case DATAGEN_COL_EMAIL:
-			if (Chance(c, 30))
+			if (gen_chance(c, 30))
 			{
-				int			num = RandInt(c, 1, 99);
+				int			num = gen_rand_int(c, 1, 99);
 
-				snprintf(buf, cap, "%c%s%d@%s", fn[0], ln, num, domains[RandInt(c, 0, N_OF(domains) - 1)]);
+				snprintf(buf, cap, "%c%s%d@%s", fn[0], ln, num, domains[gen_rand_int(c, 0, N_OF(domains) - 1)]);
 			}
 			else
-				snprintf(buf, cap, "%s.%s@%s", fn, ln, domains[RandInt(c, 0, N_OF(domains) - 1)]);
+				snprintf(buf, cap, "%s.%s@%s", fn, ln, domains[gen_rand_int(c, 0, N_OF(domains) - 1)]);
 			for (char *p = buf; *p; p++)
 				*p = (char) tolower((unsigned char) *p);
 			break;
 		case DATAGEN_COL_PHONE:
-			if (Chance(c, 60))
-				snprintf(buf, cap, "555-%04d", RandInt(c, 100, 9999));
+			if (gen_chance(c, 60))
+				snprintf(buf, cap, "555-%04d", gen_rand_int(c, 100, 9999));
 			else
 			{
-				int			area = RandInt(c, 100, 999);
+				int			area = gen_rand_int(c, 100, 999);
 
-				snprintf(buf, cap, "+1-555-%03d-%04d", area, RandInt(c, 0, 9999));
+				snprintf(buf, cap, "+1-555-%03d-%04d", area, gen_rand_int(c, 0, 9999));
 			}
 			break;
 		case DATAGEN_COL_ADDRESS:
 			{
-				int			number = RandInt(c, 1, 999);
+				int			number = gen_rand_int(c, 1, 999);
 
-				snprintf(buf, cap, "%d %s", number, streets[RandInt(c, 0, N_OF(streets) - 1)]);
+				snprintf(buf, cap, "%d %s", number, streets[gen_rand_int(c, 0, N_OF(streets) - 1)]);
 			}
 			break;
 		case DATAGEN_COL_CITY:
-			snprintf(buf, cap, "%s", cities[RandInt(c, 0, N_OF(cities) - 1)]);
+			snprintf(buf, cap, "%s", cities[gen_rand_int(c, 0, N_OF(cities) - 1)]);
 			break;
 		case DATAGEN_COL_COUNTRY:
-			snprintf(buf, cap, "%s", countries[RandInt(c, 0, N_OF(countries) - 1)]);
+			snprintf(buf, cap, "%s", countries[gen_rand_int(c, 0, N_OF(countries) - 1)]);
 			break;
 		case DATAGEN_COL_URL:
 			{
-				const char *domain = domains[RandInt(c, 0, 1) * 4];
-				const char *path = Chance(c, 50) ? "page" : "item";
+				const char *domain = domains[gen_rand_int(c, 0, 1) * 4];
+				const char *path = gen_chance(c, 50) ? "page" : "item";
 
-				snprintf(buf, cap, "https://www.%s/%s-%d", domain, path, RandInt(c, 1, 999));
+				snprintf(buf, cap, "https://www.%s/%s-%d", domain, path, gen_rand_int(c, 1, 999));
 			}
 			break;
 		case DATAGEN_COL_TEXT:
-			snprintf(buf, cap, "%s", sentences[RandInt(c, 0, N_OF(sentences) - 1)]);
+			snprintf(buf, cap, "%s", sentences[gen_rand_int(c, 0, N_OF(sentences) - 1)]);
 			break;
 		case DATAGEN_COL_STATUS:
 		case DATAGEN_COL_CATEGORY:
-			snprintf(buf, cap, "%s", WordFor(c, col));
+			snprintf(buf, cap, "%s", word_for(c, col));
 			break;
 		case DATAGEN_COL_CODE:
 			if (col->hint == H_CURRENCY || col->hint == H_UNIT || col->hint == H_SIZE ||
 				col->hint == H_LANGUAGE || col->hint == H_GRADE)
-				snprintf(buf, cap, "%s", WordFor(c, col));
-			else if (Chance(c, 50))
+				snprintf(buf, cap, "%s", word_for(c, col));
+			else if (gen_chance(c, 50))
 			{
 				char		l[3];
 
 				for (int i = 0; i < 3; i++)
-					l[i] = (char) ('A' + RandInt(c, 0, 25));
-				snprintf(buf, cap, "%c%c%c-%d", l[0], l[1], l[2], RandInt(c, 100, 9999));
+					l[i] = (char) ('A' + gen_rand_int(c, 0, 25));
+				snprintf(buf, cap, "%c%c%c-%d", l[0], l[1], l[2], gen_rand_int(c, 100, 9999));
 			}
 			else
 			{
-				char		l = (char) ('A' + RandInt(c, 0, 25));
+				char		l = (char) ('A' + gen_rand_int(c, 0, 25));
 
-				snprintf(buf, cap, "%c%d", l, RandInt(c, 1000, 99999));
+				snprintf(buf, cap, "%c%d", l, gen_rand_int(c, 1000, 99999));
 			}
 			break;
 		default:
-			snprintf(buf, cap, "%s", titles[RandInt(c, 0, N_OF(titles) - 1)]);
+			snprintf(buf, cap, "%s", titles[gen_rand_int(c, 0, N_OF(titles) - 1)]);
 			break;
 	}
 }
 
 /* Appends a date literal text (quoted), year in [2019, 2025]. */
 static void
-DateLit(GenCtx *c)
+date_lit(GenCtx *c)
 {
 	char		buf[32];
 
-	int			y = RandInt(c, 2019, 2025);
-	int			m = RandInt(c, 1, 12);
+	int			y = gen_rand_int(c, 2019, 2025);
+	int			m = gen_rand_int(c, 1, 12);
 
-	snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m, RandInt(c, 1, 28));
-	Put(c, buf);
+	snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m, gen_rand_int(c, 1, 28));
+	gen_put(c, buf);
 }
 
 /* Appends an integer in [lo, hi]. */
 static void
-IntLit(GenCtx *c, int lo, int hi)
+gen_int_lit(GenCtx *c, int lo, int hi)
 {
 	char		buf[24];
 
-	snprintf(buf, sizeof(buf), "%d", RandInt(c, lo, hi));
-	Put(c, buf);
+	snprintf(buf, sizeof(buf), "%d", gen_rand_int(c, lo, hi));
+	gen_put(c, buf);
 }
 
 /* The largest integer part a NUMERIC(p,s) column holds (capped). */
 static double
-NumericMax(const GenCol *col)
+numeric_max(const GenCol *col)
 {
 	double		m = 1;
 
@@ -794,10 +794,10 @@ NumericMax(const GenCol *col)
 
 /* Appends a decimal number fitting the column, from [lo, hi]. */
 static void
-DecLit(GenCtx *c, const GenCol *col, double lo, double hi, int decimals)
+dec_lit(GenCtx *c, const GenCol *col, double lo, double hi, int decimals)
 {
 	char		buf[48];
-	double		max = NumericMax(col);
+	double		max = numeric_max(col);
 	double		v;
 
 	if (hi > max)
@@ -808,12 +808,12 @@ DecLit(GenCtx *c, const GenCol *col, double lo, double hi, int decimals)
 	if (col->base == B_NUMERIC && col->prec > 0 && decimals > col->scale)
 		decimals = col->scale;
 	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	Put(c, buf);
+	gen_put(c, buf);
 }
 
 /* Appends a literal that fits the column's type and suits its kind. */
 static void
-Lit(GenCtx *c, const GenCol *col)
+gen_lit(GenCtx *c, const GenCol *col)
 {
 	char		buf[160];
 
@@ -825,21 +825,21 @@ Lit(GenCtx *c, const GenCol *col)
 			switch (col->kind)
 			{
 				case DATAGEN_COL_QUANTITY:
-					IntLit(c, 1, Chance(c, 70) ? 20 : 500);
+					gen_int_lit(c, 1, gen_chance(c, 70) ? 20 : 500);
 					return;
 				case DATAGEN_COL_YEAR:
-					IntLit(c, 1990, 2025);
+					gen_int_lit(c, 1990, 2025);
 					return;
 				case DATAGEN_COL_ID:
-					IntLit(c, 1, Chance(c, 80) ? 50 : 2000);
+					gen_int_lit(c, 1, gen_chance(c, 80) ? 50 : 2000);
 					return;
 				default:
 					if (col->hint == H_RATING)
-						IntLit(c, 1, 5);
+						gen_int_lit(c, 1, 5);
 					else if (col->hint == H_AGE)
-						IntLit(c, 18, 75);
+						gen_int_lit(c, 18, 75);
 					else
-						IntLit(c, 1, Chance(c, 60) ? 100 : 5000);
+						gen_int_lit(c, 1, gen_chance(c, 60) ? 100 : 5000);
 					return;
 			}
 		case B_NUMERIC:
@@ -847,48 +847,48 @@ Lit(GenCtx *c, const GenCol *col)
 			switch (col->kind)
 			{
 				case DATAGEN_COL_RATE:
-					DecLit(c, col, 0.5, 40.0, 2);
+					dec_lit(c, col, 0.5, 40.0, 2);
 					return;
 				case DATAGEN_COL_GEO:
-					DecLit(c, col, -80.0, 80.0, 4);
+					dec_lit(c, col, -80.0, 80.0, 4);
 					return;
 				case DATAGEN_COL_SCORE:
 					if (col->hint == H_RATING)
-						DecLit(c, col, 1.0, 5.0, 1);
+						dec_lit(c, col, 1.0, 5.0, 1);
 					else
-						DecLit(c, col, 1.0, 200.0, col->base == B_FLOAT ? 1 : 2);
+						dec_lit(c, col, 1.0, 200.0, col->base == B_FLOAT ? 1 : 2);
 					return;
 				default:
-					DecLit(c, col, 5.0, Chance(c, 70) ? 500.0 : 5000.0, 2);
+					dec_lit(c, col, 5.0, gen_chance(c, 70) ? 500.0 : 5000.0, 2);
 					return;
 			}
 		case B_BOOL:
-			Put(c, Chance(c, 55) ? "TRUE" : "FALSE");
+			gen_put(c, gen_chance(c, 55) ? "TRUE" : "FALSE");
 			return;
 		case B_DATE:
-			DateLit(c);
+			date_lit(c);
 			return;
 		case B_TS:
 		case B_TSTZ:
 			{
 				/* arguments drawn in order: C leaves argument evaluation order open */
-				int			v[5] = {RandInt(c, 2019, 2025), 0, 0, 0, 0};
+				int			v[5] = {gen_rand_int(c, 2019, 2025), 0, 0, 0, 0};
 
-				v[1] = RandInt(c, 1, 12);
-				v[2] = RandInt(c, 1, 28);
-				v[3] = RandInt(c, 0, 23);
-				v[4] = RandInt(c, 0, 3) * 15;
+				v[1] = gen_rand_int(c, 1, 12);
+				v[2] = gen_rand_int(c, 1, 28);
+				v[3] = gen_rand_int(c, 0, 23);
+				v[4] = gen_rand_int(c, 0, 3) * 15;
 				snprintf(buf, sizeof(buf), "'%d-%02d-%02d %02d:%02d:00'", v[0], v[1], v[2], v[3], v[4]);
 			}
-			Put(c, buf);
+			gen_put(c, buf);
 			return;
 		case B_TIME:
 			{
-				int			h = RandInt(c, 6, 21);
+				int			h = gen_rand_int(c, 6, 21);
 
-				snprintf(buf, sizeof(buf), "'%02d:%02d:00'", h, RandInt(c, 0, 3) * 15);
+				snprintf(buf, sizeof(buf), "'%02d:%02d:00'", h, gen_rand_int(c, 0, 3) * 15);
 			}
-			Put(c, buf);
+			gen_put(c, buf);
 			return;
 		case B_UUID:
 			{
@@ -900,26 +900,26 @@ Lit(GenCtx *c, const GenCol *col)
 						 (unsigned) (a >> 32), (unsigned) ((a >> 16) & 0xffff), (unsigned) (a & 0xfff),
 						 (unsigned) (0x8000 | (b >> 50)), (unsigned long long) (b & 0xffffffffffffULL));
 			}
-			Put(c, buf);
+			gen_put(c, buf);
 			return;
 		case B_JSON:
-			StrLit(c, json_values[RandInt(c, 0, N_OF(json_values) - 1)], 0);
+			gen_str_lit(c, json_values[gen_rand_int(c, 0, N_OF(json_values) - 1)], 0);
 			return;
 		case B_INTERVAL:
-			StrLit(c, durations[RandInt(c, 0, N_OF(durations) - 1)], 0);
+			gen_str_lit(c, durations[gen_rand_int(c, 0, N_OF(durations) - 1)], 0);
 			return;
 		case B_BYTEA:
 			snprintf(buf, sizeof(buf), "'\\x%08x'", (unsigned) sqlpilot_rng_next(&c->rng));
-			Put(c, buf);
+			gen_put(c, buf);
 			return;
 		case B_VARCHAR:
 		case B_CHAR:
 		case B_TEXT:
-			StringValue(c, col, buf, sizeof(buf));
-			StrLit(c, buf, col->len);
+			string_value(c, col, buf, sizeof(buf));
+			gen_str_lit(c, buf, col->len);
 			return;
 		default:
-			Put(c, "NULL");
+			gen_put(c, "NULL");
 			return;
 	}
 }
@@ -929,57 +929,57 @@ Lit(GenCtx *c, const GenCol *col)
  * dates and amounts with round numbers.
  */
 static void
-PredLit(GenCtx *c, const GenCol *col)
+gen_pred_lit(GenCtx *c, const GenCol *col)
 {
-	if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 95))
-		DateLit(c);
-	else if ((col->base == B_NUMERIC || col->base == B_FLOAT) && col->kind == DATAGEN_COL_MONEY && Chance(c, 80))
+	if ((col->base == B_TS || col->base == B_TSTZ) && gen_chance(c, 95))
+		date_lit(c);
+	else if ((col->base == B_NUMERIC || col->base == B_FLOAT) && col->kind == DATAGEN_COL_MONEY && gen_chance(c, 80))
 	{
-		int			v = RandInt(c, 1, 100) * 10;
-		double		max = NumericMax(col);
+		int			v = gen_rand_int(c, 1, 100) * 10;
+		double		max = numeric_max(col);
 		char		buf[24];
 
 		if (v > max)
-			v = max >= 1 ? RandInt(c, 1, (int) max) : 0;
+			v = max >= 1 ? gen_rand_int(c, 1, (int) max) : 0;
 		snprintf(buf, sizeof(buf), "%d", v);
-		Put(c, buf);
+		gen_put(c, buf);
 	}
 	else
-		Lit(c, col);
+		gen_lit(c, col);
 }
 
 /* Appends a value for INSERT/UPDATE: mostly a literal, sometimes NOW() or NULL. */
 static void
-Value(GenCtx *c, const GenCol *col)
+gen_value(GenCtx *c, const GenCol *col)
 {
-	if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 1.5))
+	if ((col->base == B_TS || col->base == B_TSTZ) && gen_chance(c, 1.5))
 	{
-		Kw(c, Chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
+		gen_kw(c, gen_chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
 		return;
 	}
-	if ((col->roles & C_NULL) && Chance(c, 0.15))
+	if ((col->roles & C_NULL) && gen_chance(c, 0.15))
 	{
-		Kw(c, "NULL");
+		gen_kw(c, "NULL");
 		return;
 	}
-	Lit(c, col);
+	gen_lit(c, col);
 }
 
 /* Appends a LIKE pattern suiting the column. */
 static void
-LikePattern(GenCtx *c, const GenCol *col)
+like_pattern(GenCtx *c, const GenCol *col)
 {
 	char		buf[160];
 	char		pat[170];
 
-	StringValue(c, col, buf, sizeof(buf));
+	string_value(c, col, buf, sizeof(buf));
 	if (col->kind == DATAGEN_COL_EMAIL)
 		snprintf(pat, sizeof(pat), "%%@%s", strchr(buf, '@') ? strchr(buf, '@') + 1 : "example.com");
 	else if (col->kind == DATAGEN_COL_CODE && strchr(buf, '-'))
 		snprintf(pat, sizeof(pat), "%.*s%%", (int) (strchr(buf, '-') - buf + 1), buf);
 	else
 	{
-		int			form = RandInt(c, 0, 2);
+		int			form = gen_rand_int(c, 0, 2);
 		size_t		n = strlen(buf);
 
 		if (form == 0 || n < 4)
@@ -993,74 +993,74 @@ LikePattern(GenCtx *c, const GenCol *col)
 			snprintf(pat, sizeof(pat), "%%%.*s%%", 4, sp ? sp + 1 : buf + 1);
 		}
 	}
-	StrLit(c, pat, 0);
+	gen_str_lit(c, pat, 0);
 }
 
 /* ---- predicates ---- */
 
 /* Appends one predicate on table ti (qualified through f when given). */
 static void
-Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
+predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 {
 	/* op: 0 '=', 1 '>', 2 LIKE, 3 BETWEEN, 4 '<', 5 '>=', 6 IN, 7 IS [NOT] NULL, 8 '<=' */
 	static const int need[] = {C_EQ, C_ORD, C_STR, C_ORD, C_ORD, C_ORD, C_IN, C_NULL, C_ORD};
-	int			ci = PickCol(c, ti, need[op]);
+	int			ci = gen_pick_col(c, ti, need[op]);
 	const GenCol *col;
 
 	/* comparisons: numbers a bit more often than dates */
-	if (need[op] == C_ORD && Chance(c, 55) && PickCol(c, ti, C_NUM) >= 0)
-		ci = PickCol(c, ti, C_NUM);
+	if (need[op] == C_ORD && gen_chance(c, 55) && gen_pick_col(c, ti, C_NUM) >= 0)
+		ci = gen_pick_col(c, ti, C_NUM);
 	/* an operator the table cannot take: try another non-'=' one first */
 	for (int tries = 0; ci < 0 && op != 0 && tries < 2; tries++)
 	{
 		op = tries == 0 ? 1 : 3;
-		ci = PickCol(c, ti, need[op]);
+		ci = gen_pick_col(c, ti, need[op]);
 	}
 	if (ci < 0)
 	{
 		op = 0;
-		ci = PickCol(c, ti, C_EQ);
+		ci = gen_pick_col(c, ti, C_EQ);
 		if (ci < 0)
 			ci = 0;
 	}
 	col = &c->tabs[ti].cols[ci];
-	FCol(c, f, ti, ci);
+	gen_fcol(c, f, ti, ci);
 	switch (op)
 	{
 		case 1:
 		case 4:
 		case 5:
 		case 8:
-			Put(c, op == 1 ? " > " : op == 4 ? " < " : op == 5 ? " >= " : " <= ");
-			PredLit(c, col);
+			gen_put(c, op == 1 ? " > " : op == 4 ? " < " : op == 5 ? " >= " : " <= ");
+			gen_pred_lit(c, col);
 			break;
 		case 2:
-			Kw(c, Chance(c, 2) ? " ILIKE " : " LIKE ");
-			LikePattern(c, col);
+			gen_kw(c, gen_chance(c, 2) ? " ILIKE " : " LIKE ");
+			like_pattern(c, col);
 			break;
 		case 3:
-			Kw(c, " BETWEEN ");
+			gen_kw(c, " BETWEEN ");
 			if (col->base == B_DATE || col->base == B_TS || col->base == B_TSTZ)
 			{
-				int			y = RandInt(c, 2019, 2025);
-				int			m = RandInt(c, 1, 6);
+				int			y = gen_rand_int(c, 2019, 2025);
+				int			m = gen_rand_int(c, 1, 6);
 				char		buf[64];
 
 				snprintf(buf, sizeof(buf), "'%d-%02d-01'", y, m);
-				Put(c, buf);
-				Kw(c, " AND ");
-				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + RandInt(c, 0, 6), 28);
-				Put(c, buf);
+				gen_put(c, buf);
+				gen_kw(c, " AND ");
+				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + gen_rand_int(c, 0, 6), 28);
+				gen_put(c, buf);
 			}
 			else if (col->base == B_TIME)
 			{
-				Kw(c, "'09:00:00' AND '17:00:00'");
+				gen_kw(c, "'09:00:00' AND '17:00:00'");
 			}
 			else
 			{
-				double		max = NumericMax(col);
-				int			lo = col->hint == H_RATING ? RandInt(c, 1, 3) : RandInt(c, 1, 10) * 10;
-				int			hi = col->hint == H_RATING ? lo + RandInt(c, 1, 2) : lo + RandInt(c, 1, 10) * 50;
+				double		max = numeric_max(col);
+				int			lo = col->hint == H_RATING ? gen_rand_int(c, 1, 3) : gen_rand_int(c, 1, 10) * 10;
+				int			hi = col->hint == H_RATING ? lo + gen_rand_int(c, 1, 2) : lo + gen_rand_int(c, 1, 10) * 50;
 				char		buf[64];
 
 				if (hi > max)
@@ -1069,55 +1069,55 @@ Predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 					hi = (int) max;
 				}
 				snprintf(buf, sizeof(buf), "%d", lo);
-				Put(c, buf);
-				Kw(c, " AND ");
+				gen_put(c, buf);
+				gen_kw(c, " AND ");
 				snprintf(buf, sizeof(buf), "%d", hi);
-				Put(c, buf);
+				gen_put(c, buf);
 			}
 			break;
 		case 6:
 			{
-				int			n = RandInt(c, 2, 4);
+				int			n = gen_rand_int(c, 2, 4);
 
-				Kw(c, Chance(c, 6) ? " NOT IN (" : " IN (");
+				gen_kw(c, gen_chance(c, 6) ? " NOT IN (" : " IN (");
 				for (int i = 0; i < n; i++)
 				{
 					if (i > 0)
-						Put(c, ", ");
-					PredLit(c, col);
+						gen_put(c, ", ");
+					gen_pred_lit(c, col);
 				}
-				Put(c, ")");
+				gen_put(c, ")");
 			}
 			break;
 		case 7:
-			Kw(c, Chance(c, 75) ? " IS NOT NULL" : " IS NULL");
+			gen_kw(c, gen_chance(c, 75) ? " IS NOT NULL" : " IS NULL");
 			break;
 		default:
-			Put(c, " = ");
-			PredLit(c, col);
+			gen_put(c, " = ");
+			gen_pred_lit(c, col);
 			break;
 	}
 }
 
 /* Picks a SELECT WHERE operator with the reference frequencies. */
 static int
-SelectOp(GenCtx *c)
+gen_select_op(GenCtx *c)
 {
 	static const int w[] = {420, 232, 100, 82, 62, 53, 26, 21, 10};
 
-	return PickWeight(c, w, 9);
+	return gen_pick_weight(c, w, 9);
 }
 
 /* Appends " WHERE p [AND|OR p]" with npred predicates. */
 static void
-Where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
+gen_where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
 {
-	Kw(c, " WHERE ");
+	gen_kw(c, " WHERE ");
 	for (int i = 0; i < npred; i++)
 	{
 		if (i > 0)
-			Kw(c, Chance(c, 85) ? " AND " : " OR ");
-		Predicate(c, ti, f, op(c));
+			gen_kw(c, gen_chance(c, 85) ? " AND " : " OR ");
+		predicate(c, ti, f, op(c));
 	}
 }
 
@@ -1125,64 +1125,64 @@ Where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
 
 /* Appends " ORDER BY col dir". */
 static void
-OrderBy(GenCtx *c, const GenFrom *f, int ti, int ci)
+order_by(GenCtx *c, const GenFrom *f, int ti, int ci)
 {
-	int			r = RandInt(c, 0, 99);
+	int			r = gen_rand_int(c, 0, 99);
 
-	Kw(c, " ORDER BY ");
-	FCol(c, f, ti, ci);
+	gen_kw(c, " ORDER BY ");
+	gen_fcol(c, f, ti, ci);
 	if (r < 66)
-		Kw(c, " DESC");
+		gen_kw(c, " DESC");
 	else if (r < 96)
-		Kw(c, " ASC");
+		gen_kw(c, " ASC");
 }
 
 /* Appends " LIMIT n" with the reference values (and a rare OFFSET). */
 static void
-Limit(GenCtx *c)
+limit_clause(GenCtx *c)
 {
 	static const int vals[] = {5, 10, 3, 20, 7, 1, 50};
 	static const int w[] = {527, 356, 97, 7, 3, 2, 8};
 	char		buf[48];
 
-	snprintf(buf, sizeof(buf), " LIMIT %d", vals[PickWeight(c, w, 7)]);
-	Kw(c, buf);
-	if (Chance(c, 5))
+	snprintf(buf, sizeof(buf), " LIMIT %d", vals[gen_pick_weight(c, w, 7)]);
+	gen_kw(c, buf);
+	if (gen_chance(c, 5))
 	{
-		snprintf(buf, sizeof(buf), " OFFSET %d", RandInt(c, 1, 4) * 5);
-		Kw(c, buf);
+		snprintf(buf, sizeof(buf), " OFFSET %d", gen_rand_int(c, 1, 4) * 5);
+		gen_kw(c, buf);
 	}
 }
 
 /* Number of select-list items: 1-6 with the reference shares (given no star). */
 static int
-ListSize(GenCtx *c)
+list_size(GenCtx *c)
 {
 	static const int w[] = {3, 50, 37, 8, 2};
-	int			k = PickWeight(c, w, 5);
+	int			k = gen_pick_weight(c, w, 5);
 
-	return k == 4 ? RandInt(c, 5, 6) : k + 1;
+	return k == 4 ? gen_rand_int(c, 5, 6) : k + 1;
 }
 
 /* Picks up to n distinct select-list columns of table ti into out; returns the count. */
 static int
-ListCols(GenCtx *c, int ti, int n, int *out)
+list_cols(GenCtx *c, int ti, int n, int *out)
 {
 	const GenTab *g = &c->tabs[ti];
 	int			k = 0;
 	bool		used[64] = {false};
 
 	/* the key first now and then, as people write it */
-	if (g->pk >= 0 && n >= 3 && Chance(c, 30))
+	if (g->pk >= 0 && n >= 3 && gen_chance(c, 30))
 	{
 		out[k++] = g->pk;
 		used[g->pk] = true;
 	}
 	for (int tries = 0; k < n && tries < 40; tries++)
 	{
-		int			ci = RandInt(c, 0, g->n_cols - 1);
+		int			ci = gen_rand_int(c, 0, g->n_cols - 1);
 
-		if (ci >= 64 || used[ci] || (g->cols[ci].kind == DATAGEN_COL_ID && Chance(c, 70)))
+		if (ci >= 64 || used[ci] || (g->cols[ci].kind == DATAGEN_COL_ID && gen_chance(c, 70)))
 			continue;
 		used[ci] = true;
 		out[k++] = ci;
@@ -1194,25 +1194,25 @@ ListCols(GenCtx *c, int ti, int n, int *out)
 
 /* A simple or complex single-table SELECT. */
 static void
-SelectOne(GenCtx *c, int ti, bool complex)
+select_one(GenCtx *c, int ti, bool complex)
 {
-	bool		star = Chance(c, complex ? 22 : 40);
-	bool		distinct = !star && Chance(c, complex ? 3.5 : 1.0);
+	bool		star = gen_chance(c, complex ? 22 : 40);
+	bool		distinct = !star && gen_chance(c, complex ? 3.5 : 1.0);
 	bool		has_json = false;
-	bool		where = Chance(c, complex ? 74 : 58);
-	bool		order = Chance(c, complex ? 47 : 30);
+	bool		where = gen_chance(c, complex ? 74 : 58);
+	bool		order = gen_chance(c, complex ? 47 : 30);
 	int			cols[8];
 	int			n = 0;
-	int			func = complex ? RandInt(c, 0, 399) : 400;
+	int			func = complex ? gen_rand_int(c, 0, 399) : 400;
 
-	Kw(c, "SELECT ");
+	gen_kw(c, "SELECT ");
 	if (distinct)
-		Kw(c, "DISTINCT ");
+		gen_kw(c, "DISTINCT ");
 	if (star)
-		Put(c, "*");
+		gen_put(c, "*");
 	else
 	{
-		n = ListCols(c, ti, ListSize(c), cols);
+		n = list_cols(c, ti, list_size(c), cols);
 		for (int i = 0; i < n; i++)
 			has_json |= c->tabs[ti].cols[cols[i]].base == B_JSON;
 		if (distinct && has_json)
@@ -1226,91 +1226,91 @@ SelectOne(GenCtx *c, int ti, bool complex)
 			const GenCol *col = &c->tabs[ti].cols[cols[i]];
 
 			if (i > 0)
-				Put(c, ", ");
+				gen_put(c, ", ");
 			/* rare expressions: string and date functions, CASE */
 			if (func < 3 && col->base == B_VARCHAR && !distinct)
 			{
-				Kw(c, func == 0 ? "UPPER(" : func == 1 ? "LOWER(" : "LENGTH(");
-				Col(c, ti, cols[i]);
-				Put(c, ") ");
-				Kw(c, "AS ");
-				Put(c, func == 0 ? "upper_value" : func == 1 ? "lower_value" : "value_length");
+				gen_kw(c, func == 0 ? "UPPER(" : func == 1 ? "LOWER(" : "LENGTH(");
+				gen_col(c, ti, cols[i]);
+				gen_put(c, ") ");
+				gen_kw(c, "AS ");
+				gen_put(c, func == 0 ? "upper_value" : func == 1 ? "lower_value" : "value_length");
 				func = 400;
 				continue;
 			}
 			if (func < 6 && (col->base == B_DATE || col->base == B_TS) && !distinct)
 			{
-				Kw(c, func == 3 ? "EXTRACT(YEAR FROM " : "DATE_TRUNC('month', ");
-				Col(c, ti, cols[i]);
-				Put(c, ") ");
-				Kw(c, "AS ");
-				Put(c, func == 3 ? "year" : "month");
+				gen_kw(c, func == 3 ? "EXTRACT(YEAR FROM " : "DATE_TRUNC('month', ");
+				gen_col(c, ti, cols[i]);
+				gen_put(c, ") ");
+				gen_kw(c, "AS ");
+				gen_put(c, func == 3 ? "year" : "month");
 				func = 400;
 				continue;
 			}
 			if (func < 8 && (col->roles & C_NUM) && !distinct)
 			{
-				Kw(c, "CASE WHEN ");
-				Col(c, ti, cols[i]);
-				Put(c, " > ");
-				Lit(c, col);
-				Kw(c, " THEN ");
-				Put(c, "'high'");
-				Kw(c, " ELSE ");
-				Put(c, "'low'");
-				Kw(c, " END AS ");
-				Put(c, "level");
+				gen_kw(c, "CASE WHEN ");
+				gen_col(c, ti, cols[i]);
+				gen_put(c, " > ");
+				gen_lit(c, col);
+				gen_kw(c, " THEN ");
+				gen_put(c, "'high'");
+				gen_kw(c, " ELSE ");
+				gen_put(c, "'low'");
+				gen_kw(c, " END AS ");
+				gen_put(c, "level");
 				func = 400;
 				continue;
 			}
-			Col(c, ti, cols[i]);
-			if (Chance(c, 2))
+			gen_col(c, ti, cols[i]);
+			if (gen_chance(c, 2))
 			{
-				Kw(c, " AS ");
-				Put(c, col->name);
-				Put(c, "_value");
+				gen_kw(c, " AS ");
+				gen_put(c, col->name);
+				gen_put(c, "_value");
 			}
 		}
 	}
-	Kw(c, " FROM ");
-	Tbl(c, ti);
+	gen_kw(c, " FROM ");
+	gen_tbl(c, ti);
 	if (where)
 	{
 		static const int np_w[] = {89, 11};
 
-		if (complex && Chance(c, 2))
+		if (complex && gen_chance(c, 2))
 		{
 			/* recent rows by a date function */
-			int			ci = PickCol(c, ti, C_DATE);
+			int			ci = gen_pick_col(c, ti, C_DATE);
 
 			if (ci >= 0)
 			{
-				Kw(c, " WHERE ");
-				Col(c, ti, ci);
-				Put(c, " >= ");
-				Kw(c, Chance(c, 50) ? "CURRENT_DATE - INTERVAL '30 days'" : "NOW() - INTERVAL '7 days'");
+				gen_kw(c, " WHERE ");
+				gen_col(c, ti, ci);
+				gen_put(c, " >= ");
+				gen_kw(c, gen_chance(c, 50) ? "CURRENT_DATE - INTERVAL '30 days'" : "NOW() - INTERVAL '7 days'");
 				where = false;
 			}
 		}
 		if (where)
-			Where(c, ti, NULL, 1 + PickWeight(c, np_w, 2), SelectOp);
+			gen_where(c, ti, NULL, 1 + gen_pick_weight(c, np_w, 2), gen_select_op);
 	}
 	if (order)
 	{
 		int			ci;
 
 		if (distinct)
-			ci = cols[RandInt(c, 0, n - 1)];
+			ci = cols[gen_rand_int(c, 0, n - 1)];
 		else
 		{
-			ci = PickCol(c, ti, C_SORT);
+			ci = gen_pick_col(c, ti, C_SORT);
 			if (ci < 0)
 				ci = 0;
 		}
-		OrderBy(c, NULL, ti, ci);
+		order_by(c, NULL, ti, ci);
 	}
-	if (Chance(c, complex ? 6 : 1.5))
-		Limit(c);
+	if (gen_chance(c, complex ? 6 : 1.5))
+		limit_clause(c);
 }
 
 /* An aggregate: which function (0 COUNT(*), 1 COUNT(col), 2 COUNT(DISTINCT), 3 SUM, 4 AVG, 5 MAX, 6 MIN) and column. */
@@ -1322,15 +1322,15 @@ typedef struct GenAgg
 
 /* Picks an aggregate over table ti with the reference frequencies. */
 static GenAgg
-PickAgg(GenCtx *c, int ti)
+pick_agg(GenCtx *c, int ti)
 {
 	static const int w[] = {19, 8, 1, 17, 20, 14, 4};
 	GenAgg		a;
 
-	a.fn = PickWeight(c, w, 7);
-	a.col = PickCol(c, ti, C_NUM);
+	a.fn = gen_pick_weight(c, w, 7);
+	a.col = gen_pick_col(c, ti, C_NUM);
 	if (a.col < 0 && a.fn >= 3)
-		a.fn = Chance(c, 65) ? 0 : 1;
+		a.fn = gen_chance(c, 65) ? 0 : 1;
 	if (a.fn == 1 || a.fn == 2)
 		a.col = c->tabs[ti].pk >= 0 ? c->tabs[ti].pk : 0;
 	return a;
@@ -1338,99 +1338,99 @@ PickAgg(GenCtx *c, int ti)
 
 /* Appends the aggregate call (through f when given); returns a fitting alias. */
 static const char *
-WriteAgg(GenCtx *c, int ti, const GenFrom *f, GenAgg a)
+write_agg(GenCtx *c, int ti, const GenFrom *f, GenAgg a)
 {
 	static const char *const fn[] = {"COUNT(*)", "COUNT(", "COUNT(DISTINCT ", "SUM(", "AVG(", "MAX(", "MIN("};
 	static const char *const alias[] = {"total", "count", "distinct_count", "total_amount", "average", "max_value", "min_value"};
 
-	Kw(c, fn[a.fn]);
+	gen_kw(c, fn[a.fn]);
 	if (a.fn > 0)
 	{
-		FCol(c, f, ti, a.col);
-		Put(c, ")");
+		gen_fcol(c, f, ti, a.col);
+		gen_put(c, ")");
 	}
 	return alias[a.fn];
 }
 
 /* Appends a threshold literal for a HAVING on aggregate a. */
 static void
-AggThreshold(GenCtx *c, int ti, GenAgg a)
+agg_threshold(GenCtx *c, int ti, GenAgg a)
 {
 	if (a.fn <= 2)
-		IntLit(c, 1, 10);
+		gen_int_lit(c, 1, 10);
 	else if (a.fn == 3)
-		IntLit(c, 10, 500);
+		gen_int_lit(c, 10, 500);
 	else
-		Lit(c, &c->tabs[ti].cols[a.col]);
+		gen_lit(c, &c->tabs[ti].cols[a.col]);
 }
 
 /* SELECT with aggregates: GROUP BY [HAVING] or a plain aggregate. */
 static void
-SelectAggregate(GenCtx *c, int ti, bool complex, bool grouped)
+select_aggregate(GenCtx *c, int ti, bool complex, bool grouped)
 {
-	int			g = grouped ? PickCol(c, ti, C_GROUP) : -1;
-	GenAgg		a = PickAgg(c, ti);
+	int			g = grouped ? gen_pick_col(c, ti, C_GROUP) : -1;
+	GenAgg		a = pick_agg(c, ti);
 	const char *alias;
-	bool		as = Chance(c, 45);
+	bool		as = gen_chance(c, 45);
 
-	Kw(c, "SELECT ");
+	gen_kw(c, "SELECT ");
 	if (g >= 0)
 	{
-		Col(c, ti, g);
-		Put(c, ", ");
+		gen_col(c, ti, g);
+		gen_put(c, ", ");
 	}
-	alias = WriteAgg(c, ti, NULL, a);
+	alias = write_agg(c, ti, NULL, a);
 	if (as)
 	{
-		Kw(c, " AS ");
-		Put(c, alias);
+		gen_kw(c, " AS ");
+		gen_put(c, alias);
 	}
-	if (g < 0 && a.fn >= 3 && Chance(c, 25))
+	if (g < 0 && a.fn >= 3 && gen_chance(c, 25))
 	{
 		/* a second aggregate on the same column: MIN and MAX, SUM and AVG */
 		GenAgg		b = a;
 
 		b.fn = a.fn == 5 ? 6 : a.fn == 6 ? 5 : a.fn == 3 ? 4 : 3;
-		Put(c, ", ");
-		alias = WriteAgg(c, ti, NULL, b);
+		gen_put(c, ", ");
+		alias = write_agg(c, ti, NULL, b);
 		if (as)
 		{
-			Kw(c, " AS ");
-			Put(c, alias);
+			gen_kw(c, " AS ");
+			gen_put(c, alias);
 		}
 	}
-	Kw(c, " FROM ");
-	Tbl(c, ti);
-	if (Chance(c, complex ? 45 : 35))
-		Where(c, ti, NULL, 1, SelectOp);
+	gen_kw(c, " FROM ");
+	gen_tbl(c, ti);
+	if (gen_chance(c, complex ? 45 : 35))
+		gen_where(c, ti, NULL, 1, gen_select_op);
 	if (g >= 0)
 	{
-		Kw(c, " GROUP BY ");
-		Col(c, ti, g);
-		if (Chance(c, 55))
+		gen_kw(c, " GROUP BY ");
+		gen_col(c, ti, g);
+		if (gen_chance(c, 55))
 		{
-			Kw(c, " HAVING ");
-			WriteAgg(c, ti, NULL, a);
-			Put(c, Chance(c, 80) ? " > " : " >= ");
-			AggThreshold(c, ti, a);
+			gen_kw(c, " HAVING ");
+			write_agg(c, ti, NULL, a);
+			gen_put(c, gen_chance(c, 80) ? " > " : " >= ");
+			agg_threshold(c, ti, a);
 		}
-		if (Chance(c, 55))
+		if (gen_chance(c, 55))
 		{
-			Kw(c, " ORDER BY ");
+			gen_kw(c, " ORDER BY ");
 			if (as)
-				Put(c, alias);
+				gen_put(c, alias);
 			else
-				Col(c, ti, g);
-			Kw(c, Chance(c, 75) ? " DESC" : " ASC");
+				gen_col(c, ti, g);
+			gen_kw(c, gen_chance(c, 75) ? " DESC" : " ASC");
 		}
 	}
-	if (Chance(c, complex ? 8 : 2))
-		Limit(c);
+	if (gen_chance(c, complex ? 8 : 2))
+		limit_clause(c);
 }
 
 /* Fills a FROM item for table ti; aliases for about a third of the joins. */
 static void
-FromItem(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others)
+from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others)
 {
 	const char *name = c->s->tables[ti].name;
 
@@ -1459,34 +1459,34 @@ FromItem(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others,
 
 /* Appends "table [alias]". */
 static void
-FromText(GenCtx *c, const GenFrom *f)
+from_text(GenCtx *c, const GenFrom *f)
 {
-	Tbl(c, f->table);
+	gen_tbl(c, f->table);
 	if (f->alias_slot >= 0)
 	{
-		Put(c, " ");
+		gen_put(c, " ");
 		gen_text_ident(c->t, f->alias, DATAGEN_IDENT_ALIAS, f->table, f->alias_slot);
 	}
 }
 
 /* Appends " JOIN b ON a.x = b.y" for link l, with a already in FROM. */
 static void
-JoinText(GenCtx *c, const DatagenLink *l, const GenFrom *child, const GenFrom *parent, bool parent_new)
+join_text(GenCtx *c, const DatagenLink *l, const GenFrom *child, const GenFrom *parent, bool parent_new)
 {
 	static const int w[] = {73, 19, 8};
-	int			j = PickWeight(c, w, 3);
+	int			j = gen_pick_weight(c, w, 3);
 
-	Kw(c, j == 0 ? " JOIN " : j == 1 ? " INNER JOIN " : " LEFT JOIN ");
-	FromText(c, parent_new ? parent : child);
-	Kw(c, " ON ");
-	QCol(c, child, l->child_col);
-	Put(c, " = ");
-	QCol(c, parent, l->parent_col);
+	gen_kw(c, j == 0 ? " JOIN " : j == 1 ? " INNER JOIN " : " LEFT JOIN ");
+	from_text(c, parent_new ? parent : child);
+	gen_kw(c, " ON ");
+	gen_qcol(c, child, l->child_col);
+	gen_put(c, " = ");
+	gen_qcol(c, parent, l->parent_col);
 }
 
 /* True when (table, column) is among the first n picked pairs. */
 static bool
-Listed(const int *tabs, const int *cols, int n, int table, int column)
+is_listed(const int *tabs, const int *cols, int n, int table, int column)
 {
 	for (int i = 0; i < n; i++)
 		if (tabs[i] == table && cols[i] == column)
@@ -1496,21 +1496,21 @@ Listed(const int *tabs, const int *cols, int n, int table, int column)
 
 /* A SELECT joining two or three tables along links. */
 static void
-SelectJoin(GenCtx *c, bool complex)
+select_join(GenCtx *c, bool complex)
 {
 	const DatagenSchema *s = c->s;
-	const DatagenLink *l = &s->links[RandInt(c, 0, s->n_links - 1)];
+	const DatagenLink *l = &s->links[gen_rand_int(c, 0, s->n_links - 1)];
 	const DatagenLink *l2 = NULL;
 	GenFrom		from[3];
-	bool		aliases = Chance(c, 35);
-	bool		parent_first = Chance(c, 45);
+	bool		aliases = gen_chance(c, 35);
+	bool		parent_first = gen_chance(c, 45);
 	int			first;
 	int			second;
 	int			n_from = 2;
-	int			grouped = complex && Chance(c, 22);
+	int			grouped = complex && gen_chance(c, 22);
 
 	/* a third table: another link touching either side */
-	if (Chance(c, 20))
+	if (gen_chance(c, 20))
 		for (int i = 0; i < s->n_links && !l2; i++)
 		{
 			const DatagenLink *o = &s->links[i];
@@ -1525,54 +1525,54 @@ SelectJoin(GenCtx *c, bool complex)
 		}
 	first = parent_first ? 1 : 0;
 	second = 1 - first;
-	FromItem(c, &from[0], l->child, 0, aliases, NULL, 0);
-	FromItem(c, &from[1], l->parent, 1, aliases, from, 1);
+	from_item(c, &from[0], l->child, 0, aliases, NULL, 0);
+	from_item(c, &from[1], l->parent, 1, aliases, from, 1);
 	if (l2)
 	{
 		int			t3 = (l2->child == l->child || l2->child == l->parent) ? l2->parent : l2->child;
 
-		FromItem(c, &from[2], t3, 2, aliases, from, 2);
+		from_item(c, &from[2], t3, 2, aliases, from, 2);
 		n_from = 3;
 	}
-	Kw(c, "SELECT ");
+	gen_kw(c, "SELECT ");
 	if (grouped)
 	{
 		const GenFrom *pf = &from[1];
-		int			g = PickCol(c, pf->table, C_SORT | C_STR);
+		int			g = gen_pick_col(c, pf->table, C_SORT | C_STR);
 		const char *alias;
 
 		/* group by the parent's name or title, else a low-cardinality column */
 		if (g < 0)
-			g = PickCol(c, pf->table, C_GROUP);
+			g = gen_pick_col(c, pf->table, C_GROUP);
 		if (g < 0)
 			g = c->tabs[pf->table].pk >= 0 ? c->tabs[pf->table].pk : 0;
-		QCol(c, pf, g);
-		Put(c, ", ");
-		alias = WriteAgg(c, from[0].table, &from[0], PickAgg(c, from[0].table));
-		Kw(c, " AS ");
-		Put(c, alias);
-		Kw(c, " FROM ");
-		FromText(c, &from[first]);
-		JoinText(c, l, &from[0], &from[1], second == 1);
-		if (Chance(c, 40))
-			Where(c, from[0].table, &from[0], 1, SelectOp);
-		Kw(c, " GROUP BY ");
-		QCol(c, pf, g);
-		if (Chance(c, 50))
+		gen_qcol(c, pf, g);
+		gen_put(c, ", ");
+		alias = write_agg(c, from[0].table, &from[0], pick_agg(c, from[0].table));
+		gen_kw(c, " AS ");
+		gen_put(c, alias);
+		gen_kw(c, " FROM ");
+		from_text(c, &from[first]);
+		join_text(c, l, &from[0], &from[1], second == 1);
+		if (gen_chance(c, 40))
+			gen_where(c, from[0].table, &from[0], 1, gen_select_op);
+		gen_kw(c, " GROUP BY ");
+		gen_qcol(c, pf, g);
+		if (gen_chance(c, 50))
 		{
-			Kw(c, " ORDER BY ");
-			Put(c, alias);
-			Kw(c, " DESC");
+			gen_kw(c, " ORDER BY ");
+			gen_put(c, alias);
+			gen_kw(c, " DESC");
 		}
-		if (Chance(c, 10))
-			Limit(c);
+		if (gen_chance(c, 10))
+			limit_clause(c);
 		return;
 	}
-	if (Chance(c, 8))
-		Put(c, "*");
+	if (gen_chance(c, 8))
+		gen_put(c, "*");
 	else
 	{
-		int			n = ListSize(c);
+		int			n = list_size(c);
 		int			picked_t[8];
 		int			picked_c[8];
 
@@ -1582,169 +1582,169 @@ SelectJoin(GenCtx *c, bool complex)
 
 		for (int i = 0; i < n; i++)
 		{
-			const GenFrom *f = &from[i < n_from ? (i + first) % n_from : RandInt(c, 0, n_from - 1)];
+			const GenFrom *f = &from[i < n_from ? (i + first) % n_from : gen_rand_int(c, 0, n_from - 1)];
 			int			ci;
 			int			tries = 0;
 
 			do
-				ci = RandInt(c, 0, c->tabs[f->table].n_cols - 1);
+				ci = gen_rand_int(c, 0, c->tabs[f->table].n_cols - 1);
 			while ((c->tabs[f->table].cols[ci].kind == DATAGEN_COL_ID ||
-					Listed(picked_t, picked_c, listed, f->table, ci)) && ++tries < 6);
-			if (Listed(picked_t, picked_c, listed, f->table, ci))
+					is_listed(picked_t, picked_c, listed, f->table, ci)) && ++tries < 6);
+			if (is_listed(picked_t, picked_c, listed, f->table, ci))
 				continue;
 			picked_t[listed] = f->table;
 			picked_c[listed] = ci;
 			if (listed++ > 0)
-				Put(c, ", ");
-			QCol(c, f, ci);
+				gen_put(c, ", ");
+			gen_qcol(c, f, ci);
 		}
 	}
-	Kw(c, " FROM ");
-	FromText(c, &from[first]);
-	JoinText(c, l, &from[0], &from[1], second == 1);
+	gen_kw(c, " FROM ");
+	from_text(c, &from[first]);
+	join_text(c, l, &from[0], &from[1], second == 1);
 	if (l2)
 	{
 		const GenFrom *ch = &from[l2->child == from[2].table ? 2 : (l2->child == l->child ? 0 : 1)];
 		const GenFrom *pa = &from[l2->parent == from[2].table ? 2 : (l2->parent == l->child ? 0 : 1)];
 
-		JoinText(c, l2, ch, pa, pa == &from[2]);
+		join_text(c, l2, ch, pa, pa == &from[2]);
 	}
-	if (Chance(c, complex ? 75 : 55))
+	if (gen_chance(c, complex ? 75 : 55))
 	{
-		const GenFrom *f = &from[RandInt(c, 0, n_from - 1)];
+		const GenFrom *f = &from[gen_rand_int(c, 0, n_from - 1)];
 		static const int np_w[] = {85, 15};
 
-		Where(c, f->table, f, 1 + PickWeight(c, np_w, 2), SelectOp);
+		gen_where(c, f->table, f, 1 + gen_pick_weight(c, np_w, 2), gen_select_op);
 	}
-	if (Chance(c, complex ? 45 : 25))
+	if (gen_chance(c, complex ? 45 : 25))
 	{
-		const GenFrom *f = &from[RandInt(c, 0, n_from - 1)];
-		int			ci = PickCol(c, f->table, C_SORT);
+		const GenFrom *f = &from[gen_rand_int(c, 0, n_from - 1)];
+		int			ci = gen_pick_col(c, f->table, C_SORT);
 
 		if (ci >= 0)
-			OrderBy(c, f, f->table, ci);
+			order_by(c, f, f->table, ci);
 	}
-	if (Chance(c, complex ? 7 : 2))
-		Limit(c);
+	if (gen_chance(c, complex ? 7 : 2))
+		limit_clause(c);
 }
 
 /* A SELECT with a subquery along a link: IN (SELECT ...) or EXISTS. */
 static void
-SelectSubquery(GenCtx *c)
+select_subquery(GenCtx *c)
 {
-	const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
+	const DatagenLink *l = &c->s->links[gen_rand_int(c, 0, c->s->n_links - 1)];
 
-	Kw(c, "SELECT * FROM ");
-	Tbl(c, l->child);
-	Kw(c, " WHERE ");
-	Col(c, l->child, l->child_col);
-	Kw(c, Chance(c, 85) ? " IN (SELECT " : " NOT IN (SELECT ");
-	Col(c, l->parent, l->parent_col);
-	Kw(c, " FROM ");
-	Tbl(c, l->parent);
-	Where(c, l->parent, NULL, 1, SelectOp);
-	Put(c, ")");
+	gen_kw(c, "SELECT * FROM ");
+	gen_tbl(c, l->child);
+	gen_kw(c, " WHERE ");
+	gen_col(c, l->child, l->child_col);
+	gen_kw(c, gen_chance(c, 85) ? " IN (SELECT " : " NOT IN (SELECT ");
+	gen_col(c, l->parent, l->parent_col);
+	gen_kw(c, " FROM ");
+	gen_tbl(c, l->parent);
+	gen_where(c, l->parent, NULL, 1, gen_select_op);
+	gen_put(c, ")");
 }
 
 /* A SELECT through a CTE. */
 static void
-SelectCte(GenCtx *c, int ti)
+select_cte(GenCtx *c, int ti)
 {
-	const char *name = cte_names[RandInt(c, 0, N_OF(cte_names) - 1)];
+	const char *name = cte_names[gen_rand_int(c, 0, N_OF(cte_names) - 1)];
 	int			cols[8];
-	int			n = ListCols(c, ti, RandInt(c, 2, 3), cols);
+	int			n = list_cols(c, ti, gen_rand_int(c, 2, 3), cols);
 
-	Kw(c, "WITH ");
-	Put(c, name);
-	Kw(c, " AS (SELECT ");
+	gen_kw(c, "WITH ");
+	gen_put(c, name);
+	gen_kw(c, " AS (SELECT ");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			Put(c, ", ");
-		Col(c, ti, cols[i]);
+			gen_put(c, ", ");
+		gen_col(c, ti, cols[i]);
 	}
-	Kw(c, " FROM ");
-	Tbl(c, ti);
-	Where(c, ti, NULL, 1, SelectOp);
-	Kw(c, ") SELECT ");
+	gen_kw(c, " FROM ");
+	gen_tbl(c, ti);
+	gen_where(c, ti, NULL, 1, gen_select_op);
+	gen_kw(c, ") SELECT ");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			Put(c, ", ");
-		Col(c, ti, cols[i]);
+			gen_put(c, ", ");
+		gen_col(c, ti, cols[i]);
 	}
-	Kw(c, " FROM ");
-	Put(c, name);
-	Kw(c, " ORDER BY ");
-	Col(c, ti, cols[0]);
-	if (Chance(c, 50))
-		Kw(c, " DESC");
+	gen_kw(c, " FROM ");
+	gen_put(c, name);
+	gen_kw(c, " ORDER BY ");
+	gen_col(c, ti, cols[0]);
+	if (gen_chance(c, 50))
+		gen_kw(c, " DESC");
 }
 
 /* A SELECT with a window function. */
 static void
-SelectWindow(GenCtx *c, int ti)
+select_window(GenCtx *c, int ti)
 {
-	int			num = PickCol(c, ti, C_NUM);
-	int			other = PickCol(c, ti, C_SORT);
+	int			num = gen_pick_col(c, ti, C_NUM);
+	int			other = gen_pick_col(c, ti, C_SORT);
 
 	if (num < 0 || other < 0)
 	{
-		SelectOne(c, ti, true);
+		select_one(c, ti, true);
 		return;
 	}
-	Kw(c, "SELECT ");
-	Col(c, ti, other);
-	Put(c, ", ");
-	Col(c, ti, num);
-	Kw(c, Chance(c, 50) ? ", RANK() OVER (ORDER BY " : ", ROW_NUMBER() OVER (ORDER BY ");
-	Col(c, ti, num);
-	Kw(c, " DESC) AS ");
-	Put(c, "rank_no");
-	Kw(c, " FROM ");
-	Tbl(c, ti);
+	gen_kw(c, "SELECT ");
+	gen_col(c, ti, other);
+	gen_put(c, ", ");
+	gen_col(c, ti, num);
+	gen_kw(c, gen_chance(c, 50) ? ", RANK() OVER (ORDER BY " : ", ROW_NUMBER() OVER (ORDER BY ");
+	gen_col(c, ti, num);
+	gen_kw(c, " DESC) AS ");
+	gen_put(c, "rank_no");
+	gen_kw(c, " FROM ");
+	gen_tbl(c, ti);
 }
 
 /* Mostly a table with an aggregatable number (ti itself when it has one). */
 static int
-NumericTable(GenCtx *c, int ti)
+numeric_table(GenCtx *c, int ti)
 {
-	for (int tries = 0; tries < 4 && PickCol(c, ti, C_NUM) < 0 && Chance(c, 80); tries++)
-		ti = RandInt(c, 0, c->s->n_tables - 1);
+	for (int tries = 0; tries < 4 && gen_pick_col(c, ti, C_NUM) < 0 && gen_chance(c, 80); tries++)
+		ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	return ti;
 }
 
 /* One SELECT statement. */
 static void
-GenSelect(GenCtx *c, bool complex)
+gen_select(GenCtx *c, bool complex)
 {
-	int			ti = RandInt(c, 0, c->s->n_tables - 1);
-	int			r = RandInt(c, 0, 9999);
+	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
+	int			r = gen_rand_int(c, 0, 9999);
 	bool		links = c->s->n_links > 0;
 
 	if (complex)
 	{
 		if (r < 2500 && links)
-			SelectJoin(c, true);
+			select_join(c, true);
 		else if (r < 2890)
-			SelectAggregate(c, NumericTable(c, ti), true, r < 2850);
+			select_aggregate(c, numeric_table(c, ti), true, r < 2850);
 		else if (r < 3000 && links)
-			SelectSubquery(c);
+			select_subquery(c);
 		else if (r < 3040)
-			SelectCte(c, ti);
+			select_cte(c, ti);
 		else if (r < 3060)
-			SelectWindow(c, NumericTable(c, ti));
+			select_window(c, numeric_table(c, ti));
 		else
-			SelectOne(c, ti, true);
+			select_one(c, ti, true);
 	}
 	else
 	{
 		if (r < 460 && links)
-			SelectJoin(c, false);
+			select_join(c, false);
 		else if (r < 650)
-			SelectAggregate(c, NumericTable(c, ti), false, r < 610);
+			select_aggregate(c, numeric_table(c, ti), false, r < 610);
 		else
-			SelectOne(c, ti, false);
+			select_one(c, ti, false);
 	}
 }
 
@@ -1752,21 +1752,21 @@ GenSelect(GenCtx *c, bool complex)
 
 /* Chooses the INSERT column list of table ti into out; returns its length. */
 static int
-InsertCols(GenCtx *c, int ti, int *out)
+insert_cols(GenCtx *c, int ti, int *out)
 {
 	const GenTab *g = &c->tabs[ti];
 	int			n = 0;
-	bool		omit_some = Chance(c, 11);
+	bool		omit_some = gen_chance(c, 11);
 
 	for (int k = 0; k < g->n_cols; k++)
 	{
 		const GenCol *col = &g->cols[k];
 
-		if (col->auto_value && Chance(c, 92))
+		if (col->auto_value && gen_chance(c, 92))
 			continue;
-		if (omit_some && k != g->pk && (col->roles & C_NULL) && Chance(c, 40))
+		if (omit_some && k != g->pk && (col->roles & C_NULL) && gen_chance(c, 40))
 			continue;
-		if (col->has_default && k != g->pk && Chance(c, 30))
+		if (col->has_default && k != g->pk && gen_chance(c, 30))
 			continue;
 		if (col->base == B_OTHER)
 			continue;
@@ -1781,46 +1781,46 @@ InsertCols(GenCtx *c, int ti, int *out)
 
 /* Appends "(a, b, c)". */
 static void
-ColList(GenCtx *c, int ti, const int *cols, int n)
+col_list(GenCtx *c, int ti, const int *cols, int n)
 {
-	Put(c, "(");
+	gen_put(c, "(");
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			Put(c, ", ");
-		Col(c, ti, cols[i]);
+			gen_put(c, ", ");
+		gen_col(c, ti, cols[i]);
 	}
-	Put(c, ")");
+	gen_put(c, ")");
 }
 
 /* Appends "(v1, v2, ...)" for the columns. */
 static void
-ValuesRow(GenCtx *c, int ti, const int *cols, int n)
+values_row(GenCtx *c, int ti, const int *cols, int n)
 {
-	Put(c, "(");
+	gen_put(c, "(");
 	for (int i = 0; i < n; i++)
 	{
 		const GenCol *col = &c->tabs[ti].cols[cols[i]];
 
 		if (i > 0)
-			Put(c, ", ");
-		if (col->has_default && Chance(c, 2))
-			Kw(c, "DEFAULT");
+			gen_put(c, ", ");
+		if (col->has_default && gen_chance(c, 2))
+			gen_kw(c, "DEFAULT");
 		else
-			Value(c, col);
+			gen_value(c, col);
 	}
-	Put(c, ")");
+	gen_put(c, ")");
 }
 
 /* One INSERT statement (plain, multi-row, INSERT ... SELECT, RETURNING). */
 static void
-GenInsert(GenCtx *c, bool complex)
+gen_insert(GenCtx *c, bool complex)
 {
-	int			ti = RandInt(c, 0, c->s->n_tables - 1);
+	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 	int			cols[64];
-	int			n = InsertCols(c, ti, cols);
-	int			r = RandInt(c, 0, 9999);
+	int			n = insert_cols(c, ti, cols);
+	int			r = gen_rand_int(c, 0, 9999);
 
 	if (complex && r < 40 && (g->pk < 0 || g->cols[g->pk].auto_value))
 	{
@@ -1833,59 +1833,59 @@ GenInsert(GenCtx *c, bool complex)
 				sel[m++] = cols[i];
 		if (m > 0)
 		{
-			Kw(c, "INSERT INTO ");
-			Tbl(c, ti);
-			Put(c, " ");
-			ColList(c, ti, sel, m);
-			Kw(c, " SELECT ");
+			gen_kw(c, "INSERT INTO ");
+			gen_tbl(c, ti);
+			gen_put(c, " ");
+			col_list(c, ti, sel, m);
+			gen_kw(c, " SELECT ");
 			for (int i = 0; i < m; i++)
 			{
 				if (i > 0)
-					Put(c, ", ");
-				Col(c, ti, sel[i]);
+					gen_put(c, ", ");
+				gen_col(c, ti, sel[i]);
 			}
-			Kw(c, " FROM ");
-			Tbl(c, ti);
-			Where(c, ti, NULL, 1, SelectOp);
+			gen_kw(c, " FROM ");
+			gen_tbl(c, ti);
+			gen_where(c, ti, NULL, 1, gen_select_op);
 			return;
 		}
 	}
-	Kw(c, "INSERT INTO ");
-	Tbl(c, ti);
+	gen_kw(c, "INSERT INTO ");
+	gen_tbl(c, ti);
 	if (!complex && r >= 9500 && n == g->n_cols)
 	{
 		/* no column list: every column, in table order (randomization keeps that order) */
-		Kw(c, " VALUES ");
-		ValuesRow(c, ti, cols, n);
+		gen_kw(c, " VALUES ");
+		values_row(c, ti, cols, n);
 		return;
 	}
-	Put(c, " ");
-	ColList(c, ti, cols, n);
-	Kw(c, " VALUES ");
-	ValuesRow(c, ti, cols, n);
+	gen_put(c, " ");
+	col_list(c, ti, cols, n);
+	gen_kw(c, " VALUES ");
+	values_row(c, ti, cols, n);
 	if (complex && r >= 40 && r < 80)
 	{
-		int			rows = RandInt(c, 1, 2);
+		int			rows = gen_rand_int(c, 1, 2);
 
 		for (int i = 0; i < rows; i++)
 		{
-			Put(c, ", ");
-			ValuesRow(c, ti, cols, n);
+			gen_put(c, ", ");
+			values_row(c, ti, cols, n);
 		}
 	}
 	if (complex && r >= 120 && r < 180)
 	{
-		Kw(c, " RETURNING ");
-		if (g->pk >= 0 && Chance(c, 70))
-			Col(c, ti, g->pk);
+		gen_kw(c, " RETURNING ");
+		if (g->pk >= 0 && gen_chance(c, 70))
+			gen_col(c, ti, g->pk);
 		else
-			Put(c, "*");
+			gen_put(c, "*");
 	}
 }
 
 /* The columns an ON CONFLICT target may name: the primary key or a unique column. */
 static int
-ConflictCol(GenCtx *c, int ti)
+conflict_col(GenCtx *c, int ti)
 {
 	const SqlpilotTable *t = &c->s->tables[ti];
 
@@ -1901,41 +1901,41 @@ ConflictCol(GenCtx *c, int ti)
 
 /* Appends " ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a, ..." or DO NOTHING. */
 static void
-OnConflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
+on_conflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 {
 	int			done = 0;
 
-	Kw(c, " ON CONFLICT ");
+	gen_kw(c, " ON CONFLICT ");
 	if (key < 0)
 	{
-		Kw(c, "DO NOTHING");
+		gen_kw(c, "DO NOTHING");
 		return;
 	}
-	Put(c, "(");
-	Col(c, ti, key);
-	Put(c, ")");
+	gen_put(c, "(");
+	gen_col(c, ti, key);
+	gen_put(c, ")");
 	if (nothing)
 	{
-		Kw(c, " DO NOTHING");
+		gen_kw(c, " DO NOTHING");
 		return;
 	}
-	Kw(c, " DO UPDATE SET ");
+	gen_kw(c, " DO UPDATE SET ");
 	for (int i = 0; i < n && done < 2; i++)
 	{
 		if (cols[i] == key)
 			continue;
 		if (done > 0)
-			Put(c, ", ");
-		Col(c, ti, cols[i]);
-		Kw(c, " = EXCLUDED.");
-		Col(c, ti, cols[i]);
+			gen_put(c, ", ");
+		gen_col(c, ti, cols[i]);
+		gen_kw(c, " = EXCLUDED.");
+		gen_col(c, ti, cols[i]);
 		done++;
 	}
 	if (done == 0)
 	{
 		c->t->len -= strlen(" DO UPDATE SET ");
 		c->t->data[c->t->len] = '\0';
-		Kw(c, " DO NOTHING");
+		gen_kw(c, " DO NOTHING");
 	}
 }
 
@@ -1944,13 +1944,13 @@ OnConflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
  * its ON CONFLICT rewrite in *pg (written with the same values).
  */
 static void
-GenUpsert(GenCtx *c, GenText *pg)
+gen_upsert(GenCtx *c, GenText *pg)
 {
-	int			ti = RandInt(c, 0, c->s->n_tables - 1);
+	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	int			cols[64];
 	int			n = 0;
-	int			key = ConflictCol(c, ti);
-	bool		crdb = key >= 0 && key == c->tabs[ti].pk && Chance(c, 50);
+	int			key = conflict_col(c, ti);
+	bool		crdb = key >= 0 && key == c->tabs[ti].pk && gen_chance(c, 50);
 	size_t		vstart;
 	size_t		vlen;
 	GenText    *main = c->t;
@@ -1958,29 +1958,29 @@ GenUpsert(GenCtx *c, GenText *pg)
 	for (int k = 0; k < c->tabs[ti].n_cols; k++)
 		if (c->tabs[ti].cols[k].base != B_OTHER)
 			cols[n++] = k;
-	Kw(c, crdb ? "UPSERT INTO " : "INSERT INTO ");
-	Tbl(c, ti);
-	Put(c, " ");
-	ColList(c, ti, cols, n);
-	Kw(c, " VALUES ");
+	gen_kw(c, crdb ? "UPSERT INTO " : "INSERT INTO ");
+	gen_tbl(c, ti);
+	gen_put(c, " ");
+	col_list(c, ti, cols, n);
+	gen_kw(c, " VALUES ");
 	vstart = main->len;
-	ValuesRow(c, ti, cols, n);
+	values_row(c, ti, cols, n);
 	vlen = main->len - vstart;
 	if (!crdb)
 	{
-		OnConflict(c, ti, cols, n, key, Chance(c, 25));
+		on_conflict(c, ti, cols, n, key, gen_chance(c, 25));
 		return;
 	}
 	/* the PostgreSQL form: same columns and values, ON CONFLICT on the key */
 	c->t = pg;
 	pg->lower_kw = main->lower_kw;
-	Kw(c, "INSERT INTO ");
-	Tbl(c, ti);
-	Put(c, " ");
-	ColList(c, ti, cols, n);
-	Kw(c, " VALUES ");
+	gen_kw(c, "INSERT INTO ");
+	gen_tbl(c, ti);
+	gen_put(c, " ");
+	col_list(c, ti, cols, n);
+	gen_kw(c, " VALUES ");
 	gen_text_put(pg, main->data + vstart, vlen);
-	OnConflict(c, ti, cols, n, key, false);
+	on_conflict(c, ti, cols, n, key, false);
 	c->t = main;
 }
 
@@ -1988,40 +1988,40 @@ GenUpsert(GenCtx *c, GenText *pg)
 
 /* The WHERE of an UPDATE or DELETE: mostly "pk = literal". */
 static int
-UpdateOp(GenCtx *c)
+update_op(GenCtx *c)
 {
 	static const int w[] = {994, 3, 0, 1, 1, 1, 1, 1, 1};
 
-	return PickWeight(c, w, 9);
+	return gen_pick_weight(c, w, 9);
 }
 
 /* DELETE WHERE operators with the reference frequencies. */
 static int
-DeleteOp(GenCtx *c)
+delete_op(GenCtx *c)
 {
 	static const int w[] = {779, 68, 6, 1, 127, 5, 5, 2, 7};
 
-	return PickWeight(c, w, 9);
+	return gen_pick_weight(c, w, 9);
 }
 
 /* One UPDATE statement. */
 static void
-GenUpdate(GenCtx *c, bool complex)
+gen_update(GenCtx *c, bool complex)
 {
-	int			ti = RandInt(c, 0, c->s->n_tables - 1);
+	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 	static const int simple_w[] = {40, 52, 7, 1};
 	static const int complex_w[] = {20, 66, 12, 2};
-	int			nset = 1 + PickWeight(c, complex ? complex_w : simple_w, 4);
+	int			nset = 1 + gen_pick_weight(c, complex ? complex_w : simple_w, 4);
 	int			done = 0;
 	bool		used[64] = {false};
 
-	Kw(c, "UPDATE ");
-	Tbl(c, ti);
-	Kw(c, " SET ");
+	gen_kw(c, "UPDATE ");
+	gen_tbl(c, ti);
+	gen_kw(c, " SET ");
 	for (int tries = 0; done < nset && tries < 30; tries++)
 	{
-		int			ci = PickCol(c, ti, C_SET);
+		int			ci = gen_pick_col(c, ti, C_SET);
 		const GenCol *col;
 
 		if (ci < 0 || ci >= 64 || used[ci])
@@ -2029,132 +2029,132 @@ GenUpdate(GenCtx *c, bool complex)
 		used[ci] = true;
 		col = &g->cols[ci];
 		if (done > 0)
-			Put(c, ", ");
-		Col(c, ti, ci);
-		Put(c, " = ");
-		if ((col->roles & C_NUM) && col->base != B_FLOAT && Chance(c, 3))
+			gen_put(c, ", ");
+		gen_col(c, ti, ci);
+		gen_put(c, " = ");
+		if ((col->roles & C_NUM) && col->base != B_FLOAT && gen_chance(c, 3))
 		{
-			Col(c, ti, ci);
-			if (col->kind == DATAGEN_COL_MONEY && Chance(c, 50))
-				Put(c, " * 1.10");
+			gen_col(c, ti, ci);
+			if (col->kind == DATAGEN_COL_MONEY && gen_chance(c, 50))
+				gen_put(c, " * 1.10");
 			else
-				Put(c, Chance(c, 60) ? " + 1" : " - 1");
+				gen_put(c, gen_chance(c, 60) ? " + 1" : " - 1");
 		}
-		else if ((col->base == B_TS || col->base == B_TSTZ) && Chance(c, 6))
-			Kw(c, Chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
+		else if ((col->base == B_TS || col->base == B_TSTZ) && gen_chance(c, 6))
+			gen_kw(c, gen_chance(c, 60) ? "NOW()" : "CURRENT_TIMESTAMP");
 		else
-			Lit(c, col);
+			gen_lit(c, col);
 		done++;
 	}
 	if (done == 0)
 	{
 		/* no assignable column: set the first column to itself */
-		Col(c, ti, 0);
-		Put(c, " = ");
-		Col(c, ti, 0);
+		gen_col(c, ti, 0);
+		gen_put(c, " = ");
+		gen_col(c, ti, 0);
 	}
-	if (Chance(c, 0.3))
+	if (gen_chance(c, 0.3))
 		return;
-	if (complex && c->s->n_links > 0 && Chance(c, 0.4))
+	if (complex && c->s->n_links > 0 && gen_chance(c, 0.4))
 	{
-		const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
+		const DatagenLink *l = &c->s->links[gen_rand_int(c, 0, c->s->n_links - 1)];
 
 		if (l->child == ti)
 		{
-			Kw(c, " WHERE ");
-			Col(c, ti, l->child_col);
-			Kw(c, " IN (SELECT ");
-			Col(c, l->parent, l->parent_col);
-			Kw(c, " FROM ");
-			Tbl(c, l->parent);
-			Where(c, l->parent, NULL, 1, SelectOp);
-			Put(c, ")");
+			gen_kw(c, " WHERE ");
+			gen_col(c, ti, l->child_col);
+			gen_kw(c, " IN (SELECT ");
+			gen_col(c, l->parent, l->parent_col);
+			gen_kw(c, " FROM ");
+			gen_tbl(c, l->parent);
+			gen_where(c, l->parent, NULL, 1, gen_select_op);
+			gen_put(c, ")");
 			return;
 		}
 	}
-	if (Chance(c, 93))
+	if (gen_chance(c, 93))
 	{
 		/* col = literal, the key mostly */
-		int			ci = g->pk >= 0 && Chance(c, 82) ? g->pk : PickCol(c, ti, C_EQ);
+		int			ci = g->pk >= 0 && gen_chance(c, 82) ? g->pk : gen_pick_col(c, ti, C_EQ);
 
 		if (ci < 0)
 			ci = 0;
-		Kw(c, " WHERE ");
-		Col(c, ti, ci);
-		Put(c, " = ");
-		PredLit(c, &g->cols[ci]);
+		gen_kw(c, " WHERE ");
+		gen_col(c, ti, ci);
+		gen_put(c, " = ");
+		gen_pred_lit(c, &g->cols[ci]);
 	}
 	else
-		Where(c, ti, NULL, Chance(c, 85) ? 2 : 1, UpdateOp);
+		gen_where(c, ti, NULL, gen_chance(c, 85) ? 2 : 1, update_op);
 }
 
 /* One DELETE statement. */
 static void
-GenDelete(GenCtx *c, bool complex)
+gen_delete(GenCtx *c, bool complex)
 {
-	int			ti = RandInt(c, 0, c->s->n_tables - 1);
+	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 
-	if (complex && c->s->n_links > 0 && Chance(c, 2.5))
+	if (complex && c->s->n_links > 0 && gen_chance(c, 2.5))
 	{
 		/* rows whose parent matches: a subquery along a link */
-		const DatagenLink *l = &c->s->links[RandInt(c, 0, c->s->n_links - 1)];
+		const DatagenLink *l = &c->s->links[gen_rand_int(c, 0, c->s->n_links - 1)];
 
-		Kw(c, "DELETE FROM ");
-		Tbl(c, l->child);
-		Kw(c, " WHERE ");
-		Col(c, l->child, l->child_col);
-		Kw(c, " IN (SELECT ");
-		Col(c, l->parent, l->parent_col);
-		Kw(c, " FROM ");
-		Tbl(c, l->parent);
-		Where(c, l->parent, NULL, 1, SelectOp);
-		Put(c, ")");
+		gen_kw(c, "DELETE FROM ");
+		gen_tbl(c, l->child);
+		gen_kw(c, " WHERE ");
+		gen_col(c, l->child, l->child_col);
+		gen_kw(c, " IN (SELECT ");
+		gen_col(c, l->parent, l->parent_col);
+		gen_kw(c, " FROM ");
+		gen_tbl(c, l->parent);
+		gen_where(c, l->parent, NULL, 1, gen_select_op);
+		gen_put(c, ")");
 		return;
 	}
-	Kw(c, "DELETE FROM ");
-	Tbl(c, ti);
-	if (Chance(c, 53))
+	gen_kw(c, "DELETE FROM ");
+	gen_tbl(c, ti);
+	if (gen_chance(c, 53))
 	{
-		int			ci = g->pk >= 0 && Chance(c, 70) ? g->pk : PickCol(c, ti, C_EQ);
+		int			ci = g->pk >= 0 && gen_chance(c, 70) ? g->pk : gen_pick_col(c, ti, C_EQ);
 
 		if (ci < 0)
 			ci = 0;
-		Kw(c, " WHERE ");
-		Col(c, ti, ci);
-		Put(c, " = ");
-		PredLit(c, &g->cols[ci]);
+		gen_kw(c, " WHERE ");
+		gen_col(c, ti, ci);
+		gen_put(c, " = ");
+		gen_pred_lit(c, &g->cols[ci]);
 		return;
 	}
-	Where(c, ti, NULL, Chance(c, 66) ? 2 : 1, DeleteOp);
+	gen_where(c, ti, NULL, gen_chance(c, 66) ? 2 : 1, delete_op);
 }
 
 /* One TRUNCATE statement; CASCADE whenever a declared foreign key needs it. */
 static void
-GenTruncate(GenCtx *c, bool complex)
+gen_truncate(GenCtx *c, bool complex)
 {
 	int			n = c->s->n_tables;
-	int			ti = RandInt(c, 0, n - 1);
+	int			ti = gen_rand_int(c, 0, n - 1);
 	bool		in_list[8] = {false};
 
 	/* people mostly truncate leaf tables; a referenced one gets a second draw */
-	for (int tries = 0; tries < 3 && c->tabs[ti].referenced && Chance(c, 75); tries++)
-		ti = RandInt(c, 0, n - 1);
+	for (int tries = 0; tries < 3 && c->tabs[ti].referenced && gen_chance(c, 75); tries++)
+		ti = gen_rand_int(c, 0, n - 1);
 	int			listed = 1;
 	bool		cascade = false;
 
-	Kw(c, Chance(c, 94) ? "TRUNCATE TABLE " : "TRUNCATE ");
-	Tbl(c, ti);
+	gen_kw(c, gen_chance(c, 94) ? "TRUNCATE TABLE " : "TRUNCATE ");
+	gen_tbl(c, ti);
 	in_list[ti] = true;
-	if (n > 1 && Chance(c, complex ? 12 : 2))
+	if (n > 1 && gen_chance(c, complex ? 12 : 2))
 	{
-		int			extra = RandInt(c, 1, n - 1);
+		int			extra = gen_rand_int(c, 1, n - 1);
 
 		for (int k = 0; k < n && listed <= extra; k++)
 			if (!in_list[k])
 			{
-				Put(c, ", ");
-				Tbl(c, k);
+				gen_put(c, ", ");
+				gen_tbl(c, k);
 				in_list[k] = true;
 				listed++;
 			}
@@ -2171,17 +2171,17 @@ GenTruncate(GenCtx *c, bool complex)
 				if (in_list[o] && strcmp(t->fkeys[f].ref_table, c->s->tables[o].name) == 0)
 					cascade = true;
 	}
-	if (Chance(c, 0.8))
-		Kw(c, " RESTART IDENTITY");
-	if (cascade || Chance(c, 4))
-		Kw(c, " CASCADE");
+	if (gen_chance(c, 0.8))
+		gen_kw(c, " RESTART IDENTITY");
+	if (cascade || gen_chance(c, 4))
+		gen_kw(c, " CASCADE");
 }
 
 /* ---- driver ---- */
 
 /* Copies a text's identifier spans into a malloc'd array. */
 static DatagenIdent *
-CopyIds(const GenText *t)
+copy_ids(const GenText *t)
 {
 	DatagenIdent *ids;
 
@@ -2195,7 +2195,7 @@ CopyIds(const GenText *t)
 
 /* Frees the analysis. */
 static void
-FreeTabs(GenCtx *c)
+free_tabs(GenCtx *c)
 {
 	for (int i = 0; i < c->s->n_tables; i++)
 		free(c->tabs[i].cols);
@@ -2221,39 +2221,39 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 	c.rng = seed ^ 0xD1B54A32D192ED03ULL;
 	sqlpilot_rng_next(&c.rng);
 	c.t = &text;
-	Analyze(&c);
+	analyze_schema(&c);
 	for (int i = 0; i < n; i++)
 	{
 		DatagenStatement *st = &out[i];
-		int			kind = PickWeight(&c, kind_w, 6);
-		bool		complex = Chance(&c, 50);
+		int			kind = gen_pick_weight(&c, kind_w, 6);
+		bool		complex = gen_chance(&c, 50);
 
 		gen_text_reset(&text);
 		gen_text_reset(&pg);
-		text.lower_kw = Chance(&c, 0.3);
+		text.lower_kw = gen_chance(&c, 0.3);
 		switch (kind)
 		{
 			case DATAGEN_SELECT:
-				GenSelect(&c, complex);
+				gen_select(&c, complex);
 				break;
 			case DATAGEN_INSERT:
-				GenInsert(&c, complex);
+				gen_insert(&c, complex);
 				break;
 			case DATAGEN_UPDATE:
-				GenUpdate(&c, complex);
+				gen_update(&c, complex);
 				break;
 			case DATAGEN_DELETE:
-				GenDelete(&c, complex);
+				gen_delete(&c, complex);
 				break;
 			case DATAGEN_TRUNCATE:
-				GenTruncate(&c, complex);
+				gen_truncate(&c, complex);
 				break;
 			default:
 				complex = true;
-				GenUpsert(&c, &pg);
+				gen_upsert(&c, &pg);
 				break;
 		}
-		if (Chance(&c, semicolon[kind]))
+		if (gen_chance(&c, semicolon[kind]))
 		{
 			gen_text_put(&text, ";", 1);
 			if (pg.len > 0)
@@ -2264,16 +2264,16 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 		st->complex = complex;
 		st->sql = strndup(text.data ? text.data : "", text.len);
 		st->n_idents = text.n_ids;
-		st->idents = CopyIds(&text);
+		st->idents = copy_ids(&text);
 		if (pg.len > 0)
 		{
 			st->pg_sql = strndup(pg.data, pg.len);
 			st->n_pg_idents = pg.n_ids;
-			st->pg_idents = CopyIds(&pg);
+			st->pg_idents = copy_ids(&pg);
 		}
 		made++;
 	}
-	FreeTabs(&c);
+	free_tabs(&c);
 	gen_text_free(&text);
 	gen_text_free(&pg);
 	return made;
