@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cJSON.h"
-#include "llm.h"
+#include "../llm.h"
 #include "schema.h"
 
 static const char system_prompt[] =
