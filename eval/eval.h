@@ -1,5 +1,5 @@
 /*
- * eval.h — `sqlpilot eval`: the metrics of shared/METRICS.md.
+ * eval.h — `sqlpilot eval`: the metrics of docs/metrics.md.
  *
  * metrics.c holds the definitions (words, cuts, normalization, the copy
  * baseline, identifiers, table dropping, the typing simulation) as plain
@@ -32,7 +32,7 @@ typedef struct EvalSpan
 
 /* ---- words and cuts (metrics.c) ---- */
 
-/* Whitespace per METRICS.md: space \t \n \v \f \r. */
+/* Whitespace per docs/metrics.md: space \t \n \v \f \r. */
 bool		eval_is_space(unsigned char c);
 /* End of the word that starts at pos (pos is not whitespace). */
 size_t		eval_word_end(const char *s, size_t len, size_t pos);

@@ -1,5 +1,5 @@
 /*
- * test_eval.c — the METRICS.md definitions on hand-made cases (words, cuts,
+ * test_eval.c — the docs/metrics.md definitions on hand-made cases (words, cuts,
  * normalization, identifiers, the copy baseline, table dropping, typing),
  * then the driver with an oracle and the copy baseline on a file full of
  * broken lines, and the `sqlpilot eval` command without a model.

@@ -6,7 +6,7 @@
  * a history or audit log).  Tables are ordered master-first; each later table
  * usually holds a key column of an earlier one (a link), declared as a
  * FOREIGN KEY in about a third of the schemas, as in hand-written DDL.
- * Shapes follow shared/reference-sql-stats.md section 4: 3-5 columns, the
+ * Shapes follow docs/data-targets.md section 4: 3-5 columns, the
  * primary key first and named <singular>_id (or id), INT/VARCHAR heavy types,
  * occasional NOT NULL, UNIQUE, DEFAULT, CHECK and indexes.
  */

@@ -1,7 +1,7 @@
 /*
  * gen_statements.c — SQL statements over a generated schema.
  *
- * The mix and shapes follow shared/reference-sql-stats.md: a third SELECT, a
+ * The mix and shapes follow docs/data-targets.md: a third SELECT, a
  * third INSERT, then UPDATE, DELETE and TRUNCATE; each statement is either
  * "simple" or "complex" (joins along links, GROUP BY/HAVING, subqueries, CTEs,
  * CASE, date and string functions, upserts, INSERT ... SELECT, RETURNING).

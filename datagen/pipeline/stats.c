@@ -1,13 +1,13 @@
 /*
  * stats.c — `sqlpilot datagen stats`: generated data next to the reference.
  *
- * The statements of raw/ (or of one JSONL file) go through a small lexer
- * (words, quoted literals, numbers, parameters, operators) and token-level
- * feature tests, as heuristic as the reference's own method; schema shape
+ * The statements of raw/ (or of one JSONL file) go through the small lexer
+ * and token-level feature tests of stats_features.c, as heuristic as the
+ * reference's own method; schema shape
  * and constraints come from the structured schemas of tons_of_tables/,
  * types and naming from the schema texts of raw/.  Every number is
  * printed as "ours (reference)".  The reference numbers are those of
- * shared/reference-sql-stats.md, copied into the tables below as data.
+ * docs/data-targets.md, copied into the tables below as data.
  * UPSERT statements are counted with INSERT (the reference corpus labels
  * every INSERT ... ON CONFLICT an insert); the header says how many.
  */
