@@ -6,7 +6,7 @@
  *
  * Parses the options, reconciles them with the output directory's manifest,
  * starts a throwaway PostgreSQL server when a stage needs one and no --pg is
- * given, and runs the stages (datagen/pipeline_stages.c).
+ * given, and runs the stages (datagen/pipeline/pipeline_stages.c).
  */
 #include <signal.h>
 #include <stdio.h>

@@ -132,7 +132,7 @@ typedef struct DatagenStatement
 
 /*
  * Generates n statements over a schema with the target mix and shapes of
- * shared/reference-sql-stats.md; literals fit their column types.  Returns
+ * docs/data-targets.md; literals fit their column types.  Returns
  * the number written to out (<= n).
  */
 int			datagen_statements_generate(const DatagenSchema *s, uint64_t seed,

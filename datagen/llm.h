@@ -4,14 +4,14 @@
  * llama.cpp's server, Ollama, a hosted API) instead of the offline generator.
  *
  * Two layers:
- *   the request engine (llm_client.c): chat.completions requests with a JSON
+ *   the request engine (llm/llm_client.c): chat.completions requests with a JSON
  *     schema for the answer (response_format json_schema, falling back to
  *     vLLM's guided_json), N in flight over curl multi, a rate limit, retries
  *     with exponential backoff and jitter on 429/5xx/timeouts/dropped
  *     connections, validation of every answer against its schema, and one
  *     answer file per item (DIR/<stage>/<key>.json, written atomically), so
  *     a killed run resumes without asking again for what it already has;
- *   the stages (llm_stages.c): build each stage's prompts (llm_prompts.c)
+ *   the stages (llm/llm_stages.c): build each stage's prompts (llm/llm_prompts.c)
  *     and turn the answers into the offline generator's types.
  * See datagen/LLM.md.
  */
@@ -59,7 +59,7 @@ typedef struct DatagenLlmOptions
 /* Fills the defaults (url, model and dir stay NULL). */
 void		datagen_llm_options_default(DatagenLlmOptions *o);
 
-/* ---- command line (llm_options.c) ---- */
+/* ---- command line (llm/llm_options.c) ---- */
 
 /* Prints the LLM options' usage lines. */
 void		datagen_llm_usage(FILE *f);
@@ -111,7 +111,7 @@ typedef struct DatagenLlmStage
 	int			(*check) (const struct cJSON *answer, char *err, size_t errlen);
 } DatagenLlmStage;
 
-/* The stage named name (llm_prompts.c), or NULL. */
+/* The stage named name (llm/llm_prompts.c), or NULL. */
 const DatagenLlmStage *datagen_llm_stage(const char *name);
 
 typedef enum DatagenLlmStatus
@@ -154,7 +154,7 @@ void		datagen_llm_item_free(DatagenLlmItem *it);
 /* Whether item k goes to the LLM under --mix p: a seeded coin, the same on every run. */
 bool		datagen_llm_pick(double mix, uint64_t seed, long k);
 
-/* ---- the stages (llm_stages.c) ---- */
+/* ---- the stages (llm/llm_stages.c) ---- */
 
 /* Asks for n topics; *topics gets a malloc'd array of malloc'd names (*n_topics of them). */
 int			datagen_llm_topics(DatagenLlm *llm, int n, char ***topics, int *n_topics,
@@ -203,7 +203,7 @@ int			datagen_llm_statements(DatagenLlm *llm, const char *const *ids,
 								   DatagenStatement **out, int *n_out, long *n_failed,
 								   char *err, size_t errlen);
 
-/* ---- prompts and conversions (llm_prompts.c, llm_convert.c) ---- */
+/* ---- prompts and conversions (llm/llm_prompts.c, llm/llm_convert.c) ---- */
 
 /* The stages' prompts: malloc'd system and user texts. */
 void		datagen_llm_prompt_topics(int n, char **system, char **user);

@@ -75,7 +75,7 @@ int			datagen_statement_from_json(const struct cJSON *obj, DatagenStatement *st,
 /* Derives an independent 64-bit seed from a seed, a number and a stage tag. */
 uint64_t	datagen_mix(uint64_t seed, uint64_t k, uint64_t tag);
 
-/* Paths and shard bookkeeping (pipeline_run.c). */
+/* Paths and shard bookkeeping (pipeline/pipeline_run.c). */
 int			datagen_n_shards(const DatagenOptions *o);
 bool		datagen_shard_mine(const DatagenOptions *o, int shard);
 void		datagen_shard_path(const DatagenOptions *o, const char *dir, int shard, char *out, size_t cap);
@@ -134,7 +134,7 @@ int			datagen_run_shards(const DatagenOptions *o, const char *stage, const char 
 							   const char *unit, DatagenShardFn fn, const char *conninfo,
 							   DatagenCounters *counters, char *err, size_t errlen);
 
-/* The stages (pipeline_stages.c); each returns 0, or -1 with err. */
+/* The stages (pipeline/pipeline_stages.c); each returns 0, or -1 with err. */
 int			datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen);
 int			datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen);
 /* conninfo: where LLM schemas are loaded to check them (NULL when offline). */

@@ -2,7 +2,7 @@
  * stats.h — `sqlpilot datagen stats`: the distribution of generated SQL
  * (statement mix and shape, feature usage, shape distributions, schema
  * shape, types and naming) printed side by side with the reference corpus
- * of shared/reference-sql-stats.md, whose numbers are embedded in stats.c.
+ * of docs/data-targets.md, whose numbers are embedded in pipeline/stats.c.
  */
 #ifndef SQLPILOT_DATAGEN_STATS_H
 #define SQLPILOT_DATAGEN_STATS_H

@@ -6,7 +6,7 @@
  * same parse analysis as SQL PREPARE) or, for TRUNCATE, which cannot be
  * prepared, executed; the transaction is rolled back, so the server keeps
  * nothing.  A schema and its statements usually go out in one round trip
- * (libpq pipeline mode); each statement is judged alone (validate.c).
+ * (libpq pipeline mode); each statement is judged alone (pipeline/validate.c).
  *
  * When no connection string is given, datagen starts a throwaway server:
  * initdb in a temporary directory, unix socket only (listen_addresses = ''),

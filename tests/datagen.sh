@@ -231,6 +231,20 @@ ok $? "datagen check notices an edited raw shard"
 ok $? "datagen stats prints sections 1-4 with the reference beside"
 "$SQLPILOT" datagen stats --out "$T/a/eval.jsonl" >"$T/stats2.md" 2>/dev/null && grep -q "^| all | 100.0 (100.0)" "$T/stats2.md"
 ok $? "datagen stats reads one JSONL file too"
+# More shards than the shard list's first allocation (64): the list grows and keeps every file.
+mkdir -p "$T/many/raw"
+one=$(ls "$T/a/raw" | head -n 1)
+for i in $(seq -w 0 129); do cp "$T/a/raw/$one" "$T/many/raw/shard-00$i.jsonl"; done
+per=$("$SQLPILOT" datagen stats --out "$T/a/raw/$one" 2>/dev/null | sed -n 's/^\([0-9]*\) statements from .*/\1/p')
+all=$("$SQLPILOT" datagen stats --out "$T/many" 2>/dev/null | sed -n 's/^\([0-9]*\) statements from .*/\1/p')
+[ -n "$per" ] && [ "$per" -gt 0 ] && [ "$all" = $((130 * per)) ]
+ok $? "datagen stats reads all of 130 shards ($all statements = 130 x $per)"
+# Memory runs out while that list grows (every realloc fails): an error, no crash.
+cc -shared -fPIC -o "$T/fail_realloc.so" tests/fail_realloc.c &&
+	LD_PRELOAD="$T/fail_realloc.so" "$SQLPILOT" datagen stats --out "$T/many" >/dev/null 2>"$T/oom.err"
+rc=$?
+[ $rc = 1 ] && grep -q "out of memory" "$T/oom.err"
+ok $? "datagen stats when realloc fails: exit $rc, $(head -c 120 "$T/oom.err")"
 schemas_only "$T/p" --seed 5 --schemas 40 --shard-size 4 --no-progress
 rm -r "$T/p/tons_of_tables"
 "$SQLPILOT" datagen schemas --out "$T/p" --progress 2>"$T/progress.err"

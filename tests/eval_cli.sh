@@ -1,7 +1,7 @@
 #!/bin/bash
 # eval_cli.sh — `sqlpilot eval` as a user runs it: a random model from
 # `sqlpilot init`, a JSONL file, the table on the terminal and the JSON
-# report as the last line of standard output with every METRICS.md metric
+# report as the last line of standard output with every docs/metrics.md metric
 # for the model and the copy baseline.
 set -u
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
 /*
  * test_datagen_json.c — the JSON forms of tons_of_tables/ and
- * diverse_statements/ lines (datagen/pipeline_json.c): generated schemas
+ * diverse_statements/ lines (datagen/pipeline/pipeline_json.c): generated schemas
  * and statements survive a round trip exactly (every style renders the same
  * text, every identifier position is kept), and malformed input is refused
  * without crashing.

@@ -1,5 +1,5 @@
 /*
- * test_datagen_validate.c — PostgreSQL validation (datagen/validate.c) on
+ * test_datagen_validate.c — PostgreSQL validation (datagen/pipeline/validate.c) on
  * hand-written DDL: accepted and rejected statements, TRUNCATE executed and
  * rolled back, a rejected schema, nothing left behind, and a dead server.
  */

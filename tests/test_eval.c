@@ -1,5 +1,5 @@
 /*
- * test_eval.c — the METRICS.md definitions on hand-made cases (words, cuts,
+ * test_eval.c — the docs/metrics.md definitions on hand-made cases (words, cuts,
  * normalization, identifiers, the copy baseline, table dropping, typing),
  * then the driver with an oracle and the copy baseline on a file full of
  * broken lines, and the `sqlpilot eval` command without a model.
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../tools/sqlpilot.h"
-#include "../trainer/eval.h"
+#include "../eval/eval.h"
 #include "tap.h"
 #include "util.h"
 

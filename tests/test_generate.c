@@ -581,7 +581,7 @@ TestStatements(void)
 				lit_checked, lit_bad))
 		tap_diag("%s", why);
 
-	/* distribution against shared/reference-sql-stats.md */
+	/* distribution against docs/data-targets.md */
 	{
 		double		sel = 100.0 * kinds[DATAGEN_SELECT] / total;
 		double		ins = 100.0 * (kinds[DATAGEN_INSERT] + kinds[DATAGEN_UPSERT]) / total;

@@ -1,5 +1,5 @@
 /*
- * test_llm.c — datagen's LLM backend (datagen/llm*.c) against the fake
+ * test_llm.c — datagen's LLM backend (datagen/llm/) against the fake
  * OpenAI-compatible server tests/llm_server.py on loopback: answer
  * conversion, structured output and its fallback, the API key, faults
  * (429 with Retry-After, 5xx, dropped connections, truncated bodies, slow

@@ -20,7 +20,7 @@ static const Command commands[] = {
 	{"train", sqlpilot_trainer_main, "train a model (resumes from the latest checkpoint)"},
 	{"list", sqlpilot_trainer_main, "list the checkpoints of a run"},
 	{"export", sqlpilot_trainer_main, "write a checkpoint as a model file"},
-	{"eval", sqlpilot_eval_main, "evaluate a model (see shared METRICS.md)"},
+	{"eval", sqlpilot_eval_main, "evaluate a model (metrics: docs/metrics.md)"},
 	{"init", sqlpilot_model_main, "write a model file with random weights"},
 	{"info", sqlpilot_model_main, "describe a model file"},
 	{"complete", sqlpilot_model_main, "complete a statement prefix given a schema"},

@@ -1,7 +1,7 @@
 /*
- * eval.h — `sqlpilot eval`: the metrics of shared/METRICS.md.
+ * eval.h — `sqlpilot eval`: the metrics of docs/metrics.md.
  *
- * eval_metrics.c holds the definitions (words, cuts, normalization, the copy
+ * metrics.c holds the definitions (words, cuts, normalization, the copy
  * baseline, identifiers, table dropping, the typing simulation) as plain
  * functions over text, so tests check them on hand-made cases.  eval.c reads
  * the JSONL input, runs one or more completers over the same cuts, checks
@@ -30,9 +30,9 @@ typedef struct EvalSpan
 	size_t		end;
 } EvalSpan;
 
-/* ---- words and cuts (eval_metrics.c) ---- */
+/* ---- words and cuts (metrics.c) ---- */
 
-/* Whitespace per METRICS.md: space \t \n \v \f \r. */
+/* Whitespace per docs/metrics.md: space \t \n \v \f \r. */
 bool		eval_is_space(unsigned char c);
 /* End of the word that starts at pos (pos is not whitespace). */
 size_t		eval_word_end(const char *s, size_t len, size_t pos);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cJSON.h"
-#include "llm.h"
+#include "../llm.h"
 #include "schema.h"
 
 #define MAX_TOKENS 4096

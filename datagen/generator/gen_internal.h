@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "generate.h"
+#include "../generate.h"
 
 #define GEN_MAX_ENTITIES 12
 #define GEN_MAX_ATTRS 8

@@ -32,8 +32,8 @@
 #include <curl/curl.h>
 
 #include "cJSON.h"
-#include "llm.h"
-#include "pipeline.h"
+#include "../llm.h"
+#include "../pipeline.h"
 #include "util.h"
 
 #define MAX_STAGES 8

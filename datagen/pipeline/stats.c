@@ -1,20 +1,21 @@
 /*
  * stats.c — `sqlpilot datagen stats`: generated data next to the reference.
  *
- * The statements of raw/ (or of one JSONL file) go through a small lexer
- * (words, quoted literals, numbers, parameters, operators) and token-level
- * feature tests, as heuristic as the reference's own method; schema shape
+ * The statements of raw/ (or of one JSONL file) go through the small lexer
+ * and token-level feature tests of stats_features.c, as heuristic as the
+ * reference's own method; schema shape
  * and constraints come from the structured schemas of tons_of_tables/,
  * types and naming from the schema texts of raw/.  Every number is
  * printed as "ours (reference)".  The reference numbers are those of
- * shared/reference-sql-stats.md, copied into the tables below as data.
+ * docs/data-targets.md, copied into the tables below as data.
  * UPSERT statements are counted with INSERT (the reference corpus labels
  * every INSERT ... ON CONFLICT an insert); the header says how many.
  */
-#include "stats.h"
+#include "../stats.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,13 +23,13 @@
 #include <sys/stat.h>
 
 #include "cJSON.h"
-#include "generate.h"
+#include "../generate.h"
+#include "stats_features.h"
 #include "util.h"
 
 /* Reference columns: select insert update delete truncate all. */
 #define N_COLS 6
 #define COL_ALL 5
-#define MAX_TOKENS 1024
 
 static const char *const col_names[N_COLS] = {"select", "insert", "update", "delete", "truncate", "all"};
 
@@ -41,28 +42,6 @@ static const char *const ref_shape[N_COLS][8] = {
 	{"9.5", "23/30/44/83", "3/3/4/7", "90.4", "<0.1", "100.0", "43.0"},
 	{"100.0", "36/93/165/252", "4/11/17/24", "85.3", "0.1", "99.9", "87.2"},
 };
-
-typedef enum Feature
-{
-	F_WHERE, F_GROUP_BY, F_HAVING, F_ORDER_BY, F_ASC, F_DESC, F_LIMIT, F_OFFSET, F_TOP_FETCH,
-	F_DISTINCT, F_SELECT_STAR, F_T_STAR,
-	F_JOIN, F_BARE_JOIN, F_INNER_JOIN, F_LEFT_JOIN, F_RIGHT_JOIN, F_FULL_JOIN, F_CROSS_JOIN,
-	F_NATURAL_JOIN, F_COMMA_JOIN, F_ON, F_USING,
-	F_NESTED_SELECT, F_DERIVED, F_IN_LIST, F_IN_SUBQUERY, F_NOT_IN, F_EXISTS, F_CTE, F_UNION,
-	F_UNION_ALL, F_INTERSECT, F_EXCEPT,
-	F_BETWEEN, F_LIKE, F_ILIKE, F_IS_NULL, F_IS_NOT_NULL, F_CASE, F_OVER, F_CAST, F_QUALIFIED,
-	F_TABLE_ALIAS, F_TABLE_ALIAS_AS, F_COLUMN_ALIAS,
-	F_AGGREGATE, F_COUNT, F_COUNT_STAR, F_COUNT_DISTINCT, F_SUM, F_AVG, F_MIN, F_MAX, F_DATETIME,
-	F_NOW, F_CURRENT_DATE, F_CURRENT_TIMESTAMP, F_DATE_TRUNC, F_EXTRACT, F_INTERVAL, F_STRING_FN,
-	F_LOWER_UPPER, F_CONCAT, F_MATH_FN, F_COALESCE,
-	F_STRING, F_S_DATE, F_S_TIMESTAMP, F_S_TIME, F_S_UUID, F_S_NUMERIC, F_S_EMAIL, F_S_JSON,
-	F_S_LIKE, F_S_EMPTY, F_S_OTHER, F_INTEGER, F_DECIMAL, F_NEGATIVE, F_BOOLEAN, F_NULL_VALUE,
-	F_DEFAULT_VALUE, F_TYPED_LITERAL, F_PARAM_DOLLAR, F_PARAM_QMARK, F_PARAM_OTHER,
-	F_INS_COLLIST, F_INS_VALUES, F_INS_MULTIROW, F_INS_SELECT, F_INS_DEFAULT_VALUES, F_RETURNING,
-	F_ON_CONFLICT, F_ON_DUPLICATE, F_UPD_MULTISET, F_NO_WHERE, F_UD_SUBQUERY, F_ONE_EQ_LITERAL,
-	F_UPD_FROM, F_TRUNC_TABLE, F_TRUNC_CASCADE, F_TRUNC_RESTART, F_TRUNC_ONLY, F_TRUNC_MULTI,
-	N_FEATURES
-} Feature;
 
 /* One row of section 2: label, our feature (-1: a heading or not measured), reference numbers. */
 typedef struct FeatureRow
@@ -191,577 +170,6 @@ static const FeatureRow feature_rows[] = {
 	{"TRUNCATE ONLY / RESTRICT / CONTINUE", F_TRUNC_ONLY, {"0", "0", "0", "0", "<0.1", "<0.1"}},
 	{"TRUNCATE: >1 table", F_TRUNC_MULTI, {"0", "0", "0", "0", "6.7", "0.6"}},
 };
-
-typedef enum TokType
-{
-	T_WORD, T_QIDENT, T_STRING, T_NUMBER, T_PARAM, T_OP
-} TokType;
-
-typedef struct Tok
-{
-	TokType		type;
-	const char *s;
-	int			len;
-	int			depth;			/* parenthesis depth before the token */
-} Tok;
-
-/* Lexes a text into toks (at most cap); returns the count. */
-static int
-lex(const char *s, Tok *toks, int cap)
-{
-	int			n = 0,
-				depth = 0;
-	const char *p = s;
-
-	while (*p && n < cap)
-	{
-		Tok		   *t = &toks[n];
-		const char *start = p;
-
-		if (isspace((unsigned char) *p))
-		{
-			p++;
-			continue;
-		}
-		if (p[0] == '-' && p[1] == '-')
-		{
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		t->depth = depth;
-		if (isalpha((unsigned char) *p) || *p == '_')
-		{
-			while (isalnum((unsigned char) *p) || *p == '_' || *p == '$')
-				p++;
-			t->type = T_WORD;
-		}
-		else if (isdigit((unsigned char) *p) || (*p == '.' && isdigit((unsigned char) p[1])))
-		{
-			while (isdigit((unsigned char) *p) || *p == '.')
-				p++;
-			t->type = T_NUMBER;
-		}
-		else if (*p == '\'')
-		{
-			p++;
-			while (*p && !(*p == '\'' && p[1] != '\''))
-				p += (*p == '\'' ? 2 : 1);
-			if (*p)
-				p++;
-			t->type = T_STRING;
-		}
-		else if (*p == '"' || *p == '`')
-		{
-			char		q = *p++;
-
-			while (*p && *p != q)
-				p++;
-			if (*p)
-				p++;
-			t->type = T_QIDENT;
-		}
-		else if ((*p == '$' && isdigit((unsigned char) p[1])) || *p == '?' ||
-				 (*p == ':' && isalpha((unsigned char) p[1])) || (*p == '@' && isalpha((unsigned char) p[1])) ||
-				 (*p == '%' && p[1] == 's'))
-		{
-			p++;
-			while (isalnum((unsigned char) *p) || *p == '_')
-				p++;
-			t->type = T_PARAM;
-		}
-		else
-		{
-			static const char *const ops[] = {"::", "<=", ">=", "<>", "!=", "||", NULL};
-
-			t->type = T_OP;
-			p++;
-			for (int i = 0; ops[i]; i++)
-				if (start[0] == ops[i][0] && start[1] == ops[i][1])
-					p = start + 2;
-			if (*start == '(')
-				depth++;
-			else if (*start == ')' && depth > 0)
-				depth--;
-		}
-		t->s = start;
-		t->len = (int) (p - start);
-		n++;
-	}
-	return n;
-}
-
-/* True when token i exists and is the word w (case-insensitive). */
-static bool
-is(const Tok *t, int n, int i, const char *w)
-{
-	return i >= 0 && i < n && t[i].type == T_WORD && (int) strlen(w) == t[i].len &&
-		strncasecmp(t[i].s, w, t[i].len) == 0;
-}
-
-/* True when token i is the operator op. */
-static bool
-is_op(const Tok *t, int n, int i, const char *op)
-{
-	return i >= 0 && i < n && t[i].type == T_OP && (int) strlen(op) == t[i].len &&
-		strncmp(t[i].s, op, t[i].len) == 0;
-}
-
-/* True when token i is one of the words of list (NULL-terminated). */
-static bool
-is_any(const Tok *t, int n, int i, const char *const *list)
-{
-	for (int j = 0; list[j]; j++)
-		if (is(t, n, i, list[j]))
-			return true;
-	return false;
-}
-
-static const char *const clause_words[] = {
-	"WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", "HAVING", "JOIN", "INNER", "LEFT", "RIGHT",
-	"FULL", "CROSS", "NATURAL", "ON", "USING", "SET", "VALUES", "RETURNING", "UNION", "EXCEPT",
-	"INTERSECT", "FETCH", "WINDOW", "FOR", "AS", "SELECT", "FROM", "WHEN", "THEN", "ELSE", "END",
-	"AND", "OR", "NOT", "IN", "IS", "LIKE", "BETWEEN", "ONLY", "CASCADE", "RESTRICT", "RESTART",
-	"CONTINUE", "DEFAULT", "OUTER", NULL
-};
-
-/* Sets f[] for a string literal's text (quotes included). */
-static void
-string_kinds(const Tok *t, bool *f)
-{
-	char		v[128];
-	int			n = t->len >= 2 ? t->len - 2 : 0;
-	const char *s = t->s + 1;
-	bool		digits = n > 0;
-	int			d = 0;
-
-	f[F_STRING] = true;
-	if (n == 0)
-	{
-		f[F_S_EMPTY] = true;
-		return;
-	}
-	if (n >= (int) sizeof(v))
-		n = sizeof(v) - 1;
-	memcpy(v, s, n);
-	v[n] = '\0';
-	for (int i = 0; i < n; i++)
-		if (!(isdigit((unsigned char) v[i]) || (v[i] == '.' && i > 0) || (v[i] == '-' && i == 0)))
-			digits = false;
-	for (int i = 0; i < n; i++)
-		d += isdigit((unsigned char) v[i]) != 0;
-	if (n == 10 && d == 8 && v[4] == '-' && v[7] == '-')
-		f[F_S_DATE] = true;
-	else if (n >= 16 && isdigit((unsigned char) v[0]) && v[4] == '-' && v[7] == '-' &&
-			 (v[10] == ' ' || v[10] == 'T') && v[13] == ':')
-		f[F_S_TIMESTAMP] = true;
-	else if ((n == 5 || n == 8) && v[2] == ':' && d >= 4)
-		f[F_S_TIME] = true;
-	else if (n == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-')
-		f[F_S_UUID] = true;
-	else if (digits)
-		f[F_S_NUMERIC] = true;
-	else if (strchr(v, '@') && strchr(strchr(v, '@'), '.') && !strchr(v, ' '))
-		f[F_S_EMAIL] = true;
-	else if (v[0] == '{' || v[0] == '[')
-		f[F_S_JSON] = true;
-	else if (strchr(v, '%'))
-		f[F_S_LIKE] = true;
-	else
-		f[F_S_OTHER] = true;
-}
-
-/* True when token i is a table name position's follower that reads as an alias. */
-static bool
-alias_word(const Tok *t, int n, int i)
-{
-	return i < n && (t[i].type == T_WORD || t[i].type == T_QIDENT) && !is_any(t, n, i, clause_words);
-}
-
-/* Counts behind section 3 (0 when they do not apply). */
-typedef struct Shape
-{
-	int			select_items;	/* top-level select-list items ("*" counts 1) */
-	int			set_assignments;
-	int			insert_cols;	/* columns in an INSERT's column list */
-	int			trunc_tables;
-	int			limit_value;	/* -1: no LIMIT n */
-	int			literals;		/* strings, numbers, TRUE/FALSE */
-} Shape;
-
-/* Computes the features and shape of one statement (kind: our column index, 0..4). */
-static void
-features(const char *sql, int kind, bool *f, Shape *sh)
-{
-	static Tok	t[MAX_TOKENS];
-	int			n = lex(sql, t, MAX_TOKENS);
-	static const char *const aggs[] = {"COUNT", "SUM", "AVG", "MIN", "MAX", NULL};
-	static const char *const strfn[] = {"LOWER", "UPPER", "CONCAT", "SUBSTRING", "SUBSTR", "LENGTH",
-		"TRIM", "LTRIM", "RTRIM", "REPLACE", "POSITION", "SPLIT_PART", "INITCAP", "LPAD", "RPAD",
-	"STRPOS", "REVERSE", "CHAR_LENGTH", "LEFT", "RIGHT", NULL};
-	static const char *const mathfn[] = {"ROUND", "ABS", "CEIL", "CEILING", "FLOOR", "POWER", "SQRT",
-	"MOD", "TRUNC", "SIGN", "EXP", "LN", "LOG", NULL};
-	static const char *const datefn[] = {"NOW", "CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_TIME",
-		"LOCALTIMESTAMP", "LOCALTIME", "DATE_TRUNC", "EXTRACT", "DATE_PART", "AGE", "INTERVAL",
-	"TO_CHAR", "TO_DATE", "TO_TIMESTAMP", NULL};
-	int			where_at = -1,
-				set_at = -1;
-
-	memset(f, 0, sizeof(bool) * N_FEATURES);
-	memset(sh, 0, sizeof(*sh));
-	sh->limit_value = -1;
-	for (int i = 0; i < n; i++)
-	{
-		bool		fn = is_op(t, n, i + 1, "(");
-
-		sh->literals += t[i].type == T_STRING || t[i].type == T_NUMBER ||
-			is(t, n, i, "TRUE") || is(t, n, i, "FALSE");
-		if (is(t, n, i, "LIMIT") && i + 1 < n && t[i + 1].type == T_NUMBER)
-			sh->limit_value = atoi(t[i + 1].s);
-
-		if (t[i].type == T_STRING)
-		{
-			string_kinds(&t[i], f);
-			if (is_any(t, n, i - 1, (const char *const[]) {"DATE", "INTERVAL", "TIMESTAMP", "TIME", NULL}))
-				f[F_TYPED_LITERAL] = true;
-			continue;
-		}
-		if (t[i].type == T_NUMBER)
-		{
-			bool		dec = memchr(t[i].s, '.', t[i].len) != NULL;
-
-			f[dec ? F_DECIMAL : F_INTEGER] = true;
-			if (is_op(t, n, i - 1, "-") && (i < 2 || t[i - 2].type == T_OP || t[i - 2].type == T_WORD) &&
-				!(i >= 2 && (t[i - 2].type == T_NUMBER || is_op(t, n, i - 2, ")"))) &&
-				!(i >= 2 && t[i - 2].type == T_WORD && !is_any(t, n, i - 2, clause_words)))
-				f[F_NEGATIVE] = true;
-			continue;
-		}
-		if (t[i].type == T_PARAM)
-		{
-			f[t[i].s[0] == '$' ? F_PARAM_DOLLAR : t[i].s[0] == '?' ? F_PARAM_QMARK : F_PARAM_OTHER] = true;
-			continue;
-		}
-		if (t[i].type == T_OP)
-		{
-			if (is_op(t, n, i, "::"))
-				f[F_CAST] = true;
-			if (is_op(t, n, i, "||"))
-				f[F_CONCAT] = true;
-			if (is_op(t, n, i, "*") && is_op(t, n, i - 1, ".") && i >= 2)
-				f[F_T_STAR] = true;
-			if (is_op(t, n, i, ".") && i > 0 && (t[i - 1].type == T_WORD || t[i - 1].type == T_QIDENT) &&
-				i + 1 < n && (t[i + 1].type == T_WORD || t[i + 1].type == T_QIDENT))
-				f[F_QUALIFIED] = true;
-			continue;
-		}
-		if (t[i].type != T_WORD)
-			continue;
-		if (is(t, n, i, "WHERE"))
-		{
-			f[F_WHERE] = true;
-			if (t[i].depth == 0 && where_at < 0)
-				where_at = i;
-		}
-		else if (is(t, n, i, "GROUP") && is(t, n, i + 1, "BY"))
-			f[F_GROUP_BY] = true;
-		else if (is(t, n, i, "HAVING"))
-			f[F_HAVING] = true;
-		else if (is(t, n, i, "ORDER") && is(t, n, i + 1, "BY"))
-			f[F_ORDER_BY] = true;
-		else if (is(t, n, i, "ASC"))
-			f[F_ASC] = true;
-		else if (is(t, n, i, "DESC"))
-			f[F_DESC] = true;
-		else if (is(t, n, i, "LIMIT"))
-			f[F_LIMIT] = true;
-		else if (is(t, n, i, "OFFSET"))
-			f[F_OFFSET] = true;
-		else if ((is(t, n, i, "TOP") && i + 1 < n && t[i + 1].type == T_NUMBER) ||
-				 (is(t, n, i, "FETCH") && (is(t, n, i + 1, "FIRST") || is(t, n, i + 1, "NEXT"))))
-			f[F_TOP_FETCH] = true;
-		else if (is(t, n, i, "DISTINCT"))
-		{
-			f[F_DISTINCT] = true;
-			if (is_op(t, n, i - 1, "(") && is(t, n, i - 2, "COUNT"))
-				f[F_COUNT_DISTINCT] = true;
-		}
-		else if (is(t, n, i, "SELECT"))
-		{
-			if (is_op(t, n, i + 1, "*"))
-				f[F_SELECT_STAR] = true;
-			if (i > 0 && !is(t, n, i - 1, "UNION") && !is(t, n, i - 1, "ALL"))
-			{
-				f[F_NESTED_SELECT] = true;
-				if (is_op(t, n, i - 1, "(") && (is(t, n, i - 2, "FROM") || is(t, n, i - 2, "JOIN")))
-					f[F_DERIVED] = true;
-				if (is_op(t, n, i - 1, "(") && is(t, n, i - 2, "IN"))
-					f[F_IN_SUBQUERY] = true;
-				if (kind == 1 && t[i].depth == 0)
-					f[F_INS_SELECT] = true;
-			}
-		}
-		else if (is(t, n, i, "JOIN"))
-		{
-			f[F_JOIN] = true;
-			if (is(t, n, i - 1, "INNER"))
-				f[F_INNER_JOIN] = true;
-			else if (is(t, n, i - 1, "LEFT") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "LEFT")))
-				f[F_LEFT_JOIN] = true;
-			else if (is(t, n, i - 1, "RIGHT") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "RIGHT")))
-				f[F_RIGHT_JOIN] = true;
-			else if (is(t, n, i - 1, "FULL") || (is(t, n, i - 1, "OUTER") && is(t, n, i - 2, "FULL")))
-				f[F_FULL_JOIN] = true;
-			else if (is(t, n, i - 1, "CROSS"))
-				f[F_CROSS_JOIN] = true;
-			else if (is(t, n, i - 1, "NATURAL"))
-				f[F_NATURAL_JOIN] = true;
-			else
-				f[F_BARE_JOIN] = true;
-			/* JOIN table [AS] alias */
-			if (is(t, n, i + 2, "AS") && alias_word(t, n, i + 3))
-				f[F_TABLE_ALIAS] = f[F_TABLE_ALIAS_AS] = true;
-			else if (alias_word(t, n, i + 2) && !is_op(t, n, i + 2, "."))
-				f[F_TABLE_ALIAS] = true;
-		}
-		else if (is(t, n, i, "ON"))
-		{
-			if (is(t, n, i + 1, "CONFLICT"))
-				f[F_ON_CONFLICT] = true;
-			else if (is(t, n, i + 1, "DUPLICATE"))
-				f[F_ON_DUPLICATE] = true;
-			else
-				f[F_ON] = true;
-		}
-		else if (is(t, n, i, "USING"))
-		{
-			if (kind == 3)
-				f[F_UPD_FROM] = true;
-			else
-				f[F_USING] = true;
-		}
-		else if (is(t, n, i, "IN") && is_op(t, n, i + 1, "(") && !is(t, n, i + 2, "SELECT"))
-		{
-			f[F_IN_LIST] = true;
-			if (is(t, n, i - 1, "NOT"))
-				f[F_NOT_IN] = true;
-		}
-		else if (is(t, n, i, "IN") && is(t, n, i - 1, "NOT"))
-			f[F_NOT_IN] = true;
-		else if (is(t, n, i, "EXISTS"))
-			f[F_EXISTS] = true;
-		else if (is(t, n, i, "WITH") && i == 0)
-			f[F_CTE] = true;
-		else if (is(t, n, i, "UNION"))
-			f[is(t, n, i + 1, "ALL") ? F_UNION_ALL : F_UNION] = true;
-		else if (is(t, n, i, "INTERSECT"))
-			f[F_INTERSECT] = true;
-		else if (is(t, n, i, "EXCEPT"))
-			f[F_EXCEPT] = true;
-		else if (is(t, n, i, "BETWEEN"))
-			f[F_BETWEEN] = true;
-		else if (is(t, n, i, "LIKE"))
-			f[F_LIKE] = true;
-		else if (is(t, n, i, "ILIKE"))
-			f[F_ILIKE] = true;
-		else if (is(t, n, i, "IS") && is(t, n, i + 1, "NULL"))
-			f[F_IS_NULL] = true;
-		else if (is(t, n, i, "IS") && is(t, n, i + 1, "NOT") && is(t, n, i + 2, "NULL"))
-			f[F_IS_NOT_NULL] = true;
-		else if (is(t, n, i, "CASE"))
-			f[F_CASE] = true;
-		else if (is(t, n, i, "OVER") && is_op(t, n, i + 1, "("))
-			f[F_OVER] = true;
-		else if (is(t, n, i, "CAST") && fn)
-			f[F_CAST] = true;
-		else if (is(t, n, i, "AS"))
-		{
-			/* FROM table AS alias vs. select-list AS alias. */
-			if (i >= 2 && is_any(t, n, i - 2, (const char *const[]) {"FROM", "JOIN", "UPDATE", "INTO", NULL}))
-				f[F_TABLE_ALIAS] = f[F_TABLE_ALIAS_AS] = true;
-			else if (!is_op(t, n, i + 1, "("))
-				f[F_COLUMN_ALIAS] = true;
-		}
-		else if (is(t, n, i, "FROM"))
-		{
-			int			j = i + 1;
-
-			if (kind == 2)
-				f[F_UPD_FROM] = true;
-			/* FROM table alias, and a comma before the next clause word means a comma join. */
-			if (j + 1 < n && (t[j].type == T_WORD || t[j].type == T_QIDENT) &&
-				!is_op(t, n, j + 1, ".") && alias_word(t, n, j + 1))
-				f[F_TABLE_ALIAS] = true;
-			for (; j < n && !(t[j].depth == t[i].depth && t[j].type == T_WORD &&
-							  is_any(t, n, j, clause_words)); j++)
-				if (is_op(t, n, j, ",") && t[j].depth == t[i].depth && kind == 0)
-					f[F_COMMA_JOIN] = true;
-		}
-		else if (is(t, n, i, "UPDATE") && i == 0 && alias_word(t, n, 2) && !is(t, n, 2, "SET"))
-			f[F_TABLE_ALIAS] = true;
-		else if (is(t, n, i, "SET") && set_at < 0)
-			set_at = i;
-		else if (is(t, n, i, "VALUES"))
-		{
-			f[F_INS_VALUES] = kind == 1;
-			if (is(t, n, i - 1, "DEFAULT"))
-				f[F_INS_DEFAULT_VALUES] = true;
-		}
-		else if (is(t, n, i, "RETURNING"))
-			f[F_RETURNING] = true;
-		else if (is(t, n, i, "TRUE") || is(t, n, i, "FALSE"))
-			f[F_BOOLEAN] = true;
-		else if (is(t, n, i, "NULL") && !is(t, n, i - 1, "IS") && !is(t, n, i - 1, "NOT"))
-			f[F_NULL_VALUE] = true;
-		else if (is(t, n, i, "DEFAULT") && !is(t, n, i + 1, "VALUES"))
-			f[F_DEFAULT_VALUE] = true;
-		else if (is(t, n, i, "CASCADE"))
-			f[F_TRUNC_CASCADE] = kind == 4;
-		else if (is(t, n, i, "RESTART") && is(t, n, i + 1, "IDENTITY"))
-			f[F_TRUNC_RESTART] = kind == 4;
-		else if (kind == 4 && (is(t, n, i, "ONLY") || is(t, n, i, "RESTRICT") || is(t, n, i, "CONTINUE")))
-			f[F_TRUNC_ONLY] = true;
-		else if (fn && is_any(t, n, i, aggs))
-		{
-			f[F_AGGREGATE] = true;
-			if (is(t, n, i, "COUNT"))
-			{
-				f[F_COUNT] = true;
-				if (is_op(t, n, i + 2, "*"))
-					f[F_COUNT_STAR] = true;
-			}
-			else
-				f[is(t, n, i, "SUM") ? F_SUM : is(t, n, i, "AVG") ? F_AVG : is(t, n, i, "MIN") ? F_MIN : F_MAX] = true;
-		}
-		else if (fn && is_any(t, n, i, strfn))
-		{
-			f[F_STRING_FN] = true;
-			if (is(t, n, i, "LOWER") || is(t, n, i, "UPPER"))
-				f[F_LOWER_UPPER] = true;
-			if (is(t, n, i, "CONCAT"))
-				f[F_CONCAT] = true;
-		}
-		else if (fn && is_any(t, n, i, mathfn))
-			f[F_MATH_FN] = true;
-		else if (fn && (is(t, n, i, "COALESCE") || is(t, n, i, "NULLIF") || is(t, n, i, "IFNULL")))
-			f[F_COALESCE] = true;
-		if (is_any(t, n, i, datefn))
-		{
-			f[F_DATETIME] = true;
-			if (is(t, n, i, "NOW"))
-				f[F_NOW] = true;
-			else if (is(t, n, i, "CURRENT_DATE"))
-				f[F_CURRENT_DATE] = true;
-			else if (is(t, n, i, "CURRENT_TIMESTAMP"))
-				f[F_CURRENT_TIMESTAMP] = true;
-			else if (is(t, n, i, "DATE_TRUNC"))
-				f[F_DATE_TRUNC] = true;
-			else if (is(t, n, i, "EXTRACT"))
-				f[F_EXTRACT] = true;
-			else if (is(t, n, i, "INTERVAL"))
-				f[F_INTERVAL] = true;
-		}
-	}
-
-	/* Kind-specific shapes. */
-	if (kind == 0)
-	{
-		int			sel = 0;
-
-		while (sel < n && !is(t, n, sel, "SELECT"))
-			sel++;
-		if (is(t, n, sel + 1, "DISTINCT"))
-			sel++;
-		sh->select_items = sel < n ? 1 : 0;
-		for (int i = sel + 1; i < n && sh->select_items; i++)
-		{
-			if (t[i].depth == t[sel].depth && is(t, n, i, "FROM"))
-				break;
-			sh->select_items += is_op(t, n, i, ",") && t[i].depth == t[sel].depth;
-		}
-	}
-	if (kind == 1)
-	{
-		int			into = -1,
-					values = -1,
-					rows = 0;
-
-		for (int i = 0; i < n; i++)
-		{
-			if (into < 0 && is(t, n, i, "INTO"))
-				into = i;
-			if (values < 0 && is(t, n, i, "VALUES"))
-				values = i;
-		}
-		if (into >= 0 && is_op(t, n, into + 2, "("))
-			f[F_INS_COLLIST] = true;
-		if (into >= 0 && is_op(t, n, into + 2, ".") && is_op(t, n, into + 4, "("))
-			f[F_INS_COLLIST] = true;
-		if (f[F_INS_COLLIST])
-		{
-			int			open = is_op(t, n, into + 2, "(") ? into + 2 : into + 4;
-
-			sh->insert_cols = 1;
-			for (int i = open + 1; i < n && !(is_op(t, n, i, ")") && t[i].depth == t[open].depth + 1); i++)
-				sh->insert_cols += is_op(t, n, i, ",") && t[i].depth == t[open].depth + 1;
-		}
-		for (int i = values + 1; values >= 0 && i < n; i++)
-			if (is_op(t, n, i, "(") && t[i].depth == 0)
-				rows++;
-			else if (t[i].type == T_WORD && t[i].depth == 0 && !is_op(t, n, i, ","))
-				break;
-		if (rows > 1)
-			f[F_INS_MULTIROW] = true;
-	}
-	if (kind == 2 && set_at >= 0)
-	{
-		int			eq = 0;
-
-		for (int i = set_at + 1; i < n; i++)
-		{
-			if (t[i].depth == 0 && t[i].type == T_WORD &&
-				(is(t, n, i, "WHERE") || is(t, n, i, "FROM") || is(t, n, i, "RETURNING")))
-				break;
-			if (t[i].depth == 0 && is_op(t, n, i, "="))
-				eq++;
-		}
-		if (eq > 1)
-			f[F_UPD_MULTISET] = true;
-		sh->set_assignments = eq;
-	}
-	if (kind == 2 || kind == 3)
-	{
-		if (where_at < 0)
-			f[F_NO_WHERE] = true;
-		if (f[F_NESTED_SELECT])
-			f[F_UD_SUBQUERY] = true;
-		/* WHERE col = literal [;] and nothing else */
-		if (where_at >= 0)
-		{
-			int			j = where_at + 1;
-
-			if (j + 2 < n && t[j + 1].type == T_OP && is_op(t, n, j + 1, ".") )
-				j += 2;
-			if (j + 2 < n && (t[j].type == T_WORD || t[j].type == T_QIDENT) && is_op(t, n, j + 1, "=") &&
-				(t[j + 2].type == T_STRING || t[j + 2].type == T_NUMBER || is(t, n, j + 2, "TRUE") ||
-				 is(t, n, j + 2, "FALSE")) &&
-				(j + 3 == n || (j + 4 == n && is_op(t, n, j + 3, ";"))))
-				f[F_ONE_EQ_LITERAL] = true;
-		}
-	}
-	if (kind == 4)
-	{
-		int			commas = 0;
-
-		if (is(t, n, 1, "TABLE"))
-			f[F_TRUNC_TABLE] = true;
-		for (int i = 0; i < n; i++)
-			commas += is_op(t, n, i, ",");
-		if (commas > 0)
-			f[F_TRUNC_MULTI] = true;
-		sh->trunc_tables = commas + 1;
-	}
-}
 
 /* A growing array of ints, for percentiles. */
 typedef struct IntVec
@@ -1036,7 +444,7 @@ tally_statement(Tally *ta, int k, const char *sql)
 		return;
 	if (k == DATAGEN_UPSERT)
 		ta->upserts++;
-	features(sql, col, f, &sh);
+	stats_features(sql, col, f, &sh);
 	tally_shape(ta, col, &sh);
 	while (end > sql && isspace((unsigned char) end[-1]))
 		end--;
@@ -1188,7 +596,7 @@ tally_schema_text(Tally *ta, const char *text)
 
 	if (!text_new(ta, hash_str(text)))
 		return;
-	n = lex(text, t, 8192);
+	n = stats_lex(text, t, 8192);
 	for (int i = 0; i + 2 < n; i++)
 	{
 		int			j,
@@ -1278,7 +686,19 @@ tally_file(Tally *ta, const char *path, long *bad, char *err, size_t errlen)
 	return 0;
 }
 
-/* Sorted file names shard-*.jsonl in dir (malloc'd array of malloc'd paths). */
+/* Frees n paths and their array. */
+static void
+free_paths(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Sorted file names shard-*.jsonl in dir (malloc'd array of malloc'd paths);
+ * -1 with errno set when dir cannot be read or memory runs out.
+ */
 static int
 list_shards(const char *dir, char ***out)
 {
@@ -1292,6 +712,8 @@ list_shards(const char *dir, char ***out)
 	if (!d)
 		return -1;
 	v = malloc(sizeof(char *) * cap);
+	if (!v)
+		goto fail;
 	while ((e = readdir(d)) != NULL)
 	{
 		size_t		l = strlen(e->d_name);
@@ -1299,8 +721,17 @@ list_shards(const char *dir, char ***out)
 		if (strncmp(e->d_name, "shard-", 6) != 0 || l < 7 || strcmp(e->d_name + l - 6, ".jsonl") != 0)
 			continue;
 		if (n == cap)
-			v = realloc(v, sizeof(char *) * (cap *= 2));
+		{
+			char	  **grown = realloc(v, sizeof(char *) * cap * 2);
+
+			if (!grown)
+				goto fail;
+			v = grown;
+			cap *= 2;
+		}
 		v[n] = malloc(strlen(dir) + l + 2);
+		if (!v[n])
+			goto fail;
 		sprintf(v[n], "%s/%s", dir, e->d_name);
 		n++;
 	}
@@ -1315,6 +746,13 @@ list_shards(const char *dir, char ***out)
 		}
 	*out = v;
 	return n;
+
+fail:
+	if (v)
+		free_paths(v, n);
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
 }
 
 /* Classifies an identifier's naming style (index into the reference's columns). */
@@ -1569,6 +1007,11 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 	{
 		snprintf(dir, sizeof(dir), "%s/raw", path);
 		nf = list_shards(dir, &files);
+		if (nf < 0 && errno == ENOMEM)
+		{
+			snprintf(err, errlen, "out of memory listing \"%s\"", dir);
+			return -1;
+		}
 		if (nf <= 0)
 		{
 			snprintf(err, errlen, "no raw/shard-*.jsonl in \"%s\" (run `sqlpilot datagen raw` first)", path);
@@ -1580,7 +1023,14 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 	else
 	{
 		files = malloc(sizeof(char *));
-		files[0] = strdup(path);
+		if (files)
+			files[0] = strdup(path);
+		if (!files || !files[0])
+		{
+			free(files);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		nf = 1;
 	}
 	for (int i = 0; i < nf; i++)

@@ -12,9 +12,9 @@
 #include <strings.h>
 
 #include "cJSON.h"
-#include "llm.h"
+#include "../llm.h"
 #include "schema.h"
-#include "validate.h"
+#include "../validate.h"
 
 /* Writes a file-name-safe key: [A-Za-z0-9._-] kept, anything else '_', no leading dot. */
 static void

@@ -2,12 +2,13 @@
  * generate.c — the content interface of datagen: topics and use cases by
  * index, and the schema text style of a training example.  The content
  * itself lives in gen_topics.c (vocabulary), gen_schema.c (schemas),
- * gen_statements.c (statements) and gen_randomize.c (renaming).
+ * gen_statements.c with gen_literals.c, gen_select.c, gen_insert.c and
+ * gen_update.c (statements) and gen_randomize.c (renaming).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "generate.h"
+#include "../generate.h"
 #include "gen_internal.h"
 #include "util.h"
 

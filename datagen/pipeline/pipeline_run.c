@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "cJSON.h"
-#include "pipeline.h"
+#include "../pipeline.h"
 #include "util.h"
-#include "validate.h"
+#include "../validate.h"
 
 /* SplitMix64 finalizer over (seed, k, tag): independent streams per stage and item. */
 uint64_t

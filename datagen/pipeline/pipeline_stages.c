@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "cJSON.h"
-#include "llm.h"
-#include "pipeline.h"
+#include "../llm.h"
+#include "../pipeline.h"
 #include "prompt.h"
 #include "schema.h"
 #include "util.h"
-#include "validate.h"
+#include "../validate.h"
 
 /* Stage tags for datagen_mix: one independent stream per use. */
 #define TAG_SCHEMA 1

@@ -1044,7 +1044,7 @@ static pthread_once_t vocab_once = PTHREAD_ONCE_INIT;
 
 /* Copies [s, s+n) into a fresh malloc'd string (the vocabulary lives as long as the process). */
 static char *
-VocabStr(const char *s, size_t n)
+vocab_str(const char *s, size_t n)
 {
 	char	   *p = malloc(n + 1);
 
@@ -1057,7 +1057,7 @@ VocabStr(const char *s, size_t n)
 
 /* Looks up a two-letter kind code; -1 when unknown. */
 static int
-KindFromCode(const char *s)
+kind_from_code(const char *s)
 {
 	for (int k = 0; k < DATAGEN_N_COL_KINDS; k++)
 		if (s[0] == kind_codes[k][0] && s[1] == kind_codes[k][1])
@@ -1067,13 +1067,13 @@ KindFromCode(const char *s)
 
 /* Derives an English singular from a plural table name. */
 static char *
-Singular(const char *plural, size_t n)
+singular_name(const char *plural, size_t n)
 {
 	char	   *p;
 
 	if (n > 3 && strncmp(plural + n - 3, "ies", 3) == 0)
 	{
-		p = VocabStr(plural, n - 2);
+		p = vocab_str(plural, n - 2);
 		if (p)
 		{
 			p[n - 3] = 'y';
@@ -1083,15 +1083,15 @@ Singular(const char *plural, size_t n)
 	}
 	if (n > 4 && (strncmp(plural + n - 4, "ches", 4) == 0 || strncmp(plural + n - 4, "shes", 4) == 0 ||
 				  strncmp(plural + n - 4, "sses", 4) == 0 || strncmp(plural + n - 3, "xes", 3) == 0))
-		return VocabStr(plural, n - 2);
+		return vocab_str(plural, n - 2);
 	if (n > 1 && plural[n - 1] == 's' && plural[n - 2] != 's')
-		return VocabStr(plural, n - 1);
-	return VocabStr(plural, n);
+		return vocab_str(plural, n - 1);
+	return vocab_str(plural, n);
 }
 
 /* Parses one topic's entity notation into vocab. */
 static void
-ParseTopic(GenTopic *t, const GenTopicDef *def)
+parse_topic(GenTopic *t, const GenTopicDef *def)
 {
 	const char *p = def->entities;
 
@@ -1107,17 +1107,17 @@ ParseTopic(GenTopic *t, const GenTopicDef *def)
 		if (!end)
 			end = p + strlen(p);
 		slash = memchr(p, '/', (size_t) (colon - p));
-		e->plural = VocabStr(p, (size_t) ((slash ? slash : colon) - p));
-		e->singular = slash ? VocabStr(slash + 1, (size_t) (colon - slash - 1))
-			: Singular(p, (size_t) (colon - p));
+		e->plural = vocab_str(p, (size_t) ((slash ? slash : colon) - p));
+		e->singular = slash ? vocab_str(slash + 1, (size_t) (colon - slash - 1))
+			: singular_name(p, (size_t) (colon - p));
 		e->n_attrs = 0;
 		p = colon + 1;
 		while (p < end && e->n_attrs < GEN_MAX_ATTRS)
 		{
 			const char *sp = strchr(p, ' ');
-			int			kind = KindFromCode(sp + 1);
+			int			kind = kind_from_code(sp + 1);
 
-			e->attrs[e->n_attrs].name = VocabStr(p, (size_t) (sp - p));
+			e->attrs[e->n_attrs].name = vocab_str(p, (size_t) (sp - p));
 			e->attrs[e->n_attrs].kind = (unsigned char) (kind < 0 ? DATAGEN_COL_TEXT : kind);
 			e->n_attrs++;
 			p = sp + 3;
@@ -1131,14 +1131,14 @@ ParseTopic(GenTopic *t, const GenTopicDef *def)
 
 /* Builds the parsed vocabulary and the use-case names. */
 static void
-VocabInit(void)
+vocab_init(void)
 {
 	vocab.n_topics = (int) (sizeof(topic_defs) / sizeof(topic_defs[0]));
 	for (int i = 0; i < vocab.n_topics; i++)
 	{
 		GenTopic   *t = &vocab.topics[i];
 
-		ParseTopic(t, &topic_defs[i]);
+		parse_topic(t, &topic_defs[i]);
 		t->n_use_cases = t->n_entities * GEN_N_ACTIVITIES;
 		t->use_case_names = calloc((size_t) t->n_use_cases, sizeof(char *));
 		for (int u = 0; t->use_case_names && u < t->n_use_cases; u++)
@@ -1152,7 +1152,7 @@ VocabInit(void)
 			for (int k = 0; k < n; k++)
 				if (buf[k] == '_')
 					buf[k] = ' ';
-			t->use_case_names[u] = VocabStr(buf, (size_t) n);
+			t->use_case_names[u] = vocab_str(buf, (size_t) n);
 		}
 	}
 }
@@ -1161,7 +1161,7 @@ VocabInit(void)
 const GenVocab *
 gen_vocab(void)
 {
-	pthread_once(&vocab_once, VocabInit);
+	pthread_once(&vocab_once, vocab_init);
 	return &vocab;
 }
 

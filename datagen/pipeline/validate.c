@@ -7,7 +7,7 @@
  * something is rejected does a slower path with savepoints judge what the
  * error skipped (careful_pass).  The server keeps nothing.
  */
-#include "validate.h"
+#include "../validate.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -66,7 +66,7 @@ static const char *const abbreviations[][2] = {
 
 /* A 64-bit hash of a string mixed with a seed (FNV-1a, then SplitMix). */
 static uint64_t
-Hash(const char *s, uint64_t seed)
+name_hash(const char *s, uint64_t seed)
 {
 	uint64_t	h = 0xcbf29ce484222325ULL ^ seed;
 
@@ -77,7 +77,7 @@ Hash(const char *s, uint64_t seed)
 
 /* The abbreviation of a word, or NULL. */
 static const char *
-Abbreviation(const char *word)
+abbreviation_of(const char *word)
 {
 	for (size_t i = 0; i < sizeof(abbreviations) / sizeof(abbreviations[0]); i++)
 		if (strcmp(word, abbreviations[i][0]) == 0)
@@ -87,7 +87,7 @@ Abbreviation(const char *word)
 
 /* Turns a plural word into its singular in place (simple English rules). */
 static void
-SingularWord(char *w)
+singular_word(char *w)
 {
 	size_t		n = strlen(w);
 
@@ -102,7 +102,7 @@ SingularWord(char *w)
 
 /* Writes a random identifier-like string (letter first) derived from h. */
 static void
-RandomName(uint64_t h, bool table, char *out, size_t cap)
+random_name(uint64_t h, bool table, char *out, size_t cap)
 {
 	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
 	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -126,7 +126,7 @@ RandomName(uint64_t h, bool table, char *out, size_t cap)
 
 /* Applies a case style to '_'-separated lower-case words in place. */
 static void
-ApplyCase(char *name, int style)
+apply_case(char *name, int style)
 {
 	char		out[RND_MAX_NAME * 2];
 	size_t		n = 0;
@@ -157,16 +157,16 @@ ApplyCase(char *name, int style)
 
 /* Renames one identifier under the profile into out (RND_MAX_NAME bytes). */
 static void
-NewName(const RndProfile *pr, const char *old, bool table, char *out)
+new_name(const RndProfile *pr, const char *old, bool table, char *out)
 {
 	char		words[RND_MAX_NAME * 2];
 	char		*last = NULL;
 	size_t		n = 0;
-	uint64_t	h = Hash(old, pr->seed);
+	uint64_t	h = name_hash(old, pr->seed);
 
 	if ((int) (h % 100) < pr->random_pct)
 	{
-		RandomName(h, table, out, RND_MAX_NAME);
+		random_name(h, table, out, RND_MAX_NAME);
 		return;
 	}
 	/* word by word: abbreviation decided per (schema, word) */
@@ -186,8 +186,8 @@ NewName(const RndProfile *pr, const char *old, bool table, char *out)
 		p += k;
 		if (*p == '_')
 			p++;
-		ab = Abbreviation(w);
-		if (ab && (int) (Hash(w, pr->seed ^ 0xabcdULL) % 100) < pr->abbrev_pct)
+		ab = abbreviation_of(w);
+		if (ab && (int) (name_hash(w, pr->seed ^ 0xabcdULL) % 100) < pr->abbrev_pct)
 			snprintf(w, sizeof(w), "%s", ab);
 		if (n > 0 && n + 1 < sizeof(words))
 			words[n++] = '_';
@@ -197,15 +197,15 @@ NewName(const RndProfile *pr, const char *old, bool table, char *out)
 			n = sizeof(words) - 1;
 	}
 	if (table && pr->singular && last)
-		SingularWord(last);
+		singular_word(last);
 	/* one-word tables as compounds: customers -> customer_details */
-	if (table && last == words && (int) (Hash(old, pr->seed ^ 0x77ULL) % 100) < pr->compound_pct)
+	if (table && last == words && (int) (name_hash(old, pr->seed ^ 0x77ULL) % 100) < pr->compound_pct)
 	{
 		static const char *const suffixes[] = {"_details", "_info", "_records", "_data", "_list"};
 
-		SingularWord(words);
+		singular_word(words);
 		n = strlen(words);
-		snprintf(words + n, sizeof(words) - n, "%s", suffixes[Hash(old, pr->seed) % 5]);
+		snprintf(words + n, sizeof(words) - n, "%s", suffixes[name_hash(old, pr->seed) % 5]);
 	}
 	if (table && pr->prefix)
 	{
@@ -214,13 +214,13 @@ NewName(const RndProfile *pr, const char *old, bool table, char *out)
 		snprintf(tmp, sizeof(tmp), "tbl_%s", words);
 		snprintf(words, sizeof(words), "%s", tmp);
 	}
-	ApplyCase(words, table ? pr->table_case : pr->col_case);
+	apply_case(words, table ? pr->table_case : pr->col_case);
 	snprintf(out, RND_MAX_NAME, "%s", words);
 }
 
 /* Makes name unique (case-insensitively) among taken[0..n) and quote-free when it can. */
 static void
-Uniquify(char *name, char **taken, int n, const char *fallback)
+uniquify(char *name, char **taken, int n, const char *fallback)
 {
 	char		base[RND_MAX_NAME];
 
@@ -242,7 +242,7 @@ Uniquify(char *name, char **taken, int n, const char *fallback)
 
 /* Draws the naming profile of a schema (shares from the reference statistics). */
 static void
-PickProfile(RndProfile *pr, uint64_t *rng)
+pick_profile(RndProfile *pr, uint64_t *rng)
 {
 	uint64_t	r;
 
@@ -264,7 +264,7 @@ PickProfile(RndProfile *pr, uint64_t *rng)
 
 /* Replaces *slot with a fresh copy of name. */
 static void
-SetStr(char **slot, const char *name)
+set_str(char **slot, const char *name)
 {
 	free(*slot);
 	*slot = strdup(name);
@@ -272,7 +272,7 @@ SetStr(char **slot, const char *name)
 
 /* The new name of an old column name of table t (via the old/new arrays). */
 static const char *
-MapCol(char **old, char **new_names, int n, const char *name)
+map_col(char **old, char **new_names, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(old[i], name) == 0)
@@ -282,7 +282,7 @@ MapCol(char **old, char **new_names, int n, const char *name)
 
 /* Writes the alias for a FROM slot: first letter of the new table name, made unique. */
 static void
-AliasFor(const DatagenSchema *s, const char *table, char (*used)[8], int n_used, char *out)
+alias_for(const DatagenSchema *s, const char *table, char (*used)[8], int n_used, char *out)
 {
 	out[0] = (char) tolower((unsigned char) table[0]);
 	out[1] = '\0';
@@ -309,7 +309,7 @@ AliasFor(const DatagenSchema *s, const char *table, char (*used)[8], int n_used,
  * old column indexes to new ones.  Returns the new text (malloc'd).
  */
 static char *
-Rebuild(const DatagenSchema *s, const char *sql, DatagenIdent *ids, int n_ids, int **perm)
+rebuild_sql(const DatagenSchema *s, const char *sql, DatagenIdent *ids, int n_ids, int **perm)
 {
 	GenText		out = {0};
 	size_t		pos = 0;
@@ -340,7 +340,7 @@ Rebuild(const DatagenSchema *s, const char *sql, DatagenIdent *ids, int n_ids, i
 					break;
 			if (k == n_alias && n_alias < 8)
 			{
-				AliasFor(s, s->tables[id->table].name, aliases, n_alias, alias);
+				alias_for(s, s->tables[id->table].name, aliases, n_alias, alias);
 				memcpy(aliases[n_alias], alias, sizeof(alias));
 				alias_table[n_alias++] = slot;
 			}
@@ -375,7 +375,7 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 	if (!s || s->n_tables <= 0)
 		return;
 	sqlpilot_rng_next(&rng);
-	PickProfile(&pr, &rng);
+	pick_profile(&pr, &rng);
 	old_tables = calloc((size_t) s->n_tables, sizeof(char *));
 	old_cols = calloc((size_t) s->n_tables, sizeof(char **));
 	new_cols = calloc((size_t) s->n_tables, sizeof(char **));
@@ -387,14 +387,14 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 		char		name[RND_MAX_NAME];
 
 		old_tables[t] = s->tables[t].name;
-		NewName(&pr, old_tables[t], true, name);
+		new_name(&pr, old_tables[t], true, name);
 		{
 			char	   *taken[8];
 			int			k = 0;
 
 			for (int o = 0; o < t && k < 8; o++)
 				taken[k++] = s->tables[o].name;
-			Uniquify(name, taken, k, old_tables[t]);
+			uniquify(name, taken, k, old_tables[t]);
 		}
 		s->tables[t].name = strdup(name);
 	}
@@ -428,8 +428,8 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 			char		name[RND_MAX_NAME];
 
 			old_cols[t][c] = tb->columns[c].name;
-			NewName(&pr, old_cols[t][c], false, name);
-			Uniquify(name, new_cols[t], c, old_cols[t][c]);
+			new_name(&pr, old_cols[t][c], false, name);
+			uniquify(name, new_cols[t], c, old_cols[t][c]);
 			new_cols[t][c] = strdup(name);
 			order[c] = c;
 		}
@@ -473,7 +473,7 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 
 		for (int i = 0; i < tb->n_indexes; i++)
 			for (int k = 0; k < tb->indexes[i].n_cols; k++)
-				SetStr(&tb->indexes[i].cols[k], MapCol(old_cols[t], new_cols[t], nc, tb->indexes[i].cols[k]));
+				set_str(&tb->indexes[i].cols[k], map_col(old_cols[t], new_cols[t], nc, tb->indexes[i].cols[k]));
 		for (int i = 0; i < tb->n_checks; i++)
 		{
 			const char *e = tb->checks[i].expr;
@@ -483,9 +483,9 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 			char		expr[256];
 
 			snprintf(col, sizeof(col), "%.*s", (int) k, e);
-			sqlpilot_schema_quote_ident(MapCol(old_cols[t], new_cols[t], nc, col), true, quoted, sizeof(quoted));
+			sqlpilot_schema_quote_ident(map_col(old_cols[t], new_cols[t], nc, col), true, quoted, sizeof(quoted));
 			snprintf(expr, sizeof(expr), "%s%s", quoted, e + k);
-			SetStr(&tb->checks[i].expr, expr);
+			set_str(&tb->checks[i].expr, expr);
 		}
 		for (int i = 0; i < tb->n_fkeys; i++)
 		{
@@ -497,12 +497,12 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 					rt = o;
 			for (int k = 0; k < fk->n_cols; k++)
 			{
-				SetStr(&fk->cols[k], MapCol(old_cols[t], new_cols[t], nc, fk->cols[k]));
+				set_str(&fk->cols[k], map_col(old_cols[t], new_cols[t], nc, fk->cols[k]));
 				if (rt >= 0)
-					SetStr(&fk->ref_cols[k], MapCol(old_cols[rt], new_cols[rt], s->tables[rt].n_columns, fk->ref_cols[k]));
+					set_str(&fk->ref_cols[k], map_col(old_cols[rt], new_cols[rt], s->tables[rt].n_columns, fk->ref_cols[k]));
 			}
 			if (rt >= 0)
-				SetStr(&fk->ref_table, s->tables[rt].name);
+				set_str(&fk->ref_table, s->tables[rt].name);
 		}
 		gen_table_constraint_names(tb);
 	}
@@ -514,13 +514,13 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 	/* the statements, through their spans */
 	for (int i = 0; i < n; i++)
 	{
-		char	   *sql = Rebuild(s, st[i].sql, st[i].idents, st[i].n_idents, perm);
+		char	   *sql = rebuild_sql(s, st[i].sql, st[i].idents, st[i].n_idents, perm);
 
 		free(st[i].sql);
 		st[i].sql = sql;
 		if (st[i].pg_sql)
 		{
-			sql = Rebuild(s, st[i].pg_sql, st[i].pg_idents, st[i].n_pg_idents, perm);
+			sql = rebuild_sql(s, st[i].pg_sql, st[i].pg_idents, st[i].n_pg_idents, perm);
 			free(st[i].pg_sql);
 			st[i].pg_sql = sql;
 		}

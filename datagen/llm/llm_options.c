@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "llm.h"
+#include "../llm.h"
 
 /* See llm.h. */
 void

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cJSON.h"
-#include "pipeline.h"
+#include "../pipeline.h"
 
 static char *get_str(const cJSON *obj, const char *key, bool required, bool *bad);
 

@@ -1,6 +1,6 @@
 /*
  * eval.c — `sqlpilot eval`: evaluates a model and the copy baseline on the
- * same examples and cuts, exactly as shared/METRICS.md defines.
+ * same examples and cuts, exactly as docs/metrics.md defines.
  *
  *   sqlpilot eval [--model FILE] [--limit N] [--seed S] [--cuts K]
  *                 [--ks-limit M] [--pg CONNINFO] [--json FILE] INPUT.jsonl
@@ -8,7 +8,7 @@
  * eval_run() is the driver: it reads the input (skipping unusable lines with
  * a reason), fits each example into the model's context by dropping tables,
  * draws the cuts, asks every completer (EvalCompleter, eval.h) for its
- * completions, scores them with the definitions in eval_metrics.c, checks
+ * completions, scores them with the definitions in metrics.c, checks
  * them against PostgreSQL with --pg, and builds the report as one JSON
  * object.  sqlpilot_eval_main() wires the model and the baseline to it and
  * prints the table and the JSON line.  Without --model only the baseline runs.
@@ -829,7 +829,7 @@ eval_usage(FILE *f)
 			"  --ks-limit M      statements for keystrokes_saved (default %d)\n"
 			"  --pg CONNINFO     check completions with PostgreSQL for valid_sql_rate\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
-			"Metrics are defined in shared/METRICS.md.\n",
+			"Metrics are defined in docs/metrics.md.\n",
 			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
 }
 

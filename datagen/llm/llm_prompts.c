@@ -3,7 +3,7 @@
  * the system prompt, each stage's user prompt, and each stage's answer
  * contract (the JSON schema sent as structured output and checked on the
  * reply, plus a semantic check).  Prompts ask for PostgreSQL 15 text in the
- * shape of shared/reference-sql-stats.md (statement mix, upper-case
+ * shape of docs/data-targets.md (statement mix, upper-case
  * keywords, statements ending in ';').
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cJSON.h"
-#include "llm.h"
+#include "../llm.h"
 #include "schema.h"
 
 static const char system_prompt[] =

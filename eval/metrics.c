@@ -1,5 +1,5 @@
 /*
- * eval_metrics.c — the definitions of shared/METRICS.md as functions over
+ * metrics.c — the definitions of docs/metrics.md as functions over
  * text (see eval.h): words, cuts, rest_em normalization, identifiers and
  * hallucinations, the copy baseline, table dropping and the typing
  * simulation.  No I/O and no model here.

@@ -6,7 +6,7 @@
  * a history or audit log).  Tables are ordered master-first; each later table
  * usually holds a key column of an earlier one (a link), declared as a
  * FOREIGN KEY in about a third of the schemas, as in hand-written DDL.
- * Shapes follow shared/reference-sql-stats.md section 4: 3-5 columns, the
+ * Shapes follow docs/data-targets.md section 4: 3-5 columns, the
  * primary key first and named <singular>_id (or id), INT/VARCHAR heavy types,
  * occasional NOT NULL, UNIQUE, DEFAULT, CHECK and indexes.
  */
@@ -72,7 +72,7 @@ gen_strdup(const char *s)
 
 /* Picks an index from integer weights. */
 static int
-PickWeighted(uint64_t *rng, const int *w, int n)
+pick_weighted(uint64_t *rng, const int *w, int n)
 {
 	int			total = 0;
 	int			r;
@@ -91,14 +91,14 @@ PickWeighted(uint64_t *rng, const int *w, int n)
 
 /* True with probability pct percent. */
 static bool
-Chance(uint64_t *rng, int pct)
+chance(uint64_t *rng, int pct)
 {
 	return (int) sqlpilot_rng_below(rng, 100) < pct;
 }
 
 /* The PostgreSQL type (format_type spelling) of an attribute of a kind. */
 static const char *
-TypeForKind(uint64_t *rng, int kind)
+type_for_kind(uint64_t *rng, int kind)
 {
 	static const char *const names[] = {"character varying(50)", "character varying(100)", "text", "character varying(255)"};
 	static const int names_w[] = {60, 25, 8, 7};
@@ -116,36 +116,36 @@ TypeForKind(uint64_t *rng, int kind)
 		case DATAGEN_COL_FIRST_NAME:
 		case DATAGEN_COL_LAST_NAME:
 		case DATAGEN_COL_PERSON:
-			return names[PickWeighted(rng, names_w, 4)];
+			return names[pick_weighted(rng, names_w, 4)];
 		case DATAGEN_COL_TITLE:
-			return titles[PickWeighted(rng, titles_w, 4)];
+			return titles[pick_weighted(rng, titles_w, 4)];
 		case DATAGEN_COL_CODE:
-			return codes[PickWeighted(rng, codes_w, 4)];
+			return codes[pick_weighted(rng, codes_w, 4)];
 		case DATAGEN_COL_EMAIL:
 		case DATAGEN_COL_URL:
 		case DATAGEN_COL_ADDRESS:
-			return Chance(rng, 70) ? "character varying(255)" : Chance(rng, 60) ? "character varying(100)" : "text";
+			return chance(rng, 70) ? "character varying(255)" : chance(rng, 60) ? "character varying(100)" : "text";
 		case DATAGEN_COL_PHONE:
-			return Chance(rng, 70) ? "character varying(20)" : "character varying(15)";
+			return chance(rng, 70) ? "character varying(20)" : "character varying(15)";
 		case DATAGEN_COL_CITY:
 		case DATAGEN_COL_COUNTRY:
-			return Chance(rng, 50) ? "character varying(100)" : "character varying(50)";
+			return chance(rng, 50) ? "character varying(100)" : "character varying(50)";
 		case DATAGEN_COL_TEXT:
-			return Chance(rng, 85) ? "text" : "character varying(255)";
+			return chance(rng, 85) ? "text" : "character varying(255)";
 		case DATAGEN_COL_STATUS:
 		case DATAGEN_COL_CATEGORY:
-			return words[PickWeighted(rng, words_w, 4)];
+			return words[pick_weighted(rng, words_w, 4)];
 		case DATAGEN_COL_MONEY:
-			return money[PickWeighted(rng, money_w, 6)];
+			return money[pick_weighted(rng, money_w, 6)];
 		case DATAGEN_COL_RATE:
-			return Chance(rng, 65) ? "numeric(5,2)" : "double precision";
+			return chance(rng, 65) ? "numeric(5,2)" : "double precision";
 		case DATAGEN_COL_SCORE:
-			return Chance(rng, 60) ? "double precision" : (Chance(rng, 50) ? "numeric(10,2)" : "real");
+			return chance(rng, 60) ? "double precision" : (chance(rng, 50) ? "numeric(10,2)" : "real");
 		case DATAGEN_COL_GEO:
-			return Chance(rng, 70) ? "double precision" : "numeric(9,6)";
+			return chance(rng, 70) ? "double precision" : "numeric(9,6)";
 		case DATAGEN_COL_QUANTITY:
 		case DATAGEN_COL_COUNT:
-			return Chance(rng, 95) ? "integer" : (Chance(rng, 50) ? "bigint" : "smallint");
+			return chance(rng, 95) ? "integer" : (chance(rng, 50) ? "bigint" : "smallint");
 		case DATAGEN_COL_YEAR:
 			return "integer";
 		case DATAGEN_COL_BOOL:
@@ -153,13 +153,13 @@ TypeForKind(uint64_t *rng, int kind)
 		case DATAGEN_COL_DATE:
 			return "date";
 		case DATAGEN_COL_TIMESTAMP:
-			return Chance(rng, 90) ? "timestamp without time zone" : "timestamp with time zone";
+			return chance(rng, 90) ? "timestamp without time zone" : "timestamp with time zone";
 		case DATAGEN_COL_TIME:
 			return "time without time zone";
 		case DATAGEN_COL_UUID:
 			return "uuid";
 		case DATAGEN_COL_JSON:
-			return Chance(rng, 50) ? "jsonb" : "json";
+			return chance(rng, 50) ? "jsonb" : "json";
 		case DATAGEN_COL_DURATION:
 			return "interval";
 		case DATAGEN_COL_BYTES:
@@ -171,7 +171,7 @@ TypeForKind(uint64_t *rng, int kind)
 
 /* A DEFAULT expression that suits a column, or NULL. */
 static const char *
-DefaultForKind(int kind, const char *type)
+default_for_kind(int kind, const char *type)
 {
 	switch (kind)
 	{
@@ -227,7 +227,7 @@ gen_table_constraint_names(SqlpilotTable *t)
 
 /* Adds an index (or key) on one or two columns. */
 static void
-AddIndex(SqlpilotTable *t, bool primary, bool unique, bool constraint, const char *c1, const char *c2)
+add_index(SqlpilotTable *t, bool primary, bool unique, bool constraint, const char *c1, const char *c2)
 {
 	SqlpilotIndex *ix = &t->indexes[t->n_indexes++];
 	int			n = c2 ? 2 : 1;
@@ -246,7 +246,7 @@ AddIndex(SqlpilotTable *t, bool primary, bool unique, bool constraint, const cha
 
 /* Writes the singular of a plural table name: -ies -> -y, -ches -> -ch, -s dropped. */
 static void
-SingularOf(const char *plural, char *out, size_t cap)
+singular_of(const char *plural, char *out, size_t cap)
 {
 	size_t		n = strlen(plural);
 
@@ -261,10 +261,10 @@ SingularOf(const char *plural, char *out, size_t cap)
 
 /* Fills the plan: which entities (and activity table) make the schema, master first. */
 static int
-PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPlanTable *plan)
+plan_tables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPlanTable *plan)
 {
 	static const int n_w[] = {21, 20, 20, 20, 19};
-	int			n = 1 + PickWeighted(rng, n_w, 5);
+	int			n = 1 + pick_weighted(rng, n_w, 5);
 	int			count = 0;
 	bool		used[GEN_MAX_ENTITIES] = {false};
 	const GenActivityTable *at = NULL;
@@ -280,7 +280,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 	plan[count].primary = true;
 	used[entity] = true;
 	count++;
-	if (at && n >= 2 && Chance(rng, 55))
+	if (at && n >= 2 && chance(rng, 55))
 	{
 		GenPlanTable *p = &plan[count++];
 
@@ -288,7 +288,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s%s", topic->entities[entity].singular, at->suffix);
 		else
 			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s", at->plural);
-		SingularOf(p->plural_buf, p->singular_buf, sizeof(p->singular_buf));
+		singular_of(p->plural_buf, p->singular_buf, sizeof(p->singular_buf));
 		p->plural = p->plural_buf;
 		p->singular = p->singular_buf;
 		p->attrs = at->attrs;
@@ -301,7 +301,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 		int			e = (int) sqlpilot_rng_below(rng, (uint64_t) topic->n_entities);
 
 		/* prefer entities near the use case's own: they tend to relate */
-		if (Chance(rng, 60))
+		if (chance(rng, 60))
 		{
 			int			d = (int) sqlpilot_rng_below(rng, 7) - 3;
 
@@ -353,7 +353,7 @@ PlanTables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPl
 
 /* True for master data: an entity named by a person or a title (customers, products). */
 static bool
-IsMaster(const GenPlanTable *p)
+is_master(const GenPlanTable *p)
 {
 	for (int a = 0; a < p->n_attrs; a++)
 	{
@@ -368,24 +368,24 @@ IsMaster(const GenPlanTable *p)
 
 /* Picks a parent among the tables before table i: master data weighs four times more. */
 static int
-PickParent(const GenPlanTable *plan, int i, uint64_t *rng)
+pick_parent(const GenPlanTable *plan, int i, uint64_t *rng)
 {
 	int			w[6];
 
 	for (int k = 0; k < i; k++)
-		w[k] = plan[k].order == 1000 ? 0 : IsMaster(&plan[k]) ? 4 : 1;
+		w[k] = plan[k].order == 1000 ? 0 : is_master(&plan[k]) ? 4 : 1;
 	if (i == 0)
 		return 0;
 	for (int k = 0; k < i; k++)
 		if (w[k] > 0)
-			return PickWeighted(rng, w, i);
+			return pick_weighted(rng, w, i);
 	return i - 1;
 }
 
 /* Appends a column to the table being built. */
 static void
-AddColumn(SqlpilotTable *t, unsigned char *kinds, const char *name, const char *type,
-		  bool not_null, const char *def, int kind)
+add_column(SqlpilotTable *t, unsigned char *kinds, const char *name, const char *type,
+		   bool not_null, const char *def, int kind)
 {
 	SqlpilotColumn *c = &t->columns[t->n_columns];
 
@@ -399,7 +399,7 @@ AddColumn(SqlpilotTable *t, unsigned char *kinds, const char *name, const char *
 
 /* True when the table already has a column of that name. */
 static bool
-HasColumn(const SqlpilotTable *t, const char *name)
+has_column(const SqlpilotTable *t, const char *name)
 {
 	for (int i = 0; i < t->n_columns; i++)
 		if (strcmp(t->columns[i].name, name) == 0)
@@ -431,10 +431,10 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 	out->topic = topic;
 	out->use_case = use_case;
 	sqlpilot_rng_next(&rng);
-	n = PlanTables(tp, use_case / GEN_N_ACTIVITIES, use_case % GEN_N_ACTIVITIES, &rng, plan);
-	key_style = PickWeighted(&rng, key_w, 4);
-	pk_short = Chance(&rng, 17);
-	declare_fks = Chance(&rng, 36);
+	n = plan_tables(tp, use_case / GEN_N_ACTIVITIES, use_case % GEN_N_ACTIVITIES, &rng, plan);
+	key_style = pick_weighted(&rng, key_w, 4);
+	pk_short = chance(&rng, 17);
+	declare_fks = chance(&rng, 36);
 	out->n_tables = n;
 	out->tables = calloc((size_t) n, sizeof(SqlpilotTable));
 	out->col_kinds = calloc((size_t) n, sizeof(unsigned char *));
@@ -445,17 +445,17 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		SqlpilotTable *t = &out->tables[i];
 		unsigned char *kinds = calloc(GEN_MAX_COLS, 1);
 		const GenPlanTable *p = &plan[i];
-		int			total = 2 + PickWeighted(&rng, ncol_w, 7);
+		int			total = 2 + pick_weighted(&rng, ncol_w, 7);
 		int			n_links = 0;
 		int			parents[2] = {0, 0};
-		bool		has_pk = !(i == n - 1 && n > 1 && Chance(&rng, 10)) && !Chance(&rng, 2);
-		bool		serial = key_style == GEN_KEY_SERIAL || (key_style == GEN_KEY_INT && Chance(&rng, 4));
+		bool		has_pk = !(i == n - 1 && n > 1 && chance(&rng, 10)) && !chance(&rng, 2);
+		bool		serial = key_style == GEN_KEY_SERIAL || (key_style == GEN_KEY_INT && chance(&rng, 4));
 		const char *key_type = key_style == GEN_KEY_UUID ? "uuid" : key_style == GEN_KEY_BIGINT ? "bigint" : "integer";
 		char		pk_name[96];
 		int			n_attrs;
 		int			picked;
 		bool		composite = false;
-		bool		not_null_table = Chance(&rng, 22);
+		bool		not_null_table = chance(&rng, 22);
 
 		out->col_kinds[i] = kinds;
 		t->schema = gen_strdup("public");
@@ -467,7 +467,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		t->checks = calloc(1, sizeof(SqlpilotCheck));
 
 		/* links to earlier tables */
-		if (i > 0 && Chance(&rng, 88))
+		if (i > 0 && chance(&rng, 88))
 		{
 			/* an activity table (history, audit log) belongs to the use case's entity */
 			if (p->order == 1000)
@@ -478,19 +478,19 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				n_links++;
 			}
 			/* the topic's main actor (customers, patients) or master data relate best */
-			else if (plan[0].order == 0 && Chance(&rng, 40))
+			else if (plan[0].order == 0 && chance(&rng, 40))
 				parents[n_links++] = 0;
 			else
-				parents[n_links++] = PickParent(plan, i, &rng);
-			if (i > 1 && Chance(&rng, 22))
+				parents[n_links++] = pick_parent(plan, i, &rng);
+			if (i > 1 && chance(&rng, 22))
 			{
-				int			q = PickParent(plan, i, &rng);
+				int			q = pick_parent(plan, i, &rng);
 
 				if (q != parents[0])
 					parents[n_links++] = q;
 			}
 		}
-		composite = n_links == 2 && Chance(&rng, 25);
+		composite = n_links == 2 && chance(&rng, 25);
 
 		/* primary key column */
 		snprintf(pk_name, sizeof(pk_name), "%s_id", p->singular);
@@ -498,7 +498,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		if (!composite)
 		{
 			pk_col[i] = t->n_columns;
-			AddColumn(t, kinds, pk_short ? "id" : pk_name, key_type, has_pk, NULL, DATAGEN_COL_ID);
+			add_column(t, kinds, pk_short ? "id" : pk_name, key_type, has_pk, NULL, DATAGEN_COL_ID);
 			if (serial && key_style != GEN_KEY_UUID)
 			{
 				char		seq[160];
@@ -506,13 +506,13 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				snprintf(seq, sizeof(seq), "nextval('%s_%s_seq'::regclass)", t->name, t->columns[0].name);
 				t->columns[0].default_expr = strdup(seq);
 			}
-			if (key_style == GEN_KEY_UUID && Chance(&rng, 30))
+			if (key_style == GEN_KEY_UUID && chance(&rng, 30))
 			{
 				free(t->columns[0].default_expr);
 				t->columns[0].default_expr = strdup("gen_random_uuid()");
 			}
 			if (has_pk)
-				AddIndex(t, true, true, true, t->columns[0].name, NULL);
+				add_index(t, true, true, true, t->columns[0].name, NULL);
 		}
 		/* link columns */
 		for (int k = 0; k < n_links; k++)
@@ -529,17 +529,17 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				snprintf(fk_name, sizeof(fk_name), "%s_id", plan[parents[k]].singular);
 			else
 				snprintf(fk_name, sizeof(fk_name), "%s", pc->name);
-			if (HasColumn(t, fk_name))
+			if (has_column(t, fk_name))
 				continue;
 			l = &out->links[out->n_links++];
 			l->child = i;
 			l->child_col = t->n_columns;
 			l->parent = parents[k];
 			l->parent_col = pk_col[parents[k]];
-			AddColumn(t, kinds, fk_name, strcmp(pc->type, "uuid") == 0 ? "uuid" : pc->type,
-					  composite || Chance(&rng, 12), NULL, DATAGEN_COL_ID);
+			add_column(t, kinds, fk_name, strcmp(pc->type, "uuid") == 0 ? "uuid" : pc->type,
+					  composite || chance(&rng, 12), NULL, DATAGEN_COL_ID);
 			/* only a key can be referenced */
-			if ((declare_fks || Chance(&rng, 4)) && pt->n_indexes > 0 && pt->indexes[0].primary)
+			if ((declare_fks || chance(&rng, 4)) && pt->n_indexes > 0 && pt->indexes[0].primary)
 			{
 				SqlpilotForeignKey *fk = &t->fkeys[t->n_fkeys++];
 
@@ -549,12 +549,12 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				fk->cols[0] = gen_strdup(fk_name);
 				fk->ref_cols[0] = gen_strdup(pc->name);
 				fk->ref_table = gen_strdup(pt->name);
-				if (Chance(&rng, 4))
+				if (chance(&rng, 4))
 					fk->on_delete = gen_strdup("CASCADE");
 			}
 		}
 		if (composite && t->n_columns == 2)
-			AddIndex(t, true, true, true, t->columns[0].name, t->columns[1].name);
+			add_index(t, true, true, true, t->columns[0].name, t->columns[1].name);
 		/* attributes: a subset in entity order, the first one favoured */
 		n_attrs = total - t->n_columns;
 		if (n_attrs < 1)
@@ -571,26 +571,26 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			const char *def = NULL;
 			bool		nn;
 
-			if (left > need && !(a == 0 && Chance(&rng, 85)) &&
+			if (left > need && !(a == 0 && chance(&rng, 85)) &&
 				(int) sqlpilot_rng_below(&rng, (uint64_t) left) >= need)
 				continue;
-			if (HasColumn(t, at->name) || t->n_columns >= GEN_MAX_COLS)
+			if (has_column(t, at->name) || t->n_columns >= GEN_MAX_COLS)
 				continue;
 			/* flags are rare in hand-written schemas (0.8% of columns) */
-			if (at->kind == DATAGEN_COL_BOOL && Chance(&rng, 60))
+			if (at->kind == DATAGEN_COL_BOOL && chance(&rng, 60))
 				continue;
-			type = TypeForKind(&rng, at->kind);
-			nn = not_null_table && (picked == 0 || Chance(&rng, 30));
-			if (Chance(&rng, 2))
-				def = DefaultForKind(at->kind, type);
-			AddColumn(t, kinds, at->name, type, nn, def, at->kind);
+			type = type_for_kind(&rng, at->kind);
+			nn = not_null_table && (picked == 0 || chance(&rng, 30));
+			if (chance(&rng, 2))
+				def = default_for_kind(at->kind, type);
+			add_column(t, kinds, at->name, type, nn, def, at->kind);
 			picked++;
-			if ((at->kind == DATAGEN_COL_EMAIL || at->kind == DATAGEN_COL_CODE) && Chance(&rng, 10))
-				AddIndex(t, false, true, Chance(&rng, 60), at->name, NULL);
-			else if ((at->kind == DATAGEN_COL_DATE || at->kind == DATAGEN_COL_TIMESTAMP) && Chance(&rng, 4))
-				AddIndex(t, false, false, false, at->name, NULL);
+			if ((at->kind == DATAGEN_COL_EMAIL || at->kind == DATAGEN_COL_CODE) && chance(&rng, 10))
+				add_index(t, false, true, chance(&rng, 60), at->name, NULL);
+			else if ((at->kind == DATAGEN_COL_DATE || at->kind == DATAGEN_COL_TIMESTAMP) && chance(&rng, 4))
+				add_index(t, false, false, false, at->name, NULL);
 			if (t->n_checks == 0 && (at->kind == DATAGEN_COL_MONEY || at->kind == DATAGEN_COL_QUANTITY) &&
-				Chance(&rng, 6))
+				chance(&rng, 6))
 			{
 				char		expr[128];
 
@@ -600,9 +600,9 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			}
 		}
 		/* an index on a link column now and then */
-		if (n_links > 0 && !composite && Chance(&rng, 6) && t->n_indexes < 6)
-			AddIndex(t, false, false, false, t->columns[1].name, NULL);
-		if (t->n_indexes > 0 && !t->indexes[t->n_indexes - 1].primary && Chance(&rng, 30))
+		if (n_links > 0 && !composite && chance(&rng, 6) && t->n_indexes < 6)
+			add_index(t, false, false, false, t->columns[1].name, NULL);
+		if (t->n_indexes > 0 && !t->indexes[t->n_indexes - 1].primary && chance(&rng, 30))
 			t->indexes[t->n_indexes - 1].desc[0] = !t->indexes[t->n_indexes - 1].unique;
 		gen_table_constraint_names(t);
 	}
@@ -610,7 +610,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 
 /* Frees one table's strings and arrays. */
 static void
-FreeTable(SqlpilotTable *t)
+free_table(SqlpilotTable *t)
 {
 	free(t->schema);
 	free(t->name);
@@ -662,7 +662,7 @@ datagen_schema_free(DatagenSchema *s)
 {
 	for (int i = 0; i < s->n_tables; i++)
 	{
-		FreeTable(&s->tables[i]);
+		free_table(&s->tables[i]);
 		if (s->col_kinds)
 			free(s->col_kinds[i]);
 	}
