@@ -249,6 +249,47 @@ $d->{stderr} = '';
 $d->quit;
 $a->quit;
 
+# ---- a model file overwritten in place under a running completion ----
+# (cp onto the installed file truncates it, then writes: a backend that read
+# its weights straight from a mapping of that file died of SIGBUS.)
+my $inplace = "$dir/inplace.model";
+system('cp', $slow, $inplace) == 0 or die;
+my $sum_small = $node->safe_psql('postgres',
+	"SET sqlpilot.model_path = '$model'; SELECT sqlpilot_model_info()->>'checksum'");
+my $w = $node->background_psql('postgres', on_error_stop => 0);
+$w->query_safe("SET sqlpilot.model_path = '$inplace'; SET sqlpilot.max_tokens = 2");
+$w->query_safe(q{SELECT sqlpilot_complete('SELECT 1') IS NOT NULL});    # load the model
+$w->query_safe('SET sqlpilot.max_tokens = 2000');
+my $wpid = $w->query_safe('SELECT pg_backend_pid()');
+$w->{stdin} .= "SELECT length(sqlpilot_complete('UPDATE accounts SET ')) >= 0 AS survived;\n";
+$w->{run}->pump_nb();
+$node->poll_query_until('postgres',
+	"SELECT wait_event IS NULL AND state = 'active' FROM pg_stat_activity WHERE pid = $wpid")
+  or diag('backend never became active');
+truncate($inplace, 0) or die "truncate: $!";
+my $running = '';
+$node->psql('postgres', "SELECT pg_sleep(0.3); SELECT state FROM pg_stat_activity WHERE pid = $wpid",
+	stdout => \$running);
+chomp $running;
+system('cp', $model, $inplace) == 0 or die;
+{
+	# a backend killed by a signal takes its psql along: report, do not die
+	local $SIG{PIPE} = 'IGNORE';
+	($out, $err) = eval { $w->query('SELECT 42') };
+}
+ok($running eq 'active' && ($out // '(psql died)') =~ /^t\n42$/m,
+	"a completion running while its model file is truncated and overwritten in place finishes (backend '$running' 0.3 s after the truncation)");
+unlike(slurp_file($node->logfile), qr/terminated by signal/, 'no backend died of a signal');
+is($w->query_safe(q{SELECT sqlpilot_model_info()->>'checksum'}), $sum_small,
+	'the next call of the same session loads the model now in the file');
+truncate($inplace, 5000) or die "truncate: $!";
+$w->{stderr} = '';
+$w->query(q{SELECT sqlpilot_complete('SELECT ')});
+like($w->{stderr}, qr/model file .* is corrupt/, 'a model file truncated in place is a clear error');
+$w->{stderr} = '';
+is($w->query_safe('SELECT 7'), 7, 'and the session goes on');
+$w->quit;
+
 ok($node->safe_psql('postgres', 'SELECT 1') eq '1', 'server still up');
 $node->stop;
 done_testing();
