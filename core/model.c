@@ -413,33 +413,41 @@ value_nonfinite(const unsigned char *p, size_t i, SqlpilotDtype dtype)
 	}
 }
 
+/* Values per block of first_nonfinite: a constant trip count lets -O2 vectorize the scan. */
+#define FINITE_BLOCK 4096
+
+/* Whether any of the FINITE_BLOCK values at p is a NaN or Inf (branch-free OR). */
+static unsigned
+block_nonfinite(const unsigned char *p, SqlpilotDtype dtype)
+{
+	unsigned	bad = 0;
+
+	if (dtype == SQLPILOT_DTYPE_F16)
+		for (size_t j = 0; j < FINITE_BLOCK; j++)
+			bad |= value_nonfinite(p, j, SQLPILOT_DTYPE_F16);
+	else
+		for (size_t j = 0; j < FINITE_BLOCK; j++)
+			bad |= value_nonfinite(p, j, SQLPILOT_DTYPE_F32);
+	return bad;
+}
+
 /*
  * Index of the first NaN or Inf among the n values at p (f32 or f16 in host
  * order, the order of files on the little-endian hosts this runs on), or n.
- * Blocks of a branch-free OR keep the all-finite common case vectorized.
+ * Whole blocks are tested at vector speed (15M preset, f16: ~0.3 ms); only a
+ * block that holds one, and the tail, are walked value by value.
  */
 static size_t
 first_nonfinite(const unsigned char *p, size_t n, SqlpilotDtype dtype)
 {
-	const size_t block = 4096;
+	size_t		esize = dtype == SQLPILOT_DTYPE_F16 ? 2 : 4;
+	size_t		i = 0;
 
-	for (size_t i = 0; i < n; i += block)
-	{
-		size_t		end = n - i < block ? n : i + block;
-		unsigned	bad = 0;
-
-		if (dtype == SQLPILOT_DTYPE_F16)
-			for (size_t j = i; j < end; j++)
-				bad |= value_nonfinite(p, j, SQLPILOT_DTYPE_F16);
-		else
-			for (size_t j = i; j < end; j++)
-				bad |= value_nonfinite(p, j, SQLPILOT_DTYPE_F32);
-		if (!bad)
-			continue;
-		for (size_t j = i; j < end; j++)
-			if (value_nonfinite(p, j, dtype))
-				return j;
-	}
+	while (i + FINITE_BLOCK <= n && !block_nonfinite(p + i * esize, dtype))
+		i += FINITE_BLOCK;
+	for (; i < n; i++)
+		if (value_nonfinite(p, i, dtype))
+			return i;
 	return n;
 }
 
@@ -1035,12 +1043,14 @@ model_load_mapped(SqlpilotModel *m, int sfd, size_t len, const char *path,
 /*
  * Copies up to size bytes of fd into the snapshot sfd through a bounded
  * buffer; *got is how many.  Returns 0, the errno of a failed read of fd,
- * or -2 when the snapshot cannot be written (disk full ...).
+ * or -2 when the snapshot cannot be written (disk full ...).  Big writes let
+ * the page cache hold the snapshot in large folios that map as huge pages:
+ * with 1 MB writes, verifying a 42M f16 snapshot took 34 ms instead of 5.
  */
 static int
 model_copy(int fd, int sfd, size_t size, size_t *got)
 {
-	const size_t chunk = (size_t) 1 << 20;
+	const size_t chunk = (size_t) 8 << 20;
 	unsigned char *buf = malloc(chunk);
 	size_t		done = 0;
 	int			rc = 0;
