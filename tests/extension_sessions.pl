@@ -249,6 +249,52 @@ $d->{stderr} = '';
 $d->quit;
 $a->quit;
 
+# ---- model files the server may not read, or whose weights are NaN ----
+# Runs $sql with verbose errors; returns what psql printed on stderr.
+sub error_of
+{
+	my ($sql) = @_;
+	my ($stdout, $stderr) = ('', '');
+	$node->psql('postgres', "\\set VERBOSITY verbose\n$sql", stdout => \$stdout, stderr => \$stderr);
+	return $stderr;
+}
+my $os_user = getpwuid($>);
+my $unreadable = "$dir/unreadable.model";
+system('cp', $model, $unreadable) == 0 or die;
+chmod 0000, $unreadable;
+my $perm = error_of("SET sqlpilot.model_path = '$unreadable'; SELECT sqlpilot_complete('SELECT ')");
+ok($perm =~ /ERROR:  42501: could not read sqlpilot model file "\Q$unreadable\E": Permission denied/
+	  && $perm =~ /HINT:  The server runs as operating system user "\Q$os_user\E"; make the file readable by it/,
+	'an unreadable model file is 42501 permission denied, with a hint naming the server\'s OS user');
+chmod 0600, $unreadable;
+
+# A model whose weights are all NaN (as a diverged run leaves them), f32 and
+# f16: its checksum made valid with the hash `sqlpilot info` reports.
+for my $dtype ('f32', 'f16')
+{
+	my $nan = "$dir/nan_$dtype.model";
+	system("$build/sqlpilot init --preset 260K --seed 4 --dtype $dtype --out $nan >/dev/null") == 0 or die;
+	open(my $nfh, '+<:raw', $nan) or die "$nan: $!";
+	my $size = -s $nan;
+	seek($nfh, 88, 0);
+	read($nfh, my $off, 8);
+	my $woff = unpack('Q<', $off);
+	seek($nfh, $woff, 0);
+	print $nfh "\xff" x ($size - $woff);
+	my $info = `$build/sqlpilot info --model $nan 2>&1`;
+	$info =~ /contents hash to ([0-9a-f]{16})/ or die "no hash in: $info";
+	seek($nfh, 120, 0);
+	print $nfh pack('Q<', hex($1));
+	close $nfh;
+	like(`$build/sqlpilot info --model $nan 2>&1`, qr/weights are not finite: NaN or Inf in tensor token_embedding, element 0/,
+		"sqlpilot info refuses an all-NaN $dtype model, naming the tensor");
+	my $e = error_of("SET sqlpilot.model_path = '$nan'; SELECT sqlpilot_complete('SELECT ')");
+	ok($e =~ /ERROR:  XX001: sqlpilot model file "\Q$nan\E" is broken: its weights are not finite/
+		  && $e =~ /DETAIL:  .*NaN or Inf in tensor token_embedding/
+		  && $e =~ /HINT:  .*diverged loss/,
+		"an all-NaN $dtype model is refused at load (XX001, names the tensor)");
+}
+
 # ---- a model file overwritten in place under a running completion ----
 # (cp onto the installed file truncates it, then writes: a backend that read
 # its weights straight from a mapping of that file died of SIGBUS.)
@@ -270,7 +316,7 @@ truncate($inplace, 0) or die "truncate: $!";
 my $running = '';
 $node->psql('postgres', "SELECT pg_sleep(0.3); SELECT state FROM pg_stat_activity WHERE pid = $wpid",
 	stdout => \$running);
-chomp $running;
+$running = $running =~ /(\w+)\s*$/ ? $1 : 'gone';    # the last line: the state
 system('cp', $model, $inplace) == 0 or die;
 {
 	# a backend killed by a signal takes its psql along: report, do not die
