@@ -228,7 +228,8 @@ StopRequested(void *arg)
 /*
  * Completes prefix (UTF-8) given schema (UTF-8): up to n alternatives, best
  * first, written to out (texts palloc'd in the server encoding); returns how
- * many.  Generation stops between tokens on cancel or statement_timeout.
+ * many.  A cancel, statement_timeout or termination stops it between prefill
+ * chunks of the prompt and between generated tokens.
  */
 int
 SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t schema_len,

@@ -12,6 +12,7 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
+use Time::HiRes ();
 
 my ($root, $build, $pgbin, $tmp);
 
@@ -150,6 +151,42 @@ is($c->query_safe('SELECT 7'), 7, 'the backend survives and keeps serving');
 like($c->query_safe(q{SET sqlpilot.max_tokens = 4; SELECT sqlpilot_complete('SELECT ') IS NOT NULL}), qr/t$/,
 	'and completes again');
 $c->quit;
+
+# ---- statement_timeout reaches a long prompt's prefill ----
+# A 260K model with a 32k context and a prompt of ~22k tokens (a byte-level
+# tokenizer: one token per byte): its prefill alone takes 25-50 s here.
+my $long = "$dir/long.model";
+system("$build/sqlpilot init --preset 260K --seq-len 32768 --seed 5 --out $long >/dev/null") == 0
+  or BAIL_OUT('sqlpilot init failed');
+my $lp = $node->background_psql('postgres', on_error_stop => 0);
+$lp->query_safe("SET sqlpilot.model_path = '$long'; SET sqlpilot.max_prompt_tokens = 30000; "
+	  . "SET sqlpilot.max_tokens = 4; SET sqlpilot.prompt_cache_files = 0");
+$lp->query_safe(q{SELECT sqlpilot_complete('SELECT 1') IS NOT NULL});    # load the model
+$lp->query_safe('\set VERBOSITY verbose');
+my $long_prefix = substr('SELECT ' . join(' + ', map { "col_$_" } 1 .. 2500), 0, 22000);
+$lp->query_safe(q{SET statement_timeout = '300ms'});
+my $t0 = [ Time::HiRes::gettimeofday() ];
+$lp->query("SELECT sqlpilot_complete('$long_prefix')");
+my $took = Time::HiRes::tv_interval($t0);
+my $timed_out = $lp->{stderr} =~ /ERROR:  57014: canceling statement due to statement timeout/;
+$lp->{stderr} = '';
+$lp->query_safe('SET statement_timeout = 0');
+my $prompt_tokens = stat_of($lp, 'last_prompt_tokens');
+my $rows = stat_of($lp, 'last_computed_tokens');
+my $reused_before = stat_of($lp, 'last_reused_tokens');
+ok($timed_out && $took < 5 && $prompt_tokens > 20000 && $rows < $prompt_tokens,
+	sprintf('statement_timeout (57014) stops the prefill of a %d-token prompt after %.2f s (%d rows computed)',
+		$prompt_tokens, $took, $rows));
+$lp->query_safe(q{SET statement_timeout = '300ms'});
+$lp->query("SELECT sqlpilot_complete('$long_prefix')");
+$lp->{stderr} = '';
+$lp->query_safe('SET statement_timeout = 0');
+my $reused = stat_of($lp, 'last_reused_tokens');
+ok($rows > 0 && $reused == $reused_before + $rows,
+	"the next call reuses every row the stopped prefill computed ($reused_before + $rows)");
+like($lp->query_safe(q{SELECT sqlpilot_complete('SELECT * FROM ') IS NOT NULL}), qr/^t$/,
+	'and the session completes other prompts');
+$lp->quit;
 
 # ---- prompt cache files: a new session starts from another's schema prompt ----
 $node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN cache_probe int');
