@@ -452,8 +452,8 @@ first_nonfinite(const unsigned char *p, size_t n, SqlpilotDtype dtype)
 }
 
 /*
- * Looks for a NaN or Inf in a weights section of the given dtype (for q8, in
- * its row scales; its int8 values are always finite).  Returns 0, or 1 with
+ * Looks for a NaN or Inf in a weights section of the given dtype (for q8, a
+ * row scale that is one or makes one: its int8 values are always finite).  Returns 0, or 1 with
  * where it is ("tensor w1 of layer 2, element 17 of 12288") in where.
  */
 static int
@@ -469,8 +469,18 @@ model_find_nonfinite(const unsigned char *w, const SqlpilotConfig *c, SqlpilotDt
 	{
 		/* q8 scales: one f32 per row, rows of all tensors in canonical order */
 		size_t		n = dtype == SQLPILOT_DTYPE_Q8 ? count[t] / rowlen[t] : count[t];
-		size_t		at = first_nonfinite(w, n, dtype == SQLPILOT_DTYPE_Q8 ? SQLPILOT_DTYPE_F32 : dtype);
+		size_t		at = n;
 		bool		per_layer = t >= 1 && t <= 9;
+
+		if (dtype != SQLPILOT_DTYPE_Q8)
+			at = first_nonfinite(w, n, dtype);
+		else
+		{
+			/* a finite scale can still overflow: q * scale with |q| up to 127 */
+			for (size_t r = 0; r < n && at == n; r++)
+				if (!isfinite(get_f32(w + 4 * r) * 127.0f))
+					at = r;
+		}
 
 		if (at < n)
 		{
