@@ -1,6 +1,6 @@
 /*
  * model.c — configurations, the canonical parameter layout, and the model
- * file: writing it, and mapping + verifying it (see model.h).
+ * file: writing it, and reading + verifying it (see model.h).
  *
  * Model file, version 1.  Everything little-endian.  A fixed 128-byte header:
  *

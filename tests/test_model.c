@@ -271,7 +271,7 @@ test_round_trip(const char *dir)
 			continue;
 		if (dtypes[d] == SQLPILOT_DTYPE_F16)
 		{
-			/* Matrices stay halves inside the mapping; only the norms are private floats. */
+			/* Matrices stay halves inside the file's bytes; only the norms are private floats. */
 			const uint16_t *h = m.weights.half.token_embedding;
 
 			tap_ok(h && m.weights.token_embedding == NULL && m.weights.wq == NULL &&
@@ -279,7 +279,7 @@ test_round_trip(const char *dir)
 				   (const char *) (m.weights.half.wcls + (size_t) c.vocab_size * c.dim) <=
 				   (const char *) m.map + m.map_len &&
 				   m.weights.rms_att && m.weights.rms_att[0] == params[(size_t) c.vocab_size * c.dim],
-				   "f16 matrices are used in place from the mapping, norms widened");
+				   "f16 matrices are used in place from the file's bytes, norms widened");
 			ok = sqlpilot_model_widen(&m, err, sizeof(err)) == 0;
 			tap_ok(ok && m.weights.half.wq == NULL && m.weights.wq != NULL,
 				   "sqlpilot_model_widen makes every weight fp32 (%s)", ok ? "" : err);
@@ -305,7 +305,7 @@ test_round_trip(const char *dir)
 			tap_ok((void *) m.weights.token_embedding > m.map &&
 				   (char *) m.weights.wcls + (size_t) c.vocab_size * c.dim * 4 ==
 				   (char *) m.map + m.map_len,
-				   "f32 weights are used straight from the mapping");
+				   "f32 weights are used straight from the file's bytes");
 		sqlpilot_model_free(&m);
 	}
 
