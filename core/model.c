@@ -979,14 +979,29 @@ model_load_bytes(SqlpilotModel *m, const char *path, void *map, size_t len, bool
 	return 0;
 }
 
-/* Reads the open model file fd (size bytes) into a private 64-byte aligned buffer and loads it. */
+/* Transparent huge page size on x86-64 (see model_load_private). */
+#define MODEL_HUGE_PAGE ((size_t) 2 * 1024 * 1024)
+
+/*
+ * Reads the open model file fd (size bytes) into a private buffer and loads
+ * it.  A buffer of a huge page or more is huge-page aligned and asks for
+ * transparent huge pages: the first touch of fresh memory costs a fault per
+ * page, and here (a VM) reading a 42M f16 file into 4 KB pages took 340 ms.
+ */
 static int
 model_load_private(SqlpilotModel *m, int fd, const char *path, size_t size,
 				   char *err, size_t errlen)
 {
-	unsigned char *buf = aligned_alloc(64, (size + 63) / 64 * 64);
+	size_t		align = size >= MODEL_HUGE_PAGE ? MODEL_HUGE_PAGE : 64;
+	size_t		cap = (size + align - 1) / align * align;
+	unsigned char *buf = aligned_alloc(align, cap);
 	size_t		len = 0;
 	int			rc;
+
+#ifdef MADV_HUGEPAGE
+	if (buf && align == MODEL_HUGE_PAGE)
+		(void) madvise(buf, cap, MADV_HUGEPAGE);
+#endif
 
 	if (!buf)
 	{
