@@ -651,12 +651,10 @@ sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 		free(text);
 		return -1;
 	}
-	if (sqlpilot_infer_feed(s, ids, keep) < 0)
-	{
+	rc = sqlpilot_infer_feed_interruptible(s, ids, keep, o->should_stop, o->should_stop_arg);
+	if (rc == -1)
 		snprintf(err, errlen, "cannot run the prompt through the model");
-		rc = -1;
-	}
-	else
+	else if (rc >= 0)
 		rc = run_search(&S, s, utf8_scan_lenient(text, keep_end), out, max_out, err, errlen);
 	free(S.logprob);
 	free(S.weight);

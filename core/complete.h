@@ -21,7 +21,10 @@ typedef struct SqlpilotCompleteOptions
 	float		temperature;
 	uint64_t	seed;
 	bool		stop_at_semicolon;
-	/* Called between tokens; returning true stops generation (Ctrl-C, timeouts). */
+	/*
+	 * Called between prefill chunks of the prompt and between generated
+	 * tokens; returning true stops the call (Ctrl-C, timeouts).
+	 */
 	bool		(*should_stop) (void *arg);
 	void	   *should_stop_arg;
 } SqlpilotCompleteOptions;

@@ -4,7 +4,8 @@
  * The cache holds k/v of every layer for the tokens cached_ids[0..n_cached).
  * sqlpilot_infer_feed() keeps the longest cached prefix that agrees with the
  * new tokens and pushes the rest through the blocks in chunks of up to
- * INFER_CHUNK rows (sgemm per chunk); sqlpilot_infer_step() is the same path
+ * INFER_CHUNK rows (sgemm per chunk), asking the caller's should_stop before
+ * each chunk when given one; sqlpilot_infer_step() is the same path
  * with one row (layers.c hands N == 1 to the kernels of matvec.c).  Every
  * block runs through sqlpilot_block_forward(), the block the trainer trains.
  * Only the last row goes through the final norm and the output head.
@@ -337,6 +338,18 @@ sqlpilot_infer_uses_sgemm(const SqlpilotRunState *s, int n_new)
 int
 sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n)
 {
+	return sqlpilot_infer_feed_interruptible(s, ids, n, NULL, NULL);
+}
+
+/*
+ * The feed, with should_stop asked before each chunk.  infer_rows appends a
+ * chunk's k/v to every layer and only then counts its rows as cached, so a
+ * stop between chunks leaves whole rows only.
+ */
+int
+sqlpilot_infer_feed_interruptible(SqlpilotRunState *s, const int *ids, int n,
+								  bool (*should_stop) (void *arg), void *arg)
+{
 	InferScratch *sc = s->scratch;
 	int			keep = 0;
 	int			done;
@@ -360,6 +373,8 @@ sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n)
 
 		if (T > (int) s->scratch_rows)
 			T = (int) s->scratch_rows;
+		if (should_stop && should_stop(arg))
+			return -2;
 		infer_rows(s, ids + done, T, done + T == n);
 		done += T;
 	}

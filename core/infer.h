@@ -54,6 +54,15 @@ SqlpilotRunState *sqlpilot_runstate_spare(SqlpilotRunState *s, int i,
  * n is 0 or exceeds seq_len.
  */
 int			sqlpilot_infer_feed(SqlpilotRunState *s, const int *ids, int n);
+/*
+ * Same, asking should_stop(arg) (when not NULL) before each prefill chunk of
+ * at most scratch_rows rows, so a cancel reaches a long prompt within one
+ * chunk rather than after the whole prompt.  Returns -2 when it stopped:
+ * the cache then holds the prompt's fully computed leading rows (whole
+ * chunks) and no logits, so the next feed reuses them and computes the rest.
+ */
+int			sqlpilot_infer_feed_interruptible(SqlpilotRunState *s, const int *ids, int n,
+											  bool (*should_stop) (void *arg), void *arg);
 /* How many leading ids[0..n) the cache already holds (what a feed of them would reuse). */
 int			sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n);
 /*

@@ -15,6 +15,7 @@
 #ifndef SQLPILOT_MODEL_H
 #define SQLPILOT_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -124,8 +125,8 @@ const char *sqlpilot_dtype_name(SqlpilotDtype dtype);
 
 /*
  * A loaded model: config, tokenizer, weights.  f32 files are used in place;
- * f16 files keep their matrices as halves in the mapping (weights.half; only
- * the norm weights are widened); q8 files are dequantized to fp32.
+ * f16 files keep their matrices as halves in the file's bytes (weights.half;
+ * only the norm weights are widened); q8 files are dequantized to fp32.
  */
 typedef struct SqlpilotModel
 {
@@ -134,21 +135,46 @@ typedef struct SqlpilotModel
 	SqlpilotTokenizer tokenizer;
 	SqlpilotDtype dtype;		/* as stored in the file */
 	uint64_t	checksum;		/* as stored in (and verified against) the file */
-	void	   *map;			/* mmap of the file, read-only */
+	void	   *map;			/* the file's bytes: a private buffer, or a read-only
+								 * mmap of a snapshot (map_is_mmap) */
 	size_t		map_len;
+	bool		map_is_mmap;
 	float	   *owned;			/* private fp32 weights (all, or the norms of an f16 file) */
 	char	   *path;
 } SqlpilotModel;
 
 /*
- * Maps and verifies a model file.  Returns 0, or -1 with a message naming what
- * is wrong (missing, truncated, bad magic, wrong version, checksum mismatch,
- * impossible config, sizes that do not add up) in err.  Never reads out of
- * bounds, whatever the file holds.
+ * Reads and verifies a model file into private memory (read(), never a
+ * mapping of the file: a file truncated or rewritten later cannot take the
+ * process down with SIGBUS).  Returns 0; -1 with a message naming what is
+ * wrong with the contents (truncated, bad magic, wrong version, checksum
+ * mismatch, impossible config, sizes that do not add up, a NaN or Inf
+ * weight) in err; or, when the file cannot be opened or read, the errno
+ * value (> 0) with a message in err.  Never reads out of bounds, whatever
+ * the file holds.
  */
 int			sqlpilot_model_load(SqlpilotModel *m, const char *path, char *err, size_t errlen);
 /*
- * Same checks on a buffer in memory (used by the loader and the fuzz target).
+ * Same checks and results, for servers whose processes should share one copy
+ * of the weights: the file is copied (read(), never mapped) into a snapshot
+ * in dir (created 0700 if missing) named by the file's device, inode, size,
+ * mtime and ctime, the copy is verified, then mapped read-only and shared.
+ * Only this function ever writes a snapshot (as an unnamed O_TMPFILE, linked
+ * in when complete and verified), so a mapped snapshot is never truncated,
+ * and the installed file may be overwritten, truncated or deleted at any
+ * time.  A process whose file still has the same identity maps the existing
+ * snapshot (verified again by checksum) without copying.  At most
+ * SQLPILOT_MODEL_SNAPSHOTS snapshots are kept, the oldest removed (a removed
+ * one stays valid for whoever maps it).  When dir cannot be used (not
+ * writable, disk full, no O_TMPFILE) the model is read into private memory
+ * as sqlpilot_model_load does.
+ */
+int			sqlpilot_model_load_snapshot(SqlpilotModel *m, const char *path, const char *dir,
+										 char *err, size_t errlen);
+
+#define SQLPILOT_MODEL_SNAPSHOTS 4
+/*
+ * Same checks on a buffer in memory (used by the loaders and the fuzz target).
  * m->map stays NULL; aligned f32 weights point into buf, which must then
  * outlive m.
  */

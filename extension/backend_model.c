@@ -1,8 +1,16 @@
 /*
  * backend_model.c — the model of one backend: resolved from
- * sqlpilot.model_path, mapped once with sqlpilot_model_load() (core/model.c),
- * kept with one run state whose KV cache keeps the last prompt, and reloaded
- * when the setting or the file (path, inode, size, mtime) changes.
+ * sqlpilot.model_path, loaded once with sqlpilot_model_load_snapshot()
+ * (core/model.c), kept with one run state whose KV cache keeps the last
+ * prompt, and reloaded when the setting or the file (path, inode, size,
+ * mtime) changes.
+ *
+ * The installed file is never mapped: the core copies it into a verified
+ * snapshot in pg_stat_tmp/sqlpilot that only it writes, and maps that, so
+ * backends share one copy of the weights in the page cache while the
+ * installed file may be overwritten in place, truncated or deleted under a
+ * running completion (a mapping of it would die of SIGBUS and restart every
+ * session).  The next call sees the changed file and reloads, or reports it.
  *
  * The core allocates with malloc and reports errors in a buffer; this file
  * turns those errors into ereports only after the core's memory is freed or
@@ -10,16 +18,21 @@
  */
 #include "postgres.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/guc.h"
 
 #include "complete.h"
 #include "prompt.h"
 #include "sqlpilot.h"
+
+/* Where the verified snapshots of model files live (see core/model.h). */
+#define MODEL_SNAPSHOT_DIR PG_STAT_TMP_DIR "/sqlpilot"
 
 static SqlpilotBackendModel backend_model;
 static bool model_loaded = false;
@@ -106,10 +119,40 @@ UnloadModel(void)
 	model_loaded = false;
 }
 
+/* Reports a model file the server cannot open or read (errno e), with what to do about it. */
+static void
+ReportUnreadableModel(const char *path, int e)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	errno = e;
+	if (e == ENOENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("sqlpilot model file \"%s\" does not exist", path),
+				 errhint("Set sqlpilot.model_path to a model file, or install the default model as \"%s\".",
+						 SQLPILOT_DEFAULT_MODEL_PATH)));
+	if (e == EACCES || e == EPERM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("could not read sqlpilot model file \"%s\": %m", path),
+				 errhint("The server runs as operating system user \"%s\"; make the file readable by it (and its directories searchable).",
+						 pw ? pw->pw_name : "?")));
+	ereport(ERROR,
+			(errcode(ERRCODE_IO_ERROR),
+			 errmsg("could not read sqlpilot model file \"%s\": %m", path)));
+}
+
 /* Reports a model file the core refused, with the SQLSTATE its message calls for. */
 static void
 ReportBadModel(const char *path, const char *err)
 {
+	if (strstr(err, "weights are not finite") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("sqlpilot model file \"%s\" is broken: its weights are not finite", path),
+				 errdetail("%s", err),
+				 errhint("The model holds NaN or Inf weights, as training with a diverged loss leaves them; export it again from a good checkpoint.")));
 	if (strstr(err, "unsupported model file version") != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -135,17 +178,7 @@ SqlpilotGetModel(void)
 	int			rc;
 
 	if (stat(path, &st) != 0)
-	{
-		if (errno == ENOENT)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_FILE),
-					 errmsg("sqlpilot model file \"%s\" does not exist", path),
-					 errhint("Set sqlpilot.model_path to a model file, or install the default model as \"%s\".",
-							 SQLPILOT_DEFAULT_MODEL_PATH)));
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not access sqlpilot model file \"%s\": %m", path)));
-	}
+		ReportUnreadableModel(path, errno);
 	if (!S_ISREG(st.st_mode))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -156,7 +189,10 @@ SqlpilotGetModel(void)
 
 	UnloadModel();
 	err[0] = '\0';
-	if (sqlpilot_model_load(&m, path, err, sizeof(err)) != 0)
+	rc = sqlpilot_model_load_snapshot(&m, path, MODEL_SNAPSHOT_DIR, err, sizeof(err));
+	if (rc > 0)
+		ReportUnreadableModel(path, rc);
+	if (rc != 0)
 		ReportBadModel(path, err);
 
 	backend_model.model = m;
@@ -192,7 +228,8 @@ StopRequested(void *arg)
 /*
  * Completes prefix (UTF-8) given schema (UTF-8): up to n alternatives, best
  * first, written to out (texts palloc'd in the server encoding); returns how
- * many.  Generation stops between tokens on cancel or statement_timeout.
+ * many.  A cancel, statement_timeout or termination stops it between prefill
+ * chunks of the prompt and between generated tokens.
  */
 int
 SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t schema_len,

@@ -8,7 +8,22 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # The trained default model, installed as $sharedir/extension/sqlpilot_default.model
 # (the default of sqlpilot.model_path) when the build has one; keep the file name.
-DATA = $(wildcard models/sqlpilot_default.model)
+# It is replaced by rename, never rewritten in place: install(1) to a temporary
+# name beside it, then mv (rename(2)), so a server reading the old file keeps it
+# whole and never sees a missing or half-written one.  (coreutils install
+# alone unlinks the destination, then writes a new file under its name.)
+DEFAULT_MODEL = $(wildcard models/sqlpilot_default.model)
+ifneq ($(DEFAULT_MODEL),)
+MODEL_DEST = '$(DESTDIR)$(datadir)/extension/sqlpilot_default.model'
+install: install-default-model
+install-default-model: installdirs
+	$(INSTALL_DATA) $(DEFAULT_MODEL) $(MODEL_DEST).tmp
+	mv -f $(MODEL_DEST).tmp $(MODEL_DEST)
+uninstall: uninstall-default-model
+uninstall-default-model:
+	rm -f $(MODEL_DEST)
+.PHONY: install-default-model uninstall-default-model
+endif
 
 # PGXS tracks no header dependencies: an object built against an older
 # struct layout would crash the server, so every header rebuilds them all.

@@ -46,6 +46,13 @@ SELECT sqlpilot_complete('SELECT ');
 -- a directory
 SET sqlpilot.model_path = 'base';
 SELECT try($$SELECT sqlpilot_complete('SELECT ')$$);
+-- a file the server may not read: permission denied (42501), not "corrupt"
+SELECT write_file('unreadable.model', :'model'::bytea);
+COPY (SELECT 1) TO PROGRAM 'chmod 000 unreadable.model';
+SET sqlpilot.model_path = 'unreadable.model';
+SELECT try($$SELECT sqlpilot_complete('SELECT ')$$);
+COPY (SELECT 1) TO PROGRAM 'chmod 600 unreadable.model';
+SELECT sqlpilot_complete('SELECT ') IS NOT NULL AS readable_again;
 
 -- a good copy works, and replacing the file under a live backend reloads it
 SELECT write_file('copy.model', :'model'::bytea);

@@ -12,6 +12,7 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
+use Time::HiRes ();
 
 my ($root, $build, $pgbin, $tmp);
 
@@ -151,6 +152,42 @@ like($c->query_safe(q{SET sqlpilot.max_tokens = 4; SELECT sqlpilot_complete('SEL
 	'and completes again');
 $c->quit;
 
+# ---- statement_timeout reaches a long prompt's prefill ----
+# A 260K model with a 32k context and a prompt of ~22k tokens (a byte-level
+# tokenizer: one token per byte): its prefill alone takes 25-50 s here.
+my $long = "$dir/long.model";
+system("$build/sqlpilot init --preset 260K --seq-len 32768 --seed 5 --out $long >/dev/null") == 0
+  or BAIL_OUT('sqlpilot init failed');
+my $lp = $node->background_psql('postgres', on_error_stop => 0);
+$lp->query_safe("SET sqlpilot.model_path = '$long'; SET sqlpilot.max_prompt_tokens = 30000; "
+	  . "SET sqlpilot.max_tokens = 4; SET sqlpilot.prompt_cache_files = 0");
+$lp->query_safe(q{SELECT sqlpilot_complete('SELECT 1') IS NOT NULL});    # load the model
+$lp->query_safe('\set VERBOSITY verbose');
+my $long_prefix = substr('SELECT ' . join(' + ', map { "col_$_" } 1 .. 2500), 0, 22000);
+$lp->query_safe(q{SET statement_timeout = '300ms'});
+my $t0 = [ Time::HiRes::gettimeofday() ];
+$lp->query("SELECT sqlpilot_complete('$long_prefix')");
+my $took = Time::HiRes::tv_interval($t0);
+my $timed_out = $lp->{stderr} =~ /ERROR:  57014: canceling statement due to statement timeout/;
+$lp->{stderr} = '';
+$lp->query_safe('SET statement_timeout = 0');
+my $prompt_tokens = stat_of($lp, 'last_prompt_tokens');
+my $rows = stat_of($lp, 'last_computed_tokens');
+my $reused_before = stat_of($lp, 'last_reused_tokens');
+ok($timed_out && $took < 5 && $prompt_tokens > 20000 && $rows < $prompt_tokens,
+	sprintf('statement_timeout (57014) stops the prefill of a %d-token prompt after %.2f s (%d rows computed)',
+		$prompt_tokens, $took, $rows));
+$lp->query_safe(q{SET statement_timeout = '300ms'});
+$lp->query("SELECT sqlpilot_complete('$long_prefix')");
+$lp->{stderr} = '';
+$lp->query_safe('SET statement_timeout = 0');
+my $reused = stat_of($lp, 'last_reused_tokens');
+ok($rows > 0 && $reused == $reused_before + $rows,
+	"the next call reuses every row the stopped prefill computed ($reused_before + $rows)");
+like($lp->query_safe(q{SELECT sqlpilot_complete('SELECT * FROM ') IS NOT NULL}), qr/^t$/,
+	'and the session completes other prompts');
+$lp->quit;
+
 # ---- prompt cache files: a new session starts from another's schema prompt ----
 $node->safe_psql('postgres', 'ALTER TABLE accounts ADD COLUMN cache_probe int');
 my $cache_dir = $node->data_dir . '/pg_stat_tmp/sqlpilot';
@@ -248,6 +285,93 @@ like($d->{stderr}, qr/does not exist/, 'a deleted model file is a clear error');
 $d->{stderr} = '';
 $d->quit;
 $a->quit;
+
+# ---- model files the server may not read, or whose weights are NaN ----
+# Runs $sql with verbose errors; returns what psql printed on stderr.
+sub error_of
+{
+	my ($sql) = @_;
+	my ($stdout, $stderr) = ('', '');
+	$node->psql('postgres', "\\set VERBOSITY verbose\n$sql", stdout => \$stdout, stderr => \$stderr);
+	return $stderr;
+}
+my $os_user = getpwuid($>);
+my $unreadable = "$dir/unreadable.model";
+system('cp', $model, $unreadable) == 0 or die;
+chmod 0000, $unreadable;
+my $perm = error_of("SET sqlpilot.model_path = '$unreadable'; SELECT sqlpilot_complete('SELECT ')");
+ok($perm =~ /ERROR:  42501: could not read sqlpilot model file "\Q$unreadable\E": Permission denied/
+	  && $perm =~ /HINT:  The server runs as operating system user "\Q$os_user\E"; make the file readable by it/,
+	'an unreadable model file is 42501 permission denied, with a hint naming the server\'s OS user');
+chmod 0600, $unreadable;
+
+# A model whose weights are all NaN (as a diverged run leaves them), f32 and
+# f16: its checksum made valid with the hash `sqlpilot info` reports.
+for my $dtype ('f32', 'f16')
+{
+	my $nan = "$dir/nan_$dtype.model";
+	system("$build/sqlpilot init --preset 260K --seed 4 --dtype $dtype --out $nan >/dev/null") == 0 or die;
+	open(my $nfh, '+<:raw', $nan) or die "$nan: $!";
+	my $size = -s $nan;
+	seek($nfh, 88, 0);
+	read($nfh, my $off, 8);
+	my $woff = unpack('Q<', $off);
+	seek($nfh, $woff, 0);
+	print $nfh "\xff" x ($size - $woff);
+	my $info = `$build/sqlpilot info --model $nan 2>&1`;
+	$info =~ /contents hash to ([0-9a-f]{16})/ or die "no hash in: $info";
+	seek($nfh, 120, 0);
+	print $nfh pack('Q<', hex($1));
+	close $nfh;
+	like(`$build/sqlpilot info --model $nan 2>&1`, qr/weights are not finite: NaN or Inf in tensor token_embedding, element 0/,
+		"sqlpilot info refuses an all-NaN $dtype model, naming the tensor");
+	my $e = error_of("SET sqlpilot.model_path = '$nan'; SELECT sqlpilot_complete('SELECT ')");
+	ok($e =~ /ERROR:  XX001: sqlpilot model file "\Q$nan\E" is broken: its weights are not finite/
+		  && $e =~ /DETAIL:  .*NaN or Inf in tensor token_embedding/
+		  && $e =~ /HINT:  .*diverged loss/,
+		"an all-NaN $dtype model is refused at load (XX001, names the tensor)");
+}
+
+# ---- a model file overwritten in place under a running completion ----
+# (cp onto the installed file truncates it, then writes: a backend that read
+# its weights straight from a mapping of that file died of SIGBUS.)
+my $inplace = "$dir/inplace.model";
+system('cp', $slow, $inplace) == 0 or die;
+my $sum_small = $node->safe_psql('postgres',
+	"SET sqlpilot.model_path = '$model'; SELECT sqlpilot_model_info()->>'checksum'");
+my $w = $node->background_psql('postgres', on_error_stop => 0);
+$w->query_safe("SET sqlpilot.model_path = '$inplace'; SET sqlpilot.max_tokens = 2");
+$w->query_safe(q{SELECT sqlpilot_complete('SELECT 1') IS NOT NULL});    # load the model
+$w->query_safe('SET sqlpilot.max_tokens = 2000');
+my $wpid = $w->query_safe('SELECT pg_backend_pid()');
+$w->{stdin} .= "SELECT length(sqlpilot_complete('UPDATE accounts SET ')) >= 0 AS survived;\n";
+$w->{run}->pump_nb();
+$node->poll_query_until('postgres',
+	"SELECT wait_event IS NULL AND state = 'active' FROM pg_stat_activity WHERE pid = $wpid")
+  or diag('backend never became active');
+truncate($inplace, 0) or die "truncate: $!";
+my $running = '';
+$node->psql('postgres', "SELECT pg_sleep(0.3); SELECT state FROM pg_stat_activity WHERE pid = $wpid",
+	stdout => \$running);
+$running = $running =~ /(\w+)\s*$/ ? $1 : 'gone';    # the last line: the state
+system('cp', $model, $inplace) == 0 or die;
+{
+	# a backend killed by a signal takes its psql along: report, do not die
+	local $SIG{PIPE} = 'IGNORE';
+	($out, $err) = eval { $w->query('SELECT 42') };
+}
+ok($running eq 'active' && ($out // '(psql died)') =~ /^t\n42$/m,
+	"a completion running while its model file is truncated and overwritten in place finishes (backend '$running' 0.3 s after the truncation)");
+unlike(slurp_file($node->logfile), qr/terminated by signal/, 'no backend died of a signal');
+is($w->query_safe(q{SELECT sqlpilot_model_info()->>'checksum'}), $sum_small,
+	'the next call of the same session loads the model now in the file');
+truncate($inplace, 5000) or die "truncate: $!";
+$w->{stderr} = '';
+$w->query(q{SELECT sqlpilot_complete('SELECT ')});
+like($w->{stderr}, qr/model file .* is corrupt/, 'a model file truncated in place is a clear error');
+$w->{stderr} = '';
+is($w->query_safe('SELECT 7'), 7, 'and the session goes on');
+$w->quit;
 
 ok($node->safe_psql('postgres', 'SELECT 1') eq '1', 'server still up');
 $node->stop;

@@ -1,7 +1,7 @@
 /*
  * fuzz_model_load.c — libFuzzer target for the model loader: any byte
  * string must be accepted or refused with a message, never crash or read
- * out of bounds.  Each input is tried as is and with its checksum field
+ * out of bounds, and an accepted one has only finite weights.  Each input is tried as is and with its checksum field
  * recomputed, so mutations also reach the checks behind the checksum.  tests/test_model.c runs the same entry point over a seed
  * corpus and bounded random mutations; for open-ended fuzzing:
  *
@@ -9,6 +9,7 @@
  *     tests/fuzz_model_load.c core/model.c core/tokenizer.c core/util.c -lm \
  *     -o fuzz_model_load && ./fuzz_model_load -max_total_time=60
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Loads data as a model file; on success touches every weight once. */
+/* Loads data as a model file; on success touches every weight once: all finite. */
 static void
 fuzz_load(const uint8_t *data, size_t size)
 {
@@ -39,7 +40,11 @@ fuzz_load(const uint8_t *data, size_t size)
 		if (sqlpilot_model_widen(&m, err, sizeof(err)) != 0)
 			__builtin_trap();
 		for (size_t i = 0; i < n; i++)
+		{
+			if (!isfinite(m.weights.token_embedding[i]))
+				__builtin_trap();	/* the loader lets no NaN or Inf through */
 			sum += m.weights.token_embedding[i];
+		}
 		sqlpilot_model_free(&m);
 	}
 	else if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)

@@ -34,6 +34,22 @@ maxdiff(const float *a, const float *b, int n)
 	return m;
 }
 
+/* A should_stop callback that lets `allow` prefill chunks run, then stops. */
+typedef struct StopAfter
+{
+	int			allow;
+	int			calls;
+} StopAfter;
+
+/* Counts the call; true once `allow` calls have passed. */
+static bool
+stop_after(void *arg)
+{
+	StopAfter  *st = arg;
+
+	return st->calls++ >= st->allow;
+}
+
 /* Largest |a| over n values. */
 static double
 maxabs(const float *a, int n)
@@ -161,6 +177,44 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 			   maxdiff(s3.logits, ref + (size_t) (n - 1) * V, V) < 1e-4,
 			   "%s: prefill in chunks of %d rows equals the reference", name, rows);
 		sqlpilot_runstate_free(&s3);
+	}
+
+	/*
+	 * A prefill stopped by should_stop between chunks (of 7 rows) keeps only
+	 * whole computed chunks and no logits; the next feed computes the rest
+	 * and ends with the logits of an uninterrupted feed.
+	 */
+	{
+		SqlpilotRunState s4,
+					s5;
+
+		if (sqlpilot_runstate_init_rows(&s4, c, &w, 7, err, sizeof(err)) == 0 &&
+			sqlpilot_runstate_init_rows(&s5, c, &w, 7, err, sizeof(err)) == 0)
+		{
+			StopAfter	st = {2, 0};
+			StopAfter	never = {1 << 30, 0};
+			int			got = sqlpilot_infer_feed_interruptible(&s4, ids, n, stop_after, &st);
+
+			tap_ok(got == -2 && st.calls == 3 && s4.n_cached == 14 && s4.n_computed == 14 &&
+				   sqlpilot_infer_cached_prefix(&s4, ids, n) == 14,
+				   "%s: a prefill stopped after 2 chunks holds their 14 rows", name);
+			got = sqlpilot_infer_feed_interruptible(&s4, ids, n, stop_after, &never);
+			sqlpilot_infer_feed(&s5, ids, n);
+			tap_ok(got == n - 14 && s4.n_cached == n && never.calls == (n - 14 + 6) / 7 &&
+				   maxdiff(s4.logits, s5.logits, V) < 1e-6 &&
+				   maxdiff(s4.logits, ref + (size_t) (n - 1) * V, V) < 1e-4,
+				   "%s: the next feed computes the other %d rows, asking before each of its %d chunks; logits equal an uninterrupted feed (max diff %.2g)",
+				   name, n - 14, never.calls, maxdiff(s4.logits, s5.logits, V));
+			st.allow = 0;
+			st.calls = 0;
+			sqlpilot_infer_truncate(&s4, 20);
+			tap_ok(sqlpilot_infer_feed_interruptible(&s4, ids, n, stop_after, &st) == -2 &&
+				   s4.n_cached == 20 && sqlpilot_infer_feed(&s4, ids, 21) == 1 &&
+				   maxdiff(s4.logits, ref + (size_t) 20 * V, V) < 1e-4,
+				   "%s: a stop before the first chunk keeps the cache as it was", name);
+			sqlpilot_runstate_free(&s4);
+			sqlpilot_runstate_free(&s5);
+		}
 	}
 
 	/* Cached prefix reuse: a new sequence sharing the first half. */

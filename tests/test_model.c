@@ -6,6 +6,8 @@
  * over a seed corpus with random mutations (fewer with SQLPILOT_TEST_QUICK=1,
  * as the valgrind suite sets).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +271,7 @@ test_round_trip(const char *dir)
 			continue;
 		if (dtypes[d] == SQLPILOT_DTYPE_F16)
 		{
-			/* Matrices stay halves inside the mapping; only the norms are private floats. */
+			/* Matrices stay halves inside the file's bytes; only the norms are private floats. */
 			const uint16_t *h = m.weights.half.token_embedding;
 
 			tap_ok(h && m.weights.token_embedding == NULL && m.weights.wq == NULL &&
@@ -277,7 +279,7 @@ test_round_trip(const char *dir)
 				   (const char *) (m.weights.half.wcls + (size_t) c.vocab_size * c.dim) <=
 				   (const char *) m.map + m.map_len &&
 				   m.weights.rms_att && m.weights.rms_att[0] == params[(size_t) c.vocab_size * c.dim],
-				   "f16 matrices are used in place from the mapping, norms widened");
+				   "f16 matrices are used in place from the file's bytes, norms widened");
 			ok = sqlpilot_model_widen(&m, err, sizeof(err)) == 0;
 			tap_ok(ok && m.weights.half.wq == NULL && m.weights.wq != NULL,
 				   "sqlpilot_model_widen makes every weight fp32 (%s)", ok ? "" : err);
@@ -303,7 +305,7 @@ test_round_trip(const char *dir)
 			tap_ok((void *) m.weights.token_embedding > m.map &&
 				   (char *) m.weights.wcls + (size_t) c.vocab_size * c.dim * 4 ==
 				   (char *) m.map + m.map_len,
-				   "f32 weights are used straight from the mapping");
+				   "f32 weights are used straight from the file's bytes");
 		sqlpilot_model_free(&m);
 	}
 
@@ -342,8 +344,8 @@ test_refusals(const char *dir)
 		return;
 	buf = malloc(len + 1);
 
-	tap_ok(sqlpilot_model_load(&m, "/nonexistent/model.bin", err, sizeof(err)) == -1 &&
-		   strstr(err, "cannot open") != NULL, "refuses a missing file (%s)", err);
+	tap_ok(sqlpilot_model_load(&m, "/nonexistent/model.bin", err, sizeof(err)) == ENOENT &&
+		   strstr(err, "cannot open") != NULL, "refuses a missing file with its errno (%s)", err);
 	tap_ok(sqlpilot_model_load(&m, dir, err, sizeof(err)) == -1 &&
 		   strstr(err, "not a regular file") != NULL, "refuses a directory (%s)", err);
 	snprintf(path, sizeof(path), "%s/empty.bin", dir);
@@ -437,10 +439,289 @@ test_refusals(const char *dir)
 		memcpy(buf, good, len);
 		poke_u32(buf, woff + 4, 0x7f800000);
 		fix_checksum(buf, len);
-		expect_refused(buf, len, "not finite", "an infinite q8 scale");
+		expect_refused(buf, len, "tensor token_embedding, row scale 1 of", "an infinite q8 scale");
 	}
 	free(good);
 	free(buf);
+}
+
+/*
+ * Weights that are NaN or Inf: refused at load, naming the tensor (f32 and
+ * f16 files), and never written by sqlpilot_model_save.
+ */
+static void
+test_nonfinite(const char *dir)
+{
+	SqlpilotConfig c;
+	float	   *params;
+	size_t		n,
+				len,
+				woff = 0,
+				wq_at;
+	unsigned char *img;
+	char		path[512],
+				err[512];
+
+	small_config(&c, 512);
+	n = sqlpilot_param_count(&c);
+	params = malloc(n * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 7);
+	/* wq of layer 1, element 3: after the embedding, rms_att and layer 0's wq */
+	wq_at = (size_t) c.vocab_size * c.dim + (size_t) c.n_layers * c.dim +
+		(size_t) c.dim * c.dim + 3;
+	for (int d = 0; d < 2; d++)
+	{
+		const char *dt = d == 0 ? "f32" : "f16";
+
+		snprintf(path, sizeof(path), "%s/finite_%s.bin", dir, dt);
+		sqlpilot_model_save(path, &c, params, NULL, (SqlpilotDtype) d, err, sizeof(err));
+		img = slurp(path, &len);
+		if (!tap_ok(img != NULL, "%s image for the NaN checks", dt))
+			continue;
+		for (int i = 0; i < 8; i++)
+			woff |= (size_t) img[88 + i] << (8 * i);
+		/* a quiet NaN, then +Inf, at wq of layer 1, element 3 */
+		if (d == 0)
+			poke_u32(img, woff + 4 * wq_at, 0x7fc00000);
+		else
+		{
+			img[woff + 2 * wq_at] = 0x00;
+			img[woff + 2 * wq_at + 1] = 0x7e;
+		}
+		fix_checksum(img, len);
+		expect_refused(img, len, "NaN or Inf in tensor wq of layer 1, element 3 of 64",
+					   d == 0 ? "an f32 NaN weight, naming the tensor" : "an f16 NaN weight, naming the tensor");
+		if (d == 0)
+			poke_u32(img, woff + 4 * (n - 1), 0x7f800000);
+		else
+		{
+			img[woff + 2 * (n - 1)] = 0x00;
+			img[woff + 2 * (n - 1) + 1] = 0x7c;
+		}
+		fix_checksum(img, len);
+		expect_refused(img, len, "not finite",
+					   d == 0 ? "an f32 file with NaN and +Inf weights" : "an f16 file with NaN and +Inf weights");
+		free(img);
+		woff = 0;
+	}
+	/* an all-NaN model, as a run whose loss diverged leaves it */
+	for (size_t i = 0; i < n; i++)
+		params[i] = NAN;
+	snprintf(path, sizeof(path), "%s/nan.bin", dir);
+	tap_ok(sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16, err, sizeof(err)) == -1 &&
+		   strstr(err, "tensor token_embedding, element 0") != NULL && access(path, F_OK) != 0,
+		   "save refuses all-NaN weights and writes nothing (%s)", err);
+	sqlpilot_model_init_random(&c, params, 7);
+	params[n - 1] = INFINITY;
+	tap_ok(sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_Q8, err, sizeof(err)) == -1 &&
+		   strstr(err, "tensor wcls") != NULL, "save refuses an Inf weight, naming the tensor (%s)", err);
+	params[n - 1] = 1e6f;
+	tap_ok(sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16, err, sizeof(err)) == -1 &&
+		   strstr(err, "overflows f16") != NULL &&
+		   sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err)) == 0,
+		   "save refuses an f16 file whose weight overflows to Inf; f32 holds it (%s)", err);
+	free(params);
+}
+
+/* Sum of every weight of m as fp32, reading each once (halves widened on the fly). */
+static double
+weight_sum(const SqlpilotModel *m)
+{
+	size_t		n = sqlpilot_param_count(&m->config);
+	double		sum = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += m->weights.token_embedding ? m->weights.token_embedding[i] :
+			sqlpilot_fp16_to_fp32(m->weights.half.token_embedding[i]);
+	return sum;
+}
+
+/* Number of model-*.snap files in dir. */
+static int
+count_snapshots(const char *dir)
+{
+	char		cmd[600];
+	FILE	   *p;
+	int			n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '^model-.*\\.snap$'", dir);
+	p = popen(cmd, "r");
+	if (p && fscanf(p, "%d", &n) != 1)
+		n = -1;
+	if (p)
+		pclose(p);
+	return n;
+}
+
+/* The file behind the mapping that holds addr, from /proc/self/maps; 1 when found. */
+static int
+mapped_file(const void *addr, char *out, size_t outlen)
+{
+	FILE	   *f = fopen("/proc/self/maps", "r");
+	char		line[4600];
+	int			found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+	{
+		unsigned long lo,
+					hi;
+		int			off = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) >= 2 && off > 0 &&
+			(unsigned long) addr >= lo && (unsigned long) addr < hi)
+		{
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, outlen, "%s", line + off);
+			found = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * A loaded model survives its file being truncated and overwritten in place
+ * (a mapping of the file itself dies of SIGBUS here), both when read into
+ * private memory and through a snapshot; snapshots are reused, rebuilt when
+ * damaged, private (0600) and at most SQLPILOT_MODEL_SNAPSHOTS.
+ */
+static void
+test_file_changes(const char *dir)
+{
+	SqlpilotConfig c;
+	float	   *params;
+	char		path[512],
+				other[512],
+				snaps[512],
+				err[512];
+	SqlpilotModel a,
+				b;
+	double		sum_a;
+	struct stat st;
+	size_t		len;
+	unsigned char *img;
+	int			ok;
+
+	small_config(&c, 512);
+	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 11);
+	snprintf(path, sizeof(path), "%s/installed.bin", dir);
+	snprintf(other, sizeof(other), "%s/other.bin", dir);
+	snprintf(snaps, sizeof(snaps), "%s/snapshots", dir);
+	sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16, err, sizeof(err));
+	sqlpilot_model_init_random(&c, params, 12);
+	sqlpilot_model_save(other, &c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err));
+	img = slurp(other, &len);
+
+	ok = sqlpilot_model_load(&a, path, err, sizeof(err)) == 0 &&
+		sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == 0;
+	if (!tap_ok(ok && img, "load privately and through a snapshot (%s)", ok ? "" : err))
+		return;
+	sum_a = weight_sum(&a);
+	{
+		char		first[4096] = "",
+					priv[4096] = "";
+
+		tap_ok(mapped_file(b.map, first, sizeof(first)) && strstr(first, "/snapshots/") != NULL &&
+			   mapped_file(a.map, priv, sizeof(priv)) && strchr(priv, '/') == NULL,
+			   "a snapshot is a mapped file (%s), a private load is not (%s)", first, priv);
+	}
+	tap_ok(stat(snaps, &st) == 0 && (st.st_mode & 0777) == 0700 && count_snapshots(snaps) == 1,
+		   "the snapshot directory is made 0700 and holds one snapshot");
+
+	/* cp onto the installed file: truncate, then write another model */
+	ok = truncate(path, 0) == 0;
+	tap_ok(ok && weight_sum(&a) == sum_a && weight_sum(&b) == sum_a,
+		   "both models read every weight after their file was truncated to 0 bytes");
+	{
+		int			fd = open(path, O_WRONLY);
+
+		ok = fd >= 0 && write(fd, img, len) == (ssize_t) len;
+		if (fd >= 0)
+			close(fd);
+	}
+	tap_ok(ok && weight_sum(&a) == sum_a && weight_sum(&b) == sum_a && b.map_is_mmap,
+		   "and after another model was written into it in place");
+	sqlpilot_model_free(&a);
+	sqlpilot_model_free(&b);
+
+	/* the file's new identity: a new snapshot, of the new contents */
+	ok = sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == 0;
+	tap_ok(ok && b.dtype == SQLPILOT_DTYPE_F32 && count_snapshots(snaps) == 2,
+		   "a changed file gets a snapshot of its new contents (%s)", ok ? "" : err);
+	if (ok)
+		sqlpilot_model_free(&b);
+
+	/* the same file again: the named snapshot is mapped, nothing copied */
+	{
+		char		cmd[700];
+		FILE	   *p;
+		char		before[4096] = "";
+
+		ok = sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == 0;
+		tap_ok(ok && mapped_file(b.map, before, sizeof(before)) &&
+			   strstr(before, "/snapshots/model-") != NULL && strstr(before, "(deleted)") == NULL &&
+			   count_snapshots(snaps) == 2,
+			   "loading an unchanged file again maps its existing snapshot (%s)", before);
+		if (ok)
+		{
+			struct stat sst;
+			char		name[600];
+
+			/* the snapshot the model maps is the newest file of the directory */
+			snprintf(cmd, sizeof(cmd), "ls -t '%s' | head -1", snaps);
+			if ((p = popen(cmd, "r")))
+			{
+				if (fgets(before, sizeof(before), p))
+					before[strcspn(before, "\n")] = '\0';
+				pclose(p);
+			}
+			snprintf(name, sizeof(name), "%s/%s", snaps, before);
+			tap_ok(stat(name, &sst) == 0 && (sst.st_mode & 0777) == 0600,
+				   "snapshots are private to the server's user (mode 0600)");
+			sqlpilot_model_free(&b);
+
+			/* damage it: the next load notices (checksum), copies again and works */
+			{
+				int			fd = open(name, O_WRONLY);
+
+				ok = fd >= 0 && pwrite(fd, "XXXX", 4, 1000) == 4;
+				if (fd >= 0)
+					close(fd);
+			}
+			ok = ok && sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == 0 &&
+				weight_sum(&b) == weight_sum(&b);
+			tap_ok(ok && count_snapshots(snaps) == 2,
+				   "a damaged snapshot is replaced by a fresh copy (%s)", ok ? "" : err);
+			if (ok)
+				sqlpilot_model_free(&b);
+		}
+	}
+
+	/* a truncated file is an error through either loader */
+	truncate(path, (off_t) len / 2);
+	tap_ok(sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == -1 &&
+		   strstr(err, "truncated") != NULL, "a truncated file is refused through a snapshot (%s)", err);
+
+	/* every new identity makes a snapshot; the oldest beyond the limit go */
+	for (int i = 0; i < SQLPILOT_MODEL_SNAPSHOTS + 2; i++)
+	{
+		sqlpilot_model_init_random(&c, params, 100 + (uint64_t) i);
+		sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F32, err, sizeof(err));
+		if (sqlpilot_model_load_snapshot(&b, path, snaps, err, sizeof(err)) == 0)
+			sqlpilot_model_free(&b);
+	}
+	tap_ok(count_snapshots(snaps) == SQLPILOT_MODEL_SNAPSHOTS,
+		   "at most %d snapshots are kept (%d)", SQLPILOT_MODEL_SNAPSHOTS, count_snapshots(snaps));
+
+	/* a directory that cannot be made: the model is read privately instead */
+	ok = sqlpilot_model_load_snapshot(&b, path, "/nonexistent/snapshots", err, sizeof(err)) == 0;
+	tap_ok(ok && !b.map_is_mmap, "without a usable snapshot directory the file is read privately");
+	if (ok)
+		sqlpilot_model_free(&b);
+	free(img);
+	free(params);
 }
 
 /*
@@ -554,6 +835,8 @@ main(void)
 	test_helpers();
 	test_round_trip(dir);
 	test_refusals(dir);
+	test_nonfinite(dir);
+	test_file_changes(dir);
 	test_fuzz();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

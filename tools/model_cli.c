@@ -4,6 +4,7 @@
  * another weight type.  Entry point: sqlpilot_model_main().
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +41,15 @@ train_tokenizer(SqlpilotTokenizer *tok, const char *path, int vocab_size,
 	const char **texts;
 	size_t	   *lens;
 	size_t		start = 0;
+	bool		oom = false;
 	int			rc;
 
 	if (!buf)
 		return -1;
 	texts = malloc(cap * sizeof(char *));
 	lens = malloc(cap * sizeof(size_t));
-	for (size_t i = 0; texts && lens && i <= len; i++)
+	oom = !texts || !lens;
+	for (size_t i = 0; !oom && i <= len; i++)
 	{
 		if (i < len && buf[i] != '\n')
 			continue;
@@ -54,18 +57,26 @@ train_tokenizer(SqlpilotTokenizer *tok, const char *path, int vocab_size,
 		{
 			if (n == cap)
 			{
-				cap *= 2;
-				texts = realloc(texts, cap * sizeof(char *));
-				lens = realloc(lens, cap * sizeof(size_t));
-				if (!texts || !lens)
+				/* keep the old arrays (freed below) when growing one fails */
+				const char **t = realloc(texts, 2 * cap * sizeof(char *));
+				size_t	   *l;
+
+				if (t)
+					texts = t;
+				l = t ? realloc(lens, 2 * cap * sizeof(size_t)) : NULL;
+				if (l)
+					lens = l;
+				oom = !t || !l;
+				if (oom)
 					break;
+				cap *= 2;
 			}
 			texts[n] = buf + start;
 			lens[n++] = i - start;
 		}
 		start = i + 1;
 	}
-	if (!texts || !lens)
+	if (oom)
 	{
 		snprintf(err, errlen, "out of memory reading the corpus");
 		rc = -1;
