@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/sqlpilot.h"
+#include "../eval/eval.h"
 #include "infer.h"
 #include "model.h"
 #include "prompt.h"
