@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../eval/eval.h"
+#include "../trainer/bpe_learn.h"
 #include "infer.h"
 #include "model.h"
 #include "prompt.h"
