@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../trainer/bpe_learn.h"
 #include "tokenizer.h"
 #include "util.h"
 

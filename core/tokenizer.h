@@ -3,7 +3,8 @@
  *
  * Ids: 0 PAD, 1 BOS, 2 EOS (end of statement), 3..258 the 256 single bytes
  * (byte fallback: every byte string encodes and decodes back exactly), then
- * one token per learned merge up to vocab_size.  Training is deterministic.
+ * one token per learned merge up to vocab_size.  The merges are learned by
+ * the trainer (trainer/bpe_learn.h); this is everything that uses them.
  */
 #ifndef SQLPILOT_TOKENIZER_H
 #define SQLPILOT_TOKENIZER_H
@@ -16,9 +17,9 @@
 #define SQLPILOT_TOKEN_BOS 1
 #define SQLPILOT_TOKEN_EOS 2
 #define SQLPILOT_TOKEN_BYTE0 3
+#define SQLPILOT_TOKEN_FIRST_MERGE (SQLPILOT_TOKEN_BYTE0 + 256)	/* the first merged token */
 #define SQLPILOT_TOKENIZER_MAX_CHUNK 64	/* longest pre-split chunk, so longest token */
 #define SQLPILOT_TOKENIZER_MAX_VOCAB 8192	/* largest vocab_size a merge list may have */
-#define SQLPILOT_TOKENIZER_MAX_TRAIN_VOCAB 4096	/* largest vocab_size training accepts */
 
 typedef struct SqlpilotTokenizerIndex SqlpilotTokenizerIndex;
 
@@ -32,10 +33,6 @@ typedef struct SqlpilotTokenizer
 	SqlpilotTokenizerIndex *index;	/* private lookup tables for encoding */
 } SqlpilotTokenizer;
 
-/* Learns merges from texts until vocab_size tokens; returns 0 or -1 with err. */
-int			sqlpilot_tokenizer_train(SqlpilotTokenizer *tok, const char *const *texts,
-									 const size_t *lens, size_t n_texts, int vocab_size,
-									 char *err, size_t errlen);
 /* Builds a tokenizer from a merge list (as stored in a model file). */
 int			sqlpilot_tokenizer_from_merges(SqlpilotTokenizer *tok, const int32_t *merges,
 										   int n_merges, int vocab_size,
@@ -47,6 +44,11 @@ size_t		sqlpilot_tokenizer_encode(const SqlpilotTokenizer *tok, const char *text
 /* Decodes ids (specials produce nothing); writes at most cap bytes; returns bytes needed. */
 size_t		sqlpilot_tokenizer_decode(const SqlpilotTokenizer *tok, const int *ids,
 									  size_t n, char *out, size_t cap);
+/*
+ * The end of the pre-split chunk that starts at s[pos] (pos < len; rules in
+ * tokenizer.c).  Merges never cross a chunk; the learner cuts texts with it too.
+ */
+size_t		sqlpilot_tokenizer_chunk_end(const uint8_t *s, size_t len, size_t pos);
 
 /*
  * The standalone tokenizer file (text; format documented in tokenizer.c):

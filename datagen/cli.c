@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../tools/sqlpilot.h"
+#include "datagen.h"
 #include "pipeline.h"
 #include "stats.h"
 #include "util.h"

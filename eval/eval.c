@@ -23,7 +23,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../tools/sqlpilot.h"
 #include "complete.h"
 #include "eval.h"
 #include "infer.h"

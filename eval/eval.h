@@ -199,4 +199,7 @@ struct cJSON *eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers,
 /* Prints the report as a table. */
 void		eval_print_table(const struct cJSON *report, FILE *f);
 
+/* `sqlpilot eval` (argv[0] = "eval"): returns the process exit status. */
+int			sqlpilot_eval_main(int argc, char **argv);
+
 #endif							/* SQLPILOT_EVAL_H */

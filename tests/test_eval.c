@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/sqlpilot.h"
 #include "../eval/eval.h"
 #include "tap.h"
 #include "util.h"

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../tools/sqlpilot.h"
+#include "../eval/eval.h"
+#include "../trainer/bpe_learn.h"
 #include "infer.h"
 #include "model.h"
 #include "prompt.h"

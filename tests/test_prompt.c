@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../trainer/bpe_learn.h"
 #include "prompt.h"
 #include "tap.h"
 #include "tokenizer.h"

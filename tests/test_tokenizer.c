@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../trainer/bpe_learn.h"
 #include "tap.h"
 #include "tokenizer.h"
 #include "util.h"

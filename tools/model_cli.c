@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../tools/sqlpilot.h"
+#include "../trainer/bpe_learn.h"
 #include "complete.h"
 #include "model.h"
 #include "util.h"

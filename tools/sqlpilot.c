@@ -1,9 +1,13 @@
 /*
- * sqlpilot.c — the `sqlpilot` command: dispatches to each room's entry point.
+ * sqlpilot.c — the `sqlpilot` command: dispatches to each room's entry point,
+ * declared in that room's header (the rooms know nothing of this file).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "../datagen/datagen.h"
+#include "../eval/eval.h"
+#include "../trainer/train.h"
 #include "sqlpilot.h"
 
 typedef struct Command

@@ -1,13 +1,11 @@
 /*
- * sqlpilot.h — the entry points of the `sqlpilot` command's rooms.  Each
- * takes argv[0] = the subcommand name and returns the process exit status.
+ * sqlpilot.h — the entry point of tools/'s own commands (model_cli.c), for
+ * the dispatcher.  The other rooms declare theirs in their own headers.
  */
 #ifndef SQLPILOT_TOOLS_H
 #define SQLPILOT_TOOLS_H
 
-int			sqlpilot_datagen_main(int argc, char **argv);	/* datagen/cli.c */
-int			sqlpilot_trainer_main(int argc, char **argv);	/* trainer/cli.c: tokenizer, tokenize, train, list, export */
-int			sqlpilot_eval_main(int argc, char **argv);	/* eval/eval.c */
-int			sqlpilot_model_main(int argc, char **argv);	/* tools/model_cli.c: init, info, complete, convert */
+/* `sqlpilot init|info|complete|convert` (argv[0]): returns the exit status. */
+int			sqlpilot_model_main(int argc, char **argv);
 
 #endif							/* SQLPILOT_TOOLS_H */

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../tools/sqlpilot.h"
 #include "train.h"
 #include "tokenizer.h"
 

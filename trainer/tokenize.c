@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpe_learn.h"
 #include "prompt.h"
 #include "tokenizer.h"
 #include "util.h"

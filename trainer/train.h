@@ -233,4 +233,9 @@ int			trainer_tokenizer_build(const char *data_dir, const char *out, int vocab,
 int			trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir,
 							 double val_fraction, char *err, size_t errlen);
 
+/* ---- cli.c ---- */
+
+/* `sqlpilot tokenizer|tokenize|train|list|export` (argv[0]): returns the exit status. */
+int			sqlpilot_trainer_main(int argc, char **argv);
+
 #endif							/* SQLPILOT_TRAINER_TRAIN_H */
