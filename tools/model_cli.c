@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/sqlpilot.h"
+#include "sqlpilot.h"
 #include "../trainer/bpe_learn.h"
 #include "complete.h"
 #include "model.h"
