@@ -16,15 +16,24 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "sqlpilot.h"
 
+/*
+ * Every query names its functions and operators with pg_catalog (and runs
+ * with search_path pinned to pg_catalog, see PinSearchPath), so nothing a
+ * role creates in a schema of the caller's search_path can run inside it.
+ */
+#define EQ " OPERATOR(pg_catalog.=) "
+
 /* The visible tables of the schemas $1 (oid[]), in stable order. */
 static const char *const tables_query =
 "SELECT c.oid, n.nspname, c.relname"
-" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-" WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+" WHERE c.relnamespace" EQ "ANY ($1)"
+"   AND c.relkind" EQ "ANY ('{r,p,f}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
 "   AND (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')"
 "        OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))"
@@ -33,43 +42,47 @@ static const char *const tables_query =
 /* The columns of the tables $1, with whether the role may use each. */
 static const char *const columns_query =
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-"   CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
+"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
+"        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
 "   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
 " FROM pg_catalog.pg_attribute a"
-" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-" WHERE a.attrelid = ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped"
+" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
+" WHERE a.attrelid" EQ "ANY ($1) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
+"   AND NOT a.attisdropped"
 " ORDER BY a.attrelid, a.attnum";
 
 /* Indexes and the PRIMARY KEY / UNIQUE constraints behind them; primary key first. */
 static const char *const indexes_query =
 "SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
-"   coalesce(con.contype = 'u', false),"
+"   coalesce(con.contype" EQ "'u'::pg_catalog.\"char\", false),"
 "   ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
 "         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
-"   ARRAY(SELECT (i.indoption[k - 1] & 1) = 1"
+"   ARRAY(SELECT (i.indoption[k OPERATOR(pg_catalog.-) 1]::pg_catalog.int4"
+"                 OPERATOR(pg_catalog.&) 1)" EQ "1"
 "         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)"
-" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid" EQ "i.indexrelid"
 " LEFT JOIN pg_catalog.pg_constraint con"
-"   ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')"
-" WHERE i.indrelid = ANY ($1)"
+"   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
+"   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
+" WHERE i.indrelid" EQ "ANY ($1)"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
 
 /* Foreign keys of the tables $1 whose target the role may use. */
 static const char *const fkeys_query =
 "SELECT con.conrelid, con.conname,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.conrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
 "   rn.nspname, rc.relname, con.confrelid,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.confrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
-"   con.confdeltype, con.confupdtype, rc.relnamespace = c.relnamespace"
+"   con.confdeltype, con.confupdtype, rc.relnamespace" EQ "c.relnamespace"
 " FROM pg_catalog.pg_constraint con"
-" JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
-" JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid"
-" JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
-" WHERE con.contype = 'f' AND con.conrelid = ANY ($1)"
+" JOIN pg_catalog.pg_class c ON c.oid" EQ "con.conrelid"
+" JOIN pg_catalog.pg_class rc ON rc.oid" EQ "con.confrelid"
+" JOIN pg_catalog.pg_namespace rn ON rn.oid" EQ "rc.relnamespace"
+" WHERE con.contype" EQ "'f'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 "   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
 "   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
 " ORDER BY con.conrelid, con.conname";
@@ -78,7 +91,7 @@ static const char *const fkeys_query =
 static const char *const checks_query =
 "SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
 " FROM pg_catalog.pg_constraint con"
-" WHERE con.contype = 'c' AND con.conrelid = ANY ($1)"
+" WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 " ORDER BY con.conrelid, con.conname";
 
 /* Per-table bookkeeping while reading: which table a relid is, and hidden columns. */
@@ -101,6 +114,21 @@ RunQuery(const char *sql, Datum oids)
 	rc = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Pins search_path to pg_catalog (pg_temp last, so no temporary object can
+ * shadow a catalog one) for the extension's own queries; returns the GUC
+ * nest level that AtEOXact_GUC pops (an error pops it with the transaction).
+ */
+static int
+PinSearchPath(void)
+{
+	int			nest = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
 }
 
 /* Builds an oid[] datum from n OIDs. */
@@ -405,6 +433,7 @@ SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **t
 	Oid		   *oids;
 	Datum		relids;
 	int			i = 0;
+	int			nest;
 	ListCell   *lc;
 
 	rs.cxt = cxt;
@@ -414,6 +443,7 @@ SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **t
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "sqlpilot: SPI_connect failed");
+	nest = PinSearchPath();
 
 	RunQuery(tables_query, OidArray(oids, i));
 	rs.n = (int) SPI_processed;
@@ -437,6 +467,7 @@ SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **t
 		ReadChecks(&rs, relids);
 	}
 
+	AtEOXact_GUC(true, nest);
 	SPI_finish();
 	*tables = rs.tables;
 	return rs.n;
