@@ -51,14 +51,25 @@ static const char *const columns_query =
 "   AND NOT a.attisdropped"
 " ORDER BY a.attrelid, a.attnum";
 
-/* Indexes and the PRIMARY KEY / UNIQUE constraints behind them; primary key first. */
+/*
+ * Indexes and the PRIMARY KEY / UNIQUE constraints behind them, primary key
+ * first; each key is a column's name (unquoted: the renderer quotes) or an
+ * expression's text, flagged in the last array.
+ */
 static const char *const indexes_query =
 "SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
 "   coalesce(con.contype" EQ "'u'::pg_catalog.\"char\", false),"
-"   ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
-"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
+"   ARRAY(SELECT coalesce(a.attname::pg_catalog.text,"
+"                         pg_catalog.pg_get_indexdef(i.indexrelid, k, true))"
+"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k"
+"         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "i.indrelid"
+"           AND a.attnum" EQ "i.indkey[k OPERATOR(pg_catalog.-) 1]"
+"           AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
+"         ORDER BY k),"
 "   ARRAY(SELECT (i.indoption[k OPERATOR(pg_catalog.-) 1]::pg_catalog.int4"
 "                 OPERATOR(pg_catalog.&) 1)" EQ "1"
+"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
+"   ARRAY(SELECT i.indkey[k OPERATOR(pg_catalog.-) 1]" EQ "0::pg_catalog.int2"
 "         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)"
 " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid" EQ "i.indexrelid"
 " LEFT JOIN pg_catalog.pg_constraint con"
@@ -269,6 +280,19 @@ ColumnsVisible(const SqlpilotTable *t, char **names, int n)
 	return true;
 }
 
+/*
+ * Whether every key of index ix is a visible column of t (an expression
+ * counts as hidden: it may name any column).
+ */
+static bool
+KeysVisible(const SqlpilotTable *t, const SqlpilotIndex *ix)
+{
+	for (int k = 0; k < ix->n_cols; k++)
+		if (ix->expr[k])
+			return false;
+	return ColumnsVisible(t, ix->cols, ix->n_cols);
+}
+
 /* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
 static void *
 GrowArray(void *arr, int n, size_t elem, MemoryContext cxt)
@@ -346,9 +370,10 @@ ReadIndexes(ReadState *rs, Datum relids)
 		ix.unique = GetBool(r, 4);
 		ix.is_constraint = GetBool(r, 5);
 		ix.n_cols = GetTextArray(r, 6, rs->cxt, &ix.cols);
-		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols)
+		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols ||
+			GetBoolArray(r, 8, rs->cxt, &ix.expr) != ix.n_cols)
 			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
-		if (rs->has_hidden[ti] && !ColumnsVisible(t, ix.cols, ix.n_cols))
+		if (rs->has_hidden[ti] && !KeysVisible(t, &ix))
 			continue;
 		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
 		t->indexes[t->n_indexes++] = ix;

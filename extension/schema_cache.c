@@ -18,8 +18,6 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "catalog/namespace.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -29,6 +27,7 @@
 #include "utils/varlena.h"
 
 #include "prompt.h"
+#include "sql_words.h"
 #include "sqlpilot.h"
 
 typedef struct SchemaCache
@@ -189,24 +188,11 @@ TableTokens(SqlpilotCachedTable *t, const SqlpilotTokenizer *tok, int *ids, int 
 	return t->n_tokens;
 }
 
-/* Whether identifier word (length n) names table t: exact when quoted, else case-folded. */
-static bool
-NamesTable(const char *word, int n, bool quoted, const SqlpilotTable *t)
-{
-	if ((int) strlen(t->name) != n)
-		return false;
-	if (quoted)
-		return strncmp(word, t->name, n) == 0;
-	for (int i = 0; i < n; i++)
-		if (tolower((unsigned char) word[i]) != t->name[i])
-			return false;
-	return true;
-}
-
 /*
  * Orders table indexes for selection: tables named in the prefix (in order
- * of first mention), their foreign-key neighbours, then the rest in catalog
- * order.  Writes n_tables indexes into order.
+ * of first mention; a name written schema.table names only that schema's
+ * table), their foreign-key neighbours, then the rest in catalog order.
+ * Writes n_tables indexes into order.
  */
 static void
 PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefix,
@@ -214,41 +200,23 @@ PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefi
 {
 	bool	   *taken = palloc0(sizeof(bool) * Max(n_tables, 1));
 	int			n = 0;
-	size_t		i = 0;
+	size_t		pos = 0;
 	int			named_end;
+	SqlpilotSqlIdent id;
+	SqlpilotSqlIdent prev = {0};
 
-	while (i < prefix_len)
+	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
 	{
-		unsigned char ch = (unsigned char) prefix[i];
-		size_t		start = i;
-		bool		quoted = false;
+		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
 
-		if (ch == '"')
-		{
-			quoted = true;
-			start = ++i;
-			while (i < prefix_len && prefix[i] != '"')
-				i++;
-		}
-		else if (isalpha(ch) || ch == '_' || ch >= 0x80)
-		{
-			while (i < prefix_len && (isalnum((unsigned char) prefix[i]) || prefix[i] == '_' ||
-									  prefix[i] == '$' || (unsigned char) prefix[i] >= 0x80))
-				i++;
-		}
-		else
-		{
-			i++;
-			continue;
-		}
 		for (int t = 0; t < n_tables; t++)
-			if (!taken[t] && NamesTable(prefix + start, (int) (i - start), quoted, &tables[t].table))
+			if (!taken[t] && strcmp(id.name, tables[t].table.name) == 0 &&
+				(schema == NULL || strcmp(schema, tables[t].table.schema) == 0))
 			{
 				taken[t] = true;
 				order[n++] = t;
 			}
-		if (quoted && i < prefix_len)
-			i++;
+		prev = id;
 	}
 	named_end = n;
 	for (int k = 0; k < named_end; k++)
