@@ -3,6 +3,12 @@
  * into the core's SqlpilotTable descriptions (core/schema.h), which the one
  * renderer turns into the text the model was trained on.
  *
+ * Reading comes in two steps, so a schema of thousands of tables costs only
+ * what the prompt needs: SqlpilotReadTables lists the visible tables (names,
+ * a lower bound of their visible columns, foreign-key neighbours), and
+ * SqlpilotReadDetails reads the columns, keys, indexes and checks of the few
+ * tables a prompt may hold.
+ *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
  * columns, in which case only those columns are shown, with no constraint
@@ -12,9 +18,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -28,16 +37,30 @@
  */
 #define EQ " OPERATOR(pg_catalog.=) "
 
-/* The visible tables of the schemas $1 (oid[]), in stable order. */
+/*
+ * The tables of the schemas $1 (oid[]) whose schema the role may use, in
+ * stable order, with their ACL and owner: the table privileges are checked in
+ * C (TableRight), which spares a catalog lookup per table.
+ */
 static const char *const tables_query =
-"SELECT c.oid, n.nspname, c.relname"
+"SELECT c.oid, n.nspname, c.relname, c.relacl, c.relowner"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 " WHERE c.relnamespace" EQ "ANY ($1)"
 "   AND c.relkind" EQ "ANY ('{r,p,f}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-"   AND (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')"
-"        OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))"
 " ORDER BY n.nspname, c.relname";
+
+/*
+ * The foreign keys between the tables $1, with their key columns (the
+ * neighbour relation of the choice of tables; the privileges are checked in
+ * C).
+ */
+static const char *const edges_query =
+"SELECT con.conrelid, con.confrelid, con.conkey"
+" FROM pg_catalog.pg_constraint con"
+" WHERE con.contype" EQ "'f'::pg_catalog.\"char\""
+"   AND con.conrelid" EQ "ANY ($1) AND con.confrelid" EQ "ANY ($1)"
+" ORDER BY con.conrelid, con.conname";
 
 /* The columns of the tables $1, with whether the role may use each. */
 static const char *const columns_query =
@@ -105,13 +128,30 @@ static const char *const checks_query =
 " WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 " ORDER BY con.conrelid, con.conname";
 
-/* Per-table bookkeeping while reading: which table a relid is, and hidden columns. */
+/* The current role, for privilege checks on many tables. */
+typedef struct RoleRights
+{
+	Oid			roleid;
+	bool		superuser;
+	bool		read_all;		/* member of pg_read_all_data */
+	bool		write_all;		/* member of pg_write_all_data */
+} RoleRights;
+
+/* One table being read: its place in the caller's array, looked up by relid. */
+typedef struct ReadEntry
+{
+	Oid			relid;
+	int			index;
+} ReadEntry;
+
+/* Bookkeeping while reading details: the tables by relid, and hidden columns. */
 typedef struct ReadState
 {
 	MemoryContext cxt;
-	int			n;
 	SqlpilotCachedTable *tables;
-	bool	   *has_hidden;		/* (n) some column is not visible to the role */
+	int			n;
+	ReadEntry  *entries;		/* (n) sorted by relid */
+	bool	   *has_hidden;		/* (size of tables) some column is not visible to the role */
 } ReadState;
 
 /* Runs one catalog query with the oid[] argument; errors are can't-happen. */
@@ -254,14 +294,24 @@ GetBoolArray(int row, int col, MemoryContext cxt, bool **out)
 	return n;
 }
 
-/* The index of relid among the tables read (they are few; a linear scan is fine). */
+/* Orders read entries by relid, for bsearch. */
+static int
+CompareEntries(const void *a, const void *b)
+{
+	Oid			x = ((const ReadEntry *) a)->relid;
+	Oid			y = ((const ReadEntry *) b)->relid;
+
+	return (x > y) - (x < y);
+}
+
+/* The index (into the caller's array) of relid among the tables read, or -1. */
 static int
 FindTable(const ReadState *rs, Oid relid)
 {
-	for (int i = 0; i < rs->n; i++)
-		if (rs->tables[i].relid == relid)
-			return i;
-	return -1;
+	ReadEntry	key = {relid, -1};
+	ReadEntry  *e = bsearch(&key, rs->entries, rs->n, sizeof(ReadEntry), CompareEntries);
+
+	return e ? e->index : -1;
 }
 
 /* Whether every name is a visible column of table t. */
@@ -334,6 +384,7 @@ ReadColumns(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotColumn *c;
 
+		CHECK_FOR_INTERRUPTS();
 		if (ti < 0)
 			continue;
 		if (!GetBool(r, 6))
@@ -362,6 +413,7 @@ ReadIndexes(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotIndex ix = {0};
 
+		CHECK_FOR_INTERRUPTS();
 		if (ti < 0)
 			continue;
 		t = &rs->tables[ti].table;
@@ -380,7 +432,7 @@ ReadIndexes(ReadState *rs, Datum relids)
 	}
 }
 
-/* Reads foreign keys and records the neighbour relation both ways. */
+/* Reads foreign keys. */
 static void
 ReadForeignKeys(ReadState *rs, Datum relids)
 {
@@ -388,12 +440,12 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		int			ti = FindTable(rs, GetOid(r, 1));
-		int			ri;
 		SqlpilotTable *t;
 		SqlpilotForeignKey fk = {0};
 		char	   *del;
 		char	   *upd;
 
+		CHECK_FOR_INTERRUPTS();
 		if (ti < 0)
 			continue;
 		t = &rs->tables[ti].table;
@@ -411,18 +463,6 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 			continue;
 		t->fkeys = GrowArray(t->fkeys, t->n_fkeys, sizeof(SqlpilotForeignKey), rs->cxt);
 		t->fkeys[t->n_fkeys++] = fk;
-
-		ri = FindTable(rs, GetOid(r, 6));
-		if (ri >= 0 && ri != ti)
-		{
-			SqlpilotCachedTable *a = &rs->tables[ti];
-			SqlpilotCachedTable *b = &rs->tables[ri];
-
-			a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), rs->cxt);
-			a->neighbours[a->n_neighbours++] = ri;
-			b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), rs->cxt);
-			b->neighbours[b->n_neighbours++] = ti;
-		}
 	}
 }
 
@@ -437,6 +477,7 @@ ReadChecks(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotCheck *ck;
 
+		CHECK_FOR_INTERRUPTS();
 		if (ti < 0 || rs->has_hidden[ti])
 			continue;
 		t = &rs->tables[ti].table;
@@ -448,52 +489,201 @@ ReadChecks(ReadState *rs, Datum relids)
 }
 
 /*
- * Reads the tables of the schemas whose OIDs are in namespaces into an array
- * allocated in cxt; returns the number of tables.
+ * Whether the role holds any of the privileges want on a table with this
+ * ACL (NULL: the owner's defaults) and owner: what has_table_privilege()
+ * answers (superuser, the pg_read_all_data and pg_write_all_data roles, then
+ * the ACL), without a catalog lookup per table.
+ */
+static bool
+TableRight(const RoleRights *rr, Datum acl, bool acl_null, Oid owner, AclMode want)
+{
+	if (rr->superuser)
+		return true;
+	if ((want & ACL_SELECT) && rr->read_all)
+		return true;
+	if ((want & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) && rr->write_all)
+		return true;
+	return aclmask(acl_null ? acldefault(OBJECT_TABLE, owner) : DatumGetAclP(acl),
+				   rr->roleid, owner, want, ACLMASK_ANY) != 0;
+}
+
+/*
+ * Whether the role may use every column of relid whose numbers are the int2[]
+ * in column col of row (the key columns of a foreign key).
+ */
+static bool
+KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (isnull)
+		return false;
+	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (nulls[i] || pg_attribute_aclcheck(relid, DatumGetInt16(elems[i]), rr->roleid,
+											  ACL_SELECT | ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+			return false;
+	return true;
+}
+
+/* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
+static int
+BeginRead(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "sqlpilot: SPI_connect failed");
+	return PinSearchPath();
+}
+
+/* Restores search_path and closes SPI. */
+static void
+EndRead(int nest)
+{
+	AtEOXact_GUC(true, nest);
+	SPI_finish();
+}
+
+/* Records that tables a and b are linked by a foreign key. */
+static void
+AddNeighbours(SqlpilotCachedTable *a, int ia, SqlpilotCachedTable *b, int ib, MemoryContext cxt)
+{
+	a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), cxt);
+	a->neighbours[a->n_neighbours++] = ib;
+	b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), cxt);
+	b->neighbours[b->n_neighbours++] = ia;
+}
+
+/*
+ * Lists the visible tables of the schemas whose OIDs are in namespaces into an
+ * array allocated in cxt, with their foreign-key neighbours but without their
+ * definitions (see SqlpilotReadDetails); returns the number of tables.
  */
 int
-SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
+SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
 {
 	ReadState	rs = {0};
+	SqlpilotCachedTable *arr;
 	Oid		   *oids;
 	Datum		relids;
+	int			n = 0;
 	int			i = 0;
 	int			nest;
+	RoleRights	rr;
 	ListCell   *lc;
 
-	rs.cxt = cxt;
 	oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
 	foreach(lc, namespaces)
 		oids[i++] = lfirst_oid(lc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "sqlpilot: SPI_connect failed");
-	nest = PinSearchPath();
+	rr.roleid = GetUserId();
+	rr.superuser = superuser_arg(rr.roleid);
+	rr.read_all = has_privs_of_role(rr.roleid, ROLE_PG_READ_ALL_DATA);
+	rr.write_all = has_privs_of_role(rr.roleid, ROLE_PG_WRITE_ALL_DATA);
 
+	nest = BeginRead();
 	RunQuery(tables_query, OidArray(oids, i));
-	rs.n = (int) SPI_processed;
-	rs.tables = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(rs.n, 1));
-	rs.has_hidden = palloc0(sizeof(bool) * Max(rs.n, 1));
-	oids = palloc(sizeof(Oid) * Max(rs.n, 1));
-	for (int r = 0; r < rs.n; r++)
+	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
+	rs.entries = palloc(sizeof(ReadEntry) * Max(SPI_processed, 1));
+	oids = palloc(sizeof(Oid) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		rs.tables[r].relid = oids[r] = GetOid(r, 1);
-		rs.tables[r].table.schema = GetString(r, 2, cxt);
-		rs.tables[r].table.name = GetString(r, 3, cxt);
-		rs.tables[r].n_tokens = -1;
-	}
+		Oid			relid = GetOid(r, 1);
+		Oid			owner = GetOid(r, 5);
+		bool		acl_null;
+		Datum		acl = GetDatum(r, 4, &acl_null);
+		bool		all_columns;
 
-	if (rs.n > 0)
+		CHECK_FOR_INTERRUPTS();
+		/* a table privilege, or else a privilege on one of its columns */
+		all_columns = TableRight(&rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
+		if (!all_columns &&
+			!TableRight(&rr, acl, acl_null, owner, ACL_DELETE) &&
+			pg_attribute_aclcheck_all(relid, rr.roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
+									  ACLMASK_ANY) != ACLCHECK_OK)
+			continue;
+		arr[n].relid = oids[n] = relid;
+		arr[n].table.schema = GetString(r, 2, cxt);
+		arr[n].table.name = GetString(r, 3, cxt);
+		arr[n].all_columns = all_columns;
+		arr[n].table_right = all_columns || TableRight(&rr, acl, acl_null, owner, ACL_DELETE);
+		arr[n].n_tokens = -1;
+		rs.entries[n].relid = relid;
+		rs.entries[n].index = n;
+		n++;
+	}
+	rs.n = n;
+	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
+
+	if (n > 0)
 	{
-		relids = OidArray(oids, rs.n);
-		ReadColumns(&rs, relids);
-		ReadIndexes(&rs, relids);
-		ReadForeignKeys(&rs, relids);
-		ReadChecks(&rs, relids);
-	}
+		relids = OidArray(oids, n);
+		RunQuery(edges_query, relids);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			int			a;
+			int			b;
 
-	AtEOXact_GUC(true, nest);
-	SPI_finish();
-	*tables = rs.tables;
-	return rs.n;
+			CHECK_FOR_INTERRUPTS();
+			a = FindTable(&rs, GetOid(r, 1));
+			b = FindTable(&rs, GetOid(r, 2));
+			if (a >= 0 && b >= 0 && a != b && arr[b].table_right &&
+				(arr[a].all_columns || KeyColumnsUsable(&rr, arr[a].relid, r, 3)))
+				AddNeighbours(&arr[a], a, &arr[b], b, cxt);
+		}
+	}
+	EndRead(nest);
+	*tables = arr;
+	return n;
+}
+
+/*
+ * Reads the definitions (columns, keys, indexes, checks) of tables[which[0..n)]
+ * into cxt and marks them loaded.  Their definitions are cleared first, so a
+ * read that an error cut short is simply read again.
+ */
+void
+SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which, int n,
+					MemoryContext cxt)
+{
+	ReadState	rs = {0};
+	Oid		   *oids = palloc(sizeof(Oid) * Max(n, 1));
+	Datum		relids;
+	int			nest;
+
+	if (n == 0)
+		return;
+	rs.cxt = cxt;
+	rs.tables = tables;
+	rs.n = n;
+	rs.entries = palloc(sizeof(ReadEntry) * n);
+	rs.has_hidden = palloc0(sizeof(bool) * Max(n_tables, 1));
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotTable *t = &tables[which[i]].table;
+
+		t->n_columns = t->n_indexes = t->n_fkeys = t->n_checks = 0;
+		t->columns = NULL;
+		t->indexes = NULL;
+		t->fkeys = NULL;
+		t->checks = NULL;
+		tables[which[i]].n_tokens = -1;
+		oids[i] = rs.entries[i].relid = tables[which[i]].relid;
+		rs.entries[i].index = which[i];
+	}
+	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
+
+	nest = BeginRead();
+	relids = OidArray(oids, n);
+	ReadColumns(&rs, relids);
+	ReadIndexes(&rs, relids);
+	ReadForeignKeys(&rs, relids);
+	ReadChecks(&rs, relids);
+	EndRead(nest);
+	for (int i = 0; i < n; i++)
+		tables[which[i]].loaded = true;
 }

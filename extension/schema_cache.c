@@ -2,19 +2,30 @@
  * schema_cache.c — the per-backend cache of the schema part of the prompt,
  * and the choice of tables when they do not all fit in the token budget.
  *
- * The cache holds the tables read from the catalog (catalog.c) and their
- * rendering.  It is rebuilt when the relcache or the namespace, type or role
- * membership syscaches report a change (any DDL, GRANT or REVOKE, in any
- * session), when the role changes, or when the schemas in scope (search_path
- * or sqlpilot.schemas) resolve to other schemas.  The callbacks only bump a
- * generation counter; the next call notices and rebuilds.
+ * The cache holds the visible tables listed from the catalog (catalog.c):
+ * names, foreign-key neighbours and a lower bound of their size; a table's
+ * definition is read the first time a prompt may hold it, and the text of
+ * every table only when the whole schema may fit.  It is rebuilt when the
+ * relcache or the namespace, type or role membership syscaches report a
+ * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
+ * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
+ * other schemas.  The callbacks only bump a generation counter; the next call
+ * notices and rebuilds.  An error (a cancel, say) while reading leaves no
+ * half-read table marked as read: it is read again next time.
  *
  * When everything does not fit, tables named in the prefix come first, then
  * their foreign-key neighbours, then the rest in catalog order; a table is
  * taken whole or not at all.  The choice leaves a quarter of the budget for
  * the prefix and the chosen tables are rendered in catalog order, so a
  * growing prefix usually keeps the same schema text and the model's KV cache
- * (core/infer.c) reuses it.
+ * (core/infer.c) reuses it.  A table's cost is its rendering's token count;
+ * a lower bound (every token lies within one pre-split chunk of the
+ * tokenizer) tells when the whole schema cannot fit without reading it, and
+ * once a table of the rest does not fit, the rest is searched for
+ * smaller tables only among those already read (a batch of DETAILS_BATCH
+ * definitions is read at a time, so for a schema of up to that many tables
+ * the choice is exactly "every table that still fits").  A schema of
+ * thousands of tables thus reads the definitions of a few dozen.
  */
 #include "postgres.h"
 
@@ -39,7 +50,7 @@ typedef struct SchemaCache
 	List	   *namespaces;		/* schema OIDs it was built from */
 	int			n_tables;
 	SqlpilotCachedTable *tables;
-	char	   *full;			/* every table rendered, UTF-8 */
+	char	   *full;			/* every table rendered, UTF-8; NULL until needed */
 	size_t		full_len;
 	uint64		model_checksum; /* model the n_tokens counts belong to */
 } SchemaCache;
@@ -119,16 +130,13 @@ RenderTables(const SqlpilotCachedTable *tables, const int *idx, int n, size_t *l
 	return utf8;
 }
 
-/* Makes the cache current for this role and these schemas, reading the catalog if needed. */
+/* Makes the cache current for this role and these schemas, listing the tables if needed. */
 static void
 EnsureCache(void)
 {
 	List	   *namespaces = SchemasInScope();
 	uint64		generation = inval_generation;
 	MemoryContext old;
-	int		   *all;
-	char	   *text;
-	size_t		len;
 
 	if (schema_cache.built && schema_cache.generation == inval_generation &&
 		schema_cache.userid == GetUserId() && equal(namespaces, schema_cache.namespaces))
@@ -142,16 +150,11 @@ EnsureCache(void)
 												 ALLOCSET_DEFAULT_SIZES);
 	schema_cache.built = false;
 	MemoryContextReset(schema_cache.cxt);
+	schema_cache.full = NULL;
+	schema_cache.full_len = 0;
 
-	schema_cache.n_tables = SqlpilotReadCatalog(namespaces, schema_cache.cxt,
-												&schema_cache.tables);
-	all = palloc(sizeof(int) * Max(schema_cache.n_tables, 1));
-	for (int i = 0; i < schema_cache.n_tables; i++)
-		all[i] = i;
-	text = RenderTables(schema_cache.tables, all, schema_cache.n_tables, &len);
-	schema_cache.full = MemoryContextAlloc(schema_cache.cxt, len + 1);
-	memcpy(schema_cache.full, text, len + 1);
-	schema_cache.full_len = len;
+	schema_cache.n_tables = SqlpilotReadTables(namespaces, schema_cache.cxt,
+											   &schema_cache.tables);
 	old = MemoryContextSwitchTo(schema_cache.cxt);
 	schema_cache.namespaces = list_copy(namespaces);
 	MemoryContextSwitchTo(old);
@@ -161,6 +164,74 @@ EnsureCache(void)
 	schema_cache.generation = generation;
 	schema_cache.built = true;
 	sqlpilot_stats_counters.schema_builds++;
+}
+
+/*
+ * The fewest tokens a table can cost in a prompt: every token lies within one
+ * pre-split chunk of the tokenizer, and a rendered table has at least four
+ * ("CREATE", " TABLE", its name, the closing parenthesis).
+ */
+#define TABLE_MIN_TOKENS 4
+
+/* Whether a prompt of every table may fit in budget (false: it certainly does not). */
+static bool
+AllMayFit(const SchemaCache *sc, int budget)
+{
+	int64		tokens = 1;		/* BOS */
+
+	for (int i = 0; i < sc->n_tables && tokens <= budget; i++)
+		tokens += TABLE_MIN_TOKENS;
+	return tokens <= budget;
+}
+
+/* Tables whose definitions are read in one round of catalog queries. */
+#define DETAILS_BATCH 64
+
+/* Reads the definitions of every table not read yet, and renders them all once. */
+static void
+EnsureFull(SchemaCache *sc)
+{
+	int		   *which = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	int			n = 0;
+	char	   *text;
+	size_t		len;
+
+	if (sc->full != NULL)
+		return;
+	for (int i = 0; i < sc->n_tables; i++)
+	{
+		if (!sc->tables[i].loaded)
+			which[n++] = i;
+	}
+	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
+	for (int i = 0; i < sc->n_tables; i++)
+		which[i] = i;
+	text = RenderTables(sc->tables, which, sc->n_tables, &len);
+	sc->full = MemoryContextAlloc(sc->cxt, len + 1);
+	memcpy(sc->full, text, len + 1);
+	sc->full_len = len;
+	pfree(which);
+}
+
+/*
+ * Reads the definitions of the next candidates of order (from position k on)
+ * that are not read yet and may still fit next to used tokens: the one at k
+ * and up to DETAILS_BATCH in all, so a few catalog queries serve many.
+ */
+static void
+LoadCandidates(SchemaCache *sc, const int *order, int k, int used, int budget)
+{
+	int			which[DETAILS_BATCH];
+	int			n = 0;
+
+	for (; k < sc->n_tables && n < DETAILS_BATCH; k++)
+	{
+		SqlpilotCachedTable *t = &sc->tables[order[k]];
+
+		if (!t->loaded && used + TABLE_MIN_TOKENS + 2 <= budget)
+			which[n++] = order[k];
+	}
+	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
 }
 
 /* Tokens of the prompt for schema and prefix (BOS included); ids gets up to cap of them. */
@@ -192,9 +263,9 @@ TableTokens(SqlpilotCachedTable *t, const SqlpilotTokenizer *tok, int *ids, int 
  * Orders table indexes for selection: tables named in the prefix (in order
  * of first mention; a name written schema.table names only that schema's
  * table), their foreign-key neighbours, then the rest in catalog order.
- * Writes n_tables indexes into order.
+ * Writes n_tables indexes into order; returns how many are named or neighbours.
  */
-static void
+static int
 PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefix,
 			  size_t prefix_len, int *order)
 {
@@ -208,6 +279,8 @@ PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefi
 	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
 	{
 		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
+
+		CHECK_FOR_INTERRUPTS();
 
 		for (int t = 0; t < n_tables; t++)
 			if (!taken[t] && strcmp(id.name, tables[t].table.name) == 0 &&
@@ -230,9 +303,11 @@ PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefi
 				order[n++] = t->neighbours[j];
 			}
 	}
+	named_end = n;
 	for (int t = 0; t < n_tables; t++)
 		if (!taken[t])
 			order[n++] = t;
+	return named_end;
 }
 
 /* Ascending int comparison for qsort. */
@@ -261,6 +336,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	int		   *order;
 	int		   *chosen;
 	int			n_chosen = 0;
+	int			n_wanted;
+	bool		rest_full = false;	/* a table of the rest did not fit */
 	int			used;
 	int			needed;
 	char	   *text;
@@ -274,13 +351,17 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 		sc->model_checksum = bm->model.checksum;
 	}
 
-	needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
-	if (needed <= budget)
+	if (AllMayFit(sc, budget))
 	{
-		sqlpilot_stats_counters.last_tables = sc->n_tables;
-		sqlpilot_stats_counters.last_prompt_tokens = needed;
-		*len = sc->full_len;
-		return pstrdup(sc->full);
+		EnsureFull(sc);
+		needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
+		if (needed <= budget)
+		{
+			sqlpilot_stats_counters.last_tables = sc->n_tables;
+			sqlpilot_stats_counters.last_prompt_tokens = needed;
+			*len = sc->full_len;
+			return pstrdup(sc->full);
+		}
 	}
 
 	used = PromptTokens(tok, "", 0, prefix, prefix_len, ids, cap);
@@ -300,17 +381,26 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 
 	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
 	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
-	PriorityOrder(sc->tables, sc->n_tables, prefix, prefix_len, order);
+	n_wanted = PriorityOrder(sc->tables, sc->n_tables, prefix, prefix_len, order);
 	for (int k = 0; k < sc->n_tables; k++)
 	{
-		/* two tokens of slack per table for the blank line between tables */
-		int			cost = TableTokens(&sc->tables[order[k]], tok, ids, cap) + 2;
+		SqlpilotCachedTable *t = &sc->tables[order[k]];
+		int			cost;
 
+		CHECK_FOR_INTERRUPTS();
+		/* two tokens of slack per table for the blank line between tables */
+		if (used + TABLE_MIN_TOKENS + 2 > budget || (!t->loaded && rest_full))
+			continue;
+		if (!t->loaded)
+			LoadCandidates(sc, order, k, used, budget);
+		cost = TableTokens(t, tok, ids, cap) + 2;
 		if (used + cost <= budget)
 		{
 			chosen[n_chosen++] = order[k];
 			used += cost;
 		}
+		else if (k >= n_wanted)
+			rest_full = true;
 	}
 
 	/* the estimate can miss at the seams; drop the least wanted table until it fits */
@@ -318,6 +408,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	{
 		int		   *sorted = palloc(sizeof(int) * Max(n_chosen, 1));
 
+		CHECK_FOR_INTERRUPTS();
 		memcpy(sorted, chosen, sizeof(int) * n_chosen);
 		qsort(sorted, n_chosen, sizeof(int), CompareInts);
 		text = RenderTables(sc->tables, sorted, n_chosen, len);
