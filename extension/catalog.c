@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -38,17 +39,27 @@
 #define EQ " OPERATOR(pg_catalog.=) "
 
 /*
- * The tables of the schemas $1 (oid[]) whose schema the role may use, in
- * stable order, with their ACL and owner: the table privileges are checked in
- * C (TableRight), which spares a catalog lookup per table.
+ * The name a schema is shown with: the session's own temporary schema is
+ * pg_temp (how a user names it); other sessions' are never read.
+ */
+#define SCHEMA_NAME(n) \
+	"CASE WHEN " n ".oid" EQ "pg_catalog.pg_my_temp_schema() THEN 'pg_temp'::pg_catalog.name" \
+	" ELSE " n ".nspname END"
+
+/*
+ * The tables, views and materialized views of the schemas $1 (oid[]) whose
+ * schema the role may use, in stable order, with their ACL and owner: the
+ * table privileges are checked in C (TableRight), which spares a catalog
+ * lookup per table.
  */
 static const char *const tables_query =
-"SELECT c.oid, n.nspname, c.relname, c.relacl, c.relowner"
+"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
 " WHERE c.relnamespace" EQ "ANY ($1)"
-"   AND c.relkind" EQ "ANY ('{r,p,f}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
+"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
+"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-" ORDER BY n.nspname, c.relname";
+" ORDER BY 2, c.relname";
 
 /*
  * The foreign keys between the tables $1, with their key columns (the
@@ -107,7 +118,7 @@ static const char *const fkeys_query =
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
 "         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.conrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
-"   rn.nspname, rc.relname, con.confrelid,"
+"   " SCHEMA_NAME("rn") ", rc.relname, con.confrelid,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(n, o)"
 "         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.confrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
@@ -343,6 +354,13 @@ KeysVisible(const SqlpilotTable *t, const SqlpilotIndex *ix)
 	return ColumnsVisible(t, ix->cols, ix->n_cols);
 }
 
+/* Whether a relation shows keys, indexes and checks: a view or materialized view shows its columns only. */
+static bool
+HasConstraints(const SqlpilotCachedTable *t)
+{
+	return t->relkind != RELKIND_VIEW && t->relkind != RELKIND_MATVIEW;
+}
+
 /* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
 static void *
 GrowArray(void *arr, int n, size_t elem, MemoryContext cxt)
@@ -414,7 +432,7 @@ ReadIndexes(ReadState *rs, Datum relids)
 		SqlpilotIndex ix = {0};
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0)
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
 			continue;
 		t = &rs->tables[ti].table;
 		ix.name = GetString(r, 2, rs->cxt);
@@ -446,7 +464,7 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 		char	   *upd;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0)
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
 			continue;
 		t = &rs->tables[ti].table;
 		fk.name = GetString(r, 2, rs->cxt);
@@ -478,7 +496,7 @@ ReadChecks(ReadState *rs, Datum relids)
 		SqlpilotCheck *ck;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || rs->has_hidden[ti])
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti])
 			continue;
 		t = &rs->tables[ti].table;
 		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
@@ -609,6 +627,7 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 		arr[n].relid = oids[n] = relid;
 		arr[n].table.schema = GetString(r, 2, cxt);
 		arr[n].table.name = GetString(r, 3, cxt);
+		arr[n].relkind = DatumGetChar(GetDatum(r, 6, &acl_null));
 		arr[n].all_columns = all_columns;
 		arr[n].table_right = all_columns || TableRight(&rr, acl, acl_null, owner, ACL_DELETE);
 		arr[n].n_tokens = -1;

@@ -82,7 +82,10 @@ SqlpilotSchemaCacheInit(void)
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, InvalidateOnSyscache, (Datum) 0);
 }
 
-/* The schemas in scope: sqlpilot.schemas when set, else the role's search_path. */
+/*
+ * The schemas in scope: sqlpilot.schemas when set, else the role's
+ * search_path and the session's temporary schema (searched first, implicitly).
+ */
 static List *
 SchemasInScope(void)
 {
@@ -92,13 +95,22 @@ SchemasInScope(void)
 	char	   *raw;
 
 	if (sqlpilot_schemas == NULL || sqlpilot_schemas[0] == '\0')
-		return fetch_search_path(false);
+	{
+		Oid			temp;
+		Oid			temp_toast;
+
+		oids = fetch_search_path(false);
+		GetTempNamespaceState(&temp, &temp_toast);
+		if (OidIsValid(temp))
+			oids = list_append_unique_oid(oids, temp);
+		return oids;
+	}
 	raw = pstrdup(sqlpilot_schemas);
 	if (!SplitIdentifierString(raw, ',', &names))
 		elog(ERROR, "sqlpilot: invalid sqlpilot.schemas \"%s\"", sqlpilot_schemas);
 	foreach(lc, names)
 	{
-		Oid			nsp = get_namespace_oid((char *) lfirst(lc), true);
+		Oid			nsp = LookupNamespaceNoError((char *) lfirst(lc));
 
 		if (OidIsValid(nsp))
 			oids = list_append_unique_oid(oids, nsp);

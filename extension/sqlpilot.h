@@ -97,6 +97,7 @@ typedef struct SqlpilotCachedTable
 {
 	SqlpilotTable table;		/* strings in the cache's memory context */
 	Oid			relid;
+	char		relkind;		/* RELKIND_RELATION, _VIEW, _MATVIEW, ... */
 	bool		loaded;			/* table holds the definition, not just the names */
 	bool		all_columns;	/* a table privilege shows every column */
 	bool		table_right;	/* a table privilege (else only column privileges) */
