@@ -614,6 +614,7 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 		Oid			owner = GetOid(r, 5);
 		bool		acl_null;
 		Datum		acl = GetDatum(r, 4, &acl_null);
+		bool		isnull;
 		bool		all_columns;
 
 		CHECK_FOR_INTERRUPTS();
@@ -627,7 +628,7 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 		arr[n].relid = oids[n] = relid;
 		arr[n].table.schema = GetString(r, 2, cxt);
 		arr[n].table.name = GetString(r, 3, cxt);
-		arr[n].relkind = DatumGetChar(GetDatum(r, 6, &acl_null));
+		arr[n].relkind = DatumGetChar(GetDatum(r, 6, &isnull));
 		arr[n].all_columns = all_columns;
 		arr[n].table_right = all_columns || TableRight(&rr, acl, acl_null, owner, ACL_DELETE);
 		arr[n].n_tokens = -1;
