@@ -692,6 +692,7 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 		t->fkeys = NULL;
 		t->checks = NULL;
 		tables[which[i]].n_tokens = -1;
+		tables[which[i]].skip = false;
 		oids[i] = rs.entries[i].relid = tables[which[i]].relid;
 		rs.entries[i].index = which[i];
 	}

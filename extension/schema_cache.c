@@ -30,6 +30,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/inval.h"
@@ -52,6 +53,7 @@ typedef struct SchemaCache
 	SqlpilotCachedTable *tables;
 	char	   *full;			/* every table rendered, UTF-8; NULL until needed */
 	size_t		full_len;
+	int			n_full;			/* tables in it (skipped ones are not) */
 	uint64		model_checksum; /* model the n_tokens counts belong to */
 } SchemaCache;
 
@@ -192,12 +194,63 @@ AllMayFit(const SchemaCache *sc, int budget)
 	int64		tokens = 1;		/* BOS */
 
 	for (int i = 0; i < sc->n_tables && tokens <= budget; i++)
-		tokens += TABLE_MIN_TOKENS;
+		if (!sc->tables[i].skip)
+			tokens += TABLE_MIN_TOKENS;
 	return tokens <= budget;
 }
 
 /* Tables whose definitions are read in one round of catalog queries. */
 #define DETAILS_BATCH 64
+
+/* Writes a name into buf with every byte outside printable ASCII as \xNN. */
+static void
+AppendEscaped(StringInfo buf, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+	{
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			appendStringInfoChar(buf, (char) *p);
+		else
+			appendStringInfo(buf, "\\x%02x", *p);
+	}
+}
+
+/*
+ * Reads the definitions of tables[which[0..n)].  In a SQL_ASCII database a
+ * table whose definition is not valid UTF-8 (the model's encoding) is left
+ * out, with a NOTICE naming it, rather than failing every completion.
+ */
+static void
+ReadDefinitions(SchemaCache *sc, const int *which, int n)
+{
+	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
+	if (GetDatabaseEncoding() != PG_SQL_ASCII)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotCachedTable *t = &sc->tables[which[i]];
+		size_t		len;
+		char	   *text = sqlpilot_schema_render_table(&t->table, SQLPILOT_DDL_CRDB, NULL, &len);
+
+		if (text == NULL)
+			elog(ERROR, "sqlpilot: out of memory rendering the schema");
+		if (!pg_verify_mbstr(PG_UTF8, text, (int) len, true))
+		{
+			StringInfoData name;
+
+			initStringInfo(&name);
+			AppendEscaped(&name, t->table.schema);
+			appendStringInfoChar(&name, '.');
+			AppendEscaped(&name, t->table.name);
+			t->skip = true;
+			ereport(NOTICE,
+					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+					 errmsg("sqlpilot leaves out table %s: its definition is not valid UTF-8", name.data),
+					 errhint("Names and expressions the model sees must be UTF-8; rename the table or its columns.")));
+		}
+		free(text);
+	}
+}
 
 /* Reads the definitions of every table not read yet, and renders them all once. */
 static void
@@ -215,13 +268,16 @@ EnsureFull(SchemaCache *sc)
 		if (!sc->tables[i].loaded)
 			which[n++] = i;
 	}
-	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
+	ReadDefinitions(sc, which, n);
+	n = 0;
 	for (int i = 0; i < sc->n_tables; i++)
-		which[i] = i;
-	text = RenderTables(sc->tables, which, sc->n_tables, &len);
+		if (!sc->tables[i].skip)
+			which[n++] = i;
+	text = RenderTables(sc->tables, which, n, &len);
 	sc->full = MemoryContextAlloc(sc->cxt, len + 1);
 	memcpy(sc->full, text, len + 1);
 	sc->full_len = len;
+	sc->n_full = n;
 	pfree(which);
 }
 
@@ -243,7 +299,7 @@ LoadCandidates(SchemaCache *sc, const int *order, int k, int used, int budget)
 		if (!t->loaded && used + TABLE_MIN_TOKENS + 2 <= budget)
 			which[n++] = order[k];
 	}
-	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
+	ReadDefinitions(sc, which, n);
 }
 
 /* Tokens of the prompt for schema and prefix (BOS included); ids gets up to cap of them. */
@@ -369,7 +425,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 		needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
 		if (needed <= budget)
 		{
-			sqlpilot_stats_counters.last_tables = sc->n_tables;
+			sqlpilot_stats_counters.last_tables = sc->n_full;
 			sqlpilot_stats_counters.last_prompt_tokens = needed;
 			*len = sc->full_len;
 			return pstrdup(sc->full);
@@ -405,6 +461,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 			continue;
 		if (!t->loaded)
 			LoadCandidates(sc, order, k, used, budget);
+		if (t->skip)
+			continue;
 		cost = TableTokens(t, tok, ids, cap) + 2;
 		if (used + cost <= budget)
 		{

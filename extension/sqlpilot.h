@@ -99,6 +99,7 @@ typedef struct SqlpilotCachedTable
 	Oid			relid;
 	char		relkind;		/* RELKIND_RELATION, _VIEW, _MATVIEW, ... */
 	bool		loaded;			/* table holds the definition, not just the names */
+	bool		skip;			/* left out: its definition is not valid UTF-8 */
 	bool		all_columns;	/* a table privilege shows every column */
 	bool		table_right;	/* a table privilege (else only column privileges) */
 	int			n_neighbours;	/* tables linked by a foreign key, either way */
