@@ -5,6 +5,7 @@
  */
 #include "sql_words.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct SqlKeyword
@@ -340,4 +341,32 @@ sqlpilot_sql_next_ident(const char *s, size_t len, size_t *pos, SqlpilotSqlIdent
 	p = SkipBlank(s, len, p);
 	out->dot_after = p < len && s[p] == '.';
 	return true;
+}
+
+/* See sql_words.h. */
+size_t
+sqlpilot_sql_keywords_only(const char *prefix, size_t prefix_len, const char *completion,
+						   size_t len)
+{
+	char	   *text = malloc(prefix_len + len + 1);
+	size_t		pos = 0;
+	size_t		keep = len;
+	SqlpilotSqlIdent id;
+
+	if (text == NULL)
+		return (size_t) -1;
+	memcpy(text, prefix, prefix_len);
+	memcpy(text + prefix_len, completion, len);
+	while (sqlpilot_sql_next_ident(text, prefix_len + len, &pos, &id))
+	{
+		if (id.end <= prefix_len)
+			continue;
+		if (id.quoted || sqlpilot_sql_keyword_category(id.name, id.len) == 0)
+		{
+			keep = id.start > prefix_len ? id.start - prefix_len : 0;
+			break;
+		}
+	}
+	free(text);
+	return keep;
 }

@@ -41,4 +41,13 @@ typedef struct SqlpilotSqlIdent
 bool		sqlpilot_sql_next_ident(const char *text, size_t len, size_t *pos,
 									SqlpilotSqlIdent *out);
 
+/*
+ * How much of completion (len bytes, the text that follows prefix) holds no
+ * name: the length up to the first identifier, quoted or not, that is not a
+ * keyword.  A word the completion continues from the prefix is judged whole.
+ * Returns (size_t) -1 when out of memory.
+ */
+size_t		sqlpilot_sql_keywords_only(const char *prefix, size_t prefix_len,
+									   const char *completion, size_t len);
+
 #endif							/* SQLPILOT_SQL_WORDS_H */

@@ -61,6 +61,15 @@ static const char *const tables_query =
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
 " ORDER BY 2, c.relname";
 
+/* The same for one table named schema $1, table $2, wherever it is. */
+static const char *const named_table_query =
+"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+" WHERE n.nspname" EQ "$1 AND c.relname" EQ "$2"
+"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
+"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
+"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
+
 /*
  * The foreign keys between the tables $1, with their key columns (the
  * neighbour relation of the choice of tables; the privileges are checked in
@@ -549,6 +558,47 @@ KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
 	return true;
 }
 
+/* The current role and the predefined roles that grant it rights on every table. */
+static void
+CurrentRights(RoleRights *rr)
+{
+	rr->roleid = GetUserId();
+	rr->superuser = superuser_arg(rr->roleid);
+	rr->read_all = has_privs_of_role(rr->roleid, ROLE_PG_READ_ALL_DATA);
+	rr->write_all = has_privs_of_role(rr->roleid, ROLE_PG_WRITE_ALL_DATA);
+}
+
+/*
+ * Fills out from row r of a tables query (oid, schema, name, ACL, owner,
+ * relkind) when the role may use the table: a table privilege, or else a
+ * privilege on one of its columns.  Returns false when it may not.
+ */
+static bool
+TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+{
+	Oid			relid = GetOid(r, 1);
+	Oid			owner = GetOid(r, 5);
+	bool		acl_null;
+	Datum		acl = GetDatum(r, 4, &acl_null);
+	bool		isnull;
+	bool		all_columns;
+
+	all_columns = TableRight(rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
+	if (!all_columns &&
+		!TableRight(rr, acl, acl_null, owner, ACL_DELETE) &&
+		pg_attribute_aclcheck_all(relid, rr->roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
+								  ACLMASK_ANY) != ACLCHECK_OK)
+		return false;
+	out->relid = relid;
+	out->table.schema = GetString(r, 2, cxt);
+	out->table.name = GetString(r, 3, cxt);
+	out->relkind = DatumGetChar(GetDatum(r, 6, &isnull));
+	out->all_columns = all_columns;
+	out->table_right = all_columns || TableRight(rr, acl, acl_null, owner, ACL_DELETE);
+	out->n_tokens = -1;
+	return true;
+}
+
 /* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
 static int
 BeginRead(void)
@@ -598,11 +648,7 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 	foreach(lc, namespaces)
 		oids[i++] = lfirst_oid(lc);
 
-	rr.roleid = GetUserId();
-	rr.superuser = superuser_arg(rr.roleid);
-	rr.read_all = has_privs_of_role(rr.roleid, ROLE_PG_READ_ALL_DATA);
-	rr.write_all = has_privs_of_role(rr.roleid, ROLE_PG_WRITE_ALL_DATA);
-
+	CurrentRights(&rr);
 	nest = BeginRead();
 	RunQuery(tables_query, OidArray(oids, i));
 	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
@@ -610,29 +656,10 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 	oids = palloc(sizeof(Oid) * Max(SPI_processed, 1));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		Oid			relid = GetOid(r, 1);
-		Oid			owner = GetOid(r, 5);
-		bool		acl_null;
-		Datum		acl = GetDatum(r, 4, &acl_null);
-		bool		isnull;
-		bool		all_columns;
-
 		CHECK_FOR_INTERRUPTS();
-		/* a table privilege, or else a privilege on one of its columns */
-		all_columns = TableRight(&rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
-		if (!all_columns &&
-			!TableRight(&rr, acl, acl_null, owner, ACL_DELETE) &&
-			pg_attribute_aclcheck_all(relid, rr.roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
-									  ACLMASK_ANY) != ACLCHECK_OK)
+		if (!TableFromRow(&rr, r, cxt, &arr[n]))
 			continue;
-		arr[n].relid = oids[n] = relid;
-		arr[n].table.schema = GetString(r, 2, cxt);
-		arr[n].table.name = GetString(r, 3, cxt);
-		arr[n].relkind = DatumGetChar(GetDatum(r, 6, &isnull));
-		arr[n].all_columns = all_columns;
-		arr[n].table_right = all_columns || TableRight(&rr, acl, acl_null, owner, ACL_DELETE);
-		arr[n].n_tokens = -1;
-		rs.entries[n].relid = relid;
+		oids[n] = rs.entries[n].relid = arr[n].relid;
 		rs.entries[n].index = n;
 		n++;
 	}
@@ -707,4 +734,38 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 	EndRead(nest);
 	for (int i = 0; i < n; i++)
 		tables[which[i]].loaded = true;
+}
+
+/*
+ * Looks up the table schema.name wherever it is (a name the prefix qualifies
+ * with a schema outside the scope); fills out, names in cxt, when the role
+ * may use it.  Returns whether it does.
+ */
+bool
+SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
+					   SqlpilotCachedTable *out)
+{
+	Oid			argtypes[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+	RoleRights	rr;
+	int			nest;
+	int			rc;
+	bool		found = false;
+
+	if (strlen(schema) >= NAMEDATALEN || strlen(name) >= NAMEDATALEN)
+		return false;
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	CurrentRights(&rr);
+	nest = BeginRead();
+	rc = SPI_execute_with_args(named_table_query, 2, argtypes, values, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		memset(out, 0, sizeof(*out));
+		found = TableFromRow(&rr, 0, cxt, out);
+	}
+	EndRead(nest);
+	return found;
 }

@@ -49,8 +49,11 @@ typedef struct SchemaCache
 	uint64		generation;		/* invalidation generation it was built at */
 	Oid			userid;
 	List	   *namespaces;		/* schema OIDs it was built from */
-	int			n_tables;
+	int			n_tables;		/* the schemas' tables, then the extra ones */
+	int			n_scope;		/* tables of the schemas in scope */
+	int			cap_tables;
 	SqlpilotCachedTable *tables;
+	List	   *looked_up;		/* "schema.table" names of the prefix looked up so far */
 	char	   *full;			/* every table rendered, UTF-8; NULL until needed */
 	size_t		full_len;
 	int			n_full;			/* tables in it (skipped ones are not) */
@@ -169,6 +172,8 @@ EnsureCache(void)
 
 	schema_cache.n_tables = SqlpilotReadTables(namespaces, schema_cache.cxt,
 											   &schema_cache.tables);
+	schema_cache.n_scope = schema_cache.cap_tables = schema_cache.n_tables;
+	schema_cache.looked_up = NIL;
 	old = MemoryContextSwitchTo(schema_cache.cxt);
 	schema_cache.namespaces = list_copy(namespaces);
 	MemoryContextSwitchTo(old);
@@ -187,13 +192,16 @@ EnsureCache(void)
  */
 #define TABLE_MIN_TOKENS 4
 
-/* Whether a prompt of every table may fit in budget (false: it certainly does not). */
+/*
+ * Whether a prompt of every table in scope and n_extra more may fit in budget
+ * (false: it certainly does not).
+ */
 static bool
-AllMayFit(const SchemaCache *sc, int budget)
+AllMayFit(const SchemaCache *sc, int n_extra, int budget)
 {
-	int64		tokens = 1;		/* BOS */
+	int64		tokens = 1 + (int64) n_extra * TABLE_MIN_TOKENS;	/* BOS */
 
-	for (int i = 0; i < sc->n_tables && tokens <= budget; i++)
+	for (int i = 0; i < sc->n_scope && tokens <= budget; i++)
 		if (!sc->tables[i].skip)
 			tokens += TABLE_MIN_TOKENS;
 	return tokens <= budget;
@@ -263,14 +271,14 @@ EnsureFull(SchemaCache *sc)
 
 	if (sc->full != NULL)
 		return;
-	for (int i = 0; i < sc->n_tables; i++)
+	for (int i = 0; i < sc->n_scope; i++)
 	{
 		if (!sc->tables[i].loaded)
 			which[n++] = i;
 	}
 	ReadDefinitions(sc, which, n);
 	n = 0;
-	for (int i = 0; i < sc->n_tables; i++)
+	for (int i = 0; i < sc->n_scope; i++)
 		if (!sc->tables[i].skip)
 			which[n++] = i;
 	text = RenderTables(sc->tables, which, n, &len);
@@ -287,12 +295,12 @@ EnsureFull(SchemaCache *sc)
  * and up to DETAILS_BATCH in all, so a few catalog queries serve many.
  */
 static void
-LoadCandidates(SchemaCache *sc, const int *order, int k, int used, int budget)
+LoadCandidates(SchemaCache *sc, const int *order, int n_order, int k, int used, int budget)
 {
 	int			which[DETAILS_BATCH];
 	int			n = 0;
 
-	for (; k < sc->n_tables && n < DETAILS_BATCH; k++)
+	for (; k < n_order && n < DETAILS_BATCH; k++)
 	{
 		SqlpilotCachedTable *t = &sc->tables[order[k]];
 
@@ -330,12 +338,15 @@ TableTokens(SqlpilotCachedTable *t, const SqlpilotTokenizer *tok, int *ids, int 
 /*
  * Orders table indexes for selection: tables named in the prefix (in order
  * of first mention; a name written schema.table names only that schema's
- * table), their foreign-key neighbours, then the rest in catalog order.
- * Writes n_tables indexes into order; returns how many are named or neighbours.
+ * table), their foreign-key neighbours, then the rest of the first n_scope
+ * tables in catalog order (tables past n_scope, outside the scope, come in
+ * only when named with their schema).
+ * Writes the indexes into order and their count into *n_order; returns how
+ * many are named or neighbours.
  */
 static int
-PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefix,
-			  size_t prefix_len, int *order)
+PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, int n_scope, const char *prefix,
+			  size_t prefix_len, int *order, int *n_order)
 {
 	bool	   *taken = palloc0(sizeof(bool) * Max(n_tables, 1));
 	int			n = 0;
@@ -352,7 +363,7 @@ PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefi
 
 		for (int t = 0; t < n_tables; t++)
 			if (!taken[t] && strcmp(id.name, tables[t].table.name) == 0 &&
-				(schema == NULL || strcmp(schema, tables[t].table.schema) == 0))
+				(schema == NULL ? t < n_scope : strcmp(schema, tables[t].table.schema) == 0))
 			{
 				taken[t] = true;
 				order[n++] = t;
@@ -372,10 +383,61 @@ PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, const char *prefi
 			}
 	}
 	named_end = n;
-	for (int t = 0; t < n_tables; t++)
+	for (int t = 0; t < n_scope; t++)
 		if (!taken[t])
 			order[n++] = t;
+	*n_order = n;
 	return named_end;
+}
+
+/*
+ * Adds to the cache the tables the prefix names as schema.table that are not
+ * in it (their schema is not in scope), when the role may use them; each
+ * name is looked up once per cache build.
+ */
+static void
+AddNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
+{
+	size_t		pos = 0;
+	SqlpilotSqlIdent id;
+	SqlpilotSqlIdent prev = {0};
+
+	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
+	{
+		bool		known = false;
+		char	   *key;
+		ListCell   *lc;
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!(id.dot_before && prev.dot_after && id.closed))
+		{
+			prev = id;
+			continue;
+		}
+		for (int t = 0; t < sc->n_tables && !known; t++)
+			known = strcmp(id.name, sc->tables[t].table.name) == 0 &&
+				strcmp(prev.name, sc->tables[t].table.schema) == 0;
+		key = psprintf("%s.%s", prev.name, id.name);
+		foreach(lc, sc->looked_up)
+			known = known || strcmp(lfirst(lc), key) == 0;
+		if (!known)
+		{
+			old = MemoryContextSwitchTo(sc->cxt);
+			sc->looked_up = lappend(sc->looked_up, pstrdup(key));
+			MemoryContextSwitchTo(old);
+			if (sc->n_tables == sc->cap_tables)
+			{
+				sc->cap_tables = Max(4, sc->cap_tables * 2);
+				sc->tables = sc->n_tables > 0 ?
+					repalloc(sc->tables, sizeof(SqlpilotCachedTable) * sc->cap_tables) :
+					MemoryContextAlloc(sc->cxt, sizeof(SqlpilotCachedTable) * sc->cap_tables);
+			}
+			if (SqlpilotReadNamedTable(prev.name, id.name, sc->cxt, &sc->tables[sc->n_tables]))
+				sc->n_tables++;
+		}
+		prev = id;
+	}
 }
 
 /* Ascending int comparison for qsort. */
@@ -404,6 +466,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	int		   *order;
 	int		   *chosen;
 	int			n_chosen = 0;
+	int			n_order;
+	int			n_extra = 0;
 	int			n_wanted;
 	bool		rest_full = false;	/* a table of the rest did not fit */
 	int			used;
@@ -411,24 +475,58 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	char	   *text;
 
 	EnsureCache();
-	sqlpilot_stats_counters.last_tables_total = sc->n_tables;
+	AddNamedTables(sc, prefix, prefix_len);
 	if (sc->model_checksum != bm->model.checksum)
 	{
 		for (int i = 0; i < sc->n_tables; i++)
 			sc->tables[i].n_tokens = -1;
 		sc->model_checksum = bm->model.checksum;
 	}
+	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	n_wanted = PriorityOrder(sc->tables, sc->n_tables, sc->n_scope, prefix, prefix_len, order,
+							 &n_order);
+	for (int k = 0; k < n_wanted; k++)
+		if (order[k] >= sc->n_scope)
+			chosen[n_extra++] = order[k];
+	sqlpilot_stats_counters.last_tables_total = sc->n_scope + n_extra;
 
-	if (AllMayFit(sc, budget))
+	if (AllMayFit(sc, n_extra, budget))
 	{
 		EnsureFull(sc);
-		needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
-		if (needed <= budget)
+		if (n_extra == 0)
 		{
-			sqlpilot_stats_counters.last_tables = sc->n_full;
-			sqlpilot_stats_counters.last_prompt_tokens = needed;
-			*len = sc->full_len;
-			return pstrdup(sc->full);
+			needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
+			if (needed <= budget)
+			{
+				sqlpilot_stats_counters.last_tables = sc->n_full;
+				sqlpilot_stats_counters.last_prompt_tokens = needed;
+				*len = sc->full_len;
+				return pstrdup(sc->full);
+			}
+		}
+		else
+		{
+			/* the tables in scope, then the ones named outside it */
+			int		   *all = palloc(sizeof(int) * (sc->n_scope + n_extra));
+			int			n_all = 0;
+
+			ReadDefinitions(sc, chosen, n_extra);
+			for (int i = 0; i < sc->n_scope + n_extra; i++)
+			{
+				int			t = i < sc->n_scope ? i : chosen[i - sc->n_scope];
+
+				if (!sc->tables[t].skip)
+					all[n_all++] = t;
+			}
+			text = RenderTables(sc->tables, all, n_all, len);
+			needed = PromptTokens(tok, text, *len, prefix, prefix_len, ids, cap);
+			if (needed <= budget)
+			{
+				sqlpilot_stats_counters.last_tables = n_all;
+				sqlpilot_stats_counters.last_prompt_tokens = needed;
+				return text;
+			}
 		}
 	}
 
@@ -447,10 +545,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	 */
 	used = Max(used, PromptTokens(tok, "", 0, "", 0, ids, cap) + budget / 4);
 
-	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
-	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
-	n_wanted = PriorityOrder(sc->tables, sc->n_tables, prefix, prefix_len, order);
-	for (int k = 0; k < sc->n_tables; k++)
+	for (int k = 0; k < n_order; k++)
 	{
 		SqlpilotCachedTable *t = &sc->tables[order[k]];
 		int			cost;
@@ -460,7 +555,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 		if (used + TABLE_MIN_TOKENS + 2 > budget || (!t->loaded && rest_full))
 			continue;
 		if (!t->loaded)
-			LoadCandidates(sc, order, k, used, budget);
+			LoadCandidates(sc, order, n_order, k, used, budget);
 		if (t->skip)
 			continue;
 		cost = TableTokens(t, tok, ids, cap) + 2;

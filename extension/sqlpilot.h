@@ -110,6 +110,9 @@ typedef struct SqlpilotCachedTable
 /* catalog.c: lists the visible tables of the given schemas (OIDs) into cxt ... */
 extern int	SqlpilotReadTables(List *namespaces, MemoryContext cxt,
 							   SqlpilotCachedTable **tables);
+/* ... or one table by name wherever it is ... */
+extern bool SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
+								   SqlpilotCachedTable *out);
 /* ... and reads the definitions of tables[which[0..n)] when a prompt may hold them. */
 extern void SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 								int n, MemoryContext cxt);
