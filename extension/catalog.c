@@ -4,10 +4,11 @@
  * renderer turns into the text the model was trained on.
  *
  * Reading comes in two steps, so a schema of thousands of tables costs only
- * what the prompt needs: SqlpilotReadTables lists the visible tables (names,
- * a lower bound of their visible columns, foreign-key neighbours), and
- * SqlpilotReadDetails reads the columns, keys, indexes and checks of the few
- * tables a prompt may hold.
+ * what the prompt needs: SqlpilotReadTables lists the visible tables, views,
+ * materialized views and the session's temporary tables (names and
+ * foreign-key neighbours), SqlpilotReadNamedTable looks up one table the
+ * prefix names with its schema, and SqlpilotReadDetails reads the columns,
+ * keys, indexes and checks of the few tables a prompt may hold.
  *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its

@@ -511,7 +511,11 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 			int		   *all = palloc(sizeof(int) * (sc->n_scope + n_extra));
 			int			n_all = 0;
 
-			ReadDefinitions(sc, chosen, n_extra);
+			for (int i = 0; i < n_extra; i++)
+				if (!sc->tables[chosen[i]].loaded)
+					all[n_all++] = chosen[i];
+			ReadDefinitions(sc, all, n_all);
+			n_all = 0;
 			for (int i = 0; i < sc->n_scope + n_extra; i++)
 			{
 				int			t = i < sc->n_scope ? i : chosen[i - sc->n_scope];

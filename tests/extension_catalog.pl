@@ -74,7 +74,7 @@ unlike($b->query_safe("SET sqlpilot.schemas = '$a_temp'; SELECT sqlpilot_prompt(
 unlike($b->query_safe("RESET sqlpilot.schemas; SET search_path = $a_temp, public; "
 	  . "SELECT sqlpilot_prompt('SELECT * FROM ')"), qr/a_private/,
 	'nor on search_path');
-unlike($b->query_safe("SELECT sqlpilot_prompt('SELECT * FROM $a_temp.a_private ')"),
+unlike($b->query_safe("RESET search_path; SELECT sqlpilot_prompt('SELECT * FROM $a_temp.a_private ')"),
 	qr/CREATE TABLE \S*a_private/, 'nor named with that schema in the prefix');
 $a->quit;
 $b->quit;
