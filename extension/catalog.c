@@ -72,15 +72,15 @@ static const char *const named_table_query =
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
 
 /*
- * The foreign keys between the tables $1, with their key columns (the
- * neighbour relation of the choice of tables; the privileges are checked in
- * C).
+ * Every foreign key, with its key columns: the neighbour relation of the
+ * choice of tables (kept when both ends are visible; the privileges are
+ * checked in C).  No list of tables as a parameter: the planner would
+ * estimate the selectivity of each of thousands of OIDs.
  */
 static const char *const edges_query =
 "SELECT con.conrelid, con.confrelid, con.conkey"
 " FROM pg_catalog.pg_constraint con"
 " WHERE con.contype" EQ "'f'::pg_catalog.\"char\""
-"   AND con.conrelid" EQ "ANY ($1) AND con.confrelid" EQ "ANY ($1)"
 " ORDER BY con.conrelid, con.conname";
 
 /* The columns of the tables $1, with whether the role may use each. */
@@ -638,10 +638,10 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 	ReadState	rs = {0};
 	SqlpilotCachedTable *arr;
 	Oid		   *oids;
-	Datum		relids;
 	int			n = 0;
 	int			i = 0;
 	int			nest;
+	int			rc;
 	RoleRights	rr;
 	ListCell   *lc;
 
@@ -654,13 +654,12 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 	RunQuery(tables_query, OidArray(oids, i));
 	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
 	rs.entries = palloc(sizeof(ReadEntry) * Max(SPI_processed, 1));
-	oids = palloc(sizeof(Oid) * Max(SPI_processed, 1));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (!TableFromRow(&rr, r, cxt, &arr[n]))
 			continue;
-		oids[n] = rs.entries[n].relid = arr[n].relid;
+		rs.entries[n].relid = arr[n].relid;
 		rs.entries[n].index = n;
 		n++;
 	}
@@ -669,8 +668,9 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 
 	if (n > 0)
 	{
-		relids = OidArray(oids, n);
-		RunQuery(edges_query, relids);
+		rc = SPI_execute(edges_query, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			int			a;
