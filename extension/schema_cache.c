@@ -22,10 +22,11 @@
  * a lower bound (every token lies within one pre-split chunk of the
  * tokenizer) tells when the whole schema cannot fit without reading it, and
  * once a table of the rest does not fit, the rest is searched for
- * smaller tables only among those already read (a batch of DETAILS_BATCH
- * definitions is read at a time, so for a schema of up to that many tables
- * the choice is exactly "every table that still fits").  A schema of
- * thousands of tables thus reads the definitions of a few dozen.
+ * smaller tables only among those already read.  Whenever that bound does not
+ * rule the whole schema out (up to about budget / 4 tables), every definition
+ * is read and the choice is exactly "every table that still fits"; a schema
+ * of thousands of tables reads the definitions of a few dozen, in batches of
+ * 8, 16, 32 and then 64.
  */
 #include "postgres.h"
 
@@ -207,7 +208,8 @@ AllMayFit(const SchemaCache *sc, int n_extra, int budget)
 	return tokens <= budget;
 }
 
-/* Tables whose definitions are read in one round of catalog queries. */
+/* Tables whose definitions are read in one round of catalog queries: first, most. */
+#define DETAILS_FIRST_BATCH 8
 #define DETAILS_BATCH 64
 
 /* Writes a name into buf with every byte outside printable ASCII as \xNN. */
@@ -292,15 +294,16 @@ EnsureFull(SchemaCache *sc)
 /*
  * Reads the definitions of the next candidates of order (from position k on)
  * that are not read yet and may still fit next to used tokens: the one at k
- * and up to DETAILS_BATCH in all, so a few catalog queries serve many.
+ * and up to batch in all, so a few catalog queries serve many.
  */
 static void
-LoadCandidates(SchemaCache *sc, const int *order, int n_order, int k, int used, int budget)
+LoadCandidates(SchemaCache *sc, const int *order, int n_order, int k, int used, int budget,
+			   int batch)
 {
 	int			which[DETAILS_BATCH];
 	int			n = 0;
 
-	for (; k < n_order && n < DETAILS_BATCH; k++)
+	for (; k < n_order && n < Min(batch, DETAILS_BATCH); k++)
 	{
 		SqlpilotCachedTable *t = &sc->tables[order[k]];
 
@@ -470,6 +473,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	int			n_extra = 0;
 	int			n_wanted;
 	bool		rest_full = false;	/* a table of the rest did not fit */
+	int			batch = DETAILS_FIRST_BATCH;
 	int			used;
 	int			needed;
 	char	   *text;
@@ -559,7 +563,10 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 		if (used + TABLE_MIN_TOKENS + 2 > budget || (!t->loaded && rest_full))
 			continue;
 		if (!t->loaded)
-			LoadCandidates(sc, order, n_order, k, used, budget);
+		{
+			LoadCandidates(sc, order, n_order, k, used, budget, batch);
+			batch *= 2;
+		}
 		if (t->skip)
 			continue;
 		cost = TableTokens(t, tok, ids, cap) + 2;
