@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "sql_words.h"
 #include "util.h"
 
 /* A growing text buffer; oom latches the first allocation failure. */
@@ -31,33 +32,6 @@ typedef struct SchemaBuf
 	size_t		cap;
 	bool		oom;
 } SchemaBuf;
-
-/* PostgreSQL 15 keywords that are not unreserved (reserved, col_name, type_func_name), sorted. */
-static const char *const pg_keywords[] = {
-	"all", "analyse", "analyze", "and", "any", "array", "as", "asc",
-	"asymmetric", "authorization", "between", "bigint", "binary", "bit",
-	"boolean", "both", "case", "cast", "char", "character", "check",
-	"coalesce", "collate", "collation", "column", "concurrently",
-	"constraint", "create", "cross", "current_catalog", "current_date",
-	"current_role", "current_schema", "current_time", "current_timestamp",
-	"current_user", "dec", "decimal", "default", "deferrable", "desc",
-	"distinct", "do", "else", "end", "except", "exists", "extract", "false",
-	"fetch", "float", "for", "foreign", "freeze", "from", "full", "grant",
-	"greatest", "group", "grouping", "having", "ilike", "in", "initially",
-	"inner", "inout", "int", "integer", "intersect", "interval", "into", "is",
-	"isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
-	"localtime", "localtimestamp", "national", "natural", "nchar", "none",
-	"normalize", "not", "notnull", "null", "nullif", "numeric", "offset", "on",
-	"only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
-	"position", "precision", "primary", "real", "references", "returning",
-	"right", "row", "select", "session_user", "setof", "similar", "smallint",
-	"some", "substring", "symmetric", "table", "tablesample", "then", "time",
-	"timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique",
-	"user", "using", "values", "varchar", "variadic", "verbose", "when",
-	"where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement",
-	"xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
-	"xmlserialize", "xmltable"
-};
 
 /* One base type: format_type() spelling, CockroachDB spelling, hand-written spelling. */
 typedef struct SchemaTypeName
@@ -184,11 +158,17 @@ BufQualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
 	BufIdent(b, name, fold_case);
 }
 
-/* Appends an index column: an identifier, or expression text as is. */
+/*
+ * Appends key k of an index: a column name as an identifier, expression text
+ * as is.  Without expr flags, text with a parenthesis or a space is taken for
+ * an expression.
+ */
 static void
-BufIndexCol(SchemaBuf *b, const char *col, bool fold_case)
+BufIndexCol(SchemaBuf *b, const SqlpilotIndex *ix, int k, bool fold_case)
 {
-	if (strpbrk(col, "( "))
+	const char *col = ix->cols[k];
+
+	if (ix->expr ? ix->expr[k] : strpbrk(col, "( ") != NULL)
 		BufStr(b, col);
 	else
 		BufIdent(b, col, fold_case);
@@ -206,34 +186,13 @@ BufIdentList(SchemaBuf *b, char **names, int n, bool fold_case)
 	}
 }
 
-/* Binary search of the keyword table (name already lower case). */
-static bool
-IsPgKeyword(const char *name)
-{
-	int			lo = 0;
-	int			hi = (int) (sizeof(pg_keywords) / sizeof(pg_keywords[0])) - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-		int			c = strcmp(name, pg_keywords[mid]);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return false;
-}
-
 /* See schema.h. */
 bool
 sqlpilot_schema_needs_quotes(const char *name, bool fold_case)
 {
 	char		lower[64];
 	size_t		n = strlen(name);
+	char		category;
 
 	if (n == 0 || n >= sizeof(lower) || isdigit((unsigned char) name[0]) || name[0] == '$')
 		return true;
@@ -252,8 +211,8 @@ sqlpilot_schema_needs_quotes(const char *name, bool fold_case)
 		else
 			return true;
 	}
-	lower[n] = '\0';
-	return IsPgKeyword(lower);
+	category = sqlpilot_sql_keyword_category(lower, n);
+	return category != 0 && category != 'U';
 }
 
 /* See schema.h. */
@@ -520,7 +479,7 @@ RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
 		{
 			if (k > 0)
 				BufStr(b, ", ");
-			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufIndexCol(b, ix, k, t->fold_case);
 			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
 		BufStr(b, ")");
@@ -553,7 +512,7 @@ RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
 		{
 			if (k > 0)
 				BufStr(b, ", ");
-			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufIndexCol(b, ix, k, t->fold_case);
 			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
 		BufStr(b, ")");
@@ -646,7 +605,7 @@ RenderPgdumpKeys(SchemaBuf *b, const SqlpilotTable *t)
 			{
 				if (k > 0)
 					BufStr(b, ", ");
-				BufIndexCol(b, ix->cols[k], t->fold_case);
+				BufIndexCol(b, ix, k, t->fold_case);
 			}
 			BufStr(b, ");");
 			continue;
@@ -660,7 +619,7 @@ RenderPgdumpKeys(SchemaBuf *b, const SqlpilotTable *t)
 		{
 			if (k > 0)
 				BufStr(b, ", ");
-			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufIndexCol(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
 				BufStr(b, " DESC");
 		}
@@ -844,7 +803,7 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 		{
 			if (k > 0)
 				BufStr(b, ", ");
-			BufIndexCol(b, ix->cols[k], t->fold_case);
+			BufIndexCol(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
 				BufKw(b, " DESC", lower);
 		}

@@ -34,6 +34,7 @@ typedef struct SqlpilotIndex
 	int			n_cols;
 	char	  **cols;			/* column names, or expression text */
 	bool	   *desc;			/* (n_cols) DESC order */
+	bool	   *expr;			/* (n_cols) cols[k] is an expression; NULL: guess */
 } SqlpilotIndex;
 
 typedef struct SqlpilotForeignKey

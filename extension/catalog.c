@@ -3,6 +3,13 @@
  * into the core's SqlpilotTable descriptions (core/schema.h), which the one
  * renderer turns into the text the model was trained on.
  *
+ * Reading comes in two steps, so a schema of thousands of tables costs only
+ * what the prompt needs: SqlpilotReadTables lists the visible tables, views,
+ * materialized views and the session's temporary tables (names and
+ * foreign-key neighbours), SqlpilotReadNamedTable looks up one table the
+ * prefix names with its schema, and SqlpilotReadDetails reads the columns,
+ * keys, indexes and checks of the few tables a prompt may hold.
+ *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
  * columns, in which case only those columns are shown, with no constraint
@@ -12,64 +19,125 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "sqlpilot.h"
 
-/* The visible tables of the schemas $1 (oid[]), in stable order. */
+/*
+ * Every query names its functions and operators with pg_catalog (and runs
+ * with search_path pinned to pg_catalog, see PinSearchPath), so nothing a
+ * role creates in a schema of the caller's search_path can run inside it.
+ */
+#define EQ " OPERATOR(pg_catalog.=) "
+
+/*
+ * The name a schema is shown with: the session's own temporary schema is
+ * pg_temp (how a user names it); other sessions' are never read.
+ */
+#define SCHEMA_NAME(n) \
+	"CASE WHEN " n ".oid" EQ "pg_catalog.pg_my_temp_schema() THEN 'pg_temp'::pg_catalog.name" \
+	" ELSE " n ".nspname END"
+
+/*
+ * The tables, views and materialized views of the schemas $1 (oid[]) whose
+ * schema the role may use, in stable order, with their ACL and owner: the
+ * table privileges are checked in C (TableRight), which spares a catalog
+ * lookup per table.
+ */
 static const char *const tables_query =
-"SELECT c.oid, n.nspname, c.relname"
-" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-" WHERE c.relnamespace = ANY ($1) AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition"
+"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+" WHERE c.relnamespace" EQ "ANY ($1)"
+"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
+"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-"   AND (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')"
-"        OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))"
-" ORDER BY n.nspname, c.relname";
+" ORDER BY 2, c.relname";
+
+/* The same for one table named schema $1, table $2, wherever it is. */
+static const char *const named_table_query =
+"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
+" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
+" WHERE n.nspname" EQ "$1 AND c.relname" EQ "$2"
+"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
+"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
+"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
+
+/*
+ * Every foreign key, with its key columns: the neighbour relation of the
+ * choice of tables (kept when both ends are visible; the privileges are
+ * checked in C).  No list of tables as a parameter: the planner would
+ * estimate the selectivity of each of thousands of OIDs.
+ */
+static const char *const edges_query =
+"SELECT con.conrelid, con.confrelid, con.conkey"
+" FROM pg_catalog.pg_constraint con"
+" WHERE con.contype" EQ "'f'::pg_catalog.\"char\""
+" ORDER BY con.conrelid, con.conname";
 
 /* The columns of the tables $1, with whether the role may use each. */
 static const char *const columns_query =
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-"   CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
+"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
+"        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
 "   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
 " FROM pg_catalog.pg_attribute a"
-" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-" WHERE a.attrelid = ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped"
+" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
+" WHERE a.attrelid" EQ "ANY ($1) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
+"   AND NOT a.attisdropped"
 " ORDER BY a.attrelid, a.attnum";
 
-/* Indexes and the PRIMARY KEY / UNIQUE constraints behind them; primary key first. */
+/*
+ * Indexes and the PRIMARY KEY / UNIQUE constraints behind them, primary key
+ * first; each key is a column's name (unquoted: the renderer quotes) or an
+ * expression's text, flagged in the last array.
+ */
 static const char *const indexes_query =
 "SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
-"   coalesce(con.contype = 'u', false),"
-"   ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)"
+"   coalesce(con.contype" EQ "'u'::pg_catalog.\"char\", false),"
+"   ARRAY(SELECT coalesce(a.attname::pg_catalog.text,"
+"                         pg_catalog.pg_get_indexdef(i.indexrelid, k, true))"
+"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k"
+"         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "i.indrelid"
+"           AND a.attnum" EQ "i.indkey[k OPERATOR(pg_catalog.-) 1]"
+"           AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
+"         ORDER BY k),"
+"   ARRAY(SELECT (i.indoption[k OPERATOR(pg_catalog.-) 1]::pg_catalog.int4"
+"                 OPERATOR(pg_catalog.&) 1)" EQ "1"
 "         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
-"   ARRAY(SELECT (i.indoption[k - 1] & 1) = 1"
+"   ARRAY(SELECT i.indkey[k OPERATOR(pg_catalog.-) 1]" EQ "0::pg_catalog.int2"
 "         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)"
-" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
+" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid" EQ "i.indexrelid"
 " LEFT JOIN pg_catalog.pg_constraint con"
-"   ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')"
-" WHERE i.indrelid = ANY ($1)"
+"   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
+"   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
+" WHERE i.indrelid" EQ "ANY ($1)"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
 
 /* Foreign keys of the tables $1 whose target the role may use. */
 static const char *const fkeys_query =
 "SELECT con.conrelid, con.conname,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.conrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
-"   rn.nspname, rc.relname, con.confrelid,"
+"   " SCHEMA_NAME("rn") ", rc.relname, con.confrelid,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n"
+"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.confrelid AND a.attnum" EQ "k.n"
 "         ORDER BY k.o),"
-"   con.confdeltype, con.confupdtype, rc.relnamespace = c.relnamespace"
+"   con.confdeltype, con.confupdtype, rc.relnamespace" EQ "c.relnamespace"
 " FROM pg_catalog.pg_constraint con"
-" JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
-" JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid"
-" JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
-" WHERE con.contype = 'f' AND con.conrelid = ANY ($1)"
+" JOIN pg_catalog.pg_class c ON c.oid" EQ "con.conrelid"
+" JOIN pg_catalog.pg_class rc ON rc.oid" EQ "con.confrelid"
+" JOIN pg_catalog.pg_namespace rn ON rn.oid" EQ "rc.relnamespace"
+" WHERE con.contype" EQ "'f'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 "   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
 "   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
 " ORDER BY con.conrelid, con.conname";
@@ -78,16 +146,33 @@ static const char *const fkeys_query =
 static const char *const checks_query =
 "SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
 " FROM pg_catalog.pg_constraint con"
-" WHERE con.contype = 'c' AND con.conrelid = ANY ($1)"
+" WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 " ORDER BY con.conrelid, con.conname";
 
-/* Per-table bookkeeping while reading: which table a relid is, and hidden columns. */
+/* The current role, for privilege checks on many tables. */
+typedef struct RoleRights
+{
+	Oid			roleid;
+	bool		superuser;
+	bool		read_all;		/* member of pg_read_all_data */
+	bool		write_all;		/* member of pg_write_all_data */
+} RoleRights;
+
+/* One table being read: its place in the caller's array, looked up by relid. */
+typedef struct ReadEntry
+{
+	Oid			relid;
+	int			index;
+} ReadEntry;
+
+/* Bookkeeping while reading details: the tables by relid, and hidden columns. */
 typedef struct ReadState
 {
 	MemoryContext cxt;
-	int			n;
 	SqlpilotCachedTable *tables;
-	bool	   *has_hidden;		/* (n) some column is not visible to the role */
+	int			n;
+	ReadEntry  *entries;		/* (n) sorted by relid */
+	bool	   *has_hidden;		/* (size of tables) some column is not visible to the role */
 } ReadState;
 
 /* Runs one catalog query with the oid[] argument; errors are can't-happen. */
@@ -101,6 +186,21 @@ RunQuery(const char *sql, Datum oids)
 	rc = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Pins search_path to pg_catalog (pg_temp last, so no temporary object can
+ * shadow a catalog one) for the extension's own queries; returns the GUC
+ * nest level that AtEOXact_GUC pops (an error pops it with the transaction).
+ */
+static int
+PinSearchPath(void)
+{
+	int			nest = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
 }
 
 /* Builds an oid[] datum from n OIDs. */
@@ -215,14 +315,24 @@ GetBoolArray(int row, int col, MemoryContext cxt, bool **out)
 	return n;
 }
 
-/* The index of relid among the tables read (they are few; a linear scan is fine). */
+/* Orders read entries by relid, for bsearch. */
+static int
+CompareEntries(const void *a, const void *b)
+{
+	Oid			x = ((const ReadEntry *) a)->relid;
+	Oid			y = ((const ReadEntry *) b)->relid;
+
+	return (x > y) - (x < y);
+}
+
+/* The index (into the caller's array) of relid among the tables read, or -1. */
 static int
 FindTable(const ReadState *rs, Oid relid)
 {
-	for (int i = 0; i < rs->n; i++)
-		if (rs->tables[i].relid == relid)
-			return i;
-	return -1;
+	ReadEntry	key = {relid, -1};
+	ReadEntry  *e = bsearch(&key, rs->entries, rs->n, sizeof(ReadEntry), CompareEntries);
+
+	return e ? e->index : -1;
 }
 
 /* Whether every name is a visible column of table t. */
@@ -239,6 +349,26 @@ ColumnsVisible(const SqlpilotTable *t, char **names, int n)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Whether every key of index ix is a visible column of t (an expression
+ * counts as hidden: it may name any column).
+ */
+static bool
+KeysVisible(const SqlpilotTable *t, const SqlpilotIndex *ix)
+{
+	for (int k = 0; k < ix->n_cols; k++)
+		if (ix->expr[k])
+			return false;
+	return ColumnsVisible(t, ix->cols, ix->n_cols);
+}
+
+/* Whether a relation shows keys, indexes and checks: a view or materialized view shows its columns only. */
+static bool
+HasConstraints(const SqlpilotCachedTable *t)
+{
+	return t->relkind != RELKIND_VIEW && t->relkind != RELKIND_MATVIEW;
 }
 
 /* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
@@ -282,6 +412,7 @@ ReadColumns(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotColumn *c;
 
+		CHECK_FOR_INTERRUPTS();
 		if (ti < 0)
 			continue;
 		if (!GetBool(r, 6))
@@ -310,7 +441,8 @@ ReadIndexes(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotIndex ix = {0};
 
-		if (ti < 0)
+		CHECK_FOR_INTERRUPTS();
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
 			continue;
 		t = &rs->tables[ti].table;
 		ix.name = GetString(r, 2, rs->cxt);
@@ -318,16 +450,17 @@ ReadIndexes(ReadState *rs, Datum relids)
 		ix.unique = GetBool(r, 4);
 		ix.is_constraint = GetBool(r, 5);
 		ix.n_cols = GetTextArray(r, 6, rs->cxt, &ix.cols);
-		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols)
+		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols ||
+			GetBoolArray(r, 8, rs->cxt, &ix.expr) != ix.n_cols)
 			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
-		if (rs->has_hidden[ti] && !ColumnsVisible(t, ix.cols, ix.n_cols))
+		if (rs->has_hidden[ti] && !KeysVisible(t, &ix))
 			continue;
 		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
 		t->indexes[t->n_indexes++] = ix;
 	}
 }
 
-/* Reads foreign keys and records the neighbour relation both ways. */
+/* Reads foreign keys. */
 static void
 ReadForeignKeys(ReadState *rs, Datum relids)
 {
@@ -335,13 +468,13 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		int			ti = FindTable(rs, GetOid(r, 1));
-		int			ri;
 		SqlpilotTable *t;
 		SqlpilotForeignKey fk = {0};
 		char	   *del;
 		char	   *upd;
 
-		if (ti < 0)
+		CHECK_FOR_INTERRUPTS();
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
 			continue;
 		t = &rs->tables[ti].table;
 		fk.name = GetString(r, 2, rs->cxt);
@@ -358,18 +491,6 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 			continue;
 		t->fkeys = GrowArray(t->fkeys, t->n_fkeys, sizeof(SqlpilotForeignKey), rs->cxt);
 		t->fkeys[t->n_fkeys++] = fk;
-
-		ri = FindTable(rs, GetOid(r, 6));
-		if (ri >= 0 && ri != ti)
-		{
-			SqlpilotCachedTable *a = &rs->tables[ti];
-			SqlpilotCachedTable *b = &rs->tables[ri];
-
-			a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), rs->cxt);
-			a->neighbours[a->n_neighbours++] = ri;
-			b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), rs->cxt);
-			b->neighbours[b->n_neighbours++] = ti;
-		}
 	}
 }
 
@@ -384,7 +505,8 @@ ReadChecks(ReadState *rs, Datum relids)
 		SqlpilotTable *t;
 		SqlpilotCheck *ck;
 
-		if (ti < 0 || rs->has_hidden[ti])
+		CHECK_FOR_INTERRUPTS();
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti])
 			continue;
 		t = &rs->tables[ti].table;
 		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
@@ -395,49 +517,256 @@ ReadChecks(ReadState *rs, Datum relids)
 }
 
 /*
- * Reads the tables of the schemas whose OIDs are in namespaces into an array
- * allocated in cxt; returns the number of tables.
+ * Whether the role holds any of the privileges want on a table with this
+ * ACL (NULL: the owner's defaults) and owner: what has_table_privilege()
+ * answers (superuser, the pg_read_all_data and pg_write_all_data roles, then
+ * the ACL), without a catalog lookup per table.
+ */
+static bool
+TableRight(const RoleRights *rr, Datum acl, bool acl_null, Oid owner, AclMode want)
+{
+	if (rr->superuser)
+		return true;
+	if ((want & ACL_SELECT) && rr->read_all)
+		return true;
+	if ((want & (ACL_INSERT | ACL_UPDATE | ACL_DELETE)) && rr->write_all)
+		return true;
+	return aclmask(acl_null ? acldefault(OBJECT_TABLE, owner) : DatumGetAclP(acl),
+				   rr->roleid, owner, want, ACLMASK_ANY) != 0;
+}
+
+/*
+ * Whether the role may use every column of relid whose numbers are the int2[]
+ * in column col of row (the key columns of a foreign key).
+ */
+static bool
+KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = GetDatum(row, col, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (isnull)
+		return false;
+	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (nulls[i] || pg_attribute_aclcheck(relid, DatumGetInt16(elems[i]), rr->roleid,
+											  ACL_SELECT | ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+			return false;
+	return true;
+}
+
+/* The current role and the predefined roles that grant it rights on every table. */
+static void
+CurrentRights(RoleRights *rr)
+{
+	rr->roleid = GetUserId();
+	rr->superuser = superuser_arg(rr->roleid);
+	rr->read_all = has_privs_of_role(rr->roleid, ROLE_PG_READ_ALL_DATA);
+	rr->write_all = has_privs_of_role(rr->roleid, ROLE_PG_WRITE_ALL_DATA);
+}
+
+/*
+ * Fills out from row r of a tables query (oid, schema, name, ACL, owner,
+ * relkind) when the role may use the table: a table privilege, or else a
+ * privilege on one of its columns.  Returns false when it may not.
+ */
+static bool
+TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+{
+	Oid			relid = GetOid(r, 1);
+	Oid			owner = GetOid(r, 5);
+	bool		acl_null;
+	Datum		acl = GetDatum(r, 4, &acl_null);
+	bool		isnull;
+	bool		all_columns;
+
+	all_columns = TableRight(rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
+	if (!all_columns &&
+		!TableRight(rr, acl, acl_null, owner, ACL_DELETE) &&
+		pg_attribute_aclcheck_all(relid, rr->roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
+								  ACLMASK_ANY) != ACLCHECK_OK)
+		return false;
+	out->relid = relid;
+	out->table.schema = GetString(r, 2, cxt);
+	out->table.name = GetString(r, 3, cxt);
+	out->relkind = DatumGetChar(GetDatum(r, 6, &isnull));
+	out->all_columns = all_columns;
+	out->table_right = all_columns || TableRight(rr, acl, acl_null, owner, ACL_DELETE);
+	out->n_tokens = -1;
+	return true;
+}
+
+/* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
+static int
+BeginRead(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "sqlpilot: SPI_connect failed");
+	return PinSearchPath();
+}
+
+/* Restores search_path and closes SPI. */
+static void
+EndRead(int nest)
+{
+	AtEOXact_GUC(true, nest);
+	SPI_finish();
+}
+
+/* Records that tables a and b are linked by a foreign key. */
+static void
+AddNeighbours(SqlpilotCachedTable *a, int ia, SqlpilotCachedTable *b, int ib, MemoryContext cxt)
+{
+	a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), cxt);
+	a->neighbours[a->n_neighbours++] = ib;
+	b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), cxt);
+	b->neighbours[b->n_neighbours++] = ia;
+}
+
+/*
+ * Lists the visible tables of the schemas whose OIDs are in namespaces into an
+ * array allocated in cxt, with their foreign-key neighbours but without their
+ * definitions (see SqlpilotReadDetails); returns the number of tables.
  */
 int
-SqlpilotReadCatalog(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
+SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
 {
 	ReadState	rs = {0};
+	SqlpilotCachedTable *arr;
 	Oid		   *oids;
-	Datum		relids;
+	int			n = 0;
 	int			i = 0;
+	int			nest;
+	int			rc;
+	RoleRights	rr;
 	ListCell   *lc;
 
-	rs.cxt = cxt;
 	oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
 	foreach(lc, namespaces)
 		oids[i++] = lfirst_oid(lc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "sqlpilot: SPI_connect failed");
-
+	CurrentRights(&rr);
+	nest = BeginRead();
 	RunQuery(tables_query, OidArray(oids, i));
-	rs.n = (int) SPI_processed;
-	rs.tables = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(rs.n, 1));
-	rs.has_hidden = palloc0(sizeof(bool) * Max(rs.n, 1));
-	oids = palloc(sizeof(Oid) * Max(rs.n, 1));
-	for (int r = 0; r < rs.n; r++)
+	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
+	rs.entries = palloc(sizeof(ReadEntry) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		rs.tables[r].relid = oids[r] = GetOid(r, 1);
-		rs.tables[r].table.schema = GetString(r, 2, cxt);
-		rs.tables[r].table.name = GetString(r, 3, cxt);
-		rs.tables[r].n_tokens = -1;
+		CHECK_FOR_INTERRUPTS();
+		if (!TableFromRow(&rr, r, cxt, &arr[n]))
+			continue;
+		rs.entries[n].relid = arr[n].relid;
+		rs.entries[n].index = n;
+		n++;
 	}
+	rs.n = n;
+	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
 
-	if (rs.n > 0)
+	if (n > 0)
 	{
-		relids = OidArray(oids, rs.n);
-		ReadColumns(&rs, relids);
-		ReadIndexes(&rs, relids);
-		ReadForeignKeys(&rs, relids);
-		ReadChecks(&rs, relids);
-	}
+		rc = SPI_execute(edges_query, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			int			a;
+			int			b;
 
-	SPI_finish();
-	*tables = rs.tables;
-	return rs.n;
+			CHECK_FOR_INTERRUPTS();
+			a = FindTable(&rs, GetOid(r, 1));
+			b = FindTable(&rs, GetOid(r, 2));
+			if (a >= 0 && b >= 0 && a != b && arr[b].table_right &&
+				(arr[a].all_columns || KeyColumnsUsable(&rr, arr[a].relid, r, 3)))
+				AddNeighbours(&arr[a], a, &arr[b], b, cxt);
+		}
+	}
+	EndRead(nest);
+	*tables = arr;
+	return n;
+}
+
+/*
+ * Reads the definitions (columns, keys, indexes, checks) of tables[which[0..n)]
+ * into cxt and marks them loaded.  Their definitions are cleared first, so a
+ * read that an error cut short is simply read again.
+ */
+void
+SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which, int n,
+					MemoryContext cxt)
+{
+	ReadState	rs = {0};
+	Oid		   *oids = palloc(sizeof(Oid) * Max(n, 1));
+	Datum		relids;
+	int			nest;
+
+	if (n == 0)
+		return;
+	rs.cxt = cxt;
+	rs.tables = tables;
+	rs.n = n;
+	rs.entries = palloc(sizeof(ReadEntry) * n);
+	rs.has_hidden = palloc0(sizeof(bool) * Max(n_tables, 1));
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotTable *t = &tables[which[i]].table;
+
+		t->n_columns = t->n_indexes = t->n_fkeys = t->n_checks = 0;
+		t->columns = NULL;
+		t->indexes = NULL;
+		t->fkeys = NULL;
+		t->checks = NULL;
+		tables[which[i]].n_tokens = -1;
+		tables[which[i]].skip = false;
+		oids[i] = rs.entries[i].relid = tables[which[i]].relid;
+		rs.entries[i].index = which[i];
+	}
+	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
+
+	nest = BeginRead();
+	relids = OidArray(oids, n);
+	ReadColumns(&rs, relids);
+	ReadIndexes(&rs, relids);
+	ReadForeignKeys(&rs, relids);
+	ReadChecks(&rs, relids);
+	EndRead(nest);
+	for (int i = 0; i < n; i++)
+		tables[which[i]].loaded = true;
+}
+
+/*
+ * Looks up the table schema.name wherever it is (a name the prefix qualifies
+ * with a schema outside the scope); fills out, names in cxt, when the role
+ * may use it.  Returns whether it does.
+ */
+bool
+SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
+					   SqlpilotCachedTable *out)
+{
+	Oid			argtypes[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+	RoleRights	rr;
+	int			nest;
+	int			rc;
+	bool		found = false;
+
+	if (strlen(schema) >= NAMEDATALEN || strlen(name) >= NAMEDATALEN)
+		return false;
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	CurrentRights(&rr);
+	nest = BeginRead();
+	rc = SPI_execute_with_args(named_table_query, 2, argtypes, values, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		memset(out, 0, sizeof(*out));
+		found = TableFromRow(&rr, 0, cxt, out);
+	}
+	EndRead(nest);
+	return found;
 }

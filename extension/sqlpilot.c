@@ -19,6 +19,7 @@
 #include "utils/varlena.h"
 
 #include "prompt.h"
+#include "sql_words.h"
 #include "sqlpilot.h"
 
 PG_MODULE_MAGIC;
@@ -180,6 +181,36 @@ EndCall(CallState *cs, const char *result)
 	return t;
 }
 
+/*
+ * With no table in the prompt the model knows no name of this database: keeps
+ * of each of the n completions only what precedes its first word that is not
+ * an SQL keyword, and drops the ones that become a copy of a better one.
+ * Returns the completions kept.
+ */
+static int
+KeywordsOnly(const CallState *cs, SqlpilotResult *res, int n)
+{
+	int			kept = 0;
+
+	if (cs->schema_len > 0)
+		return n;
+	for (int i = 0; i < n; i++)
+	{
+		size_t		keep = sqlpilot_sql_keywords_only(cs->prefix, cs->prefix_len, res[i].text,
+													  strlen(res[i].text));
+		bool		copy = false;
+
+		if (keep == (size_t) -1)
+			elog(ERROR, "sqlpilot: out of memory");
+		res[i].text[keep] = '\0';
+		for (int j = 0; j < kept && !copy; j++)
+			copy = strcmp(res[j].text, res[i].text) == 0;
+		if (!copy)
+			res[kept++] = res[i];
+	}
+	return kept;
+}
+
 PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
 
 /* sqlpilot_complete(prefix): the text to append to prefix, greedy. */
@@ -193,6 +224,7 @@ sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
 							   1, &res);
+	n = KeywordsOnly(&cs, &res, n);
 	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res.text : ""));
 }
 
@@ -218,6 +250,7 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	res = palloc(sizeof(SqlpilotResult) * want);
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
 							   want, res);
+	n = KeywordsOnly(&cs, res, n);
 	MemoryContextSwitchTo(cs.old);
 	for (int i = 0; i < n; i++)
 	{

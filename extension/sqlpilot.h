@@ -97,14 +97,25 @@ typedef struct SqlpilotCachedTable
 {
 	SqlpilotTable table;		/* strings in the cache's memory context */
 	Oid			relid;
+	char		relkind;		/* RELKIND_RELATION, _VIEW, _MATVIEW, ... */
+	bool		loaded;			/* table holds the definition, not just the names */
+	bool		skip;			/* left out: its definition is not valid UTF-8 */
+	bool		all_columns;	/* a table privilege shows every column */
+	bool		table_right;	/* a table privilege (else only column privileges) */
 	int			n_neighbours;	/* tables linked by a foreign key, either way */
 	int		   *neighbours;		/* indexes into the cache's table array */
 	int			n_tokens;		/* tokens of the rendered table alone; -1 = not counted */
 } SqlpilotCachedTable;
 
-/* catalog.c: reads the visible tables of the given schemas (OIDs) into cxt. */
-extern int	SqlpilotReadCatalog(List *namespaces, MemoryContext cxt,
-								SqlpilotCachedTable **tables);
+/* catalog.c: lists the visible tables of the given schemas (OIDs) into cxt ... */
+extern int	SqlpilotReadTables(List *namespaces, MemoryContext cxt,
+							   SqlpilotCachedTable **tables);
+/* ... or one table by name wherever it is ... */
+extern bool SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
+								   SqlpilotCachedTable *out);
+/* ... and reads the definitions of tables[which[0..n)] when a prompt may hold them. */
+extern void SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
+								int n, MemoryContext cxt);
 
 /* schema_cache.c */
 extern void SqlpilotSchemaCacheInit(void);

@@ -28,9 +28,9 @@ static SqlpilotColumn t_columns[] = {
 };
 
 static SqlpilotIndex t_indexes[] = {
-	{"t_pkey", true, true, true, 1, users_cols, desc_false},
-	{"t_email_key", false, true, false, 1, email_cols, desc_false},
-	{"t_name_idx", false, false, false, 1, name_cols, desc_true}
+	{"t_pkey", true, true, true, 1, users_cols, desc_false, NULL},
+	{"t_email_key", false, true, false, 1, email_cols, desc_false, NULL},
+	{"t_name_idx", false, false, false, 1, name_cols, desc_true, NULL}
 };
 
 static SqlpilotForeignKey t_fkeys[] = {

@@ -1,0 +1,372 @@
+/*
+ * sql_words.c — PostgreSQL 15's keywords and an identifier scanner (see
+ * sql_words.h).  The keyword table is pg_get_keywords() of PostgreSQL 15,
+ * sorted, with its category codes.
+ */
+#include "sql_words.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct SqlKeyword
+{
+	const char *word;
+	char		category;
+} SqlKeyword;
+
+/* SELECT word, catcode FROM pg_get_keywords() ORDER BY word (PostgreSQL 15). */
+static const SqlKeyword sql_keywords[] = {
+	{"abort", 'U'}, {"absolute", 'U'}, {"access", 'U'}, {"action", 'U'}, {"add", 'U'},
+	{"admin", 'U'}, {"after", 'U'}, {"aggregate", 'U'}, {"all", 'R'}, {"also", 'U'},
+	{"alter", 'U'}, {"always", 'U'}, {"analyse", 'R'}, {"analyze", 'R'}, {"and", 'R'},
+	{"any", 'R'}, {"array", 'R'}, {"as", 'R'}, {"asc", 'R'}, {"asensitive", 'U'},
+	{"assertion", 'U'}, {"assignment", 'U'}, {"asymmetric", 'R'}, {"at", 'U'}, {"atomic", 'U'},
+	{"attach", 'U'}, {"attribute", 'U'}, {"authorization", 'T'}, {"backward", 'U'},
+	{"before", 'U'}, {"begin", 'U'}, {"between", 'C'}, {"bigint", 'C'}, {"binary", 'T'},
+	{"bit", 'C'}, {"boolean", 'C'}, {"both", 'R'}, {"breadth", 'U'}, {"by", 'U'},
+	{"cache", 'U'}, {"call", 'U'}, {"called", 'U'}, {"cascade", 'U'}, {"cascaded", 'U'},
+	{"case", 'R'}, {"cast", 'R'}, {"catalog", 'U'}, {"chain", 'U'}, {"char", 'C'},
+	{"character", 'C'}, {"characteristics", 'U'}, {"check", 'R'}, {"checkpoint", 'U'},
+	{"class", 'U'}, {"close", 'U'}, {"cluster", 'U'}, {"coalesce", 'C'}, {"collate", 'R'},
+	{"collation", 'T'}, {"column", 'R'}, {"columns", 'U'}, {"comment", 'U'}, {"comments", 'U'},
+	{"commit", 'U'}, {"committed", 'U'}, {"compression", 'U'}, {"concurrently", 'T'},
+	{"configuration", 'U'}, {"conflict", 'U'}, {"connection", 'U'}, {"constraint", 'R'},
+	{"constraints", 'U'}, {"content", 'U'}, {"continue", 'U'}, {"conversion", 'U'},
+	{"copy", 'U'}, {"cost", 'U'}, {"create", 'R'}, {"cross", 'T'}, {"csv", 'U'}, {"cube", 'U'},
+	{"current", 'U'}, {"current_catalog", 'R'}, {"current_date", 'R'}, {"current_role", 'R'},
+	{"current_schema", 'T'}, {"current_time", 'R'}, {"current_timestamp", 'R'},
+	{"current_user", 'R'}, {"cursor", 'U'}, {"cycle", 'U'}, {"data", 'U'}, {"database", 'U'},
+	{"day", 'U'}, {"deallocate", 'U'}, {"dec", 'C'}, {"decimal", 'C'}, {"declare", 'U'},
+	{"default", 'R'}, {"defaults", 'U'}, {"deferrable", 'R'}, {"deferred", 'U'},
+	{"definer", 'U'}, {"delete", 'U'}, {"delimiter", 'U'}, {"delimiters", 'U'},
+	{"depends", 'U'}, {"depth", 'U'}, {"desc", 'R'}, {"detach", 'U'}, {"dictionary", 'U'},
+	{"disable", 'U'}, {"discard", 'U'}, {"distinct", 'R'}, {"do", 'R'}, {"document", 'U'},
+	{"domain", 'U'}, {"double", 'U'}, {"drop", 'U'}, {"each", 'U'}, {"else", 'R'},
+	{"enable", 'U'}, {"encoding", 'U'}, {"encrypted", 'U'}, {"end", 'R'}, {"enum", 'U'},
+	{"escape", 'U'}, {"event", 'U'}, {"except", 'R'}, {"exclude", 'U'}, {"excluding", 'U'},
+	{"exclusive", 'U'}, {"execute", 'U'}, {"exists", 'C'}, {"explain", 'U'},
+	{"expression", 'U'}, {"extension", 'U'}, {"external", 'U'}, {"extract", 'C'},
+	{"false", 'R'}, {"family", 'U'}, {"fetch", 'R'}, {"filter", 'U'}, {"finalize", 'U'},
+	{"first", 'U'}, {"float", 'C'}, {"following", 'U'}, {"for", 'R'}, {"force", 'U'},
+	{"foreign", 'R'}, {"forward", 'U'}, {"freeze", 'T'}, {"from", 'R'}, {"full", 'T'},
+	{"function", 'U'}, {"functions", 'U'}, {"generated", 'U'}, {"global", 'U'}, {"grant", 'R'},
+	{"granted", 'U'}, {"greatest", 'C'}, {"group", 'R'}, {"grouping", 'C'}, {"groups", 'U'},
+	{"handler", 'U'}, {"having", 'R'}, {"header", 'U'}, {"hold", 'U'}, {"hour", 'U'},
+	{"identity", 'U'}, {"if", 'U'}, {"ilike", 'T'}, {"immediate", 'U'}, {"immutable", 'U'},
+	{"implicit", 'U'}, {"import", 'U'}, {"in", 'R'}, {"include", 'U'}, {"including", 'U'},
+	{"increment", 'U'}, {"index", 'U'}, {"indexes", 'U'}, {"inherit", 'U'}, {"inherits", 'U'},
+	{"initially", 'R'}, {"inline", 'U'}, {"inner", 'T'}, {"inout", 'C'}, {"input", 'U'},
+	{"insensitive", 'U'}, {"insert", 'U'}, {"instead", 'U'}, {"int", 'C'}, {"integer", 'C'},
+	{"intersect", 'R'}, {"interval", 'C'}, {"into", 'R'}, {"invoker", 'U'}, {"is", 'T'},
+	{"isnull", 'T'}, {"isolation", 'U'}, {"join", 'T'}, {"key", 'U'}, {"label", 'U'},
+	{"language", 'U'}, {"large", 'U'}, {"last", 'U'}, {"lateral", 'R'}, {"leading", 'R'},
+	{"leakproof", 'U'}, {"least", 'C'}, {"left", 'T'}, {"level", 'U'}, {"like", 'T'},
+	{"limit", 'R'}, {"listen", 'U'}, {"load", 'U'}, {"local", 'U'}, {"localtime", 'R'},
+	{"localtimestamp", 'R'}, {"location", 'U'}, {"lock", 'U'}, {"locked", 'U'},
+	{"logged", 'U'}, {"mapping", 'U'}, {"match", 'U'}, {"matched", 'U'}, {"materialized", 'U'},
+	{"maxvalue", 'U'}, {"merge", 'U'}, {"method", 'U'}, {"minute", 'U'}, {"minvalue", 'U'},
+	{"mode", 'U'}, {"month", 'U'}, {"move", 'U'}, {"name", 'U'}, {"names", 'U'},
+	{"national", 'C'}, {"natural", 'T'}, {"nchar", 'C'}, {"new", 'U'}, {"next", 'U'},
+	{"nfc", 'U'}, {"nfd", 'U'}, {"nfkc", 'U'}, {"nfkd", 'U'}, {"no", 'U'}, {"none", 'C'},
+	{"normalize", 'C'}, {"normalized", 'U'}, {"not", 'R'}, {"nothing", 'U'}, {"notify", 'U'},
+	{"notnull", 'T'}, {"nowait", 'U'}, {"null", 'R'}, {"nullif", 'C'}, {"nulls", 'U'},
+	{"numeric", 'C'}, {"object", 'U'}, {"of", 'U'}, {"off", 'U'}, {"offset", 'R'},
+	{"oids", 'U'}, {"old", 'U'}, {"on", 'R'}, {"only", 'R'}, {"operator", 'U'},
+	{"option", 'U'}, {"options", 'U'}, {"or", 'R'}, {"order", 'R'}, {"ordinality", 'U'},
+	{"others", 'U'}, {"out", 'C'}, {"outer", 'T'}, {"over", 'U'}, {"overlaps", 'T'},
+	{"overlay", 'C'}, {"overriding", 'U'}, {"owned", 'U'}, {"owner", 'U'}, {"parallel", 'U'},
+	{"parameter", 'U'}, {"parser", 'U'}, {"partial", 'U'}, {"partition", 'U'},
+	{"passing", 'U'}, {"password", 'U'}, {"placing", 'R'}, {"plans", 'U'}, {"policy", 'U'},
+	{"position", 'C'}, {"preceding", 'U'}, {"precision", 'C'}, {"prepare", 'U'},
+	{"prepared", 'U'}, {"preserve", 'U'}, {"primary", 'R'}, {"prior", 'U'},
+	{"privileges", 'U'}, {"procedural", 'U'}, {"procedure", 'U'}, {"procedures", 'U'},
+	{"program", 'U'}, {"publication", 'U'}, {"quote", 'U'}, {"range", 'U'}, {"read", 'U'},
+	{"real", 'C'}, {"reassign", 'U'}, {"recheck", 'U'}, {"recursive", 'U'}, {"ref", 'U'},
+	{"references", 'R'}, {"referencing", 'U'}, {"refresh", 'U'}, {"reindex", 'U'},
+	{"relative", 'U'}, {"release", 'U'}, {"rename", 'U'}, {"repeatable", 'U'},
+	{"replace", 'U'}, {"replica", 'U'}, {"reset", 'U'}, {"restart", 'U'}, {"restrict", 'U'},
+	{"return", 'U'}, {"returning", 'R'}, {"returns", 'U'}, {"revoke", 'U'}, {"right", 'T'},
+	{"role", 'U'}, {"rollback", 'U'}, {"rollup", 'U'}, {"routine", 'U'}, {"routines", 'U'},
+	{"row", 'C'}, {"rows", 'U'}, {"rule", 'U'}, {"savepoint", 'U'}, {"schema", 'U'},
+	{"schemas", 'U'}, {"scroll", 'U'}, {"search", 'U'}, {"second", 'U'}, {"security", 'U'},
+	{"select", 'R'}, {"sequence", 'U'}, {"sequences", 'U'}, {"serializable", 'U'},
+	{"server", 'U'}, {"session", 'U'}, {"session_user", 'R'}, {"set", 'U'}, {"setof", 'C'},
+	{"sets", 'U'}, {"share", 'U'}, {"show", 'U'}, {"similar", 'T'}, {"simple", 'U'},
+	{"skip", 'U'}, {"smallint", 'C'}, {"snapshot", 'U'}, {"some", 'R'}, {"sql", 'U'},
+	{"stable", 'U'}, {"standalone", 'U'}, {"start", 'U'}, {"statement", 'U'},
+	{"statistics", 'U'}, {"stdin", 'U'}, {"stdout", 'U'}, {"storage", 'U'}, {"stored", 'U'},
+	{"strict", 'U'}, {"strip", 'U'}, {"subscription", 'U'}, {"substring", 'C'},
+	{"support", 'U'}, {"symmetric", 'R'}, {"sysid", 'U'}, {"system", 'U'}, {"table", 'R'},
+	{"tables", 'U'}, {"tablesample", 'T'}, {"tablespace", 'U'}, {"temp", 'U'},
+	{"template", 'U'}, {"temporary", 'U'}, {"text", 'U'}, {"then", 'R'}, {"ties", 'U'},
+	{"time", 'C'}, {"timestamp", 'C'}, {"to", 'R'}, {"trailing", 'R'}, {"transaction", 'U'},
+	{"transform", 'U'}, {"treat", 'C'}, {"trigger", 'U'}, {"trim", 'C'}, {"true", 'R'},
+	{"truncate", 'U'}, {"trusted", 'U'}, {"type", 'U'}, {"types", 'U'}, {"uescape", 'U'},
+	{"unbounded", 'U'}, {"uncommitted", 'U'}, {"unencrypted", 'U'}, {"union", 'R'},
+	{"unique", 'R'}, {"unknown", 'U'}, {"unlisten", 'U'}, {"unlogged", 'U'}, {"until", 'U'},
+	{"update", 'U'}, {"user", 'R'}, {"using", 'R'}, {"vacuum", 'U'}, {"valid", 'U'},
+	{"validate", 'U'}, {"validator", 'U'}, {"value", 'U'}, {"values", 'C'}, {"varchar", 'C'},
+	{"variadic", 'R'}, {"varying", 'U'}, {"verbose", 'T'}, {"version", 'U'}, {"view", 'U'},
+	{"views", 'U'}, {"volatile", 'U'}, {"when", 'R'}, {"where", 'R'}, {"whitespace", 'U'},
+	{"window", 'R'}, {"with", 'R'}, {"within", 'U'}, {"without", 'U'}, {"work", 'U'},
+	{"wrapper", 'U'}, {"write", 'U'}, {"xml", 'U'}, {"xmlattributes", 'C'}, {"xmlconcat", 'C'},
+	{"xmlelement", 'C'}, {"xmlexists", 'C'}, {"xmlforest", 'C'}, {"xmlnamespaces", 'C'},
+	{"xmlparse", 'C'}, {"xmlpi", 'C'}, {"xmlroot", 'C'}, {"xmlserialize", 'C'},
+	{"xmltable", 'C'}, {"year", 'U'}, {"yes", 'U'}, {"zone", 'U'}
+};
+
+/* See sql_words.h. */
+char
+sqlpilot_sql_keyword_category(const char *word, size_t len)
+{
+	char		lower[32];
+	int			lo = 0;
+	int			hi = (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0])) - 1;
+
+	if (len == 0 || len >= sizeof(lower))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = word[i];
+
+		lower[i] = (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
+	}
+	lower[len] = '\0';
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(lower, sql_keywords[mid].word);
+
+		if (c == 0)
+			return sql_keywords[mid].category;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* Whether c may start an unquoted identifier (bytes >= 0x80 are letters to PostgreSQL). */
+static bool
+IdentStart(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+/* Whether c may continue an unquoted identifier. */
+static bool
+IdentCont(unsigned char c)
+{
+	return IdentStart(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+/* Whether c is white space to the SQL lexer. */
+static bool
+IsSpace(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Appends byte c to the identifier's value (dropped beyond the buffer). */
+static void
+IdentPut(SqlpilotSqlIdent *out, char c)
+{
+	if (out->len + 1 < sizeof(out->name))
+		out->name[out->len++] = c;
+	out->name[out->len] = '\0';
+}
+
+/* Skips a string literal starting at p (a quote); backslashes escape when escapes. */
+static size_t
+SkipString(const char *s, size_t len, size_t p, bool escapes)
+{
+	for (p++; p < len; p++)
+	{
+		if (escapes && s[p] == '\\')
+			p++;
+		else if (s[p] == '\'')
+		{
+			if (p + 1 < len && s[p + 1] == '\'')
+				p++;
+			else
+				return p + 1;
+		}
+	}
+	return len;
+}
+
+/* Skips a dollar-quoted string whose opening tag ($tag$) is at p..p+taglen. */
+static size_t
+SkipDollar(const char *s, size_t len, size_t p, size_t taglen)
+{
+	for (size_t q = p + taglen; q + taglen <= len; q++)
+		if (memcmp(s + q, s + p, taglen) == 0)
+			return q + taglen;
+	return len;
+}
+
+/* The length of a dollar-quote tag ($tag$ or $$) at p, or 0. */
+static size_t
+DollarTag(const char *s, size_t len, size_t p)
+{
+	size_t		q = p + 1;
+
+	if (q < len && IdentStart((unsigned char) s[q]))
+		while (q < len && IdentCont((unsigned char) s[q]) && s[q] != '$')
+			q++;
+	return (q < len && s[q] == '$') ? q - p + 1 : 0;
+}
+
+/* The position after white space and comments from p. */
+static size_t
+SkipBlank(const char *s, size_t len, size_t p)
+{
+	for (;;)
+	{
+		if (p < len && IsSpace((unsigned char) s[p]))
+			p++;
+		else if (p + 1 < len && s[p] == '-' && s[p + 1] == '-')
+		{
+			while (p < len && s[p] != '\n')
+				p++;
+		}
+		else if (p + 1 < len && s[p] == '/' && s[p + 1] == '*')
+		{
+			int			depth = 1;
+
+			for (p += 2; p < len && depth > 0; p++)
+			{
+				if (p + 1 < len && s[p] == '/' && s[p + 1] == '*')
+					depth++, p++;
+				else if (p + 1 < len && s[p] == '*' && s[p + 1] == '/')
+					depth--, p++;
+			}
+		}
+		else
+			return p;
+	}
+}
+
+/* See sql_words.h. */
+bool
+sqlpilot_sql_next_ident(const char *s, size_t len, size_t *pos, SqlpilotSqlIdent *out)
+{
+	size_t		p = *pos;
+	bool		dot = false;
+
+	while (p < len)
+	{
+		unsigned char c = (unsigned char) s[p];
+		size_t		tag;
+
+		if (IsSpace(c) || (c == '-' && p + 1 < len && s[p + 1] == '-') ||
+			(c == '/' && p + 1 < len && s[p + 1] == '*'))
+		{
+			p = SkipBlank(s, len, p);
+			continue;
+		}
+		if ((c == 'E' || c == 'e') && p + 1 < len && s[p + 1] == '\'')
+		{
+			p = SkipString(s, len, p + 1, true);
+			dot = false;
+			continue;
+		}
+		if (c == '\'')
+		{
+			p = SkipString(s, len, p, false);
+			dot = false;
+			continue;
+		}
+		if (c == '$' && (tag = DollarTag(s, len, p)) > 0)
+		{
+			p = SkipDollar(s, len, p, tag);
+			dot = false;
+			continue;
+		}
+		if (c == '"' || IdentStart(c))
+			break;
+		if (c >= '0' && c <= '9')
+		{
+			/* a number, with any letters glued to it (1e5, 0x1F) */
+			while (p < len && (IdentCont((unsigned char) s[p]) || s[p] == '.'))
+				p++;
+			dot = false;
+			continue;
+		}
+		dot = c == '.';
+		p++;
+	}
+	if (p >= len)
+	{
+		*pos = len;
+		return false;
+	}
+
+	memset(out, 0, offsetof(SqlpilotSqlIdent, name) + 1);
+	out->start = p;
+	out->dot_before = dot;
+	out->closed = true;
+	if (s[p] == '"')
+	{
+		out->quoted = true;
+		out->closed = false;
+		for (p++; p < len; p++)
+		{
+			if (s[p] == '"')
+			{
+				if (p + 1 < len && s[p + 1] == '"')
+					p++;
+				else
+				{
+					out->closed = true;
+					p++;
+					break;
+				}
+			}
+			IdentPut(out, s[p]);
+		}
+	}
+	else
+	{
+		for (; p < len && IdentCont((unsigned char) s[p]); p++)
+		{
+			char		c = s[p];
+
+			IdentPut(out, (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c);
+		}
+	}
+	out->end = p;
+	*pos = p;
+	p = SkipBlank(s, len, p);
+	out->dot_after = p < len && s[p] == '.';
+	return true;
+}
+
+/* See sql_words.h. */
+size_t
+sqlpilot_sql_keywords_only(const char *prefix, size_t prefix_len, const char *completion,
+						   size_t len)
+{
+	char	   *text = malloc(prefix_len + len + 1);
+	size_t		pos = 0;
+	size_t		keep = len;
+	SqlpilotSqlIdent id;
+
+	if (text == NULL)
+		return (size_t) -1;
+	memcpy(text, prefix, prefix_len);
+	memcpy(text + prefix_len, completion, len);
+	while (sqlpilot_sql_next_ident(text, prefix_len + len, &pos, &id))
+	{
+		if (id.end <= prefix_len)
+			continue;
+		if (id.quoted || sqlpilot_sql_keyword_category(id.name, id.len) == 0)
+		{
+			keep = id.start > prefix_len ? id.start - prefix_len : 0;
+			break;
+		}
+	}
+	free(text);
+	return keep;
+}

@@ -1,0 +1,53 @@
+/*
+ * sql_words.h — the words of SQL text: PostgreSQL 15's keywords and a scanner
+ * of identifiers with PostgreSQL's rules (quoted names keep their case and
+ * unescape "", unquoted ones fold to lower case; string literals and comments
+ * are skipped).  Small on purpose: just what choosing tables for a prompt and
+ * keeping a completion to keywords need, not a full lexer.
+ */
+#ifndef SQLPILOT_SQL_WORDS_H
+#define SQLPILOT_SQL_WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest identifier value kept (PostgreSQL itself keeps 63 bytes). */
+#define SQLPILOT_SQL_IDENT_MAX 256
+
+/*
+ * The category of a keyword, as pg_get_keywords() gives it: 'U' unreserved,
+ * 'C' column name, 'T' type or function name, 'R' reserved; 0 when word (len
+ * bytes, any case) is not a keyword.
+ */
+char		sqlpilot_sql_keyword_category(const char *word, size_t len);
+
+/* One identifier found in SQL text. */
+typedef struct SqlpilotSqlIdent
+{
+	size_t		start;			/* byte span in the text, quotes included */
+	size_t		end;
+	bool		quoted;
+	bool		closed;			/* false: a quoted name the text ends inside */
+	bool		dot_before;		/* a '.' comes before it (spaces allowed) */
+	bool		dot_after;		/* a '.' follows it (spaces allowed) */
+	size_t		len;			/* of name */
+	char		name[SQLPILOT_SQL_IDENT_MAX];	/* its value (truncated when longer) */
+} SqlpilotSqlIdent;
+
+/*
+ * Finds the next identifier or keyword of text (len bytes) at or after *pos;
+ * fills out and moves *pos past it.  Returns false at the end of the text.
+ */
+bool		sqlpilot_sql_next_ident(const char *text, size_t len, size_t *pos,
+									SqlpilotSqlIdent *out);
+
+/*
+ * How much of completion (len bytes, the text that follows prefix) holds no
+ * name: the length up to the first identifier, quoted or not, that is not a
+ * keyword.  A word the completion continues from the prefix is judged whole.
+ * Returns (size_t) -1 when out of memory.
+ */
+size_t		sqlpilot_sql_keywords_only(const char *prefix, size_t prefix_len,
+									   const char *completion, size_t len);
+
+#endif							/* SQLPILOT_SQL_WORDS_H */
