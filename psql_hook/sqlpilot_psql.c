@@ -14,7 +14,9 @@
  *   PQfinish()
  * On TAB psql's completion runs first; then, if the connection is idle (or in
  * a transaction block, inside a savepoint that is always rolled back and
- * released), sqlpilot_completions(prefix, n) is asked with a deadline: past
+ * released), the extension's sqlpilot_completions(prefix, n), called by the
+ * schema-qualified name found in pg_extension (every name and operator the
+ * hook sends is pg_catalog's), is asked with a deadline: past
  * it the query is cancelled with PQcancel and psql's candidates are shown
  * alone.  Backslash commands and failed transactions send nothing.  Errors
  * are said once on stderr and otherwise ignored.  In a process that never
@@ -43,6 +45,18 @@
 #define HOOK_MAX_N 16
 #define HOOK_MAX_CONNS 16
 #define HOOK_SAVEPOINT "sqlpilot_psql"
+#define HOOK_TEXTOID 25			/* pg_type OIDs of the completion query's parameters */
+#define HOOK_INT4OID 23
+
+/*
+ * Where the extension is: its schema, quoted.  Every name and operator is
+ * pg_catalog's whatever the session's search_path.
+ */
+#define HOOK_EXT_QUERY \
+	"SELECT pg_catalog.quote_ident(n.nspname)" \
+	" FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n" \
+	" ON n.oid OPERATOR(pg_catalog.=) e.extnamespace" \
+	" WHERE e.extname OPERATOR(pg_catalog.=) 'sqlpilot'::pg_catalog.name"
 
 typedef PGconn *(*ConnectParamsFn) (const char *const *, const char *const *, int);
 typedef PGconn *(*ConnectFn) (const char *);
@@ -69,8 +83,24 @@ typedef struct StmtScan
 	bool		resets;			/* that command sends or clears the buffer */
 } StmtScan;
 
+/* Whether a connection's database has the sqlpilot extension. */
+typedef enum ExtState
+{
+	EXT_UNKNOWN,				/* not asked yet (or to be asked again) */
+	EXT_ABSENT,
+	EXT_PRESENT
+} ExtState;
+
+/* One of psql's connections and what the hook knows about it. */
+typedef struct HookConn
+{
+	PGconn	   *conn;
+	ExtState	ext;
+	char	   *call;			/* EXT_PRESENT: the schema-qualified completion query */
+} HookConn;
+
 /* psql's connections, oldest first; the newest healthy one is used. */
-static PGconn *hook_conns[HOOK_MAX_CONNS];
+static HookConn hook_conns[HOOK_MAX_CONNS];
 static int	hook_nconns = 0;
 
 /* psql's completion function, which ours calls first. */
@@ -353,13 +383,22 @@ StmtPrefix(void)
 }
 
 /* The newest of psql's connections that is healthy, or NULL. */
-static PGconn *
+static HookConn *
 CurrentConn(void)
 {
 	for (int i = hook_nconns - 1; i >= 0; i--)
-		if (PQstatus(hook_conns[i]) == CONNECTION_OK)
-			return hook_conns[i];
+		if (PQstatus(hook_conns[i].conn) == CONNECTION_OK)
+			return &hook_conns[i];
 	return NULL;
+}
+
+/* Forgets whether hc's database has the extension, so the next TAB asks again. */
+static void
+ExtForget(HookConn *hc)
+{
+	free(hc->call);
+	hc->call = NULL;
+	hc->ext = EXT_UNKNOWN;
 }
 
 /* Remembers a connection psql opened. */
@@ -370,10 +409,14 @@ RememberConn(PGconn *conn)
 		return;
 	if (hook_nconns == HOOK_MAX_CONNS)
 	{
-		memmove(hook_conns, hook_conns + 1, (HOOK_MAX_CONNS - 1) * sizeof(PGconn *));
+		ExtForget(&hook_conns[0]);
+		memmove(hook_conns, hook_conns + 1, (HOOK_MAX_CONNS - 1) * sizeof(HookConn));
 		hook_nconns--;
 	}
-	hook_conns[hook_nconns++] = conn;
+	hook_conns[hook_nconns].conn = conn;
+	hook_conns[hook_nconns].ext = EXT_UNKNOWN;
+	hook_conns[hook_nconns].call = NULL;
+	hook_nconns++;
 }
 
 /* Frees the cached answer. */
@@ -397,8 +440,12 @@ ForgetConn(PGconn *conn)
 	int			j = 0;
 
 	for (int i = 0; i < hook_nconns; i++)
-		if (hook_conns[i] != conn)
+	{
+		if (hook_conns[i].conn != conn)
 			hook_conns[j++] = hook_conns[i];
+		else
+			ExtForget(&hook_conns[i]);
+	}
 	hook_nconns = j;
 	if (cache_conn == conn)
 		CacheClear();
@@ -493,21 +540,79 @@ RunCommand(PGconn *conn, const char *sql)
 }
 
 /*
+ * Sends sql (with its parameters, if any) and reads it to the end within
+ * deadline_ms; returns its first result for the caller to PQclear, or NULL
+ * when the connection broke.
+ */
+static PGresult *
+RunQuery(PGconn *conn, const char *sql, int nparams, const Oid *types,
+		 const char *const *values, double deadline_ms, bool *timed_out)
+{
+	PGresult   *res;
+	PGresult   *first = NULL;
+
+	if (!PQsendQueryParams(conn, sql, nparams, types, values, NULL, NULL, 0))
+		return NULL;
+	WaitQuery(conn, deadline_ms, timed_out);
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
+	}
+	return first;
+}
+
+/*
+ * Learns whether hc's database has the sqlpilot extension and, if so, the
+ * query that calls its sqlpilot_completions() by schema-qualified name.
+ * False, with why set, when the question itself got no answer.
+ */
+static bool
+ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t whylen)
+{
+	PGresult   *res = RunQuery(hc->conn, HOOK_EXT_QUERY, 0, NULL, NULL, deadline_ms, timed_out);
+	bool		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !*timed_out;
+
+	if (!ok)
+		snprintf(why, whylen, "could not look for the sqlpilot extension: %s",
+				 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(hc->conn));
+	else if (PQntuples(res) == 0)
+		hc->ext = EXT_ABSENT;
+	else if (asprintf(&hc->call, "SELECT completion FROM %s.sqlpilot_completions($1, $2)",
+					  PQgetvalue(res, 0, 0)) < 0)
+	{
+		hc->call = NULL;
+		snprintf(why, whylen, "out of memory");
+		ok = false;
+	}
+	else
+		hc->ext = EXT_PRESENT;
+	PQclear(res);
+	return ok;
+}
+
+/*
  * Asks the server for completions of prefix: sets *items to a malloc'd array
  * of *n malloc'd strings (best first).  Returns false, having said why when
  * worth saying, when no answer could be had.  Sends nothing unless the
- * connection is idle or in an open (not failed) transaction block.
+ * connection is idle or in an open (not failed) transaction block, and calls
+ * sqlpilot_completions() only where the extension is installed.
  */
 static bool
-QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
+QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 {
+	PGconn	   *conn = hc->conn;
 	PGTransactionStatusType ts = PQtransactionStatus(conn);
 	PQnoticeReceiver old_receiver;
 	bool		savepoint = ts == PQTRANS_INTRANS;
 	bool		timed_out = false;
 	bool		ok = true;
+	double		deadline = NowMs() + hook_timeout_ms;
 	char		nbuf[16];
 	const char *values[2];
+	const Oid	types[2] = {HOOK_TEXTOID, HOOK_INT4OID};
 	PGresult   *res;
 	char		why[256] = "";
 
@@ -526,20 +631,22 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 		return false;
 	}
 
-	snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
-	values[0] = prefix;
-	values[1] = nbuf;
-	if (!PQsendQueryParams(conn,
-						   "SELECT completion FROM sqlpilot_completions($1::text, $2::int)",
-						   2, NULL, values, NULL, NULL, 0) ||
-		!WaitQuery(conn, NowMs() + hook_timeout_ms, &timed_out))
+	ExtForget(hc);
+	if (hc->ext == EXT_UNKNOWN && !ExtLookup(hc, deadline, &timed_out, why, sizeof(why)))
+		ok = false;
+	else if (hc->ext == EXT_ABSENT)
 	{
-		snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
+		snprintf(why, sizeof(why), "the sqlpilot extension is not installed in database \"%s\"",
+				 PQdb(conn));
 		ok = false;
 	}
-	while ((res = PQgetResult(conn)) != NULL)
+	else
 	{
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && *items == NULL && !timed_out)
+		snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
+		values[0] = prefix;
+		values[1] = nbuf;
+		res = RunQuery(conn, hc->call, 2, types, values, deadline, &timed_out);
+		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !timed_out)
 		{
 			int			rows = PQntuples(res);
 
@@ -548,20 +655,19 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 				if (!PQgetisnull(res, i, 0))
 					(*items)[(*n)++] = strdup(PQgetvalue(res, i, 0));
 		}
-		else if (PQresultStatus(res) != PGRES_TUPLES_OK && ok)
+		else
 		{
-			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			bool		missing = state != NULL && strcmp(state, "42883") == 0;
+			const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 			ok = false;
 			if (timed_out)
 				snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
 						 hook_timeout_ms);
+			else if (res == NULL)
+				snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
 			else
-				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s%s",
-						 msg ? msg : PQresultErrorMessage(res),
-						 missing ? " (is the sqlpilot extension installed in this database?)" : "");
+				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
+						 msg ? msg : PQresultErrorMessage(res));
 		}
 		PQclear(res);
 	}
@@ -595,23 +701,23 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 static bool
 ModelCompletions(char ***items, int *n)
 {
-	PGconn	   *conn = CurrentConn();
+	HookConn   *hc = CurrentConn();
 	char	   *prefix;
 
-	if (conn == NULL || (prefix = StmtPrefix()) == NULL)
+	if (hc == NULL || (prefix = StmtPrefix()) == NULL)
 		return false;
-	if (cache_prefix == NULL || cache_conn != conn || strcmp(cache_prefix, prefix) != 0)
+	if (cache_prefix == NULL || cache_conn != hc->conn || strcmp(cache_prefix, prefix) != 0)
 	{
 		char	  **got;
 		int			ngot;
 
-		if (!QueryCompletions(conn, prefix, &got, &ngot))
+		if (!QueryCompletions(hc, prefix, &got, &ngot))
 		{
 			free(prefix);
 			return false;
 		}
 		CacheClear();
-		cache_conn = conn;
+		cache_conn = hc->conn;
 		cache_prefix = prefix;
 		cache_items = got;
 		cache_n = ngot;
