@@ -11,7 +11,7 @@
  *                                  and keep the earlier lines of the
  *                                  statement being typed;
  *   PQconnectdbParams() & co.,     to learn psql's connection.
- *   PQfinish()
+ *   PQfinish(), PQreset()
  * On TAB psql's completion runs first; then, if the connection is idle (or in
  * a transaction block, inside a savepoint that is always rolled back and
  * released), the extension's sqlpilot_completions(prefix, n), called by the
@@ -63,7 +63,7 @@ typedef PGconn *(*ConnectFn) (const char *);
 typedef PGconn *(*SetdbLoginFn) (const char *, const char *, const char *,
 								 const char *, const char *, const char *,
 								 const char *);
-typedef void (*FinishFn) (PGconn *);
+typedef void (*FinishFn) (PGconn *);	/* PQfinish, PQreset */
 typedef char *(*ReadlineFn) (const char *);
 typedef int (*RlInitializeFn) (void);
 
@@ -631,7 +631,6 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 		return false;
 	}
 
-	ExtForget(hc);
 	if (hc->ext == EXT_UNKNOWN && !ExtLookup(hc, deadline, &timed_out, why, sizeof(why)))
 		ok = false;
 	else if (hc->ext == EXT_ABSENT)
@@ -668,6 +667,8 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 			else
 				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
 						 msg ? msg : PQresultErrorMessage(res));
+			/* the extension may have been dropped or moved: look again next time */
+			ExtForget(hc);
 		}
 		PQclear(res);
 	}
@@ -995,7 +996,13 @@ readline(const char *prompt)
 	if (line == NULL)
 		StmtReset();
 	else
+	{
 		StmtTrackLine(line);
+		/* CREATE/DROP/ALTER EXTENSION: look for the extension again */
+		if (strcasestr(line, "extension") != NULL)
+			for (int i = 0; i < hook_nconns; i++)
+				ExtForget(&hook_conns[i]);
+	}
 	return line;
 }
 
@@ -1054,6 +1061,22 @@ PQsetdbLogin(const char *host, const char *port, const char *options, const char
 	conn = real(host, port, options, tty, dbname, login, pwd);
 	RememberConn(conn);
 	return conn;
+}
+
+/* Interposed PQreset(): the same PGconn is a new session, which is looked at afresh. */
+void
+PQreset(PGconn *conn)
+{
+	static FinishFn real = NULL;
+
+	if (real == NULL)
+		real = (FinishFn) RealSymbol("PQreset");
+	for (int i = 0; i < hook_nconns; i++)
+		if (hook_conns[i].conn == conn)
+			ExtForget(&hook_conns[i]);
+	if (cache_conn == conn)
+		CacheClear();
+	real(conn);
 }
 
 /* Interposed PQfinish(): the connection must not be used any more. */

@@ -380,6 +380,7 @@ keys Enter
 wait_for "=# $"
 mark
 : >"$T/stderr"
+log_at=$(wc -c <"$T/server.log")
 typed "SELECT name FROM us"
 keys Tab
 expect "user_roles +users" "without the extension psql's candidates are listed"
@@ -394,6 +395,27 @@ typed "SELECT name FROM us"
 keys Tab
 sleep 0.5
 ok $(( $(grep -c "not installed" "$T/stderr") != 1 )) "the missing extension is said once on stderr"
+keys C-c
+typed "SELECT * FROM "
+keys Tab
+keys Tab
+typed "~END"
+wait_for "~END"
+keys C-c
+sleep 0.2
+flush_log
+tail -c +$((log_at + 1)) "$T/server.log" >"$T/log13"
+! grep -q "ERROR" "$T/log13"
+ok $? "no server ERROR from 5 TABs without the extension$(grep -m1 ERROR "$T/log13" | sed 's/^/ (/; s/$/)/')"
+ok $(( $(grep -c "pg_extension" "$T/log13") != 1 )) "the extension is looked for once per connection ($(grep -c "pg_extension" "$T/log13") lookups)"
+mark
+typed "CREATE EXTENSION sqlpilot VERSION 'standin' SCHEMA sqlpilot;"
+keys Enter
+wait_for "=# $"
+mark
+typed "SELECT * FROM "
+keys Tab
+expect "modeltable_from_standin" "CREATE EXTENSION in the session is picked up on the next TAB"
 
 # 13b. in a database without the extension, another role's sqlpilot_completions()
 # (in public) and operators (in a schema first on search_path) never run
