@@ -81,6 +81,7 @@ typedef struct StmtScan
 	size_t		start;			/* offset of the unfinished statement */
 	long		backslash;		/* offset of a backslash command, or -1 */
 	bool		resets;			/* that command sends or clears the buffer */
+	bool		open;			/* the text ends inside a string literal or a comment */
 } StmtScan;
 
 /* Whether a connection's database has the sqlpilot extension. */
@@ -238,7 +239,7 @@ BackslashResets(const char *s, size_t len, size_t i)
 static StmtScan
 ScanStatement(const char *s, size_t len)
 {
-	StmtScan	r = {0, -1, false};
+	StmtScan	r = {0, -1, false, false};
 	int			depth = 0;
 	size_t		i = 0;
 
@@ -250,6 +251,7 @@ ScanStatement(const char *s, size_t len)
 		{
 			while (i < len && s[i] != '\n')
 				i++;
+			r.open = i >= len;
 		}
 		else if (c == '/' && i + 1 < len && s[i + 1] == '*')
 		{
@@ -270,6 +272,7 @@ ScanStatement(const char *s, size_t len)
 				}
 				i++;
 			}
+			r.open = nest > 0;
 		}
 		else if (c == '\'' || c == '"')
 		{
@@ -287,6 +290,7 @@ ScanStatement(const char *s, size_t len)
 					break;
 				i++;
 			}
+			r.open = c == '\'' && i >= len;
 			i++;
 		}
 		else if (c == '$' && DollarTag(s, len, i) > 0)
@@ -296,6 +300,7 @@ ScanStatement(const char *s, size_t len)
 
 			if (i + tag <= len)
 				end = memmem(s + i + tag, len - i - tag, s + i, tag);
+			r.open = end == NULL;
 			i = end ? (size_t) (end - s) + tag : len;
 		}
 		else if (c == '\\' && i + 1 < len && s[i + 1] == ';')
@@ -354,7 +359,9 @@ StmtTrackLine(const char *line)
 /*
  * The statement typed so far up to the cursor (earlier lines plus the
  * current line up to rl_point), malloc'd; NULL when there is nothing to
- * complete or the cursor is in a backslash command.
+ * complete or it must not leave the terminal: the cursor is in a backslash
+ * command, a string literal or a comment, or the statement holds the word
+ * "password" anywhere (a password clause, a connection string).
  */
 static char *
 StmtPrefix(void)
@@ -377,7 +384,8 @@ StmtPrefix(void)
 	start = b.data + sc.start;
 	while (*start == ' ' || *start == '\t' || *start == '\n')
 		start++;
-	out = (sc.backslash >= 0 || *start == '\0') ? NULL : strdup(start);
+	out = (sc.backslash >= 0 || sc.open || *start == '\0' || strcasestr(start, "password") != NULL) ?
+		NULL : strdup(start);
 	free(b.data);
 	return out;
 }

@@ -373,6 +373,33 @@ typed '\! echo "preload=[$LD_PRELOAD]"'
 keys Enter
 expect "^preload=\[\]" "LD_PRELOAD is removed for programs psql starts"
 
+# 12b. a statement that may hold a secret is never sent: the word password
+# anywhere, or the cursor in a string literal or a comment (log_statement = all
+# logs the prefix parameter in a DETAIL line)
+mark
+log_at=$(wc -c <"$T/server.log")
+for inp in "ALTER ROLE x PASSWORD 'secretXYZ" "SELECT 'secretABC" \
+	"CREATE USER u WITH password 'secretDEF' VALID UNTIL " "SELECT E'secretGHI\\" \
+	'SELECT $q$secretJKL' "SELECT 1 /* secretMNO" "SELECT 1 -- secretPQR" \
+	"SELECT harmless FROM users" "UPDATE users SET name = 'secretSTU"; do
+	typed "$inp"
+	keys Tab
+	typed "~END"
+	wait_for "~END"
+	keys C-c
+	sleep 0.2
+done
+flush_log
+tail -c +$((log_at + 1)) "$T/server.log" >"$T/log12b"
+grep -q "SELECT harmless FROM users" "$T/log12b"
+ok $? "a statement without a secret is sent"
+! grep -q "secret" "$T/log12b"
+ok $? "no secret typed before TAB reaches the server log$(grep -m1 -o "secret[A-Z]*" "$T/log12b" | sed 's/^/ (/; s/$/)/')"
+mark
+typed "SELECT * FROM "
+keys Tab
+expect "modeltable_from_standin" "a plain statement still gets the model's candidates"
+
 # 13. with the extension dropped psql completes as before
 mark
 typed "DROP EXTENSION sqlpilot;"
