@@ -16,11 +16,14 @@
  * a transaction block, inside a savepoint that is always rolled back and
  * released), the extension's sqlpilot_completions(prefix, n), called by the
  * schema-qualified name found in pg_extension (every name and operator the
- * hook sends is pg_catalog's), is asked with a deadline: past
- * it the query is cancelled with PQcancel and psql's candidates are shown
- * alone.  Backslash commands and failed transactions send nothing.  Errors
- * are said once on stderr and otherwise ignored.  In a process that never
- * calls readline() (psql -c, wrappers) the library does nothing.
+ * hook sends is pg_catalog's), is asked with a budget: past it the query is
+ * cancelled (from a thread: PQcancel itself can wait forever) and waited for
+ * one more budget, then given up; psql's candidates are shown alone.  A
+ * given-up query is read before psql next uses the connection.  Backslash
+ * commands, failed transactions and statements that may hold a secret
+ * (the word password, the cursor in a literal or comment) send nothing.
+ * Errors are said once on stderr and otherwise ignored.  In a process that
+ * never calls readline() (psql -c, wrappers) the library does nothing.
  *
  * Settings (environment): SQLPILOT_PSQL_TIMEOUT_MS (default 300),
  * SQLPILOT_PSQL_N (completions asked for, default 5).
@@ -28,6 +31,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,6 +50,7 @@
 #define HOOK_MAX_N 16
 #define HOOK_MAX_CONNS 16
 #define HOOK_SAVEPOINT "sqlpilot_psql"
+#define HOOK_RELEASE "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT
 #define HOOK_TEXTOID 25			/* pg_type OIDs of the completion query's parameters */
 #define HOOK_INT4OID 23
 
@@ -98,6 +104,8 @@ typedef struct HookConn
 	PGconn	   *conn;
 	ExtState	ext;
 	char	   *call;			/* EXT_PRESENT: the schema-qualified completion query */
+	bool		busy;			/* a query of ours was given up and has not ended yet */
+	bool		release;		/* when it ends, our savepoint must be rolled back to and released */
 } HookConn;
 
 /* psql's connections, oldest first; the newest healthy one is used. */
@@ -118,6 +126,9 @@ static PGconn *cache_conn = NULL;
 static char *cache_prefix = NULL;
 static char **cache_items = NULL;
 static int	cache_n = 0;
+
+/* Cancel requests whose thread has not returned yet (the server has not closed them). */
+static int	hook_cancels_running = 0;
 
 static char *hook_last_said = NULL;
 static int	hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS;
@@ -151,7 +162,7 @@ HookSay(const char *fmt,...)
 		return;
 	free(hook_last_said);
 	hook_last_said = strdup(msg);
-	fprintf(stderr, "\nsqlpilot-psql: %s; psql's own completion is used\n", msg);
+	fprintf(stderr, "\nsqlpilot-psql: %s\n", msg);
 	/* readline must redraw the prompt below the message */
 	rl_on_new_line();
 }
@@ -424,6 +435,8 @@ RememberConn(PGconn *conn)
 	hook_conns[hook_nconns].conn = conn;
 	hook_conns[hook_nconns].ext = EXT_UNKNOWN;
 	hook_conns[hook_nconns].call = NULL;
+	hook_conns[hook_nconns].busy = false;
+	hook_conns[hook_nconns].release = false;
 	hook_nconns++;
 }
 
@@ -475,101 +488,183 @@ NowMs(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Cancels the query running on conn; true when the request was delivered. */
-static bool
-CancelQuery(PGconn *conn)
+/* Body of a cancel thread: PQcancel connects to the server and waits, without a limit, for it to close. */
+static void *
+CancelThread(void *arg)
 {
-	PGcancel   *cancel = PQgetCancel(conn);
+	PGcancel   *cancel = arg;
 	char		buf[256];
-	bool		ok;
 
-	if (cancel == NULL)
-		return false;
-	ok = PQcancel(cancel, buf, sizeof(buf)) == 1;
+	PQcancel(cancel, buf, sizeof(buf));
 	PQfreeCancel(cancel);
-	return ok;
+	__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+	return NULL;
 }
 
 /*
- * Waits for the query sent on conn to finish.  Past deadline_ms (if > 0) it
- * is cancelled and *timed_out set; it is then still waited for, so the
- * connection is left idle for psql.  False when the connection broke.
+ * Asks the server to cancel the query running on conn, from a detached
+ * thread with every signal blocked: a server that accepts the request but
+ * never answers (postmaster stopped) cannot hold up the caller.
+ */
+static void
+CancelQuery(PGconn *conn)
+{
+	PGcancel   *cancel = PQgetCancel(conn);
+	pthread_attr_t attr;
+	pthread_t	thread;
+	sigset_t	all;
+	sigset_t	old;
+
+	if (cancel == NULL)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	__atomic_add_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+	if (pthread_create(&thread, &attr, CancelThread, cancel) != 0)
+	{
+		__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+		PQfreeCancel(cancel);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Waits until the next result of the query in flight on conn can be read
+ * without blocking (or the connection broke, which PQgetResult then says);
+ * false past deadline_ms.  A deadline of 0 waits as long as it takes, with
+ * the signals of wait_mask (SIGINT) let in only while sleeping.
  */
 static bool
-WaitQuery(PGconn *conn, double deadline_ms, bool *timed_out)
+WaitReady(PGconn *conn, double deadline_ms, const sigset_t *wait_mask)
 {
-	bool		cancelled = false;
-
-	while (PQisBusy(conn))
+	for (;;)
 	{
 		struct pollfd pfd = {PQsocket(conn), POLLIN, 0};
-		int			wait_ms = 1000;
+		struct timespec ts = {1, 0};
 
-		if (deadline_ms > 0 && !cancelled)
+		if (!PQconsumeInput(conn) || !PQisBusy(conn) || pfd.fd < 0)
+			return true;
+		if (deadline_ms > 0)
 		{
 			double		left = deadline_ms - NowMs();
 
 			if (left <= 0)
+				return false;
+			if (left < 1000)
 			{
-				*timed_out = true;
-				cancelled = true;
-				CancelQuery(conn);
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long) (left * 1e6) + 1;
 			}
-			else
-				wait_ms = (int) left + 1;
 		}
-		if (pfd.fd < 0)
-			return false;
-		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
-			return false;
-		if (!PQconsumeInput(conn))
-			return false;
+		if (ppoll(&pfd, 1, &ts, wait_mask) < 0 && errno != EINTR)
+			return true;
 	}
-	return true;
 }
 
-/* Runs a utility command (SAVEPOINT, ROLLBACK TO) to completion; false on any error. */
+/*
+ * Reads the results of the query in flight on conn to its end, keeping the
+ * first in *first (when first != NULL); false when deadline_ms came first.
+ */
 static bool
-RunCommand(PGconn *conn, const char *sql)
+ReadResults(PGconn *conn, double deadline_ms, const sigset_t *wait_mask, PGresult **first)
 {
 	PGresult   *res;
-	bool		ok = true;
-	bool		timed_out = false;
 
-	if (!PQsendQuery(conn, sql) || !WaitQuery(conn, 0, &timed_out))
-		return false;
-	while ((res = PQgetResult(conn)) != NULL)
+	for (;;)
 	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			ok = false;
-		PQclear(res);
+		if (!WaitReady(conn, deadline_ms, wait_mask))
+			return false;
+		if ((res = PQgetResult(conn)) == NULL)
+			return true;
+		if (first != NULL && *first == NULL)
+			*first = res;
+		else
+			PQclear(res);
 	}
+}
+
+/*
+ * Sends sql (with its parameters, if any) on hc's connection and reads it
+ * within deadline_ms.  Past it, a query we may cancel is cancelled and given
+ * one more budget; a query still running then (or a savepoint command, never
+ * cancelled, past its deadline) is given up: hc->busy, and it is read later
+ * by SettleConn() before anything else is sent.  Returns the first result
+ * for the caller to PQclear, or NULL.
+ */
+static PGresult *
+RunQuery(HookConn *hc, const char *sql, int nparams, const Oid *types,
+		 const char *const *values, double deadline_ms, bool cancel, bool *timed_out)
+{
+	PGresult   *first = NULL;
+
+	if (!(nparams > 0 ? PQsendQueryParams(hc->conn, sql, nparams, types, values, NULL, NULL, 0) :
+		  PQsendQuery(hc->conn, sql)))
+		return NULL;
+	if (ReadResults(hc->conn, deadline_ms, NULL, &first))
+		return first;
+	*timed_out = true;
+	if (cancel)
+	{
+		CancelQuery(hc->conn);
+		if (ReadResults(hc->conn, NowMs() + hook_timeout_ms, NULL, &first))
+			return first;
+	}
+	hc->busy = true;
+	return first;
+}
+
+/* Runs a savepoint command within one budget (never cancelled); false on any error or when given up. */
+static bool
+RunCommand(HookConn *hc, const char *sql)
+{
+	bool		timed_out = false;
+	PGresult   *res = RunQuery(hc, sql, 0, NULL, NULL, NowMs() + hook_timeout_ms, false, &timed_out);
+	bool		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK && !timed_out;
+
+	PQclear(res);
 	return ok;
 }
 
 /*
- * Sends sql (with its parameters, if any) and reads it to the end within
- * deadline_ms; returns its first result for the caller to PQclear, or NULL
- * when the connection broke.
+ * Finishes what a given-up query left on hc's connection: reads its results,
+ * then rolls back to and releases its savepoint.  Waits until deadline_ms (0:
+ * as long as the server takes, Ctrl-C let in only while sleeping); true when
+ * the connection is ours or psql's again.
  */
-static PGresult *
-RunQuery(PGconn *conn, const char *sql, int nparams, const Oid *types,
-		 const char *const *values, double deadline_ms, bool *timed_out)
+static bool
+SettleConn(HookConn *hc, double deadline_ms)
 {
-	PGresult   *res;
-	PGresult   *first = NULL;
+	sigset_t	intr;
+	sigset_t	old;
+	bool		done = true;
 
-	if (!PQsendQueryParams(conn, sql, nparams, types, values, NULL, NULL, 0))
-		return NULL;
-	WaitQuery(conn, deadline_ms, timed_out);
-	while ((res = PQgetResult(conn)) != NULL)
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigprocmask(SIG_BLOCK, &intr, &old);
+	while (hc->busy && done)
 	{
-		if (first == NULL)
-			first = res;
-		else
-			PQclear(res);
+		done = ReadResults(hc->conn, deadline_ms, deadline_ms > 0 ? NULL : &old, NULL);
+		if (done)
+			hc->busy = false;
+		if (done && hc->release)
+		{
+			hc->release = false;
+			hc->busy = PQsendQuery(hc->conn, HOOK_RELEASE) == 1;
+		}
 	}
-	return first;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return done;
+}
+
+/* True when hc's connection is free for the hook: no given-up query of ours or cancel request still pending. */
+static bool
+ConnFree(HookConn *hc)
+{
+	return SettleConn(hc, NowMs()) &&
+		__atomic_load_n(&hook_cancels_running, __ATOMIC_SEQ_CST) == 0;
 }
 
 /*
@@ -580,10 +675,12 @@ RunQuery(PGconn *conn, const char *sql, int nparams, const Oid *types,
 static bool
 ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t whylen)
 {
-	PGresult   *res = RunQuery(hc->conn, HOOK_EXT_QUERY, 0, NULL, NULL, deadline_ms, timed_out);
+	PGresult   *res = RunQuery(hc, HOOK_EXT_QUERY, 0, NULL, NULL, deadline_ms, true, timed_out);
 	bool		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !*timed_out;
 
-	if (!ok)
+	if (!ok && *timed_out)
+		snprintf(why, whylen, "the server did not answer within %d ms", hook_timeout_ms);
+	else if (!ok)
 		snprintf(why, whylen, "could not look for the sqlpilot extension: %s",
 				 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(hc->conn));
 	else if (PQntuples(res) == 0)
@@ -631,11 +728,13 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 	if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF || PQisBusy(conn))
 		return false;
 	old_receiver = PQsetNoticeReceiver(conn, QuietReceiver, NULL);
-	if (savepoint && !RunCommand(conn, "SAVEPOINT " HOOK_SAVEPOINT))
+	if (savepoint && !RunCommand(hc, "SAVEPOINT " HOOK_SAVEPOINT))
 	{
-		/* cannot happen in a healthy open transaction; leave it to the user */
+		/* given up: its savepoint is released once it ends; else cannot happen in a healthy transaction */
+		hc->release = hc->busy;
 		PQsetNoticeReceiver(conn, old_receiver, NULL);
-		HookSay("could not set a savepoint");
+		HookSay(hc->busy ? "the server did not answer; psql's own completion is used" :
+				"could not set a savepoint; psql's own completion is used");
 		return false;
 	}
 
@@ -652,7 +751,7 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 		snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
 		values[0] = prefix;
 		values[1] = nbuf;
-		res = RunQuery(conn, hc->call, 2, types, values, deadline, &timed_out);
+		res = RunQuery(hc, hc->call, 2, types, values, deadline, true, &timed_out);
 		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !timed_out)
 		{
 			int			rows = PQntuples(res);
@@ -673,22 +772,27 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 			else if (res == NULL)
 				snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
 			else
+			{
 				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
 						 msg ? msg : PQresultErrorMessage(res));
-			/* the extension may have been dropped or moved: look again next time */
-			ExtForget(hc);
+				/* the extension may have been dropped or moved: look again next time */
+				ExtForget(hc);
+			}
 		}
 		PQclear(res);
 	}
-	if (timed_out && ok)
+	if (hc->busy)
 	{
-		snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
-				 hook_timeout_ms);
+		snprintf(why, sizeof(why), "the server did not answer within %d ms, nor %d ms after a cancel",
+				 hook_timeout_ms, hook_timeout_ms);
 		ok = false;
+		hc->release = savepoint;
 	}
-	if (savepoint &&
-		!RunCommand(conn, "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT))
+	else if (savepoint && !RunCommand(hc, HOOK_RELEASE))
+	{
 		snprintf(why, sizeof(why), "could not release the savepoint");
+		hc->release = false;
+	}
 	PQsetNoticeReceiver(conn, old_receiver, NULL);
 	if (!ok)
 	{
@@ -699,7 +803,7 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 		*n = 0;
 	}
 	if (why[0] != '\0')
-		HookSay("%s", why);
+		HookSay("%s; psql's own completion is used", why);
 	return ok;
 }
 
@@ -713,7 +817,7 @@ ModelCompletions(char ***items, int *n)
 	HookConn   *hc = CurrentConn();
 	char	   *prefix;
 
-	if (hc == NULL || (prefix = StmtPrefix()) == NULL)
+	if (hc == NULL || !ConnFree(hc) || (prefix = StmtPrefix()) == NULL)
 		return false;
 	if (cache_prefix == NULL || cache_conn != hc->conn || strcmp(cache_prefix, prefix) != 0)
 	{
@@ -810,7 +914,8 @@ Concat(const char *text, const char *c, size_t n)
 static char **
 HookCompletion(const char *text, int start, int end)
 {
-	char	  **psql = psql_completion ? psql_completion(text, start, end) : NULL;
+	HookConn   *hc = CurrentConn();
+	char	  **psql;
 	const char *breaks = rl_completer_word_break_characters ?
 		rl_completer_word_break_characters : rl_basic_word_break_characters;
 	char	  **items;
@@ -822,6 +927,14 @@ HookCompletion(const char *text, int start, int end)
 	char	  **out;
 	size_t		lcd;
 
+	/* psql's completion queries the connection too, and would wait for our given-up query */
+	if (hc != NULL && !SettleConn(hc, NowMs()))
+	{
+		HookSay("the server has not answered an earlier query; TAB offers nothing until it does");
+		rl_attempted_completion_over = 1;
+		return NULL;
+	}
+	psql = psql_completion ? psql_completion(text, start, end) : NULL;
 	if (!ModelCompletions(&items, &nitems))
 		return psql;
 
@@ -985,6 +1098,26 @@ rl_initialize(void)
 	return real();
 }
 
+/*
+ * Before psql acts on line: a query of ours given up on a TAB must have ended
+ * (psql's next query would fail with "another command is already in
+ * progress").  Waits as long as psql would for its own query; Ctrl-C gives
+ * up (psql drops the line).  \q needs no answer.
+ */
+static void
+SettleForPsql(const char *line)
+{
+	line += strspn(line, " \t");
+	if (strncmp(line, "\\q", 2) == 0)
+		return;
+	for (int i = 0; i < hook_nconns; i++)
+		if (hook_conns[i].busy)
+		{
+			fprintf(stderr, "sqlpilot-psql: waiting for the server to end an earlier completion query (Ctrl-C gives up)\n");
+			SettleConn(&hook_conns[i], 0);
+		}
+}
+
 /* Interposed readline(): keeps the lines of the statement being typed. */
 char *
 readline(const char *prompt)
@@ -1005,6 +1138,7 @@ readline(const char *prompt)
 		StmtReset();
 	else
 	{
+		SettleForPsql(line);
 		StmtTrackLine(line);
 		/* CREATE/DROP/ALTER EXTENSION: look for the extension again */
 		if (strcasestr(line, "extension") != NULL)
@@ -1081,7 +1215,11 @@ PQreset(PGconn *conn)
 		real = (FinishFn) RealSymbol("PQreset");
 	for (int i = 0; i < hook_nconns; i++)
 		if (hook_conns[i].conn == conn)
+		{
 			ExtForget(&hook_conns[i]);
+			hook_conns[i].busy = false;
+			hook_conns[i].release = false;
+		}
 	if (cache_conn == conn)
 		CacheClear();
 	real(conn);

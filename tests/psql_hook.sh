@@ -48,7 +48,9 @@ as_pg() {
 		"$@"
 	fi
 }
+STOPPED=""
 cleanup() {
+	[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null
 	$TM kill-server >/dev/null 2>&1
 	as_pg "$PGBIN/pg_ctl" -D "$T/data" -m immediate stop >/dev/null 2>&1
 	rm -rf "$T"
@@ -366,6 +368,74 @@ keys C-c
 typed "COMMIT;"
 keys Enter
 expect "^COMMIT" "the transaction commits after a cancelled completion"
+
+# 11b. a server that does not answer at all does not hang TAB, and the
+# session works once it answers again
+# timed_tab NAME: TAB, then ~END; ok when readline took ~END within 3 s.
+timed_tab() {
+	local t0 t1 elapsed
+	t0=$(date +%s.%N)
+	keys Tab
+	typed "~END"
+	wait_for "~END"
+	t1=$(date +%s.%N)
+	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	diag "$1: TAB returned after ${elapsed}s"
+	ok $(awk -v e="$elapsed" 'BEGIN { print (e < 3) ? 0 : 1 }') "$1: TAB returns in < 3 s"
+}
+mark
+typed "SELECT pg_backend_pid() AS bpid;"
+keys Enter
+wait_for "^ *[0-9]+$"
+BPID=$(after_mark | grep -Eo '^ *[0-9]+$' | tr -d ' ' | head -1)
+PMPID=$(head -1 "$T/data/postmaster.pid")
+diag "backend $BPID, postmaster $PMPID"
+# a: the backend stopped (the cancel request is taken, the query never ends)
+mark
+typed "SELECT zzstop"
+STOPPED=$BPID
+kill -STOP $BPID
+timed_tab "backend stopped"
+keys BSpace BSpace BSpace BSpace
+timed_tab "backend stopped, TAB again"
+STOPPED=""
+kill -CONT $BPID
+keys C-c
+typed "SELECT 'alive' || 1 AS state;"
+keys Enter
+expect "^ alive1" "after SIGCONT the session runs a query with the right result"
+# b: the postmaster stopped too (PQcancel's connection is accepted but never answered)
+mark
+typed "SELECT zzstop"
+STOPPED="$PMPID $BPID"
+kill -STOP $PMPID $BPID
+timed_tab "backend and postmaster stopped"
+STOPPED=""
+kill -CONT $PMPID $BPID
+keys C-c
+typed "SELECT 'alive' || 2 AS state;"
+keys Enter
+expect "^ alive2" "after SIGCONT to both the session runs a query with the right result"
+# c: the backend stopped in a transaction block (the savepoint is released afterwards)
+mark
+typed "BEGIN;"
+keys Enter
+typed "INSERT INTO users VALUES (10, 'erin10');"
+keys Enter
+wait_for "=\\*# $"
+typed "SELECT zzstop"
+STOPPED=$BPID
+kill -STOP $BPID
+timed_tab "backend stopped in a transaction"
+STOPPED=""
+kill -CONT $BPID
+keys C-c
+typed "COMMIT;"
+keys Enter
+expect "^COMMIT" "the transaction commits after the stopped completion"
+typed "SELECT name || '!' AS n FROM users WHERE id = 10;"
+keys Enter
+expect "^ erin10!" "the transaction's work was kept"
 
 # 12. children of psql run without the hook
 mark
