@@ -1,8 +1,10 @@
 #!/bin/bash
 # psql_hook.sh — drives a real psql through sqlpilot-psql in tmux against a
-# temporary PostgreSQL instance whose sqlpilot_completions() is a plpgsql
-# stand-in (canned answers; "zzslow" in the prefix sleeps 5 s, "zzfail"
-# raises).  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
+# temporary PostgreSQL instance (log_statement = all) where a stand-in version
+# of the sqlpilot extension gives canned answers from plpgsql ("zzslow" in the
+# prefix sleeps 5 s, "zzfail" raises).  Also: an attacker's function and
+# operators, secrets typed before TAB, a backend (and postmaster) stopped by
+# SIGSTOP.  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
 # when there is one, else the launcher and library in $SQLPILOT_BUILD/psql_hook.
 set -u
 ROOT=${SQLPILOT_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
