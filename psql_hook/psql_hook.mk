@@ -4,7 +4,7 @@
 HOOK_DIR = $(BUILD)/psql_hook
 HOOK_LIB = $(HOOK_DIR)/sqlpilot_psql.so
 HOOK_LAUNCHER = $(HOOK_DIR)/sqlpilot-psql
-HOOK_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
+HOOK_CFLAGS = -std=gnu11 -O2 -g -fPIC -pthread -Wall -Wextra -Wno-unused-parameter \
 	-I$(PG_INCLUDEDIR) -D_GNU_SOURCE
 
 $(HOOK_LIB): psql_hook/sqlpilot_psql.c

@@ -11,14 +11,19 @@
  *                                  and keep the earlier lines of the
  *                                  statement being typed;
  *   PQconnectdbParams() & co.,     to learn psql's connection.
- *   PQfinish()
+ *   PQfinish(), PQreset()
  * On TAB psql's completion runs first; then, if the connection is idle (or in
  * a transaction block, inside a savepoint that is always rolled back and
- * released), sqlpilot_completions(prefix, n) is asked with a deadline: past
- * it the query is cancelled with PQcancel and psql's candidates are shown
- * alone.  Backslash commands and failed transactions send nothing.  Errors
- * are said once on stderr and otherwise ignored.  In a process that never
- * calls readline() (psql -c, wrappers) the library does nothing.
+ * released), the extension's sqlpilot_completions(prefix, n), called by the
+ * schema-qualified name found in pg_extension (every name and operator the
+ * hook sends is pg_catalog's), is asked with a budget: past it the query is
+ * cancelled (from a thread: PQcancel itself can wait forever) and waited for
+ * one more budget, then given up; psql's candidates are shown alone.  A
+ * given-up query is read before psql next uses the connection.  Backslash
+ * commands, failed transactions and statements that may hold a secret
+ * (the word password, the cursor in a literal or comment) send nothing.
+ * Errors are said once on stderr and otherwise ignored.  In a process that
+ * never calls readline() (psql -c, wrappers) the library does nothing.
  *
  * Settings (environment): SQLPILOT_PSQL_TIMEOUT_MS (default 300),
  * SQLPILOT_PSQL_N (completions asked for, default 5).
@@ -26,6 +31,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,13 +50,26 @@
 #define HOOK_MAX_N 16
 #define HOOK_MAX_CONNS 16
 #define HOOK_SAVEPOINT "sqlpilot_psql"
+#define HOOK_RELEASE "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT
+#define HOOK_TEXTOID 25			/* pg_type OIDs of the completion query's parameters */
+#define HOOK_INT4OID 23
+
+/*
+ * Where the extension is: its schema, quoted.  Every name and operator is
+ * pg_catalog's whatever the session's search_path.
+ */
+#define HOOK_EXT_QUERY \
+	"SELECT pg_catalog.quote_ident(n.nspname)" \
+	" FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n" \
+	" ON n.oid OPERATOR(pg_catalog.=) e.extnamespace" \
+	" WHERE e.extname OPERATOR(pg_catalog.=) 'sqlpilot'::pg_catalog.name"
 
 typedef PGconn *(*ConnectParamsFn) (const char *const *, const char *const *, int);
 typedef PGconn *(*ConnectFn) (const char *);
 typedef PGconn *(*SetdbLoginFn) (const char *, const char *, const char *,
 								 const char *, const char *, const char *,
 								 const char *);
-typedef void (*FinishFn) (PGconn *);
+typedef void (*FinishFn) (PGconn *);	/* PQfinish, PQreset */
 typedef char *(*ReadlineFn) (const char *);
 typedef int (*RlInitializeFn) (void);
 
@@ -67,10 +87,29 @@ typedef struct StmtScan
 	size_t		start;			/* offset of the unfinished statement */
 	long		backslash;		/* offset of a backslash command, or -1 */
 	bool		resets;			/* that command sends or clears the buffer */
+	bool		open;			/* the text ends inside a string literal or a comment */
 } StmtScan;
 
+/* Whether a connection's database has the sqlpilot extension. */
+typedef enum ExtState
+{
+	EXT_UNKNOWN,				/* not asked yet (or to be asked again) */
+	EXT_ABSENT,
+	EXT_PRESENT
+} ExtState;
+
+/* One of psql's connections and what the hook knows about it. */
+typedef struct HookConn
+{
+	PGconn	   *conn;
+	ExtState	ext;
+	char	   *call;			/* EXT_PRESENT: the schema-qualified completion query */
+	bool		busy;			/* a query of ours was given up and has not ended yet */
+	bool		release;		/* when it ends, our savepoint must be rolled back to and released */
+} HookConn;
+
 /* psql's connections, oldest first; the newest healthy one is used. */
-static PGconn *hook_conns[HOOK_MAX_CONNS];
+static HookConn hook_conns[HOOK_MAX_CONNS];
 static int	hook_nconns = 0;
 
 /* psql's completion function, which ours calls first. */
@@ -87,6 +126,9 @@ static PGconn *cache_conn = NULL;
 static char *cache_prefix = NULL;
 static char **cache_items = NULL;
 static int	cache_n = 0;
+
+/* Cancel requests whose thread has not returned yet (the server has not closed them). */
+static int	hook_cancels_running = 0;
 
 static char *hook_last_said = NULL;
 static int	hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS;
@@ -120,7 +162,7 @@ HookSay(const char *fmt,...)
 		return;
 	free(hook_last_said);
 	hook_last_said = strdup(msg);
-	fprintf(stderr, "\nsqlpilot-psql: %s; psql's own completion is used\n", msg);
+	fprintf(stderr, "\nsqlpilot-psql: %s\n", msg);
 	/* readline must redraw the prompt below the message */
 	rl_on_new_line();
 }
@@ -208,7 +250,7 @@ BackslashResets(const char *s, size_t len, size_t i)
 static StmtScan
 ScanStatement(const char *s, size_t len)
 {
-	StmtScan	r = {0, -1, false};
+	StmtScan	r = {0, -1, false, false};
 	int			depth = 0;
 	size_t		i = 0;
 
@@ -220,6 +262,7 @@ ScanStatement(const char *s, size_t len)
 		{
 			while (i < len && s[i] != '\n')
 				i++;
+			r.open = i >= len;
 		}
 		else if (c == '/' && i + 1 < len && s[i + 1] == '*')
 		{
@@ -240,6 +283,7 @@ ScanStatement(const char *s, size_t len)
 				}
 				i++;
 			}
+			r.open = nest > 0;
 		}
 		else if (c == '\'' || c == '"')
 		{
@@ -257,6 +301,7 @@ ScanStatement(const char *s, size_t len)
 					break;
 				i++;
 			}
+			r.open = c == '\'' && i >= len;
 			i++;
 		}
 		else if (c == '$' && DollarTag(s, len, i) > 0)
@@ -266,6 +311,7 @@ ScanStatement(const char *s, size_t len)
 
 			if (i + tag <= len)
 				end = memmem(s + i + tag, len - i - tag, s + i, tag);
+			r.open = end == NULL;
 			i = end ? (size_t) (end - s) + tag : len;
 		}
 		else if (c == '\\' && i + 1 < len && s[i + 1] == ';')
@@ -324,7 +370,9 @@ StmtTrackLine(const char *line)
 /*
  * The statement typed so far up to the cursor (earlier lines plus the
  * current line up to rl_point), malloc'd; NULL when there is nothing to
- * complete or the cursor is in a backslash command.
+ * complete or it must not leave the terminal: the cursor is in a backslash
+ * command, a string literal or a comment, or the statement holds the word
+ * "password" anywhere (a password clause, a connection string).
  */
 static char *
 StmtPrefix(void)
@@ -347,19 +395,29 @@ StmtPrefix(void)
 	start = b.data + sc.start;
 	while (*start == ' ' || *start == '\t' || *start == '\n')
 		start++;
-	out = (sc.backslash >= 0 || *start == '\0') ? NULL : strdup(start);
+	out = (sc.backslash >= 0 || sc.open || *start == '\0' || strcasestr(start, "password") != NULL) ?
+		NULL : strdup(start);
 	free(b.data);
 	return out;
 }
 
 /* The newest of psql's connections that is healthy, or NULL. */
-static PGconn *
+static HookConn *
 CurrentConn(void)
 {
 	for (int i = hook_nconns - 1; i >= 0; i--)
-		if (PQstatus(hook_conns[i]) == CONNECTION_OK)
-			return hook_conns[i];
+		if (PQstatus(hook_conns[i].conn) == CONNECTION_OK)
+			return &hook_conns[i];
 	return NULL;
+}
+
+/* Forgets whether hc's database has the extension, so the next TAB asks again. */
+static void
+ExtForget(HookConn *hc)
+{
+	free(hc->call);
+	hc->call = NULL;
+	hc->ext = EXT_UNKNOWN;
 }
 
 /* Remembers a connection psql opened. */
@@ -370,10 +428,16 @@ RememberConn(PGconn *conn)
 		return;
 	if (hook_nconns == HOOK_MAX_CONNS)
 	{
-		memmove(hook_conns, hook_conns + 1, (HOOK_MAX_CONNS - 1) * sizeof(PGconn *));
+		ExtForget(&hook_conns[0]);
+		memmove(hook_conns, hook_conns + 1, (HOOK_MAX_CONNS - 1) * sizeof(HookConn));
 		hook_nconns--;
 	}
-	hook_conns[hook_nconns++] = conn;
+	hook_conns[hook_nconns].conn = conn;
+	hook_conns[hook_nconns].ext = EXT_UNKNOWN;
+	hook_conns[hook_nconns].call = NULL;
+	hook_conns[hook_nconns].busy = false;
+	hook_conns[hook_nconns].release = false;
+	hook_nconns++;
 }
 
 /* Frees the cached answer. */
@@ -397,8 +461,12 @@ ForgetConn(PGconn *conn)
 	int			j = 0;
 
 	for (int i = 0; i < hook_nconns; i++)
-		if (hook_conns[i] != conn)
+	{
+		if (hook_conns[i].conn != conn)
 			hook_conns[j++] = hook_conns[i];
+		else
+			ExtForget(&hook_conns[i]);
+	}
 	hook_nconns = j;
 	if (cache_conn == conn)
 		CacheClear();
@@ -420,75 +488,213 @@ NowMs(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Cancels the query running on conn; true when the request was delivered. */
-static bool
-CancelQuery(PGconn *conn)
+/* Body of a cancel thread: PQcancel connects to the server and waits, without a limit, for it to close. */
+static void *
+CancelThread(void *arg)
 {
-	PGcancel   *cancel = PQgetCancel(conn);
+	PGcancel   *cancel = arg;
 	char		buf[256];
-	bool		ok;
 
-	if (cancel == NULL)
-		return false;
-	ok = PQcancel(cancel, buf, sizeof(buf)) == 1;
+	PQcancel(cancel, buf, sizeof(buf));
 	PQfreeCancel(cancel);
-	return ok;
+	__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+	return NULL;
 }
 
 /*
- * Waits for the query sent on conn to finish.  Past deadline_ms (if > 0) it
- * is cancelled and *timed_out set; it is then still waited for, so the
- * connection is left idle for psql.  False when the connection broke.
+ * Asks the server to cancel the query running on conn, from a detached
+ * thread with every signal blocked: a server that accepts the request but
+ * never answers (postmaster stopped) cannot hold up the caller.
+ */
+static void
+CancelQuery(PGconn *conn)
+{
+	PGcancel   *cancel = PQgetCancel(conn);
+	pthread_attr_t attr;
+	pthread_t	thread;
+	sigset_t	all;
+	sigset_t	old;
+
+	if (cancel == NULL)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	__atomic_add_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+	if (pthread_create(&thread, &attr, CancelThread, cancel) != 0)
+	{
+		__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
+		PQfreeCancel(cancel);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Waits until the next result of the query in flight on conn can be read
+ * without blocking (or the connection broke, which PQgetResult then says);
+ * false past deadline_ms.  A deadline of 0 waits as long as it takes, with
+ * the signals of wait_mask (SIGINT) let in only while sleeping.
  */
 static bool
-WaitQuery(PGconn *conn, double deadline_ms, bool *timed_out)
+WaitReady(PGconn *conn, double deadline_ms, const sigset_t *wait_mask)
 {
-	bool		cancelled = false;
-
-	while (PQisBusy(conn))
+	for (;;)
 	{
 		struct pollfd pfd = {PQsocket(conn), POLLIN, 0};
-		int			wait_ms = 1000;
+		struct timespec ts = {1, 0};
 
-		if (deadline_ms > 0 && !cancelled)
+		if (!PQconsumeInput(conn) || !PQisBusy(conn) || pfd.fd < 0)
+			return true;
+		if (deadline_ms > 0)
 		{
 			double		left = deadline_ms - NowMs();
 
 			if (left <= 0)
+				return false;
+			if (left < 1000)
 			{
-				*timed_out = true;
-				cancelled = true;
-				CancelQuery(conn);
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long) (left * 1e6) + 1;
 			}
-			else
-				wait_ms = (int) left + 1;
 		}
-		if (pfd.fd < 0)
-			return false;
-		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
-			return false;
-		if (!PQconsumeInput(conn))
-			return false;
+		if (ppoll(&pfd, 1, &ts, wait_mask) < 0 && errno != EINTR)
+			return true;
 	}
-	return true;
 }
 
-/* Runs a utility command (SAVEPOINT, ROLLBACK TO) to completion; false on any error. */
+/*
+ * Reads the results of the query in flight on conn to its end, keeping the
+ * first in *first (when first != NULL); false when deadline_ms came first.
+ */
 static bool
-RunCommand(PGconn *conn, const char *sql)
+ReadResults(PGconn *conn, double deadline_ms, const sigset_t *wait_mask, PGresult **first)
 {
 	PGresult   *res;
-	bool		ok = true;
-	bool		timed_out = false;
 
-	if (!PQsendQuery(conn, sql) || !WaitQuery(conn, 0, &timed_out))
-		return false;
-	while ((res = PQgetResult(conn)) != NULL)
+	for (;;)
 	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			ok = false;
-		PQclear(res);
+		if (!WaitReady(conn, deadline_ms, wait_mask))
+			return false;
+		if ((res = PQgetResult(conn)) == NULL)
+			return true;
+		if (first != NULL && *first == NULL)
+			*first = res;
+		else
+			PQclear(res);
 	}
+}
+
+/*
+ * Sends sql (with its parameters, if any) on hc's connection and reads it
+ * within deadline_ms.  Past it, a query we may cancel is cancelled and given
+ * one more budget; a query still running then (or a savepoint command, never
+ * cancelled, past its deadline) is given up: hc->busy, and it is read later
+ * by SettleConn() before anything else is sent.  Returns the first result
+ * for the caller to PQclear, or NULL.
+ */
+static PGresult *
+RunQuery(HookConn *hc, const char *sql, int nparams, const Oid *types,
+		 const char *const *values, double deadline_ms, bool cancel, bool *timed_out)
+{
+	PGresult   *first = NULL;
+
+	if (!(nparams > 0 ? PQsendQueryParams(hc->conn, sql, nparams, types, values, NULL, NULL, 0) :
+		  PQsendQuery(hc->conn, sql)))
+		return NULL;
+	if (ReadResults(hc->conn, deadline_ms, NULL, &first))
+		return first;
+	*timed_out = true;
+	if (cancel)
+	{
+		CancelQuery(hc->conn);
+		if (ReadResults(hc->conn, NowMs() + hook_timeout_ms, NULL, &first))
+			return first;
+	}
+	hc->busy = true;
+	return first;
+}
+
+/* Runs a savepoint command within one budget (never cancelled); false on any error or when given up. */
+static bool
+RunCommand(HookConn *hc, const char *sql)
+{
+	bool		timed_out = false;
+	PGresult   *res = RunQuery(hc, sql, 0, NULL, NULL, NowMs() + hook_timeout_ms, false, &timed_out);
+	bool		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK && !timed_out;
+
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Finishes what a given-up query left on hc's connection: reads its results,
+ * then rolls back to and releases its savepoint.  Waits until deadline_ms (0:
+ * as long as the server takes, Ctrl-C let in only while sleeping); true when
+ * the connection is ours or psql's again.
+ */
+static bool
+SettleConn(HookConn *hc, double deadline_ms)
+{
+	sigset_t	intr;
+	sigset_t	old;
+	bool		done = true;
+
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigprocmask(SIG_BLOCK, &intr, &old);
+	while (hc->busy && done)
+	{
+		done = ReadResults(hc->conn, deadline_ms, deadline_ms > 0 ? NULL : &old, NULL);
+		if (done)
+			hc->busy = false;
+		if (done && hc->release)
+		{
+			hc->release = false;
+			hc->busy = PQsendQuery(hc->conn, HOOK_RELEASE) == 1;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return done;
+}
+
+/* True when hc's connection is free for the hook: no given-up query of ours or cancel request still pending. */
+static bool
+ConnFree(HookConn *hc)
+{
+	return SettleConn(hc, NowMs()) &&
+		__atomic_load_n(&hook_cancels_running, __ATOMIC_SEQ_CST) == 0;
+}
+
+/*
+ * Learns whether hc's database has the sqlpilot extension and, if so, the
+ * query that calls its sqlpilot_completions() by schema-qualified name.
+ * False, with why set, when the question itself got no answer.
+ */
+static bool
+ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t whylen)
+{
+	PGresult   *res = RunQuery(hc, HOOK_EXT_QUERY, 0, NULL, NULL, deadline_ms, true, timed_out);
+	bool		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !*timed_out;
+
+	if (!ok && *timed_out)
+		snprintf(why, whylen, "the server did not answer within %d ms", hook_timeout_ms);
+	else if (!ok)
+		snprintf(why, whylen, "could not look for the sqlpilot extension: %s",
+				 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(hc->conn));
+	else if (PQntuples(res) == 0)
+		hc->ext = EXT_ABSENT;
+	else if (asprintf(&hc->call, "SELECT completion FROM %s.sqlpilot_completions($1, $2)",
+					  PQgetvalue(res, 0, 0)) < 0)
+	{
+		hc->call = NULL;
+		snprintf(why, whylen, "out of memory");
+		ok = false;
+	}
+	else
+		hc->ext = EXT_PRESENT;
+	PQclear(res);
 	return ok;
 }
 
@@ -496,18 +702,22 @@ RunCommand(PGconn *conn, const char *sql)
  * Asks the server for completions of prefix: sets *items to a malloc'd array
  * of *n malloc'd strings (best first).  Returns false, having said why when
  * worth saying, when no answer could be had.  Sends nothing unless the
- * connection is idle or in an open (not failed) transaction block.
+ * connection is idle or in an open (not failed) transaction block, and calls
+ * sqlpilot_completions() only where the extension is installed.
  */
 static bool
-QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
+QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 {
+	PGconn	   *conn = hc->conn;
 	PGTransactionStatusType ts = PQtransactionStatus(conn);
 	PQnoticeReceiver old_receiver;
 	bool		savepoint = ts == PQTRANS_INTRANS;
 	bool		timed_out = false;
 	bool		ok = true;
+	double		deadline = NowMs() + hook_timeout_ms;
 	char		nbuf[16];
 	const char *values[2];
+	const Oid	types[2] = {HOOK_TEXTOID, HOOK_INT4OID};
 	PGresult   *res;
 	char		why[256] = "";
 
@@ -518,28 +728,31 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 	if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF || PQisBusy(conn))
 		return false;
 	old_receiver = PQsetNoticeReceiver(conn, QuietReceiver, NULL);
-	if (savepoint && !RunCommand(conn, "SAVEPOINT " HOOK_SAVEPOINT))
+	if (savepoint && !RunCommand(hc, "SAVEPOINT " HOOK_SAVEPOINT))
 	{
-		/* cannot happen in a healthy open transaction; leave it to the user */
+		/* given up: its savepoint is released once it ends; else cannot happen in a healthy transaction */
+		hc->release = hc->busy;
 		PQsetNoticeReceiver(conn, old_receiver, NULL);
-		HookSay("could not set a savepoint");
+		HookSay(hc->busy ? "the server did not answer; psql's own completion is used" :
+				"could not set a savepoint; psql's own completion is used");
 		return false;
 	}
 
-	snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
-	values[0] = prefix;
-	values[1] = nbuf;
-	if (!PQsendQueryParams(conn,
-						   "SELECT completion FROM sqlpilot_completions($1::text, $2::int)",
-						   2, NULL, values, NULL, NULL, 0) ||
-		!WaitQuery(conn, NowMs() + hook_timeout_ms, &timed_out))
+	if (hc->ext == EXT_UNKNOWN && !ExtLookup(hc, deadline, &timed_out, why, sizeof(why)))
+		ok = false;
+	else if (hc->ext == EXT_ABSENT)
 	{
-		snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
+		snprintf(why, sizeof(why), "the sqlpilot extension is not installed in database \"%s\"",
+				 PQdb(conn));
 		ok = false;
 	}
-	while ((res = PQgetResult(conn)) != NULL)
+	else
 	{
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && *items == NULL && !timed_out)
+		snprintf(nbuf, sizeof(nbuf), "%d", hook_n);
+		values[0] = prefix;
+		values[1] = nbuf;
+		res = RunQuery(hc, hc->call, 2, types, values, deadline, true, &timed_out);
+		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && !timed_out)
 		{
 			int			rows = PQntuples(res);
 
@@ -548,32 +761,38 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 				if (!PQgetisnull(res, i, 0))
 					(*items)[(*n)++] = strdup(PQgetvalue(res, i, 0));
 		}
-		else if (PQresultStatus(res) != PGRES_TUPLES_OK && ok)
+		else
 		{
-			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			bool		missing = state != NULL && strcmp(state, "42883") == 0;
+			const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 			ok = false;
 			if (timed_out)
 				snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
 						 hook_timeout_ms);
+			else if (res == NULL)
+				snprintf(why, sizeof(why), "completion query failed: %s", PQerrorMessage(conn));
 			else
-				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s%s",
-						 msg ? msg : PQresultErrorMessage(res),
-						 missing ? " (is the sqlpilot extension installed in this database?)" : "");
+			{
+				snprintf(why, sizeof(why), "sqlpilot_completions() failed: %s",
+						 msg ? msg : PQresultErrorMessage(res));
+				/* the extension may have been dropped or moved: look again next time */
+				ExtForget(hc);
+			}
 		}
 		PQclear(res);
 	}
-	if (timed_out && ok)
+	if (hc->busy)
 	{
-		snprintf(why, sizeof(why), "completion took longer than %d ms and was cancelled",
-				 hook_timeout_ms);
+		snprintf(why, sizeof(why), "the server did not answer within %d ms, nor %d ms after a cancel",
+				 hook_timeout_ms, hook_timeout_ms);
 		ok = false;
+		hc->release = savepoint;
 	}
-	if (savepoint &&
-		!RunCommand(conn, "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT))
+	else if (savepoint && !RunCommand(hc, HOOK_RELEASE))
+	{
 		snprintf(why, sizeof(why), "could not release the savepoint");
+		hc->release = false;
+	}
 	PQsetNoticeReceiver(conn, old_receiver, NULL);
 	if (!ok)
 	{
@@ -584,7 +803,7 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 		*n = 0;
 	}
 	if (why[0] != '\0')
-		HookSay("%s", why);
+		HookSay("%s; psql's own completion is used", why);
 	return ok;
 }
 
@@ -595,23 +814,23 @@ QueryCompletions(PGconn *conn, const char *prefix, char ***items, int *n)
 static bool
 ModelCompletions(char ***items, int *n)
 {
-	PGconn	   *conn = CurrentConn();
+	HookConn   *hc = CurrentConn();
 	char	   *prefix;
 
-	if (conn == NULL || (prefix = StmtPrefix()) == NULL)
+	if (hc == NULL || !ConnFree(hc) || (prefix = StmtPrefix()) == NULL)
 		return false;
-	if (cache_prefix == NULL || cache_conn != conn || strcmp(cache_prefix, prefix) != 0)
+	if (cache_prefix == NULL || cache_conn != hc->conn || strcmp(cache_prefix, prefix) != 0)
 	{
 		char	  **got;
 		int			ngot;
 
-		if (!QueryCompletions(conn, prefix, &got, &ngot))
+		if (!QueryCompletions(hc, prefix, &got, &ngot))
 		{
 			free(prefix);
 			return false;
 		}
 		CacheClear();
-		cache_conn = conn;
+		cache_conn = hc->conn;
 		cache_prefix = prefix;
 		cache_items = got;
 		cache_n = ngot;
@@ -695,7 +914,8 @@ Concat(const char *text, const char *c, size_t n)
 static char **
 HookCompletion(const char *text, int start, int end)
 {
-	char	  **psql = psql_completion ? psql_completion(text, start, end) : NULL;
+	HookConn   *hc = CurrentConn();
+	char	  **psql;
 	const char *breaks = rl_completer_word_break_characters ?
 		rl_completer_word_break_characters : rl_basic_word_break_characters;
 	char	  **items;
@@ -707,6 +927,14 @@ HookCompletion(const char *text, int start, int end)
 	char	  **out;
 	size_t		lcd;
 
+	/* psql's completion queries the connection too, and would wait for our given-up query */
+	if (hc != NULL && !SettleConn(hc, NowMs()))
+	{
+		HookSay("the server has not answered an earlier query; TAB offers nothing until it does");
+		rl_attempted_completion_over = 1;
+		return NULL;
+	}
+	psql = psql_completion ? psql_completion(text, start, end) : NULL;
 	if (!ModelCompletions(&items, &nitems))
 		return psql;
 
@@ -870,6 +1098,26 @@ rl_initialize(void)
 	return real();
 }
 
+/*
+ * Before psql acts on line: a query of ours given up on a TAB must have ended
+ * (psql's next query would fail with "another command is already in
+ * progress").  Waits as long as psql would for its own query; Ctrl-C gives
+ * up (psql drops the line).  \q needs no answer.
+ */
+static void
+SettleForPsql(const char *line)
+{
+	line += strspn(line, " \t");
+	if (strncmp(line, "\\q", 2) == 0)
+		return;
+	for (int i = 0; i < hook_nconns; i++)
+		if (hook_conns[i].busy)
+		{
+			fprintf(stderr, "sqlpilot-psql: waiting for the server to end an earlier completion query (Ctrl-C gives up)\n");
+			SettleConn(&hook_conns[i], 0);
+		}
+}
+
 /* Interposed readline(): keeps the lines of the statement being typed. */
 char *
 readline(const char *prompt)
@@ -889,7 +1137,14 @@ readline(const char *prompt)
 	if (line == NULL)
 		StmtReset();
 	else
+	{
+		SettleForPsql(line);
 		StmtTrackLine(line);
+		/* CREATE/DROP/ALTER EXTENSION: look for the extension again */
+		if (strcasestr(line, "extension") != NULL)
+			for (int i = 0; i < hook_nconns; i++)
+				ExtForget(&hook_conns[i]);
+	}
 	return line;
 }
 
@@ -948,6 +1203,26 @@ PQsetdbLogin(const char *host, const char *port, const char *options, const char
 	conn = real(host, port, options, tty, dbname, login, pwd);
 	RememberConn(conn);
 	return conn;
+}
+
+/* Interposed PQreset(): the same PGconn is a new session, which is looked at afresh. */
+void
+PQreset(PGconn *conn)
+{
+	static FinishFn real = NULL;
+
+	if (real == NULL)
+		real = (FinishFn) RealSymbol("PQreset");
+	for (int i = 0; i < hook_nconns; i++)
+		if (hook_conns[i].conn == conn)
+		{
+			ExtForget(&hook_conns[i]);
+			hook_conns[i].busy = false;
+			hook_conns[i].release = false;
+		}
+	if (cache_conn == conn)
+		CacheClear();
+	real(conn);
 }
 
 /* Interposed PQfinish(): the connection must not be used any more. */

@@ -1,8 +1,10 @@
 #!/bin/bash
 # psql_hook.sh — drives a real psql through sqlpilot-psql in tmux against a
-# temporary PostgreSQL instance whose sqlpilot_completions() is a plpgsql
-# stand-in (canned answers; "zzslow" in the prefix sleeps 5 s, "zzfail"
-# raises).  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
+# temporary PostgreSQL instance (log_statement = all) where a stand-in version
+# of the sqlpilot extension gives canned answers from plpgsql ("zzslow" in the
+# prefix sleeps 5 s, "zzfail" raises).  Also: an attacker's function and
+# operators, secrets typed before TAB, a backend (and postmaster) stopped by
+# SIGSTOP.  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
 # when there is one, else the launcher and library in $SQLPILOT_BUILD/psql_hook.
 set -u
 ROOT=${SQLPILOT_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -48,7 +50,9 @@ as_pg() {
 		"$@"
 	fi
 }
+STOPPED=""
 cleanup() {
+	[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null
 	$TM kill-server >/dev/null 2>&1
 	as_pg "$PGBIN/pg_ctl" -D "$T/data" -m immediate stop >/dev/null 2>&1
 	rm -rf "$T"
@@ -65,19 +69,20 @@ unix_socket_directories = '$T'
 fsync = off
 log_statement = 'all'
 EOF
+# The extension comes from $T/ext (extension_destdir): the real one when it is
+# staged (links to the staged files), and always a stand-in version of it,
+# "standin", whose sqlpilot_completions() is plpgsql with canned answers.
+PKGLIBDIR=$(pg_config --pkglibdir)
 STAGED_EXT=0
+mkdir -p "$T/ext$SHAREDIR/extension" "$(dirname "$T/ext$PKGLIBDIR")"
 if [ -f "$BUILD/install$SHAREDIR/extension/sqlpilot.control" ]; then
-	echo "extension_destdir = '$BUILD/install'" >>"$T/data/postgresql.conf"
+	ln -s "$BUILD/install$SHAREDIR/extension/"* "$T/ext$SHAREDIR/extension/"
+	ln -s "$BUILD/install$PKGLIBDIR" "$T/ext$PKGLIBDIR"
 	STAGED_EXT=1
+else
+	printf "default_version = 'standin'\nrelocatable = false\n" >"$T/ext$SHAREDIR/extension/sqlpilot.control"
 fi
-as_pg "$PGBIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w start >/dev/null
-ok $? "server started" || exit 1
-PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -h $T -U postgres"
-$PSQL -d postgres -c "CREATE DATABASE hooktest" >/dev/null
-$PSQL -d hooktest >/dev/null <<'EOF'
-CREATE TABLE users (id int, name text);
-CREATE TABLE user_roles (user_id int, role text);
-INSERT INTO users VALUES (42, 'alice42'), (7, 'bob7');
+cat >"$T/ext$SHAREDIR/extension/sqlpilot--standin.sql" <<'EOF'
 CREATE FUNCTION sqlpilot_completions(prefix text, n int)
 RETURNS TABLE(completion text, score float8) LANGUAGE plpgsql AS $$
 BEGIN
@@ -92,12 +97,27 @@ BEGIN
 		RETURN QUERY SELECT 'ers_after_' || regexp_replace(split_part(prefix, E'\n', 1), '\W', '_', 'g'), -1.0::float8;
 	ELSIF prefix LIKE '%FROM us' THEN
 		RETURN QUERY VALUES ('ers WHERE id = 42;', -1.0::float8), ('ers_archive', -2.0::float8);
+	ELSIF prefix LIKE '%FROM ' THEN
+		RETURN QUERY VALUES ('modeltable_from_standin', -1.0::float8);
 	ELSIF prefix LIKE '%WHERE id ' THEN
 		RETURN QUERY VALUES ('= 7;', -1.0::float8);
 	END IF;
 END $$;
 EOF
-ok $? "stand-in sqlpilot_completions() created"
+echo "extension_destdir = '$T/ext'" >>"$T/data/postgresql.conf"
+as_pg "$PGBIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w start >/dev/null
+ok $? "server started" || exit 1
+PSQL="$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -h $T -U postgres"
+$PSQL -d postgres -c "CREATE DATABASE hooktest" >/dev/null
+# the stand-in lives in a schema that is not on search_path: the hook finds it through pg_extension
+$PSQL -d hooktest >/dev/null <<'EOF'
+CREATE TABLE users (id int, name text);
+CREATE TABLE user_roles (user_id int, role text);
+INSERT INTO users VALUES (42, 'alice42'), (7, 'bob7');
+CREATE SCHEMA sqlpilot;
+CREATE EXTENSION sqlpilot VERSION 'standin' SCHEMA sqlpilot;
+EOF
+ok $? "stand-in sqlpilot extension created"
 
 # ---- the psql session in tmux ----
 cat >"$T/inputrc" <<'EOF'
@@ -151,7 +171,7 @@ mark() {
 	MARK="MARK$marks"
 	wait_for "=# $" || diag "no prompt after $MARK"
 }
-calls() { grep -c 'FROM sqlpilot_completions' "$T/server.log"; }
+calls() { grep -c 'sqlpilot_completions(\$1' "$T/server.log"; }
 # flush_log: a round trip that is logged after whatever came before it.
 flush_log() {
 	typed "SELECT 'flushed$marks';"
@@ -178,7 +198,7 @@ start_psql hooktest "$PGBIN/psql"
 tab_screens "$T/plain.txt"
 start_psql hooktest
 tab_screens "$T/hooked.txt"
-calls_seen=$(grep -c 'FROM sqlpilot_completions' "$T/server.log")
+calls_seen=$(calls)
 cmp -s "$T/plain.txt" "$T/hooked.txt"
 ok $? "TAB output is identical to plain psql's when the model adds nothing ($calls_seen queries sent)" ||
 	diff "$T/plain.txt" "$T/hooked.txt" | sed 's/^/#   /'
@@ -351,24 +371,120 @@ typed "COMMIT;"
 keys Enter
 expect "^COMMIT" "the transaction commits after a cancelled completion"
 
+# 11b. a server that does not answer at all does not hang TAB, and the
+# session works once it answers again
+# timed_tab NAME: TAB, then ~END; ok when readline took ~END within 3 s.
+timed_tab() {
+	local t0 t1 elapsed
+	t0=$(date +%s.%N)
+	keys Tab
+	typed "~END"
+	wait_for "~END"
+	t1=$(date +%s.%N)
+	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	diag "$1: TAB returned after ${elapsed}s"
+	ok $(awk -v e="$elapsed" 'BEGIN { print (e < 3) ? 0 : 1 }') "$1: TAB returns in < 3 s"
+}
+mark
+typed "SELECT pg_backend_pid() AS bpid;"
+keys Enter
+wait_for "^ *[0-9]+$"
+BPID=$(after_mark | grep -Eo '^ *[0-9]+$' | tr -d ' ' | head -1)
+PMPID=$(head -1 "$T/data/postmaster.pid")
+diag "backend $BPID, postmaster $PMPID"
+# a: the backend stopped (the cancel request is taken, the query never ends)
+mark
+typed "SELECT zzstop"
+STOPPED=$BPID
+kill -STOP $BPID
+timed_tab "backend stopped"
+keys BSpace BSpace BSpace BSpace
+timed_tab "backend stopped, TAB again"
+STOPPED=""
+kill -CONT $BPID
+keys C-c
+typed "SELECT 'alive' || 1 AS state;"
+keys Enter
+expect "^ alive1" "after SIGCONT the session runs a query with the right result"
+# b: the postmaster stopped too (PQcancel's connection is accepted but never answered)
+mark
+typed "SELECT zzstop"
+STOPPED="$PMPID $BPID"
+kill -STOP $PMPID $BPID
+timed_tab "backend and postmaster stopped"
+STOPPED=""
+kill -CONT $PMPID $BPID
+keys C-c
+typed "SELECT 'alive' || 2 AS state;"
+keys Enter
+expect "^ alive2" "after SIGCONT to both the session runs a query with the right result"
+# c: the backend stopped in a transaction block (the savepoint is released afterwards)
+mark
+typed "BEGIN;"
+keys Enter
+typed "INSERT INTO users VALUES (10, 'erin10');"
+keys Enter
+wait_for "=\\*# $"
+typed "SELECT zzstop"
+STOPPED=$BPID
+kill -STOP $BPID
+timed_tab "backend stopped in a transaction"
+STOPPED=""
+kill -CONT $BPID
+keys C-c
+typed "COMMIT;"
+keys Enter
+expect "^COMMIT" "the transaction commits after the stopped completion"
+typed "SELECT name || '!' AS n FROM users WHERE id = 10;"
+keys Enter
+expect "^ erin10!" "the transaction's work was kept"
+
 # 12. children of psql run without the hook
 mark
 typed '\! echo "preload=[$LD_PRELOAD]"'
 keys Enter
 expect "^preload=\[\]" "LD_PRELOAD is removed for programs psql starts"
 
-# 13. with the function dropped psql completes as before
+# 12b. a statement that may hold a secret is never sent: the word password
+# anywhere, or the cursor in a string literal or a comment (log_statement = all
+# logs the prefix parameter in a DETAIL line)
 mark
-typed "DROP FUNCTION sqlpilot_completions(text, int);"
+log_at=$(wc -c <"$T/server.log")
+for inp in "ALTER ROLE x PASSWORD 'secretXYZ" "SELECT 'secretABC" \
+	"CREATE USER u WITH password 'secretDEF' VALID UNTIL " "SELECT E'secretGHI\\" \
+	'SELECT $q$secretJKL' "SELECT 1 /* secretMNO" "SELECT 1 -- secretPQR" \
+	"SELECT harmless FROM users" "UPDATE users SET name = 'secretSTU"; do
+	typed "$inp"
+	keys Tab
+	typed "~END"
+	wait_for "~END"
+	keys C-c
+	sleep 0.2
+done
+flush_log
+tail -c +$((log_at + 1)) "$T/server.log" >"$T/log12b"
+grep -q "SELECT harmless FROM users" "$T/log12b"
+ok $? "a statement without a secret is sent"
+! grep -q "secret" "$T/log12b"
+ok $? "no secret typed before TAB reaches the server log$(grep -m1 -o "secret[A-Z]*" "$T/log12b" | sed 's/^/ (/; s/$/)/')"
+mark
+typed "SELECT * FROM "
+keys Tab
+expect "modeltable_from_standin" "a plain statement still gets the model's candidates"
+
+# 13. with the extension dropped psql completes as before
+mark
+typed "DROP EXTENSION sqlpilot;"
 keys Enter
 wait_for "=# $"
 mark
 : >"$T/stderr"
+log_at=$(wc -c <"$T/server.log")
 typed "SELECT name FROM us"
 keys Tab
-expect "user_roles +users" "without sqlpilot_completions() psql's candidates are listed"
+expect "user_roles +users" "without the extension psql's candidates are listed"
 ! after_mark | grep -q "users_archive"
-ok $? "no model candidates without sqlpilot_completions()"
+ok $? "no model candidates without the extension"
 keys C-c
 typed "SELECT * FROM user_r"
 keys Tab
@@ -377,7 +493,85 @@ keys C-c
 typed "SELECT name FROM us"
 keys Tab
 sleep 0.5
-ok $(( $(grep -c "does not exist" "$T/stderr") != 1 )) "the missing function is said once on stderr"
+ok $(( $(grep -c "not installed" "$T/stderr") != 1 )) "the missing extension is said once on stderr"
+keys C-c
+typed "SELECT * FROM "
+keys Tab
+keys Tab
+typed "~END"
+wait_for "~END"
+keys C-c
+sleep 0.2
+flush_log
+tail -c +$((log_at + 1)) "$T/server.log" >"$T/log13"
+! grep -q "ERROR" "$T/log13"
+ok $? "no server ERROR from 5 TABs without the extension$(grep -m1 ERROR "$T/log13" | sed 's/^/ (/; s/$/)/')"
+ok $(( $(grep -c "pg_extension" "$T/log13") != 1 )) "the extension is looked for once per connection ($(grep -c "pg_extension" "$T/log13") lookups)"
+mark
+typed "CREATE EXTENSION sqlpilot VERSION 'standin' SCHEMA sqlpilot;"
+keys Enter
+wait_for "=# $"
+mark
+typed "SELECT * FROM "
+keys Tab
+expect "modeltable_from_standin" "CREATE EXTENSION in the session is picked up on the next TAB"
+
+# 13b. in a database without the extension, another role's sqlpilot_completions()
+# (in public) and operators (in a schema first on search_path) never run
+$PSQL -d postgres -c "CREATE DATABASE noext" >/dev/null
+$PSQL -d noext >/dev/null <<'EOF'
+CREATE ROLE attacker LOGIN;
+GRANT CREATE ON SCHEMA public TO attacker;
+CREATE SCHEMA evil AUTHORIZATION attacker;
+SET ROLE attacker;
+CREATE TABLE public.attacker_log (what text);
+GRANT INSERT ON public.attacker_log TO PUBLIC;
+CREATE FUNCTION public.sqlpilot_completions(prefix text, n int)
+RETURNS TABLE(completion text, score float8) LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.attacker_log VALUES ('function as ' || current_user || ': ' || prefix);
+	IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+		ALTER ROLE attacker CREATEDB CREATEROLE;
+	END IF;
+	RETURN QUERY VALUES ('ers_from_attacker', -1.0::float8);
+END $$;
+CREATE FUNCTION evil.name_eq(name, name) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.attacker_log VALUES ('name operator: ' || pg_catalog.current_query());
+	RETURN pg_catalog.nameeq($1, $2);
+END $$;
+CREATE OPERATOR evil.= (LEFTARG = name, RIGHTARG = name, FUNCTION = evil.name_eq);
+CREATE FUNCTION evil.oid_eq(oid, oid) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.attacker_log VALUES ('oid operator: ' || pg_catalog.current_query());
+	RETURN pg_catalog.oideq($1, $2);
+END $$;
+CREATE OPERATOR evil.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = evil.oid_eq);
+EOF
+ok $? "an unprivileged role's sqlpilot_completions() and operators created"
+start_psql noext
+mark
+typed "SET search_path = evil, pg_catalog, public;"
+keys Enter
+wait_for "^SET"
+mark
+log_at=$(wc -c <"$T/server.log")
+typed "SELECT name FROM us"
+keys Tab
+typed "~END"
+expect "~END" "TAB returns in a database with an attacker's function"
+flush_log
+tail -c +$((log_at + 1)) "$T/server.log" | grep -q "pg_extension"
+ok $? "the hook looked for the extension"
+# (psql's own completion queries use plain operators: those runs are psql's, not the hook's)
+recorded=$($PSQL -d noext -Atc "SELECT pg_catalog.string_agg(pg_catalog.left(what, 120), ' | ')
+	FROM public.attacker_log WHERE what LIKE 'function%' OR what ~ '(pg_extension|sqlpilot)'" | tr '\n' ' ' | sed 's/ *$//')
+[ -z "$recorded" ]
+ok $? "the attacker's function and operators did not run in the hook's queries${recorded:+ (ran: $recorded)}"
+[ "$($PSQL -d noext -Atc "SELECT rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = 'attacker'")" = f ]
+ok $? "the attacker gained no privilege"
+! after_mark | grep -q "users_from_attacker"
+ok $? "the attacker's completions are not offered"
 
 # 14. non-interactive psql is untouched; without a library the launcher still runs psql
 out=$(env $HOOKENV "$LAUNCHER" -X -h "$T" -U postgres -d hooktest -Atc "SELECT 'plain'" 2>"$T/launcher.err")
