@@ -10,6 +10,7 @@
  * at init; a step allocates nothing.
  */
 #include "train.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -149,24 +150,14 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 		size_t		r = row0 + n->sel[i];
 		float	   *lg = n->logits + (size_t) i * V;
 		int			tgt = b->targets[r];
-		float		mx = lg[0];
+		float		x_tgt = lg[tgt];
 		int			arg = 0;
-		double		sum = 0.0;
 		double		nll;
-		float		inv;
 
 		for (int j = 1; j < V; j++)
-			if (lg[j] > mx)
-			{
-				mx = lg[j];
+			if (lg[j] > lg[arg])
 				arg = j;
-			}
-		for (int j = 0; j < V; j++)
-		{
-			lg[j] = expf(lg[j] - mx);
-			sum += lg[j];
-		}
-		nll = log(sum) - log(lg[tgt]);
+		nll = sqlpilot_log_softmax(lg, lg, V) - x_tgt;
 		st->loss_sum += b->weights[r] * nll;
 		st->weight_sum += b->weights[r];
 		if (b->is_stmt[r])
@@ -179,9 +170,8 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 		{
 			float		g = grad_scale * b->weights[r];
 
-			inv = (float) (1.0 / sum);
 			for (int j = 0; j < V; j++)
-				lg[j] = g * lg[j] * inv;
+				lg[j] = g * expf(lg[j]);
 			lg[tgt] -= g;
 		}
 	}
