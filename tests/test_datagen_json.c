@@ -69,7 +69,7 @@ main(void)
 		DatagenSchema s,
 					back;
 		DatagenStatement st[30];
-		DatagenBuf	b = {0};
+		SqlpilotBuf	b = {0};
 		cJSON	   *j;
 		int			topic = k % datagen_n_topics();
 		int			n;
@@ -107,7 +107,7 @@ main(void)
 			datagen_statement_free(&st[i]);
 			stmts++;
 		}
-		datagen_buf_free(&b);
+		sqlpilot_buf_free(&b);
 		datagen_schema_free(&s);
 	}
 	tap_ok(schemas_ok == n_schemas, "%d/%d schemas survive JSON (same text in every style, kinds, links)",
@@ -148,11 +148,11 @@ main(void)
 		cJSON_Delete(k);
 	}
 	{
-		DatagenBuf	b = {0};
+		SqlpilotBuf	b = {0};
 
 		datagen_buf_json_str(&b, "a\"b\\c\n\t\x01é");
 		tap_ok(strcmp(b.data, "\"a\\\"b\\\\c\\n\\t\\u0001é\"") == 0, "JSON string escaping: %s", b.data);
-		datagen_buf_free(&b);
+		sqlpilot_buf_free(&b);
 	}
 	return tap_done();
 }
