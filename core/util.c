@@ -189,6 +189,38 @@ sqlpilot_log_softmax(float *out, const float *x, int n)
 	return lse;
 }
 
+/* Floats one piece occupies: its size rounded up to 16 floats, so the next stays 64-byte aligned. */
+static size_t
+carve_piece(size_t n)
+{
+	return (n + 15) / 16 * 16;
+}
+
+/* Sums the rounded pieces. */
+size_t
+sqlpilot_carve_floats(const SqlpilotCarve *pieces, int n)
+{
+	size_t		total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += carve_piece(pieces[i].n);
+	return total;
+}
+
+/* Walks the table with the same rounding as sqlpilot_carve_floats. */
+size_t
+sqlpilot_carve(float *mem, const SqlpilotCarve *pieces, int n)
+{
+	size_t		off = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		*pieces[i].dst = mem + off;
+		off += carve_piece(pieces[i].n);
+	}
+	return off;
+}
+
 /* Doubles the capacity (from 256 bytes) until n more bytes and the NUL fit. */
 bool
 sqlpilot_buf_reserve(SqlpilotBuf *b, size_t n)

@@ -65,6 +65,26 @@ double		sqlpilot_log_sum_exp(const float *x, int n);
 double		sqlpilot_log_softmax(float *out, const float *x, int n);
 
 /*
+ * One piece of a block of floats carved by a table: where its pointer goes
+ * and how many floats it holds.  The same table sizes the block
+ * (sqlpilot_carve_floats) and lays it out (sqlpilot_carve), so the two
+ * cannot disagree.
+ */
+typedef struct SqlpilotCarve
+{
+	float	  **dst;
+	size_t		n;
+} SqlpilotCarve;
+
+/* Floats of a block holding the n pieces in order, each 64-byte aligned. */
+size_t		sqlpilot_carve_floats(const SqlpilotCarve *pieces, int n);
+/*
+ * Points each piece's *dst into mem (64-byte aligned) in table order and
+ * returns the floats used, which is sqlpilot_carve_floats of the same table.
+ */
+size_t		sqlpilot_carve(float *mem, const SqlpilotCarve *pieces, int n);
+
+/*
  * A growable byte buffer, always NUL-terminated once anything is appended.
  * Allocation failure never aborts (core code runs inside PostgreSQL
  * backends): it sets oom, later appends do nothing, and the caller checks
