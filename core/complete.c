@@ -173,24 +173,6 @@ token_allowed(const Search *S, const Beam *b, int t)
 	return 1;
 }
 
-/* log-softmax of the logits into S->logprob (the unconstrained model distribution). */
-static void
-log_softmax(Search *S, const float *logits)
-{
-	float		mx = -INFINITY;
-	double		sum = 0.0;
-	float		lse;
-
-	for (int i = 0; i < S->V; i++)
-		if (logits[i] > mx)
-			mx = logits[i];
-	for (int i = 0; i < S->V; i++)
-		sum += exp((double) (logits[i] - mx));
-	lse = mx + (float) log(sum);
-	for (int i = 0; i < S->V; i++)
-		S->logprob[i] = logits[i] - lse;
-}
-
 /* Inserts c into the best-first list top[0..*n) of at most cap entries. */
 static void
 top_insert(Candidate *top, int *n, int cap, Candidate c)
@@ -224,7 +206,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 
 	if (!best)
 		return;
-	log_softmax(S, logits);
+	sqlpilot_log_softmax(S->logprob, logits, S->V);
 	for (int t = 0; t < S->V; t++)
 	{
 		Candidate	c;

@@ -46,6 +46,7 @@
 typedef struct InferScratch
 {
 	float	   *mem;			/* the one block: k/v cache, logits, activations below */
+	size_t		mem_floats;		/* floats of mem the layout uses (all of its allocation) */
 	SqlpilotBlockActs acts;
 	float	   *x;				/* (rows, C) residual stream */
 	float	   *xn;				/* (C) final norm of the last row */
@@ -54,16 +55,6 @@ typedef struct InferScratch
 	SqlpilotRunState **spares;	/* (n_spares) sqlpilot_runstate_spare's states */
 	int			n_spares;
 } InferScratch;
-
-/* Carves n floats off *p (kept 64-byte aligned) and returns them. */
-static float *
-take(float **p, size_t n)
-{
-	float	   *r = *p;
-
-	*p += (n + 15) / 16 * 16;
-	return r;
-}
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -118,7 +109,6 @@ sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
 				cache,
 				nf;
 	InferScratch *sc;
-	float	   *p;
 
 	memset(s, 0, sizeof(*s));
 	if (sqlpilot_config_validate(c, err, errlen) != 0)
@@ -132,44 +122,53 @@ sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
 	if (R > S)
 		R = S;
 	cache = (size_t) c->n_layers * S * KVD;
-	/*
-	 * k and v caches, logits, then per-chunk activations (ln1, q, att, atty,
-	 * res1, ln2, gate, up, act, x, xn, rstds), with 16 floats of alignment
-	 * slack for each of the 16 pieces.
-	 */
-	nf = 2 * cache + (size_t) c->vocab_size + (R * C) * 4 + R * QD * 2 +
-		(size_t) c->n_heads * R * S + R * H * 3 + C + 2 * R + 16 * 16;
 	sc = calloc(1, sizeof(InferScratch));
 	s->cached_ids = malloc(S * sizeof(int));
-	p = sc ? alloc_block(nf) : NULL;
-	if (!sc || !p || !s->cached_ids || !(sc->pos = malloc(R * sizeof(int))))
+	if (!sc || !s->cached_ids || !(sc->pos = malloc(R * sizeof(int))))
 	{
 		if (sc)
 			free(sc->pos);
 		free(sc);
-		free(p);
 		free(s->cached_ids);
 		memset(s, 0, sizeof(*s));
-		snprintf(err, errlen, "out of memory for the KV cache (%zu floats)", nf);
+		snprintf(err, errlen, "out of memory for a run state");
 		return -1;
 	}
-	sc->mem = p;
-	s->key_cache = take(&p, cache);
-	s->value_cache = take(&p, cache);
-	s->logits = take(&p, (size_t) c->vocab_size);
-	sc->acts.ln1 = take(&p, R * C);
-	sc->acts.ln1_rstd = take(&p, R);
-	sc->acts.q = take(&p, R * QD);
-	sc->acts.att = take(&p, (size_t) c->n_heads * R * S);
-	sc->acts.atty = take(&p, R * QD);
-	sc->acts.res1 = take(&p, R * C);
-	sc->acts.ln2 = take(&p, R * C);
-	sc->acts.ln2_rstd = take(&p, R);
-	sc->acts.gate = take(&p, R * H);
-	sc->acts.up = take(&p, R * H);
-	sc->acts.act = take(&p, R * H);
-	sc->x = take(&p, R * C);
-	sc->xn = take(&p, C);
+	{
+		/* k and v caches, logits, then the activations of a chunk of R rows */
+		SqlpilotCarve layout[] = {
+			{&s->key_cache, cache},
+			{&s->value_cache, cache},
+			{&s->logits, (size_t) c->vocab_size},
+			{&sc->acts.ln1, R * C},
+			{&sc->acts.ln1_rstd, R},
+			{&sc->acts.q, R * QD},
+			{&sc->acts.att, (size_t) c->n_heads * R * S},
+			{&sc->acts.atty, R * QD},
+			{&sc->acts.res1, R * C},
+			{&sc->acts.ln2, R * C},
+			{&sc->acts.ln2_rstd, R},
+			{&sc->acts.gate, R * H},
+			{&sc->acts.up, R * H},
+			{&sc->acts.act, R * H},
+			{&sc->x, R * C},
+			{&sc->xn, C},
+		};
+		int			np = (int) (sizeof(layout) / sizeof(layout[0]));
+
+		nf = sqlpilot_carve_floats(layout, np);
+		sc->mem = alloc_block(nf);
+		if (!sc->mem)
+		{
+			free(sc->pos);
+			free(sc);
+			free(s->cached_ids);
+			memset(s, 0, sizeof(*s));
+			snprintf(err, errlen, "out of memory for the KV cache (%zu floats)", nf);
+			return -1;
+		}
+		sc->mem_floats = sqlpilot_carve(sc->mem, layout, np);
+	}
 	/* Prefill widens one f16 matrix at a time for sgemm (decode reads halves). */
 	if (w->half.wq && R > 1)
 	{

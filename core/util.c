@@ -1,6 +1,6 @@
 /*
- * util.c — atomic file writes, whole-file reads, the clock, the XXH64
- * checksum and fp16 conversion (see util.h).
+ * util.c — atomic file writes, whole-file reads, the clock, log-sum-exp,
+ * the growable byte buffer, the XXH64 checksum and fp16 conversion (see util.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,176 @@ sqlpilot_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Max taken out first so no exponential overflows; the sum is kept in double. */
+double
+sqlpilot_log_sum_exp(const float *x, int n)
+{
+	float		mx = -INFINITY;
+	double		sum = 0.0;
+
+	if (n <= 0)
+		return -INFINITY;
+	for (int i = 0; i < n; i++)
+		if (x[i] > mx)
+			mx = x[i];
+	for (int i = 0; i < n; i++)
+		sum += exp((double) x[i] - mx);
+	return mx + log(sum);
+}
+
+/* The log-sum-exp in float, then one subtraction a value. */
+double
+sqlpilot_log_softmax(float *out, const float *x, int n)
+{
+	double		lse = sqlpilot_log_sum_exp(x, n);
+	float		flse = (float) lse;
+
+	for (int i = 0; i < n; i++)
+		out[i] = x[i] - flse;
+	return lse;
+}
+
+/* Floats one piece occupies: its size rounded up to 16 floats, so the next stays 64-byte aligned. */
+static size_t
+carve_piece(size_t n)
+{
+	return (n + 15) / 16 * 16;
+}
+
+/* Sums the rounded pieces. */
+size_t
+sqlpilot_carve_floats(const SqlpilotCarve *pieces, int n)
+{
+	size_t		total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += carve_piece(pieces[i].n);
+	return total;
+}
+
+/* Walks the table with the same rounding as sqlpilot_carve_floats. */
+size_t
+sqlpilot_carve(float *mem, const SqlpilotCarve *pieces, int n)
+{
+	size_t		off = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		*pieces[i].dst = mem + off;
+		off += carve_piece(pieces[i].n);
+	}
+	return off;
+}
+
+/* Doubles the capacity (from 256 bytes) until n more bytes and the NUL fit. */
+bool
+sqlpilot_buf_reserve(SqlpilotBuf *b, size_t n)
+{
+	size_t		cap;
+	char	   *p;
+
+	if (b->oom)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap * 2 : 256;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+	{
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+/* memcpy after a reserve; nothing after an allocation failure. */
+void
+sqlpilot_buf_append(SqlpilotBuf *b, const void *s, size_t n)
+{
+	if (!sqlpilot_buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* strlen, then append. */
+void
+sqlpilot_buf_puts(SqlpilotBuf *b, const char *s)
+{
+	sqlpilot_buf_append(b, s, strlen(s));
+}
+
+/* Formats into the free space, growing once and formatting again if it did not fit. */
+void
+sqlpilot_buf_printf(SqlpilotBuf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	if (!sqlpilot_buf_reserve(b, 0))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+	{
+		b->data[b->len] = '\0';
+		return;
+	}
+	if ((size_t) n >= b->cap - b->len)
+	{
+		if (!sqlpilot_buf_reserve(b, (size_t) n))
+		{
+			b->data[b->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t) n;
+}
+
+/* Keeps the memory for the next use. */
+void
+sqlpilot_buf_reset(SqlpilotBuf *b)
+{
+	b->len = 0;
+	b->oom = false;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* free() and zero. */
+void
+sqlpilot_buf_free(SqlpilotBuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The caller owns the returned string; b is left empty either way. */
+char *
+sqlpilot_buf_finish(SqlpilotBuf *b, size_t *len)
+{
+	char	   *r;
+
+	if (sqlpilot_buf_reserve(b, 0))
+		b->data[b->len] = '\0';
+	r = b->oom ? NULL : b->data;
+	if (len)
+		*len = r ? b->len : 0;
+	if (!r)
+		free(b->data);
+	memset(b, 0, sizeof(*b));
+	return r;
 }
 
 #define XXH_P1 0x9E3779B185EBCA87ULL

@@ -1,10 +1,11 @@
 /*
  * util.h — small helpers every room uses: a seeded RNG, a checksum, fp16,
- * atomic file writes and a progress line.
+ * atomic file writes, log-sum-exp and a growable byte buffer.
  */
 #ifndef SQLPILOT_UTIL_H
 #define SQLPILOT_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,66 @@ char	   *sqlpilot_read_file(const char *path, size_t *len, char *err, size_t err
 
 /* Monotonic wall clock in seconds. */
 double		sqlpilot_now(void);
+
+/*
+ * log(sum(exp(x[i]))) over n values, stably: the maximum is taken out and
+ * the exponentials summed in double.  -Inf for n == 0; NaN in gives NaN.
+ */
+double		sqlpilot_log_sum_exp(const float *x, int n);
+/* out[i] = x[i] - log_sum_exp(x) (out may be x); returns the log-sum-exp. */
+double		sqlpilot_log_softmax(float *out, const float *x, int n);
+
+/*
+ * One piece of a block of floats carved by a table: where its pointer goes
+ * and how many floats it holds.  The same table sizes the block
+ * (sqlpilot_carve_floats) and lays it out (sqlpilot_carve), so the two
+ * cannot disagree.
+ */
+typedef struct SqlpilotCarve
+{
+	float	  **dst;
+	size_t		n;
+} SqlpilotCarve;
+
+/* Floats of a block holding the n pieces in order, each 64-byte aligned. */
+size_t		sqlpilot_carve_floats(const SqlpilotCarve *pieces, int n);
+/*
+ * Points each piece's *dst into mem (64-byte aligned) in table order and
+ * returns the floats used, which is sqlpilot_carve_floats of the same table.
+ */
+size_t		sqlpilot_carve(float *mem, const SqlpilotCarve *pieces, int n);
+
+/*
+ * A growable byte buffer, always NUL-terminated once anything is appended.
+ * Allocation failure never aborts (core code runs inside PostgreSQL
+ * backends): it sets oom, later appends do nothing, and the caller checks
+ * oom (or sqlpilot_buf_finish's NULL) once at the end.  Start from {0}.
+ */
+typedef struct SqlpilotBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		oom;			/* an allocation failed; the contents are short */
+} SqlpilotBuf;
+
+/* Makes room for n more bytes plus the NUL; false (and oom set) if it cannot. */
+bool		sqlpilot_buf_reserve(SqlpilotBuf *b, size_t n);
+/* Appends n bytes. */
+void		sqlpilot_buf_append(SqlpilotBuf *b, const void *s, size_t n);
+/* Appends a NUL-terminated string. */
+void		sqlpilot_buf_puts(SqlpilotBuf *b, const char *s);
+/* Appends printf-formatted text. */
+void		sqlpilot_buf_printf(SqlpilotBuf *b, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+/* Empties the buffer, keeping its memory (and clearing oom). */
+void		sqlpilot_buf_reset(SqlpilotBuf *b);
+/* Frees the memory and leaves an empty buffer. */
+void		sqlpilot_buf_free(SqlpilotBuf *b);
+/*
+ * Hands the contents over as a malloc'd string (the empty string if nothing
+ * was appended) and leaves b empty; NULL (memory freed) after oom.
+ */
+char	   *sqlpilot_buf_finish(SqlpilotBuf *b, size_t *len);
 
 #endif							/* SQLPILOT_UTIL_H */

@@ -20,6 +20,7 @@
 
 #include "generate.h"
 #include "llm.h"
+#include "util.h"
 
 #define DATAGEN_DEFAULT_SCHEMAS 20000
 #define DATAGEN_DEFAULT_PER_SCHEMA 30
@@ -46,28 +47,18 @@ typedef struct DatagenOptions
 	double		llm_mix;		/* share of schemas (and their statements) from the LLM */
 } DatagenOptions;
 
-/* A growing byte buffer (always NUL-terminated). */
-typedef struct DatagenBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} DatagenBuf;
-
-void		datagen_buf_append(DatagenBuf *b, const char *s, size_t n);
-void		datagen_buf_puts(DatagenBuf *b, const char *s);
 /* Appends s as a JSON string literal (with quotes); NULL becomes null. */
-void		datagen_buf_json_str(DatagenBuf *b, const char *s);
-void		datagen_buf_free(DatagenBuf *b);
+void		datagen_buf_json_str(SqlpilotBuf *b, const char *s);
+void		sqlpilot_buf_free(SqlpilotBuf *b);
 
 /* Writes the schema (tables and all) as one JSON object. */
-void		datagen_schema_to_json(DatagenBuf *b, const DatagenSchema *s);
+void		datagen_schema_to_json(SqlpilotBuf *b, const DatagenSchema *s);
 /* Rebuilds a schema from that JSON (a cJSON object); every string malloc'd.  -1 with err if malformed. */
 struct cJSON;
 int			datagen_schema_from_json(const struct cJSON *obj, DatagenSchema *s, char *err, size_t errlen);
 
 /* Writes a statement (kind, half, SQL, PostgreSQL form, identifier positions) as one JSON object. */
-void		datagen_statement_to_json(DatagenBuf *b, const DatagenStatement *st);
+void		datagen_statement_to_json(SqlpilotBuf *b, const DatagenStatement *st);
 /* Rebuilds a statement from that JSON; every buffer malloc'd.  -1 with err if malformed. */
 int			datagen_statement_from_json(const struct cJSON *obj, DatagenStatement *st,
 										char *err, size_t errlen);

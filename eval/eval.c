@@ -775,21 +775,6 @@ model_complete(void *arg, const char *schema, size_t schema_len, const char *gol
 	return text;
 }
 
-/* log(sum(exp(x))) over n logits, computed stably. */
-static double
-log_sum_exp(const float *x, int n)
-{
-	float		mx = x[0];
-	double		s = 0;
-
-	for (int i = 1; i < n; i++)
-		if (x[i] > mx)
-			mx = x[i];
-	for (int i = 0; i < n; i++)
-		s += exp((double) x[i] - mx);
-	return mx + log(s);
-}
-
 /* Teacher forcing: the prompt through prefill, then one decode step per statement token. */
 static int
 model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll, long *correct)
@@ -807,7 +792,7 @@ model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll,
 		for (int v = 1; v < V; v++)
 			if (lg[v] > lg[best])
 				best = v;
-		*nll += log_sum_exp(lg, V) - lg[ids[t]];
+		*nll += sqlpilot_log_sum_exp(lg, V) - lg[ids[t]];
 		*correct += best == ids[t];
 		if (t + 1 < n && sqlpilot_infer_step(&m->rs, ids[t]) != 0)
 			return -1;

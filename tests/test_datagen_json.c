@@ -69,7 +69,7 @@ main(void)
 		DatagenSchema s,
 					back;
 		DatagenStatement st[30];
-		DatagenBuf	b = {0};
+		SqlpilotBuf	b = {0};
 		cJSON	   *j;
 		int			topic = k % datagen_n_topics();
 		int			n;
@@ -107,7 +107,7 @@ main(void)
 			datagen_statement_free(&st[i]);
 			stmts++;
 		}
-		datagen_buf_free(&b);
+		sqlpilot_buf_free(&b);
 		datagen_schema_free(&s);
 	}
 	tap_ok(schemas_ok == n_schemas, "%d/%d schemas survive JSON (same text in every style, kinds, links)",
@@ -148,11 +148,34 @@ main(void)
 		cJSON_Delete(k);
 	}
 	{
-		DatagenBuf	b = {0};
+		SqlpilotBuf	b = {0};
 
 		datagen_buf_json_str(&b, "a\"b\\c\n\t\x01é");
 		tap_ok(strcmp(b.data, "\"a\\\"b\\\\c\\n\\t\\u0001é\"") == 0, "JSON string escaping: %s", b.data);
-		datagen_buf_free(&b);
+		sqlpilot_buf_free(&b);
+	}
+	{
+		SqlpilotBuf	b = {0};
+		char	   *s;
+		size_t		len = 99;
+		int			ok = 1;
+
+		s = sqlpilot_buf_finish(&b, &len);
+		tap_ok(s && strcmp(s, "") == 0 && len == 0 && b.data == NULL,
+			   "core buffer: an empty buffer finishes as the empty string");
+		free(s);
+		for (int i = 0; i < 100; i++)
+			sqlpilot_buf_printf(&b, "%03d,", i);
+		for (int i = 0; i < 100 && ok; i++)
+			ok = b.len == 400 && b.data[400] == '\0' && atoi(b.data + 4 * i) == i;
+		tap_ok(ok, "core buffer: printf grows it past its first 256 bytes, in order, NUL-terminated");
+		sqlpilot_buf_reset(&b);
+		sqlpilot_buf_puts(&b, "ab");
+		b.oom = true;
+		sqlpilot_buf_append(&b, "cd", 2);
+		tap_ok(b.len == 2 && strcmp(b.data, "ab") == 0 && sqlpilot_buf_finish(&b, &len) == NULL &&
+			   len == 0 && b.data == NULL,
+			   "core buffer: after an allocation failure appends do nothing and finish gives NULL");
 	}
 	return tap_done();
 }

@@ -411,6 +411,41 @@ check_kv_file(const SqlpilotConfig *c, int n)
 	free(params);
 }
 
+/*
+ * The table that sizes a block also lays it out: odd sizes are rounded to
+ * 16 floats, the walk uses exactly the total, and a run state's caches and
+ * logits sit back to back in that layout.
+ */
+static void
+check_carve(const SqlpilotConfig *c)
+{
+	float	   *a = NULL,
+			   *b = NULL,
+			   *d = NULL,
+			   *e = NULL,
+			   *f = NULL;
+	SqlpilotCarve t[] = {{&a, 1}, {&b, 16}, {&d, 17}, {&e, 0}, {&f, 5}};
+	float	   *mem = aligned_alloc(64, 80 * sizeof(float));
+	size_t		total = sqlpilot_carve_floats(t, 5);
+	size_t		used = sqlpilot_carve(mem, t, 5);
+	SqlpilotWeights w;
+	float	   *params = test_weights(c, &w, 5);
+	SqlpilotRunState s;
+	char		err[256] = "";
+	size_t		cache = (size_t) c->n_layers * c->seq_len * c->n_kv_heads * (c->dim / c->n_heads);
+
+	tap_ok(total == 80 && used == total && a == mem && b == mem + 16 && d == mem + 32 &&
+		   e == mem + 64 && f == mem + 64 && ((uintptr_t) d % 64) == 0,
+		   "carve: the table's total (%zu floats) is exactly what its walk uses (%zu)", total, used);
+	tap_ok(sqlpilot_runstate_init(&s, c, &w, err, sizeof(err)) == 0 &&
+		   s.value_cache == s.key_cache + (cache + 15) / 16 * 16 &&
+		   s.logits == s.value_cache + (cache + 15) / 16 * 16,
+		   "carve: a run state's k cache, v cache and logits are laid out back to back %s", err);
+	sqlpilot_runstate_free(&s);
+	free(params);
+	free(mem);
+}
+
 int
 main(void)
 {
@@ -444,6 +479,7 @@ main(void)
 	check_config("multi-query", &c, 135);
 	check_f16("multi-query", &c, 135);
 	check_kv_file(&c, 130);
+	check_carve(&c);
 
 	sqlpilot_config_preset("260K", &c);
 	c.seq_len = 160;

@@ -80,6 +80,15 @@ check_case(const char *label, SqlpilotConfig *c, int B, int T, float sw)
 
 	if (!tap_ok(trainer_net_init(&net, c, B, T, err, sizeof(err)) == 0, "%s: net init", label))
 		return;
+	{
+		SqlpilotRowLayout rl = {B, T, 0, T, NULL, NULL};
+		size_t		scratch = sqlpilot_block_scratch_floats(c, &rl);
+
+		tap_ok(net.xs == net.mem &&
+			   (size_t) (net.scratch - net.mem) + (scratch + 15) / 16 * 16 == net.mem_floats,
+			   "%s: the activations' layout starts at the allocation and ends exactly at its %zu floats",
+			   label, net.mem_floats);
+	}
 	for (size_t i = 0; i < net.n_params; i++)
 		net.params[i] = (2.0f * sqlpilot_rng_float(&rng) - 1.0f) * 0.15f;
 	for (int i = 0; i < c->n_layers * c->dim; i++)

@@ -10,6 +10,7 @@
  * at init; a step allocates nothing.
  */
 #include "train.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,30 +18,56 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* Carves n floats out of *p. */
-static float *
-take(float **p, size_t n)
+/* Adds one piece to the layout table t (or only counts it when t is NULL). */
+static void
+piece(SqlpilotCarve *t, int *np, float **dst, size_t n)
 {
-	float	   *r = *p;
-
-	*p += (n + 15) & ~(size_t) 15;
-	return r;
+	if (t)
+		t[*np] = (SqlpilotCarve) {dst, n};
+	(*np)++;
 }
 
-/* Floats of activations for a config and micro-batch (what take() will carve). */
-static size_t
-net_floats(const SqlpilotConfig *c, int B, int T, size_t scratch)
+/*
+ * The activations' layout in order, for micro-batches of B x T: fills t
+ * (when not NULL) and returns the number of pieces.
+ */
+static int
+net_layout(TrainerNet *n, SqlpilotCarve *t, size_t scratch)
 {
-	size_t		N = (size_t) B * T;
+	const SqlpilotConfig *c = &n->c;
+	size_t		N = (size_t) n->B * n->T;
 	size_t		C = c->dim;
 	size_t		H = c->hidden_dim;
 	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
-	size_t		L = c->n_layers;
-	size_t		per_layer = 5 * N * C + 2 * N + 3 * N * H +
-		(size_t) B * c->n_heads * T * T + 2 * N * KVD + 16 * 13;
+	int			np = 0;
 
-	return (L + 1) * N * C + L * per_layer + 4 * N * C + N * c->vocab_size +
-		N + scratch + 16 * 8;
+	piece(t, &np, &n->xs, (c->n_layers + 1) * N * C);
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		SqlpilotBlockActs *a = &n->acts[l];
+
+		piece(t, &np, &a->ln1, N * C);
+		piece(t, &np, &a->ln1_rstd, N);
+		piece(t, &np, &a->q, N * C);
+		piece(t, &np, &a->att, (size_t) n->B * c->n_heads * n->T * n->T);
+		piece(t, &np, &a->atty, N * C);
+		piece(t, &np, &a->res1, N * C);
+		piece(t, &np, &a->ln2, N * C);
+		piece(t, &np, &a->ln2_rstd, N);
+		piece(t, &np, &a->gate, N * H);
+		piece(t, &np, &a->up, N * H);
+		piece(t, &np, &a->act, N * H);
+	}
+	piece(t, &np, &n->kbuf, c->n_layers * N * KVD);
+	piece(t, &np, &n->vbuf, c->n_layers * N * KVD);
+	piece(t, &np, &n->lnf, N * C);
+	piece(t, &np, &n->lnf_rstd, N);
+	piece(t, &np, &n->hsel, N * C);
+	piece(t, &np, &n->logits, N * c->vocab_size);
+	piece(t, &np, &n->dx, N * C);
+	piece(t, &np, &n->dx2, N * C);
+	piece(t, &np, &n->scratch, scratch);
+	return np;
 }
 
 /*
@@ -69,10 +96,8 @@ trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
 	SqlpilotRowLayout rl = {B, T, 0, T, NULL, NULL};
 	size_t		scratch = sqlpilot_block_scratch_floats(c, &rl);
 	size_t		N = (size_t) B * T;
-	size_t		C = c->dim;
-	size_t		H = c->hidden_dim;
-	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
-	float	   *p;
+	SqlpilotCarve *layout;
+	int			np;
 
 	memset(n, 0, sizeof(*n));
 	n->c = *c;
@@ -83,46 +108,30 @@ trainer_net_init(TrainerNet *n, const SqlpilotConfig *c, int B, int T,
 	n->grads = alloc_huge(n->n_params);
 	n->acts = calloc(c->n_layers, sizeof(SqlpilotBlockActs));
 	n->sel = malloc(sizeof(int) * N);
-	n->mem = alloc_huge(net_floats(c, B, T, scratch));
-	if (!n->params || !n->grads || !n->acts || !n->sel || !n->mem)
+	np = net_layout(n, NULL, scratch);
+	layout = malloc(sizeof(SqlpilotCarve) * np);
+	if (layout && n->acts)
+	{
+		net_layout(n, layout, scratch);
+		n->mem_floats = sqlpilot_carve_floats(layout, np);
+		n->mem = alloc_huge(n->mem_floats);
+	}
+	if (!n->params || !n->grads || !n->acts || !n->sel || !layout || !n->mem)
 	{
 		snprintf(err, errlen, "out of memory allocating the model (%zu parameters, batch %dx%d)",
 				 n->n_params, B, T);
+		free(layout);
 		trainer_net_free(n);
 		return -1;
 	}
 	sqlpilot_weights_map(&n->w, c, n->params);
 	sqlpilot_weights_map(&n->dw, c, n->grads);
-	p = n->mem;
-	n->xs = take(&p, (c->n_layers + 1) * N * C);
-	for (int l = 0; l < c->n_layers; l++)
-	{
-		SqlpilotBlockActs *a = &n->acts[l];
-
-		a->ln1 = take(&p, N * C);
-		a->ln1_rstd = take(&p, N);
-		a->q = take(&p, N * C);
-		a->att = take(&p, (size_t) B * c->n_heads * T * T);
-		a->atty = take(&p, N * C);
-		a->res1 = take(&p, N * C);
-		a->ln2 = take(&p, N * C);
-		a->ln2_rstd = take(&p, N);
-		a->gate = take(&p, N * H);
-		a->up = take(&p, N * H);
-		a->act = take(&p, N * H);
-	}
-	n->kbuf = take(&p, c->n_layers * N * KVD);
-	n->vbuf = take(&p, c->n_layers * N * KVD);
-	n->lnf = take(&p, N * C);
-	n->lnf_rstd = take(&p, N);
-	n->hsel = take(&p, N * C);
-	n->logits = take(&p, N * c->vocab_size);
-	n->dx = take(&p, N * C);
-	n->dx2 = take(&p, N * C);
-	n->scratch = take(&p, scratch);
+	sqlpilot_carve(n->mem, layout, np);
+	free(layout);
 	return 0;
 }
 
+/* Frees what trainer_net_init allocated; n is zeroed. */
 void
 trainer_net_free(TrainerNet *n)
 {
@@ -149,24 +158,14 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 		size_t		r = row0 + n->sel[i];
 		float	   *lg = n->logits + (size_t) i * V;
 		int			tgt = b->targets[r];
-		float		mx = lg[0];
+		float		x_tgt = lg[tgt];
 		int			arg = 0;
-		double		sum = 0.0;
 		double		nll;
-		float		inv;
 
 		for (int j = 1; j < V; j++)
-			if (lg[j] > mx)
-			{
-				mx = lg[j];
+			if (lg[j] > lg[arg])
 				arg = j;
-			}
-		for (int j = 0; j < V; j++)
-		{
-			lg[j] = expf(lg[j] - mx);
-			sum += lg[j];
-		}
-		nll = log(sum) - log(lg[tgt]);
+		nll = sqlpilot_log_softmax(lg, lg, V) - x_tgt;
 		st->loss_sum += b->weights[r] * nll;
 		st->weight_sum += b->weights[r];
 		if (b->is_stmt[r])
@@ -179,9 +178,8 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 		{
 			float		g = grad_scale * b->weights[r];
 
-			inv = (float) (1.0 / sum);
 			for (int j = 0; j < V; j++)
-				lg[j] = g * lg[j] * inv;
+				lg[j] = g * expf(lg[j]);
 			lg[tgt] -= g;
 		}
 	}

@@ -111,7 +111,8 @@ typedef struct TrainerNet
 	float	   *dx;				/* (N, C) */
 	float	   *dx2;			/* (N, C) */
 	float	   *scratch;		/* block backward scratch */
-	void	   *mem;			/* the one allocation behind the activations */
+	float	   *mem;			/* the one allocation behind the activations */
+	size_t		mem_floats;		/* its size: the layout's total (net_layout in net.c) */
 } TrainerNet;
 
 /* Loss statistics over some rows. */

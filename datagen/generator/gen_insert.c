@@ -197,8 +197,8 @@ on_conflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 	}
 	if (done == 0)
 	{
-		c->t->len -= strlen(" DO UPDATE SET ");
-		c->t->data[c->t->len] = '\0';
+		c->t->buf.len -= strlen(" DO UPDATE SET ");
+		c->t->buf.data[c->t->buf.len] = '\0';
 		gen_kw(c, " DO NOTHING");
 	}
 }
@@ -227,9 +227,9 @@ gen_upsert(GenCtx *c, GenText *pg)
 	gen_put(c, " ");
 	col_list(c, ti, cols, n);
 	gen_kw(c, " VALUES ");
-	vstart = main->len;
+	vstart = main->buf.len;
 	values_row(c, ti, cols, n);
-	vlen = main->len - vstart;
+	vlen = main->buf.len - vstart;
 	if (!crdb)
 	{
 		on_conflict(c, ti, cols, n, key, gen_chance(c, 25));
@@ -243,7 +243,7 @@ gen_upsert(GenCtx *c, GenText *pg)
 	gen_put(c, " ");
 	col_list(c, ti, cols, n);
 	gen_kw(c, " VALUES ");
-	gen_text_put(pg, main->data + vstart, vlen);
+	gen_text_put(pg, main->buf.data + vstart, vlen);
 	on_conflict(c, ti, cols, n, key, false);
 	c->t = main;
 }

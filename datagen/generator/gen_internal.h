@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../generate.h"
+#include "util.h"
 
 #define GEN_MAX_ENTITIES 12
 #define GEN_MAX_ATTRS 8
@@ -54,9 +55,7 @@ const char *gen_activity_name(int activity);
 /* A growing text with the identifier spans written into it. */
 typedef struct GenText
 {
-	char	   *data;
-	size_t		len;
-	size_t		cap;
+	SqlpilotBuf buf;			/* the text (short, never corrupt, if memory ran out) */
 	DatagenIdent *ids;
 	int			n_ids;
 	int			cap_ids;

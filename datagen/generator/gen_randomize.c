@@ -355,7 +355,7 @@ rebuild_sql(const DatagenSchema *s, const char *sql, DatagenIdent *ids, int n_id
 		}
 	}
 	gen_text_put(&out, sql + pos, strlen(sql + pos));
-	res = strndup(out.data ? out.data : "", out.len);
+	res = strndup(out.buf.data ? out.buf.data : "", out.buf.len);
 	gen_text_free(&out);
 	return res;
 }

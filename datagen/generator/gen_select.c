@@ -111,7 +111,7 @@ select_one(GenCtx *c, int ti, bool complex)
 		if (distinct && has_json)
 		{
 			/* json has no equality operator: no DISTINCT over it */
-			c->t->len -= strlen("DISTINCT ");
+			c->t->buf.len -= strlen("DISTINCT ");
 			distinct = false;
 		}
 		for (int i = 0; i < n; i++)

@@ -31,18 +31,16 @@
 void
 gen_text_reset(GenText *t)
 {
-	t->len = 0;
+	sqlpilot_buf_reset(&t->buf);
 	t->n_ids = 0;
 	t->lower_kw = false;
-	if (t->data)
-		t->data[0] = '\0';
 }
 
 /* Frees a text's buffers. */
 void
 gen_text_free(GenText *t)
 {
-	free(t->data);
+	sqlpilot_buf_free(&t->buf);
 	free(t->ids);
 	memset(t, 0, sizeof(*t));
 }
@@ -51,22 +49,7 @@ gen_text_free(GenText *t)
 void
 gen_text_put(GenText *t, const char *s, size_t n)
 {
-	if (t->len + n + 1 > t->cap)
-	{
-		size_t		cap = t->cap ? t->cap * 2 : 512;
-		char	   *p;
-
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		p = realloc(t->data, cap);
-		if (!p)
-			return;
-		t->data = p;
-		t->cap = cap;
-	}
-	memcpy(t->data + t->len, s, n);
-	t->len += n;
-	t->data[t->len] = '\0';
+	sqlpilot_buf_append(&t->buf, s, n);
 }
 
 /* Appends a NUL-terminated string. */
@@ -95,7 +78,7 @@ gen_text_ident(GenText *t, const char *name, int what, int table, int column)
 		t->ids = p;
 		t->cap_ids = cap;
 	}
-	t->ids[t->n_ids].off = (uint32_t) t->len;
+	t->ids[t->n_ids].off = (uint32_t) t->buf.len;
 	t->ids[t->n_ids].len = (uint16_t) n;
 	t->ids[t->n_ids].what = (uint8_t) what;
 	t->ids[t->n_ids].table = (uint8_t) table;
@@ -555,18 +538,18 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 		if (gen_chance(&c, semicolon[kind]))
 		{
 			gen_text_put(&text, ";", 1);
-			if (pg.len > 0)
+			if (pg.buf.len > 0)
 				gen_text_put(&pg, ";", 1);
 		}
 		memset(st, 0, sizeof(*st));
 		st->kind = (DatagenKind) kind;
 		st->complex = complex;
-		st->sql = strndup(text.data ? text.data : "", text.len);
+		st->sql = strndup(text.buf.data ? text.buf.data : "", text.buf.len);
 		st->n_idents = text.n_ids;
 		st->idents = copy_ids(&text);
-		if (pg.len > 0)
+		if (pg.buf.len > 0)
 		{
-			st->pg_sql = strndup(pg.data, pg.len);
+			st->pg_sql = strndup(pg.buf.data, pg.buf.len);
 			st->n_pg_idents = pg.n_ids;
 			st->pg_idents = copy_ids(&pg);
 		}

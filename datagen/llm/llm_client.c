@@ -46,7 +46,7 @@ typedef struct Transfer
 	int			item;
 	struct curl_slist *headers;
 	char	   *request;
-	DatagenBuf	body;
+	SqlpilotBuf	body;
 	double		retry_after;	/* seconds from a Retry-After header, 0 if none */
 	bool		guided;			/* sent in the guided_json form */
 } Transfer;
@@ -441,12 +441,14 @@ item_save(DatagenLlm *llm, DatagenLlmItem *it, const char *suffix, const char *k
 
 /* ---- requests ---- */
 
-/* curl write callback: appends the body. */
+/* curl write callback: appends the body; out of memory fails the transfer (a transport error). */
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
-	datagen_buf_append(&((Transfer *) arg)->body, data, size * n);
-	return size * n;
+	SqlpilotBuf *body = &((Transfer *) arg)->body;
+
+	sqlpilot_buf_append(body, data, size * n);
+	return body->oom ? 0 : size * n;
 }
 
 /* curl header callback: picks up Retry-After (delta seconds). */
@@ -573,7 +575,7 @@ transfer_end(DatagenLlm *llm, Transfer *t)
 	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	free(t->request);
-	datagen_buf_free(&t->body);
+	sqlpilot_buf_free(&t->body);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -1,5 +1,5 @@
 /*
- * pipeline_json.c — byte buffers, JSON string output, and the JSON form of a
+ * pipeline_json.c — JSON string output, and the JSON form of a
  * generated schema (tons_of_tables/ lines), written by hand for speed and
  * read back with cJSON.
  */
@@ -12,47 +12,9 @@
 
 static char *get_str(const cJSON *obj, const char *key, bool required, bool *bad);
 
-/* Grows b to hold n more bytes plus the NUL; aborts on out of memory (a CLI-only path). */
-static void
-buf_reserve(DatagenBuf *b, size_t n)
-{
-	if (b->len + n + 1 <= b->cap)
-		return;
-	{
-		size_t		cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-		{
-			fprintf(stderr, "sqlpilot datagen: out of memory\n");
-			abort();
-		}
-		b->cap = cap;
-	}
-}
-
-/* Appends n bytes. */
-void
-datagen_buf_append(DatagenBuf *b, const char *s, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-/* Appends a C string. */
-void
-datagen_buf_puts(DatagenBuf *b, const char *s)
-{
-	datagen_buf_append(b, s, strlen(s));
-}
-
 /* Appends a JSON string literal: escapes quote, backslash and control bytes; UTF-8 passes through. */
 void
-datagen_buf_json_str(DatagenBuf *b, const char *s)
+datagen_buf_json_str(SqlpilotBuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t		n,
@@ -60,11 +22,12 @@ datagen_buf_json_str(DatagenBuf *b, const char *s)
 
 	if (!s)
 	{
-		datagen_buf_append(b, "null", 4);
+		sqlpilot_buf_append(b, "null", 4);
 		return;
 	}
 	n = strlen(s);
-	buf_reserve(b, 6 * n + 2);
+	if (!sqlpilot_buf_reserve(b, 6 * n + 2))
+		return;
 	b->data[b->len++] = '"';
 	while (i < n)
 	{
@@ -99,108 +62,100 @@ datagen_buf_json_str(DatagenBuf *b, const char *s)
 	b->data[b->len] = '\0';
 }
 
-/* Frees the buffer. */
-void
-datagen_buf_free(DatagenBuf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
 /* Appends ,"key": */
 static void
-json_key(DatagenBuf *b, const char *key, bool first)
+json_key(SqlpilotBuf *b, const char *key, bool first)
 {
 	if (!first)
-		datagen_buf_append(b, ",", 1);
+		sqlpilot_buf_append(b, ",", 1);
 	datagen_buf_json_str(b, key);
-	datagen_buf_append(b, ":", 1);
+	sqlpilot_buf_append(b, ":", 1);
 }
 
 /* Appends an integer. */
 static void
-json_int(DatagenBuf *b, long v)
+json_int(SqlpilotBuf *b, long v)
 {
 	char		tmp[32];
 
-	datagen_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%ld", v));
+	sqlpilot_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%ld", v));
 }
 
 /* Appends an array of n strings. */
 static void
-json_str_array(DatagenBuf *b, char **v, int n)
+json_str_array(SqlpilotBuf *b, char **v, int n)
 {
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < n; i++)
 	{
 		if (i)
-			datagen_buf_append(b, ",", 1);
+			sqlpilot_buf_append(b, ",", 1);
 		datagen_buf_json_str(b, v[i]);
 	}
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 }
 
 /* Writes one table: its name, columns, indexes, foreign keys and checks. */
 static void
-table_to_json(DatagenBuf *b, const SqlpilotTable *t)
+table_to_json(SqlpilotBuf *b, const SqlpilotTable *t)
 {
-	datagen_buf_append(b, "{", 1);
+	sqlpilot_buf_append(b, "{", 1);
 	json_key(b, "schema", true);
 	datagen_buf_json_str(b, t->schema);
 	json_key(b, "name", false);
 	datagen_buf_json_str(b, t->name);
 	json_key(b, "fold_case", false);
-	datagen_buf_puts(b, t->fold_case ? "true" : "false");
+	sqlpilot_buf_puts(b, t->fold_case ? "true" : "false");
 	json_key(b, "columns", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
 
-		datagen_buf_puts(b, i ? ",{" : "{");
+		sqlpilot_buf_puts(b, i ? ",{" : "{");
 		json_key(b, "name", true);
 		datagen_buf_json_str(b, c->name);
 		json_key(b, "type", false);
 		datagen_buf_json_str(b, c->type);
 		json_key(b, "not_null", false);
-		datagen_buf_puts(b, c->not_null ? "true" : "false");
+		sqlpilot_buf_puts(b, c->not_null ? "true" : "false");
 		json_key(b, "default", false);
 		datagen_buf_json_str(b, c->default_expr);
-		datagen_buf_append(b, "}", 1);
+		sqlpilot_buf_append(b, "}", 1);
 	}
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 	json_key(b, "indexes", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < t->n_indexes; i++)
 	{
 		const SqlpilotIndex *x = &t->indexes[i];
 
-		datagen_buf_puts(b, i ? ",{" : "{");
+		sqlpilot_buf_puts(b, i ? ",{" : "{");
 		json_key(b, "name", true);
 		datagen_buf_json_str(b, x->name);
 		json_key(b, "primary", false);
-		datagen_buf_puts(b, x->primary ? "true" : "false");
+		sqlpilot_buf_puts(b, x->primary ? "true" : "false");
 		json_key(b, "unique", false);
-		datagen_buf_puts(b, x->unique ? "true" : "false");
+		sqlpilot_buf_puts(b, x->unique ? "true" : "false");
 		json_key(b, "constraint", false);
-		datagen_buf_puts(b, x->is_constraint ? "true" : "false");
+		sqlpilot_buf_puts(b, x->is_constraint ? "true" : "false");
 		json_key(b, "cols", false);
 		json_str_array(b, x->cols, x->n_cols);
 		json_key(b, "desc", false);
-		datagen_buf_append(b, "[", 1);
+		sqlpilot_buf_append(b, "[", 1);
 		for (int j = 0; j < x->n_cols; j++)
-			datagen_buf_puts(b, j == 0 ? (x->desc && x->desc[j] ? "true" : "false")
+			sqlpilot_buf_puts(b, j == 0 ? (x->desc && x->desc[j] ? "true" : "false")
 							 : (x->desc && x->desc[j] ? ",true" : ",false"));
-		datagen_buf_append(b, "]}", 2);
+		sqlpilot_buf_append(b, "]}", 2);
 	}
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 	json_key(b, "fkeys", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < t->n_fkeys; i++)
 	{
 		const SqlpilotForeignKey *f = &t->fkeys[i];
 
-		datagen_buf_puts(b, i ? ",{" : "{");
+		sqlpilot_buf_puts(b, i ? ",{" : "{");
 		json_key(b, "name", true);
 		datagen_buf_json_str(b, f->name);
 		json_key(b, "cols", false);
@@ -215,91 +170,91 @@ table_to_json(DatagenBuf *b, const SqlpilotTable *t)
 		datagen_buf_json_str(b, f->on_delete);
 		json_key(b, "on_update", false);
 		datagen_buf_json_str(b, f->on_update);
-		datagen_buf_append(b, "}", 1);
+		sqlpilot_buf_append(b, "}", 1);
 	}
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 	json_key(b, "checks", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		datagen_buf_puts(b, i ? ",{" : "{");
+		sqlpilot_buf_puts(b, i ? ",{" : "{");
 		json_key(b, "name", true);
 		datagen_buf_json_str(b, t->checks[i].name);
 		json_key(b, "expr", false);
 		datagen_buf_json_str(b, t->checks[i].expr);
-		datagen_buf_append(b, "}", 1);
+		sqlpilot_buf_append(b, "}", 1);
 	}
-	datagen_buf_append(b, "]}", 2);
+	sqlpilot_buf_append(b, "]}", 2);
 }
 
 /* Writes {"topic_id":..,"use_case_id":..,"tables":[...]}. */
 void
-datagen_schema_to_json(DatagenBuf *b, const DatagenSchema *s)
+datagen_schema_to_json(SqlpilotBuf *b, const DatagenSchema *s)
 {
-	datagen_buf_append(b, "{", 1);
+	sqlpilot_buf_append(b, "{", 1);
 	json_key(b, "topic_id", true);
 	json_int(b, s->topic);
 	json_key(b, "use_case_id", false);
 	json_int(b, s->use_case);
 	json_key(b, "tables", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < s->n_tables; i++)
 	{
 		if (i)
-			datagen_buf_append(b, ",", 1);
+			sqlpilot_buf_append(b, ",", 1);
 		table_to_json(b, &s->tables[i]);
 	}
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 	if (s->col_kinds)
 	{
 		json_key(b, "col_kinds", false);
-		datagen_buf_append(b, "[", 1);
+		sqlpilot_buf_append(b, "[", 1);
 		for (int i = 0; i < s->n_tables; i++)
 		{
-			datagen_buf_puts(b, i ? ",[" : "[");
+			sqlpilot_buf_puts(b, i ? ",[" : "[");
 			for (int j = 0; j < s->tables[i].n_columns; j++)
 			{
 				if (j)
-					datagen_buf_append(b, ",", 1);
+					sqlpilot_buf_append(b, ",", 1);
 				json_int(b, s->col_kinds[i][j]);
 			}
-			datagen_buf_append(b, "]", 1);
+			sqlpilot_buf_append(b, "]", 1);
 		}
-		datagen_buf_append(b, "]", 1);
+		sqlpilot_buf_append(b, "]", 1);
 	}
 	json_key(b, "links", false);
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < s->n_links; i++)
 	{
 		const DatagenLink *l = &s->links[i];
 		char		tmp[96];
 
-		datagen_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%s[%d,%d,%d,%d]", i ? "," : "",
+		sqlpilot_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%s[%d,%d,%d,%d]", i ? "," : "",
 											l->child, l->child_col, l->parent, l->parent_col));
 	}
-	datagen_buf_append(b, "]}", 2);
+	sqlpilot_buf_append(b, "]}", 2);
 }
 
 /* Appends a flat array of 5 integers per identifier position. */
 static void
-idents_to_json(DatagenBuf *b, const DatagenIdent *id, int n)
+idents_to_json(SqlpilotBuf *b, const DatagenIdent *id, int n)
 {
 	char		tmp[96];
 
-	datagen_buf_append(b, "[", 1);
+	sqlpilot_buf_append(b, "[", 1);
 	for (int i = 0; i < n; i++)
-		datagen_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%s%u,%u,%u,%u,%u", i ? "," : "",
+		sqlpilot_buf_append(b, tmp, snprintf(tmp, sizeof(tmp), "%s%u,%u,%u,%u,%u", i ? "," : "",
 											(unsigned) id[i].off, (unsigned) id[i].len,
 											(unsigned) id[i].what, (unsigned) id[i].table,
 											(unsigned) id[i].column));
-	datagen_buf_append(b, "]", 1);
+	sqlpilot_buf_append(b, "]", 1);
 }
 
 /* Writes {"kind","complex","sql","pg_sql","idents","pg_idents"}. */
 void
-datagen_statement_to_json(DatagenBuf *b, const DatagenStatement *st)
+datagen_statement_to_json(SqlpilotBuf *b, const DatagenStatement *st)
 {
-	datagen_buf_append(b, "{", 1);
+	sqlpilot_buf_append(b, "{", 1);
 	json_key(b, "kind", true);
 	datagen_buf_json_str(b, datagen_kind_names[st->kind]);
 	json_key(b, "complex", false);
@@ -312,7 +267,7 @@ datagen_statement_to_json(DatagenBuf *b, const DatagenStatement *st)
 	idents_to_json(b, st->idents, st->n_idents);
 	json_key(b, "pg_idents", false);
 	idents_to_json(b, st->pg_idents, st->n_pg_idents);
-	datagen_buf_append(b, "}", 1);
+	sqlpilot_buf_append(b, "}", 1);
 }
 
 /* Reads a flat 5-per-entry integer array into malloc'd identifier positions. */

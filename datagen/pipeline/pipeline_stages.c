@@ -39,10 +39,15 @@ llm_on(const DatagenOptions *o)
 
 static const char *const style_names[] = {"crdb", "pgdump", "handwritten"};
 
-/* Writes a whole file atomically from a buffer. */
+/* Writes a whole file atomically from a buffer (an error if memory ran out while it grew). */
 static int
-write_buf(const char *path, const DatagenBuf *b, char *err, size_t errlen)
+write_buf(const char *path, const SqlpilotBuf *b, char *err, size_t errlen)
 {
+	if (b->oom)
+	{
+		snprintf(err, errlen, "out of memory building \"%s\"", path);
+		return -1;
+	}
 	return sqlpilot_write_file_atomic(path, b->data ? b->data : "", b->len, err, errlen);
 }
 
@@ -55,7 +60,7 @@ int
 datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 {
 	char		path[4096];
-	DatagenBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	int			rc;
 	char	  **llm_topics = NULL;
 	int			n_llm = 0;
@@ -80,19 +85,19 @@ datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 		}
 		datagen_llm_close(llm);
 	}
-	datagen_buf_puts(&b, "[\n");
+	sqlpilot_buf_puts(&b, "[\n");
 	for (int t = 0; t < n_off + n_llm; t++)
 	{
 		char		tmp[64];
 
-		datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
+		sqlpilot_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
 											 t ? ",\n" : "", t));
 		datagen_buf_json_str(&b, t < n_off ? datagen_topic_name(t) : llm_topics[t - n_off]);
-		datagen_buf_puts(&b, t < n_off ? "}" : ", \"source\": \"llm\"}");
+		sqlpilot_buf_puts(&b, t < n_off ? "}" : ", \"source\": \"llm\"}");
 	}
-	datagen_buf_puts(&b, "\n]\n");
+	sqlpilot_buf_puts(&b, "\n]\n");
 	rc = write_buf(path, &b, err, errlen);
-	datagen_buf_free(&b);
+	sqlpilot_buf_free(&b);
 	for (int i = 0; i < n_llm; i++)
 		free(llm_topics[i]);
 	free(llm_topics);
@@ -190,7 +195,7 @@ int
 datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 {
 	char		path[4096];
-	DatagenBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	cJSON	   *topics;
 	const cJSON *it;
 	int			rc,
@@ -212,7 +217,7 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 		cJSON_Delete(topics);
 		return -1;
 	}
-	datagen_buf_puts(&b, "[\n");
+	sqlpilot_buf_puts(&b, "[\n");
 	cJSON_ArrayForEach(it, topics)
 	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "topic_id");
@@ -226,25 +231,25 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 		{
 			snprintf(err, errlen, "topics.json names topic %d, which the generator does not have", t);
 			cJSON_Delete(topics);
-			datagen_buf_free(&b);
+			sqlpilot_buf_free(&b);
 			return -1;
 		}
 		if (nu > 0)
 		{
-			datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
+			sqlpilot_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), "%s{\"topic_id\": %d, \"topic\": ",
 												 n++ ? ",\n" : "", t));
 			datagen_buf_json_str(&b, llm ? name->valuestring : datagen_topic_name(t));
-			datagen_buf_puts(&b, llm ? ", \"source\": \"llm\", \"use_cases\": [" : ", \"use_cases\": [");
+			sqlpilot_buf_puts(&b, llm ? ", \"source\": \"llm\", \"use_cases\": [" : ", \"use_cases\": [");
 		}
 		for (int u = 0; u < nu; u++)
 		{
 			if (u)
-				datagen_buf_puts(&b, ", ");
+				sqlpilot_buf_puts(&b, ", ");
 			datagen_buf_json_str(&b, llm ? llm_uc[i][u] : datagen_use_case_name(t, u));
 			total++;
 		}
 		if (nu > 0)
-			datagen_buf_puts(&b, "]}");
+			sqlpilot_buf_puts(&b, "]}");
 		for (int u = 0; llm && u < nu; u++)
 			free(llm_uc[i][u]);
 		free(llm_uc[i]);
@@ -253,10 +258,10 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 	free(llm_uc);
 	free(llm_nuc);
 	cJSON_Delete(topics);
-	datagen_buf_puts(&b, "\n]\n");
+	sqlpilot_buf_puts(&b, "\n]\n");
 	snprintf(path, sizeof(path), "%s/topic_detail.json", o->out);
 	rc = write_buf(path, &b, err, errlen);
-	datagen_buf_free(&b);
+	sqlpilot_buf_free(&b);
 	if (rc == 0)
 		fprintf(stderr, "%-10s %ld use cases over %d topics\n", "details", total, n);
 	return rc;
@@ -438,7 +443,7 @@ static int
 schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 {
 	const DatagenOptions *o = w->o;
-	DatagenBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	char		path[4096];
 	long		first,
 				end;
@@ -476,7 +481,7 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 			snprintf(err, errlen, "the generator made no tables for topic %d use case %d",
 					 use_cases.topic_id[ti], u);
 			datagen_schema_free(&s);
-			datagen_buf_free(&b);
+			sqlpilot_buf_free(&b);
 			for (long j = k + 1; j < end; j++)
 				if (from_llm[j - first])
 					datagen_schema_free(&llm_out[j - first]);
@@ -485,21 +490,21 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 			return -1;
 		}
 		schema_id(o, k, id, sizeof(id));
-		datagen_buf_puts(&b, "{\"schema_id\":");
+		sqlpilot_buf_puts(&b, "{\"schema_id\":");
 		datagen_buf_json_str(&b, id);
-		datagen_buf_puts(&b, ",\"topic\":");
+		sqlpilot_buf_puts(&b, ",\"topic\":");
 		datagen_buf_json_str(&b, use_cases.topic_name[ti]);
-		datagen_buf_puts(&b, ",\"use_case\":");
+		sqlpilot_buf_puts(&b, ",\"use_case\":");
 		datagen_buf_json_str(&b, use_cases.use_case_name[ti][u]);
 		if (llm)
-			datagen_buf_puts(&b, ",\"source\":\"llm\"");
-		datagen_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), ",\"seed\":\"%llu\",\"schema\":",
+			sqlpilot_buf_puts(&b, ",\"source\":\"llm\"");
+		sqlpilot_buf_append(&b, tmp, snprintf(tmp, sizeof(tmp), ",\"seed\":\"%llu\",\"schema\":",
 											 (unsigned long long) seed));
 		datagen_schema_to_json(&b, &s);
 		ddl = sqlpilot_schema_render(s.tables, s.n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-		datagen_buf_puts(&b, ",\"ddl\":");
+		sqlpilot_buf_puts(&b, ",\"ddl\":");
 		datagen_buf_json_str(&b, ddl ? ddl : "");
-		datagen_buf_puts(&b, "}\n");
+		sqlpilot_buf_puts(&b, "}\n");
 		free(ddl);
 		datagen_schema_free(&s);
 		__atomic_add_fetch(&w->counters->schemas, 1, __ATOMIC_RELAXED);
@@ -507,7 +512,7 @@ schemas_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	}
 	datagen_shard_path(o, "tons_of_tables", shard, path, sizeof(path));
 	rc = write_buf(path, &b, err, errlen);
-	datagen_buf_free(&b);
+	sqlpilot_buf_free(&b);
 	free(llm_out);
 	free(from_llm);
 	return rc;
@@ -778,7 +783,7 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 	const DatagenOptions *o = w->o;
 	DatagenCounters *c = w->counters;
 	ShardLines	sl;
-	DatagenBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	char		path[4096];
 	int			per = o->per_schema;
 	DatagenStatement *st = calloc(per, sizeof(DatagenStatement));
@@ -839,37 +844,37 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		}
 		else
 		{
-			datagen_buf_puts(&b, "{\"schema_id\":");
+			sqlpilot_buf_puts(&b, "{\"schema_id\":");
 			datagen_buf_json_str(&b, json_str(line, "schema_id"));
-			datagen_buf_puts(&b, ",\"statements\":[");
+			sqlpilot_buf_puts(&b, ",\"statements\":[");
 			first = true;
 			for (int i = 0; i < n; i++)
 			{
 				if (!ok[i])
 					continue;
 				if (!first)
-					datagen_buf_puts(&b, ",");
+					sqlpilot_buf_puts(&b, ",");
 				datagen_statement_to_json(&b, &st[i]);
 				first = false;
 				__atomic_add_fetch(&c->accepted[st[i].kind], 1, __ATOMIC_RELAXED);
 			}
-			datagen_buf_puts(&b, "],\"rejected\":[");
+			sqlpilot_buf_puts(&b, "],\"rejected\":[");
 			first = true;
 			for (int i = 0; i < n; i++)
 			{
 				if (ok[i])
 					continue;
-				datagen_buf_puts(&b, first ? "{\"kind\":" : ",{\"kind\":");
+				sqlpilot_buf_puts(&b, first ? "{\"kind\":" : ",{\"kind\":");
 				datagen_buf_json_str(&b, datagen_kind_names[st[i].kind]);
-				datagen_buf_puts(&b, ",\"sql\":");
+				sqlpilot_buf_puts(&b, ",\"sql\":");
 				datagen_buf_json_str(&b, st[i].pg_sql ? st[i].pg_sql : st[i].sql);
-				datagen_buf_puts(&b, ",\"error\":");
+				sqlpilot_buf_puts(&b, ",\"error\":");
 				datagen_buf_json_str(&b, vrc == 1 ? schema_err : (msgs[i] ? msgs[i] : "rejected"));
-				datagen_buf_puts(&b, "}");
+				sqlpilot_buf_puts(&b, "}");
 				first = false;
 				__atomic_add_fetch(&c->rejected[st[i].kind], 1, __ATOMIC_RELAXED);
 			}
-			datagen_buf_puts(&b, "]}\n");
+			sqlpilot_buf_puts(&b, "]}\n");
 			if (vrc == 1)
 				__atomic_add_fetch(&c->schemas_rejected, 1, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&c->units, n, __ATOMIC_RELAXED);
@@ -897,7 +902,7 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		}
 	free(llm_st);
 	free(llm_n);
-	datagen_buf_free(&b);
+	sqlpilot_buf_free(&b);
 	shard_lines_free(&sl);
 	free(st);
 	free(ok);
@@ -1090,31 +1095,31 @@ examples_build(const DatagenOptions *o, long k, const cJSON *sline, const cJSON 
 
 /* Appends one example as a raw/eval JSONL line. */
 static void
-example_line(DatagenBuf *b, const cJSON *sline, const SchemaExamples *e, int i)
+example_line(SqlpilotBuf *b, const cJSON *sline, const SchemaExamples *e, int i)
 {
 	const DatagenStatement *st = &e->st[i];
 	size_t		tlen;
 	char	   *text = sqlpilot_prompt_text(e->schema_text[i], strlen(e->schema_text[i]),
 											st->sql, strlen(st->sql), &tlen);
 
-	datagen_buf_puts(b, "{\"schema_id\":");
+	sqlpilot_buf_puts(b, "{\"schema_id\":");
 	datagen_buf_json_str(b, json_str(sline, "schema_id"));
-	datagen_buf_puts(b, ",\"topic\":");
+	sqlpilot_buf_puts(b, ",\"topic\":");
 	datagen_buf_json_str(b, json_str(sline, "topic"));
-	datagen_buf_puts(b, ",\"use_case\":");
+	sqlpilot_buf_puts(b, ",\"use_case\":");
 	datagen_buf_json_str(b, json_str(sline, "use_case"));
-	datagen_buf_puts(b, ",\"kind\":");
+	sqlpilot_buf_puts(b, ",\"kind\":");
 	datagen_buf_json_str(b, datagen_kind_names[st->kind]);
-	datagen_buf_puts(b, st->complex ? ",\"complex\":1" : ",\"complex\":0");
-	datagen_buf_puts(b, ",\"style\":");
+	sqlpilot_buf_puts(b, st->complex ? ",\"complex\":1" : ",\"complex\":0");
+	sqlpilot_buf_puts(b, ",\"style\":");
 	datagen_buf_json_str(b, style_names[e->style[i]]);
-	datagen_buf_puts(b, ",\"schema\":");
+	sqlpilot_buf_puts(b, ",\"schema\":");
 	datagen_buf_json_str(b, e->schema_text[i]);
-	datagen_buf_puts(b, ",\"statement\":");
+	sqlpilot_buf_puts(b, ",\"statement\":");
 	datagen_buf_json_str(b, st->sql);
-	datagen_buf_puts(b, ",\"text\":");
+	sqlpilot_buf_puts(b, ",\"text\":");
 	datagen_buf_json_str(b, text ? text : "");
-	datagen_buf_puts(b, "}\n");
+	sqlpilot_buf_puts(b, "}\n");
 	free(text);
 }
 
@@ -1130,7 +1135,7 @@ held_out(const DatagenOptions *o, long k)
  * schema, visit (may be NULL) is called with its examples before they are freed.
  */
 static int
-raw_build(const DatagenOptions *o, int shard, DatagenBuf *raw, DatagenBuf *eval,
+raw_build(const DatagenOptions *o, int shard, SqlpilotBuf *raw, SqlpilotBuf *eval,
 		  DatagenCounters *c,
 		  int (*visit) (void *arg, long k, SchemaExamples *e, char *err, size_t errlen),
 		  void *arg, char *err, size_t errlen)
@@ -1159,7 +1164,7 @@ raw_build(const DatagenOptions *o, int shard, DatagenBuf *raw, DatagenBuf *eval,
 	{
 		SchemaExamples e;
 		long		k = first + li;
-		DatagenBuf *out = held_out(o, k) ? eval : raw;
+		SqlpilotBuf *out = held_out(o, k) ? eval : raw;
 
 		if (examples_build(o, k, ss.lines[li], ts.lines[li], &e, err, errlen) != 0)
 		{
@@ -1186,7 +1191,7 @@ raw_build(const DatagenOptions *o, int shard, DatagenBuf *raw, DatagenBuf *eval,
 static int
 raw_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 {
-	DatagenBuf	raw = {0},
+	SqlpilotBuf	raw = {0},
 				eval = {0};
 	char		path[4096];
 	int			rc = raw_build(w->o, shard, &raw, &eval, w->counters, NULL, NULL, err, errlen);
@@ -1202,8 +1207,8 @@ raw_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		datagen_shard_path(w->o, "raw", shard, path, sizeof(path));
 		rc = write_buf(path, &raw, err, errlen);
 	}
-	datagen_buf_free(&raw);
-	datagen_buf_free(&eval);
+	sqlpilot_buf_free(&raw);
+	sqlpilot_buf_free(&eval);
 	return rc;
 }
 
@@ -1212,7 +1217,7 @@ static int
 combine_eval(const DatagenOptions *o, char *err, size_t errlen)
 {
 	char		path[4096];
-	DatagenBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	int			rc;
 
 	snprintf(path, sizeof(path), "%s/eval.jsonl", o->out);
@@ -1227,20 +1232,20 @@ combine_eval(const DatagenOptions *o, char *err, size_t errlen)
 		datagen_shard_path(o, "eval", k, spath, sizeof(spath));
 		if (!datagen_file_exists(spath))
 		{
-			datagen_buf_free(&b);
+			sqlpilot_buf_free(&b);
 			return 0;			/* another slice is still to come */
 		}
 		text = sqlpilot_read_file(spath, &len, err, errlen);
 		if (!text)
 		{
-			datagen_buf_free(&b);
+			sqlpilot_buf_free(&b);
 			return -1;
 		}
-		datagen_buf_append(&b, text, len);
+		sqlpilot_buf_append(&b, text, len);
 		free(text);
 	}
 	rc = write_buf(path, &b, err, errlen);
-	datagen_buf_free(&b);
+	sqlpilot_buf_free(&b);
 	return rc;
 }
 
@@ -1321,7 +1326,7 @@ check_visit(void *arg, long k, SchemaExamples *e, char *err, size_t errlen)
 
 /* Compares a rebuilt shard text with the file on disk. */
 static int
-compare_file(const DatagenOptions *o, const char *dir, int shard, const DatagenBuf *b,
+compare_file(const DatagenOptions *o, const char *dir, int shard, const SqlpilotBuf *b,
 			 char *err, size_t errlen)
 {
 	char		path[4096];
@@ -1330,6 +1335,11 @@ compare_file(const DatagenOptions *o, const char *dir, int shard, const DatagenB
 	int			rc = 0;
 
 	datagen_shard_path(o, dir, shard, path, sizeof(path));
+	if (b->oom)
+	{
+		snprintf(err, errlen, "out of memory rebuilding \"%s\"", path);
+		return -1;
+	}
 	text = sqlpilot_read_file(path, &len, err, errlen);
 	if (!text)
 		return -1;
@@ -1357,7 +1367,7 @@ datagen_check(const DatagenOptions *o, const char *conninfo, long *n_checked, lo
 		return -1;
 	for (int k = 0; k < datagen_n_shards(o) && rc == 0; k++)
 	{
-		DatagenBuf	raw = {0},
+		SqlpilotBuf	raw = {0},
 					eval = {0};
 		char		path[4096];
 
@@ -1369,8 +1379,8 @@ datagen_check(const DatagenOptions *o, const char *conninfo, long *n_checked, lo
 			rc = compare_file(o, "raw", k, &raw, err, errlen);
 		if (rc == 0)
 			rc = compare_file(o, "eval", k, &eval, err, errlen);
-		datagen_buf_free(&raw);
-		datagen_buf_free(&eval);
+		sqlpilot_buf_free(&raw);
+		sqlpilot_buf_free(&eval);
 		shards++;
 	}
 	datagen_validator_close(&pg);
