@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "matvec.h"
 
 /* Query rows per attention block. */
@@ -199,8 +200,7 @@ sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 	if (N == 1)
 		sqlpilot_matvec(out, weight, inp, OC, C);
 	else
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
-					1.0f, inp, C, weight, C, 0.0f, out, OC);
+		sqlpilot_gemm(false, true, N, OC, C, 1.0f, inp, C, weight, C, 0.0f, out, OC);
 }
 
 
@@ -237,11 +237,9 @@ sqlpilot_matmul_backward(float *dinp, float *dweight, const float *dout,
 						 int N, int C, int OC)
 {
 	if (dinp)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC,
-					1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+		sqlpilot_gemm(false, false, N, C, OC, 1.0f, dout, OC, weight, C, 1.0f, dinp, C);
 	if (dweight)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N,
-					1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+		sqlpilot_gemm(true, false, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dweight, C);
 }
 
 /* out = inp * rstd * weight with rstd = 1 / sqrt(mean(inp^2) + eps), per row. */

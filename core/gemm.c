@@ -1,0 +1,509 @@
+/*
+ * gemm.c — C = alpha op(A) op(B) + beta C on packed panels (see gemm.h).
+ *
+ * The usual cache-blocked design: the K dimension is cut in blocks of KC, a
+ * KC x NC panel of op(B) is packed once per block into slivers NR columns
+ * wide, and for each MC x KC block of op(A), packed into slivers MR rows
+ * tall, a register-blocked micro-kernel computes every MR x NR tile of C
+ * from one A sliver and one B sliver: per k it loads NR values of B, splats
+ * MR values of A and does MR*NR multiply-adds into accumulators that stay
+ * in registers for the whole block.  A B sliver (KC x NR) stays in L1 while
+ * the A slivers of the block stream from L2.  Packing pads the last sliver
+ * with zeros, so the kernel never branches on the K or tile edges; only its
+ * store of C clips to the m x n valid part.  Halves (f16 weights) are
+ * widened while their panel is packed: no widened copy of the matrix.
+ *
+ * Kernels: AVX-512 14 x 32 (28 zmm accumulators), AVX2+FMA 6 x 16 (12 ymm),
+ * plain C 4 x 16; each compiled for its own target with
+ * __attribute__((target)), so the file needs no -march flag and one binary
+ * runs anywhere: CPUID picks the widest the CPU has.
+ */
+#include "gemm.h"
+
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matvec.h"
+#include "util.h"
+
+/* Micro-kernel: C (m x n part of an mr x nr tile) = alpha A B + beta C over kc. */
+typedef void (*GemmKernel) (int kc, const float *a, const float *b, float *c, int ldc,
+							int m, int n, float alpha, float beta);
+
+typedef struct GemmPath
+{
+	const char *name;
+	int			mr;				/* tile rows (A sliver width) */
+	int			nr;				/* tile columns (B sliver width) */
+	int			kc;				/* K block */
+	int			mc;				/* rows of A per packed block (multiple of mr) */
+	int			nc;				/* columns of B per packed panel (multiple of nr) */
+	GemmKernel	kernel;
+} GemmPath;
+
+/* AVX-512: 14 rows x 32 columns, 28 zmm accumulators + 2 for B + 1 splat. */
+__attribute__((target("avx512f")))
+static void
+kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
+			  int m, int n, float alpha, float beta)
+{
+	__m512		c0[14];
+	__m512		c1[14];
+	__mmask16	k0 = n >= 16 ? 0xFFFF : (__mmask16) ((1u << n) - 1);
+	__mmask16	k1 = n >= 32 ? 0xFFFF : n > 16 ? (__mmask16) ((1u << (n - 16)) - 1) : 0;
+	__m512		va = _mm512_set1_ps(alpha);
+	__m512		vb = _mm512_set1_ps(beta);
+
+#pragma GCC unroll 14
+	for (int i = 0; i < 14; i++)
+	{
+		c0[i] = _mm512_setzero_ps();
+		c1[i] = _mm512_setzero_ps();
+	}
+	for (int k = 0; k < kc; k++)
+	{
+		__m512		b0 = _mm512_load_ps(b);
+		__m512		b1 = _mm512_load_ps(b + 16);
+
+#pragma GCC unroll 14
+		for (int i = 0; i < 14; i++)
+		{
+			__m512		ai = _mm512_set1_ps(a[i]);
+
+			c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+			c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+		}
+		a += 14;
+		b += 32;
+	}
+#pragma GCC unroll 14
+	for (int i = 0; i < 14; i++)
+	{
+		float	   *ci = c + (size_t) i * ldc;
+		__m512		r0 = _mm512_mul_ps(va, c0[i]);
+		__m512		r1 = _mm512_mul_ps(va, c1[i]);
+
+		if (i >= m)
+			break;
+		if (beta != 0.0f)
+		{
+			r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, ci), r0);
+			r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, ci + 16), r1);
+		}
+		_mm512_mask_storeu_ps(ci, k0, r0);
+		_mm512_mask_storeu_ps(ci + 16, k1, r1);
+	}
+}
+
+/*
+ * Writes the m x n part of an accumulated tile t (row stride nr) into C:
+ * C = alpha t + beta C (C not read when beta is 0).
+ */
+static void
+store_tile(const float *t, int nr, float *c, int ldc, int m, int n, float alpha, float beta)
+{
+	for (int i = 0; i < m; i++)
+	{
+		float	   *ci = c + (size_t) i * ldc;
+
+		for (int j = 0; j < n; j++)
+			ci[j] = beta != 0.0f ? alpha * t[i * nr + j] + beta * ci[j] : alpha * t[i * nr + j];
+	}
+}
+
+/* AVX2+FMA: 6 rows x 16 columns, 12 ymm accumulators; edge tiles go through store_tile. */
+__attribute__((target("avx2,fma")))
+static void
+kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc,
+			int m, int n, float alpha, float beta)
+{
+	__m256		c0[6];
+	__m256		c1[6];
+
+#pragma GCC unroll 6
+	for (int i = 0; i < 6; i++)
+	{
+		c0[i] = _mm256_setzero_ps();
+		c1[i] = _mm256_setzero_ps();
+	}
+	for (int k = 0; k < kc; k++)
+	{
+		__m256		b0 = _mm256_load_ps(b);
+		__m256		b1 = _mm256_load_ps(b + 8);
+
+#pragma GCC unroll 6
+		for (int i = 0; i < 6; i++)
+		{
+			__m256		ai = _mm256_broadcast_ss(a + i);
+
+			c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+			c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+		}
+		a += 6;
+		b += 16;
+	}
+	if (m == 6 && n == 16)
+	{
+		__m256		va = _mm256_set1_ps(alpha);
+		__m256		vb = _mm256_set1_ps(beta);
+
+#pragma GCC unroll 6
+		for (int i = 0; i < 6; i++)
+		{
+			float	   *ci = c + (size_t) i * ldc;
+			__m256		r0 = _mm256_mul_ps(va, c0[i]);
+			__m256		r1 = _mm256_mul_ps(va, c1[i]);
+
+			if (beta != 0.0f)
+			{
+				r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci), r0);
+				r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + 8), r1);
+			}
+			_mm256_storeu_ps(ci, r0);
+			_mm256_storeu_ps(ci + 8, r1);
+		}
+	}
+	else
+	{
+		float		t[6 * 16];
+
+#pragma GCC unroll 6
+		for (int i = 0; i < 6; i++)
+		{
+			_mm256_storeu_ps(t + i * 16, c0[i]);
+			_mm256_storeu_ps(t + i * 16 + 8, c1[i]);
+		}
+		store_tile(t, 16, c, ldc, m, n, alpha, beta);
+	}
+}
+
+/* Plain C: 4 rows x 16 columns. */
+static void
+kernel_scalar(int kc, const float *a, const float *b, float *c, int ldc,
+			  int m, int n, float alpha, float beta)
+{
+	float		t[4 * 16] = {0};
+
+	for (int k = 0; k < kc; k++)
+	{
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 16; j++)
+				t[i * 16 + j] += a[i] * b[j];
+		a += 4;
+		b += 16;
+	}
+	store_tile(t, 16, c, ldc, m, n, alpha, beta);
+}
+
+static const GemmPath path_avx512 = {"avx512", 14, 32, 256, 168, 3072, kernel_avx512};
+static const GemmPath path_avx2 = {"avx2", 6, 16, 256, 144, 3072, kernel_avx2};
+static const GemmPath path_scalar = {"scalar", 4, 16, 256, 128, 2048, kernel_scalar};
+static const GemmPath path_blas = {"openblas", 0, 0, 0, 0, 0, NULL};
+
+static const GemmPath *gemm_current = NULL;
+static SqlpilotBlasSgemm gemm_blas = NULL;
+
+/*
+ * Packs indices [i0, i0+ni) x k in [k0, k0+kb) of a matrix X into slivers w
+ * indices wide: element (k, i) of sliver s at dst[s*w*kb + k*w + i%w],
+ * zero past ni.  X holds element (i, k) at X[i*ld + k], or at X[k*ld + i]
+ * when kmajor.
+ */
+static void
+pack_f32(float *dst, int w, const float *X, int ld, bool kmajor, int i0, int ni, int k0, int kb)
+{
+	for (int s = 0; s < ni; s += w)
+	{
+		int			nw = ni - s < w ? ni - s : w;
+
+		if (kmajor)
+		{
+			for (int k = 0; k < kb; k++)
+			{
+				const float *src = X + (size_t) (k0 + k) * ld + i0 + s;
+
+				memcpy(dst + (size_t) k * w, src, sizeof(float) * nw);
+				for (int i = nw; i < w; i++)
+					dst[(size_t) k * w + i] = 0.0f;
+			}
+		}
+		else
+		{
+			for (int i = 0; i < w; i++)
+			{
+				const float *src = X + (size_t) (i0 + s + i) * ld + k0;
+
+				if (i < nw)
+					for (int k = 0; k < kb; k++)
+						dst[(size_t) k * w + i] = src[k];
+				else
+					for (int k = 0; k < kb; k++)
+						dst[(size_t) k * w + i] = 0.0f;
+			}
+		}
+		dst += (size_t) w * kb;
+	}
+}
+
+/* pack_f32 for a matrix of halves: each run of halves widened as it is read. */
+static void
+pack_f16(float *dst, int w, const uint16_t *X, int ld, bool kmajor, int i0, int ni, int k0,
+		 int kb)
+{
+	float		row[512];
+
+	for (int s = 0; s < ni; s += w)
+	{
+		int			nw = ni - s < w ? ni - s : w;
+
+		if (kmajor)
+		{
+			for (int k = 0; k < kb; k++)
+			{
+				sqlpilot_f16_to_f32_n(dst + (size_t) k * w, X + (size_t) (k0 + k) * ld + i0 + s, nw);
+				for (int i = nw; i < w; i++)
+					dst[(size_t) k * w + i] = 0.0f;
+			}
+		}
+		else
+		{
+			for (int i = 0; i < w; i++)
+			{
+				for (int k = 0; k < kb; k += 512)
+				{
+					int			n = kb - k < 512 ? kb - k : 512;
+
+					if (i < nw)
+						sqlpilot_f16_to_f32_n(row, X + (size_t) (i0 + s + i) * ld + k0 + k, n);
+					else
+						memset(row, 0, sizeof(float) * n);
+					for (int j = 0; j < n; j++)
+						dst[(size_t) (k + j) * w + i] = row[j];
+				}
+			}
+		}
+		dst += (size_t) w * kb;
+	}
+}
+
+/* C (M,N) *= beta (= 0 when beta is 0, whatever C held). */
+static void
+scale_c(float *C, int ldc, int M, int N, float beta)
+{
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++)
+			C[(size_t) i * ldc + j] = beta != 0.0f ? beta * C[(size_t) i * ldc + j] : 0.0f;
+}
+
+/* Rounds x up to a multiple of m. */
+static inline int
+round_up(int x, int m)
+{
+	return (x + m - 1) / m * m;
+}
+
+/*
+ * The blocked product on path p, B given as floats (B) or halves (Bh).
+ * Returns -1 when the packing buffers cannot be allocated (nothing written).
+ */
+static int
+gemm_blocked(const GemmPath *p, bool ta, bool tb, int M, int N, int K, float alpha,
+			 const float *A, int lda, const float *B, const uint16_t *Bh, int ldb,
+			 float beta, float *C, int ldc)
+{
+	int			nc = round_up(N, p->nr) < p->nc ? round_up(N, p->nr) : p->nc;
+	int			kc = K < p->kc ? K : p->kc;
+	int			mc = round_up(M, p->mr) < p->mc ? round_up(M, p->mr) : p->mc;
+	float	   *bpack = aligned_alloc(64, round_up(sizeof(float) * kc * nc, 64));
+	float	   *apack = aligned_alloc(64, round_up(sizeof(float) * mc * kc, 64));
+
+	if (!bpack || !apack)
+	{
+		free(bpack);
+		free(apack);
+		return -1;
+	}
+	for (int jc = 0; jc < N; jc += nc)
+	{
+		int			nb = N - jc < nc ? N - jc : nc;
+
+		for (int pc = 0; pc < K; pc += kc)
+		{
+			int			kb = K - pc < kc ? K - pc : kc;
+			float		bt = pc == 0 ? beta : 1.0f;
+
+			if (Bh)
+				pack_f16(bpack, p->nr, Bh, ldb, !tb, jc, nb, pc, kb);
+			else
+				pack_f32(bpack, p->nr, B, ldb, !tb, jc, nb, pc, kb);
+			for (int ic = 0; ic < M; ic += mc)
+			{
+				int			mb = M - ic < mc ? M - ic : mc;
+
+				pack_f32(apack, p->mr, A, lda, ta, ic, mb, pc, kb);
+				for (int jr = 0; jr < nb; jr += p->nr)
+					for (int ir = 0; ir < mb; ir += p->mr)
+						p->kernel(kb, apack + (size_t) ir * kb, bpack + (size_t) jr * kb,
+								  C + (size_t) (ic + ir) * ldc + jc + jr, ldc,
+								  mb - ir < p->mr ? mb - ir : p->mr,
+								  nb - jr < p->nr ? nb - jr : p->nr, alpha, bt);
+			}
+		}
+	}
+	free(bpack);
+	free(apack);
+	return 0;
+}
+
+/*
+ * The product without packing (used only when the packing buffers cannot
+ * be allocated): one dot product per element.
+ */
+static void
+gemm_unpacked(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+			  const float *B, const uint16_t *Bh, int ldb, float beta, float *C, int ldc)
+{
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++)
+		{
+			float		s = 0.0f;
+			float	   *c = C + (size_t) i * ldc + j;
+
+			for (int k = 0; k < K; k++)
+			{
+				float		a = ta ? A[(size_t) k * lda + i] : A[(size_t) i * lda + k];
+				size_t		bi = tb ? (size_t) j * ldb + k : (size_t) k * ldb + j;
+
+				s += a * (Bh ? sqlpilot_fp16_to_fp32(Bh[bi]) : B[bi]);
+			}
+			*c = beta != 0.0f ? alpha * s + beta * *c : alpha * s;
+		}
+}
+
+/* The widest path this CPU runs. */
+static const GemmPath *
+gemm_best(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		return &path_avx512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return &path_avx2;
+	return &path_scalar;
+}
+
+/* The path named name, or NULL when it does not exist or cannot run here. */
+static const GemmPath *
+gemm_lookup(const char *name)
+{
+	__builtin_cpu_init();
+	if (strcmp(name, "avx512") == 0)
+		return __builtin_cpu_supports("avx512f") ? &path_avx512 : NULL;
+	if (strcmp(name, "avx2") == 0)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &path_avx2 : NULL;
+	if (strcmp(name, "scalar") == 0)
+		return &path_scalar;
+	if (strcmp(name, "openblas") == 0)
+		return gemm_blas ? &path_blas : NULL;
+	return NULL;
+}
+
+/* The path of the next call: forced, else SQLPILOT_GEMM, else the best. */
+static const GemmPath *
+gemm_path_now(void)
+{
+	if (!gemm_current)
+	{
+		const char *env = getenv("SQLPILOT_GEMM");
+		const GemmPath *p = env ? gemm_lookup(env) : NULL;
+
+		gemm_current = p ? p : gemm_best();
+	}
+	return gemm_current;
+}
+
+int
+sqlpilot_gemm_set_path(const char *name)
+{
+	const GemmPath *p;
+
+	if (!name || strcmp(name, "auto") == 0)
+	{
+		gemm_current = gemm_best();
+		return 0;
+	}
+	p = gemm_lookup(name);
+	if (!p)
+		return -1;
+	gemm_current = p;
+	return 0;
+}
+
+const char *
+sqlpilot_gemm_path(void)
+{
+	return gemm_path_now()->name;
+}
+
+void
+sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn)
+{
+	gemm_blas = fn;
+	if (!fn && gemm_current == &path_blas)
+		gemm_current = NULL;
+}
+
+/* Shared entry of both element types: trivial shapes, the BLAS path, the kernels. */
+static void
+gemm_any(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+		 const float *B, const uint16_t *Bh, int ldb, float beta, float *C, int ldc)
+{
+	const GemmPath *p = gemm_path_now();
+
+	if (M <= 0 || N <= 0)
+		return;
+	if (K <= 0 || alpha == 0.0f)
+	{
+		scale_c(C, ldc, M, N, beta);
+		return;
+	}
+	if (p == &path_blas)
+	{
+		float	   *wide = NULL;
+		size_t		n = tb ? (size_t) (N - 1) * ldb + K : (size_t) (K - 1) * ldb + N;
+
+		if (Bh)
+		{
+			wide = malloc(sizeof(float) * n);
+			if (!wide)
+			{
+				gemm_unpacked(ta, tb, M, N, K, alpha, A, lda, NULL, Bh, ldb, beta, C, ldc);
+				return;
+			}
+			sqlpilot_f16_to_f32_n(wide, Bh, n);
+			B = wide;
+		}
+		gemm_blas(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+		free(wide);
+		return;
+	}
+	if (gemm_blocked(p, ta, tb, M, N, K, alpha, A, lda, B, Bh, ldb, beta, C, ldc) != 0)
+		gemm_unpacked(ta, tb, M, N, K, alpha, A, lda, B, Bh, ldb, beta, C, ldc);
+}
+
+void
+sqlpilot_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+			  const float *A, int lda, const float *B, int ldb,
+			  float beta, float *C, int ldc)
+{
+	gemm_any(trans_a, trans_b, M, N, K, alpha, A, lda, B, NULL, ldb, beta, C, ldc);
+}
+
+void
+sqlpilot_gemm_f16(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+				  const float *A, int lda, const uint16_t *B, int ldb,
+				  float beta, float *C, int ldc)
+{
+	gemm_any(trans_a, trans_b, M, N, K, alpha, A, lda, NULL, B, ldb, beta, C, ldc);
+}
