@@ -6,7 +6,8 @@
  * interleaved, and the best round of each is printed as one tab-separated
  * line: shape, M, N, K, transposes, f16, path, GFLOP/s.  bench/bench_gemm.sh
  * runs it (OpenBLAS once per OPENBLAS_CORETYPE, each in its own process) and
- * writes bench/results/gemm.md.
+ * writes bench/results/gemm.md.  BENCH_GEMM_ONLY=text keeps the shapes whose
+ * name contains text.
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -118,7 +119,13 @@ main(int argc, char **argv)
 		{"prefill f16 15M 288->768", 128, 768, 288, false, true, true},
 		{"prefill f16 15M 768->288", 128, 288, 768, false, true, true},
 		{"prefill f16 42M 512->1376", 128, 1376, 512, false, true, true},
+		{"prefill f16 260K 64->172", 128, 172, 64, false, true, true},
+		{"prefill f16 260K 64->32", 128, 32, 64, false, true, true},
+		{"prefill f32 260K 64->172", 128, 172, 64, false, true, false},
+		{"prefill f32 260K 172->64", 128, 64, 172, false, true, false},
+		{"prefill f32 15M 288->768", 128, 768, 288, false, true, false},
 	};
+	const char *only = getenv("BENCH_GEMM_ONLY");
 	char		paths[256];
 	double		secs = argc > 2 ? atof(argv[2]) : 0.15;
 	uint64_t	rng = 3;
@@ -145,6 +152,8 @@ main(int argc, char **argv)
 		char		list[256];
 		char	   *save = NULL;
 
+		if (only && !strstr(shapes[s].name, only))
+			continue;
 		memcpy(list, paths, sizeof(list));
 		for (char *p = strtok_r(list, ",", &save); p && np < 8; p = strtok_r(NULL, ",", &save))
 			names[np++] = p;

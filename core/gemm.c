@@ -16,7 +16,9 @@
  * Kernels: AVX-512 14 x 32 (28 zmm accumulators), AVX2+FMA 6 x 16 (12 ymm),
  * plain C 4 x 16; each compiled for its own target with
  * __attribute__((target)), so the file needs no -march flag and one binary
- * runs anywhere: CPUID picks the widest the CPU has.
+ * runs anywhere: CPUID picks the widest the CPU has.  Rows of a row-major
+ * operand that must be packed across (x of x @ W^T, W itself) are
+ * transposed 16 x 16 in zmm registers by the AVX-512 path.
  */
 #include "gemm.h"
 
@@ -127,7 +129,7 @@ transpose16_avx512(__m512 r[16])
 		r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
 		r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
 	}
-	/* r[4q + j] now holds, per 128-bit lane l, elements 4l..4l+3 of column j within rows 4q..4q+3 */
+	/* 128-bit lane l of r[4q + j] is now column 4l + j of rows 4q..4q+3: gather the lanes */
 	for (int j = 0; j < 4; j++)
 	{
 		__m512		a = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
@@ -508,6 +510,7 @@ gemm_path_now(void)
 	return gemm_current;
 }
 
+/* Forces a path by name, or back to the best with "auto"/NULL (gemm.h). */
 int
 sqlpilot_gemm_set_path(const char *name)
 {
@@ -525,12 +528,14 @@ sqlpilot_gemm_set_path(const char *name)
 	return 0;
 }
 
+/* Name of the path calls take now (deciding it on first use). */
 const char *
 sqlpilot_gemm_path(void)
 {
 	return gemm_path_now()->name;
 }
 
+/* Registers the BLAS sgemm of the "openblas" path; removing it drops that path. */
 void
 sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn)
 {
@@ -577,6 +582,7 @@ gemm_any(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int
 		gemm_unpacked(ta, tb, M, N, K, alpha, A, lda, B, Bh, ldb, beta, C, ldc);
 }
 
+/* C = alpha op(A) op(B) + beta C on the current path (gemm.h). */
 void
 sqlpilot_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
 			  const float *A, int lda, const float *B, int ldb,
@@ -585,6 +591,7 @@ sqlpilot_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
 	gemm_any(trans_a, trans_b, M, N, K, alpha, A, lda, B, NULL, ldb, beta, C, ldc);
 }
 
+/* The same with B as halves, widened while its panels are packed. */
 void
 sqlpilot_gemm_f16(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
 				  const float *A, int lda, const uint16_t *B, int ldb,
