@@ -7,8 +7,11 @@
  * tall, a register-blocked micro-kernel computes every MR x NR tile of C
  * from one A sliver and one B sliver: per k it loads NR values of B, splats
  * MR values of A and does MR*NR multiply-adds into accumulators that stay
- * in registers for the whole block.  A B sliver (KC x NR) stays in L1 while
- * the A slivers of the block stream from L2.  Packing pads the last sliver
+ * in registers for the whole block.  K blocks are balanced (K = 288 runs as
+ * one block, not 256 + 32, whose C updates would cost as much as the
+ * products).  A B sliver (KC x NR) is reused by all the A slivers of the
+ * block; with KC = 512 it does not fit L1 any more, which measured no
+ * slower here than KC = 256 (Zen 5's L2 keeps up) and halves the C traffic.  Packing pads the last sliver
  * with zeros, so the kernel never branches on the K or tile edges; only its
  * store of C clips to the m x n valid part.  Halves (f16 weights) are
  * widened while their panel is packed: no widened copy of the matrix.
@@ -41,6 +44,9 @@ typedef void (*GemmKernel) (int kc, const float *a, const float *b, float *c, in
 typedef void (*GemmPackRows) (float *dst, int w, const float *X, const uint16_t *Xh, size_t ld,
 							  int nw, int kb);
 
+/* The same from floats stored k-major (element (i, k) at X[k*ld + i]). */
+typedef void (*GemmPackKmajor) (float *dst, int w, const float *X, size_t ld, int nw, int kb);
+
 typedef struct GemmPath
 {
 	const char *name;
@@ -51,6 +57,7 @@ typedef struct GemmPath
 	int			nc;				/* columns of B per packed panel (multiple of nr) */
 	GemmKernel	kernel;
 	GemmPackRows pack_rows;
+	GemmPackKmajor pack_kmajor;
 } GemmPath;
 
 /* AVX-512: 14 rows x 32 columns, 28 zmm accumulators + 2 for B + 1 splat. */
@@ -71,6 +78,11 @@ kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
 	{
 		c0[i] = _mm512_setzero_ps();
 		c1[i] = _mm512_setzero_ps();
+		if (i < m)
+		{
+			_mm_prefetch((const char *) (c + (size_t) i * ldc), _MM_HINT_T0);
+			_mm_prefetch((const char *) (c + (size_t) i * ldc + 16), _MM_HINT_T0);
+		}
 	}
 	for (int k = 0; k < kc; k++)
 	{
@@ -169,7 +181,10 @@ pack_rows_avx512(float *dst, int w, const float *X, const uint16_t *Xh, size_t l
 				if (h + i >= nw)
 					r[i] = _mm512_setzero_ps();
 				else if (!Xh)
+				{
+					_mm_prefetch((const char *) (X + o + 64), _MM_HINT_T0);
 					r[i] = _mm512_maskz_loadu_ps(load, X + o);
+				}
 				else if (kn == 16)
 					r[i] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (Xh + o)));
 				else
@@ -184,6 +199,43 @@ pack_rows_avx512(float *dst, int w, const float *X, const uint16_t *Xh, size_t l
 			for (int j = 0; j < kn; j++)
 				_mm512_mask_storeu_ps(dst + (size_t) (k + j) * w + h, store, r[j]);
 		}
+	}
+}
+
+/*
+ * Packs one sliver from a k-major matrix of floats (element (i, k) at
+ * X[k*ld + i]), nw <= w indices: one masked load and store per 16 lanes of
+ * each k, zeros past nw.
+ */
+__attribute__((target("avx512f")))
+static void
+pack_kmajor_avx512(float *dst, int w, const float *X, size_t ld, int nw, int kb)
+{
+	for (int h = 0; h < w; h += 16)
+	{
+		int			nh = w - h < 16 ? w - h : 16;
+		int			nv = nw - h < 0 ? 0 : nw - h < 16 ? nw - h : 16;
+		__mmask16	store = (__mmask16) ((1u << nh) - 1);
+		__mmask16	load = (__mmask16) ((1u << nv) - 1);
+
+		for (int k = 0; k < kb; k++)
+		{
+			_mm_prefetch((const char *) (X + (size_t) (k + 8) * ld + h), _MM_HINT_T0);
+			_mm512_mask_storeu_ps(dst + (size_t) k * w + h, store,
+								  _mm512_maskz_loadu_ps(load, X + (size_t) k * ld + h));
+		}
+	}
+}
+
+/* GemmPackKmajor in plain C. */
+static void
+pack_kmajor_c(float *dst, int w, const float *X, size_t ld, int nw, int kb)
+{
+	for (int k = 0; k < kb; k++)
+	{
+		memcpy(dst + (size_t) k * w, X + (size_t) k * ld, sizeof(float) * nw);
+		for (int i = nw; i < w; i++)
+			dst[(size_t) k * w + i] = 0.0f;
 	}
 }
 
@@ -312,11 +364,13 @@ kernel_scalar(int kc, const float *a, const float *b, float *c, int ldc,
 	store_tile(t, 16, c, ldc, m, n, alpha, beta);
 }
 
-static const GemmPath path_avx512 = {"avx512", 14, 32, 256, 168, 3072, kernel_avx512,
-pack_rows_avx512};
-static const GemmPath path_avx2 = {"avx2", 6, 16, 256, 144, 3072, kernel_avx2, pack_rows_c};
-static const GemmPath path_scalar = {"scalar", 4, 16, 256, 128, 2048, kernel_scalar, pack_rows_c};
-static const GemmPath path_blas = {"openblas", 0, 0, 0, 0, 0, NULL, NULL};
+static const GemmPath path_avx512 = {"avx512", 14, 32, 512, 168, 3072, kernel_avx512,
+pack_rows_avx512, pack_kmajor_avx512};
+static const GemmPath path_avx2 = {"avx2", 6, 16, 256, 144, 3072, kernel_avx2, pack_rows_c,
+pack_kmajor_c};
+static const GemmPath path_scalar = {"scalar", 4, 16, 256, 128, 2048, kernel_scalar, pack_rows_c,
+pack_kmajor_c};
+static const GemmPath path_blas = {"openblas", 0, 0, 0, 0, 0, NULL, NULL, NULL};
 
 static const GemmPath *gemm_current = NULL;
 static SqlpilotBlasSgemm gemm_blas = NULL;
@@ -364,16 +418,13 @@ pack(const GemmPath *p, float *dst, int w, const float *X, const uint16_t *Xh, i
 
 			p->pack_rows(dst, w, Xh ? NULL : X + o, Xh ? Xh + o : NULL, ld, nw, kb);
 		}
+		else if (!Xh)
+			p->pack_kmajor(dst, w, X + (size_t) k0 * ld + i0 + s, ld, nw, kb);
 		else
 		{
 			for (int k = 0; k < kb; k++)
 			{
-				size_t		o = (size_t) (k0 + k) * ld + i0 + s;
-
-				if (Xh)
-					sqlpilot_f16_to_f32_n(dst + (size_t) k * w, Xh + o, nw);
-				else
-					memcpy(dst + (size_t) k * w, X + o, sizeof(float) * nw);
+				sqlpilot_f16_to_f32_n(dst + (size_t) k * w, Xh + (size_t) (k0 + k) * ld + i0 + s, nw);
 				for (int i = nw; i < w; i++)
 					dst[(size_t) k * w + i] = 0.0f;
 			}
@@ -408,7 +459,8 @@ gemm_blocked(const GemmPath *p, bool ta, bool tb, int M, int N, int K, float alp
 			 float beta, float *C, int ldc)
 {
 	int			nc = round_up(N, p->nr) < p->nc ? round_up(N, p->nr) : p->nc;
-	int			kc = K < p->kc ? K : p->kc;
+	int			nkb = (K + p->kc - 1) / p->kc;
+	int			kc = round_up((K + nkb - 1) / nkb, 8);
 	int			mc = round_up(M, p->mr) < p->mc ? round_up(M, p->mr) : p->mc;
 	size_t		bfloats = (size_t) round_up(kc * nc, 16);
 	float	   *bpack = pack_buffer(bfloats + (size_t) mc * kc);
