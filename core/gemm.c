@@ -10,10 +10,10 @@
  * in registers for the whole block.  K blocks are balanced (K = 288 runs as
  * one block, not 256 + 32, whose C updates would cost as much as the
  * products).  A B sliver (KC x NR) is reused by all the A slivers of the
- * block; with KC = 512 it does not fit L1 any more, which measured no
- * slower here than KC = 256 (Zen 5's L2 keeps up) and halves the C traffic.  Packing pads the last sliver
- * with zeros, so the kernel never branches on the K or tile edges; only its
- * store of C clips to the m x n valid part.  Halves (f16 weights) are
+ * block; with KC = 512 it no longer fits L1, which measured no slower here
+ * than KC = 256 (the L2 keeps up) and halves the traffic to C.  Packing pads
+ * the last sliver with zeros, so the kernel never branches on the K or tile
+ * edges; only its store of C clips to the m x n valid part.  Halves (f16 weights) are
  * widened while their panel is packed: no widened copy of the matrix.
  *
  * Kernels: AVX-512 14 x 32 (28 zmm accumulators), AVX2+FMA 6 x 16 (12 ymm),
@@ -464,10 +464,11 @@ gemm_blocked(const GemmPath *p, bool ta, bool tb, int M, int N, int K, float alp
 	int			mc = round_up(M, p->mr) < p->mc ? round_up(M, p->mr) : p->mc;
 	size_t		bfloats = (size_t) round_up(kc * nc, 16);
 	float	   *bpack = pack_buffer(bfloats + (size_t) mc * kc);
-	float	   *apack = bpack + bfloats;
+	float	   *apack;
 
 	if (!bpack)
 		return -1;
+	apack = bpack + bfloats;
 	for (int jc = 0; jc < N; jc += nc)
 	{
 		int			nb = N - jc < nc ? N - jc : nc;
