@@ -2,7 +2,8 @@
  * bench_decode.c — single-token decode speed of core/infer.c for each
  * preset with random weights, side by side with the naive reference loop of
  * tests/test_infer_naive.h in the same run, plus batched prefill speed and
- * the time to load + verify a model file.  One thread (the serial OpenBLAS).
+ * the time to load + verify a model file.  One thread; prefill runs on
+ * core/gemm.c (SQLPILOT_GEMM=openblas runs it on the serial OpenBLAS).
  *
  *   build/bench/bench_decode [--out bench/results/decode.md] [--tokens N]
  *
@@ -26,6 +27,7 @@
 #include <cblas.h>
 
 #include "../tests/test_infer_naive.h"
+#include "gemm.h"
 #include "infer.h"
 #include "matvec.h"
 #include "util.h"
@@ -320,6 +322,15 @@ load_average(void)
 	return l;
 }
 
+/* cblas_sgemm behind the gemm.h BLAS signature (SQLPILOT_GEMM=openblas). */
+static void
+blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+		   const float *B, int ldb, float beta, float *C, int ldc)
+{
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -330,6 +341,7 @@ main(int argc, char **argv)
 	FILE	   *f;
 	double		load_before = load_average();
 
+	sqlpilot_gemm_set_blas(blas_sgemm);
 	for (int i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
@@ -404,18 +416,19 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(f, "# Decode benchmark (bench/bench_decode.c)\n\n");
-	fprintf(f, "One thread (serial OpenBLAS), matvec kernel: %s, random weights, vocab 512, positions 0..%d, "
+	fprintf(f, "One thread, matvec kernel: %s, prefill gemm path: %s, random weights, vocab 512, positions 0..%d, "
 			"best of 5 for ours, one run of the naive loop (tests/test_infer_naive.h, "
 			"plain C like llama2.c run.c) in the same process.  tok/s are per second of "
 			"the thread's CPU time (wall-clock decode beside it: other processes on the "
 			"box inflate it).  Weights f32: the fp32 parameters in memory; f16: the same "
 			"weights saved as an f16 model file and run from its mapping (decode reads "
-			"halves through sqlpilot_matvec_f16, prefill widens one matrix at a time for "
-			"sgemm), as the shipped default model is.  Load = mmap + XXH64 verify of the "
+			"halves through sqlpilot_matvec_f16, prefill runs sqlpilot_gemm_f16, which widens "
+			"halves while it packs them), as the shipped default model is.  Load = mmap + XXH64 verify of the "
 			"model file in the page cache (wall clock).  decode @%d: 16 tokens after a %d-token prompt.  "
 			"matvec / sgemv: GB/s of one single-row pass over all weight matrices "
 			"(sqlpilot_matvec, or sqlpilot_matvec_f16 for f16, vs cblas_sgemv, which has no "
-			"half-precision form; GB/s of the bytes each streams).\n\n", sqlpilot_matvec_kernel(), n_tokens - 1,
+			"half-precision form; GB/s of the bytes each streams).\n\n", sqlpilot_matvec_kernel(),
+			sqlpilot_gemm_path(), n_tokens - 1,
 			LONG_PROMPT, LONG_PROMPT);
 	fprintf(f, "| preset | weights | params | decode tok/s | decode tok/s (wall) | decode @%d tok/s | naive tok/s | speedup | matvec GB/s | sgemv GB/s | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
 			LONG_PROMPT, n_tokens);

@@ -4,7 +4,8 @@
  * Runs STEPS full optimizer steps (forward, backward, clipping, AdamW) on a
  * fixed packed batch of B sequences of T tokens (examples of 64..256 tokens,
  * the last 40% of each weighted like a statement), timing all but the first,
- * and prints one "RESULT" line: tokens/s, useful GFLOP/s, an sgemm GFLOP/s
+ * and prints one "RESULT" line: tokens/s, useful GFLOP/s, the gemm path
+ * (core/gemm.h; SQLPILOT_GEMM=openblas runs OpenBLAS) and its GFLOP/s
  * measured in the same process on a model shape, peak RSS, and the losses of
  * the first two steps (the second shows that backward and AdamW agree too).
  * With CASE_FILE it first writes config, initial weights and the batch in the
@@ -16,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "../trainer/train.h"
+#include "gemm.h"
 #include "util.h"
 
 /* Fills b with packed synthetic examples (deterministic). */
@@ -77,7 +80,26 @@ step_flops(const SqlpilotConfig *c, const TrainerBatch *b)
 		3.0 * 4.0 * HS * c->n_heads * vis * c->n_layers;
 }
 
-/* GFLOP/s of single-threaded sgemm on an (M x K) x (K x N) product. */
+/* CPU seconds of this process (other processes on the box do not count). */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* cblas_sgemm behind the gemm.h BLAS signature (SQLPILOT_GEMM=openblas). */
+static void
+blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
+		   const float *B, int ldb, float beta, float *C, int ldc)
+{
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* GFLOP/s of the trainer's sgemm (sqlpilot_gemm, path in use) on an (M x K) x (K x N) product. */
 static double
 sgemm_gflops(int M, int N, int K)
 {
@@ -87,11 +109,11 @@ sgemm_gflops(int M, int N, int K)
 	double		t0;
 	int			reps = 0;
 
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, a, K, b, K, 0, c, N);
+	sqlpilot_gemm(false, true, M, N, K, 1, a, K, b, K, 0, c, N);
 	t0 = sqlpilot_now();
 	while (sqlpilot_now() - t0 < 0.5)
 	{
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, a, K, b, K, 0, c, N);
+		sqlpilot_gemm(false, true, M, N, K, 1, a, K, b, K, 0, c, N);
 		reps++;
 	}
 	t0 = sqlpilot_now() - t0;
@@ -142,7 +164,8 @@ main(int argc, char **argv)
 	double		wsum = 0.0,
 				t0 = 0.0,
 				loss0 = 0.0,
-				loss1 = 0.0;
+				loss1 = 0.0,
+				c0 = 0.0;
 	struct rusage ru;
 
 	if (argc < 6 || sqlpilot_config_preset(argv[1], &c) != 0)
@@ -150,6 +173,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_train PRESET T B MICRO STEPS [CASE_FILE]\n");
 		return 2;
 	}
+	sqlpilot_gemm_set_blas(blas_sgemm);
 	T = atoi(argv[2]);
 	B = atoi(argv[3]);
 	micro = atoi(argv[4]);
@@ -179,7 +203,10 @@ main(int argc, char **argv)
 		TrainerStats st = {0};
 
 		if (step == 1)
+		{
 			t0 = sqlpilot_now();
+			c0 = cpu_now();
+		}
 		memset(net->grads, 0, sizeof(float) * net->n_params);
 		for (int s = 0; s < B; s += micro)
 			trainer_net_step(net, &b, s, B - s < micro ? B - s : micro, (float) (1.0 / wsum), &st);
@@ -191,11 +218,13 @@ main(int argc, char **argv)
 			loss1 = st.loss_sum / wsum;
 	}
 	t0 = sqlpilot_now() - t0;
+	c0 = cpu_now() - c0;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("RESULT impl=c preset=%s T=%d B=%d micro=%d steps=%d params=%zu tok_s=%.1f "
-		   "gflops=%.2f sgemm_gflops=%.2f maxrss_mb=%.1f loss_first=%.6f loss_second=%.6f\n",
+		   "gflops=%.2f gflops_cpu=%.2f gemm=%s sgemm_gflops=%.2f maxrss_mb=%.1f loss_first=%.6f loss_second=%.6f\n",
 		   argv[1], T, B, micro, steps, net->n_params, (double) B * T * (steps - 1) / t0,
 		   step_flops(&c, &b) * (steps - 1) / t0 / 1e9,
+		   step_flops(&c, &b) * (steps - 1) / c0 / 1e9, sqlpilot_gemm_path(),
 		   sgemm_gflops(micro * T, c.hidden_dim, c.dim), ru.ru_maxrss / 1024.0, loss0, loss1);
 	free(m), free(v), free(decay);
 	trainer_batch_free(&b);

@@ -11,8 +11,9 @@ is written like HF Transformers trains: one parameter tensor per weight,
 full-vocabulary logits on every row,
 cross-entropy with the masked rows ignored, a dense causal mask that also
 separates packed examples.  Prints a table (tokens/s, ratio, GFLOP/s against
-an sgemm measured in the C process, peak RSS, first/last loss) and writes it
-to bench/results/train.md.
+core/gemm.c's GFLOP/s measured in the C process, the C trainer again with
+SQLPILOT_GEMM=openblas, peak RSS, first/last loss) and writes it to
+bench/results/train.md.
 
 usage: bench/bench_train.py [--build DIR] [--quick] [--threads N]
 Environment (OPENBLAS_CORETYPE, ...) is passed through unchanged to both sides.
@@ -117,11 +118,13 @@ def main():
         for preset, T, B, micro, tmicro in RUNS[:1] if a.quick else RUNS:
             case = os.path.join(tmp, "case.bin")
             cres = run([exe, preset, str(T), str(B), str(micro), str(C_STEPS), case])
+            cblas = run([exe, preset, str(T), str(B), str(micro), str(C_STEPS)],
+                        env=dict(os.environ, SQLPILOT_GEMM="openblas"))
             me = [sys.executable, os.path.abspath(__file__), "--threads", str(a.threads),
                   "--worker", case, str(TORCH_STEPS)]
             untuned = run(me + [str(B)])
             tuned = run(me + [str(tmicro)], env=dict(os.environ, **TUNED_ENV))
-            rows.append((preset, T, B, micro, tmicro, cres, untuned, tuned))
+            rows.append((preset, T, B, micro, tmicro, cres, cblas, untuned, tuned))
             print("%s done: C %s tok/s, PyTorch %s / %s tok/s" % (preset, cres["tok_s"],
                                                                 untuned["tok_s"], tuned["tok_s"]),
                   flush=True)
@@ -129,27 +132,33 @@ def main():
         "# Training speed: C trainer vs PyTorch %s (same model, weights, batch)" % torch_version(),
         "",
         "Command: `bench/bench_train.py` (%s); OPENBLAS_CORETYPE=%s; PyTorch threads: %d; "
-        "C: one thread (serial OpenBLAS); C %d steps, PyTorch %d steps, the first untimed; "
+        "C: one thread, matrix products on core/gemm.c (path %s), and again with "
+        "SQLPILOT_GEMM=openblas (serial OpenBLAS) for comparison; C %d steps, PyTorch %d steps, the first untimed; "
         "load average at the start %.1f." % (time.strftime("%Y-%m-%d %H:%M"),
                                              os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
-                                             a.threads, C_STEPS, TORCH_STEPS, load0),
+                                             a.threads, rows[0][5]["gemm"], C_STEPS,
+                                             TORCH_STEPS, load0),
         "",
-        "| preset | T | batch | C tok/s | PyTorch tok/s (untuned) | ratio | PyTorch tok/s (tuned) "
-        "| ratio | C GFLOP/s | sgemm GFLOP/s | C peak RSS MB | PyTorch peak RSS MB (untuned/tuned) "
+        "| preset | T | batch | C tok/s | C tok/s, OpenBLAS gemm | PyTorch tok/s (untuned) | ratio "
+        "| PyTorch tok/s (tuned) | ratio | C GFLOP/s | C GFLOP/s (CPU time) | C GFLOP/s (CPU), "
+        "OpenBLAS gemm | gemm GFLOP/s | C peak RSS MB | PyTorch peak RSS MB (untuned/tuned) "
         "| loss step 1/2 C | loss step 1/2 PyTorch |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for preset, T, B, micro, tmicro, c, u, t in rows:
+    for preset, T, B, micro, tmicro, c, cb, u, t in rows:
         cs, us, ts = float(c["tok_s"]), float(u["tok_s"]), float(t["tok_s"])
-        lines.append("| %s | %d | %d (C micro %d, tuned micro %d) | %.0f | %.0f | %.2fx | %.0f | %.2fx | %s | %s "
-                     "| %s | %s / %s | %.4f / %.4f | %.4f / %.4f |"
-                     % (preset, T, B, micro, tmicro, cs, us, cs / us, ts, cs / ts, c["gflops"],
+        lines.append("| %s | %d | %d (C micro %d, tuned micro %d) | %.0f | %.0f | %.0f | %.2fx | %.0f "
+                     "| %.2fx | %s | %s | %s | %s | %s | %s / %s | %.4f / %.4f | %.4f / %.4f |"
+                     % (preset, T, B, micro, tmicro, cs, float(cb["tok_s"]), us, cs / us, ts,
+                        cs / ts, c["gflops"], c["gflops_cpu"], cb["gflops_cpu"],
                         c["sgemm_gflops"], c["maxrss_mb"], u["maxrss_mb"], t["maxrss_mb"],
                         float(c["loss_first"]), float(c["loss_second"]), float(u["loss_first"]),
                         float(u["loss_second"])))
     lines += ["", "GFLOP/s counts useful work only (attention over visible keys, head on loss rows); "
-              "sgemm GFLOP/s is single-threaded OpenBLAS on a (micro*T, C) x (C, hidden) product "
-              "in the same process.  Losses must agree: both sides train the same model on the "
+              "C GFLOP/s (CPU time) divides by the process's CPU time instead of wall time (other "
+              "processes time-slicing the two vCPUs do not count; a busy SMT sibling still slows "
+              "it).  gemm GFLOP/s is sqlpilot_gemm on a (micro*T, C) x (C, hidden) product in the "
+              "same process (wall time).  Losses must agree: both sides train the same model on the "
               "same batch.", ""]
     text = "\n".join(lines)
     print(text)

@@ -3,8 +3,9 @@
  *
  * Shapes follow layers.h: N rows, C = dim, H = hidden_dim, NH heads of HS,
  * NKV k/v heads, QD = NH*HS, KVD = NKV*HS.  Matrix products go through the
- * single-threaded OpenBLAS (sgemm over all rows at once); one row (decode)
- * and one query's attention scores go through the kernels of matvec.c.
+ * core's sgemm (gemm.c, over all rows at once, in the calling thread); one
+ * row (decode) and one query's attention scores go through the kernels of
+ * matvec.c.
  *
  * Attention is blocked: the query rows of one head are taken ATT_BLOCK at a
  * time, and each block's scores are computed only against the k/v rows that
@@ -21,11 +22,11 @@
  */
 #include "layers.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "matvec.h"
 
 /* Query rows per attention block. */
@@ -199,22 +200,20 @@ sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 	if (N == 1)
 		sqlpilot_matvec(out, weight, inp, OC, C);
 	else
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
-					1.0f, inp, C, weight, C, 0.0f, out, OC);
+		sqlpilot_gemm(false, true, N, OC, C, 1.0f, inp, C, weight, C, 0.0f, out, OC);
 }
-
-
 
 /*
  * out (N,OC) = inp (N,C) @ W^T for W given as floats or (when weight is
- * NULL) as halves: a few rows read the halves directly, more rows widen them
- * into wbuf first so sgemm does the work.  The crossover (layers.h), 15M
- * after a 386-token prompt, measured here: 8 new rows took 1.7 ms row by
- * row, while 17 rows through widening + sgemm took 6.6 ms and 32 rows 8.3.
+ * NULL) as halves: a few rows read the halves row by row, more rows go
+ * through sqlpilot_gemm_f16, which widens them panel by panel as it packs.
+ * The crossover (layers.h), 15M after a 386-token prompt, measured here
+ * when past it the whole matrix was widened for OpenBLAS: 8 new rows took
+ * 1.7 ms row by row, while 17 rows took 6.6 ms that way and 32 rows 8.3.
  */
 static void
 linear_forward(float *out, const float *inp, const float *weight, const uint16_t *weight_half,
-			   float *wbuf, int N, int C, int OC)
+			   int N, int C, int OC)
 {
 	if (weight)
 		sqlpilot_matmul_forward(out, inp, weight, N, C, OC);
@@ -224,10 +223,7 @@ linear_forward(float *out, const float *inp, const float *weight, const uint16_t
 			sqlpilot_matvec_f16(out + (size_t) n * OC, weight_half, inp + (size_t) n * C, OC, C);
 	}
 	else
-	{
-		sqlpilot_f16_to_f32_n(wbuf, weight_half, (size_t) OC * C);
-		sqlpilot_matmul_forward(out, inp, wbuf, N, C, OC);
-	}
+		sqlpilot_gemm_f16(false, true, N, OC, C, 1.0f, inp, C, weight_half, C, 0.0f, out, OC);
 }
 
 /* dinp += dout @ weight; dweight += dout^T @ inp. */
@@ -237,11 +233,9 @@ sqlpilot_matmul_backward(float *dinp, float *dweight, const float *dout,
 						 int N, int C, int OC)
 {
 	if (dinp)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC,
-					1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+		sqlpilot_gemm(false, false, N, C, OC, 1.0f, dout, OC, weight, C, 1.0f, dinp, C);
 	if (dweight)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N,
-					1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+		sqlpilot_gemm(true, false, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dweight, C);
 }
 
 /* out = inp * rstd * weight with rstd = 1 / sqrt(mean(inp^2) + eps), per row. */
@@ -709,15 +703,15 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 				float	   *ap = ab + (size_t) t0 * S;
 
 				att_block_range(rl, b, t0, nt, &lo, &hi);
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, hi - lo, HS,
-							scale, qb + (size_t) t0 * QD, QD, kb + (size_t) lo * KVD, KVD,
-							0.0f, ap + lo, S);
+				sqlpilot_gemm(false, true, nt, hi - lo, HS,
+							  scale, qb + (size_t) t0 * QD, QD, kb + (size_t) lo * KVD, KVD,
+							  0.0f, ap + lo, S);
 				for (int r = 0; r < nt; r++)
 					att_softmax_row(ap + (size_t) r * S, lo, hi,
 									att_kstart(rl, b, t0 + r), rl->kv_offset + t0 + r);
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, HS, hi - lo,
-							1.0f, ap + lo, S, vb + (size_t) lo * KVD, KVD,
-							0.0f, ob + (size_t) t0 * QD, QD);
+				sqlpilot_gemm(false, false, nt, HS, hi - lo,
+							  1.0f, ap + lo, S, vb + (size_t) lo * KVD, KVD,
+							  0.0f, ob + (size_t) t0 * QD, QD);
 			}
 		}
 	}
@@ -775,9 +769,9 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 
 				att_block_range(rl, b, t0, nt, &lo, &hi);
 				nk = hi - lo;
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, nk, HS,
-							1.0f, dob, QD, v + kvoff + (size_t) lo * KVD, KVD,
-							0.0f, ds, nk);
+				sqlpilot_gemm(false, true, nt, nk, HS,
+							  1.0f, dob, QD, v + kvoff + (size_t) lo * KVD, KVD,
+							  0.0f, ds, nk);
 				for (int r = 0; r < nt; r++)
 				{
 					const float *p = ap + (size_t) r * S + lo;
@@ -789,15 +783,15 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 					for (int j = 0; j < nk; j++)
 						d[j] = p[j] * (d[j] - dot);
 				}
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nt, HS, nk,
-							scale, ds, nk, k + kvoff + (size_t) lo * KVD, KVD,
-							1.0f, dq + qoff + (size_t) t0 * QD, QD);
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, HS, nt,
-							scale, ds, nk, q + qoff + (size_t) t0 * QD, QD,
-							1.0f, dk + kvoff + (size_t) lo * KVD, KVD);
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, HS, nt,
-							1.0f, ap + lo, S, dob, QD,
-							1.0f, dv + kvoff + (size_t) lo * KVD, KVD);
+				sqlpilot_gemm(false, false, nt, HS, nk,
+							  scale, ds, nk, k + kvoff + (size_t) lo * KVD, KVD,
+							  1.0f, dq + qoff + (size_t) t0 * QD, QD);
+				sqlpilot_gemm(true, false, nk, HS, nt,
+							  scale, ds, nk, q + qoff + (size_t) t0 * QD, QD,
+							  1.0f, dk + kvoff + (size_t) lo * KVD, KVD);
+				sqlpilot_gemm(true, false, nk, HS, nt,
+							  1.0f, ap + lo, S, dob, QD,
+							  1.0f, dv + kvoff + (size_t) lo * KVD, KVD);
 			}
 		}
 	}
@@ -830,7 +824,7 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	int			KVD = NKV * HS;
 
 	sqlpilot_rmsnorm_forward(a->ln1, a->ln1_rstd, x, w->rms_att, N, C, c->norm_eps);
-	linear_forward(a->q, a->ln1, w->wq, w->wq_half, a->wbuf, N, C, QD);
+	linear_forward(a->q, a->ln1, w->wq, w->wq_half, N, C, QD);
 	sqlpilot_rope_forward(a->q, rl->pos, N, NH, HS, c->rope_theta);
 	for (int b = 0; b < rl->B; b++)
 	{
@@ -838,23 +832,23 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 		int			nb = kv_contiguous(rl) ? N : rl->T;
 		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
 
-		linear_forward(kbuf + row * KVD, lnb, w->wk, w->wk_half, a->wbuf, nb, C, KVD);
-		linear_forward(vbuf + row * KVD, lnb, w->wv, w->wv_half, a->wbuf, nb, C, KVD);
+		linear_forward(kbuf + row * KVD, lnb, w->wk, w->wk_half, nb, C, KVD);
+		linear_forward(vbuf + row * KVD, lnb, w->wv, w->wv_half, nb, C, KVD);
 		sqlpilot_rope_forward(kbuf + row * KVD, rl->pos + (size_t) b * rl->T, nb,
 							  NKV, HS, c->rope_theta);
 		if (kv_contiguous(rl))
 			break;
 	}
 	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, NKV, HS);
-	linear_forward(a->res1, a->atty, w->wo, w->wo_half, a->wbuf, N, QD, C);
+	linear_forward(a->res1, a->atty, w->wo, w->wo_half, N, QD, C);
 	for (size_t i = 0; i < (size_t) N * C; i++)
 		a->res1[i] += x[i];
 
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
-	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, a->wbuf, N, C, H);
-	linear_forward(a->up, a->ln2, w->w3, w->w3_half, a->wbuf, N, C, H);
+	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
+	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
 	sqlpilot_swiglu_forward(a->act, a->gate, a->up, (size_t) N * H);
-	linear_forward(out, a->act, w->w2, w->w2_half, a->wbuf, N, H, C);
+	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
 	for (size_t i = 0; i < (size_t) N * C; i++)
 		out[i] += a->res1[i];
 }

@@ -54,18 +54,17 @@ typedef struct SqlpilotBlockActs
 	float	   *gate;			/* (N, H) ln2 @ w1^T */
 	float	   *up;				/* (N, H) ln2 @ w3^T */
 	float	   *act;			/* (N, H) silu(gate) * up */
-	float	   *wbuf;			/* (largest OC*C) an f16 matrix widened for sgemm; NULL with f32 weights */
+	float	   *wbuf;			/* not read any more (halves are widened while packed) */
 } SqlpilotBlockActs;
 
 /*
  * Matrices held as halves are read row by row (sqlpilot_matvec_f16) for up
- * to this many rows, and widened for sgemm past it; float matrices use
- * sgemm from 2 rows on.  The extension uses it to know when a prompt will
- * need OpenBLAS.
+ * to this many rows, and go through sqlpilot_gemm_f16 past it; float
+ * matrices use sqlpilot_gemm from 2 rows on.
  */
 #define SQLPILOT_HALF_MATVEC_MAX_ROWS 32
 
-/* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sgemm (sqlpilot_matvec when N == 1). */
+/* out (N,OC) = inp (N,C) @ weight(OC,C)^T, through sqlpilot_gemm (sqlpilot_matvec when N == 1). */
 void		sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 									int N, int C, int OC);
 /* Accumulates (+=) dinp (N,C) and dweight (OC,C); either may be NULL to skip it. */
@@ -114,8 +113,8 @@ void		sqlpilot_attention_backward(float *dq, float *dk, float *dv,
  * One transformer block: out = x + attn(rmsnorm(x)) then + ffn(rmsnorm(.)).
  * Writes this block's k (after RoPE) and v for the new rows into kbuf/vbuf
  * (B, kv_stride, NKV*HS).  out may equal x.  Matrices given as halves (w's
- * *_half) run through sqlpilot_matvec_f16 for one row, else are widened
- * into a->wbuf for sgemm.
+ * *_half) run through sqlpilot_matvec_f16 for up to
+ * SQLPILOT_HALF_MATVEC_MAX_ROWS rows, else through sqlpilot_gemm_f16.
  */
 void		sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 								   const SqlpilotRowLayout *rl, const float *x, float *out,

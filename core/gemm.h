@@ -1,0 +1,51 @@
+/*
+ * gemm.h — the project's own matrix products (training and prefill).
+ *
+ * C (M,N) = alpha * op(A) @ op(B) + beta * C, all row-major, op(X) = X^T
+ * when trans_x; op(A) is (M,K), op(B) is (K,N).  Same meaning as
+ * cblas_sgemm(CblasRowMajor, ...).  With beta == 0, C is not read (NaN
+ * there does not leak); with alpha == 0 or K == 0, A and B are not read.
+ * C must not overlap A or B; A and B may overlap each other.
+ *
+ * Three kernels, chosen at run time from CPUID: AVX-512, AVX2+FMA and plain
+ * C; a fourth path, "openblas", hands the call to a BLAS sgemm the caller
+ * registered (tests and benchmarks; the core itself never links a BLAS).
+ * SQLPILOT_GEMM=avx512|avx2|scalar|openblas in the environment, or
+ * sqlpilot_gemm_set_path(), forces one.  Everything runs in the calling
+ * thread (the core also runs inside PostgreSQL backends).
+ */
+#ifndef SQLPILOT_GEMM_H
+#define SQLPILOT_GEMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A BLAS sgemm with the arguments of cblas_sgemm(CblasRowMajor, ...). */
+typedef void (*SqlpilotBlasSgemm) (bool trans_a, bool trans_b, int M, int N, int K,
+								   float alpha, const float *A, int lda,
+								   const float *B, int ldb, float beta,
+								   float *C, int ldc);
+
+void		sqlpilot_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+						  const float *A, int lda, const float *B, int ldb,
+						  float beta, float *C, int ldc);
+
+/* The same with B held as IEEE halves (an f16 model's weights, read in place). */
+void		sqlpilot_gemm_f16(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+							  const float *A, int lda, const uint16_t *B, int ldb,
+							  float beta, float *C, int ldc);
+
+/*
+ * Forces a path by name ("avx512", "avx2", "scalar", "openblas") or goes
+ * back to the best one ("auto" or NULL).  Returns -1 (path unchanged) when
+ * this CPU lacks it or no BLAS was registered.
+ */
+int			sqlpilot_gemm_set_path(const char *name);
+
+/* Name of the path calls take now. */
+const char *sqlpilot_gemm_path(void);
+
+/* Registers the sgemm behind the "openblas" path (NULL removes it). */
+void		sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn);
+
+#endif							/* SQLPILOT_GEMM_H */
