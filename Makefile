@@ -13,7 +13,8 @@ PG_CONFIG ?= pg_config
 OPTFLAGS ?= -march=native
 BUILD = build
 
-# OpenBLAS: always the single-threaded build (it also runs inside backends).
+# OpenBLAS: the single-threaded build, for the command-line tool and the tests
+# (the numerical reference of core/gemm.c); the extension does not use it.
 BLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-serial
 BLAS_LIBS = $(BLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(BLAS_DIR)
 
@@ -23,9 +24,7 @@ PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 MODULE_big = sqlpilot
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c core/*.c)))
 PG_CFLAGS += -std=gnu11 -O2 $(OPTFLAGS) -Icore -Wno-declaration-after-statement
-# The extension opens OpenBLAS itself on first need (extension/blas_lazy.c).
-PG_CPPFLAGS += -DSQLPILOT_BLAS_LIBRARY='"$(BLAS_DIR)/libopenblas.so.0"'
-SHLIB_LINK += -ldl -lm
+SHLIB_LINK += -lm
 include extension/extension.mk
 # No LLVM bitcode: the extension is not a JIT inlining target.
 override with_llvm = no

@@ -169,21 +169,6 @@ sqlpilot_runstate_init_rows(SqlpilotRunState *s, const SqlpilotConfig *c,
 		}
 		sc->mem_floats = sqlpilot_carve(sc->mem, layout, np);
 	}
-	/* Prefill widens one f16 matrix at a time for sgemm (decode reads halves). */
-	if (w->half.wq && R > 1)
-	{
-		sc->acts.wbuf = malloc((H > C ? H : C) * C * sizeof(float));
-		if (!sc->acts.wbuf)
-		{
-			free(sc->mem);
-			free(sc->pos);
-			free(sc);
-			free(s->cached_ids);
-			memset(s, 0, sizeof(*s));
-			snprintf(err, errlen, "out of memory for prefill (%zu floats)", (H > C ? H : C) * C);
-			return -1;
-		}
-	}
 	s->config = c;
 	s->weights = w;
 	s->scratch = sc;
@@ -207,7 +192,6 @@ sqlpilot_runstate_free(SqlpilotRunState *s)
 		}
 		free(sc->spares);
 		free(sc->mem);
-		free(sc->acts.wbuf);
 		free(sc->pos);
 		free(sc);
 	}
@@ -324,13 +308,6 @@ sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n)
 	while (k < n && k < s->n_cached && s->cached_ids[k] == ids[k])
 		k++;
 	return k;
-}
-
-/* Half matrices take sgemm past SQLPILOT_HALF_MATVEC_MAX_ROWS rows, float ones past 1. */
-bool
-sqlpilot_infer_uses_sgemm(const SqlpilotRunState *s, int n_new)
-{
-	return n_new > (s->weights->half.wq ? SQLPILOT_HALF_MATVEC_MAX_ROWS : 1);
 }
 
 /* Keeps the common cached prefix, prefills the rest chunk by chunk. */

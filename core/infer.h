@@ -65,11 +65,6 @@ int			sqlpilot_infer_feed_interruptible(SqlpilotRunState *s, const int *ids, int
 											  bool (*should_stop) (void *arg), void *arg);
 /* How many leading ids[0..n) the cache already holds (what a feed of them would reuse). */
 int			sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n);
-/*
- * Whether running n_new uncached rows through s goes through sgemm (an
- * OpenBLAS call) rather than only the single-row kernels of matvec.c.
- */
-bool		sqlpilot_infer_uses_sgemm(const SqlpilotRunState *s, int n_new);
 /* Appends one token (single-token decode); returns 0, or -1 when the context is full or id is out of range. */
 int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
 /* Forgets cached tokens from position n on. */

@@ -54,7 +54,6 @@ typedef struct SqlpilotBlockActs
 	float	   *gate;			/* (N, H) ln2 @ w1^T */
 	float	   *up;				/* (N, H) ln2 @ w3^T */
 	float	   *act;			/* (N, H) silu(gate) * up */
-	float	   *wbuf;			/* not read any more (halves are widened while packed) */
 } SqlpilotBlockActs;
 
 /*

@@ -38,7 +38,7 @@ typedef struct SqlpilotConfig
 /*
  * The matrices of an f16 model file, used in place from its mapping
  * (inference only: decode reads them through sqlpilot_matvec_f16, prefill
- * widens one matrix at a time for sgemm).  A pointer is set exactly when
+ * widens them panel by panel as core/gemm.c packs them).  A pointer is set exactly when
  * its float twin in SqlpilotWeights is NULL.
  */
 typedef struct SqlpilotHalfWeights

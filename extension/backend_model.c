@@ -52,7 +52,6 @@ SqlpilotModelInit(void)
 		return;
 	PG_TRY();
 	{
-		SqlpilotBlasLoad();
 		(void) SqlpilotGetModel();
 	}
 	PG_CATCH();
@@ -262,8 +261,6 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	}
 	sqlpilot_stats_counters.last_prompt_tokens = n_ids;
 	sqlpilot_stats_counters.last_reused_tokens = reused;
-	if (sqlpilot_infer_uses_sgemm(&bm->state, n_ids - reused))
-		SqlpilotBlasLoad();
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;

@@ -83,9 +83,6 @@ extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   size_t schema_len, const char *prefix, size_t prefix_len,
 								   int n, SqlpilotResult *out);
 
-/* OpenBLAS, opened on first need (blas_lazy.c). */
-extern void SqlpilotBlasLoad(void);
-
 /* Prompt KV caches shared by backends through files (prompt_cache.c). */
 extern bool SqlpilotPromptCacheLoad(SqlpilotBackendModel *bm, const char *schema,
 									size_t schema_len);

@@ -226,9 +226,8 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 
 		memcpy(other, ids, sizeof(int) * (size_t) half);
 		random_ids(other + half, n - half, V, 77);
-		tap_ok(sqlpilot_infer_cached_prefix(&s, other, n) == half &&
-			   !sqlpilot_infer_uses_sgemm(&s, 1) && sqlpilot_infer_uses_sgemm(&s, 2),
-			   "%s: the cache holds the %d shared ids; fp32 rows past one use sgemm", name, half);
+		tap_ok(sqlpilot_infer_cached_prefix(&s, other, n) == half,
+			   "%s: the cache holds the %d shared ids", name, half);
 		got = sqlpilot_infer_feed(&s, other, n);
 		tap_ok(got == n - half && s.n_computed - before == n - half,
 			   "%s: feed reuses the %d cached tokens, computes %d", name, half, got);
@@ -317,9 +316,6 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 		free(params);
 		return;
 	}
-	tap_ok(!sqlpilot_infer_uses_sgemm(&s, 1) && !sqlpilot_infer_uses_sgemm(&s, 32) &&
-		   sqlpilot_infer_uses_sgemm(&s, 33),
-		   "%s f16: up to 32 new rows run without sgemm, 33 need it", name);
 	naive_init(&r, c, &w);
 	sqlpilot_infer_feed(&s, ids, 1);
 	naive_forward(&r, ids[0], 0);
