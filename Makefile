@@ -5,6 +5,8 @@
 #   make deps     install the Debian packages the project needs (root or sudo)
 #   make          build the extension, the psql hook and build/sqlpilot
 #   make check    build everything and run every test suite
+#   make installcheck   PGXS's pg_regress suites against the running server,
+#                 after `make install` (see extension/extension.mk)
 #   make demo     the end-to-end demo on the embedded default model
 
 EXTENSION = sqlpilot
@@ -31,6 +33,8 @@ override with_llvm = no
 
 # The driver goals (check, demo, ...) only run scripts and sub-makes: they work
 # before `make deps` has installed PGXS, and they leave PGXS's own `check` alone.
+# PGXS's targets (install, installcheck) are only defined without them: run
+# `make installcheck` on its own command line.
 DRIVER_GOALS = check deps demo pipeline model bench
 ifeq ($(filter $(DRIVER_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

@@ -78,7 +78,7 @@ static const char *const cast_type_words[] = {
 
 /* Appends n bytes to b. */
 static void
-BufPut(SchemaBuf *b, const char *s, size_t n)
+schema_buf_put(SchemaBuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -105,57 +105,57 @@ BufPut(SchemaBuf *b, const char *s, size_t n)
 
 /* Appends a NUL-terminated string. */
 static void
-BufStr(SchemaBuf *b, const char *s)
+schema_buf_str(SchemaBuf *b, const char *s)
 {
-	BufPut(b, s, strlen(s));
+	schema_buf_put(b, s, strlen(s));
 }
 
 /* Appends s in lower case when lower, as is otherwise (keywords of the hand-written style). */
 static void
-BufKw(SchemaBuf *b, const char *s, bool lower)
+schema_buf_kw(SchemaBuf *b, const char *s, bool lower)
 {
 	char		tmp[64];
 	size_t		n = strlen(s);
 
 	if (!lower || n >= sizeof(tmp))
 	{
-		BufPut(b, s, n);
+		schema_buf_put(b, s, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = (char) tolower((unsigned char) s[i]);
-	BufPut(b, tmp, n);
+	schema_buf_put(b, tmp, n);
 }
 
 /* Appends an identifier, double-quoted when PostgreSQL needs it. */
 static void
-BufIdent(SchemaBuf *b, const char *name, bool fold_case)
+schema_buf_ident(SchemaBuf *b, const char *name, bool fold_case)
 {
 	if (!sqlpilot_schema_needs_quotes(name, fold_case))
 	{
-		BufStr(b, name);
+		schema_buf_str(b, name);
 		return;
 	}
-	BufPut(b, "\"", 1);
+	schema_buf_put(b, "\"", 1);
 	for (const char *p = name; *p; p++)
 	{
 		if (*p == '"')
-			BufPut(b, "\"", 1);
-		BufPut(b, p, 1);
+			schema_buf_put(b, "\"", 1);
+		schema_buf_put(b, p, 1);
 	}
-	BufPut(b, "\"", 1);
+	schema_buf_put(b, "\"", 1);
 }
 
 /* Appends schema.name (just name when schema is NULL). */
 static void
-BufQualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
+schema_buf_qualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
 {
 	if (schema && schema[0])
 	{
-		BufIdent(b, schema, fold_case);
-		BufPut(b, ".", 1);
+		schema_buf_ident(b, schema, fold_case);
+		schema_buf_put(b, ".", 1);
 	}
-	BufIdent(b, name, fold_case);
+	schema_buf_ident(b, name, fold_case);
 }
 
 /*
@@ -164,25 +164,25 @@ BufQualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
  * an expression.
  */
 static void
-BufIndexCol(SchemaBuf *b, const SqlpilotIndex *ix, int k, bool fold_case)
+schema_buf_index_col(SchemaBuf *b, const SqlpilotIndex *ix, int k, bool fold_case)
 {
 	const char *col = ix->cols[k];
 
 	if (ix->expr ? ix->expr[k] : strpbrk(col, "( ") != NULL)
-		BufStr(b, col);
+		schema_buf_str(b, col);
 	else
-		BufIdent(b, col, fold_case);
+		schema_buf_ident(b, col, fold_case);
 }
 
 /* Appends "a, b, c" (identifiers). */
 static void
-BufIdentList(SchemaBuf *b, char **names, int n, bool fold_case)
+schema_buf_ident_list(SchemaBuf *b, char **names, int n, bool fold_case)
 {
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			BufPut(b, ", ", 2);
-		BufIdent(b, names[i], fold_case);
+			schema_buf_put(b, ", ", 2);
+		schema_buf_ident(b, names[i], fold_case);
 	}
 }
 
@@ -222,7 +222,7 @@ sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t 
 	SchemaBuf	b = {0};
 	size_t		n;
 
-	BufIdent(&b, name, fold_case);
+	schema_buf_ident(&b, name, fold_case);
 	n = b.len;
 	if (cap > 0)
 	{
@@ -241,8 +241,8 @@ sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t 
  * array suffix; returns the matching type_names entry or NULL.
  */
 static const SchemaTypeName *
-SplitType(const char *pg_type, char *base, size_t basecap, char *mod, size_t modcap,
-		  int *ndims)
+split_type(const char *pg_type, char *base, size_t basecap, char *mod, size_t modcap,
+		   int *ndims)
 {
 	size_t		n = strlen(pg_type);
 	size_t		bl = 0;
@@ -284,12 +284,12 @@ SplitType(const char *pg_type, char *base, size_t basecap, char *mod, size_t mod
 
 /* Writes a mapped type (which: 0 CockroachDB, 1 plain) into out. */
 static void
-MapType(const char *pg_type, int which, bool serial, char *out, size_t cap)
+map_type(const char *pg_type, int which, bool serial, char *out, size_t cap)
 {
 	char		base[128];
 	char		mod[64];
 	int			ndims;
-	const SchemaTypeName *tn = SplitType(pg_type, base, sizeof(base), mod, sizeof(mod), &ndims);
+	const SchemaTypeName *tn = split_type(pg_type, base, sizeof(base), mod, sizeof(mod), &ndims);
 	const char *name = base;
 	size_t		len;
 
@@ -316,26 +316,26 @@ MapType(const char *pg_type, int which, bool serial, char *out, size_t cap)
 void
 sqlpilot_schema_crdb_type(const char *pg_type, char *out, size_t cap)
 {
-	MapType(pg_type, 0, false, out, cap);
+	map_type(pg_type, 0, false, out, cap);
 }
 
 /* See schema.h. */
 void
 sqlpilot_schema_plain_type(const char *pg_type, bool serial, char *out, size_t cap)
 {
-	MapType(pg_type, 1, serial, out, cap);
+	map_type(pg_type, 1, serial, out, cap);
 }
 
 /* True when a default expression is a sequence (serial column). */
 static bool
-IsSerialDefault(const char *expr)
+is_serial_default(const char *expr)
 {
 	return expr && strncmp(expr, "nextval(", 8) == 0;
 }
 
 /* Appends a default expression with its '::type' casts removed. */
 static void
-BufDefaultNoCasts(SchemaBuf *b, const char *expr)
+schema_buf_default_no_casts(SchemaBuf *b, const char *expr)
 {
 	const char *p = expr;
 	bool		in_str = false;
@@ -370,15 +370,15 @@ BufDefaultNoCasts(SchemaBuf *b, const char *expr)
 				p += 2;
 			continue;
 		}
-		BufPut(b, p, 1);
+		schema_buf_put(b, p, 1);
 		p++;
 	}
 }
 
 /* Writes a derived constraint/index name "<table>_<cols>_<suffix>" into out. */
 static void
-DerivedName(const char *table, char **cols, int n_cols, const char *suffix,
-			char *out, size_t cap)
+derived_name(const char *table, char **cols, int n_cols, const char *suffix,
+			 char *out, size_t cap)
 {
 	size_t		len = (size_t) snprintf(out, cap, "%s", table);
 
@@ -390,78 +390,78 @@ DerivedName(const char *table, char **cols, int n_cols, const char *suffix,
 
 /* The name of an index, derived when the struct has none. */
 static const char *
-IndexName(const SqlpilotTable *t, const SqlpilotIndex *ix, char *buf, size_t cap)
+index_name(const SqlpilotTable *t, const SqlpilotIndex *ix, char *buf, size_t cap)
 {
 	if (ix->name)
 		return ix->name;
 	if (ix->primary)
 		snprintf(buf, cap, "%s_pkey", t->name);
 	else
-		DerivedName(t->name, ix->cols, ix->n_cols, ix->unique ? "key" : "idx", buf, cap);
+		derived_name(t->name, ix->cols, ix->n_cols, ix->unique ? "key" : "idx", buf, cap);
 	return buf;
 }
 
 /* The name of a foreign key, derived when the struct has none. */
 static const char *
-FkeyName(const SqlpilotTable *t, const SqlpilotForeignKey *fk, char *buf, size_t cap)
+fkey_name(const SqlpilotTable *t, const SqlpilotForeignKey *fk, char *buf, size_t cap)
 {
 	if (fk->name)
 		return fk->name;
-	DerivedName(t->name, fk->cols, fk->n_cols, "fkey", buf, cap);
+	derived_name(t->name, fk->cols, fk->n_cols, "fkey", buf, cap);
 	return buf;
 }
 
 /* Appends " REFERENCES schema.table(cols)" plus ON DELETE/UPDATE actions. */
 static void
-BufReferences(SchemaBuf *b, const SqlpilotTable *t, const SqlpilotForeignKey *fk,
-			  bool qualify, bool lower)
+schema_buf_references(SchemaBuf *b, const SqlpilotTable *t, const SqlpilotForeignKey *fk,
+					  bool qualify, bool lower)
 {
-	BufKw(b, " REFERENCES ", lower);
-	BufQualified(b, qualify ? (fk->ref_schema ? fk->ref_schema : t->schema) : NULL,
-				 fk->ref_table, t->fold_case);
-	BufPut(b, "(", 1);
-	BufIdentList(b, fk->ref_cols, fk->n_cols, t->fold_case);
-	BufPut(b, ")", 1);
+	schema_buf_kw(b, " REFERENCES ", lower);
+	schema_buf_qualified(b, qualify ? (fk->ref_schema ? fk->ref_schema : t->schema) : NULL,
+						 fk->ref_table, t->fold_case);
+	schema_buf_put(b, "(", 1);
+	schema_buf_ident_list(b, fk->ref_cols, fk->n_cols, t->fold_case);
+	schema_buf_put(b, ")", 1);
 	if (fk->on_delete)
 	{
-		BufKw(b, " ON DELETE ", lower);
-		BufKw(b, fk->on_delete, lower);
+		schema_buf_kw(b, " ON DELETE ", lower);
+		schema_buf_kw(b, fk->on_delete, lower);
 	}
 	if (fk->on_update)
 	{
-		BufKw(b, " ON UPDATE ", lower);
-		BufKw(b, fk->on_update, lower);
+		schema_buf_kw(b, " ON UPDATE ", lower);
+		schema_buf_kw(b, fk->on_update, lower);
 	}
 }
 
 /* CockroachDB SHOW CREATE TABLE. */
 static void
-RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
+render_crdb(SchemaBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 	bool		first = true;
 
-	BufStr(b, "CREATE TABLE ");
-	BufQualified(b, t->schema, t->name, t->fold_case);
-	BufStr(b, " (");
+	schema_buf_str(b, "CREATE TABLE ");
+	schema_buf_qualified(b, t->schema, t->name, t->fold_case);
+	schema_buf_str(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
 
-		BufStr(b, first ? "\n\t" : ",\n\t");
+		schema_buf_str(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		BufIdent(b, c->name, t->fold_case);
+		schema_buf_ident(b, c->name, t->fold_case);
 		sqlpilot_schema_crdb_type(c->type, tmp, sizeof(tmp));
-		BufPut(b, " ", 1);
-		BufStr(b, tmp);
-		BufStr(b, c->not_null ? " NOT NULL" : " NULL");
+		schema_buf_put(b, " ", 1);
+		schema_buf_str(b, tmp);
+		schema_buf_str(b, c->not_null ? " NOT NULL" : " NULL");
 		if (c->default_expr)
 		{
-			BufStr(b, " DEFAULT ");
-			if (IsSerialDefault(c->default_expr))
-				BufStr(b, "unique_rowid()");
+			schema_buf_str(b, " DEFAULT ");
+			if (is_serial_default(c->default_expr))
+				schema_buf_str(b, "unique_rowid()");
 			else
-				BufDefaultNoCasts(b, c->default_expr);
+				schema_buf_default_no_casts(b, c->default_expr);
 		}
 	}
 	for (int i = 0; i < t->n_indexes; i++)
@@ -470,32 +470,32 @@ RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (!ix->primary)
 			continue;
-		BufStr(b, first ? "\n\t" : ",\n\t");
+		schema_buf_str(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		BufStr(b, "CONSTRAINT ");
-		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		BufStr(b, " PRIMARY KEY (");
+		schema_buf_str(b, "CONSTRAINT ");
+		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_str(b, " PRIMARY KEY (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				BufStr(b, ", ");
-			BufIndexCol(b, ix, k, t->fold_case);
-			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+				schema_buf_str(b, ", ");
+			schema_buf_index_col(b, ix, k, t->fold_case);
+			schema_buf_str(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
-		BufStr(b, ")");
+		schema_buf_str(b, ")");
 	}
 	for (int i = 0; i < t->n_fkeys; i++)
 	{
 		const SqlpilotForeignKey *fk = &t->fkeys[i];
 
-		BufStr(b, first ? "\n\t" : ",\n\t");
+		schema_buf_str(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		BufStr(b, "CONSTRAINT ");
-		BufIdent(b, FkeyName(t, fk, tmp, sizeof(tmp)), t->fold_case);
-		BufStr(b, " FOREIGN KEY (");
-		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
-		BufStr(b, ")");
-		BufReferences(b, t, fk, true, false);
+		schema_buf_str(b, "CONSTRAINT ");
+		schema_buf_ident(b, fkey_name(t, fk, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_str(b, " FOREIGN KEY (");
+		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
+		schema_buf_str(b, ")");
+		schema_buf_references(b, t, fk, true, false);
 	}
 	for (int i = 0; i < t->n_indexes; i++)
 	{
@@ -503,90 +503,90 @@ RenderCrdb(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (ix->primary)
 			continue;
-		BufStr(b, first ? "\n\t" : ",\n\t");
+		schema_buf_str(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		BufStr(b, ix->unique ? "UNIQUE INDEX " : "INDEX ");
-		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		BufStr(b, " (");
+		schema_buf_str(b, ix->unique ? "UNIQUE INDEX " : "INDEX ");
+		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_str(b, " (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				BufStr(b, ", ");
-			BufIndexCol(b, ix, k, t->fold_case);
-			BufStr(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+				schema_buf_str(b, ", ");
+			schema_buf_index_col(b, ix, k, t->fold_case);
+			schema_buf_str(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
-		BufStr(b, ")");
+		schema_buf_str(b, ")");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		BufStr(b, first ? "\n\t" : ",\n\t");
+		schema_buf_str(b, first ? "\n\t" : ",\n\t");
 		first = false;
 		if (t->checks[i].name)
 		{
-			BufStr(b, "CONSTRAINT ");
-			BufIdent(b, t->checks[i].name, t->fold_case);
-			BufStr(b, " ");
+			schema_buf_str(b, "CONSTRAINT ");
+			schema_buf_ident(b, t->checks[i].name, t->fold_case);
+			schema_buf_str(b, " ");
 		}
-		BufStr(b, "CHECK (");
-		BufStr(b, t->checks[i].expr);
-		BufStr(b, ")");
+		schema_buf_str(b, "CHECK (");
+		schema_buf_str(b, t->checks[i].expr);
+		schema_buf_str(b, ")");
 	}
-	BufStr(b, "\n)");
+	schema_buf_str(b, "\n)");
 }
 
 /* pg_dump: the CREATE TABLE statement with columns and CHECK constraints. */
 static void
-RenderPgdumpTable(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_table(SchemaBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
-	BufStr(b, "CREATE TABLE ");
-	BufQualified(b, t->schema, t->name, t->fold_case);
-	BufStr(b, " (");
+	schema_buf_str(b, "CREATE TABLE ");
+	schema_buf_qualified(b, t->schema, t->name, t->fold_case);
+	schema_buf_str(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
-		bool		serial = IsSerialDefault(c->default_expr);
+		bool		serial = is_serial_default(c->default_expr);
 
-		BufStr(b, i > 0 ? ",\n    " : "\n    ");
-		BufIdent(b, c->name, t->fold_case);
-		BufPut(b, " ", 1);
+		schema_buf_str(b, i > 0 ? ",\n    " : "\n    ");
+		schema_buf_ident(b, c->name, t->fold_case);
+		schema_buf_put(b, " ", 1);
 		if (serial)
 		{
 			sqlpilot_schema_plain_type(c->type, true, tmp, sizeof(tmp));
 			for (char *p = tmp; *p; p++)
 				*p = (char) tolower((unsigned char) *p);
-			BufStr(b, tmp);
+			schema_buf_str(b, tmp);
 		}
 		else
-			BufStr(b, c->type);
+			schema_buf_str(b, c->type);
 		if (c->default_expr && !serial)
 		{
-			BufStr(b, " DEFAULT ");
-			BufStr(b, c->default_expr);
+			schema_buf_str(b, " DEFAULT ");
+			schema_buf_str(b, c->default_expr);
 		}
 		if (c->not_null)
-			BufStr(b, " NOT NULL");
+			schema_buf_str(b, " NOT NULL");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		BufStr(b, t->n_columns + i > 0 ? ",\n    " : "\n    ");
+		schema_buf_str(b, t->n_columns + i > 0 ? ",\n    " : "\n    ");
 		if (t->checks[i].name)
 		{
-			BufStr(b, "CONSTRAINT ");
-			BufIdent(b, t->checks[i].name, t->fold_case);
-			BufStr(b, " ");
+			schema_buf_str(b, "CONSTRAINT ");
+			schema_buf_ident(b, t->checks[i].name, t->fold_case);
+			schema_buf_str(b, " ");
 		}
-		BufStr(b, "CHECK ((");
-		BufStr(b, t->checks[i].expr);
-		BufStr(b, "))");
+		schema_buf_str(b, "CHECK ((");
+		schema_buf_str(b, t->checks[i].expr);
+		schema_buf_str(b, "))");
 	}
-	BufStr(b, "\n);");
+	schema_buf_str(b, "\n);");
 }
 
 /* pg_dump: primary key, unique constraints and indexes of a table. */
 static void
-RenderPgdumpKeys(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_keys(SchemaBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
@@ -596,40 +596,40 @@ RenderPgdumpKeys(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (ix->primary || ix->is_constraint)
 		{
-			BufStr(b, "\n\nALTER TABLE ONLY ");
-			BufQualified(b, t->schema, t->name, t->fold_case);
-			BufStr(b, "\n    ADD CONSTRAINT ");
-			BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
-			BufStr(b, ix->primary ? " PRIMARY KEY (" : " UNIQUE (");
+			schema_buf_str(b, "\n\nALTER TABLE ONLY ");
+			schema_buf_qualified(b, t->schema, t->name, t->fold_case);
+			schema_buf_str(b, "\n    ADD CONSTRAINT ");
+			schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
+			schema_buf_str(b, ix->primary ? " PRIMARY KEY (" : " UNIQUE (");
 			for (int k = 0; k < ix->n_cols; k++)
 			{
 				if (k > 0)
-					BufStr(b, ", ");
-				BufIndexCol(b, ix, k, t->fold_case);
+					schema_buf_str(b, ", ");
+				schema_buf_index_col(b, ix, k, t->fold_case);
 			}
-			BufStr(b, ");");
+			schema_buf_str(b, ");");
 			continue;
 		}
-		BufStr(b, ix->unique ? "\n\nCREATE UNIQUE INDEX " : "\n\nCREATE INDEX ");
-		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		BufStr(b, " ON ");
-		BufQualified(b, t->schema, t->name, t->fold_case);
-		BufStr(b, " USING btree (");
+		schema_buf_str(b, ix->unique ? "\n\nCREATE UNIQUE INDEX " : "\n\nCREATE INDEX ");
+		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_str(b, " ON ");
+		schema_buf_qualified(b, t->schema, t->name, t->fold_case);
+		schema_buf_str(b, " USING btree (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				BufStr(b, ", ");
-			BufIndexCol(b, ix, k, t->fold_case);
+				schema_buf_str(b, ", ");
+			schema_buf_index_col(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
-				BufStr(b, " DESC");
+				schema_buf_str(b, " DESC");
 		}
-		BufStr(b, ");");
+		schema_buf_str(b, ");");
 	}
 }
 
 /* pg_dump: the foreign keys of a table (after every table exists). */
 static void
-RenderPgdumpFkeys(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_fkeys(SchemaBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
@@ -637,21 +637,21 @@ RenderPgdumpFkeys(SchemaBuf *b, const SqlpilotTable *t)
 	{
 		const SqlpilotForeignKey *fk = &t->fkeys[i];
 
-		BufStr(b, "\n\nALTER TABLE ONLY ");
-		BufQualified(b, t->schema, t->name, t->fold_case);
-		BufStr(b, "\n    ADD CONSTRAINT ");
-		BufIdent(b, FkeyName(t, fk, tmp, sizeof(tmp)), t->fold_case);
-		BufStr(b, " FOREIGN KEY (");
-		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
-		BufStr(b, ")");
-		BufReferences(b, t, fk, true, false);
-		BufStr(b, ";");
+		schema_buf_str(b, "\n\nALTER TABLE ONLY ");
+		schema_buf_qualified(b, t->schema, t->name, t->fold_case);
+		schema_buf_str(b, "\n    ADD CONSTRAINT ");
+		schema_buf_ident(b, fkey_name(t, fk, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_str(b, " FOREIGN KEY (");
+		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
+		schema_buf_str(b, ")");
+		schema_buf_references(b, t, fk, true, false);
+		schema_buf_str(b, ";");
 	}
 }
 
 /* The single-column key (primary or unique) on column name, or NULL. */
 static const SqlpilotIndex *
-SingleColumnKey(const SqlpilotTable *t, const char *col, bool primary)
+single_column_key(const SqlpilotTable *t, const char *col, bool primary)
 {
 	for (int i = 0; i < t->n_indexes; i++)
 	{
@@ -666,7 +666,7 @@ SingleColumnKey(const SqlpilotTable *t, const char *col, bool primary)
 
 /* The single-column foreign key on column name, or NULL. */
 static const SqlpilotForeignKey *
-SingleColumnFkey(const SqlpilotTable *t, const char *col)
+single_column_fkey(const SqlpilotTable *t, const char *col)
 {
 	for (int i = 0; i < t->n_fkeys; i++)
 		if (t->fkeys[i].n_cols == 1 && strcmp(t->fkeys[i].cols[0], col) == 0)
@@ -679,7 +679,7 @@ SingleColumnFkey(const SqlpilotTable *t, const char *col)
  * inline or table-level foreign keys and where the closing parenthesis goes.
  */
 static void
-RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
+render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 {
 	static const char *const indents[] = {"  ", "    ", "\t", "   ", " ", "    ", "  "};
 	uint64_t	local = 0x5eed;
@@ -702,39 +702,39 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 		if (n > width)
 			width = n;
 	}
-	BufKw(b, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ", lower);
-	BufIdent(b, t->name, t->fold_case);
-	BufStr(b, " (");
+	schema_buf_kw(b, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ", lower);
+	schema_buf_ident(b, t->name, t->fold_case);
+	schema_buf_str(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
-		bool		serial = IsSerialDefault(c->default_expr);
-		const SqlpilotIndex *pk = SingleColumnKey(t, c->name, true);
-		const SqlpilotForeignKey *fk = inline_fk ? SingleColumnFkey(t, c->name) : NULL;
-		const SqlpilotIndex *uq = inline_unique ? SingleColumnKey(t, c->name, false) : NULL;
+		bool		serial = is_serial_default(c->default_expr);
+		const SqlpilotIndex *pk = single_column_key(t, c->name, true);
+		const SqlpilotForeignKey *fk = inline_fk ? single_column_fkey(t, c->name) : NULL;
+		const SqlpilotIndex *uq = inline_unique ? single_column_key(t, c->name, false) : NULL;
 
-		BufStr(b, first ? "\n" : ",\n");
+		schema_buf_str(b, first ? "\n" : ",\n");
 		first = false;
-		BufStr(b, ind);
-		BufIdent(b, c->name, t->fold_case);
-		BufPut(b, " ", 1);
+		schema_buf_str(b, ind);
+		schema_buf_ident(b, c->name, t->fold_case);
+		schema_buf_put(b, " ", 1);
 		for (size_t k = strlen(c->name); align && k < width; k++)
-			BufPut(b, " ", 1);
+			schema_buf_put(b, " ", 1);
 		sqlpilot_schema_plain_type(c->type, serial, tmp, sizeof(tmp));
-		BufKw(b, tmp, lower);
+		schema_buf_kw(b, tmp, lower);
 		if (pk)
-			BufKw(b, " PRIMARY KEY", lower);
+			schema_buf_kw(b, " PRIMARY KEY", lower);
 		else if (c->not_null)
-			BufKw(b, " NOT NULL", lower);
+			schema_buf_kw(b, " NOT NULL", lower);
 		if (uq)
-			BufKw(b, " UNIQUE", lower);
+			schema_buf_kw(b, " UNIQUE", lower);
 		if (c->default_expr && !serial)
 		{
-			BufKw(b, " DEFAULT ", lower);
-			BufDefaultNoCasts(b, c->default_expr);
+			schema_buf_kw(b, " DEFAULT ", lower);
+			schema_buf_default_no_casts(b, c->default_expr);
 		}
 		if (fk)
-			BufReferences(b, t, fk, false, lower);
+			schema_buf_references(b, t, fk, false, lower);
 	}
 	for (int i = 0; i < t->n_indexes; i++)
 	{
@@ -742,12 +742,12 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (!ix->primary || ix->n_cols == 1)
 			continue;
-		BufStr(b, first ? "\n" : ",\n");
+		schema_buf_str(b, first ? "\n" : ",\n");
 		first = false;
-		BufStr(b, ind);
-		BufKw(b, "PRIMARY KEY (", lower);
-		BufIdentList(b, ix->cols, ix->n_cols, t->fold_case);
-		BufStr(b, ")");
+		schema_buf_str(b, ind);
+		schema_buf_kw(b, "PRIMARY KEY (", lower);
+		schema_buf_ident_list(b, ix->cols, ix->n_cols, t->fold_case);
+		schema_buf_str(b, ")");
 	}
 	for (int i = 0; i < t->n_fkeys; i++)
 	{
@@ -755,13 +755,13 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (inline_fk && fk->n_cols == 1)
 			continue;
-		BufStr(b, first ? "\n" : ",\n");
+		schema_buf_str(b, first ? "\n" : ",\n");
 		first = false;
-		BufStr(b, ind);
-		BufKw(b, "FOREIGN KEY (", lower);
-		BufIdentList(b, fk->cols, fk->n_cols, t->fold_case);
-		BufStr(b, ")");
-		BufReferences(b, t, fk, false, lower);
+		schema_buf_str(b, ind);
+		schema_buf_kw(b, "FOREIGN KEY (", lower);
+		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
+		schema_buf_str(b, ")");
+		schema_buf_references(b, t, fk, false, lower);
 	}
 	for (int i = 0; i < t->n_indexes; i++)
 	{
@@ -769,23 +769,23 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (ix->primary || !ix->is_constraint || (inline_unique && ix->n_cols == 1))
 			continue;
-		BufStr(b, first ? "\n" : ",\n");
+		schema_buf_str(b, first ? "\n" : ",\n");
 		first = false;
-		BufStr(b, ind);
-		BufKw(b, "UNIQUE (", lower);
-		BufIdentList(b, ix->cols, ix->n_cols, t->fold_case);
-		BufStr(b, ")");
+		schema_buf_str(b, ind);
+		schema_buf_kw(b, "UNIQUE (", lower);
+		schema_buf_ident_list(b, ix->cols, ix->n_cols, t->fold_case);
+		schema_buf_str(b, ")");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		BufStr(b, first ? "\n" : ",\n");
+		schema_buf_str(b, first ? "\n" : ",\n");
 		first = false;
-		BufStr(b, ind);
-		BufKw(b, "CHECK (", lower);
-		BufStr(b, t->checks[i].expr);
-		BufStr(b, ")");
+		schema_buf_str(b, ind);
+		schema_buf_kw(b, "CHECK (", lower);
+		schema_buf_str(b, t->checks[i].expr);
+		schema_buf_str(b, ")");
 	}
-	BufStr(b, close_same_line ? ");" : "\n);");
+	schema_buf_str(b, close_same_line ? ");" : "\n);");
 	for (int i = 0; i < t->n_indexes; i++)
 	{
 		const SqlpilotIndex *ix = &t->indexes[i];
@@ -793,53 +793,53 @@ RenderHandwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 		/* keys and inline UNIQUE columns are already in the body */
 		if (ix->primary || ix->is_constraint || (ix->unique && inline_unique && ix->n_cols == 1))
 			continue;
-		BufStr(b, "\n");
-		BufKw(b, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ", lower);
-		BufIdent(b, IndexName(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		BufKw(b, " ON ", lower);
-		BufIdent(b, t->name, t->fold_case);
-		BufStr(b, " (");
+		schema_buf_str(b, "\n");
+		schema_buf_kw(b, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ", lower);
+		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
+		schema_buf_kw(b, " ON ", lower);
+		schema_buf_ident(b, t->name, t->fold_case);
+		schema_buf_str(b, " (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				BufStr(b, ", ");
-			BufIndexCol(b, ix, k, t->fold_case);
+				schema_buf_str(b, ", ");
+			schema_buf_index_col(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
-				BufKw(b, " DESC", lower);
+				schema_buf_kw(b, " DESC", lower);
 		}
-		BufStr(b, ");");
+		schema_buf_str(b, ");");
 	}
 }
 
 /* Renders one table into b. */
 static void
-RenderOne(SchemaBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_t *rng,
-		  bool with_fkeys)
+render_one(SchemaBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_t *rng,
+		   bool with_fkeys)
 {
 	switch (style)
 	{
 		case SQLPILOT_DDL_PGDUMP:
-			RenderPgdumpTable(b, t);
-			RenderPgdumpKeys(b, t);
+			render_pgdump_table(b, t);
+			render_pgdump_keys(b, t);
 			if (with_fkeys)
-				RenderPgdumpFkeys(b, t);
+				render_pgdump_fkeys(b, t);
 			break;
 		case SQLPILOT_DDL_HANDWRITTEN:
-			RenderHandwritten(b, t, rng);
+			render_handwritten(b, t, rng);
 			break;
 		case SQLPILOT_DDL_CRDB:
 		default:
-			RenderCrdb(b, t);
+			render_crdb(b, t);
 			break;
 	}
 }
 
 /* Hands the buffer over as the result (NULL after an allocation failure). */
 static char *
-BufFinish(SchemaBuf *b, size_t *len)
+schema_buf_finish(SchemaBuf *b, size_t *len)
 {
 	if (!b->oom && !b->data)
-		BufPut(b, "", 0);
+		schema_buf_put(b, "", 0);
 	if (b->oom || !b->data)
 	{
 		free(b->data);
@@ -859,8 +859,8 @@ sqlpilot_schema_render_table(const SqlpilotTable *t, SqlpilotDdlStyle style,
 {
 	SchemaBuf	b = {0};
 
-	RenderOne(&b, t, style, rng, true);
-	return BufFinish(&b, len);
+	render_one(&b, t, style, rng, true);
+	return schema_buf_finish(&b, len);
 }
 
 /* See schema.h. */
@@ -873,10 +873,10 @@ sqlpilot_schema_render(const SqlpilotTable *tables, int n_tables,
 	for (int i = 0; i < n_tables; i++)
 	{
 		if (i > 0)
-			BufStr(&b, "\n\n");
-		RenderOne(&b, &tables[i], style, rng, false);
+			schema_buf_str(&b, "\n\n");
+		render_one(&b, &tables[i], style, rng, false);
 	}
 	for (int i = 0; style == SQLPILOT_DDL_PGDUMP && i < n_tables; i++)
-		RenderPgdumpFkeys(&b, &tables[i]);
-	return BufFinish(&b, len);
+		render_pgdump_fkeys(&b, &tables[i]);
+	return schema_buf_finish(&b, len);
 }

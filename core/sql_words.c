@@ -149,28 +149,28 @@ sqlpilot_sql_keyword_category(const char *word, size_t len)
 
 /* Whether c may start an unquoted identifier (bytes >= 0x80 are letters to PostgreSQL). */
 static bool
-IdentStart(unsigned char c)
+ident_start(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
 }
 
 /* Whether c may continue an unquoted identifier. */
 static bool
-IdentCont(unsigned char c)
+ident_cont(unsigned char c)
 {
-	return IdentStart(c) || (c >= '0' && c <= '9') || c == '$';
+	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
 }
 
 /* Whether c is white space to the SQL lexer. */
 static bool
-IsSpace(unsigned char c)
+is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 /* Appends byte c to the identifier's value (dropped beyond the buffer). */
 static void
-IdentPut(SqlpilotSqlIdent *out, char c)
+ident_put(SqlpilotSqlIdent *out, char c)
 {
 	if (out->len + 1 < sizeof(out->name))
 		out->name[out->len++] = c;
@@ -179,7 +179,7 @@ IdentPut(SqlpilotSqlIdent *out, char c)
 
 /* Skips a string literal starting at p (a quote); backslashes escape when escapes. */
 static size_t
-SkipString(const char *s, size_t len, size_t p, bool escapes)
+skip_string(const char *s, size_t len, size_t p, bool escapes)
 {
 	for (p++; p < len; p++)
 	{
@@ -198,7 +198,7 @@ SkipString(const char *s, size_t len, size_t p, bool escapes)
 
 /* Skips a dollar-quoted string whose opening tag ($tag$) is at p..p+taglen. */
 static size_t
-SkipDollar(const char *s, size_t len, size_t p, size_t taglen)
+skip_dollar(const char *s, size_t len, size_t p, size_t taglen)
 {
 	for (size_t q = p + taglen; q + taglen <= len; q++)
 		if (memcmp(s + q, s + p, taglen) == 0)
@@ -208,23 +208,23 @@ SkipDollar(const char *s, size_t len, size_t p, size_t taglen)
 
 /* The length of a dollar-quote tag ($tag$ or $$) at p, or 0. */
 static size_t
-DollarTag(const char *s, size_t len, size_t p)
+dollar_tag(const char *s, size_t len, size_t p)
 {
 	size_t		q = p + 1;
 
-	if (q < len && IdentStart((unsigned char) s[q]))
-		while (q < len && IdentCont((unsigned char) s[q]) && s[q] != '$')
+	if (q < len && ident_start((unsigned char) s[q]))
+		while (q < len && ident_cont((unsigned char) s[q]) && s[q] != '$')
 			q++;
 	return (q < len && s[q] == '$') ? q - p + 1 : 0;
 }
 
 /* The position after white space and comments from p. */
 static size_t
-SkipBlank(const char *s, size_t len, size_t p)
+skip_blank(const char *s, size_t len, size_t p)
 {
 	for (;;)
 	{
-		if (p < len && IsSpace((unsigned char) s[p]))
+		if (p < len && is_space((unsigned char) s[p]))
 			p++;
 		else if (p + 1 < len && s[p] == '-' && s[p + 1] == '-')
 		{
@@ -260,36 +260,36 @@ sqlpilot_sql_next_ident(const char *s, size_t len, size_t *pos, SqlpilotSqlIdent
 		unsigned char c = (unsigned char) s[p];
 		size_t		tag;
 
-		if (IsSpace(c) || (c == '-' && p + 1 < len && s[p + 1] == '-') ||
+		if (is_space(c) || (c == '-' && p + 1 < len && s[p + 1] == '-') ||
 			(c == '/' && p + 1 < len && s[p + 1] == '*'))
 		{
-			p = SkipBlank(s, len, p);
+			p = skip_blank(s, len, p);
 			continue;
 		}
 		if ((c == 'E' || c == 'e') && p + 1 < len && s[p + 1] == '\'')
 		{
-			p = SkipString(s, len, p + 1, true);
+			p = skip_string(s, len, p + 1, true);
 			dot = false;
 			continue;
 		}
 		if (c == '\'')
 		{
-			p = SkipString(s, len, p, false);
+			p = skip_string(s, len, p, false);
 			dot = false;
 			continue;
 		}
-		if (c == '$' && (tag = DollarTag(s, len, p)) > 0)
+		if (c == '$' && (tag = dollar_tag(s, len, p)) > 0)
 		{
-			p = SkipDollar(s, len, p, tag);
+			p = skip_dollar(s, len, p, tag);
 			dot = false;
 			continue;
 		}
-		if (c == '"' || IdentStart(c))
+		if (c == '"' || ident_start(c))
 			break;
 		if (c >= '0' && c <= '9')
 		{
 			/* a number, with any letters glued to it (1e5, 0x1F) */
-			while (p < len && (IdentCont((unsigned char) s[p]) || s[p] == '.'))
+			while (p < len && (ident_cont((unsigned char) s[p]) || s[p] == '.'))
 				p++;
 			dot = false;
 			continue;
@@ -324,21 +324,21 @@ sqlpilot_sql_next_ident(const char *s, size_t len, size_t *pos, SqlpilotSqlIdent
 					break;
 				}
 			}
-			IdentPut(out, s[p]);
+			ident_put(out, s[p]);
 		}
 	}
 	else
 	{
-		for (; p < len && IdentCont((unsigned char) s[p]); p++)
+		for (; p < len && ident_cont((unsigned char) s[p]); p++)
 		{
 			char		c = s[p];
 
-			IdentPut(out, (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c);
+			ident_put(out, (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c);
 		}
 	}
 	out->end = p;
 	*pos = p;
-	p = SkipBlank(s, len, p);
+	p = skip_blank(s, len, p);
 	out->dot_after = p < len && s[p] == '.';
 	return true;
 }

@@ -565,8 +565,14 @@ CurrentRights(RoleRights *rr)
 {
 	rr->roleid = GetUserId();
 	rr->superuser = superuser_arg(rr->roleid);
+#if PG_VERSION_NUM >= 140000
 	rr->read_all = has_privs_of_role(rr->roleid, ROLE_PG_READ_ALL_DATA);
 	rr->write_all = has_privs_of_role(rr->roleid, ROLE_PG_WRITE_ALL_DATA);
+#else
+	/* pg_read_all_data and pg_write_all_data arrived in PostgreSQL 14. */
+	rr->read_all = false;
+	rr->write_all = false;
+#endif
 }
 
 /*

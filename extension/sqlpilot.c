@@ -12,6 +12,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -24,7 +25,10 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
+/* fmgr.h declares _PG_init from PostgreSQL 16 on. */
+#if PG_VERSION_NUM < 160000
+PGDLLEXPORT void _PG_init(void);
+#endif
 
 char	   *sqlpilot_model_path = NULL;
 int			sqlpilot_max_tokens = SQLPILOT_DEFAULT_MAX_TOKENS;
@@ -94,7 +98,11 @@ InitGucs(void)
 							0, SQLPILOT_MAX_PROMPT_CACHE_FILES,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sqlpilot");
+#else
+	EmitWarningsOnPlaceholders("sqlpilot");
+#endif
 }
 
 /* Module load: settings, then the cache callbacks (registered once per backend). */
@@ -228,6 +236,36 @@ sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res.text : ""));
 }
 
+/*
+ * Makes the call return its rows in a tuplestore (materialize mode), set up
+ * in the query's memory: InitMaterializedSRF from PostgreSQL 15 on, the same
+ * steps by hand before it.
+ */
+static void
+BeginMaterializedResult(FunctionCallInfo fcinfo)
+{
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sqlpilot: return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+#endif
+}
+
 PG_FUNCTION_INFO_V1(sqlpilot_sql_completions);
 
 /* sqlpilot_completions(prefix, n): up to n ranked completions with their scores. */
@@ -244,7 +282,7 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of completions must be between 1 and %d", SQLPILOT_MAX_COMPLETIONS)));
-	InitMaterializedSRF(fcinfo, 0);
+	BeginMaterializedResult(fcinfo);
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	res = palloc(sizeof(SqlpilotResult) * want);

@@ -11,6 +11,15 @@
 
 #include "postgres.h"
 
+/*
+ * Built and tested against PostgreSQL 15; the few calls that differ from 13
+ * to 17 are guarded with PG_VERSION_NUM.  Older servers lack the catalog
+ * columns and array helpers (pg_attribute.attgenerated, TYPALIGN_*) it uses.
+ */
+#if PG_VERSION_NUM < 130000
+#error "SQLPilot needs PostgreSQL 13 or later (built and tested against 15)"
+#endif
+
 #include "nodes/pg_list.h"
 
 #include "model.h"

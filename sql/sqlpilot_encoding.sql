@@ -1,6 +1,7 @@
 -- In a SQL_ASCII database names may hold any bytes; the model's text is
 -- UTF-8.  A table whose definition is not valid UTF-8 is left out with a
 -- NOTICE naming it (bytes escaped); the other tables still reach the prompt.
+SELECT current_database() AS regress_db \gset
 CREATE DATABASE sqlpilot_ascii ENCODING SQL_ASCII TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
 \c sqlpilot_ascii
 CREATE EXTENSION sqlpilot;
@@ -24,5 +25,5 @@ SET sqlpilot.max_prompt_tokens = 120;
 SET sqlpilot.max_tokens = 8;
 SELECT sqlpilot_complete('SELECT * FROM words JOIN ') IS NOT NULL AS completes_in_budget,
        (sqlpilot_stats()->>'last_tables')::int < 4 AS some_left_out;
-\c regression
+\c :regress_db
 DROP DATABASE sqlpilot_ascii;

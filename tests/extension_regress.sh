@@ -26,7 +26,12 @@ if [[ ! -f $INSTALL$(pg_config --pkglibdir)/sqlpilot.so || ! -x $BUILD/sqlpilot 
 fi
 
 T=$(mktemp -d /tmp/sqlpilot-ext-regress.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+# Stops the installcheck server if it runs, then removes the scratch directory.
+cleanup() {
+	[[ -f $T/ic-data/postmaster.pid ]] && "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/ic-data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
 chmod 755 "$T"
 as_pg=()
 if [[ $(id -u) -eq 0 ]]; then
@@ -75,5 +80,35 @@ done < <(sed -n 's/^\(test \)\? *\([a-z0-9_]*\) *\.\.\. *\([a-zA-Z]*\).*/\2 \3/p
 check $? "pg_regress exit status $rc" || {
 	sed 's/^/# /' "$T/pg_regress.log"
 	[[ -f $T/regression.diffs ]] && head -200 "$T/regression.diffs" | sed 's/^/# /'
+}
+
+# `make installcheck` (PGXS) the way a user runs it after `make install`: a
+# running server (here a temporary one on a socket in $T, with the staged
+# install through extension_destdir and the staged default model, else the
+# test model; fsync off as pg_regress's own temporary instances), the
+# top-level Makefile, pg_regress in installcheck mode.
+model=$INSTALL$(pg_config --sharedir)/extension/sqlpilot_default.model
+[[ -f $model ]] || model=$T/test.model
+"${as_pg[@]}" "$PGBIN/initdb" -D "$T/ic-data" --auth=trust --no-locale -E UTF8 -U postgres \
+	>"$T/ic-initdb.log" 2>&1
+cat >>"$T/ic-data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$T'
+extension_destdir = '$INSTALL'
+sqlpilot.model_path = '$model'
+fsync = off
+EOF
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/ic-data" -l "$T/ic-server.log" -w start >/dev/null 2>&1
+check $? "temporary server for make installcheck" || sed 's/^/# /' "$T/ic-initdb.log" "$T/ic-server.log"
+mkdir -p "$T/ic"
+PGHOST=$T PGPORT=5432 PGUSER=postgres make -C "$ROOT" --no-print-directory installcheck \
+	EXTRA_REGRESS_OPTS="--outputdir=$T/ic" >"$T/ic.log" 2>&1
+rc=$?
+ran=$(grep -c '\.\.\. ' "$T/ic.log")
+passed=$(grep -c '\.\.\. *ok' "$T/ic.log")
+[[ $rc -eq 0 && $ran -gt 0 && $passed -eq $ran ]]
+check $? "make installcheck: $passed of $ran suites pass against a running server ($(basename "$model"))" || {
+	sed 's/^/# /' "$T/ic.log"
+	[[ -f $T/ic/regression.diffs ]] && head -100 "$T/ic/regression.diffs" | sed 's/^/# /'
 }
 echo "1..$n"
