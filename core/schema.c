@@ -24,15 +24,6 @@
 #include "sql_words.h"
 #include "util.h"
 
-/* A growing text buffer; oom latches the first allocation failure. */
-typedef struct SchemaBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-	bool		oom;
-} SchemaBuf;
-
 /* One base type: format_type() spelling, CockroachDB spelling, hand-written spelling. */
 typedef struct SchemaTypeName
 {
@@ -76,84 +67,50 @@ static const char *const cast_type_words[] = {
 	"double precision", "bit varying"
 };
 
-/* Appends n bytes to b. */
-static void
-schema_buf_put(SchemaBuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap)
-	{
-		size_t		cap = b->cap ? b->cap * 2 : 256;
-		char	   *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-		{
-			b->oom = true;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-/* Appends a NUL-terminated string. */
-static void
-schema_buf_str(SchemaBuf *b, const char *s)
-{
-	schema_buf_put(b, s, strlen(s));
-}
-
 /* Appends s in lower case when lower, as is otherwise (keywords of the hand-written style). */
 static void
-schema_buf_kw(SchemaBuf *b, const char *s, bool lower)
+schema_buf_kw(SqlpilotBuf *b, const char *s, bool lower)
 {
 	char		tmp[64];
 	size_t		n = strlen(s);
 
 	if (!lower || n >= sizeof(tmp))
 	{
-		schema_buf_put(b, s, n);
+		sqlpilot_buf_append(b, s, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = (char) tolower((unsigned char) s[i]);
-	schema_buf_put(b, tmp, n);
+	sqlpilot_buf_append(b, tmp, n);
 }
 
 /* Appends an identifier, double-quoted when PostgreSQL needs it. */
 static void
-schema_buf_ident(SchemaBuf *b, const char *name, bool fold_case)
+schema_buf_ident(SqlpilotBuf *b, const char *name, bool fold_case)
 {
 	if (!sqlpilot_schema_needs_quotes(name, fold_case))
 	{
-		schema_buf_str(b, name);
+		sqlpilot_buf_puts(b, name);
 		return;
 	}
-	schema_buf_put(b, "\"", 1);
+	sqlpilot_buf_append(b, "\"", 1);
 	for (const char *p = name; *p; p++)
 	{
 		if (*p == '"')
-			schema_buf_put(b, "\"", 1);
-		schema_buf_put(b, p, 1);
+			sqlpilot_buf_append(b, "\"", 1);
+		sqlpilot_buf_append(b, p, 1);
 	}
-	schema_buf_put(b, "\"", 1);
+	sqlpilot_buf_append(b, "\"", 1);
 }
 
 /* Appends schema.name (just name when schema is NULL). */
 static void
-schema_buf_qualified(SchemaBuf *b, const char *schema, const char *name, bool fold_case)
+schema_buf_qualified(SqlpilotBuf *b, const char *schema, const char *name, bool fold_case)
 {
 	if (schema && schema[0])
 	{
 		schema_buf_ident(b, schema, fold_case);
-		schema_buf_put(b, ".", 1);
+		sqlpilot_buf_append(b, ".", 1);
 	}
 	schema_buf_ident(b, name, fold_case);
 }
@@ -164,24 +121,24 @@ schema_buf_qualified(SchemaBuf *b, const char *schema, const char *name, bool fo
  * an expression.
  */
 static void
-schema_buf_index_col(SchemaBuf *b, const SqlpilotIndex *ix, int k, bool fold_case)
+schema_buf_index_col(SqlpilotBuf *b, const SqlpilotIndex *ix, int k, bool fold_case)
 {
 	const char *col = ix->cols[k];
 
 	if (ix->expr ? ix->expr[k] : strpbrk(col, "( ") != NULL)
-		schema_buf_str(b, col);
+		sqlpilot_buf_puts(b, col);
 	else
 		schema_buf_ident(b, col, fold_case);
 }
 
 /* Appends "a, b, c" (identifiers). */
 static void
-schema_buf_ident_list(SchemaBuf *b, char **names, int n, bool fold_case)
+schema_buf_ident_list(SqlpilotBuf *b, char **names, int n, bool fold_case)
 {
 	for (int i = 0; i < n; i++)
 	{
 		if (i > 0)
-			schema_buf_put(b, ", ", 2);
+			sqlpilot_buf_append(b, ", ", 2);
 		schema_buf_ident(b, names[i], fold_case);
 	}
 }
@@ -219,7 +176,7 @@ sqlpilot_schema_needs_quotes(const char *name, bool fold_case)
 size_t
 sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t cap)
 {
-	SchemaBuf	b = {0};
+	SqlpilotBuf	b = {0};
 	size_t		n;
 
 	schema_buf_ident(&b, name, fold_case);
@@ -232,7 +189,7 @@ sqlpilot_schema_quote_ident(const char *name, bool fold_case, char *out, size_t 
 			memcpy(out, b.data, k);
 		out[k] = '\0';
 	}
-	free(b.data);
+	sqlpilot_buf_free(&b);
 	return n;
 }
 
@@ -335,7 +292,7 @@ is_serial_default(const char *expr)
 
 /* Appends a default expression with its '::type' casts removed. */
 static void
-schema_buf_default_no_casts(SchemaBuf *b, const char *expr)
+schema_buf_default_no_casts(SqlpilotBuf *b, const char *expr)
 {
 	const char *p = expr;
 	bool		in_str = false;
@@ -370,7 +327,7 @@ schema_buf_default_no_casts(SchemaBuf *b, const char *expr)
 				p += 2;
 			continue;
 		}
-		schema_buf_put(b, p, 1);
+		sqlpilot_buf_append(b, p, 1);
 		p++;
 	}
 }
@@ -413,15 +370,15 @@ fkey_name(const SqlpilotTable *t, const SqlpilotForeignKey *fk, char *buf, size_
 
 /* Appends " REFERENCES schema.table(cols)" plus ON DELETE/UPDATE actions. */
 static void
-schema_buf_references(SchemaBuf *b, const SqlpilotTable *t, const SqlpilotForeignKey *fk,
+schema_buf_references(SqlpilotBuf *b, const SqlpilotTable *t, const SqlpilotForeignKey *fk,
 					  bool qualify, bool lower)
 {
 	schema_buf_kw(b, " REFERENCES ", lower);
 	schema_buf_qualified(b, qualify ? (fk->ref_schema ? fk->ref_schema : t->schema) : NULL,
 						 fk->ref_table, t->fold_case);
-	schema_buf_put(b, "(", 1);
+	sqlpilot_buf_append(b, "(", 1);
 	schema_buf_ident_list(b, fk->ref_cols, fk->n_cols, t->fold_case);
-	schema_buf_put(b, ")", 1);
+	sqlpilot_buf_append(b, ")", 1);
 	if (fk->on_delete)
 	{
 		schema_buf_kw(b, " ON DELETE ", lower);
@@ -436,30 +393,30 @@ schema_buf_references(SchemaBuf *b, const SqlpilotTable *t, const SqlpilotForeig
 
 /* CockroachDB SHOW CREATE TABLE. */
 static void
-render_crdb(SchemaBuf *b, const SqlpilotTable *t)
+render_crdb(SqlpilotBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 	bool		first = true;
 
-	schema_buf_str(b, "CREATE TABLE ");
+	sqlpilot_buf_puts(b, "CREATE TABLE ");
 	schema_buf_qualified(b, t->schema, t->name, t->fold_case);
-	schema_buf_str(b, " (");
+	sqlpilot_buf_puts(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
 
-		schema_buf_str(b, first ? "\n\t" : ",\n\t");
+		sqlpilot_buf_puts(b, first ? "\n\t" : ",\n\t");
 		first = false;
 		schema_buf_ident(b, c->name, t->fold_case);
 		sqlpilot_schema_crdb_type(c->type, tmp, sizeof(tmp));
-		schema_buf_put(b, " ", 1);
-		schema_buf_str(b, tmp);
-		schema_buf_str(b, c->not_null ? " NOT NULL" : " NULL");
+		sqlpilot_buf_append(b, " ", 1);
+		sqlpilot_buf_puts(b, tmp);
+		sqlpilot_buf_puts(b, c->not_null ? " NOT NULL" : " NULL");
 		if (c->default_expr)
 		{
-			schema_buf_str(b, " DEFAULT ");
+			sqlpilot_buf_puts(b, " DEFAULT ");
 			if (is_serial_default(c->default_expr))
-				schema_buf_str(b, "unique_rowid()");
+				sqlpilot_buf_puts(b, "unique_rowid()");
 			else
 				schema_buf_default_no_casts(b, c->default_expr);
 		}
@@ -470,31 +427,31 @@ render_crdb(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (!ix->primary)
 			continue;
-		schema_buf_str(b, first ? "\n\t" : ",\n\t");
+		sqlpilot_buf_puts(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		schema_buf_str(b, "CONSTRAINT ");
+		sqlpilot_buf_puts(b, "CONSTRAINT ");
 		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		schema_buf_str(b, " PRIMARY KEY (");
+		sqlpilot_buf_puts(b, " PRIMARY KEY (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				schema_buf_str(b, ", ");
+				sqlpilot_buf_puts(b, ", ");
 			schema_buf_index_col(b, ix, k, t->fold_case);
-			schema_buf_str(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+			sqlpilot_buf_puts(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 	}
 	for (int i = 0; i < t->n_fkeys; i++)
 	{
 		const SqlpilotForeignKey *fk = &t->fkeys[i];
 
-		schema_buf_str(b, first ? "\n\t" : ",\n\t");
+		sqlpilot_buf_puts(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		schema_buf_str(b, "CONSTRAINT ");
+		sqlpilot_buf_puts(b, "CONSTRAINT ");
 		schema_buf_ident(b, fkey_name(t, fk, tmp, sizeof(tmp)), t->fold_case);
-		schema_buf_str(b, " FOREIGN KEY (");
+		sqlpilot_buf_puts(b, " FOREIGN KEY (");
 		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 		schema_buf_references(b, t, fk, true, false);
 	}
 	for (int i = 0; i < t->n_indexes; i++)
@@ -503,90 +460,90 @@ render_crdb(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (ix->primary)
 			continue;
-		schema_buf_str(b, first ? "\n\t" : ",\n\t");
+		sqlpilot_buf_puts(b, first ? "\n\t" : ",\n\t");
 		first = false;
-		schema_buf_str(b, ix->unique ? "UNIQUE INDEX " : "INDEX ");
+		sqlpilot_buf_puts(b, ix->unique ? "UNIQUE INDEX " : "INDEX ");
 		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		schema_buf_str(b, " (");
+		sqlpilot_buf_puts(b, " (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				schema_buf_str(b, ", ");
+				sqlpilot_buf_puts(b, ", ");
 			schema_buf_index_col(b, ix, k, t->fold_case);
-			schema_buf_str(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
+			sqlpilot_buf_puts(b, ix->desc && ix->desc[k] ? " DESC" : " ASC");
 		}
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		schema_buf_str(b, first ? "\n\t" : ",\n\t");
+		sqlpilot_buf_puts(b, first ? "\n\t" : ",\n\t");
 		first = false;
 		if (t->checks[i].name)
 		{
-			schema_buf_str(b, "CONSTRAINT ");
+			sqlpilot_buf_puts(b, "CONSTRAINT ");
 			schema_buf_ident(b, t->checks[i].name, t->fold_case);
-			schema_buf_str(b, " ");
+			sqlpilot_buf_puts(b, " ");
 		}
-		schema_buf_str(b, "CHECK (");
-		schema_buf_str(b, t->checks[i].expr);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, "CHECK (");
+		sqlpilot_buf_puts(b, t->checks[i].expr);
+		sqlpilot_buf_puts(b, ")");
 	}
-	schema_buf_str(b, "\n)");
+	sqlpilot_buf_puts(b, "\n)");
 }
 
 /* pg_dump: the CREATE TABLE statement with columns and CHECK constraints. */
 static void
-render_pgdump_table(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_table(SqlpilotBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
-	schema_buf_str(b, "CREATE TABLE ");
+	sqlpilot_buf_puts(b, "CREATE TABLE ");
 	schema_buf_qualified(b, t->schema, t->name, t->fold_case);
-	schema_buf_str(b, " (");
+	sqlpilot_buf_puts(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
 		bool		serial = is_serial_default(c->default_expr);
 
-		schema_buf_str(b, i > 0 ? ",\n    " : "\n    ");
+		sqlpilot_buf_puts(b, i > 0 ? ",\n    " : "\n    ");
 		schema_buf_ident(b, c->name, t->fold_case);
-		schema_buf_put(b, " ", 1);
+		sqlpilot_buf_append(b, " ", 1);
 		if (serial)
 		{
 			sqlpilot_schema_plain_type(c->type, true, tmp, sizeof(tmp));
 			for (char *p = tmp; *p; p++)
 				*p = (char) tolower((unsigned char) *p);
-			schema_buf_str(b, tmp);
+			sqlpilot_buf_puts(b, tmp);
 		}
 		else
-			schema_buf_str(b, c->type);
+			sqlpilot_buf_puts(b, c->type);
 		if (c->default_expr && !serial)
 		{
-			schema_buf_str(b, " DEFAULT ");
-			schema_buf_str(b, c->default_expr);
+			sqlpilot_buf_puts(b, " DEFAULT ");
+			sqlpilot_buf_puts(b, c->default_expr);
 		}
 		if (c->not_null)
-			schema_buf_str(b, " NOT NULL");
+			sqlpilot_buf_puts(b, " NOT NULL");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		schema_buf_str(b, t->n_columns + i > 0 ? ",\n    " : "\n    ");
+		sqlpilot_buf_puts(b, t->n_columns + i > 0 ? ",\n    " : "\n    ");
 		if (t->checks[i].name)
 		{
-			schema_buf_str(b, "CONSTRAINT ");
+			sqlpilot_buf_puts(b, "CONSTRAINT ");
 			schema_buf_ident(b, t->checks[i].name, t->fold_case);
-			schema_buf_str(b, " ");
+			sqlpilot_buf_puts(b, " ");
 		}
-		schema_buf_str(b, "CHECK ((");
-		schema_buf_str(b, t->checks[i].expr);
-		schema_buf_str(b, "))");
+		sqlpilot_buf_puts(b, "CHECK ((");
+		sqlpilot_buf_puts(b, t->checks[i].expr);
+		sqlpilot_buf_puts(b, "))");
 	}
-	schema_buf_str(b, "\n);");
+	sqlpilot_buf_puts(b, "\n);");
 }
 
 /* pg_dump: primary key, unique constraints and indexes of a table. */
 static void
-render_pgdump_keys(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_keys(SqlpilotBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
@@ -596,40 +553,40 @@ render_pgdump_keys(SchemaBuf *b, const SqlpilotTable *t)
 
 		if (ix->primary || ix->is_constraint)
 		{
-			schema_buf_str(b, "\n\nALTER TABLE ONLY ");
+			sqlpilot_buf_puts(b, "\n\nALTER TABLE ONLY ");
 			schema_buf_qualified(b, t->schema, t->name, t->fold_case);
-			schema_buf_str(b, "\n    ADD CONSTRAINT ");
+			sqlpilot_buf_puts(b, "\n    ADD CONSTRAINT ");
 			schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
-			schema_buf_str(b, ix->primary ? " PRIMARY KEY (" : " UNIQUE (");
+			sqlpilot_buf_puts(b, ix->primary ? " PRIMARY KEY (" : " UNIQUE (");
 			for (int k = 0; k < ix->n_cols; k++)
 			{
 				if (k > 0)
-					schema_buf_str(b, ", ");
+					sqlpilot_buf_puts(b, ", ");
 				schema_buf_index_col(b, ix, k, t->fold_case);
 			}
-			schema_buf_str(b, ");");
+			sqlpilot_buf_puts(b, ");");
 			continue;
 		}
-		schema_buf_str(b, ix->unique ? "\n\nCREATE UNIQUE INDEX " : "\n\nCREATE INDEX ");
+		sqlpilot_buf_puts(b, ix->unique ? "\n\nCREATE UNIQUE INDEX " : "\n\nCREATE INDEX ");
 		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
-		schema_buf_str(b, " ON ");
+		sqlpilot_buf_puts(b, " ON ");
 		schema_buf_qualified(b, t->schema, t->name, t->fold_case);
-		schema_buf_str(b, " USING btree (");
+		sqlpilot_buf_puts(b, " USING btree (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				schema_buf_str(b, ", ");
+				sqlpilot_buf_puts(b, ", ");
 			schema_buf_index_col(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
-				schema_buf_str(b, " DESC");
+				sqlpilot_buf_puts(b, " DESC");
 		}
-		schema_buf_str(b, ");");
+		sqlpilot_buf_puts(b, ");");
 	}
 }
 
 /* pg_dump: the foreign keys of a table (after every table exists). */
 static void
-render_pgdump_fkeys(SchemaBuf *b, const SqlpilotTable *t)
+render_pgdump_fkeys(SqlpilotBuf *b, const SqlpilotTable *t)
 {
 	char		tmp[256];
 
@@ -637,15 +594,15 @@ render_pgdump_fkeys(SchemaBuf *b, const SqlpilotTable *t)
 	{
 		const SqlpilotForeignKey *fk = &t->fkeys[i];
 
-		schema_buf_str(b, "\n\nALTER TABLE ONLY ");
+		sqlpilot_buf_puts(b, "\n\nALTER TABLE ONLY ");
 		schema_buf_qualified(b, t->schema, t->name, t->fold_case);
-		schema_buf_str(b, "\n    ADD CONSTRAINT ");
+		sqlpilot_buf_puts(b, "\n    ADD CONSTRAINT ");
 		schema_buf_ident(b, fkey_name(t, fk, tmp, sizeof(tmp)), t->fold_case);
-		schema_buf_str(b, " FOREIGN KEY (");
+		sqlpilot_buf_puts(b, " FOREIGN KEY (");
 		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 		schema_buf_references(b, t, fk, true, false);
-		schema_buf_str(b, ";");
+		sqlpilot_buf_puts(b, ";");
 	}
 }
 
@@ -679,7 +636,7 @@ single_column_fkey(const SqlpilotTable *t, const char *col)
  * inline or table-level foreign keys and where the closing parenthesis goes.
  */
 static void
-render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
+render_handwritten(SqlpilotBuf *b, const SqlpilotTable *t, uint64_t *rng)
 {
 	static const char *const indents[] = {"  ", "    ", "\t", "   ", " ", "    ", "  "};
 	uint64_t	local = 0x5eed;
@@ -704,7 +661,7 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 	}
 	schema_buf_kw(b, if_not_exists ? "CREATE TABLE IF NOT EXISTS " : "CREATE TABLE ", lower);
 	schema_buf_ident(b, t->name, t->fold_case);
-	schema_buf_str(b, " (");
+	sqlpilot_buf_puts(b, " (");
 	for (int i = 0; i < t->n_columns; i++)
 	{
 		const SqlpilotColumn *c = &t->columns[i];
@@ -713,13 +670,13 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 		const SqlpilotForeignKey *fk = inline_fk ? single_column_fkey(t, c->name) : NULL;
 		const SqlpilotIndex *uq = inline_unique ? single_column_key(t, c->name, false) : NULL;
 
-		schema_buf_str(b, first ? "\n" : ",\n");
+		sqlpilot_buf_puts(b, first ? "\n" : ",\n");
 		first = false;
-		schema_buf_str(b, ind);
+		sqlpilot_buf_puts(b, ind);
 		schema_buf_ident(b, c->name, t->fold_case);
-		schema_buf_put(b, " ", 1);
+		sqlpilot_buf_append(b, " ", 1);
 		for (size_t k = strlen(c->name); align && k < width; k++)
-			schema_buf_put(b, " ", 1);
+			sqlpilot_buf_append(b, " ", 1);
 		sqlpilot_schema_plain_type(c->type, serial, tmp, sizeof(tmp));
 		schema_buf_kw(b, tmp, lower);
 		if (pk)
@@ -742,12 +699,12 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (!ix->primary || ix->n_cols == 1)
 			continue;
-		schema_buf_str(b, first ? "\n" : ",\n");
+		sqlpilot_buf_puts(b, first ? "\n" : ",\n");
 		first = false;
-		schema_buf_str(b, ind);
+		sqlpilot_buf_puts(b, ind);
 		schema_buf_kw(b, "PRIMARY KEY (", lower);
 		schema_buf_ident_list(b, ix->cols, ix->n_cols, t->fold_case);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 	}
 	for (int i = 0; i < t->n_fkeys; i++)
 	{
@@ -755,12 +712,12 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (inline_fk && fk->n_cols == 1)
 			continue;
-		schema_buf_str(b, first ? "\n" : ",\n");
+		sqlpilot_buf_puts(b, first ? "\n" : ",\n");
 		first = false;
-		schema_buf_str(b, ind);
+		sqlpilot_buf_puts(b, ind);
 		schema_buf_kw(b, "FOREIGN KEY (", lower);
 		schema_buf_ident_list(b, fk->cols, fk->n_cols, t->fold_case);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 		schema_buf_references(b, t, fk, false, lower);
 	}
 	for (int i = 0; i < t->n_indexes; i++)
@@ -769,23 +726,23 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 
 		if (ix->primary || !ix->is_constraint || (inline_unique && ix->n_cols == 1))
 			continue;
-		schema_buf_str(b, first ? "\n" : ",\n");
+		sqlpilot_buf_puts(b, first ? "\n" : ",\n");
 		first = false;
-		schema_buf_str(b, ind);
+		sqlpilot_buf_puts(b, ind);
 		schema_buf_kw(b, "UNIQUE (", lower);
 		schema_buf_ident_list(b, ix->cols, ix->n_cols, t->fold_case);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, ")");
 	}
 	for (int i = 0; i < t->n_checks; i++)
 	{
-		schema_buf_str(b, first ? "\n" : ",\n");
+		sqlpilot_buf_puts(b, first ? "\n" : ",\n");
 		first = false;
-		schema_buf_str(b, ind);
+		sqlpilot_buf_puts(b, ind);
 		schema_buf_kw(b, "CHECK (", lower);
-		schema_buf_str(b, t->checks[i].expr);
-		schema_buf_str(b, ")");
+		sqlpilot_buf_puts(b, t->checks[i].expr);
+		sqlpilot_buf_puts(b, ")");
 	}
-	schema_buf_str(b, close_same_line ? ");" : "\n);");
+	sqlpilot_buf_puts(b, close_same_line ? ");" : "\n);");
 	for (int i = 0; i < t->n_indexes; i++)
 	{
 		const SqlpilotIndex *ix = &t->indexes[i];
@@ -793,27 +750,27 @@ render_handwritten(SchemaBuf *b, const SqlpilotTable *t, uint64_t *rng)
 		/* keys and inline UNIQUE columns are already in the body */
 		if (ix->primary || ix->is_constraint || (ix->unique && inline_unique && ix->n_cols == 1))
 			continue;
-		schema_buf_str(b, "\n");
+		sqlpilot_buf_puts(b, "\n");
 		schema_buf_kw(b, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ", lower);
 		schema_buf_ident(b, index_name(t, ix, tmp, sizeof(tmp)), t->fold_case);
 		schema_buf_kw(b, " ON ", lower);
 		schema_buf_ident(b, t->name, t->fold_case);
-		schema_buf_str(b, " (");
+		sqlpilot_buf_puts(b, " (");
 		for (int k = 0; k < ix->n_cols; k++)
 		{
 			if (k > 0)
-				schema_buf_str(b, ", ");
+				sqlpilot_buf_puts(b, ", ");
 			schema_buf_index_col(b, ix, k, t->fold_case);
 			if (ix->desc && ix->desc[k])
 				schema_buf_kw(b, " DESC", lower);
 		}
-		schema_buf_str(b, ");");
+		sqlpilot_buf_puts(b, ");");
 	}
 }
 
 /* Renders one table into b. */
 static void
-render_one(SchemaBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_t *rng,
+render_one(SqlpilotBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_t *rng,
 		   bool with_fkeys)
 {
 	switch (style)
@@ -834,33 +791,15 @@ render_one(SchemaBuf *b, const SqlpilotTable *t, SqlpilotDdlStyle style, uint64_
 	}
 }
 
-/* Hands the buffer over as the result (NULL after an allocation failure). */
-static char *
-schema_buf_finish(SchemaBuf *b, size_t *len)
-{
-	if (!b->oom && !b->data)
-		schema_buf_put(b, "", 0);
-	if (b->oom || !b->data)
-	{
-		free(b->data);
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (len)
-		*len = b->len;
-	return b->data;
-}
-
 /* See schema.h. */
 char *
 sqlpilot_schema_render_table(const SqlpilotTable *t, SqlpilotDdlStyle style,
 							 uint64_t *rng, size_t *len)
 {
-	SchemaBuf	b = {0};
+	SqlpilotBuf	b = {0};
 
 	render_one(&b, t, style, rng, true);
-	return schema_buf_finish(&b, len);
+	return sqlpilot_buf_finish(&b, len);
 }
 
 /* See schema.h. */
@@ -868,15 +807,15 @@ char *
 sqlpilot_schema_render(const SqlpilotTable *tables, int n_tables,
 					   SqlpilotDdlStyle style, uint64_t *rng, size_t *len)
 {
-	SchemaBuf	b = {0};
+	SqlpilotBuf	b = {0};
 
 	for (int i = 0; i < n_tables; i++)
 	{
 		if (i > 0)
-			schema_buf_str(&b, "\n\n");
+			sqlpilot_buf_puts(&b, "\n\n");
 		render_one(&b, &tables[i], style, rng, false);
 	}
 	for (int i = 0; style == SQLPILOT_DDL_PGDUMP && i < n_tables; i++)
 		render_pgdump_fkeys(&b, &tables[i]);
-	return schema_buf_finish(&b, len);
+	return sqlpilot_buf_finish(&b, len);
 }
