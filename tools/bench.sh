@@ -33,6 +33,14 @@ cat "$R/tokenizer.md"
 step "decode speed (build/bench/bench_decode)"
 "$B/bench/bench_decode" --out "$R/decode.md"
 
+step "matrix kernels vs OpenBLAS Haswell/SkylakeX (bench/bench_gemm.py)"
+/usr/bin/python3 bench/bench_gemm.py --build "$B"
+
+step "first call on 10,000 tables vs a small schema (bench/bench_catalog_scale.sh)"
+rm -rf "$B/install"
+make -s install DESTDIR="$B/install" >/dev/null
+SQLPILOT_BUILD=$B bench/bench_catalog_scale.sh "$([ "$q" = 1 ] && echo 5 || echo 15)"
+
 step "training speed vs PyTorch (bench/bench_train.py)"
 if [ "$q" = 1 ]; then /usr/bin/python3 bench/bench_train.py --build "$B" --quick; else /usr/bin/python3 bench/bench_train.py --build "$B"; fi
 

@@ -14,7 +14,7 @@ section=$(mktemp)
 	echo
 	printf 'Details: '
 	sep=''
-	for f in machine decode train extension datagen datagen_stats tokenizer; do
+	for f in machine decode train gemm prefill extension catalog_scale datagen datagen_stats tokenizer; do
 		[ -f "bench/results/$f.md" ] || continue
 		printf '%s[%s](bench/results/%s.md)' "$sep" "$f" "$f"
 		sep=', '
