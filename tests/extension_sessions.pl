@@ -5,43 +5,16 @@
 # cancel and statement_timeout during generation, and model files replaced
 # or broken under a live backend.  Uses the staged install of `make check`
 # ($SQLPILOT_BUILD/install, through extension_destdir) and makes its random
-# models with $SQLPILOT_BUILD/sqlpilot init.  Started as root, it re-runs
-# itself as the postgres user (initdb refuses root).
+# models with $SQLPILOT_BUILD/sqlpilot init (setup shared with the other TAP
+# suites: tests/SqlpilotTAP.pm).
 use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
-use File::Temp qw(tempdir);
+use lib dirname(abs_path($0));
 use Time::HiRes ();
-
-my ($root, $build, $pgbin, $tmp);
-
-BEGIN
-{
-	$root = $ENV{SQLPILOT_ROOT} || dirname(dirname(abs_path($0)));
-	$build = $ENV{SQLPILOT_BUILD} || "$root/build";
-	chomp($pgbin = `pg_config --bindir`);
-	$ENV{PATH} = "$pgbin:$ENV{PATH}";
-	chomp(my $pgxs = `pg_config --pgxs`);
-	($ENV{PG_REGRESS} = $pgxs) =~ s{makefiles/pgxs\.mk$}{test/regress/pg_regress};
-	if ($> == 0)
-	{
-		$tmp = tempdir('/tmp/sqlpilot-ext-sessions.XXXXXX', CLEANUP => 1);
-		my (undef, undef, $uid, $gid) = getpwnam('postgres');
-		chown $uid, $gid, $tmp;
-		chmod 0755, $tmp;
-		$ENV{TESTDIR} = $tmp;
-		$ENV{SQLPILOT_ROOT} = $root;
-		$ENV{SQLPILOT_BUILD} = $build;
-		chdir $tmp;
-		my $status = system('runuser', '-u', 'postgres', '--', $^X, "$root/tests/extension_sessions.pl");
-		exit($status == 0 ? 0 : 1);
-	}
-	$ENV{TESTDIR} ||= tempdir('/tmp/sqlpilot-ext-sessions.XXXXXX', CLEANUP => 1);
-	chdir $ENV{TESTDIR};
-}
-
-use lib ((`pg_config --pgxs` =~ s{makefiles/pgxs\.mk\n?$}{test/perl}r));
+our ($root, $build);
+use SqlpilotTAP 'sessions';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
