@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sql_lex.h"
+#include "sql_words.h"
 #include "tap.h"
 #include "util.h"
 
@@ -225,6 +226,46 @@ test_random(void)
 	free(s);
 }
 
+/* The identifier scanner of core/sql_words.c on the lexer. */
+static void
+test_sql_words(void)
+{
+	const char *s = "SELECT s . \"T\"\"x\" /* c */ . col, x$y, café, 'str' 0x1F FROM $1 $f$ a.b $f$ -- z\n\"open";
+	const char *want[] = {"select", "s", "T\"x", "col", "x$y", "café", "x1f", "from", "open"};
+	size_t		pos = 0;
+	size_t		n = 0;
+	bool		right = true;
+	SqlpilotSqlIdent id;
+	size_t		keep;
+
+	while (sqlpilot_sql_next_ident(s, strlen(s), &pos, &id))
+	{
+		if (n >= sizeof(want) / sizeof(want[0]) || strcmp(id.name, want[n]) != 0)
+		{
+			tap_diag("identifier %zu: %s", n, id.name);
+			right = false;
+		}
+		n++;
+	}
+	tap_ok(right && n == sizeof(want) / sizeof(want[0]) && pos == strlen(s),
+		   "sql_next_ident finds the %zu names, $ and non-ASCII bytes included", n);
+	pos = 0;
+	sqlpilot_sql_next_ident(s, strlen(s), &pos, &id);
+	sqlpilot_sql_next_ident(s, strlen(s), &pos, &id);
+	tap_ok(!id.dot_before && id.dot_after, "s: a dot after it, past spaces");
+	sqlpilot_sql_next_ident(s, strlen(s), &pos, &id);
+	tap_ok(id.dot_before && id.dot_after && id.quoted && id.closed, "\"T\"\"x\": dots on both sides past a comment");
+	sqlpilot_sql_next_ident(s, strlen(s), &pos, &id);
+	tap_ok(id.dot_before && !id.dot_after, "col: a dot before it");
+	while (sqlpilot_sql_next_ident(s, strlen(s), &pos, &id))
+		;
+	tap_ok(id.quoted && !id.closed, "an unterminated quoted name is reported open");
+	keep = sqlpilot_sql_keywords_only("SELECT * FR", 11, "OM x$y WHERE", 12);
+	tap_ok(keep == 3, "keywords_only stops at the name x$y (%zu)", keep);
+	keep = sqlpilot_sql_keywords_only("SELECT ", 7, "1 FROM café", 13);
+	tap_ok(keep == 7, "keywords_only stops at the name café (%zu)", keep);
+}
+
 int
 main(void)
 {
@@ -271,6 +312,7 @@ main(void)
 	check_in("SELECT a ", SQLPILOT_IN_NOTHING, "after a space");
 
 	test_values();
+	test_sql_words();
 	test_pieces();
 	test_random();
 	return tap_done();
