@@ -1,9 +1,11 @@
 /*
- * sql_words.c — PostgreSQL 15's keywords and an identifier scanner (see
- * sql_words.h).  The keyword table is pg_get_keywords() of PostgreSQL 15,
- * sorted, with its category codes.
+ * sql_words.c — PostgreSQL 15's keywords and an identifier scanner on the
+ * lexer of core/sql_lex.c (see sql_words.h).  The keyword table is
+ * pg_get_keywords() of PostgreSQL 15, sorted, with its category codes.
  */
 #include "sql_words.h"
+
+#include "sql_lex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -147,199 +149,89 @@ sqlpilot_sql_keyword_category(const char *word, size_t len)
 	return 0;
 }
 
-/* Whether c may start an unquoted identifier (bytes >= 0x80 are letters to PostgreSQL). */
-static bool
-ident_start(unsigned char c)
+/* What sqlpilot_sql_next_ident's lexer callback has seen so far. */
+typedef struct NextIdent
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
+	const char *text;
+	bool		found;			/* the identifier is known */
+	bool		after;			/* a token after it has been seen */
+	bool		last_dot;		/* the last token before it was a '.' */
+	bool		dot_before;
+	bool		dot_after;
+	SqlpilotLexToken id;
+} NextIdent;
 
-/* Whether c may continue an unquoted identifier. */
-static bool
-ident_cont(unsigned char c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-/* Whether c is white space to the SQL lexer. */
-static bool
-is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Appends byte c to the identifier's value (dropped beyond the buffer). */
+/* The lexer callback of sqlpilot_sql_next_ident. */
 static void
-ident_put(SqlpilotSqlIdent *out, char c)
+next_ident_token(void *arg, const SqlpilotLexToken *t)
 {
-	if (out->len + 1 < sizeof(out->name))
-		out->name[out->len++] = c;
-	out->name[out->len] = '\0';
-}
+	NextIdent  *ni = arg;
+	bool		dot = t->kind == SQLPILOT_TOK_PUNCT && ni->text[t->start] == '.';
 
-/* Skips a string literal starting at p (a quote); backslashes escape when escapes. */
-static size_t
-skip_string(const char *s, size_t len, size_t p, bool escapes)
-{
-	for (p++; p < len; p++)
+	if (t->kind == SQLPILOT_TOK_COMMENT || ni->after)
+		return;
+	if (ni->found)
 	{
-		if (escapes && s[p] == '\\')
-			p++;
-		else if (s[p] == '\'')
-		{
-			if (p + 1 < len && s[p + 1] == '\'')
-				p++;
-			else
-				return p + 1;
-		}
+		ni->after = true;
+		ni->dot_after = dot;
 	}
-	return len;
-}
-
-/* Skips a dollar-quoted string whose opening tag ($tag$) is at p..p+taglen. */
-static size_t
-skip_dollar(const char *s, size_t len, size_t p, size_t taglen)
-{
-	for (size_t q = p + taglen; q + taglen <= len; q++)
-		if (memcmp(s + q, s + p, taglen) == 0)
-			return q + taglen;
-	return len;
-}
-
-/* The length of a dollar-quote tag ($tag$ or $$) at p, or 0. */
-static size_t
-dollar_tag(const char *s, size_t len, size_t p)
-{
-	size_t		q = p + 1;
-
-	if (q < len && ident_start((unsigned char) s[q]))
-		while (q < len && ident_cont((unsigned char) s[q]) && s[q] != '$')
-			q++;
-	return (q < len && s[q] == '$') ? q - p + 1 : 0;
-}
-
-/* The position after white space and comments from p. */
-static size_t
-skip_blank(const char *s, size_t len, size_t p)
-{
-	for (;;)
+	else if (t->kind == SQLPILOT_TOK_IDENT || t->kind == SQLPILOT_TOK_QIDENT)
 	{
-		if (p < len && is_space((unsigned char) s[p]))
-			p++;
-		else if (p + 1 < len && s[p] == '-' && s[p + 1] == '-')
-		{
-			while (p < len && s[p] != '\n')
-				p++;
-		}
-		else if (p + 1 < len && s[p] == '/' && s[p + 1] == '*')
-		{
-			int			depth = 1;
-
-			for (p += 2; p < len && depth > 0; p++)
-			{
-				if (p + 1 < len && s[p] == '/' && s[p + 1] == '*')
-					depth++, p++;
-				else if (p + 1 < len && s[p] == '*' && s[p + 1] == '/')
-					depth--, p++;
-			}
-		}
-		else
-			return p;
+		ni->found = true;
+		ni->id = *t;
+		ni->dot_before = ni->last_dot;
 	}
+	else
+		ni->last_dot = dot;
 }
 
-/* See sql_words.h. */
+/*
+ * See sql_words.h.  Lexes from *pos (always a token boundary) with
+ * core/sql_lex.c until the identifier and the start of the token after it
+ * are known.
+ */
 bool
 sqlpilot_sql_next_ident(const char *s, size_t len, size_t *pos, SqlpilotSqlIdent *out)
 {
-	size_t		p = *pos;
-	bool		dot = false;
+	NextIdent	ni;
+	SqlpilotLex lx;
+	size_t		p;
+	size_t		n;
 
-	while (p < len)
+	memset(&ni, 0, sizeof(ni));
+	ni.text = s;
+	sqlpilot_lex_init(&lx, *pos, next_ident_token, &ni);
+	for (p = *pos; p < len && !ni.after; p++)
 	{
-		unsigned char c = (unsigned char) s[p];
-		size_t		tag;
+		SqlpilotLexIn in;
 
-		if (is_space(c) || (c == '-' && p + 1 < len && s[p + 1] == '-') ||
-			(c == '/' && p + 1 < len && s[p + 1] == '*'))
+		sqlpilot_lex_feed(&lx, s + p, 1);
+		in = sqlpilot_lex_in(&lx);
+		if (ni.found && !ni.after && in != SQLPILOT_IN_NOTHING && in != SQLPILOT_IN_OP &&
+			in != SQLPILOT_IN_LINE_COMMENT && in != SQLPILOT_IN_BLOCK_COMMENT)
 		{
-			p = skip_blank(s, len, p);
-			continue;
+			/* the next token has started (an operator may still turn comment) */
+			ni.after = true;
+			ni.dot_after = s[sqlpilot_lex_pending_start(&lx)] == '.';
 		}
-		if ((c == 'E' || c == 'e') && p + 1 < len && s[p + 1] == '\'')
-		{
-			p = skip_string(s, len, p + 1, true);
-			dot = false;
-			continue;
-		}
-		if (c == '\'')
-		{
-			p = skip_string(s, len, p, false);
-			dot = false;
-			continue;
-		}
-		if (c == '$' && (tag = dollar_tag(s, len, p)) > 0)
-		{
-			p = skip_dollar(s, len, p, tag);
-			dot = false;
-			continue;
-		}
-		if (c == '"' || ident_start(c))
-			break;
-		if (c >= '0' && c <= '9')
-		{
-			/* a number, with any letters glued to it (1e5, 0x1F) */
-			while (p < len && (ident_cont((unsigned char) s[p]) || s[p] == '.'))
-				p++;
-			dot = false;
-			continue;
-		}
-		dot = c == '.';
-		p++;
 	}
 	if (p >= len)
+		sqlpilot_lex_finish(&lx);
+	if (!ni.found)
 	{
 		*pos = len;
 		return false;
 	}
-
 	memset(out, 0, offsetof(SqlpilotSqlIdent, name) + 1);
-	out->start = p;
-	out->dot_before = dot;
-	out->closed = true;
-	if (s[p] == '"')
-	{
-		out->quoted = true;
-		out->closed = false;
-		for (p++; p < len; p++)
-		{
-			if (s[p] == '"')
-			{
-				if (p + 1 < len && s[p + 1] == '"')
-					p++;
-				else
-				{
-					out->closed = true;
-					p++;
-					break;
-				}
-			}
-			ident_put(out, s[p]);
-		}
-	}
-	else
-	{
-		for (; p < len && ident_cont((unsigned char) s[p]); p++)
-		{
-			char		c = s[p];
-
-			ident_put(out, (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c);
-		}
-	}
-	out->end = p;
-	*pos = p;
-	p = skip_blank(s, len, p);
-	out->dot_after = p < len && s[p] == '.';
+	out->start = ni.id.start;
+	out->end = ni.id.end;
+	out->quoted = ni.id.kind == SQLPILOT_TOK_QIDENT;
+	out->closed = ni.id.closed;
+	out->dot_before = ni.dot_before;
+	out->dot_after = ni.dot_after;
+	n = sqlpilot_lex_ident_value(s, &ni.id, out->name, sizeof(out->name));
+	out->len = n < sizeof(out->name) ? n : sizeof(out->name) - 1;
+	*pos = ni.id.end;
 	return true;
 }
 

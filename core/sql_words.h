@@ -2,8 +2,8 @@
  * sql_words.h — the words of SQL text: PostgreSQL 15's keywords and a scanner
  * of identifiers with PostgreSQL's rules (quoted names keep their case and
  * unescape "", unquoted ones fold to lower case; string literals and comments
- * are skipped).  Small on purpose: just what choosing tables for a prompt and
- * keeping a completion to keywords need, not a full lexer.
+ * are skipped), on the lexer of sql_lex.h.  Small on purpose: just what
+ * choosing tables for a prompt and keeping a completion to keywords need.
  */
 #ifndef SQLPILOT_SQL_WORDS_H
 #define SQLPILOT_SQL_WORDS_H

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "prompt.h"
+#include "sql_lex.h"
 #include "util.h"
 
 /* Whitespace: space \t \n \v \f \r. */
@@ -22,76 +23,48 @@ eval_is_space(unsigned char c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* [A-Za-z0-9_$]: the characters of a word run. */
-static bool
-is_run_char(unsigned char c)
+typedef struct FirstToken
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		(c >= '0' && c <= '9') || c == '_' || c == '$';
+	bool		found;
+	SqlpilotLexToken tok;
+} FirstToken;
+
+/* Keeps the first token the lexer reports. */
+static void
+first_token(void *arg, const SqlpilotLexToken *t)
+{
+	FirstToken *ft = arg;
+
+	if (!ft->found)
+	{
+		ft->found = true;
+		ft->tok = *t;
+	}
 }
 
-/* [A-Za-z_]: the characters that start an identifier. */
-static bool
-is_ident_start(unsigned char c)
+/*
+ * The token of core/sql_lex.c that starts at pos (pos is not whitespace and
+ * is a token boundary): fed byte by byte until the lexer reports it.
+ */
+static SqlpilotLexToken
+word_token(const char *s, size_t len, size_t pos)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+	FirstToken	ft = {false, {SQLPILOT_TOK_PUNCT, pos, pos + 1, true}};
+	SqlpilotLex lx;
+
+	sqlpilot_lex_init(&lx, pos, first_token, &ft);
+	for (size_t p = pos; p < len && !ft.found; p++)
+		sqlpilot_lex_feed(&lx, s + p, 1);
+	if (!ft.found)
+		sqlpilot_lex_finish(&lx);
+	return ft.tok;
 }
 
-static const char *const operators3[] = {"->>", "#>>"};
-static const char *const operators2[] = {"::", "<=", ">=", "<>", "!=", "||", "->", "#>",
-"@>", "<@", "&&", "!~", "~*"};
-
-/* The end of the word at pos: a quoted literal, a run, an operator or one character. */
+/* The end of the word at pos: the SQL token that starts there (docs/metrics.md). */
 size_t
 eval_word_end(const char *s, size_t len, size_t pos)
 {
-	unsigned char c = (unsigned char) s[pos];
-	size_t		p = pos + 1;
-
-	if (c == '\'')
-	{
-		while (p < len)
-		{
-			if (s[p] == '\'')
-			{
-				if (p + 1 < len && s[p + 1] == '\'')
-				{
-					p += 2;
-					continue;
-				}
-				return p + 1;
-			}
-			p++;
-		}
-		return len;
-	}
-	if (c == '"')
-	{
-		while (p < len && s[p] != '"')
-			p++;
-		return p < len ? p + 1 : len;
-	}
-	if (is_run_char(c))
-	{
-		while (p < len && is_run_char((unsigned char) s[p]))
-			p++;
-		return p;
-	}
-	for (size_t i = 0; i < sizeof(operators3) / sizeof(operators3[0]); i++)
-		if (len - pos >= 3 && memcmp(s + pos, operators3[i], 3) == 0)
-			return pos + 3;
-	for (size_t i = 0; i < sizeof(operators2) / sizeof(operators2[0]); i++)
-		if (len - pos >= 2 && memcmp(s + pos, operators2[i], 2) == 0)
-			return pos + 2;
-	/* One character: a whole UTF-8 sequence when the bytes form one. */
-	if (c >= 0xC0)
-	{
-		int			more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
-
-		while (more-- > 0 && p < len && ((unsigned char) s[p] & 0xC0) == 0x80)
-			p++;
-	}
-	return p;
+	return word_token(s, len, pos).end;
 }
 
 /* The first word whose end lies after c (it holds c, or starts after it). */
@@ -227,7 +200,7 @@ eval_rest_match(const char *text, size_t text_len, const char *gold, size_t gold
 	return eq;
 }
 
-/* Walks the words; in each run, the identifier starts at its first [A-Za-z_]. */
+/* Walks the words; the unquoted identifiers among them are the identifiers. */
 size_t
 eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap)
 {
@@ -236,31 +209,24 @@ eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap)
 
 	while (p < len)
 	{
-		size_t		e;
+		SqlpilotLexToken t;
 
 		if (eval_is_space((unsigned char) s[p]))
 		{
 			p++;
 			continue;
 		}
-		e = eval_word_end(s, len, p);
-		if (is_run_char((unsigned char) s[p]))
+		t = word_token(s, len, p);
+		if (t.kind == SQLPILOT_TOK_IDENT)
 		{
-			size_t		q = p;
-
-			while (q < e && !is_ident_start((unsigned char) s[q]))
-				q++;
-			if (q < e)
+			if (n < cap)
 			{
-				if (n < cap)
-				{
-					out[n].start = q;
-					out[n].end = e;
-				}
-				n++;
+				out[n].start = t.start;
+				out[n].end = t.end;
 			}
+			n++;
 		}
-		p = e;
+		p = t.end;
 	}
 	return n;
 }
@@ -298,7 +264,7 @@ eval_names_add(EvalNameSet *set, const char *s, size_t len)
 	set->sorted = false;
 }
 
-/* Adds identifiers and "quoted" names of a text. */
+/* Adds identifiers and "quoted" names (their values, "" unescaped) of a text. */
 void
 eval_names_add_text(EvalNameSet *set, const char *s, size_t len)
 {
@@ -306,26 +272,25 @@ eval_names_add_text(EvalNameSet *set, const char *s, size_t len)
 
 	while (p < len)
 	{
-		size_t		e;
+		SqlpilotLexToken t;
 
 		if (eval_is_space((unsigned char) s[p]))
 		{
 			p++;
 			continue;
 		}
-		e = eval_word_end(s, len, p);
-		if (s[p] == '"')
-			eval_names_add(set, s + p + 1, e - p - (e - p >= 2 && s[e - 1] == '"' ? 2 : 1));
-		else if (is_run_char((unsigned char) s[p]))
+		t = word_token(s, len, p);
+		if (t.kind == SQLPILOT_TOK_IDENT)
+			eval_names_add(set, s + t.start, t.end - t.start);
+		else if (t.kind == SQLPILOT_TOK_QIDENT)
 		{
-			size_t		q = p;
+			char	   *v = malloc(t.end - t.start + 1);
 
-			while (q < e && !is_ident_start((unsigned char) s[q]))
-				q++;
-			if (q < e)
-				eval_names_add(set, s + q, e - q);
+			if (v)
+				eval_names_add(set, v, sqlpilot_lex_ident_value(s, &t, v, t.end - t.start + 1));
+			free(v);
 		}
-		p = e;
+		p = t.end;
 	}
 }
 
@@ -509,7 +474,7 @@ eval_copy_complete(const char *schema, size_t schema_len, const char *gold, size
 	char	   *out = NULL;
 
 	if (eval_word_at(gold, gold_len, cut, &w) && w.start < cut &&
-		is_ident_start((unsigned char) gold[w.start]))
+		sqlpilot_lex_ident_start((unsigned char) gold[w.start]))
 	{
 		size_t		n = eval_identifiers(schema, schema_len, NULL, 0);
 		EvalSpan   *id = malloc(sizeof(EvalSpan) * (n ? n : 1));
@@ -550,7 +515,7 @@ keyword_at(const char *s, size_t len, size_t p, const char *kw)
 	size_t		n = strlen(kw);
 
 	return len - p >= n && strncasecmp(s + p, kw, n) == 0 &&
-		(p + n == len || !is_run_char((unsigned char) s[p + n]));
+		(p + n == len || !sqlpilot_lex_ident_cont((unsigned char) s[p + n]));
 }
 
 /* Skips whitespace from p. */
@@ -597,7 +562,7 @@ table_name_at(const char *s, size_t len, size_t p)
 		else
 		{
 			start = p;
-			while (p < len && is_run_char((unsigned char) s[p]))
+			while (p < len && sqlpilot_lex_ident_cont((unsigned char) s[p]))
 				p++;
 			end = p;
 			quoted = false;

@@ -68,6 +68,14 @@ main(void)
 	rc = datagen_validate(&v, ddl, sqls, execute, n, ok, NULL, err, sizeof(err));
 	tap_ok(rc == 0 && ok[0] && ok[3] && !ok[4], "second run of the same schema (nothing left behind)");
 
+	/* ';' inside a dollar quote, an E'' string with \' and nested comments does not split the DDL. */
+	snprintf(ddl, sizeof(ddl),
+			 "CREATE TABLE %s.d (id int DEFAULT 1);\nCOMMENT ON TABLE %s.d IS $c$x;y$c$;\n"
+			 "/* a; /* b; */ c; */ COMMENT ON COLUMN %s.d.id IS E'it\\'s; ok'; -- end;",
+			 v.scratch, v.scratch, v.scratch);
+	rc = datagen_validate(&v, ddl, sqls, execute, 1, ok, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "DDL split at the lexer's ';' only (rc %d, %s)", rc, rc ? err : "");
+
 	snprintf(ddl, sizeof(ddl), "CREATE TABLE %s.t (id intt)", v.scratch);
 	rc = datagen_validate(&v, ddl, sqls, execute, 1, ok, NULL, err, sizeof(err));
 	tap_ok(rc == 1 && !ok[0] && strstr(err, "intt") != NULL, "rejected schema reported (%s)", err);

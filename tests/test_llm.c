@@ -239,6 +239,9 @@ test_convert(void)
 	datagen_statement_free(&st);
 	tap_ok(datagen_llm_statement_from_sql("TRUNCATE books; TRUNCATE authors;", false, &s, &st,
 										  err, sizeof(err)) != 0, "two statements are refused");
+	tap_ok(datagen_llm_statement_from_sql("TRUNCATE books /* a /* b; */ c; */ -- d;", false, &s, &st,
+										  err, sizeof(err)) == 0, "a ';' in a nested comment is not a second statement");
+	datagen_statement_free(&st);
 	tap_ok(datagen_llm_statement_from_sql("EXPLAIN SELECT 1", false, &s, &st, err, sizeof(err)) != 0,
 		   "an unknown kind is refused");
 	datagen_schema_free(&s);

@@ -19,6 +19,7 @@
 #include "cJSON.h"
 #include "../llm.h"
 #include "schema.h"
+#include "sql_lex.h"
 
 #define MAX_TOKENS 4096
 #define MAX_ALIASES 32
@@ -408,138 +409,49 @@ typedef struct Token
 	int			off;
 	int			len;
 	char		name[64];		/* identifiers: the name it means (folded unless quoted) */
-	char		punct;			/* TOK_PUNCT: the character (':' for "::") */
+	char		punct;			/* TOK_PUNCT: the character (':' for "::", 0 for a longer operator) */
 } Token;
 
-/* Skips a quoted run starting at s[i] == q (doubled q escapes); returns the index after it. */
-static int
-skip_quoted(const char *s, int i, char q, bool backslash)
-{
-	for (i++; s[i]; i++)
-	{
-		if (backslash && s[i] == '\\' && s[i + 1])
-			i++;
-		else if (s[i] == q)
-		{
-			if (s[i + 1] != q)
-				return i + 1;
-			i++;
-		}
-	}
-	return i;
-}
-
-/* True for bytes that may continue an unquoted identifier. */
-static bool
-ident_char(char c)
-{
-	return isalnum((unsigned char) c) || c == '_' || c == '$' || (unsigned char) c >= 0x80;
-}
-
-/* Splits sql into tokens (comments and whitespace dropped); returns the count. */
+/*
+ * Splits sql into tokens with core/sql_lex.c (comments and whitespace
+ * dropped, at most max); returns the count, or -1 when out of memory.
+ */
 static int
 lex(const char *s, Token *tok, int max)
 {
-	int			i = 0,
-				n = 0;
+	SqlpilotLexToken *lt;
+	size_t		nl = sqlpilot_lex_all(s, strlen(s), false, &lt);
+	int			n = 0;
 
-	while (s[i] && n < max)
+	if (nl == (size_t) -1)
+		return -1;
+	for (size_t i = 0; i < nl && n < max; i++, n++)
 	{
 		Token	   *t = &tok[n];
-		char		c = s[i];
-		int			start = i;
+		const SqlpilotLexToken *l = &lt[i];
 
-		if (isspace((unsigned char) c))
-		{
-			i++;
-			continue;
-		}
-		if (c == '-' && s[i + 1] == '-')
-		{
-			while (s[i] && s[i] != '\n')
-				i++;
-			continue;
-		}
-		if (c == '/' && s[i + 1] == '*')
-		{
-			const char *e = strstr(s + i + 2, "*/");
-
-			i = e ? (int) (e - s) + 2 : (int) strlen(s);
-			continue;
-		}
 		memset(t, 0, sizeof(*t));
-		t->type = TOK_OTHER;
-		if (c == '\'')
-			i = skip_quoted(s, i, '\'', false);
-		else if (strchr("eEbBxXnN", c) && s[i + 1] == '\'')
-			i = skip_quoted(s, i + 1, '\'', c == 'e' || c == 'E');
-		else if (c == '$' && (s[i + 1] == '$' || isalpha((unsigned char) s[i + 1]) || s[i + 1] == '_'))
+		t->off = (int) l->start;
+		t->len = (int) (l->end - l->start);
+		switch (l->kind)
 		{
-			int			j = i + 1;
-			char		tag[64];
-			const char *e;
-
-			while (ident_char(s[j]) && s[j] != '$')
-				j++;
-			if (s[j] != '$' || j - i + 1 >= (int) sizeof(tag))
-				i = j;
-			else
-			{
-				snprintf(tag, sizeof(tag), "%.*s", j - i + 1, s + i);
-				e = strstr(s + j + 1, tag);
-				i = e ? (int) (e - s) + (int) strlen(tag) : (int) strlen(s);
-			}
+			case SQLPILOT_TOK_IDENT:
+			case SQLPILOT_TOK_QIDENT:
+				t->type = l->kind == SQLPILOT_TOK_IDENT ? TOK_IDENT : TOK_QIDENT;
+				sqlpilot_lex_ident_value(s, l, t->name, sizeof(t->name));
+				break;
+			case SQLPILOT_TOK_PUNCT:
+			case SQLPILOT_TOK_OP:
+				/* "::" and ":=" are ':'; a longer operator matches no character */
+				t->type = TOK_PUNCT;
+				t->punct = l->kind == SQLPILOT_TOK_PUNCT || t->len == 1 ? s[l->start] : '\0';
+				break;
+			default:
+				t->type = TOK_OTHER;
+				break;
 		}
-		else if (c == '"')
-		{
-			int			k = 0;
-
-			i = skip_quoted(s, i, '"', false);
-			t->type = TOK_QIDENT;
-			for (int j = start + 1; j < i - 1 && k < (int) sizeof(t->name) - 1; j++)
-			{
-				t->name[k++] = s[j];
-				if (s[j] == '"')
-					j++;
-			}
-		}
-		else if (isalpha((unsigned char) c) || c == '_' || (unsigned char) c >= 0x80)
-		{
-			int			k = 0;
-
-			while (ident_char(s[i]))
-			{
-				if (k < (int) sizeof(t->name) - 1)
-					t->name[k++] = (char) tolower((unsigned char) s[i]);
-				i++;
-			}
-			t->type = TOK_IDENT;
-		}
-		else if (isdigit((unsigned char) c) || (c == '.' && isdigit((unsigned char) s[i + 1])))
-		{
-			while (isalnum((unsigned char) s[i]) || s[i] == '.')
-			{
-				if ((s[i] == 'e' || s[i] == 'E') && (s[i + 1] == '-' || s[i + 1] == '+'))
-					i++;
-				i++;
-			}
-		}
-		else if (c == '$')
-		{
-			i++;
-			while (isdigit((unsigned char) s[i]))
-				i++;
-		}
-		else
-		{
-			t->type = TOK_PUNCT;
-			t->punct = c;
-			i += c == ':' && s[i + 1] == ':' ? 2 : 1;
-		}
-		t->off = start;
-		t->len = i - start;
-		n++;
 	}
+	free(lt);
 	return n;
 }
 
@@ -737,7 +649,9 @@ datagen_llm_statement_from_sql(const char *sql, bool complex, const DatagenSchem
 		len--;
 	st->sql = strndup(b, len);
 	n = lex(st->sql, tok, MAX_TOKENS);
-	kind = statement_kind(tok, n);
+	kind = n < 0 ? -2 : statement_kind(tok, n);
+	if (n < 0)
+		snprintf(err, errlen, "out of memory");
 	for (int k = 0; k + 1 < n && kind >= 0; k++)
 		if (is_punct(tok, n, k, ';'))
 		{

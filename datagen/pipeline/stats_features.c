@@ -9,6 +9,8 @@
  */
 #include "stats_features.h"
 
+#include "sql_lex.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,90 +25,115 @@ static const char *const clause_words[] = {
 	"CONTINUE", "DEFAULT", "OUTER", NULL
 };
 
-/* Lexes a text into toks (at most cap); see stats_features.h. */
+/*
+ * Whether lexer token i is the one-byte operator or punctuation c followed,
+ * with nothing between, by an identifier (or, for '?', also a number): the
+ * parameters of other dialects, :name @name %s ?1.
+ */
+static bool
+dialect_param(const char *s, const SqlpilotLexToken *lt, size_t n, size_t i, char c)
+{
+	const SqlpilotLexToken *a = &lt[i];
+
+	if (a->end - a->start != 1 || s[a->start] != c || a->kind == SQLPILOT_TOK_COMMENT)
+		return false;
+	if (i + 1 < n && lt[i + 1].start == a->end &&
+		(lt[i + 1].kind == SQLPILOT_TOK_IDENT || (c == '?' && lt[i + 1].kind == SQLPILOT_TOK_NUMBER)))
+		return c != '%' || s[lt[i + 1].start] == 's';
+	return false;
+}
+
+/*
+ * Lexes a text into toks (at most cap) with core/sql_lex.c; see
+ * stats_features.h.  On top of PostgreSQL's tokens, for the other dialects
+ * the reference corpus holds: `backquoted` names, and ? :name @name %s
+ * parameters.
+ */
 int
 stats_lex(const char *s, Tok *toks, int cap)
 {
+	SqlpilotLexToken *lt;
+	size_t		nl = sqlpilot_lex_all(s, strlen(s), false, &lt);
 	int			n = 0,
 				depth = 0;
-	const char *p = s;
 
-	while (*p && n < cap)
+	if (nl == (size_t) -1)
+		return 0;
+	for (size_t i = 0; i < nl && n < cap; i++)
 	{
-		Tok		   *t = &toks[n];
-		const char *start = p;
+		Tok		   *t = &toks[n++];
+		size_t		start = lt[i].start,
+					end = lt[i].end;
 
-		if (isspace((unsigned char) *p))
-		{
-			p++;
-			continue;
-		}
-		if (p[0] == '-' && p[1] == '-')
-		{
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
 		t->depth = depth;
-		if (isalpha((unsigned char) *p) || *p == '_')
+		switch (lt[i].kind)
 		{
-			while (isalnum((unsigned char) *p) || *p == '_' || *p == '$')
-				p++;
-			t->type = T_WORD;
-		}
-		else if (isdigit((unsigned char) *p) || (*p == '.' && isdigit((unsigned char) p[1])))
-		{
-			while (isdigit((unsigned char) *p) || *p == '.')
-				p++;
-			t->type = T_NUMBER;
-		}
-		else if (*p == '\'')
-		{
-			p++;
-			while (*p && !(*p == '\'' && p[1] != '\''))
-				p += (*p == '\'' ? 2 : 1);
-			if (*p)
-				p++;
-			t->type = T_STRING;
-		}
-		else if (*p == '"' || *p == '`')
-		{
-			char		q = *p++;
+			case SQLPILOT_TOK_IDENT:
+				t->type = T_WORD;
+				break;
+			case SQLPILOT_TOK_QIDENT:
+				t->type = T_QIDENT;
+				break;
+			case SQLPILOT_TOK_STRING:
+			case SQLPILOT_TOK_DOLLAR:
+				t->type = T_STRING;
+				/* E'...', B'...' and the like: the prefix letter is not the literal's text */
+				while (lt[i].kind == SQLPILOT_TOK_STRING && s[start] != '\'')
+					start++;
+				break;
+			case SQLPILOT_TOK_NUMBER:
+				t->type = T_NUMBER;
+				break;
+			case SQLPILOT_TOK_PARAM:
+				t->type = T_PARAM;
+				break;
+			default:
+				t->type = T_OP;
+				if (s[start] == '`')
+				{
+					/* a MySQL name: up to the next backquote, whatever the lexer saw inside */
+					const char *q = strchr(s + start + 1, '`');
 
-			while (*p && *p != q)
-				p++;
-			if (*p)
-				p++;
-			t->type = T_QIDENT;
+					end = q ? (size_t) (q - s) + 1 : strlen(s);
+					while (i + 1 < nl && lt[i + 1].start < end)
+						i++;
+					t->type = T_QIDENT;
+				}
+				else if (dialect_param(s, lt, nl, i, '?') || dialect_param(s, lt, nl, i, ':') ||
+						 dialect_param(s, lt, nl, i, '@') || dialect_param(s, lt, nl, i, '%'))
+				{
+					end = lt[++i].end;
+					t->type = T_PARAM;
+				}
+				else if (end - start == 1 && s[start] == '?')
+					t->type = T_PARAM;
+				else if (end - start == 1 && s[start] == '(')
+					depth++;
+				else if (end - start == 1 && s[start] == ')' && depth > 0)
+					depth--;
+				break;
 		}
-		else if ((*p == '$' && isdigit((unsigned char) p[1])) || *p == '?' ||
-				 (*p == ':' && isalpha((unsigned char) p[1])) || (*p == '@' && isalpha((unsigned char) p[1])) ||
-				 (*p == '%' && p[1] == 's'))
-		{
-			p++;
-			while (isalnum((unsigned char) *p) || *p == '_')
-				p++;
-			t->type = T_PARAM;
-		}
-		else
-		{
-			static const char *const ops[] = {"::", "<=", ">=", "<>", "!=", "||", NULL};
-
-			t->type = T_OP;
-			p++;
-			for (int i = 0; ops[i]; i++)
-				if (start[0] == ops[i][0] && start[1] == ops[i][1])
-					p = start + 2;
-			if (*start == '(')
-				depth++;
-			else if (*start == ')' && depth > 0)
-				depth--;
-		}
-		t->s = start;
-		t->len = (int) (p - start);
-		n++;
+		t->s = s + start;
+		t->len = (int) (end - start);
 	}
+	free(lt);
 	return n;
+}
+
+/* The text of a string literal between its quotes (or a dollar quote's tags). */
+static const char *
+literal_text(const Tok *t, int *n)
+{
+	int			tag = 1;
+
+	if (t->s[0] == '$')
+	{
+		while (tag < t->len && t->s[tag] != '$')
+			tag++;
+		tag++;
+	}
+	*n = t->len >= 2 * tag ? t->len - 2 * tag : 0;
+	return t->s + tag;
 }
 
 /* Sets f[] for a string literal's text (quotes included). */
@@ -114,11 +141,12 @@ static void
 string_kinds(const Tok *t, bool *f)
 {
 	char		v[128];
-	int			n = t->len >= 2 ? t->len - 2 : 0;
-	const char *s = t->s + 1;
-	bool		digits = n > 0;
+	int			n;
+	const char *s = literal_text(t, &n);
+	bool		digits;
 	int			d = 0;
 
+	digits = n > 0;
 	f[F_STRING] = true;
 	if (n == 0)
 	{

@@ -1,8 +1,9 @@
 /*
- * stats_features.h — the token-level side of `sqlpilot datagen stats`: a
- * small lexer (words, quoted names and literals, numbers, parameters,
- * operators, with parenthesis depth) and the per-statement feature tests
- * and shape counts that stats.c tallies against docs/data-targets.md.
+ * stats_features.h — the token-level side of `sqlpilot datagen stats`: the
+ * tokens of core/sql_lex.c (words, quoted names and literals, numbers,
+ * parameters, operators, with parenthesis depth) and the per-statement
+ * feature tests and shape counts that stats.c tallies against
+ * docs/data-targets.md.
  */
 #ifndef SQLPILOT_DATAGEN_STATS_FEATURES_H
 #define SQLPILOT_DATAGEN_STATS_FEATURES_H

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "libpq-fe.h"
+#include "sql_lex.h"
 
 /* Copies the first line of a libpq/server message into out, trimming "ERROR:  ". */
 static void
@@ -521,7 +522,7 @@ starts_with_word(const char *sql, const char *const *list)
 	{
 		size_t		n = strlen(list[i]);
 
-		if (strncasecmp(sql, list[i], n) == 0 && !isalnum((unsigned char) sql[n]) && sql[n] != '_')
+		if (strncasecmp(sql, list[i], n) == 0 && !sqlpilot_lex_ident_cont((unsigned char) sql[n]))
 			return true;
 	}
 	return false;
@@ -552,9 +553,36 @@ precheck(const char *const *sqls, const bool *execute, int n, char *verdict, cha
 	}
 }
 
+/* Appends the statement sql[a..b) (spaces trimmed, empty ones skipped) to *v; false when out of memory. */
+static bool
+add_statement(const char *a, const char *b, char ***v, int *n, int *cap)
+{
+	while (a < b && isspace((unsigned char) *a))
+		a++;
+	while (b > a && isspace((unsigned char) b[-1]))
+		b--;
+	if (b == a)
+		return true;
+	if (*n == *cap)
+	{
+		char	  **nv = realloc(*v, sizeof(char *) * (*cap * 2));
+
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap *= 2;
+	}
+	(*v)[*n] = strndup(a, b - a);
+	if (!(*v)[*n])
+		return false;
+	(*n)++;
+	return true;
+}
+
 /*
- * Splits SQL text into its statements (outside quotes and comments) as
- * malloc'd strings; returns how many, or -1 when out of memory.
+ * Splits SQL text into its statements at the ';' tokens of core/sql_lex.c
+ * (so never inside quotes, dollar quotes or comments) as malloc'd strings;
+ * returns how many, or -1 when out of memory.
  */
 static int
 split_statements(const char *sql, char ***out)
@@ -562,69 +590,27 @@ split_statements(const char *sql, char ***out)
 	int			n = 0,
 				cap = 16;
 	char	  **v = malloc(sizeof(char *) * cap);
-	const char *start = sql;
-	const char *p = sql;
+	SqlpilotLexToken *tok = NULL;
+	size_t		len = strlen(sql);
+	size_t		ntok = sqlpilot_lex_all(sql, len, true, &tok);
+	size_t		start = 0;
+	bool		fine = v != NULL && ntok != (size_t) -1;
 
 	*out = NULL;
-	if (!v)
-		return -1;
-	for (;;)
+	for (size_t i = 0; fine && i < ntok; i++)
 	{
-		if (*p == '\'' || *p == '"')
-		{
-			char		q = *p++;
-
-			while (*p && !(*p == q && p[1] != q))
-				p += *p == q ? 2 : 1;
-			if (*p)
-				p++;
+		if (tok[i].kind != SQLPILOT_TOK_PUNCT || sql[tok[i].start] != ';')
 			continue;
-		}
-		if (p[0] == '-' && p[1] == '-')
-		{
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		if (p[0] == '/' && p[1] == '*')
-		{
-			const char *e = strstr(p + 2, "*/");
-
-			p = e ? e + 2 : p + strlen(p);
-			continue;
-		}
-		if (*p == ';' || *p == '\0')
-		{
-			const char *a = start,
-					   *b = p;
-
-			while (a < b && isspace((unsigned char) *a))
-				a++;
-			while (b > a && isspace((unsigned char) b[-1]))
-				b--;
-			if (b > a)
-			{
-				if (n == cap)
-				{
-					char	  **nv = realloc(v, sizeof(char *) * (cap *= 2));
-
-					if (!nv)
-						break;
-					v = nv;
-				}
-				v[n] = strndup(a, b - a);
-				if (!v[n])
-					break;
-				n++;
-			}
-			if (*p == '\0')
-			{
-				*out = v;
-				return n;
-			}
-			start = p + 1;
-		}
-		p++;
+		fine = add_statement(sql + start, sql + tok[i].start, &v, &n, &cap);
+		start = tok[i].end;
+	}
+	if (fine)
+		fine = add_statement(sql + start, sql + len, &v, &n, &cap);
+	free(tok);
+	if (fine)
+	{
+		*out = v;
+		return n;
 	}
 	for (int k = 0; k < n; k++)
 		free(v[k]);
