@@ -1,7 +1,7 @@
 /*
  * bench_decode.c — single-token decode speed of core/infer.c for each
- * preset with random weights, side by side with the naive reference loop of
- * tests/test_infer_naive.h in the same run, plus batched prefill speed and
+ * preset with random weights, side by side with the plain-C reference loop of
+ * core/reference.c in the same run, plus batched prefill speed and
  * the time to load + verify a model file.  One thread; prefill runs on
  * core/gemm.c (SQLPILOT_GEMM=openblas runs it on the serial OpenBLAS).
  *
@@ -26,10 +26,10 @@
 
 #include <cblas.h>
 
-#include "../tests/test_infer_naive.h"
 #include "gemm.h"
 #include "infer.h"
 #include "matvec.h"
+#include "reference.h"
 #include "util.h"
 
 /* Prompt length of the long-context decode column (bench_extension.sh's prompt). */
@@ -208,15 +208,19 @@ bench_kernel(const SqlpilotConfig *c, const SqlpilotWeights *w, int blas)
 static double
 bench_naive(const SqlpilotConfig *c, const SqlpilotWeights *w, const int *ids, int n)
 {
-	NaiveRun	r;
+	SqlpilotReferenceRun r;
 	double		t0;
 
-	naive_init(&r, c, w);
+	if (sqlpilot_reference_init(&r, c, w) != 0)
+	{
+		fprintf(stderr, "bench_decode: out of memory\n");
+		exit(1);
+	}
 	t0 = cpu_now();
 	for (int t = 0; t < n; t++)
-		naive_forward(&r, ids[t], t);
+		sqlpilot_reference_forward(&r, ids[t], t);
 	t0 = cpu_now() - t0;
-	naive_free(&r);
+	sqlpilot_reference_free(&r);
 	return n / t0;
 }
 
@@ -417,7 +421,7 @@ main(int argc, char **argv)
 	}
 	fprintf(f, "# Decode benchmark (bench/bench_decode.c)\n\n");
 	fprintf(f, "One thread, matvec kernel: %s, prefill gemm path: %s, random weights, vocab 512, positions 0..%d, "
-			"best of 5 for ours, one run of the naive loop (tests/test_infer_naive.h, "
+			"best of 5 for ours, one run of the naive loop (core/reference.c, "
 			"plain C like llama2.c run.c) in the same process.  tok/s are per second of "
 			"the thread's CPU time (wall-clock decode beside it: other processes on the "
 			"box inflate it).  Weights f32: the fp32 parameters in memory; f16: the same "

@@ -520,76 +520,56 @@ is_word_byte(unsigned char c)
 		(c >= '0' && c <= '9') || c == '_' || c >= 0x80;
 }
 
-/* Tokenizes the prompt, backs off the partial word, feeds the cache, runs the search. */
+/* Backs off the partial word of a tokenized prompt, feeds the cache, runs the search. */
 int
-sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
-				  const char *schema, size_t schema_len,
-				  const char *prefix, size_t prefix_len,
-				  const SqlpilotCompleteOptions *o,
-				  SqlpilotCompletion *out, int max_out,
-				  char *err, size_t errlen)
+sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
+					  const char *schema, size_t schema_len,
+					  const char *prefix, size_t prefix_len,
+					  const int *ids, size_t n,
+					  const SqlpilotCompleteOptions *o,
+					  SqlpilotCompletion *out, int max_out,
+					  char *err, size_t errlen)
 {
 	const SqlpilotConfig *c = s->config;
 	size_t		text_len = 0;
-	char	   *text = sqlpilot_prompt_text(schema, schema_len, prefix, prefix_len, &text_len);
-	size_t		n,
-				cap,
-				word_start,
+	char	   *text;
+	size_t		word_start,
 				stmt_off,
 				keep_end;
-	int		   *ids = NULL;
 	int			keep,
 				maxlen = 0;
 	Search		S;
 	int			rc;
 
 	if (max_out <= 0)
-	{
-		free(text);
 		return 0;
-	}
-	if (!text)
-	{
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	if (o->beam_width < 1 || o->max_tokens < 0)
 	{
 		snprintf(err, errlen, "invalid options: beam_width %d, max_tokens %d",
 				 o->beam_width, o->max_tokens);
-		free(text);
 		return -1;
 	}
 	if (tok->vocab_size != c->vocab_size)
 	{
 		snprintf(err, errlen, "tokenizer vocab_size %d does not match the model's %d",
 				 tok->vocab_size, c->vocab_size);
-		free(text);
 		return -1;
 	}
-	cap = text_len + 2;
-	ids = malloc(sizeof(int) * cap);
-	if (!ids)
-	{
-		snprintf(err, errlen, "out of memory");
-		free(text);
-		return -1;
-	}
-	n = sqlpilot_prompt_encode(tok, schema, schema_len, prefix, prefix_len, false,
-							   ids, cap, NULL, NULL);
-	if (n == 0 || n > cap)
+	if (n == 0)
 	{
 		snprintf(err, errlen, "cannot tokenize the prompt");
-		free(ids);
-		free(text);
 		return -1;
 	}
 	if (n >= (size_t) c->seq_len)
 	{
 		snprintf(err, errlen, "prompt of %zu tokens does not fit the model's context of %d tokens",
 				 n, c->seq_len);
-		free(ids);
-		free(text);
+		return -1;
+	}
+	text = sqlpilot_prompt_text(schema, schema_len, prefix, prefix_len, &text_len);
+	if (!text)
+	{
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 
@@ -629,7 +609,6 @@ sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 		snprintf(err, errlen, "out of memory");
 		free(S.logprob);
 		free(S.weight);
-		free(ids);
 		free(text);
 		return -1;
 	}
@@ -640,8 +619,40 @@ sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 		rc = run_search(&S, s, utf8_scan_lenient(text, keep_end), out, max_out, err, errlen);
 	free(S.logprob);
 	free(S.weight);
-	free(ids);
 	free(text);
+	return rc;
+}
+
+/* Tokenizes the prompt of schema and prefix, then completes it (sqlpilot_complete_ids). */
+int
+sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
+				  const char *schema, size_t schema_len,
+				  const char *prefix, size_t prefix_len,
+				  const SqlpilotCompleteOptions *o,
+				  SqlpilotCompletion *out, int max_out,
+				  char *err, size_t errlen)
+{
+	size_t		cap = strlen(SQLPILOT_PROMPT_HEAD) + schema_len +
+		strlen(SQLPILOT_PROMPT_MID) + prefix_len + 2;
+	int		   *ids;
+	size_t		n;
+	int			rc;
+
+	if (max_out <= 0)
+		return 0;
+	ids = malloc(sizeof(int) * cap);
+	if (!ids)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = sqlpilot_prompt_encode(tok, schema, schema_len, prefix, prefix_len, false,
+							   ids, cap, NULL, NULL);
+	if (n > cap)
+		n = 0;
+	rc = sqlpilot_complete_ids(s, tok, schema, schema_len, prefix, prefix_len, ids, n,
+							   o, out, max_out, err, errlen);
+	free(ids);
 	return rc;
 }
 

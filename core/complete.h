@@ -54,6 +54,20 @@ int			sqlpilot_complete(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 							  const SqlpilotCompleteOptions *o,
 							  SqlpilotCompletion *out, int max_out,
 							  char *err, size_t errlen);
+
+/*
+ * sqlpilot_complete for a prompt already tokenized: ids[0..n) must be what
+ * sqlpilot_prompt_encode gives for schema and prefix (no EOS), so a caller
+ * that tokenized the prompt anyway (to check its size) does not do it again.
+ * The texts are still needed: the typed bytes of the partial word come from them.
+ */
+int			sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
+								  const char *schema, size_t schema_len,
+								  const char *prefix, size_t prefix_len,
+								  const int *ids, size_t n,
+								  const SqlpilotCompleteOptions *o,
+								  SqlpilotCompletion *out, int max_out,
+								  char *err, size_t errlen);
 void		sqlpilot_completion_free(SqlpilotCompletion *c, int n);
 
 #endif							/* SQLPILOT_COMPLETE_H */

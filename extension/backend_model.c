@@ -28,7 +28,6 @@
 #include "utils/guc.h"
 
 #include "complete.h"
-#include "prompt.h"
 #include "sqlpilot.h"
 
 /* Where the verified snapshots of model files live (see core/model.h). */
@@ -225,29 +224,25 @@ StopRequested(void *arg)
 }
 
 /*
- * Completes prefix (UTF-8) given schema (UTF-8): up to n alternatives, best
- * first, written to out (texts palloc'd in the server encoding); returns how
- * many.  A cancel, statement_timeout or termination stops it between prefill
+ * Completes prefix (UTF-8) given schema (UTF-8), whose prompt's tokens are
+ * ids[0..n_ids) (from SqlpilotSchemaFor): up to n alternatives, best first,
+ * written to out (texts palloc'd in the server encoding); returns how many.
+ * A cancel, statement_timeout or termination stops it between prefill
  * chunks of the prompt and between generated tokens.
  */
 int
 SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t schema_len,
-					   const char *prefix, size_t prefix_len, int n, SqlpilotResult *out)
+					   const char *prefix, size_t prefix_len, const int *ids, int n_ids,
+					   int n, SqlpilotResult *out)
 {
 	SqlpilotCompleteOptions o;
 	SqlpilotCompletion *res = palloc0(sizeof(SqlpilotCompletion) * n);
-	int			cap = bm->model.config.seq_len;
-	int		   *ids = palloc(sizeof(int) * cap);
-	int			n_ids;
 	int			reused;
 	bool		cache_hit = false;
 	char		err[512];
 	long		computed;
 	int			rc;
 
-	n_ids = (int) sqlpilot_prompt_encode(&bm->model.tokenizer, schema, schema_len,
-										 prefix, prefix_len, false, ids, cap, NULL, NULL);
-	n_ids = Min(n_ids, cap);
 	reused = sqlpilot_infer_cached_prefix(&bm->state, ids, n_ids);
 
 	/*
@@ -269,8 +264,8 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	o.should_stop_arg = NULL;
 	err[0] = '\0';
 	computed = bm->state.n_computed;
-	rc = sqlpilot_complete(&bm->state, &bm->model.tokenizer, schema, schema_len,
-						   prefix, prefix_len, &o, res, n, err, sizeof(err));
+	rc = sqlpilot_complete_ids(&bm->state, &bm->model.tokenizer, schema, schema_len,
+							   prefix, prefix_len, ids, n_ids, &o, res, n, err, sizeof(err));
 
 	sqlpilot_stats_counters.last_computed_tokens = (int) (bm->state.n_computed - computed);
 

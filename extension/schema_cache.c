@@ -456,11 +456,13 @@ CompareInts(const void *a, const void *b)
 /*
  * The schema text (palloc'd UTF-8) for a completion of prefix (UTF-8) whose
  * prompt must fit in budget tokens: every visible table when they fit, else
- * a choice of whole tables.  Errors out when the prefix alone does not fit.
+ * a choice of whole tables.  *ids (palloc'd) and *n_ids get the tokens of
+ * the prompt, counted here anyway, so the completion does not tokenize it
+ * again.  Errors out when the prefix alone does not fit.
  */
 char *
 SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_len,
-				  int budget, size_t *len)
+				  int budget, size_t *len, int **prompt_ids, int *n_ids)
 {
 	const SqlpilotTokenizer *tok = &bm->model.tokenizer;
 	SchemaCache *sc = &schema_cache;
@@ -505,6 +507,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 			{
 				sqlpilot_stats_counters.last_tables = sc->n_full;
 				sqlpilot_stats_counters.last_prompt_tokens = needed;
+				*prompt_ids = ids;
+				*n_ids = needed;
 				*len = sc->full_len;
 				return pstrdup(sc->full);
 			}
@@ -533,6 +537,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 			{
 				sqlpilot_stats_counters.last_tables = n_all;
 				sqlpilot_stats_counters.last_prompt_tokens = needed;
+				*prompt_ids = ids;
+				*n_ids = needed;
 				return text;
 			}
 		}
@@ -595,7 +601,13 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 		pfree(text);
 		n_chosen--;
 	}
+	/* the prefix alone fits (checked above), so ids holds the whole prompt */
+	if (needed > budget)
+		elog(ERROR, "sqlpilot: a prompt without tables needs %d tokens, over the budget of %d",
+			 needed, budget);
 	sqlpilot_stats_counters.last_tables = n_chosen;
 	sqlpilot_stats_counters.last_prompt_tokens = needed;
+	*prompt_ids = ids;
+	*n_ids = needed;
 	return text;
 }

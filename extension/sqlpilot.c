@@ -124,6 +124,8 @@ typedef struct CallState
 	size_t		prefix_len;
 	char	   *schema;
 	size_t		schema_len;
+	int		   *ids;			/* tokens of the prompt of schema and prefix */
+	int			n_ids;
 } CallState;
 
 /* The longest token of the tokenizer in bytes (bounds the tokens a text needs from below). */
@@ -174,7 +176,8 @@ BeginCall(CallState *cs, text *prefix)
 
 	cs->prefix = pg_server_to_any(text_to_cstring(prefix), raw_len, PG_UTF8);
 	cs->prefix_len = strlen(cs->prefix);
-	cs->schema = SqlpilotSchemaFor(cs->bm, cs->prefix, cs->prefix_len, budget, &cs->schema_len);
+	cs->schema = SqlpilotSchemaFor(cs->bm, cs->prefix, cs->prefix_len, budget, &cs->schema_len,
+								   &cs->ids, &cs->n_ids);
 }
 
 /* Ends a call: copies result into the caller's context and drops the call's memory. */
@@ -231,7 +234,7 @@ sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   1, &res);
+							   cs.ids, cs.n_ids, 1, &res);
 	n = KeywordsOnly(&cs, &res, n);
 	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res.text : ""));
 }
@@ -287,7 +290,7 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	res = palloc(sizeof(SqlpilotResult) * want);
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   want, res);
+							   cs.ids, cs.n_ids, want, res);
 	n = KeywordsOnly(&cs, res, n);
 	MemoryContextSwitchTo(cs.old);
 	for (int i = 0; i < n; i++)

@@ -90,7 +90,7 @@ typedef struct SqlpilotResult
 
 extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   size_t schema_len, const char *prefix, size_t prefix_len,
-								   int n, SqlpilotResult *out);
+								   const int *ids, int n_ids, int n, SqlpilotResult *out);
 
 /* Prompt KV caches shared by backends through files (prompt_cache.c). */
 extern bool SqlpilotPromptCacheLoad(SqlpilotBackendModel *bm, const char *schema,
@@ -126,6 +126,7 @@ extern void SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const
 /* schema_cache.c */
 extern void SqlpilotSchemaCacheInit(void);
 extern char *SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix,
-							   size_t prefix_len, int budget, size_t *len);
+							   size_t prefix_len, int budget, size_t *len,
+							   int **prompt_ids, int *n_ids);
 
 #endif							/* SQLPILOT_EXTENSION_H */

@@ -1,11 +1,13 @@
 /*
- * test_complete.c — sqlpilot_complete on two kinds of model:
+ * test_complete.c — sqlpilot_complete (and sqlpilot_complete_ids) on two
+ * kinds of model:
  *  - a rigged one whose logits are the same fixed preference at every step
  *    (all attention/MLP outputs zero, every embedding e0, untied head
  *    wcls[:,0] = preference), so the right answer is known exactly: it shows
  *    the back-off to a token boundary, the constraint to the typed partial
  *    word, ';' / EOS / budget stops, UTF-8 handling, beams and sampling;
- *  - random 260K weights, for cache reuse (equal to no reuse) and for
+ *  - random 260K weights, for cache reuse (equal to no reuse), for the
+ *    prompt handed over as token ids (equal to its text), and for
  *    robustness on odd prefixes (valid UTF-8 out, no crash, no leak).
  * SQLPILOT_TEST_QUICK=1 (the valgrind suite) generates fewer tokens there.
  */
@@ -344,6 +346,7 @@ test_random(const SqlpilotTokenizer *tok)
 	};
 	int			bad = 0,
 				mismatch = 0,
+				ids_mismatch = 0,
 				runs = 0;
 	size_t		needed;
 	int			ids[512];
@@ -363,9 +366,11 @@ test_random(const SqlpilotTokenizer *tok)
 		for (int beam = 1; beam <= 3; beam += 2)
 		{
 			SqlpilotCompletion a[3],
-						b[3];
+						b[3],
+						d[3];
 			int			na,
-						nb;
+						nb,
+						nd;
 
 			o.beam_width = beam;
 			na = run(&s, tok, prefixes[i], strlen(prefixes[i]), &o, a, 3, err);
@@ -374,6 +379,21 @@ test_random(const SqlpilotTokenizer *tok)
 			runs++;
 			if (na < 1 || na != nb)
 				mismatch++;
+
+			/* the same prompt handed over as token ids */
+			sqlpilot_infer_truncate(&fresh, 0);
+			needed = sqlpilot_prompt_encode(tok, schema, strlen(schema), prefixes[i],
+											strlen(prefixes[i]), false, ids, 512, NULL, NULL);
+			nd = sqlpilot_complete_ids(&fresh, tok, schema, strlen(schema), prefixes[i],
+									   strlen(prefixes[i]), ids, needed, &o, d, 3, err,
+									   sizeof(err));
+			if (nd != nb)
+				ids_mismatch++;
+			for (int k = 0; k < nd && k < nb; k++)
+				if (strcmp(d[k].text, b[k].text) != 0 || d[k].score != b[k].score ||
+					d[k].n_tokens != b[k].n_tokens)
+					ids_mismatch++;
+			sqlpilot_completion_free(d, nd > 0 ? nd : 0);
 			for (int k = 0; k < na && k < nb; k++)
 			{
 				char	   *semi = strchr(a[k].text, ';');
@@ -394,6 +414,9 @@ test_random(const SqlpilotTokenizer *tok)
 	}
 	tap_ok(mismatch == 0, "%d completions with a warm cache equal those of a fresh run state (%d differ)",
 		   runs, mismatch);
+	tap_ok(ids_mismatch == 0,
+		   "%d completions from the prompt's token ids equal those from its text (%d differ)",
+		   runs, ids_mismatch);
 	tap_ok(bad == 0, "odd prefixes: every text is valid UTF-8 and ends at its first ';' (%d bad)", bad);
 
 	/* The schema part of the prompt is not recomputed by a second completion. */

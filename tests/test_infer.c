@@ -1,7 +1,7 @@
 /*
  * test_infer.c — the forward pass of core/infer.c (built on
- * sqlpilot_block_forward) against the naive reference of
- * test_infer_naive.h: same logits to 1e-4 at every position; batched
+ * sqlpilot_block_forward) against the plain-C reference of
+ * core/reference.c: same logits to 1e-4 at every position; batched
  * prefill + decode equals full recomputation; reusing a cached prefix equals
  * not reusing it; copying a run state; the cache's edge cases; an f16
  * model file run from its halves.
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "infer.h"
+#include "reference.h"
 #include "tap.h"
-#include "test_infer_naive.h"
 #include "util.h"
 
 /* Largest |a - b| over n values. */
@@ -98,7 +98,7 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 	float	   *params = test_weights(c, &w, 99);
 	SqlpilotRunState s,
 				s2;
-	NaiveRun	r;
+	SqlpilotReferenceRun r;
 	int		   *ids = malloc(sizeof(int) * (size_t) c->seq_len);
 	float	   *ref = malloc(sizeof(float) * (size_t) n * c->vocab_size);
 	int			V = c->vocab_size;
@@ -107,15 +107,21 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 	char		err[256];
 
 	random_ids(ids, c->seq_len, V, 5);
-	naive_init(&r, c, &w);
+	if (!tap_ok(sqlpilot_reference_init(&r, c, &w) == 0, "%s: reference run set up", name))
+	{
+		free(ids);
+		free(ref);
+		free(params);
+		return;
+	}
 	for (int t = 0; t < n; t++)
 	{
-		naive_forward(&r, ids[t], t);
+		sqlpilot_reference_forward(&r, ids[t], t);
 		memcpy(ref + (size_t) t * V, r.logits, sizeof(float) * V);
 		if (maxabs(r.logits, V) > scale)
 			scale = maxabs(r.logits, V);
 	}
-	naive_free(&r);
+	sqlpilot_reference_free(&r);
 	if (!tap_ok(sqlpilot_runstate_init(&s, c, &w, err, sizeof(err)) == 0 &&
 				sqlpilot_runstate_init(&s2, c, &w, err, sizeof(err)) == 0, "%s: run state", name))
 		return;
@@ -132,7 +138,7 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 		if (d > worst)
 			worst = d;
 	}
-	tap_ok(worst < 1e-4 && scale > 0.5, "%s: decode equals the naive reference at all %d positions "
+	tap_ok(worst < 1e-4 && scale > 0.5, "%s: decode equals the reference at all %d positions "
 		   "(max diff %.2g, logits up to %.3g)", name, n, worst, scale);
 
 	/* One batched prefill of all n tokens (several chunks when n > 128). */
@@ -279,7 +285,7 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 /*
  * An f16 model file used in place (matrices read as halves from the
  * mapping): decode at every position and a multi-chunk prefill against the
- * naive reference run on the same weights widened to fp32.
+ * reference run on the same weights widened to fp32.
  */
 static void
 check_f16(const char *name, const SqlpilotConfig *c, int n)
@@ -289,7 +295,7 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 	size_t		np = sqlpilot_param_count(c);
 	SqlpilotModel m;
 	SqlpilotRunState s;
-	NaiveRun	r;
+	SqlpilotReferenceRun r;
 	int		   *ids = malloc(sizeof(int) * (size_t) n);
 	int			V = c->vocab_size;
 	double		worst = 0.0,
@@ -308,7 +314,8 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 											   err, sizeof(err)) == 0 &&
 				sqlpilot_model_load(&m, path, err, sizeof(err)) == 0 &&
 				m.weights.half.wq != NULL && m.weights.wq == NULL &&
-				sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) == 0,
+				sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) == 0 &&
+				sqlpilot_reference_init(&r, c, &w) == 0,
 				"%s f16: model file loaded with its matrices as halves", name))
 	{
 		unlink(path);
@@ -316,16 +323,15 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 		free(params);
 		return;
 	}
-	naive_init(&r, c, &w);
 	sqlpilot_infer_feed(&s, ids, 1);
-	naive_forward(&r, ids[0], 0);
+	sqlpilot_reference_forward(&r, ids[0], 0);
 	worst = maxdiff(s.logits, r.logits, V);
 	for (int t = 1; t < n; t++)
 	{
 		double		d;
 
 		sqlpilot_infer_step(&s, ids[t]);
-		naive_forward(&r, ids[t], t);
+		sqlpilot_reference_forward(&r, ids[t], t);
 		d = maxdiff(s.logits, r.logits, V);
 		if (d > worst)
 			worst = d;
@@ -337,7 +343,7 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 	prefill = maxdiff(s.logits, r.logits, V);
 	tap_ok(prefill < 1e-4, "%s f16: prefill through widened matrices equals the reference (max diff %.2g)",
 		   name, prefill);
-	naive_free(&r);
+	sqlpilot_reference_free(&r);
 	sqlpilot_runstate_free(&s);
 	sqlpilot_model_free(&m);
 	unlink(path);

@@ -1,78 +1,63 @@
 /*
- * test_infer_naive.h — a naive LLaMA forward pass written separately from
- * core/layers.c, one token at a time with plain loops and its own k/v cache
- * (as llama2.c's run.c does it).  The reference for tests/test_infer.c and
- * the baseline of bench/bench_decode.c; never used by the product.
+ * reference.c — the model in one screen of plain C (see reference.h): the
+ * readable description of the forward pass and the numerical reference the
+ * fast paths are tested against.  Written apart from core/layers.c, one
+ * token at a time as llama2.c's run.c does it; speed is not its purpose.
  */
-#ifndef SQLPILOT_TEST_INFER_NAIVE_H
-#define SQLPILOT_TEST_INFER_NAIVE_H
+#include "reference.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-
-typedef struct NaiveRun
+/* Allocates the buffers and the (n_layers, seq_len, kv_dim) caches. */
+int
+sqlpilot_reference_init(SqlpilotReferenceRun *r, const SqlpilotConfig *c,
+						const SqlpilotWeights *w)
 {
-	const SqlpilotConfig *c;
-	const SqlpilotWeights *w;
-	float	   *x,
-			   *xb,
-			   *q,
-			   *k,
-			   *v,
-			   *att,
-			   *h1,
-			   *h3,
-			   *kc,
-			   *vc,
-			   *logits;
-} NaiveRun;
-
-/* Allocates the buffers and the (L, seq_len, KVD) caches. */
-static void
-naive_init(NaiveRun *r, const SqlpilotConfig *c, const SqlpilotWeights *w)
-{
-	int			HS = c->dim / c->n_heads;
-	size_t		KVD = (size_t) c->n_kv_heads * HS;
+	size_t		kv_dim = (size_t) c->n_kv_heads * (c->dim / c->n_heads);
 	size_t		big = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
+	size_t		cache = (size_t) c->n_layers * c->seq_len * kv_dim;
 
 	r->c = c;
 	r->w = w;
-	r->x = calloc(big, sizeof(float));
+	r->x = calloc(c->dim, sizeof(float));
 	r->xb = calloc(big, sizeof(float));
 	r->q = calloc(c->dim, sizeof(float));
-	r->k = calloc(KVD, sizeof(float));
-	r->v = calloc(KVD, sizeof(float));
 	r->att = calloc(c->seq_len, sizeof(float));
 	r->h1 = calloc(c->hidden_dim, sizeof(float));
 	r->h3 = calloc(c->hidden_dim, sizeof(float));
-	r->kc = calloc((size_t) c->n_layers * c->seq_len * KVD, sizeof(float));
-	r->vc = calloc((size_t) c->n_layers * c->seq_len * KVD, sizeof(float));
+	r->kc = calloc(cache, sizeof(float));
+	r->vc = calloc(cache, sizeof(float));
 	r->logits = calloc(c->vocab_size, sizeof(float));
+	if (!r->x || !r->xb || !r->q || !r->att || !r->h1 || !r->h3 || !r->kc || !r->vc ||
+		!r->logits)
+	{
+		sqlpilot_reference_free(r);
+		return -1;
+	}
+	return 0;
 }
 
-/* Frees the buffers. */
-static void
-naive_free(NaiveRun *r)
+/* Frees the buffers (safe on a partly set up run). */
+void
+sqlpilot_reference_free(SqlpilotReferenceRun *r)
 {
 	free(r->x);
 	free(r->xb);
 	free(r->q);
-	free(r->k);
-	free(r->v);
 	free(r->att);
 	free(r->h1);
 	free(r->h3);
 	free(r->kc);
 	free(r->vc);
 	free(r->logits);
+	memset(r, 0, sizeof(*r));
 }
 
 /* o = x / rms(x) * w over n values. */
 static void
-naive_rmsnorm(float *o, const float *x, const float *w, int n, float eps)
+rmsnorm(float *o, const float *x, const float *w, int n, float eps)
 {
 	float		ss = 0.0f;
 
@@ -85,7 +70,7 @@ naive_rmsnorm(float *o, const float *x, const float *w, int n, float eps)
 
 /* o (d) = W (d, n) @ x (n). */
 static void
-naive_matvec(float *o, const float *x, const float *W, int n, int d)
+matvec(float *o, const float *x, const float *W, int n, int d)
 {
 	for (int i = 0; i < d; i++)
 	{
@@ -97,9 +82,9 @@ naive_matvec(float *o, const float *x, const float *W, int n, int d)
 	}
 }
 
-/* Rotates the interleaved pairs of each head of v (nheads heads of HS) by pos. */
+/* Rotates the interleaved pairs of each head of v (nheads heads of HS) by pos (RoPE). */
 static void
-naive_rope(float *v, int nheads, int HS, int pos, float theta)
+rope(float *v, int nheads, int HS, int pos, float theta)
 {
 	for (int h = 0; h < nheads; h++)
 	{
@@ -118,9 +103,14 @@ naive_rope(float *v, int nheads, int HS, int pos, float theta)
 	}
 }
 
-/* Runs token at position pos; leaves the next-token logits in r->logits. */
-static void
-naive_forward(NaiveRun *r, int token, int pos)
+/*
+ * One token through every layer: attention (RMSNorm, q/k/v, RoPE, causal
+ * softmax over the cache, grouped k/v heads, output projection, residual),
+ * then the SwiGLU MLP (RMSNorm, w1/w3, silu gate, w2, residual); finally
+ * RMSNorm and the output head.
+ */
+void
+sqlpilot_reference_forward(SqlpilotReferenceRun *r, int token, int pos)
 {
 	const SqlpilotConfig *c = r->c;
 	const SqlpilotWeights *w = r->w;
@@ -138,12 +128,12 @@ naive_forward(NaiveRun *r, int token, int pos)
 		float	   *kc = r->kc + lc,
 				   *vc = r->vc + lc;
 
-		naive_rmsnorm(r->xb, r->x, w->rms_att + (size_t) l * C, C, c->norm_eps);
-		naive_matvec(r->q, r->xb, w->wq + (size_t) l * C * C, C, C);
-		naive_matvec(kc + (size_t) pos * KVD, r->xb, w->wk + (size_t) l * KVD * C, C, KVD);
-		naive_matvec(vc + (size_t) pos * KVD, r->xb, w->wv + (size_t) l * KVD * C, C, KVD);
-		naive_rope(r->q, NH, HS, pos, c->rope_theta);
-		naive_rope(kc + (size_t) pos * KVD, NKV, HS, pos, c->rope_theta);
+		rmsnorm(r->xb, r->x, w->rms_att + (size_t) l * C, C, c->norm_eps);
+		matvec(r->q, r->xb, w->wq + (size_t) l * C * C, C, C);
+		matvec(kc + (size_t) pos * KVD, r->xb, w->wk + (size_t) l * KVD * C, C, KVD);
+		matvec(vc + (size_t) pos * KVD, r->xb, w->wv + (size_t) l * KVD * C, C, KVD);
+		rope(r->q, NH, HS, pos, c->rope_theta);
+		rope(kc + (size_t) pos * KVD, NKV, HS, pos, c->rope_theta);
 		for (int h = 0; h < NH; h++)
 		{
 			int			kh = h / (NH / NKV);
@@ -172,20 +162,18 @@ naive_forward(NaiveRun *r, int token, int pos)
 				for (int i = 0; i < HS; i++)
 					o[i] += r->att[t] / sum * vc[(size_t) t * KVD + kh * HS + i];
 		}
-		naive_matvec(r->q, r->xb, w->wo + (size_t) l * C * C, C, C);
+		matvec(r->q, r->xb, w->wo + (size_t) l * C * C, C, C);
 		for (int i = 0; i < C; i++)
 			r->x[i] += r->q[i];
-		naive_rmsnorm(r->xb, r->x, w->rms_ffn + (size_t) l * C, C, c->norm_eps);
-		naive_matvec(r->h1, r->xb, w->w1 + (size_t) l * H * C, C, H);
-		naive_matvec(r->h3, r->xb, w->w3 + (size_t) l * H * C, C, H);
+		rmsnorm(r->xb, r->x, w->rms_ffn + (size_t) l * C, C, c->norm_eps);
+		matvec(r->h1, r->xb, w->w1 + (size_t) l * H * C, C, H);
+		matvec(r->h3, r->xb, w->w3 + (size_t) l * H * C, C, H);
 		for (int i = 0; i < H; i++)
 			r->h1[i] = r->h1[i] / (1.0f + expf(-r->h1[i])) * r->h3[i];
-		naive_matvec(r->xb, r->h1, w->w2 + (size_t) l * C * H, H, C);
+		matvec(r->xb, r->h1, w->w2 + (size_t) l * C * H, H, C);
 		for (int i = 0; i < C; i++)
 			r->x[i] += r->xb[i];
 	}
-	naive_rmsnorm(r->xb, r->x, w->rms_final, C, c->norm_eps);
-	naive_matvec(r->logits, r->xb, w->wcls, C, c->vocab_size);
+	rmsnorm(r->xb, r->x, w->rms_final, C, c->norm_eps);
+	matvec(r->logits, r->xb, w->wcls, C, c->vocab_size);
 }
-
-#endif							/* SQLPILOT_TEST_INFER_NAIVE_H */
