@@ -22,6 +22,7 @@
  * error: the caller (eval, the extension) drops tables to make it fit.
  */
 #include "complete.h"
+#include "sql_lex.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -512,12 +513,28 @@ done:
 	return rc;
 }
 
-/* Whether a byte continues a word: ASCII letter, digit, '_', or any non-ASCII byte. */
-static int
-is_word_byte(unsigned char c)
+/*
+ * Where the partial word the prefix ends inside starts (text_len when it ends
+ * between words): an identifier, number, parameter or quoted name as
+ * core/sql_lex.c reads the statement from stmt_off.
+ */
+static size_t
+partial_word_start(const char *text, size_t text_len, size_t stmt_off)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+	SqlpilotLex lx;
+
+	sqlpilot_lex_init(&lx, stmt_off, NULL, NULL);
+	sqlpilot_lex_feed(&lx, text + stmt_off, text_len - stmt_off);
+	switch (sqlpilot_lex_in(&lx))
+	{
+		case SQLPILOT_IN_IDENT:
+		case SQLPILOT_IN_QIDENT:
+		case SQLPILOT_IN_NUMBER:
+		case SQLPILOT_IN_PARAM:
+			return sqlpilot_lex_pending_start(&lx);
+		default:
+			return text_len;
+	}
 }
 
 /* Backs off the partial word of a tokenized prompt, feeds the cache, runs the search. */
@@ -575,9 +592,7 @@ sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 
 	/* Back off over the trailing partial word, and always over the last token. */
 	stmt_off = text_len - prefix_len;
-	word_start = text_len;
-	while (word_start > stmt_off && is_word_byte((unsigned char) text[word_start - 1]))
-		word_start--;
+	word_start = partial_word_start(text, text_len, stmt_off);
 	keep = (int) n;
 	keep_end = text_len;
 	while (keep > 1)
