@@ -284,22 +284,89 @@ sqlpilot_rmsnorm_backward(float *dinp, float *dweight, const float *dout,
 	}
 }
 
+/*
+ * cos/sin of pos * theta^(-2i/HS) for pos in [0, rope_npos), i in [0, HS/2),
+ * pairs at rope_tab[(pos * HS/2 + i) * 2]: built once per thread (grown when
+ * a later call sees a larger position) instead of powf + sincosf per row and
+ * pair, which cost ~2.5% of a 15M training step.  Same expressions as
+ * before, so the values are identical.
+ */
+static __thread float *rope_tab = NULL;
+static __thread int rope_npos = 0;
+static __thread int rope_hs = 0;
+static __thread float rope_theta = 0.0f;
+
+/* cos/sin of one (position, pair) angle into cs[0], cs[1]. */
+static inline void
+rope_angle(float *cs, int pos, int i, int HS, float theta)
+{
+	float		freq = 1.0f / powf(theta, (float) (2 * i) / (float) HS);
+	float		a = (float) pos * freq;
+
+	cs[0] = cosf(a);
+	cs[1] = sinf(a);
+}
+
+/* Positions past this are rotated without the table (it would be too big). */
+#define ROPE_TABLE_MAX_POS 65536
+
+/*
+ * The table covering positions [0, npos) for HS and theta; NULL if out of
+ * memory or npos is past ROPE_TABLE_MAX_POS.
+ */
+static const float *
+rope_table(int npos, int HS, float theta)
+{
+	float	   *t;
+
+	if (npos > ROPE_TABLE_MAX_POS)
+		return NULL;
+	if (rope_tab && npos <= rope_npos && HS == rope_hs && theta == rope_theta)
+		return rope_tab;
+	if (HS == rope_hs && theta == rope_theta && npos < 2 * rope_npos)
+		npos = 2 * rope_npos < ROPE_TABLE_MAX_POS ? 2 * rope_npos : ROPE_TABLE_MAX_POS;
+	t = malloc(sizeof(float) * (size_t) npos * HS);
+	if (!t)
+		return NULL;
+	for (int p = 0; p < npos; p++)
+		for (int i = 0; i < HS / 2; i++)
+			rope_angle(t + ((size_t) p * (HS / 2) + i) * 2, p, i, HS, theta);
+	free(rope_tab);
+	rope_tab = t;
+	rope_npos = npos;
+	rope_hs = HS;
+	rope_theta = theta;
+	return t;
+}
+
 /* Rotates each interleaved pair of every head by angle sign * pos * theta^(-2i/HS). */
 static void
 rope_rotate(float *x, const int *pos, int N, int nheads, int HS, float theta,
 			float sign)
 {
+	int			maxpos = 0;
+	const float *tab;
+
+	for (int n = 0; n < N; n++)
+		maxpos = pos[n] > maxpos ? pos[n] : maxpos;
+	tab = rope_table(maxpos + 1, HS, theta);
 	for (int n = 0; n < N; n++)
 	{
 		float	   *row = x + (size_t) n * nheads * HS;
 
 		for (int i = 0; i < HS / 2; i++)
 		{
-			float		freq = 1.0f / powf(theta, (float) (2 * i) / (float) HS);
-			float		a = (float) pos[n] * freq;
-			float		cs = cosf(a);
-			float		sn = sign * sinf(a);
+			float		own[2];
+			const float *csp = own;
+			float		cs;
+			float		sn;
 
+			if (tab && pos[n] >= 0)
+				csp = tab + ((size_t) pos[n] * (HS / 2) + i) * 2;
+			else
+				rope_angle(own, pos[n], i, HS, theta);
+			cs = csp[0];
+			sn = sign * csp[1];
 			for (int h = 0; h < nheads; h++)
 			{
 				float	   *p = row + h * HS + 2 * i;
