@@ -610,6 +610,19 @@ row_times_t(float *s, const float *x, const float *mt, int ld, int j0, int j1, i
 }
 
 /*
+ * Asks for the cache lines of p[j0..j1) ahead of use: probability rows are
+ * written and read back in a large array (one row per query and head),
+ * and their misses dominated the small-head backward.
+ */
+static inline void
+prefetch_row(const float *p, int j0, int j1)
+{
+	for (int j = j0; j < j1; j += 16)
+		__builtin_prefetch(p + j);
+	__builtin_prefetch(p + j1 - 1);
+}
+
+/*
  * Small-head forward of query rows [t0, t0+nt) of sequence b for the query
  * heads of kv head kh: k of the visible block transposed once (scale folded
  * in), scores and softmax per row, then out = sum_j p_j v_j in registers.
@@ -647,6 +660,8 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 			int			j1 = rl->kv_offset + t + 1 - lo;
 			float		inv;
 
+			if (t + 2 < t0 + nt)
+				prefetch_row(p + 2 * (size_t) S, att_kstart(rl, b, t + 2) - lo, j1 + 2);
 			row_times_t(p, qr, kt, ld, j0, j1, HS);
 			inv = 1.0f / exp_shift_sum(p + j0, j1 - j0, max_of(p + j0, j1 - j0));
 			scale_by(p + j0, j1 - j0, inv);
@@ -657,13 +672,31 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 }
 
 /*
+ * ds[j] = p[j] (ds[j] - dot) for j in [j0, j1), 8 at a time from j0: the
+ * same blocks row_times_t just stored, so each load is forwarded from one
+ * store (a scalar loop here stalled on forwarding, 70% of the backward).
+ */
+static void
+ds_of_dp(float *ds, const float *p, int j0, int j1, float dot)
+{
+	Vf8			d = vsplat(dot);
+	int			j = j0;
+
+	for (; j + 8 <= j1; j += 8)
+		vstore(ds + j, vload(p + j) * (vload(ds + j) - d));
+	for (; j < j1; j++)
+		ds[j] = p[j] * (ds[j] - dot);
+}
+
+/*
  * Small-head backward of the same block: dP = dout . v_j from v transposed,
- * dS = P (dP - P.dP), then dq += scale dS k, dk_j += scale dS_j q,
+ * dS = P (dP - P.dP) (P.dP = dout . out, HS products instead of one per
+ * visible key), then dq += scale dS k, dk_j += scale dS_j q,
  * dv_j += P_j dout, key by key in registers.
  */
 static void
 att_small_backward(float *dq, float *dk, float *dv, const float *dout,
-				   const float *att, const float *q, const float *k, const float *v,
+				   const float *out, const float *att, const float *q, const float *k, const float *v,
 				   const SqlpilotRowLayout *rl, int b, int kh, int t0, int nt,
 				   int NH, int NKV, int HS)
 {
@@ -699,10 +732,11 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 			int			j1 = rl->kv_offset + t + 1 - lo;
 			float		dot;
 
+			if (t + 2 < t0 + nt)
+				prefetch_row(p + 2 * (size_t) S, att_kstart(rl, b, t + 2) - lo, j1 + 2);
 			row_times_t(ds, dor, vt, ld, j0, j1, HS);
-			dot = dot_of(p + j0, ds + j0, j1 - j0);
-			for (int j = j0; j < j1; j++)
-				ds[j] = p[j] * (ds[j] - dot);
+			dot = dot_of(dor, out + qrow, HS);
+			ds_of_dp(ds, p, j0, j1, dot);
 			for (int c = 0; c < HS; c += 8)
 			{
 				Vf8			qv = vload(q + qrow + c) * scale;
@@ -786,11 +820,13 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 
 /*
  * Per block: dP = dout @ v^T, dS = P * (dP - rowsum(P * dP)), then
- * dq += scale dS @ k, dk += scale dS^T @ q, dv += P^T @ dout.
+ * dq += scale dS @ k, dk += scale dS^T @ q, dv += P^T @ dout.  rowsum(P * dP)
+ * = dout . out (out = P @ v): HS products per row instead of one per key.
  */
 void
 sqlpilot_attention_backward(float *dq, float *dk, float *dv,
-							const float *dout, const float *att,
+							const float *dout, const float *out,
+							const float *att,
 							const float *q, const float *k, const float *v,
 							const SqlpilotRowLayout *rl,
 							int NH, int NKV, int HS)
@@ -809,7 +845,7 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 		for (int b = 0; b < rl->B; b++)
 			for (int kh = 0; kh < NKV; kh++)
 				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_backward(dq, dk, dv, dout, att, q, k, v, rl, b, kh, t0,
+					att_small_backward(dq, dk, dv, dout, out, att, q, k, v, rl, b, kh, t0,
 									   T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
 		return;
 	}
@@ -843,10 +879,9 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 				{
 					const float *p = ap + (size_t) r * S + lo;
 					float	   *d = ds + (size_t) r * nk;
-					float		dot = 0.0f;
+					float		dot = dot_of(dob + (size_t) r * QD,
+											 out + qoff + (size_t) (t0 + r) * QD, HS);
 
-					for (int j = 0; j < nk; j++)
-						dot += p[j] * d[j];
 					for (int j = 0; j < nk; j++)
 						d[j] = p[j] * (d[j] - dot);
 				}
@@ -983,7 +1018,7 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	memset(dq, 0, sizeof(float) * N * QD);
 	memset(dk, 0, sizeof(float) * kvn);
 	memset(dv, 0, sizeof(float) * kvn);
-	sqlpilot_attention_backward(dq, dk, dv, datty, a->att, a->q, kbuf, vbuf, rl,
+	sqlpilot_attention_backward(dq, dk, dv, datty, a->atty, a->att, a->q, kbuf, vbuf, rl,
 								NH, NKV, HS);
 	sqlpilot_rope_backward(dq, rl->pos, N, NH, HS, c->rope_theta);
 	memset(dln, 0, NC * sizeof(float));

@@ -624,7 +624,7 @@ test_attention(int B, int T, int kv_offset, int every, int NH, int NKV, int HS)
 	tap_ok(relerr(out, m.out, nq) < 1e-5,
 		   "attention forward B=%d T=%d offset=%d packed=%d NH=%d NKV=%d matches reference",
 		   B, T, kv_offset, every, NH, NKV);
-	sqlpilot_attention_backward(dq, dk, dv, r, att, q, k, v, &rl, NH, NKV, HS);
+	sqlpilot_attention_backward(dq, dk, dv, r, out, att, q, k, v, &rl, NH, NKV, HS);
 	fd_grad(gq, m.q, nq, att_loss, &m);
 	fd_grad(gk, m.k, nkv, att_loss, &m);
 	fd_grad(gv, m.v, nkv, att_loss, &m);
