@@ -101,9 +101,13 @@ void		sqlpilot_attention_forward(float *out, float *att, const float *q,
 									   const float *k, const float *v,
 									   const SqlpilotRowLayout *rl,
 									   int NH, int NKV, int HS);
-/* Accumulates (+=) dq, dk, dv (dk/dv shaped like the k/v buffers). */
+/*
+ * Accumulates (+=) dq, dk, dv (dk/dv shaped like the k/v buffers); out is
+ * what sqlpilot_attention_forward wrote.
+ */
 void		sqlpilot_attention_backward(float *dq, float *dk, float *dv,
-										const float *dout, const float *att,
+										const float *dout, const float *out,
+										const float *att,
 										const float *q, const float *k, const float *v,
 										const SqlpilotRowLayout *rl,
 										int NH, int NKV, int HS);

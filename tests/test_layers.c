@@ -448,6 +448,57 @@ test_rope(void)
 	free(m.x), free(m.r);
 }
 
+/*
+ * rope's cos/sin table is kept between calls: calls with other head sizes,
+ * other thetas, positions past the table (grown) and past its cap (computed
+ * directly) must all still match the reference.
+ */
+static void
+test_rope_table(void)
+{
+	struct
+	{
+		int			HS;
+		float		theta;
+		int			pos[4];
+	}			cases[] = {
+		{8, 10000.0f, {0, 1, 7, 300}},
+		{16, 10000.0f, {5, 2, 9, 3}},
+		{16, 10000.0f, {40, 1000, 2, 5000}},
+		{16, 500000.0f, {40, 1000, 2, 5000}},
+		{8, 10000.0f, {70000, 3, 65535, 65536}},
+		{8, 10000.0f, {12, 3, 299, 301}},
+	};
+	int			N = 4,
+				nh = 2;
+
+	for (int c = 0; c < (int) (sizeof(cases) / sizeof(cases[0])); c++)
+	{
+		int			HS = cases[c].HS;
+		int			n = N * nh * HS;
+		float		x[128],
+					y[128];
+		double	   *ref;
+		double		err = 0;
+
+		fill(x, n, 3 + c);
+		memcpy(y, x, sizeof(float) * n);
+		ref = to_double(x, n);
+		ref_rope(ref, cases[c].pos, N, nh, HS, cases[c].theta);
+		sqlpilot_rope_forward(y, cases[c].pos, N, nh, HS, cases[c].theta);
+		for (int i = 0; i < n; i++)
+			err = fmax(err, fabs(y[i] - ref[i]));
+		tap_ok(err < 1e-3, "rope table case %d (HS %d, theta %g, max pos %d): max error %.2g",
+			   c, HS, (double) cases[c].theta, cases[c].pos[3], err);
+		sqlpilot_rope_backward(y, cases[c].pos, N, nh, HS, cases[c].theta);
+		err = 0;
+		for (int i = 0; i < n; i++)
+			err = fmax(err, fabs(y[i] - x[i]));
+		tap_ok(err < 1e-4, "rope table case %d: backward undoes forward (max error %.2g)", c, err);
+		free(ref);
+	}
+}
+
 /* ---- swiglu ---- */
 
 typedef struct SwiCtx
@@ -573,7 +624,7 @@ test_attention(int B, int T, int kv_offset, int every, int NH, int NKV, int HS)
 	tap_ok(relerr(out, m.out, nq) < 1e-5,
 		   "attention forward B=%d T=%d offset=%d packed=%d NH=%d NKV=%d matches reference",
 		   B, T, kv_offset, every, NH, NKV);
-	sqlpilot_attention_backward(dq, dk, dv, r, att, q, k, v, &rl, NH, NKV, HS);
+	sqlpilot_attention_backward(dq, dk, dv, r, out, att, q, k, v, &rl, NH, NKV, HS);
 	fd_grad(gq, m.q, nq, att_loss, &m);
 	fd_grad(gk, m.k, nkv, att_loss, &m);
 	fd_grad(gv, m.v, nkv, att_loss, &m);
@@ -815,6 +866,7 @@ main(void)
 	test_matmul(6);
 	test_rmsnorm();
 	test_rope();
+	test_rope_table();
 	test_swiglu();
 	test_attention(1, 5, 0, 0, 2, 1, 4);
 	test_attention(2, 6, 0, 3, 4, 2, 4);
