@@ -25,7 +25,7 @@ PG_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 # ---- the extension (PGXS) ----
 MODULE_big = sqlpilot
 # core/reference.c (the plain-C reference forward pass) is for tests and benchmarks only.
-OBJS = $(patsubst %.c,%.o,$(sort $(filter-out core/reference.c,$(wildcard extension/*.c core/*.c))))
+OBJS = $(patsubst %.c,%.o,$(sort $(filter-out core/reference.c core/gemm_openblas.c,$(wildcard extension/*.c core/*.c))))
 PG_CFLAGS += -std=gnu11 -O2 $(OPTFLAGS) -Icore -Wno-declaration-after-statement
 SHLIB_LINK += -lm
 include extension/extension.mk

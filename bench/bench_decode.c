@@ -27,6 +27,7 @@
 #include <cblas.h>
 
 #include "gemm.h"
+#include "gemm_openblas.h"
 #include "infer.h"
 #include "matvec.h"
 #include "reference.h"
@@ -326,15 +327,6 @@ load_average(void)
 	return l;
 }
 
-/* cblas_sgemm behind the gemm.h BLAS signature (SQLPILOT_GEMM=openblas). */
-static void
-blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
-		   const float *B, int ldb, float beta, float *C, int ldc)
-{
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -345,7 +337,7 @@ main(int argc, char **argv)
 	FILE	   *f;
 	double		load_before = load_average();
 
-	sqlpilot_gemm_set_blas(blas_sgemm);
+	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
 	for (int i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)

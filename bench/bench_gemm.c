@@ -9,13 +9,13 @@
  * writes bench/results/gemm.md.  BENCH_GEMM_ONLY=text keeps the shapes whose
  * name contains text.
  */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gemm.h"
+#include "gemm_openblas.h"
 #include "util.h"
 
 typedef struct BenchShape
@@ -28,15 +28,6 @@ typedef struct BenchShape
 	bool		tb;
 	bool		half;
 } BenchShape;
-
-/* cblas_sgemm behind the gemm.h BLAS signature. */
-static void
-blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
-		   const float *B, int ldb, float beta, float *C, int ldc)
-{
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
 
 /* Thread CPU seconds (other processes on the box do not count). */
 static double
@@ -143,7 +134,7 @@ main(int argc, char **argv)
 		Bh[i] = sqlpilot_fp32_to_fp16(B[i]);
 		C[i] = 0.0f;
 	}
-	sqlpilot_gemm_set_blas(blas_sgemm);
+	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
 	{
 		double		best[8] = {0};

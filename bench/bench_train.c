@@ -12,7 +12,6 @@
  * format of tests/torch/llama_ref.py read_case, so bench/bench_train.py can
  * train the very same model on the very same batch in PyTorch.
  */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "../trainer/train.h"
 #include "gemm.h"
+#include "gemm_openblas.h"
 #include "util.h"
 
 /* Fills b with packed synthetic examples (deterministic). */
@@ -88,15 +88,6 @@ cpu_now(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* cblas_sgemm behind the gemm.h BLAS signature (SQLPILOT_GEMM=openblas). */
-static void
-blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
-		   const float *B, int ldb, float beta, float *C, int ldc)
-{
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* GFLOP/s of the trainer's sgemm (sqlpilot_gemm, path in use) on an (M x K) x (K x N) product. */
@@ -173,7 +164,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_train PRESET T B MICRO STEPS [CASE_FILE]\n");
 		return 2;
 	}
-	sqlpilot_gemm_set_blas(blas_sgemm);
+	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
 	T = atoi(argv[2]);
 	B = atoi(argv[3]);
 	micro = atoi(argv[4]);

@@ -6,13 +6,13 @@
  * dimensions wider than the matrices (the padding must stay untouched),
  * A and B the same buffer, and B given as halves.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemm.h"
+#include "gemm_openblas.h"
 #include "tap.h"
 #include "util.h"
 
@@ -25,15 +25,6 @@ typedef struct Shape
 	int			N;
 	int			K;
 } Shape;
-
-/* cblas_sgemm behind the gemm.h BLAS signature. */
-static void
-blas_sgemm(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
-		   const float *B, int ldb, float beta, float *C, int ldc)
-{
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-				M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
 
 /* n uniform values in [-1, 1). */
 static float *
@@ -162,7 +153,7 @@ main(void)
 	static const char *paths[] = {"avx512", "avx2", "scalar", "openblas"};
 	uint64_t	rng = 7;
 
-	sqlpilot_gemm_set_blas(blas_sgemm);
+	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
 	tap_ok(sqlpilot_gemm_set_path("no-such-path") == -1, "an unknown path is refused");
 	for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++)
 	{

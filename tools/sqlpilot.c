@@ -8,6 +8,8 @@
 #include "../datagen/datagen.h"
 #include "../eval/eval.h"
 #include "../trainer/train.h"
+#include "gemm.h"
+#include "gemm_openblas.h"
 #include "sqlpilot.h"
 
 typedef struct Command
@@ -48,6 +50,8 @@ main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	/* SQLPILOT_GEMM=openblas runs matrix products on OpenBLAS (for comparison). */
+	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].main(argc - 1, argv + 1);
