@@ -17,18 +17,7 @@ PGBIN=$(pg_config --bindir)
 	exit 1
 }
 
-T=$(mktemp -d /tmp/sqlpilot-bench-scale.XXXXXX)
-as_pg=()
-if [[ $(id -u) -eq 0 ]]; then
-	as_pg=(runuser -u postgres --)
-	chown postgres "$T"
-fi
-chmod 755 "$T"
-cleanup() {
-	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" stop -m immediate >/dev/null 2>&1 || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$ROOT/bench/instance.sh" scale
 
 "$BUILD/sqlpilot" init --preset 260K --seq-len 2048 --seed 1 --dtype f16 --out "$T/bench.model" >/dev/null
 chmod 644 "$T/bench.model"

@@ -22,18 +22,7 @@ BENCH=$BUILD/bench/bench_extension
 	exit 1
 }
 
-T=$(mktemp -d /tmp/sqlpilot-bench-ext.XXXXXX)
-as_pg=()
-if [[ $(id -u) -eq 0 ]]; then
-	as_pg=(runuser -u postgres --)
-	chown postgres "$T"
-fi
-chmod 755 "$T"
-cleanup() {
-	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" stop -m immediate >/dev/null 2>&1 || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$ROOT/bench/instance.sh" ext
 
 cat >"$T/schema.sql" <<'EOF'
 CREATE TABLE customers (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE,
