@@ -496,8 +496,8 @@ sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
 
 /*
  * Loads a KV file into s after checking it belongs to this model and shape.
- * The file is mapped rather than read: its pages are already in the page
- * cache, so checking and copying them costs no extra buffer or copy.
+ * The file is read, not mapped: another process truncating it under a
+ * mapping would kill the backend with SIGBUS; a short read is an error.
  */
 int
 sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *path,
@@ -505,9 +505,9 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 {
 	const SqlpilotConfig *c = s->config;
 	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
-	const unsigned char *map;
+	const unsigned char *buf;
 	const unsigned char *p;
-	struct stat st;
+	size_t		size;
 	uint32_t	bom,
 				layers,
 				kvd,
@@ -515,49 +515,36 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 	uint64_t	sum,
 				want,
 				payload;
-	int			fd;
 
 	sqlpilot_infer_truncate(s, 0);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0)
-	{
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	buf = (const unsigned char *) sqlpilot_read_file(path, &size, err, errlen);
+	if (!buf)
 		return -1;
-	}
-	if ((size_t) st.st_size < KV_HEADER)
+	if (size < KV_HEADER)
 	{
-		close(fd);
+		free((void *) buf);
 		snprintf(err, errlen, "%s is not a KV file", path);
 		return -1;
 	}
-	map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-	{
-		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
-		return -1;
-	}
-	memcpy(&bom, map + 8, 4);
-	memcpy(&layers, map + 12, 4);
-	memcpy(&kvd, map + 16, 4);
-	memcpy(&n, map + 20, 4);
-	memcpy(&sum, map + 24, 8);
-	memcpy(&want, map + 32, 8);
-	memcpy(&payload, map + 40, 8);
-	if (memcmp(map, KV_MAGIC, 8) != 0)
+	memcpy(&bom, buf + 8, 4);
+	memcpy(&layers, buf + 12, 4);
+	memcpy(&kvd, buf + 16, 4);
+	memcpy(&n, buf + 20, 4);
+	memcpy(&sum, buf + 24, 8);
+	memcpy(&want, buf + 32, 8);
+	memcpy(&payload, buf + 40, 8);
+	if (memcmp(buf, KV_MAGIC, 8) != 0)
 		snprintf(err, errlen, "%s is not a KV file", path);
 	else if (bom != 0x01020304 || sum != model_checksum || layers != (uint32_t) c->n_layers ||
 			 kvd != (uint32_t) KVD || n == 0 || n > (uint32_t) c->seq_len ||
 			 payload != kv_payload_bytes(c, (int) n))
 		snprintf(err, errlen, "%s belongs to another model or shape", path);
-	else if ((size_t) st.st_size != KV_HEADER + payload ||
-			 sqlpilot_checksum64(map + KV_HEADER, payload, model_checksum) != want)
+	else if (size != KV_HEADER + payload ||
+			 sqlpilot_checksum64(buf + KV_HEADER, payload, model_checksum) != want)
 		snprintf(err, errlen, "%s is truncated or corrupt", path);
 	else
 	{
-		p = map + KV_HEADER;
+		p = buf + KV_HEADER;
 		for (uint32_t i = 0; i < n; i++)
 		{
 			int			id;
@@ -566,7 +553,7 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 			if (id < 0 || id >= c->vocab_size)
 			{
 				snprintf(err, errlen, "%s holds an impossible token id", path);
-				munmap((void *) map, (size_t) st.st_size);
+				free((void *) buf);
 				return -1;
 			}
 		}
@@ -582,11 +569,11 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 			memcpy(s->value_cache + off, p, bytes);
 			p += bytes;
 		}
-		munmap((void *) map, (size_t) st.st_size);
+		free((void *) buf);
 		s->n_cached = (int) n;
 		((InferScratch *) s->scratch)->logits_valid = 0;
 		return (int) n;
 	}
-	munmap((void *) map, (size_t) st.st_size);
+	free((void *) buf);
 	return -1;
 }
