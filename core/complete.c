@@ -124,7 +124,7 @@ utf8_scan_lenient(const char *s, size_t n)
 	return state;
 }
 
-/* Defaults: greedy, 64 tokens, stop at ';', seed 0. */
+/* Defaults: greedy, 64 tokens, stop at ';', seed 0, grounded. */
 void
 sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 {
@@ -135,6 +135,7 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 	o->temperature = 1.0f;
 	o->seed = 0;
 	o->stop_at_semicolon = true;
+	o->grounding = true;
 }
 
 /*

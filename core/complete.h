@@ -22,6 +22,12 @@ typedef struct SqlpilotCompleteOptions
 	uint64_t	seed;
 	bool		stop_at_semicolon;
 	/*
+	 * Constrained decoding (core/ground.h): identifiers must name tables,
+	 * columns, aliases and CTEs of the prompt's schema, keywords or built-in
+	 * functions.  On by default; off to measure what it changes.
+	 */
+	bool		grounding;
+	/*
 	 * Called between prefill chunks of the prompt and between generated
 	 * tokens; returning true stops the call (Ctrl-C, timeouts).
 	 */
