@@ -1,15 +1,20 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION sqlpilot" to load this file. \quit
 
--- The text to append to prefix: a greedy completion written for the tables
--- of the schemas in scope that the current role may use.
+-- The text to append to prefix, written for the tables of the schemas in
+-- scope that the current role may use: greedy, or with sqlpilot.validate on
+-- the best of sqlpilot.candidates beams that PostgreSQL's parser and parse
+-- analysis do not refuse.
 CREATE FUNCTION sqlpilot_complete(prefix text) RETURNS text
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_complete'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
--- Up to n ranked alternatives (best first); each is the text to append to prefix.
+-- Up to n ranked alternatives (best first); each is the text to append to
+-- prefix.  valid: whether prefix || completion PREPAREs and names only
+-- relations the role may use; NULL when not checked (sqlpilot.validate off,
+-- a completion cut by the token budget, a utility statement).
 CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
-	RETURNS TABLE (completion text, score float8)
+	RETURNS TABLE (completion text, score float8, valid bool)
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 5;
 
