@@ -117,9 +117,9 @@ InitGucs(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("sqlpilot.candidates",
-							"Candidates sqlpilot_complete() checks when sqlpilot.validate is on.",
-							"Beam width; the best-scoring candidate the check does not refuse wins. "
-							"Valid range is 1..16.",
+							"Beams sqlpilot_complete() tries when the check refuses its greedy completion.",
+							"The best-scoring beam the check does not refuse wins; 1 keeps the "
+							"greedy completion.  Valid range is 1..16.",
 							&sqlpilot_candidates,
 							SQLPILOT_DEFAULT_CANDIDATES,
 							1, SQLPILOT_MAX_COMPLETIONS,
@@ -272,34 +272,44 @@ CheckResult(const CallState *cs, SqlpilotResult *r)
 PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
 
 /*
- * sqlpilot_complete(prefix): the text to append to prefix.  Greedy; with
- * sqlpilot.validate on, the best of sqlpilot.candidates beams that the check
- * does not refuse (the best one when it refuses them all).
+ * sqlpilot_complete(prefix): the text to append to prefix, greedy.  With
+ * sqlpilot.validate on, a greedy completion the check refuses gives way to
+ * the best of sqlpilot.candidates beams the check does not refuse; when it
+ * refuses them all, the greedy one stays (what the call returns with the
+ * check off).  The beams reuse the prompt in the KV cache, so only a refused
+ * completion costs more than one greedy run and one check.
  */
 Datum
 sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 {
 	CallState	cs;
-	SqlpilotResult *res;
-	int			width = sqlpilot_validate ? sqlpilot_candidates : 1;
-	int			best = 0;
+	SqlpilotResult greedy;
+	SqlpilotResult *beams;
 	int			n;
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
-	res = palloc(sizeof(SqlpilotResult) * width);
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, width, res);
-	n = KeywordsOnly(&cs, res, n);
+							   cs.ids, cs.n_ids, 1, &greedy);
+	n = KeywordsOnly(&cs, &greedy, n);
+	if (n == 0)
+		PG_RETURN_TEXT_P(EndCall(&cs, ""));
+	CheckResult(&cs, &greedy);
+	if (greedy.valid != SQLPILOT_INVALID || sqlpilot_candidates < 2)
+		PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
+
+	beams = palloc(sizeof(SqlpilotResult) * sqlpilot_candidates);
+	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
+							   cs.ids, cs.n_ids, sqlpilot_candidates, beams);
+	n = KeywordsOnly(&cs, beams, n);
 	for (int i = 0; i < n; i++)
 	{
-		CheckResult(&cs, &res[i]);
-		if (res[i].valid != SQLPILOT_INVALID)
-		{
-			best = i;
-			break;
-		}
+		if (strcmp(beams[i].text, greedy.text) == 0)
+			continue;
+		CheckResult(&cs, &beams[i]);
+		if (beams[i].valid != SQLPILOT_INVALID)
+			PG_RETURN_TEXT_P(EndCall(&cs, beams[i].text));
 	}
-	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res[best].text : ""));
+	PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
 }
 
 /*
@@ -375,6 +385,25 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(cs.cxt);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_check);
+
+/*
+ * sqlpilot_check(statement): the check of sqlpilot_completions()' valid
+ * column on any statement: true when it PREPAREs and names only relations
+ * the role may see and use, NULL when it cannot be checked.
+ */
+Datum
+sqlpilot_sql_check(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SqlpilotValidity v = SqlpilotValidate(sql);
+
+	pfree(sql);
+	if (v == SQLPILOT_UNCHECKED)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(v == SQLPILOT_VALID);
 }
 
 PG_FUNCTION_INFO_V1(sqlpilot_sql_prompt);

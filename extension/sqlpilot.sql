@@ -18,6 +18,15 @@ CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 5;
 
+-- The check behind the valid column, on any statement: true when it is one
+-- statement that PREPARE accepts (parsed and analyzed, nothing executed) and
+-- that names only relations the role may see and use; false when not; NULL
+-- when it cannot be checked (a utility statement, a function that is not
+-- built in would have to run, a lock wait timed out).
+CREATE FUNCTION sqlpilot_check(statement text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_check'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
 -- The exact prompt text the model sees for prefix (the BOS token is not shown).
 CREATE FUNCTION sqlpilot_prompt(prefix text) RETURNS text
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_prompt'

@@ -32,6 +32,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -180,6 +181,11 @@ CheckStatement(const char *sql)
 	InstallHooks();
 	query = parse_analyze_varparams(stmt, sql, &param_types, &n_params, NULL);
 	RestoreHooks();
+
+	/* PREPARE without types needs every parameter's type from the statement */
+	for (int i = 0; i < n_params; i++)
+		if (param_types[i] == InvalidOid || param_types[i] == UNKNOWNOID)
+			return SQLPILOT_INVALID;
 
 	(void) query_tree_walker(query, CollectRelations, &rels, QTW_EXAMINE_RTES_BEFORE);
 	foreach(lc, rels)
