@@ -132,6 +132,22 @@ WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation = 'orders'::
 COMMIT;
 -- outside a transaction block
 SELECT sqlpilot_check('SELECT 1') AS ok_again;
+-- inside PL/pgSQL: in a loop over a query, and in a block with its own exception handler
+DO $$
+DECLARE
+	r record;
+	n int := 0;
+BEGIN
+	FOR r IN SELECT completion FROM sqlpilot_completions('DELETE FROM ', 2) LOOP
+		BEGIN
+			n := n + sqlpilot_check('DELETE FROM ' || r.completion)::int;
+			PERFORM 1 / 0;
+		EXCEPTION WHEN division_by_zero THEN
+			n := n + 10;
+		END;
+	END LOOP;
+	RAISE NOTICE 'checked in a loop: %', n;
+END $$;
 
 -- a table the role may not see is refused exactly like a missing one
 CREATE TABLE payroll (customer_id bigint, salary numeric);
