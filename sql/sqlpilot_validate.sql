@@ -55,6 +55,12 @@ FROM regress.seen GROUP BY prefix ORDER BY prefix;
 SELECT bool_and(valid IS NULL OR valid = sqlpilot_check(prefix || completion)) AS agrees_with_check,
        bool_and(valid IS NOT NULL OR completion !~ ';$') AS null_only_when_not_ended
 FROM regress.seen;
+-- a budget of 3 tokens cuts every completion that has not ended: none is checked
+SET sqlpilot.max_tokens = 3;
+SELECT count(*) AS n, count(*) FILTER (WHERE completion !~ ';$') AS cut,
+       count(valid) FILTER (WHERE completion !~ ';$') AS cut_checked
+FROM sqlpilot_completions('UPDATE orders SET ', 4);
+RESET sqlpilot.max_tokens;
 -- sqlpilot_complete: a refused greedy completion gives way to the best beam
 -- the check does not refuse (here one the budget cut, so not checked) ...
 SET sqlpilot.validate = off;
