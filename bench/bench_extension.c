@@ -1,9 +1,9 @@
 /*
  * bench_extension.c — latency of sqlpilot_complete() through libpq.
  *
- *   bench_extension CONNINFO N SETUP_SQL PREFIX...
+ *   bench_extension [--warm] CONNINFO N SETUP_SQL PREFIX...
  *
- * cold: N times a new connection (a new backend: model mapped, catalog read,
+ * cold (not with --warm): N times a new connection (a new backend: model mapped, catalog read,
  *       whole prompt run), timing only the first sqlpilot_complete() call;
  * warm: one connection, one untimed call, then N calls cycling through the
  *       prefixes (schema and its KV cache reused, the prefix part recomputed).
@@ -13,6 +13,7 @@
  * /proc/PID/schedstat), which other load on the machine does not inflate.
  * Driven by bench/bench_extension.sh, which sets up the server.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +118,16 @@ main(int argc, char **argv)
 	double		ignored;
 	PGconn	   *conn;
 	int			n_prefixes;
+	bool		warm_only = argc > 1 && strcmp(argv[1], "--warm") == 0;
 
+	if (warm_only)
+	{
+		argc--;
+		argv++;
+	}
 	if (argc < 5)
 	{
-		fprintf(stderr, "usage: bench_extension CONNINFO N SETUP_SQL PREFIX...\n");
+		fprintf(stderr, "usage: bench_extension [--warm] CONNINFO N SETUP_SQL PREFIX...\n");
 		return 2;
 	}
 	n = atoi(argv[2]);
@@ -130,14 +137,17 @@ main(int argc, char **argv)
 	ms = malloc(sizeof(double) * n);
 	cpu = malloc(sizeof(double) * n);
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && !warm_only; i++)
 	{
 		conn = connect_or_die(argv[1], argv[3]);
 		ms[i] = timed_complete(conn, argv[4 + i % n_prefixes], &cpu[i]);
 		PQfinish(conn);
 	}
-	report("cold", ms, n);
-	report("cold_cpu", cpu, n);
+	if (!warm_only)
+	{
+		report("cold", ms, n);
+		report("cold_cpu", cpu, n);
+	}
 
 	conn = connect_or_die(argv[1], argv[3]);
 	timed_complete(conn, argv[4], &ignored);

@@ -8,12 +8,22 @@
 # `make install DESTDIR=$SQLPILOT_BUILD/install`) and writes the table to
 # bench/results/extension.md.
 #   bench/bench_extension.sh [N]        (N calls per mode, default 40)
+#   bench/bench_extension.sh validate [N]
+#     warm latency with sqlpilot.validate off and on: the default model on the
+#     demo's shop database (tools/demo_shop.sql), per prefix, written to
+#     bench/results/extension_validate.md (random weights never end a
+#     statement, so nothing would be checked).
 # Random weights never stop early, so every call generates exactly
 # sqlpilot.max_tokens tokens: 16 (a typical completion length), and 1 to show
 # what a call costs besides decoding.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}
+MODE=latency
+if [[ ${1:-} == validate ]]; then
+	MODE=validate
+	shift
+fi
 N=${1:-40}
 PGBIN=$(pg_config --bindir)
 BENCH=$BUILD/bench/bench_extension
@@ -60,6 +70,52 @@ restart() {
 	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" -l "$T/log" start -w >/dev/null
 }
 restart
+
+# validate mode: per prefix, warm p50/p95 with the check off, on (greedy,
+# then sqlpilot.candidates beams when the check refuses it) and on with 8
+# candidates; the prefixes' greedy completions pass or fail the check, so
+# both paths are timed.
+bench_validate() {
+	local model=$BUILD/install$(pg_config --sharedir)/extension/sqlpilot_default.model
+	local prefixes=("SELECT * FROM orders WHERE " "UPDATE products SET "
+		"INSERT INTO customers (" "SELECT o.order_id, c.email FROM orders o JOIN customers c ON ")
+	local out=$ROOT/bench/results/extension_validate.md
+	[[ -f $model ]] || { echo "needs the default model staged in $BUILD/install" >&2; exit 1; }
+	psql -c 'CREATE EXTENSION sqlpilot' -f "$ROOT/tools/demo_shop.sql" >/dev/null
+	{
+		echo "# sqlpilot_complete() with and without the check (sqlpilot.validate)"
+		echo
+		echo "$(date -u +%F), $(nproc) vCPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
+		echo "the default model, the demo's shop database, sqlpilot.grounding = ${GROUNDING:-on},"
+		echo "warm calls (one backend, the schema's KV cache reused), $N calls per cell, wall ms"
+		echo "(backend CPU p95 in parentheses).  Greedy: what the check says of the greedy completion"
+		echo "(t: one check; f: the check refused it, so the beams run and are checked)."
+		echo
+		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && bench/bench_extension.sh validate $N\`."
+		echo
+		echo "| prefix | greedy | off p50 / p95 | on p50 / p95 | on, 8 candidates p50 / p95 |"
+		echo "|---|---|---|---|---|"
+	} >"$T/table.md"
+	for prefix in "${prefixes[@]}"; do
+		local cells=() greedy
+		greedy=$(psql -At -c "SET sqlpilot.grounding = ${GROUNDING:-on}" -c "SET sqlpilot.validate = off" \
+			-c "SELECT sqlpilot_check('$prefix' || sqlpilot_complete('$prefix'))")
+		for setting in "off 4" "on 4" "on 8"; do
+			read -r validate candidates <<<"$setting"
+			res=$("$BENCH" --warm "$CONN" "$N" "SET sqlpilot.grounding = ${GROUNDING:-on}; SET sqlpilot.validate = $validate; SET sqlpilot.candidates = $candidates" "$prefix")
+			echo "$prefix / $setting:" $res >&2
+			cells+=("$(echo "$res" | awk '$1 == "warm" {print $3 " / " $5}') ($(echo "$res" | awk '$1 == "warm_cpu" {print $5}'))")
+		done
+		echo "| \`$prefix\` | ${greedy:-null} | ${cells[0]} | ${cells[1]} | ${cells[2]} |" >>"$T/table.md"
+	done
+	cp "$T/table.md" "$out"
+	cat "$out"
+}
+if [[ $MODE == validate ]]; then
+	bench_validate
+	exit 0
+fi
+
 psql -c 'CREATE EXTENSION sqlpilot' -f "$T/schema.sql"
 
 # The models' BPE is trained, like the real one, on rendered schemas: the

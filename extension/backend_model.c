@@ -260,6 +260,7 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
 	o.beam_width = n;
+	o.grounding = sqlpilot_grounding;
 	o.should_stop = StopRequested;
 	o.should_stop_arg = NULL;
 	err[0] = '\0';
@@ -276,11 +277,22 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	if (rc >= 0 && !cache_hit && n_ids - reused >= SQLPILOT_PROMPT_CACHE_MIN_TOKENS)
 		SqlpilotPromptCacheSave(bm, schema, schema_len, sqlpilot_infer_cached_prefix(&bm->state, ids, n_ids));
 
-	/* take the results out of malloc'd memory before anything can ereport */
+	/*
+	 * Take the results out of malloc'd memory before anything can ereport.
+	 * A completion ends the statement at its ';' or at the model's end: with
+	 * fewer tokens than the budget (which includes any re-typed tokens, so
+	 * an end on the budget's last token counts as cut), not at the context's
+	 * end either, since the prompt leaves max_tokens of room.
+	 */
 	for (int i = 0; i < rc; i++)
 	{
-		out[i].text = pnstrdup(res[i].text ? res[i].text : "", res[i].text ? strlen(res[i].text) : 0);
+		size_t		len = res[i].text ? strlen(res[i].text) : 0;
+
+		out[i].text = pnstrdup(len > 0 ? res[i].text : "", len);
 		out[i].score = res[i].score;
+		out[i].whole = (len > 0 && res[i].text[len - 1] == ';') ||
+			res[i].n_tokens < sqlpilot_max_tokens;
+		out[i].valid = SQLPILOT_UNCHECKED;
 	}
 	if (rc > 0)
 		sqlpilot_completion_free(res, rc);

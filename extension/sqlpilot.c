@@ -35,6 +35,9 @@ int			sqlpilot_max_tokens = SQLPILOT_DEFAULT_MAX_TOKENS;
 int			sqlpilot_max_prompt_tokens = SQLPILOT_DEFAULT_MAX_PROMPT_TOKENS;
 char	   *sqlpilot_schemas = NULL;
 int			sqlpilot_prompt_cache_files = SQLPILOT_DEFAULT_PROMPT_CACHE_FILES;
+bool		sqlpilot_grounding = true;
+bool		sqlpilot_validate = true;
+int			sqlpilot_candidates = SQLPILOT_DEFAULT_CANDIDATES;
 
 SqlpilotStats sqlpilot_stats_counters;
 
@@ -98,6 +101,30 @@ InitGucs(void)
 							0, SQLPILOT_MAX_PROMPT_CACHE_FILES,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("sqlpilot.grounding",
+							 "Constrains completions to names of the prompt's schema.",
+							 "Identifiers must name its tables, columns, aliases and CTEs, "
+							 "SQL keywords or built-in functions; off to measure what it changes.",
+							 &sqlpilot_grounding,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("sqlpilot.validate",
+							 "Checks whole-statement completions with PostgreSQL's parser and parse analysis.",
+							 "As PREPARE does, nothing executed, in a subtransaction rolled back.",
+							 &sqlpilot_validate,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("sqlpilot.candidates",
+							"Beams sqlpilot_complete() tries when the check refuses its greedy completion.",
+							"The best-scoring beam the check does not refuse wins; 1 keeps the "
+							"greedy completion.  Valid range is 1..16.",
+							&sqlpilot_candidates,
+							SQLPILOT_DEFAULT_CANDIDATES,
+							1, SQLPILOT_MAX_COMPLETIONS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sqlpilot");
 #else
@@ -120,6 +147,7 @@ typedef struct CallState
 	MemoryContext cxt;
 	MemoryContext old;
 	SqlpilotBackendModel *bm;
+	char	   *typed;			/* the prefix as given (server encoding) */
 	char	   *prefix;
 	size_t		prefix_len;
 	char	   *schema;
@@ -174,7 +202,8 @@ BeginCall(CallState *cs, text *prefix)
 						   raw_len, budget),
 				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
 
-	cs->prefix = pg_server_to_any(text_to_cstring(prefix), raw_len, PG_UTF8);
+	cs->typed = text_to_cstring(prefix);
+	cs->prefix = pg_server_to_any(cs->typed, raw_len, PG_UTF8);
 	cs->prefix_len = strlen(cs->prefix);
 	cs->schema = SqlpilotSchemaFor(cs->bm, cs->prefix, cs->prefix_len, budget, &cs->schema_len,
 								   &cs->ids, &cs->n_ids);
@@ -213,6 +242,8 @@ KeywordsOnly(const CallState *cs, SqlpilotResult *res, int n)
 
 		if (keep == (size_t) -1)
 			elog(ERROR, "sqlpilot: out of memory");
+		if (res[i].text[keep] != '\0')
+			res[i].whole = false;
 		res[i].text[keep] = '\0';
 		for (int j = 0; j < kept && !copy; j++)
 			copy = strcmp(res[j].text, res[i].text) == 0;
@@ -222,21 +253,63 @@ KeywordsOnly(const CallState *cs, SqlpilotResult *res, int n)
 	return kept;
 }
 
+/*
+ * With sqlpilot.validate on, checks completion r: the typed prefix followed
+ * by it, when together they end the statement (else it stays unchecked).
+ */
+static void
+CheckResult(const CallState *cs, SqlpilotResult *r)
+{
+	char	   *sql;
+
+	if (!sqlpilot_validate || !r->whole)
+		return;
+	sql = psprintf("%s%s", cs->typed, r->text);
+	r->valid = SqlpilotValidate(sql);
+	pfree(sql);
+}
+
 PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
 
-/* sqlpilot_complete(prefix): the text to append to prefix, greedy. */
+/*
+ * sqlpilot_complete(prefix): the text to append to prefix, greedy.  With
+ * sqlpilot.validate on, a greedy completion the check refuses gives way to
+ * the best of sqlpilot.candidates beams the check does not refuse; when it
+ * refuses them all, the greedy one stays (what the call returns with the
+ * check off).  The beams reuse the prompt in the KV cache, so only a refused
+ * completion costs more than one greedy run and one check.
+ */
 Datum
 sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 {
 	CallState	cs;
-	SqlpilotResult res;
+	SqlpilotResult greedy;
+	SqlpilotResult *beams;
 	int			n;
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, 1, &res);
-	n = KeywordsOnly(&cs, &res, n);
-	PG_RETURN_TEXT_P(EndCall(&cs, n > 0 ? res.text : ""));
+							   cs.ids, cs.n_ids, 1, &greedy);
+	n = KeywordsOnly(&cs, &greedy, n);
+	if (n == 0)
+		PG_RETURN_TEXT_P(EndCall(&cs, ""));
+	CheckResult(&cs, &greedy);
+	if (greedy.valid != SQLPILOT_INVALID || sqlpilot_candidates < 2)
+		PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
+
+	beams = palloc(sizeof(SqlpilotResult) * sqlpilot_candidates);
+	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
+							   cs.ids, cs.n_ids, sqlpilot_candidates, beams);
+	n = KeywordsOnly(&cs, beams, n);
+	for (int i = 0; i < n; i++)
+	{
+		if (strcmp(beams[i].text, greedy.text) == 0)
+			continue;
+		CheckResult(&cs, &beams[i]);
+		if (beams[i].valid != SQLPILOT_INVALID)
+			PG_RETURN_TEXT_P(EndCall(&cs, beams[i].text));
+	}
+	PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
 }
 
 /*
@@ -271,7 +344,11 @@ BeginMaterializedResult(FunctionCallInfo fcinfo)
 
 PG_FUNCTION_INFO_V1(sqlpilot_sql_completions);
 
-/* sqlpilot_completions(prefix, n): up to n ranked completions with their scores. */
+/*
+ * sqlpilot_completions(prefix, n): up to n ranked completions with their
+ * scores and, with sqlpilot.validate on, whether prefix + completion is a
+ * valid statement (NULL when not checked).
+ */
 Datum
 sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 {
@@ -292,18 +369,41 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
 							   cs.ids, cs.n_ids, want, res);
 	n = KeywordsOnly(&cs, res, n);
+	for (int i = 0; i < n; i++)
+		CheckResult(&cs, &res[i]);
 	MemoryContextSwitchTo(cs.old);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = PointerGetDatum(cstring_to_text(res[i].text));
 		values[1] = Float8GetDatum(res[i].score);
+		values[2] = BoolGetDatum(res[i].valid == SQLPILOT_VALID);
+		nulls[2] = res[i].valid == SQLPILOT_UNCHECKED;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(cs.cxt);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(sqlpilot_sql_check);
+
+/*
+ * sqlpilot_check(statement): the check of sqlpilot_completions()' valid
+ * column on any statement: true when it PREPAREs and names only relations
+ * the role may see and use, NULL when it cannot be checked.
+ */
+Datum
+sqlpilot_sql_check(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SqlpilotValidity v = SqlpilotValidate(sql);
+
+	pfree(sql);
+	if (v == SQLPILOT_UNCHECKED)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(v == SQLPILOT_VALID);
 }
 
 PG_FUNCTION_INFO_V1(sqlpilot_sql_prompt);

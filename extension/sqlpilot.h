@@ -37,6 +37,9 @@
 #define SQLPILOT_MIN_MAX_PROMPT_TOKENS 16
 #define SQLPILOT_MAX_MAX_PROMPT_TOKENS 65536
 #define SQLPILOT_MAX_COMPLETIONS 16
+#define SQLPILOT_DEFAULT_CANDIDATES 4
+/* Longest wait for a lock while a candidate is checked (validate.c). */
+#define SQLPILOT_VALIDATE_LOCK_TIMEOUT_MS 20
 #define SQLPILOT_DEFAULT_PROMPT_CACHE_FILES 32
 #define SQLPILOT_MAX_PROMPT_CACHE_FILES 100000
 /* Prompts shorter than this are not worth a prompt cache file. */
@@ -48,6 +51,9 @@ extern int	sqlpilot_max_tokens;
 extern int	sqlpilot_max_prompt_tokens;
 extern char *sqlpilot_schemas;
 extern int	sqlpilot_prompt_cache_files;
+extern bool sqlpilot_grounding;
+extern bool sqlpilot_validate;
+extern int	sqlpilot_candidates;
 
 /* Counters of this backend, reported by sqlpilot_stats(). */
 typedef struct SqlpilotStats
@@ -81,16 +87,33 @@ typedef struct SqlpilotBackendModel
 extern void SqlpilotModelInit(void);
 extern SqlpilotBackendModel *SqlpilotGetModel(void);
 
-/* One completion handed back to SQL: text to append (server encoding) and score. */
+/* What checking a candidate statement found (validate.c). */
+typedef enum SqlpilotValidity
+{
+	SQLPILOT_UNCHECKED,			/* not a whole statement, or not checkable */
+	SQLPILOT_INVALID,			/* parsing or parse analysis refused it */
+	SQLPILOT_VALID				/* PREPAREs, and the role may use every relation */
+} SqlpilotValidity;
+
+/*
+ * One completion handed back to SQL: text to append (server encoding),
+ * score, whether prefix + text ends the statement (';' or the model's end,
+ * not the token budget) and what the check found.
+ */
 typedef struct SqlpilotResult
 {
 	char	   *text;
 	double		score;
+	bool		whole;
+	SqlpilotValidity valid;
 } SqlpilotResult;
 
 extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   size_t schema_len, const char *prefix, size_t prefix_len,
 								   const int *ids, int n_ids, int n, SqlpilotResult *out);
+
+/* validate.c: checks one statement (server encoding) the way PREPARE does. */
+extern SqlpilotValidity SqlpilotValidate(const char *sql);
 
 /* Prompt KV caches shared by backends through files (prompt_cache.c). */
 extern bool SqlpilotPromptCacheLoad(SqlpilotBackendModel *bm, const char *schema,

@@ -1,17 +1,31 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION sqlpilot" to load this file. \quit
 
--- The text to append to prefix: a greedy completion written for the tables
--- of the schemas in scope that the current role may use.
+-- The text to append to prefix, written for the tables of the schemas in
+-- scope that the current role may use: greedy, or with sqlpilot.validate on
+-- the best of sqlpilot.candidates beams that PostgreSQL's parser and parse
+-- analysis do not refuse.
 CREATE FUNCTION sqlpilot_complete(prefix text) RETURNS text
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_complete'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
--- Up to n ranked alternatives (best first); each is the text to append to prefix.
+-- Up to n ranked alternatives (best first); each is the text to append to
+-- prefix.  valid: whether prefix || completion PREPAREs and names only
+-- relations the role may use; NULL when not checked (sqlpilot.validate off,
+-- a completion cut by the token budget, a utility statement).
 CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
-	RETURNS TABLE (completion text, score float8)
+	RETURNS TABLE (completion text, score float8, valid bool)
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 5;
+
+-- The check behind the valid column, on any statement: true when it is one
+-- statement that PREPARE accepts (parsed and analyzed, nothing executed) and
+-- that names only relations the role may see and use; false when not; NULL
+-- when it cannot be checked (a utility statement, a function that is not
+-- built in would have to run, a lock wait timed out).
+CREATE FUNCTION sqlpilot_check(statement text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'sqlpilot_sql_check'
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
 -- The exact prompt text the model sees for prefix (the BOS token is not shown).
 CREATE FUNCTION sqlpilot_prompt(prefix text) RETURNS text
