@@ -793,7 +793,7 @@ eval_print_table(const cJSON *report, FILE *f)
 
 /* ---- the two systems of `sqlpilot eval` ---- */
 
-/* The copy baseline as an EvalCompleter; its completions never end a statement. */
+/* The copy baseline as an EvalCompleter. */
 static char *
 baseline_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
 				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
@@ -803,8 +803,20 @@ baseline_complete(void *arg, const char *schema, size_t schema_len, const char *
 
 	if (ms_cold)
 		*ms_cold = *ms_warm = (sqlpilot_now() - t0) * 1e3;
+	/* it ends the statement only where its text is the whole statement */
 	if (ends)
-		*ends = false;			/* it only finishes a word */
+	{
+		char	   *text = out ? malloc(cut + strlen(out) + 1) : NULL;
+
+		*ends = false;
+		if (text)
+		{
+			memcpy(text, gold, cut);
+			strcpy(text + cut, out);
+			*ends = eval_rest_match(text, cut + strlen(out), gold, gold_len, false);
+		}
+		free(text);
+	}
 	return out;
 }
 
