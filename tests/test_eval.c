@@ -271,6 +271,17 @@ main(void)
 		tap_ok(eval_is_sql_word("SELECT", 6) && eval_is_sql_word("varchar", 7) &&
 			   eval_is_sql_word("COALESCE", 8) && !eval_is_sql_word("sel", 3) &&
 			   !eval_is_sql_word("selects", 7), "SQL word list lookups");
+		tap_ok(eval_is_sql_word("LATERAL", 7) && eval_is_sql_word("tablesample", 11) &&
+			   eval_is_sql_word("xmlelement", 10) && !eval_is_sql_word("name", 4) &&
+			   !eval_is_sql_word("data", 4), "PostgreSQL's reserved, column-name and function-name keywords are SQL words; unreserved ones like name and data are names");
+		{
+			const char *cte = "WITH recent AS (SELECT id FROM users), totals (uid, n) AS (SELECT id, 1 FROM users) "
+				"SELECT r.id, t.n, t.uid FROM recent r JOIN totals t ON t.uid = r.id JOIN ghosts g ON g.k = r.id";
+
+			idents = bad = 0;
+			eval_hallucinations(&names, cte, strlen(cte), 0, &idents, &bad);
+			tap_ok(bad == 2, "CTE names and their column lists are known; the table ghosts and its column k are not (%ld bad of %ld)", bad, idents);
+		}
 		eval_names_free(&names);
 	}
 
