@@ -149,8 +149,6 @@ load_candidates(SqlpilotTableRef *tables, const int *order, int n_order, int k, 
 {
 	int			n = 0;
 
-	if (batch > TABLES_MAX_BATCH)
-		batch = TABLES_MAX_BATCH;
 	for (; k < n_order && n < batch; k++)
 		if (!tables[order[k]].loaded &&
 			used + SQLPILOT_TABLES_MIN_TOKENS + SQLPILOT_TABLES_SEAM_TOKENS <= b->budget)
@@ -229,7 +227,8 @@ sqlpilot_tables_choose(SqlpilotTableRef *tables, int n_tables, int n_scope, cons
 			if (load_candidates(tables, order, n_order, k, used, b, batch, which) != 0 ||
 				!t->loaded)
 				return SQLPILOT_TABLES_ERROR;
-			batch *= 2;
+			if (batch < TABLES_MAX_BATCH)
+				batch *= 2;
 		}
 		if (t->skip)
 			continue;

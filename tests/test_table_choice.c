@@ -286,6 +286,19 @@ main(void)
 		tap_ok(k > 2 && has_named && has_nb && ascending, "20,000 tables: the named one and its neighbour, ascending (%d chosen)", k);
 		tap_ok(c.loaded < 200 && c.biggest_batch <= 64, "20,000 tables: %d loaded in %d batches (largest %d)", c.loaded, c.loads, c.biggest_batch);
 		tap_ok(cat_prompt(&c, chosen, k, true) <= b.budget, "20,000 tables: the prompt fits the budget");
+
+		/* a budget that rules out all 20,000 by their lower bound, yet holds thousands */
+		for (int i = 0; i < n; i++)
+		{
+			refs[i].loaded = false;
+			refs[i].cost = -1;
+		}
+		c.loads = c.loaded = c.biggest_batch = 0;
+		c.per_table = SQLPILOT_TABLES_MIN_TOKENS;
+		b.budget = 4 * n - 1;
+		k = sqlpilot_tables_choose(refs, n, n, "SELECT 1", 8, &b, work, chosen, NULL);
+		tap_ok(k > 9000 && c.loads > 100 && c.biggest_batch == 64 && cat_prompt(&c, chosen, k, true) <= b.budget,
+			   "20,000 tables, thousands chosen: loaded in %d batches of at most 64 (%d chosen)", c.loads, k);
 		free(refs);
 		free(names);
 		free(work);
