@@ -2,16 +2,19 @@
  * eval.c — `sqlpilot eval`: evaluates a model and the copy baseline on the
  * same examples and cuts, exactly as docs/metrics.md defines.
  *
- *   sqlpilot eval [--model FILE] [--limit N] [--seed S] [--cuts K]
- *                 [--ks-limit M] [--pg CONNINFO] [--json FILE] INPUT.jsonl
+ *   sqlpilot eval [--model FILE] [--grounding on|off|both] [--limit N]
+ *                 [--seed S] [--cuts K] [--ks-limit M] [--pg CONNINFO]
+ *                 [--json FILE] INPUT.jsonl
  *
  * eval_run() is the driver: it reads the input (skipping unusable lines with
- * a reason), fits each example into the model's context by dropping tables,
- * draws the cuts, asks every completer (EvalCompleter, eval.h) for its
+ * a reason), draws the cuts, chooses the tables of each prompt with the
+ * extension's rule (core/table_choice.h), asks every completer (EvalCompleter, eval.h) for its
  * completions, scores them with the definitions in metrics.c, checks
  * them against PostgreSQL with --pg, and builds the report as one JSON
  * object.  sqlpilot_eval_main() wires the model and the baseline to it and
- * prints the table and the JSON line.  Without --model only the baseline runs.
+ * prints the table and the JSON line.  Without --model only the baseline
+ * runs; with it, the model runs grounded ("model"), ungrounded
+ * ("model_ungrounded"), or both (--grounding), beside the baseline.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -337,20 +340,31 @@ pg_accepts(PGconn *conn, const char *text, size_t len)
 /* The keystroke simulation's view of a completer on one example. */
 typedef struct TypingArg
 {
+	const EvalOptions *o;
 	EvalCompleter *c;
 	const Example *ex;
-	const char *schema;
-	size_t		schema_len;
 } TypingArg;
 
-/* EvalCompleteFn for the typing simulation: completes ex->stmt[:pos]. */
+/*
+ * EvalCompleteFn for the typing simulation: completes ex->stmt[:pos] with
+ * the tables chosen for what is typed, as at a cut.
+ */
 static char *
 typing_complete(void *arg, const char *prefix, size_t prefix_len)
 {
 	TypingArg  *t = arg;
+	size_t		len;
+	bool		trunc;
+	char	   *schema = eval_fit_schema(t->o->tok, eval_cut_budget(t->o->seq_len), t->ex->schema,
+										 t->ex->schema_len, prefix, prefix_len, &len, &trunc);
+	char	   *out;
 
-	return t->c->complete(t->c->arg, t->schema, t->schema_len, t->ex->stmt, t->ex->stmt_len,
-						  prefix_len, NULL, NULL);
+	if (!schema)
+		return NULL;
+	out = t->c->complete(t->c->arg, schema, len, t->ex->stmt, t->ex->stmt_len, prefix_len,
+						 NULL, NULL, NULL);
+	free(schema);
+	return out;
 }
 
 /* A metric as a JSON number, or null when it has no denominator. */
@@ -415,23 +429,33 @@ stats_json(Stats *st, bool scored, bool pg)
 	return m;
 }
 
+/* The prompts of one example: the tables chosen at each cut, and for the whole statement. */
+typedef struct ExamplePrompts
+{
+	char	  **schema;			/* per cut */
+	size_t	   *schema_len;
+	EvalNameSet *names;			/* per cut: the names of its schema */
+	char	   *whole;			/* for teacher forcing: typed = the whole statement */
+	size_t		whole_len;
+} ExamplePrompts;
+
 /*
- * Evaluates one example for one completer: the cut metrics (texts kept in
- * texts[] for the PostgreSQL check), teacher-forced scoring and, while
- * under ks_limit, the typing simulation.
+ * Evaluates one example for one completer: the cut metrics (texts that end
+ * the statement kept in texts[] for the PostgreSQL check), teacher-forced
+ * scoring and, when typing, the typing simulation.
  */
 static void
 eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *ex,
-			 const char *schema, size_t schema_len, EvalNameSet *names, bool typing,
-			 char **texts)
+			 const ExamplePrompts *pr, bool typing, char **texts)
 {
 	for (int k = 0; k < ex->n_cuts; k++)
 	{
 		size_t		cut = ex->cuts[k];
 		double		cold = -1,
 					warm = -1;
-		char	   *comp = c->complete(c->arg, schema, schema_len, ex->stmt, ex->stmt_len, cut,
-									   &cold, &warm);
+		bool		ends = false;
+		char	   *comp = c->complete(c->arg, pr->schema[k], pr->schema_len[k], ex->stmt,
+									   ex->stmt_len, cut, &cold, &warm, &ends);
 		size_t		cl,
 					tl;
 		char	   *text;
@@ -441,12 +465,12 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 		if (!comp)
 		{
 			st->errors++;
+			ends = false;
 			comp = copy_text("", 0);
 		}
 		cl = comp ? strlen(comp) : 0;
 		tl = cut + cl;
 		text = malloc(tl + 1);
-		texts[k] = text;
 		if (!text)
 		{
 			free(comp);
@@ -474,21 +498,26 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 		}
 		st->rest_em += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, false);
 		st->rest_em_ci += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, true);
-		eval_hallucinations(names, text, tl, cut, &st->idents, &st->idents_bad);
+		eval_hallucinations(&pr->names[k], text, tl, cut, &st->idents, &st->idents_bad);
 		add_latency(st, cold, warm);
+		if (ends)
+			texts[k] = text;
+		else
+			free(text);
 	}
 
 	if (c->score && o->tok)
 	{
-		size_t		need = sqlpilot_prompt_encode(o->tok, schema, schema_len, ex->stmt,
+		size_t		need = sqlpilot_prompt_encode(o->tok, pr->whole, pr->whole_len, ex->stmt,
 												  ex->stmt_len, true, NULL, 0, NULL, NULL);
 		int		   *ids = malloc(sizeof(int) * (need ? need : 1));
 		size_t		stmt_start;
 		double		nll = 0;
 		long		correct = 0;
 
-		if (ids && sqlpilot_prompt_encode(o->tok, schema, schema_len, ex->stmt, ex->stmt_len,
-										  true, ids, need, &stmt_start, NULL) == need &&
+		if (ids && sqlpilot_prompt_encode(o->tok, pr->whole, pr->whole_len, ex->stmt,
+										  ex->stmt_len, true, ids, need, &stmt_start,
+										  NULL) == need &&
 			c->score(c->arg, ids, need, stmt_start, &nll, &correct) == 0)
 		{
 			st->nll += nll;
@@ -502,7 +531,7 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 
 	if (typing)
 	{
-		TypingArg	t = {c, ex, schema, schema_len};
+		TypingArg	t = {o, c, ex};
 
 		if (eval_simulate_typing(ex->stmt, ex->stmt_len, typing_complete, &t,
 								 &st->ks_keys, &st->ks_chars) == 0)
@@ -510,6 +539,63 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 		else
 			st->errors++;
 	}
+}
+
+/* Frees the prompts of one example. */
+static void
+prompts_free(ExamplePrompts *pr, int n_cuts)
+{
+	for (int k = 0; k < n_cuts; k++)
+	{
+		if (pr->schema)
+			free(pr->schema[k]);
+		if (pr->names)
+			eval_names_free(&pr->names[k]);
+	}
+	free(pr->schema);
+	free(pr->schema_len);
+	free(pr->names);
+	free(pr->whole);
+	memset(pr, 0, sizeof(*pr));
+}
+
+/*
+ * Chooses the tables of every prompt of an example: at each cut for the
+ * typed prefix within the cut budget, and for the whole statement (teacher
+ * forcing, with its EOS) within the context.  Returns 1, 0 when the example
+ * is too long (the whole statement with no table does not fit the cut
+ * budget), -1 out of memory; *truncated when any prompt left a table out.
+ */
+static int
+choose_prompts(const EvalOptions *o, const Example *ex, ExamplePrompts *pr, bool *truncated)
+{
+	int			budget = o->tok ? eval_cut_budget(o->seq_len) : 0;
+	int			n = ex->n_cuts > 0 ? ex->n_cuts : 1;
+	bool		trunc;
+
+	memset(pr, 0, sizeof(*pr));
+	*truncated = false;
+	if (o->tok && sqlpilot_prompt_encode(o->tok, "", 0, ex->stmt, ex->stmt_len, false, NULL, 0,
+										 NULL, NULL) > (size_t) budget)
+		return 0;
+	pr->schema = calloc(n, sizeof(char *));
+	pr->schema_len = calloc(n, sizeof(size_t));
+	pr->names = calloc(n, sizeof(EvalNameSet));
+	pr->whole = eval_fit_schema(o->tok, o->seq_len - 1, ex->schema, ex->schema_len, ex->stmt,
+								ex->stmt_len, &pr->whole_len, &trunc);
+	if (!pr->schema || !pr->schema_len || !pr->names || !pr->whole)
+		return -1;
+	*truncated = trunc;
+	for (int k = 0; k < ex->n_cuts; k++)
+	{
+		pr->schema[k] = eval_fit_schema(o->tok, budget, ex->schema, ex->schema_len, ex->stmt,
+										ex->cuts[k], &pr->schema_len[k], &trunc);
+		if (!pr->schema[k])
+			return -1;
+		*truncated = *truncated || trunc;
+		eval_names_add_text(&pr->names[k], pr->schema[k], pr->schema_len[k]);
+	}
+	return 1;
 }
 
 /* Runs the evaluation (see eval.h). */
@@ -554,28 +640,29 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 
 	for (long e = 0; e < n_ex; e++)
 	{
-		size_t		schema_len;
+		ExamplePrompts pr;
 		bool		trunc;
-		char	   *schema = eval_fit_schema(o->tok, o->seq_len, ex[e].schema, ex[e].schema_len,
-											 ex[e].stmt, ex[e].stmt_len, &schema_len, &trunc);
-		EvalNameSet names = {0};
+		int			ok = choose_prompts(o, &ex[e], &pr, &trunc);
 		char	  **texts;
 		bool		pg_ok;
 
-		if (!schema)
+		if (ok <= 0)
 		{
-			skipped[SKIP_TOO_LONG]++;
+			if (ok == 0)
+				skipped[SKIP_TOO_LONG]++;
+			else
+				for (int s = 0; s < n_completers; s++)
+					st[s].errors++;
+			prompts_free(&pr, ex[e].n_cuts);
 			continue;
 		}
 		evaluated++;
 		truncated += trunc;
 		total_cuts += ex[e].n_cuts;
-		eval_names_add_text(&names, schema, schema_len);
-		eval_names_add_text(&names, ex[e].stmt, ex[e].stmt_len);
 		texts = calloc((size_t) n_completers * (ex[e].n_cuts + 1), sizeof(char *));
 		for (int s = 0; texts && s < n_completers; s++)
-			eval_example(o, &c[s], &st[s], &ex[e], schema, schema_len, &names,
-						 evaluated <= o->ks_limit, texts + (size_t) s * (ex[e].n_cuts + 1));
+			eval_example(o, &c[s], &st[s], &ex[e], &pr, evaluated <= o->ks_limit,
+						 texts + (size_t) s * (ex[e].n_cuts + 1));
 		pg_ok = conn && texts && pg_load_schema(conn, ex[e].schema);
 		if (conn && !pg_ok)
 			pg_failed++;
@@ -596,8 +683,7 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		for (size_t i = 0; texts && i < (size_t) n_completers * (ex[e].n_cuts + 1); i++)
 			free(texts[i]);
 		free(texts);
-		eval_names_free(&names);
-		free(schema);
+		prompts_free(&pr, ex[e].n_cuts);
 	}
 
 	if (o->progress && n_ex > 0)
@@ -616,6 +702,10 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		cJSON_AddNullToObject(report, "model");
 		cJSON_AddNullToObject(report, "model_checksum");
 	}
+	if (o->grounding)
+		cJSON_AddStringToObject(report, "grounding", o->grounding);
+	else
+		cJSON_AddNullToObject(report, "grounding");
 	cJSON_AddStringToObject(report, "input", o->input);
 	cJSON_AddNumberToObject(report, "seed", (double) o->seed);
 	cJSON_AddNumberToObject(report, "examples", (double) evaluated);
@@ -650,7 +740,9 @@ print_cell(FILE *f, const cJSON *m, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
 
-	if (cJSON_IsNumber(v))
+	if (cJSON_IsNumber(v) && strcmp(name, "valid_sql_checked") == 0)
+		fprintf(f, " %12.0f", v->valuedouble);
+	else if (cJSON_IsNumber(v))
 		fprintf(f, strstr(name, "latency") ? " %12.3f" : " %12.4f", v->valuedouble);
 	else
 		fprintf(f, " %12s", "-");
@@ -662,7 +754,7 @@ eval_print_table(const cJSON *report, FILE *f)
 {
 	static const char *const rows[] = {"stmt_nll", "next_token_acc", "next_word_em",
 		"next_word_em_boundary", "next_word_em_mid", "rest_em", "rest_em_ci",
-		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate",
+		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate", "valid_sql_checked",
 		"latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
 	"latency_ms_p95_warm"};
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(report, "metrics");
@@ -670,8 +762,11 @@ eval_print_table(const cJSON *report, FILE *f)
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(report, "model");
 	const cJSON *m;
 
-	fprintf(f, "model %s, input %s, seed %.0f\n",
+	const cJSON *grounding = cJSON_GetObjectItemCaseSensitive(report, "grounding");
+
+	fprintf(f, "model %s, grounding %s, input %s, seed %.0f\n",
 			cJSON_IsString(model) ? model->valuestring : "(none)",
+			cJSON_IsString(grounding) ? grounding->valuestring : "-",
 			cJSON_GetObjectItemCaseSensitive(report, "input")->valuestring,
 			cJSON_GetObjectItemCaseSensitive(report, "seed")->valuedouble);
 	fprintf(f, "examples %.0f, cuts %.0f (boundary %.0f, mid-word %.0f), truncated %.0f, skipped:",
@@ -701,35 +796,56 @@ eval_print_table(const cJSON *report, FILE *f)
 /* The copy baseline as an EvalCompleter. */
 static char *
 baseline_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
-				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
 {
 	double		t0 = sqlpilot_now();
 	char	   *out = eval_copy_complete(schema, schema_len, gold, gold_len, cut);
 
 	if (ms_cold)
 		*ms_cold = *ms_warm = (sqlpilot_now() - t0) * 1e3;
+	/* it ends the statement only where its text is the whole statement */
+	if (ends)
+	{
+		char	   *text = out ? malloc(cut + strlen(out) + 1) : NULL;
+
+		*ends = false;
+		if (text)
+		{
+			memcpy(text, gold, cut);
+			strcpy(text + cut, out);
+			*ends = eval_rest_match(text, cut + strlen(out), gold, gold_len, false);
+		}
+		free(text);
+	}
 	return out;
 }
 
-/* A loaded model with its run state and completion options. */
+/*
+ * The model as one system: the loaded model and run state (shared by the
+ * grounded and the ungrounded system) and its completion options.
+ */
 typedef struct ModelSystem
 {
-	SqlpilotModel model;
-	SqlpilotRunState rs;
+	SqlpilotModel *model;
+	SqlpilotRunState *rs;
 	SqlpilotCompleteOptions opt;
 	long		errors_shown;
 } ModelSystem;
 
-/* Greedy completion of gold[:cut] (the prefix only), to EOS or 128 tokens; "" on failure. */
+/*
+ * Greedy completion of gold[:cut] (the prefix only), to EOS or 128 tokens;
+ * NULL on failure.  *ends: it stopped at EOS, before the token budget.
+ */
 static char *
 model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char *prefix,
-			   size_t prefix_len)
+			   size_t prefix_len, bool *ends)
 {
 	SqlpilotCompletion out;
 	char		err[256];
-	int			n = sqlpilot_complete(&m->rs, &m->model.tokenizer, schema, schema_len,
+	int			n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len,
 									  prefix, prefix_len, &m->opt, &out, 1, err, sizeof(err));
 
+	*ends = false;
 	if (n < 0)
 	{
 		if (m->errors_shown++ < 5)
@@ -738,6 +854,7 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 	}
 	if (n == 0)
 		return copy_text("", 0);
+	*ends = out.n_tokens < m->opt.max_tokens;
 	return out.text;
 }
 
@@ -748,30 +865,37 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
  */
 static char *
 model_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
-			   size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+			   size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
 {
 	ModelSystem *m = arg;
 	size_t		schema_end = 0;
 	double		t0;
+	bool		ended,
+				again_ended;
 	char	   *text,
 			   *again;
 
 	if (!ms_cold)
-		return model_generate(m, schema, schema_len, gold, cut);
-	*ms_cold = *ms_warm = -1;
-	sqlpilot_infer_truncate(&m->rs, 0);
-	t0 = sqlpilot_now();
-	text = model_generate(m, schema, schema_len, gold, cut);
-	if (!text)
-		return NULL;
-	*ms_cold = (sqlpilot_now() - t0) * 1e3;
-	sqlpilot_prompt_encode(&m->model.tokenizer, schema, schema_len, gold, cut, false, NULL, 0,
-						   NULL, &schema_end);
-	sqlpilot_infer_truncate(&m->rs, (int) schema_end);
-	t0 = sqlpilot_now();
-	again = model_generate(m, schema, schema_len, gold, cut);
-	*ms_warm = (sqlpilot_now() - t0) * 1e3;
-	free(again);
+		text = model_generate(m, schema, schema_len, gold, cut, &ended);
+	else
+	{
+		*ms_cold = *ms_warm = -1;
+		sqlpilot_infer_truncate(m->rs, 0);
+		t0 = sqlpilot_now();
+		text = model_generate(m, schema, schema_len, gold, cut, &ended);
+		if (!text)
+			return NULL;
+		*ms_cold = (sqlpilot_now() - t0) * 1e3;
+		sqlpilot_prompt_encode(&m->model->tokenizer, schema, schema_len, gold, cut, false, NULL,
+							   0, NULL, &schema_end);
+		sqlpilot_infer_truncate(m->rs, (int) schema_end);
+		t0 = sqlpilot_now();
+		again = model_generate(m, schema, schema_len, gold, cut, &again_ended);
+		*ms_warm = (sqlpilot_now() - t0) * 1e3;
+		free(again);
+	}
+	if (ends)
+		*ends = ended;
 	return text;
 }
 
@@ -780,13 +904,13 @@ static int
 model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll, long *correct)
 {
 	ModelSystem *m = arg;
-	int			V = m->model.config.vocab_size;
+	int			V = m->model->config.vocab_size;
 
-	if (stmt_start < 1 || stmt_start >= n || sqlpilot_infer_feed(&m->rs, ids, (int) stmt_start) < 0)
+	if (stmt_start < 1 || stmt_start >= n || sqlpilot_infer_feed(m->rs, ids, (int) stmt_start) < 0)
 		return -1;
 	for (size_t t = stmt_start; t < n; t++)
 	{
-		const float *lg = m->rs.logits;
+		const float *lg = m->rs->logits;
 		int			best = 0;
 
 		for (int v = 1; v < V; v++)
@@ -794,7 +918,7 @@ model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll,
 				best = v;
 		*nll += sqlpilot_log_sum_exp(lg, V) - lg[ids[t]];
 		*correct += best == ids[t];
-		if (t + 1 < n && sqlpilot_infer_step(&m->rs, ids[t]) != 0)
+		if (t + 1 < n && sqlpilot_infer_step(m->rs, ids[t]) != 0)
 			return -1;
 	}
 	return 0;
@@ -811,7 +935,9 @@ eval_usage(FILE *f)
 			"  --seed S          seed of the drawn cuts (default 0)\n"
 			"  --cuts K          cuts drawn per line without \"cuts\" (default %d)\n"
 			"  --ks-limit M      statements for keystrokes_saved (default %d)\n"
-			"  --pg CONNINFO     check completions with PostgreSQL for valid_sql_rate\n"
+			"  --grounding on|off|both  the model with constrained decoding (\"model\"), without\n"
+			"                    it (\"model_ungrounded\"), or both side by side (default both)\n"
+			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate)\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
 			"Metrics are defined in docs/metrics.md.\n",
 			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
@@ -839,8 +965,11 @@ sqlpilot_eval_main(int argc, char **argv)
 	EvalOptions o;
 	const char *model_path = NULL,
 			   *json_path = NULL;
-	ModelSystem *ms = NULL;
-	EvalCompleter sys[2];
+	const char *grounding = "both";
+	SqlpilotModel *model = NULL;
+	SqlpilotRunState *rs = NULL;
+	ModelSystem ms[2];
+	EvalCompleter sys[3];
 	int			n_sys = 0;
 	char		err[512];
 	cJSON	   *report;
@@ -873,6 +1002,10 @@ sqlpilot_eval_main(int argc, char **argv)
 			json_path = argv[++i];
 		else if (strcmp(a, "--pg") == 0)
 			o.pg = argv[++i];
+		else if (strcmp(a, "--grounding") == 0 &&
+				 (strcmp(argv[i + 1], "on") == 0 || strcmp(argv[i + 1], "off") == 0 ||
+				  strcmp(argv[i + 1], "both") == 0))
+			grounding = argv[++i];
 		else if (strcmp(a, "--limit") == 0 && parse_count(argv[i + 1], 1L << 40, &v))
 		{
 			o.limit = v;
@@ -924,30 +1057,44 @@ sqlpilot_eval_main(int argc, char **argv)
 	{
 		const char *slash = strrchr(model_path, '/');
 
-		ms = calloc(1, sizeof(ModelSystem));
-		if (!ms || sqlpilot_model_load(&ms->model, model_path, err, sizeof(err)) != 0)
+		model = calloc(1, sizeof(SqlpilotModel));
+		rs = calloc(1, sizeof(SqlpilotRunState));
+		if (!model || !rs || sqlpilot_model_load(model, model_path, err, sizeof(err)) != 0)
 		{
-			fprintf(stderr, "sqlpilot eval: %s\n", ms ? err : "out of memory");
-			free(ms);
+			fprintf(stderr, "sqlpilot eval: %s\n", model && rs ? err : "out of memory");
+			free(model);
+			free(rs);
 			return 1;
 		}
-		if (sqlpilot_runstate_init(&ms->rs, &ms->model.config, &ms->model.weights, err, sizeof(err)) != 0)
+		if (sqlpilot_runstate_init(rs, &model->config, &model->weights, err, sizeof(err)) != 0)
 		{
 			fprintf(stderr, "sqlpilot eval: %s\n", err);
-			sqlpilot_model_free(&ms->model);
-			free(ms);
+			sqlpilot_model_free(model);
+			free(model);
+			free(rs);
 			return 1;
 		}
-		sqlpilot_complete_defaults(&ms->opt);
-		ms->opt.max_tokens = EVAL_MAX_NEW_TOKENS;
-		ms->opt.beam_width = 1;
-		ms->opt.top_k = 0;
-		ms->opt.stop_at_semicolon = false;
-		o.tok = &ms->model.tokenizer;
-		o.seq_len = ms->model.config.seq_len;
+		memset(ms, 0, sizeof(ms));
+		for (int g = 0; g < 2; g++)
+		{
+			ms[g].model = model;
+			ms[g].rs = rs;
+			sqlpilot_complete_defaults(&ms[g].opt);
+			ms[g].opt.max_tokens = EVAL_MAX_NEW_TOKENS;
+			ms[g].opt.beam_width = 1;
+			ms[g].opt.top_k = 0;
+			ms[g].opt.stop_at_semicolon = false;
+			ms[g].opt.grounding = g == 0;
+		}
+		o.tok = &model->tokenizer;
+		o.seq_len = model->config.seq_len;
 		o.model_name = slash ? slash + 1 : model_path;
-		o.model_checksum = ms->model.checksum;
-		sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, ms};
+		o.model_checksum = model->checksum;
+		o.grounding = grounding;
+		if (strcmp(grounding, "off") != 0)
+			sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, &ms[0]};
+		if (strcmp(grounding, "on") != 0)
+			sys[n_sys++] = (EvalCompleter) {"model_ungrounded", model_complete, model_score, &ms[1]};
 	}
 	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL};
 
@@ -974,11 +1121,12 @@ sqlpilot_eval_main(int argc, char **argv)
 		free(json);
 		cJSON_Delete(report);
 	}
-	if (ms)
+	if (model)
 	{
-		sqlpilot_runstate_free(&ms->rs);
-		sqlpilot_model_free(&ms->model);
-		free(ms);
+		sqlpilot_runstate_free(rs);
+		sqlpilot_model_free(model);
+		free(model);
+		free(rs);
 	}
 	return rc;
 }

@@ -2,7 +2,7 @@
  * eval.h — `sqlpilot eval`: the metrics of docs/metrics.md.
  *
  * metrics.c holds the definitions (words, cuts, normalization, the copy
- * baseline, identifiers, table dropping, the typing simulation) as plain
+ * baseline, identifiers, choosing tables, the typing simulation) as plain
  * functions over text, so tests check them on hand-made cases.  eval.c reads
  * the JSONL input, runs one or more completers over the same cuts, checks
  * SQL against PostgreSQL and prints the report.  A completer is a callback,
@@ -62,8 +62,9 @@ bool		eval_rest_match(const char *text, size_t text_len,
 /* ---- identifiers ---- */
 
 /*
- * Identifiers of a text: runs of [A-Za-z_][A-Za-z0-9_$]* outside quoted
- * literals.  Writes at most cap spans, returns the count.
+ * Identifiers of a text: its unquoted identifier tokens (core/sql_lex.h),
+ * never inside literals, quoted names or comments.  Writes at most cap
+ * spans, returns the count.
  */
 size_t		eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap);
 
@@ -87,8 +88,8 @@ bool		eval_is_sql_word(const char *s, size_t len);
 /*
  * hallucinated_ident_rate for one completion: counts the identifiers of
  * prefix + completion that end inside the completion (*n_idents) and those
- * of them that are neither in names (schema and gold statement names), nor
- * aliases introduced in the text, nor SQL words (*n_bad).
+ * of them that are neither in names (the prompt's schema), nor aliases or
+ * CTE names introduced in the text, nor SQL words (*n_bad).
  */
 void		eval_hallucinations(EvalNameSet *names, const char *text, size_t text_len,
 								size_t prefix_len, long *n_idents, long *n_bad);
@@ -118,17 +119,19 @@ int			eval_split_tables(const char *schema, size_t len, EvalTable **out);
 void		eval_tables_free(EvalTable *t, int n);
 
 /*
- * The schema text to prompt with: the whole schema when BOS + prompt +
- * statement + EOS fits seq_len tokens, else tables dropped from the end
- * (never the first table the statement names; when it names none, the first
- * table stays), kept ones joined by one blank line.  Returns a malloc'd text
- * (*truncated set when tables were dropped), or NULL when it cannot fit.
- * tok == NULL means an unlimited context.
+ * The schema text for a prompt of typed within budget tokens (BOS + prompt;
+ * no EOS): the whole schema when it fits, else the tables the one choice of
+ * core/table_choice.h takes for typed (the extension's rule), joined by one
+ * blank line.  Returns a malloc'd text (*truncated set when tables were left
+ * out), or NULL when typed alone does not fit.  tok == NULL: unlimited.
  */
-char	   *eval_fit_schema(const SqlpilotTokenizer *tok, int seq_len,
+char	   *eval_fit_schema(const SqlpilotTokenizer *tok, int budget,
 							const char *schema, size_t schema_len,
-							const char *stmt, size_t stmt_len,
+							const char *typed, size_t typed_len,
 							size_t *out_len, bool *truncated);
+
+/* The prompt budget at a cut: the context less the room for a completion. */
+int			eval_cut_budget(int seq_len);
 
 /* ---- keystrokes_saved ---- */
 
@@ -159,16 +162,18 @@ struct cJSON;
  * baseline can decide boundary cuts on it; a model reads only the prefix),
  * or NULL on error; it sets *ms_cold / *ms_warm to its latency, or to a
  * negative value when it does not measure one (both NULL: not timed, as in
- * the typing simulation).  score (NULL for systems
- * without a model) adds the statement tokens' negative log-likelihood and
- * top-1 hits for ids[stmt_start..n) under teacher forcing; 0 or -1.
+ * the typing simulation), and *ends (when not NULL) to whether the text it
+ * returns ends the statement (a model: it wrote its end-of-statement token).
+ * score (NULL for systems without a model) adds the statement tokens'
+ * negative log-likelihood and top-1 hits for ids[stmt_start..n) under
+ * teacher forcing; 0 or -1.
  */
 typedef struct EvalCompleter
 {
 	const char *name;
 	char	   *(*complete) (void *arg, const char *schema, size_t schema_len,
 							 const char *gold, size_t gold_len, size_t cut,
-							 double *ms_cold, double *ms_warm);
+							 double *ms_cold, double *ms_warm, bool *ends);
 	int			(*score) (void *arg, const int *ids, size_t n, size_t stmt_start,
 						  double *nll, long *correct);
 	void	   *arg;
@@ -185,6 +190,7 @@ typedef struct EvalOptions
 	const SqlpilotTokenizer *tok;	/* the model's tokenizer; NULL: unlimited context */
 	int			seq_len;		/* the model's context */
 	const char *model_name;		/* reported as is; NULL: no model */
+	const char *grounding;		/* "on", "off" or "both"; reported as is (NULL: no model) */
 	uint64_t	model_checksum;
 	bool		progress;		/* a progress line on stderr */
 } EvalOptions;

@@ -1,7 +1,7 @@
 /*
  * metrics.c — the definitions of docs/metrics.md as functions over
  * text (see eval.h): words, cuts, rest_em normalization, identifiers and
- * hallucinations, the copy baseline, table dropping and the typing
+ * hallucinations, the copy baseline, choosing tables and the typing
  * simulation.  No I/O and no model here.
  */
 #include "eval.h"
@@ -14,6 +14,8 @@
 
 #include "prompt.h"
 #include "sql_lex.h"
+#include "sql_words.h"
+#include "table_choice.h"
 #include "util.h"
 
 /* Whitespace: space \t \n \v \f \r. */
@@ -359,12 +361,22 @@ static const char *const sql_words[] = {
 	"within", "without", "year", "zone",
 };
 
-/* Binary search of the sorted SQL word list, case-insensitive. */
+/*
+ * An SQL word: a keyword of PostgreSQL 15 that cannot be a bare column name
+ * (core/sql_words.h: reserved, column-name and type/function-name
+ * categories), or a word of the list above (types, functions, and the
+ * unreserved keywords statements use); case-insensitive.  Unreserved
+ * keywords outside the list (name, data, value...) are ordinary names.
+ */
 bool
 eval_is_sql_word(const char *s, size_t len)
 {
 	size_t		lo = 0,
 				hi = sizeof(sql_words) / sizeof(sql_words[0]);
+	char		cat = sqlpilot_sql_keyword_category(s, len);
+
+	if (cat == 'R' || cat == 'C' || cat == 'T')
+		return true;
 
 	while (lo < hi)
 	{
@@ -383,6 +395,15 @@ eval_is_sql_word(const char *s, size_t len)
 	return false;
 }
 
+/* Skips whitespace from p. */
+static size_t
+skip_space(const char *s, size_t len, size_t p)
+{
+	while (p < len && eval_is_space((unsigned char) s[p]))
+		p++;
+	return p;
+}
+
 /* Case-insensitive comparison of an identifier span with a keyword. */
 static bool
 span_is(const char *s, EvalSpan sp, const char *word)
@@ -390,6 +411,57 @@ span_is(const char *s, EvalSpan sp, const char *word)
 	size_t		n = strlen(word);
 
 	return sp.end - sp.start == n && strncasecmp(s + sp.start, word, n) == 0;
+}
+
+/*
+ * When id[i] is the AS of a common table expression ("name AS (" or
+ * "name (a, b) AS ("), adds the name and its column names to set.
+ */
+static void
+add_cte_names(EvalNameSet *set, const char *text, size_t len, const EvalSpan *id, size_t n,
+			  size_t i)
+{
+	size_t		p = skip_space(text, len, id[i].end);
+	size_t		q = id[i].start;
+	size_t		open;
+	int			depth = 0;
+
+	if (p >= len || text[p] != '(' || i == 0)
+		return;
+	while (q > 0 && eval_is_space((unsigned char) text[q - 1]))
+		q--;
+	if (q == 0 || text[q - 1] != ')')
+	{
+		/* "name AS (": the identifier just before AS */
+		if (id[i - 1].end == q)
+			eval_names_add(set, text + id[i - 1].start, id[i - 1].end - id[i - 1].start);
+		return;
+	}
+	/* "name (a, b) AS (": the column list back to its "(", then the name before it */
+	for (open = q - 1;; open--)
+	{
+		depth += text[open] == ')';
+		depth -= text[open] == '(';
+		if (depth == 0 || open == 0)
+			break;
+	}
+	if (depth != 0)
+		return;
+	for (size_t j = i; j-- > 0;)
+	{
+		if (id[j].start > open)
+			eval_names_add(set, text + id[j].start, id[j].end - id[j].start);
+		else
+		{
+			size_t		e = open;
+
+			while (e > 0 && eval_is_space((unsigned char) text[e - 1]))
+				e--;
+			if (id[j].end == e)
+				eval_names_add(set, text + id[j].start, id[j].end - id[j].start);
+			break;
+		}
+	}
 }
 
 /*
@@ -412,6 +484,8 @@ eval_hallucinations(EvalNameSet *names, const char *text, size_t text_len,
 	{
 		if (span_is(text, id[i], "as"))
 			eval_names_add(&aliases, text + id[i + 1].start, id[i + 1].end - id[i + 1].start);
+		if (span_is(text, id[i], "as"))
+			add_cte_names(&aliases, text, text_len, id, n, i);
 		else if (span_is(text, id[i], "from") || span_is(text, id[i], "join") ||
 				 span_is(text, id[i], "update"))
 		{
@@ -518,14 +592,6 @@ keyword_at(const char *s, size_t len, size_t p, const char *kw)
 		(p + n == len || !sqlpilot_lex_ident_cont((unsigned char) s[p + n]));
 }
 
-/* Skips whitespace from p. */
-static size_t
-skip_space(const char *s, size_t len, size_t p)
-{
-	while (p < len && eval_is_space((unsigned char) s[p]))
-		p++;
-	return p;
-}
 
 /*
  * The lower-case name after "CREATE TABLE [IF NOT EXISTS]" at p: the last
@@ -645,94 +711,46 @@ eval_tables_free(EvalTable *t, int n)
 	free(t);
 }
 
-/* Token count of BOS + prompt + statement + EOS. */
+/* Token count of BOS + prompt (schema, then typed). */
 static size_t
 prompt_tokens(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
-			  const char *stmt, size_t stmt_len)
+			  const char *typed, size_t typed_len)
 {
-	return sqlpilot_prompt_encode(tok, schema, schema_len, stmt, stmt_len, true, NULL, 0,
+	return sqlpilot_prompt_encode(tok, schema, schema_len, typed, typed_len, false, NULL, 0,
 								  NULL, NULL);
 }
 
-/* Joins the kept tables (trailing whitespace trimmed) with one blank line. */
-static char *
-join_tables(const char *schema, const EvalTable *t, int n, const bool *keep, size_t *out_len)
+/*
+ * The context less EVAL_MAX_NEW_TOKENS, as the extension leaves
+ * sqlpilot.max_tokens; half the context when that would leave less.
+ */
+int
+eval_cut_budget(int seq_len)
 {
-	char	   *out = malloc(strlen("\n\n") * n + (t[n - 1].span.end) + 1);
-	size_t		len = 0;
-
-	if (!out)
-		return NULL;
-	for (int i = 0; i < n; i++)
-	{
-		size_t		end = t[i].span.end;
-
-		if (!keep[i])
-			continue;
-		while (end > t[i].span.start && eval_is_space((unsigned char) schema[end - 1]))
-			end--;
-		if (len > 0)
-		{
-			memcpy(out + len, "\n\n", 2);
-			len += 2;
-		}
-		memcpy(out + len, schema + t[i].span.start, end - t[i].span.start);
-		len += end - t[i].span.start;
-	}
-	out[len] = '\0';
-	*out_len = len;
-	return out;
+	return seq_len - EVAL_MAX_NEW_TOKENS >= seq_len / 2 ? seq_len - EVAL_MAX_NEW_TOKENS : seq_len / 2;
 }
 
-/* The table the statement names first (by position), or 0 when it names none. */
-static int
-first_named_table(const EvalTable *t, int n, const char *stmt, size_t stmt_len)
-{
-	size_t		p = 0;
-
-	while (p < stmt_len)
-	{
-		size_t		e,
-					ws,
-					we;
-
-		if (eval_is_space((unsigned char) stmt[p]))
-		{
-			p++;
-			continue;
-		}
-		e = eval_word_end(stmt, stmt_len, p);
-		ws = p;
-		we = e;
-		if (stmt[p] == '"')
-		{
-			ws = p + 1;
-			if (we > ws && stmt[we - 1] == '"')
-				we--;
-		}
-		for (int i = 0; i < n; i++)
-			if (t[i].name && strlen(t[i].name) == we - ws &&
-				strncasecmp(t[i].name, stmt + ws, we - ws) == 0)
-				return i;
-		p = e;
-	}
-	return 0;
-}
-
-/* Drops tables from the end until the example fits (see eval.h). */
+/*
+ * Chooses tables for typed with core/table_choice.h (see eval.h): the
+ * tables' texts (trailing whitespace trimmed) go to the one choice the
+ * extension makes, and the chosen ones are joined by one blank line.
+ */
 char *
-eval_fit_schema(const SqlpilotTokenizer *tok, int seq_len, const char *schema,
-				size_t schema_len, const char *stmt, size_t stmt_len,
+eval_fit_schema(const SqlpilotTokenizer *tok, int budget, const char *schema,
+				size_t schema_len, const char *typed, size_t typed_len,
 				size_t *out_len, bool *truncated)
 {
 	EvalTable  *t;
 	int			n,
-				keep_first;
-	bool	   *keep;
+				k;
+	const char **texts;
+	const char **names;
+	size_t	   *lens;
+	int		   *chosen;
 	char	   *out = NULL;
 
 	*truncated = false;
-	if (!tok || prompt_tokens(tok, schema, schema_len, stmt, stmt_len) <= (size_t) seq_len)
+	if (!tok || prompt_tokens(tok, schema, schema_len, typed, typed_len) <= (size_t) budget)
 	{
 		out = malloc(schema_len + 1);
 		if (out)
@@ -746,28 +764,47 @@ eval_fit_schema(const SqlpilotTokenizer *tok, int seq_len, const char *schema,
 	n = eval_split_tables(schema, schema_len, &t);
 	if (n == 0)
 		return NULL;
-	keep = malloc(sizeof(bool) * n);
-	if (!keep)
+	texts = malloc(sizeof(char *) * n);
+	names = malloc(sizeof(char *) * n);
+	lens = malloc(sizeof(size_t) * n);
+	chosen = malloc(sizeof(int) * n);
+	if (texts && names && lens && chosen)
 	{
-		eval_tables_free(t, n);
-		return NULL;
+		for (int i = 0; i < n; i++)
+		{
+			size_t		end = t[i].span.end;
+
+			while (end > t[i].span.start && eval_is_space((unsigned char) schema[end - 1]))
+				end--;
+			texts[i] = schema + t[i].span.start;
+			lens[i] = end - t[i].span.start;
+			names[i] = t[i].name;
+		}
+		k = sqlpilot_tables_choose_texts(tok, texts, lens, names, n, typed, typed_len, budget,
+										 chosen);
+		if (k >= 0 && (out = malloc(schema_len + 2 * (size_t) n + 1)) != NULL)
+		{
+			size_t		len = 0;
+
+			for (int j = 0; j < k; j++)
+			{
+				if (j > 0)
+				{
+					memcpy(out + len, "\n\n", 2);
+					len += 2;
+				}
+				memcpy(out + len, texts[chosen[j]], lens[chosen[j]]);
+				len += lens[chosen[j]];
+			}
+			out[len] = '\0';
+			*out_len = len;
+			*truncated = k < n;
+		}
 	}
-	for (int i = 0; i < n; i++)
-		keep[i] = true;
-	keep_first = first_named_table(t, n, stmt, stmt_len);
-	for (int i = n - 1; i >= 0; i--)
-	{
-		if (i == keep_first)
-			continue;
-		keep[i] = false;
-		*truncated = true;
-		out = join_tables(schema, t, n, keep, out_len);
-		if (!out || prompt_tokens(tok, out, *out_len, stmt, stmt_len) <= (size_t) seq_len)
-			break;
-		free(out);
-		out = NULL;
-	}
-	free(keep);
+	free(texts);
+	free(names);
+	free(lens);
+	free(chosen);
 	eval_tables_free(t, n);
 	return out;
 }

@@ -13,20 +13,16 @@
  * notices and rebuilds.  An error (a cancel, say) while reading leaves no
  * half-read table marked as read: it is read again next time.
  *
- * When everything does not fit, tables named in the prefix come first, then
- * their foreign-key neighbours, then the rest in catalog order; a table is
- * taken whole or not at all.  The choice leaves a quarter of the budget for
- * the prefix and the chosen tables are rendered in catalog order, so a
- * growing prefix usually keeps the same schema text and the model's KV cache
- * (core/infer.c) reuses it.  A table's cost is its rendering's token count;
- * a lower bound (every token lies within one pre-split chunk of the
- * tokenizer) tells when the whole schema cannot fit without reading it, and
- * once a table of the rest does not fit, the rest is searched for
- * smaller tables only among those already read.  Whenever that bound does not
- * rule the whole schema out (up to about budget / 4 tables), every definition
- * is read and the choice is exactly "every table that still fits"; a schema
- * of thousands of tables reads the definitions of a few dozen, in batches of
- * 8, 16, 32 and then 64.
+ * When everything does not fit, the tables are chosen by the one rule of
+ * core/table_choice.h (tables named in the prefix, their foreign-key
+ * neighbours, the rest in catalog order; whole tables; a quarter of the
+ * budget left for the prefix; chosen tables rendered in catalog order, so a
+ * growing prefix keeps the KV cache).  This file answers its callbacks: a
+ * table's definition is read from the catalog when the choice may need it
+ * (in batches of 8, 16, 32, then 64, so a schema of thousands of tables
+ * reads a few dozen), its cost is its rendering's token count, counted once
+ * per model, and the prompt of every table in scope is rendered once per
+ * cache build.
  */
 #include "postgres.h"
 
@@ -42,6 +38,7 @@
 #include "prompt.h"
 #include "sql_words.h"
 #include "sqlpilot.h"
+#include "table_choice.h"
 
 typedef struct SchemaCache
 {
@@ -186,32 +183,6 @@ EnsureCache(void)
 	sqlpilot_stats_counters.schema_builds++;
 }
 
-/*
- * The fewest tokens a table can cost in a prompt: every token lies within one
- * pre-split chunk of the tokenizer, and a rendered table has at least four
- * ("CREATE", " TABLE", its name, the closing parenthesis).
- */
-#define TABLE_MIN_TOKENS 4
-
-/*
- * Whether a prompt of every table in scope and n_extra more may fit in budget
- * (false: it certainly does not).
- */
-static bool
-AllMayFit(const SchemaCache *sc, int n_extra, int budget)
-{
-	int64		tokens = 1 + (int64) n_extra * TABLE_MIN_TOKENS;	/* BOS */
-
-	for (int i = 0; i < sc->n_scope && tokens <= budget; i++)
-		if (!sc->tables[i].skip)
-			tokens += TABLE_MIN_TOKENS;
-	return tokens <= budget;
-}
-
-/* Tables whose definitions are read in one round of catalog queries: first, most. */
-#define DETAILS_FIRST_BATCH 8
-#define DETAILS_BATCH 64
-
 /* Writes a name into buf with every byte outside printable ASCII as \xNN. */
 static void
 AppendEscaped(StringInfo buf, const char *name)
@@ -291,28 +262,6 @@ EnsureFull(SchemaCache *sc)
 	pfree(which);
 }
 
-/*
- * Reads the definitions of the next candidates of order (from position k on)
- * that are not read yet and may still fit next to used tokens: the one at k
- * and up to batch in all, so a few catalog queries serve many.
- */
-static void
-LoadCandidates(SchemaCache *sc, const int *order, int n_order, int k, int used, int budget,
-			   int batch)
-{
-	int			which[DETAILS_BATCH];
-	int			n = 0;
-
-	for (; k < n_order && n < Min(batch, DETAILS_BATCH); k++)
-	{
-		SqlpilotCachedTable *t = &sc->tables[order[k]];
-
-		if (!t->loaded && used + TABLE_MIN_TOKENS + 2 <= budget)
-			which[n++] = order[k];
-	}
-	ReadDefinitions(sc, which, n);
-}
-
 /* Tokens of the prompt for schema and prefix (BOS included); ids gets up to cap of them. */
 static int
 PromptTokens(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
@@ -336,61 +285,6 @@ TableTokens(SqlpilotCachedTable *t, const SqlpilotTokenizer *tok, int *ids, int 
 		pfree(text);
 	}
 	return t->n_tokens;
-}
-
-/*
- * Orders table indexes for selection: tables named in the prefix (in order
- * of first mention; a name written schema.table names only that schema's
- * table), their foreign-key neighbours, then the rest of the first n_scope
- * tables in catalog order (tables past n_scope, outside the scope, come in
- * only when named with their schema).
- * Writes the indexes into order and their count into *n_order; returns how
- * many are named or neighbours.
- */
-static int
-PriorityOrder(const SqlpilotCachedTable *tables, int n_tables, int n_scope, const char *prefix,
-			  size_t prefix_len, int *order, int *n_order)
-{
-	bool	   *taken = palloc0(sizeof(bool) * Max(n_tables, 1));
-	int			n = 0;
-	size_t		pos = 0;
-	int			named_end;
-	SqlpilotSqlIdent id;
-	SqlpilotSqlIdent prev = {0};
-
-	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
-	{
-		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
-
-		CHECK_FOR_INTERRUPTS();
-
-		for (int t = 0; t < n_tables; t++)
-			if (!taken[t] && strcmp(id.name, tables[t].table.name) == 0 &&
-				(schema == NULL ? t < n_scope : strcmp(schema, tables[t].table.schema) == 0))
-			{
-				taken[t] = true;
-				order[n++] = t;
-			}
-		prev = id;
-	}
-	named_end = n;
-	for (int k = 0; k < named_end; k++)
-	{
-		const SqlpilotCachedTable *t = &tables[order[k]];
-
-		for (int j = 0; j < t->n_neighbours; j++)
-			if (!taken[t->neighbours[j]])
-			{
-				taken[t->neighbours[j]] = true;
-				order[n++] = t->neighbours[j];
-			}
-	}
-	named_end = n;
-	for (int t = 0; t < n_scope; t++)
-		if (!taken[t])
-			order[n++] = t;
-	*n_order = n;
-	return named_end;
 }
 
 /*
@@ -443,40 +337,103 @@ AddNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
 	}
 }
 
-/* Ascending int comparison for qsort. */
-static int
-CompareInts(const void *a, const void *b)
-{
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
 
-	return (x > y) - (x < y);
+/* What the callbacks of the table choice need for one call of SqlpilotSchemaFor. */
+typedef struct ChoiceCall
+{
+	SchemaCache *sc;
+	SqlpilotTableRef *refs;		/* one per cached table */
+	const SqlpilotTokenizer *tok;
+	const char *prefix;
+	size_t		prefix_len;
+	int		   *ids;			/* the last prompt's tokens (cap of them) */
+	int			cap;
+	char	   *text;			/* the last prompt's schema text (palloc'd, or sc->full) */
+	size_t		text_len;
+	int			n_ids;			/* the last prompt's token count */
+} ChoiceCall;
+
+/* load(): reads the definitions of tables[which[0..n)] from the catalog. */
+static int
+ChoiceLoad(void *arg, SqlpilotTableRef *refs, const int *which, int n)
+{
+	ChoiceCall *cc = arg;
+
+	ReadDefinitions(cc->sc, which, n);
+	for (int i = 0; i < n; i++)
+	{
+		refs[which[i]].loaded = true;
+		refs[which[i]].skip = cc->sc->tables[which[i]].skip;
+	}
+	return 0;
+}
+
+/* cost(): the tokens of one table rendered alone, kept in the cache. */
+static int
+ChoiceCost(void *arg, SqlpilotTableRef *refs, int i)
+{
+	ChoiceCall *cc = arg;
+
+	return TableTokens(&cc->sc->tables[i], cc->tok, cc->ids, cc->cap);
+}
+
+/*
+ * prompt_tokens(): renders tables idx[0..n) (every table in scope comes from
+ * the text rendered once per cache build) and counts the prompt's tokens
+ * into ids; keeps the text, which is the result's after the last call.
+ */
+static int
+ChoicePromptTokens(void *arg, const int *idx, int n, bool with_typed)
+{
+	ChoiceCall *cc = arg;
+	SchemaCache *sc = cc->sc;
+	int			usable = 0;
+
+	if (cc->text != NULL && cc->text != sc->full)
+		pfree(cc->text);
+	cc->text = NULL;
+	for (int i = 0; i < sc->n_scope; i++)
+		usable += !sc->tables[i].skip;
+	if (n > 0 && n == usable && idx[n - 1] < sc->n_scope)
+	{
+		EnsureFull(sc);
+		cc->text = sc->full;
+		cc->text_len = sc->full_len;
+	}
+	else if (n > 0)
+		cc->text = RenderTables(sc->tables, idx, n, &cc->text_len);
+	cc->n_ids = PromptTokens(cc->tok, cc->text ? cc->text : "", cc->text ? cc->text_len : 0,
+							 with_typed ? cc->prefix : "", with_typed ? cc->prefix_len : 0,
+							 cc->ids, cc->cap);
+	return cc->n_ids;
+}
+
+/* should_stop(): lets a cancel or timeout in. */
+static bool
+ChoiceShouldStop(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+	return false;
 }
 
 /*
  * The schema text (palloc'd UTF-8) for a completion of prefix (UTF-8) whose
  * prompt must fit in budget tokens: every visible table when they fit, else
- * a choice of whole tables.  *ids (palloc'd) and *n_ids get the tokens of
- * the prompt, counted here anyway, so the completion does not tokenize it
- * again.  Errors out when the prefix alone does not fit.
+ * the choice of core/table_choice.h.  *ids (palloc'd) and *n_ids get the
+ * tokens of the prompt, counted here anyway, so the completion does not
+ * tokenize it again.  Errors out when the prefix alone does not fit.
  */
 char *
 SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_len,
 				  int budget, size_t *len, int **prompt_ids, int *n_ids)
 {
-	const SqlpilotTokenizer *tok = &bm->model.tokenizer;
 	SchemaCache *sc = &schema_cache;
-	int			cap = budget + 1;
-	int		   *ids = palloc(sizeof(int) * cap);
-	int		   *order;
+	ChoiceCall	cc;
+	SqlpilotTablesBudget b;
+	int		   *work;
 	int		   *chosen;
-	int			n_chosen = 0;
-	int			n_order;
-	int			n_extra = 0;
-	int			n_wanted;
-	bool		rest_full = false;	/* a table of the rest did not fit */
-	int			batch = DETAILS_FIRST_BATCH;
-	int			used;
+	int			n_candidates = 0;
+	int			n_chosen;
 	int			needed;
 	char	   *text;
 
@@ -488,126 +445,77 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 			sc->tables[i].n_tokens = -1;
 		sc->model_checksum = bm->model.checksum;
 	}
-	order = palloc(sizeof(int) * Max(sc->n_tables, 1));
-	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
-	n_wanted = PriorityOrder(sc->tables, sc->n_tables, sc->n_scope, prefix, prefix_len, order,
-							 &n_order);
-	for (int k = 0; k < n_wanted; k++)
-		if (order[k] >= sc->n_scope)
-			chosen[n_extra++] = order[k];
-	sqlpilot_stats_counters.last_tables_total = sc->n_scope + n_extra;
 
-	if (AllMayFit(sc, n_extra, budget))
+	memset(&cc, 0, sizeof(cc));
+	cc.sc = sc;
+	cc.tok = &bm->model.tokenizer;
+	cc.prefix = prefix;
+	cc.prefix_len = prefix_len;
+	cc.cap = budget + 1;
+	cc.ids = palloc(sizeof(int) * cc.cap);
+	cc.refs = palloc0(sizeof(SqlpilotTableRef) * Max(sc->n_tables, 1));
+	for (int i = 0; i < sc->n_tables; i++)
 	{
-		EnsureFull(sc);
-		if (n_extra == 0)
-		{
-			needed = PromptTokens(tok, sc->full, sc->full_len, prefix, prefix_len, ids, cap);
-			if (needed <= budget)
-			{
-				sqlpilot_stats_counters.last_tables = sc->n_full;
-				sqlpilot_stats_counters.last_prompt_tokens = needed;
-				*prompt_ids = ids;
-				*n_ids = needed;
-				*len = sc->full_len;
-				return pstrdup(sc->full);
-			}
-		}
-		else
-		{
-			/* the tables in scope, then the ones named outside it */
-			int		   *all = palloc(sizeof(int) * (sc->n_scope + n_extra));
-			int			n_all = 0;
+		const SqlpilotCachedTable *t = &sc->tables[i];
 
-			for (int i = 0; i < n_extra; i++)
-				if (!sc->tables[chosen[i]].loaded)
-					all[n_all++] = chosen[i];
-			ReadDefinitions(sc, all, n_all);
-			n_all = 0;
-			for (int i = 0; i < sc->n_scope + n_extra; i++)
-			{
-				int			t = i < sc->n_scope ? i : chosen[i - sc->n_scope];
-
-				if (!sc->tables[t].skip)
-					all[n_all++] = t;
-			}
-			text = RenderTables(sc->tables, all, n_all, len);
-			needed = PromptTokens(tok, text, *len, prefix, prefix_len, ids, cap);
-			if (needed <= budget)
-			{
-				sqlpilot_stats_counters.last_tables = n_all;
-				sqlpilot_stats_counters.last_prompt_tokens = needed;
-				*prompt_ids = ids;
-				*n_ids = needed;
-				return text;
-			}
-		}
+		cc.refs[i].name = t->table.name;
+		cc.refs[i].schema = t->table.schema;
+		cc.refs[i].neighbours = t->neighbours;
+		cc.refs[i].n_neighbours = t->n_neighbours;
+		cc.refs[i].loaded = t->loaded;
+		cc.refs[i].skip = t->skip;
+		cc.refs[i].cost = t->n_tokens;
 	}
+	memset(&b, 0, sizeof(b));
+	b.budget = budget;
+	b.load = ChoiceLoad;
+	b.cost = ChoiceCost;
+	b.prompt_tokens = ChoicePromptTokens;
+	b.should_stop = ChoiceShouldStop;
+	b.arg = &cc;
+	work = palloc(sizeof(int) * Max(sc->n_tables, 1));
+	chosen = palloc(sizeof(int) * Max(sc->n_tables, 1));
 
-	used = PromptTokens(tok, "", 0, prefix, prefix_len, ids, cap);
-	if (used > budget)
+	n_chosen = sqlpilot_tables_choose(cc.refs, sc->n_tables, sc->n_scope, prefix, prefix_len,
+									  &b, work, chosen, &n_candidates);
+	sqlpilot_stats_counters.last_tables_total = n_candidates;
+	if (n_chosen == SQLPILOT_TABLES_TOO_LONG)
+	{
+		int			used = PromptTokens(cc.tok, "", 0, prefix, prefix_len, cc.ids, cc.cap);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("sqlpilot prefix is too long"),
 				 errdetail("The prompt needs %d tokens without any table; the budget is %d.",
 						   used, budget),
 				 errhint("Shorten the prefix, or raise sqlpilot.max_prompt_tokens or lower sqlpilot.max_tokens.")));
-
-	/*
-	 * Leave the prefix room to grow (a quarter of the budget) so that the
-	 * choice, and with it the KV cache of the schema, holds while typing.
-	 */
-	used = Max(used, PromptTokens(tok, "", 0, "", 0, ids, cap) + budget / 4);
-
-	for (int k = 0; k < n_order; k++)
-	{
-		SqlpilotCachedTable *t = &sc->tables[order[k]];
-		int			cost;
-
-		CHECK_FOR_INTERRUPTS();
-		/* two tokens of slack per table for the blank line between tables */
-		if (used + TABLE_MIN_TOKENS + 2 > budget || (!t->loaded && rest_full))
-			continue;
-		if (!t->loaded)
-		{
-			LoadCandidates(sc, order, n_order, k, used, budget, batch);
-			batch *= 2;
-		}
-		if (t->skip)
-			continue;
-		cost = TableTokens(t, tok, ids, cap) + 2;
-		if (used + cost <= budget)
-		{
-			chosen[n_chosen++] = order[k];
-			used += cost;
-		}
-		else if (k >= n_wanted)
-			rest_full = true;
 	}
+	if (n_chosen < 0)
+		elog(ERROR, "sqlpilot: choosing the tables of the prompt failed (%d)", n_chosen);
 
-	/* the estimate can miss at the seams; drop the least wanted table until it fits */
-	for (;;)
+	/* the last prompt counted is the chosen one: ids hold it */
+	needed = cc.n_ids;
+	if (cc.text == NULL)
 	{
-		int		   *sorted = palloc(sizeof(int) * Max(n_chosen, 1));
-
-		CHECK_FOR_INTERRUPTS();
-		memcpy(sorted, chosen, sizeof(int) * n_chosen);
-		qsort(sorted, n_chosen, sizeof(int), CompareInts);
-		text = RenderTables(sc->tables, sorted, n_chosen, len);
-		pfree(sorted);
-		needed = PromptTokens(tok, text, *len, prefix, prefix_len, ids, cap);
-		if (n_chosen == 0 || needed <= budget)
-			break;
-		pfree(text);
-		n_chosen--;
+		text = pstrdup("");
+		*len = 0;
 	}
-	/* the prefix alone fits (checked above), so ids holds the whole prompt */
-	if (needed > budget)
-		elog(ERROR, "sqlpilot: a prompt without tables needs %d tokens, over the budget of %d",
-			 needed, budget);
+	else if (cc.text == sc->full)
+	{
+		text = pstrdup(sc->full);
+		*len = sc->full_len;
+	}
+	else
+	{
+		text = cc.text;
+		*len = cc.text_len;
+	}
 	sqlpilot_stats_counters.last_tables = n_chosen;
 	sqlpilot_stats_counters.last_prompt_tokens = needed;
-	*prompt_ids = ids;
+	*prompt_ids = cc.ids;
 	*n_ids = needed;
+	pfree(cc.refs);
+	pfree(work);
+	pfree(chosen);
 	return text;
 }

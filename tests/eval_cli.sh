@@ -2,7 +2,7 @@
 # eval_cli.sh — `sqlpilot eval` as a user runs it: a random model from
 # `sqlpilot init`, a JSONL file, the table on the terminal and the JSON
 # report as the last line of standard output with every docs/metrics.md metric
-# for the model and the copy baseline.
+# for the model (grounded and ungrounded, --grounding) and the copy baseline.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${SQLPILOT_BUILD:-$PWD/build}
@@ -32,8 +32,9 @@ EOF
 
 "$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 --seed 4 "$T/in.jsonl" >"$T/out" 2>"$T/err"
 ok $? "sqlpilot eval exits 0"
-grep -q "^metric .*model .*baseline" "$T/out" && grep -q "^rest_em " "$T/out"
-ok $? "a table with a model and a baseline column"
+grep -q "^metric  *model  *model_ungrounded  *baseline$" "$T/out" && grep -q "^rest_em " "$T/out" &&
+	grep -q "grounding both" "$T/out"
+ok $? "a table with model, model_ungrounded and baseline columns (--grounding both by default)"
 
 tail -1 "$T/out" >"$T/report.json"
 $PY - "$T/report.json" <<'EOF'
@@ -42,8 +43,11 @@ r = json.load(open(sys.argv[1]))
 need = ["stmt_nll", "next_token_acc", "next_word_em", "next_word_em_boundary", "next_word_em_mid",
         "rest_em", "rest_em_ci", "keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate",
         "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm", "latency_ms_p95_warm"]
-m, b = r["metrics"]["model"], r["metrics"]["baseline"]
-assert all(k in m and k in b for k in need), "missing metric"
+m, u, b = r["metrics"]["model"], r["metrics"]["model_ungrounded"], r["metrics"]["baseline"]
+assert list(r["metrics"]) == ["model", "model_ungrounded", "baseline"]
+assert all(k in m and k in u and k in b for k in need), "missing metric"
+assert r["grounding"] == "both"
+assert u["stmt_nll"] == m["stmt_nll"], "teacher forcing does not depend on grounding"
 assert r["model"] == "m.bin" and len(r["model_checksum"]) == 16
 assert r["input"].endswith("in.jsonl") and r["seed"] == 4
 assert r["examples"] == 3 and r["cuts"] == 2 + 4 + 2 and r["truncated"] == 0
@@ -57,12 +61,40 @@ ok $? "the last line is the JSON report with every metric"
 $PY - "$T/report.json" "$T/again.json" <<'EOF'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for sysname in ("model", "baseline"):
+for sysname in ("model", "model_ungrounded", "baseline"):
     for k, v in a["metrics"][sysname].items():
         if not k.startswith("latency"):
             assert b["metrics"][sysname][k] == v, (sysname, k)
 EOF
 ok $? "a second run gives the same numbers (latency aside)"
+
+for g in on off; do
+	"$SQLPILOT" eval --model "$T/m.bin" --grounding $g --cuts 2 --ks-limit 1 --seed 4 "$T/in.jsonl" | tail -1 >"$T/$g.json"
+done
+$PY - "$T/report.json" "$T/on.json" "$T/off.json" <<'EOF'
+import json, sys
+both, on, off = (json.load(open(p)) for p in sys.argv[1:4])
+assert list(on["metrics"]) == ["model", "baseline"] and on["grounding"] == "on"
+assert list(off["metrics"]) == ["model_ungrounded", "baseline"] and off["grounding"] == "off"
+assert on["cuts"] == off["cuts"] == both["cuts"]
+for k in ("next_word_em", "rest_em", "hallucinated_ident_rate", "keystrokes_saved"):
+    assert on["metrics"]["model"][k] == both["metrics"]["model"][k], k
+    assert off["metrics"]["model_ungrounded"][k] == both["metrics"]["model_ungrounded"][k], k
+EOF
+ok $? "--grounding on / off: one model column each, the same numbers as in both, same cuts"
+
+"$SQLPILOT" eval --model "$T/m.bin" --grounding maybe "$T/in.jsonl" >/dev/null 2>"$T/err"
+[ $? = 2 ] && grep -q "grounding" "$T/err"
+ok $? "--grounding takes on, off or both"
+
+# the target command's flags: --limit N --cuts K --seed S
+"$SQLPILOT" eval --model "$T/m.bin" --limit 2 --cuts 3 --seed 0 --ks-limit 0 "$T/in.jsonl" | tail -1 >"$T/limit.json"
+$PY - "$T/limit.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["examples"] == 2 and r["cuts"] == 3 + 4 and r["seed"] == 0, r
+EOF
+ok $? "--limit 2 --cuts 3 --seed 0: two examples, three drawn cuts where the file has none"
 
 "$SQLPILOT" eval --model "$T/m.bin" --cuts nope "$T/in.jsonl" >/dev/null 2>&1
 [ $? = 2 ]

@@ -1,8 +1,9 @@
 #!/bin/bash
 # eval_pg.sh — `sqlpilot eval --pg`: valid_sql_rate against a throwaway
 # PostgreSQL 15 instance, with the copy baseline as the only system (its
-# completions at a cut past the end are the statement itself, so the expected
-# rate is known).  Checks: PREPARE accepts and rejects, TRUNCATE is executed
+# text at a cut past the end is the statement itself, so the expected rate is
+# known).  Checks: only texts that end the statement are checked, PREPARE
+# accepts and rejects, TRUNCATE is executed
 # and rolled back, a second statement is never run, a schema PostgreSQL
 # cannot load is reported apart, nothing is left behind.
 set -u
@@ -55,8 +56,12 @@ EOF
 }
 check 'r["schema_load_failed"] == 1 and r["examples"] == 6'
 ok $? "the CockroachDB schema is reported as not loadable"
-check 'b["valid_sql_checked"] == 6 and abs(b["valid_sql_rate"] - 3 / 6) < 1e-12'
-ok $? "valid_sql_rate: SELECT, TRUNCATE, UPDATE accepted; prefix, two statements, bad column refused"
+check 'b["valid_sql_checked"] == 5'
+ok $? "only whole statements are checked: the cut in the middle of a statement is not"
+check 'abs(b["valid_sql_rate"] - 3 / 5) < 1e-12'
+ok $? "valid_sql_rate: SELECT, TRUNCATE, UPDATE accepted; two statements, bad column refused"
+grep -q "^valid_sql_checked  *5$" "$T/stdout"
+ok $? "the table shows how many were checked"
 
 left=$(psql "$CONN" -Atc "SELECT count(*) FROM pg_namespace WHERE nspname = 'sqlpilot_eval_scratch'")
 leak=$(psql "$CONN" -Atc "SELECT count(*) FROM pg_class WHERE relname IN ('leak', 'users')")

@@ -109,17 +109,19 @@ one_word_fn(void *arg, const char *prefix, size_t prefix_len)
 /* EvalCompleter oracle for the driver: the rest of the gold statement. */
 static char *
 oracle_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
-				size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+				size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
 {
 	if (ms_cold)
 		*ms_cold = *ms_warm = 1.0;
+	if (ends)
+		*ends = true;
 	return strdup(gold + cut);
 }
 
 /* EvalCompleter that always fails. */
 static char *
 failing_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
-				 size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+				 size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
 {
 	return NULL;
 }
@@ -127,10 +129,12 @@ failing_complete(void *arg, const char *schema, size_t schema_len, const char *g
 /* The copy baseline as an EvalCompleter. */
 static char *
 copy_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
-			  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm)
+			  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
 {
 	if (ms_cold)
 		*ms_cold = *ms_warm = -1;
+	if (ends)
+		*ends = false;
 	return eval_copy_complete(schema, schema_len, gold, gold_len, cut);
 }
 
@@ -267,6 +271,17 @@ main(void)
 		tap_ok(eval_is_sql_word("SELECT", 6) && eval_is_sql_word("varchar", 7) &&
 			   eval_is_sql_word("COALESCE", 8) && !eval_is_sql_word("sel", 3) &&
 			   !eval_is_sql_word("selects", 7), "SQL word list lookups");
+		tap_ok(eval_is_sql_word("LATERAL", 7) && eval_is_sql_word("tablesample", 11) &&
+			   eval_is_sql_word("xmlelement", 10) && !eval_is_sql_word("name", 4) &&
+			   !eval_is_sql_word("data", 4), "PostgreSQL's reserved, column-name and function-name keywords are SQL words; unreserved ones like name and data are names");
+		{
+			const char *cte = "WITH recent AS (SELECT id FROM users), totals (uid, n) AS (SELECT id, 1 FROM users) "
+				"SELECT r.id, t.n, t.uid FROM recent r JOIN totals t ON t.uid = r.id JOIN ghosts g ON g.k = r.id";
+
+			idents = bad = 0;
+			eval_hallucinations(&names, cte, strlen(cte), 0, &idents, &bad);
+			tap_ok(bad == 2, "CTE names and their column lists are known; the table ghosts and its column k are not (%ld bad of %ld)", bad, idents);
+		}
 		eval_names_free(&names);
 	}
 
@@ -311,15 +326,23 @@ main(void)
 		out = eval_fit_schema(&bytes, (int) full, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
 		tap_ok(out && !trunc && len == strlen(schema) && strcmp(out, schema) == 0, "fit: a schema that fits is kept as is");
 		free(out);
-		out = eval_fit_schema(&bytes, (int) full - 1, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
-		tap_ok(out && trunc && strcmp(out, "-- header\nCREATE TABLE a (x int);\n\ncreate table IF NOT EXISTS public.\"Bb\" (y int);\n"
-									  "CREATE INDEX i ON \"Bb\" (y);") == 0, "fit: drops the last table, joins by one blank line");
+		out = eval_fit_schema(&bytes, (int) full - 2, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
+		tap_ok(out && !trunc && strcmp(out, "-- header\nCREATE TABLE a (x int);\n\ncreate table IF NOT EXISTS public.\"Bb\" (y int);\n"
+									   "CREATE INDEX i ON \"Bb\" (y);\n\n  CREATE TABLE c (z int);") == 0,
+			   "fit: tables re-joined by one blank line are kept when they fit");
 		free(out);
-		out = eval_fit_schema(&bytes, 2 + 32 + 80 + 18, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
-		tap_ok(out && trunc && strncmp(out, "create table IF", 15) == 0, "fit: the first named table stays when others go (%s)", out ? out : "");
+		/* 160 tokens: the named table (75 bytes) beside the quarter reserve, nothing more */
+		out = eval_fit_schema(&bytes, 160, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
+		tap_ok(out && trunc && strcmp(out, "create table IF NOT EXISTS public.\"Bb\" (y int);\nCREATE INDEX i ON \"Bb\" (y);") == 0,
+			   "fit: the named table is chosen whole, the others left out (%s)", out ? out : "");
 		free(out);
-		out = eval_fit_schema(&bytes, 2 + 32 + 80 + 18, schema, strlen(schema), "SELECT 1 FROM dual", 18, &len, &trunc);
-		tap_ok(out && strcmp(out, "-- header\nCREATE TABLE a (x int);") == 0, "fit: naming no table keeps the first");
+		out = eval_fit_schema(&bytes, 185, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
+		tap_ok(out && trunc && strncmp(out, "create table IF", 15) == 0 && strstr(out, "(y);\n\n  CREATE TABLE c (z int);"),
+			   "fit: chosen tables in schema order, joined by one blank line (%s)", out ? out : "");
+		free(out);
+		out = eval_fit_schema(&bytes, 160, schema, strlen(schema), "SELECT 1 FROM dual", 18, &len, &trunc);
+		tap_ok(out && strcmp(out, "-- header\nCREATE TABLE a (x int);\n\n  CREATE TABLE c (z int);") == 0,
+			   "fit: naming no table takes tables in order, skipping one that does not fit (%s)", out ? out : "");
 		free(out);
 		out = eval_fit_schema(&bytes, 20, schema, strlen(schema), "SELECT * FROM c", 15, &len, &trunc);
 		tap_ok(out == NULL, "fit: cannot fit at all gives NULL");
@@ -380,7 +403,7 @@ main(void)
 				   "{\"schema\": \"CREATE TABLE t (a int)\", \"statement\": \"SELECT a FROM t\", \"cuts\": [16]}\n"
 				   "{\"schema\": \"CREATE TABLE t (a int)\", \"statement\": \"SELECT a FROM t\", \"cuts\": \"3\"}\n"
 				   "{\"schema\": \"CREATE TABLE t (a int)\", \"statement\": \"SELECT a FROM t\", \"cuts\": [1e300]}\n"
-				   "{\"schema\": \"CREATE TABLE t (a int)\", \"statement\": \"SELECT \\u00e9 FROM t\", \"cuts\": [8, 15]}\n"
+				   "{\"schema\": \"CREATE TABLE t (a int, \\u00e9 int)\", \"statement\": \"SELECT \\u00e9 FROM t\", \"cuts\": [8, 15]}\n"
 				   "{\"schema\": 1, \"statement\": \"x\"}\n"
 				   "{\"schema\": \"x\"}\n"
 				   "{\"schema\": \"x\", \"statement\": \"\"}\n"
@@ -435,10 +458,13 @@ main(void)
 			sqlpilot_tokenizer_from_merges(&bytes, NULL, 0, 512, err, sizeof(err));
 			o.limit = -1;
 			o.tok = &bytes;
-			o.seq_len = 2 + 32 + 22 + 15;
+			/* a cut's budget is half of this small context, 60 tokens: BOS, 32 format bytes and 27 */
+			o.seq_len = 120;
 			r = eval_run(&o, sys, 1, err, sizeof(err));
-			tap_ok(r && num(cJSON_GetObjectItemCaseSensitive(r, "skipped"), NULL, "too long") == 2 &&
-				   num(r, NULL, "examples") == 3, "examples that cannot fit are skipped as too long");
+			tap_ok(r && num(cJSON_GetObjectItemCaseSensitive(r, "skipped"), NULL, "too long") == 1 &&
+				   num(r, NULL, "examples") == 4,
+				   "a statement that does not fit a cut's budget without tables is skipped as too long");
+			tap_ok(r && num(r, NULL, "truncated") >= 3, "the others, whose table does not fit beside the reserve, count as truncated (%g)", r ? num(r, NULL, "truncated") : -1);
 			cJSON_Delete(r);
 			sqlpilot_tokenizer_free(&bytes);
 			o.tok = NULL;

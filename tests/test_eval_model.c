@@ -1,7 +1,7 @@
 /*
  * test_eval_model.c — `sqlpilot eval` end to end on a model with random
- * weights: the report is complete and reproducible, tables are dropped to
- * fit the context, and stmt_nll / next_token_acc equal an independent
+ * weights: the report is complete and reproducible, tables are chosen to
+ * fit the context (core/table_choice.h), and stmt_nll / next_token_acc equal an independent
  * teacher-forcing computation.  Nothing here depends on model quality.
  */
 #include <cjson/cJSON.h>
