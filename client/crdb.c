@@ -824,6 +824,23 @@ add_index(CrdbParser *p, SqlpilotTable *t, SqlpilotIndex *ix)
 }
 
 /*
+ * True when the group "(...)" at token k is followed the way a column type's
+ * modifier is (NULL, NOT NULL, DEFAULT, [] ...) rather than an index's keys
+ * or a family's columns: tells "index VARCHAR(40) NULL" from "INDEX i (a)".
+ */
+static bool
+group_ends_type(const CrdbParser *p, size_t k, size_t e)
+{
+	size_t		j = skip_group(p, k);
+
+	if (j >= e)
+		return false;
+	if (is_kw(p, j, "NOT") && is_kw(p, j + 1, "VISIBLE"))
+		return false;
+	return is_punct(p, j, "[") || is_column_stop(p, j);
+}
+
+/*
  * Reads one table element [i, e): a column, a constraint or an index.
  * Elements it does not know are skipped.  False on a malformed column.
  */
@@ -912,7 +929,8 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 		ix.unique = is_kw(p, k, "UNIQUE");
 		k++;
 	}
-	if (is_kw(p, k, "INDEX") && is_name(p, k + 1) && is_punct(p, k + 2, "("))
+	if (is_kw(p, k, "INDEX") && is_name(p, k + 1) && is_punct(p, k + 2, "(") &&
+		!group_ends_type(p, k + 2, e))
 	{
 		k++;
 		ix.name = name_at(p, k++);
@@ -923,7 +941,8 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 		return !p->oom;
 	}
 	if (is_kw(p, i, "FAMILY") && (is_punct(p, i + 1, "(") ||
-								  (is_name(p, i + 1) && is_punct(p, i + 2, "("))))
+								  (is_name(p, i + 1) && is_punct(p, i + 2, "(") &&
+								   !group_ends_type(p, i + 2, e))))
 		return true;
 	/* LIKE t, SPATIAL INDEX ..., FULLTEXT KEY ...: not columns */
 	if (is_kw(p, i, "LIKE") || !is_name(p, i) || is_kw(p, i + 1, "INDEX") || is_kw(p, i + 1, "KEY"))
