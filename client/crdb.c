@@ -32,14 +32,15 @@ const char	sqlpilot_crdb_version_query[] = "SELECT pg_catalog.version()";
 /*
  * CockroachDB has no user-defined operators, so '=' and '||' mean the
  * built-in ones; functions are named with pg_catalog.  information_schema
- * shows only objects the role holds some privilege on; has_table_privilege
- * narrows that to the data privileges the extension requires.
+ * shows only objects the role holds some privilege on; the schema's USAGE
+ * and has_table_privilege narrow that to the extension's rule.
  */
 const char	sqlpilot_crdb_tables_query[] =
 "SELECT t.table_schema, t.table_name"
 " FROM information_schema.tables AS t"
 " WHERE t.table_type = 'BASE TABLE'"
 "   AND t.table_schema NOT IN ('pg_catalog', 'information_schema', 'crdb_internal', 'pg_extension')"
+"   AND pg_catalog.has_schema_privilege(t.table_schema, 'USAGE')"
 "   AND (pg_catalog.has_table_privilege(pg_catalog.quote_ident(t.table_schema) || '.' ||"
 "                                       pg_catalog.quote_ident(t.table_name), 'SELECT')"
 "        OR pg_catalog.has_table_privilege(pg_catalog.quote_ident(t.table_schema) || '.' ||"

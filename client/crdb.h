@@ -28,9 +28,10 @@
 extern const char sqlpilot_crdb_version_query[];
 
 /*
- * The base tables of the current database the role holds SELECT, INSERT,
- * UPDATE or DELETE on (the extension's rule), as (table_schema, table_name)
- * rows in order.  Runs on CockroachDB and on PostgreSQL alike.
+ * The base tables of the current database in schemas the role may use
+ * (USAGE) that it holds SELECT, INSERT, UPDATE or DELETE on (the
+ * extension's rule), as (table_schema, table_name) rows in order.  Written
+ * for CockroachDB; runs on PostgreSQL too (tests/test_crdb_pg.c).
  */
 extern const char sqlpilot_crdb_tables_query[];
 
