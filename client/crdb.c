@@ -51,7 +51,8 @@ const char	sqlpilot_crdb_tables_query[] =
 "                                          pg_catalog.quote_ident(t.table_name), 'DELETE'))"
 " ORDER BY t.table_schema, t.table_name";
 
-const char	sqlpilot_crdb_show_all_query[] = "SHOW CREATE ALL TABLES";
+/* SHOW as a data source ([...]): one column whatever the version adds beside it. */
+const char	sqlpilot_crdb_show_all_query[] = "SELECT create_statement FROM [SHOW CREATE ALL TABLES]";
 
 /* One CockroachDB type name and its format_type() spelling. */
 typedef struct CrdbTypeName

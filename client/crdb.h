@@ -36,9 +36,10 @@ extern const char sqlpilot_crdb_version_query[];
 extern const char sqlpilot_crdb_tables_query[];
 
 /*
- * One create_statement row per table, view and sequence of the current
- * database, then the ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY and
- * ... VALIDATE CONSTRAINT rows (CockroachDB v21.1 and later).
+ * SELECT create_statement FROM [SHOW CREATE ALL TABLES]: one row per table,
+ * view and sequence of the current database, then the ALTER TABLE ... ADD
+ * CONSTRAINT ... FOREIGN KEY and ... VALIDATE CONSTRAINT rows (CockroachDB
+ * v21.1 and later); feed them to sqlpilot_crdb_parse_all.
  */
 extern const char sqlpilot_crdb_show_all_query[];
 

@@ -691,7 +691,7 @@ test_queries(void)
 		   !sqlpilot_crdb_is_cockroach(NULL), "is_cockroach tells CockroachDB from PostgreSQL");
 	tap_ok(strstr(sqlpilot_crdb_tables_query, "information_schema.tables") &&
 		   strstr(sqlpilot_crdb_tables_query, "pg_catalog.has_table_privilege") &&
-		   strcmp(sqlpilot_crdb_show_all_query, "SHOW CREATE ALL TABLES") == 0,
+		   strcmp(sqlpilot_crdb_show_all_query, "SELECT create_statement FROM [SHOW CREATE ALL TABLES]") == 0,
 		   "the tables query reads information_schema with the privilege check");
 }
 
