@@ -270,7 +270,7 @@ parse_qualified(CrdbParser *p, size_t *i, char **schema, char **name, int *n_par
 	return true;
 }
 
-/* True when text[from..to) is "ident(" "... ")" with the ident matching fn, any case. */
+/* True when tokens k, k+1, k+2 (all before to) are the call "fn()", any case. */
 static bool
 is_call0(const CrdbParser *p, size_t k, size_t to, const char *fn)
 {
@@ -280,7 +280,8 @@ is_call0(const CrdbParser *p, size_t k, size_t to, const char *fn)
 /*
  * The text of tokens [from, to) as written, without CockroachDB's ':::TYPE'
  * annotations, and current_timestamp() / current_date() spelled as the
- * SQL keywords PostgreSQL prints; malloc'd (NULL for an empty range).
+ * SQL keywords PostgreSQL prints; malloc'd (NULL when nothing is left,
+ * or out of memory, which p notes).
  */
 static char *
 expr_text(CrdbParser *p, size_t from, size_t to)
@@ -330,6 +331,11 @@ expr_text(CrdbParser *p, size_t from, size_t to)
 	}
 	if (copy_from < p->tok[to - 1].end)
 		sqlpilot_buf_append(&b, p->text + copy_from, p->tok[to - 1].end - copy_from);
+	if (b.len == 0 && !b.oom)
+	{
+		sqlpilot_buf_free(&b);
+		return NULL;			/* nothing but an annotation */
+	}
 	out = sqlpilot_buf_finish(&b, NULL);
 	if (!out)
 		p->oom = true;
@@ -439,16 +445,27 @@ is_column_stop(const CrdbParser *p, size_t k)
 	return false;
 }
 
-/* The end of an expression starting at token from: a stop word at depth 0 after its first token. */
+/*
+ * The end of an expression starting at token from: a stop word at depth 0
+ * after its first token, not inside CASE ... END and not the NULL / NOT of
+ * "IS [NOT] NULL".
+ */
 static size_t
 column_expr_end(const CrdbParser *p, size_t from, size_t e)
 {
 	size_t		k = from;
+	int			cases = 0;
 
 	while (k < e)
 	{
-		if (k > from && is_column_stop(p, k))
+		if (k > from && cases == 0 && is_column_stop(p, k) &&
+			!((is_kw(p, k, "NULL") || is_kw(p, k, "NOT")) && is_kw(p, k - 1, "IS")) &&
+			!(is_kw(p, k, "NULL") && is_kw(p, k - 1, "NOT") && is_kw(p, k - 2, "IS")))
 			break;
+		if (is_kw(p, k, "CASE"))
+			cases++;
+		else if (is_kw(p, k, "END") && cases > 0)
+			cases--;
 		if (is_punct(p, k, "(") || is_punct(p, k, "["))
 			k = skip_group(p, k);
 		else
@@ -518,35 +535,64 @@ sqlpilot_crdb_table_free(SqlpilotTable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Appends key col (taken over) to ix; false when out of memory (col freed). */
+static bool
+add_key(CrdbParser *p, SqlpilotIndex *ix, char *col, bool desc, bool is_expr)
+{
+	int			n = ix->n_cols;
+	char	  **cols = realloc(ix->cols, (size_t) (n + 1) * sizeof(char *));
+	bool	   *descs = NULL;
+	bool	   *exprs = NULL;
+
+	if (cols)
+	{
+		ix->cols = cols;
+		descs = realloc(ix->desc, (size_t) (n + 1) * sizeof(bool));
+	}
+	if (descs)
+	{
+		ix->desc = descs;
+		exprs = realloc(ix->expr, (size_t) (n + 1) * sizeof(bool));
+	}
+	if (!exprs)
+	{
+		free(col);
+		p->oom = true;
+		return false;
+	}
+	ix->expr = exprs;
+	ix->cols[n] = col;
+	ix->desc[n] = desc;
+	ix->expr[n] = is_expr;
+	ix->n_cols = n + 1;
+	return true;
+}
+
 /*
  * Reads an index key list "(a ASC, lower(b) DESC, c gin_trgm_ops)" at *i
- * into ix; false (nothing kept) when there is no list.
+ * into ix; false when there is no list (or no memory).
  */
 static bool
 parse_key_list(CrdbParser *p, size_t *i, SqlpilotIndex *ix)
 {
 	size_t		close;
-	size_t		k;
 
 	if (!is_punct(p, *i, "("))
 		return false;
 	close = skip_group(p, *i) - 1;
 	if (close >= p->end || !is_punct(p, close, ")"))
 		return false;
-	for (k = *i + 1; k < close;)
+	for (size_t k = *i + 1; k < close;)
 	{
 		size_t		e = element_end(p, k);
-		size_t		last = e;
+		size_t		last;
 		bool		desc = false;
-		char	   *col;
-		int			n = ix->n_cols;
 
 		if (e > close)
 			e = close;
 		last = e;
-		if (last > k + 1 && is_kw(p, last - 1, "FIRST") && is_kw(p, last - 2, "NULLS"))
-			last -= 2;
-		else if (last > k + 1 && is_kw(p, last - 1, "LAST") && is_kw(p, last - 2, "NULLS"))
+		if (last > k + 2 && is_kw(p, last - 2, "NULLS") &&
+			(is_kw(p, last - 1, "FIRST") || is_kw(p, last - 1, "LAST")))
 			last -= 2;
 		if (last > k + 1 && (is_kw(p, last - 1, "ASC") || is_kw(p, last - 1, "DESC")))
 		{
@@ -558,29 +604,10 @@ parse_key_list(CrdbParser *p, size_t *i, SqlpilotIndex *ix)
 			/* a column, a column with an operator class, or an expression */
 			bool		is_col = is_name(p, k) && (last == k + 1 ||
 												   (last == k + 2 && is_name(p, k + 1)));
-			char	  **cols = realloc(ix->cols, (size_t) (n + 1) * sizeof(char *));
-			bool	   *descs;
-			bool	   *exprs;
+			char	   *col = is_col ? name_at(p, k) : expr_text(p, k, last);
 
-			if (cols)
-				ix->cols = cols;
-			descs = cols ? realloc(ix->desc, (size_t) (n + 1) * sizeof(bool)) : NULL;
-			if (descs)
-				ix->desc = descs;
-			exprs = descs ? realloc(ix->expr, (size_t) (n + 1) * sizeof(bool)) : NULL;
-			if (exprs)
-				ix->expr = exprs;
-			col = is_col ? name_at(p, k) : expr_text(p, k, last);
-			if (!exprs || !col)
-			{
-				free(col);
-				p->oom = true;
+			if (p->oom || (col && !add_key(p, ix, col, desc, !is_col)))
 				return false;
-			}
-			ix->cols[n] = col;
-			ix->desc[n] = desc;
-			ix->expr[n] = !is_col;
-			ix->n_cols = n + 1;
 		}
 		k = e + 1;
 	}

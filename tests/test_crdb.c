@@ -490,6 +490,40 @@ test_odd_tables(void)
 	free(text);
 }
 
+/* DEFAULT expressions end where the next qualifier starts, not inside CASE or IS NULL. */
+static void
+test_defaults(void)
+{
+	const char *text =
+		"CREATE TABLE t (\n"
+		"\ta INT8 NULL DEFAULT CASE WHEN true THEN 1:::INT8 ELSE NULL END,\n"
+		"\tb BOOL NULL DEFAULT NULL IS NOT NULL,\n"
+		"\tc INT8 NULL DEFAULT NULL,\n"
+		"\td STRING NOT NULL DEFAULT lower('X':::STRING) FAMILY f1,\n"
+		"\te INT8 DEFAULT 5 NOT NULL,\n"
+		"\tINDEX t_idx (a DESC NULLS LAST, b ASC NULLS FIRST)\n"
+		")";
+	SqlpilotTable t;
+	char		err[256];
+
+	if (!tap_ok(sqlpilot_crdb_parse_create_table(text, strlen(text), &t, err, sizeof(err)) == 0 &&
+				t.n_columns == 5, "defaults: the table parses (%s)", err))
+		return;
+	tap_ok(strcmp(t.columns[0].default_expr, "CASE WHEN true THEN 1 ELSE NULL END") == 0,
+		   "defaults: CASE ... NULL END is one expression: %s", t.columns[0].default_expr);
+	tap_ok(strcmp(t.columns[1].default_expr, "NULL IS NOT NULL") == 0 && !t.columns[1].not_null,
+		   "defaults: IS NOT NULL stays in the expression: %s", t.columns[1].default_expr);
+	tap_ok(strcmp(t.columns[2].default_expr, "NULL") == 0, "defaults: DEFAULT NULL");
+	tap_ok(strcmp(t.columns[3].default_expr, "lower('X')") == 0 && t.columns[3].not_null,
+		   "defaults: ends before FAMILY: %s", t.columns[3].default_expr);
+	tap_ok(strcmp(t.columns[4].default_expr, "5") == 0 && t.columns[4].not_null,
+		   "defaults: DEFAULT 5 NOT NULL (hand-written order)");
+	tap_ok(t.n_indexes == 1 && t.indexes[0].n_cols == 2 && t.indexes[0].desc[0] &&
+		   !t.indexes[0].desc[1] && strcmp(t.indexes[0].cols[1], "b") == 0,
+		   "defaults: NULLS LAST / NULLS FIRST after ASC / DESC are read past");
+	sqlpilot_crdb_table_free(&t);
+}
+
 /* Garbage gives -1 with an error and an empty table. */
 static void
 test_garbage(void)
@@ -703,6 +737,7 @@ main(void)
 	test_types();
 	test_generator_round_trip();
 	test_odd_tables();
+	test_defaults();
 	test_garbage();
 	test_truncations_and_mutations();
 	test_parse_all();
