@@ -62,7 +62,7 @@ typedef struct CrdbTypeName
 } CrdbTypeName;
 
 static const CrdbTypeName crdb_types[] = {
-	{"INT8", "bigint"}, {"INT", "bigint"}, {"INT64", "bigint"}, {"BIGINT", "bigint"},
+	{"INT8", "bigint"}, {"INT", "bigint"}, {"BIGINT", "bigint"},
 	{"INT4", "integer"}, {"INTEGER", "integer"}, {"INT2", "smallint"}, {"SMALLINT", "smallint"},
 	{"FLOAT8", "double precision"}, {"FLOAT", "double precision"},
 	{"DOUBLE PRECISION", "double precision"}, {"FLOAT4", "real"}, {"REAL", "real"},
@@ -100,7 +100,7 @@ typedef struct CrdbParser
 	char		err[256];
 } CrdbParser;
 
-/* A foreign key added by ALTER TABLE, waiting for its table. */
+/* A foreign key read from ALTER TABLE ... ADD CONSTRAINT, with the table it belongs to. */
 typedef struct CrdbAlterFk
 {
 	char	   *schema;

@@ -90,6 +90,7 @@ int			sqlpilot_crdb_parse_all(const char *const *rows, const size_t *lens, int n
 /*
  * Keeps the tables visible(schema, name, arg) accepts, and of their foreign
  * keys those whose target it accepts: the role sees only what it may use.
+ * schema is NULL for a table printed without one (CockroachDB before v20.2).
  */
 void		sqlpilot_crdb_schema_filter(SqlpilotCrdbSchema *s,
 										bool (*visible) (const char *schema, const char *name,
