@@ -23,7 +23,7 @@ static const struct
 	const char *name;
 	bool		all;
 }			fixtures[] = {
-	{"movr_drivers_v20", false}, {"hidden_rowid", false}, {"computed", false},
+	{"drivers_v19", false}, {"movr_drivers_v20", false}, {"hidden_rowid", false}, {"computed", false},
 	{"quoted_names", false}, {"foreign_keys", false}, {"comments_locality", false},
 	{"types", false}, {"all_tables", true}
 };
@@ -192,6 +192,12 @@ static void
 test_fixture_details(void)
 {
 	SqlpilotTable t;
+
+	if (parse_fixture("drivers_v19", &t))
+		tap_ok(!t.schema && strcmp(t.name, "drivers") == 0 && t.n_columns == 5 &&
+			   t.n_indexes == 2 && strcmp(t.indexes[0].name, "primary") == 0,
+			   "drivers_v19: a name without schema (schema NULL), FAMILY skipped");
+	sqlpilot_crdb_table_free(&t);
 
 	if (parse_fixture("hidden_rowid", &t))
 	{
