@@ -177,6 +177,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	uint32_t	fit;
 	double		t_start = sqlpilot_now();
 	double		avg_dt = 0.0;
+	double		run_stmt = 0.0;	/* statement targets trained on by this process */
 
 	memset(&netbuf, 0, sizeof(netbuf));
 	if (trainer_make_dirs(o->run_dir, err, errlen) != 0)
@@ -285,6 +286,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 								 scale, &st);
 		}
 		loss = wsum > 0.0 ? (float) (st.loss_sum / wsum) : 0.0f;
+		run_stmt += st.stmt_count;
 		norm = trainer_clip_grads(net->grads, net->n_params, o->optim.clip);
 		trainer_adamw(&o->optim, net->params, net->grads, m, v, decay, net->n_params, lr, step + 1);
 		step++;
@@ -338,8 +340,9 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		}
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %s/loss.svg\n", isatty(2) ? "\n" : "", step,
-				(unsigned long long) tokens_seen, o->run_dir);
+		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %.0f statement tokens in this run, "
+				"%s/loss.svg\n", isatty(2) ? "\n" : "", step,
+				(unsigned long long) tokens_seen, run_stmt, o->run_dir);
 	rc = 0;
 done:
 	if (metrics)
