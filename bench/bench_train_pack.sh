@@ -53,7 +53,7 @@ for rep in $(seq 1 "$REPS"); do
 		echo "rep $rep $mode: $n statement tokens, ${e}s wall, ${u}s user, ${s}s sys" >&2
 	done
 done
-fit=$(sed -n 's/.*: \([0-9]* of [0-9]* examples fit\).*/\1/p' "$W/log")
+fit=$(sed -n "s/.* \([0-9]* of [0-9]* examples fit in [0-9]* tokens\).*/\1/p" "$W/log")
 groups=$(sed -n 's/.*schema packing: \(.*\)$/\1/p' "$W/log")
 out=bench/results/train_pack.md
 {
