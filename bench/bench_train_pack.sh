@@ -8,7 +8,7 @@
 #   bench/bench_train_pack.sh [TOKENS_DIR]    (a `sqlpilot tokenize` output with
 #   tokenizer.txt beside it; default: generates SCHEMAS x PER_SCHEMA examples)
 # Environment: PRESET (260K), STEPS (20), BATCH (16), MICRO (4), REPS (2),
-# SCHEMAS (200), PER_SCHEMA (30), SQLPILOT (build/sqlpilot).
+# SCHEMAS (200), PER_SCHEMA (30), SQLPILOT (build/sqlpilot), OUT (the results file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=${SQLPILOT:-build/sqlpilot}
@@ -22,7 +22,9 @@ trap 'rm -rf "$W"' EXIT
 if [[ -n ${1:-} ]]; then
 	TOK=$1
 	TOKENIZER=$(dirname "$1")/tokenizer.txt
+	DATA="data: $TOK"
 else
+	DATA="data: \`sqlpilot datagen all --seed 1 --schemas ${SCHEMAS:-200} --per-schema ${PER_SCHEMA:-30}\`, tokenized"
 	"$S" datagen all --out "$W/data" --seed 1 --schemas "${SCHEMAS:-200}" \
 		--per-schema "${PER_SCHEMA:-30}" >/dev/null
 	TOKENIZER=$W/data/tokenizer.txt
@@ -55,13 +57,13 @@ for rep in $(seq 1 "$REPS"); do
 done
 fit=$(sed -n "s/.* \([0-9]* of [0-9]* examples fit in [0-9]* tokens\).*/\1/p" "$W/log")
 groups=$(sed -n 's/.*schema packing: \(.*\)$/\1/p' "$W/log")
-out=bench/results/train_pack.md
+out=${OUT:-bench/results/train_pack.md}
 {
 	echo "# Schema packing: statement tokens per second of training"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs;"
 	echo "\`sqlpilot train --preset $PRESET --batch $BATCH --micro-batch $MICRO --steps $STEPS\`,"
-	echo "$REPS runs per mode alternated, totals; $fit; packing: $groups."
+	echo "$DATA; $REPS runs per mode alternated, totals; $fit; packing: $groups."
 	echo
 	echo "| mode | statement tokens | wall s | CPU s | statement tok/s (wall) | statement tok/s (CPU) | last loss |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
