@@ -16,6 +16,9 @@
  * skipped) in a per-epoch
  * shuffled order that depends only on (seed, epoch), so a data position is
  * just (epoch, cursor) and a resumed run sees exactly the same batches.
+ * Schema packing (trainer_loader_pack, trainer_loader_fill) shuffles groups
+ * of adjacent examples with one prompt instead, and lays out each group as
+ * its prompt's rows then each statement's rows (TrainerSeg).
  */
 #include "train.h"
 

@@ -85,7 +85,8 @@ typedef struct TrainerLoader
 	int			one_pass;		/* 1: stop at the end of epoch 0 (validation) */
 	uint64_t	epoch;
 	uint64_t	cursor;
-	uint32_t   *order;			/* (n_examples) this epoch's permutation */
+	uint32_t   *order;			/* (n_examples) this epoch's example order (packing: then
+								 * the group permutation) */
 	uint64_t	order_epoch;	/* epoch order was built for, or UINT64_MAX */
 	uint32_t	n_groups;		/* trainer_loader_pack: runs of examples with one prompt */
 	uint32_t   *group_first;	/* (n_groups + 1) first example of each run, or NULL */
