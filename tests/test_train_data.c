@@ -167,7 +167,153 @@ test_loader(void)
 	trainer_shard_free(&s);
 }
 
-/* Writes a jsonl data set: 30 schemas, 5 statements each. */
+/*
+ * A shard of n examples in groups of 5 sharing a prompt (BOS and 4 + g % 9
+ * schema tokens for group g), each with 2 + i % 6 statement tokens.
+ */
+static void
+make_grouped_shard(const char *path, uint32_t n)
+{
+	uint64_t   *off = malloc(sizeof(uint64_t) * (n + 1));
+	uint16_t   *tok = malloc(2 * 24 * n);
+	uint8_t    *mask = malloc(24 * n);
+	uint64_t	t = 0;
+	char		err[256];
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		int			g = (int) i / 5;
+		int			p = 5 + g % 9;
+		int			len = p + 2 + (int) i % 6;
+
+		off[i] = t;
+		for (int j = 0; j < len; j++, t++)
+		{
+			tok[t] = j == 0 ? SQLPILOT_TOKEN_BOS : (uint16_t) (j < p ? 10 + (g * 7 + j) % 300 : 400 + (int) (i % 50));
+			mask[t] = j == 0 ? TRAINER_MASK_NONE : j < p ? TRAINER_MASK_SCHEMA : TRAINER_MASK_STMT;
+		}
+	}
+	off[n] = t;
+	if (trainer_shard_write(path, tok, mask, t, off, n, err, sizeof(err)) != 0)
+		tap_diag("write: %s", err);
+	free(off), free(tok), free(mask);
+}
+
+/*
+ * 1 when rows [row0, row0 + rows) of b hold well-formed packs: segments
+ * contiguous from row0, a statement's positions continuing after its schema
+ * segment (the last before it), statement targets weighted 1 and schema
+ * targets sw times the pack's statements.  Adds the statements to *stmts.
+ */
+static int
+packs_ok(const TrainerBatch *b, int seg0, int row0, int used, float sw, int *stmts)
+{
+	int			row = row0;
+	int			schema = -1;
+	int			k = 0;
+	int			ok = 1;
+
+	for (int g = seg0; g <= b->n_segs; g++)
+	{
+		const TrainerSeg *sg = &b->segs[g];
+
+		if ((g == b->n_segs || sg->prefix < 0) && schema >= 0)
+			for (int r = b->segs[schema].row0; r < b->segs[schema].row0 + b->segs[schema].rows; r++)
+				ok &= b->weights[r] == sw * k && b->pos[r] == r - b->segs[schema].row0;
+		if (g == b->n_segs)
+			break;
+		ok &= sg->row0 == row && sg->rows > 0;
+		row += sg->rows;
+		if (sg->prefix < 0)
+		{
+			schema = g;
+			k = 0;
+			continue;
+		}
+		ok &= schema >= 0 && sg->prefix == b->segs[schema].row0 &&
+			sg->prefix_rows == b->segs[schema].rows;
+		for (int r = sg->row0; r < sg->row0 + sg->rows; r++)
+			ok &= b->pos[r] == sg->prefix_rows + r - sg->row0 && b->weights[r] == 1.0f &&
+				b->is_stmt[r];
+		k++;
+		(*stmts)++;
+	}
+	return ok && row == row0 + used;
+}
+
+static void
+test_pack_loader(void)
+{
+	char		path[256];
+	char		err[256];
+	TrainerShard s;
+	TrainerLoader a,
+				c;
+	TrainerBatch b1,
+				b2;
+	int			good = 1;
+	int			same = 1;
+	int			stmts = 0;
+	int			first_schema = -1;
+
+	snprintf(path, sizeof(path), "%s/g.bin", dir);
+	make_grouped_shard(path, 200);
+	trainer_shard_read(&s, path, err, sizeof(err));
+	trainer_batch_alloc(&b1, 2, 24);
+	trainer_batch_alloc(&b2, 2, 24);
+
+	/* one shuffled pass: every statement once, in well-formed packs */
+	trainer_loader_init(&a, &s, 3, 1);
+	a.one_pass = 1;
+	tap_ok(trainer_loader_pack(&a) == 0 && a.n_groups == 40, "200 examples form 40 prompt groups");
+	while (!trainer_loader_done(&a))
+	{
+		int			used;
+
+		b1.n_segs = 0;
+		used = trainer_loader_fill(&a, &b1, 0, 48, 0.5f);
+		if (first_schema < 0)
+			first_schema = b1.inputs[1];
+		good &= used > 0 && packs_ok(&b1, 0, 0, used, 0.5f, &stmts);
+	}
+	tap_ok(good && stmts == 200, "one pass packs all %d statements, each after its schema", stmts);
+	tap_ok(first_schema != 11, "groups come in shuffled order");
+	trainer_loader_free(&a);
+
+	/* across epochs; a loader restored from (epoch, cursor) continues identically */
+	trainer_loader_init(&a, &s, 5, 1);
+	trainer_loader_pack(&a);
+	for (int step = 0; step < 30; step++)
+	{
+		b1.n_segs = 0;
+		trainer_loader_fill(&a, &b1, 0, 24, 0.0f);
+		trainer_loader_fill(&a, &b1, 24, 24, 0.0f);
+	}
+	trainer_loader_init(&c, &s, 5, 1);
+	trainer_loader_pack(&c);
+	c.epoch = a.epoch;
+	c.cursor = a.cursor;
+	for (int step = 0; step < 30; step++)
+	{
+		int			n1,
+					n2;
+
+		b1.n_segs = b2.n_segs = 0;
+		n1 = trainer_loader_fill(&a, &b1, 0, 24, 0.0f);
+		n2 = trainer_loader_fill(&c, &b2, 0, 24, 0.0f);
+		same &= n1 == n2 && b1.n_segs == b2.n_segs &&
+			memcmp(b1.inputs, b2.inputs, sizeof(int) * 24) == 0 &&
+			memcmp(b1.segs, b2.segs, sizeof(TrainerSeg) * b1.n_segs) == 0;
+	}
+	tap_ok(same && a.epoch >= 1, "a packing loader restored from its position yields the same packs");
+	trainer_loader_free(&a);
+	trainer_loader_free(&c);
+	trainer_batch_free(&b1);
+	trainer_batch_free(&b2);
+	trainer_shard_free(&s);
+}
+
+/* Writes a jsonl data set: 30 schemas, 5 statements each, schemas 2j and 2j+1 interleaved. */
 static void
 write_jsonl(const char *raw)
 {
@@ -176,12 +322,16 @@ write_jsonl(const char *raw)
 
 	snprintf(path, sizeof(path), "%s/shard-00000.jsonl", raw);
 	f = fopen(path, "w");
-	for (int s = 0; s < 30; s++)
-		for (int k = 0; k < 5; k++)
-			fprintf(f, "{\"schema_id\":\"sch%d\",\"kind\":\"select\","
+	for (int i = 0; i < 150; i++)
+	{
+		int			s = i / 10 * 2 + i % 2;
+		int			k = i % 10 / 2;
+
+		fprintf(f, "{\"schema_id\":\"sch%d\",\"kind\":\"select\","
 					"\"schema\":\"CREATE TABLE t%d (id int, name%d text);\","
 					"\"statement\":\"SELECT name%d FROM t%d WHERE id = %d;\"}\n",
 					s, s, s, s, s, k);
+	}
 	fclose(f);
 }
 
@@ -242,6 +392,13 @@ test_tokenize(void)
 	for (int s = 0; s < 30; s++)
 		overlap += seen[s][0] && seen[s][1];
 	tap_ok(overlap == 0, "no schema is in both splits");
+	{
+		int			runs = 1;
+
+		for (uint32_t e = 1; e < tr.n_examples; e++)
+			runs += example_schema(&tok, &tr, e) != example_schema(&tok, &tr, e - 1);
+		tap_ok(runs == 24, "interleaved schemas come out grouped: %d runs for 24 schemas", runs);
+	}
 
 	/* the STMT-masked tokens decode to the statement, and end with EOS */
 	for (uint32_t e = 0; e < tr.n_examples; e++)
@@ -277,6 +434,7 @@ main(void)
 		return 1;
 	test_shard();
 	test_loader();
+	test_pack_loader();
 	test_tokenize();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -210,6 +210,7 @@ cmd_train(int argc, char **argv)
 				heads = 0,
 				kv_heads = 0,
 				untied = 0,
+				no_pack = 0,
 				seq_len = 0,
 				vocab = 0;
 	float		min_lr = -1.0f;
@@ -242,6 +243,7 @@ cmd_train(int argc, char **argv)
 		{"beta2", OPT_FLOAT, &o.optim.beta2, "AdamW beta2"},
 		{"clip", OPT_FLOAT, &o.optim.clip, "max gradient norm, 0: off"},
 		{"schema-weight", OPT_FLOAT, &o.schema_weight, "loss weight of schema tokens"},
+		{"no-pack", OPT_FLAG, &no_pack, "one schema per statement (no schema packing)"},
 		{"ckpt-every", OPT_INT, &o.ckpt_every, "checkpoint every N steps"},
 		{"keep", OPT_INT, &o.keep, "checkpoints to keep"},
 		{"eval-every", OPT_INT, &o.eval_every, "validate every N steps (and at the end)"},
@@ -284,6 +286,7 @@ cmd_train(int argc, char **argv)
 	o.c.vocab_size = vocab ? vocab : o.c.vocab_size;
 	o.c.seq_len = seq_len ? seq_len : o.c.seq_len;
 	o.c.tied = !untied;
+	o.pack = !no_pack;
 	o.optim.min_lr = min_lr >= 0.0f ? min_lr : o.optim.lr / 10.0f;
 	o.optim.linear = strcmp(schedule, "linear") == 0;
 	if (!o.optim.linear && strcmp(schedule, "cosine") != 0)

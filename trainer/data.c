@@ -16,6 +16,9 @@
  * skipped) in a per-epoch
  * shuffled order that depends only on (seed, epoch), so a data position is
  * just (epoch, cursor) and a resumed run sees exactly the same batches.
+ * Schema packing (trainer_loader_pack, trainer_loader_fill) shuffles groups
+ * of adjacent examples with one prompt instead, and lays out each group as
+ * its prompt's rows then each statement's rows (TrainerSeg).
  */
 #include "train.h"
 
@@ -141,7 +144,10 @@ trainer_batch_alloc(TrainerBatch *b, int B, int T)
 	b->is_stmt = malloc(n);
 	b->pos = malloc(sizeof(int) * n);
 	b->kstart = malloc(sizeof(int) * n);
-	if (!b->inputs || !b->targets || !b->weights || !b->is_stmt || !b->pos || !b->kstart)
+	b->segs = malloc(sizeof(TrainerSeg) * n);
+	b->n_segs = 0;
+	if (!b->inputs || !b->targets || !b->weights || !b->is_stmt || !b->pos || !b->kstart ||
+		!b->segs)
 	{
 		trainer_batch_free(b);
 		return -1;
@@ -158,6 +164,7 @@ trainer_batch_free(TrainerBatch *b)
 	free(b->is_stmt);
 	free(b->pos);
 	free(b->kstart);
+	free(b->segs);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -177,28 +184,95 @@ void
 trainer_loader_free(TrainerLoader *l)
 {
 	free(l->order);
+	free(l->group_first);
 	memset(l, 0, sizeof(*l));
 }
 
-/* Builds the example order of l->epoch: Fisher-Yates from an RNG seeded by (seed, epoch). */
+/* a[0..n) = 0..n-1, shuffled (Fisher-Yates) when shuffle is set. */
+static void
+permutation(uint32_t *a, uint32_t n, int shuffle, uint64_t *rng)
+{
+	for (uint32_t i = 0; i < n; i++)
+		a[i] = i;
+	if (shuffle)
+		for (uint32_t i = n; i > 1; i--)
+		{
+			uint32_t	j = (uint32_t) sqlpilot_rng_below(rng, i);
+			uint32_t	t = a[i - 1];
+
+			a[i - 1] = a[j];
+			a[j] = t;
+		}
+}
+
+/*
+ * Builds the example order of l->epoch from an RNG seeded by (seed, epoch):
+ * the examples shuffled, or when packing the groups shuffled, each group's
+ * examples in file order.
+ */
 static void
 loader_order(TrainerLoader *l)
 {
-	uint32_t	n = l->shard->n_examples;
 	uint64_t	rng = l->seed * 0x9E3779B97F4A7C15ULL + l->epoch + 1;
 
-	for (uint32_t i = 0; i < n; i++)
-		l->order[i] = i;
-	if (l->shuffle)
-		for (uint32_t i = n; i > 1; i--)
-		{
-			uint32_t	j = (uint32_t) sqlpilot_rng_below(&rng, i);
-			uint32_t	t = l->order[i - 1];
+	if (!l->group_first)
+		permutation(l->order, l->shard->n_examples, l->shuffle, &rng);
+	else
+	{
+		uint32_t   *groups = l->order + l->shard->n_examples;
+		uint32_t	k = 0;
 
-			l->order[i - 1] = l->order[j];
-			l->order[j] = t;
-		}
+		permutation(groups, l->n_groups, l->shuffle, &rng);
+		for (uint32_t g = 0; g < l->n_groups; g++)
+			for (uint32_t e = l->group_first[groups[g]]; e < l->group_first[groups[g] + 1]; e++)
+				l->order[k++] = e;
+	}
 	l->order_epoch = l->epoch;
+}
+
+/* Index of example ex's first statement token (its length when it has none). */
+static uint64_t
+stmt_start(const TrainerShard *s, uint32_t ex)
+{
+	uint64_t	i = s->offsets[ex];
+
+	while (i < s->offsets[ex + 1] && s->mask[i] != TRAINER_MASK_STMT)
+		i++;
+	return i - s->offsets[ex];
+}
+
+/* 1 when examples a and b have the same prompt (every token before the statement). */
+static int
+same_prompt(const TrainerShard *s, uint32_t a, uint32_t b)
+{
+	uint64_t	n = stmt_start(s, a);
+
+	return n == stmt_start(s, b) &&
+		memcmp(s->tokens + s->offsets[a], s->tokens + s->offsets[b], 2 * n) == 0;
+}
+
+/* Groups adjacent examples with one prompt (train.h). */
+int
+trainer_loader_pack(TrainerLoader *l)
+{
+	const TrainerShard *s = l->shard;
+	uint32_t	n = s->n_examples;
+	uint32_t   *order = realloc(l->order, sizeof(uint32_t) * (2 * (size_t) n + 1));
+
+	if (!order)
+		return -1;
+	l->order = order;
+	free(l->group_first);
+	l->group_first = malloc(sizeof(uint32_t) * ((size_t) n + 1));
+	if (!l->group_first)
+		return -1;
+	l->n_groups = 0;
+	for (uint32_t e = 0; e < n; e++)
+		if (e == 0 || !same_prompt(s, e - 1, e))
+			l->group_first[l->n_groups++] = e;
+	l->group_first[l->n_groups] = n;
+	l->order_epoch = UINT64_MAX;
+	return 0;
 }
 
 /* Sets row r of batch to padding: no input, no target, attends only to itself. */
@@ -279,4 +353,121 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 	}
 	for (; row < T; row++)
 		pad_row(batch, base + row, row);
+}
+
+/* Sets row r of batch from row i of example ex (input token i, target i+1). */
+static void
+example_row(TrainerBatch *batch, size_t r, const TrainerShard *s, uint32_t ex, int i,
+			float schema_weight)
+{
+	uint64_t	start = s->offsets[ex];
+	uint8_t		m = s->mask[start + i + 1];
+
+	batch->inputs[r] = s->tokens[start + i];
+	batch->targets[r] = s->tokens[start + i + 1];
+	batch->weights[r] = m == TRAINER_MASK_STMT ? 1.0f :
+		m == TRAINER_MASK_SCHEMA ? schema_weight : 0.0f;
+	batch->is_stmt[r] = (m == TRAINER_MASK_STMT);
+	batch->pos[r] = i;
+	batch->kstart[r] = 0;
+}
+
+/* Appends a segment to batch->segs. */
+static void
+add_seg(TrainerBatch *batch, int row0, int rows, int prefix, int prefix_rows)
+{
+	batch->segs[batch->n_segs++] = (TrainerSeg) {row0, rows, prefix, prefix_rows};
+}
+
+/*
+ * Closes the pack whose schema rows are [row0, row0 + P): weights times its
+ * k statements (the loss of k examples each holding the schema).
+ */
+static void
+close_pack(TrainerBatch *batch, int row0, int P, int k)
+{
+	for (int i = 0; i < P; i++)
+		batch->weights[row0 + i] *= (float) k;
+}
+
+/*
+ * Packs of one schema and its statements (train.h).  An example's rows are
+ * its prompt rows (inputs before its last prompt token: targets are schema
+ * tokens) and its statement rows (from the last prompt token on: targets
+ * are the statement and EOS), so a statement's first row is at position P.
+ */
+int
+trainer_loader_fill(TrainerLoader *l, TrainerBatch *batch, int row0, int rows,
+					float schema_weight)
+{
+	const TrainerShard *s = l->shard;
+	int			T = batch->T;
+	int			row = 0;
+	uint64_t	tried = 0;
+	int			open = 0;		/* a pack is open */
+	uint32_t	open_ex = 0;	/* its first example */
+	int			open_row = 0;	/* its schema rows */
+	int			open_P = 0;
+	int			open_k = 0;
+
+	while (s->n_examples > 0 && tried <= s->n_examples)
+	{
+		uint32_t	ex;
+		int			n;
+		int			P;
+		int			m;
+
+		if (l->cursor >= s->n_examples)
+		{
+			if (l->one_pass)
+				break;
+			l->epoch++;
+			l->cursor = 0;
+		}
+		if (l->order_epoch != l->epoch)
+			loader_order(l);
+		ex = l->order[l->cursor];
+		n = (int) (s->offsets[ex + 1] - s->offsets[ex]);
+		if (n < 2 || n - 1 > T)
+		{
+			l->cursor++;
+			tried++;
+			continue;
+		}
+		P = (int) stmt_start(s, ex) - 1;
+		if (P > n - 1)
+			P = n - 1;
+		m = n - 1 - P;
+		if (!(open && same_prompt(s, open_ex, ex) && row + m <= rows))
+		{
+			if (open)
+				close_pack(batch, row0 + open_row, open_P, open_k);
+			open = 0;
+			if (row + P + m > rows)
+				break;
+			open = 1;
+			open_ex = ex;
+			open_row = row;
+			open_P = P;
+			open_k = 0;
+			for (int i = 0; i < P; i++)
+				example_row(batch, (size_t) row0 + row + i, s, ex, i, schema_weight);
+			if (P > 0)
+				add_seg(batch, row0 + row, P, -1, 0);
+			row += P;
+		}
+		for (int i = 0; i < m; i++)
+			example_row(batch, (size_t) row0 + row + i, s, ex, P + i, schema_weight);
+		if (m > 0)
+			add_seg(batch, row0 + row, m, P > 0 ? row0 + open_row : -1, P);
+		row += m;
+		open_k++;
+		l->cursor++;
+		tried = 0;
+	}
+	if (open)
+		close_pack(batch, row0 + open_row, open_P, open_k);
+	for (int r = row; r < rows; r++)
+		pad_row(batch, (size_t) row0 + r, r);
+	return row;
 }

@@ -4,6 +4,10 @@
  * progress line, <run>/metrics.csv, <run>/loss.svg, validation every
  * eval_every steps and at the end, checkpoints every ckpt_every steps.
  *
+ * With o->pack the loader fills each micro-batch with schema packs
+ * (trainer_loader_fill) and the net runs them with trainer_net_step_packed:
+ * the same loss per example, the schema computed once per pack.
+ *
  * Everything a step depends on (weights, AdamW moments, step, data position)
  * is in the checkpoint and the computation is deterministic (serial BLAS, a
  * fixed reduction order), so a run killed at any moment and resumed repeats
@@ -21,7 +25,7 @@
 
 #include "util.h"
 
-#define METRICS_HEADER "step,loss,lr,grad_norm,tokens,tok_per_s,elapsed_s,val_loss,val_acc\n"
+#define METRICS_HEADER "step,loss,lr,grad_norm,tokens,tok_per_s,elapsed_s,val_loss,val_acc,stmt_tok_per_s\n"
 
 /* Creates dir and its parents; returns 0 or -1 with err. */
 int
@@ -163,6 +167,8 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	float	   *m = NULL;
 	float	   *v = NULL;
 	uint8_t    *decay = NULL;
+	int			n_micro = (seqs + o->micro - 1) / o->micro;
+	int		   *mseg = NULL;		/* packed: first segment of each micro-batch, then the end */
 	uint64_t	tokens_seen = 0;
 	FILE	   *metrics = NULL;
 	long		step;
@@ -171,6 +177,7 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	uint32_t	fit;
 	double		t_start = sqlpilot_now();
 	double		avg_dt = 0.0;
+	double		run_stmt = 0.0;	/* statement targets trained on by this process */
 
 	memset(&netbuf, 0, sizeof(netbuf));
 	if (trainer_make_dirs(o->run_dir, err, errlen) != 0)
@@ -194,7 +201,8 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	m = calloc(net->n_params, sizeof(float));
 	v = calloc(net->n_params, sizeof(float));
 	decay = malloc(net->n_params);
-	if (!m || !v || !decay || trainer_batch_alloc(&batch, seqs, T) != 0 ||
+	mseg = malloc(sizeof(int) * (n_micro + 1));
+	if (!m || !v || !decay || !mseg || trainer_batch_alloc(&batch, seqs, T) != 0 ||
 		trainer_batch_alloc(&vbatch, o->micro, T) != 0)
 	{
 		snprintf(err, errlen, "out of memory");
@@ -202,6 +210,11 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 	}
 	trainer_decay_mask(decay, &o->c, &net->w, net->params);
 	trainer_loader_init(&l, &train, o->seed, 1);
+	if (o->pack && trainer_loader_pack(&l) != 0)
+	{
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
 	step = train_start(o, net, m, v, &l, &tokens_seen, err, errlen);
 	if (step < 0)
 		goto done;
@@ -227,6 +240,10 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 				"%u of %u examples fit in %d tokens (longer ones are skipped)\n",
 				o->run_dir, net->n_params, seqs, T, step > 0 ? "resuming" : "starting", step,
 				o->optim.steps, fit, train.n_examples, T + 1);
+	if (!o->quiet && o->pack)
+		fprintf(stderr, "%s: schema packing: %u groups of examples with one prompt "
+				"(%.1f statements each)\n", o->run_dir, l.n_groups,
+				(double) train.n_examples / l.n_groups);
 
 	while (step < o->optim.steps)
 	{
@@ -240,15 +257,36 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		double		vloss = NAN;
 		double		vacc = NAN;
 
-		for (int s = 0; s < seqs; s++)
-			trainer_loader_next(&l, &batch, s, o->schema_weight);
+		batch.n_segs = 0;
+		for (int s = 0, k = 0; s < seqs; s += o->micro, k++)
+		{
+			int			nb = seqs - s < o->micro ? seqs - s : o->micro;
+
+			if (!o->pack)
+			{
+				for (int i = 0; i < nb; i++)
+					trainer_loader_next(&l, &batch, s + i, o->schema_weight);
+				continue;
+			}
+			mseg[k] = batch.n_segs;
+			trainer_loader_fill(&l, &batch, s * T, nb * T, o->schema_weight);
+			mseg[k + 1] = batch.n_segs;
+		}
 		for (int i = 0; i < seqs * T; i++)
 			wsum += batch.weights[i];
 		memset(net->grads, 0, sizeof(float) * net->n_params);
-		for (int s = 0; s < seqs; s += o->micro)
-			trainer_net_step(net, &batch, s, seqs - s < o->micro ? seqs - s : o->micro,
-							 wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f, &st);
+		for (int s = 0, k = 0; s < seqs; s += o->micro, k++)
+		{
+			float		scale = wsum > 0.0 ? (float) (1.0 / wsum) : 0.0f;
+
+			if (o->pack)
+				trainer_net_step_packed(net, &batch, mseg[k], mseg[k + 1] - mseg[k], scale, &st);
+			else
+				trainer_net_step(net, &batch, s, seqs - s < o->micro ? seqs - s : o->micro,
+								 scale, &st);
+		}
 		loss = wsum > 0.0 ? (float) (st.loss_sum / wsum) : 0.0f;
+		run_stmt += st.stmt_count;
 		norm = trainer_clip_grads(net->grads, net->n_params, o->optim.clip);
 		trainer_adamw(&o->optim, net->params, net->grads, m, v, decay, net->n_params, lr, step + 1);
 		step++;
@@ -274,16 +312,19 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 				(unsigned long long) tokens_seen, seqs * T / dt, sqlpilot_now() - t_start);
 		if (!isnan(vloss))
 			fprintf(metrics, "%.6f,%.6f", vloss, vacc);
-		fputc('\n', metrics);
+		else
+			fputc(',', metrics);
+		fprintf(metrics, ",%.1f\n", st.stmt_count / dt);
 		fflush(metrics);
 		if (!o->quiet && (step % o->log_every == 0 || step == o->optim.steps))
 		{
 			char		eta[32];
 
 			fmt_duration(eta, sizeof(eta), avg_dt * (o->optim.steps - step));
-			fprintf(stderr, "%sstep %ld/%d | loss %.4f | lr %.2e | norm %.2f | %.0f tok/s | ETA %s   %s",
+			fprintf(stderr, "%sstep %ld/%d | loss %.4f | lr %.2e | norm %.2f | %.0f tok/s | "
+					"%.0f statement tok/s | ETA %s   %s",
 					isatty(2) ? "\r" : "", step, o->optim.steps, loss, lr, norm,
-					seqs * T / dt, eta, isatty(2) ? "" : "\n");
+					seqs * T / dt, st.stmt_count / dt, eta, isatty(2) ? "" : "\n");
 		}
 		if ((o->ckpt_every > 0 && step % o->ckpt_every == 0) || step == o->optim.steps)
 		{
@@ -299,8 +340,9 @@ trainer_train(const TrainerOpts *o, char *err, size_t errlen)
 		}
 	}
 	if (!o->quiet)
-		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %s/loss.svg\n", isatty(2) ? "\n" : "", step,
-				(unsigned long long) tokens_seen, o->run_dir);
+		fprintf(stderr, "%sdone: %ld steps, %llu tokens, %.0f statement tokens in this run, "
+				"%s/loss.svg\n", isatty(2) ? "\n" : "", step,
+				(unsigned long long) tokens_seen, run_stmt, o->run_dir);
 	rc = 0;
 done:
 	if (metrics)
@@ -312,6 +354,7 @@ done:
 	free(m);
 	free(v);
 	free(decay);
+	free(mseg);
 	trainer_shard_free(&train);
 	trainer_shard_free(&val);
 	return rc;

@@ -8,6 +8,14 @@
  * statement and its EOS), so the schema part of each example costs nothing
  * in the (N,C)x(C,V) product.  All activations live in one allocation sized
  * at init; a step allocates nothing.
+ *
+ * Schema-packed batches (trainer_net_step_packed) run each segment as its
+ * own one-sequence layout: a schema as a plain causal sequence, a statement
+ * with its schema's k/v (copied into kvtmp) as a cached prefix before its
+ * own rows (kv_offset = the schema's rows, positions continuing after it),
+ * which is what that statement sees in its own sequence.  In the backward
+ * the gradient that reaches the prefix k/v of each statement is gathered
+ * per schema (dkvx) and sent through the schema's k/v projections.
  */
 #include "train.h"
 #include "util.h"
@@ -66,6 +74,9 @@ net_layout(TrainerNet *n, SqlpilotCarve *t, size_t scratch)
 	piece(t, &np, &n->logits, N * c->vocab_size);
 	piece(t, &np, &n->dx, N * C);
 	piece(t, &np, &n->dx2, N * C);
+	piece(t, &np, &n->kvtmp, 2 * (size_t) n->T * KVD);
+	piece(t, &np, &n->dkvx, 2 * N * KVD);
+	piece(t, &np, &n->dlnx, (size_t) n->T * C);
 	piece(t, &np, &n->scratch, scratch);
 	return np;
 }
@@ -185,6 +196,59 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 	}
 }
 
+/*
+ * The head over the M rows of row0.. with a weighted or statement target,
+ * and the loss into st; with grad_scale > 0 leaves d(loss)/d(lnf) in
+ * n->dx2 (N rows, zero where no target).
+ */
+static void
+net_head(TrainerNet *n, const TrainerBatch *b, size_t row0, int N, float grad_scale,
+		 TrainerStats *st)
+{
+	int			C = n->c.dim;
+	int			V = n->c.vocab_size;
+	int			M = 0;
+
+	for (int i = 0; i < N; i++)
+		if (b->targets[row0 + i] >= 0 && (b->weights[row0 + i] > 0.0f || b->is_stmt[row0 + i]))
+		{
+			memcpy(n->hsel + (size_t) M * C, n->lnf + (size_t) i * C, sizeof(float) * C);
+			n->sel[M++] = i;
+		}
+	if (M > 0)
+	{
+		sqlpilot_matmul_forward(n->logits, n->hsel, n->w.wcls, M, C, V);
+		head_loss(n, b, row0, M, grad_scale, st);
+	}
+	if (grad_scale <= 0.0f)
+		return;
+	memset(n->dx2, 0, sizeof(float) * (size_t) N * C);
+	if (M > 0)
+	{
+		sqlpilot_matmul_backward(NULL, n->dw.wcls, n->logits, n->hsel, n->w.wcls, M, C, V);
+		memset(n->dx, 0, sizeof(float) * (size_t) M * C);
+		sqlpilot_matmul_backward(n->dx, NULL, n->logits, n->hsel, n->w.wcls, M, C, V);
+		for (int i = 0; i < M; i++)
+			memcpy(n->dx2 + (size_t) n->sel[i] * C, n->dx + (size_t) i * C, sizeof(float) * C);
+	}
+}
+
+/* Adds the embedding gradient of rows row0.. (N of them) from n->dx. */
+static void
+net_embedding_backward(TrainerNet *n, const TrainerBatch *b, size_t row0, int N)
+{
+	int			C = n->c.dim;
+
+	for (int i = 0; i < N; i++)
+	{
+		float	   *d = n->dw.token_embedding + (size_t) b->inputs[row0 + i] * C;
+		const float *g = n->dx + (size_t) i * C;
+
+		for (int j = 0; j < C; j++)
+			d[j] += g[j];
+	}
+}
+
 /* Forward (and with grad_scale > 0 backward) of sequences [first, first+nb). */
 void
 trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
@@ -194,13 +258,11 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 	int			T = b->T;
 	int			N = nb * T;
 	int			C = c->dim;
-	int			V = c->vocab_size;
 	int			L = c->n_layers;
 	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
 	size_t		NC = (size_t) N * C;
 	size_t		row0 = (size_t) first * T;
 	SqlpilotRowLayout rl = {nb, T, 0, T, b->pos + row0, b->kstart + row0};
-	int			M = 0;
 
 	/* embedding */
 	for (int i = 0; i < N; i++)
@@ -217,31 +279,11 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, n->xs + L * NC, n->w.rms_final, N, C,
 							 c->norm_eps);
 
-	/* head on the rows that have a weighted or statement target */
-	for (int i = 0; i < N; i++)
-		if (b->targets[row0 + i] >= 0 && (b->weights[row0 + i] > 0.0f || b->is_stmt[row0 + i]))
-		{
-			memcpy(n->hsel + (size_t) M * C, n->lnf + (size_t) i * C, sizeof(float) * C);
-			n->sel[M++] = i;
-		}
-	if (M > 0)
-	{
-		sqlpilot_matmul_forward(n->logits, n->hsel, n->w.wcls, M, C, V);
-		head_loss(n, b, row0, M, grad_scale, st);
-	}
+	net_head(n, b, row0, N, grad_scale, st);
 	if (grad_scale <= 0.0f)
 		return;
 
-	/* backward: head, final norm, blocks (ping-pong dx/dx2), embedding */
-	memset(n->dx2, 0, sizeof(float) * NC);
-	if (M > 0)
-	{
-		sqlpilot_matmul_backward(NULL, n->dw.wcls, n->logits, n->hsel, n->w.wcls, M, C, V);
-		memset(n->dx, 0, sizeof(float) * (size_t) M * C);
-		sqlpilot_matmul_backward(n->dx, NULL, n->logits, n->hsel, n->w.wcls, M, C, V);
-		for (int i = 0; i < M; i++)
-			memcpy(n->dx2 + (size_t) n->sel[i] * C, n->dx + (size_t) i * C, sizeof(float) * C);
-	}
+	/* backward: final norm, blocks (ping-pong dx/dx2), embedding */
 	memset(n->dx, 0, sizeof(float) * NC);
 	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, n->xs + L * NC, n->w.rms_final,
 							  n->lnf_rstd, N, C);
@@ -260,12 +302,196 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 		n->dx = n->dx2;
 		n->dx2 = t;
 	}
-	for (int i = 0; i < N; i++)
-	{
-		float	   *d = n->dw.token_embedding + (size_t) b->inputs[row0 + i] * C;
-		const float *g = n->dx + (size_t) i * C;
+	net_embedding_backward(n, b, row0, N);
+}
 
-		for (int j = 0; j < C; j++)
-			d[j] += g[j];
+/* Layer activations of rows [r, r + rows) of a, with attention probabilities at att_off. */
+static void
+seg_acts(SqlpilotBlockActs *out, const SqlpilotBlockActs *a, const SqlpilotConfig *c,
+		 size_t r, size_t att_off)
+{
+	size_t		C = c->dim;
+	size_t		QD = (size_t) c->n_heads * (C / c->n_heads);
+	size_t		H = c->hidden_dim;
+
+	out->ln1 = a->ln1 + r * C;
+	out->ln1_rstd = a->ln1_rstd + r;
+	out->q = a->q + r * QD;
+	out->att = a->att + att_off;
+	out->atty = a->atty + r * QD;
+	out->res1 = a->res1 + r * C;
+	out->ln2 = a->ln2 + r * C;
+	out->ln2_rstd = a->ln2_rstd + r;
+	out->gate = a->gate + r * H;
+	out->up = a->up + r * H;
+	out->act = a->act + r * H;
+}
+
+/*
+ * k/v buffers of segment g for layer l: its own rows of kl/vl, or for a
+ * statement after a schema its schema's rows then its own, assembled in
+ * n->kvtmp.  Sets *k and *v.
+ */
+static void
+seg_kv(TrainerNet *n, const TrainerSeg *g, size_t row0, float *kl, float *vl,
+	   float **k, float **v)
+{
+	size_t		KVD = (size_t) n->c.n_kv_heads * (n->c.dim / n->c.n_heads);
+	size_t		r = g->row0 - row0;
+	size_t		P = g->prefix_rows;
+
+	if (P == 0)
+	{
+		*k = kl + r * KVD;
+		*v = vl + r * KVD;
+		return;
 	}
+	*k = n->kvtmp;
+	*v = n->kvtmp + (size_t) n->T * KVD;
+	memcpy(*k, kl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
+	memcpy(*v, vl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
+	memcpy(*k + P * KVD, kl + r * KVD, sizeof(float) * g->rows * KVD);
+	memcpy(*v + P * KVD, vl + r * KVD, sizeof(float) * g->rows * KVD);
+}
+
+/* Schema-packed forward and backward (train.h; the design at the top of this file). */
+void
+trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg,
+						float grad_scale, TrainerStats *st)
+{
+	const SqlpilotConfig *c = &n->c;
+	const TrainerSeg *segs = b->segs + seg0;
+	size_t		row0;
+	int			N;
+	int			C = c->dim;
+	int			L = c->n_layers;
+	int			NH = c->n_heads;
+	int			HS = C / NH;
+	size_t		QD = (size_t) NH * HS;
+	size_t		KVD = (size_t) c->n_kv_heads * HS;
+	size_t		NC;
+
+	if (nseg <= 0)
+		return;
+	row0 = segs[0].row0;
+	N = (int) (segs[nseg - 1].row0 + segs[nseg - 1].rows - row0);
+	NC = (size_t) N * C;
+	for (int i = 0; i < N; i++)
+		memcpy(n->xs + (size_t) i * C, n->w.token_embedding + (size_t) b->inputs[row0 + i] * C,
+			   sizeof(float) * C);
+	for (int l = 0; l < L; l++)
+	{
+		SqlpilotLayerWeights lw;
+		float	   *kl = n->kbuf + l * N * KVD;
+		float	   *vl = n->vbuf + l * N * KVD;
+		size_t		att_off = 0;
+
+		sqlpilot_layer_weights(&lw, &n->w, c, l);
+		for (int s = 0; s < nseg; s++)
+		{
+			const TrainerSeg *g = &segs[s];
+			size_t		r = g->row0 - row0;
+			int			S = g->prefix_rows + g->rows;
+			SqlpilotRowLayout rl = {1, g->rows, g->prefix_rows, S, b->pos + g->row0, NULL};
+			SqlpilotBlockActs sa;
+			float	   *k;
+			float	   *v;
+
+			seg_acts(&sa, &n->acts[l], c, r, att_off);
+			att_off += (size_t) NH * g->rows * S;
+			seg_kv(n, g, row0, kl, vl, &k, &v);
+			sqlpilot_block_forward(c, &lw, &rl, n->xs + l * NC + r * C,
+								   n->xs + (l + 1) * NC + r * C, k, v, &sa);
+			if (g->prefix_rows > 0)
+			{
+				memcpy(kl + r * KVD, k + g->prefix_rows * KVD, sizeof(float) * g->rows * KVD);
+				memcpy(vl + r * KVD, v + g->prefix_rows * KVD, sizeof(float) * g->rows * KVD);
+			}
+		}
+	}
+	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, n->xs + L * NC, n->w.rms_final, N, C,
+							 c->norm_eps);
+	net_head(n, b, row0, N, grad_scale, st);
+	if (grad_scale <= 0.0f)
+		return;
+
+	memset(n->dx, 0, sizeof(float) * NC);
+	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, n->xs + L * NC, n->w.rms_final,
+							  n->lnf_rstd, N, C);
+	for (int l = L - 1; l >= 0; l--)
+	{
+		SqlpilotLayerWeights lw;
+		SqlpilotLayerWeights dlw;
+		float	   *kl = n->kbuf + l * N * KVD;
+		float	   *vl = n->vbuf + l * N * KVD;
+		float	   *dkx = n->dkvx;
+		float	   *dvx = n->dkvx + (size_t) N * KVD;
+		float	   *t;
+
+		sqlpilot_layer_weights(&lw, &n->w, c, l);
+		sqlpilot_layer_weights(&dlw, &n->dw, c, l);
+		memset(n->dkvx, 0, sizeof(float) * 2 * N * KVD);
+
+		/*
+		 * Pass 0: statements after a schema, gathering the gradient of the
+		 * schema's k/v; pass 1: schemas (and statements without one), then
+		 * the gathered gradient through the schema's k/v projections.
+		 */
+		for (int pass = 0; pass < 2; pass++)
+		{
+			size_t		att_off = 0;
+
+			for (int s = 0; s < nseg; s++)
+			{
+				const TrainerSeg *g = &segs[s];
+				size_t		r = g->row0 - row0;
+				size_t		P = g->prefix_rows;
+				int			S = g->prefix_rows + g->rows;
+				SqlpilotRowLayout rl = {1, g->rows, g->prefix_rows, S, b->pos + g->row0, NULL};
+				SqlpilotBlockActs sa;
+				float	   *k;
+				float	   *v;
+
+				seg_acts(&sa, &n->acts[l], c, r, att_off);
+				att_off += (size_t) NH * g->rows * S;
+				if ((P > 0) != (pass == 0))
+					continue;
+				seg_kv(n, g, row0, kl, vl, &k, &v);
+				sqlpilot_block_backward(c, &lw, &dlw, &rl, n->xs + l * NC + r * C, k, v, &sa,
+										n->dx + r * C, n->dx2 + r * C, n->scratch);
+				if (P > 0)
+				{
+					/*
+					 * d k/v of the S rows stay in the scratch after dres1,
+					 * dln (rows x C) and datty, dq (rows x QD): the layout
+					 * sqlpilot_block_backward documents in core/layers.c.
+					 */
+					const float *dk = n->scratch + 2 * (size_t) g->rows * (C + QD);
+					const float *dv = dk + (size_t) S * KVD;
+					size_t		p = g->prefix - row0;
+
+					for (size_t i = 0; i < P * KVD; i++)
+					{
+						dkx[p * KVD + i] += dk[i];
+						dvx[p * KVD + i] += dv[i];
+					}
+					continue;
+				}
+				sqlpilot_rope_backward(dkx + r * KVD, b->pos + g->row0, g->rows,
+									   c->n_kv_heads, HS, c->rope_theta);
+				memset(n->dlnx, 0, sizeof(float) * (size_t) g->rows * C);
+				sqlpilot_matmul_backward(n->dlnx, dlw.wk, dkx + r * KVD, sa.ln1, lw.wk,
+										 g->rows, C, (int) KVD);
+				sqlpilot_matmul_backward(n->dlnx, dlw.wv, dvx + r * KVD, sa.ln1, lw.wv,
+										 g->rows, C, (int) KVD);
+				sqlpilot_rmsnorm_backward(n->dx2 + r * C, dlw.rms_att, n->dlnx,
+										  n->xs + l * NC + r * C, lw.rms_att, sa.ln1_rstd,
+										  g->rows, C);
+			}
+		}
+		t = n->dx;
+		n->dx = n->dx2;
+		n->dx2 = t;
+	}
+	net_embedding_backward(n, b, row0, N);
 }

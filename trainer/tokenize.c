@@ -8,6 +8,8 @@
  * its EOS.  The validation split is by schema: the schema ids whose hash is
  * among the smallest val_fraction of all distinct ids go to val.bin, so no
  * schema is in both files and the split does not depend on line order.
+ * Within each file, examples with the same prompt are made adjacent (in the
+ * order of their first line) for the trainer's schema packing.
  */
 #include "train.h"
 
@@ -282,6 +284,99 @@ tokenize_line(const cJSON *obj, void *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* An example of a shard being grouped: its prompt's hash and its group's first example. */
+typedef struct PromptKey
+{
+	uint64_t	hash;
+	uint32_t	first;
+	uint32_t	ex;
+} PromptKey;
+
+/* qsort order: by prompt hash, then example. */
+static int
+cmp_key_hash(const void *a, const void *b)
+{
+	const PromptKey *x = a;
+	const PromptKey *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->ex > y->ex) - (x->ex < y->ex);
+}
+
+/* qsort order: by the group's first example, then example. */
+static int
+cmp_key_first(const void *a, const void *b)
+{
+	const PromptKey *x = a;
+	const PromptKey *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return (x->ex > y->ex) - (x->ex < y->ex);
+}
+
+/*
+ * Reorders s so examples with the same prompt (every token before the
+ * statement) are adjacent, groups in the order of their first example, so
+ * the trainer's schema packing (trainer_loader_pack) finds them together:
+ * the generator interleaves each schema's statements over its copies and
+ * styles.  Sets *groups to the number of distinct prompts; returns 0 or -1.
+ */
+static int
+shard_group(ShardBuild *s, size_t *groups)
+{
+	uint32_t	n = s->n_examples;
+	PromptKey  *keys = malloc(sizeof(PromptKey) * (n ? n : 1));
+	uint16_t   *tokens = malloc(sizeof(uint16_t) * (s->n_tokens ? s->n_tokens : 1));
+	uint8_t    *mask = malloc(s->n_tokens ? s->n_tokens : 1);
+	uint64_t   *offsets = malloc(sizeof(uint64_t) * ((size_t) n + 1));
+	uint64_t	t = 0;
+
+	*groups = 0;
+	if (!keys || !tokens || !mask || !offsets)
+	{
+		free(keys), free(tokens), free(mask), free(offsets);
+		return -1;
+	}
+	for (uint32_t e = 0; e < n; e++)
+	{
+		uint64_t	i = s->offsets[e];
+
+		while (i < s->offsets[e + 1] && s->mask[i] != TRAINER_MASK_STMT)
+			i++;
+		keys[e].hash = sqlpilot_checksum64(s->tokens + s->offsets[e],
+										   2 * (i - s->offsets[e]), i - s->offsets[e]);
+		keys[e].ex = e;
+	}
+	qsort(keys, n, sizeof(PromptKey), cmp_key_hash);
+	for (uint32_t k = 0; k < n; k++)
+	{
+		keys[k].first = k > 0 && keys[k].hash == keys[k - 1].hash ? keys[k - 1].first : keys[k].ex;
+		*groups += !(k > 0 && keys[k].hash == keys[k - 1].hash);
+	}
+	qsort(keys, n, sizeof(PromptKey), cmp_key_first);
+	for (uint32_t k = 0; k < n; k++)
+	{
+		uint64_t	a = s->offsets[keys[k].ex];
+		uint64_t	len = s->offsets[keys[k].ex + 1] - a;
+
+		offsets[k] = t;
+		memcpy(tokens + t, s->tokens + a, sizeof(uint16_t) * len);
+		memcpy(mask + t, s->mask + a, len);
+		t += len;
+	}
+	offsets[n] = t;
+	free(keys);
+	free(s->tokens);
+	free(s->mask);
+	free(s->offsets);
+	s->tokens = tokens;
+	s->mask = mask;
+	s->offsets = offsets;
+	return 0;
+}
+
 /* qsort order for hashes. */
 static int
 cmp_u64(const void *a, const void *b)
@@ -301,6 +396,7 @@ trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir
 	TokenizeCtx t = {0};
 	size_t		distinct = 0;
 	size_t		n_val = 0;
+	size_t		prompts[2] = {0, 0};
 	char		path[4096];
 	int			rc;
 
@@ -333,15 +429,22 @@ trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir
 		ShardBuild *b = &t.out[s];
 		uint64_t	zero = 0;
 
+		if (shard_group(b, &prompts[s]) != 0)
+		{
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
 		snprintf(path, sizeof(path), "%s/%s", out_dir, s == 0 ? "train.bin" : "val.bin");
 		rc = trainer_shard_write(path, b->tokens, b->mask, b->n_tokens,
 								 b->offsets ? b->offsets : &zero, b->n_examples, err, errlen);
 	}
 	if (rc == 0)
-		printf("tokenize: %zu schemas (%zu validation); train %u examples, %llu tokens; "
-			   "val %u examples, %llu tokens; %ld too long, skipped -> %s\n",
+		printf("tokenize: %zu schemas (%zu validation); train %u examples, %llu tokens, "
+			   "%zu prompts; val %u examples, %llu tokens; %ld too long, skipped -> %s\n",
 			   distinct, n_val, t.out[0].n_examples, (unsigned long long) t.out[0].n_tokens,
-			   t.out[1].n_examples, (unsigned long long) t.out[1].n_tokens, t.skipped, out_dir);
+			   prompts[0], t.out[1].n_examples, (unsigned long long) t.out[1].n_tokens,
+			   t.skipped, out_dir);
 	for (int s = 0; s < 2; s++)
 	{
 		free(t.out[s].tokens);

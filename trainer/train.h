@@ -40,9 +40,24 @@ int			trainer_shard_read(TrainerShard *s, const char *path, char *err, size_t er
 void		trainer_shard_free(TrainerShard *s);
 
 /*
+ * A run of rows of a schema-packed batch (trainer_loader_fill): either a
+ * schema (the rows of the prompt head and schema, shared by the statements
+ * after it) or one statement, whose k/v rows come after its schema's.
+ */
+typedef struct TrainerSeg
+{
+	int			row0;			/* first row in the batch */
+	int			rows;
+	int			prefix;			/* statement: row0 of its schema segment, -1: none */
+	int			prefix_rows;	/* rows of that schema segment (0: none or a schema) */
+} TrainerSeg;
+
+/*
  * B sequences of T rows.  Row i of an example of n tokens has input token i,
  * target token i+1 with its loss weight, RoPE position i and kstart = the
- * example's first row, so packed examples never see each other.
+ * example's first row, so packed examples never see each other.  A
+ * schema-packed batch (trainer_loader_fill) describes its rows by segs
+ * instead of kstart.
  */
 typedef struct TrainerBatch
 {
@@ -54,6 +69,8 @@ typedef struct TrainerBatch
 	uint8_t    *is_stmt;		/* (B*T) 1 when the target is a statement token */
 	int		   *pos;			/* (B*T) */
 	int		   *kstart;			/* (B*T) */
+	TrainerSeg *segs;			/* (B*T) schema-packed: the segments, in row order */
+	int			n_segs;
 } TrainerBatch;
 
 int			trainer_batch_alloc(TrainerBatch *b, int B, int T);
@@ -68,8 +85,11 @@ typedef struct TrainerLoader
 	int			one_pass;		/* 1: stop at the end of epoch 0 (validation) */
 	uint64_t	epoch;
 	uint64_t	cursor;
-	uint32_t   *order;			/* (n_examples) this epoch's permutation */
+	uint32_t   *order;			/* (n_examples) this epoch's example order (packing: then
+								 * the group permutation) */
 	uint64_t	order_epoch;	/* epoch order was built for, or UINT64_MAX */
+	uint32_t	n_groups;		/* trainer_loader_pack: runs of examples with one prompt */
+	uint32_t   *group_first;	/* (n_groups + 1) first example of each run, or NULL */
 } TrainerLoader;
 
 void		trainer_loader_init(TrainerLoader *l, const TrainerShard *s, uint64_t seed,
@@ -84,6 +104,22 @@ trainer_loader_done(const TrainerLoader *l)
 
 /* Fills sequence b of batch (rows b*T ..) with whole examples, padding the rest. */
 void		trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b,
+								float schema_weight);
+/*
+ * Switches l to schema packing: adjacent examples with the same prompt
+ * (tokens before the statement) form a group, the epoch order shuffles
+ * groups and keeps each group's examples together.  Returns 0 or -1 (out of
+ * memory).
+ */
+int			trainer_loader_pack(TrainerLoader *l);
+/*
+ * Fills rows [row0, row0 + rows) of batch with packs: one schema segment then
+ * the statement segments of the next examples sharing its prompt, as many as
+ * fit; appends the segments to batch->segs and pads the rest.  The schema
+ * rows' weights are schema_weight times the pack's statements, so a pack has
+ * the loss and gradients of its examples run one by one.  Returns the rows used.
+ */
+int			trainer_loader_fill(TrainerLoader *l, TrainerBatch *batch, int row0, int rows,
 								float schema_weight);
 
 /* ---- net.c: the model for training ---- */
@@ -110,6 +146,9 @@ typedef struct TrainerNet
 	int		   *sel;			/* (N) row of each selected target */
 	float	   *dx;				/* (N, C) */
 	float	   *dx2;			/* (N, C) */
+	float	   *kvtmp;			/* (2, T, KVD) schema-packed: k/v of one statement with its schema */
+	float	   *dkvx;			/* (2, N, KVD) schema-packed: d k/v of schemas from their statements */
+	float	   *dlnx;			/* (T, C) schema-packed: d ln1 of one schema from dkvx */
 	float	   *scratch;		/* block backward scratch */
 	float	   *mem;			/* the one allocation behind the activations */
 	size_t		mem_floats;		/* its size: the layout's total (net_layout in net.c) */
@@ -135,6 +174,14 @@ void		trainer_net_free(TrainerNet *n);
  */
 void		trainer_net_step(TrainerNet *n, const TrainerBatch *batch, int first, int nb,
 							 float grad_scale, TrainerStats *st);
+/*
+ * The same for segments [seg0, seg0 + nseg) of a schema-packed batch (their
+ * rows at most n->B * n->T): each schema runs once, each statement attends
+ * to its schema's k/v and itself, and the schema's gradients gather what all
+ * its statements send back.
+ */
+void		trainer_net_step_packed(TrainerNet *n, const TrainerBatch *batch, int seg0,
+									int nseg, float grad_scale, TrainerStats *st);
 
 /* ---- optim.c ---- */
 
@@ -203,6 +250,7 @@ typedef struct TrainerOpts
 	int			accum;			/* batches accumulated per step */
 	TrainerOptim optim;			/* optim.steps is the run's length */
 	float		schema_weight;	/* loss weight of schema targets (0: statement only) */
+	int			pack;			/* 1: pack the statements of one schema (trainer_loader_fill) */
 	int			ckpt_every;
 	int			keep;
 	int			eval_every;

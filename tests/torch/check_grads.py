@@ -14,12 +14,14 @@ import llama_ref  # noqa: E402
 
 
 def main():
-    c, params, batch, closs, cgrads = llama_ref.read_case(sys.argv[1])
+    c, params, batch, closs, cgrads, prefix = llama_ref.read_case(sys.argv[1], True)
     flat = torch.tensor(params.astype(np.float64), requires_grad=True)
     inputs, targets, weights, pos, kstart = (torch.from_numpy(a.astype(np.int64)) for a in
                                              (batch[0], batch[1], batch[2] * 0, batch[3], batch[4]))
     weights = torch.from_numpy(batch[2].astype(np.float64))
-    loss = llama_ref.forward_loss(c, flat, inputs, targets, weights, pos, kstart)
+    if prefix is not None:
+        prefix = tuple(torch.from_numpy(a.astype(np.int64)) for a in prefix)
+    loss = llama_ref.forward_loss(c, flat, inputs, targets, weights, pos, kstart, prefix)
     loss.backward()
     print("loss %.9g %.9g" % (loss.item(), closs))
     g = flat.grad.numpy()

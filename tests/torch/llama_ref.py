@@ -3,7 +3,9 @@
 Used by the trainer's reference test (tests/torch/check_grads.py) and by the
 training benchmark (bench/bench_train.py).  Parameters are one flat tensor in
 the canonical order of core/model.h; a batch is the trainer's packed layout
-(inputs, targets, weights, pos, kstart per row, B sequences of T rows).
+(inputs, targets, weights, pos, kstart per row, B sequences of T rows); a
+schema-packed batch adds a visible prefix [pre_lo, pre_hi) per row: a
+statement row sees its schema's rows and its own statement's rows up to itself.
 """
 import math
 import struct
@@ -75,14 +77,18 @@ def rope(x, pos, theta):
     return torch.stack((x0 * cos - x1 * sin, x0 * sin + x1 * cos), dim=-1).flatten(-2)
 
 
-def hidden_states(c, p, inputs, pos, kstart):
-    """Final normed hidden states (B, T, C) of a packed batch; p from split_params."""
+def hidden_states(c, p, inputs, pos, kstart, prefix=None):
+    """Final normed hidden states (B, T, C) of a packed batch; p from split_params.
+    prefix: None or (pre_lo, pre_hi), rows [pre_lo, pre_hi) each row also sees."""
     B, T = inputs.shape
     C, NH, NKV = c.dim, c.n_heads, c.n_kv_heads
     HS = C // NH
     x = p["token_embedding"][inputs]                       # (B, T, C)
     t = torch.arange(T)
     mask = (t[None, None, :] <= t[None, :, None]) & (t[None, None, :] >= kstart[:, :, None])
+    if prefix is not None:
+        lo, hi = prefix
+        mask = mask | ((t[None, None, :] >= lo[:, :, None]) & (t[None, None, :] < hi[:, :, None]))
     bias = torch.zeros(mask.shape, dtype=x.dtype).masked_fill(~mask, float("-inf"))
     for l in range(c.n_layers):
         h = rmsnorm(x, p["rms_att"][l], c.norm_eps)
@@ -103,10 +109,10 @@ def hidden_states(c, p, inputs, pos, kstart):
     return rmsnorm(x, p["rms_final"], c.norm_eps)
 
 
-def forward_loss(c, flat, inputs, targets, weights, pos, kstart):
+def forward_loss(c, flat, inputs, targets, weights, pos, kstart, prefix=None):
     """Weighted mean cross-entropy of a packed batch; all batch tensors are (B, T)."""
     p = split_params(c, flat)
-    h = hidden_states(c, p, inputs, pos, kstart)
+    h = hidden_states(c, p, inputs, pos, kstart, prefix)
     wcls = p["token_embedding"] if c.tied else p["wcls"]
     sel = weights.reshape(-1) > 0
     logits = h.reshape(-1, c.dim)[sel] @ wcls.T
@@ -115,8 +121,10 @@ def forward_loss(c, flat, inputs, targets, weights, pos, kstart):
     return (w * nll).sum() / w.sum()
 
 
-def read_case(path):
-    """Reads the case file written by tests/test_train_net.c (format there)."""
+def read_case(path, with_prefix=False):
+    """Reads the case file written by tests/test_train_net.c (format there); with
+    with_prefix also the rows' visible prefixes (pre_lo, pre_hi) after the grads,
+    None when the file has none."""
     with open(path, "rb") as f:
         data = f.read()
     ints = struct.unpack_from("<9i", data, 0)
@@ -143,4 +151,9 @@ def read_case(path):
         return c, params, (inputs, targets, weights, pos, kstart), None, None
     loss = take("<f4", 1)[0]
     grads = take("<f4", n)
-    return c, params, (inputs, targets, weights, pos, kstart), loss, grads
+    if not with_prefix:
+        return c, params, (inputs, targets, weights, pos, kstart), loss, grads
+    prefix = None
+    if off < len(data):
+        prefix = (take("<i4", N).reshape(B, T), take("<i4", N).reshape(B, T))
+    return c, params, (inputs, targets, weights, pos, kstart), loss, grads, prefix
