@@ -82,7 +82,10 @@ typedef struct DatagenLink
 	int			parent_col;
 } DatagenLink;
 
-/* A generated schema: 1-5 tables, malloc'd; free with datagen_schema_free. */
+/* Most tables a generated schema has. */
+#define DATAGEN_MAX_TABLES 25
+
+/* A generated schema: 1-DATAGEN_MAX_TABLES tables, malloc'd; free with datagen_schema_free. */
 typedef struct DatagenSchema
 {
 	int			topic;
