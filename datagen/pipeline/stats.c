@@ -169,6 +169,15 @@ static const FeatureRow feature_rows[] = {
 	{"TRUNCATE … RESTART IDENTITY", F_TRUNC_RESTART, {"0", "0", "0", "0", "0.8", "0.1"}},
 	{"TRUNCATE ONLY / RESTRICT / CONTINUE", F_TRUNC_ONLY, {"0", "0", "0", "0", "<0.1", "<0.1"}},
 	{"TRUNCATE: >1 table", F_TRUNC_MULTI, {"0", "0", "0", "0", "6.7", "0.6"}},
+	{"Beyond the reference's list (the wide share; – = not measured there)", HEAD, {NULL}},
+	{"2 or more JOINs (3+ tables)", F_JOIN_2PLUS, {"2.3", "0", "0", "0", "0", "0.7"}},
+	{"NULLS FIRST / LAST", F_NULLS_ORDER, {"–", "–", "–", "–", "–", "–"}},
+	{"PARTITION BY", F_PARTITION_BY, {"–", "–", "–", "–", "–", "–"}},
+	{"ROW_NUMBER / RANK / DENSE_RANK", F_RANK_FN, {"–", "–", "–", "–", "–", "–"}},
+	{"LAG / LEAD", F_LAG_LEAD, {"–", "–", "–", "–", "–", "–"}},
+	{"TO_CHAR", F_TO_CHAR, {"–", "–", "–", "–", "–", "–"}},
+	{"= ANY(array)", F_ANY_ARRAY, {"–", "–", "–", "–", "–", "–"}},
+	{"keywords in lower case", F_LOWER_KW, {"<0.1", "<0.1", "<0.1", "<0.1", "<0.1", "<0.1"}},
 };
 
 /* A growing array of ints, for percentiles. */
