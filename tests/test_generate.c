@@ -52,7 +52,7 @@ FindTable(const DatagenSchema *s, const char *name)
 static const char *
 SchemaProblem(const DatagenSchema *s)
 {
-	if (s->n_tables < 1 || s->n_tables > 5)
+	if (s->n_tables < 1 || s->n_tables > (s->wide ? DATAGEN_MAX_TABLES : 5))
 		return "table count";
 	if (!s->col_kinds)
 		return "no column kinds";
@@ -134,7 +134,7 @@ SpansMatch(const DatagenSchema *s, const char *sql, const DatagenIdent *ids, int
 		}
 		else
 			continue;
-		sqlpilot_schema_quote_ident(name, true, want, sizeof(want));
+		sqlpilot_schema_quote_ident(name, s->tables[0].fold_case, want, sizeof(want));
 		if (strlen(want) != ids[i].len || strncmp(sql + ids[i].off, want, ids[i].len) != 0)
 			return false;
 	}
@@ -290,6 +290,9 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 {
 	const char *sql = st->sql;
 
+	/* an ARRAY[...] value holds commas: this check splits at them, so leaves it out */
+	if (strstr(sql, "ARRAY["))
+		return true;
 	if (strncmp(sql, "INSERT INTO ", 12) == 0 || strncmp(sql, "UPSERT INTO ", 12) == 0)
 	{
 		const char *values = strstr(sql, " VALUES (");
@@ -446,6 +449,9 @@ TestSchemas(void)
 				if (tb->n_indexes > 0 && tb->indexes[0].primary &&
 					strcmp(tb->indexes[0].cols[0], tb->columns[0].name) == 0)
 					first_pk++;
+				/* the wide share's quoted schemas are ORM names, not the vocabulary's */
+				if (!tb->fold_case)
+					continue;
 				quoted += sqlpilot_schema_needs_quotes(tb->name, true);
 				for (int c = 0; c < tb->n_columns; c++)
 					quoted += sqlpilot_schema_needs_quotes(tb->columns[c].name, true);
@@ -490,7 +496,7 @@ TestSchemas(void)
 	}
 }
 
-/* Share of statements of kind k (among all) containing pat, in percent. */
+/* Share of the reference-shaped statements of kind k containing pat, in percent. */
 static double
 Share(DatagenStatement *st, int n, int kind, const char *pat)
 {
@@ -498,7 +504,7 @@ Share(DatagenStatement *st, int n, int kind, const char *pat)
 	int			hit = 0;
 
 	for (int i = 0; i < n; i++)
-		if (kind < 0 || (int) st[i].kind == kind)
+		if (!st[i].wide && (kind < 0 || (int) st[i].kind == kind))
 		{
 			of++;
 			hit += pat == NULL || strstr(st[i].sql, pat) != NULL;
@@ -514,6 +520,8 @@ TestStatements(void)
 	DatagenStatement *st = calloc((size_t) total, sizeof(DatagenStatement));
 	DatagenSchema *schemas = calloc(N_SCHEMAS, sizeof(DatagenSchema));
 	int			kinds[DATAGEN_N_KINDS] = {0};
+	int			ref_kinds[DATAGEN_N_KINDS] = {0};	/* the reference-shaped share */
+	int			ref_total = 0;
 	int			complex = 0;
 	int			semi = 0;
 	int			spans_bad = 0;
@@ -548,8 +556,10 @@ TestStatements(void)
 		size_t		len = strlen(sql);
 
 		kinds[st[i].kind]++;
-		complex += st[i].complex;
-		semi += len > 0 && sql[len - 1] == ';';
+		ref_kinds[st[i].kind] += !st[i].wide;
+		ref_total += !st[i].wide;
+		complex += !st[i].wide && st[i].complex;
+		semi += !st[i].wide && len > 0 && sql[len - 1] == ';';
 		if (!SpansMatch(s, sql, st[i].idents, st[i].n_idents) ||
 			(st[i].pg_sql && !SpansMatch(s, st[i].pg_sql, st[i].pg_idents, st[i].n_pg_idents)))
 			spans_bad++;
@@ -581,13 +591,15 @@ TestStatements(void)
 				lit_checked, lit_bad))
 		tap_diag("%s", why);
 
-	/* distribution against docs/data-targets.md */
+	/* the reference-shaped share's distribution against docs/data-targets.md */
+	tap_ok(ref_total * 100 > total * 60 && ref_total * 100 < total * 70,
+		   "reference-shaped share %.1f%% (the rest is the wide share)", 100.0 * ref_total / total);
 	{
-		double		sel = 100.0 * kinds[DATAGEN_SELECT] / total;
-		double		ins = 100.0 * (kinds[DATAGEN_INSERT] + kinds[DATAGEN_UPSERT]) / total;
-		double		upd = 100.0 * kinds[DATAGEN_UPDATE] / total;
-		double		del = 100.0 * kinds[DATAGEN_DELETE] / total;
-		double		tru = 100.0 * kinds[DATAGEN_TRUNCATE] / total;
+		double		sel = 100.0 * ref_kinds[DATAGEN_SELECT] / ref_total;
+		double		ins = 100.0 * (ref_kinds[DATAGEN_INSERT] + ref_kinds[DATAGEN_UPSERT]) / ref_total;
+		double		upd = 100.0 * ref_kinds[DATAGEN_UPDATE] / ref_total;
+		double		del = 100.0 * ref_kinds[DATAGEN_DELETE] / ref_total;
+		double		tru = 100.0 * ref_kinds[DATAGEN_TRUNCATE] / ref_total;
 		double		where = Share(st, total, DATAGEN_SELECT, " WHERE ");
 		double		order = Share(st, total, DATAGEN_SELECT, " ORDER BY ");
 		double		star = Share(st, total, DATAGEN_SELECT, "SELECT *");
@@ -599,10 +611,10 @@ TestStatements(void)
 		tap_ok(upd > 10.6 && upd < 15.6, "UPDATE share %.1f%% (reference 13.1)", upd);
 		tap_ok(del > 10.1 && del < 15.1, "DELETE share %.1f%% (reference 12.6)", del);
 		tap_ok(tru > 7.0 && tru < 12.0, "TRUNCATE share %.1f%% (reference 9.5)", tru);
-		tap_ok(complex * 100 > total * 46 && complex * 100 < total * 54, "complex half %.1f%%",
-			   100.0 * complex / total);
-		tap_ok(semi * 100 > total * 81 && semi * 100 < total * 89, "';' endings %.1f%% (reference 85.3)",
-			   100.0 * semi / total);
+		tap_ok(complex * 100 > ref_total * 46 && complex * 100 < ref_total * 54, "complex half %.1f%%",
+			   100.0 * complex / ref_total);
+		tap_ok(semi * 100 > ref_total * 81 && semi * 100 < ref_total * 89, "';' endings %.1f%% (reference 85.3)",
+			   100.0 * semi / ref_total);
 		tap_ok(where > 56 && where < 68, "SELECT with WHERE %.1f%% (reference 62.2)", where);
 		tap_ok(order > 30 && order < 42, "SELECT with ORDER BY %.1f%% (reference 35.8)", order);
 		tap_ok(star > 22 && star < 34, "SELECT * %.1f%% (reference 28.1)", star);

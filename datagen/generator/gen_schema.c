@@ -609,6 +609,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 	pk_short = chance(&rng, 17);
 	declare_fks = chance(&rng, 36);
 	out->n_tables = n;
+	out->wide = wide;
 	out->tables = calloc((size_t) n, sizeof(SqlpilotTable));
 	out->col_kinds = calloc((size_t) n, sizeof(unsigned char *));
 	out->links = calloc((size_t) n * 2, sizeof(DatagenLink));

@@ -615,6 +615,7 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 		memset(st, 0, sizeof(*st));
 		st->kind = (DatagenKind) kind;
 		st->complex = complex;
+		st->wide = wide;
 		st->sql = strndup(text.buf.data ? text.buf.data : "", text.buf.len);
 		st->n_idents = text.n_ids;
 		st->idents = copy_ids(&text);
