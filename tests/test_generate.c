@@ -92,7 +92,14 @@ SchemaProblem(const DatagenSchema *s)
 		{
 			char		col[80];
 
-			snprintf(col, sizeof(col), "%.*s", (int) strcspn(tb->checks[i].expr, " "), tb->checks[i].expr);
+			const char *e = tb->checks[i].expr;
+			int			k = (int) strcspn(e, " ");
+
+			/* the first word is the column, double-quoted in the quoted schemas */
+			if (e[0] == '"' && k >= 2)
+				snprintf(col, sizeof(col), "%.*s", k - 2, e + 1);
+			else
+				snprintf(col, sizeof(col), "%.*s", k, e);
 			if (FindCol(tb, col) < 0)
 				return "check on a missing column";
 		}
@@ -290,8 +297,8 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 {
 	const char *sql = st->sql;
 
-	/* an ARRAY[...] value holds commas: this check splits at them, so leaves it out */
-	if (strstr(sql, "ARRAY["))
+	/* this check splits at commas and spaces: ARRAY[...] values and line breaks are left out */
+	if (strstr(sql, "ARRAY[") || strchr(sql, '\n'))
 		return true;
 	if (strncmp(sql, "INSERT INTO ", 12) == 0 || strncmp(sql, "UPSERT INTO ", 12) == 0)
 	{
@@ -352,7 +359,9 @@ StatementLiteralsFit(const DatagenSchema *s, const DatagenStatement *st, int *ch
 			if (id->what != DATAGEN_IDENT_COLUMN || strncmp(after, " = ", 3) != 0)
 				continue;
 			after += 3;
-			/* a literal runs to ", ", " WHERE" or the end; skip expressions */
+			/* a literal runs to ", ", " WHERE" or the end; skip expressions (and quoted names) */
+			if (after[0] == '"')
+				continue;
 			if (isalpha((unsigned char) after[0]) && strncmp(after, "TRUE", 4) != 0 &&
 				strncmp(after, "FALSE", 5) != 0 && strncmp(after, "NULL", 4) != 0 &&
 				strncmp(after, "NOW()", 5) != 0 && strncmp(after, "CURRENT_TIMESTAMP", 17) != 0)
@@ -701,9 +710,9 @@ TestRandomize(void)
 		DatagenSchema s;
 		DatagenStatement st[PER_SCHEMA];
 		char	   *outside[PER_SCHEMA];
-		char	   *old_names[8];
-		char	   *old_first[8][16];
-		char		fp[8][2048];
+		char	   *old_names[DATAGEN_MAX_TABLES];
+		char	   *old_first[DATAGEN_MAX_TABLES][16];
+		char		fp[DATAGEN_MAX_TABLES][2048];
 		int			n;
 
 		SampleSchema(&s, i);
