@@ -806,6 +806,12 @@ typedef struct SchemaTally
 	long		first_col_pk;
 	long		with_fk;
 	long		schemas_with_fk;
+	long		over10;			/* schemas of more than 10 tables */
+	long		non_public;		/* schemas whose tables live outside public */
+	long		quoted;			/* schemas with exact (quoted) mixed-case names */
+	long		with_check;		/* tables with a CHECK */
+	long		with_unique;	/* tables with a UNIQUE key other than the primary key */
+	long		composite_pk;	/* tables with a composite primary key */
 } SchemaTally;
 
 /* Reads the tons_of_tables shards under out (if any). */
@@ -841,6 +847,15 @@ tally_schemas(SchemaTally *st, const char *out)
 			tables = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "schema"), "tables");
 			st->schemas++;
 			st->tables_hist[cJSON_GetArraySize(tables) < 6 ? cJSON_GetArraySize(tables) : 6]++;
+			st->over10 += cJSON_GetArraySize(tables) > 10;
+			t = cJSON_GetArrayItem(tables, 0);
+			if (t)
+			{
+				const cJSON *ns = cJSON_GetObjectItemCaseSensitive(t, "schema");
+
+				st->non_public += cJSON_IsString(ns) && strcmp(ns->valuestring, "public") != 0;
+				st->quoted += cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(t, "fold_case"));
+			}
 			cJSON_ArrayForEach(t, tables)
 			{
 				const cJSON *cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
@@ -861,12 +876,22 @@ tally_schemas(SchemaTally *st, const char *out)
 					st->not_null += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "not_null"));
 					st->with_default += cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "default"));
 				}
+				st->with_check += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "checks")) > 0;
+				{
+					bool		unique = false;
+
+					cJSON_ArrayForEach(x, idx)
+						unique |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "unique")) &&
+						!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary"));
+					st->with_unique += unique;
+				}
 				cJSON_ArrayForEach(x, idx)
 				{
 					const cJSON *pc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(x, "cols"), 0);
 
 					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary")))
 						continue;
+					st->composite_pk += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x, "cols")) > 1;
 					st->with_pk++;
 					if (first && cJSON_IsString(pc) && strcmp(pc->valuestring, first) == 0)
 						st->first_col_pk++;
@@ -942,6 +967,16 @@ print_schemas(FILE *f, SchemaTally *st, Tally *ta)
 	pct(st->with_fk, st->tables, a, sizeof(a));
 	pct(st->schemas_with_fk, st->schemas, b, sizeof(b));
 	fprintf(f, "- Tables with >=1 FOREIGN KEY %s%% (16.6); schemas with >=1 FOREIGN KEY %s%% (27.6)\n", a, b);
+	pct(st->over10, st->schemas, a, sizeof(a));
+	pct(st->non_public, st->schemas, b, sizeof(b));
+	fprintf(f, "- Schemas of more than 10 tables %s%% (<0.1); outside the public schema %s%% (–)", a, b);
+	pct(st->quoted, st->schemas, a, sizeof(a));
+	fprintf(f, "; with quoted mixed-case names %s%% (quoted table names 0.1%% of tables)\n", a);
+	pct(st->with_check, st->tables, a, sizeof(a));
+	pct(st->with_unique, st->tables, b, sizeof(b));
+	fprintf(f, "- Tables with a CHECK %s%% (0.1), a UNIQUE key %s%% (2.2)", a, b);
+	pct(st->composite_pk, st->tables, a, sizeof(a));
+	fprintf(f, ", a composite PRIMARY KEY %s%% (1.5)\n", a);
 
 	fprintf(f, "\nColumn types as written in the schema texts the model sees (%ld distinct texts, %ld tables, %ld columns; %% of columns, `(p)` = share written with a length/precision), reference in parentheses where it lists the name:\n\n",
 			ta->texts, ta->text_tables, ta->text_columns);
