@@ -246,6 +246,7 @@ static const Construct constructs[] = {
 	{"UNION", " union ", NULL},
 	{"UNION ALL", " union all ", NULL},
 	{"= ANY(array)", " = any(", NULL},
+	{"json ->>", " ->> '", NULL},
 	{"INSERT ... SELECT", NULL, InsertSelect},
 	{"UPDATE ... FROM", NULL, UpdateFrom},
 	{"DELETE ... USING", NULL, DeleteUsing},

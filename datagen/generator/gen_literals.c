@@ -535,7 +535,8 @@ gen_predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 
 				snprintf(buf, sizeof(buf), "'%d-%02d-01'", y, m);
 				gen_put(c, buf);
-				gen_kw(c, " AND ");
+				gen_put(c, " ");
+				gen_kw(c, "AND ");	/* BETWEEN's AND stays on its line */
 				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + gen_rand_int(c, 0, 6), 28);
 				gen_put(c, buf);
 			}
@@ -557,7 +558,8 @@ gen_predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 				}
 				snprintf(buf, sizeof(buf), "%d", lo);
 				gen_put(c, buf);
-				gen_kw(c, " AND ");
+				gen_put(c, " ");
+				gen_kw(c, "AND ");	/* BETWEEN's AND stays on its line */
 				snprintf(buf, sizeof(buf), "%d", hi);
 				gen_put(c, buf);
 			}

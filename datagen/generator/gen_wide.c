@@ -195,6 +195,32 @@ col_alias(GenCtx *c, const char *name)
 	gen_put(c, name);
 }
 
+/*
+ * Starts a select list: "SELECT " or, in a multi-line statement now and
+ * then, "SELECT" with one item per indented line (as formatters write it).
+ * Returns whether items go on lines of their own.
+ */
+static bool
+list_start(GenCtx *c, const char *select)
+{
+	bool		lines = c->t->multiline && c->t->nest == 0 && gen_chance(c, 40);
+
+	gen_kw(c, select);
+	if (lines)
+	{
+		c->t->buf.len--;		/* the keyword's trailing space */
+		gen_put(c, "\n    ");
+	}
+	return lines;
+}
+
+/* Appends the separator before a select-list item after the first. */
+static void
+list_sep(GenCtx *c, bool lines)
+{
+	gen_put(c, lines ? ",\n    " : ", ");
+}
+
 /* Appends "INTERVAL 'n unit'" (or the '7 days'::interval spelling). */
 static void
 interval_lit(GenCtx *c)
@@ -275,10 +301,14 @@ expr_col(GenCtx *c, const GenFrom *f, int ti, int ci)
 			}
 			else if (r < 88)
 			{
+				/* two text columns joined: first and last name, name and code */
+				int			other = gen_pick_col(c, ti, C_STR | C_SORT);
+
+				if (other < 0 || other == ci)
+					return false;
 				gen_fcol(c, f, ti, ci);
-				gen_put(c, " || ' (' || ");
-				gen_fcol(c, f, ti, ci);
-				gen_put(c, " || ')'");
+				gen_put(c, gen_chance(c, 60) ? " || ' ' || " : " || ' - ' || ");
+				gen_fcol(c, f, ti, other);
 				col_alias(c, "display_name");
 			}
 			else
@@ -407,6 +437,22 @@ expr_col(GenCtx *c, const GenFrom *f, int ti, int ci)
 			gen_kw(c, "::text");
 			col_alias(c, "ref");
 			return true;
+		case B_ARRAY:
+			if (r < 50)
+			{
+				gen_kw(c, "ARRAY_LENGTH(");
+				gen_fcol(c, f, ti, ci);
+				gen_put(c, ", 1)");
+				col_alias(c, "tag_count");
+			}
+			else
+			{
+				gen_kw(c, "ARRAY_TO_STRING(");
+				gen_fcol(c, f, ti, ci);
+				gen_put(c, ", ', ')");
+				col_alias(c, "tag_list");
+			}
+			return true;
 		case B_JSON:
 			gen_fcol(c, f, ti, ci);
 			gen_put(c, gen_chance(c, 50) ? " ->> 'source'" : " ->> 'priority'");
@@ -463,7 +509,8 @@ recent_pred(GenCtx *c, const GenFrom *f, int ti, int ci)
 		gen_kw(c, " BETWEEN ");
 		gen_kw(c, "NOW() - ");
 		interval_lit(c);
-		gen_kw(c, " AND NOW()");
+		gen_put(c, " ");
+		gen_kw(c, "AND NOW()");
 	}
 }
 
@@ -497,16 +544,38 @@ wide_pred(GenCtx *c, int ti, const GenFrom *f)
 		gen_pred_lit(c, &c->tabs[ti].cols[ci]);
 		return;
 	}
-	if (r >= 30 && r < 34)
+	if (r >= 30 && r < 55)
 		for (int k = 0; k < c->tabs[ti].n_cols; k++)
-			if (c->tabs[ti].cols[k].base == B_ARRAY)
+		{
+			const GenCol *col = &c->tabs[ti].cols[k];
+
+			if (col->base == B_ARRAY)
 			{
-				gen_str_lit(c, gen_word_for(c, &c->tabs[ti].cols[k]), 0);
-				gen_kw(c, " = ANY(");
-				gen_fcol(c, f, ti, k);
-				gen_put(c, ")");
+				/* a tag among the array's: = ANY, or containment */
+				if (gen_chance(c, 70))
+				{
+					gen_str_lit(c, gen_word_for(c, col), 0);
+					gen_kw(c, " = ANY(");
+					gen_fcol(c, f, ti, k);
+					gen_put(c, ")");
+				}
+				else
+				{
+					gen_fcol(c, f, ti, k);
+					gen_kw(c, " @> ARRAY[");
+					gen_str_lit(c, gen_word_for(c, col), 0);
+					gen_put(c, "]");
+				}
 				return;
 			}
+			if (col->base == B_JSON)
+			{
+				/* a key of the document */
+				gen_fcol(c, f, ti, k);
+				gen_put(c, gen_chance(c, 50) ? " ->> 'source' = 'web'" : " ->> 'priority' = 'high'");
+				return;
+			}
+		}
 	gen_predicate(c, ti, f, wide_op(c));
 }
 
@@ -626,6 +695,7 @@ select_list(GenCtx *c, int ti, int tables)
 	int			n;
 	bool		distinct;
 	bool		exprs = gen_chance(c, 45);
+	bool		lines;
 
 	build_chain(c, &w, ti, tables);
 	n = pick_items(c, &w, gen_rand_int(c, 2, w.n > 1 ? 5 : 4), items);
@@ -633,7 +703,7 @@ select_list(GenCtx *c, int ti, int tables)
 	for (int i = 0; i < n; i++)
 		if (c->tabs[w.f[items[i].from].table].cols[items[i].col].base == B_JSON)
 			distinct = false;
-	gen_kw(c, distinct ? "SELECT DISTINCT " : "SELECT ");
+	lines = list_start(c, distinct ? "SELECT DISTINCT " : "SELECT ");
 	if (!distinct && w.n > 1 && gen_chance(c, 6))
 	{
 		/* every column of one table, a column or two of the others */
@@ -648,7 +718,7 @@ select_list(GenCtx *c, int ti, int tables)
 		int			t2 = w.f[items[i].from].table;
 
 		if (i > 0)
-			gen_put(c, ", ");
+			list_sep(c, lines);
 		if (!distinct && exprs && gen_chance(c, 45) && expr_col(c, f, t2, items[i].col))
 			continue;
 		gen_fcol(c, f, t2, items[i].col);
@@ -717,6 +787,8 @@ select_report(GenCtx *c, int ti, int tables)
 	int			first_agg;
 	const char *alias;
 	bool		by_position = gen_chance(c, 12);
+	bool		lines;
+	int			num_fi = 0;
 
 	build_chain(c, &w, ti, tables);
 	/* group by a name or category, the parent's in a join */
@@ -733,21 +805,22 @@ select_report(GenCtx *c, int ti, int tables)
 		gci[ng] = ci;
 		ng++;
 	}
-	gen_kw(c, "SELECT ");
+	lines = list_start(c, "SELECT ");
 	for (int i = 0; i < ng; i++)
 	{
 		gen_fcol(c, qual(&w, gfi[i]), w.f[gfi[i]].table, gci[i]);
-		gen_put(c, ", ");
+		list_sep(c, lines);
 	}
 	first_agg = gen_pick_weight(c, agg_w, 6);
 	alias = aggregate(c, &w, first_agg);
 	col_alias(c, alias);
-	if (gen_chance(c, 45))
+	if (gen_chance(c, 45) && (first_agg != 0 || chain_col(c, &w, C_NUM, &num_fi) >= 0))
 	{
+		/* a second aggregate: COUNT(*) beside a SUM or AVG, or the other way round */
 		int			second = first_agg == 0 ? 1 + gen_rand_int(c, 0, 3) : 0;
 		const char *a2;
 
-		gen_put(c, ", ");
+		list_sep(c, lines);
 		a2 = aggregate(c, &w, second);
 		if (strcmp(a2, alias) == 0)
 			a2 = "other_value";
@@ -786,7 +859,9 @@ select_report(GenCtx *c, int ti, int tables)
 		gen_kw(c, " ORDER BY ");
 		gen_put(c, alias);
 		gen_kw(c, desc ? " DESC" : " ASC");
-		nulls_order(c, desc);
+		/* a count is never NULL: NULLS LAST goes with sums and averages */
+		if (first_agg != 0)
+			nulls_order(c, desc);
 	}
 	if (gen_chance(c, 35))
 		wide_limit(c);
