@@ -391,12 +391,14 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 		old_tables[t] = s->tables[t].name;
 		new_name(&pr, old_tables[t], true, name);
 		{
-			char	   *taken[DATAGEN_MAX_TABLES];
+			/* unique among all the tables before it (their new names) */
+			char	  **taken = malloc(sizeof(char *) * (size_t) (t + 1));
 			int			k = 0;
 
-			for (int o = 0; o < t && k < DATAGEN_MAX_TABLES; o++)
+			for (int o = 0; taken && o < t; o++)
 				taken[k++] = s->tables[o].name;
 			uniquify(name, taken, k, old_tables[t]);
+			free(taken);
 		}
 		s->tables[t].name = strdup(name);
 	}
