@@ -17,6 +17,7 @@
 
 #define N_SCHEMAS 120
 #define PER_SCHEMA 40
+#define N_OF_RULES 14
 
 /* The schema of sample i: topics and use cases spread over the vocabulary. */
 static void
@@ -875,12 +876,129 @@ ReportSpeed(void)
 			 n / (sqlpilot_now() - t0));
 }
 
+/* What a function's argument (or an operator's operand) must be: 0 number, 1 date/time, 2 text, 3 array. */
+typedef struct TypeRule
+{
+	const char *fn;				/* lower case, as it appears before the column */
+	int			want;
+	bool		before;			/* the column comes before fn (an operator) */
+} TypeRule;
+
+/* True when a column of PostgreSQL type type (and content kind) fits rule want. */
+static bool
+TypeFits(const char *type, int kind, int want)
+{
+	switch (want)
+	{
+		case 0:
+			return kind != DATAGEN_COL_ID &&
+				(strcmp(type, "integer") == 0 || strcmp(type, "bigint") == 0 || strcmp(type, "smallint") == 0 ||
+				 strncmp(type, "numeric", 7) == 0 || strcmp(type, "double precision") == 0 || strcmp(type, "real") == 0);
+		case 1:
+			return strcmp(type, "date") == 0 || strncmp(type, "timestamp", 9) == 0;
+		case 2:
+			return strcmp(type, "text") == 0 || strncmp(type, "character", 9) == 0;
+		default:
+			return strchr(type, '[') != NULL;
+	}
+}
+
+/*
+ * Checks that functions get arguments of a fitting type: SUM / AVG / ROUND
+ * numbers that are not keys, DATE_TRUNC / EXTRACT / TO_CHAR dates and
+ * timestamps, string functions and ILIKE text, ARRAY_LENGTH arrays.
+ */
+static void
+TestTypeSense(void)
+{
+	static const TypeRule rules[] = {
+		{"sum(", 0, false}, {"avg(", 0, false}, {"round(", 0, false}, {"date_trunc(", 1, false},
+		{"extract(", 1, false}, {"to_char(", 1, false}, {"lower(", 2, false}, {"upper(", 2, false},
+		{"trim(", 2, false}, {"length(", 2, false}, {"left(", 2, false}, {"substring(", 2, false},
+		{" ilike ", 2, true}, {"array_length(", 3, false}
+	};
+	int			checked[N_OF_RULES] = {0};
+	int			bad = 0;
+	char		why[400] = "";
+
+	for (int i = 0; i < 400; i++)
+	{
+		DatagenSchema s;
+		DatagenStatement st[PER_SCHEMA];
+		int			n;
+
+		SampleSchema(&s, i + 500);
+		n = datagen_statements_generate(&s, (uint64_t) i + 77, st, PER_SCHEMA);
+		for (int k = 0; k < n; k++)
+		{
+			char	   *low = strdup(st[k].sql);
+
+			for (char *p = low; *p; p++)
+				*p = (char) tolower((unsigned char) *p);
+			for (int r = 0; r < N_OF_RULES; r++)
+				for (const char *p = low; (p = strstr(p, rules[r].fn)) != NULL; p++)
+				{
+					uint32_t	at = (uint32_t) (p - low);
+					uint32_t	close = at;
+					const DatagenIdent *col = NULL;
+
+					/* a name inside a longer one (length in array_length) is not it */
+					if (!rules[r].before && p > low && (isalnum((unsigned char) p[-1]) || p[-1] == '_'))
+						continue;
+
+					/* a call's arguments end at its closing parenthesis (quotes skipped) */
+					for (int depth = 0, q = 0; !rules[r].before && low[close]; close++)
+					{
+						if (low[close] == '\'')
+							q = !q;
+						else if (!q && low[close] == '(')
+							depth++;
+						else if (!q && low[close] == ')' && --depth == 0)
+							break;
+					}
+					/* the first column span inside the call (or, for an operator, the one before it) */
+					for (int d = 0; d < st[k].n_idents; d++)
+					{
+						const DatagenIdent *id = &st[k].idents[d];
+
+						if (id->what != DATAGEN_IDENT_COLUMN)
+							continue;
+						if (!rules[r].before && id->off > at && id->off < close && !col)
+							col = id;
+						if (rules[r].before && id->off < at)
+							col = id;
+					}
+					if (!col)
+						continue;
+					checked[r]++;
+					if (!TypeFits(s.tables[col->table].columns[col->column].type,
+								  s.col_kinds ? s.col_kinds[col->table][col->column] : -1, rules[r].want))
+					{
+						bad++;
+						snprintf(why, sizeof(why), "%s: %s on %s", st[k].sql, rules[r].fn,
+								 s.tables[col->table].columns[col->column].type);
+					}
+				}
+			free(low);
+			datagen_statement_free(&st[k]);
+		}
+		datagen_schema_free(&s);
+	}
+	for (int r = 0; r < N_OF_RULES; r++)
+		if (checked[r] == 0)
+			bad++;
+	if (!tap_ok(bad == 0, "functions get sensible types: SUM %d, AVG %d, DATE_TRUNC %d, TO_CHAR %d, LOWER %d, ILIKE %d, ... checked",
+				checked[0], checked[1], checked[3], checked[5], checked[6], checked[12]))
+		tap_diag("%s", why);
+}
+
 int
 main(void)
 {
 	TestVocabulary();
 	TestSchemas();
 	TestStatements();
+	TestTypeSense();
 	TestRandomize();
 	TestStyles();
 	ReportSpeed();
