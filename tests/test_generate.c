@@ -992,6 +992,81 @@ TestTypeSense(void)
 		tap_diag("%s", why);
 }
 
+/* The CHECK (col IN (...)) of column name in table t, or NULL. */
+static const char *
+EnumCheck(const SqlpilotTable *t, const char *name)
+{
+	size_t		n = strlen(name);
+
+	for (int i = 0; i < t->n_checks; i++)
+	{
+		const char *e = t->checks[i].expr;
+
+		if (e[0] == '"')
+			e++;
+		if (strncmp(e, name, n) == 0 && strstr(e + n, " IN ('"))
+			return t->checks[i].expr;
+	}
+	return NULL;
+}
+
+/*
+ * Checks that statements compare and assign an enumerated column (CHECK
+ * (col IN (...))) only the values its list allows: col = 'value'.
+ */
+static void
+TestEnumValues(void)
+{
+	int			checked = 0;
+	int			bad = 0;
+	char		why[400] = "";
+
+	for (int i = 0; i < 1500; i++)
+	{
+		DatagenSchema s;
+		DatagenStatement st[PER_SCHEMA];
+		int			n;
+		bool		any = false;
+
+		SampleSchema(&s, i + 2000);
+		for (int t = 0; t < s.n_tables; t++)
+			for (int c = 0; c < s.tables[t].n_columns; c++)
+				any |= EnumCheck(&s.tables[t], s.tables[t].columns[c].name) != NULL;
+		n = any ? datagen_statements_generate(&s, (uint64_t) i, st, PER_SCHEMA) : 0;
+		for (int k = 0; k < n; k++)
+		{
+			for (int d = 0; d < st[k].n_idents; d++)
+			{
+				const DatagenIdent *id = &st[k].idents[d];
+				const SqlpilotTable *tb = &s.tables[id->table];
+				const char *after = st[k].sql + id->off + id->len;
+				const char *e;
+				char		lit[64];
+				size_t		len;
+
+				if (id->what != DATAGEN_IDENT_COLUMN ||
+					!(e = EnumCheck(tb, tb->columns[id->column].name)) || strncmp(after, " = '", 4) != 0)
+					continue;
+				len = strcspn(after + 3 + 1, "'") + 2;
+				if (len >= sizeof(lit))
+					continue;
+				snprintf(lit, sizeof(lit), "%.*s", (int) len, after + 3);
+				checked++;
+				if (!strstr(e, lit))
+				{
+					bad++;
+					snprintf(why, sizeof(why), "%s: %s not in %s", st[k].sql, lit, e);
+				}
+			}
+			datagen_statement_free(&st[k]);
+		}
+		datagen_schema_free(&s);
+	}
+	if (!tap_ok(checked > 0 && bad == 0, "enumerated columns get only their listed values (%d checked, %d not)",
+				checked, bad))
+		tap_diag("%s", why);
+}
+
 int
 main(void)
 {
@@ -999,6 +1074,7 @@ main(void)
 	TestSchemas();
 	TestStatements();
 	TestTypeSense();
+	TestEnumValues();
 	TestRandomize();
 	TestStyles();
 	ReportSpeed();

@@ -7,7 +7,7 @@
  * DELETE ... USING, RETURNING, ON CONFLICT, lower-case and multi-line
  * statements) and every schema feature (non-public schemas, quoted
  * mixed-case names, up to 25 tables, jsonb, text[], timestamptz, uuid,
- * defaults, CHECK, UNIQUE, composite keys) shows up at a nonzero rate, and
+ * defaults, CHECK, enumerations as CHECK ... IN, UNIQUE, composite keys) shows up at a nonzero rate, and
  * PostgreSQL accepts all of it, as generated and after name randomization.
  * Deterministic for its seeds; skips when no server can be started.
  */
@@ -274,6 +274,7 @@ typedef struct SchemaCounts
 	int			uuid;
 	int			defaults;
 	int			checks;
+	int			enums;			/* CHECK (col IN ('a', 'b', ...)) */
 	int			uniques;
 	int			composite;
 } SchemaCounts;
@@ -304,6 +305,8 @@ CountSchema(const DatagenSchema *s, SchemaCounts *sc)
 			sc->defaults += tb->columns[c].default_expr != NULL;
 		}
 		sc->checks += tb->n_checks;
+		for (int i = 0; i < tb->n_checks; i++)
+			sc->enums += strstr(tb->checks[i].expr, " IN ('") != NULL;
 		for (int i = 0; i < tb->n_indexes; i++)
 		{
 			sc->uniques += tb->indexes[i].unique && !tb->indexes[i].primary;
@@ -450,6 +453,7 @@ main(void)
 	tap_ok(sc.uuid > 0, "uuid columns: %d", sc.uuid);
 	tap_ok(sc.defaults > 0, "columns with a DEFAULT: %d", sc.defaults);
 	tap_ok(sc.checks > 0, "CHECK constraints: %d", sc.checks);
+	tap_ok(sc.enums > 0, "enumerations as CHECK (col IN (...)): %d", sc.enums);
 	tap_ok(sc.uniques > 0, "UNIQUE keys: %d", sc.uniques);
 	tap_ok(sc.composite > 0, "composite primary keys: %d", sc.composite);
 	datagen_validator_close(&v);

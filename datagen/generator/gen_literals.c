@@ -104,6 +104,8 @@ static const char *const durations[] = {"1 hour", "30 minutes", "2 days", "1 wee
 const char *
 gen_word_for(GenCtx *c, const GenCol *col)
 {
+	if (col->n_allowed > 0)
+		return col->allowed[gen_rand_int(c, 0, col->n_allowed - 1)];
 	switch (col->hint)
 	{
 		case H_PRIORITY:
@@ -142,6 +144,11 @@ string_value(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 	const char *fn = first_names[gen_rand_int(c, 0, N_OF(first_names) - 1)];
 	const char *ln = last_names[gen_rand_int(c, 0, N_OF(last_names) - 1)];
 
+	if (col->n_allowed > 0)
+	{
+		snprintf(buf, cap, "%s", col->allowed[gen_rand_int(c, 0, col->n_allowed - 1)]);
+		return;
+	}
 	switch (col->kind)
 	{
 		case DATAGEN_COL_FIRST_NAME:

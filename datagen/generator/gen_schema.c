@@ -481,6 +481,35 @@ add_wide_columns(SqlpilotTable *t, unsigned char *kinds, uint64_t *rng)
 		add_column(t, kinds, "is_active", "boolean", true, "true", DATAGEN_COL_BOOL);
 }
 
+/*
+ * Adds "col IN ('a', 'b', ...)": the enumerated values of a status or
+ * category column, as portable DDL writes an enum (statements then draw
+ * their literals from the list: gen_statements.c reads it back).
+ */
+static void
+add_enum_check(SqlpilotTable *t, const char *col, uint64_t *rng)
+{
+	static const char *const sets[][5] = {
+		{"pending", "active", "suspended", "closed", NULL},
+		{"draft", "published", "archived", NULL, NULL},
+		{"new", "in_progress", "done", "cancelled", NULL},
+		{"low", "medium", "high", "critical", NULL},
+		{"open", "resolved", "closed", NULL, NULL},
+		{"pending", "paid", "refunded", "failed", NULL},
+		{"standard", "premium", "enterprise", NULL, NULL},
+	};
+	const char *const *set = sets[sqlpilot_rng_below(rng, sizeof(sets) / sizeof(sets[0]))];
+	char		expr[256];
+	size_t		n = (size_t) snprintf(expr, sizeof(expr), "%s IN (", col);
+
+	for (int i = 0; i < 5 && set[i] && n < sizeof(expr); i++)
+		n += (size_t) snprintf(expr + n, sizeof(expr) - n, "%s'%s'", i ? ", " : "", set[i]);
+	if (n + 2 >= sizeof(expr))
+		return;
+	snprintf(expr + n, sizeof(expr) - n, ")");
+	t->checks[t->n_checks++].expr = strdup(expr);
+}
+
 /* Writes a snake_case name as PascalCase (tables) or camelCase (columns), as ORMs name them. */
 static char *
 orm_name(const char *name, bool pascal)
@@ -638,7 +667,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		t->columns = calloc(GEN_MAX_COLS, sizeof(SqlpilotColumn));
 		t->indexes = calloc(6, sizeof(SqlpilotIndex));
 		t->fkeys = calloc(2, sizeof(SqlpilotForeignKey));
-		t->checks = calloc(1, sizeof(SqlpilotCheck));
+		t->checks = calloc(2, sizeof(SqlpilotCheck));
 
 		/* links to earlier tables */
 		if (i > 0 && chance(&rng, 88))
@@ -776,6 +805,9 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				t->checks[0].expr = strdup(expr);
 				t->n_checks = 1;
 			}
+			else if (wide && t->n_checks < 2 && (at->kind == DATAGEN_COL_STATUS || at->kind == DATAGEN_COL_CATEGORY) &&
+					 chance(&wrng, 30))
+				add_enum_check(t, at->name, &wrng);
 		}
 		if (wide)
 			add_wide_columns(t, kinds, &wrng);

@@ -439,6 +439,41 @@ column_roles(const GenCol *col, bool is_pk, bool not_null)
 	return r;
 }
 
+/*
+ * Reads a CHECK of the form col IN ('a', 'b', ...) (col possibly quoted)
+ * into the allowed values of that column of g.
+ */
+static void
+read_enum_check(const SqlpilotTable *t, GenTab *g, const char *expr)
+{
+	const char *p = expr;
+	size_t		n;
+	int			ci = -1;
+	GenCol	   *col;
+
+	if (*p == '"')
+		p++;
+	n = strcspn(p, "\" ");
+	for (int k = 0; k < t->n_columns; k++)
+		if (strlen(t->columns[k].name) == n && strncmp(t->columns[k].name, p, n) == 0)
+			ci = k;
+	p = strstr(p, " IN (");
+	if (ci < 0 || !p)
+		return;
+	col = &g->cols[ci];
+	for (p += 5; *p == '\'' && col->n_allowed < GEN_MAX_ALLOWED;)
+	{
+		const char *end = strchr(p + 1, '\'');
+
+		if (!end || end - p - 1 >= (long) sizeof(col->allowed[0]))
+			break;
+		snprintf(col->allowed[col->n_allowed++], sizeof(col->allowed[0]), "%.*s", (int) (end - p - 1), p + 1);
+		p = end + 1;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
 /* Builds the per-table column descriptions. */
 static void
 analyze_schema(GenCtx *c)
@@ -472,6 +507,8 @@ analyze_schema(GenCtx *c)
 			col->auto_value = k == g->pk && sc->default_expr != NULL;
 			col->roles = column_roles(col, k == g->pk, sc->not_null);
 		}
+		for (int k = 0; k < t->n_checks; k++)
+			read_enum_check(t, g, t->checks[k].expr);
 		for (int k = 0; k < t->n_fkeys; k++)
 			for (int o = 0; o < s->n_tables; o++)
 				if (strcmp(t->fkeys[k].ref_table, s->tables[o].name) == 0)

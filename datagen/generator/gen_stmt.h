@@ -39,6 +39,8 @@ typedef enum GenBase
 #define C_PK	0x400			/* the primary key column */
 #define C_SORT	0x800			/* good ORDER BY key */
 
+#define GEN_MAX_ALLOWED 6
+
 /* Value hints from the column name, refining the kind's pool. */
 typedef enum GenHint
 {
@@ -58,6 +60,8 @@ typedef struct GenCol
 	int			roles;
 	bool		auto_value;		/* serial or default-generated key: INSERT may omit it */
 	bool		has_default;
+	int			n_allowed;		/* values a CHECK (col IN (...)) allows: literals come from them */
+	char		allowed[GEN_MAX_ALLOWED][24];
 } GenCol;
 
 typedef struct GenTab
