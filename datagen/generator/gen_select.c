@@ -31,8 +31,8 @@ order_by(GenCtx *c, const GenFrom *f, int ti, int ci)
 }
 
 /* Appends " LIMIT n" with the reference values (and a rare OFFSET). */
-void
-gen_limit(GenCtx *c)
+static void
+limit_clause(GenCtx *c)
 {
 	static const int vals[] = {5, 10, 3, 20, 7, 1, 50};
 	static const int w[] = {527, 356, 97, 7, 3, 2, 8};
@@ -203,7 +203,7 @@ select_one(GenCtx *c, int ti, bool complex)
 		order_by(c, NULL, ti, ci);
 	}
 	if (gen_chance(c, complex ? 6 : 1.5))
-		gen_limit(c);
+		limit_clause(c);
 }
 
 /* An aggregate: which function (0 COUNT(*), 1 COUNT(col), 2 COUNT(DISTINCT), 3 SUM, 4 AVG, 5 MAX, 6 MIN) and column. */
@@ -318,10 +318,10 @@ select_aggregate(GenCtx *c, int ti, bool complex, bool grouped)
 		}
 	}
 	if (gen_chance(c, complex ? 8 : 2))
-		gen_limit(c);
+		limit_clause(c);
 }
 
-/* Fills a FROM item for table ti; aliases for about a third of the joins. */
+/* Fills a FROM item for table ti, its alias (when aliases) unlike the others' and every table name. */
 void
 gen_from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others)
 {
@@ -459,7 +459,7 @@ select_join(GenCtx *c, bool complex)
 			gen_kw(c, " DESC");
 		}
 		if (gen_chance(c, 10))
-			gen_limit(c);
+			limit_clause(c);
 		return;
 	}
 	if (gen_chance(c, 8))
@@ -519,7 +519,7 @@ select_join(GenCtx *c, bool complex)
 			order_by(c, f, f->table, ci);
 	}
 	if (gen_chance(c, complex ? 7 : 2))
-		gen_limit(c);
+		limit_clause(c);
 }
 
 /* A SELECT with a subquery along a link: IN (SELECT ...) or EXISTS. */

@@ -146,8 +146,6 @@ void		gen_like_pattern(GenCtx *c, const GenCol *col);
 
 /* ---- gen_select.c ---- */
 
-/* Appends " LIMIT n" with the reference values (and a rare OFFSET). */
-void		gen_limit(GenCtx *c);
 /* Fills a FROM item for table ti, with an alias unlike the others' and every table name. */
 void		gen_from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others);
 /* Appends "table [[AS] alias]". */
