@@ -535,6 +535,55 @@ static const char *const table_keywords[] = {
 	"lateral", "only", "rows", "select", "values", "with"
 };
 
+/* Keywords that may follow a table reference or its alias (AS only before the alias). */
+static const char *const follow_keywords[] = {
+	"as", "cross", "default", "except", "fetch", "for", "full", "group", "having", "inner",
+	"intersect", "join", "left", "limit", "natural", "offset", "on", "order", "overriding",
+	"returning", "right", "select", "set", "tablesample", "union", "using", "values", "when",
+	"where", "window", "with"
+};
+
+/*
+ * Unreserved keywords that queries and DML use; with the reserved,
+ * column-name and type/function-name keywords they are the keywords of an
+ * expression position (the other unreserved ones are DDL and utility words).
+ */
+static const char *const dml_unreserved[] = {
+	"action", "at", "breadth", "by", "conflict", "cube", "current", "cycle", "day", "delete",
+	"depth", "double", "escape", "exclude", "filter", "first", "following", "groups", "hour",
+	"insert", "key", "last", "local", "locked", "matched", "materialized", "merge", "minute",
+	"month", "next", "no", "nothing", "nowait", "nulls", "of", "ordinality", "others", "over",
+	"overriding", "partition", "preceding", "range", "recursive", "repeatable", "rollup", "rows",
+	"search", "second", "set", "sets", "share", "skip", "system", "ties", "unbounded",
+	"update", "value", "varying", "within", "without", "year", "zone"
+};
+
+/* Whether a word of list (n entries) equals v, or with prefix starts with it. */
+static bool
+in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefix)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(list[i], v, len) == 0 && (prefix || list[i][len] == '\0'))
+			return true;
+	return false;
+}
+
+#define IN_LIST(list, v, len, prefix) in_list(list, sizeof(list) / sizeof(list[0]), v, len, prefix)
+
+/* Whether unquoted v is a keyword an expression may hold (or the start of one). */
+static bool
+expr_keyword(const char *v, size_t len, bool prefix)
+{
+	char		cat;
+
+	if (prefix)
+		return sqlpilot_sql_keyword_prefix(v, len, "RCT") ||
+			IN_LIST(dml_unreserved, v, len, true);
+	cat = sqlpilot_sql_keyword_category(v, len);
+	return cat == 'R' || cat == 'C' || cat == 'T' ||
+		(cat == 'U' && IN_LIST(dml_unreserved, v, len, false));
+}
+
 /* One feeding or judging pass: the state it reads, and the scope it may write. */
 typedef struct Ctx
 {
@@ -770,14 +819,19 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		v = "\x01";
 		len = 1;
 	}
-	kw = !quoted && (prefix ? sqlpilot_sql_keyword_prefix(v, len) :
+	kw = !quoted && (prefix ? sqlpilot_sql_keyword_prefix(v, len, NULL) :
 					 sqlpilot_sql_keyword_category(v, len) != 0);
 	switch (c->expect)
 	{
 		case E_STMT:
-		case E_AFTER_ALIAS:
-		case E_AFTER_CTE:
 			return dot != 1 && kw;
+		case E_AFTER_CTE:
+			return dot != 1 && !quoted && (name_match("as", v, len, prefix) ||
+										   name_match("materialized", v, len, prefix) ||
+										   name_match("not", v, len, prefix));
+		case E_AFTER_ALIAS:
+			return dot != 1 && !quoted && !name_match("as", v, len, false) &&
+				IN_LIST(follow_keywords, v, len, prefix);
 		case E_TABLE:
 			if (dot != 0)
 			{
@@ -806,7 +860,14 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 					return true;
 			return false;
 		case E_ALIAS:
-			return prefix || (dot != 1 && (kw || !alias_taken(g, v, len)));
+			/* a keyword that may follow, or a new name: not a keyword, an alias taken, a table */
+			if (prefix)
+				return true;
+			if (dot == 1)
+				return false;
+			if (kw)
+				return IN_LIST(follow_keywords, v, len, false);
+			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0;
 		case E_QUAL:
 			return dot != 1 && qualified_column(g, c, v, len, prefix);
 		case E_INSERT_COLS:
@@ -816,7 +877,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return true;
 			if (dot == 1)
 				return false;
-			return kw || sqlpilot_sql_function_name(v, len, prefix) ||
+			return (!quoted && expr_keyword(v, len, prefix)) ||
+				sqlpilot_sql_function_name(v, len, prefix) ||
 				column_in_scope(g, c, v, len, prefix);
 		default:
 			return true;

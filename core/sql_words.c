@@ -246,12 +246,16 @@ sorted_has(const char *const *list, int n, const char *word, size_t len, bool pr
 	return prefix || list[i][len] == '\0';
 }
 
-/* See sql_words.h.  A binary search for the first keyword not below word. */
+/*
+ * See sql_words.h.  A binary search for the first keyword not below word,
+ * then a walk over the keywords that start with it.
+ */
 bool
-sqlpilot_sql_keyword_prefix(const char *word, size_t len)
+sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories)
 {
+	int			n = (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0]));
 	int			lo = 0,
-				hi = (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0]));
+				hi = n;
 
 	while (lo < hi)
 	{
@@ -262,8 +266,10 @@ sqlpilot_sql_keyword_prefix(const char *word, size_t len)
 		else
 			hi = mid;
 	}
-	return lo < (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0])) &&
-		strncmp(sql_keywords[lo].word, word, len) == 0;
+	for (; lo < n && strncmp(sql_keywords[lo].word, word, len) == 0; lo++)
+		if (!categories || strchr(categories, sql_keywords[lo].category))
+			return true;
+	return false;
 }
 
 /* See sql_words.h. */

@@ -21,8 +21,11 @@
  */
 char		sqlpilot_sql_keyword_category(const char *word, size_t len);
 
-/* Whether some keyword starts with word (len bytes, lower case). */
-bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len);
+/*
+ * Whether some keyword starts with word (len bytes, lower case), of one of
+ * the categories (e.g. "RCT"; NULL: any).
+ */
+bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories);
 
 /*
  * Whether word (len bytes, lower case) is one of PostgreSQL 15's built-in
