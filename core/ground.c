@@ -505,7 +505,8 @@ enum
 {
 	A_NONE, A_PLAIN, A_SELECT, A_FROM, A_JOIN, A_JOINTYPE, A_UPDATE, A_INTO, A_INSERT,
 	A_DELETE, A_MERGE, A_USING, A_TABLE, A_WITH, A_RECURSIVE, A_AS, A_LATERAL, A_ONLY,
-	A_VALUES, A_DISTINCT, A_CLAUSE, A_SETOP, A_EXPLAIN, A_MATERIALIZED, A_NOT
+	A_VALUES, A_DISTINCT, A_CLAUSE, A_SETOP, A_EXPLAIN, A_MATERIALIZED, A_NOT,
+	A_NOCOND					/* CROSS, NATURAL: a join without ON/USING */
 };
 
 typedef struct KeywordAction
@@ -516,13 +517,13 @@ typedef struct KeywordAction
 
 /* The keywords that move the state, sorted. */
 static const KeywordAction keyword_actions[] = {
-	{"analyze", A_EXPLAIN}, {"as", A_AS}, {"conflict", A_CLAUSE}, {"cross", A_JOINTYPE},
+	{"analyze", A_EXPLAIN}, {"as", A_AS}, {"conflict", A_CLAUSE}, {"cross", A_NOCOND},
 	{"delete", A_DELETE}, {"distinct", A_DISTINCT}, {"do", A_CLAUSE}, {"except", A_SETOP},
 	{"explain", A_EXPLAIN}, {"from", A_FROM}, {"full", A_JOINTYPE}, {"group", A_CLAUSE},
 	{"having", A_CLAUSE}, {"inner", A_JOINTYPE}, {"insert", A_INSERT},
 	{"intersect", A_SETOP}, {"into", A_INTO}, {"join", A_JOIN}, {"lateral", A_LATERAL},
 	{"left", A_JOINTYPE}, {"limit", A_CLAUSE}, {"materialized", A_MATERIALIZED},
-	{"merge", A_MERGE}, {"natural", A_JOINTYPE}, {"not", A_NOT}, {"offset", A_CLAUSE},
+	{"merge", A_MERGE}, {"natural", A_NOCOND}, {"not", A_NOT}, {"offset", A_CLAUSE},
 	{"on", A_CLAUSE}, {"only", A_ONLY}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
 	{"recursive", A_RECURSIVE}, {"returning", A_CLAUSE}, {"right", A_JOINTYPE},
 	{"select", A_SELECT}, {"set", A_CLAUSE}, {"table", A_TABLE}, {"union", A_SETOP},
@@ -558,6 +559,13 @@ static const char *const dml_unreserved[] = {
 	"update", "value", "varying", "within", "without", "year", "zone"
 };
 
+/* Whether name equals v[0..len), or with prefix starts with it. */
+static bool
+name_match(const char *name, const char *v, size_t len, bool prefix)
+{
+	return strncmp(name, v, len) == 0 && (prefix || name[len] == '\0');
+}
+
 /* Whether a word of list (n entries) equals v, or with prefix starts with it. */
 static bool
 in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefix)
@@ -569,6 +577,19 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 }
 
 #define IN_LIST(list, v, len, prefix) in_list(list, sizeof(list) / sizeof(list[0]), v, len, prefix)
+
+/*
+ * Whether keyword v may follow a table reference (or its alias): after
+ * JOIN t only AS, ON or USING (CROSS and NATURAL joins take none).
+ */
+static bool
+follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefix)
+{
+	if (c->join_cond)
+		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
+			name_match("using", v, len, prefix);
+	return IN_LIST(follow_keywords, v, len, prefix);
+}
 
 /* Whether unquoted v is a keyword an expression may hold (or the start of one). */
 static bool
@@ -582,6 +603,24 @@ expr_keyword(const char *v, size_t len, bool prefix)
 	cat = sqlpilot_sql_keyword_category(v, len);
 	return cat == 'R' || cat == 'C' || cat == 'T' ||
 		(cat == 'U' && IN_LIST(dml_unreserved, v, len, false));
+}
+
+/* Owner of a name that a select list used as a qualifier before any FROM defined it. */
+#define OWNER_FORWARD (-2)
+
+/* Whether s[0..n) has both upper- and lower-case ASCII letters. */
+static bool
+mixed_case(const char *s, size_t n)
+{
+	bool		upper = false,
+				lower = false;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+		lower |= s[i] >= 'a' && s[i] <= 'z';
+	}
+	return upper && lower;
 }
 
 /* One feeding or judging pass: the state it reads, and the scope it may write. */
@@ -614,13 +653,6 @@ keyword_action(const char *v, size_t len)
 			hi = mid - 1;
 	}
 	return sqlpilot_sql_keyword_category(v, len) ? A_PLAIN : A_NONE;
-}
-
-/* Whether name equals v[0..len), or with prefix starts with it. */
-static bool
-name_match(const char *name, const char *v, size_t len, bool prefix)
-{
-	return strncmp(name, v, len) == 0 && (prefix || name[len] == '\0');
 }
 
 /* Index of the schema table named v, or -1. */
@@ -727,9 +759,42 @@ column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const ch
 			return true;
 	}
 	for (int i = 0; i < g->n_names; i++)
-		if (name_match(g->names[i].name, v, len, prefix))
+		if (g->names[i].owner != OWNER_FORWARD && name_match(g->names[i].name, v, len, prefix))
 			return true;
 	return false;
+}
+
+/* Whether a table reference in scope is visible as v. */
+static bool
+entry_named(const SqlpilotGround *g, const char *v, size_t len)
+{
+	for (int i = 0; i < g->n_entries; i++)
+		if (name_match(g->entries[i].name, v, len, false))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a new alias v is acceptable: when the select list used qualifiers
+ * no reference defines yet ("SELECT o.total FROM customers c JOIN "), the
+ * alias must be one of them; otherwise any.
+ */
+static bool
+alias_fits_forward(const SqlpilotGround *g, const char *v, size_t len, bool prefix)
+{
+	bool		pending = false;
+
+	for (int i = 0; i < g->n_names; i++)
+	{
+		const char *f = g->names[i].name;
+
+		if (g->names[i].owner != OWNER_FORWARD || entry_named(g, f, strlen(f)))
+			continue;
+		if (name_match(f, v, len, prefix))
+			return true;
+		pending = true;
+	}
+	return !pending;
 }
 
 /*
@@ -804,13 +869,16 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 /*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
- * dot: 0 not followed by '.', 1 followed by '.', 2 not known yet.
+ * dot: 0 not followed by '.', 1 followed by '.', 2 not known yet.  mixed:
+ * written in mixed case, which a generated keyword or function name is not
+ * ("cROss", "to_chaR"): such a word can only be a name.
  */
 static bool
 word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool quoted, bool prefix, int dot)
+			 size_t len, bool quoted, bool mixed, bool prefix, int dot)
 {
 	const SqlpilotGroundSchema *s = g->schema;
+	bool		words = !quoted && !mixed;	/* may be a keyword or function */
 	bool		kw;
 
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
@@ -824,14 +892,14 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 	switch (c->expect)
 	{
 		case E_STMT:
-			return dot != 1 && kw;
+			return dot != 1 && kw && words;
 		case E_AFTER_CTE:
-			return dot != 1 && !quoted && (name_match("as", v, len, prefix) ||
+			return dot != 1 && words && (name_match("as", v, len, prefix) ||
 										   name_match("materialized", v, len, prefix) ||
 										   name_match("not", v, len, prefix));
 		case E_AFTER_ALIAS:
-			return dot != 1 && !quoted && !name_match("as", v, len, false) &&
-				IN_LIST(follow_keywords, v, len, prefix);
+			return dot != 1 && words && !name_match("as", v, len, false) &&
+				follows_ref(c, v, len, prefix);
 		case E_TABLE:
 			if (dot != 0)
 			{
@@ -847,11 +915,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			for (int i = 0; i < g->n_ctes; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
-			if (kw)
-				for (size_t i = 0; i < sizeof(table_keywords) / sizeof(table_keywords[0]); i++)
-					if (name_match(table_keywords[i], v, len, prefix))
-						return true;
-			return sqlpilot_sql_function_name(v, len, prefix);
+			return words && (IN_LIST(table_keywords, v, len, prefix) ||
+							 sqlpilot_sql_function_name(v, len, prefix));
 		case E_TABLE_IN_SCHEMA:
 			if (dot == 1)
 				return false;
@@ -862,12 +927,15 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_ALIAS:
 			/* a keyword that may follow, or a new name: not a keyword, an alias taken, a table */
 			if (prefix)
-				return true;
+				return (words && c->prevkw != A_AS && follows_ref(c, v, len, true)) ||
+					alias_fits_forward(g, v, len, true);
 			if (dot == 1)
 				return false;
 			if (kw)
-				return IN_LIST(follow_keywords, v, len, false);
-			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0;
+				return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
+					(!c->ref_dup || name_match("as", v, len, false));
+			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
+				alias_fits_forward(g, v, len, false);
 		case E_QUAL:
 			return dot != 1 && qualified_column(g, c, v, len, prefix);
 		case E_INSERT_COLS:
@@ -877,8 +945,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return true;
 			if (dot == 1)
 				return false;
-			return (!quoted && expr_keyword(v, len, prefix)) ||
-				sqlpilot_sql_function_name(v, len, prefix) ||
+			return (words && (expr_keyword(v, len, prefix) ||
+							  sqlpilot_sql_function_name(v, len, prefix))) ||
 				column_in_scope(g, c, v, len, prefix);
 		default:
 			return true;
@@ -899,6 +967,7 @@ reset_statement(Ctx *x)
 	c->stmt = 0;
 	c->at_start = true;
 	c->operand = false;
+	c->join_cond = false;
 	c->capture = -1;
 	c->target = -1;
 	c->last_ref = -1;
@@ -987,6 +1056,7 @@ table_ref(Ctx *x, const char *v, size_t len)
 
 	c->expect = E_ALIAS;
 	c->prevkw = A_NONE;
+	c->ref_dup = entry_named(g, v, len);
 	if (c->intro == I_INSERT)
 		c->target = (int16_t) ti;
 	c->last_ref = -1;
@@ -1106,11 +1176,13 @@ on_keyword(Ctx *x, int a)
 			c->expect = E_TABLE;
 			return;
 		case A_JOIN:
+			c->join_cond = prev != A_NOCOND;
 			c->clause[d] = C_FROM;
 			c->intro = I_JOIN;
 			c->expect = E_TABLE;
 			return;
 		case A_USING:
+			c->join_cond = false;
 			if (c->intro == I_JOIN)
 			{
 				c->clause[d] = C_EXPR;
@@ -1138,6 +1210,7 @@ on_keyword(Ctx *x, int a)
 				c->expect = E_EXPR;
 			return;
 		case A_CLAUSE:
+			c->join_cond = false;
 			if (d == c->capture_depth)
 				capture_end(x);
 			c->clause[d] = C_EXPR;
@@ -1155,9 +1228,13 @@ on_keyword(Ctx *x, int a)
 	}
 }
 
-/* An identifier token with value v; dot_after: a '.' follows it at once. */
+/*
+ * An identifier token with value v; mixed: written in mixed case (see
+ * word_allowed); dot_after: a '.' follows it at once.
+ */
 static void
-on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool dot_after)
+on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixed,
+		 bool dot_after)
 {
 	SqlpilotGroundCursor *c = x->c;
 	bool		quoted = t->kind == SQLPILOT_TOK_QIDENT;
@@ -1165,7 +1242,7 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool dot_
 	int			d = c->depth;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, false, dot_after ? 1 : 0))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : 0))
 	{
 		c->bad = true;
 		return;
@@ -1266,6 +1343,17 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool dot_
 	{
 		set_name(c->qual, v, len);
 		c->expect = E_QUAL;
+		if (x->w && before_from(x->g, c) && !entry_named(x->g, v, len) &&
+			cte_lookup(x->g, v, len) < 0 && table_lookup(x->g->schema, v, len) < 0)
+		{
+			bool		known = false;
+
+			for (int i = 0; i < x->w->n_names && !known; i++)
+				known = x->w->names[i].owner == OWNER_FORWARD &&
+					name_match(x->w->names[i].name, v, len, false);
+			if (!known)
+				add_name(x, v, len, OWNER_FORWARD);
+		}
 		return;
 	}
 	if (c->expect == E_EXPR && c->operand && c->clause[d] == C_SELECT)
@@ -1469,12 +1557,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		case SQLPILOT_TOK_IDENT:
 		case SQLPILOT_TOK_QIDENT:
 			{
-				char		raw[SQLPILOT_GROUND_RING];
+				char		raw[SQLPILOT_GROUND_RING] = "";
 				char		v[SQLPILOT_GROUND_NAME_MAX];
 				SqlpilotLexToken rt = *t;
 				size_t		len = SQLPILOT_GROUND_NAME_MAX;
 				bool		dot = t->end < c->fed &&
 					c->ring[t->end % SQLPILOT_GROUND_RING] == '.';
+				bool		mixed = false;
 
 				if (n < SQLPILOT_GROUND_RING && c->fed - t->start <= SQLPILOT_GROUND_RING)
 				{
@@ -1483,13 +1572,14 @@ on_token(void *arg, const SqlpilotLexToken *t)
 					rt.start = 0;
 					rt.end = n;
 					len = sqlpilot_lex_ident_value(raw, &rt, v, sizeof(v));
+					mixed = t->kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n);
 				}
 				if (len >= SQLPILOT_GROUND_NAME_MAX)
 				{
 					v[0] = '\0';
 					len = SQLPILOT_GROUND_NAME_MAX;
 				}
-				on_ident(x, t, v, len, dot);
+				on_ident(x, t, v, len, mixed, dot);
 				return;
 			}
 		case SQLPILOT_TOK_PUNCT:
@@ -1626,13 +1716,14 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	n = c->fed - t.start;
 	if (n >= SQLPILOT_GROUND_RING)
 		return word_allowed(g, c, "", SQLPILOT_GROUND_NAME_MAX, t.kind == SQLPILOT_TOK_QIDENT,
-							true, 2);
+							false, true, 2);
 	for (size_t i = 0; i < n; i++)
 		raw[i] = (char) c->ring[(t.start + i) % SQLPILOT_GROUND_RING];
 	t.start = 0;
 	t.end = n;
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
-	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT, true, 2);
+	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
+						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2);
 }
 
 /* See ground.h. */

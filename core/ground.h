@@ -79,7 +79,7 @@ typedef struct SqlpilotGroundCte
 	bool		explicit_cols;	/* WITH x(a, b): the list is the columns */
 } SqlpilotGroundCte;
 
-/* A CTE column or a select-list alias (owner -1). */
+/* A CTE column, a select-list alias (owner -1) or a qualifier used before FROM (-2). */
 typedef struct SqlpilotGroundName
 {
 	char		name[SQLPILOT_GROUND_NAME_MAX];
@@ -111,6 +111,8 @@ typedef struct SqlpilotGroundCursor
 	bool		checking;		/* judging a candidate token */
 	bool		bad;			/* checking: an identifier was judged impossible */
 	bool		cand_ok;
+	bool		join_cond;		/* after JOIN t: ON or USING must come */
+	bool		ref_dup;		/* the table just named is in scope unaliased: an alias must follow */
 	int8_t		capture;		/* CTE whose select list is read, or -1 */
 	uint8_t		capture_depth;
 	int16_t		target;			/* INSERT target: table index, or -1 */
