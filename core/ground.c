@@ -566,14 +566,26 @@ name_match(const char *name, const char *v, size_t len, bool prefix)
 	return strncmp(name, v, len) == 0 && (prefix || name[len] == '\0');
 }
 
-/* Whether a word of list (n entries) equals v, or with prefix starts with it. */
+/*
+ * Whether a word of a sorted list (n entries) equals v, or with prefix
+ * starts with it: a binary search for the first word not below v.
+ */
 static bool
 in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefix)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(list[i], v, len) == 0 && (prefix || list[i][len] == '\0'))
-			return true;
-	return false;
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = (lo + hi) / 2;
+
+		if (strncmp(list[mid], v, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && name_match(list[lo], v, len, prefix);
 }
 
 #define IN_LIST(list, v, len, prefix) in_list(list, sizeof(list) / sizeof(list[0]), v, len, prefix)
@@ -589,6 +601,14 @@ follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefi
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
 	return IN_LIST(follow_keywords, v, len, prefix);
+}
+
+/* Whether unquoted v is a keyword (or with prefix the start of one). */
+static bool
+is_keyword(const char *v, size_t len, bool prefix)
+{
+	return prefix ? sqlpilot_sql_keyword_prefix(v, len, NULL) :
+		sqlpilot_sql_keyword_category(v, len) != 0;
 }
 
 /* Whether unquoted v is a keyword an expression may hold (or the start of one). */
@@ -879,7 +899,6 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		words = !quoted && !mixed;	/* may be a keyword or function */
-	bool		kw;
 
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
 	{
@@ -887,12 +906,10 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		v = "\x01";
 		len = 1;
 	}
-	kw = !quoted && (prefix ? sqlpilot_sql_keyword_prefix(v, len, NULL) :
-					 sqlpilot_sql_keyword_category(v, len) != 0);
 	switch (c->expect)
 	{
 		case E_STMT:
-			return dot != 1 && kw && words;
+			return dot != 1 && words && is_keyword(v, len, prefix);
 		case E_AFTER_CTE:
 			return dot != 1 && words && (name_match("as", v, len, prefix) ||
 										   name_match("materialized", v, len, prefix) ||
@@ -931,7 +948,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 					alias_fits_forward(g, v, len, true);
 			if (dot == 1)
 				return false;
-			if (kw)
+			if (!quoted && is_keyword(v, len, false))
 				return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
 					(!c->ref_dup || name_match("as", v, len, false));
 			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
@@ -945,9 +962,9 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return true;
 			if (dot == 1)
 				return false;
-			return (words && (expr_keyword(v, len, prefix) ||
-							  sqlpilot_sql_function_name(v, len, prefix))) ||
-				column_in_scope(g, c, v, len, prefix);
+			return column_in_scope(g, c, v, len, prefix) ||
+				(words && (sqlpilot_sql_function_name(v, len, prefix) ||
+						   expr_keyword(v, len, prefix)));
 		default:
 			return true;
 	}
