@@ -1888,22 +1888,33 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 			break;
 		case E_QUAL:
 			{
-				int			ti = -1;
+				const char *what = NULL;	/* what x names, when its columns are known */
 				bool		found = false;
+				int			ci = cte_lookup(g, c->qual, strlen(c->qual));
+				int			ti = table_lookup(g->schema, c->qual, strlen(c->qual));
 
 				for (int i = 0; i < g->n_entries && !found; i++)
-					if (strcmp(g->entries[i].name, c->qual) == 0)
-					{
-						found = true;
-						ti = g->entries[i].kind == EK_TABLE ? g->entries[i].table : -1;
-					}
-				if (ti >= 0)
-					put(buf, cap, &n, "expects a column of %s (%s)", c->qual,
-						g->schema->tables[ti].name);
-				else if (found)
+				{
+					const SqlpilotGroundEntry *e = &g->entries[i];
+
+					if (strcmp(e->name, c->qual) != 0)
+						continue;
+					found = true;
+					if (e->kind == EK_TABLE)
+						what = g->schema->tables[e->table].name;
+					else if (e->kind == EK_CTE && !g->ctes[e->cte].unknown)
+						what = "CTE";
+				}
+				if (!found && ci >= 0 && !g->ctes[ci].unknown)
+					what = "CTE";
+				else if (!found && ci < 0 && c->target >= 0 && strcmp(c->qual, "excluded") == 0)
+					what = g->schema->tables[c->target].name;
+				else if (!found && ci < 0 && ti >= 0)
+					what = g->schema->tables[ti].name;
+				if (what)
+					put(buf, cap, &n, "expects a column of %s (%s)", c->qual, what);
+				else if (found || ci >= 0)
 					put(buf, cap, &n, "free: the columns of %s are not known", c->qual);
-				else if (table_lookup(g->schema, c->qual, strlen(c->qual)) >= 0)
-					put(buf, cap, &n, "expects a column of %s", c->qual);
 				else
 					put(buf, cap, &n, "free: %s is not a table or alias in scope", c->qual);
 				break;
