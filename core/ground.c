@@ -750,12 +750,23 @@ cte_has_column(const SqlpilotGround *g, int ci, const char *v, size_t len, bool 
 	return false;
 }
 
-/* Whether the current SELECT has no FROM yet (or nothing is in scope): any column goes. */
+/*
+ * Whether the current SELECT has no FROM yet (or nothing is in scope): any
+ * column goes.  Its select list may be some parens out ("SELECT max(").
+ */
 static bool
 before_from(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 {
-	return g->n_entries == 0 ||
-		(c->clause[c->depth] == C_SELECT && !(c->selfrom[c->depth] & 2));
+	if (g->n_entries == 0)
+		return true;
+	for (int d = c->depth; d >= 0; d--)
+	{
+		if (c->clause[d] == C_SELECT)
+			return !(c->selfrom[d] & 2);
+		if (c->clause[d] != C_NONE || c->paren[d] != P_EXPR)
+			break;
+	}
+	return false;
 }
 
 /* Whether v names an unqualified column here: in-scope tables, CTE columns, aliases. */

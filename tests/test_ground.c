@@ -232,6 +232,16 @@ test_scope(void)
 	expect_words("SELECT ", "+full_name,|+total |+count(|+COUNT(|+o.|+orders.|-xyzzy.|-nothing_here ",
 				 "no FROM yet");
 	expect_words("SELECT * FROM orders WHERE o.", "+anything ", "o is not a table or alias in scope");
+	expect_words("SELECT * FROM customers WHERE customer_id IN (SELECT max(",
+				 "+total)|+customer_id)|-nothing_here)", "no FROM yet");
+	expect_words("SELECT * FROM customers WHERE city = (SELECT city FROM orders WHERE ",
+				 "+total |+city |-price ", NULL);
+	expect_words("SELECT row_number() OVER (PARTITION BY customer_id ORDER BY total DESC NULLS ",
+				 "+LAST |+first ", NULL);
+	expect_words("SELECT EXTRACT(YEAR FROM ordered_at) FROM orders WHERE ordered_at > now() - ",
+				 "+interval |+ordered_at |-city ", NULL);
+	expect_words("SELECT * FROM generate_series(1, 3) AS g(i) WHERE ", "+i |+g.", NULL);
+	expect_words("SELECT * FROM orders o LEFT JOIN customers c ", "+USING |+ON |-WHERE |-c2 ", NULL);
 	expect_words("UPDATE products SET ", "+price |+name |-total |-city ", "products");
 	expect_words("UPDATE orders SET total = 1 FROM customers WHERE customers.",
 				 "+city |+email |-total |-status ", "expects a column of customers");
