@@ -506,7 +506,9 @@ enum
 	A_NONE, A_PLAIN, A_SELECT, A_FROM, A_JOIN, A_JOINTYPE, A_UPDATE, A_INTO, A_INSERT,
 	A_DELETE, A_MERGE, A_USING, A_TABLE, A_WITH, A_RECURSIVE, A_AS, A_LATERAL, A_ONLY,
 	A_VALUES, A_DISTINCT, A_CLAUSE, A_SETOP, A_EXPLAIN, A_MATERIALIZED, A_NOT,
-	A_NOCOND					/* CROSS, NATURAL: a join without ON/USING */
+	A_NOCOND,					/* CROSS, NATURAL: a join without ON/USING */
+	A_COND,						/* WHERE, ON, HAVING, SET: a clause of operands */
+	A_LOGIC						/* AND, OR, WHEN, THEN, ELSE: an operand follows */
 };
 
 typedef struct KeywordAction
@@ -517,18 +519,19 @@ typedef struct KeywordAction
 
 /* The keywords that move the state, sorted. */
 static const KeywordAction keyword_actions[] = {
-	{"analyze", A_EXPLAIN}, {"as", A_AS}, {"conflict", A_CLAUSE}, {"cross", A_NOCOND},
-	{"delete", A_DELETE}, {"distinct", A_DISTINCT}, {"do", A_CLAUSE}, {"except", A_SETOP},
+	{"analyze", A_EXPLAIN}, {"and", A_LOGIC}, {"as", A_AS}, {"conflict", A_CLAUSE}, {"cross", A_NOCOND},
+	{"delete", A_DELETE}, {"distinct", A_DISTINCT}, {"do", A_CLAUSE}, {"else", A_LOGIC}, {"except", A_SETOP},
 	{"explain", A_EXPLAIN}, {"from", A_FROM}, {"full", A_JOINTYPE}, {"group", A_CLAUSE},
-	{"having", A_CLAUSE}, {"inner", A_JOINTYPE}, {"insert", A_INSERT},
+	{"having", A_COND}, {"inner", A_JOINTYPE}, {"insert", A_INSERT},
 	{"intersect", A_SETOP}, {"into", A_INTO}, {"join", A_JOIN}, {"lateral", A_LATERAL},
 	{"left", A_JOINTYPE}, {"limit", A_CLAUSE}, {"materialized", A_MATERIALIZED},
 	{"merge", A_MERGE}, {"natural", A_NOCOND}, {"not", A_NOT}, {"offset", A_CLAUSE},
-	{"on", A_CLAUSE}, {"only", A_ONLY}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
+	{"on", A_COND}, {"only", A_ONLY}, {"or", A_LOGIC}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
 	{"recursive", A_RECURSIVE}, {"returning", A_CLAUSE}, {"right", A_JOINTYPE},
-	{"select", A_SELECT}, {"set", A_CLAUSE}, {"table", A_TABLE}, {"union", A_SETOP},
+	{"select", A_SELECT}, {"set", A_COND}, {"table", A_TABLE}, {"then", A_LOGIC},
+	{"union", A_SETOP},
 	{"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES}, {"verbose", A_EXPLAIN},
-	{"where", A_CLAUSE}, {"window", A_CLAUSE}, {"with", A_WITH}
+	{"when", A_LOGIC}, {"where", A_COND}, {"window", A_CLAUSE}, {"with", A_WITH}
 };
 
 /* Keywords a table position takes besides names: FROM (SELECT ...), FROM LATERAL, ... */
@@ -565,6 +568,13 @@ name_match(const char *name, const char *v, size_t len, bool prefix)
 {
 	return strncmp(name, v, len) == 0 && (prefix || name[len] == '\0');
 }
+
+/* Keywords that never start an operand: they only follow one (sorted). */
+static const char *const operand_never[] = {
+	"asc", "desc", "except", "fetch", "from", "group", "having", "intersect", "into", "join",
+	"limit", "nulls", "of", "offset", "on", "order", "returning", "union", "using", "where",
+	"window"
+};
 
 /*
  * Whether a word of a sorted list (n entries) equals v, or with prefix
@@ -607,19 +617,47 @@ follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefi
 static bool
 is_keyword(const char *v, size_t len, bool prefix)
 {
-	return prefix ? sqlpilot_sql_keyword_prefix(v, len, NULL) :
+	return prefix ? sqlpilot_sql_keyword_prefix(v, len, NULL, NULL, 0) :
 		sqlpilot_sql_keyword_category(v, len) != 0;
 }
 
-/* Whether unquoted v is a keyword an expression may hold (or the start of one). */
+/*
+ * Whether unquoted v is a keyword an expression may hold (or the start of
+ * one); at the start of an operand (opstart: after an operator, WHERE, ON,
+ * AND, ...) not one that only follows an operand ("ON offset", "= FROM").
+ */
 static bool
-expr_keyword(const char *v, size_t len, bool prefix)
+expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
 {
+	const char *const *except = opstart ? operand_never : NULL;
+	size_t		n_except = opstart ? sizeof(operand_never) / sizeof(operand_never[0]) : 0;
 	char		cat;
 
 	if (prefix)
-		return sqlpilot_sql_keyword_prefix(v, len, "RCT") ||
-			IN_LIST(dml_unreserved, v, len, true);
+	{
+		size_t		lo = 0,
+					hi = sizeof(dml_unreserved) / sizeof(dml_unreserved[0]);
+
+		if (sqlpilot_sql_keyword_prefix(v, len, "RCT", except, n_except))
+			return true;
+		while (lo < hi)
+		{
+			size_t		mid = (lo + hi) / 2;
+
+			if (strncmp(dml_unreserved[mid], v, len) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < sizeof(dml_unreserved) / sizeof(dml_unreserved[0]) &&
+			 strncmp(dml_unreserved[lo], v, len) == 0; lo++)
+			if (!opstart || !IN_LIST(operand_never, dml_unreserved[lo],
+									 strlen(dml_unreserved[lo]), false))
+				return true;
+		return false;
+	}
+	if (opstart && IN_LIST(operand_never, v, len, false))
+		return false;
 	cat = sqlpilot_sql_keyword_category(v, len);
 	return cat == 'R' || cat == 'C' || cat == 'T' ||
 		(cat == 'U' && IN_LIST(dml_unreserved, v, len, false));
@@ -953,15 +991,26 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 					return true;
 			return false;
 		case E_ALIAS:
-			/* a keyword that may follow, or a new name: not a keyword, an alias taken, a table */
-			if (prefix)
-				return (words && c->prevkw != A_AS && follows_ref(c, v, len, true)) ||
-					alias_fits_forward(g, v, len, true);
-			if (dot == 1)
-				return false;
-			if (!quoted && is_keyword(v, len, false))
-				return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
-					(!c->ref_dup || name_match("as", v, len, false));
+			{
+				/*
+				 * A keyword that may follow, or a new name: not a keyword, an
+				 * alias taken, a table.  An alias is due when the table is
+				 * named twice, or a JOIN's table while the select list owes
+				 * qualifiers.
+				 */
+				bool		due = c->ref_dup ||
+					(c->intro == I_JOIN && !alias_fits_forward(g, "\x01", 1, false));
+
+				if (prefix)
+					return (words && c->prevkw != A_AS && follows_ref(c, v, len, true) &&
+							(!due || name_match("as", v, len, true))) ||
+						alias_fits_forward(g, v, len, true);
+				if (dot == 1)
+					return false;
+				if (!quoted && is_keyword(v, len, false))
+					return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
+						(!due || name_match("as", v, len, false));
+			}
 			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
 				alias_fits_forward(g, v, len, false);
 		case E_QUAL:
@@ -975,7 +1024,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return false;
 			return column_in_scope(g, c, v, len, prefix) ||
 				(words && (sqlpilot_sql_function_name(v, len, prefix) ||
-						   expr_keyword(v, len, prefix)));
+						   expr_keyword(v, len, prefix, c->opstart)));
 		default:
 			return true;
 	}
@@ -1235,8 +1284,20 @@ on_keyword(Ctx *x, int a)
 		case A_MATERIALIZED:
 		case A_NOT:
 			if (c->expect != E_AFTER_CTE)
+			{
 				c->expect = E_EXPR;
+				c->opstart = true;
+			}
 			return;
+		case A_COND:
+		case A_LOGIC:
+			c->opstart = true;
+			if (a == A_LOGIC)
+			{
+				c->expect = E_EXPR;
+				return;
+			}
+			/* FALLTHROUGH */
 		case A_CLAUSE:
 			c->join_cond = false;
 			if (d == c->capture_depth)
@@ -1275,6 +1336,7 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 		c->bad = true;
 		return;
 	}
+	c->opstart = false;
 	switch (c->expect)
 	{
 		case E_TABLE:
@@ -1573,6 +1635,8 @@ on_token(void *arg, const SqlpilotLexToken *t)
 
 	if (t->kind == SQLPILOT_TOK_COMMENT || c->bad)
 		return;
+	if (t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT)
+		c->opstart = false;		/* an identifier clears it once judged */
 	if (t->kind == SQLPILOT_TOK_PUNCT && n == 1 && ch == ';')
 	{
 		reset_statement(x);
@@ -1634,7 +1698,9 @@ on_token(void *arg, const SqlpilotLexToken *t)
 				x->w->ctes[c->capture].unknown = true;
 			capture_spoil(c);
 			c->expect = E_EXPR;
-			c->operand = false;
+			/* '*' where an operand starts is the star of SELECT * / t.*, not a product */
+			c->operand = n == 1 && ch == '*' && !c->operand;
+			c->opstart = !c->operand;
 			c->prevkw = A_NONE;
 			c->at_start = false;
 			return;

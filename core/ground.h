@@ -112,6 +112,7 @@ typedef struct SqlpilotGroundCursor
 	bool		bad;			/* checking: an identifier was judged impossible */
 	bool		cand_ok;
 	bool		join_cond;		/* after JOIN t: ON or USING must come */
+	bool		opstart;		/* an operand starts here (after an operator, WHERE, AND, ...) */
 	bool		ref_dup;		/* the table just named is in scope unaliased: an alias must follow */
 	int8_t		capture;		/* CTE whose select list is read, or -1 */
 	uint8_t		capture_depth;

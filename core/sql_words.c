@@ -251,7 +251,8 @@ sorted_has(const char *const *list, int n, const char *word, size_t len, bool pr
  * then a walk over the keywords that start with it.
  */
 bool
-sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories)
+sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories,
+							const char *const *except, size_t n_except)
 {
 	int			n = (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0]));
 	int			lo = 0,
@@ -267,8 +268,16 @@ sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories
 			hi = mid;
 	}
 	for (; lo < n && strncmp(sql_keywords[lo].word, word, len) == 0; lo++)
-		if (!categories || strchr(categories, sql_keywords[lo].category))
+	{
+		bool		excluded = false;
+
+		if (categories && !strchr(categories, sql_keywords[lo].category))
+			continue;
+		for (size_t i = 0; i < n_except && !excluded; i++)
+			excluded = strcmp(except[i], sql_keywords[lo].word) == 0;
+		if (!excluded)
 			return true;
+	}
 	return false;
 }
 

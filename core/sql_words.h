@@ -23,9 +23,10 @@ char		sqlpilot_sql_keyword_category(const char *word, size_t len);
 
 /*
  * Whether some keyword starts with word (len bytes, lower case), of one of
- * the categories (e.g. "RCT"; NULL: any).
+ * the categories (e.g. "RCT"; NULL: any) and not one of except[0..n_except).
  */
-bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories);
+bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories,
+										const char *const *except, size_t n_except);
 
 /*
  * Whether word (len bytes, lower case) is one of PostgreSQL 15's built-in

@@ -224,7 +224,9 @@ test_scope(void)
 				 "+orders |+order_items |+customers |-users |-c |+(",
 				 "expects a table");
 	expect_words("SELECT c.full_name, o.total FROM customers c JOIN orders ",
-				 "+o |+ON |-c |-customers |-x |-WHERE ", "alias");
+				 "+o |+AS |-ON |-c |-customers |-x |-WHERE ", "alias");
+	expect_words("SELECT * FROM orders o JOIN customers c ON ",
+				 "+c.|+o.|+customer_id |+NOT |-offset |-of |-FROM |-x.", NULL);
 	expect_words("SELECT * FROM orders AS o JOIN customers AS c ON c.",
 				 "+customer_id |+full_name |-total |-order_id ", "expects a column of c (customers)");
 	expect_words("SELECT * FROM orders o JOIN customers c ON o.",
@@ -452,6 +454,8 @@ names_exist(const char *prefix, const char *completion, char *bad, size_t badlen
 			alias = true;
 		}
 		after_table = table && !id.dot_after;
+		if (id.end == len && all[len - 1] != ';')
+			continue;			/* cut by the token budget: a prefix of a name */
 		if (id.end <= plen || table || column || alias ||
 			(!id.quoted && (sqlpilot_sql_keyword_category(id.name, id.len) ||
 							sqlpilot_sql_function_name(id.name, id.len, false))))
