@@ -598,7 +598,8 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 	return lo < n && name_match(list[lo], v, len, prefix);
 }
 
-#define IN_LIST(list, v, len, prefix) in_list(list, sizeof(list) / sizeof(list[0]), v, len, prefix)
+/* The number of entries of a static array. */
+#define lengthof(array) (sizeof(array) / sizeof((array)[0]))
 
 /*
  * Whether keyword v may follow a table reference (or its alias): after
@@ -610,7 +611,7 @@ follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefi
 	if (c->join_cond)
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
-	return IN_LIST(follow_keywords, v, len, prefix);
+	return in_list(follow_keywords, lengthof(follow_keywords), v, len, prefix);
 }
 
 /* Whether unquoted v is a keyword (or with prefix the start of one). */
@@ -630,13 +631,13 @@ static bool
 expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
 {
 	const char *const *except = opstart ? operand_never : NULL;
-	size_t		n_except = opstart ? sizeof(operand_never) / sizeof(operand_never[0]) : 0;
+	size_t		n_except = opstart ? lengthof(operand_never) : 0;
 	char		cat;
 
 	if (prefix)
 	{
 		size_t		lo = 0,
-					hi = sizeof(dml_unreserved) / sizeof(dml_unreserved[0]);
+					hi = lengthof(dml_unreserved);
 
 		if (sqlpilot_sql_keyword_prefix(v, len, "RCT", except, n_except))
 			return true;
@@ -649,18 +650,18 @@ expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
 			else
 				hi = mid;
 		}
-		for (; lo < sizeof(dml_unreserved) / sizeof(dml_unreserved[0]) &&
+		for (; lo < lengthof(dml_unreserved) &&
 			 strncmp(dml_unreserved[lo], v, len) == 0; lo++)
-			if (!opstart || !IN_LIST(operand_never, dml_unreserved[lo],
+			if (!opstart || !in_list(operand_never, lengthof(operand_never), dml_unreserved[lo],
 									 strlen(dml_unreserved[lo]), false))
 				return true;
 		return false;
 	}
-	if (opstart && IN_LIST(operand_never, v, len, false))
+	if (opstart && in_list(operand_never, lengthof(operand_never), v, len, false))
 		return false;
 	cat = sqlpilot_sql_keyword_category(v, len);
 	return cat == 'R' || cat == 'C' || cat == 'T' ||
-		(cat == 'U' && IN_LIST(dml_unreserved, v, len, false));
+		(cat == 'U' && in_list(dml_unreserved, lengthof(dml_unreserved), v, len, false));
 }
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
@@ -694,7 +695,7 @@ static int
 keyword_action(const char *v, size_t len)
 {
 	int			lo = 0,
-				hi = (int) (sizeof(keyword_actions) / sizeof(keyword_actions[0])) - 1;
+				hi = (int) lengthof(keyword_actions) - 1;
 
 	while (lo <= hi)
 	{
@@ -981,7 +982,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			for (int i = 0; i < g->n_ctes; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
-			return words && (IN_LIST(table_keywords, v, len, prefix) ||
+			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
 							 sqlpilot_sql_function_name(v, len, prefix));
 		case E_TABLE_IN_SCHEMA:
 			if (dot == 1)
