@@ -519,19 +519,20 @@ typedef struct KeywordAction
 
 /* The keywords that move the state, sorted. */
 static const KeywordAction keyword_actions[] = {
-	{"analyze", A_EXPLAIN}, {"and", A_LOGIC}, {"as", A_AS}, {"conflict", A_CLAUSE}, {"cross", A_NOCOND},
-	{"delete", A_DELETE}, {"distinct", A_DISTINCT}, {"do", A_CLAUSE}, {"else", A_LOGIC}, {"except", A_SETOP},
-	{"explain", A_EXPLAIN}, {"from", A_FROM}, {"full", A_JOINTYPE}, {"group", A_CLAUSE},
-	{"having", A_COND}, {"inner", A_JOINTYPE}, {"insert", A_INSERT},
-	{"intersect", A_SETOP}, {"into", A_INTO}, {"join", A_JOIN}, {"lateral", A_LATERAL},
-	{"left", A_JOINTYPE}, {"limit", A_CLAUSE}, {"materialized", A_MATERIALIZED},
-	{"merge", A_MERGE}, {"natural", A_NOCOND}, {"not", A_NOT}, {"offset", A_CLAUSE},
-	{"on", A_COND}, {"only", A_ONLY}, {"or", A_LOGIC}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
+	{"analyze", A_EXPLAIN}, {"and", A_LOGIC}, {"as", A_AS}, {"conflict", A_CLAUSE},
+	{"cross", A_NOCOND}, {"delete", A_DELETE}, {"distinct", A_DISTINCT}, {"do", A_CLAUSE},
+	{"else", A_LOGIC}, {"except", A_SETOP}, {"explain", A_EXPLAIN}, {"from", A_FROM},
+	{"full", A_JOINTYPE}, {"group", A_CLAUSE}, {"having", A_COND}, {"inner", A_JOINTYPE},
+	{"insert", A_INSERT}, {"intersect", A_SETOP}, {"into", A_INTO}, {"join", A_JOIN},
+	{"lateral", A_LATERAL}, {"left", A_JOINTYPE}, {"limit", A_CLAUSE},
+	{"materialized", A_MATERIALIZED}, {"merge", A_MERGE}, {"natural", A_NOCOND},
+	{"not", A_NOT}, {"offset", A_CLAUSE}, {"on", A_COND}, {"only", A_ONLY},
+	{"or", A_LOGIC}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
 	{"recursive", A_RECURSIVE}, {"returning", A_CLAUSE}, {"right", A_JOINTYPE},
 	{"select", A_SELECT}, {"set", A_COND}, {"table", A_TABLE}, {"then", A_LOGIC},
-	{"union", A_SETOP},
-	{"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES}, {"verbose", A_EXPLAIN},
-	{"when", A_LOGIC}, {"where", A_COND}, {"window", A_CLAUSE}, {"with", A_WITH}
+	{"union", A_SETOP}, {"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES},
+	{"verbose", A_EXPLAIN}, {"when", A_LOGIC}, {"where", A_COND}, {"window", A_CLAUSE},
+	{"with", A_WITH}
 };
 
 /* Keywords a table position takes besides names: FROM (SELECT ...), FROM LATERAL, ... */
