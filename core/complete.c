@@ -20,11 +20,12 @@
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
- * Tokens are first ranked by the cheap checks above; the grounding check then
- * walks them best first and keeps the first ones it allows (the k best of a
- * window of k + GROUND_WINDOW, or of the whole vocabulary when none of the
- * window passes), so a step checks a few tokens, not all of them.  When no
- * token passes at all, the step is free (never a dead end).
+ * Tokens are first ranked by the cheap checks above; when the grounding check
+ * passes all of the k best (the common case) nothing changes; otherwise it
+ * walks a window of the k + GROUND_WINDOW best, best first, and keeps the
+ * first k it allows (or the k best allowed of the whole vocabulary when none
+ * of the window passes), so a step checks a few tokens, not all of them.
+ * When no token passes at all, the step is free (never a dead end).
  *
  * A prompt that does not fit the context (with room for one new token) is an
  * error: the caller (eval, the extension) drops tables to make it fit.
@@ -226,6 +227,26 @@ top_insert(Candidate *top, int *n, int cap, Candidate c)
 	top[i] = c;
 }
 
+/* The cap best tokens the cheap checks allow after beam b (index bi), best first. */
+static int
+best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
+{
+	int			nbest = 0;
+
+	for (int t = 0; t < S->V; t++)
+	{
+		Candidate	c;
+
+		if (isnan(S->logprob[t]) || !token_allowed(S, b, t))
+			continue;
+		c.parent = bi;
+		c.token = t;
+		c.score = b->score + S->logprob[t];
+		top_insert(best, &nbest, cap, c);
+	}
+	return nbest;
+}
+
 /*
  * Candidates from beam bi: the W best allowed tokens, or with top_k one
  * token sampled (seeded) from the top_k allowed ones at the temperature.
@@ -238,7 +259,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 	const SqlpilotCompleteOptions *o = S->o;
 	int			k = o->top_k > 0 ? (o->top_k < S->V ? o->top_k : S->V) : S->W;
 	bool		ground = S->ground0 && sqlpilot_ground_active(&b->ground);
-	int			window = ground ? k + GROUND_WINDOW : k;
+	int			window = k + GROUND_WINDOW;
 	Candidate  *best = malloc(sizeof(Candidate) * (size_t) (window + k));
 	Candidate  *kept = best + window;
 	int			nbest = 0;
@@ -246,16 +267,18 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 	if (!best)
 		return;
 	sqlpilot_log_softmax(S->logprob, logits, S->V);
-	for (int t = 0; t < S->V; t++)
+	nbest = best_tokens(S, b, bi, best, k);
+	if (ground)
 	{
-		Candidate	c;
+		int			i = 0;
 
-		if (isnan(S->logprob[t]) || !token_allowed(S, b, t))
-			continue;
-		c.parent = bi;
-		c.token = t;
-		c.score = b->score + S->logprob[t];
-		top_insert(best, &nbest, window, c);
+		/* the k best all pass (the common case), or rank a window of them */
+		while (i < nbest && ground_allowed(S, b, best[i].token))
+			i++;
+		if (i == nbest)
+			ground = false;
+		else
+			nbest = best_tokens(S, b, bi, best, window);
 	}
 	if (ground && nbest > 0)
 	{
