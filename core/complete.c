@@ -153,7 +153,7 @@ utf8_scan_lenient(const char *s, size_t n)
 	return state;
 }
 
-/* Defaults: greedy, 64 tokens, stop at ';', seed 0, grounded. */
+/* Defaults: greedy, 64 tokens, stop at ';', seed 0, grounded, distinct. */
 void
 sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 {
@@ -165,6 +165,7 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 	o->seed = 0;
 	o->stop_at_semicolon = true;
 	o->grounding = true;
+	o->distinct = true;
 }
 
 /*
@@ -518,7 +519,11 @@ choose_diverse(const Search *S, const Beam *beams, const Candidate *pool, int n,
 	return count;
 }
 
-/* Whether any kept result folds to the same text as this one (literals folded). */
+/*
+ * Whether any kept result has the same text as this one (literals folded
+ * with distinct); *out gets the text compared (malloc'd) when it is new.
+ * Returns 1 when seen, 0 when not, -1 when out of memory.
+ */
 static int
 seen_text(const Search *S, char **folded, int n, const char *text, size_t len, char **out)
 {
@@ -526,7 +531,10 @@ seen_text(const Search *S, char **folded, int n, const char *text, size_t len, c
 
 	memcpy(S->scratch, S->ctx, typed);
 	memcpy(S->scratch + typed, text, len);
-	*out = sqlpilot_fold_literals(S->scratch, typed + len, typed);
+	if (S->o->distinct)
+		*out = sqlpilot_fold_literals(S->scratch, typed + len, typed);
+	else
+		*out = strndup(S->scratch + typed, len);
 	if (!*out)
 		return -1;
 	for (int i = 0; i < n; i++)
@@ -619,7 +627,13 @@ run_search(Search *S, SqlpilotRunState *s, int utf8_start,
 			else
 				beam_candidates(S, beams, i, slots[beams[i].slot]->logits, pool, &npool, pool_cap);
 		}
-		ncand = choose_diverse(S, beams, pool, npool, cands, keys, chosen);
+		if (o->distinct)
+			ncand = choose_diverse(S, beams, pool, npool, cands, keys, chosen);
+		else
+		{
+			ncand = npool < W ? npool : W;
+			memcpy(cands, pool, sizeof(Candidate) * (size_t) ncand);
+		}
 
 		/* Claim slots: the first child of a parent keeps its run state; others fork. */
 		memset(slot_used, 0, sizeof(int) * (size_t) W);
