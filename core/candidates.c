@@ -149,7 +149,17 @@ sqlpilot_next_word(const char *s, size_t len, size_t from, bool final,
 	if (!nw.found && final)
 		sqlpilot_lex_finish(&lx);
 	if (!nw.found)
-		return false;
+	{
+		SqlpilotLexIn in = sqlpilot_lex_in(&lx);
+
+		/* a literal under way already has its key, whatever its end */
+		if (in != SQLPILOT_IN_NUMBER && in != SQLPILOT_IN_STRING && in != SQLPILOT_IN_DOLLAR)
+			return false;
+		*start = sqlpilot_lex_pending_start(&lx);
+		*end = len;
+		strcpy(key, in == SQLPILOT_IN_NUMBER ? "0" : "''");
+		return true;
+	}
 	*start = nw.tok.start;
 	*end = nw.tok.end;
 	if (is_literal(&nw.tok))

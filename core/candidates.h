@@ -41,7 +41,8 @@ char	   *sqlpilot_fold_literals(const char *s, size_t len, size_t ctx_len);
  * out) that ends past from.  Writes its span and a key (lower case, a
  * literal folded to its placeholder, at most SQLPILOT_WORD_KEY_MAX - 1
  * bytes and a '\0').  Returns false when there is none, or, unless final
- * (the text ends here), when more text could still make it longer.
+ * (the text ends here), when more text could still change its key (a
+ * literal under way has its key already: its span then ends at len).
  */
 bool		sqlpilot_next_word(const char *s, size_t len, size_t from, bool final,
 							   size_t *start, size_t *end, char *key);
