@@ -46,7 +46,8 @@ bool		eval_next_word_match(const char *text, size_t text_len,
 /*
  * next_word_recall@n for one cut: the 1-based rank of the first of cands[0..n)
  * (texts to append to gold[:c], best first) whose text has the gold's word
- * at c (eval_next_word_match); 0 when none has.
+ * at c (eval_next_word_match), or ends inside it where an SQL token of it
+ * ends (a word candidate "id" for the word "id,"); 0 when none has.
  */
 int			eval_next_word_rank(const char *gold, size_t gold_len, size_t c,
 								const char *const *cands, int n);

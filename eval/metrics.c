@@ -122,6 +122,25 @@ eval_next_word_match(const char *text, size_t text_len, const char *gold, size_t
 		memcmp(text + a.start, gold + b.start, a.end - a.start) == 0;
 }
 
+/*
+ * Whether a short candidate's text, which ends inside the gold's word at c,
+ * stops there at the end of an SQL token: "id" for the gold word "id,", not
+ * "na" for "name".
+ */
+static bool
+short_word_match(const char *text, size_t text_len, const char *gold, size_t gold_len, size_t c)
+{
+	EvalSpan	a,
+				b;
+
+	if (!eval_word_at(text, text_len, c, &a) || !eval_word_at(gold, gold_len, c, &b) ||
+		a.end != text_len || a.start != b.start || a.end >= b.end ||
+		memcmp(text + a.start, gold + b.start, a.end - a.start) != 0)
+		return false;
+	return !(sqlpilot_lex_ident_cont((unsigned char) gold[a.end]) &&
+			 sqlpilot_lex_ident_cont((unsigned char) text[a.end - 1]));
+}
+
 /* See eval.h: the rank of the first candidate with the gold's next word. */
 int
 eval_next_word_rank(const char *gold, size_t gold_len, size_t c, const char *const *cands, int n)
@@ -137,7 +156,8 @@ eval_next_word_rank(const char *gold, size_t gold_len, size_t c, const char *con
 		memcpy(text, gold, c);
 		memcpy(text + c, cands[i], cl);
 		text[c + cl] = '\0';
-		match = eval_next_word_match(text, c + cl, gold, gold_len, c);
+		match = eval_next_word_match(text, c + cl, gold, gold_len, c) ||
+			short_word_match(text, c + cl, gold, gold_len, c);
 		free(text);
 		if (match)
 			return i + 1;

@@ -220,6 +220,14 @@ main(void)
 		tap_ok(eval_next_word_rank("UPDATE t SET name = 1", 21, 13, c3, 3) == 2 &&
 			   eval_next_word_rank("UPDATE t SET name = 1", 21, 13, c3, 1) == 0,
 			   "next word rank: the second candidate has it; not among the first one");
+		{
+			const char *w1[] = {" id"};
+			const char *w2[] = {" na"};
+
+			tap_ok(eval_next_word_rank("SELECT id, name", 15, 6, w1, 1) == 1 &&
+				   eval_next_word_rank("SELECT name, id", 15, 6, w2, 1) == 0,
+				   "next word rank: a word candidate ending where a token ends matches; mid-token does not");
+		}
 		tap_ok(eval_has_folded_duplicates("SET", 3, c2, 2) && !eval_has_folded_duplicates("SET", 3, c3, 3),
 			   "duplicates after folding literals: found, and not where only words differ");
 	}
