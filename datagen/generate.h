@@ -7,6 +7,7 @@
 #ifndef SQLPILOT_DATAGEN_GENERATE_H
 #define SQLPILOT_DATAGEN_GENERATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "schema.h"
@@ -82,7 +83,10 @@ typedef struct DatagenLink
 	int			parent_col;
 } DatagenLink;
 
-/* A generated schema: 1-5 tables, malloc'd; free with datagen_schema_free. */
+/* Most tables a generated schema has. */
+#define DATAGEN_MAX_TABLES 25
+
+/* A generated schema: 1-DATAGEN_MAX_TABLES tables, malloc'd; free with datagen_schema_free. */
 typedef struct DatagenSchema
 {
 	int			topic;
@@ -93,6 +97,7 @@ typedef struct DatagenSchema
 	unsigned char **col_kinds;	/* [table][column] DatagenColKind, or NULL */
 	int			n_links;
 	DatagenLink *links;
+	bool		wide;			/* of the wide share (gen_schema.c): bigger, richer, maybe quoted */
 } DatagenSchema;
 
 /* Generates the schema for a (topic, use case) pair and seed. */
@@ -120,6 +125,7 @@ typedef struct DatagenStatement
 {
 	DatagenKind kind;
 	int			complex;		/* 0: the "simple" half, 1: the "complex" half */
+	int			wide;			/* 1: of the wide share, beyond the reference's shape */
 	char	   *sql;			/* malloc'd */
 	/* Not preparable (CockroachDB UPSERT): validated by a PostgreSQL rewrite instead. */
 	char	   *pg_sql;			/* malloc'd PostgreSQL form used for validation, or NULL = sql */

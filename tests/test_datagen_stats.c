@@ -2,7 +2,8 @@
  * test_datagen_stats.c — the lexer behind `sqlpilot datagen stats`
  * (datagen/pipeline/stats_features.c on core/sql_lex.c): PostgreSQL's
  * tokens, the other dialects' names and parameters, and the string kinds of
- * prefixed and dollar-quoted literals.
+ * prefixed and dollar-quoted literals, and the feature tests of the rows
+ * beyond the reference's list (the generator's wide share).
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,5 +61,16 @@ main(void)
 	tap_ok(f[F_S_EMPTY], "an empty dollar-quoted literal is empty");
 	stats_features("SELECT * FROM t WHERE a = ? AND b = :b AND c = $1", 0, f, &sh);
 	tap_ok(f[F_PARAM_QMARK] && f[F_PARAM_OTHER] && f[F_PARAM_DOLLAR], "?, :name and $1 parameters");
+
+	/* the rows beyond the reference's list */
+	stats_features("select a.x, ROW_NUMBER() OVER (PARTITION BY a.g ORDER BY a.d DESC) AS rn,\n"
+				   "  LAG(a.v) OVER (ORDER BY a.d) FROM a JOIN b ON b.id = a.b_id JOIN c ON c.id = b.c_id\n"
+				   "WHERE 'x' = ANY(a.tags) ORDER BY TO_CHAR(a.d, 'YYYY') NULLS LAST", 0, f, &sh);
+	tap_ok(f[F_JOIN_2PLUS] && f[F_PARTITION_BY] && f[F_RANK_FN] && f[F_LAG_LEAD] && f[F_ANY_ARRAY] &&
+		   f[F_TO_CHAR] && f[F_NULLS_ORDER] && f[F_LOWER_KW] && f[F_OVER],
+		   "2+ JOINs, PARTITION BY, ROW_NUMBER, LAG, = ANY, TO_CHAR, NULLS LAST, lower-case keywords");
+	stats_features("SELECT rank, nulls FROM t JOIN u ON u.id = t.id WHERE lag = 1 ORDER BY first", 0, f, &sh);
+	tap_ok(!f[F_JOIN_2PLUS] && !f[F_RANK_FN] && !f[F_LAG_LEAD] && !f[F_NULLS_ORDER] && !f[F_LOWER_KW],
+		   "column names rank, nulls, lag and one JOIN are none of them");
 	return tap_done();
 }

@@ -21,16 +21,16 @@
 static char *
 ScratchDdl(DatagenSchema *s, const char *scratch)
 {
-	char	   *saved[8];
+	char	   *saved[DATAGEN_MAX_TABLES];
 	char	   *ddl;
 
-	for (int t = 0; t < s->n_tables && t < 8; t++)
+	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
 	{
 		saved[t] = s->tables[t].schema;
 		s->tables[t].schema = (char *) scratch;
 	}
 	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	for (int t = 0; t < s->n_tables && t < 8; t++)
+	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
 		s->tables[t].schema = saved[t];
 	return ddl;
 }

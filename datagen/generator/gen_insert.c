@@ -15,8 +15,8 @@
 /* ---- INSERT / UPSERT ---- */
 
 /* Chooses the INSERT column list of table ti into out; returns its length. */
-static int
-insert_cols(GenCtx *c, int ti, int *out)
+int
+gen_insert_cols(GenCtx *c, int ti, int *out)
 {
 	const GenTab *g = &c->tabs[ti];
 	int			n = 0;
@@ -44,8 +44,8 @@ insert_cols(GenCtx *c, int ti, int *out)
 }
 
 /* Appends "(a, b, c)". */
-static void
-col_list(GenCtx *c, int ti, const int *cols, int n)
+void
+gen_col_list(GenCtx *c, int ti, const int *cols, int n)
 {
 	gen_put(c, "(");
 	for (int i = 0; i < n; i++)
@@ -58,8 +58,8 @@ col_list(GenCtx *c, int ti, const int *cols, int n)
 }
 
 /* Appends "(v1, v2, ...)" for the columns. */
-static void
-values_row(GenCtx *c, int ti, const int *cols, int n)
+void
+gen_values_row(GenCtx *c, int ti, const int *cols, int n)
 {
 	gen_put(c, "(");
 	for (int i = 0; i < n; i++)
@@ -83,7 +83,7 @@ gen_insert(GenCtx *c, bool complex)
 	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	const GenTab *g = &c->tabs[ti];
 	int			cols[64];
-	int			n = insert_cols(c, ti, cols);
+	int			n = gen_insert_cols(c, ti, cols);
 	int			r = gen_rand_int(c, 0, 9999);
 
 	if (complex && r < 40 && (g->pk < 0 || g->cols[g->pk].auto_value))
@@ -100,7 +100,7 @@ gen_insert(GenCtx *c, bool complex)
 			gen_kw(c, "INSERT INTO ");
 			gen_tbl(c, ti);
 			gen_put(c, " ");
-			col_list(c, ti, sel, m);
+			gen_col_list(c, ti, sel, m);
 			gen_kw(c, " SELECT ");
 			for (int i = 0; i < m; i++)
 			{
@@ -120,13 +120,13 @@ gen_insert(GenCtx *c, bool complex)
 	{
 		/* no column list: every column, in table order (randomization keeps that order) */
 		gen_kw(c, " VALUES ");
-		values_row(c, ti, cols, n);
+		gen_values_row(c, ti, cols, n);
 		return;
 	}
 	gen_put(c, " ");
-	col_list(c, ti, cols, n);
+	gen_col_list(c, ti, cols, n);
 	gen_kw(c, " VALUES ");
-	values_row(c, ti, cols, n);
+	gen_values_row(c, ti, cols, n);
 	if (complex && r >= 40 && r < 80)
 	{
 		int			rows = gen_rand_int(c, 1, 2);
@@ -134,7 +134,7 @@ gen_insert(GenCtx *c, bool complex)
 		for (int i = 0; i < rows; i++)
 		{
 			gen_put(c, ", ");
-			values_row(c, ti, cols, n);
+			gen_values_row(c, ti, cols, n);
 		}
 	}
 	if (complex && r >= 120 && r < 180)
@@ -148,8 +148,8 @@ gen_insert(GenCtx *c, bool complex)
 }
 
 /* The columns an ON CONFLICT target may name: the primary key or a unique column. */
-static int
-conflict_col(GenCtx *c, int ti)
+int
+gen_conflict_col(GenCtx *c, int ti)
 {
 	const SqlpilotTable *t = &c->s->tables[ti];
 
@@ -164,8 +164,8 @@ conflict_col(GenCtx *c, int ti)
 }
 
 /* Appends " ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a, ..." or DO NOTHING. */
-static void
-on_conflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
+void
+gen_on_conflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing)
 {
 	int			done = 0;
 
@@ -213,7 +213,7 @@ gen_upsert(GenCtx *c, GenText *pg)
 	int			ti = gen_rand_int(c, 0, c->s->n_tables - 1);
 	int			cols[64];
 	int			n = 0;
-	int			key = conflict_col(c, ti);
+	int			key = gen_conflict_col(c, ti);
 	bool		crdb = key >= 0 && key == c->tabs[ti].pk && gen_chance(c, 50);
 	size_t		vstart;
 	size_t		vlen;
@@ -225,14 +225,14 @@ gen_upsert(GenCtx *c, GenText *pg)
 	gen_kw(c, crdb ? "UPSERT INTO " : "INSERT INTO ");
 	gen_tbl(c, ti);
 	gen_put(c, " ");
-	col_list(c, ti, cols, n);
+	gen_col_list(c, ti, cols, n);
 	gen_kw(c, " VALUES ");
 	vstart = main->buf.len;
-	values_row(c, ti, cols, n);
+	gen_values_row(c, ti, cols, n);
 	vlen = main->buf.len - vstart;
 	if (!crdb)
 	{
-		on_conflict(c, ti, cols, n, key, gen_chance(c, 25));
+		gen_on_conflict(c, ti, cols, n, key, gen_chance(c, 25));
 		return;
 	}
 	/* the PostgreSQL form: same columns and values, ON CONFLICT on the key */
@@ -241,9 +241,9 @@ gen_upsert(GenCtx *c, GenText *pg)
 	gen_kw(c, "INSERT INTO ");
 	gen_tbl(c, ti);
 	gen_put(c, " ");
-	col_list(c, ti, cols, n);
+	gen_col_list(c, ti, cols, n);
 	gen_kw(c, " VALUES ");
 	gen_text_put(pg, main->buf.data + vstart, vlen);
-	on_conflict(c, ti, cols, n, key, false);
+	gen_on_conflict(c, ti, cols, n, key, false);
 	c->t = main;
 }

@@ -60,6 +60,10 @@ typedef struct GenText
 	int			n_ids;
 	int			cap_ids;
 	bool		lower_kw;		/* write keywords in lower case */
+	bool		multiline;		/* clause keywords start new lines */
+	int			indent;			/* spaces before JOIN and AND lines when multiline */
+	int			nest;			/* > 0 inside parentheses: no line breaks there */
+	bool		exact_case;		/* names are exact (quoted when mixed case), not folded */
 } GenText;
 
 /* gen_statements.c */

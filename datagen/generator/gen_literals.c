@@ -101,9 +101,11 @@ static const char *const durations[] = {"1 hour", "30 minutes", "2 days", "1 wee
 /* ---- literals ---- */
 
 /* A string pool for a column's kind and name hint. */
-static const char *
-word_for(GenCtx *c, const GenCol *col)
+const char *
+gen_word_for(GenCtx *c, const GenCol *col)
 {
+	if (col->n_allowed > 0)
+		return col->allowed[gen_rand_int(c, 0, col->n_allowed - 1)];
 	switch (col->hint)
 	{
 		case H_PRIORITY:
@@ -142,6 +144,11 @@ string_value(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 	const char *fn = first_names[gen_rand_int(c, 0, N_OF(first_names) - 1)];
 	const char *ln = last_names[gen_rand_int(c, 0, N_OF(last_names) - 1)];
 
+	if (col->n_allowed > 0)
+	{
+		snprintf(buf, cap, "%s", col->allowed[gen_rand_int(c, 0, col->n_allowed - 1)]);
+		return;
+	}
 	switch (col->kind)
 	{
 		case DATAGEN_COL_FIRST_NAME:
@@ -201,12 +208,12 @@ string_value(GenCtx *c, const GenCol *col, char *buf, size_t cap)
 			break;
 		case DATAGEN_COL_STATUS:
 		case DATAGEN_COL_CATEGORY:
-			snprintf(buf, cap, "%s", word_for(c, col));
+			snprintf(buf, cap, "%s", gen_word_for(c, col));
 			break;
 		case DATAGEN_COL_CODE:
 			if (col->hint == H_CURRENCY || col->hint == H_UNIT || col->hint == H_SIZE ||
 				col->hint == H_LANGUAGE || col->hint == H_GRADE)
-				snprintf(buf, cap, "%s", word_for(c, col));
+				snprintf(buf, cap, "%s", gen_word_for(c, col));
 			else if (gen_chance(c, 50))
 			{
 				char		l[3];
@@ -390,6 +397,21 @@ gen_lit(GenCtx *c, const GenCol *col)
 			string_value(c, col, buf, sizeof(buf));
 			gen_str_lit(c, buf, col->len);
 			return;
+		case B_ARRAY:
+			{
+				/* text[]: tags, labels */
+				int			k = gen_rand_int(c, 1, 3);
+
+				gen_kw(c, "ARRAY[");
+				for (int i = 0; i < k; i++)
+				{
+					if (i > 0)
+						gen_put(c, ", ");
+					gen_str_lit(c, gen_word_for(c, col), 0);
+				}
+				gen_put(c, "]");
+			}
+			return;
 		default:
 			gen_put(c, "NULL");
 			return;
@@ -438,8 +460,8 @@ gen_value(GenCtx *c, const GenCol *col)
 }
 
 /* Appends a LIKE pattern suiting the column. */
-static void
-like_pattern(GenCtx *c, const GenCol *col)
+void
+gen_like_pattern(GenCtx *c, const GenCol *col)
 {
 	char		buf[160];
 	char		pat[170];
@@ -471,8 +493,8 @@ like_pattern(GenCtx *c, const GenCol *col)
 /* ---- predicates ---- */
 
 /* Appends one predicate on table ti (qualified through f when given). */
-static void
-predicate(GenCtx *c, int ti, const GenFrom *f, int op)
+void
+gen_predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 {
 	/* op: 0 '=', 1 '>', 2 LIKE, 3 BETWEEN, 4 '<', 5 '>=', 6 IN, 7 IS [NOT] NULL, 8 '<=' */
 	static const int need[] = {C_EQ, C_ORD, C_STR, C_ORD, C_ORD, C_ORD, C_IN, C_NULL, C_ORD};
@@ -508,7 +530,7 @@ predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 			break;
 		case 2:
 			gen_kw(c, gen_chance(c, 2) ? " ILIKE " : " LIKE ");
-			like_pattern(c, col);
+			gen_like_pattern(c, col);
 			break;
 		case 3:
 			gen_kw(c, " BETWEEN ");
@@ -520,7 +542,8 @@ predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 
 				snprintf(buf, sizeof(buf), "'%d-%02d-01'", y, m);
 				gen_put(c, buf);
-				gen_kw(c, " AND ");
+				gen_put(c, " ");
+				gen_kw(c, "AND ");	/* BETWEEN's AND stays on its line */
 				snprintf(buf, sizeof(buf), "'%d-%02d-%02d'", y, m + gen_rand_int(c, 0, 6), 28);
 				gen_put(c, buf);
 			}
@@ -542,7 +565,8 @@ predicate(GenCtx *c, int ti, const GenFrom *f, int op)
 				}
 				snprintf(buf, sizeof(buf), "%d", lo);
 				gen_put(c, buf);
-				gen_kw(c, " AND ");
+				gen_put(c, " ");
+				gen_kw(c, "AND ");	/* BETWEEN's AND stays on its line */
 				snprintf(buf, sizeof(buf), "%d", hi);
 				gen_put(c, buf);
 			}
@@ -589,6 +613,6 @@ gen_where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *))
 	{
 		if (i > 0)
 			gen_kw(c, gen_chance(c, 85) ? " AND " : " OR ");
-		predicate(c, ti, f, op(c));
+		gen_predicate(c, ti, f, op(c));
 	}
 }

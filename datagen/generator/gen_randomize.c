@@ -318,6 +318,8 @@ rebuild_sql(const DatagenSchema *s, const char *sql, DatagenIdent *ids, int n_id
 	int			n_alias = 0;
 	char	   *res;
 
+	out.exact_case = !s->tables[0].fold_case;
+
 	for (int i = 0; i < n_ids; i++)
 	{
 		DatagenIdent *id = &ids[i];
@@ -389,12 +391,14 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 		old_tables[t] = s->tables[t].name;
 		new_name(&pr, old_tables[t], true, name);
 		{
-			char	   *taken[8];
+			/* unique among all the tables before it (their new names) */
+			char	  **taken = malloc(sizeof(char *) * (size_t) (t + 1));
 			int			k = 0;
 
-			for (int o = 0; o < t && k < 8; o++)
+			for (int o = 0; taken && o < t; o++)
 				taken[k++] = s->tables[o].name;
 			uniquify(name, taken, k, old_tables[t]);
+			free(taken);
 		}
 		s->tables[t].name = strdup(name);
 	}
@@ -482,8 +486,13 @@ datagen_randomize(DatagenSchema *s, DatagenStatement *st, int n, uint64_t seed)
 			char		quoted[RND_MAX_NAME * 2 + 4];
 			char		expr[256];
 
-			snprintf(col, sizeof(col), "%.*s", (int) k, e);
-			sqlpilot_schema_quote_ident(map_col(old_cols[t], new_cols[t], nc, col), true, quoted, sizeof(quoted));
+			/* the first word is the column, double-quoted when it needed quotes */
+			if (e[0] == '"' && k >= 2 && e[k - 1] == '"')
+				snprintf(col, sizeof(col), "%.*s", (int) k - 2, e + 1);
+			else
+				snprintf(col, sizeof(col), "%.*s", (int) k, e);
+			sqlpilot_schema_quote_ident(map_col(old_cols[t], new_cols[t], nc, col), tb->fold_case,
+										quoted, sizeof(quoted));
 			snprintf(expr, sizeof(expr), "%s%s", quoted, e + k);
 			set_str(&tb->checks[i].expr, expr);
 		}

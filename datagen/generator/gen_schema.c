@@ -1,5 +1,6 @@
 /*
- * gen_schema.c — a use case becomes a schema of 1-5 tables.
+ * gen_schema.c — a use case becomes a schema of 1-5 tables (up to 25 in the
+ * wide share).
  *
  * The use case's entity is always one of the tables; the others are drawn
  * from the same topic (and, for some activities, an activity table such as
@@ -9,7 +10,15 @@
  * Shapes follow docs/data-targets.md section 4: 3-5 columns, the
  * primary key first and named <singular>_id (or id), INT/VARCHAR heavy types,
  * occasional NOT NULL, UNIQUE, DEFAULT, CHECK and indexes.
+ *
+ * The wide share (GEN_WIDE_SCHEMA_PCT) looks like application databases
+ * rather than the reference corpus: more tables (activity tables of several
+ * entities join the topic's entities), a non-public schema, quoted
+ * mixed-case names as ORMs write them, timestamptz, uuid keys, jsonb and
+ * text[] columns, created_at defaults, and more NOT NULL, UNIQUE, CHECK and
+ * composite keys.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +27,11 @@
 #include "util.h"
 
 #define GEN_MAX_COLS 12
+#define GEN_WIDE_SCHEMA_PCT 25
+
+/* Schema (namespace) names of the wide share's non-public schemas. */
+static const char *const namespaces[] = {"app", "sales", "inventory", "billing", "crm", "hr",
+"analytics", "core", "shop", "ops", "data", "store"};
 
 /* Extra tables some activities bring, in the entity notation's terms. */
 typedef struct GenActivityTable
@@ -259,12 +273,25 @@ singular_of(const char *plural, char *out, size_t cap)
 		snprintf(out, cap, "%.*s", (int) n - 1, plural);
 }
 
-/* Fills the plan: which entities (and activity table) make the schema, master first. */
-static int
-plan_tables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenPlanTable *plan)
+/* True when a planned table already has that name. */
+static bool
+planned(const GenPlanTable *plan, int count, const char *name)
 {
-	static const int n_w[] = {21, 20, 20, 20, 19};
-	int			n = 1 + pick_weighted(rng, n_w, 5);
+	for (int i = 0; i < count; i++)
+		if (strcmp(plan[i].plural, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fills the plan: which entities (and activity tables) make the n-table
+ * schema, master first.  When the topic has fewer entities than n, activity
+ * tables of the chosen entities (order_history, customer_events) fill it.
+ */
+static int
+plan_tables(const GenTopic *topic, int entity, int activity, int n, bool fill, uint64_t *rng,
+			GenPlanTable *plan)
+{
 	int			count = 0;
 	bool		used[GEN_MAX_ENTITIES] = {false};
 	const GenActivityTable *at = NULL;
@@ -293,7 +320,7 @@ plan_tables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenP
 		p->singular = p->singular_buf;
 		p->attrs = at->attrs;
 		p->n_attrs = 4;
-		p->order = 1000;
+		p->order = 1000 + entity;
 		p->primary = false;
 	}
 	while (count < n)
@@ -328,6 +355,32 @@ plan_tables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenP
 		plan[count].primary = false;
 		count++;
 	}
+	/* more tables than entities: activity tables of the entities taken */
+	for (int tries = 0; fill && count < n && tries < 200; tries++)
+	{
+		int			base = (int) sqlpilot_rng_below(rng, (uint64_t) count);
+		const GenActivityTable *a = &activity_tables[sqlpilot_rng_below(rng, sizeof(activity_tables) / sizeof(activity_tables[0]))];
+		GenPlanTable *p = &plan[count];
+		int			e;
+
+		if (plan[base].order >= 1000)
+			continue;
+		e = plan[base].order / 2;
+		if (a->suffix)
+			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s%s", topic->entities[e].singular, a->suffix);
+		else
+			snprintf(p->plural_buf, sizeof(p->plural_buf), "%s", a->plural);
+		if (planned(plan, count, p->plural_buf))
+			continue;
+		singular_of(p->plural_buf, p->singular_buf, sizeof(p->singular_buf));
+		p->plural = p->plural_buf;
+		p->singular = p->singular_buf;
+		p->attrs = a->attrs;
+		p->n_attrs = 4;
+		p->order = 1000 + e;
+		p->primary = false;
+		count++;
+	}
 	/* master first: insertion sort on order */
 	for (int i = 1; i < count; i++)
 	{
@@ -341,9 +394,9 @@ plan_tables(const GenTopic *topic, int entity, int activity, uint64_t *rng, GenP
 		}
 		plan[j + 1] = tmp;
 	}
-	/* the activity table's names live in its own struct: re-point after the moves */
+	/* the activity tables' names live in their own structs: re-point after the moves */
 	for (int i = 0; i < count; i++)
-		if (plan[i].order == 1000)
+		if (plan[i].order >= 1000)
 		{
 			plan[i].plural = plan[i].plural_buf;
 			plan[i].singular = plan[i].singular_buf;
@@ -370,10 +423,10 @@ is_master(const GenPlanTable *p)
 static int
 pick_parent(const GenPlanTable *plan, int i, uint64_t *rng)
 {
-	int			w[6];
+	int			w[DATAGEN_MAX_TABLES];
 
 	for (int k = 0; k < i; k++)
-		w[k] = plan[k].order == 1000 ? 0 : is_master(&plan[k]) ? 4 : 1;
+		w[k] = plan[k].order >= 1000 ? 0 : is_master(&plan[k]) ? 4 : 1;
 	if (i == 0)
 		return 0;
 	for (int k = 0; k < i; k++)
@@ -407,20 +460,152 @@ has_column(const SqlpilotTable *t, const char *name)
 	return false;
 }
 
+/*
+ * The wide share's application columns: created_at / updated_at timestamps
+ * with defaults, a jsonb document, text[] tags, an is_active flag.
+ */
+static void
+add_wide_columns(SqlpilotTable *t, unsigned char *kinds, uint64_t *rng)
+{
+	if (chance(rng, 40) && !has_column(t, "created_at") && t->n_columns < GEN_MAX_COLS)
+		add_column(t, kinds, "created_at", "timestamp with time zone", chance(rng, 60), "now()",
+				   DATAGEN_COL_TIMESTAMP);
+	if (chance(rng, 15) && !has_column(t, "updated_at") && t->n_columns < GEN_MAX_COLS)
+		add_column(t, kinds, "updated_at", "timestamp with time zone", false, NULL, DATAGEN_COL_TIMESTAMP);
+	if (chance(rng, 8) && !has_column(t, "metadata") && t->n_columns < GEN_MAX_COLS)
+		add_column(t, kinds, "metadata", "jsonb", false, chance(rng, 50) ? "'{}'::jsonb" : NULL,
+				   DATAGEN_COL_JSON);
+	if (chance(rng, 8) && !has_column(t, "tags") && t->n_columns < GEN_MAX_COLS)
+		add_column(t, kinds, "tags", "text[]", false, NULL, DATAGEN_COL_CATEGORY);
+	if (chance(rng, 10) && !has_column(t, "is_active") && t->n_columns < GEN_MAX_COLS)
+		add_column(t, kinds, "is_active", "boolean", true, "true", DATAGEN_COL_BOOL);
+}
+
+/*
+ * Adds "col IN ('a', 'b', ...)": the enumerated values of a status or
+ * category column, as portable DDL writes an enum (statements then draw
+ * their literals from the list: gen_statements.c reads it back).
+ */
+static void
+add_enum_check(SqlpilotTable *t, const char *col, uint64_t *rng)
+{
+	static const char *const sets[][5] = {
+		{"pending", "active", "suspended", "closed", NULL},
+		{"draft", "published", "archived", NULL, NULL},
+		{"new", "in_progress", "done", "cancelled", NULL},
+		{"low", "medium", "high", "critical", NULL},
+		{"open", "resolved", "closed", NULL, NULL},
+		{"pending", "paid", "refunded", "failed", NULL},
+		{"standard", "premium", "enterprise", NULL, NULL},
+	};
+	const char *const *set = sets[sqlpilot_rng_below(rng, sizeof(sets) / sizeof(sets[0]))];
+	char		expr[256];
+	size_t		n = (size_t) snprintf(expr, sizeof(expr), "%s IN (", col);
+
+	for (int i = 0; i < 5 && set[i] && n < sizeof(expr); i++)
+		n += (size_t) snprintf(expr + n, sizeof(expr) - n, "%s'%s'", i ? ", " : "", set[i]);
+	if (n + 2 >= sizeof(expr))
+		return;
+	snprintf(expr + n, sizeof(expr) - n, ")");
+	t->checks[t->n_checks++].expr = strdup(expr);
+}
+
+/* Writes a snake_case name as PascalCase (tables) or camelCase (columns), as ORMs name them. */
+static char *
+orm_name(const char *name, bool pascal)
+{
+	char		out[128];
+	size_t		n = 0;
+	bool		up = pascal;
+
+	for (size_t i = 0; name[i] && n < sizeof(out) - 1; i++)
+	{
+		if (name[i] == '_')
+		{
+			up = n > 0;
+			continue;
+		}
+		out[n++] = up ? (char) toupper((unsigned char) name[i]) : name[i];
+		up = false;
+	}
+	out[n] = '\0';
+	return strdup(out);
+}
+
+/* Replaces *slot with its ORM spelling. */
+static void
+orm_rename(char **slot, bool pascal)
+{
+	char	   *s = orm_name(*slot, pascal);
+
+	free(*slot);
+	*slot = s;
+}
+
+/*
+ * Gives a table exact, mixed-case names (quoted wherever they are written):
+ * "OrderItems"."unitPrice".  Keys, checks and constraint names follow.
+ */
+static void
+quote_names(SqlpilotTable *t)
+{
+	t->fold_case = false;
+	orm_rename(&t->name, true);
+	for (int c = 0; c < t->n_columns; c++)
+		orm_rename(&t->columns[c].name, false);
+	for (int i = 0; i < t->n_indexes; i++)
+		for (int k = 0; k < t->indexes[i].n_cols; k++)
+			orm_rename(&t->indexes[i].cols[k], false);
+	for (int i = 0; i < t->n_fkeys; i++)
+	{
+		orm_rename(&t->fkeys[i].ref_table, true);
+		for (int k = 0; k < t->fkeys[i].n_cols; k++)
+		{
+			orm_rename(&t->fkeys[i].cols[k], false);
+			orm_rename(&t->fkeys[i].ref_cols[k], false);
+		}
+	}
+	for (int i = 0; i < t->n_checks; i++)
+	{
+		/* "col >= 0": the column is the first word */
+		const char *e = t->checks[i].expr;
+		size_t		k = strcspn(e, " ");
+		char		col[128];
+		char		quoted[260];
+		char		expr[400];
+		char	   *name;
+
+		snprintf(col, sizeof(col), "%.*s", (int) k, e);
+		name = orm_name(col, false);
+		sqlpilot_schema_quote_ident(name, false, quoted, sizeof(quoted));
+		snprintf(expr, sizeof(expr), "%s%s", quoted, e + k);
+		free(name);
+		free(t->checks[i].expr);
+		t->checks[i].expr = strdup(expr);
+	}
+	gen_table_constraint_names(t);
+}
+
 /* See generate.h. */
 void
 datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t seed)
 {
 	const GenVocab *v = gen_vocab();
 	const GenTopic *tp;
-	GenPlanTable plan[6];
+	GenPlanTable plan[DATAGEN_MAX_TABLES];
 	uint64_t	rng = seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t) topic << 32) ^ (uint64_t) use_case;
+	uint64_t	wrng;			/* the wide share's own draws: the others stay as they were */
 	int			n;
-	int			pk_col[6];
+	int			pk_col[DATAGEN_MAX_TABLES];
 	int			key_style;
 	bool		pk_short;
 	bool		declare_fks;
+	bool		wide;
+	bool		quoted = false;
+	const char *ns = "public";
 	static const int key_w[] = {74, 10, 12, 4};
+	static const int n_w[] = {21, 20, 20, 20, 19};
+	static const int wide_n_w[] = {40, 42, 18};
 
 	memset(out, 0, sizeof(*out));
 	if (topic < 0 || topic >= v->n_topics)
@@ -431,11 +616,29 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 	out->topic = topic;
 	out->use_case = use_case;
 	sqlpilot_rng_next(&rng);
-	n = plan_tables(tp, use_case / GEN_N_ACTIVITIES, use_case % GEN_N_ACTIVITIES, &rng, plan);
+	wrng = rng ^ 0xA24BAED4963EE407ULL;
+	sqlpilot_rng_next(&wrng);
+	wide = chance(&wrng, GEN_WIDE_SCHEMA_PCT);
+	n = 1 + pick_weighted(&rng, n_w, 5);
+	if (wide)
+	{
+		int			band = pick_weighted(&wrng, wide_n_w, 3);
+
+		n = band == 0 ? 2 + (int) sqlpilot_rng_below(&wrng, 4) :
+			band == 1 ? 6 + (int) sqlpilot_rng_below(&wrng, 5) :
+			11 + (int) sqlpilot_rng_below(&wrng, DATAGEN_MAX_TABLES - 10);
+		if (chance(&wrng, 45))
+			ns = namespaces[sqlpilot_rng_below(&wrng, sizeof(namespaces) / sizeof(namespaces[0]))];
+		quoted = chance(&wrng, 15);
+	}
+	n = plan_tables(tp, use_case / GEN_N_ACTIVITIES, use_case % GEN_N_ACTIVITIES, n, wide, &rng, plan);
 	key_style = pick_weighted(&rng, key_w, 4);
+	if (wide && key_style == GEN_KEY_INT && chance(&wrng, 20))
+		key_style = GEN_KEY_UUID;
 	pk_short = chance(&rng, 17);
 	declare_fks = chance(&rng, 36);
 	out->n_tables = n;
+	out->wide = wide;
 	out->tables = calloc((size_t) n, sizeof(SqlpilotTable));
 	out->col_kinds = calloc((size_t) n, sizeof(unsigned char *));
 	out->links = calloc((size_t) n * 2, sizeof(DatagenLink));
@@ -455,25 +658,25 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 		int			n_attrs;
 		int			picked;
 		bool		composite = false;
-		bool		not_null_table = chance(&rng, 22);
+		bool		not_null_table = chance(&rng, 22) || (wide && chance(&wrng, 40));
 
 		out->col_kinds[i] = kinds;
-		t->schema = gen_strdup("public");
+		t->schema = gen_strdup(ns);
 		t->name = gen_strdup(p->plural);
 		t->fold_case = true;
 		t->columns = calloc(GEN_MAX_COLS, sizeof(SqlpilotColumn));
 		t->indexes = calloc(6, sizeof(SqlpilotIndex));
 		t->fkeys = calloc(2, sizeof(SqlpilotForeignKey));
-		t->checks = calloc(1, sizeof(SqlpilotCheck));
+		t->checks = calloc(2, sizeof(SqlpilotCheck));
 
 		/* links to earlier tables */
 		if (i > 0 && chance(&rng, 88))
 		{
 			/* an activity table (history, audit log) belongs to the use case's entity */
-			if (p->order == 1000)
+			if (p->order >= 1000)
 			{
 				for (int k = 0; k < i; k++)
-					if (plan[k].primary)
+					if (plan[k].order == (p->order - 1000) * 2)
 						parents[n_links] = k;
 				n_links++;
 			}
@@ -490,7 +693,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 					parents[n_links++] = q;
 			}
 		}
-		composite = n_links == 2 && chance(&rng, 25);
+		composite = n_links == 2 && (chance(&rng, 25) || (wide && chance(&wrng, 35)));
 
 		/* primary key column */
 		snprintf(pk_name, sizeof(pk_name), "%s_id", p->singular);
@@ -506,7 +709,7 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				snprintf(seq, sizeof(seq), "nextval('%s_%s_seq'::regclass)", t->name, t->columns[0].name);
 				t->columns[0].default_expr = strdup(seq);
 			}
-			if (key_style == GEN_KEY_UUID && chance(&rng, 30))
+			if (key_style == GEN_KEY_UUID && (chance(&rng, 30) || (wide && chance(&wrng, 50))))
 			{
 				free(t->columns[0].default_expr);
 				t->columns[0].default_expr = strdup("gen_random_uuid()");
@@ -580,17 +783,21 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			if (at->kind == DATAGEN_COL_BOOL && chance(&rng, 60))
 				continue;
 			type = type_for_kind(&rng, at->kind);
+			if (wide && strcmp(type, "timestamp without time zone") == 0 && chance(&wrng, 55))
+				type = "timestamp with time zone";
 			nn = not_null_table && (picked == 0 || chance(&rng, 30));
-			if (chance(&rng, 2))
+			if (chance(&rng, 2) || (wide && chance(&wrng, 12)))
 				def = default_for_kind(at->kind, type);
 			add_column(t, kinds, at->name, type, nn, def, at->kind);
 			picked++;
-			if ((at->kind == DATAGEN_COL_EMAIL || at->kind == DATAGEN_COL_CODE) && chance(&rng, 10))
+			if ((at->kind == DATAGEN_COL_EMAIL || at->kind == DATAGEN_COL_CODE) && t->n_indexes < 5 &&
+				(chance(&rng, 10) || (wide && chance(&wrng, 30))))
 				add_index(t, false, true, chance(&rng, 60), at->name, NULL);
-			else if ((at->kind == DATAGEN_COL_DATE || at->kind == DATAGEN_COL_TIMESTAMP) && chance(&rng, 4))
+			else if ((at->kind == DATAGEN_COL_DATE || at->kind == DATAGEN_COL_TIMESTAMP) && t->n_indexes < 5 &&
+					 chance(&rng, 4))
 				add_index(t, false, false, false, at->name, NULL);
 			if (t->n_checks == 0 && (at->kind == DATAGEN_COL_MONEY || at->kind == DATAGEN_COL_QUANTITY) &&
-				chance(&rng, 6))
+				(chance(&rng, 6) || (wide && chance(&wrng, 25))))
 			{
 				char		expr[128];
 
@@ -598,7 +805,12 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 				t->checks[0].expr = strdup(expr);
 				t->n_checks = 1;
 			}
+			else if (wide && t->n_checks < 2 && (at->kind == DATAGEN_COL_STATUS || at->kind == DATAGEN_COL_CATEGORY) &&
+					 chance(&wrng, 30))
+				add_enum_check(t, at->name, &wrng);
 		}
+		if (wide)
+			add_wide_columns(t, kinds, &wrng);
 		/* an index on a link column now and then */
 		if (n_links > 0 && !composite && chance(&rng, 6) && t->n_indexes < 6)
 			add_index(t, false, false, false, t->columns[1].name, NULL);
@@ -606,6 +818,9 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			t->indexes[t->n_indexes - 1].desc[0] = !t->indexes[t->n_indexes - 1].unique;
 		gen_table_constraint_names(t);
 	}
+	if (quoted)
+		for (int i = 0; i < n; i++)
+			quote_names(&out->tables[i]);
 }
 
 /* Frees one table's strings and arrays. */

@@ -321,14 +321,15 @@ select_aggregate(GenCtx *c, int ti, bool complex, bool grouped)
 		limit_clause(c);
 }
 
-/* Fills a FROM item for table ti; aliases for about a third of the joins. */
-static void
-from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others)
+/* Fills a FROM item for table ti, its alias (when aliases) unlike the others' and every table name. */
+void
+gen_from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others)
 {
 	const char *name = c->s->tables[ti].name;
 
 	f->table = ti;
 	f->alias_slot = aliases ? slot : -1;
+	f->with_as = false;
 	f->alias[0] = (char) tolower((unsigned char) name[0]);
 	f->alias[1] = '\0';
 	/* an alias must differ from the other aliases and from every table name */
@@ -350,14 +351,14 @@ from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others
 	}
 }
 
-/* Appends "table [alias]". */
-static void
-from_text(GenCtx *c, const GenFrom *f)
+/* Appends "table [[AS] alias]". */
+void
+gen_from_text(GenCtx *c, const GenFrom *f)
 {
 	gen_tbl(c, f->table);
 	if (f->alias_slot >= 0)
 	{
-		gen_put(c, " ");
+		gen_kw(c, f->with_as ? " AS " : " ");
 		gen_text_ident(c->t, f->alias, DATAGEN_IDENT_ALIAS, f->table, f->alias_slot);
 	}
 }
@@ -370,7 +371,7 @@ join_text(GenCtx *c, const DatagenLink *l, const GenFrom *child, const GenFrom *
 	int			j = gen_pick_weight(c, w, 3);
 
 	gen_kw(c, j == 0 ? " JOIN " : j == 1 ? " INNER JOIN " : " LEFT JOIN ");
-	from_text(c, parent_new ? parent : child);
+	gen_from_text(c, parent_new ? parent : child);
 	gen_kw(c, " ON ");
 	gen_qcol(c, child, l->child_col);
 	gen_put(c, " = ");
@@ -418,13 +419,13 @@ select_join(GenCtx *c, bool complex)
 		}
 	first = parent_first ? 1 : 0;
 	second = 1 - first;
-	from_item(c, &from[0], l->child, 0, aliases, NULL, 0);
-	from_item(c, &from[1], l->parent, 1, aliases, from, 1);
+	gen_from_item(c, &from[0], l->child, 0, aliases, NULL, 0);
+	gen_from_item(c, &from[1], l->parent, 1, aliases, from, 1);
 	if (l2)
 	{
 		int			t3 = (l2->child == l->child || l2->child == l->parent) ? l2->parent : l2->child;
 
-		from_item(c, &from[2], t3, 2, aliases, from, 2);
+		gen_from_item(c, &from[2], t3, 2, aliases, from, 2);
 		n_from = 3;
 	}
 	gen_kw(c, "SELECT ");
@@ -445,7 +446,7 @@ select_join(GenCtx *c, bool complex)
 		gen_kw(c, " AS ");
 		gen_put(c, alias);
 		gen_kw(c, " FROM ");
-		from_text(c, &from[first]);
+		gen_from_text(c, &from[first]);
 		join_text(c, l, &from[0], &from[1], second == 1);
 		if (gen_chance(c, 40))
 			gen_where(c, from[0].table, &from[0], 1, gen_select_op);
@@ -493,7 +494,7 @@ select_join(GenCtx *c, bool complex)
 		}
 	}
 	gen_kw(c, " FROM ");
-	from_text(c, &from[first]);
+	gen_from_text(c, &from[first]);
 	join_text(c, l, &from[0], &from[1], second == 1);
 	if (l2)
 	{

@@ -34,6 +34,9 @@ gen_text_reset(GenText *t)
 	sqlpilot_buf_reset(&t->buf);
 	t->n_ids = 0;
 	t->lower_kw = false;
+	t->multiline = false;
+	t->indent = 0;
+	t->nest = 0;
 }
 
 /* Frees a text's buffers. */
@@ -64,7 +67,7 @@ void
 gen_text_ident(GenText *t, const char *name, int what, int table, int column)
 {
 	char		buf[160];
-	size_t		n = sqlpilot_schema_quote_ident(name, true, buf, sizeof(buf));
+	size_t		n = sqlpilot_schema_quote_ident(name, !t->exact_case, buf, sizeof(buf));
 
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
@@ -129,12 +132,49 @@ gen_put(GenCtx *c, const char *s)
 	gen_text_str(c->t, s);
 }
 
-/* Appends a keyword (lower case in the rare lower-case statements). */
+/*
+ * The indentation of a line that kw (after its leading space) starts in a
+ * multi-line statement: 0 for a clause, t->indent for JOIN and AND lines,
+ * -1 when kw stays on the current line.
+ */
+static int
+line_indent(const GenText *t, const char *kw)
+{
+	static const char *const clauses[] = {
+		"FROM ", "WHERE ", "GROUP BY ", "ORDER BY ", "HAVING ", "LIMIT ", "SET ", "VALUES ",
+		"RETURNING ", "ON CONFLICT ", "UNION", "USING ", "SELECT "
+	};
+	static const char *const joins[] = {"JOIN ", "INNER JOIN ", "LEFT JOIN ", "AND "};
+
+	for (int i = 0; i < N_OF(clauses); i++)
+		if (strncmp(kw, clauses[i], strlen(clauses[i])) == 0)
+			return 0;
+	for (int i = 0; i < N_OF(joins); i++)
+		if (strncmp(kw, joins[i], strlen(joins[i])) == 0)
+			return t->indent;
+	return -1;
+}
+
+/* Appends a keyword (lower case in the lower-case statements); breaks the line before a clause in multi-line ones. */
 void
 gen_kw(GenCtx *c, const char *kw)
 {
 	char		buf[64];
-	size_t		n = strlen(kw);
+	size_t		n;
+
+	if (kw[0] == ' ' && c->t->multiline && c->t->nest == 0 && c->t->buf.len > 0)
+	{
+		int			ind = line_indent(c->t, kw + 1);
+
+		if (ind >= 0)
+		{
+			gen_text_put(c->t, "\n", 1);
+			for (int i = 0; i < ind; i++)
+				gen_text_put(c->t, " ", 1);
+			kw++;
+		}
+	}
+	n = strlen(kw);
 
 	if (!c->t->lower_kw || n >= sizeof(buf))
 	{
@@ -219,7 +259,7 @@ parse_type(const char *type, GenCol *col)
 	col->prec = 0;
 	col->scale = 0;
 	if (strchr(type, '['))
-		col->base = B_OTHER;
+		col->base = strcmp(type, "text[]") == 0 ? B_ARRAY : B_OTHER;
 	else if (strcmp(type, "integer") == 0)
 		col->base = B_INT;
 	else if (strcmp(type, "bigint") == 0)
@@ -340,7 +380,7 @@ column_roles(const GenCol *col, bool is_pk, bool not_null)
 		col->base == B_NUMERIC || col->base == B_FLOAT;
 	bool		text = col->base == B_VARCHAR || col->base == B_TEXT || col->base == B_CHAR;
 
-	if (col->base == B_JSON || col->base == B_BYTEA || col->base == B_OTHER)
+	if (col->base == B_JSON || col->base == B_BYTEA || col->base == B_ARRAY || col->base == B_OTHER)
 		return is_pk ? C_PK : 0;
 	if (is_pk)
 		r |= C_PK | C_EQ;
@@ -399,6 +439,41 @@ column_roles(const GenCol *col, bool is_pk, bool not_null)
 	return r;
 }
 
+/*
+ * Reads a CHECK of the form col IN ('a', 'b', ...) (col possibly quoted)
+ * into the allowed values of that column of g.
+ */
+static void
+read_enum_check(const SqlpilotTable *t, GenTab *g, const char *expr)
+{
+	const char *p = expr;
+	size_t		n;
+	int			ci = -1;
+	GenCol	   *col;
+
+	if (*p == '"')
+		p++;
+	n = strcspn(p, "\" ");
+	for (int k = 0; k < t->n_columns; k++)
+		if (strlen(t->columns[k].name) == n && strncmp(t->columns[k].name, p, n) == 0)
+			ci = k;
+	p = strstr(p, " IN (");
+	if (ci < 0 || !p)
+		return;
+	col = &g->cols[ci];
+	for (p += 5; *p == '\'' && col->n_allowed < GEN_MAX_ALLOWED;)
+	{
+		const char *end = strchr(p + 1, '\'');
+
+		if (!end || end - p - 1 >= (long) sizeof(col->allowed[0]))
+			break;
+		snprintf(col->allowed[col->n_allowed++], sizeof(col->allowed[0]), "%.*s", (int) (end - p - 1), p + 1);
+		p = end + 1;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
 /* Builds the per-table column descriptions. */
 static void
 analyze_schema(GenCtx *c)
@@ -432,6 +507,8 @@ analyze_schema(GenCtx *c)
 			col->auto_value = k == g->pk && sc->default_expr != NULL;
 			col->roles = column_roles(col, k == g->pk, sc->not_null);
 		}
+		for (int k = 0; k < t->n_checks; k++)
+			read_enum_check(t, g, t->checks[k].expr);
 		for (int k = 0; k < t->n_fkeys; k++)
 			for (int o = 0; o < s->n_tables; o++)
 				if (strcmp(t->fkeys[k].ref_table, s->tables[o].name) == 0)
@@ -484,6 +561,13 @@ free_tabs(GenCtx *c)
 	free(c->tabs);
 }
 
+/*
+ * The wide share: statements that go beyond the reference corpus, as people
+ * type them (docs/data-targets.md section 6).  The rest keeps the reference
+ * corpus' shape.
+ */
+#define GEN_WIDE_PCT 35.0
+
 /* See generate.h. */
 int
 datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
@@ -491,6 +575,8 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 {
 	/* statement kinds: select, insert, update, delete, truncate, upsert (per mille) */
 	static const int kind_w[] = {3240, 3200, 1310, 1260, 950, 40};
+	/* in the wide share, what people type at a prompt: mostly queries */
+	static const int wide_kind_w[] = {5200, 1700, 1400, 1200, 300, 200};
 	static const double semicolon[] = {84.8, 81.4, 86.9, 91.1, 90.4, 81.4};
 	GenCtx		c = {0};
 	GenText		text = {0};
@@ -507,25 +593,47 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 	for (int i = 0; i < n; i++)
 	{
 		DatagenStatement *st = &out[i];
-		int			kind = gen_pick_weight(&c, kind_w, 6);
-		bool		complex = gen_chance(&c, 50);
+		bool		wide = gen_chance(&c, GEN_WIDE_PCT);
+		int			kind = gen_pick_weight(&c, wide ? wide_kind_w : kind_w, 6);
+		bool		complex = wide || gen_chance(&c, 50);
 
 		gen_text_reset(&text);
 		gen_text_reset(&pg);
-		text.lower_kw = gen_chance(&c, 0.3);
+		text.exact_case = pg.exact_case = !s->tables[0].fold_case;
+		if (wide)
+		{
+			/* styles: keyword case, line breaks and indentation */
+			text.lower_kw = gen_chance(&c, 25);
+			text.multiline = gen_chance(&c, 30);
+			text.indent = gen_chance(&c, 50) ? 0 : gen_chance(&c, 70) ? 2 : 4;
+		}
+		else
+			text.lower_kw = gen_chance(&c, 0.3);
 		switch (kind)
 		{
 			case DATAGEN_SELECT:
-				gen_select(&c, complex);
+				if (wide)
+					gen_select_wide(&c);
+				else
+					gen_select(&c, complex);
 				break;
 			case DATAGEN_INSERT:
-				gen_insert(&c, complex);
+				if (wide)
+					gen_insert_wide(&c);
+				else
+					gen_insert(&c, complex);
 				break;
 			case DATAGEN_UPDATE:
-				gen_update(&c, complex);
+				if (wide)
+					gen_update_wide(&c);
+				else
+					gen_update(&c, complex);
 				break;
 			case DATAGEN_DELETE:
-				gen_delete(&c, complex);
+				if (wide)
+					gen_delete_wide(&c);
+				else
+					gen_delete(&c, complex);
 				break;
 			case DATAGEN_TRUNCATE:
 				gen_truncate(&c, complex);
@@ -544,6 +652,7 @@ datagen_statements_generate(const DatagenSchema *s, uint64_t seed,
 		memset(st, 0, sizeof(*st));
 		st->kind = (DatagenKind) kind;
 		st->complex = complex;
+		st->wide = wide;
 		st->sql = strndup(text.buf.data ? text.buf.data : "", text.buf.len);
 		st->n_idents = text.n_ids;
 		st->idents = copy_ids(&text);

@@ -9,6 +9,7 @@
  *   gen_select.c      SELECT (one table, aggregates, joins, subqueries, CTEs, windows)
  *   gen_insert.c      INSERT and UPSERT / ON CONFLICT
  *   gen_update.c      UPDATE, DELETE and TRUNCATE
+ *   gen_wide.c        the wide share: what people type beyond the reference corpus
  */
 #ifndef SQLPILOT_DATAGEN_GEN_STMT_H
 #define SQLPILOT_DATAGEN_GEN_STMT_H
@@ -21,7 +22,7 @@
 typedef enum GenBase
 {
 	B_INT, B_BIGINT, B_SMALLINT, B_NUMERIC, B_FLOAT, B_VARCHAR, B_TEXT, B_CHAR,
-	B_BOOL, B_DATE, B_TS, B_TSTZ, B_TIME, B_UUID, B_JSON, B_INTERVAL, B_BYTEA, B_OTHER
+	B_BOOL, B_DATE, B_TS, B_TSTZ, B_TIME, B_UUID, B_JSON, B_INTERVAL, B_BYTEA, B_ARRAY, B_OTHER
 } GenBase;
 
 /* Column roles used to pick columns for a clause. */
@@ -37,6 +38,8 @@ typedef enum GenBase
 #define C_DATE	0x200			/* date or timestamp */
 #define C_PK	0x400			/* the primary key column */
 #define C_SORT	0x800			/* good ORDER BY key */
+
+#define GEN_MAX_ALLOWED 6
 
 /* Value hints from the column name, refining the kind's pool. */
 typedef enum GenHint
@@ -57,6 +60,8 @@ typedef struct GenCol
 	int			roles;
 	bool		auto_value;		/* serial or default-generated key: INSERT may omit it */
 	bool		has_default;
+	int			n_allowed;		/* values a CHECK (col IN (...)) allows: literals come from them */
+	char		allowed[GEN_MAX_ALLOWED][24];
 } GenCol;
 
 typedef struct GenTab
@@ -82,6 +87,7 @@ typedef struct GenFrom
 	int			table;
 	int			alias_slot;		/* -1: qualify by table name */
 	char		alias[8];
+	bool		with_as;		/* written "table AS alias" */
 } GenFrom;
 
 #define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
@@ -115,6 +121,8 @@ int			gen_pick_col(GenCtx *c, int ti, int need);
 
 /* Appends an integer in [lo, hi]. */
 void		gen_int_lit(GenCtx *c, int lo, int hi);
+/* A word from the pool of a column's kind and name hint (status, category, tier, ...). */
+const char *gen_word_for(GenCtx *c, const GenCol *col);
 /* Appends a literal that fits the column's type and suits its kind. */
 void		gen_lit(GenCtx *c, const GenCol *col);
 /*
@@ -128,6 +136,33 @@ void		gen_value(GenCtx *c, const GenCol *col);
 int			gen_select_op(GenCtx *c);
 /* Appends " WHERE p [AND|OR p]" with npred predicates. */
 void		gen_where(GenCtx *c, int ti, const GenFrom *f, int npred, int (*op) (GenCtx *));
+/*
+ * Appends one predicate on table ti (qualified through f when given); op: 0 '=',
+ * 1 '>', 2 LIKE, 3 BETWEEN, 4 '<', 5 '>=', 6 IN, 7 IS [NOT] NULL, 8 '<='.
+ */
+void		gen_predicate(GenCtx *c, int ti, const GenFrom *f, int op);
+/* Appends a LIKE pattern suiting the column. */
+void		gen_like_pattern(GenCtx *c, const GenCol *col);
+
+/* ---- gen_select.c ---- */
+
+/* Fills a FROM item for table ti, with an alias unlike the others' and every table name. */
+void		gen_from_item(GenCtx *c, GenFrom *f, int ti, int slot, bool aliases, GenFrom *others, int n_others);
+/* Appends "table [[AS] alias]". */
+void		gen_from_text(GenCtx *c, const GenFrom *f);
+
+/* ---- gen_insert.c ---- */
+
+/* Chooses the INSERT column list of table ti into out; returns its length. */
+int			gen_insert_cols(GenCtx *c, int ti, int *out);
+/* Appends "(a, b, c)". */
+void		gen_col_list(GenCtx *c, int ti, const int *cols, int n);
+/* Appends "(v1, v2, ...)" for the columns. */
+void		gen_values_row(GenCtx *c, int ti, const int *cols, int n);
+/* The column an ON CONFLICT target may name: the primary key or a unique column; -1 if none. */
+int			gen_conflict_col(GenCtx *c, int ti);
+/* Appends " ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a, ..." or DO NOTHING. */
+void		gen_on_conflict(GenCtx *c, int ti, const int *cols, int n, int key, bool nothing);
 
 /* ---- one statement of each kind ---- */
 
@@ -146,5 +181,16 @@ void		gen_update(GenCtx *c, bool complex);
 void		gen_delete(GenCtx *c, bool complex);
 /* One TRUNCATE statement; CASCADE whenever a declared foreign key needs it. */
 void		gen_truncate(GenCtx *c, bool complex);
+
+/* ---- gen_wide.c: the wide share ---- */
+
+/* One SELECT of the wide share: joins, reports, dates, subqueries, CTEs, windows, UNION. */
+void		gen_select_wide(GenCtx *c);
+/* One INSERT of the wide share: RETURNING, INSERT ... SELECT along a link, ON CONFLICT. */
+void		gen_insert_wide(GenCtx *c);
+/* One UPDATE of the wide share: UPDATE ... FROM, expressions, date filters, RETURNING. */
+void		gen_update_wide(GenCtx *c);
+/* One DELETE of the wide share: DELETE ... USING, NOT EXISTS, date filters, RETURNING. */
+void		gen_delete_wide(GenCtx *c);
 
 #endif							/* SQLPILOT_DATAGEN_GEN_STMT_H */

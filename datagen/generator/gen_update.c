@@ -159,9 +159,9 @@ gen_delete(GenCtx *c, bool complex)
 void
 gen_truncate(GenCtx *c, bool complex)
 {
-	int			n = c->s->n_tables;
+	int			n = c->s->n_tables < 64 ? c->s->n_tables : 64;
 	int			ti = gen_rand_int(c, 0, n - 1);
-	bool		in_list[8] = {false};
+	bool		in_list[64] = {false};
 
 	/* people mostly truncate leaf tables; a referenced one gets a second draw */
 	for (int tries = 0; tries < 3 && c->tabs[ti].referenced && gen_chance(c, 75); tries++)

@@ -169,6 +169,15 @@ static const FeatureRow feature_rows[] = {
 	{"TRUNCATE … RESTART IDENTITY", F_TRUNC_RESTART, {"0", "0", "0", "0", "0.8", "0.1"}},
 	{"TRUNCATE ONLY / RESTRICT / CONTINUE", F_TRUNC_ONLY, {"0", "0", "0", "0", "<0.1", "<0.1"}},
 	{"TRUNCATE: >1 table", F_TRUNC_MULTI, {"0", "0", "0", "0", "6.7", "0.6"}},
+	{"Beyond the reference's list (the wide share; – = not measured there)", HEAD, {NULL}},
+	{"2 or more JOINs (3+ tables)", F_JOIN_2PLUS, {"2.3", "0", "0", "0", "0", "0.7"}},
+	{"NULLS FIRST / LAST", F_NULLS_ORDER, {"–", "–", "–", "–", "–", "–"}},
+	{"PARTITION BY", F_PARTITION_BY, {"–", "–", "–", "–", "–", "–"}},
+	{"ROW_NUMBER / RANK / DENSE_RANK", F_RANK_FN, {"–", "–", "–", "–", "–", "–"}},
+	{"LAG / LEAD", F_LAG_LEAD, {"–", "–", "–", "–", "–", "–"}},
+	{"TO_CHAR", F_TO_CHAR, {"–", "–", "–", "–", "–", "–"}},
+	{"= ANY(array)", F_ANY_ARRAY, {"–", "–", "–", "–", "–", "–"}},
+	{"keywords in lower case", F_LOWER_KW, {"<0.1", "<0.1", "<0.1", "<0.1", "<0.1", "<0.1"}},
 };
 
 /* A growing array of ints, for percentiles. */
@@ -797,6 +806,12 @@ typedef struct SchemaTally
 	long		first_col_pk;
 	long		with_fk;
 	long		schemas_with_fk;
+	long		over10;			/* schemas of more than 10 tables */
+	long		non_public;		/* schemas whose tables live outside public */
+	long		quoted;			/* schemas with exact (quoted) mixed-case names */
+	long		with_check;		/* tables with a CHECK */
+	long		with_unique;	/* tables with a UNIQUE key other than the primary key */
+	long		composite_pk;	/* tables with a composite primary key */
 } SchemaTally;
 
 /* Reads the tons_of_tables shards under out (if any). */
@@ -832,6 +847,15 @@ tally_schemas(SchemaTally *st, const char *out)
 			tables = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "schema"), "tables");
 			st->schemas++;
 			st->tables_hist[cJSON_GetArraySize(tables) < 6 ? cJSON_GetArraySize(tables) : 6]++;
+			st->over10 += cJSON_GetArraySize(tables) > 10;
+			t = cJSON_GetArrayItem(tables, 0);
+			if (t)
+			{
+				const cJSON *ns = cJSON_GetObjectItemCaseSensitive(t, "schema");
+
+				st->non_public += cJSON_IsString(ns) && strcmp(ns->valuestring, "public") != 0;
+				st->quoted += cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(t, "fold_case"));
+			}
 			cJSON_ArrayForEach(t, tables)
 			{
 				const cJSON *cols = cJSON_GetObjectItemCaseSensitive(t, "columns");
@@ -852,12 +876,22 @@ tally_schemas(SchemaTally *st, const char *out)
 					st->not_null += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "not_null"));
 					st->with_default += cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "default"));
 				}
+				st->with_check += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "checks")) > 0;
+				{
+					bool		unique = false;
+
+					cJSON_ArrayForEach(x, idx)
+						unique |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "unique")) &&
+						!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary"));
+					st->with_unique += unique;
+				}
 				cJSON_ArrayForEach(x, idx)
 				{
 					const cJSON *pc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(x, "cols"), 0);
 
 					if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "primary")))
 						continue;
+					st->composite_pk += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x, "cols")) > 1;
 					st->with_pk++;
 					if (first && cJSON_IsString(pc) && strcmp(pc->valuestring, first) == 0)
 						st->first_col_pk++;
@@ -933,6 +967,16 @@ print_schemas(FILE *f, SchemaTally *st, Tally *ta)
 	pct(st->with_fk, st->tables, a, sizeof(a));
 	pct(st->schemas_with_fk, st->schemas, b, sizeof(b));
 	fprintf(f, "- Tables with >=1 FOREIGN KEY %s%% (16.6); schemas with >=1 FOREIGN KEY %s%% (27.6)\n", a, b);
+	pct(st->over10, st->schemas, a, sizeof(a));
+	pct(st->non_public, st->schemas, b, sizeof(b));
+	fprintf(f, "- Schemas of more than 10 tables %s%% (<0.1); outside the public schema %s%% (–)", a, b);
+	pct(st->quoted, st->schemas, a, sizeof(a));
+	fprintf(f, "; with quoted mixed-case names %s%% (quoted table names 0.1%% of tables)\n", a);
+	pct(st->with_check, st->tables, a, sizeof(a));
+	pct(st->with_unique, st->tables, b, sizeof(b));
+	fprintf(f, "- Tables with a CHECK %s%% (0.1), a UNIQUE key %s%% (2.2)", a, b);
+	pct(st->composite_pk, st->tables, a, sizeof(a));
+	fprintf(f, ", a composite PRIMARY KEY %s%% (1.5)\n", a);
 
 	fprintf(f, "\nColumn types as written in the schema texts the model sees (%ld distinct texts, %ld tables, %ld columns; %% of columns, `(p)` = share written with a length/precision), reference in parentheses where it lists the name:\n\n",
 			ta->texts, ta->text_tables, ta->text_columns);

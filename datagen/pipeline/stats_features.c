@@ -510,6 +510,27 @@ datetime_features(const Tok *t, int n, int i, bool *f)
 	}
 }
 
+/*
+ * Constructs the reference's table does not list: NULLS FIRST/LAST, window
+ * partitions and ranking, LAG/LEAD, TO_CHAR, = ANY(array).
+ */
+static void
+wide_features(const Tok *t, int n, int i, bool fn, bool *f)
+{
+	if (is(t, n, i, "NULLS") && (is(t, n, i + 1, "FIRST") || is(t, n, i + 1, "LAST")))
+		f[F_NULLS_ORDER] = true;
+	else if (is(t, n, i, "PARTITION") && is(t, n, i + 1, "BY"))
+		f[F_PARTITION_BY] = true;
+	else if (fn && (is(t, n, i, "ROW_NUMBER") || is(t, n, i, "RANK") || is(t, n, i, "DENSE_RANK")))
+		f[F_RANK_FN] = true;
+	else if (fn && (is(t, n, i, "LAG") || is(t, n, i, "LEAD")))
+		f[F_LAG_LEAD] = true;
+	else if (fn && is(t, n, i, "TO_CHAR"))
+		f[F_TO_CHAR] = true;
+	else if (fn && (is(t, n, i, "ANY") || is(t, n, i, "ALL")) && is_op(t, n, i - 1, "="))
+		f[F_ANY_ARRAY] = true;
+}
+
 /* SELECT: the top-level select-list items ("*" counts 1). */
 static void
 select_shape(const Tok *t, int n, Shape *sh)
@@ -629,7 +650,8 @@ stats_features(const char *sql, int kind, bool *f, Shape *sh)
 	static Tok	t[MAX_TOKENS];
 	int			n = stats_lex(sql, t, MAX_TOKENS);
 	int			where_at = -1,
-				set_at = -1;
+				set_at = -1,
+				joins = 0;
 
 	memset(f, 0, sizeof(bool) * N_FEATURES);
 	memset(sh, 0, sizeof(*sh));
@@ -655,7 +677,12 @@ stats_features(const char *sql, int kind, bool *f, Shape *sh)
 			!value_word_features(t, n, i, kind, f))
 			function_features(t, n, i, fn, f);
 		datetime_features(t, n, i, f);
+		wide_features(t, n, i, fn, f);
+		joins += is(t, n, i, "JOIN");
 	}
+	f[F_JOIN_2PLUS] = joins >= 2;
+	/* keywords written in lower case: the statement's first word decides */
+	f[F_LOWER_KW] = n > 0 && t[0].type == T_WORD && t[0].s[0] >= 'a' && t[0].s[0] <= 'z';
 
 	if (kind == 0)
 		select_shape(t, n, sh);
