@@ -1,7 +1,7 @@
 /*
  * cli.c — the trainer's commands (entry: sqlpilot_trainer_main):
  *   sqlpilot tokenizer   learn the BPE on data/raw        -> data/tokenizer.txt
- *   sqlpilot tokenize    data/raw -> data/tokens/{train,val}.bin (split by schema)
+ *   sqlpilot tokenize    data/raw[:more/raw] -> data/tokens/{train,val}.bin (split by schema)
  *   sqlpilot train       train a model in runs/NAME (resumes from its latest checkpoint)
  *   sqlpilot list        the checkpoints of a run
  *   sqlpilot export      a checkpoint as the model file the extension loads
