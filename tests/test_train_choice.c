@@ -215,7 +215,36 @@ expected_schema(const SqlpilotTokenizer *tok, const char *big, const char *stmt,
 	return out;
 }
 
-/* `tokenize --seq-len 160` over the raw data, its summary line captured in log. */
+/*
+ * A handwritten schema, indexes on the line after their table: the chosen
+ * tables come back whole, the statement's table with its indexes, each
+ * statement apart by a blank line (so longer than in the input).
+ */
+static void
+test_handwritten(const SqlpilotTokenizer *tok)
+{
+	char		hw[4096];
+	size_t		n = 0,
+				len = 0;
+	int			n_tables,
+				n_chosen;
+	char	   *out;
+	const char *stmt = "SELECT v FROM h4 WHERE id = 1;";
+
+	for (int i = 0; i < 8; i++)
+		n += (size_t) sprintf(hw + n, "CREATE TABLE h%d (id int, v text, w%d int);\n"
+							  "CREATE INDEX h%d_a ON h%d (id);\nCREATE INDEX h%d_b ON h%d (v);\n",
+							  i, i, i, i, i, i);
+	out = trainer_example_schema(tok, hw, n, stmt, strlen(stmt), 160, &len, &n_tables, &n_chosen);
+	tap_ok(out && n_tables == 8 && n_chosen >= 1 && n_chosen < 8 && len == strlen(out) &&
+		   strstr(out, "CREATE TABLE h4 (id int, v text, w4 int);\n\nCREATE INDEX h4_a ON h4 (id);"
+				  "\n\nCREATE INDEX h4_b ON h4 (v);") != NULL,
+		   "a handwritten schema: %d of %d tables, the statement's with its indexes", n_chosen,
+		   n_tables);
+	free(out);
+}
+
+/* `tokenize --seq-len SEQ_LEN` over the raw data, its summary line captured in log. */
 static int
 run_tokenize(const char *raw, const char *tokpath, const char *out, char *log, size_t cap)
 {
@@ -337,6 +366,7 @@ test_tokenize(const char *big)
 	tap_ok(n_cut == 24, "the choice leaves tables out (%d of 24 examples)", n_cut);
 	tap_ok(named, "the tables each statement names are in its prompt");
 	tap_ok(small_whole, "a schema that fits stays as written");
+	test_handwritten(&tok);
 	trainer_shard_free(&s);
 	sqlpilot_tokenizer_free(&tok);
 }

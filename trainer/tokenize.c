@@ -441,7 +441,15 @@ trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema, size_t 
 		k = sqlpilot_tables_choose_texts(tok, texts, lens, names, n, stmt, stmt_len, seq_len,
 										 chosen);
 	}
-	if (k >= 0 && (out = malloc(schema_len + 2 * (size_t) n + 1)) != NULL)
+	if (k >= 0)
+	{
+		size_t		cap = 1;
+
+		for (int j = 0; j < k; j++)
+			cap += lens[chosen[j]] + 2;
+		out = malloc(cap);
+	}
+	if (k >= 0 && out != NULL)
 	{
 		size_t		len = 0;
 

@@ -312,7 +312,8 @@ void		trainer_schema_tables_free(TrainerTable *t, int n);
  * typed text within seq_len tokens (so the EOS still fits), joined by a blank
  * line in schema order.  *n_tables gets the tables split (0 when the schema
  * fits), *n_chosen the count chosen or SQLPILOT_TABLES_TOO_LONG (the
- * statement alone does not fit) / SQLPILOT_TABLES_ERROR, with NULL returned.
+ * statement alone does not fit, or the schema has no CREATE TABLE) /
+ * SQLPILOT_TABLES_ERROR, with NULL returned.
  */
 char	   *trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema,
 								   size_t schema_len, const char *stmt, size_t stmt_len,
