@@ -150,28 +150,28 @@ test_split(const char *big)
 
 		names_ok &= strcmp(t[i].name, names[i]) == 0;
 		snprintf(want, sizeof(want), "CREATE TABLE public.%s (\n", names[i]);
-		whole &= strstr(t[i].text, want) != NULL && strstr(t[i].text, "\n);") != NULL &&
-			t[i].len == strlen(t[i].text) && t[i].text[t[i].len - 1] == ';';
+		whole &= strstr(t[i].text.data, want) != NULL && strstr(t[i].text.data, "\n);") != NULL &&
+			t[i].text.len == strlen(t[i].text.data) && t[i].text.data[t[i].text.len - 1] == ';';
 		snprintf(want, sizeof(want), "ON public.%s USING", names[i]);
-		owned &= strstr(t[i].text, want) != NULL;
+		owned &= strstr(t[i].text.data, want) != NULL;
 		snprintf(want, sizeof(want), "ALTER TABLE ONLY public.%s\n    ADD CONSTRAINT %s_pkey",
 				 names[i], names[i]);
-		owned &= strstr(t[i].text, want) != NULL;
+		owned &= strstr(t[i].text.data, want) != NULL;
 		if (i > 0)
 		{
 			snprintf(want, sizeof(want), "%s_ref_fkey FOREIGN KEY (ref_id) REFERENCES public.%s(id)",
 					 names[i], names[i - 1]);
-			owned &= strstr(t[i].text, want) != NULL;
+			owned &= strstr(t[i].text.data, want) != NULL;
 		}
-		for (size_t c = 0; c < t[i].len; c++)
-			chars_out += t[i].text[c] != ' ' && t[i].text[c] != '\n';
+		for (size_t c = 0; c < t[i].text.len; c++)
+			chars_out += t[i].text.data[c] != ' ' && t[i].text.data[c] != '\n';
 	}
 	for (size_t c = 0; big[c]; c++)
 		chars_in += big[c] != ' ' && big[c] != '\n';
 	tap_ok(names_ok, "tables are named as SQL means them, in schema order");
 	tap_ok(whole, "each table holds its whole CREATE TABLE, ending at a statement's end");
 	tap_ok(owned, "ALTER TABLE and CREATE INDEX go with the table they name, wherever they stand");
-	tap_ok(n == N_TABLES && strncmp(t[0].text, "CREATE TYPE public.mood", 23) == 0,
+	tap_ok(n == N_TABLES && strncmp(t[0].text.data, "CREATE TYPE public.mood", 23) == 0,
 		   "a statement of no table (the type) goes with the next table");
 	tap_ok(chars_in == chars_out, "nothing lost or repeated: %zu of %zu characters", chars_out,
 		   chars_in);
@@ -196,8 +196,8 @@ expected_schema(const SqlpilotTokenizer *tok, const char *big, const char *stmt,
 
 	for (int i = 0; i < n; i++)
 	{
-		texts[i] = t[i].text;
-		lens[i] = t[i].len;
+		texts[i] = t[i].text.data;
+		lens[i] = t[i].text.len;
 		nm[i] = t[i].name;
 	}
 	*k = sqlpilot_tables_choose_texts(tok, texts, lens, nm, n, stmt, strlen(stmt), SEQ_LEN,

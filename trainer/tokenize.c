@@ -279,30 +279,18 @@ block_owner(const char *text, size_t len, char *name)
 	return true;
 }
 
-/* Appends span [a, b) of schema to table t's text, after a blank line when not first. */
-static int
-table_append(TrainerTable *t, const char *schema, size_t a, size_t b)
+/* Appends span [a, b) of schema to a table's text, after a blank line when not first. */
+static void
+table_append(SqlpilotBuf *text, const char *schema, size_t a, size_t b)
 {
-	char	   *nt;
-
 	while (b > a && (schema[b - 1] == ' ' || schema[b - 1] == '\t' || schema[b - 1] == '\n' ||
 					 schema[b - 1] == '\r'))
 		b--;
 	if (b == a)
-		return 0;
-	nt = realloc(t->text, t->len + 2 + (b - a) + 1);
-	if (!nt)
-		return -1;
-	t->text = nt;
-	if (t->len > 0)
-	{
-		memcpy(t->text + t->len, "\n\n", 2);
-		t->len += 2;
-	}
-	memcpy(t->text + t->len, schema + a, b - a);
-	t->len += b - a;
-	t->text[t->len] = '\0';
-	return 0;
+		return;
+	if (text->len > 0)
+		sqlpilot_buf_append(text, "\n\n", 2);
+	sqlpilot_buf_append(text, schema + a, b - a);
 }
 
 /* See train.h. */
@@ -310,12 +298,13 @@ int
 trainer_schema_tables(const char *schema, size_t len, TrainerTable **out)
 {
 	TrainerTable *t = NULL;
-	TrainerTable pre = {0};		/* statements of no table yet: go with the next table */
+	SqlpilotBuf pre = {0};		/* statements of no table yet: go with the next table */
+	bool		oom = false;
 	int			n = 0;
 	size_t		start = 0;
 
 	*out = NULL;
-	while (start < len)
+	while (start < len && !oom)
 	{
 		size_t		end = start;
 		char	   *sch = NULL;
@@ -343,10 +332,11 @@ trainer_schema_tables(const char *schema, size_t len, TrainerTable **out)
 			if (!nt)
 			{
 				free(name);
-				goto oom;
+				oom = true;
+				break;
 			}
 			t = nt;
-			t[n] = pre;
+			t[n].text = pre;
 			t[n].name = name;
 			memset(&pre, 0, sizeof(pre));
 			k = n++;
@@ -355,19 +345,22 @@ trainer_schema_tables(const char *schema, size_t len, TrainerTable **out)
 			for (int i = n - 1; i >= 0 && k < 0; i--)
 				if (strcmp(t[i].name, owner) == 0)
 					k = i;
-		if (table_append(k >= 0 ? &t[k] : &pre, schema, start, end) != 0)
-			goto oom;
+		table_append(k >= 0 ? &t[k].text : &pre, schema, start, end);
 		start = end;
 	}
-	if (pre.len > 0 && n > 0 && table_append(&t[n - 1], pre.text, 0, pre.len) != 0)
-		goto oom;
-	free(pre.text);
+	if (pre.len > 0 && n > 0)
+		table_append(&t[n - 1].text, pre.data, 0, pre.len);
+	oom |= pre.oom;
+	for (int i = 0; i < n; i++)
+		oom |= t[i].text.oom;
+	sqlpilot_buf_free(&pre);
+	if (oom)
+	{
+		trainer_schema_tables_free(t, n);
+		return -1;
+	}
 	*out = t;
 	return n;
-oom:
-	free(pre.text);
-	trainer_schema_tables_free(t, n);
-	return -1;
 }
 
 /* See train.h. */
@@ -376,7 +369,7 @@ trainer_schema_tables_free(TrainerTable *t, int n)
 {
 	for (int i = 0; i < n; i++)
 	{
-		free(t[i].text);
+		sqlpilot_buf_free(&t[i].text);
 		free(t[i].name);
 	}
 	free(t);
@@ -433,8 +426,8 @@ trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema, size_t 
 	{
 		for (int i = 0; i < n; i++)
 		{
-			texts[i] = t[i].text;
-			lens[i] = t[i].len;
+			texts[i] = t[i].text.data;
+			lens[i] = t[i].text.len;
 			names[i] = t[i].name;
 		}
 		/* BOS + schema + statement within seq_len leaves the EOS its row */
@@ -443,31 +436,18 @@ trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema, size_t 
 	}
 	if (k >= 0)
 	{
-		size_t		cap = 1;
-
-		for (int j = 0; j < k; j++)
-			cap += lens[chosen[j]] + 2;
-		out = malloc(cap);
-	}
-	if (k >= 0 && out != NULL)
-	{
-		size_t		len = 0;
+		SqlpilotBuf joined = {0};
 
 		for (int j = 0; j < k; j++)
 		{
 			if (j > 0)
-			{
-				memcpy(out + len, "\n\n", 2);
-				len += 2;
-			}
-			memcpy(out + len, texts[chosen[j]], lens[chosen[j]]);
-			len += lens[chosen[j]];
+				sqlpilot_buf_append(&joined, "\n\n", 2);
+			sqlpilot_buf_append(&joined, texts[chosen[j]], lens[chosen[j]]);
 		}
-		out[len] = '\0';
-		*out_len = len;
+		out = sqlpilot_buf_finish(&joined, out_len);
+		if (!out)
+			k = SQLPILOT_TABLES_ERROR;
 	}
-	else if (k >= 0)
-		k = SQLPILOT_TABLES_ERROR;
 	*n_chosen = k;
 	free(texts);
 	free(names);

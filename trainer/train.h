@@ -14,6 +14,7 @@
 #include "layers.h"
 #include "model.h"
 #include "tokenizer.h"
+#include "util.h"
 
 /* Loss-mask classes stored per token in a shard. */
 #define TRAINER_MASK_NONE 0		/* never a target (BOS) */
@@ -291,8 +292,7 @@ int			trainer_tokenize(const char *data_dir, const char *tok_path, const char *o
 /* One table of a schema text: its CREATE TABLE and the statements about it. */
 typedef struct TrainerTable
 {
-	char	   *text;			/* malloc'd; statements joined by a blank line */
-	size_t		len;
+	SqlpilotBuf text;			/* its statements joined by a blank line */
 	char	   *name;			/* as SQL means it (core/table_choice.h) */
 } TrainerTable;
 
