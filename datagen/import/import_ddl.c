@@ -300,7 +300,7 @@ free_fkey(SqlpilotForeignKey *fk)
 	for (int k = 0; k < fk->n_cols; k++)
 	{
 		free(fk->cols[k]);
-		free(fk->ref_cols ? fk->ref_cols[k] : NULL);
+		free(fk->ref_cols[k]);
 	}
 	free(fk->cols);
 	free(fk->ref_cols);
@@ -373,12 +373,15 @@ read_action(const Conv *c, int e, int *k, int b)
 
 /*
  * Reads "REFERENCES t [(cols)] [ON DELETE a] [ON UPDATE a] [MATCH x]" at k
- * (just after REFERENCES) into fk (names as written; resolved later).
- * Returns the index after it, or -1.
+ * (just after REFERENCES) into fk (names as written; resolved later;
+ * without a column list fk->ref_cols holds NULLs until then).  Returns the
+ * index after it, or -1.
  */
 static int
 read_references(Conv *c, int e, int k, int b, SqlpilotForeignKey *fk)
 {
+	free(fk->ref_cols);
+	fk->ref_cols = calloc(fk->n_cols + 1, sizeof(char *));	/* the primary key's, once known */
 	if (!is_name(c, e, k, b))
 		return -1;
 	if (is_ch(c, e, k + 1, b, '.'))
@@ -390,16 +393,16 @@ read_references(Conv *c, int e, int k, int b, SqlpilotForeignKey *fk)
 		SqlpilotIndex tmp = {0};
 
 		k = read_key_cols(c, e, k, b, &tmp);
-		fk->ref_cols = tmp.cols;
 		free(tmp.desc);
 		if (k < 0 || tmp.n_cols != fk->n_cols)
 		{
 			for (int i = 0; i < tmp.n_cols; i++)
 				free(tmp.cols[i]);
 			free(tmp.cols);
-			fk->ref_cols = NULL;
 			return -1;
 		}
+		free(fk->ref_cols);
+		fk->ref_cols = tmp.cols;
 	}
 	while (k < b)
 	{
@@ -1032,6 +1035,7 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 		free(tmp.desc);
 		fk->name = cname;
 		cname = NULL;
+		fk->ref_cols = calloc(fk->n_cols + 1, sizeof(char *));
 		if (z < 0 || !is_kw(c, e, z, b, "references") || read_references(c, e, z + 1, b, fk) < 0)
 			return fail(c, "%s", "a FOREIGN KEY we cannot read");
 	}
@@ -1278,11 +1282,10 @@ resolve_fkeys(Conv *c, int ti)
 
 		if (!p)
 			note(c, IMPORT_FORM_FKEY_NO_TABLE);
-		if (keep && !fk->ref_cols)
+		if (keep && !fk->ref_cols[0])
 		{
 			if (p->n_indexes > 0 && p->indexes[0].primary && p->indexes[0].n_cols == fk->n_cols)
 			{
-				fk->ref_cols = malloc(sizeof(char *) * fk->n_cols);
 				for (int k = 0; k < fk->n_cols; k++)
 					fk->ref_cols[k] = strdup(p->indexes[0].cols[k]);
 			}

@@ -361,7 +361,24 @@ typedef struct UseCase
 	int			d;
 	cJSON	   *tables;
 	cJSON	   *kinds[N_FILE_KINDS];
+	bool		with_statements;	/* kinds[] loaded */
 } UseCase;
+
+/* Loads the five statement files of a use case (a missing or malformed one counts as empty). */
+static void
+load_statements(UseCase *uc)
+{
+	for (int k = 0; k < N_FILE_KINDS; k++)
+	{
+		char		path[4800],
+					e2[256];
+
+		snprintf(path, sizeof(path), "%s/diverse_statements/%s/%d/%s.json", corpus.data,
+				 corpus.dirs[uc->dir].name, uc->d, datagen_kind_names[k]);
+		uc->kinds[k] = datagen_file_exists(path) ? read_json(path, e2, sizeof(e2)) : NULL;
+	}
+	uc->with_statements = true;
+}
 
 /* Frees a loaded use case. */
 static void
@@ -374,14 +391,30 @@ use_case_free(UseCase *uc)
 	uc->dir = -1;
 }
 
-/* Loads use case (dir, d) into uc unless it is already there; -1 with err when its schema file is unreadable. */
+/*
+ * Loads use case (dir, d) into uc unless it is already there, its statement
+ * files too when with_statements; -1 with err when its schema file is unreadable.
+ */
 static int
-use_case_load(UseCase *uc, int dir, int d, char *err, size_t errlen)
+use_case_load(UseCase *uc, int dir, int d, bool with_statements, char *err, size_t errlen)
 {
 	char		path[4800];
 
 	if (uc->tables && uc->dir == dir && uc->d == d)
+	{
+		if (with_statements && !uc->with_statements)
+		{
+			cJSON	   *keep = uc->tables;
+
+			uc->tables = NULL;
+			use_case_free(uc);
+			uc->tables = keep;
+			uc->dir = dir;
+			uc->d = d;
+			load_statements(uc);
+		}
 		return 0;
+	}
 	use_case_free(uc);
 	uc->dir = dir;
 	uc->d = d;
@@ -389,14 +422,8 @@ use_case_load(UseCase *uc, int dir, int d, char *err, size_t errlen)
 	uc->tables = read_json(path, err, errlen);
 	if (!uc->tables)
 		return -1;
-	for (int k = 0; k < N_FILE_KINDS; k++)
-	{
-		char		e2[256];
-
-		snprintf(path, sizeof(path), "%s/diverse_statements/%s/%d/%s.json", corpus.data,
-				 corpus.dirs[dir].name, d, datagen_kind_names[k]);
-		uc->kinds[k] = datagen_file_exists(path) ? read_json(path, e2, sizeof(e2)) : NULL;
-	}
+	if (with_statements)
+		load_statements(uc);
 	return 0;
 }
 
@@ -468,7 +495,7 @@ scan(const DatagenImportOptions *io, char *err, size_t errlen)
 			int			d = ds[x];
 			bool		held = io->holdout_mod > 0 && d % io->holdout_mod == io->holdout_rem;
 
-			if (use_case_load(&uc, di, d, err, errlen) != 0)
+			if (use_case_load(&uc, di, d, false, err, errlen) != 0)
 			{
 				free(ds);
 				use_case_free(&uc);
@@ -489,6 +516,7 @@ scan(const DatagenImportOptions *io, char *err, size_t errlen)
 					char		ex[300];
 					long		n_st = 0;
 
+					use_case_load(&uc, di, d, true, err, errlen);
 					for (int k = 0; k < N_FILE_KINDS; k++)
 						n_st += cJSON_GetArraySize(schema_statements(&uc, k, j));
 					snprintf(ex, sizeof(ex), "tons_of_tables/%s/%d.json[%d]", corpus.dirs[di].name, d, j);
@@ -666,7 +694,7 @@ import_schema(DatagenWorker *w, UseCase *uc, const ImportUnit *u, SqlpilotBuf *t
 	char	   *ddl;
 	bool		first = true;
 
-	if (use_case_load(uc, u->dir, u->d, err, errlen) != 0)
+	if (use_case_load(uc, u->dir, u->d, true, err, errlen) != 0)
 		return -1;
 	if (convert_unit(uc, u->j, &s, NULL, err, errlen) != 0)
 	{
