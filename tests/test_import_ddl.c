@@ -182,7 +182,7 @@ test_pg_and_drops(void)
 	const char *t[] = {
 		"CREATE TABLE Products (ProductID SERIAL PRIMARY KEY, Price DECIMAL(10, 2) CHECK (Price > 0), "
 		"Tags TEXT[], Code CHAR, At TIMESTAMP(3) WITH TIME ZONE, Amount DOUBLE PRECISION, "
-		"key VARCHAR(20), family INT, CONSTRAINT price_ok CHECK (Price < 1000))",
+		"key VARCHAR(20), family INT, CONSTRAINT price_ok CHECK (Price < 1000), CHECK (length(key) > 0))",
 		"CREATE TABLE reviews (review_id INT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
 		"product_id INT REFERENCES products(productid), vendor_id INT REFERENCES vendors(id), "
 		"price_ref DECIMAL REFERENCES products(price), code_ref UUID REFERENCES products, "
@@ -209,6 +209,7 @@ test_pg_and_drops(void)
 		   "DECIMAL(10, 2), TEXT[], CHAR, TIMESTAMP(3) WITH TIME ZONE, DOUBLE PRECISION; columns named key and family");
 	tap_ok(p->n_checks == 2 && strcmp(p->checks[0].expr, "Price > 0") == 0 &&
 		   strcmp(p->checks[1].name, "price_ok") == 0, "column and table CHECKs");
+	tap_ok(f.n[IMPORT_FORM_CHECK_DROPPED] == 1, "a CHECK not starting with its column's name is dropped");
 	tap_ok(col(r, "review_id")->default_expr != NULL && f.n[IMPORT_FORM_IDENTITY] == 1,
 		   "GENERATED ALWAYS AS IDENTITY: serial");
 	tap_ok(col(r, "total") && col(r, "total")->default_expr == NULL && f.n[IMPORT_FORM_GENERATED] == 1,

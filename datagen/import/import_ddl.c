@@ -60,6 +60,7 @@ const char *const datagen_import_form_names[IMPORT_N_FORMS] = {
 	"key or index on a missing column (dropped)",
 	"several PRIMARY KEYs: one composite key",
 	"computed column expression (dropped)",
+	"CHECK not starting with a column name (dropped)",
 };
 
 /* One token of a DDL text. */
@@ -678,23 +679,12 @@ expr_end(const Conv *c, int e, int k, int b)
 	return b;
 }
 
-/*
- * A default expression from tokens [a, z): CockroachDB ':::type' casts
- * dropped; NULL for DEFAULT NULL.  *rowid is set for unique_rowid().
- */
+/* The text of an expression, tokens [a, z) of entry e, with CockroachDB ':::type' casts dropped; malloc'd. */
 static char *
-default_expr(Conv *c, int e, int a, int z, bool *rowid)
+expr_text(Conv *c, int e, int a, int z)
 {
 	SqlpilotBuf	buf = {0};
 
-	*rowid = false;
-	if (z == a + 1 && is_kw(c, e, a, z, "null"))
-		return NULL;
-	if (is_kw(c, e, a, z, "unique_rowid"))
-	{
-		*rowid = true;
-		return NULL;
-	}
 	for (int k = a; k < z; k++)
 	{
 		const Tok  *t = &c->tok[e][k];
@@ -713,6 +703,21 @@ default_expr(Conv *c, int e, int a, int z, bool *rowid)
 		sqlpilot_buf_append(&buf, c->text[e] + t->start, (size_t) (t->end - t->start));
 	}
 	return sqlpilot_buf_finish(&buf, NULL);
+}
+
+/* A default expression from tokens [a, z); NULL for DEFAULT NULL and unique_rowid() (*rowid set). */
+static char *
+default_expr(Conv *c, int e, int a, int z, bool *rowid)
+{
+	*rowid = false;
+	if (z == a + 1 && is_kw(c, e, a, z, "null"))
+		return NULL;
+	if (is_kw(c, e, a, z, "unique_rowid"))
+	{
+		*rowid = true;
+		return NULL;
+	}
+	return expr_text(c, e, a, z);
 }
 
 /* Makes column ci of t a serial column (integer types only): a nextval default, NOT NULL. */
@@ -848,7 +853,7 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 
 			if (z < 0)
 				return fail(c, "%s", "an unclosed CHECK");
-			add_check(t, NULL, span_text(c, e, k + 2, z - 1));
+			add_check(t, NULL, expr_text(c, e, k + 2, z - 1));
 			k = z;
 		}
 		else if (strcmp(w, "constraint") == 0 && is_name(c, e, k + 1, b))
@@ -1048,7 +1053,7 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 			free(cname);
 			return fail(c, "%s", "an unclosed CHECK");
 		}
-		add_check(t, cname, span_text(c, e, k + 2, z - 1));
+		add_check(t, cname, expr_text(c, e, k + 2, z - 1));
 		cname = NULL;
 	}
 	else if (is_kw(c, e, k, b, "family") && index_like(c, e, k, b))
@@ -1165,6 +1170,28 @@ read_create_table(Conv *c, int e, int a, int b)
 	}
 	else
 		free_index(&pk);
+	/*
+	 * Name randomization (datagen_randomize) renames a CHECK through the
+	 * column name its text starts with; others would keep stale names.
+	 */
+	for (int i = t->n_checks - 1; i >= 0; i--)
+	{
+		const char *x = t->checks[i].expr;
+		size_t		w = strcspn(x, " ");
+		bool		starts_with_col = false;
+
+		for (int ci = 0; ci < t->n_columns && !starts_with_col; ci++)
+			starts_with_col = strlen(t->columns[ci].name) == w &&
+				strncmp(t->columns[ci].name, x, w) == 0 &&
+				!sqlpilot_schema_needs_quotes(t->columns[ci].name, true);
+		if (starts_with_col)
+			continue;
+		note(c, IMPORT_FORM_CHECK_DROPPED);
+		free(t->checks[i].name);
+		free(t->checks[i].expr);
+		memmove(&t->checks[i], &t->checks[i + 1], sizeof(SqlpilotCheck) * (t->n_checks - i - 1));
+		t->n_checks--;
+	}
 	for (int i = t->n_indexes - 1; i >= 0; i--)
 		if (!t->indexes[i].primary && !resolve_key_cols(c, t, t->indexes[i].cols, t->indexes[i].n_cols))
 		{

@@ -213,14 +213,23 @@ is_dir(const char *path)
 /*
  * A server message made a reason: quoted names become "…", but a missing
  * function or type keeps its name and a syntax error its short token (they
- * say which dialect slipped in).
+ * say which dialect slipped in); the validator's "schema rejected: " goes.
  */
 static void
 normalize_reason(const char *msg, char *out, size_t cap)
 {
 	size_t		n = 0;
-	const char *p = msg;
+	const char *p;
 
+	if (strncmp(msg, "schema rejected: ", 17) == 0)
+		msg += 17;
+	p = msg;
+	if (strncmp(msg, "column ", 7) == 0 && msg[7] != '"' && strstr(msg, " does not exist"))
+	{
+		/* column t.x does not exist */
+		snprintf(out, cap, "column \"…\".\"…\" does not exist");
+		return;
+	}
 	if (strncmp(msg, "function ", 9) == 0 && strchr(msg, '('))
 	{
 		snprintf(out, cap, "function %.*s(…) does not exist", (int) (strchr(msg, '(') - msg - 9), msg + 9);
