@@ -50,6 +50,9 @@ typedef enum DatagenImportForm
 	IMPORT_FORM_KEY_NO_COLUMN,	/* key, index or foreign key naming a column the table lacks: dropped */
 	IMPORT_FORM_MULTI_PRIMARY,	/* several PRIMARY KEYs: one composite key */
 	IMPORT_FORM_GENERATED,		/* computed column (GENERATED ALWAYS AS (...), AS (...) STORED): expression dropped */
+	IMPORT_FORM_FKEY_TWICE,		/* a second foreign key on the same columns: dropped (its derived name would clash) */
+	IMPORT_FORM_MISSING_COMMA,	/* "col TEXT FOREIGN KEY (...)": a table constraint after a column without its comma */
+	IMPORT_FORM_LITERAL_NEWLINE,	/* a literal backslash-n for a line break */
 	IMPORT_FORM_CHECK_DROPPED,	/* CHECK not starting with a column's name: dropped (renaming could not follow it) */
 	IMPORT_N_FORMS
 } DatagenImportForm;

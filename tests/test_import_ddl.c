@@ -265,6 +265,32 @@ test_refused(void)
 	tap_ok(all, "refused schemas give their stable reason");
 }
 
+/* LLM slips that are mended: no ';' between tables, a missing comma, literal \n, a foreign key twice. */
+static void
+test_mended(void)
+{
+	const char *t[] = {
+		"CREATE TABLE a (\\n id INT PRIMARY KEY,\\n b_id INT\\n)\n"
+		"CREATE TABLE b (id INT PRIMARY KEY, a_id INT, c_id INT CONSTRAINT c_ref REFERENCES a (id)\n"
+		"  FOREIGN KEY (a_id) REFERENCES a(id),\n  FOREIGN KEY (a_id) REFERENCES b(id))\n",
+		"CREATE TABLE m (x INT, y INT\n PRIMARY KEY (x, y))"
+	};
+	DatagenSchema s;
+	DatagenImportForms f;
+	char		err[256];
+
+	if (!tap_ok(conv(t, 2, &s, &f, err) == 0, "mended tables convert (%s)", err))
+		return;
+	tap_ok(s.n_tables == 3 && f.n[IMPORT_FORM_MULTI_CREATE] == 1 && f.n[IMPORT_FORM_LITERAL_NEWLINE] == 1,
+		   "tables without ';' between them, literal \\n: three tables");
+	tap_ok(s.tables[1].n_fkeys == 2 && strcmp(s.tables[1].fkeys[0].cols[0], "c_id") == 0 &&
+		   strcmp(s.tables[1].fkeys[1].cols[0], "a_id") == 0 && f.n[IMPORT_FORM_MISSING_COMMA] == 2 &&
+		   f.n[IMPORT_FORM_FKEY_TWICE] == 1,
+		   "FOREIGN KEY after a column without a comma read; the second on the same column dropped");
+	tap_ok(s.tables[2].n_indexes == 1 && s.tables[2].indexes[0].n_cols == 2, "PRIMARY KEY (x, y) without its comma");
+	datagen_schema_free(&s);
+}
+
 int
 main(void)
 {
@@ -272,5 +298,6 @@ main(void)
 	test_mysql();
 	test_pg_and_drops();
 	test_refused();
+	test_mended();
 	return tap_done();
 }

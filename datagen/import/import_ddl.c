@@ -60,6 +60,9 @@ const char *const datagen_import_form_names[IMPORT_N_FORMS] = {
 	"key or index on a missing column (dropped)",
 	"several PRIMARY KEYs: one composite key",
 	"computed column expression (dropped)",
+	"second foreign key on the same columns (dropped)",
+	"table constraint after a column without its comma",
+	"literal \\n for a line break",
 	"CHECK not starting with a column name (dropped)",
 };
 
@@ -186,15 +189,17 @@ fail(Conv *c, const char *fmt, const char *arg)
 }
 
 /*
- * Copies text with MySQL backquotes made double quotes (outside string
- * literals and quoted names), so the lexer reads `a b` as one name.
+ * Copies text with MySQL backquotes made double quotes and literal "\n"
+ * made spaces (outside string literals and quoted names), so the lexer reads
+ * `a b` as one name and the line breaks as breaks.
  */
 static char *
 unbackquote(Conv *c, const char *in)
 {
 	char	   *out = strdup(in);
 	char		quote = 0;
-	bool		seen = false;
+	bool		seen = false,
+				newline = false;
 
 	for (char *p = out; *p; p++)
 	{
@@ -210,9 +215,16 @@ unbackquote(Conv *c, const char *in)
 			*p = '"';
 			seen = true;
 		}
+		else if (p[0] == '\\' && p[1] == 'n')
+		{
+			p[0] = p[1] = ' ';
+			newline = true;
+		}
 	}
 	if (seen)
 		note(c, IMPORT_FORM_BACKQUOTE);
+	if (newline)
+		note(c, IMPORT_FORM_LITERAL_NEWLINE);
 	return out;
 }
 
@@ -755,6 +767,8 @@ enum_check(Conv *c, SqlpilotTable *t, int ci, int ee, int ea)
 	add_check(t, NULL, sqlpilot_buf_finish(&buf, NULL));
 }
 
+static int	read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk);
+
 /*
  * Reads a column definition (tokens [k, b) of entry e) into table t:
  * name, type, then clauses.  Column keys become table keys (pk_cols
@@ -785,6 +799,18 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 
 		if (c->tok[e][k].kind != SQLPILOT_TOK_IDENT)
 			return fail(c, "%s", "a column definition we cannot read");
+		if ((strcmp(w, "foreign") == 0 && is_kw(c, e, k + 1, b, "key")) ||
+			(strcmp(w, "primary") == 0 && is_kw(c, e, k + 1, b, "key") && is_ch(c, e, k + 2, b, '(')) ||
+			(strcmp(w, "constraint") == 0 && is_name(c, e, k + 1, b) &&
+			 (is_kw(c, e, k + 2, b, "foreign") ||
+			  (is_kw(c, e, k + 2, b, "primary") && is_ch(c, e, k + 4, b, '(')))))
+		{
+			/* the comma before a table constraint is missing */
+			note(c, IMPORT_FORM_MISSING_COMMA);
+			if (serial)
+				make_serial(t, ci);
+			return read_table_element(c, e, k, b, t, pk_cols) < 0 ? -1 : 0;
+		}
 		if (strcmp(w, "not") == 0 && is_kw(c, e, k + 1, b, "null"))
 		{
 			t->columns[ci].not_null = true;
@@ -1337,6 +1363,18 @@ resolve_fkeys(Conv *c, int ti)
 				note(c, IMPORT_FORM_FKEY_NOT_KEY);
 				keep = false;
 			}
+		for (int j = 0; keep && j < i; j++)
+		{
+			bool		same = t->fkeys[j].n_cols == fk->n_cols;
+
+			for (int k = 0; same && k < fk->n_cols; k++)
+				same = strcasecmp(t->fkeys[j].cols[k], fk->cols[k]) == 0;
+			if (same)
+			{
+				note(c, IMPORT_FORM_FKEY_TWICE);
+				keep = false;
+			}
+		}
 		if (!keep)
 		{
 			free_fkey(fk);
@@ -1397,7 +1435,7 @@ starts(const Conv *c, const Stmt *st, const char *w1, const char *w2)
 	return is_kw(c, st->entry, st->a, st->b, w1) && (!w2 || is_kw(c, st->entry, st->a + 1, st->b, w2));
 }
 
-/* Splits every entry into statements at ';' (outside parentheses). */
+/* Splits every entry into statements at ';', and before a CREATE right after a ')' (a missing ';'). */
 static Stmt *
 split(Conv *c, int *n_out)
 {
@@ -1416,7 +1454,9 @@ split(Conv *c, int *n_out)
 				depth++;
 			else if (k < c->n_tok[e] && is_ch(c, e, k, c->n_tok[e], ')'))
 				depth--;
-			if (k < c->n_tok[e] && !(depth <= 0 && is_ch(c, e, k, c->n_tok[e], ';')))
+			if (k < c->n_tok[e] && !(depth <= 0 && is_ch(c, e, k, c->n_tok[e], ';')) &&
+				!(depth <= 0 && k > a && is_kw(c, e, k, c->n_tok[e], "create") &&
+				  is_ch(c, e, k - 1, c->n_tok[e], ')')))
 				continue;
 			if (k > a)
 			{
@@ -1424,7 +1464,7 @@ split(Conv *c, int *n_out)
 				st[n++] = (Stmt) {e, a, k};
 				creates += is_kw(c, e, a, k, "create");
 			}
-			a = k + 1;
+			a = k < c->n_tok[e] && is_ch(c, e, k, c->n_tok[e], ';') ? k + 1 : k;
 			depth = 0;
 		}
 		if (creates > 1)
