@@ -127,10 +127,10 @@ run_stage(const char *stage, DatagenOptions *o, const DatagenImportOptions *io, 
 			snprintf(err, errlen, "import needs --from DIR");
 			return -1;
 		}
-		if (o->eval_every > 0 || o->n_schemas >= 0)
+		if (o->eval_every >= 0 || o->n_schemas >= 0 || o->per_schema >= 0)
 		{
-			snprintf(err, errlen, "import takes its schemas from --from and its held-out set from "
-					 "--holdout-mod/--holdout-rem, not --schemas or --eval-every");
+			snprintf(err, errlen, "import takes its schemas and statements from --from and its held-out "
+					 "set from --holdout-mod/--holdout-rem, not --schemas, --per-schema or --eval-every");
 			return -1;
 		}
 		if (need_server(o, &conninfo, err, errlen) != 0)

@@ -254,7 +254,7 @@ ok $? "no --from: $(head -c 80 "$T/nofrom.err")"
 rc1=$?
 "$SQLPILOT" datagen import --from "$FIX" --out "$T/c" --holdout-mod 4 --holdout-rem 4 --pg "$CONN" 2>"$T/hr.err"
 rc2=$?
-[ $rc1 != 0 ] && [ $rc2 != 0 ] && grep -q "not --schemas or --eval-every" "$T/ee.err" && grep -q "holdout-rem" "$T/hr.err"
+[ $rc1 != 0 ] && [ $rc2 != 0 ] && grep -q "not --schemas, --per-schema or --eval-every" "$T/ee.err" && grep -q "holdout-rem" "$T/hr.err"
 ok $? "--eval-every and --holdout-rem >= --holdout-mod are refused"
 "$SQLPILOT" datagen import --from "$FIX" --out "$T/d" --limit 1 --shard-size 2 --no-progress --pg "$CONN" 2>"$T/lim.err" >/dev/null
 [ $? = 0 ] && grep -q "^scan  *1 use cases, 5 schemas" "$T/lim.err" && [ ! -e "$T/d/holdout" ] &&

@@ -1282,8 +1282,9 @@ write_report(const DatagenOptions *o, const DatagenOptions *ho, const DatagenImp
 		sqlpilot_buf_printf(&m, "| %s.json | %ld | %ld | %.1f%% |\n", datagen_kind_names[k], rd, kp,
 							rd ? 100.0 * kp / rd : 0.0);
 	}
-	sqlpilot_buf_printf(&m, "\n(kept INSERT ... ON CONFLICT count as insert.json; statements of schemas that "
-						"did not convert are not in this table: %ld)\n\n", corpus.unconverted_statements);
+	sqlpilot_buf_printf(&m, "\n(a kept statement counts under the file of its own kind, an INSERT ... ON "
+						"CONFLICT under insert.json; the %ld statements of schemas that did not convert are "
+						"not in this table)\n\n", corpus.unconverted_statements);
 	sqlpilot_buf_puts(&m, "## Why statements were dropped\n\n");
 	tally_md(&m, &tr.dropped, "reason", dropped, 40);
 	sqlpilot_buf_puts(&m, "\n## Schemas that did not convert\n\n");
