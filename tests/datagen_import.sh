@@ -34,7 +34,7 @@ ok $? "import runs with a throwaway server"
 srvdir=$(sed -n 's/^started a throwaway PostgreSQL server in \([^ ]*\) .*/\1/p' "$T/a.err")
 [ -n "$srvdir" ] && [ ! -e "$srvdir" ] &&
 	grep -q "^scan  *4 use cases, 9 schemas .*5 to train on, 1 held out, 3 not converted" "$T/a.err" &&
-	grep -q "51 statements read: 22 kept for training, 5 held out, 24 dropped" "$T/a.err"
+	grep -q "52 statements read: 23 kept for training, 5 held out, 24 dropped" "$T/a.err"
 ok $? "summary lines on stderr; the server's directory is gone"
 
 $PY - "$T/a" <<'EOF'
@@ -123,7 +123,7 @@ r = json.load(open(f"{d}/import_report.json"))
 if r["schemas"] != {"read": 9, "held_out": 1, "not_converted": 3, "rejected_by_postgresql": 1,
                     "loaded": 5, "loaded_train": 4, "loaded_held_out": 1}:
     fail(f"schemas {r['schemas']}")
-if r["statements"] != {"read": 51, "kept": 27, "kept_train": 22, "kept_held_out": 5, "dropped": 24}:
+if r["statements"] != {"read": 52, "kept": 28, "kept_train": 23, "kept_held_out": 5, "dropped": 24}:
     fail(f"statements {r['statements']}")
 nc = {x["reason"]: x["count"] for x in r["schemas_not_converted"]}
 if nc != {"ALTER TABLE": 1, "no CREATE TABLE": 1, "CREATE TABLE cut off": 1}:
@@ -141,7 +141,7 @@ want = {"its schema did not convert to PostgreSQL": 9, "its schema did not load 
 got = {x["reason"]: x["count"] for x in r["statements_dropped"]}
 if got != want:
     fail(f"dropped {got}")
-if r["kept_by_kind"]["upsert"] != 1 or sum(r["kept_by_kind"].values()) != 27:
+if r["kept_by_kind"]["upsert"] != 1 or sum(r["kept_by_kind"].values()) != 28:
     fail(f"kept by kind {r['kept_by_kind']}")
 if r["forms"]["ENUM -> text + CHECK"] != 2 or r["forms"]["separate CREATE INDEX"] != 1:
     fail("forms")
@@ -150,11 +150,12 @@ for s in ("## Why statements were dropped", "| function date_format(…) does no
           "| schemas read | 9 |", "| ALTER TABLE | 1 |"):
     if s not in md:
         fail("report.md lacks " + s)
-kept, rejected = set(), {}
+kept, rejected, idents = set(), {}, {}
 for k in range(3):
     for line in open(f"{d}/diverse_statements/shard-{k:05d}.jsonl"):
         x = json.loads(line)
         kept |= {s["sql"] for s in x["statements"]}
+        idents.update({s["sql"]: s["idents"] for s in x["statements"]})
         rejected.update({s["sql"]: s["error"] for s in x["rejected"]})
 for s in ("SELECT productid, status FROM products WHERE Status = 'new';",
           "INSERT INTO orders (customer_id, total) VALUES (1, 19.90) ON CONFLICT (id) DO NOTHING;",
@@ -162,6 +163,9 @@ for s in ("SELECT productid, status FROM products WHERE Status = 'new';",
           "UPDATE orders SET total = total * 1.1 WHERE customer_id = 1"):
     if s not in kept:
         fail("not kept: " + s)
+# TRUNCATE names tables only, though Patients has a column named visits
+if idents.get("TRUNCATE TABLE Patients, visits;") != [15, 8, 0, 0, 0, 25, 6, 0, 1, 0]:
+    fail(f"TRUNCATE identifiers {idents.get('TRUNCATE TABLE Patients, visits;')}")
 if not rejected.get("TRUNCATE TABLE customers;", "").startswith("cannot truncate") or \
         "SELECT ProductName FROM Products;" not in rejected:
     fail("rejections")
@@ -177,7 +181,7 @@ def fail(msg):
     sys.exit(1)
 keys = {"schema_id", "topic", "use_case", "kind", "complex", "style", "schema", "statement", "text"}
 ex = [json.loads(l) for k in range(3) for l in open(f"{d}/raw/shard-{k:05d}.jsonl")]
-if len(ex) != 22 or any(set(e) != keys for e in ex):
+if len(ex) != 23 or any(set(e) != keys for e in ex):
     fail(f"{len(ex)} examples")
 if any(e["schema_id"].startswith("c0-8-") for e in ex):
     fail("a held-out schema in raw/")
@@ -187,9 +191,9 @@ renamed = [e for e in ex if e["schema_id"] == "c0-0-0" and "customers" not in e[
 if not renamed:
     fail("no example of c0-0-0 with randomized names")
 EOF
-ok $? "raw/: 22 examples, none held out, text = prompt, some with randomized names"
+ok $? "raw/: 23 examples, none held out, text = prompt, some with randomized names"
 "$SQLPILOT" datagen check --out "$T/a" --sample 0 >"$T/check.out" 2>"$T/check.err"
-[ $? = 0 ] && grep -q "checked 22 statements with PostgreSQL: 0 rejected" "$T/check.out"
+[ $? = 0 ] && grep -q "checked 23 statements with PostgreSQL: 0 rejected" "$T/check.out"
 ok $? "datagen check: every raw example (randomized or not) PREPAREs against its own schema"
 
 # 5. eval.jsonl: the held-out use case, real names, the prompt's CockroachDB text.

@@ -586,6 +586,34 @@ typedef struct Candidate
 } Candidate;
 
 /*
+ * TRUNCATE names only tables: a name after a comma that the identifier
+ * finder took for a column (a table with a column of that name) is a table.
+ * s has its names folded (see parse_candidates).
+ */
+static void
+truncate_tables(const DatagenSchema *s, DatagenStatement *st)
+{
+	for (int i = 0; i < st->n_idents; i++)
+	{
+		DatagenIdent *id = &st->idents[i];
+		char		name[128];
+
+		if (id->what != DATAGEN_IDENT_COLUMN || id->len >= sizeof(name))
+			continue;
+		for (int k = 0; k < id->len; k++)
+			name[k] = (char) tolower((unsigned char) st->sql[id->off + k]);
+		name[id->len] = '\0';
+		for (int t = 0; t < s->n_tables; t++)
+			if (strcmp(s->tables[t].name, name) == 0)
+			{
+				id->what = DATAGEN_IDENT_TABLE;
+				id->table = (uint8_t) t;
+				id->column = 0;
+			}
+	}
+}
+
+/*
  * Finds each candidate's identifier positions against the schema with its
  * names folded to lower case, as PostgreSQL reads the unquoted names of both
  * (the statements were written in any case).
@@ -622,7 +650,11 @@ parse_candidates(DatagenSchema *s, Candidate *cand, int n)
 			continue;
 		if (datagen_llm_statement_from_sql(cand[i].text, false, s, &cand[i].st, cand[i].why,
 										   sizeof(cand[i].why)) == 0)
+		{
 			cand[i].parsed = true;
+			if (cand[i].st.kind == DATAGEN_TRUNCATE)
+				truncate_tables(s, &cand[i].st);
+		}
 		else
 			cand[i].drop = cand[i].why;
 	}
