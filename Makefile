@@ -51,7 +51,7 @@ CLI_CFLAGS = -std=gnu11 -O2 -g $(OPTFLAGS) -Wall -Wextra -Wno-unused-parameter \
 	-Icore -I$(PG_INCLUDEDIR) -I/usr/include/cjson -D_GNU_SOURCE -MMD -MP
 CLI_LIBS = $(BLAS_LIBS) -lpq -lcjson -lcurl -lm -lpthread
 CORE_SRC = $(sort $(wildcard core/*.c))
-ROOM_SRC = $(sort $(wildcard datagen/*.c datagen/*/*.c trainer/*.c eval/*.c tools/*.c))
+ROOM_SRC = $(sort $(wildcard datagen/*.c datagen/*/*.c trainer/*.c eval/*.c tools/*.c client/*.c))
 LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRC) $(filter-out tools/sqlpilot.c,$(ROOM_SRC)))
 
 $(BUILD)/%.o: %.c
