@@ -64,6 +64,7 @@ sqlpilot_client_forget(SqlpilotClient *c, PGconn *conn)
 	c->conn = NULL;
 	c->kind = SQLPILOT_SERVER_UNKNOWN;
 	c->stale = false;
+	c->retry_at_ms = 0;
 }
 
 SqlpilotReadStatus
@@ -79,9 +80,12 @@ sqlpilot_client_refresh(SqlpilotClient *c, PGconn *conn, int max_age_ms, int tim
 		sqlpilot_client_forget(c, c->conn);
 		c->conn = conn;
 	}
-	if (c->have_schema && !c->stale && sqlpilot_pq_now_ms() - c->read_at_ms < max_age_ms)
+	if ((c->have_schema && !c->stale && sqlpilot_pq_now_ms() - c->read_at_ms < max_age_ms) ||
+		sqlpilot_pq_now_ms() < c->retry_at_ms)
 		return SQLPILOT_READ_SKIPPED;
 	st = sqlpilot_client_read_schema(conn, &c->kind, timeout_ms, deadline_ms, &fresh, err, errlen);
+	if (st == SQLPILOT_READ_FAILED || st == SQLPILOT_READ_GIVEN_UP)
+		c->retry_at_ms = sqlpilot_pq_now_ms() + SQLPILOT_CLIENT_RETRY_MS;
 	if (st != SQLPILOT_READ_OK)
 		return st;
 	DropSchema(c);

@@ -23,6 +23,8 @@
 /* Prompt tokens at most (the extension's default of sqlpilot.max_prompt_tokens). */
 #define SQLPILOT_CLIENT_MAX_PROMPT_TOKENS 2048
 #define SQLPILOT_CLIENT_DEFAULT_MAX_TOKENS 16
+/* After a read that failed or was given up, the next one waits this long (ms). */
+#define SQLPILOT_CLIENT_RETRY_MS 5000
 
 typedef struct SqlpilotClient
 {
@@ -38,6 +40,7 @@ typedef struct SqlpilotClient
 	bool		have_schema;
 	bool		stale;			/* DDL was run: read again when the session is idle */
 	double		read_at_ms;		/* when it was read (sqlpilot_pq_now_ms) */
+	double		retry_at_ms;	/* after a failed read: no other before this */
 	char	   *full;			/* every table rendered, or NULL until needed */
 	size_t		full_len;
 	int		   *table_tokens;	/* (n_tables) tokens of each table alone; -1 = not counted */
@@ -50,7 +53,8 @@ void		sqlpilot_client_close(SqlpilotClient *c);
 /*
  * Reads the schema over conn when needed and possible: another connection
  * than last time, nothing read yet, marked stale, or older than max_age_ms;
- * and the session idle.  See sqlpilot_client_read_schema for timeout_ms,
+ * and the session idle; not within SQLPILOT_CLIENT_RETRY_MS of a read that
+ * failed.  See sqlpilot_client_read_schema for timeout_ms,
  * deadline_ms and what GIVEN_UP leaves on conn.  SKIPPED: nothing was needed
  * or possible; the cached schema (if any) serves.
  */

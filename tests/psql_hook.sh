@@ -728,7 +728,7 @@ typed "BEGIN;"
 keys Enter
 typed "SELECT 1/0;"
 keys Enter
-wait_for "division by zero"
+wait_for "=!# $"
 lines=$(wc -l <"$T/server.log")
 typed "SEL"
 keys Tab
@@ -739,9 +739,14 @@ sleep 0.5
 ok $? "TAB in an aborted transaction sends nothing"
 keys C-c
 mark
-typed "SELECT 'still' AS x;"
+typed "SELECT 'still' || 1 AS x;"
 keys Enter
-expect "current transaction is aborted" "the transaction is still aborted after TAB"
+for _ in $(seq 100); do
+	grep -q "current transaction is aborted" "$T/stderr" && break
+	sleep 0.1
+done
+grep -q "current transaction is aborted" "$T/stderr" && ! after_mark | grep -q "still1"
+ok $? "the transaction is still aborted after TAB"
 typed "ROLLBACK;"
 keys Enter
 wait_for "^ROLLBACK"
@@ -764,7 +769,8 @@ ok $? "the new table's completion is offered on the next TAB ($clause)" ||
 ok $? "the DDL made the hook read the schema again"
 keys C-c
 
-# 21. a server that stops answering never holds TAB past the budget
+# 21. a server that stops answering never holds TAB past the budget (the
+# prefixes are ones psql's own completion sends no query for)
 mark
 typed "SELECT pg_backend_pid() AS bpid;"
 keys Enter
@@ -775,7 +781,7 @@ typed "CREATE TABLE t21 (id int);"
 keys Enter
 wait_for "^CREATE TABLE"
 mark
-typed "SELECT * FROM customers WHERE "
+typed "SELECT zzstop"
 STOPPED=$BPID
 kill -STOP "$BPID"
 timed_tab "client mode, backend stopped while the schema is read"
@@ -795,7 +801,7 @@ wait_for "^CREATE TABLE"
 LOCKER=$!
 sleep 0.5
 mark
-typed "SELECT * FROM orders WHERE "
+typed "SELECT zzlock"
 timed_tab "client mode, catalog locked by another session"
 wait $LOCKER
 keys C-c
