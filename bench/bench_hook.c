@@ -3,9 +3,10 @@
  * the code the hook runs (client/session.c): the first TAB of a new psql
  * (model load, version and catalog queries, prompt, completion from a cold
  * KV cache) and later TABs while typing (one more character each: the
- * schema's KV cache reused).  Five completions of 16 tokens, as the hook
- * asks.  Prints one markdown table row per measure.
- *   bench_hook CONNINFO MODEL LABEL [N]
+ * schema's KV cache reused).  K completions (beam width K) of 16 tokens:
+ * the hook asks for 5 (SQLPILOT_PSQL_N).  Prints one markdown table row per
+ * measure.
+ *   bench_hook CONNINFO MODEL LABEL [N [K]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 #include "../client/pq.h"
 #include "../client/session.h"
 
-#define BENCH_N_COMPLETIONS 5
+#define BENCH_MAX_COMPLETIONS 16
+
+/* Completions per TAB (beam width). */
+static int	n_completions = 5;
 
 /* Ascending double comparison for qsort. */
 static int
@@ -35,21 +39,22 @@ Quantile(const double *v, int n, double q)
 	return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
 }
 
-/* Prints "| label | what | p50 | p95 |" of ms[0..n). */
+/* Prints "| label | K | what | p50 | p95 |" of ms[0..n). */
 static void
 Row(const char *label, const char *what, double *ms, int n)
 {
 	qsort(ms, n, sizeof(double), CompareDoubles);
-	printf("| %s | %s | %.2f | %.2f |\n", label, what, Quantile(ms, n, 0.5), Quantile(ms, n, 0.95));
+	printf("| %s | %d | %s | %.2f | %.2f |\n", label, n_completions, what,
+		   Quantile(ms, n, 0.5), Quantile(ms, n, 0.95));
 }
 
 /* One completion of prefix; exits on error. */
 static void
 Complete(SqlpilotClient *c, const char *prefix)
 {
-	SqlpilotCompletion out[BENCH_N_COMPLETIONS];
+	SqlpilotCompletion out[BENCH_MAX_COMPLETIONS];
 	char		err[512];
-	int			got = sqlpilot_client_complete(c, prefix, BENCH_N_COMPLETIONS, out, err, sizeof(err));
+	int			got = sqlpilot_client_complete(c, prefix, n_completions, out, err, sizeof(err));
 
 	if (got < 0)
 	{
@@ -70,9 +75,11 @@ main(int argc, char **argv)
 	double	   *later;
 	char		err[512];
 
-	if (argc < 4 || n < 1)
+	if (argc > 5)
+		n_completions = atoi(argv[5]);
+	if (argc < 4 || n < 1 || n_completions < 1 || n_completions > BENCH_MAX_COMPLETIONS)
 	{
-		fprintf(stderr, "usage: bench_hook CONNINFO MODEL LABEL [N]\n");
+		fprintf(stderr, "usage: bench_hook CONNINFO MODEL LABEL [N [K]]   (K 1..16)\n");
 		return 2;
 	}
 	first = malloc(sizeof(double) * n);

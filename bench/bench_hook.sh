@@ -64,15 +64,17 @@ mkdir -p "$(dirname "$out")"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) vCPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "Schema: bench_extension.sh's 4 tables ($tokens bytes rendered, about 400 prompt tokens);"
-	echo "5 completions of up to 16 tokens per TAB (the hook's defaults); $N samples per row; ms."
+	echo "5 completions (the hook's default, SQLPILOT_PSQL_N) or 1, of up to 16 tokens per TAB; $N samples per row; ms."
 	echo "First TAB: a new client on an open connection (psql's): model file loaded and checked,"
 	echo "\`version()\` and the catalog query, prompt, completion from an empty KV cache."
 	echo "Later TAB: the same client after 1 to 49 more characters typed: the schema's KV cache reused."
 	echo
-	echo "| model | measure | p50 | p95 |"
-	echo "|---|---|---|---|"
-	"$BENCH" "$CONN" "$ROOT/models/sqlpilot_default.model" "default (trained)" "$N"
-	"$BENCH" "$CONN" "$T/15M.model" "15M preset, random f16" "$N"
+	echo "| model | completions (beam) | measure | p50 | p95 |"
+	echo "|---|---|---|---|---|"
+	for k in 5 1; do
+		"$BENCH" "$CONN" "$ROOT/models/sqlpilot_default.model" "default (trained)" "$N" $k
+		"$BENCH" "$CONN" "$T/15M.model" "15M preset, random f16" "$N" $k
+	done
 	echo
 	echo "Targets: later TABs <= 15 ms p95 (15M), first TAB <= 100 ms."
 } >"$out"

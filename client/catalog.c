@@ -42,7 +42,8 @@ int			sqlpilot_crdb_parse_create_table(const char *text, size_t len, SqlpilotTab
 
 /*
  * The tables in scope the role may use: the schemas of the search_path (as
- * current_schemas(false) resolves it) and the session's temporary schema.
+ * current_schemas(false) resolves it) and the session's temporary schema;
+ * at most 2000, in order of schema and name (a prompt holds a few dozen).
  */
 #define IN_SCOPE \
 	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace" \

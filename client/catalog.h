@@ -21,9 +21,6 @@
 
 #include "schema.h"
 
-/* Tables read at most (a larger catalog is cut, in order of schema and name). */
-#define SQLPILOT_CLIENT_MAX_TABLES 2000
-
 typedef enum SqlpilotServerKind
 {
 	SQLPILOT_SERVER_UNKNOWN = 0,	/* not asked yet */
