@@ -24,6 +24,7 @@
 
 #include "catalog.h"
 #include "pq.h"
+#include "util.h"
 
 /*
  * client/crdb.h is written in parallel (branch crdb); until it is merged,
@@ -35,36 +36,50 @@ int			sqlpilot_crdb_parse_create_table(const char *text, size_t len, SqlpilotTab
 
 #define EQ " OPERATOR(pg_catalog.=) "
 
-/* The name a schema is shown with: the session's own temporary schema is pg_temp. */
-#define SCHEMA_NAME \
-	"CASE WHEN n.oid" EQ "pg_catalog.pg_my_temp_schema() THEN 'pg_temp'::pg_catalog.name" \
-	" ELSE n.nspname END"
-
 /*
- * The tables in scope the role may use: the schemas of the search_path (as
- * current_schemas(false) resolves it) and the session's temporary schema;
- * at most 2000, in order of schema and name (a prompt holds a few dozen).
+ * The tables in scope: the schemas of the search_path (as
+ * current_schemas(false) resolves it) and the session's temporary schema
+ * (shown as pg_temp), whose schema the role may use.  OFFSET 0 keeps it a
+ * subquery, so the table privileges below are checked on these rows only,
+ * not on the whole of pg_class.
  */
-#define IN_SCOPE \
+#define SCOPE_TABLES \
+	"(SELECT c.oid, c.relname, c.relkind," \
+	"   CASE WHEN n.oid" EQ "pg_catalog.pg_my_temp_schema() THEN 'pg_temp'::pg_catalog.name" \
+	"   ELSE n.nspname END AS nspname" \
 	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace" \
 	" WHERE (n.nspname" EQ "ANY (pg_catalog.current_schemas(false))" \
 	"        OR n.oid" EQ "pg_catalog.pg_my_temp_schema())" \
 	"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition" \
 	"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)" \
-	"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')" \
-	"   AND (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')" \
-	"        OR pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))" \
-	" ORDER BY " SCHEMA_NAME ", c.relname LIMIT 2000"
+	"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE') OFFSET 0) t"
 
-/* The OIDs of those tables, as an array for "x = ANY (...)". */
-#define VISIBLE "ANY (ARRAY(SELECT c.oid" IN_SCOPE "))"
+/*
+ * Those the role may use (a privilege on the table or on one of its
+ * columns); at most 2000, in order of schema and name (a prompt holds a few
+ * dozen).
+ */
+#define IN_SCOPE \
+	" FROM " SCOPE_TABLES \
+	" WHERE (pg_catalog.has_table_privilege(t.oid, 'SELECT, INSERT, UPDATE, DELETE')" \
+	"        OR pg_catalog.has_any_column_privilege(t.oid, 'SELECT, INSERT, UPDATE'))" \
+	" ORDER BY t.nspname, t.relname LIMIT 2000"
 
-/* The five catalog queries, after "SET LOCAL statement_timeout = N;". */
-static const char *const pg_queries =
-/* 1: the tables, views and materialized views */
-"SELECT c.oid, " SCHEMA_NAME ", c.relname, c.relkind,"
-"   pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE')" IN_SCOPE ";"
-/* 2: their columns, with whether the role may use each */
+/* The first round trip: the tables, views and materialized views. */
+static const char *const tables_query =
+"SELECT t.oid, t.nspname, t.relname, t.relkind,"
+"   pg_catalog.has_table_privilege(t.oid, 'SELECT, INSERT, UPDATE')" IN_SCOPE;
+
+/* The tables read in the first round trip: %2$s is their OIDs as an array literal. */
+#define VISIBLE "ANY (%2$s::pg_catalog.oid[])"
+
+/*
+ * The second round trip, a printf format: %1$d the statement timeout, then
+ * the columns (with whether the role may use each), indexes, foreign keys
+ * and checks of the tables read.
+ */
+static const char *const details_format =
+"SET LOCAL statement_timeout = %1$d;"
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
 "   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
 "        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
@@ -74,7 +89,7 @@ static const char *const pg_queries =
 " WHERE a.attrelid" EQ VISIBLE " AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
 "   AND NOT a.attisdropped"
 " ORDER BY a.attrelid, a.attnum;"
-/* 3: indexes, primary key first; keys as names or expression texts, DESC and expression flags */
+/* indexes, primary key first; keys as names or expression texts, DESC and expression flags */
 "SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
 "   coalesce(con.contype" EQ "'u'::pg_catalog.\"char\", false),"
 "   pg_catalog.to_json(ARRAY(SELECT coalesce(a.attname::pg_catalog.text,"
@@ -95,7 +110,7 @@ static const char *const pg_queries =
 "   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
 " WHERE i.indrelid" EQ VISIBLE
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname;"
-/* 4: foreign keys whose target the role may use */
+/* foreign keys whose target the role may use */
 "SELECT con.conrelid, con.conname,"
 "   pg_catalog.to_json(ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
 "         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.conrelid AND a.attnum" EQ "k.n"
@@ -114,11 +129,14 @@ static const char *const pg_queries =
 "   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
 "   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
 " ORDER BY con.conrelid, con.conname;"
-/* 5: CHECK constraints */
+/* CHECK constraints */
 "SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
 " FROM pg_catalog.pg_constraint con"
 " WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ VISIBLE
 " ORDER BY con.conrelid, con.conname";
+
+/* The first round trip's format: %1$d the statement timeout, %2$s the query. */
+static const char *const first_format = "SET LOCAL statement_timeout = %1$d; %2$s";
 
 /* CockroachDB: every table of the current database as its SHOW CREATE TABLE text. */
 static const char *const crdb_query = "SELECT create_statement FROM [SHOW CREATE ALL TABLES]";
@@ -332,7 +350,7 @@ FkeyAction(char code)
 	}
 }
 
-/* Fills the tables from result 1: OID, schema, name, relkind, all columns visible. */
+/* Fills the tables from the first round trip: OID, schema, name, relkind, all columns visible. */
 static void
 ReadTables(ReadState *rs, const PGresult *res)
 {
@@ -362,7 +380,7 @@ ReadTables(ReadState *rs, const PGresult *res)
 	qsort_r(rs->by_oid, n, sizeof(int), CompareByOid, rs->oids);
 }
 
-/* Result 2: the visible columns of each table. */
+/* The visible columns of each table. */
 static void
 ReadColumns(ReadState *rs, const PGresult *res, int *counts)
 {
@@ -393,7 +411,7 @@ ReadColumns(ReadState *rs, const PGresult *res, int *counts)
 	}
 }
 
-/* Result 3: indexes and PRIMARY KEY / UNIQUE constraints on visible columns only. */
+/* Indexes and PRIMARY KEY / UNIQUE constraints on visible columns only. */
 static void
 ReadIndexes(ReadState *rs, const PGresult *res, int *counts)
 {
@@ -443,7 +461,7 @@ AddNeighbours(SqlpilotClientSchema *s, int a, int b)
 	tb->neighbours[tb->n_neighbours++] = a;
 }
 
-/* Result 4: foreign keys on visible columns, and the neighbour links they make. */
+/* Foreign keys on visible columns, and the neighbour links they make. */
 static void
 ReadForeignKeys(ReadState *rs, const PGresult *res, int *counts)
 {
@@ -490,7 +508,7 @@ ReadForeignKeys(ReadState *rs, const PGresult *res, int *counts)
 	}
 }
 
-/* Result 5: CHECK constraints (none for a table with hidden columns). */
+/* CHECK constraints (none for a table with hidden columns). */
 static void
 ReadChecks(ReadState *rs, const PGresult *res, int *counts)
 {
@@ -706,16 +724,57 @@ LearnKind(PGconn *conn, SqlpilotServerKind *kind, int timeout_ms, double deadlin
 	return st;
 }
 
+/* The OIDs of the tables read, as a quoted array literal ('{1,2,3}'), malloc'd. */
+static char *
+OidLiteral(const ReadState *rs)
+{
+	SqlpilotBuf b = {0};
+
+	sqlpilot_buf_puts(&b, "'{");
+	for (int i = 0; i < rs->s->n_tables; i++)
+		sqlpilot_buf_printf(&b, i > 0 ? ",%u" : "%u", rs->oids[i]);
+	sqlpilot_buf_puts(&b, "}'");
+	return sqlpilot_buf_finish(&b, NULL);
+}
+
+/*
+ * Runs the query printf(format, timeout_ms, arg) (one implicit transaction:
+ * SET LOCAL ends with it, even when a statement fails) and expects want
+ * results; the caller PQclears res[0..*n).
+ */
+static SqlpilotReadStatus
+RunStatements(PGconn *conn, const char *format, const char *arg, int timeout_ms,
+			  double deadline_ms, PGresult **res, int want, int *n, char *err, size_t errlen)
+{
+	char	   *sql;
+	SqlpilotReadStatus st;
+
+	*n = 0;
+	if (arg == NULL || asprintf(&sql, format, timeout_ms, arg) < 0)
+	{
+		snprintf(err, errlen, "out of memory");
+		return SQLPILOT_READ_FAILED;
+	}
+	st = RunQuery(conn, sql, timeout_ms, deadline_ms, res, want, n, err, errlen);
+	free(sql);
+	if (st == SQLPILOT_READ_OK && *n != want)
+	{
+		snprintf(err, errlen, "the catalog query gave %d results, not %d", *n, want);
+		st = SQLPILOT_READ_FAILED;
+	}
+	return st;
+}
+
 SqlpilotReadStatus
 sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind *kind, int timeout_ms,
 							double deadline_ms, SqlpilotClientSchema *out,
 							char *err, size_t errlen)
 {
 	ReadState	rs = {0};
-	PGresult   *res[8];
+	PGresult   *res[6];
 	int			n = 0;
 	int		   *counts = NULL;
-	char	   *sql = NULL;
+	char	   *oids;
 	PQnoticeReceiver old;
 	SqlpilotReadStatus st;
 
@@ -724,52 +783,44 @@ sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind *kind, int timeout_
 	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE ||
 		PQpipelineStatus(conn) != PQ_PIPELINE_OFF || PQisBusy(conn))
 		return SQLPILOT_READ_SKIPPED;
+	rs.s = out;
 	old = PQsetNoticeReceiver(conn, QuietReceiver, NULL);
 	st = *kind == SQLPILOT_SERVER_UNKNOWN ?
 		LearnKind(conn, kind, timeout_ms, deadline_ms, err, errlen) : SQLPILOT_READ_OK;
-	/* one implicit transaction: SET LOCAL ends with it, even when a statement fails */
-	if (st == SQLPILOT_READ_OK &&
-		asprintf(&sql, "SET LOCAL statement_timeout = %d; %s", timeout_ms,
-				 *kind == SQLPILOT_SERVER_CRDB ? crdb_query : pg_queries) < 0)
-	{
-		sql = NULL;
-		snprintf(err, errlen, "out of memory");
-		st = SQLPILOT_READ_FAILED;
-	}
 	if (st == SQLPILOT_READ_OK)
-		st = RunQuery(conn, sql, timeout_ms, deadline_ms, res, 8, &n, err, errlen);
+		st = RunStatements(conn, first_format, *kind == SQLPILOT_SERVER_CRDB ? crdb_query : tables_query,
+						   timeout_ms, deadline_ms, res, 2, &n, err, errlen);
+	if (st == SQLPILOT_READ_OK && *kind == SQLPILOT_SERVER_CRDB)
+		ReadCrdbTables(&rs, res[1]);
+	else if (st == SQLPILOT_READ_OK)
+		ReadTables(&rs, res[1]);
+	for (int i = 0; i < n; i++)
+		PQclear(res[i]);
+	n = 0;
+	/* PostgreSQL: the details of those tables, by OID, in a second round trip */
+	if (st == SQLPILOT_READ_OK && *kind == SQLPILOT_SERVER_POSTGRES && out->n_tables > 0 && !rs.oom)
+	{
+		oids = OidLiteral(&rs);
+		st = RunStatements(conn, details_format, oids, timeout_ms, deadline_ms, res, 5, &n,
+						   err, errlen);
+		free(oids);
+		counts = malloc(sizeof(int) * (out->n_tables + 1));
+		rs.oom = rs.oom || counts == NULL;
+		if (st == SQLPILOT_READ_OK && !rs.oom)
+			ReadColumns(&rs, res[1], counts);
+		if (st == SQLPILOT_READ_OK && !rs.oom)
+			ReadIndexes(&rs, res[2], counts);
+		if (st == SQLPILOT_READ_OK && !rs.oom)
+			ReadForeignKeys(&rs, res[3], counts);
+		if (st == SQLPILOT_READ_OK && !rs.oom)
+			ReadChecks(&rs, res[4], counts);
+		free(counts);
+	}
 	PQsetNoticeReceiver(conn, old, NULL);
-	free(sql);
-	if (st == SQLPILOT_READ_OK && n != (*kind == SQLPILOT_SERVER_CRDB ? 2 : 6))
+	if (st == SQLPILOT_READ_OK && rs.oom)
 	{
-		snprintf(err, errlen, "the catalog query gave %d results", n);
+		snprintf(err, errlen, "out of memory reading the catalog");
 		st = SQLPILOT_READ_FAILED;
-	}
-	if (st == SQLPILOT_READ_OK)
-	{
-		rs.s = out;
-		if (*kind == SQLPILOT_SERVER_CRDB)
-			ReadCrdbTables(&rs, res[1]);
-		else
-		{
-			ReadTables(&rs, res[1]);
-			counts = malloc(sizeof(int) * (out->n_tables + 1));
-			rs.oom = rs.oom || counts == NULL;
-			if (!rs.oom)
-				ReadColumns(&rs, res[2], counts);
-			if (!rs.oom)
-				ReadIndexes(&rs, res[3], counts);
-			if (!rs.oom)
-				ReadForeignKeys(&rs, res[4], counts);
-			if (!rs.oom)
-				ReadChecks(&rs, res[5], counts);
-			free(counts);
-		}
-		if (rs.oom)
-		{
-			snprintf(err, errlen, "out of memory reading the catalog");
-			st = SQLPILOT_READ_FAILED;
-		}
 	}
 	for (int i = 0; i < n; i++)
 		PQclear(res[i]);
