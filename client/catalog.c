@@ -2,9 +2,10 @@
  * catalog.c — reads the tables a client connection's role may use into
  * SqlpilotTable descriptions (see catalog.h).
  *
- * PostgreSQL: one query string of six statements, run as one implicit
- * transaction: SET LOCAL statement_timeout, then the tables, their columns,
- * indexes (with PRIMARY KEY / UNIQUE constraints), foreign keys and checks.
+ * PostgreSQL: two round trips, each one query string run as one implicit
+ * transaction that starts with SET LOCAL statement_timeout: the tables, then
+ * by their OIDs their columns, indexes (with PRIMARY KEY / UNIQUE
+ * constraints), foreign keys and checks.
  * The privilege rule is the extension's (extension/catalog.c): a table needs
  * USAGE on its schema and SELECT, INSERT, UPDATE or DELETE on the table or a
  * privilege on one of its columns; then only the columns the role may use

@@ -6,9 +6,10 @@
  * PostgreSQL: the tables, views and materialized views of the schemas on the
  * session's search_path and its temporary schema, with the extension's
  * privilege rule (extension/catalog.c).  CockroachDB: SHOW CREATE ALL TABLES,
- * parsed by client/crdb.c.  One multi-statement query string, run only when
- * the session is idle, in its own implicit transaction with a statement
- * timeout of its own (SET LOCAL), bounded on the client by a deadline.
+ * parsed by client/crdb.c.  Run only when the session is idle, as
+ * multi-statement query strings each of which is an implicit transaction of
+ * its own with a statement timeout of its own (SET LOCAL), bounded on the
+ * client by a deadline.
  */
 #ifndef SQLPILOT_CLIENT_CATALOG_H
 #define SQLPILOT_CLIENT_CATALOG_H
