@@ -54,8 +54,10 @@ CONN="host=$T port=5434 dbname=postgres user=postgres"
 "$BUILD/sqlpilot" init --preset 260K --seq-len 4096 --out "$T/bytes.model" >/dev/null
 "$BUILD/sqlpilot" complete --dsn "$CONN" --model "$T/bytes.model" --show-schema "" >>"$T/corpus.sql"
 "$BUILD/sqlpilot" init --preset 15M --seed 1 --corpus "$T/corpus.sql" --dtype f16 --out "$T/15M.model" >/dev/null
-tokens=$("$BUILD/sqlpilot" complete --dsn "$CONN" --model "$ROOT/models/sqlpilot_default.model" --show-schema "" |
-	wc -c)
+# bytes of the schema text each model gets (a context too short for every table gets a choice)
+bytes_default=$("$BUILD/sqlpilot" complete --dsn "$CONN" --model "$ROOT/models/sqlpilot_default.model" \
+	--show-schema "" | wc -c)
+bytes_15m=$("$BUILD/sqlpilot" complete --dsn "$CONN" --model "$T/15M.model" --show-schema "" | wc -c)
 
 out=$ROOT/bench/results/hook.md
 mkdir -p "$(dirname "$out")"
@@ -63,7 +65,8 @@ mkdir -p "$(dirname "$out")"
 	echo "# TAB latency of sqlpilot-psql in client mode"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) vCPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
-	echo "Schema: bench_extension.sh's 4 tables ($tokens bytes rendered, about 400 prompt tokens);"
+	echo "Schema: bench_extension.sh's 4 tables, rendered $bytes_15m bytes for the 15M model (all of them),"
+	echo "$bytes_default for the default model (its 512-token context takes a choice of them);"
 	echo "5 completions (the hook's default, SQLPILOT_PSQL_N) or 1, of up to 16 tokens per TAB; $N samples per row; ms."
 	echo "First TAB: a new client on an open connection (psql's): model file loaded and checked,"
 	echo "\`version()\` and the catalog query, prompt, completion from an empty KV cache."
