@@ -46,16 +46,12 @@
  * (completions asked for, default 5), SQLPILOT_PSQL_REFRESH_S (default 60).
  */
 #include <dlfcn.h>
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>

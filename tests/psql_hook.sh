@@ -840,6 +840,19 @@ keys Tab
 expect "customers" "after \\set SQLPILOT_MODEL psql's completion answers"
 grep -q "set-missing.model" "$T/stderr"
 ok $? "\\set SQLPILOT_MODEL is followed"
+# \set SQLPILOT_MODE server asks the extension instead (none in clientdb: said once)
+mark
+typed "\\set SQLPILOT_MODE server"
+keys Enter
+typed "SELECT * FROM custo"
+keys Tab
+expect "customers" "after \\set SQLPILOT_MODE server psql's completion answers"
+for _ in $(seq 50); do
+	grep -q "not installed" "$T/stderr" && break
+	sleep 0.1
+done
+grep -q "extension is not installed in database \"clientdb\"" "$T/stderr"
+ok $? "\\set SQLPILOT_MODE server switches to the extension"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
