@@ -24,16 +24,9 @@
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
+#include "crdb.h"
 #include "pq.h"
 #include "util.h"
-
-/*
- * client/crdb.h is written in parallel (branch crdb); until it is merged,
- * its one declaration is repeated here, and the integrator replaces this
- * prototype with #include "crdb.h".
- */
-int			sqlpilot_crdb_parse_create_table(const char *text, size_t len, SqlpilotTable *out,
-											 char *err, size_t errlen);
 
 #define EQ " OPERATOR(pg_catalog.=) "
 
