@@ -3,6 +3,9 @@
  * seed; stops at EOS, ';' or a token budget; when the prefix ends inside a
  * word, backs off to a token boundary and only allows tokens that agree with
  * the typed characters; returns only the text to append, as valid UTF-8.
+ * With grounding (on by default, core/ground.h) every identifier it writes
+ * names a table, column, alias or CTE of the schema text, a keyword or a
+ * built-in function (docs/grounding.md).
  */
 #ifndef SQLPILOT_COMPLETE_H
 #define SQLPILOT_COMPLETE_H

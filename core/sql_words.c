@@ -7,6 +7,8 @@
 
 #include "sql_lex.h"
 
+#include <stdbool.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +119,67 @@ static const SqlKeyword sql_keywords[] = {
 	{"xmltable", 'C'}, {"year", 'U'}, {"yes", 'U'}, {"zone", 'U'}
 };
 
+/*
+ * PostgreSQL 15's built-in functions that users type by name: aggregates,
+ * window functions, math, string, date/time, array, JSON, full-text search
+ * and a few type-named casts (the user-facing subset of pg_proc's names in
+ * pg_catalog; names that are keywords, like coalesce or extract, are in both
+ * lists).  Sorted (C locale) for binary search.
+ */
+static const char *const sql_functions[] = {
+	"abs", "acos", "acosd", "acosh", "age", "array_agg", "array_append", "array_cat",
+	"array_dims", "array_fill", "array_length", "array_lower", "array_ndims",
+	"array_position", "array_positions", "array_prepend", "array_remove", "array_replace",
+	"array_to_json", "array_to_string", "array_upper", "ascii", "asin", "asind", "asinh",
+	"atan", "atan2", "atan2d", "atand", "atanh", "avg", "bit_and", "bit_count",
+	"bit_length", "bit_or", "bit_xor", "bool", "bool_and", "bool_or", "btrim",
+	"cardinality", "cbrt", "ceil", "ceiling", "char_length", "character_length", "chr",
+	"clock_timestamp", "coalesce", "concat", "concat_ws", "convert", "convert_from",
+	"convert_to", "corr", "cos", "cosd", "cosh", "cot", "cotd", "count", "covar_pop",
+	"covar_samp", "cume_dist", "current_database", "currval", "date", "date_bin",
+	"date_part", "date_trunc", "daterange", "decode", "degrees", "dense_rank", "div",
+	"encode", "every", "exp", "extract", "factorial", "first_value", "float4", "float8",
+	"floor", "format", "gcd", "gen_random_uuid", "generate_series", "generate_subscripts",
+	"get_byte", "greatest", "initcap", "int2", "int4", "int4range", "int8", "int8range",
+	"isempty", "isfinite", "json_agg", "json_array_elements", "json_array_elements_text",
+	"json_array_length", "json_build_array", "json_build_object", "json_each",
+	"json_each_text", "json_extract_path", "json_extract_path_text", "json_object",
+	"json_object_agg", "json_object_keys", "json_populate_record",
+	"json_populate_recordset", "json_strip_nulls", "json_to_record", "json_to_recordset",
+	"json_typeof", "jsonb_agg", "jsonb_array_elements", "jsonb_array_elements_text",
+	"jsonb_array_length", "jsonb_build_array", "jsonb_build_object", "jsonb_each",
+	"jsonb_each_text", "jsonb_extract_path", "jsonb_extract_path_text", "jsonb_insert",
+	"jsonb_object", "jsonb_object_agg", "jsonb_object_keys", "jsonb_path_exists",
+	"jsonb_path_match", "jsonb_path_query", "jsonb_path_query_array",
+	"jsonb_path_query_first", "jsonb_populate_record", "jsonb_populate_recordset",
+	"jsonb_pretty", "jsonb_set", "jsonb_set_lax", "jsonb_strip_nulls", "jsonb_to_record",
+	"jsonb_to_recordset", "jsonb_typeof", "justify_days", "justify_hours",
+	"justify_interval", "lag", "last_value", "lastval", "lcm", "lead", "least", "left",
+	"length", "ln", "log", "log10", "lower", "lower_inf", "lpad", "ltrim", "make_date",
+	"make_interval", "make_time", "make_timestamp", "make_timestamptz", "max", "md5",
+	"min", "min_scale", "mod", "mode", "nextval", "normalize", "now", "nth_value", "ntile",
+	"nullif", "num_nonnulls", "num_nulls", "numrange", "octet_length", "overlay",
+	"parse_ident", "percent_rank", "percentile_cont", "percentile_disc",
+	"pg_relation_size", "pg_size_pretty", "pg_sleep", "pg_total_relation_size",
+	"pg_typeof", "phraseto_tsquery", "pi", "plainto_tsquery", "position", "power",
+	"quote_ident", "quote_literal", "quote_nullable", "radians", "random", "range_agg",
+	"rank", "regexp_count", "regexp_instr", "regexp_like", "regexp_match",
+	"regexp_matches", "regexp_replace", "regexp_split_to_array", "regexp_split_to_table",
+	"regexp_substr", "regr_avgx", "regr_avgy", "regr_count", "regr_intercept", "regr_r2",
+	"regr_slope", "regr_sxx", "regr_sxy", "regr_syy", "repeat", "replace", "reverse",
+	"right", "round", "row_number", "row_to_json", "rpad", "rtrim", "scale", "set_byte",
+	"setseed", "setval", "sha224", "sha256", "sha384", "sha512", "sign", "sin", "sind",
+	"sinh", "split_part", "sqrt", "starts_with", "statement_timestamp", "stddev",
+	"stddev_pop", "stddev_samp", "string_agg", "string_to_array", "string_to_table",
+	"strpos", "substr", "substring", "sum", "tan", "tand", "tanh", "text", "timeofday",
+	"timezone", "to_ascii", "to_char", "to_date", "to_hex", "to_json", "to_jsonb",
+	"to_number", "to_timestamp", "to_tsquery", "to_tsvector", "transaction_timestamp",
+	"translate", "trim", "trim_array", "trim_scale", "trunc", "ts_headline", "ts_rank",
+	"tsrange", "tstzrange", "txid_current", "unistr", "unnest", "upper", "upper_inf",
+	"var_pop", "var_samp", "variance", "version", "websearch_to_tsquery", "width_bucket",
+	"xmlagg"
+};
+
 /* See sql_words.h. */
 char
 sqlpilot_sql_keyword_category(const char *word, size_t len)
@@ -147,6 +210,83 @@ sqlpilot_sql_keyword_category(const char *word, size_t len)
 			lo = mid + 1;
 	}
 	return 0;
+}
+
+/*
+ * Index of the first entry of a sorted list not below word (len bytes),
+ * as strcmp orders them: a binary search shared by the prefix lookups.
+ */
+static int
+lower_bound(const char *const *list, int n, const char *word, size_t len)
+{
+	int			lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strncmp(list[mid], word, len);
+
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether an entry of a sorted list equals word, or (prefix) starts with it. */
+static bool
+sorted_has(const char *const *list, int n, const char *word, size_t len, bool prefix)
+{
+	int			i = lower_bound(list, n, word, len);
+
+	if (i >= n || strncmp(list[i], word, len) != 0)
+		return false;
+	return prefix || list[i][len] == '\0';
+}
+
+/*
+ * See sql_words.h.  A binary search for the first keyword not below word,
+ * then a walk over the keywords that start with it.
+ */
+bool
+sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories,
+							const char *const *except, size_t n_except)
+{
+	int			n = (int) (sizeof(sql_keywords) / sizeof(sql_keywords[0]));
+	int			lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (strncmp(sql_keywords[mid].word, word, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && strncmp(sql_keywords[lo].word, word, len) == 0; lo++)
+	{
+		bool		excluded = false;
+
+		if (categories && !strchr(categories, sql_keywords[lo].category))
+			continue;
+		for (size_t i = 0; i < n_except && !excluded; i++)
+			excluded = strcmp(except[i], sql_keywords[lo].word) == 0;
+		if (!excluded)
+			return true;
+	}
+	return false;
+}
+
+/* See sql_words.h. */
+bool
+sqlpilot_sql_function_name(const char *word, size_t len, bool prefix)
+{
+	return sorted_has(sql_functions, (int) (sizeof(sql_functions) / sizeof(sql_functions[0])),
+					  word, len, prefix);
 }
 
 /* What sqlpilot_sql_next_ident's lexer callback has seen so far. */

@@ -21,6 +21,20 @@
  */
 char		sqlpilot_sql_keyword_category(const char *word, size_t len);
 
+/*
+ * Whether some keyword starts with word (len bytes, lower case), of one of
+ * the categories (e.g. "RCT"; NULL: any) and not one of except[0..n_except).
+ */
+bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *categories,
+										const char *const *except, size_t n_except);
+
+/*
+ * Whether word (len bytes, lower case) is one of PostgreSQL 15's built-in
+ * function names that users type (aggregates, string, date, math, JSON...),
+ * or with prefix, the start of one.  One list, in sql_words.c.
+ */
+bool		sqlpilot_sql_function_name(const char *word, size_t len, bool prefix);
+
 /* One identifier found in SQL text. */
 typedef struct SqlpilotSqlIdent
 {

@@ -206,6 +206,7 @@ test_rigged(const SqlpilotTokenizer *tok)
 	sqlpilot_runstate_init(&s, &r.c, &r.w, err, sizeof(err));
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = 3;
+	o.grounding = false;		/* the mechanics alone; grounding is checked at the end */
 
 	/* 'x' is best everywhere; "users" is the best token that agrees with "us". */
 	rig_pref(&r, byte_token('x'), 5.0f);
@@ -306,6 +307,29 @@ test_rigged(const SqlpilotTokenizer *tok)
 	o.max_tokens = 3;
 	expect_text(&s, tok, "SELECT * FROM us", &o, "ersxx", "top-k 1 is greedy");
 	o.top_k = 0;
+
+	/*
+	 * Grounding (core/ground.h) on the same preferences: "usersx" names no
+	 * table, so the next best token (a space) ends the name; "x" is then a
+	 * free alias.  In a column list of users, 'x' starts no column at all.
+	 */
+	rig_clear(&r);
+	rig_pref(&r, byte_token('x'), 5.0f);
+	rig_pref(&r, 262, 4.0f);
+	rig_pref(&r, byte_token(' '), 3.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+	o.grounding = true;
+	expect_text(&s, tok, "SELECT * FROM us", &o, "ers x", "grounded: the table name is not extended");
+	expect_text(&s, tok, "INSERT INTO users (", &o, "   ", "grounded: no column starts with x");
+	rig_pref(&r, byte_token('n'), 4.5f);
+	rig_pref(&r, byte_token('a'), 4.4f);
+	rig_pref(&r, byte_token('m'), 4.4f);
+	rig_pref(&r, byte_token('e'), 4.4f);
+	o.max_tokens = 5;
+	expect_text(&s, tok, "INSERT INTO users (", &o, "name ", "grounded: n, a, m, e spell the column name, then only its end");
+	o.grounding = false;
+	expect_text(&s, tok, "INSERT INTO users (", &o, "xxxxx", "not grounded: x everywhere");
+	o.max_tokens = 3;
 
 	/* should_stop, a prompt too long for the context. */
 	{
