@@ -2,7 +2,8 @@
 # make pipeline at a tiny scale: every stage runs and leaves what the next one
 # (and the user) needs: data, tokenizer, token shards, checkpoints, model file,
 # loss curve, eval JSON; with IMPORT (an imported corpus, faked here by the
-# generator) it trains on both and evaluates on the corpus' held-out schemas too.
+# generator, then the real `datagen import` of the corpus fixture) it trains on
+# both and evaluates on the corpus' held-out schemas too.
 cd "$(dirname "$0")/.."
 B=${SQLPILOT_BUILD:-$PWD/build}
 T=$(mktemp -d /tmp/sqlpilot-pipeline.XXXXXX)
@@ -48,3 +49,17 @@ ok "still 7 stage headers" "[ \$(grep -c '^== \[' '$T/ilog') -eq 7 ]"
 SQLPILOT=$B/sqlpilot WORK=$T/wb IMPORT=$T/nothing INSTALL=0 tools/pipeline.sh >"$T/blog" 2>&1
 rc=$?
 ok "an IMPORT without raw shards is refused before any work (exit $rc)" "[ $rc -eq 2 ] && grep -q 'raw/\*.jsonl' '$T/blog' && [ ! -e '$T/wb' ]"
+
+# IMPORT from the real `datagen import` on the project's own corpus fixture (no held-out statements)
+"$B/sqlpilot" datagen import --from tests/fixtures/corpus --out "$T/rimp" --holdout-mod 2 \
+	--holdout-rem 1 --no-progress >"$T/rimplog" 2>&1
+rimp=$(cat "$T"/rimp/raw/*.jsonl 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(len({json.loads(l)['schema_id'] for l in sys.stdin}))")
+ok "datagen import wrote raw shards from the corpus fixture ($rimp schemas)" "[ '${rimp:-0}' -gt 0 ]"
+SQLPILOT=$B/sqlpilot WORK=$T/wr SCHEMAS=60 PER_SCHEMA=5 STEPS=2 BATCH=2 EVAL_LIMIT=5 IMPORT=$T/rimp \
+	MODEL_ARGS="--dim 32 --hidden-dim 64 --layers 1 --heads 2 --kv-heads 1" \
+	EVAL_EVERY=2 CKPT_EVERY=2 INSTALL=0 tools/pipeline.sh >"$T/rlog" 2>&1
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/# /' "$T/rlog" | tail -20
+real=$(sed -n 's/^tokenize: \([0-9]*\) schemas.*/\1/p' "$T/rlog")
+ok "pipeline with a real import trains on generated + imported schemas ($gen + $rimp = ${real:-?})" "[ $rc -eq 0 ] && [ '$real' = \$(($gen + ${rimp:-0})) ]"
+ok "an import without held-out statements gets no eval of its own" "[ -s '$T/wr/model.eval.json' ] && [ ! -e '$T/wr/model.import.eval.json' ]"
