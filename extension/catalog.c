@@ -22,6 +22,11 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -52,20 +57,10 @@
 	" ELSE " n ".nspname END"
 
 /*
- * The tables, views and materialized views of the schemas $1 (oid[]) whose
- * schema the role may use, with their ACL and owner: the table privileges
- * are checked in C (TableRight), which spares a catalog lookup per table,
- * and they are sorted in C (CompareTables), cheaper than a sort in SQL.
+ * The table, view or materialized view named schema $1, table $2, wherever
+ * it is, when the role may use its schema, with its ACL and owner: the
+ * table privileges are checked in C (TableRight).
  */
-static const char *const tables_query =
-"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
-" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
-" WHERE c.relnamespace" EQ "ANY ($1)"
-"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
-"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
-"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
-
-/* The same for one table named schema $1, table $2, wherever it is. */
 static const char *const named_table_query =
 "SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
@@ -587,18 +582,15 @@ CurrentRights(RoleRights *rr)
 }
 
 /*
- * Fills out from row r of a tables query (oid, schema, name, ACL, owner,
- * relkind) when the role may use the table: a table privilege, or else a
- * privilege on one of its columns.  Returns false when it may not.
+ * Fills out with the relation relid (schema and name copied into cxt, ACL
+ * (acl_null: the owner's defaults), owner, relkind) when the role may use
+ * it: a table privilege, or else a privilege on one of its columns.
+ * Returns false when it may not.
  */
 static bool
-TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+TableFrom(const RoleRights *rr, Oid relid, const char *schema, const char *name, Datum acl,
+		  bool acl_null, Oid owner, char relkind, MemoryContext cxt, SqlpilotCachedTable *out)
 {
-	Oid			relid = GetOid(r, 1);
-	Oid			owner = GetOid(r, 5);
-	bool		acl_null;
-	Datum		acl = GetDatum(r, 4, &acl_null);
-	bool		isnull;
 	bool		all_columns;
 
 	all_columns = TableRight(rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
@@ -607,14 +599,28 @@ TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTa
 		pg_attribute_aclcheck_all(relid, rr->roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
 								  ACLMASK_ANY) != ACLCHECK_OK)
 		return false;
+	memset(out, 0, sizeof(*out));
 	out->relid = relid;
-	out->table.schema = GetString(r, 2, cxt);
-	out->table.name = GetString(r, 3, cxt);
-	out->relkind = DatumGetChar(GetDatum(r, 6, &isnull));
+	out->table.schema = MemoryContextStrdup(cxt, schema);
+	out->table.name = MemoryContextStrdup(cxt, name);
+	out->relkind = relkind;
 	out->all_columns = all_columns;
 	out->table_right = all_columns || TableRight(rr, acl, acl_null, owner, ACL_DELETE);
 	out->n_tokens = -1;
 	return true;
+}
+
+/* TableFrom for row r of the named table query (oid, schema, name, ACL, owner, relkind). */
+static bool
+TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+{
+	bool		acl_null;
+	Datum		acl = GetDatum(r, 4, &acl_null);
+	bool		isnull;
+
+	return TableFrom(rr, GetOid(r, 1), GetString(r, 2, CurrentMemoryContext),
+					 GetString(r, 3, CurrentMemoryContext), acl, acl_null, GetOid(r, 5),
+					 DatumGetChar(GetDatum(r, 6, &isnull)), cxt, out);
 }
 
 /* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
@@ -649,34 +655,67 @@ CompareTables(const void *a, const void *b)
  * Lists the visible tables of the schemas whose OIDs are in namespaces into an
  * array allocated in cxt, in stable order, without their neighbours (see
  * SqlpilotReadNeighbours) or definitions (see SqlpilotReadDetails); returns
- * the number of tables.
+ * the number of tables.  One scan of pg_class in C, not a query: a new
+ * backend pays for its first touch of every page of pg_class anyway, and
+ * planning, forming and sorting thousands of result rows cost as much again.
+ * The schema needs USAGE (and another session's temporary schema is never
+ * read); the session's own temporary schema is shown as pg_temp.
  */
 int
 SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
 {
-	SqlpilotCachedTable *arr;
-	Oid		   *oids;
+	SqlpilotCachedTable *arr = NULL;
+	Oid		   *oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
+	char	  **names = palloc(sizeof(char *) * Max(list_length(namespaces), 1));
+	int			n_nsp = 0;
 	int			n = 0;
-	int			i = 0;
-	int			nest;
 	RoleRights	rr;
 	ListCell   *lc;
-
-	oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
-	foreach(lc, namespaces)
-		oids[i++] = lfirst_oid(lc);
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
 
 	CurrentRights(&rr);
-	nest = BeginRead();
-	RunQuery(tables_query, OidArray(oids, i));
-	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
-	for (uint64 r = 0; r < SPI_processed; r++)
+	foreach(lc, namespaces)
 	{
+		Oid			nsp = lfirst_oid(lc);
+
+		if (isOtherTempNamespace(nsp) ||
+			pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
+			continue;
+		names[n_nsp] = isTempNamespace(nsp) ? "pg_temp" : get_namespace_name(nsp);
+		if (names[n_nsp] != NULL)
+			oids[n_nsp++] = nsp;
+	}
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+		int			k = 0;
+		bool		acl_null;
+		Datum		acl;
+
 		CHECK_FOR_INTERRUPTS();
-		if (TableFromRow(&rr, r, cxt, &arr[n]))
+		if ((c->relkind != RELKIND_RELATION && c->relkind != RELKIND_PARTITIONED_TABLE &&
+			 c->relkind != RELKIND_FOREIGN_TABLE && c->relkind != RELKIND_VIEW &&
+			 c->relkind != RELKIND_MATVIEW) || c->relispartition)
+			continue;
+		while (k < n_nsp && oids[k] != c->relnamespace)
+			k++;
+		if (k == n_nsp)
+			continue;
+		arr = GrowArray(arr, n, sizeof(SqlpilotCachedTable), cxt);
+		acl = heap_getattr(tup, Anum_pg_class_relacl, RelationGetDescr(rel), &acl_null);
+		if (TableFrom(&rr, c->oid, names[k], NameStr(c->relname), acl, acl_null, c->relowner,
+					  c->relkind, cxt, &arr[n]))
 			n++;
 	}
-	EndRead(nest);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (arr == NULL)
+		arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable));
 	qsort(arr, n, sizeof(SqlpilotCachedTable), CompareTables);
 	*tables = arr;
 	return n;
