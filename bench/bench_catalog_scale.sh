@@ -29,6 +29,7 @@ port = 5434
 extension_destdir = '$BUILD/install'
 sqlpilot.model_path = '$T/bench.model'
 max_locks_per_transaction = 256
+fsync = off
 EOF
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/data" -l "$T/log" start -w >/dev/null
 psql() { "$PGBIN/psql" "host=$T port=5434 user=postgres dbname=$1" -X -q -v ON_ERROR_STOP=1 "${@:2}"; }
