@@ -679,13 +679,14 @@ SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **ta
 	foreach(lc, namespaces)
 	{
 		Oid			nsp = lfirst_oid(lc);
+		char	   *name = get_namespace_name(nsp);
 
-		if (isOtherTempNamespace(nsp) ||
+		/* a schema dropped since the scope was resolved is skipped, as a join would */
+		if (name == NULL || isOtherTempNamespace(nsp) ||
 			pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
 			continue;
-		names[n_nsp] = isTempNamespace(nsp) ? "pg_temp" : get_namespace_name(nsp);
-		if (names[n_nsp] != NULL)
-			oids[n_nsp++] = nsp;
+		names[n_nsp] = isTempNamespace(nsp) ? "pg_temp" : name;
+		oids[n_nsp++] = nsp;
 	}
 
 	rel = table_open(RelationRelationId, AccessShareLock);
