@@ -98,6 +98,7 @@ demo:
 	tools/demo.sh
 
 # The training pipeline at a small scale; `make model` is the default model's recipe.
+# Either takes IMPORT=DIR, the output of `sqlpilot datagen import`, to train on it too.
 pipeline:
 	tools/deps.sh
 	$(MAKE) all
@@ -108,7 +109,7 @@ model:
 	$(MAKE) all
 	WORK=$(BUILD)/model RUN=$(BUILD)/model/run-default SCHEMAS=4000 SEED=1 \
 		MODEL_ARGS="--dim 128 --hidden-dim 352 --layers 6 --heads 8 --kv-heads 4" \
-		STEPS=3600 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 \
+		STEPS=3600 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 IMPORT="$(IMPORT)" \
 		OUT=models/sqlpilot_default.model tools/pipeline.sh
 
 # Every benchmark, then the README's results section from bench/results/.

@@ -564,7 +564,11 @@ transpose_rows(float *xt, int ld, const float *x, int nk, int KVD, int HS, float
 			xt[(size_t) i * ld + j] = x[(size_t) j * KVD + i] * scale;
 }
 
-/* s[j] = sum_i x[i] * mt[i][j] for j in [j0, j1): 8 columns at a time. */
+/*
+ * s[j] = sum_i x[i] * mt[i][j] for j in [j0, j1): 8 columns at a time, a
+ * tail of 1..7 as the last 8 columns recomputed (a scalar tail's chain of
+ * HS dependent multiply-adds per column cost about a third of a row).
+ */
 static void
 row_times_t(float *s, const float *x, const float *mt, int ld, int j0, int j1, int HS)
 {
@@ -598,6 +602,18 @@ row_times_t(float *s, const float *x, const float *mt, int ld, int j0, int j1, i
 		for (int i = 0; i < HS; i++)
 			acc += x[i] * vload(mt + (size_t) i * ld + j);
 		vstore(s + j, acc);
+	}
+	if (j < j1 && j1 >= 8)
+	{
+		/* the last 8 columns again, keeping the ones not yet stored */
+		Vf8			acc = vsplat(0.0f);
+		float		tmp[8];
+
+		for (int i = 0; i < HS; i++)
+			acc += x[i] * vload(mt + (size_t) i * ld + j1 - 8);
+		vstore(tmp, acc);
+		memcpy(s + j, tmp + 8 - (j1 - j), sizeof(float) * (j1 - j));
+		return;
 	}
 	for (; j < j1; j++)
 	{

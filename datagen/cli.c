@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "datagen.h"
+#include "import.h"
 #include "pipeline.h"
 #include "stats.h"
 #include "util.h"
@@ -32,7 +33,8 @@ usage(FILE *f)
 	fprintf(f,
 			"usage: sqlpilot datagen STAGE [options]\n"
 			"stages: all, or one of topics details schemas statements raw (in that order),\n"
-			"        stats (distribution vs. the reference), check (re-validate a sample of raw/)\n"
+			"        stats (distribution vs. the reference), check (re-validate a sample of raw/),\n"
+			"        import --from DIR (an LLM-written corpus in the public SQLPilot data/ layout)\n"
 			"options:\n"
 			"  --out DIR          output directory (default data)\n"
 			"  --seed N           seed (default 1)\n"
@@ -45,6 +47,10 @@ usage(FILE *f)
 			"  --pg CONNINFO      validate on this server (default: start a throwaway one)\n"
 			"  --progress, --no-progress   updating progress line (default: when stderr is a tty)\n"
 			"  --sample N         check: schemas per shard to re-validate (default 5, 0: all)\n"
+			"  --from DIR         import: the corpus (a clone of the public repository, or its data/)\n"
+			"  --holdout-mod M    import: hold out use case d when d %% M == R (default 0: none)\n"
+			"  --holdout-rem R    import: see --holdout-mod (default 0)\n"
+			"  --limit N          import: only the first N use cases (default 0: all)\n"
 			"seed, schemas, per-schema, shard-size and eval-every are kept in DIR/manifest.json.\n",
 			DATAGEN_DEFAULT_SCHEMAS, DATAGEN_DEFAULT_PER_SCHEMA, DATAGEN_DEFAULT_SHARD_SIZE,
 			DATAGEN_DEFAULT_EVAL_EVERY, DATAGEN_DEFAULT_JOBS);
@@ -103,9 +109,9 @@ need_server(const DatagenOptions *o, const char **conninfo, char *err, size_t er
 	return 0;
 }
 
-/* Runs one named stage (or all of them, or stats/check). */
+/* Runs one named stage (or all of them, or stats/check/import). */
 static int
-run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
+run_stage(const char *stage, DatagenOptions *o, const DatagenImportOptions *io, char *err, size_t errlen)
 {
 	bool		all = strcmp(stage, "all") == 0;
 	const char *conninfo = NULL;
@@ -114,6 +120,23 @@ run_stage(const char *stage, DatagenOptions *o, char *err, size_t errlen)
 
 	if (strcmp(stage, "stats") == 0)
 		return datagen_stats_print(o->out, stdout, err, errlen);
+	if (strcmp(stage, "import") == 0)
+	{
+		if (!io->from)
+		{
+			snprintf(err, errlen, "import needs --from DIR");
+			return -1;
+		}
+		if (o->eval_every >= 0 || o->n_schemas >= 0 || o->per_schema >= 0)
+		{
+			snprintf(err, errlen, "import takes its schemas and statements from --from and its held-out "
+					 "set from --holdout-mod/--holdout-rem, not --schemas, --per-schema or --eval-every");
+			return -1;
+		}
+		if (need_server(o, &conninfo, err, errlen) != 0)
+			return -1;
+		return datagen_import(o, io, conninfo, err, errlen);
+	}
 	if (datagen_manifest(o, err, errlen) != 0)
 		return -1;
 	if (strcmp(stage, "check") == 0)
@@ -170,12 +193,13 @@ int
 sqlpilot_datagen_main(int argc, char **argv)
 {
 	static const char *const stages[] = {"all", "topics", "details", "schemas", "statements",
-	"raw", "stats", "check"};
+	"raw", "stats", "check", "import"};
 	DatagenOptions o = {
 		.out = "data", .seed = UINT64_MAX, .n_schemas = -1, .per_schema = -1,
 		.shard_size = -1, .eval_every = -1, .shard_i = 0, .shard_n = 1,
 		.jobs = DATAGEN_DEFAULT_JOBS, .pg = NULL, .progress = isatty(2), .check_sample = 5,
 	};
+	DatagenImportOptions io = {NULL, 0, 0, 0};
 	const char *stage;
 	char		err[2048] = "";
 	char		llm_dir[4096];
@@ -238,6 +262,14 @@ sqlpilot_datagen_main(int argc, char **argv)
 			o.out = v;
 		else if (strcmp(a, "--pg") == 0)
 			o.pg = v;
+		else if (strcmp(a, "--from") == 0)
+			io.from = v;
+		else if (strcmp(a, "--holdout-mod") == 0)
+			io.holdout_mod = (int) n;
+		else if (strcmp(a, "--holdout-rem") == 0)
+			io.holdout_rem = (int) n;
+		else if (strcmp(a, "--limit") == 0)
+			io.limit = n;
 		else if (strcmp(a, "--shard") == 0)
 		{
 			if (sscanf(v, "%d/%d", &o.shard_i, &o.shard_n) != 2 || o.shard_n < 1 ||
@@ -281,7 +313,7 @@ sqlpilot_datagen_main(int argc, char **argv)
 			return 2;
 		}
 		if (bad || (n < 0 && strcmp(a, "--seed") != 0 && strcmp(a, "--out") != 0 &&
-					strcmp(a, "--pg") != 0 && strcmp(a, "--shard") != 0))
+					strcmp(a, "--pg") != 0 && strcmp(a, "--shard") != 0 && strcmp(a, "--from") != 0))
 		{
 			fprintf(stderr, "sqlpilot datagen: bad value for %s: \"%s\"\n", a, v);
 			return 2;
@@ -307,7 +339,7 @@ sqlpilot_datagen_main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	rc = run_stage(stage, &o, err, sizeof(err));
+	rc = run_stage(stage, &o, &io, err, sizeof(err));
 	if (server.pid > 0)
 		datagen_server_stop(&server);
 	signal(SIGINT, SIG_DFL);

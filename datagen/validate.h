@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "schema.h"
+
 #define DATAGEN_PG_BINDIR "/usr/lib/postgresql/15/bin"
 
 /* A throwaway PostgreSQL server (see datagen_server_start). */
@@ -55,6 +57,13 @@ void		datagen_validator_close(DatagenValidator *v);
 
 /* Name of the scratch schema the DDL given to datagen_validate must create its tables in. */
 const char *datagen_validator_scratch(const DatagenValidator *v);
+
+/*
+ * Renders tables as pg_dump DDL with each table, and each foreign key's
+ * target, in the validator's scratch schema: the ddl datagen_validate wants.
+ * The tables are left as they were.  malloc'd; NULL when out of memory.
+ */
+char	   *datagen_validator_ddl(const DatagenValidator *v, SqlpilotTable *tables, int n_tables);
 
 /*
  * Loads ddl (one or more statements, its tables qualified with the scratch

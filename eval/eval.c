@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../client/crdb.h"
 #include "candidates.h"
 #include "complete.h"
 #include "eval.h"
@@ -296,23 +297,78 @@ pg_command(PGconn *conn, const char *sql)
 }
 
 /*
+ * The schema text as PostgreSQL DDL: the prompt's text is usually CockroachDB
+ * SHOW CREATE TABLE (the training format), which PostgreSQL does not load;
+ * its tables are parsed (client/crdb.c) and rendered in pg_dump style.
+ * Returns a malloc'd text, or NULL when no table parses.
+ */
+static char *
+pg_schema_ddl(const char *schema)
+{
+	const char *rows[1] = {schema};
+	SqlpilotCrdbSchema cs = {0};
+	char		err[256];
+	char	   *ddl = NULL;
+	size_t		len;
+
+	if (sqlpilot_crdb_parse_all(rows, NULL, 1, &cs, err, sizeof(err)) != 0)
+		return NULL;
+	/*
+	 * Defaults and checks do not change what PREPARE accepts, and may call
+	 * CockroachDB's own functions (unique_rowid()): left out.
+	 */
+	for (int i = 0; i < cs.n_tables; i++)
+	{
+		for (int k = 0; k < cs.tables[i].n_columns; k++)
+		{
+			free(cs.tables[i].columns[k].default_expr);
+			cs.tables[i].columns[k].default_expr = NULL;
+		}
+		for (int k = 0; k < cs.tables[i].n_checks; k++)
+		{
+			free(cs.tables[i].checks[k].name);
+			free(cs.tables[i].checks[k].expr);
+		}
+		free(cs.tables[i].checks);
+		cs.tables[i].checks = NULL;
+		cs.tables[i].n_checks = 0;
+	}
+	if (cs.n_tables > 0)
+		ddl = sqlpilot_schema_render(cs.tables, cs.n_tables, SQLPILOT_DDL_PGDUMP, NULL, &len);
+	sqlpilot_crdb_schema_free(&cs);
+	return ddl;
+}
+
+/*
  * Opens a transaction with the schema loaded into a scratch schema first on
- * the search path; false (transaction rolled back) when it cannot load.
+ * the search path, as written or else converted from CockroachDB's format;
+ * false (transaction rolled back) when it cannot load.
  */
 static bool
 pg_load_schema(PGconn *conn, const char *schema)
 {
-	if (!pg_command(conn, "BEGIN"))
-		return false;
-	if (!pg_command(conn, "SET LOCAL statement_timeout = '10s'") ||
-		!pg_command(conn, "CREATE SCHEMA sqlpilot_eval_scratch") ||
-		!pg_command(conn, "SET LOCAL search_path = sqlpilot_eval_scratch, public") ||
-		!pg_command(conn, schema))
+	for (int attempt = 0; attempt < 2; attempt++)
 	{
+		char	   *ddl = attempt == 0 ? NULL : pg_schema_ddl(schema);
+		bool		ok;
+
+		if (attempt == 1 && !ddl)
+			return false;
+		if (!pg_command(conn, "BEGIN"))
+		{
+			free(ddl);
+			return false;
+		}
+		ok = pg_command(conn, "SET LOCAL statement_timeout = '10s'") &&
+			pg_command(conn, "CREATE SCHEMA sqlpilot_eval_scratch") &&
+			pg_command(conn, "SET LOCAL search_path = sqlpilot_eval_scratch, public") &&
+			pg_command(conn, ddl ? ddl : schema);
+		free(ddl);
+		if (ok)
+			return true;
 		pg_command(conn, "ROLLBACK");
-		return false;
 	}
-	return true;
+	return false;
 }
 
 /*

@@ -3,12 +3,15 @@
  * into the core's SqlpilotTable descriptions (core/schema.h), which the one
  * renderer turns into the text the model was trained on.
  *
- * Reading comes in two steps, so a schema of thousands of tables costs only
+ * Reading comes in steps, so a schema of thousands of tables costs only
  * what the prompt needs: SqlpilotReadTables lists the visible tables, views,
- * materialized views and the session's temporary tables (names and
- * foreign-key neighbours), SqlpilotReadNamedTable looks up one table the
- * prefix names with its schema, and SqlpilotReadDetails reads the columns,
- * keys, indexes and checks of the few tables a prompt may hold.
+ * materialized views and the session's temporary tables (names and rights,
+ * one pass over pg_class), SqlpilotReadNeighbours finds the foreign-key
+ * neighbours of the few tables the prefix names (through the indexes of
+ * pg_constraint and pg_depend, not a pass over every constraint),
+ * SqlpilotReadNamedTable looks up one table the prefix names with its
+ * schema, and SqlpilotReadDetails reads the columns, keys, indexes and
+ * checks of the few tables a prompt may hold.
  *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
@@ -19,8 +22,14 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -48,21 +57,10 @@
 	" ELSE " n ".nspname END"
 
 /*
- * The tables, views and materialized views of the schemas $1 (oid[]) whose
- * schema the role may use, in stable order, with their ACL and owner: the
- * table privileges are checked in C (TableRight), which spares a catalog
- * lookup per table.
+ * The table, view or materialized view named schema $1, table $2, wherever
+ * it is, when the role may use its schema, with its ACL and owner: the
+ * table privileges are checked in C (TableRight).
  */
-static const char *const tables_query =
-"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
-" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
-" WHERE c.relnamespace" EQ "ANY ($1)"
-"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
-"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
-"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-" ORDER BY 2, c.relname";
-
-/* The same for one table named schema $1, table $2, wherever it is. */
 static const char *const named_table_query =
 "SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
 " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
@@ -72,16 +70,24 @@ static const char *const named_table_query =
 "   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
 
 /*
- * Every foreign key, with its key columns: the neighbour relation of the
- * choice of tables (kept when both ends are visible; the privileges are
- * checked in C).  No list of tables as a parameter: the planner would
- * estimate the selectivity of each of thousands of OIDs.
+ * The foreign keys from or to the tables $1, with their key columns: the
+ * neighbours of those tables in the choice of tables (kept when both ends
+ * are visible; the privileges are checked in C).  Those to a table are found
+ * through pg_depend's index on the referenced object (a foreign key depends
+ * on the referenced columns, $2 = pg_constraint, $3 = pg_class), since
+ * pg_constraint has no index on confrelid; a scan of every constraint would
+ * cost each new backend a pass over pg_constraint.
  */
 static const char *const edges_query =
-"SELECT con.conrelid, con.confrelid, con.conkey"
+"SELECT con.oid, con.conrelid, con.confrelid, con.conkey, con.conname"
 " FROM pg_catalog.pg_constraint con"
-" WHERE con.contype" EQ "'f'::pg_catalog.\"char\""
-" ORDER BY con.conrelid, con.conname";
+" WHERE con.conrelid" EQ "ANY ($1) AND con.contype" EQ "'f'::pg_catalog.\"char\""
+" UNION "
+"SELECT con.oid, con.conrelid, con.confrelid, con.conkey, con.conname"
+" FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_constraint con ON con.oid" EQ "d.objid"
+" WHERE d.refclassid" EQ "$3 AND d.refobjid" EQ "ANY ($1) AND d.classid" EQ "$2"
+"   AND con.contype" EQ "'f'::pg_catalog.\"char\" AND con.confrelid" EQ "d.refobjid"
+" ORDER BY 2, 5";
 
 /* The columns of the tables $1, with whether the role may use each. */
 static const char *const columns_query =
@@ -576,18 +582,15 @@ CurrentRights(RoleRights *rr)
 }
 
 /*
- * Fills out from row r of a tables query (oid, schema, name, ACL, owner,
- * relkind) when the role may use the table: a table privilege, or else a
- * privilege on one of its columns.  Returns false when it may not.
+ * Fills out with the relation relid (schema and name copied into cxt, ACL
+ * (acl_null: the owner's defaults), owner, relkind) when the role may use
+ * it: a table privilege, or else a privilege on one of its columns.
+ * Returns false when it may not.
  */
 static bool
-TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+TableFrom(const RoleRights *rr, Oid relid, const char *schema, const char *name, Datum acl,
+		  bool acl_null, Oid owner, char relkind, MemoryContext cxt, SqlpilotCachedTable *out)
 {
-	Oid			relid = GetOid(r, 1);
-	Oid			owner = GetOid(r, 5);
-	bool		acl_null;
-	Datum		acl = GetDatum(r, 4, &acl_null);
-	bool		isnull;
 	bool		all_columns;
 
 	all_columns = TableRight(rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
@@ -596,14 +599,28 @@ TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTa
 		pg_attribute_aclcheck_all(relid, rr->roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
 								  ACLMASK_ANY) != ACLCHECK_OK)
 		return false;
+	memset(out, 0, sizeof(*out));
 	out->relid = relid;
-	out->table.schema = GetString(r, 2, cxt);
-	out->table.name = GetString(r, 3, cxt);
-	out->relkind = DatumGetChar(GetDatum(r, 6, &isnull));
+	out->table.schema = MemoryContextStrdup(cxt, schema);
+	out->table.name = MemoryContextStrdup(cxt, name);
+	out->relkind = relkind;
 	out->all_columns = all_columns;
 	out->table_right = all_columns || TableRight(rr, acl, acl_null, owner, ACL_DELETE);
 	out->n_tokens = -1;
 	return true;
+}
+
+/* TableFrom for row r of the named table query (oid, schema, name, ACL, owner, relkind). */
+static bool
+TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
+{
+	bool		acl_null;
+	Datum		acl = GetDatum(r, 4, &acl_null);
+	bool		isnull;
+
+	return TableFrom(rr, GetOid(r, 1), GetString(r, 2, CurrentMemoryContext),
+					 GetString(r, 3, CurrentMemoryContext), acl, acl_null, GetOid(r, 5),
+					 DatumGetChar(GetDatum(r, 6, &isnull)), cxt, out);
 }
 
 /* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
@@ -623,76 +640,165 @@ EndRead(int nest)
 	SPI_finish();
 }
 
-/* Records that tables a and b are linked by a foreign key. */
-static void
-AddNeighbours(SqlpilotCachedTable *a, int ia, SqlpilotCachedTable *b, int ib, MemoryContext cxt)
+/* Orders tables by schema, then name: what ORDER BY on the two names gives (collation "C"). */
+static int
+CompareTables(const void *a, const void *b)
 {
-	a->neighbours = GrowArray(a->neighbours, a->n_neighbours, sizeof(int), cxt);
-	a->neighbours[a->n_neighbours++] = ib;
-	b->neighbours = GrowArray(b->neighbours, b->n_neighbours, sizeof(int), cxt);
-	b->neighbours[b->n_neighbours++] = ia;
+	const SqlpilotTable *x = &((const SqlpilotCachedTable *) a)->table;
+	const SqlpilotTable *y = &((const SqlpilotCachedTable *) b)->table;
+	int			c = strcmp(x->schema, y->schema);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
 }
 
 /*
  * Lists the visible tables of the schemas whose OIDs are in namespaces into an
- * array allocated in cxt, with their foreign-key neighbours but without their
- * definitions (see SqlpilotReadDetails); returns the number of tables.
+ * array allocated in cxt, in stable order, without their neighbours (see
+ * SqlpilotReadNeighbours) or definitions (see SqlpilotReadDetails); returns
+ * the number of tables.  One scan of pg_class in C, not a query: a new
+ * backend pays for its first touch of every page of pg_class anyway, and
+ * planning, forming and sorting thousands of result rows cost as much again.
+ * The schema needs USAGE (and another session's temporary schema is never
+ * read); the session's own temporary schema is shown as pg_temp.
  */
 int
 SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
 {
-	ReadState	rs = {0};
-	SqlpilotCachedTable *arr;
-	Oid		   *oids;
+	SqlpilotCachedTable *arr = NULL;
+	Oid		   *oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
+	char	  **names = palloc(sizeof(char *) * Max(list_length(namespaces), 1));
+	int			n_nsp = 0;
 	int			n = 0;
-	int			i = 0;
-	int			nest;
-	int			rc;
 	RoleRights	rr;
 	ListCell   *lc;
-
-	oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
-	foreach(lc, namespaces)
-		oids[i++] = lfirst_oid(lc);
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
 
 	CurrentRights(&rr);
+	foreach(lc, namespaces)
+	{
+		Oid			nsp = lfirst_oid(lc);
+		char	   *name = get_namespace_name(nsp);
+
+		/* a schema dropped since the scope was resolved is skipped, as a join would */
+		if (name == NULL || isOtherTempNamespace(nsp) ||
+			pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
+			continue;
+		names[n_nsp] = isTempNamespace(nsp) ? "pg_temp" : name;
+		oids[n_nsp++] = nsp;
+	}
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+		int			k = 0;
+		bool		acl_null;
+		Datum		acl;
+
+		CHECK_FOR_INTERRUPTS();
+		if ((c->relkind != RELKIND_RELATION && c->relkind != RELKIND_PARTITIONED_TABLE &&
+			 c->relkind != RELKIND_FOREIGN_TABLE && c->relkind != RELKIND_VIEW &&
+			 c->relkind != RELKIND_MATVIEW) || c->relispartition)
+			continue;
+		while (k < n_nsp && oids[k] != c->relnamespace)
+			k++;
+		if (k == n_nsp)
+			continue;
+		arr = GrowArray(arr, n, sizeof(SqlpilotCachedTable), cxt);
+		acl = heap_getattr(tup, Anum_pg_class_relacl, RelationGetDescr(rel), &acl_null);
+		if (TableFrom(&rr, c->oid, names[k], NameStr(c->relname), acl, acl_null, c->relowner,
+					  c->relkind, cxt, &arr[n]))
+			n++;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (arr == NULL)
+		arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable));
+	qsort(arr, n, sizeof(SqlpilotCachedTable), CompareTables);
+	*tables = arr;
+	return n;
+}
+
+/*
+ * Finds the foreign-key neighbours among tables[0..n_tables) of
+ * tables[which[0..n)] (a neighbour list in the order of the foreign keys by
+ * referencing table, then name) and marks them read.  Their lists are
+ * cleared first, so a read that an error cut short is simply read again.
+ */
+void
+SqlpilotReadNeighbours(SqlpilotCachedTable *tables, int n_tables, const int *which, int n,
+					   MemoryContext cxt)
+{
+	ReadState	rs = {0};
+	bool	   *wanted;
+	Oid		   *oids;
+	Oid			argtypes[3] = {OIDARRAYOID, OIDOID, OIDOID};
+	Datum		values[3];
+	RoleRights	rr;
+	int			nest;
+	int			rc;
+
+	if (n == 0)
+		return;
+	wanted = palloc0(sizeof(bool) * n_tables);
+	oids = palloc(sizeof(Oid) * n);
+	for (int i = 0; i < n; i++)
+	{
+		wanted[which[i]] = true;
+		tables[which[i]].n_neighbours = 0;
+		tables[which[i]].neighbours = NULL;
+		oids[i] = tables[which[i]].relid;
+	}
+	rs.n = n_tables;
+	rs.entries = palloc(sizeof(ReadEntry) * Max(n_tables, 1));
+	for (int i = 0; i < n_tables; i++)
+	{
+		rs.entries[i].relid = tables[i].relid;
+		rs.entries[i].index = i;
+	}
+	qsort(rs.entries, n_tables, sizeof(ReadEntry), CompareEntries);
+
+	values[0] = OidArray(oids, n);
+	values[1] = ObjectIdGetDatum(ConstraintRelationId);
+	values[2] = ObjectIdGetDatum(RelationRelationId);
+	CurrentRights(&rr);
 	nest = BeginRead();
-	RunQuery(tables_query, OidArray(oids, i));
-	arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable) * Max(SPI_processed, 1));
-	rs.entries = palloc(sizeof(ReadEntry) * Max(SPI_processed, 1));
+	rc = SPI_execute_with_args(edges_query, 3, argtypes, values, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
+		int			a;
+		int			b;
+		SqlpilotCachedTable *ta;
+		SqlpilotCachedTable *tb;
+
 		CHECK_FOR_INTERRUPTS();
-		if (!TableFromRow(&rr, r, cxt, &arr[n]))
+		a = FindTable(&rs, GetOid(r, 2));
+		b = FindTable(&rs, GetOid(r, 3));
+		if (a < 0 || b < 0 || a == b || !(wanted[a] || wanted[b]))
 			continue;
-		rs.entries[n].relid = arr[n].relid;
-		rs.entries[n].index = n;
-		n++;
-	}
-	rs.n = n;
-	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
-
-	if (n > 0)
-	{
-		rc = SPI_execute(edges_query, true, 0);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
-		for (uint64 r = 0; r < SPI_processed; r++)
+		ta = &tables[a];
+		tb = &tables[b];
+		if (!tb->table_right || !(ta->all_columns || KeyColumnsUsable(&rr, ta->relid, r, 4)))
+			continue;
+		if (wanted[a])
 		{
-			int			a;
-			int			b;
-
-			CHECK_FOR_INTERRUPTS();
-			a = FindTable(&rs, GetOid(r, 1));
-			b = FindTable(&rs, GetOid(r, 2));
-			if (a >= 0 && b >= 0 && a != b && arr[b].table_right &&
-				(arr[a].all_columns || KeyColumnsUsable(&rr, arr[a].relid, r, 3)))
-				AddNeighbours(&arr[a], a, &arr[b], b, cxt);
+			ta->neighbours = GrowArray(ta->neighbours, ta->n_neighbours, sizeof(int), cxt);
+			ta->neighbours[ta->n_neighbours++] = b;
+		}
+		if (wanted[b])
+		{
+			tb->neighbours = GrowArray(tb->neighbours, tb->n_neighbours, sizeof(int), cxt);
+			tb->neighbours[tb->n_neighbours++] = a;
 		}
 	}
 	EndRead(nest);
-	*tables = arr;
-	return n;
+	for (int i = 0; i < n; i++)
+		tables[which[i]].neighbours_read = true;
 }
 
 /*

@@ -3,9 +3,10 @@
  * and the choice of tables when they do not all fit in the token budget.
  *
  * The cache holds the visible tables listed from the catalog (catalog.c):
- * names, foreign-key neighbours and a lower bound of their size; a table's
- * definition is read the first time a prompt may hold it, and the text of
- * every table only when the whole schema may fit.  It is rebuilt when the
+ * names and a lower bound of their size; a table's foreign-key neighbours
+ * are read the first time the prefix names it, its definition the first
+ * time a prompt may hold it, and the text of every table only when the
+ * whole schema may fit.  It is rebuilt when the
  * relcache or the namespace, type or role membership syscaches report a
  * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
  * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
@@ -337,6 +338,37 @@ AddNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
 	}
 }
 
+/*
+ * Reads the foreign-key neighbours of the tables in scope the prefix may
+ * name (any whose name is an identifier of it): the choice of tables follows
+ * the neighbours of named tables only, and reading every foreign key would
+ * cost each new backend a pass over pg_constraint.
+ */
+static void
+ReadNamedNeighbours(SchemaCache *sc, const char *prefix, size_t prefix_len)
+{
+	int		   *which = palloc(sizeof(int) * Max(sc->n_scope, 1));
+	bool	   *taken = palloc0(sizeof(bool) * Max(sc->n_scope, 1));
+	int			n = 0;
+	size_t		pos = 0;
+	SqlpilotSqlIdent id;
+
+	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int t = 0; t < sc->n_scope; t++)
+			if (!taken[t] && !sc->tables[t].neighbours_read &&
+				strcmp(id.name, sc->tables[t].table.name) == 0)
+			{
+				taken[t] = true;
+				which[n++] = t;
+			}
+	}
+	SqlpilotReadNeighbours(sc->tables, sc->n_scope, which, n, sc->cxt);
+	pfree(which);
+	pfree(taken);
+}
+
 
 /* What the callbacks of the table choice need for one call of SqlpilotSchemaFor. */
 typedef struct ChoiceCall
@@ -439,6 +471,7 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 
 	EnsureCache();
 	AddNamedTables(sc, prefix, prefix_len);
+	ReadNamedNeighbours(sc, prefix, prefix_len);
 	if (sc->model_checksum != bm->model.checksum)
 	{
 		for (int i = 0; i < sc->n_tables; i++)

@@ -132,6 +132,7 @@ typedef struct SqlpilotCachedTable
 	bool		skip;			/* left out: its definition is not valid UTF-8 */
 	bool		all_columns;	/* a table privilege shows every column */
 	bool		table_right;	/* a table privilege (else only column privileges) */
+	bool		neighbours_read;	/* neighbours holds them (read for tables a prefix names) */
 	int			n_neighbours;	/* tables linked by a foreign key, either way */
 	int		   *neighbours;		/* indexes into the cache's table array */
 	int			n_tokens;		/* tokens of the rendered table alone; -1 = not counted */
@@ -140,6 +141,9 @@ typedef struct SqlpilotCachedTable
 /* catalog.c: lists the visible tables of the given schemas (OIDs) into cxt ... */
 extern int	SqlpilotReadTables(List *namespaces, MemoryContext cxt,
 							   SqlpilotCachedTable **tables);
+/* ... finds the foreign-key neighbours of tables[which[0..n)] ... */
+extern void SqlpilotReadNeighbours(SqlpilotCachedTable *tables, int n_tables, const int *which,
+								   int n, MemoryContext cxt);
 /* ... or one table by name wherever it is ... */
 extern bool SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
 								   SqlpilotCachedTable *out);

@@ -7,47 +7,71 @@
  * its first readline().  This library interposes:
  *   rl_initialize(), readline()    to chain HookCompletion() in front of
  *                                  psql's completion, register the
- *                                  "sqlpilot-complete" command for ~/.inputrc
- *                                  and keep the earlier lines of the
- *                                  statement being typed;
- *   PQconnectdbParams() & co.,     to learn psql's connection.
+ *                                  "sqlpilot-complete" command for ~/.inputrc,
+ *                                  keep the earlier lines of the statement
+ *                                  being typed and see \set SQLPILOT_...;
+ *   PQconnectdbParams() & co.,     to learn psql's connection;
  *   PQfinish(), PQreset()
- * On TAB psql's completion runs first; then, if the connection is idle (or in
- * a transaction block, inside a savepoint that is always rolled back and
- * released), the extension's sqlpilot_completions(prefix, n), called by the
- * schema-qualified name found in pg_extension (every name and operator the
- * hook sends is pg_catalog's), is asked with a budget: past it the query is
- * cancelled (from a thread: PQcancel itself can wait forever) and waited for
- * one more budget, then given up; psql's candidates are shown alone.  A
- * given-up query is read before psql next uses the connection.  Backslash
- * commands, failed transactions and statements that may hold a secret
- * (the word password, the cursor in a literal or comment) send nothing.
- * Errors are said once on stderr and otherwise ignored.  In a process that
- * never calls readline() (psql -c, wrappers) the library does nothing.
+ *   PQexec(), PQsendQuery()        to notice DDL run in this psql.
+ * On TAB psql's completion runs first; then the model's candidates are added.
  *
- * Settings (environment): SQLPILOT_PSQL_TIMEOUT_MS (default 300),
- * SQLPILOT_PSQL_N (completions asked for, default 5).
+ * Client mode (the default): the model runs here, in the psql process (the
+ * core, linked in), on the schema read over psql's connection by the client
+ * room (client/catalog.c) only while the session is idle, in an implicit
+ * transaction of its own with its own statement timeout, cached, read again
+ * when it is older than SQLPILOT_PSQL_REFRESH_S or after DDL in this psql.
+ * Nothing of the typed text is sent.  The model file is \set SQLPILOT_MODEL,
+ * else $SQLPILOT_MODEL, else sqlpilot_default.model beside the library, else
+ * the extension's installed default model; a missing or bad file is said
+ * once and TAB is psql's own.
+ *
+ * Server mode (\set SQLPILOT_MODE server or SQLPILOT_PSQL_MODE=server): if
+ * the connection is idle (or in a transaction block, inside a savepoint that
+ * is always rolled back and released), the extension's
+ * sqlpilot_completions(prefix, n), called by the schema-qualified name found
+ * in pg_extension, is asked.
+ *
+ * Every query the hook sends names pg_catalog's functions and operators, and
+ * is bounded by a budget: past it the query is cancelled (from a thread:
+ * PQcancel itself can wait forever) and waited for one more budget, then
+ * given up; psql's candidates are shown alone.  A given-up query is read
+ * before psql next uses the connection.  Backslash commands, failed
+ * transactions and statements that may hold a secret (the word password, the
+ * cursor in a literal or comment) get no model candidates.  Errors are said
+ * once on stderr and otherwise ignored.  In a process that never calls
+ * readline() (psql -c, wrappers) the library does nothing.
+ *
+ * Settings (environment): SQLPILOT_PSQL_MODE (client or server),
+ * SQLPILOT_MODEL, SQLPILOT_PSQL_TIMEOUT_MS (default 300), SQLPILOT_PSQL_N
+ * (completions asked for, default 5), SQLPILOT_PSQL_REFRESH_S (default 60).
  */
 #include <dlfcn.h>
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <readline/readline.h>
+
+#include "pq.h"
+#include "session.h"
+#include "sql_lex.h"
+
+/* The functions psql calls that this library interposes: the only symbols it exports. */
+#define HOOK_EXPORT __attribute__((visibility("default")))
 
 #define HOOK_DEFAULT_TIMEOUT_MS 300
 #define HOOK_MIN_TIMEOUT_MS 10
 #define HOOK_MAX_TIMEOUT_MS 60000
 #define HOOK_DEFAULT_N 5
 #define HOOK_MAX_N 16
+#define HOOK_DEFAULT_REFRESH_S 60
+#define HOOK_MAX_REFRESH_S 86400
+#define HOOK_MODEL_FILE "sqlpilot_default.model"
 #define HOOK_MAX_CONNS 16
 #define HOOK_SAVEPOINT "sqlpilot_psql"
 #define HOOK_RELEASE "ROLLBACK TO SAVEPOINT " HOOK_SAVEPOINT "; RELEASE SAVEPOINT " HOOK_SAVEPOINT
@@ -71,6 +95,8 @@ typedef PGconn *(*SetdbLoginFn) (const char *, const char *, const char *,
 								 const char *);
 typedef void (*FinishFn) (PGconn *);	/* PQfinish, PQreset */
 typedef char *(*ReadlineFn) (const char *);
+typedef PGresult *(*ExecFn) (PGconn *, const char *);
+typedef int (*SendQueryFn) (PGconn *, const char *);
 typedef int (*RlInitializeFn) (void);
 
 /* A growable byte buffer (always NUL-terminated when data != NULL). */
@@ -127,12 +153,24 @@ static char *cache_prefix = NULL;
 static char **cache_items = NULL;
 static int	cache_n = 0;
 
-/* Cancel requests whose thread has not returned yet (the server has not closed them). */
-static int	hook_cancels_running = 0;
-
 static char *hook_last_said = NULL;
 static int	hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS;
 static int	hook_n = HOOK_DEFAULT_N;
+static int	hook_refresh_ms = HOOK_DEFAULT_REFRESH_S * 1000;
+
+/* Where the completions come from: the model in this process, or the extension. */
+typedef enum HookMode
+{
+	MODE_CLIENT,
+	MODE_SERVER
+} HookMode;
+
+static HookMode hook_mode = MODE_CLIENT;
+
+/* Client mode: the model and the cached schema, and the model file they came from. */
+static SqlpilotClient hook_client;
+static char *hook_model_set = NULL;	/* \set SQLPILOT_MODEL, malloc'd */
+static char *hook_model_tried = NULL;	/* the path last loaded (or failed), malloc'd */
 
 /* Looks up the next definition of a symbol we interpose (libpq's or readline's). */
 static void *
@@ -478,114 +516,6 @@ QuietReceiver(void *arg, const PGresult *res)
 {
 }
 
-/* Milliseconds on the monotonic clock. */
-static double
-NowMs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Body of a cancel thread: PQcancel connects to the server and waits, without a limit, for it to close. */
-static void *
-CancelThread(void *arg)
-{
-	PGcancel   *cancel = arg;
-	char		buf[256];
-
-	PQcancel(cancel, buf, sizeof(buf));
-	PQfreeCancel(cancel);
-	__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-/*
- * Asks the server to cancel the query running on conn, from a detached
- * thread with every signal blocked: a server that accepts the request but
- * never answers (postmaster stopped) cannot hold up the caller.
- */
-static void
-CancelQuery(PGconn *conn)
-{
-	PGcancel   *cancel = PQgetCancel(conn);
-	pthread_attr_t attr;
-	pthread_t	thread;
-	sigset_t	all;
-	sigset_t	old;
-
-	if (cancel == NULL)
-		return;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	__atomic_add_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
-	if (pthread_create(&thread, &attr, CancelThread, cancel) != 0)
-	{
-		__atomic_sub_fetch(&hook_cancels_running, 1, __ATOMIC_SEQ_CST);
-		PQfreeCancel(cancel);
-	}
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/*
- * Waits until the next result of the query in flight on conn can be read
- * without blocking (or the connection broke, which PQgetResult then says);
- * false past deadline_ms.  A deadline of 0 waits as long as it takes, with
- * the signals of wait_mask (SIGINT) let in only while sleeping.
- */
-static bool
-WaitReady(PGconn *conn, double deadline_ms, const sigset_t *wait_mask)
-{
-	for (;;)
-	{
-		struct pollfd pfd = {PQsocket(conn), POLLIN, 0};
-		struct timespec ts = {1, 0};
-
-		if (!PQconsumeInput(conn) || !PQisBusy(conn) || pfd.fd < 0)
-			return true;
-		if (deadline_ms > 0)
-		{
-			double		left = deadline_ms - NowMs();
-
-			if (left <= 0)
-				return false;
-			if (left < 1000)
-			{
-				ts.tv_sec = 0;
-				ts.tv_nsec = (long) (left * 1e6) + 1;
-			}
-		}
-		if (ppoll(&pfd, 1, &ts, wait_mask) < 0 && errno != EINTR)
-			return true;
-	}
-}
-
-/*
- * Reads the results of the query in flight on conn to its end, keeping the
- * first in *first (when first != NULL); false when deadline_ms came first.
- */
-static bool
-ReadResults(PGconn *conn, double deadline_ms, const sigset_t *wait_mask, PGresult **first)
-{
-	PGresult   *res;
-
-	for (;;)
-	{
-		if (!WaitReady(conn, deadline_ms, wait_mask))
-			return false;
-		if ((res = PQgetResult(conn)) == NULL)
-			return true;
-		if (first != NULL && *first == NULL)
-			*first = res;
-		else
-			PQclear(res);
-	}
-}
-
 /*
  * Sends sql (with its parameters, if any) on hc's connection and reads it
  * within deadline_ms.  Past it, a query we may cancel is cancelled and given
@@ -599,17 +529,18 @@ RunQuery(HookConn *hc, const char *sql, int nparams, const Oid *types,
 		 const char *const *values, double deadline_ms, bool cancel, bool *timed_out)
 {
 	PGresult   *first = NULL;
+	int			n = 0;
 
 	if (!(nparams > 0 ? PQsendQueryParams(hc->conn, sql, nparams, types, values, NULL, NULL, 0) :
 		  PQsendQuery(hc->conn, sql)))
 		return NULL;
-	if (ReadResults(hc->conn, deadline_ms, NULL, &first))
+	if (sqlpilot_pq_read(hc->conn, deadline_ms, NULL, &first, 1, &n))
 		return first;
 	*timed_out = true;
 	if (cancel)
 	{
-		CancelQuery(hc->conn);
-		if (ReadResults(hc->conn, NowMs() + hook_timeout_ms, NULL, &first))
+		sqlpilot_pq_cancel(hc->conn);
+		if (sqlpilot_pq_read(hc->conn, sqlpilot_pq_now_ms() + hook_timeout_ms, NULL, &first, 1, &n))
 			return first;
 	}
 	hc->busy = true;
@@ -621,7 +552,7 @@ static bool
 RunCommand(HookConn *hc, const char *sql)
 {
 	bool		timed_out = false;
-	PGresult   *res = RunQuery(hc, sql, 0, NULL, NULL, NowMs() + hook_timeout_ms, false, &timed_out);
+	PGresult   *res = RunQuery(hc, sql, 0, NULL, NULL, sqlpilot_pq_now_ms() + hook_timeout_ms, false, &timed_out);
 	bool		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK && !timed_out;
 
 	PQclear(res);
@@ -646,7 +577,9 @@ SettleConn(HookConn *hc, double deadline_ms)
 	sigprocmask(SIG_BLOCK, &intr, &old);
 	while (hc->busy && done)
 	{
-		done = ReadResults(hc->conn, deadline_ms, deadline_ms > 0 ? NULL : &old, NULL);
+		int			n = 0;
+
+		done = sqlpilot_pq_read(hc->conn, deadline_ms, deadline_ms > 0 ? NULL : &old, NULL, 0, &n);
 		if (done)
 			hc->busy = false;
 		if (done && hc->release)
@@ -663,8 +596,7 @@ SettleConn(HookConn *hc, double deadline_ms)
 static bool
 ConnFree(HookConn *hc)
 {
-	return SettleConn(hc, NowMs()) &&
-		__atomic_load_n(&hook_cancels_running, __ATOMIC_SEQ_CST) == 0;
+	return SettleConn(hc, sqlpilot_pq_now_ms()) && sqlpilot_pq_cancels_running() == 0;
 }
 
 /*
@@ -714,7 +646,7 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 	bool		savepoint = ts == PQTRANS_INTRANS;
 	bool		timed_out = false;
 	bool		ok = true;
-	double		deadline = NowMs() + hook_timeout_ms;
+	double		deadline = sqlpilot_pq_now_ms() + hook_timeout_ms;
 	char		nbuf[16];
 	const char *values[2];
 	const Oid	types[2] = {HOOK_TEXTOID, HOOK_INT4OID};
@@ -808,8 +740,219 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 }
 
 /*
- * The server's completions for the statement typed so far (cached per
- * prefix and connection); false when there are none to offer.
+ * The model file: \set SQLPILOT_MODEL, $SQLPILOT_MODEL, sqlpilot_default.model
+ * beside this library, else the extension's default model under the same
+ * prefix as the library (a staged DESTDIR install included).  Malloc'd.
+ */
+static char *
+ModelPath(void)
+{
+	const char *env = getenv("SQLPILOT_MODEL");
+	Dl_info		self;
+	char	   *dir;
+	char	   *slash;
+	char	   *path = NULL;
+	size_t		dl;
+	size_t		pl = strlen(SQLPILOT_PKGLIBDIR);
+
+	if (hook_model_set != NULL)
+		return strdup(hook_model_set);
+	if (env != NULL && env[0] != '\0')
+		return strdup(env);
+	if (!dladdr((void *) ModelPath, &self) || self.dli_fname == NULL ||
+		(dir = strdup(self.dli_fname)) == NULL)
+		return strdup(SQLPILOT_SHAREDIR "/extension/" HOOK_MODEL_FILE);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (asprintf(&path, "%s/%s", dir, HOOK_MODEL_FILE) >= 0 && access(path, R_OK) != 0)
+	{
+		free(path);
+		path = NULL;
+		dl = strlen(dir);
+		/* <prefix>$pkglibdir/sqlpilot_psql.so: the model is <prefix>$sharedir/extension/... */
+		if (dl >= pl && strcmp(dir + dl - pl, SQLPILOT_PKGLIBDIR) == 0)
+			dir[dl - pl] = '\0';
+		else
+			dir[0] = '\0';
+		if (asprintf(&path, "%s%s/extension/%s", dir, SQLPILOT_SHAREDIR, HOOK_MODEL_FILE) < 0)
+			path = NULL;
+	}
+	free(dir);
+	return path;
+}
+
+/*
+ * Whether the model is loaded, loading it when its path changed (the first
+ * TAB, or \set SQLPILOT_MODEL).  A missing or bad file is said once per path.
+ */
+static bool
+ClientModelReady(void)
+{
+	char	   *path = ModelPath();
+	char		err[512];
+
+	if (path == NULL)
+		return false;
+	if (hook_model_tried != NULL && strcmp(hook_model_tried, path) == 0)
+	{
+		free(path);
+		return hook_client.model_ok;
+	}
+	sqlpilot_client_close(&hook_client);
+	free(hook_model_tried);
+	hook_model_tried = path;
+	if (sqlpilot_client_open(&hook_client, path, err, sizeof(err)) != 0)
+	{
+		HookSay("the model is not used: %s (set SQLPILOT_MODEL or \\set SQLPILOT_MODEL); TAB is psql's own", err);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Completions from the model in this process: reads the schema first when
+ * the cache needs it and the session is idle (within the budget; a read
+ * given up leaves hc busy), then completes with the schema cached.  Nothing
+ * of prefix is sent.  False when the model is not usable.
+ */
+static bool
+ClientCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
+{
+	SqlpilotCompletion out[HOOK_MAX_N];
+	char		why[512];
+	int			got;
+
+	*items = NULL;
+	*n = 0;
+	if (!ClientModelReady())
+		return false;
+	switch (sqlpilot_client_refresh(&hook_client, hc->conn, hook_refresh_ms, hook_timeout_ms,
+									sqlpilot_pq_now_ms() + hook_timeout_ms, why, sizeof(why)))
+	{
+		case SQLPILOT_READ_GIVEN_UP:
+			hc->busy = true;
+			HookSay("reading the schema: %s; the cached schema is used", why);
+			break;
+		case SQLPILOT_READ_FAILED:
+			HookSay("could not read the schema: %s; the cached schema is used", why);
+			break;
+		default:
+			break;
+	}
+	got = sqlpilot_client_complete(&hook_client, prefix, hook_n, out, why, sizeof(why));
+	if (got < 0)
+	{
+		HookSay("%s; psql's own completion is used", why);
+		return false;
+	}
+	*items = calloc(got > 0 ? got : 1, sizeof(char *));
+	for (int i = 0; *items != NULL && i < got; i++)
+		if (((*items)[*n] = strdup(out[i].text)) != NULL)
+			(*n)++;
+	sqlpilot_completion_free(out, got);
+	return *items != NULL;
+}
+
+/* State of StmtMayChangeSchema's scan: the words of the current statement. */
+typedef struct DdlScan
+{
+	const char *text;
+	int			words;			/* identifiers seen in this statement */
+	bool		set;			/* its first word is SET or RESET */
+	bool		found;
+} DdlScan;
+
+/* Lexer callback: notes statements that start with a word that may change what the schema shows. */
+static void
+DdlToken(void *arg, const SqlpilotLexToken *t)
+{
+	static const char *const starts[] = {"create", "alter", "drop", "grant", "revoke", "comment",
+	"import", "reassign", "security", "do", "call", NULL};
+	DdlScan    *d = arg;
+	char		word[32];
+
+	if (t->kind == SQLPILOT_TOK_PUNCT && d->text[t->start] == ';')
+	{
+		d->words = 0;
+		d->set = false;
+		return;
+	}
+	if (t->kind != SQLPILOT_TOK_IDENT || d->words++ >= 3)
+		return;
+	sqlpilot_lex_ident_value(d->text, t, word, sizeof(word));
+	for (int i = 0; d->words == 1 && starts[i] != NULL; i++)
+		d->found = d->found || strcmp(word, starts[i]) == 0;
+	if (d->words == 1)
+		d->set = strcmp(word, "set") == 0 || strcmp(word, "reset") == 0;
+	/* SET ROLE, SET search_path, SET SESSION AUTHORIZATION change what the role sees */
+	else if (d->set)
+		d->found = d->found || strcmp(word, "role") == 0 || strcmp(word, "search_path") == 0 ||
+			strcmp(word, "authorization") == 0;
+}
+
+/*
+ * Whether a query psql sends may change the tables the role sees: DDL,
+ * GRANT/REVOKE, DO/CALL, or SET ROLE / search_path / SESSION AUTHORIZATION.
+ */
+static bool
+StmtMayChangeSchema(const char *query)
+{
+	DdlScan		d = {query, 0, false, false};
+	SqlpilotLex lx;
+
+	if (query == NULL)
+		return false;
+	sqlpilot_lex_init(&lx, 0, DdlToken, &d);
+	sqlpilot_lex_feed(&lx, query, strlen(query));
+	sqlpilot_lex_finish(&lx);
+	return d.found;
+}
+
+/* Notes a query psql sends: after DDL the schema is read again. */
+static void
+WatchQuery(const char *query)
+{
+	if (hook_client.model_ok && StmtMayChangeSchema(query))
+		hook_client.stale = true;
+}
+
+/*
+ * Follows \set / \unset SQLPILOT_MODEL and SQLPILOT_MODE typed at the prompt
+ * (psql keeps its variables to itself; a psqlrc's are not seen).
+ */
+static void
+WatchSetting(const char *line)
+{
+	char		cmd[8];
+	char		name[32];
+	char		value[4096] = "";
+	size_t		len;
+
+	if (sscanf(line, " \\%7s %31s %4095[^\n]", cmd, name, value) < 2 ||
+		(strcmp(cmd, "set") != 0 && strcmp(cmd, "unset") != 0))
+		return;
+	len = strlen(value);
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+		value[--len] = '\0';
+	if (len >= 2 && value[0] == '\'' && value[len - 1] == '\'')
+	{
+		memmove(value, value + 1, len - 2);
+		value[len - 2] = '\0';
+	}
+	if (strcmp(name, "SQLPILOT_MODEL") == 0)
+	{
+		free(hook_model_set);
+		hook_model_set = strcmp(cmd, "set") == 0 && value[0] != '\0' ? strdup(value) : NULL;
+	}
+	else if (strcmp(name, "SQLPILOT_MODE") == 0)
+		hook_mode = strcmp(cmd, "set") == 0 && strcmp(value, "server") == 0 ?
+			MODE_SERVER : MODE_CLIENT;
+}
+
+/*
+ * The model's completions for the statement typed so far, from this process
+ * or the server (cached per prefix and connection); false when there are
+ * none to offer.
  */
 static bool
 ModelCompletions(char ***items, int *n)
@@ -824,7 +967,8 @@ ModelCompletions(char ***items, int *n)
 		char	  **got;
 		int			ngot;
 
-		if (!QueryCompletions(hc, prefix, &got, &ngot))
+		if (!(hook_mode == MODE_CLIENT ? ClientCompletions(hc, prefix, &got, &ngot) :
+			  QueryCompletions(hc, prefix, &got, &ngot)))
 		{
 			free(prefix);
 			return false;
@@ -928,7 +1072,7 @@ HookCompletion(const char *text, int start, int end)
 	size_t		lcd;
 
 	/* psql's completion queries the connection too, and would wait for our given-up query */
-	if (hc != NULL && !SettleConn(hc, NowMs()))
+	if (hc != NULL && !SettleConn(hc, sqlpilot_pq_now_ms()))
 	{
 		HookSay("the server has not answered an earlier query; TAB offers nothing until it does");
 		rl_attempted_completion_over = 1;
@@ -1087,7 +1231,7 @@ HookInstall(void)
 }
 
 /* Interposed rl_initialize(): psql calls it (reading ~/.inputrc) before its first readline(). */
-int
+HOOK_EXPORT int
 rl_initialize(void)
 {
 	static RlInitializeFn real = NULL;
@@ -1119,7 +1263,7 @@ SettleForPsql(const char *line)
 }
 
 /* Interposed readline(): keeps the lines of the statement being typed. */
-char *
+HOOK_EXPORT char *
 readline(const char *prompt)
 {
 	static ReadlineFn real = NULL;
@@ -1139,6 +1283,7 @@ readline(const char *prompt)
 	else
 	{
 		SettleForPsql(line);
+		WatchSetting(line);
 		StmtTrackLine(line);
 		/* CREATE/DROP/ALTER EXTENSION: look for the extension again */
 		if (strcasestr(line, "extension") != NULL)
@@ -1149,7 +1294,7 @@ readline(const char *prompt)
 }
 
 /* Interposed PQconnectdbParams(): psql's way to connect. */
-PGconn *
+HOOK_EXPORT PGconn *
 PQconnectdbParams(const char *const *keywords, const char *const *values, int expand_dbname)
 {
 	static ConnectParamsFn real = NULL;
@@ -1163,7 +1308,7 @@ PQconnectdbParams(const char *const *keywords, const char *const *values, int ex
 }
 
 /* Interposed PQconnectStartParams() (newer psql versions connect asynchronously). */
-PGconn *
+HOOK_EXPORT PGconn *
 PQconnectStartParams(const char *const *keywords, const char *const *values, int expand_dbname)
 {
 	static ConnectParamsFn real = NULL;
@@ -1177,7 +1322,7 @@ PQconnectStartParams(const char *const *keywords, const char *const *values, int
 }
 
 /* Interposed PQconnectdb(). */
-PGconn *
+HOOK_EXPORT PGconn *
 PQconnectdb(const char *conninfo)
 {
 	static ConnectFn real = NULL;
@@ -1191,7 +1336,7 @@ PQconnectdb(const char *conninfo)
 }
 
 /* Interposed PQsetdbLogin() (PQsetdb is a macro for it). */
-PGconn *
+HOOK_EXPORT PGconn *
 PQsetdbLogin(const char *host, const char *port, const char *options, const char *tty,
 			 const char *dbname, const char *login, const char *pwd)
 {
@@ -1206,7 +1351,7 @@ PQsetdbLogin(const char *host, const char *port, const char *options, const char
 }
 
 /* Interposed PQreset(): the same PGconn is a new session, which is looked at afresh. */
-void
+HOOK_EXPORT void
 PQreset(PGconn *conn)
 {
 	static FinishFn real = NULL;
@@ -1222,11 +1367,36 @@ PQreset(PGconn *conn)
 		}
 	if (cache_conn == conn)
 		CacheClear();
+	sqlpilot_client_forget(&hook_client, conn);
 	real(conn);
 }
 
+/* Interposed PQexec(): psql's internal queries and \i; DDL among them makes the schema be read again. */
+HOOK_EXPORT PGresult *
+PQexec(PGconn *conn, const char *query)
+{
+	static ExecFn real = NULL;
+
+	if (real == NULL)
+		real = (ExecFn) RealSymbol("PQexec");
+	WatchQuery(query);
+	return real(conn, query);
+}
+
+/* Interposed PQsendQuery(): how psql sends what the user types. */
+HOOK_EXPORT int
+PQsendQuery(PGconn *conn, const char *query)
+{
+	static SendQueryFn real = NULL;
+
+	if (real == NULL)
+		real = (SendQueryFn) RealSymbol("PQsendQuery");
+	WatchQuery(query);
+	return real(conn, query);
+}
+
 /* Interposed PQfinish(): the connection must not be used any more. */
-void
+HOOK_EXPORT void
 PQfinish(PGconn *conn)
 {
 	static FinishFn real = NULL;
@@ -1234,6 +1404,7 @@ PQfinish(PGconn *conn)
 	if (real == NULL)
 		real = (FinishFn) RealSymbol("PQfinish");
 	ForgetConn(conn);
+	sqlpilot_client_forget(&hook_client, conn);
 	real(conn);
 }
 
@@ -1249,4 +1420,8 @@ HookLoad(void)
 			atoi(v) > HOOK_MAX_TIMEOUT_MS ? HOOK_MAX_TIMEOUT_MS : atoi(v);
 	if ((v = getenv("SQLPILOT_PSQL_N")) != NULL && atoi(v) > 0)
 		hook_n = atoi(v) > HOOK_MAX_N ? HOOK_MAX_N : atoi(v);
+	if ((v = getenv("SQLPILOT_PSQL_REFRESH_S")) != NULL && atoi(v) >= 0)
+		hook_refresh_ms = (atoi(v) > HOOK_MAX_REFRESH_S ? HOOK_MAX_REFRESH_S : atoi(v)) * 1000;
+	if ((v = getenv("SQLPILOT_PSQL_MODE")) != NULL && strcmp(v, "server") == 0)
+		hook_mode = MODE_SERVER;
 }

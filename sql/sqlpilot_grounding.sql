@@ -39,12 +39,13 @@ CREATE TABLE order_items (
 	PRIMARY KEY (order_id, product_id)
 );
 -- The names of the column list a completion of 'INSERT INTO products (' writes
--- (up to its first ')'), each looked up among the columns of products.
+-- (up to its first ')'), each looked up among the columns of products
+-- (unquoted, so folded to lower case as PostgreSQL reads them).
 CREATE FUNCTION pg_temp.column_names(completion text)
 	RETURNS TABLE (name text, is_column boolean) LANGUAGE sql AS $$
 	SELECT btrim(w), EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
 	                         WHERE a.attrelid = 'products'::regclass AND a.attnum > 0
-	                           AND NOT a.attisdropped AND a.attname = btrim(w))
+	                           AND NOT a.attisdropped AND a.attname = lower(btrim(w)))
 	FROM regexp_split_to_table(split_part(completion, ')', 1), ',') w
 	WHERE btrim(w) <> ''
 $$;

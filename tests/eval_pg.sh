@@ -41,6 +41,7 @@ cat >"$T/in.jsonl" <<'EOF'
 {"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);", "statement": "SELECT 1; CREATE TABLE public.leak (x int);", "cuts": [43]}
 {"schema": "CREATE TABLE t (id INT8 NOT NULL DEFAULT unique_rowid(), s STRING NULL, FAMILY \"primary\" (id, s))", "statement": "SELECT s FROM t", "cuts": [15]}
 {"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);", "statement": "SELECT nope FROM users", "cuts": [22]}
+{"schema": "CREATE TABLE broken (id bigint,", "statement": "SELECT 1", "cuts": [8]}
 {"schema": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n\nCREATE INDEX users_name ON users (name);", "statement": "UPDATE users SET name = 'x' WHERE id = 2", "cuts": [40]}
 EOF
 
@@ -54,13 +55,13 @@ b = r["metrics"]["baseline"]
 sys.exit(0 if eval(sys.argv[2]) else 1)
 EOF
 }
-check 'r["schema_load_failed"] == 1 and r["examples"] == 6'
-ok $? "the CockroachDB schema is reported as not loadable"
-check 'b["valid_sql_checked"] == 5'
+check 'r["schema_load_failed"] == 1 and r["examples"] == 7'
+ok $? "the CockroachDB schema loads after conversion; the broken one is reported as not loadable"
+check 'b["valid_sql_checked"] == 6'
 ok $? "only whole statements are checked: the cut in the middle of a statement is not"
-check 'abs(b["valid_sql_rate"] - 3 / 5) < 1e-12'
-ok $? "valid_sql_rate: SELECT, TRUNCATE, UPDATE accepted; two statements, bad column refused"
-grep -q "^valid_sql_checked  *5$" "$T/stdout"
+check 'abs(b["valid_sql_rate"] - 4 / 6) < 1e-12'
+ok $? "valid_sql_rate: SELECT, TRUNCATE, UPDATE, SELECT on the CockroachDB table accepted; two statements, bad column refused"
+grep -q "^valid_sql_checked  *6$" "$T/stdout"
 ok $? "the table shows how many were checked"
 
 left=$(psql "$CONN" -Atc "SELECT count(*) FROM pg_namespace WHERE nspname = 'sqlpilot_eval_scratch'")

@@ -2,7 +2,9 @@
 # The extension's catalog side across sessions, on a temporary cluster
 # (PostgreSQL::Test::Cluster): another session's temporary tables are never
 # read, and a cancel or statement_timeout while a large schema is read stops
-# the call at once and leaves a cache that the next call completes.  Uses the
+# the call at once and leaves a cache that the next call completes; the
+# foreign-key neighbours of a named table, read lazily, follow DDL from
+# another session and never name a table the role may not use.  Uses the
 # staged install of `make check` ($SQLPILOT_BUILD/install, through
 # extension_destdir) and makes its random model with $SQLPILOT_BUILD/sqlpilot
 # init (setup shared with the other TAP suites: tests/SqlpilotTAP.pm).
@@ -102,6 +104,28 @@ like($d->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM w7 JOIN ')}), qr/CRE
 	'and the backend serves the next call');
 $c->quit;
 $d->quit;
+
+# ---- foreign-key neighbours: read for the tables a prefix names, again after DDL ----
+# w_child sorts after every wN, so only a foreign key brings it into a prompt
+# that names w42 (and w42 into one that names w_child).
+my $e = $node->background_psql('postgres');
+$e->query_safe("SET search_path = wide, public; SET sqlpilot.max_tokens = 1");
+$node->safe_psql('postgres', 'CREATE TABLE wide.w_child (id int PRIMARY KEY, w42_id int)');
+unlike($e->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM w42 JOIN ')}),
+	qr/CREATE TABLE wide\.w_child /, 'no neighbour before the foreign key exists');
+$node->safe_psql('postgres', 'ALTER TABLE wide.w_child ADD FOREIGN KEY (w42_id) REFERENCES wide.w42 (id)');
+like($e->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM w42 JOIN ')}),
+	qr/CREATE TABLE wide\.w_child /,
+	'a foreign key another session adds to a named table brings the referencing table in');
+like($e->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM w_child JOIN ')}),
+	qr/CREATE TABLE wide\.w42 /, 'and the referenced table when the referencing one is named');
+$node->safe_psql('postgres',
+	'CREATE ROLE nosee; GRANT USAGE ON SCHEMA wide TO nosee; GRANT SELECT ON wide.w42 TO nosee');
+$e->query_safe('SET ROLE nosee');
+my $seen = $e->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM w42 JOIN ')});
+like($seen, qr/CREATE TABLE wide\.w42 /, 'a role that may use only w42 sees it');
+unlike($seen, qr/w_child/, 'but never the name of the referencing table it may not use');
+$e->quit;
 
 ok($node->safe_psql('postgres', 'SELECT 1') eq '1', 'server still up');
 $node->stop;

@@ -1,10 +1,13 @@
 #!/bin/bash
 # psql_hook.sh — drives a real psql through sqlpilot-psql in tmux against a
-# temporary PostgreSQL instance (log_statement = all) where a stand-in version
-# of the sqlpilot extension gives canned answers from plpgsql ("zzslow" in the
-# prefix sleeps 5 s, "zzfail" raises).  Also: an attacker's function and
-# operators, secrets typed before TAB, a backend (and postmaster) stopped by
-# SIGSTOP.  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
+# temporary PostgreSQL instance (log_statement = all).  Sections 0-15, server
+# mode: a stand-in version of the sqlpilot extension gives canned answers
+# from plpgsql ("zzslow" in the prefix sleeps 5 s, "zzfail" raises); also an
+# attacker's function and operators, secrets typed before TAB, a backend (and
+# postmaster) stopped by SIGSTOP.  Sections 16-22, client mode (the default):
+# the model runs in psql against a database without the extension, with the
+# default model (`sqlpilot complete --dsn`, the same client code, gives the
+# expected candidates).  Prints TAP.  Uses the staged install ($SQLPILOT_BUILD/install)
 # when there is one, else the launcher and library in $SQLPILOT_BUILD/psql_hook.
 set -u
 ROOT=${SQLPILOT_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -39,6 +42,10 @@ else
 	echo "not ok 1 - sqlpilot-psql is built (make BUILD=... psql-hook)"
 	exit 1
 fi
+
+# sections 0-15 test the server mode; 16-22 the client mode (CLIENTENV)
+BASEENV=$HOOKENV
+HOOKENV="$BASEENV SQLPILOT_PSQL_MODE=server"
 
 T=$(mktemp -d /tmp/sqlpilot_hook.XXXXXX)
 chmod 755 "$T"
@@ -169,7 +176,7 @@ mark() {
 	typed "\\echo MARK$marks"
 	keys Enter
 	MARK="MARK$marks"
-	wait_for "=# $" || diag "no prompt after $MARK"
+	wait_for "=[*!]?# $" || diag "no prompt after $MARK"
 }
 calls() { grep -c 'sqlpilot_completions(\$1' "$T/server.log"; }
 # flush_log: a round trip that is logged after whatever came before it.
@@ -611,6 +618,241 @@ if [ "$STAGED_EXT" -eq 1 ] && $PSQL -d postgres -c "CREATE DATABASE realext" >/d
 else
 	diag "real extension not staged or not loadable; skipped ($(cat "$T/ext.err" 2>/dev/null))"
 fi
+
+# ---- client mode: the model runs in psql (16-22) ----
+MODEL=$ROOT/models/sqlpilot_default.model
+CLI=$BUILD/sqlpilot
+# the staged install finds the extension's default model by itself
+if [ -n "$BASEENV" ]; then
+	CLIENTENV="$BASEENV SQLPILOT_MODEL=$MODEL"
+else
+	CLIENTENV=""
+fi
+$PSQL -d postgres -c "CREATE DATABASE clientdb" >/dev/null
+$PSQL -d clientdb >/dev/null <<'SQL'
+CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email varchar(100) UNIQUE);
+CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES customers (id),
+	total numeric(10,2) CHECK (total >= 0), created_at timestamptz DEFAULT now());
+CREATE TABLE payroll (id int PRIMARY KEY, salary numeric(12,2));
+SQL
+ok $? "a database without the extension (clientdb)"
+[ -z "$($PSQL -d clientdb -Atc "SELECT 1 FROM pg_extension WHERE extname = 'sqlpilot'")" ]
+ok $? "clientdb has no sqlpilot extension"
+# expect_clause PREFIX: the best completion's whole clause, as the CLI (same
+# client code, same model, same 16 tokens and 5 beams) gives it.
+expect_clause() {
+	SQLPILOT_MODEL=$MODEL "$CLI" complete --dsn "host=$T user=postgres dbname=clientdb" \
+		--n 5 --max-tokens 16 --json "$1" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["completions"][0]["text"].strip().replace("\n"," ").replace("\t"," "))' 2>/dev/null
+}
+# wait_fixed TEXT: polls the screen (below the marker) for a fixed string for up to 20 s.
+wait_fixed() {
+	for _ in $(seq 200); do
+		after_mark | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+reads() { grep -c "SET LOCAL statement_timeout" "$T/server.log"; }
+HOOKENV=$CLIENTENV
+
+# 16. TAB against a database without the extension offers the model's candidates
+start_psql clientdb
+clause=$(expect_clause "SELECT name FROM customers WHERE ")
+diag "expected clause: [$clause]"
+mark
+typed "SELECT name FROM customers WHERE "
+keys Tab Tab
+[ -n "$clause" ] && wait_fixed "$clause"
+ok $? "TAB offers the model's best clause without the extension ($clause)" ||
+	{ diag "screen:"; after_mark | sed 's/^/#   /'; diag "stderr: $(cat "$T/stderr")"; }
+after_mark | grep -Eq "(^| )email( |$)"
+ok $? "psql's own candidates are listed too"
+[ "$(reads)" -ge 1 ]
+ok $? "the schema was read over psql's connection (the log shows the catalog query)"
+keys C-c
+
+# 17. nothing of the typed text reaches the server (log_statement = all)
+mark
+typed "CREATE TABLE t17 (id int);"
+keys Enter
+wait_for "^CREATE TABLE"
+mark
+before=$(reads)
+typed "SELECT email FROM customers WHERE name = 'zzTypedSecret' AND id > zzTypedNumber "
+keys Tab
+typed "~END"
+wait_for "~END"
+keys C-c
+flush_log
+[ "$(reads)" -gt "$before" ]
+ok $? "the schema was read again at that TAB (after DDL)"
+! grep -q "zzTyped" "$T/server.log"
+ok $? "nothing typed before TAB appears in the server log"
+
+# 18. TAB right after BEGIN leaves the transaction as it was: SET TRANSACTION
+# still works (a keyword, so psql's own completion sends nothing either)
+mark
+typed "CREATE TABLE t18 (id int);"
+keys Enter
+wait_for "^CREATE TABLE"
+mark
+typed "BEGIN;"
+keys Enter
+wait_for "=\\*# $"
+lines=$(wc -l <"$T/server.log")
+typed "SEL"
+keys Tab
+typed "~END"
+wait_for "~END"
+ok $? "TAB after BEGIN completes"
+keys C-c
+[ "$(wc -l <"$T/server.log")" -eq "$lines" ]
+ok $? "TAB after BEGIN sends nothing (the schema read waits for an idle session)"
+mark
+typed "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;"
+keys Enter
+expect "^SET$" "SET TRANSACTION ISOLATION LEVEL after BEGIN and TAB works"
+typed "SHOW transaction_isolation;"
+keys Enter
+expect "^ serializable" "the transaction is serializable"
+! after_mark | grep -q "ERROR"
+ok $? "no error in that transaction"
+typed "COMMIT;"
+keys Enter
+wait_for "^COMMIT"
+
+# 19. TAB inside an aborted transaction sends nothing and changes nothing
+mark
+typed "BEGIN;"
+keys Enter
+typed "SELECT 1/0;"
+keys Enter
+wait_for "=!# $"
+lines=$(wc -l <"$T/server.log")
+typed "SEL"
+keys Tab
+typed "~END"
+wait_for "~END"
+sleep 0.5
+[ "$(wc -l <"$T/server.log")" -eq "$lines" ]
+ok $? "TAB in an aborted transaction sends nothing"
+keys C-c
+mark
+typed "SELECT 'still' || 1 AS x;"
+keys Enter
+for _ in $(seq 100); do
+	grep -q "current transaction is aborted" "$T/stderr" && break
+	sleep 0.1
+done
+grep -q "current transaction is aborted" "$T/stderr" && ! after_mark | grep -q "still1"
+ok $? "the transaction is still aborted after TAB"
+typed "ROLLBACK;"
+keys Enter
+wait_for "^ROLLBACK"
+
+# 20. a table created in this psql is in the schema at the next TAB
+mark
+before=$(reads)
+typed "CREATE TABLE zebra_sightings (id int PRIMARY KEY, zoo text, seen_at timestamptz);"
+keys Enter
+wait_for "^CREATE TABLE"
+clause=$(expect_clause "SELECT zoo FROM zebra_sightings WHERE ")
+diag "expected clause: [$clause]"
+mark
+typed "SELECT zoo FROM zebra_sightings WHERE "
+keys Tab Tab
+[ -n "$clause" ] && wait_fixed "$clause"
+ok $? "the new table's completion is offered on the next TAB ($clause)" ||
+	{ diag "screen:"; after_mark | sed 's/^/#   /'; }
+[ "$(reads)" -gt "$before" ]
+ok $? "the DDL made the hook read the schema again"
+keys C-c
+
+# 21. a server that stops answering never holds TAB past the budget (the
+# prefixes are ones psql's own completion sends no query for)
+mark
+typed "SELECT pg_backend_pid() AS bpid;"
+keys Enter
+wait_for "^ *[0-9]+$"
+BPID=$(after_mark | grep -Eo '^ *[0-9]+$' | tr -d ' ' | head -1)
+mark
+typed "CREATE TABLE t21 (id int);"
+keys Enter
+wait_for "^CREATE TABLE"
+mark
+typed "SELECT zzstop"
+STOPPED=$BPID
+kill -STOP "$BPID"
+timed_tab "client mode, backend stopped while the schema is read"
+STOPPED=""
+kill -CONT "$BPID"
+keys C-c
+typed "SELECT 'alive' || 3 AS state;"
+keys Enter
+expect "^ alive3" "after SIGCONT the session runs a query with the right result"
+# a catalog locked by another session: the read's statement timeout (or the hook's cancel) ends it
+mark
+typed "CREATE TABLE t21b (id int);"
+keys Enter
+wait_for "^CREATE TABLE"
+"$PGBIN/psql" -X -q -h "$T" -U postgres -d clientdb \
+	-c "BEGIN; LOCK TABLE pg_catalog.pg_attrdef IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+sleep 0.5
+mark
+typed "SELECT zzlock"
+timed_tab "client mode, catalog locked by another session"
+wait $LOCKER
+keys C-c
+typed "SELECT 'alive' || 4 AS state;"
+keys Enter
+expect "^ alive4" "the session is usable after the locked catalog"
+grep -q "canceling statement due to \(statement timeout\|user request\)" "$T/server.log"
+ok $? "the catalog read was ended by its statement timeout or the hook's cancel"
+
+# 22. a missing or bad model file: psql's own completion, and one message
+head -c 4096 /dev/urandom >"$T/bad.model"
+for bad in "$T/missing.model" "$T/bad.model"; do
+	HOOKENV="$BASEENV SQLPILOT_MODEL=$bad"
+	start_psql clientdb
+	mark
+	typed "SELECT * FROM custo"
+	keys Tab
+	expect "customers" "$(basename "$bad"): psql's own completion still answers"
+	keys C-c
+	mark
+	typed "SELECT * FROM ord"
+	keys Tab
+	expect "orders" "$(basename "$bad"): psql's own completion answers again"
+	keys C-c
+	[ "$(grep -c "model is not used" "$T/stderr")" -eq 1 ]
+	ok $? "$(basename "$bad"): the model problem is said once on stderr ($(tr '\n' ' ' <"$T/stderr"))"
+done
+# \set SQLPILOT_MODEL switches the file (here to a missing one, said once)
+HOOKENV=$CLIENTENV
+start_psql clientdb
+mark
+typed "\\set SQLPILOT_MODEL $T/set-missing.model"
+keys Enter
+typed "SELECT * FROM custo"
+keys Tab
+expect "customers" "after \\set SQLPILOT_MODEL psql's completion answers"
+grep -q "set-missing.model" "$T/stderr"
+ok $? "\\set SQLPILOT_MODEL is followed"
+# \set SQLPILOT_MODE server asks the extension instead (none in clientdb: said once)
+mark
+typed "\\set SQLPILOT_MODE server"
+keys Enter
+typed "SELECT * FROM custo"
+keys Tab
+expect "customers" "after \\set SQLPILOT_MODE server psql's completion answers"
+for _ in $(seq 50); do
+	grep -q "not installed" "$T/stderr" && break
+	sleep 0.1
+done
+grep -q "extension is not installed in database \"clientdb\"" "$T/stderr"
+ok $? "\\set SQLPILOT_MODE server switches to the extension"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

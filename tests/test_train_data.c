@@ -374,7 +374,7 @@ test_tokenize(void)
 	trainer_make_dirs(raw, err, sizeof(err));
 	write_jsonl(raw);
 	if (!tap_ok(trainer_tokenizer_build(raw, tokpath, 512, 0, err, sizeof(err)) == 0 &&
-				trainer_tokenize(raw, tokpath, out, 0.2, err, sizeof(err)) == 0,
+				trainer_tokenize(raw, tokpath, out, 0.2, 512, err, sizeof(err)) == 0,
 				"tokenizer and tokenize run (%s)", err))
 		return;
 	snprintf(path, sizeof(path), "%s/train.bin", out);

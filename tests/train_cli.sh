@@ -1,6 +1,6 @@
 #!/bin/bash
 # train_cli.sh — the trainer's commands end to end on a small synthetic data
-# set: tokenizer, tokenize, train with checkpoints; a run killed with SIGKILL
+# set: tokenizer, tokenize (two data directories, a short --seq-len), train with checkpoints; a run killed with SIGKILL
 # and resumed reproduces the uninterrupted run exactly; list, export, and the
 # exported file loads as a model.
 cd "$(dirname "$0")/.."
@@ -21,6 +21,14 @@ ok $? "tokenizer learns a BPE from jsonl"
 ok $? "tokenize writes shards"
 grep -q "40 schemas (4 validation)" "$T/log"
 ok $? "tokenize holds out 10% of the schemas"
+mkdir -p "$T/raw2"
+sed 's/"schema_id": "s/"schema_id": "t/' "$T/raw/shard-00000.jsonl" >"$T/raw2/shard-00000.jsonl"
+"$BIN" tokenize --data "$T/raw:$T/raw2" --tokenizer "$T/tok.txt" --out "$T/tokens2" \
+	--val-fraction 0.1 >"$T/log2" 2>&1 && grep -q "^tokenize: 80 schemas (8 validation)" "$T/log2"
+ok $? "tokenize --data A:B reads both directories (generated + imported)"
+"$BIN" tokenize --data "$T/raw" --tokenizer "$T/tok.txt" --out "$T/tokens3" --seq-len 24 \
+	>"$T/log3" 2>&1 && grep -Eq "^tokenize: [1-9][0-9]* examples longer than 25 tokens kept a choice of tables .*; [0-9]+ skipped" "$T/log3"
+ok $? "tokenize --seq-len: long examples keep a choice of tables, the summary counts them and the skipped"
 
 ARGS=(--data "$T/tokens" --tokenizer "$T/tok.txt" --dim 48 --hidden-dim 96 --layers 2
 	--heads 4 --kv-heads 2 --seq-len 128 --batch 16 --micro-batch 4 --steps 60 --warmup 5

@@ -1,7 +1,8 @@
 /*
  * model_cli.c — `sqlpilot init | info | complete | convert`: make a random
- * model file, describe one, complete a prefix with one, or rewrite one with
- * another weight type.  Entry point: sqlpilot_model_main().
+ * model file, describe one, complete a prefix with one (given a schema file,
+ * or the schema of a database read as the psql hook reads it), or rewrite one
+ * with another weight type.  Entry point: sqlpilot_model_main().
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -9,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+#include <libpq-fe.h>
+
 #include "sqlpilot.h"
+#include "../client/pq.h"
+#include "../client/session.h"
 #include "../trainer/bpe_learn.h"
 #include "complete.h"
 #include "model.h"
@@ -345,6 +351,95 @@ cmd_convert(int argc, char **argv)
 	return rc;
 }
 
+/* Prints completions as one JSON object: {"completions": [{"text": ..., "score": ...}, ...]}. */
+static void
+print_json(const SqlpilotCompletion *out, int got)
+{
+	cJSON	   *root = cJSON_CreateObject();
+	cJSON	   *arr = cJSON_AddArrayToObject(root, "completions");
+	char	   *text;
+
+	for (int i = 0; i < got; i++)
+	{
+		cJSON	   *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "text", out[i].text);
+		cJSON_AddNumberToObject(c, "score", out[i].score);
+		cJSON_AddItemToArray(arr, c);
+	}
+	text = cJSON_PrintUnformatted(root);
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+/*
+ * --dsn: completes with the schema read over a connection, exactly as the
+ * psql hook does (client/session.c); prefix never leaves this process.
+ * With show_schema, prints the schema text instead.  Returns the count of
+ * completions, or -1 having said why.
+ */
+static int
+complete_dsn(const char *dsn, const char *model_path, const char *prefix, int timeout_ms,
+			 const SqlpilotCompleteOptions *o, bool show_schema, SqlpilotCompletion *out, int n_out)
+{
+	SqlpilotClient client;
+	PGconn	   *conn;
+	char		err[1024];
+	int			got = -1;
+
+	if (sqlpilot_client_open(&client, model_path, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "sqlpilot complete: %s\n", err);
+		return -1;
+	}
+	client.max_tokens = o->max_tokens;
+	client.grounding = o->grounding;
+	conn = PQconnectdb(dsn);
+	if (PQstatus(conn) != CONNECTION_OK)
+		fprintf(stderr, "sqlpilot complete: could not connect: %s", PQerrorMessage(conn));
+	else if (sqlpilot_client_refresh(&client, conn, 0, timeout_ms,
+									 sqlpilot_pq_now_ms() + timeout_ms, err, sizeof(err)) != SQLPILOT_READ_OK)
+		fprintf(stderr, "sqlpilot complete: reading the schema: %s\n", err);
+	else if (show_schema)
+	{
+		size_t		len;
+		char	   *text = sqlpilot_client_schema_text(&client, prefix, &len, err, sizeof(err));
+
+		if (text == NULL)
+			fprintf(stderr, "sqlpilot complete: %s\n", err);
+		else
+		{
+			fwrite(text, 1, len, stdout);
+			printf("\n");
+			got = 0;
+		}
+		free(text);
+	}
+	else if ((got = sqlpilot_client_complete(&client, prefix, n_out, out, err, sizeof(err))) < 0)
+		fprintf(stderr, "sqlpilot complete: %s\n", err);
+	/* a query given up on is abandoned with the connection */
+	PQfinish(conn);
+	sqlpilot_client_close(&client);
+	return got;
+}
+
+/* The usage of `complete`, on stderr. */
+static void
+complete_usage(void)
+{
+	fprintf(stderr, "usage: sqlpilot complete --model M --schema FILE --prefix TEXT [--n K]\n"
+			"         [--beam W] [--max-tokens N] [--top-k K --temperature T --seed S] [--no-stop]\n"
+			"         [--no-grounding] [--json]\n"
+			"       sqlpilot complete --dsn CONNINFO [--model M] [--n K] [--json] [--no-grounding]\n"
+			"         [--timeout-ms MS] [--show-schema] PREFIX\n"
+			"--n K prints the K best completions (beam width K unless --beam), one per line\n"
+			"as score<TAB>text; otherwise only the text is printed.  --dsn reads the schema\n"
+			"the role may use from that database (the prefix is not sent); the model is\n"
+			"--model, else $SQLPILOT_MODEL.  --json prints {\"completions\": [{\"text\", \"score\"}]}.\n");
+}
+
 /* `complete`: prints the best completion, or with --n K the K best with scores. */
 static int
 cmd_complete(int argc, char **argv)
@@ -355,12 +450,16 @@ cmd_complete(int argc, char **argv)
 	SqlpilotCompletion out[64];
 	const char *path = NULL,
 			   *schema_path = NULL,
-			   *prefix = NULL;
+			   *prefix = NULL,
+			   *dsn = NULL;
 	char	   *schema = NULL;
 	size_t		schema_len = 0;
 	int			n_out = 1,
 				beam = 0,
+				timeout_ms = 2000,
 				got;
+	bool		json = false,
+				show_schema = false;
 	char		err[1024];
 	double		t0;
 
@@ -370,38 +469,52 @@ cmd_complete(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (v && strcmp(a, "--model") == 0)
-			path = v;
-		else if (v && strcmp(a, "--schema") == 0)
-			schema_path = v;
-		else if (v && strcmp(a, "--prefix") == 0)
-			prefix = v;
-		else if (v && strcmp(a, "--n") == 0)
-			n_out = atoi(v);
-		else if (v && strcmp(a, "--beam") == 0)
-			beam = atoi(v);
-		else if (v && strcmp(a, "--max-tokens") == 0)
-			o.max_tokens = atoi(v);
-		else if (v && strcmp(a, "--top-k") == 0)
-			o.top_k = atoi(v);
-		else if (v && strcmp(a, "--temperature") == 0)
-			o.temperature = (float) atof(v);
-		else if (v && strcmp(a, "--seed") == 0)
-			o.seed = strtoull(v, NULL, 10);
-		else if (strcmp(a, "--no-stop") == 0)
-		{
+		if (strcmp(a, "--no-stop") == 0)
 			o.stop_at_semicolon = false;
-			continue;
+		else if (strcmp(a, "--no-grounding") == 0)
+			o.grounding = false;
+		else if (strcmp(a, "--json") == 0)
+			json = true;
+		else if (strcmp(a, "--show-schema") == 0)
+			show_schema = true;
+		else if (a[0] != '-' && !prefix)
+			prefix = a;
+		else if (!v)
+		{
+			complete_usage();
+			return 2;
 		}
 		else
 		{
-			fprintf(stderr, "usage: sqlpilot complete --model M --schema FILE --prefix TEXT [--n K]\n"
-					"         [--beam W] [--max-tokens N] [--top-k K --temperature T --seed S] [--no-stop]\n"
-					"--n K prints the K best completions (beam width K unless --beam), one per line\n"
-					"as score<TAB>text; otherwise only the text is printed.\n");
-			return 2;
+			if (strcmp(a, "--model") == 0)
+				path = v;
+			else if (strcmp(a, "--schema") == 0)
+				schema_path = v;
+			else if (strcmp(a, "--prefix") == 0)
+				prefix = v;
+			else if (strcmp(a, "--dsn") == 0)
+				dsn = v;
+			else if (strcmp(a, "--n") == 0)
+				n_out = atoi(v);
+			else if (strcmp(a, "--beam") == 0)
+				beam = atoi(v);
+			else if (strcmp(a, "--max-tokens") == 0)
+				o.max_tokens = atoi(v);
+			else if (strcmp(a, "--top-k") == 0)
+				o.top_k = atoi(v);
+			else if (strcmp(a, "--temperature") == 0)
+				o.temperature = (float) atof(v);
+			else if (strcmp(a, "--seed") == 0)
+				o.seed = strtoull(v, NULL, 10);
+			else if (strcmp(a, "--timeout-ms") == 0)
+				timeout_ms = atoi(v);
+			else
+			{
+				complete_usage();
+				return 2;
+			}
+			i++;
 		}
-		i++;
 	}
 	if (!prefix)
 		prefix = "";
@@ -410,44 +523,76 @@ cmd_complete(int argc, char **argv)
 		fprintf(stderr, "sqlpilot complete: --n must be 1..64\n");
 		return 2;
 	}
+	if (timeout_ms < 1)
+	{
+		fprintf(stderr, "sqlpilot complete: --timeout-ms must be positive\n");
+		return 2;
+	}
 	o.beam_width = beam > 0 ? beam : n_out;
-	if (schema_path && !(schema = sqlpilot_read_file(schema_path, &schema_len, err, sizeof(err))))
+	if (dsn && schema_path)
 	{
-		fprintf(stderr, "sqlpilot complete: %s\n", err);
-		return 1;
+		fprintf(stderr, "sqlpilot complete: --dsn and --schema exclude each other\n");
+		return 2;
 	}
-	if (load_model(&m, path, "complete") != 0)
+	if (dsn)
 	{
-		free(schema);
-		return 1;
+		if (!path)
+			path = getenv("SQLPILOT_MODEL");
+		if (!path)
+		{
+			fprintf(stderr, "sqlpilot complete: --model (or SQLPILOT_MODEL) is required\n");
+			return 2;
+		}
+		got = complete_dsn(dsn, path, prefix, timeout_ms, &o, show_schema, out, n_out);
+		if (got < 0)
+			return 1;
+		if (show_schema)
+			return 0;
 	}
-	if (sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) != 0)
+	else
 	{
-		fprintf(stderr, "sqlpilot complete: %s\n", err);
+		if (schema_path && !(schema = sqlpilot_read_file(schema_path, &schema_len, err, sizeof(err))))
+		{
+			fprintf(stderr, "sqlpilot complete: %s\n", err);
+			return 1;
+		}
+		if (load_model(&m, path, "complete") != 0)
+		{
+			free(schema);
+			return 1;
+		}
+		if (sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "sqlpilot complete: %s\n", err);
+			sqlpilot_model_free(&m);
+			free(schema);
+			return 1;
+		}
+		t0 = sqlpilot_now();
+		got = sqlpilot_complete(&s, &m.tokenizer, schema ? schema : "", schema_len, prefix,
+								strlen(prefix), &o, out, n_out, err, sizeof(err));
+		if (got < 0)
+			fprintf(stderr, "sqlpilot complete: %s\n", got == -2 ? "stopped" : err);
+		else
+			fprintf(stderr, "(%.1f ms, %ld tokens computed)\n", (sqlpilot_now() - t0) * 1e3,
+					s.n_computed);
+		sqlpilot_runstate_free(&s);
 		sqlpilot_model_free(&m);
 		free(schema);
-		return 1;
+		if (got < 0)
+			return 1;
 	}
-	t0 = sqlpilot_now();
-	got = sqlpilot_complete(&s, &m.tokenizer, schema ? schema : "", schema_len, prefix,
-							strlen(prefix), &o, out, n_out, err, sizeof(err));
-	if (got < 0)
-		fprintf(stderr, "sqlpilot complete: %s\n", got == -2 ? "stopped" : err);
-	for (int i = 0; i < got; i++)
+	if (json)
+		print_json(out, got);
+	for (int i = 0; !json && i < got; i++)
 	{
 		if (n_out > 1)
 			printf("%.4f\t%s\n", out[i].score, out[i].text);
 		else
 			printf("%s\n", out[i].text);
 	}
-	if (got >= 0)
-		fprintf(stderr, "(%.1f ms, %ld tokens computed)\n", (sqlpilot_now() - t0) * 1e3,
-				s.n_computed);
-	sqlpilot_completion_free(out, got > 0 ? got : 0);
-	sqlpilot_runstate_free(&s);
-	sqlpilot_model_free(&m);
-	free(schema);
-	return got < 0 ? 1 : 0;
+	sqlpilot_completion_free(out, got);
+	return 0;
 }
 
 /* Dispatches on argv[0]: init, info, complete, convert. */

@@ -1,7 +1,7 @@
 /*
  * cli.c — the trainer's commands (entry: sqlpilot_trainer_main):
  *   sqlpilot tokenizer   learn the BPE on data/raw        -> data/tokenizer.txt
- *   sqlpilot tokenize    data/raw -> data/tokens/{train,val}.bin (split by schema)
+ *   sqlpilot tokenize    data/raw[:more/raw] -> data/tokens/{train,val}.bin (split by schema)
  *   sqlpilot train       train a model in runs/NAME (resumes from its latest checkpoint)
  *   sqlpilot list        the checkpoints of a run
  *   sqlpilot export      a checkpoint as the model file the extension loads
@@ -118,7 +118,7 @@ cmd_tokenizer(int argc, char **argv)
 	int			max_texts = 0;
 	char		err[512];
 	Opt			opts[] = {
-		{"data", OPT_STR, &data, "directory of generated *.jsonl"},
+		{"data", OPT_STR, &data, "directories of *.jsonl examples, separated by ':'"},
 		{"out", OPT_STR, &out, "tokenizer file to write"},
 		{"vocab", OPT_INT, &vocab, "vocabulary size"},
 		{"max-texts", OPT_INT, &max_texts, "learn from at most this many texts, 0: all"},
@@ -145,19 +145,22 @@ cmd_tokenize(int argc, char **argv)
 	const char *tok = "data/tokenizer.txt";
 	const char *out = "data/tokens";
 	float		val = 0.05f;
+	int			seq_len = 512;
 	char		err[512];
 	Opt			opts[] = {
-		{"data", OPT_STR, &data, "directory of generated *.jsonl"},
+		{"data", OPT_STR, &data, "directories of *.jsonl examples, separated by ':'"},
 		{"tokenizer", OPT_STR, &tok, "tokenizer file from `sqlpilot tokenizer`"},
 		{"out", OPT_STR, &out, "directory for train.bin and val.bin"},
 		{"val-fraction", OPT_FLOAT, &val, "fraction of schemas held out for validation"},
+		{"seq-len", OPT_INT, &seq_len, "the training context T: a longer example keeps "
+		 "the tables the extension would choose"},
 	};
 	int			rc = opts_parse(argv[0], "Tokenizes the generated data into token shards "
-								"with loss masks, split by schema.", opts, 4, argc, argv);
+								"with loss masks, split by schema.", opts, 5, argc, argv);
 
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (trainer_tokenize(data, tok, out, val, err, sizeof(err)) != 0)
+	if (trainer_tokenize(data, tok, out, val, seq_len, err, sizeof(err)) != 0)
 	{
 		fprintf(stderr, "sqlpilot tokenize: %s\n", err);
 		return 1;

@@ -10,72 +10,107 @@
  * schema is in both files and the split does not depend on line order.
  * Within each file, examples with the same prompt are made adjacent (in the
  * order of their first line) for the trainer's schema packing.
+ *
+ * An example too long for the training sequence keeps the tables that
+ * core/table_choice.h chooses for its whole statement, the one choice the
+ * extension and eval make (trainer_example_schema), so it is not skipped.
  */
 #include "train.h"
 
 #include <cJSON.h>
 #include <glob.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bpe_learn.h"
 #include "prompt.h"
+#include "sql_words.h"
+#include "table_choice.h"
 #include "tokenizer.h"
 #include "util.h"
+
+/* The longest --seq-len tokenize takes (the model format's limit). */
+#define TOKENIZE_MAX_SEQ_LEN 65536
 
 /* Called per JSON line; returns 0 to go on, -1 to stop with err set. */
 typedef int (*LineFn) (const cJSON *obj, void *ctx, char *err, size_t errlen);
 
-/* Runs fn over every object of every *.jsonl file of dir, in name order. */
+/* Runs fn over every object of one *.jsonl file. */
 static int
-jsonl_foreach(const char *dir, LineFn fn, void *ctx, char *err, size_t errlen)
+jsonl_file(const char *path, LineFn fn, void *ctx, char *err, size_t errlen)
 {
-	char		pattern[4096];
-	glob_t		g;
+	FILE	   *f = fopen(path, "r");
+	char	   *line = NULL;
+	size_t		cap = 0;
+	ssize_t		n;
+	long		lineno = 0;
 	int			rc = 0;
 
-	snprintf(pattern, sizeof(pattern), "%s/*.jsonl", dir);
-	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
+	if (!f)
 	{
-		snprintf(err, errlen, "no *.jsonl files in \"%s\" (run `sqlpilot datagen` first)", dir);
+		snprintf(err, errlen, "cannot open \"%s\"", path);
 		return -1;
 	}
-	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+	while (rc == 0 && (n = getline(&line, &cap, f)) > 0)
 	{
-		FILE	   *f = fopen(g.gl_pathv[i], "r");
-		char	   *line = NULL;
-		size_t		cap = 0;
-		ssize_t		n;
-		long		lineno = 0;
+		cJSON	   *obj;
 
-		if (!f)
+		lineno++;
+		if (n <= 1)
+			continue;
+		obj = cJSON_ParseWithLength(line, (size_t) n);
+		if (!obj || !cJSON_IsObject(obj))
 		{
-			snprintf(err, errlen, "cannot open \"%s\"", g.gl_pathv[i]);
+			snprintf(err, errlen, "%s:%ld: not a JSON object", path, lineno);
 			rc = -1;
-			break;
 		}
-		while (rc == 0 && (n = getline(&line, &cap, f)) > 0)
-		{
-			cJSON	   *obj;
-
-			lineno++;
-			if (n <= 1)
-				continue;
-			obj = cJSON_ParseWithLength(line, (size_t) n);
-			if (!obj || !cJSON_IsObject(obj))
-			{
-				snprintf(err, errlen, "%s:%ld: not a JSON object", g.gl_pathv[i], lineno);
-				rc = -1;
-			}
-			else
-				rc = fn(obj, ctx, err, errlen);
-			cJSON_Delete(obj);
-		}
-		free(line);
-		fclose(f);
+		else
+			rc = fn(obj, ctx, err, errlen);
+		cJSON_Delete(obj);
 	}
-	globfree(&g);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Runs fn over every object of every *.jsonl file of dirs (one directory, or
+ * several separated by ':', e.g. generated and imported data), directory by
+ * directory, each in name order.  Every directory must hold some.
+ */
+static int
+jsonl_foreach(const char *dirs, LineFn fn, void *ctx, char *err, size_t errlen)
+{
+	const char *d = dirs;
+	int			rc = 0;
+
+	while (rc == 0)
+	{
+		const char *end = strchr(d, ':');
+		size_t		dlen = end ? (size_t) (end - d) : strlen(d);
+		char		pattern[4096];
+		glob_t		g = {0};
+
+		snprintf(pattern, sizeof(pattern), "%.*s/*.jsonl", (int) dlen, d);
+		if (dlen == 0 || glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
+		{
+			snprintf(err, errlen, "no *.jsonl files in \"%.*s\" (run `sqlpilot datagen` first)",
+					 (int) dlen, d);
+			if (dlen > 0)
+				globfree(&g);
+			return -1;
+		}
+		for (size_t i = 0; i < g.gl_pathc && rc == 0; i++)
+			rc = jsonl_file(g.gl_pathv[i], fn, ctx, err, errlen);
+		globfree(&g);
+		if (!end)
+			break;
+		d = end + 1;
+	}
 	return rc;
 }
 
@@ -171,6 +206,257 @@ trainer_tokenizer_build(const char *data_dir, const char *out, int vocab, size_t
 	return rc;
 }
 
+/* ---- a big schema's examples: the choice of tables ---- */
+
+/* Whether text[p..len) starts with the keyword kw (any case) followed by a space. */
+static bool
+keyword_at(const char *text, size_t len, size_t p, const char *kw)
+{
+	size_t		n = strlen(kw);
+
+	return p + n < len && strncasecmp(text + p, kw, n) == 0 &&
+		(text[p + n] == ' ' || text[p + n] == '\t' || text[p + n] == '\n' ||
+		 text[p + n] == '\r');
+}
+
+/* Whether an identifier is the keyword kw (unquoted; its value is folded). */
+static bool
+is_kw(const SqlpilotSqlIdent *id, const char *kw)
+{
+	return !id->quoted && strcmp(id->name, kw) == 0;
+}
+
+/*
+ * The table a statement of a schema text is about, as SQL means the name
+ * (copied into name): ALTER TABLE [ONLY] [IF EXISTS] x and CREATE ... INDEX
+ * ... ON [ONLY] x name x; false for anything else.
+ */
+static bool
+block_owner(const char *text, size_t len, char *name)
+{
+	size_t		pos = 0;
+	SqlpilotSqlIdent id;
+
+	if (!sqlpilot_sql_next_ident(text, len, &pos, &id))
+		return false;
+	if (is_kw(&id, "alter"))
+	{
+		if (!sqlpilot_sql_next_ident(text, len, &pos, &id) || !is_kw(&id, "table"))
+			return false;
+		do
+			if (!sqlpilot_sql_next_ident(text, len, &pos, &id))
+				return false;
+		while (is_kw(&id, "only") || is_kw(&id, "if") || is_kw(&id, "exists"));
+	}
+	else if (is_kw(&id, "create"))
+	{
+		bool		index = false;
+
+		while (sqlpilot_sql_next_ident(text, len, &pos, &id) && !(index && is_kw(&id, "on")))
+			index |= is_kw(&id, "index");
+		if (!index || !is_kw(&id, "on"))
+			return false;
+		do
+			if (!sqlpilot_sql_next_ident(text, len, &pos, &id))
+				return false;
+		while (is_kw(&id, "only"));
+	}
+	else
+		return false;
+	while (id.dot_after)
+	{
+		SqlpilotSqlIdent next;
+		size_t		save = pos;
+
+		if (!sqlpilot_sql_next_ident(text, len, &pos, &next) || !next.dot_before)
+		{
+			pos = save;
+			break;
+		}
+		id = next;
+	}
+	memcpy(name, id.name, sizeof(id.name));
+	return true;
+}
+
+/* Appends span [a, b) of schema to a table's text, after a blank line when not first. */
+static void
+table_append(SqlpilotBuf *text, const char *schema, size_t a, size_t b)
+{
+	while (b > a && (schema[b - 1] == ' ' || schema[b - 1] == '\t' || schema[b - 1] == '\n' ||
+					 schema[b - 1] == '\r'))
+		b--;
+	if (b == a)
+		return;
+	if (text->len > 0)
+		sqlpilot_buf_append(text, "\n\n", 2);
+	sqlpilot_buf_append(text, schema + a, b - a);
+}
+
+/* See train.h. */
+int
+trainer_schema_tables(const char *schema, size_t len, TrainerTable **out)
+{
+	TrainerTable *t = NULL;
+	SqlpilotBuf pre = {0};		/* statements of no table yet: go with the next table */
+	bool		oom = false;
+	int			n = 0;
+	size_t		start = 0;
+
+	*out = NULL;
+	while (start < len && !oom)
+	{
+		size_t		end = start;
+		char	   *sch = NULL;
+		char	   *name;
+		char		owner[SQLPILOT_SQL_IDENT_MAX];
+		int			k = -1;
+
+		/* one statement: up to the next line that starts with CREATE or ALTER */
+		for (;;)
+		{
+			while (end < len && schema[end] != '\n')
+				end++;
+			if (end < len)
+				end++;
+			if (end >= len || keyword_at(schema, len, end, "create") ||
+				keyword_at(schema, len, end, "alter"))
+				break;
+		}
+		name = sqlpilot_tables_name_of(schema + start, end - start, &sch);
+		free(sch);
+		if (name)
+		{
+			TrainerTable *nt = realloc(t, sizeof(TrainerTable) * (n + 1));
+
+			if (!nt)
+			{
+				free(name);
+				oom = true;
+				break;
+			}
+			t = nt;
+			t[n].text = pre;
+			t[n].name = name;
+			memset(&pre, 0, sizeof(pre));
+			k = n++;
+		}
+		else if (block_owner(schema + start, end - start, owner))
+			for (int i = n - 1; i >= 0 && k < 0; i--)
+				if (strcmp(t[i].name, owner) == 0)
+					k = i;
+		table_append(k >= 0 ? &t[k].text : &pre, schema, start, end);
+		start = end;
+	}
+	if (pre.len > 0 && n > 0)
+		table_append(&t[n - 1].text, pre.data, 0, pre.len);
+	oom |= pre.oom;
+	for (int i = 0; i < n; i++)
+		oom |= t[i].text.oom;
+	sqlpilot_buf_free(&pre);
+	if (oom)
+	{
+		trainer_schema_tables_free(t, n);
+		return -1;
+	}
+	*out = t;
+	return n;
+}
+
+/* See train.h. */
+void
+trainer_schema_tables_free(TrainerTable *t, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		sqlpilot_buf_free(&t[i].text);
+		free(t[i].name);
+	}
+	free(t);
+}
+
+/* See train.h. */
+char *
+trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
+					   const char *stmt, size_t stmt_len, int seq_len, size_t *out_len,
+					   int *n_tables, int *n_chosen)
+{
+	TrainerTable *t;
+	const char **texts = NULL;
+	const char **names = NULL;
+	size_t	   *lens = NULL;
+	int		   *chosen = NULL;
+	char	   *out = NULL;
+	int			n,
+				k = SQLPILOT_TABLES_ERROR;
+
+	*n_tables = 0;
+	*n_chosen = 0;
+	if (sqlpilot_prompt_encode(tok, schema, schema_len, stmt, stmt_len, true, NULL, 0,
+							   NULL, NULL) <= (size_t) seq_len + 1)
+	{
+		out = malloc(schema_len + 1);
+		if (!out)
+		{
+			*n_chosen = SQLPILOT_TABLES_ERROR;
+			return NULL;
+		}
+		memcpy(out, schema, schema_len);
+		out[schema_len] = '\0';
+		*out_len = schema_len;
+		return out;
+	}
+	n = trainer_schema_tables(schema, schema_len, &t);
+	if (n < 0)
+	{
+		*n_chosen = SQLPILOT_TABLES_ERROR;
+		return NULL;
+	}
+	*n_tables = n;
+	if (n > 0)
+	{
+		texts = malloc(sizeof(char *) * n);
+		names = malloc(sizeof(char *) * n);
+		lens = malloc(sizeof(size_t) * n);
+		chosen = malloc(sizeof(int) * n);
+	}
+	if (n == 0)
+		k = SQLPILOT_TABLES_TOO_LONG;
+	else if (texts && names && lens && chosen)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			texts[i] = t[i].text.data;
+			lens[i] = t[i].text.len;
+			names[i] = t[i].name;
+		}
+		/* BOS + schema + statement within seq_len leaves the EOS its row */
+		k = sqlpilot_tables_choose_texts(tok, texts, lens, names, n, stmt, stmt_len, seq_len,
+										 chosen);
+	}
+	if (k >= 0)
+	{
+		SqlpilotBuf joined = {0};
+
+		for (int j = 0; j < k; j++)
+		{
+			if (j > 0)
+				sqlpilot_buf_append(&joined, "\n\n", 2);
+			sqlpilot_buf_append(&joined, texts[chosen[j]], lens[chosen[j]]);
+		}
+		out = sqlpilot_buf_finish(&joined, out_len);
+		if (!out)
+			k = SQLPILOT_TABLES_ERROR;
+	}
+	*n_chosen = k;
+	free(texts);
+	free(names);
+	free(lens);
+	free(chosen);
+	trainer_schema_tables_free(t, n);
+	return out;
+}
+
 /* ---- sqlpilot tokenize ---- */
 
 /* A growing shard being built in memory. */
@@ -197,7 +483,11 @@ typedef struct TokenizeCtx
 	ShardBuild	out[2];			/* train, val */
 	int		   *ids;
 	size_t		cap_ids;
-	long		skipped;
+	int			seq_len;		/* an example takes at most seq_len + 1 tokens */
+	long		skipped;		/* the statement alone does not fit */
+	long		chose;			/* built from a choice of tables */
+	long		tables_split;	/* tables of those examples' schemas */
+	long		tables_kept;	/* tables chosen for them */
 } TokenizeCtx;
 
 /* The hash of a schema id that decides its split. */
@@ -247,6 +537,10 @@ tokenize_line(const cJSON *obj, void *ctx, char *err, size_t errlen)
 	uint64_t	h;
 	size_t		n;
 	size_t		stmt_start = 0;
+	char	   *text;
+	size_t		text_len;
+	int			n_tables;
+	int			n_chosen;
 
 	if (!id || !schema || !stmt)
 	{
@@ -269,8 +563,27 @@ tokenize_line(const cJSON *obj, void *ctx, char *err, size_t errlen)
 		t->hashes[t->n_hashes++] = h;
 		return 0;
 	}
-	n = sqlpilot_prompt_encode(t->tok, schema, strlen(schema), stmt, strlen(stmt), true,
+	text = trainer_example_schema(t->tok, schema, strlen(schema), stmt, strlen(stmt),
+								  t->seq_len, &text_len, &n_tables, &n_chosen);
+	if (!text && n_chosen == SQLPILOT_TABLES_ERROR)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!text)
+	{
+		t->skipped++;
+		return 0;
+	}
+	if (n_tables > 0)
+	{
+		t->chose++;
+		t->tables_split += n_tables;
+		t->tables_kept += n_chosen;
+	}
+	n = sqlpilot_prompt_encode(t->tok, text, text_len, stmt, strlen(stmt), true,
 							   t->ids, t->cap_ids, &stmt_start, NULL);
+	free(text);
 	if (n > t->cap_ids || n < 2)
 	{
 		t->skipped++;
@@ -390,7 +703,7 @@ cmp_u64(const void *a, const void *b)
 /* Encodes data_dir into out_dir/train.bin and out_dir/val.bin. */
 int
 trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir,
-				 double val_fraction, char *err, size_t errlen)
+				 double val_fraction, int seq_len, char *err, size_t errlen)
 {
 	SqlpilotTokenizer tok;
 	TokenizeCtx t = {0};
@@ -400,11 +713,18 @@ trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir
 	char		path[4096];
 	int			rc;
 
+	if (seq_len < 16 || seq_len > TOKENIZE_MAX_SEQ_LEN)
+	{
+		snprintf(err, errlen, "invalid --seq-len %d (must be 16..%d)", seq_len,
+				 TOKENIZE_MAX_SEQ_LEN);
+		return -1;
+	}
 	if (trainer_make_dirs(out_dir, err, errlen) != 0 ||
 		sqlpilot_tokenizer_load(&tok, tok_path, err, errlen) != 0)
 		return -1;
 	t.tok = &tok;
-	t.cap_ids = 1 << 16;
+	t.seq_len = seq_len;
+	t.cap_ids = (size_t) seq_len + 1;
 	t.ids = malloc(sizeof(int) * t.cap_ids);
 	t.pass = 1;
 	rc = jsonl_foreach(data_dir, tokenize_line, &t, err, errlen);
@@ -440,11 +760,16 @@ trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir
 								 b->offsets ? b->offsets : &zero, b->n_examples, err, errlen);
 	}
 	if (rc == 0)
+	{
 		printf("tokenize: %zu schemas (%zu validation); train %u examples, %llu tokens, "
-			   "%zu prompts; val %u examples, %llu tokens; %ld too long, skipped -> %s\n",
+			   "%zu prompts; val %u examples, %llu tokens -> %s\n",
 			   distinct, n_val, t.out[0].n_examples, (unsigned long long) t.out[0].n_tokens,
-			   prompts[0], t.out[1].n_examples, (unsigned long long) t.out[1].n_tokens,
-			   t.skipped, out_dir);
+			   prompts[0], t.out[1].n_examples, (unsigned long long) t.out[1].n_tokens, out_dir);
+		printf("tokenize: %ld examples longer than %d tokens kept a choice of tables "
+			   "(%.1f of %.1f tables on average); %ld skipped (the statement alone does not fit)\n",
+			   t.chose, seq_len + 1, t.chose ? (double) t.tables_kept / t.chose : 0.0,
+			   t.chose ? (double) t.tables_split / t.chose : 0.0, t.skipped);
+	}
 	for (int s = 0; s < 2; s++)
 	{
 		free(t.out[s].tokens);

@@ -13,6 +13,8 @@
 
 #include "layers.h"
 #include "model.h"
+#include "tokenizer.h"
+#include "util.h"
 
 /* Loss-mask classes stored per token in a shard. */
 #define TRAINER_MASK_NONE 0		/* never a target (BOS) */
@@ -278,9 +280,44 @@ int			trainer_plot(const char *run_dir, char *err, size_t errlen);
  */
 int			trainer_tokenizer_build(const char *data_dir, const char *out, int vocab,
 									size_t max_texts, char *err, size_t errlen);
-/* Encodes the *.jsonl files of data_dir into out_dir/train.bin and val.bin, split by schema. */
+/*
+ * Encodes the *.jsonl files of data_dir (directories separated by ':') into
+ * out_dir/train.bin and val.bin, split by schema.  An example longer than
+ * seq_len + 1 tokens gets the schema of trainer_example_schema; one whose
+ * statement alone does not fit is skipped (counted on the summary line).
+ */
 int			trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir,
-							 double val_fraction, char *err, size_t errlen);
+							 double val_fraction, int seq_len, char *err, size_t errlen);
+
+/* One table of a schema text: its CREATE TABLE and the statements about it. */
+typedef struct TrainerTable
+{
+	SqlpilotBuf text;			/* its statements joined by a blank line */
+	char	   *name;			/* as SQL means it (core/table_choice.h) */
+} TrainerTable;
+
+/*
+ * Splits a schema text into tables: a statement starts at a line beginning
+ * with CREATE or ALTER; CREATE TABLE x starts table x, ALTER TABLE x and
+ * CREATE INDEX ... ON x go with x, anything else (types, sequences) with the
+ * next table.  Returns the count (*out malloc'd) or -1 out of memory.
+ */
+int			trainer_schema_tables(const char *schema, size_t len, TrainerTable **out);
+void		trainer_schema_tables_free(TrainerTable *t, int n);
+
+/*
+ * The schema text an example trains with (malloc'd, *out_len): the whole
+ * schema when BOS + schema + statement + EOS fit in seq_len + 1 tokens, else
+ * the tables sqlpilot_tables_choose_texts chooses for the whole statement as
+ * typed text within seq_len tokens (so the EOS still fits), joined by a blank
+ * line in schema order.  *n_tables gets the tables split (0 when the schema
+ * fits), *n_chosen the count chosen or SQLPILOT_TABLES_TOO_LONG (the
+ * statement alone does not fit, or the schema has no CREATE TABLE) /
+ * SQLPILOT_TABLES_ERROR, with NULL returned.
+ */
+char	   *trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema,
+								   size_t schema_len, const char *stmt, size_t stmt_len,
+								   int seq_len, size_t *out_len, int *n_tables, int *n_chosen);
 
 /* ---- cli.c ---- */
 

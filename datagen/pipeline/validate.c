@@ -396,6 +396,48 @@ datagen_validator_scratch(const DatagenValidator *v)
 	return v->scratch;
 }
 
+/* See validate.h: the schema names are swapped for the scratch schema while rendering. */
+char *
+datagen_validator_ddl(const DatagenValidator *v, SqlpilotTable *tables, int n_tables)
+{
+	char	  **saved = malloc(sizeof(char *) * (n_tables + 1));
+	char	  **saved_ref;
+	int			n_fk = 0,
+				j = 0;
+	char	   *ddl;
+
+	for (int i = 0; i < n_tables; i++)
+		n_fk += tables[i].n_fkeys;
+	saved_ref = malloc(sizeof(char *) * (n_fk + 1));
+	if (!saved || !saved_ref)
+	{
+		free(saved);
+		free(saved_ref);
+		return NULL;
+	}
+	for (int i = 0; i < n_tables; i++)
+	{
+		saved[i] = tables[i].schema;
+		tables[i].schema = (char *) v->scratch;
+		for (int f = 0; f < tables[i].n_fkeys; f++)
+		{
+			saved_ref[j++] = tables[i].fkeys[f].ref_schema;
+			tables[i].fkeys[f].ref_schema = NULL;
+		}
+	}
+	ddl = sqlpilot_schema_render(tables, n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
+	j = 0;
+	for (int i = 0; i < n_tables; i++)
+	{
+		tables[i].schema = saved[i];
+		for (int f = 0; f < tables[i].n_fkeys; f++)
+			tables[i].fkeys[f].ref_schema = saved_ref[j++];
+	}
+	free(saved);
+	free(saved_ref);
+	return ddl;
+}
+
 /* Reports a lost or broken connection in err and returns -1. */
 static int
 connection_failed(DatagenValidator *v, const char *what, char *err, size_t errlen)
