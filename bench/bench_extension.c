@@ -1,13 +1,16 @@
 /*
  * bench_extension.c — latency of sqlpilot_complete() through libpq.
  *
- *   bench_extension [--warm] CONNINFO N SETUP_SQL PREFIX...
+ *   bench_extension [--warm] [--query SQL] CONNINFO N SETUP_SQL PREFIX...
  *
  * cold (not with --warm): N times a new connection (a new backend: model mapped, catalog read,
  *       whole prompt run), timing only the first sqlpilot_complete() call;
  * warm: one connection, one untimed call, then N calls cycling through the
  *       prefixes (schema and its KV cache reused, the prefix part recomputed).
  * SETUP_SQL runs on every connection first (e.g. SET sqlpilot.model_path).
+ * --query times another query of the prefix ($1), e.g.
+ * "SELECT count(*) FROM sqlpilot_completions($1, 5)"; the default is
+ * "SELECT sqlpilot_complete($1)".
  * Prints two lines per mode, p50, p95 and mean in milliseconds: wall time
  * seen by the client, and on-CPU time of the backend (from
  * /proc/PID/schedstat), which other load on the machine does not inflate.
@@ -63,6 +66,9 @@ cpu_ms(int pid)
 	return ns / 1e6;
 }
 
+/* The query timed, of the prefix as $1 (--query). */
+static const char *timed_query = "SELECT sqlpilot_complete($1)";
+
 /* Runs one completion; returns its wall time and sets *cpu to the backend's CPU time (ms). */
 static double
 timed_complete(PGconn *conn, const char *prefix, double *cpu)
@@ -71,7 +77,7 @@ timed_complete(PGconn *conn, const char *prefix, double *cpu)
 	int			pid = PQbackendPID(conn);
 	double		c0 = cpu_ms(pid);
 	double		t0 = sqlpilot_now();
-	PGresult   *res = PQexecParams(conn, "SELECT sqlpilot_complete($1)", 1, NULL, params,
+	PGresult   *res = PQexecParams(conn, timed_query, 1, NULL, params,
 								   NULL, NULL, 0);
 	double		ms = (sqlpilot_now() - t0) * 1000.0;
 
@@ -118,16 +124,26 @@ main(int argc, char **argv)
 	double		ignored;
 	PGconn	   *conn;
 	int			n_prefixes;
-	bool		warm_only = argc > 1 && strcmp(argv[1], "--warm") == 0;
+	bool		warm_only = false;
 
-	if (warm_only)
+	while (argc > 1 && strncmp(argv[1], "--", 2) == 0)
 	{
+		if (strcmp(argv[1], "--warm") == 0)
+			warm_only = true;
+		else if (strcmp(argv[1], "--query") == 0 && argc > 2)
+		{
+			timed_query = argv[2];
+			argc--;
+			argv++;
+		}
+		else
+			break;
 		argc--;
 		argv++;
 	}
 	if (argc < 5)
 	{
-		fprintf(stderr, "usage: bench_extension [--warm] CONNINFO N SETUP_SQL PREFIX...\n");
+		fprintf(stderr, "usage: bench_extension [--warm] [--query SQL] CONNINFO N SETUP_SQL PREFIX...\n");
 		return 2;
 	}
 	n = atoi(argv[2]);

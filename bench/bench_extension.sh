@@ -8,6 +8,11 @@
 # `make install DESTDIR=$SQLPILOT_BUILD/install`) and writes the table to
 # bench/results/extension.md.
 #   bench/bench_extension.sh [N]        (N calls per mode, default 40)
+#   bench/bench_extension.sh completions [N]
+#     warm latency of sqlpilot_completions(prefix, 5) (five distinct beams
+#     made into words, clauses and a statement) against sqlpilot_complete(prefix):
+#     the default model on the demo's shop database, per prefix, written to
+#     bench/results/extension_completions.md.
 #   bench/bench_extension.sh validate [N]
 #     warm latency with sqlpilot.validate off and on: the default model on the
 #     demo's shop database (tools/demo_shop.sql), per prefix, written to
@@ -20,8 +25,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}
 MODE=latency
-if [[ ${1:-} == validate ]]; then
-	MODE=validate
+if [[ ${1:-} == validate || ${1:-} == completions ]]; then
+	MODE=$1
 	shift
 fi
 N=${1:-40}
@@ -113,6 +118,47 @@ bench_validate() {
 }
 if [[ $MODE == validate ]]; then
 	bench_validate
+	exit 0
+fi
+
+# completions mode: per prefix, warm p50/p95 of sqlpilot_complete() and of
+# sqlpilot_completions(prefix, 5), and the ratio of their p95s (wall and CPU).
+bench_completions() {
+	local model=$BUILD/install$(pg_config --sharedir)/extension/sqlpilot_default.model
+	local prefixes=("UPDATE customers SET " "SELECT * FROM orders o JOIN "
+		"SELECT * FROM orders WHERE " "INSERT INTO customers (")
+	local out=$ROOT/bench/results/extension_completions.md
+	[[ -f $model ]] || { echo "needs the default model staged in $BUILD/install" >&2; exit 1; }
+	psql -c 'CREATE EXTENSION sqlpilot' -f "$ROOT/tools/demo_shop.sql" >/dev/null
+	{
+		echo "# sqlpilot_completions(prefix, 5) against sqlpilot_complete(prefix)"
+		echo
+		echo "$(date -u +%F), $(nproc) vCPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
+		echo "the default model, the demo's shop database, grounding and validate on (defaults),"
+		echo "warm calls (one backend, the schema's KV cache reused), $N calls per cell, wall ms"
+		echo "(backend CPU p95 in parentheses).  Target: completions p95 <= 2x complete p95."
+		echo
+		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && bench/bench_extension.sh completions $N\`."
+		echo
+		echo "| prefix | complete p50 / p95 (CPU p95) | completions(5) p50 / p95 (CPU p95) | p95 ratio wall (CPU) |"
+		echo "|---|---|---|---|"
+	} >"$T/table.md"
+	for prefix in "${prefixes[@]}"; do
+		local one five
+		one=$("$BENCH" --warm "$CONN" "$N" "SELECT 1" "$prefix")
+		five=$("$BENCH" --warm --query 'SELECT count(*) FROM sqlpilot_completions($1, 5)' "$CONN" "$N" "SELECT 1" "$prefix")
+		echo "$prefix: complete" $one "/ completions" $five >&2
+		printf '%s\n%s\n' "$one" "$five" | awk -v p="$prefix" '
+			$1 == "warm" { w[++nw] = $3; w95[nw] = $5 }
+			$1 == "warm_cpu" { c95[++nc] = $5 }
+			END { printf "| `%s` | %s / %s (%s) | %s / %s (%s) | %.2f (%.2f) |\n", p, w[1], w95[1], c95[1],
+			      w[2], w95[2], c95[2], w95[2] / w95[1], c95[2] / c95[1] }' >>"$T/table.md"
+	done
+	cp "$T/table.md" "$out"
+	cat "$out"
+}
+if [[ $MODE == completions ]]; then
+	bench_completions
 	exit 0
 fi
 

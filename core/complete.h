@@ -31,6 +31,12 @@ typedef struct SqlpilotCompleteOptions
 	 */
 	bool		grounding;
 	/*
+	 * Distinct candidates (core/candidates.h, on by default): beams keep the
+	 * best of each next word before others, and results that differ only
+	 * inside literals count as one.  Off: the W best beams, distinct texts.
+	 */
+	bool		distinct;
+	/*
 	 * Called between prefill chunks of the prompt and between generated
 	 * tokens; returning true stops the call (Ctrl-C, timeouts).
 	 */
@@ -45,7 +51,7 @@ typedef struct SqlpilotCompletion
 	int			n_tokens;		/* all generated tokens, including those re-typing backed-off bytes */
 } SqlpilotCompletion;
 
-/* Default options: greedy, 64 tokens, stop at ';'. */
+/* Default options: greedy, 64 tokens, stop at ';', grounded, distinct. */
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
 
 /*

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../client/crdb.h"
+#include "candidates.h"
 #include "complete.h"
 #include "eval.h"
 #include "infer.h"
@@ -71,6 +72,11 @@ typedef struct Stats
 	long		word_em,
 				word_em_boundary,
 				word_em_mid;
+	long		cand_lists,		/* cuts with a candidate list */
+				cand_dups,		/* lists with two candidates equal after folding literals */
+				recall1,
+				recall3,
+				recall5;
 	long		rest_em,
 				rest_em_ci;
 	long		ks_keys,
@@ -462,6 +468,10 @@ stats_json(Stats *st, bool scored, bool pg)
 	add_ratio(m, "next_word_em", (double) st->word_em, (double) st->cuts);
 	add_ratio(m, "next_word_em_boundary", (double) st->word_em_boundary, (double) st->cuts_boundary);
 	add_ratio(m, "next_word_em_mid", (double) st->word_em_mid, (double) st->cuts_mid);
+	add_ratio(m, "next_word_recall@1", (double) st->recall1, (double) st->cand_lists);
+	add_ratio(m, "next_word_recall@3", (double) st->recall3, (double) st->cand_lists);
+	add_ratio(m, "next_word_recall@5", (double) st->recall5, (double) st->cand_lists);
+	add_ratio(m, "candidate_dup_rate", (double) st->cand_dups, (double) st->cand_lists);
 	add_ratio(m, "rest_em", (double) st->rest_em, (double) st->cuts);
 	add_ratio(m, "rest_em_ci", (double) st->rest_em_ci, (double) st->cuts);
 	if (st->ks_chars > 0)
@@ -494,6 +504,36 @@ typedef struct ExamplePrompts
 	char	   *whole;			/* for teacher forcing: typed = the whole statement */
 	size_t		whole_len;
 } ExamplePrompts;
+
+/* Distinct candidates per list (core/candidates.h): n beams give up to 2n + 1. */
+#define EVAL_CANDIDATE_BEAMS 5
+#define EVAL_CANDIDATES_MAX (2 * EVAL_CANDIDATE_BEAMS + 1)
+
+/* next_word_recall@1/3/5 and candidate_dup_rate of one cut's candidate list. */
+static void
+eval_candidates(EvalCompleter *c, Stats *st, const Example *ex, const ExamplePrompts *pr,
+				int k, size_t cut)
+{
+	char	   *alt[EVAL_CANDIDATES_MAX];
+	int			n = c->candidates(c->arg, pr->schema[k], pr->schema_len[k], ex->stmt, cut, alt,
+								  EVAL_CANDIDATES_MAX);
+	int			rank;
+
+	if (n < 0)
+	{
+		st->errors++;
+		return;
+	}
+	rank = eval_next_word_rank(ex->stmt, ex->stmt_len, cut, (const char *const *) alt,
+							   n < 5 ? n : 5);
+	st->cand_lists++;
+	st->recall1 += rank == 1;
+	st->recall3 += rank >= 1 && rank <= 3;
+	st->recall5 += rank >= 1;
+	st->cand_dups += eval_has_folded_duplicates(ex->stmt, cut, (const char *const *) alt, n);
+	for (int i = 0; i < n; i++)
+		free(alt[i]);
+}
 
 /*
  * Evaluates one example for one completer: the cut metrics (texts that end
@@ -552,6 +592,8 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 			st->cuts_mid++;
 			st->word_em_mid += em;
 		}
+		if (c->candidates)
+			eval_candidates(c, st, ex, pr, k, cut);
 		st->rest_em += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, false);
 		st->rest_em_ci += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, true);
 		eval_hallucinations(&pr->names[k], text, tl, cut, &st->idents, &st->idents_bad);
@@ -809,7 +851,8 @@ void
 eval_print_table(const cJSON *report, FILE *f)
 {
 	static const char *const rows[] = {"stmt_nll", "next_token_acc", "next_word_em",
-		"next_word_em_boundary", "next_word_em_mid", "rest_em", "rest_em_ci",
+		"next_word_em_boundary", "next_word_em_mid", "next_word_recall@1", "next_word_recall@3",
+		"next_word_recall@5", "candidate_dup_rate", "rest_em", "rest_em_ci",
 		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate", "valid_sql_checked",
 		"latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
 	"latency_ms_p95_warm"};
@@ -953,6 +996,50 @@ model_complete(void *arg, const char *schema, size_t schema_len, const char *gol
 	if (ends)
 		*ends = ended;
 	return text;
+}
+
+/*
+ * The model's distinct candidate list for gold[:cut] (EvalCompleter.candidates):
+ * EVAL_CANDIDATE_BEAMS distinct beams of up to 32 tokens, made into words,
+ * clauses and a statement by sqlpilot_candidates_build.
+ */
+static int
+model_candidates(void *arg, const char *schema, size_t schema_len, const char *gold,
+				 size_t cut, char **out, int max)
+{
+	ModelSystem *m = arg;
+	SqlpilotCompleteOptions o = m->opt;
+	SqlpilotCompletion res[EVAL_CANDIDATE_BEAMS];
+	SqlpilotCandidate cands[EVAL_CANDIDATES_MAX];
+	const char *texts[EVAL_CANDIDATE_BEAMS];
+	double		scores[EVAL_CANDIDATE_BEAMS];
+	char		err[256];
+	int			n,
+				nc;
+
+	o.beam_width = EVAL_CANDIDATE_BEAMS;
+	o.distinct = true;
+	o.max_tokens = 32;
+	o.stop_at_semicolon = true;
+	n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len, gold, cut, &o,
+						  res, EVAL_CANDIDATE_BEAMS, err, sizeof(err));
+	if (n < 0)
+	{
+		if (m->errors_shown++ < 5)
+			fprintf(stderr, "sqlpilot eval: candidates failed: %s\n", err);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		texts[i] = res[i].text;
+		scores[i] = res[i].score;
+	}
+	nc = sqlpilot_candidates_build(texts, scores, n, gold, cut, cands,
+								   max < EVAL_CANDIDATES_MAX ? max : EVAL_CANDIDATES_MAX);
+	sqlpilot_completion_free(res, n);
+	for (int i = 0; i < nc; i++)
+		out[i] = cands[i].text;
+	return nc;
 }
 
 /* Teacher forcing: the prompt through prefill, then one decode step per statement token. */
@@ -1148,11 +1235,13 @@ sqlpilot_eval_main(int argc, char **argv)
 		o.model_checksum = model->checksum;
 		o.grounding = grounding;
 		if (strcmp(grounding, "off") != 0)
-			sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, &ms[0]};
+			sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, &ms[0],
+			model_candidates};
 		if (strcmp(grounding, "on") != 0)
-			sys[n_sys++] = (EvalCompleter) {"model_ungrounded", model_complete, model_score, &ms[1]};
+			sys[n_sys++] = (EvalCompleter) {"model_ungrounded", model_complete, model_score, &ms[1],
+			model_candidates};
 	}
-	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL};
+	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL, NULL};
 
 	report = eval_run(&o, sys, n_sys, err, sizeof(err));
 	if (!report)

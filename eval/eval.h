@@ -43,6 +43,20 @@ bool		eval_is_boundary_cut(const char *s, size_t len, size_t c);
 /* next_word_em for one cut: the words at c of text and gold are equal (or both absent). */
 bool		eval_next_word_match(const char *text, size_t text_len,
 								 const char *gold, size_t gold_len, size_t c);
+/*
+ * next_word_recall@n for one cut: the 1-based rank of the first of cands[0..n)
+ * (texts to append to gold[:c], best first) whose text has the gold's word
+ * at c (eval_next_word_match), or ends inside it where an SQL token of it
+ * ends (a word candidate "id" for the word "id,"); 0 when none has.
+ */
+int			eval_next_word_rank(const char *gold, size_t gold_len, size_t c,
+								const char *const *cands, int n);
+/*
+ * candidate_dup_rate for one list: whether two of cands[0..n) (texts to
+ * append to prefix) are equal once literals are folded (core/candidates.h).
+ */
+bool		eval_has_folded_duplicates(const char *prefix, size_t prefix_len,
+									   const char *const *cands, int n);
 /* Moves c back to the start of a UTF-8 character. */
 size_t		eval_utf8_start(const char *s, size_t len, size_t c);
 /* Draws k cuts for usable line i with SplitMix64 (len > 0). */
@@ -177,6 +191,13 @@ typedef struct EvalCompleter
 	int			(*score) (void *arg, const int *ids, size_t n, size_t stmt_start,
 						  double *nll, long *correct);
 	void	   *arg;
+	/*
+	 * NULL, or the distinct candidate list (core/candidates.h) for
+	 * gold[:cut]: up to max malloc'd texts to append, best first, written to
+	 * out; returns the count, -1 on error.  For next_word_recall@n.
+	 */
+	int			(*candidates) (void *arg, const char *schema, size_t schema_len,
+							   const char *gold, size_t cut, char **out, int max);
 } EvalCompleter;
 
 typedef struct EvalOptions

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "candidates.h"
 #include "prompt.h"
 #include "sql_lex.h"
 #include "sql_words.h"
@@ -119,6 +120,78 @@ eval_next_word_match(const char *text, size_t text_len, const char *gold, size_t
 		return ha == hb;
 	return a.end - a.start == b.end - b.start &&
 		memcmp(text + a.start, gold + b.start, a.end - a.start) == 0;
+}
+
+/*
+ * Whether a short candidate's text, which ends inside the gold's word at c,
+ * stops there at the end of an SQL token: "id" for the gold word "id,", not
+ * "na" for "name".
+ */
+static bool
+short_word_match(const char *text, size_t text_len, const char *gold, size_t gold_len, size_t c)
+{
+	EvalSpan	a,
+				b;
+
+	if (!eval_word_at(text, text_len, c, &a) || !eval_word_at(gold, gold_len, c, &b) ||
+		a.end != text_len || a.start != b.start || a.end >= b.end ||
+		memcmp(text + a.start, gold + b.start, a.end - a.start) != 0)
+		return false;
+	return !(sqlpilot_lex_ident_cont((unsigned char) gold[a.end]) &&
+			 sqlpilot_lex_ident_cont((unsigned char) text[a.end - 1]));
+}
+
+/* See eval.h: the rank of the first candidate with the gold's next word. */
+int
+eval_next_word_rank(const char *gold, size_t gold_len, size_t c, const char *const *cands, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		size_t		cl = strlen(cands[i]);
+		char	   *text = malloc(c + cl + 1);
+		bool		match;
+
+		if (!text)
+			return 0;
+		memcpy(text, gold, c);
+		memcpy(text + c, cands[i], cl);
+		text[c + cl] = '\0';
+		match = eval_next_word_match(text, c + cl, gold, gold_len, c) ||
+			short_word_match(text, c + cl, gold, gold_len, c);
+		free(text);
+		if (match)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* See eval.h: folds each candidate in the prefix's context and compares them all. */
+bool
+eval_has_folded_duplicates(const char *prefix, size_t prefix_len, const char *const *cands, int n)
+{
+	char	  **f = calloc((size_t) (n > 0 ? n : 1), sizeof(char *));
+	bool		dup = false;
+
+	if (!f)
+		return false;
+	for (int i = 0; i < n && !dup; i++)
+	{
+		size_t		cl = strlen(cands[i]);
+		char	   *text = malloc(prefix_len + cl + 1);
+
+		if (!text)
+			break;
+		memcpy(text, prefix, prefix_len);
+		memcpy(text + prefix_len, cands[i], cl);
+		f[i] = sqlpilot_fold_literals(text, prefix_len + cl, prefix_len);
+		free(text);
+		for (int j = 0; j < i && f[i] && !dup; j++)
+			dup = f[j] && strcmp(f[i], f[j]) == 0;
+	}
+	for (int i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+	return dup;
 }
 
 /* Steps back over UTF-8 continuation bytes. */

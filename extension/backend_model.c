@@ -225,7 +225,8 @@ StopRequested(void *arg)
 
 /*
  * Completes prefix (UTF-8) given schema (UTF-8), whose prompt's tokens are
- * ids[0..n_ids) (from SqlpilotSchemaFor): up to n alternatives, best first,
+ * ids[0..n_ids) (from SqlpilotSchemaFor): up to n alternatives, best first
+ * (distinct: different next words, not literal variants; core/complete.h),
  * written to out (texts palloc'd in the server encoding); returns how many.
  * A cancel, statement_timeout or termination stops it between prefill
  * chunks of the prompt and between generated tokens.
@@ -233,7 +234,7 @@ StopRequested(void *arg)
 int
 SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t schema_len,
 					   const char *prefix, size_t prefix_len, const int *ids, int n_ids,
-					   int n, SqlpilotResult *out)
+					   int n, bool distinct, SqlpilotResult *out)
 {
 	SqlpilotCompleteOptions o;
 	SqlpilotCompletion *res = palloc0(sizeof(SqlpilotCompletion) * n);
@@ -261,6 +262,7 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	o.max_tokens = sqlpilot_max_tokens;
 	o.beam_width = n;
 	o.grounding = sqlpilot_grounding;
+	o.distinct = distinct;
 	o.should_stop = StopRequested;
 	o.should_stop_arg = NULL;
 	err[0] = '\0';

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "candidates.h"
 #include "prompt.h"
 #include "sql_words.h"
 #include "sqlpilot.h"
@@ -276,8 +277,10 @@ PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
  * sqlpilot.validate on, a greedy completion the check refuses gives way to
  * the best of sqlpilot.candidates beams the check does not refuse; when it
  * refuses them all, the greedy one stays (what the call returns with the
- * check off).  The beams reuse the prompt in the KV cache, so only a refused
- * completion costs more than one greedy run and one check.
+ * check off).  The beams are the plain W best (literal variants included: a
+ * literal of the wrong type is what the check refuses most); they reuse the
+ * prompt in the KV cache, so only a refused completion costs more than one
+ * greedy run and one check.
  */
 Datum
 sqlpilot_sql_complete(PG_FUNCTION_ARGS)
@@ -289,7 +292,7 @@ sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, 1, &greedy);
+							   cs.ids, cs.n_ids, 1, false, &greedy);
 	n = KeywordsOnly(&cs, &greedy, n);
 	if (n == 0)
 		PG_RETURN_TEXT_P(EndCall(&cs, ""));
@@ -299,7 +302,7 @@ sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 
 	beams = palloc(sizeof(SqlpilotResult) * sqlpilot_candidates);
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, sqlpilot_candidates, beams);
+							   cs.ids, cs.n_ids, sqlpilot_candidates, false, beams);
 	n = KeywordsOnly(&cs, beams, n);
 	for (int i = 0; i < n; i++)
 	{
@@ -345,9 +348,11 @@ BeginMaterializedResult(FunctionCallInfo fcinfo)
 PG_FUNCTION_INFO_V1(sqlpilot_sql_completions);
 
 /*
- * sqlpilot_completions(prefix, n): up to n ranked completions with their
- * scores and, with sqlpilot.validate on, whether prefix + completion is a
- * valid statement (NULL when not checked).
+ * sqlpilot_completions(prefix, n): what n beams offer, distinct after folding
+ * literals (core/candidates.h): the next words, then the next clauses, then
+ * the best whole statement, at most 2n + 1 rows.  valid: with
+ * sqlpilot.validate on, whether prefix + the statement is a valid statement;
+ * NULL for words, clauses and what was not checked.
  */
 Datum
 sqlpilot_sql_completions(PG_FUNCTION_ARGS)
@@ -356,7 +361,11 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	int			want = PG_GETARG_INT32(1);
 	CallState	cs;
 	SqlpilotResult *res;
-	int			n;
+	const char **texts;
+	double	   *scores;
+	SqlpilotCandidate *cands;
+	int			n,
+				nc;
 
 	if (want < 1 || want > SQLPILOT_MAX_COMPLETIONS)
 		ereport(ERROR,
@@ -367,20 +376,45 @@ sqlpilot_sql_completions(PG_FUNCTION_ARGS)
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
 	res = palloc(sizeof(SqlpilotResult) * want);
 	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, want, res);
+							   cs.ids, cs.n_ids, want, true, res);
 	n = KeywordsOnly(&cs, res, n);
-	for (int i = 0; i < n; i++)
-		CheckResult(&cs, &res[i]);
-	MemoryContextSwitchTo(cs.old);
+	texts = palloc(sizeof(char *) * (n + 1));
+	scores = palloc(sizeof(double) * (n + 1));
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		texts[i] = res[i].text;
+		scores[i] = res[i].score;
+	}
 
-		values[0] = PointerGetDatum(cstring_to_text(res[i].text));
-		values[1] = Float8GetDatum(res[i].score);
-		values[2] = BoolGetDatum(res[i].valid == SQLPILOT_VALID);
-		nulls[2] = res[i].valid == SQLPILOT_UNCHECKED;
+	/* malloc'd by core: copied out before anything can ereport */
+	cands = palloc0(sizeof(SqlpilotCandidate) * (2 * want + 1));
+	nc = sqlpilot_candidates_build(texts, scores, n, cs.typed, strlen(cs.typed),
+								   cands, 2 * want + 1);
+	if (nc < 0)
+		elog(ERROR, "sqlpilot: out of memory");
+	for (int i = 0; i < nc; i++)
+	{
+		char	   *t = pstrdup(cands[i].text);
+
+		free(cands[i].text);
+		cands[i].text = t;
+	}
+	for (int i = 0; i < nc; i++)
+		if (cands[i].kind == SQLPILOT_CAND_STATEMENT)
+			CheckResult(&cs, &res[cands[i].source]);
+	MemoryContextSwitchTo(cs.old);
+	for (int i = 0; i < nc; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, true, false};
+		const SqlpilotResult *r = &res[cands[i].source];
+
+		values[0] = PointerGetDatum(cstring_to_text(cands[i].text));
+		values[1] = Float8GetDatum(cands[i].score);
+		values[2] = BoolGetDatum(r->valid == SQLPILOT_VALID);
+		if (cands[i].kind == SQLPILOT_CAND_STATEMENT)
+			nulls[2] = r->valid == SQLPILOT_UNCHECKED;
+		values[3] = PointerGetDatum(cstring_to_text(sqlpilot_candidate_kind_name(cands[i].kind)));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(cs.cxt);

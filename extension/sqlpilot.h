@@ -110,7 +110,8 @@ typedef struct SqlpilotResult
 
 extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   size_t schema_len, const char *prefix, size_t prefix_len,
-								   const int *ids, int n_ids, int n, SqlpilotResult *out);
+								   const int *ids, int n_ids, int n, bool distinct,
+								   SqlpilotResult *out);
 
 /* validate.c: checks one statement (server encoding) the way PREPARE does. */
 extern SqlpilotValidity SqlpilotValidate(const char *sql);

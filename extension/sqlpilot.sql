@@ -9,14 +9,19 @@ CREATE FUNCTION sqlpilot_complete(prefix text) RETURNS text
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_complete'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
--- Up to n ranked alternatives (best first); each is the text to append to
--- prefix.  valid: whether prefix || completion PREPAREs and names only
--- relations the role may use; NULL when not checked (sqlpilot.validate off,
--- a completion cut by the token budget, a utility statement).
+-- What n beams offer, each the text to append to prefix, distinct after
+-- folding literals (at most 2n + 1 rows): kind 'word' (the next word, best
+-- first), then 'clause' (up to the next clause keyword or ')', stopping
+-- before a literal the user chooses), then the best 'statement' (the whole
+-- completion, literals kept).  score: the log-probability of the beam it
+-- comes from.  valid (statements only): whether prefix || completion
+-- PREPAREs and names only relations the role may use; NULL when not checked
+-- (sqlpilot.validate off, a completion cut by the token budget, a utility
+-- statement) and for words and clauses.
 CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
-	RETURNS TABLE (completion text, score float8, valid bool)
+	RETURNS TABLE (completion text, score float8, valid bool, kind text)
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'
-	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 5;
+	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 11;
 
 -- The check behind the valid column, on any statement: true when it is one
 -- statement that PREPARE accepts (parsed and analyzed, nothing executed) and

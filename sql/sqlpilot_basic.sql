@@ -53,13 +53,17 @@ SELECT (s->>'last_reused_tokens')::int > 100 AS reused_schema,
        (s->>'last_computed_tokens')::int < (s->>'last_prompt_tokens')::int AS only_new_tokens
 FROM sqlpilot_stats() s;
 
--- ranked alternatives: n rows, best first
-SELECT count(*) AS n, bool_and(completion IS NOT NULL) AS all_text
+-- alternatives of n beams: at most 2n + 1 rows, one whole statement, last;
+-- each kind best first
+SELECT count(*) <= 7 AS at_most_2n_plus_1, bool_and(completion IS NOT NULL) AS all_text,
+       count(*) FILTER (WHERE kind = 'statement') <= 1 AS one_statement_at_most
 FROM sqlpilot_completions('SELECT id FROM orders WHERE ', 3);
-SELECT count(*) AS n FROM sqlpilot_completions('SELECT ');
-SELECT bool_and(score <= prev) AS ranked
-FROM (SELECT score, lag(score, 1, 'infinity') OVER (ORDER BY ord) AS prev
-      FROM sqlpilot_completions('INSERT INTO users ', 4) WITH ORDINALITY AS t(completion, score, ord)) s;
+SELECT count(*) BETWEEN 1 AND 11 AS n_default_5 FROM sqlpilot_completions('SELECT ');
+SELECT bool_and(score <= prev) AS ranked, bool_and(kind >= prev_kind) AS kinds_in_order
+FROM (SELECT score, lag(score, 1, 'infinity') OVER (PARTITION BY kind ORDER BY ord) AS prev,
+             CASE kind WHEN 'word' THEN 1 WHEN 'clause' THEN 2 ELSE 3 END AS kind,
+             CASE lag(kind, 1, 'word') OVER (ORDER BY ord) WHEN 'word' THEN 1 WHEN 'clause' THEN 2 ELSE 3 END AS prev_kind
+      FROM sqlpilot_completions('INSERT INTO users ', 4) WITH ORDINALITY AS t(completion, score, valid, kind, ord)) s;
 SELECT * FROM sqlpilot_completions('SELECT ', 0);
 SELECT * FROM sqlpilot_completions('SELECT ', 100);
 

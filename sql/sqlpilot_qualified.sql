@@ -77,7 +77,7 @@ SET sqlpilot.max_tokens = 48;
 SELECT p, pg_temp.names_in(p, sqlpilot_complete(p)) AS names
 FROM unnest(ARRAY['SELECT ', 'SELECT * FROM ', 'INSERT INTO ', 'UPDATE ', 'SELECT count(*) FROM t WHERE ',
 				  'DELETE FROM ', 'SELECT id, ']) p;
-SELECT bool_and(cardinality(pg_temp.names_in('SELECT * FROM ', completion)) = 0) AS beam_keywords_only
+SELECT bool_and(cardinality(pg_temp.names_in('SELECT * FROM ', completion)) = 0) IS NOT FALSE AS beam_keywords_only
 FROM sqlpilot_completions('SELECT * FROM ', 8);
 RESET sqlpilot.max_tokens;
 RESET ROLE;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "complete.h"
 #include "prompt.h"
 #include "tap.h"
@@ -264,6 +265,47 @@ test_rigged(const SqlpilotTokenizer *tok)
 				"a prefix ending inside a character gets its continuation byte");
 	rig_pref(&r, byte_token(0x80), 0.0f);
 	expect_text(&s, tok, "SELECT \xFF", &o, "xx", "a prefix ending in an invalid byte");
+
+	/*
+	 * Distinct candidates: digits are preferred, so the plain beams are
+	 * variants of one number; with distinct on no two results fold to the
+	 * same text (literals folded) and the width goes to other next words.
+	 */
+	rig_clear(&r);
+	rig_pref(&r, byte_token('1'), 5.0f);
+	rig_pref(&r, byte_token('2'), 4.9f);
+	rig_pref(&r, byte_token('x'), 3.0f);
+	rig_pref(&r, byte_token(' '), 2.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+	o.max_tokens = 3;
+	o.beam_width = 3;
+	for (int distinct = 0; distinct <= 1; distinct++)
+	{
+		int			same = 0;
+		char	   *f[4] = {NULL, NULL, NULL, NULL};
+
+		o.distinct = distinct;
+		n = run(&s, tok, "SELECT ", 7, &o, out, 3, err);
+		for (int i = 0; i < n; i++)
+		{
+			char		full[64];
+
+			snprintf(full, sizeof(full), "SELECT %s", out[i].text);
+			f[i] = sqlpilot_fold_literals(full, strlen(full), 7);
+			for (int j = 0; j < i; j++)
+				same += f[i] && f[j] && strcmp(f[i], f[j]) == 0;
+			tap_diag("distinct %d: \"%s\" %.3f", distinct, out[i].text, out[i].score);
+		}
+		if (distinct)
+			tap_ok(n >= 2 && same == 0 && strcmp(out[0].text, "111") == 0,
+				   "distinct: %d results, none equal after folding literals, the best first", n);
+		else
+			tap_ok(n == 3 && same > 0, "plain beams: literal variants (%d equal after folding)", same);
+		for (int i = 0; i < n; i++)
+			free(f[i]);
+		if (n > 0)
+			sqlpilot_completion_free(out, n);
+	}
 
 	/* Beams: distinct texts best first, the best equals greedy here. */
 	rig_clear(&r);

@@ -118,6 +118,26 @@ oracle_complete(void *arg, const char *schema, size_t schema_len, const char *go
 	return strdup(gold + cut);
 }
 
+/*
+ * Candidate list of the oracle: a wrong word first, then the rest of the
+ * gold statement twice, the second time with its literals changed (a
+ * duplicate after folding when it has one).
+ */
+static int
+oracle_candidates(void *arg, const char *schema, size_t schema_len, const char *gold,
+				  size_t cut, char **out, int max)
+{
+	char	   *twin = strdup(gold + cut);
+
+	for (char *p = twin; p && *p; p++)
+		if (*p >= '0' && *p <= '8')
+			(*p)++;
+	out[0] = strdup(" zzz_not_a_word");
+	out[1] = strdup(gold + cut);
+	out[2] = twin;
+	return max >= 3 ? 3 : max;
+}
+
 /* EvalCompleter that always fails. */
 static char *
 failing_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
@@ -192,6 +212,25 @@ main(void)
 	tap_ok(eval_next_word_match("SELECT name, x", 14, "SELECT name FROM", 16, 9), "next word: same word matches");
 	tap_ok(eval_next_word_match("SELECT 1 ", 9, "SELECT 1", 8, 8), "next word: no word in either text matches");
 	tap_ok(!eval_next_word_match("SELECT 1 x", 10, "SELECT 1", 8, 8), "next word: a word against none does not match");
+
+	{
+		const char *c3[] = {" email", " name = 'x'", " email = 1"};
+		const char *c2[] = {" a = 'x'", " a = 'y'"};
+
+		tap_ok(eval_next_word_rank("UPDATE t SET name = 1", 21, 13, c3, 3) == 2 &&
+			   eval_next_word_rank("UPDATE t SET name = 1", 21, 13, c3, 1) == 0,
+			   "next word rank: the second candidate has it; not among the first one");
+		{
+			const char *w1[] = {" id"};
+			const char *w2[] = {" na"};
+
+			tap_ok(eval_next_word_rank("SELECT id, name", 15, 6, w1, 1) == 1 &&
+				   eval_next_word_rank("SELECT name, id", 15, 6, w2, 1) == 0,
+				   "next word rank: a word candidate ending where a token ends matches; mid-token does not");
+		}
+		tap_ok(eval_has_folded_duplicates("SET", 3, c2, 2) && !eval_has_folded_duplicates("SET", 3, c3, 3),
+			   "duplicates after folding literals: found, and not where only words differ");
+	}
 
 	/* ---- normalization ---- */
 	tap_ok(eval_rest_match("SELECT  1 ;", 11, "SELECT 1;", 9, false), "rest_em: spaces and a spaced trailing ';'");
@@ -387,9 +426,9 @@ main(void)
 		char		err[256];
 		EvalOptions o;
 		EvalCompleter sys[3] = {
-			{"oracle", oracle_complete, NULL, NULL},
-			{"copy", copy_complete, NULL, NULL},
-			{"failing", failing_complete, NULL, NULL},
+			{"oracle", oracle_complete, NULL, NULL, oracle_candidates},
+			{"copy", copy_complete, NULL, NULL, NULL},
+			{"failing", failing_complete, NULL, NULL, NULL},
 		};
 		cJSON	   *r;
 		const cJSON *sk;
@@ -436,6 +475,13 @@ main(void)
 				   "oracle: one TAB per statement (%g)", num(r, "oracle", "keystrokes_saved"));
 			tap_ok(num(r, "oracle", "latency_ms_p50_cold") == 1 && isnan(num(r, "oracle", "stmt_nll")) &&
 				   isnan(num(r, "oracle", "valid_sql_rate")), "oracle: latencies recorded, no nll without a model, no pg");
+			tap_ok(num(r, "oracle", "next_word_recall@1") < 1 && num(r, "oracle", "next_word_recall@3") == 1 &&
+				   num(r, "oracle", "next_word_recall@5") == 1,
+				   "oracle: the gold word second in its list: recall@1 %g, @3 %g",
+				   num(r, "oracle", "next_word_recall@1"), num(r, "oracle", "next_word_recall@3"));
+			tap_ok(num(r, "oracle", "candidate_dup_rate") > 0 && isnan(num(r, "copy", "next_word_recall@1")),
+				   "oracle: lists with literal twins counted (%g); no list, no recall",
+				   num(r, "oracle", "candidate_dup_rate"));
 			tap_ok(num(r, "copy", "next_word_em_mid") >= 0 && num(r, "copy", "next_word_em_boundary") >= 0 &&
 				   num(r, "copy", "rest_em") < 1, "copy baseline reported on the same cuts");
 			tap_ok(num(r, "failing", "errors") > 0 && isnan(num(r, "failing", "keystrokes_saved")),
@@ -535,7 +581,7 @@ main(void)
 					n = 0;
 		char	   *buf = malloc(cap);
 		EvalOptions o;
-		EvalCompleter sys = {"copy", copy_complete, NULL, NULL};
+		EvalCompleter sys = {"copy", copy_complete, NULL, NULL, NULL};
 		cJSON	   *r;
 		int			fd;
 
