@@ -108,9 +108,14 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_hook: %s\n", err);
 			return 1;
 		}
+		if (sqlpilot_client_warm(&c, err, sizeof(err)) != 0)
+		{
+			fprintf(stderr, "bench_hook: %s\n", err);
+			return 1;
+		}
 		t1 = sqlpilot_pq_now_ms();
 		Complete(&c, base);
-		first[i] = sqlpilot_pq_now_ms() - t0;
+		first[i] = sqlpilot_pq_now_ms() - t1;
 		read[i] = t1 - t0;
 		/* later TABs: the i-th sample types i + 1 more characters */
 		snprintf(prefix, sizeof(prefix), "%s%.*s", base, (int) ((i % strlen(typed)) + 1), typed);
@@ -120,8 +125,8 @@ main(int argc, char **argv)
 		sqlpilot_client_close(&c);
 		PQfinish(conn);
 	}
-	Row(argv[3], "first TAB: model load + schema read + prompt + completion", first, n);
-	Row(argv[3], "of which model load + schema read", read, n);
+	Row(argv[3], "at psql's prompt, before any TAB: model load + schema read + schema run", read, n);
+	Row(argv[3], "first TAB (the typed text run, completion)", first, n);
 	Row(argv[3], "later TAB (one more character typed)", later, n);
 	free(first);
 	free(read);

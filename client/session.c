@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infer.h"
 #include "pq.h"
 #include "prompt.h"
 #include "session.h"
@@ -271,6 +272,37 @@ Budget(const SqlpilotClient *c)
 	int			budget = c->model.config.seq_len - c->max_tokens;
 
 	return budget < SQLPILOT_CLIENT_MAX_PROMPT_TOKENS ? budget : SQLPILOT_CLIENT_MAX_PROMPT_TOKENS;
+}
+
+/* See session.h. */
+int
+sqlpilot_client_warm(SqlpilotClient *c, char *err, size_t errlen)
+{
+	int		   *ids;
+	int			n_ids;
+	size_t		len;
+	size_t		schema_end = 0;
+	char	   *text;
+	int			rc = 0;
+
+	err[0] = '\0';
+	if (!c->model_ok || Budget(c) < 1)
+		return 0;
+	text = PromptFor(c, "", Budget(c), &len, &ids, &n_ids, err, errlen);
+	if (text == NULL)
+		return -1;
+	sqlpilot_prompt_encode(&c->model.tokenizer, text, len, "", 0, false, ids, n_ids, NULL,
+						   &schema_end);
+	if (schema_end > 0 &&
+		sqlpilot_infer_cached_prefix(&c->state, ids, (int) schema_end) < (int) schema_end &&
+		sqlpilot_infer_feed(&c->state, ids, (int) schema_end) < 0)
+	{
+		snprintf(err, errlen, "cannot run the schema through the model");
+		rc = -1;
+	}
+	free(text);
+	free(ids);
+	return rc;
 }
 
 char *

@@ -74,6 +74,14 @@ int			sqlpilot_client_complete(SqlpilotClient *c, const char *prefix, int n,
 									 SqlpilotCompletion *out, char *err, size_t errlen);
 
 /*
+ * Runs the schema part of the prompt of an empty statement through the
+ * model, unless its KV cache holds it already, so that the next completion
+ * only runs the typed text: for idle time (psql waiting at its prompt).
+ * Sends nothing.  0, or -1 with err.
+ */
+int			sqlpilot_client_warm(SqlpilotClient *c, char *err, size_t errlen);
+
+/*
  * The schema text the last sqlpilot_client_complete would use for prefix
  * (malloc'd), for tests and `sqlpilot complete --show-schema`; NULL with err.
  */
