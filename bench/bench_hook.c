@@ -126,7 +126,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_hook: %s\n", err);
 			return 1;
 		}
-		if (sqlpilot_client_warm(&c, err, sizeof(err)) != 0)
+		if (sqlpilot_client_warm(&c, n_completions, err, sizeof(err)) != 0)
 		{
 			fprintf(stderr, "bench_hook: %s\n", err);
 			return 1;

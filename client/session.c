@@ -276,14 +276,16 @@ Budget(const SqlpilotClient *c)
 
 /* See session.h. */
 int
-sqlpilot_client_warm(SqlpilotClient *c, char *err, size_t errlen)
+sqlpilot_client_warm(SqlpilotClient *c, int n, char *err, size_t errlen)
 {
+	SqlpilotCompleteOptions o;
+	SqlpilotCompletion out[SQLPILOT_CLIENT_MAX_WARM];
 	int		   *ids;
 	int			n_ids;
 	size_t		len;
 	size_t		schema_end = 0;
 	char	   *text;
-	int			rc = 0;
+	int			got = 0;
 
 	err[0] = '\0';
 	if (!c->model_ok || Budget(c) < 1)
@@ -293,16 +295,22 @@ sqlpilot_client_warm(SqlpilotClient *c, char *err, size_t errlen)
 		return -1;
 	sqlpilot_prompt_encode(&c->model.tokenizer, text, len, "", 0, false, ids, n_ids, NULL,
 						   &schema_end);
+	/* one step of n beams: the prompt runs, and every beam gets its run state (kept) */
 	if (schema_end > 0 &&
-		sqlpilot_infer_cached_prefix(&c->state, ids, (int) schema_end) < (int) schema_end &&
-		sqlpilot_infer_feed(&c->state, ids, (int) schema_end) < 0)
+		sqlpilot_infer_cached_prefix(&c->state, ids, (int) schema_end) < (int) schema_end)
 	{
-		snprintf(err, errlen, "cannot run the schema through the model");
-		rc = -1;
+		sqlpilot_complete_defaults(&o);
+		o.max_tokens = 1;
+		o.beam_width = n < 1 ? 1 : n > SQLPILOT_CLIENT_MAX_WARM ? SQLPILOT_CLIENT_MAX_WARM : n;
+		o.grounding = c->grounding;
+		got = sqlpilot_complete_ids(&c->state, &c->model.tokenizer, text, len, "", 0,
+									ids, n_ids, &o, out, o.beam_width, err, errlen);
+		if (got > 0)
+			sqlpilot_completion_free(out, got);
 	}
 	free(text);
 	free(ids);
-	return rc;
+	return got < 0 ? -1 : 0;
 }
 
 char *

@@ -882,7 +882,7 @@ ClientPrepare(void)
 		default:
 			break;
 	}
-	if (sqlpilot_client_warm(&hook_client, why, sizeof(why)) != 0)
+	if (sqlpilot_client_warm(&hook_client, hook_n, why, sizeof(why)) != 0)
 		HookSay("%s", why);
 }
 
