@@ -67,14 +67,14 @@ mkdir -p "$(dirname "$out")"
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) vCPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "Schema: bench_extension.sh's 4 tables, rendered $bytes_15m bytes for the 15M model (all of them),"
 	echo "$bytes_default for the default model (its 512-token context takes a choice of them);"
-	echo "5 completions (the hook's default, SQLPILOT_PSQL_N) or 1, of up to 16 tokens per TAB; $N samples per row; ms."
-	echo "First TAB: a new client on an open connection (psql's): model file loaded and checked,"
-	echo "\`version()\` and the catalog query, prompt, completion from an empty KV cache."
+	echo "5 completions (the hook's default, SQLPILOT_PSQL_N), 3 or 1, of up to 16 tokens per TAB; $N samples per row; ms (wall, and CPU time of the client process)."
+	echo "At the prompt (before any TAB, psql idle): a new client on an open connection (psql's): model file loaded and checked,"
+	echo "\`version()\` and the catalog queries, the schema part of the prompt run through the model (sqlpilot_client_warm). First TAB: the typed text run, completion."
 	echo "Later TAB: the same client after 1 to 49 more characters typed: the schema's KV cache reused."
 	echo
-	echo "| model | completions (beam) | measure | p50 | p95 |"
-	echo "|---|---|---|---|---|"
-	for k in 5 1; do
+	echo "| model | completions (beam) | measure | p50 | p95 | CPU p50 | CPU p95 |"
+	echo "|---|---|---|---|---|---|---|"
+	for k in 5 3 1; do
 		"$BENCH" "$CONN" "$ROOT/models/sqlpilot_default.model" "default (trained)" "$N" $k
 		"$BENCH" "$CONN" "$T/15M.model" "15M preset, random f16" "$N" $k
 	done

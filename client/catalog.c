@@ -14,8 +14,11 @@
  * operator and type is named with pg_catalog, whatever the search_path.
  * Arrays come back as JSON (to_json), parsed with cJSON.
  *
- * CockroachDB: SHOW CREATE ALL TABLES, each CREATE TABLE parsed by
- * sqlpilot_crdb_parse_create_table (client/crdb.c).
+ * CockroachDB: one round trip of sqlpilot_crdb_tables_query (the tables the
+ * role may use) and SHOW CREATE ALL TABLES, all of whose rows go to
+ * sqlpilot_crdb_parse_all (client/crdb.c; the ALTER TABLE rows carry the
+ * foreign keys), then sqlpilot_crdb_schema_filter keeps what the tables
+ * query listed (sqlpilot_client_schema_from_crdb, testable without a server).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,9 +134,6 @@ static const char *const details_format =
 
 /* The first round trip's format: %1$d the statement timeout, %2$s the query. */
 static const char *const first_format = "SET LOCAL statement_timeout = %1$d; %2$s";
-
-/* CockroachDB: every table of the current database as its SHOW CREATE TABLE text. */
-static const char *const crdb_query = "SELECT create_statement FROM [SHOW CREATE ALL TABLES]";
 
 /* One block of the arena that holds everything a schema points to. */
 typedef struct ClientArena
@@ -603,28 +603,94 @@ CrdbTarget(const SqlpilotClientSchema *s, int a, const SqlpilotForeignKey *fk)
 	return -1;
 }
 
+/* The (schema, name) rows of sqlpilot_crdb_tables_query, sorted for lookups. */
+typedef struct CrdbVisible
+{
+	const char *const *rows;	/* rows[2 * i] schema, rows[2 * i + 1] name */
+	int		   *order;			/* row indexes sorted by (schema, name) */
+	int			n;
+} CrdbVisible;
+
+/* Orders (schema, name) pairs by strcmp; a NULL schema sorts first. */
+static int
+ComparePair(const char *sa, const char *na, const char *sb, const char *nb)
+{
+	int			c = strcmp(sa ? sa : "", sb ? sb : "");
+
+	return c != 0 ? c : strcmp(na ? na : "", nb ? nb : "");
+}
+
+/* Orders row indexes of CrdbVisible (qsort_r argument: the rows). */
+static int
+CompareVisibleRows(const void *a, const void *b, void *arg)
+{
+	const char *const *rows = arg;
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return ComparePair(rows[2 * x], rows[2 * x + 1], rows[2 * y], rows[2 * y + 1]);
+}
+
 /*
- * CockroachDB: parses each CREATE TABLE row (the ALTER TABLE rows that add
- * foreign keys are left out) and links tables by the foreign keys parsed.
+ * The filter of sqlpilot_crdb_schema_filter: whether the tables query
+ * listed (schema, name).  A table printed without a schema (CockroachDB
+ * before v20.2) matches that name in any schema.
+ */
+static bool
+CrdbIsVisible(const char *schema, const char *name, void *arg)
+{
+	const CrdbVisible *v = arg;
+	int			lo = 0;
+	int			hi = v->n - 1;
+
+	if (name == NULL)
+		return false;
+	if (schema == NULL)
+	{
+		for (int i = 0; i < v->n; i++)
+			if (v->rows[2 * i + 1] && strcmp(v->rows[2 * i + 1], name) == 0)
+				return true;
+		return false;
+	}
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			r = v->order[mid];
+		int			c = ComparePair(v->rows[2 * r], v->rows[2 * r + 1], schema, name);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/* Orders parsed tables by schema, then name (the order of the PostgreSQL path). */
+static int
+CompareTables(const void *a, const void *b)
+{
+	const SqlpilotTable *x = a;
+	const SqlpilotTable *y = b;
+
+	return ComparePair(x->schema, x->name, y->schema, y->name);
+}
+
+/*
+ * Copies the tables of a parsed and filtered SHOW CREATE ALL TABLES into
+ * the schema and links tables by their foreign keys.
  */
 static void
-ReadCrdbTables(ReadState *rs, const PGresult *res)
+CopyCrdbTables(ReadState *rs, const SqlpilotCrdbSchema *parsed)
 {
 	SqlpilotClientSchema *s = rs->s;
-	int			n = PQntuples(res);
+	int			n = parsed->n_tables;
 
 	s->tables = ArenaAlloc(rs, sizeof(SqlpilotClientTable) * (n > 0 ? n : 1));
-	for (int r = 0; r < n && !rs->oom; r++)
-	{
-		const char *text = PQgetvalue(res, r, 0);
-		SqlpilotTable t = {0};
-		char		err[256];
-
-		if (strncmp(text, "CREATE TABLE", 12) != 0 ||
-			sqlpilot_crdb_parse_create_table(text, strlen(text), &t, err, sizeof(err)) != 0)
-			continue;
-		CopyTable(rs, &t, &s->tables[s->n_tables++].table);
-	}
+	for (int i = 0; i < n && !rs->oom; i++)
+		CopyTable(rs, &parsed->tables[i], &s->tables[s->n_tables++].table);
 	/* pass 0 counts each table's links (its keys and the keys to it), pass 1 records them */
 	for (int pass = 0; pass < 2 && !rs->oom; pass++)
 	{
@@ -647,6 +713,84 @@ ReadCrdbTables(ReadState *rs, const PGresult *res)
 			s->tables[a].n_neighbours = 0;
 		}
 	}
+}
+
+/* See catalog.h. */
+int
+sqlpilot_client_schema_from_crdb(const char *const *create_rows, int n_create,
+								 const char *const *visible, int n_visible,
+								 SqlpilotClientSchema *out, int *n_failed,
+								 char *err, size_t errlen)
+{
+	ReadState	rs = {0};
+	SqlpilotCrdbSchema parsed;
+	CrdbVisible v = {visible, NULL, n_visible};
+	char		perr[256];
+
+	memset(out, 0, sizeof(*out));
+	err[0] = '\0';
+	*n_failed = 0;
+	rs.s = out;
+	v.order = malloc(sizeof(int) * (n_visible > 0 ? n_visible : 1));
+	if (v.order == NULL ||
+		sqlpilot_crdb_parse_all(create_rows, NULL, n_create, &parsed, perr, sizeof(perr)) != 0)
+	{
+		free(v.order);
+		snprintf(err, errlen, "out of memory reading the catalog");
+		return -1;
+	}
+	for (int i = 0; i < n_visible; i++)
+		v.order[i] = i;
+	qsort_r(v.order, n_visible, sizeof(int), CompareVisibleRows, (void *) visible);
+	sqlpilot_crdb_schema_filter(&parsed, CrdbIsVisible, &v);
+	qsort(parsed.tables, parsed.n_tables, sizeof(SqlpilotTable), CompareTables);
+	*n_failed = parsed.n_failed;
+	CopyCrdbTables(&rs, &parsed);
+	sqlpilot_crdb_schema_free(&parsed);
+	free(v.order);
+	if (rs.oom)
+	{
+		sqlpilot_client_schema_free(out);
+		snprintf(err, errlen, "out of memory reading the catalog");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * CockroachDB: the rows of the tables query (res_tables) and of SHOW CREATE
+ * ALL TABLES (res_create) into the schema; -1 with err when out of memory.
+ */
+static int
+ReadCrdbTables(const PGresult *res_tables, const PGresult *res_create,
+			   SqlpilotClientSchema *out, char *err, size_t errlen)
+{
+	int			n_create = PQntuples(res_create);
+	int			n_visible = PQntuples(res_tables);
+	const char **create_rows = malloc(sizeof(char *) * (n_create + 1));
+	const char **visible = malloc(sizeof(char *) * (2 * n_visible + 1));
+	int			n_failed;
+	int			rc = -1;
+
+	if (create_rows != NULL && visible != NULL && PQnfields(res_tables) >= 2 &&
+		PQnfields(res_create) >= 1)
+	{
+		for (int r = 0; r < n_create; r++)
+			create_rows[r] = PQgetvalue(res_create, r, 0);
+		for (int r = 0; r < n_visible; r++)
+		{
+			visible[2 * r] = PQgetisnull(res_tables, r, 0) ? NULL : PQgetvalue(res_tables, r, 0);
+			visible[2 * r + 1] = PQgetvalue(res_tables, r, 1);
+		}
+		rc = sqlpilot_client_schema_from_crdb(create_rows, n_create, visible, n_visible,
+											  out, &n_failed, err, errlen);
+	}
+	else
+		snprintf(err, errlen, create_rows && visible ? "the catalog query gave too few columns" :
+				 "out of memory reading the catalog");
+	free(create_rows);
+	free(visible);
+	return rc;
 }
 
 /* A notice receiver that drops the notices of our queries. */
@@ -781,13 +925,26 @@ sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind *kind, int timeout_
 	old = PQsetNoticeReceiver(conn, QuietReceiver, NULL);
 	st = *kind == SQLPILOT_SERVER_UNKNOWN ?
 		LearnKind(conn, kind, timeout_ms, deadline_ms, err, errlen) : SQLPILOT_READ_OK;
-	if (st == SQLPILOT_READ_OK)
-		st = RunStatements(conn, first_format, *kind == SQLPILOT_SERVER_CRDB ? crdb_query : tables_query,
-						   timeout_ms, deadline_ms, res, 2, &n, err, errlen);
 	if (st == SQLPILOT_READ_OK && *kind == SQLPILOT_SERVER_CRDB)
-		ReadCrdbTables(&rs, res[1]);
+	{
+		/* the tables the role may use, then SHOW CREATE ALL TABLES: one implicit transaction */
+		char	   *both = NULL;
+
+		if (asprintf(&both, "%s; %s", sqlpilot_crdb_tables_query, sqlpilot_crdb_show_all_query) < 0)
+			both = NULL;
+		st = RunStatements(conn, first_format, both, timeout_ms, deadline_ms, res, 3, &n,
+						   err, errlen);
+		free(both);
+		if (st == SQLPILOT_READ_OK && ReadCrdbTables(res[1], res[2], out, err, errlen) != 0)
+			st = SQLPILOT_READ_FAILED;
+	}
 	else if (st == SQLPILOT_READ_OK)
-		ReadTables(&rs, res[1]);
+	{
+		st = RunStatements(conn, first_format, tables_query, timeout_ms, deadline_ms, res, 2, &n,
+						   err, errlen);
+		if (st == SQLPILOT_READ_OK)
+			ReadTables(&rs, res[1]);
+	}
 	for (int i = 0; i < n; i++)
 		PQclear(res[i]);
 	n = 0;

@@ -6,7 +6,7 @@
  * PostgreSQL: the tables, views and materialized views of the schemas on the
  * session's search_path and its temporary schema, with the extension's
  * privilege rule (extension/catalog.c).  CockroachDB: SHOW CREATE ALL TABLES,
- * parsed by client/crdb.c.  Run only when the session is idle, as
+ * parsed by client/crdb.c, filtered by sqlpilot_crdb_tables_query.  Run only when the session is idle, as
  * multi-statement query strings each of which is an implicit transaction of
  * its own with a statement timeout of its own (SET LOCAL), bounded on the
  * client by a deadline.
@@ -68,5 +68,19 @@ SqlpilotReadStatus sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind 
 											   SqlpilotClientSchema *out,
 											   char *err, size_t errlen);
 void		sqlpilot_client_schema_free(SqlpilotClientSchema *s);
+
+/*
+ * CockroachDB, the part after the queries: out gets the tables of the
+ * create_statement rows of sqlpilot_crdb_show_all_query (create_rows[0..n_create))
+ * that the (table_schema, table_name) rows of sqlpilot_crdb_tables_query
+ * list (visible[2 * i], visible[2 * i + 1] for i < n_visible), with their
+ * foreign keys into listed tables only, in order of schema and name.
+ * *n_failed gets the CREATE TABLE rows that did not parse (skipped).
+ * Returns 0, or -1 with err when out of memory (out empty).
+ */
+int			sqlpilot_client_schema_from_crdb(const char *const *create_rows, int n_create,
+											 const char *const *visible, int n_visible,
+											 SqlpilotClientSchema *out, int *n_failed,
+											 char *err, size_t errlen);
 
 #endif							/* SQLPILOT_CLIENT_CATALOG_H */

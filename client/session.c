@@ -6,13 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infer.h"
 #include "pq.h"
 #include "prompt.h"
 #include "session.h"
-#include "sql_words.h"
-
-/* A table rendered alone costs at least this many tokens (see extension/schema_cache.c). */
-#define TABLE_MIN_TOKENS 4
+#include "table_choice.h"
 
 int
 sqlpilot_client_open(SqlpilotClient *c, const char *path, char *err, size_t errlen)
@@ -138,168 +136,132 @@ TableTokens(SqlpilotClient *c, int i, int *ids, int cap)
 	return c->table_tokens[i];
 }
 
-/* Ascending int comparison for qsort. */
-static int
-CompareInts(const void *a, const void *b)
+/* What the callbacks of the table choice need for one prompt. */
+typedef struct ChoiceCall
 {
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
+	SqlpilotClient *c;
+	const char *prefix;
+	size_t		prefix_len;
+	int		   *ids;			/* the last prompt's tokens (cap of them) */
+	int			cap;
+	char	   *text;			/* the last prompt's schema text (malloc'd, or c->full) */
+	size_t		text_len;
+	int			n_ids;			/* the last prompt's token count, -1 on error */
+} ChoiceCall;
 
-	return (x > y) - (x < y);
+/* cost(): the tokens of one table rendered alone, kept with the schema. */
+static int
+ChoiceCost(void *arg, SqlpilotTableRef *refs, int i)
+{
+	ChoiceCall *cc = arg;
+
+	return TableTokens(cc->c, i, cc->ids, cc->cap);
 }
 
 /*
- * The table choice when not every table fits in budget tokens, until
- * core/table_choice.c (one choice for the extension, eval and the hook) is
- * merged and replaces it: tables named in the prefix first, then their
- * foreign-key neighbours, then the rest in catalog order, each taken whole
- * while it fits, a quarter of the budget left for the prefix to grow.
- * Writes the chosen indexes in ascending (catalog) order; returns how many.
+ * prompt_tokens(): renders tables idx[0..n) (all of them: the text rendered
+ * once per schema read) and counts the prompt's tokens into ids; keeps the
+ * text, which is the result's after the last call.
  */
 static int
-ClientChooseTables(SqlpilotClient *c, const char *prefix, size_t prefix_len, int budget,
-				   int *ids, int cap, int *chosen)
+ChoicePromptTokens(void *arg, const int *idx, int n, bool with_typed)
 {
-	int			n_tables = c->schema.n_tables;
-	bool	   *taken = calloc(n_tables + 1, sizeof(bool));
-	int		   *order = malloc(sizeof(int) * (n_tables + 1));
-	int			n_order = 0;
-	int			n_named;
-	int			n_chosen = 0;
-	int			used;
-	size_t		pos = 0;
-	SqlpilotSqlIdent id;
-	SqlpilotSqlIdent prev = {0};
+	ChoiceCall *cc = arg;
+	SqlpilotClient *c = cc->c;
 
-	if (taken == NULL || order == NULL)
+	if (cc->text != c->full)
+		free(cc->text);
+	cc->text = NULL;
+	cc->text_len = 0;
+	if (n > 0 && n == c->schema.n_tables)
 	{
-		free(taken);
-		free(order);
-		return 0;
+		if (c->full == NULL)
+			c->full = RenderChosen(c, idx, n, &c->full_len);
+		cc->text = c->full;
+		cc->text_len = c->full_len;
 	}
-	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
-	{
-		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
-
-		for (int t = 0; t < n_tables; t++)
-			if (!taken[t] && strcmp(id.name, c->schema.tables[t].table.name) == 0 &&
-				(schema == NULL || strcmp(schema, c->schema.tables[t].table.schema) == 0))
-			{
-				taken[t] = true;
-				order[n_order++] = t;
-			}
-		prev = id;
-	}
-	n_named = n_order;
-	for (int k = 0; k < n_named; k++)
-	{
-		const SqlpilotClientTable *t = &c->schema.tables[order[k]];
-
-		for (int j = 0; j < t->n_neighbours; j++)
-			if (!taken[t->neighbours[j]])
-			{
-				taken[t->neighbours[j]] = true;
-				order[n_order++] = t->neighbours[j];
-			}
-	}
-	for (int t = 0; t < n_tables; t++)
-		if (!taken[t])
-			order[n_order++] = t;
-
-	used = (int) sqlpilot_prompt_encode(&c->model.tokenizer, "", 0, prefix, prefix_len, false,
-										ids, cap, NULL, NULL);
-	if (used < (int) sqlpilot_prompt_encode(&c->model.tokenizer, "", 0, "", 0, false, ids, cap,
-											NULL, NULL) + budget / 4)
-		used = (int) sqlpilot_prompt_encode(&c->model.tokenizer, "", 0, "", 0, false, ids, cap,
-											NULL, NULL) + budget / 4;
-	for (int k = 0; k < n_order && used + TABLE_MIN_TOKENS + 2 <= budget; k++)
-	{
-		/* two tokens of slack per table for the blank line between tables */
-		int			cost = TableTokens(c, order[k], ids, cap) + 2;
-
-		if (used + cost <= budget)
-		{
-			chosen[n_chosen++] = order[k];
-			used += cost;
-		}
-	}
-	qsort(chosen, n_chosen, sizeof(int), CompareInts);
-	free(taken);
-	free(order);
-	return n_chosen;
+	else if (n > 0)
+		cc->text = RenderChosen(c, idx, n, &cc->text_len);
+	if (n > 0 && cc->text == NULL)
+		return cc->n_ids = -1;
+	cc->n_ids = (int) sqlpilot_prompt_encode(&c->model.tokenizer, cc->text ? cc->text : "",
+											 cc->text_len, with_typed ? cc->prefix : "",
+											 with_typed ? cc->prefix_len : 0, false,
+											 cc->ids, cc->cap, NULL, NULL);
+	return cc->n_ids;
 }
 
 /*
  * The schema text for prefix (malloc'd) and the prompt's tokens (*ids,
- * malloc'd, *n_ids): every table when they fit, else a choice; the least
- * wanted table is dropped until the prompt fits.  NULL with err when the
+ * malloc'd, *n_ids): the extension's choice (core/table_choice.h), which
+ * takes every table when they fit in budget tokens.  NULL with err when the
  * prefix alone does not fit.
  */
 static char *
 PromptFor(SqlpilotClient *c, const char *prefix, int budget, size_t *len, int **ids_out,
 		  int *n_ids, char *err, size_t errlen)
 {
-	const SqlpilotTokenizer *tok = &c->model.tokenizer;
-	size_t		prefix_len = strlen(prefix);
-	int			cap = budget + 1;
-	int		   *ids = malloc(sizeof(int) * cap);
-	int		   *chosen = malloc(sizeof(int) * (c->schema.n_tables + 1));
-	int			n_chosen;
-	int			needed = 0;
+	int			n_tables = c->have_schema ? c->schema.n_tables : 0;
+	SqlpilotTableRef *refs = calloc(n_tables + 1, sizeof(SqlpilotTableRef));
+	int		   *work = malloc(sizeof(int) * (n_tables + 1));
+	int		   *chosen = malloc(sizeof(int) * (n_tables + 1));
+	ChoiceCall	cc = {.c = c, .prefix = prefix, .prefix_len = strlen(prefix),
+	.ids = malloc(sizeof(int) * (budget + 1)), .cap = budget + 1};
+	SqlpilotTablesBudget b = {0};
+	int			n_chosen = SQLPILOT_TABLES_ERROR;
 	char	   *text = NULL;
 
-	if (ids == NULL || chosen == NULL)
+	if (refs != NULL && work != NULL && chosen != NULL && cc.ids != NULL)
 	{
-		snprintf(err, errlen, "out of memory");
-		free(ids);
-		free(chosen);
-		return NULL;
-	}
-	for (int i = 0; i < c->schema.n_tables; i++)
-		chosen[i] = i;
-	if (c->full == NULL && c->have_schema)
-		c->full = RenderChosen(c, chosen, c->schema.n_tables, &c->full_len);
-	if (c->full != NULL)
-	{
-		needed = (int) sqlpilot_prompt_encode(tok, c->full, c->full_len, prefix, prefix_len,
-											  false, ids, cap, NULL, NULL);
-		if (needed <= budget)
+		for (int i = 0; i < n_tables; i++)
 		{
-			*len = c->full_len;
-			text = strdup(c->full);
+			const SqlpilotClientTable *t = &c->schema.tables[i];
+
+			refs[i].name = t->table.name;
+			refs[i].schema = t->table.schema;
+			refs[i].neighbours = t->neighbours;
+			refs[i].n_neighbours = t->n_neighbours;
+			refs[i].loaded = true;
+			refs[i].cost = c->table_tokens[i];
 		}
+		b.budget = budget;
+		b.cost = ChoiceCost;
+		b.prompt_tokens = ChoicePromptTokens;
+		b.arg = &cc;
+		n_chosen = sqlpilot_tables_choose(refs, n_tables, n_tables, prefix, cc.prefix_len, &b,
+										  work, chosen, NULL);
 	}
-	if (text == NULL)
+	if (n_chosen == SQLPILOT_TABLES_TOO_LONG)
 	{
-		n_chosen = c->have_schema ?
-			ClientChooseTables(c, prefix, prefix_len, budget, ids, cap, chosen) : 0;
-		for (;;)
-		{
-			text = RenderChosen(c, chosen, n_chosen, len);
-			if (text == NULL)
-				break;
-			needed = (int) sqlpilot_prompt_encode(tok, text, *len, prefix, prefix_len,
-												  false, ids, cap, NULL, NULL);
-			if (n_chosen == 0 || needed <= budget)
-				break;
-			free(text);
-			n_chosen--;
-		}
+		int			used = (int) sqlpilot_prompt_encode(&c->model.tokenizer, "", 0, prefix,
+														cc.prefix_len, false, cc.ids, cc.cap, NULL, NULL);
+
+		snprintf(err, errlen, "the statement is too long for the model: %d tokens, the prompt budget is %d",
+				 used, budget);
 	}
-	free(chosen);
-	if (text == NULL || needed > budget)
+	else if (n_chosen < 0 || cc.n_ids < 0)
+		snprintf(err, errlen, "out of memory choosing the tables of the prompt");
+	else
 	{
+		/* the last prompt counted is the chosen one: ids hold it */
+		text = cc.text == NULL ? strdup("") : cc.text == c->full ? strdup(c->full) : cc.text;
+		*len = cc.text == NULL ? 0 : cc.text_len;
+		cc.text = NULL;
 		if (text == NULL)
 			snprintf(err, errlen, "out of memory");
-		else
-			snprintf(err, errlen, "the statement is too long for the model: %d tokens, the prompt budget is %d",
-					 needed, budget);
-		free(text);
-		free(ids);
+	}
+	if (cc.text != c->full)
+		free(cc.text);
+	free(refs);
+	free(work);
+	free(chosen);
+	if (text == NULL)
+	{
+		free(cc.ids);
 		return NULL;
 	}
-	*ids_out = ids;
-	*n_ids = needed;
+	*ids_out = cc.ids;
+	*n_ids = cc.n_ids;
 	return text;
 }
 
@@ -310,6 +272,45 @@ Budget(const SqlpilotClient *c)
 	int			budget = c->model.config.seq_len - c->max_tokens;
 
 	return budget < SQLPILOT_CLIENT_MAX_PROMPT_TOKENS ? budget : SQLPILOT_CLIENT_MAX_PROMPT_TOKENS;
+}
+
+/* See session.h. */
+int
+sqlpilot_client_warm(SqlpilotClient *c, int n, char *err, size_t errlen)
+{
+	SqlpilotCompleteOptions o;
+	SqlpilotCompletion out[SQLPILOT_CLIENT_MAX_WARM];
+	int		   *ids;
+	int			n_ids;
+	size_t		len;
+	size_t		schema_end = 0;
+	char	   *text;
+	int			got = 0;
+
+	err[0] = '\0';
+	if (!c->model_ok || Budget(c) < 1)
+		return 0;
+	text = PromptFor(c, "", Budget(c), &len, &ids, &n_ids, err, errlen);
+	if (text == NULL)
+		return -1;
+	sqlpilot_prompt_encode(&c->model.tokenizer, text, len, "", 0, false, ids, n_ids, NULL,
+						   &schema_end);
+	/* one step of n beams: the prompt runs, and every beam gets its run state (kept) */
+	if (schema_end > 0 &&
+		sqlpilot_infer_cached_prefix(&c->state, ids, (int) schema_end) < (int) schema_end)
+	{
+		sqlpilot_complete_defaults(&o);
+		o.max_tokens = 1;
+		o.beam_width = n < 1 ? 1 : n > SQLPILOT_CLIENT_MAX_WARM ? SQLPILOT_CLIENT_MAX_WARM : n;
+		o.grounding = c->grounding;
+		got = sqlpilot_complete_ids(&c->state, &c->model.tokenizer, text, len, "", 0,
+									ids, n_ids, &o, out, o.beam_width, err, errlen);
+		if (got > 0)
+			sqlpilot_completion_free(out, got);
+	}
+	free(text);
+	free(ids);
+	return got < 0 ? -1 : 0;
 }
 
 char *

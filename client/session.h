@@ -25,6 +25,8 @@
 #define SQLPILOT_CLIENT_DEFAULT_MAX_TOKENS 16
 /* After a read that failed or was given up, the next one waits this long (ms). */
 #define SQLPILOT_CLIENT_RETRY_MS 5000
+/* Beams sqlpilot_client_warm prepares at most. */
+#define SQLPILOT_CLIENT_MAX_WARM 16
 
 typedef struct SqlpilotClient
 {
@@ -72,6 +74,15 @@ void		sqlpilot_client_forget(SqlpilotClient *c, PGconn *conn);
  */
 int			sqlpilot_client_complete(SqlpilotClient *c, const char *prefix, int n,
 									 SqlpilotCompletion *out, char *err, size_t errlen);
+
+/*
+ * For idle time (psql waiting at its prompt): unless the model's KV cache
+ * holds the schema part of the prompt already, runs the prompt of an empty
+ * statement and one step of n beams (at most SQLPILOT_CLIENT_MAX_WARM), so
+ * that the next completion of n finds the schema run and its beams' run
+ * states made, and only runs the typed text.  Sends nothing.  0, or -1 with err.
+ */
+int			sqlpilot_client_warm(SqlpilotClient *c, int n, char *err, size_t errlen);
 
 /*
  * The schema text the last sqlpilot_client_complete would use for prefix

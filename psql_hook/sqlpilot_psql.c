@@ -20,7 +20,9 @@
  * room (client/catalog.c) only while the session is idle, in an implicit
  * transaction of its own with its own statement timeout, cached, read again
  * when it is older than SQLPILOT_PSQL_REFRESH_S or after DDL in this psql.
- * Nothing of the typed text is sent.  The model file is \set SQLPILOT_MODEL,
+ * Nothing of the typed text is sent.  While psql waits at its prompt the
+ * model is loaded, the schema read (when the cache needs it) and run through
+ * the model, so the first TAB only completes.  The model file is \set SQLPILOT_MODEL,
  * else $SQLPILOT_MODEL, else sqlpilot_default.model beside the library, else
  * the extension's installed default model; a missing or bad file is said
  * once and TAB is psql's own.
@@ -853,6 +855,37 @@ ClientCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 	return *items != NULL;
 }
 
+/*
+ * While psql waits at its prompt (client mode): loads the model, reads the
+ * schema when the cache needs it and the session is idle, and runs the
+ * schema through the model, so that TAB finds them ready.  Sends only the
+ * catalog queries; nothing typed exists yet.
+ */
+static void
+ClientPrepare(void)
+{
+	HookConn   *hc = CurrentConn();
+	char		why[512];
+
+	if (hook_mode != MODE_CLIENT || hc == NULL || !ConnFree(hc) || !ClientModelReady())
+		return;
+	switch (sqlpilot_client_refresh(&hook_client, hc->conn, hook_refresh_ms, hook_timeout_ms,
+									sqlpilot_pq_now_ms() + hook_timeout_ms, why, sizeof(why)))
+	{
+		case SQLPILOT_READ_GIVEN_UP:
+			hc->busy = true;
+			HookSay("reading the schema: %s; the cached schema is used", why);
+			return;
+		case SQLPILOT_READ_FAILED:
+			HookSay("could not read the schema: %s; the cached schema is used", why);
+			return;
+		default:
+			break;
+	}
+	if (sqlpilot_client_warm(&hook_client, hook_n, why, sizeof(why)) != 0)
+		HookSay("%s", why);
+}
+
 /* State of StmtMayChangeSchema's scan: the words of the current statement. */
 typedef struct DdlScan
 {
@@ -1274,6 +1307,7 @@ readline(const char *prompt)
 	HookInstall();
 	if (hook_in_readline)
 		StmtReset();			/* psql left the last call by longjmp: Ctrl-C cleared its buffer */
+	ClientPrepare();
 	hook_in_readline = true;
 	line = real(prompt);
 	hook_in_readline = false;

@@ -163,6 +163,41 @@ wait $locker
 [ "$rc" -eq 1 ] && grep -q "canceling statement\|did not answer" "$T/err"
 ok $? "a locked catalog fails the read with a clear message ($(tr '\n' ' ' <"$T/err"))"
 
+# a schema over the prompt budget: the table choice of the extension (core/table_choice.h)
+# keeps the table the prefix names and its foreign-key neighbour
+$PSQL >/dev/null <<'SQL'
+CREATE DATABASE big;
+SQL
+$PGBIN/psql -X -q -v ON_ERROR_STOP=1 -h "$T" -U postgres -d big >/dev/null <<'SQL'
+DO $$
+BEGIN
+	FOR i IN 1..90 LOOP
+		EXECUTE format('CREATE TABLE t%s (id bigint PRIMARY KEY, name text, note text)',
+			lpad(i::text, 3, '0'));
+	END LOOP;
+END $$;
+CREATE TABLE zz_target (id bigint PRIMARY KEY, parent_id bigint REFERENCES t045 (id), zz_marker_col int);
+SQL
+ok $? "a database of 91 tables"
+SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=big" --show-schema \
+	"SELECT zz_marker_col FROM zz_target WHERE " >"$T/s_big" 2>"$T/err"
+rc=$?
+tables=$(grep -c "^CREATE TABLE" "$T/s_big")
+[ "$rc" -eq 0 ] && [ "$tables" -ge 2 ] && [ "$tables" -lt 91 ] &&
+	grep -q "^CREATE TABLE public.zz_target (" "$T/s_big" && grep -q "^CREATE TABLE public.t045 (" "$T/s_big"
+st=$?
+ok $st "over the budget: $tables of 91 tables, with the one the prefix names and its neighbour"
+[ $st -eq 0 ] || diag "$(cat "$T/err") $(grep '^CREATE TABLE' "$T/s_big" | tr '\n' ' ')"
+SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=big" --show-schema \
+	"SELECT * FROM t001 WHERE " >"$T/s_big2" 2>&1
+! grep -q "zz_target" "$T/s_big2" && grep -q "^CREATE TABLE public.t001 (" "$T/s_big2"
+st=$?
+ok $st "a prefix naming another table gets another choice"
+[ $st -eq 0 ] || diag "$(grep '^CREATE TABLE' "$T/s_big2" | tr '\n' ' ')"
+SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=big" --n 2 \
+	"SELECT zz_marker_col FROM zz_target WHERE " >"$T/c_big" 2>"$T/err"
+ok $? "completion over the budget works" || cat "$T/err"
+
 # bad arguments: clear errors, no crash
 SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T/nonexistent user=postgres" "SELECT " >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && grep -q "could not connect" "$T/err"
