@@ -465,6 +465,7 @@ enum
 	E_AFTER_ALIAS,				/* keywords only */
 	E_QUAL,						/* a column of qual, after "qual." */
 	E_INSERT_COLS,
+	E_SET_COLS,					/* an assignment target of SET: a column of set_table */
 	E_NEW_NAME,					/* a new name: free */
 	E_TYPE,						/* a type after '::': free */
 	E_AFTER_CTE					/* after a CTE's name: AS, MATERIALIZED, '(' */
@@ -473,7 +474,7 @@ enum
 /* Clauses at one paren depth. */
 enum
 {
-	C_NONE, C_SELECT, C_FROM, C_EXPR, C_WITH
+	C_NONE, C_SELECT, C_FROM, C_EXPR, C_WITH, C_SET
 };
 
 /* Why a paren was opened. */
@@ -485,7 +486,7 @@ enum
 /* The keyword that opened the current table list. */
 enum
 {
-	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING
+	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE
 };
 
 /* Kinds of table references. */
@@ -508,7 +509,9 @@ enum
 	A_VALUES, A_DISTINCT, A_CLAUSE, A_SETOP, A_EXPLAIN, A_MATERIALIZED, A_NOT,
 	A_NOCOND,					/* CROSS, NATURAL: a join without ON/USING */
 	A_COND,						/* WHERE, ON, HAVING, SET: a clause of operands */
-	A_LOGIC						/* AND, OR, WHEN, THEN, ELSE: an operand follows */
+	A_LOGIC,					/* AND, OR, WHEN, THEN, ELSE: an operand follows */
+	A_SET,
+	A_TRUNCATE
 };
 
 typedef struct KeywordAction
@@ -529,8 +532,8 @@ static const KeywordAction keyword_actions[] = {
 	{"not", A_NOT}, {"offset", A_CLAUSE}, {"on", A_COND}, {"only", A_ONLY},
 	{"or", A_LOGIC}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
 	{"recursive", A_RECURSIVE}, {"returning", A_CLAUSE}, {"right", A_JOINTYPE},
-	{"select", A_SELECT}, {"set", A_COND}, {"table", A_TABLE}, {"then", A_LOGIC},
-	{"union", A_SETOP}, {"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES},
+	{"select", A_SELECT}, {"set", A_SET}, {"table", A_TABLE}, {"then", A_LOGIC},
+	{"truncate", A_TRUNCATE}, {"union", A_SETOP}, {"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES},
 	{"verbose", A_EXPLAIN}, {"when", A_LOGIC}, {"where", A_COND}, {"window", A_CLAUSE},
 	{"with", A_WITH}
 };
@@ -546,6 +549,11 @@ static const char *const follow_keywords[] = {
 	"intersect", "join", "left", "limit", "natural", "offset", "on", "order", "overriding",
 	"returning", "right", "select", "set", "tablesample", "union", "using", "values", "when",
 	"where", "window", "with"
+};
+
+/* Keywords that may follow a table of TRUNCATE (RESTART IDENTITY, CASCADE, ...). */
+static const char *const truncate_keywords[] = {
+	"cascade", "continue", "identity", "restart", "restrict"
 };
 
 /*
@@ -609,6 +617,8 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 static bool
 follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefix)
 {
+	if (c->intro == I_TRUNCATE)
+		return in_list(truncate_keywords, lengthof(truncate_keywords), v, len, prefix);
 	if (c->join_cond)
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
@@ -667,6 +677,9 @@ expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
 #define OWNER_FORWARD (-2)
+/* Owners of the columns an INSERT column list and a SET clause have named so far. */
+#define OWNER_INSERT_COL (-3)
+#define OWNER_SET_COL (-4)
 
 /* Whether s[0..n) has both upper- and lower-case ASCII letters. */
 static bool
@@ -830,7 +843,7 @@ column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const ch
 			return true;
 	}
 	for (int i = 0; i < g->n_names; i++)
-		if (g->names[i].owner != OWNER_FORWARD && name_match(g->names[i].name, v, len, prefix))
+		if (g->names[i].owner >= -1 && name_match(g->names[i].name, v, len, prefix))
 			return true;
 	return false;
 }
@@ -927,6 +940,36 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 	return true;
 }
 
+/*
+ * Whether table ti (-1: not in the schema, anything goes) has a column v (or
+ * one starting with v) that the list of owner has not named yet: an INSERT
+ * column list or a SET clause names each column once.
+ */
+static bool
+unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_t len,
+				bool prefix)
+{
+	const SqlpilotGroundSchema *s = g->schema;
+	const GroundTable *t;
+
+	if (ti < 0 || s->tables[ti].unknown_cols)
+		return true;
+	t = &s->tables[ti];
+	for (int j = 0; j < t->n_cols; j++)
+	{
+		const char *col = s->cols[t->col0 + j];
+		bool		listed = false;
+
+		if (!name_match(col, v, len, prefix))
+			continue;
+		for (int i = 0; i < g->n_names && !listed; i++)
+			listed = g->names[i].owner == owner && strcmp(g->names[i].name, col) == 0;
+		if (!listed)
+			return true;
+	}
+	return false;
+}
+
 /* Whether an alias already taken in this statement is v. */
 static bool
 alias_taken(const SqlpilotGround *g, const char *v, size_t len)
@@ -980,9 +1023,13 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			for (int i = 0; i < s->n_tables; i++)
 				if (name_match(s->tables[i].name, v, len, prefix))
 					return true;
-			for (int i = 0; i < g->n_ctes; i++)
+			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
+			if (c->intro == I_TRUNCATE)
+				return words && ((c->prevkw == A_TRUNCATE && name_match("table", v, len, prefix)) ||
+								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
+								  name_match("only", v, len, prefix)));
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
 							 sqlpilot_sql_function_name(v, len, prefix));
 		case E_TABLE_IN_SCHEMA:
@@ -1018,7 +1065,9 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_QUAL:
 			return dot != 1 && qualified_column(g, c, v, len, prefix);
 		case E_INSERT_COLS:
-			return dot != 1 && (c->target < 0 || table_has_column(s, c->target, v, len, prefix));
+			return dot != 1 && unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
+		case E_SET_COLS:
+			return dot != 1 && unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
 		case E_EXPR:
 			if (dot != 0 && qualifier_ok(g, c, v, len, prefix))
 				return true;
@@ -1049,6 +1098,7 @@ reset_statement(Ctx *x)
 	c->join_cond = false;
 	c->capture = -1;
 	c->target = -1;
+	c->set_table = -1;
 	c->last_ref = -1;
 	c->cte_cur = -1;
 	c->clause[0] = C_NONE;
@@ -1138,7 +1188,14 @@ table_ref(Ctx *x, const char *v, size_t len)
 	c->ref_dup = entry_named(g, v, len);
 	if (c->intro == I_INSERT)
 		c->target = (int16_t) ti;
+	if (c->intro == I_UPDATE)
+		c->set_table = (int16_t) ti;
 	c->last_ref = -1;
+	if (c->intro == I_TRUNCATE)
+	{
+		c->expect = E_AFTER_ALIAS;	/* TRUNCATE takes no alias */
+		return;
+	}
 	if (!x->w)
 		return;
 	if (x->w->n_entries == SQLPILOT_GROUND_ENTRIES)
@@ -1177,9 +1234,15 @@ on_keyword(Ctx *x, int a)
 	c->prevkw = (uint8_t) a;
 	if (c->expect == E_STMT && start &&
 		a != A_SELECT && a != A_VALUES && a != A_WITH && a != A_INSERT && a != A_UPDATE &&
-		a != A_DELETE && a != A_MERGE && a != A_TABLE && a != A_EXPLAIN)
+		a != A_DELETE && a != A_MERGE && a != A_TABLE && a != A_EXPLAIN && a != A_TRUNCATE)
 	{
 		c->lost = L_NOT_QUERY;
+		return;
+	}
+	if (c->intro == I_TRUNCATE && d == 0 && a != A_TABLE && a != A_ONLY)
+	{
+		/* TRUNCATE t RESTART IDENTITY CASCADE: only its own keywords */
+		c->expect = E_AFTER_ALIAS;
 		return;
 	}
 	switch (a)
@@ -1234,7 +1297,17 @@ on_keyword(Ctx *x, int a)
 			c->expect = E_EXPR;
 			return;
 		case A_TABLE:
-			c->expect = start ? E_TABLE : E_EXPR;
+			c->expect = start || prev == A_TRUNCATE ? E_TABLE : E_EXPR;
+			return;
+		case A_TRUNCATE:
+			if (start)
+			{
+				c->intro = I_TRUNCATE;
+				c->clause[d] = C_FROM;
+				c->expect = E_TABLE;
+			}
+			else
+				c->expect = E_EXPR;
 			return;
 		case A_INTO:
 			c->intro = prev == A_INSERT ? I_INSERT : I_INTO;
@@ -1291,6 +1364,18 @@ on_keyword(Ctx *x, int a)
 				c->opstart = true;
 			}
 			return;
+		case A_SET:
+			if (c->intro == I_UPDATE || prev == A_UPDATE)
+			{
+				/* UPDATE t SET, ON CONFLICT DO UPDATE SET: columns of the table, once each */
+				if (prev == A_UPDATE)
+					c->set_table = c->target;
+				c->join_cond = false;
+				c->clause[d] = C_SET;
+				c->expect = E_SET_COLS;
+				return;
+			}
+			/* FALLTHROUGH */
 		case A_COND:
 		case A_LOGIC:
 			c->opstart = true;
@@ -1374,6 +1459,13 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 			}
 			return;
 		case E_INSERT_COLS:
+			add_name(x, v, len, OWNER_INSERT_COL);
+			return;
+		case E_SET_COLS:
+			add_name(x, v, len, OWNER_SET_COL);
+			c->expect = E_EXPR;
+			c->operand = true;
+			c->prevkw = A_NONE;
 			return;
 		case E_TYPE:
 			c->expect = E_EXPR;
@@ -1616,6 +1708,8 @@ on_comma(Ctx *x)
 		c->expect = E_INSERT_COLS;
 	else if (c->clause[d] == C_WITH)
 		c->expect = E_NEW_NAME;
+	else if (c->clause[d] == C_SET)
+		c->expect = E_SET_COLS;
 	else if (c->clause[d] == C_FROM)
 		c->expect = E_TABLE;
 	else
@@ -2000,10 +2094,17 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 			}
 		case E_INSERT_COLS:
 			if (c->target >= 0)
-				put(buf, cap, &n, "expects a column of %s (INSERT target)",
+				put(buf, cap, &n, "expects a column of %s (INSERT target) not yet listed",
 					g->schema->tables[c->target].name);
 			else
 				put(buf, cap, &n, "free: the INSERT target is not in the schema");
+			break;
+		case E_SET_COLS:
+			if (c->set_table >= 0)
+				put(buf, cap, &n, "expects a column of %s (SET target) not yet assigned",
+					g->schema->tables[c->set_table].name);
+			else
+				put(buf, cap, &n, "free: the SET target is not in the schema");
 			break;
 		case E_NEW_NAME:
 			put(buf, cap, &n, "free: a new name");

@@ -270,6 +270,26 @@ test_scope(void)
 	expect_words("INSERT INTO orders (status) VALUES ('x') ON CONFLICT (order_id) DO UPDATE SET status = excluded.",
 				 "+status |-city ", NULL);
 	expect_words("SELECT * FROM orders WHERE status = 'it''s", "+ anything ' AND |+ FROM nope", "inside a string literal");
+	/* TRUNCATE [TABLE] [ONLY] name [, ...] [RESTART IDENTITY] [CASCADE]: tables only */
+	expect_words("TRUNCATE ", "+TABLE |+ONLY |+orders;|+public.|-SthaturesultADE;|-SELECT |-count(",
+				 "expects a table");
+	expect_words("TRUNCATE TABLE ", "+ONLY |+orders |+customers,|-TABLE |-users |-Sth", "expects a table");
+	expect_words("TRUNCATE TABLE ONLY orders, ", "+customers |-nope |-ONLY ", "expects a table");
+	expect_words("TRUNCATE orders ", "+RESTART |+CASCADE;|-o |-WHERE |-AS ", "expects a keyword");
+	expect_words("TRUNCATE orders RESTART ", "+IDENTITY |-orders |-x ", NULL);
+	/* SET targets: columns of the UPDATE's table, no keywords, each once */
+	expect_words("UPDATE products SET name = 'x', ", "+price |+sku |-name |-grant |-total |-WHERE ",
+				 "SET target");
+	expect_words("UPDATE products AS p SET ", "+price |-p.|-grant |-NOT |-city ", "SET target");
+	expect_words("UPDATE products SET price = price * 2, sku = upper(sku) WHERE ",
+				 "+name |+NOT |-city ", NULL);
+	expect_words("UPDATE products SET price = round(price, 2), ", "+sku |-price |-total ", NULL);
+	expect_words("INSERT INTO orders (status) VALUES ('x') ON CONFLICT (order_id) DO UPDATE SET ",
+				 "+total |+status |-city |-DEFAULT ", "SET target");
+	/* an INSERT column list names each column of the target once */
+	expect_words("INSERT INTO orders (order_id, status, ", "+total)|+customer_id,|-order_id)|-status,|-city ",
+				 "not yet listed");
+	expect_words("INSERT INTO orders (order_id, st", "+atus)|-atusx ", NULL);
 }
 
 /* ---- the mask over a vocabulary of single bytes ---- */
