@@ -556,21 +556,6 @@ static const char *const truncate_keywords[] = {
 	"cascade", "continue", "identity", "restart", "restrict"
 };
 
-/*
- * Unreserved keywords that queries and DML use; with the reserved,
- * column-name and type/function-name keywords they are the keywords of an
- * expression position (the other unreserved ones are DDL and utility words).
- */
-static const char *const dml_unreserved[] = {
-	"action", "at", "breadth", "by", "conflict", "cube", "current", "cycle", "day", "delete",
-	"depth", "double", "escape", "exclude", "filter", "first", "following", "groups", "hour",
-	"insert", "key", "last", "local", "locked", "matched", "materialized", "merge", "minute",
-	"month", "next", "no", "nothing", "nowait", "nulls", "of", "ordinality", "others", "over",
-	"overriding", "partition", "preceding", "range", "recursive", "repeatable", "rollup", "rows",
-	"search", "second", "set", "sets", "share", "skip", "system", "ties", "unbounded",
-	"update", "value", "varying", "within", "without", "year", "zone"
-};
-
 /* Whether name equals v[0..len), or with prefix starts with it. */
 static bool
 name_match(const char *name, const char *v, size_t len, bool prefix)
@@ -634,45 +619,16 @@ is_keyword(const char *v, size_t len, bool prefix)
 }
 
 /*
- * Whether unquoted v is a keyword an expression may hold (or the start of
- * one); at the start of an operand (opstart: after an operator, WHERE, ON,
- * AND, ...) not one that only follows an operand ("ON offset", "= FROM").
+ * Whether unquoted v is an SQL word an expression may hold (or the start of
+ * one): sqlpilot_sql_word, the definition the hallucination metric shares;
+ * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
  */
 static bool
-expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
+expr_word(const char *v, size_t len, bool prefix, bool opstart)
 {
-	const char *const *except = opstart ? operand_never : NULL;
-	size_t		n_except = opstart ? lengthof(operand_never) : 0;
-	char		cat;
-
-	if (prefix)
-	{
-		size_t		lo = 0,
-					hi = lengthof(dml_unreserved);
-
-		if (sqlpilot_sql_keyword_prefix(v, len, "RCT", except, n_except))
-			return true;
-		while (lo < hi)
-		{
-			size_t		mid = (lo + hi) / 2;
-
-			if (strncmp(dml_unreserved[mid], v, len) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < lengthof(dml_unreserved) &&
-			 strncmp(dml_unreserved[lo], v, len) == 0; lo++)
-			if (!opstart || !in_list(operand_never, lengthof(operand_never), dml_unreserved[lo],
-									 strlen(dml_unreserved[lo]), false))
-				return true;
-		return false;
-	}
-	if (opstart && in_list(operand_never, lengthof(operand_never), v, len, false))
-		return false;
-	cat = sqlpilot_sql_keyword_category(v, len);
-	return cat == 'R' || cat == 'C' || cat == 'T' ||
-		(cat == 'U' && in_list(dml_unreserved, lengthof(dml_unreserved), v, len, false));
+	return sqlpilot_sql_word(v, len, prefix, opstart ? operand_never : NULL,
+							 opstart ? lengthof(operand_never) : 0);
 }
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
@@ -1074,8 +1030,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			if (dot == 1)
 				return false;
 			return column_in_scope(g, c, v, len, prefix) ||
-				(words && (sqlpilot_sql_function_name(v, len, prefix) ||
-						   expr_keyword(v, len, prefix, c->opstart)));
+				(words && expr_word(v, len, prefix, c->opstart));
 		default:
 			return true;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "complete.h"
+#include "../eval/eval.h"
 #include "ground.h"
 #include "model.h"
 #include "schema.h"
@@ -290,6 +291,39 @@ test_scope(void)
 	expect_words("INSERT INTO orders (order_id, status, ", "+total)|+customer_id,|-order_id)|-status,|-city ",
 				 "not yet listed");
 	expect_words("INSERT INTO orders (order_id, st", "+atus)|-atusx ", NULL);
+}
+
+/*
+ * One SQL word predicate: the metric (eval_is_sql_word) and the mask agree
+ * on keywords, functions and type names; unreserved keywords like value,
+ * name or data are names to both.
+ */
+static void
+test_words(void)
+{
+	static const char *const words[] = {
+		"+SELECT", "+quote_ident", "+encode", "+reverse", "+jsonb", "+STRING", "+nulls",
+		"+excluded", "+coalesce", "-value", "-name", "-data", "-grant_x", "-users"
+	};
+	int			bad = 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	{
+		const char *w = words[i] + 1;
+		bool		want = words[i][0] == '+';
+
+		if (sqlpilot_sql_word(w, strlen(w), false, NULL, 0) != want ||
+			eval_is_sql_word(w, strlen(w)) != want)
+		{
+			bad++;
+			tap_diag("wrong: %s", words[i]);
+		}
+	}
+	tap_ok(bad == 0, "sqlpilot_sql_word and eval_is_sql_word agree on %zu words",
+		   sizeof(words) / sizeof(words[0]));
+	tap_ok(sqlpilot_sql_word("quote_id", 8, true, NULL, 0) &&
+		   !sqlpilot_sql_word("quote_idx", 9, true, NULL, 0), "sqlpilot_sql_word prefixes");
+	expect_words("SELECT * FROM orders WHERE ", "+quote_ident(|+reverse(|+status |-value |-name ", NULL);
 }
 
 /* ---- the mask over a vocabulary of single bytes ---- */
@@ -608,6 +642,7 @@ main(void)
 		return 1;
 	test_schema_styles();
 	test_scope();
+	test_words();
 	test_mask();
 	test_bad_input();
 	test_model();
