@@ -468,7 +468,9 @@ enum
 	E_SET_COLS,					/* an assignment target of SET: a column of set_table */
 	E_NEW_NAME,					/* a new name: free */
 	E_TYPE,						/* a type after '::': free */
-	E_AFTER_CTE					/* after a CTE's name: AS, MATERIALIZED, '(' */
+	E_AFTER_CTE,				/* after a CTE's name: AS, MATERIALIZED, '(' */
+	E_INTO,						/* after INSERT, MERGE: INTO only */
+	E_FROM_KW					/* after DELETE: FROM only */
 };
 
 /* Clauses at one paren depth. */
@@ -622,12 +624,13 @@ is_keyword(const char *v, size_t len, bool prefix)
  * Whether unquoted v is an SQL word an expression may hold (or the start of
  * one): sqlpilot_sql_word, the definition the hallucination metric shares;
  * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
- * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM");
+ * without functions not a function name that is no keyword or type.
  */
 static bool
-expr_word(const char *v, size_t len, bool prefix, bool opstart)
+expr_word(const char *v, size_t len, bool prefix, bool functions, bool opstart)
 {
-	return sqlpilot_sql_word(v, len, prefix, opstart ? operand_never : NULL,
+	return sqlpilot_sql_word(v, len, prefix, functions, opstart ? operand_never : NULL,
 							 opstart ? lengthof(operand_never) : 0);
 }
 
@@ -939,7 +942,8 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 /*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
- * dot: 0 not followed by '.', 1 followed by '.', 2 not known yet.  mixed:
+ * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('
+ * (a call: only then may a built-in function's name stand).  mixed:
  * written in mixed case, which a generated keyword or function name is not
  * ("cROss", "to_chaR"): such a word can only be a name.
  */
@@ -967,8 +971,12 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_AFTER_ALIAS:
 			return dot != 1 && words && !name_match("as", v, len, false) &&
 				follows_ref(c, v, len, prefix);
+		case E_INTO:
+		case E_FROM_KW:
+			return dot != 1 && words &&
+				name_match(c->expect == E_INTO ? "into" : "from", v, len, prefix);
 		case E_TABLE:
-			if (dot != 0)
+			if (dot == 1 || dot == 2)
 			{
 				for (int i = 0; i < s->n_tables; i++)
 					if (s->tables[i].schema[0] && name_match(s->tables[i].schema, v, len, prefix))
@@ -987,7 +995,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
 								  name_match("only", v, len, prefix)));
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 sqlpilot_sql_function_name(v, len, prefix));
+							 (dot != 0 && sqlpilot_sql_function_name(v, len, prefix)));
 		case E_TABLE_IN_SCHEMA:
 			if (dot == 1)
 				return false;
@@ -1025,12 +1033,12 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_SET_COLS:
 			return dot != 1 && unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
 		case E_EXPR:
-			if (dot != 0 && qualifier_ok(g, c, v, len, prefix))
+			if ((dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix))
 				return true;
 			if (dot == 1)
 				return false;
 			return column_in_scope(g, c, v, len, prefix) ||
-				(words && expr_word(v, len, prefix, c->opstart));
+				(words && expr_word(v, len, prefix, dot != 0, c->opstart));
 		default:
 			return true;
 	}
@@ -1249,7 +1257,7 @@ on_keyword(Ctx *x, int a)
 		case A_MERGE:
 			if (!start)
 				c->prevkw = A_PLAIN;
-			c->expect = E_EXPR;
+			c->expect = !start ? E_EXPR : a == A_DELETE ? E_FROM_KW : E_INTO;
 			return;
 		case A_TABLE:
 			c->expect = start || prev == A_TRUNCATE ? E_TABLE : E_EXPR;
@@ -1361,11 +1369,11 @@ on_keyword(Ctx *x, int a)
 
 /*
  * An identifier token with value v; mixed: written in mixed case (see
- * word_allowed); dot_after: a '.' follows it at once.
+ * word_allowed); dot_after: a '.' follows it at once; call: a '(' does.
  */
 static void
 on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixed,
-		 bool dot_after)
+		 bool dot_after, bool call)
 {
 	SqlpilotGroundCursor *c = x->c;
 	bool		quoted = t->kind == SQLPILOT_TOK_QIDENT;
@@ -1373,7 +1381,7 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 	int			d = c->depth;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : 0))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : call ? 3 : 0))
 	{
 		c->bad = true;
 		return;
@@ -1706,6 +1714,8 @@ on_token(void *arg, const SqlpilotLexToken *t)
 				size_t		len = SQLPILOT_GROUND_NAME_MAX;
 				bool		dot = t->end < c->fed &&
 					c->ring[t->end % SQLPILOT_GROUND_RING] == '.';
+				bool		call = t->end < c->fed &&
+					c->ring[t->end % SQLPILOT_GROUND_RING] == '(';
 				bool		mixed = false;
 
 				if (n < SQLPILOT_GROUND_RING && c->fed - t->start <= SQLPILOT_GROUND_RING)
@@ -1722,7 +1732,7 @@ on_token(void *arg, const SqlpilotLexToken *t)
 					v[0] = '\0';
 					len = SQLPILOT_GROUND_NAME_MAX;
 				}
-				on_ident(x, t, v, len, mixed, dot);
+				on_ident(x, t, v, len, mixed, dot, call);
 				return;
 			}
 		case SQLPILOT_TOK_PUNCT:
@@ -2013,6 +2023,12 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 		case E_AFTER_ALIAS:
 		case E_AFTER_CTE:
 			put(buf, cap, &n, "expects a keyword");
+			break;
+		case E_INTO:
+			put(buf, cap, &n, "expects INTO");
+			break;
+		case E_FROM_KW:
+			put(buf, cap, &n, "expects FROM");
 			break;
 		case E_QUAL:
 			{

@@ -208,7 +208,7 @@ static const char *const statement_unreserved[] = {
  * EXCLUDED of ON CONFLICT).  Sorted.
  */
 static const char *const type_names[] = {
-	"bigserial", "bytea", "bytes", "cidr", "citext", "excluded", "float4", "float8", "inet",
+	"bigserial", "bool", "bytea", "bytes", "cidr", "citext", "date", "excluded", "float4", "float8", "inet",
 	"int2", "int4", "int8", "inverted", "json", "jsonb", "macaddr", "money", "oid",
 	"regclass", "serial", "serial2", "serial4", "serial8", "smallserial", "string", "text",
 	"timestamptz", "timetz", "tsquery", "tsvector", "unique_rowid", "upsert", "uuid",
@@ -351,8 +351,8 @@ sorted_has_except(const char *const *list, int n, const char *word, size_t len, 
 
 /* See sql_words.h. */
 bool
-sqlpilot_sql_word(const char *word, size_t len, bool prefix, const char *const *except,
-				  size_t n_except)
+sqlpilot_sql_word(const char *word, size_t len, bool prefix, bool functions,
+				  const char *const *except, size_t n_except)
 {
 	char		lower[64];
 
@@ -384,8 +384,8 @@ sqlpilot_sql_word(const char *word, size_t len, bool prefix, const char *const *
 	}
 	return sorted_has_except(statement_unreserved, (int) lengthof(statement_unreserved), lower,
 							 len, prefix, except, n_except) ||
-		sorted_has_except(sql_functions, (int) lengthof(sql_functions), lower, len, prefix,
-						  except, n_except) ||
+		(functions && sorted_has_except(sql_functions, (int) lengthof(sql_functions), lower,
+										len, prefix, except, n_except)) ||
 		sorted_has_except(type_names, (int) lengthof(type_names), lower, len, prefix,
 						  except, n_except);
 }

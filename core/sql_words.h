@@ -42,9 +42,11 @@ bool		sqlpilot_sql_function_name(const char *word, size_t len, bool prefix);
  * statements use (the other unreserved ones, like name, data or value, are
  * ordinary names), a built-in function (sqlpilot_sql_function_name) or a
  * type name.  The one definition grounding (core/ground.c) and the
- * hallucination metric (eval/metrics.c) share.
+ * hallucination metric (eval/metrics.c) share.  Without functions, only the
+ * words that stand without a call: built-in functions that are neither
+ * keywords nor type names do not count (grounding: "now" needs its "(").
  */
-bool		sqlpilot_sql_word(const char *word, size_t len, bool prefix,
+bool		sqlpilot_sql_word(const char *word, size_t len, bool prefix, bool functions,
 							  const char *const *except, size_t n_except);
 
 /* One identifier found in SQL text. */

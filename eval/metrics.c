@@ -336,7 +336,7 @@ eval_names_free(EvalNameSet *set)
 bool
 eval_is_sql_word(const char *s, size_t len)
 {
-	return sqlpilot_sql_word(s, len, false, NULL, 0);
+	return sqlpilot_sql_word(s, len, false, true, NULL, 0);
 }
 
 /* Skips whitespace from p. */

@@ -312,7 +312,7 @@ test_words(void)
 		const char *w = words[i] + 1;
 		bool		want = words[i][0] == '+';
 
-		if (sqlpilot_sql_word(w, strlen(w), false, NULL, 0) != want ||
+		if (sqlpilot_sql_word(w, strlen(w), false, true, NULL, 0) != want ||
 			eval_is_sql_word(w, strlen(w)) != want)
 		{
 			bad++;
@@ -321,9 +321,20 @@ test_words(void)
 	}
 	tap_ok(bad == 0, "sqlpilot_sql_word and eval_is_sql_word agree on %zu words",
 		   sizeof(words) / sizeof(words[0]));
-	tap_ok(sqlpilot_sql_word("quote_id", 8, true, NULL, 0) &&
-		   !sqlpilot_sql_word("quote_idx", 9, true, NULL, 0), "sqlpilot_sql_word prefixes");
-	expect_words("SELECT * FROM orders WHERE ", "+quote_ident(|+reverse(|+status |-value |-name ", NULL);
+	tap_ok(sqlpilot_sql_word("quote_id", 8, true, true, NULL, 0) &&
+		   !sqlpilot_sql_word("quote_idx", 9, true, true, NULL, 0) &&
+		   !sqlpilot_sql_word("quote_ident", 11, false, false, NULL, 0) &&
+		   sqlpilot_sql_word("coalesce", 8, false, false, NULL, 0) &&
+		   sqlpilot_sql_word("date", 4, false, false, NULL, 0), "sqlpilot_sql_word prefixes, calls");
+	/* a function name that is not a keyword or type needs its "(" */
+	expect_words("SELECT * FROM orders WHERE ",
+				 "+quote_ident(|+reverse(|+status |-value |-name |-quote_ident |-exp |-range_agg =|+DATE |+COALESCE (",
+				 NULL);
+	expect_words("SELECT * FROM ", "+generate_series(|-generate_series |+unnest(", NULL);
+	/* INSERT, DELETE and MERGE at a statement's start take only INTO or FROM */
+	expect_words("INSERT ", "+INTO |+into |-INTI.|-orders |-FROM ", "expects INTO");
+	expect_words("DELETE ", "+FROM |-INTO |-orders ", "expects FROM");
+	expect_words("MERGE ", "+INTO |-orders ", "expects INTO");
 }
 
 /* ---- the mask over a vocabulary of single bytes ---- */
