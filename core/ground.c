@@ -1547,6 +1547,11 @@ on_open(Ctx *x)
 			}
 			break;
 		case E_AFTER_ALIAS:
+			if (c->intro == I_TRUNCATE)
+			{
+				inner = E_AFTER_ALIAS;	/* "TRUNCATE t (" is no SQL: no names in it */
+				break;
+			}
 			kind = P_NAMES;
 			inner = E_NEW_NAME;
 			break;

@@ -278,6 +278,7 @@ test_scope(void)
 	expect_words("TRUNCATE TABLE ONLY orders, ", "+customers |-nope |-ONLY ", "expects a table");
 	expect_words("TRUNCATE orders ", "+RESTART |+CASCADE;|-o |-WHERE |-AS ", "expects a keyword");
 	expect_words("TRUNCATE orders RESTART ", "+IDENTITY |-orders |-x ", NULL);
+	expect_words("TRUNCATE TABLE orders(", "+CASCADE)|-torecasting;|-order_id)", NULL);
 	/* SET targets: columns of the UPDATE's table, no keywords, each once */
 	expect_words("UPDATE products SET name = 'x', ", "+price |+sku |-name |-grant |-total |-WHERE ",
 				 "SET target");
