@@ -624,13 +624,12 @@ is_keyword(const char *v, size_t len, bool prefix)
  * Whether unquoted v is an SQL word an expression may hold (or the start of
  * one): sqlpilot_sql_word, the definition the hallucination metric shares;
  * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
- * ...) not a keyword that only follows an operand ("ON offset", "= FROM");
- * without functions not a function name that is no keyword or type.
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
  */
 static bool
-expr_word(const char *v, size_t len, bool prefix, bool functions, bool opstart)
+expr_word(const char *v, size_t len, bool prefix, bool opstart)
 {
-	return sqlpilot_sql_word(v, len, prefix, functions, opstart ? operand_never : NULL,
+	return sqlpilot_sql_word(v, len, prefix, true, opstart ? operand_never : NULL,
 							 opstart ? lengthof(operand_never) : 0);
 }
 
@@ -942,8 +941,8 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 /*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
- * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('
- * (a call: only then may a built-in function's name stand).  mixed:
+ * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
+ * mixed:
  * written in mixed case, which a generated keyword or function name is not
  * ("cROss", "to_chaR"): such a word can only be a name.
  */
@@ -995,7 +994,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
 								  name_match("only", v, len, prefix)));
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 (dot != 0 && sqlpilot_sql_function_name(v, len, prefix)));
+							 sqlpilot_sql_function_name(v, len, prefix));
 		case E_TABLE_IN_SCHEMA:
 			if (dot == 1)
 				return false;
@@ -1038,7 +1037,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			if (dot == 1)
 				return false;
 			return column_in_scope(g, c, v, len, prefix) ||
-				(words && expr_word(v, len, prefix, dot != 0, c->opstart));
+				(words && expr_word(v, len, prefix, c->opstart));
 		default:
 			return true;
 	}
