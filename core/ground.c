@@ -1201,7 +1201,7 @@ on_keyword(Ctx *x, int a)
 		c->lost = L_NOT_QUERY;
 		return;
 	}
-	if (c->intro == I_TRUNCATE && d == 0 && a != A_TABLE && a != A_ONLY)
+	if (c->intro == I_TRUNCATE && a != A_TABLE && a != A_ONLY)
 	{
 		/* TRUNCATE t RESTART IDENTITY CASCADE: only its own keywords */
 		c->expect = E_AFTER_ALIAS;
@@ -1526,6 +1526,13 @@ on_open(Ctx *x)
 	switch (c->expect)
 	{
 		case E_TABLE:
+			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+				c->intro == I_TRUNCATE)
+			{
+				/* "INSERT INTO (" is no SQL: a table still comes, not a subquery */
+				inner = E_TABLE;
+				break;
+			}
 			kind = P_SUBQ_FROM;
 			inner = E_TABLE;
 			start = true;

@@ -279,6 +279,8 @@ test_scope(void)
 	expect_words("TRUNCATE orders ", "+RESTART |+CASCADE;|-o |-WHERE |-AS ", "expects a keyword");
 	expect_words("TRUNCATE orders RESTART ", "+IDENTITY |-orders |-x ", NULL);
 	expect_words("TRUNCATE TABLE orders(", "+CASCADE)|-torecasting;|-order_id)", NULL);
+	expect_words("TRUNCATE TABLE orders(cascade ", "+RESTRICT |-dett.|-order_id ", NULL);
+	expect_words("INSERT INTO(", "+orders |-customer_Data ", "expects a table");
 	/* SET targets: columns of the UPDATE's table, no keywords, each once */
 	expect_words("UPDATE products SET name = 'x', ", "+price |+sku |-name |-grant |-total |-WHERE ",
 				 "SET target");
