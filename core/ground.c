@@ -1422,6 +1422,7 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 			return;
 		case E_INSERT_COLS:
 			add_name(x, v, len, OWNER_INSERT_COL);
+			c->operand = true;
 			return;
 		case E_SET_COLS:
 			add_name(x, v, len, OWNER_SET_COL);
@@ -1714,6 +1715,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 	}
 	if (c->lost)
 		return;
+	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
+		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
+		(t->kind != SQLPILOT_TOK_PUNCT || (n == 1 && (ch == ')' || ch == ',') && !c->operand)))
+	{
+		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
+		return;
+	}
 	switch (t->kind)
 	{
 		case SQLPILOT_TOK_IDENT:
@@ -1865,6 +1873,9 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 
 	if (c->lost || c->fed <= c->typed_end)
 		return true;
+	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
+									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
+		return false;			/* only names in an INSERT column list */
 	if (in == SQLPILOT_IN_IDENT || in == SQLPILOT_IN_QIDENT)
 	{
 		t.kind = in == SQLPILOT_IN_IDENT ? SQLPILOT_TOK_IDENT : SQLPILOT_TOK_QIDENT;

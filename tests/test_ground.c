@@ -294,6 +294,7 @@ test_scope(void)
 	expect_words("INSERT INTO orders (order_id, status, ", "+total)|+customer_id,|-order_id)|-status,|-city ",
 				 "not yet listed");
 	expect_words("INSERT INTO orders (order_id, st", "+atus)|-atusx ", NULL);
+	expect_words("INSERT INTO orders (order_id, ", "+status)|-*)|-1)|-'x')|-)|-, ", NULL);
 }
 
 /*
