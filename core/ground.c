@@ -465,15 +465,18 @@ enum
 	E_AFTER_ALIAS,				/* keywords only */
 	E_QUAL,						/* a column of qual, after "qual." */
 	E_INSERT_COLS,
+	E_SET_COLS,					/* an assignment target of SET: a column of set_table */
 	E_NEW_NAME,					/* a new name: free */
 	E_TYPE,						/* a type after '::': free */
-	E_AFTER_CTE					/* after a CTE's name: AS, MATERIALIZED, '(' */
+	E_AFTER_CTE,				/* after a CTE's name: AS, MATERIALIZED, '(' */
+	E_INTO,						/* after INSERT, MERGE: INTO only */
+	E_FROM_KW					/* after DELETE: FROM only */
 };
 
 /* Clauses at one paren depth. */
 enum
 {
-	C_NONE, C_SELECT, C_FROM, C_EXPR, C_WITH
+	C_NONE, C_SELECT, C_FROM, C_EXPR, C_WITH, C_SET
 };
 
 /* Why a paren was opened. */
@@ -485,7 +488,7 @@ enum
 /* The keyword that opened the current table list. */
 enum
 {
-	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING
+	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE
 };
 
 /* Kinds of table references. */
@@ -508,7 +511,9 @@ enum
 	A_VALUES, A_DISTINCT, A_CLAUSE, A_SETOP, A_EXPLAIN, A_MATERIALIZED, A_NOT,
 	A_NOCOND,					/* CROSS, NATURAL: a join without ON/USING */
 	A_COND,						/* WHERE, ON, HAVING, SET: a clause of operands */
-	A_LOGIC						/* AND, OR, WHEN, THEN, ELSE: an operand follows */
+	A_LOGIC,					/* AND, OR, WHEN, THEN, ELSE: an operand follows */
+	A_SET,
+	A_TRUNCATE
 };
 
 typedef struct KeywordAction
@@ -529,8 +534,8 @@ static const KeywordAction keyword_actions[] = {
 	{"not", A_NOT}, {"offset", A_CLAUSE}, {"on", A_COND}, {"only", A_ONLY},
 	{"or", A_LOGIC}, {"order", A_CLAUSE}, {"outer", A_JOINTYPE},
 	{"recursive", A_RECURSIVE}, {"returning", A_CLAUSE}, {"right", A_JOINTYPE},
-	{"select", A_SELECT}, {"set", A_COND}, {"table", A_TABLE}, {"then", A_LOGIC},
-	{"union", A_SETOP}, {"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES},
+	{"select", A_SELECT}, {"set", A_SET}, {"table", A_TABLE}, {"then", A_LOGIC},
+	{"truncate", A_TRUNCATE}, {"union", A_SETOP}, {"update", A_UPDATE}, {"using", A_USING}, {"values", A_VALUES},
 	{"verbose", A_EXPLAIN}, {"when", A_LOGIC}, {"where", A_COND}, {"window", A_CLAUSE},
 	{"with", A_WITH}
 };
@@ -548,19 +553,9 @@ static const char *const follow_keywords[] = {
 	"where", "window", "with"
 };
 
-/*
- * Unreserved keywords that queries and DML use; with the reserved,
- * column-name and type/function-name keywords they are the keywords of an
- * expression position (the other unreserved ones are DDL and utility words).
- */
-static const char *const dml_unreserved[] = {
-	"action", "at", "breadth", "by", "conflict", "cube", "current", "cycle", "day", "delete",
-	"depth", "double", "escape", "exclude", "filter", "first", "following", "groups", "hour",
-	"insert", "key", "last", "local", "locked", "matched", "materialized", "merge", "minute",
-	"month", "next", "no", "nothing", "nowait", "nulls", "of", "ordinality", "others", "over",
-	"overriding", "partition", "preceding", "range", "recursive", "repeatable", "rollup", "rows",
-	"search", "second", "set", "sets", "share", "skip", "system", "ties", "unbounded",
-	"update", "value", "varying", "within", "without", "year", "zone"
+/* Keywords that may follow a table of TRUNCATE (RESTART IDENTITY, CASCADE, ...). */
+static const char *const truncate_keywords[] = {
+	"cascade", "continue", "identity", "restart", "restrict"
 };
 
 /* Whether name equals v[0..len), or with prefix starts with it. */
@@ -609,6 +604,8 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 static bool
 follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefix)
 {
+	if (c->intro == I_TRUNCATE)
+		return in_list(truncate_keywords, lengthof(truncate_keywords), v, len, prefix);
 	if (c->join_cond)
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
@@ -624,49 +621,23 @@ is_keyword(const char *v, size_t len, bool prefix)
 }
 
 /*
- * Whether unquoted v is a keyword an expression may hold (or the start of
- * one); at the start of an operand (opstart: after an operator, WHERE, ON,
- * AND, ...) not one that only follows an operand ("ON offset", "= FROM").
+ * Whether unquoted v is an SQL word an expression may hold (or the start of
+ * one): sqlpilot_sql_word, the definition the hallucination metric shares;
+ * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
  */
 static bool
-expr_keyword(const char *v, size_t len, bool prefix, bool opstart)
+expr_word(const char *v, size_t len, bool prefix, bool opstart)
 {
-	const char *const *except = opstart ? operand_never : NULL;
-	size_t		n_except = opstart ? lengthof(operand_never) : 0;
-	char		cat;
-
-	if (prefix)
-	{
-		size_t		lo = 0,
-					hi = lengthof(dml_unreserved);
-
-		if (sqlpilot_sql_keyword_prefix(v, len, "RCT", except, n_except))
-			return true;
-		while (lo < hi)
-		{
-			size_t		mid = (lo + hi) / 2;
-
-			if (strncmp(dml_unreserved[mid], v, len) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < lengthof(dml_unreserved) &&
-			 strncmp(dml_unreserved[lo], v, len) == 0; lo++)
-			if (!opstart || !in_list(operand_never, lengthof(operand_never), dml_unreserved[lo],
-									 strlen(dml_unreserved[lo]), false))
-				return true;
-		return false;
-	}
-	if (opstart && in_list(operand_never, lengthof(operand_never), v, len, false))
-		return false;
-	cat = sqlpilot_sql_keyword_category(v, len);
-	return cat == 'R' || cat == 'C' || cat == 'T' ||
-		(cat == 'U' && in_list(dml_unreserved, lengthof(dml_unreserved), v, len, false));
+	return sqlpilot_sql_word(v, len, prefix, true, opstart ? operand_never : NULL,
+							 opstart ? lengthof(operand_never) : 0);
 }
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
 #define OWNER_FORWARD (-2)
+/* Owners of the columns an INSERT column list and a SET clause have named so far. */
+#define OWNER_INSERT_COL (-3)
+#define OWNER_SET_COL (-4)
 
 /* Whether s[0..n) has both upper- and lower-case ASCII letters. */
 static bool
@@ -830,7 +801,7 @@ column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const ch
 			return true;
 	}
 	for (int i = 0; i < g->n_names; i++)
-		if (g->names[i].owner != OWNER_FORWARD && name_match(g->names[i].name, v, len, prefix))
+		if (g->names[i].owner >= -1 && name_match(g->names[i].name, v, len, prefix))
 			return true;
 	return false;
 }
@@ -927,6 +898,36 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 	return true;
 }
 
+/*
+ * Whether table ti (-1: not in the schema, anything goes) has a column v (or
+ * one starting with v) that the list of owner has not named yet: an INSERT
+ * column list or a SET clause names each column once.
+ */
+static bool
+unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_t len,
+				bool prefix)
+{
+	const SqlpilotGroundSchema *s = g->schema;
+	const GroundTable *t;
+
+	if (ti < 0 || s->tables[ti].unknown_cols)
+		return true;
+	t = &s->tables[ti];
+	for (int j = 0; j < t->n_cols; j++)
+	{
+		const char *col = s->cols[t->col0 + j];
+		bool		listed = false;
+
+		if (!name_match(col, v, len, prefix))
+			continue;
+		for (int i = 0; i < g->n_names && !listed; i++)
+			listed = g->names[i].owner == owner && strcmp(g->names[i].name, col) == 0;
+		if (!listed)
+			return true;
+	}
+	return false;
+}
+
 /* Whether an alias already taken in this statement is v. */
 static bool
 alias_taken(const SqlpilotGround *g, const char *v, size_t len)
@@ -940,7 +941,8 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 /*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
- * dot: 0 not followed by '.', 1 followed by '.', 2 not known yet.  mixed:
+ * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
+ * mixed:
  * written in mixed case, which a generated keyword or function name is not
  * ("cROss", "to_chaR"): such a word can only be a name.
  */
@@ -968,8 +970,12 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_AFTER_ALIAS:
 			return dot != 1 && words && !name_match("as", v, len, false) &&
 				follows_ref(c, v, len, prefix);
+		case E_INTO:
+		case E_FROM_KW:
+			return dot != 1 && words &&
+				name_match(c->expect == E_INTO ? "into" : "from", v, len, prefix);
 		case E_TABLE:
-			if (dot != 0)
+			if (dot == 1 || dot == 2)
 			{
 				for (int i = 0; i < s->n_tables; i++)
 					if (s->tables[i].schema[0] && name_match(s->tables[i].schema, v, len, prefix))
@@ -980,9 +986,13 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			for (int i = 0; i < s->n_tables; i++)
 				if (name_match(s->tables[i].name, v, len, prefix))
 					return true;
-			for (int i = 0; i < g->n_ctes; i++)
+			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
+			if (c->intro == I_TRUNCATE)
+				return words && ((c->prevkw == A_TRUNCATE && name_match("table", v, len, prefix)) ||
+								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
+								  name_match("only", v, len, prefix)));
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
 							 sqlpilot_sql_function_name(v, len, prefix));
 		case E_TABLE_IN_SCHEMA:
@@ -1018,15 +1028,16 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		case E_QUAL:
 			return dot != 1 && qualified_column(g, c, v, len, prefix);
 		case E_INSERT_COLS:
-			return dot != 1 && (c->target < 0 || table_has_column(s, c->target, v, len, prefix));
+			return dot != 1 && unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
+		case E_SET_COLS:
+			return dot != 1 && unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
 		case E_EXPR:
-			if (dot != 0 && qualifier_ok(g, c, v, len, prefix))
+			if ((dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix))
 				return true;
 			if (dot == 1)
 				return false;
 			return column_in_scope(g, c, v, len, prefix) ||
-				(words && (sqlpilot_sql_function_name(v, len, prefix) ||
-						   expr_keyword(v, len, prefix, c->opstart)));
+				(words && expr_word(v, len, prefix, c->opstart));
 		default:
 			return true;
 	}
@@ -1049,6 +1060,7 @@ reset_statement(Ctx *x)
 	c->join_cond = false;
 	c->capture = -1;
 	c->target = -1;
+	c->set_table = -1;
 	c->last_ref = -1;
 	c->cte_cur = -1;
 	c->clause[0] = C_NONE;
@@ -1138,7 +1150,14 @@ table_ref(Ctx *x, const char *v, size_t len)
 	c->ref_dup = entry_named(g, v, len);
 	if (c->intro == I_INSERT)
 		c->target = (int16_t) ti;
+	if (c->intro == I_UPDATE)
+		c->set_table = (int16_t) ti;
 	c->last_ref = -1;
+	if (c->intro == I_TRUNCATE)
+	{
+		c->expect = E_AFTER_ALIAS;	/* TRUNCATE takes no alias */
+		return;
+	}
 	if (!x->w)
 		return;
 	if (x->w->n_entries == SQLPILOT_GROUND_ENTRIES)
@@ -1177,9 +1196,15 @@ on_keyword(Ctx *x, int a)
 	c->prevkw = (uint8_t) a;
 	if (c->expect == E_STMT && start &&
 		a != A_SELECT && a != A_VALUES && a != A_WITH && a != A_INSERT && a != A_UPDATE &&
-		a != A_DELETE && a != A_MERGE && a != A_TABLE && a != A_EXPLAIN)
+		a != A_DELETE && a != A_MERGE && a != A_TABLE && a != A_EXPLAIN && a != A_TRUNCATE)
 	{
 		c->lost = L_NOT_QUERY;
+		return;
+	}
+	if (c->intro == I_TRUNCATE && a != A_TABLE && a != A_ONLY)
+	{
+		/* TRUNCATE t RESTART IDENTITY CASCADE: only its own keywords */
+		c->expect = E_AFTER_ALIAS;
 		return;
 	}
 	switch (a)
@@ -1231,10 +1256,20 @@ on_keyword(Ctx *x, int a)
 		case A_MERGE:
 			if (!start)
 				c->prevkw = A_PLAIN;
-			c->expect = E_EXPR;
+			c->expect = !start ? E_EXPR : a == A_DELETE ? E_FROM_KW : E_INTO;
 			return;
 		case A_TABLE:
-			c->expect = start ? E_TABLE : E_EXPR;
+			c->expect = start || prev == A_TRUNCATE ? E_TABLE : E_EXPR;
+			return;
+		case A_TRUNCATE:
+			if (start)
+			{
+				c->intro = I_TRUNCATE;
+				c->clause[d] = C_FROM;
+				c->expect = E_TABLE;
+			}
+			else
+				c->expect = E_EXPR;
 			return;
 		case A_INTO:
 			c->intro = prev == A_INSERT ? I_INSERT : I_INTO;
@@ -1291,6 +1326,18 @@ on_keyword(Ctx *x, int a)
 				c->opstart = true;
 			}
 			return;
+		case A_SET:
+			if (c->intro == I_UPDATE || prev == A_UPDATE)
+			{
+				/* UPDATE t SET, ON CONFLICT DO UPDATE SET: columns of the table, once each */
+				if (prev == A_UPDATE)
+					c->set_table = c->target;
+				c->join_cond = false;
+				c->clause[d] = C_SET;
+				c->expect = E_SET_COLS;
+				return;
+			}
+			/* FALLTHROUGH */
 		case A_COND:
 		case A_LOGIC:
 			c->opstart = true;
@@ -1321,11 +1368,11 @@ on_keyword(Ctx *x, int a)
 
 /*
  * An identifier token with value v; mixed: written in mixed case (see
- * word_allowed); dot_after: a '.' follows it at once.
+ * word_allowed); dot_after: a '.' follows it at once; call: a '(' does.
  */
 static void
 on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixed,
-		 bool dot_after)
+		 bool dot_after, bool call)
 {
 	SqlpilotGroundCursor *c = x->c;
 	bool		quoted = t->kind == SQLPILOT_TOK_QIDENT;
@@ -1333,7 +1380,7 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 	int			d = c->depth;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : 0))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : call ? 3 : 0))
 	{
 		c->bad = true;
 		return;
@@ -1374,6 +1421,14 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixe
 			}
 			return;
 		case E_INSERT_COLS:
+			add_name(x, v, len, OWNER_INSERT_COL);
+			c->operand = true;
+			return;
+		case E_SET_COLS:
+			add_name(x, v, len, OWNER_SET_COL);
+			c->expect = E_EXPR;
+			c->operand = true;
+			c->prevkw = A_NONE;
 			return;
 		case E_TYPE:
 			c->expect = E_EXPR;
@@ -1472,6 +1527,13 @@ on_open(Ctx *x)
 	switch (c->expect)
 	{
 		case E_TABLE:
+			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+				c->intro == I_TRUNCATE)
+			{
+				/* "INSERT INTO (" is no SQL: a table still comes, not a subquery */
+				inner = E_TABLE;
+				break;
+			}
 			kind = P_SUBQ_FROM;
 			inner = E_TABLE;
 			start = true;
@@ -1492,6 +1554,11 @@ on_open(Ctx *x)
 			}
 			break;
 		case E_AFTER_ALIAS:
+			if (c->intro == I_TRUNCATE)
+			{
+				inner = E_AFTER_ALIAS;	/* "TRUNCATE t (" is no SQL: no names in it */
+				break;
+			}
 			kind = P_NAMES;
 			inner = E_NEW_NAME;
 			break;
@@ -1616,6 +1683,8 @@ on_comma(Ctx *x)
 		c->expect = E_INSERT_COLS;
 	else if (c->clause[d] == C_WITH)
 		c->expect = E_NEW_NAME;
+	else if (c->clause[d] == C_SET)
+		c->expect = E_SET_COLS;
 	else if (c->clause[d] == C_FROM)
 		c->expect = E_TABLE;
 	else
@@ -1646,6 +1715,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 	}
 	if (c->lost)
 		return;
+	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
+		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
+		(t->kind != SQLPILOT_TOK_PUNCT || (n == 1 && (ch == ')' || ch == ',') && !c->operand)))
+	{
+		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
+		return;
+	}
 	switch (t->kind)
 	{
 		case SQLPILOT_TOK_IDENT:
@@ -1657,6 +1733,8 @@ on_token(void *arg, const SqlpilotLexToken *t)
 				size_t		len = SQLPILOT_GROUND_NAME_MAX;
 				bool		dot = t->end < c->fed &&
 					c->ring[t->end % SQLPILOT_GROUND_RING] == '.';
+				bool		call = t->end < c->fed &&
+					c->ring[t->end % SQLPILOT_GROUND_RING] == '(';
 				bool		mixed = false;
 
 				if (n < SQLPILOT_GROUND_RING && c->fed - t->start <= SQLPILOT_GROUND_RING)
@@ -1673,7 +1751,7 @@ on_token(void *arg, const SqlpilotLexToken *t)
 					v[0] = '\0';
 					len = SQLPILOT_GROUND_NAME_MAX;
 				}
-				on_ident(x, t, v, len, mixed, dot);
+				on_ident(x, t, v, len, mixed, dot, call);
 				return;
 			}
 		case SQLPILOT_TOK_PUNCT:
@@ -1795,6 +1873,9 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 
 	if (c->lost || c->fed <= c->typed_end)
 		return true;
+	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
+									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
+		return false;			/* only names in an INSERT column list */
 	if (in == SQLPILOT_IN_IDENT || in == SQLPILOT_IN_QIDENT)
 	{
 		t.kind = in == SQLPILOT_IN_IDENT ? SQLPILOT_TOK_IDENT : SQLPILOT_TOK_QIDENT;
@@ -1965,6 +2046,12 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 		case E_AFTER_CTE:
 			put(buf, cap, &n, "expects a keyword");
 			break;
+		case E_INTO:
+			put(buf, cap, &n, "expects INTO");
+			break;
+		case E_FROM_KW:
+			put(buf, cap, &n, "expects FROM");
+			break;
 		case E_QUAL:
 			{
 				const char *what = NULL;	/* what x names, when its columns are known */
@@ -2000,10 +2087,17 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 			}
 		case E_INSERT_COLS:
 			if (c->target >= 0)
-				put(buf, cap, &n, "expects a column of %s (INSERT target)",
+				put(buf, cap, &n, "expects a column of %s (INSERT target) not yet listed",
 					g->schema->tables[c->target].name);
 			else
 				put(buf, cap, &n, "free: the INSERT target is not in the schema");
+			break;
+		case E_SET_COLS:
+			if (c->set_table >= 0)
+				put(buf, cap, &n, "expects a column of %s (SET target) not yet assigned",
+					g->schema->tables[c->set_table].name);
+			else
+				put(buf, cap, &n, "free: the SET target is not in the schema");
 			break;
 		case E_NEW_NAME:
 			put(buf, cap, &n, "free: a new name");

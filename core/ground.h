@@ -16,7 +16,10 @@
  *   - a table: tables and views of the schema, CTEs, schema names as
  *     qualifiers, a few keywords (SELECT, LATERAL, ONLY, ...) and functions;
  *   - a column of x after "x.": the columns of x (x unknown: anything);
- *   - the column list of INSERT INTO t (: the columns of t;
+ *   - the column list of INSERT INTO t (: the columns of t not listed yet;
+ *   - a SET target (UPDATE t SET, ON CONFLICT DO UPDATE SET): the columns
+ *     of t not assigned yet, nothing else;
+ *   - the tables of TRUNCATE [TABLE] [ONLY]: tables of the schema only;
  *   - an expression: columns of the tables in scope (every column of the
  *     schema while the current SELECT has no FROM yet), aliases and CTE
  *     names as qualifiers, select-list aliases, keywords, built-in
@@ -117,6 +120,7 @@ typedef struct SqlpilotGroundCursor
 	int8_t		capture;		/* CTE whose select list is read, or -1 */
 	uint8_t		capture_depth;
 	int16_t		target;			/* INSERT target: table index, or -1 */
+	int16_t		set_table;		/* table whose columns SET assigns, or -1 */
 	int8_t		last_ref;		/* entry the next alias names, or -1 */
 	int8_t		cte_cur;		/* CTE being defined, or -1 */
 	uint8_t		clause[SQLPILOT_GROUND_DEPTH];

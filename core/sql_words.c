@@ -180,6 +180,44 @@ static const char *const sql_functions[] = {
 	"xmlagg"
 };
 
+/*
+ * The unreserved keywords statements use (queries, DML, and the DDL words
+ * SQL text often holds); with the reserved, column-name and type/function-
+ * name keywords they are the keywords of sqlpilot_sql_word.  The other
+ * unreserved ones (name, data, value, ...) are ordinary names.  Sorted.
+ */
+static const char *const statement_unreserved[] = {
+	"action", "add", "after", "always", "at", "before", "begin", "breadth", "by", "cascade",
+	"commit", "conflict", "continue", "cube", "current", "cycle", "day", "deferred",
+	"delete", "depth", "double", "drop", "enum", "escape", "exclude", "family", "filter",
+	"first", "following", "generated", "groups", "hour", "identity", "if", "immediate",
+	"index", "insert", "key", "last", "local", "locked", "match", "matched", "materialized",
+	"merge", "minute", "month", "next", "no", "nothing", "nowait", "nulls", "of",
+	"ordinality", "others", "over", "overriding", "partial", "partition", "preceding",
+	"range", "recursive", "repeatable", "replace", "restart", "restrict", "rollback",
+	"rollup", "rows", "search", "second", "set", "sets", "share", "skip", "stored",
+	"system", "ties", "truncate", "unbounded", "unknown", "update", "varying", "view",
+	"within", "without", "year", "zone"
+};
+
+/*
+ * Type names that are not keywords (bigint, varchar, ... are), PostgreSQL's
+ * and the CockroachDB ones its schemas show (string, bytes), and the words
+ * of CockroachDB and common extensions those schemas hold (inverted indexes,
+ * column families, unique_rowid() and uuid_generate_v4() defaults, UPSERT,
+ * EXCLUDED of ON CONFLICT).  Sorted.
+ */
+static const char *const type_names[] = {
+	"bigserial", "bool", "bytea", "bytes", "cidr", "citext", "date", "excluded", "float4", "float8", "inet",
+	"int2", "int4", "int8", "inverted", "json", "jsonb", "macaddr", "money", "oid",
+	"regclass", "serial", "serial2", "serial4", "serial8", "smallserial", "string", "text",
+	"timestamptz", "timetz", "tsquery", "tsvector", "unique_rowid", "upsert", "uuid",
+	"uuid_generate_v4", "varbit", "xml"
+};
+
+/* The number of entries of a static array. */
+#define lengthof(array) (sizeof(array) / sizeof((array)[0]))
+
 /* See sql_words.h. */
 char
 sqlpilot_sql_keyword_category(const char *word, size_t len)
@@ -287,6 +325,69 @@ sqlpilot_sql_function_name(const char *word, size_t len, bool prefix)
 {
 	return sorted_has(sql_functions, (int) (sizeof(sql_functions) / sizeof(sql_functions[0])),
 					  word, len, prefix);
+}
+
+/*
+ * Whether some entry of a sorted list equals word (or with prefix starts
+ * with it) and is not one of except[0..n_except).
+ */
+static bool
+sorted_has_except(const char *const *list, int n, const char *word, size_t len, bool prefix,
+				  const char *const *except, size_t n_except)
+{
+	for (int i = lower_bound(list, n, word, len); i < n && strncmp(list[i], word, len) == 0; i++)
+	{
+		bool		excluded = false;
+
+		if (!prefix && list[i][len] != '\0')
+			break;
+		for (size_t k = 0; k < n_except && !excluded; k++)
+			excluded = strcmp(except[k], list[i]) == 0;
+		if (!excluded)
+			return true;
+	}
+	return false;
+}
+
+/* See sql_words.h. */
+bool
+sqlpilot_sql_word(const char *word, size_t len, bool prefix, bool functions,
+				  const char *const *except, size_t n_except)
+{
+	char		lower[64];
+
+	if (len == 0 || len >= sizeof(lower))
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = word[i];
+
+		lower[i] = (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
+	}
+	lower[len] = '\0';
+	if (prefix)
+	{
+		if (sqlpilot_sql_keyword_prefix(lower, len, "RCT", except, n_except))
+			return true;
+	}
+	else
+	{
+		char		cat = sqlpilot_sql_keyword_category(lower, len);
+		bool		excluded = false;
+
+		for (size_t k = 0; k < n_except && !excluded; k++)
+			excluded = strcmp(except[k], lower) == 0;
+		if (excluded)
+			return false;
+		if (cat == 'R' || cat == 'C' || cat == 'T')
+			return true;
+	}
+	return sorted_has_except(statement_unreserved, (int) lengthof(statement_unreserved), lower,
+							 len, prefix, except, n_except) ||
+		(functions && sorted_has_except(sql_functions, (int) lengthof(sql_functions), lower,
+										len, prefix, except, n_except)) ||
+		sorted_has_except(type_names, (int) lengthof(type_names), lower, len, prefix,
+						  except, n_except);
 }
 
 /* What sqlpilot_sql_next_ident's lexer callback has seen so far. */

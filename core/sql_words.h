@@ -3,7 +3,7 @@
  * of identifiers with PostgreSQL's rules (quoted names keep their case and
  * unescape "", unquoted ones fold to lower case; string literals and comments
  * are skipped), on the lexer of sql_lex.h.  Small on purpose: just what
- * choosing tables for a prompt and keeping a completion to keywords need.
+ * choosing tables for a prompt, grounding and the hallucination metric need.
  */
 #ifndef SQLPILOT_SQL_WORDS_H
 #define SQLPILOT_SQL_WORDS_H
@@ -34,6 +34,20 @@ bool		sqlpilot_sql_keyword_prefix(const char *word, size_t len, const char *cate
  * or with prefix, the start of one.  One list, in sql_words.c.
  */
 bool		sqlpilot_sql_function_name(const char *word, size_t len, bool prefix);
+
+/*
+ * Whether word (len bytes, any case) is an SQL word, or with prefix the
+ * start of one, and not one of except[0..n_except) (lower case): a reserved,
+ * column-name or type/function-name keyword, an unreserved keyword that
+ * statements use (the other unreserved ones, like name, data or value, are
+ * ordinary names), a built-in function (sqlpilot_sql_function_name) or a
+ * type name.  The one definition grounding (core/ground.c) and the
+ * hallucination metric (eval/metrics.c) share.  Without functions, only the
+ * words that stand without a call: built-in functions that are neither
+ * keywords nor type names do not count (grounding: "now" needs its "(").
+ */
+bool		sqlpilot_sql_word(const char *word, size_t len, bool prefix, bool functions,
+							  const char *const *except, size_t n_except);
 
 /* One identifier found in SQL text. */
 typedef struct SqlpilotSqlIdent

@@ -399,73 +399,17 @@ eval_names_free(EvalNameSet *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* SQL keywords, type names and common functions (PostgreSQL and CockroachDB), sorted. */
-static const char *const sql_words[] = {
-	"abs", "action", "add", "after", "all", "alter", "always", "analyze", "and", "any",
-	"array", "array_agg", "as", "asc", "avg", "before", "begin", "between", "bigint",
-	"bigserial", "bit", "bool", "bool_and", "bool_or", "boolean", "both", "by", "bytea",
-	"bytes", "cascade", "case", "cast", "ceil", "ceiling", "char", "char_length",
-	"character", "check", "coalesce", "collate", "column", "commit", "concat", "conflict",
-	"constraint", "continue", "count", "create", "cross", "cube", "current_date",
-	"current_time", "current_timestamp", "current_user", "cycle", "date", "date_part",
-	"date_trunc", "day", "decimal", "default", "deferrable", "deferred", "delete",
-	"dense_rank", "desc", "distinct", "do", "double", "drop", "else", "end", "enum",
-	"except", "excluded", "exists", "extract", "false", "family", "fetch", "filter",
-	"first", "float", "float4", "float8", "floor", "following", "for", "foreign", "from",
-	"full", "gen_random_uuid", "generated", "greatest", "group", "having", "hour",
-	"identity", "if", "ilike", "immediate", "in", "index", "inet", "initially", "inner",
-	"insert", "int", "int2", "int4", "int8", "integer", "intersect", "interval", "into",
-	"inverted", "is", "isnull", "join", "json", "json_agg", "json_build_object", "jsonb",
-	"jsonb_build_object", "key", "lag", "last", "lateral", "lead", "leading", "least",
-	"left", "length", "like", "limit", "local", "localtime", "localtimestamp", "lower",
-	"ltrim", "match", "max", "min", "minute", "mod", "month", "natural", "no", "not",
-	"nothing", "notnull", "now", "null", "nullif", "nulls", "numeric", "offset", "on",
-	"only", "or", "order", "outer", "over", "overlaps", "partial", "partition", "position",
-	"preceding", "precision", "primary", "random", "range", "rank", "real", "recursive",
-	"references", "regexp_replace", "replace", "restart", "restrict", "returning", "right",
-	"rollback", "round", "row", "row_number", "rows", "rtrim", "second", "select",
-	"serial", "serial4", "serial8", "set", "similar", "smallint", "smallserial", "some",
-	"split_part", "statement_timestamp", "stored", "string", "string_agg", "strpos",
-	"substr", "substring", "sum", "table", "text", "then", "ties", "time", "timestamp",
-	"timestamptz", "timetz", "to", "to_char", "to_date", "to_timestamp", "trailing",
-	"transaction_timestamp", "trim", "true", "truncate", "union", "unique", "unique_rowid",
-	"unknown", "unnest", "update", "upper", "upsert", "using", "uuid", "uuid_generate_v4",
-	"values", "varbit", "varchar", "varying", "view", "when", "where", "window", "with",
-	"within", "without", "year", "zone",
-};
-
 /*
- * An SQL word: a keyword of PostgreSQL 15 that cannot be a bare column name
- * (core/sql_words.h: reserved, column-name and type/function-name
- * categories), or a word of the list above (types, functions, and the
- * unreserved keywords statements use); case-insensitive.  Unreserved
- * keywords outside the list (name, data, value...) are ordinary names.
+ * An SQL word: sqlpilot_sql_word (core/sql_words.h), the one definition
+ * grounding shares: reserved, column-name and type/function-name keywords,
+ * the unreserved keywords statements use, built-in functions and type
+ * names; case-insensitive.  Other unreserved keywords (name, data, value...)
+ * used as names count as names.
  */
 bool
 eval_is_sql_word(const char *s, size_t len)
 {
-	size_t		lo = 0,
-				hi = sizeof(sql_words) / sizeof(sql_words[0]);
-	char		cat = sqlpilot_sql_keyword_category(s, len);
-
-	if (cat == 'R' || cat == 'C' || cat == 'T')
-		return true;
-
-	while (lo < hi)
-	{
-		size_t		mid = (lo + hi) / 2;
-		int			c = strncasecmp(s, sql_words[mid], len);
-
-		if (c == 0 && sql_words[mid][len] != '\0')
-			c = -1;
-		if (c == 0)
-			return true;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return false;
+	return sqlpilot_sql_word(s, len, false, true, NULL, 0);
 }
 
 /* Skips whitespace from p. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "complete.h"
+#include "../eval/eval.h"
 #include "ground.h"
 #include "model.h"
 #include "schema.h"
@@ -270,6 +271,71 @@ test_scope(void)
 	expect_words("INSERT INTO orders (status) VALUES ('x') ON CONFLICT (order_id) DO UPDATE SET status = excluded.",
 				 "+status |-city ", NULL);
 	expect_words("SELECT * FROM orders WHERE status = 'it''s", "+ anything ' AND |+ FROM nope", "inside a string literal");
+	/* TRUNCATE [TABLE] [ONLY] name [, ...] [RESTART IDENTITY] [CASCADE]: tables only */
+	expect_words("TRUNCATE ", "+TABLE |+ONLY |+orders;|+public.|-SthaturesultADE;|-SELECT |-count(",
+				 "expects a table");
+	expect_words("TRUNCATE TABLE ", "+ONLY |+orders |+customers,|-TABLE |-users |-Sth", "expects a table");
+	expect_words("TRUNCATE TABLE ONLY orders, ", "+customers |-nope |-ONLY ", "expects a table");
+	expect_words("TRUNCATE orders ", "+RESTART |+CASCADE;|-o |-WHERE |-AS ", "expects a keyword");
+	expect_words("TRUNCATE orders RESTART ", "+IDENTITY |-orders |-x ", NULL);
+	expect_words("TRUNCATE TABLE orders(", "+CASCADE)|-torecasting;|-order_id)", NULL);
+	expect_words("TRUNCATE TABLE orders(cascade ", "+RESTRICT |-dett.|-order_id ", NULL);
+	expect_words("INSERT INTO(", "+orders |-customer_Data ", "expects a table");
+	/* SET targets: columns of the UPDATE's table, no keywords, each once */
+	expect_words("UPDATE products SET name = 'x', ", "+price |+sku |-name |-grant |-total |-WHERE ",
+				 "SET target");
+	expect_words("UPDATE products AS p SET ", "+price |-p.|-grant |-NOT |-city ", "SET target");
+	expect_words("UPDATE products SET price = price * 2, sku = upper(sku) WHERE ",
+				 "+name |+NOT |-city ", NULL);
+	expect_words("UPDATE products SET price = round(price, 2), ", "+sku |-price |-total ", NULL);
+	expect_words("INSERT INTO orders (status) VALUES ('x') ON CONFLICT (order_id) DO UPDATE SET ",
+				 "+total |+status |-city |-DEFAULT ", "SET target");
+	/* an INSERT column list names each column of the target once */
+	expect_words("INSERT INTO orders (order_id, status, ", "+total)|+customer_id,|-order_id)|-status,|-city ",
+				 "not yet listed");
+	expect_words("INSERT INTO orders (order_id, st", "+atus)|-atusx ", NULL);
+	expect_words("INSERT INTO orders (order_id, ", "+status)|-*)|-1)|-'x')|-)|-, ", NULL);
+}
+
+/*
+ * One SQL word predicate: the metric (eval_is_sql_word) and the mask agree
+ * on keywords, functions and type names; unreserved keywords like value,
+ * name or data are names to both.
+ */
+static void
+test_words(void)
+{
+	static const char *const words[] = {
+		"+SELECT", "+quote_ident", "+encode", "+reverse", "+jsonb", "+STRING", "+nulls",
+		"+excluded", "+coalesce", "-value", "-name", "-data", "-grant_x", "-users"
+	};
+	int			bad = 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	{
+		const char *w = words[i] + 1;
+		bool		want = words[i][0] == '+';
+
+		if (sqlpilot_sql_word(w, strlen(w), false, true, NULL, 0) != want ||
+			eval_is_sql_word(w, strlen(w)) != want)
+		{
+			bad++;
+			tap_diag("wrong: %s", words[i]);
+		}
+	}
+	tap_ok(bad == 0, "sqlpilot_sql_word and eval_is_sql_word agree on %zu words",
+		   sizeof(words) / sizeof(words[0]));
+	tap_ok(sqlpilot_sql_word("quote_id", 8, true, true, NULL, 0) &&
+		   !sqlpilot_sql_word("quote_idx", 9, true, true, NULL, 0) &&
+		   !sqlpilot_sql_word("quote_ident", 11, false, false, NULL, 0) &&
+		   sqlpilot_sql_word("coalesce", 8, false, false, NULL, 0) &&
+		   sqlpilot_sql_word("date", 4, false, false, NULL, 0), "sqlpilot_sql_word prefixes, calls");
+	expect_words("SELECT * FROM orders WHERE ",
+				 "+quote_ident(|+reverse(|+status |-value |-name |+DATE |+COALESCE (", NULL);
+	/* INSERT, DELETE and MERGE at a statement's start take only INTO or FROM */
+	expect_words("INSERT ", "+INTO |+into |-INTI.|-orders |-FROM ", "expects INTO");
+	expect_words("DELETE ", "+FROM |-INTO |-orders ", "expects FROM");
+	expect_words("MERGE ", "+INTO |-orders ", "expects INTO");
 }
 
 /* ---- the mask over a vocabulary of single bytes ---- */
@@ -588,6 +654,7 @@ main(void)
 		return 1;
 	test_schema_styles();
 	test_scope();
+	test_words();
 	test_mask();
 	test_bad_input();
 	test_model();
