@@ -60,9 +60,15 @@ r1=$?
 ok $? "complete prints a deterministic completion"
 "$BIN" complete --model "$T/a_f16.bin" --schema "$T/schema.sql" --prefix "SELECT" --max-tokens 8 >/dev/null 2>&1
 ok $? "complete with an f16 model"
-"$BIN" complete --model "$T/a.bin" --schema "$T/schema.sql" --prefix "SELECT" --n 3 --max-tokens 6 >"$T/c3" 2>/dev/null
+"$BIN" complete --model "$T/a.bin" --schema "$T/schema.sql" --prefix "SELECT" --n 3 --max-tokens 6 \
+	--no-grounding >"$T/c3" 2>/dev/null
 [[ $(grep -c $'\t' "$T/c3") -eq 3 ]]
-ok $? "complete --n 3 prints three scored alternatives"
+ok $? "complete --n 3 --no-grounding prints three scored alternatives"
+# Grounded, a random model's alternatives can fold into fewer distinct ones (literal-only differences count once).
+"$BIN" complete --model "$T/a.bin" --schema "$T/schema.sql" --prefix "SELECT" --n 3 --max-tokens 6 >"$T/c3g" 2>/dev/null
+n3=$(grep -c $'\t' "$T/c3g")
+[[ $n3 -ge 1 && $n3 -le 3 ]] && [[ $(cut -f2- "$T/c3g" | sort -u | wc -l) -eq $n3 ]]
+ok $? "complete --n 3 prints at most three distinct scored alternatives ($n3)"
 "$BIN" complete --model "$T/a.bin" --schema "$T/schema.sql" --prefix "$(head -c 3000 /dev/zero | tr '\0' x)" \
 	>/dev/null 2>"$T/err"
 [[ $? -eq 1 ]] && grep -q 'does not fit' "$T/err"
