@@ -26,6 +26,7 @@ typedef struct GroundTable
 {
 	const char *schema;			/* "" when unqualified */
 	const char *name;
+	const char *spelling;		/* the name as the schema text writes it (unquoted: its case) */
 	int			col0;
 	int			n_cols;
 	bool		unknown_cols;	/* a view whose columns could not be read */
@@ -44,6 +45,8 @@ struct SqlpilotGroundSchema
 	int			cap_cols;
 	const char **sorted;		/* distinct column names, sorted */
 	int			n_sorted;
+	const char **spellings;		/* unquoted names written with upper case, sorted, distinct */
+	int			n_spellings;
 };
 
 /* A parse in progress: names are pool offsets until the pool stops moving. */
@@ -56,6 +59,10 @@ typedef struct SchemaParse
 	size_t	   *table_name;		/* (cap_tables) pool offsets of schema, name */
 	size_t	   *table_schema;
 	size_t	   *col_name;		/* (cap_cols) */
+	size_t	   *table_spelling; /* (cap_tables) pool offsets of the names as written */
+	size_t	   *spelling;		/* (cap_spellings) unquoted names with upper case, as written */
+	int			n_spellings;
+	int			cap_spellings;
 	bool		oom;
 } SchemaParse;
 
@@ -82,6 +89,58 @@ pool_add(SchemaParse *p, const SqlpilotLexToken *t)
 	}
 	sqlpilot_lex_ident_value(p->text, t, s->pool + off, need);
 	s->pool_len += need;
+	return off;
+}
+
+/*
+ * Appends identifier token t as the text writes it (an unquoted name keeps
+ * its case; a quoted one is its value); returns its offset.  An unquoted
+ * name with upper case is also kept as a spelling (see spelled()).
+ */
+static size_t
+pool_add_spelling(SchemaParse *p, const SqlpilotLexToken *t)
+{
+	SqlpilotGroundSchema *s = p->s;
+	size_t		n = t->end - t->start;
+	size_t		off = s->pool_len;
+	bool		upper = false;
+
+	if (t->kind != SQLPILOT_TOK_IDENT)
+		return pool_add(p, t);
+	for (size_t k = 0; k < n; k++)
+		upper |= p->text[t->start + k] >= 'A' && p->text[t->start + k] <= 'Z';
+	if (!upper)
+		return pool_add(p, t);
+	if (s->pool_len + n + 1 > s->pool_cap)
+	{
+		size_t		cap = (s->pool_cap + n + 1) * 2;
+		char	   *np = realloc(s->pool, cap);
+
+		if (!np)
+		{
+			p->oom = true;
+			return 0;
+		}
+		s->pool = np;
+		s->pool_cap = cap;
+	}
+	memcpy(s->pool + off, p->text + t->start, n);
+	s->pool[off + n] = '\0';
+	s->pool_len += n + 1;
+	if (p->n_spellings == p->cap_spellings)
+	{
+		int			cap = p->cap_spellings ? p->cap_spellings * 2 : 32;
+		size_t	   *ns = realloc(p->spelling, sizeof(size_t) * (size_t) cap);
+
+		if (!ns)
+		{
+			p->oom = true;
+			return off;
+		}
+		p->spelling = ns;
+		p->cap_spellings = cap;
+	}
+	p->spelling[p->n_spellings++] = off;
 	return off;
 }
 
@@ -137,6 +196,7 @@ add_table(SchemaParse *p, size_t i)
 		GroundTable *nt = realloc(s->tables, sizeof(GroundTable) * (size_t) cap);
 		size_t	   *nn = realloc(p->table_name, sizeof(size_t) * (size_t) cap);
 		size_t	   *ns;
+		size_t	   *nsp;
 
 		if (nt)
 			s->tables = nt;
@@ -145,7 +205,10 @@ add_table(SchemaParse *p, size_t i)
 		ns = realloc(p->table_schema, sizeof(size_t) * (size_t) cap);
 		if (ns)
 			p->table_schema = ns;
-		if (!nt || !nn || !ns)
+		nsp = realloc(p->table_spelling, sizeof(size_t) * (size_t) cap);
+		if (nsp)
+			p->table_spelling = nsp;
+		if (!nt || !nn || !ns || !nsp)
 		{
 			p->oom = true;
 			return p->n;
@@ -159,9 +222,11 @@ add_table(SchemaParse *p, size_t i)
 	if (tok_punct(p, i + 1, '.') && tok_name(p, i + 2))
 	{
 		p->table_schema[s->n_tables] = pool_add(p, &p->t[i]);
+		pool_add_spelling(p, &p->t[i]);
 		i += 2;
 	}
 	p->table_name[s->n_tables] = pool_add(p, &p->t[i]);
+	p->table_spelling[s->n_tables] = pool_add_spelling(p, &p->t[i]);
 	s->n_tables++;
 	return i + 1;
 }
@@ -186,6 +251,7 @@ add_column(SchemaParse *p, size_t i)
 		s->cap_cols = cap;
 	}
 	p->col_name[s->n_cols++] = pool_add(p, &p->t[i]);
+	pool_add_spelling(p, &p->t[i]);
 	s->tables[s->n_tables - 1].n_cols++;
 }
 
@@ -382,14 +448,27 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 		s->sorted = malloc(sizeof(char *) * (size_t) s->n_cols);
 		p.oom = !s->cols || !s->sorted;
 	}
+	if (!p.oom && p.n_spellings > 0)
+	{
+		s->spellings = malloc(sizeof(char *) * (size_t) p.n_spellings);
+		p.oom = !s->spellings;
+	}
 	if (!p.oom)
 	{
 		for (int i = 0; i < s->n_tables; i++)
 		{
 			s->tables[i].name = s->pool + p.table_name[i];
+			s->tables[i].spelling = s->pool + p.table_spelling[i];
 			s->tables[i].schema = p.table_schema[i] == (size_t) -1 ? "" :
 				s->pool + p.table_schema[i];
 		}
+		for (int i = 0; i < p.n_spellings; i++)
+			s->spellings[i] = s->pool + p.spelling[i];
+		if (p.n_spellings > 0)
+			qsort(s->spellings, (size_t) p.n_spellings, sizeof(char *), cmp_names);
+		for (int i = 0; i < p.n_spellings; i++)
+			if (s->n_spellings == 0 || strcmp(s->spellings[s->n_spellings - 1], s->spellings[i]) != 0)
+				s->spellings[s->n_spellings++] = s->spellings[i];
 		for (int i = 0; i < s->n_cols; i++)
 			s->cols[i] = s->sorted[i] = s->pool + p.col_name[i];
 		if (s->n_cols > 0)
@@ -401,6 +480,8 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 	free(p.table_name);
 	free(p.table_schema);
 	free(p.col_name);
+	free(p.table_spelling);
+	free(p.spelling);
 	if (p.oom)
 	{
 		sqlpilot_ground_schema_free(s);
@@ -419,6 +500,7 @@ sqlpilot_ground_schema_free(SqlpilotGroundSchema *s)
 	free(s->tables);
 	free(s->cols);
 	free(s->sorted);
+	free(s->spellings);
 	free(s);
 }
 
@@ -488,7 +570,7 @@ enum
 /* The keyword that opened the current table list. */
 enum
 {
-	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE
+	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE, I_DELETE
 };
 
 /* Kinds of table references. */
@@ -553,6 +635,17 @@ static const char *const follow_keywords[] = {
 	"where", "window", "with"
 };
 
+/* Keywords that may follow the table of INSERT INTO t (sorted). */
+static const char *const insert_keywords[] = {
+	"as", "default", "overriding", "select", "values", "with"
+};
+
+/* Keywords that may follow the table of UPDATE t. */
+static const char *const update_keywords[] = {"as", "set"};
+
+/* Keywords that may follow the table of DELETE FROM t (sorted). */
+static const char *const delete_keywords[] = {"as", "returning", "using", "where"};
+
 /* Keywords that may follow a table of TRUNCATE (RESTART IDENTITY, CASCADE, ...). */
 static const char *const truncate_keywords[] = {
 	"cascade", "continue", "identity", "restart", "restrict"
@@ -599,13 +692,20 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 
 /*
  * Whether keyword v may follow a table reference (or its alias): after
- * JOIN t only AS, ON or USING (CROSS and NATURAL joins take none).
+ * JOIN t only AS, ON or USING (CROSS and NATURAL joins take none); the
+ * target of INSERT, UPDATE, DELETE and TRUNCATE takes only its statement's.
  */
 static bool
 follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefix)
 {
 	if (c->intro == I_TRUNCATE)
 		return in_list(truncate_keywords, lengthof(truncate_keywords), v, len, prefix);
+	if (c->intro == I_INSERT)
+		return in_list(insert_keywords, lengthof(insert_keywords), v, len, prefix);
+	if (c->intro == I_UPDATE)
+		return in_list(update_keywords, lengthof(update_keywords), v, len, prefix);
+	if (c->intro == I_DELETE)
+		return in_list(delete_keywords, lengthof(delete_keywords), v, len, prefix);
 	if (c->join_cond)
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
@@ -793,8 +893,8 @@ column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const ch
 	{
 		const SqlpilotGroundEntry *e = &g->entries[i];
 
-		if (e->kind == EK_UNKNOWN)
-			return true;
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix))
+			return true;			/* a table the prompt leaves out: a name of the schema */
 		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
 			return true;
 		if (e->kind == EK_CTE && g->ctes[e->cte].unknown)
@@ -840,17 +940,86 @@ alias_fits_forward(const SqlpilotGround *g, const char *v, size_t len, bool pref
 }
 
 /*
+ * Whether v (folded) may be an alias of table t, as aliases are made: the
+ * start of one of its words ("ord", "items" of order_items) or the initials
+ * of consecutive words ("oi", "pm" of pest_predictive_models), then digits
+ * ("t1" of transactions).  Words split at '_', digits and a lower-case
+ * letter followed by an upper-case one in the name as written ("SoilType").
+ * The set is closed under prefixes, so the same test serves a word being
+ * written.
+ */
+static bool
+alias_of_table(const GroundTable *t, const char *v, size_t len)
+{
+	const char *w = t->spelling;
+	size_t		starts[32];
+	size_t		n_starts = 0;
+	size_t		wl = strlen(w);
+	size_t		k = len;
+
+	while (k > 0 && v[k - 1] >= '0' && v[k - 1] <= '9')
+		k--;
+	if (k == 0)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if (v[i] < 'a' || v[i] > 'z')
+			return false;
+	for (size_t i = 0; i < wl && n_starts < lengthof(starts); i++)
+	{
+		bool		letter = (w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z');
+		bool		start = i == 0 ? letter :
+			letter && (!((w[i - 1] >= 'a' && w[i - 1] <= 'z') || (w[i - 1] >= 'A' && w[i - 1] <= 'Z')) ||
+					   (w[i] >= 'A' && w[i] <= 'Z' && w[i - 1] >= 'a' && w[i - 1] <= 'z'));
+
+		if (start)
+			starts[n_starts++] = i;
+	}
+	for (size_t i = 0; i < n_starts; i++)
+	{
+		bool		word = true;	/* v is the start of word i */
+		bool		initials = i + k <= n_starts;	/* v is the initials of words i.. */
+
+		for (size_t j = 0; j < k && (word || initials); j++)
+		{
+			size_t		p = starts[i] + j;
+			char		wc = p < wl ? w[p] : '\0';
+			char		ic = initials ? w[starts[i + j]] : '\0';
+
+			if (wc >= 'A' && wc <= 'Z')
+				wc = (char) (wc - 'A' + 'a');
+			if (ic >= 'A' && ic <= 'Z')
+				ic = (char) (ic - 'A' + 'a');
+			word = word && wc == v[j];
+			initials = initials && ic == v[j];
+		}
+		if (word || initials)
+			return true;
+	}
+	return false;
+}
+
+/* Whether v may be an alias of some table of the schema (alias_of_table). */
+static bool
+alias_of_any_table(const SqlpilotGroundSchema *s, const char *v, size_t len)
+{
+	for (int i = 0; i < s->n_tables; i++)
+		if (alias_of_table(&s->tables[i], v, len))
+			return true;
+	return false;
+}
+
+/*
  * Whether v may qualify a column here ("v."): a reference in scope, a CTE,
- * EXCLUDED in INSERT; before FROM also a table of the schema or a short name
- * (an alias the FROM clause has yet to define: at most 4 bytes, as aliases
- * are, so that a made-up table name cannot pass as one).
+ * EXCLUDED in INSERT; before FROM also a table of the schema or a name made
+ * like an alias of one (alias_of_table: the alias the FROM clause has yet
+ * to define), so that a made-up name cannot pass as one.
  */
 static bool
 qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
 			 size_t len, bool prefix)
 {
 	if (before_from(g, c) &&
-		(len <= 4 || table_lookup(g->schema, v, len) >= 0 ||
+		(table_lookup(g->schema, v, len) >= 0 || alias_of_any_table(g->schema, v, len) ||
 		 (prefix && any_table_prefix(g->schema, v, len))))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
@@ -878,7 +1047,9 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 		if (strcmp(e->name, c->qual) != 0)
 			continue;
 		matches++;
-		if (e->kind == EK_UNKNOWN || e->kind == EK_SUBQ)
+		if (e->kind == EK_SUBQ)
+			return true;
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix))
 			return true;
 		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
 			return true;
@@ -895,7 +1066,15 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 	ti = table_lookup(s, c->qual, strlen(c->qual));
 	if (ti >= 0)
 		return table_has_column(s, ti, v, len, prefix);
-	return true;
+	/* an alias FROM has yet to define: a column of a table it may stand for */
+	for (int i = 0; i < s->n_tables; i++)
+		if (alias_of_table(&s->tables[i], c->qual, strlen(c->qual)))
+		{
+			matches++;
+			if (table_has_column(s, i, v, len, prefix))
+				return true;
+		}
+	return matches == 0 && any_column(s, v, len, prefix);
 }
 
 /*
@@ -910,7 +1089,9 @@ unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_
 	const SqlpilotGroundSchema *s = g->schema;
 	const GroundTable *t;
 
-	if (ti < 0 || s->tables[ti].unknown_cols)
+	if (ti < 0)
+		return any_column(s, v, len, prefix);	/* a table the prompt leaves out */
+	if (s->tables[ti].unknown_cols)
 		return true;
 	t = &s->tables[ti];
 	for (int j = 0; j < t->n_cols; j++)
@@ -939,26 +1120,72 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 }
 
 /*
+ * Whether an unquoted name written as raw (len bytes; v folded) is spelled
+ * as the schema spells it: all lower case (what PostgreSQL folds it to), a
+ * spelling of the schema text ("SolarPanels"), or a name this statement
+ * defined (aliases, CTEs and their columns, in any case).  "produCT_id"
+ * is not product_id's spelling.
+ */
+static bool
+spelled(const SqlpilotGround *g, const char *raw, const char *v, size_t len, bool prefix)
+{
+	const SqlpilotGroundSchema *s = g->schema;
+	bool		upper = false;
+	int			lo = 0,
+				hi = s->n_spellings;
+
+	for (size_t i = 0; i < len; i++)
+		upper |= raw[i] >= 'A' && raw[i] <= 'Z';
+	if (!upper)
+		return true;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (strncmp(s->spellings[mid], raw, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n_spellings && name_match(s->spellings[lo], raw, len, prefix))
+		return true;
+	for (int i = 0; i < g->n_entries; i++)
+		if (name_match(g->entries[i].name, v, len, prefix))
+			return true;
+	for (int i = 0; i < g->n_ctes; i++)
+		if (name_match(g->ctes[i].name, v, len, prefix))
+			return true;
+	for (int i = 0; i < g->n_names; i++)
+		if (name_match(g->names[i].name, v, len, prefix))
+			return true;
+	return false;
+}
+
+/*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
  * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
- * mixed:
- * written in mixed case, which a generated keyword or function name is not
- * ("cROss", "to_chaR"): such a word can only be a name.
+ * mixed: written in mixed case, which a generated keyword or function name
+ * is not ("cROss", "to_chaR"): such a word can only be a name.  raw: the
+ * word as written when a name must keep the schema's spelling (generated,
+ * unquoted: spelled()); NULL for typed and quoted words.
  */
 static bool
 word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool quoted, bool mixed, bool prefix, int dot)
+			 size_t len, bool quoted, bool mixed, bool prefix, int dot, const char *raw)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		words = !quoted && !mixed;	/* may be a keyword or function */
+	bool		sp;				/* spelled as the schema spells it, when a name */
 
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
 	{
 		/* longer than any name: only a free position takes it */
 		v = "\x01";
 		len = 1;
+		raw = NULL;
 	}
+	sp = !raw || spelled(g, raw, v, len, prefix);
 	switch (c->expect)
 	{
 		case E_STMT:
@@ -975,28 +1202,36 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			return dot != 1 && words &&
 				name_match(c->expect == E_INTO ? "into" : "from", v, len, prefix);
 		case E_TABLE:
-			if (dot == 1 || dot == 2)
+			if ((dot == 1 || dot == 2) && sp)
 			{
 				for (int i = 0; i < s->n_tables; i++)
 					if (s->tables[i].schema[0] && name_match(s->tables[i].schema, v, len, prefix))
 						return true;
-				if (dot == 1)
-					return false;
 			}
-			for (int i = 0; i < s->n_tables; i++)
+			if (dot == 1)
+				return false;
+			for (int i = 0; i < s->n_tables && sp; i++)
 				if (name_match(s->tables[i].name, v, len, prefix))
 					return true;
-			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
+			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE && sp; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
 			if (c->intro == I_TRUNCATE)
 				return words && ((c->prevkw == A_TRUNCATE && name_match("table", v, len, prefix)) ||
 								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
 								  name_match("only", v, len, prefix)));
+			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+				c->intro == I_DELETE)
+			{
+				/* the target of INSERT, UPDATE, DELETE: a table (UPDATE ONLY t) */
+				return words && c->intro != I_INSERT && c->intro != I_INTO &&
+					name_match("only", v, len, prefix);
+			}
+			/* FROM f(...): a function only where its '(' follows */
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 sqlpilot_sql_function_name(v, len, prefix));
+							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
 		case E_TABLE_IN_SCHEMA:
-			if (dot == 1)
+			if (dot == 1 || !sp)
 				return false;
 			for (int i = 0; i < s->n_tables; i++)
 				if (name_match(s->tables[i].name, v, len, prefix))
@@ -1013,31 +1248,34 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				bool		due = c->ref_dup ||
 					(c->intro == I_JOIN && !alias_fits_forward(g, "\x01", 1, false));
 
+				/* INSERT INTO t AS a: its alias only after AS */
+				bool		named = c->intro != I_INSERT || c->prevkw == A_AS;
+
 				if (prefix)
 					return (words && c->prevkw != A_AS && follows_ref(c, v, len, true) &&
 							(!due || name_match("as", v, len, true))) ||
-						alias_fits_forward(g, v, len, true);
+						(named && alias_fits_forward(g, v, len, true));
 				if (dot == 1)
 					return false;
 				if (!quoted && is_keyword(v, len, false))
 					return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
 						(!due || name_match("as", v, len, false));
+				return named && !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
+					alias_fits_forward(g, v, len, false);
 			}
-			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
-				alias_fits_forward(g, v, len, false);
 		case E_QUAL:
-			return dot != 1 && qualified_column(g, c, v, len, prefix);
+			return dot != 1 && sp && qualified_column(g, c, v, len, prefix);
 		case E_INSERT_COLS:
-			return dot != 1 && unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
+			return dot != 1 && sp &&
+				unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
 		case E_SET_COLS:
-			return dot != 1 && unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
+			return dot != 1 && sp &&
+				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
 		case E_EXPR:
-			if ((dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix))
+			if (dot != 1 && ((sp && column_in_scope(g, c, v, len, prefix)) ||
+							 (words && expr_word(v, len, prefix, c->opstart))))
 				return true;
-			if (dot == 1)
-				return false;
-			return column_in_scope(g, c, v, len, prefix) ||
-				(words && expr_word(v, len, prefix, c->opstart));
+			return (dot == 1 || dot == 2) && sp && qualifier_ok(g, c, v, len, prefix);
 		default:
 			return true;
 	}
@@ -1286,7 +1524,7 @@ on_keyword(Ctx *x, int a)
 				capture_end(x);
 			c->clause[d] = C_FROM;
 			c->selfrom[d] |= 2;
-			c->intro = I_FROM;
+			c->intro = prev == A_DELETE ? I_DELETE : I_FROM;
 			c->expect = E_TABLE;
 			return;
 		case A_JOIN:
@@ -1367,20 +1605,37 @@ on_keyword(Ctx *x, int a)
 }
 
 /*
- * An identifier token with value v; mixed: written in mixed case (see
- * word_allowed); dot_after: a '.' follows it at once; call: a '(' does.
+ * An identifier token with value v, written as raw (NULL when not known);
+ * mixed: written in mixed case (see word_allowed); dot_after: a '.' follows
+ * it at once; call: a '(' does.
  */
 static void
-on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixed,
-		 bool dot_after, bool call)
+on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const char *raw,
+		 bool mixed, bool dot_after, bool call)
 {
 	SqlpilotGroundCursor *c = x->c;
 	bool		quoted = t->kind == SQLPILOT_TOK_QIDENT;
 	int			a = quoted ? A_NONE : keyword_action(v, len);
 	int			d = c->depth;
+	int			dot = dot_after ? 1 : call ? 3 : 0;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : call ? 3 : 0))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot,
+					  quoted || t->start < c->typed_end ? NULL : raw))
+	{
+		c->bad = true;
+		return;
+	}
+
+	/*
+	 * The typed word ends where the typed text does and a generated byte ends
+	 * it: when it is not allowed as it stands but may grow into an allowed
+	 * word, it was the start of that word ("FROM ord" becomes orders, not
+	 * "ord WHERE"); a word that fits nothing ("FROM LOCATION") may end.
+	 */
+	if (c->checking && t->end == c->typed_end && c->fed > c->typed_end &&
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, NULL) &&
+		word_allowed(x->g, c, v, len, quoted, mixed, true, 2, NULL))
 	{
 		c->bad = true;
 		return;
@@ -1528,7 +1783,7 @@ on_open(Ctx *x)
 	{
 		case E_TABLE:
 			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
-				c->intro == I_TRUNCATE)
+				c->intro == I_TRUNCATE || c->intro == I_DELETE)
 			{
 				/* "INSERT INTO (" is no SQL: a table still comes, not a subquery */
 				inner = E_TABLE;
@@ -1557,6 +1812,13 @@ on_open(Ctx *x)
 			if (c->intro == I_TRUNCATE)
 			{
 				inner = E_AFTER_ALIAS;	/* "TRUNCATE t (" is no SQL: no names in it */
+				break;
+			}
+			if (c->intro == I_INSERT)
+			{
+				/* INSERT INTO t AS a (columns) */
+				kind = P_INSERT_COLS;
+				inner = E_INSERT_COLS;
 				break;
 			}
 			kind = P_NAMES;
@@ -1717,7 +1979,9 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		return;
 	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
 		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
-		(t->kind != SQLPILOT_TOK_PUNCT || (n == 1 && (ch == ')' || ch == ',') && !c->operand)))
+		(t->kind != SQLPILOT_TOK_PUNCT ||
+		 (n == 1 && ch == '(') ||
+		 (n == 1 && (ch == ')' || ch == ',' || ch == '.') && !c->operand)))
 	{
 		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
 		return;
@@ -1751,7 +2015,7 @@ on_token(void *arg, const SqlpilotLexToken *t)
 					v[0] = '\0';
 					len = SQLPILOT_GROUND_NAME_MAX;
 				}
-				on_ident(x, t, v, len, mixed, dot, call);
+				on_ident(x, t, v, len, raw[0] ? raw : NULL, mixed, dot, call);
 				return;
 			}
 		case SQLPILOT_TOK_PUNCT:
@@ -1762,7 +2026,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 			else if (n == 1 && ch == ',')
 				on_comma(x);
 			else if (n == 1 && ch == '.')
+			{
+				/* "t .x" after a table reference: no column, no schema there */
+				if (c->checking && t->end > c->typed_end &&
+					(c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS))
+					c->bad = true;
 				return;
+			}
 			else
 			{
 				capture_spoil(c);
@@ -1870,12 +2140,18 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	char		v[SQLPILOT_GROUND_NAME_MAX];
 	size_t		n,
 				len;
+	bool		typed;
 
 	if (c->lost || c->fed <= c->typed_end)
 		return true;
 	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
 									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
 		return false;			/* only names in an INSERT column list */
+	if (in == SQLPILOT_IN_PUNCT && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] == '.' &&
+		c->fed - 1 >= c->typed_end &&
+		((c->expect == E_INSERT_COLS && !c->operand) || c->expect == E_ALIAS ||
+		 c->expect == E_AFTER_ALIAS))
+		return false;			/* a '.' where no name stands before it: "(a, .b", "t .x" */
 	if (in == SQLPILOT_IN_IDENT || in == SQLPILOT_IN_QIDENT)
 	{
 		t.kind = in == SQLPILOT_IN_IDENT ? SQLPILOT_TOK_IDENT : SQLPILOT_TOK_QIDENT;
@@ -1891,16 +2167,18 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	else
 		return true;
 	n = c->fed - t.start;
+	typed = t.start < c->typed_end;
 	if (n >= SQLPILOT_GROUND_RING)
 		return word_allowed(g, c, "", SQLPILOT_GROUND_NAME_MAX, t.kind == SQLPILOT_TOK_QIDENT,
-							false, true, 2);
+							false, true, 2, NULL);
 	for (size_t i = 0; i < n; i++)
 		raw[i] = (char) c->ring[(t.start + i) % SQLPILOT_GROUND_RING];
 	t.start = 0;
 	t.end = n;
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
 	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
-						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2);
+						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2,
+						t.kind == SQLPILOT_TOK_IDENT && !typed ? raw : NULL);
 }
 
 /* See ground.h. */
@@ -2066,7 +2344,9 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 					if (strcmp(e->name, c->qual) != 0)
 						continue;
 					found = true;
-					if (e->kind == EK_TABLE)
+					if (e->kind == EK_UNKNOWN)
+						what = "not in the schema: any of its columns";
+					else if (e->kind == EK_TABLE)
 						what = g->schema->tables[e->table].name;
 					else if (e->kind == EK_CTE && !g->ctes[e->cte].unknown)
 						what = "CTE";
@@ -2082,7 +2362,8 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 				else if (found || ci >= 0)
 					put(buf, cap, &n, "free: the columns of %s are not known", c->qual);
 				else
-					put(buf, cap, &n, "free: %s is not a table or alias in scope", c->qual);
+					put(buf, cap, &n, "expects a column of a table %s may be an alias of, "
+						"else of any table: %s is not a table or alias in scope", c->qual, c->qual);
 				break;
 			}
 		case E_INSERT_COLS:
