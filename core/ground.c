@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema.h"
 #include "sql_words.h"
@@ -1124,39 +1125,52 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
  * as the schema spells it: all lower case (what PostgreSQL folds it to), a
  * spelling of the schema text ("SolarPanels"), or a name this statement
  * defined (aliases, CTEs and their columns, in any case).  "produCT_id"
- * is not product_id's spelling.
+ * is not product_id's spelling.  The first typed_n bytes were typed: their
+ * case is the user's, only the rest must keep the spelling.
  */
 static bool
-spelled(const SqlpilotGround *g, const char *raw, const char *v, size_t len, bool prefix)
+spelled(const SqlpilotGround *g, const char *raw, size_t typed_n, const char *v, size_t len,
+		bool prefix)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		upper = false;
 	int			lo = 0,
 				hi = s->n_spellings;
 
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = typed_n; i < len; i++)
 		upper |= raw[i] >= 'A' && raw[i] <= 'Z';
 	if (!upper)
 		return true;
-	while (lo < hi)
+	if (typed_n > 0)
 	{
-		int			mid = (lo + hi) / 2;
-
-		if (strncmp(s->spellings[mid], raw, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		for (int i = 0; i < s->n_spellings; i++)
+			if (strncasecmp(s->spellings[i], raw, typed_n) == 0 &&
+				name_match(s->spellings[i] + typed_n, raw + typed_n, len - typed_n, prefix))
+				return true;
 	}
-	if (lo < s->n_spellings && name_match(s->spellings[lo], raw, len, prefix))
-		return true;
+	else
+	{
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (strncmp(s->spellings[mid], raw, len) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < s->n_spellings && name_match(s->spellings[lo], raw, len, prefix))
+			return true;
+	}
 	for (int i = 0; i < g->n_entries; i++)
-		if (name_match(g->entries[i].name, v, len, prefix))
+		if ((g->entries[i].aliased || g->entries[i].kind != EK_TABLE) &&
+			name_match(g->entries[i].name, v, len, prefix))
 			return true;
 	for (int i = 0; i < g->n_ctes; i++)
 		if (name_match(g->ctes[i].name, v, len, prefix))
 			return true;
 	for (int i = 0; i < g->n_names; i++)
-		if (name_match(g->names[i].name, v, len, prefix))
+		if (g->names[i].owner >= OWNER_FORWARD && name_match(g->names[i].name, v, len, prefix))
 			return true;
 	return false;
 }
@@ -1167,12 +1181,14 @@ spelled(const SqlpilotGround *g, const char *raw, const char *v, size_t len, boo
  * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
  * mixed: written in mixed case, which a generated keyword or function name
  * is not ("cROss", "to_chaR"): such a word can only be a name.  raw: the
- * word as written when a name must keep the schema's spelling (generated,
- * unquoted: spelled()); NULL for typed and quoted words.
+ * word as written when a name must keep the schema's spelling (unquoted,
+ * not all typed: spelled(), its first typed_n bytes typed); NULL for typed
+ * and quoted words.
  */
 static bool
 word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool quoted, bool mixed, bool prefix, int dot, const char *raw)
+			 size_t len, bool quoted, bool mixed, bool prefix, int dot, const char *raw,
+			 size_t typed_n)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		words = !quoted && !mixed;	/* may be a keyword or function */
@@ -1185,7 +1201,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		len = 1;
 		raw = NULL;
 	}
-	sp = !raw || spelled(g, raw, v, len, prefix);
+	sp = !raw || typed_n >= len || spelled(g, raw, typed_n, v, len, prefix);
 	switch (c->expect)
 	{
 		case E_STMT:
@@ -1620,8 +1636,8 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const cha
 	int			dot = dot_after ? 1 : call ? 3 : 0;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot,
-					  quoted || t->start < c->typed_end ? NULL : raw))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, quoted ? NULL : raw,
+					  t->start < c->typed_end ? c->typed_end - t->start : 0))
 	{
 		c->bad = true;
 		return;
@@ -1634,8 +1650,8 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const cha
 	 * "ord WHERE"); a word that fits nothing ("FROM LOCATION") may end.
 	 */
 	if (c->checking && t->end == c->typed_end && c->fed > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, NULL) &&
-		word_allowed(x->g, c, v, len, quoted, mixed, true, 2, NULL))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, NULL, 0) &&
+		word_allowed(x->g, c, v, len, quoted, mixed, true, 2, NULL, 0))
 	{
 		c->bad = true;
 		return;
@@ -2139,7 +2155,8 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	char		raw[SQLPILOT_GROUND_RING];
 	char		v[SQLPILOT_GROUND_NAME_MAX];
 	size_t		n,
-				len;
+				len,
+				start;
 	bool		typed;
 
 	if (c->lost || c->fed <= c->typed_end)
@@ -2167,10 +2184,11 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	else
 		return true;
 	n = c->fed - t.start;
+	start = t.start;
 	typed = t.start < c->typed_end;
 	if (n >= SQLPILOT_GROUND_RING)
 		return word_allowed(g, c, "", SQLPILOT_GROUND_NAME_MAX, t.kind == SQLPILOT_TOK_QIDENT,
-							false, true, 2, NULL);
+							false, true, 2, NULL, 0);
 	for (size_t i = 0; i < n; i++)
 		raw[i] = (char) c->ring[(t.start + i) % SQLPILOT_GROUND_RING];
 	t.start = 0;
@@ -2178,7 +2196,7 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
 	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
 						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2,
-						t.kind == SQLPILOT_TOK_IDENT && !typed ? raw : NULL);
+						t.kind == SQLPILOT_TOK_IDENT ? raw : NULL, typed ? c->typed_end - start : 0);
 }
 
 /* See ground.h. */
