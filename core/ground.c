@@ -28,6 +28,7 @@ typedef struct GroundTable
 	const char *schema;			/* "" when unqualified */
 	const char *name;
 	const char *spelling;		/* the name as the schema text writes it (unquoted: its case) */
+	const char *schema_spelling;
 	int			col0;
 	int			n_cols;
 	bool		unknown_cols;	/* a view whose columns could not be read */
@@ -44,10 +45,9 @@ struct SqlpilotGroundSchema
 	const char **cols;			/* (all columns of all tables, table by table) */
 	int			n_cols;
 	int			cap_cols;
+	const char **col_spellings; /* the columns as the schema text writes them (like cols) */
 	const char **sorted;		/* distinct column names, sorted */
 	int			n_sorted;
-	const char **spellings;		/* unquoted names written with upper case, sorted, distinct */
-	int			n_spellings;
 };
 
 /* A parse in progress: names are pool offsets until the pool stops moving. */
@@ -61,9 +61,8 @@ typedef struct SchemaParse
 	size_t	   *table_schema;
 	size_t	   *col_name;		/* (cap_cols) */
 	size_t	   *table_spelling; /* (cap_tables) pool offsets of the names as written */
-	size_t	   *spelling;		/* (cap_spellings) unquoted names with upper case, as written */
-	int			n_spellings;
-	int			cap_spellings;
+	size_t	   *schema_spelling;	/* (cap_tables) */
+	size_t	   *col_spelling;	/* (cap_cols) */
 	bool		oom;
 } SchemaParse;
 
@@ -95,8 +94,7 @@ pool_add(SchemaParse *p, const SqlpilotLexToken *t)
 
 /*
  * Appends identifier token t as the text writes it (an unquoted name keeps
- * its case; a quoted one is its value); returns its offset.  An unquoted
- * name with upper case is also kept as a spelling (see spelled()).
+ * its case; a quoted one is its value); returns its offset.
  */
 static size_t
 pool_add_spelling(SchemaParse *p, const SqlpilotLexToken *t)
@@ -128,20 +126,6 @@ pool_add_spelling(SchemaParse *p, const SqlpilotLexToken *t)
 	memcpy(s->pool + off, p->text + t->start, n);
 	s->pool[off + n] = '\0';
 	s->pool_len += n + 1;
-	if (p->n_spellings == p->cap_spellings)
-	{
-		int			cap = p->cap_spellings ? p->cap_spellings * 2 : 32;
-		size_t	   *ns = realloc(p->spelling, sizeof(size_t) * (size_t) cap);
-
-		if (!ns)
-		{
-			p->oom = true;
-			return off;
-		}
-		p->spelling = ns;
-		p->cap_spellings = cap;
-	}
-	p->spelling[p->n_spellings++] = off;
 	return off;
 }
 
@@ -198,6 +182,7 @@ add_table(SchemaParse *p, size_t i)
 		size_t	   *nn = realloc(p->table_name, sizeof(size_t) * (size_t) cap);
 		size_t	   *ns;
 		size_t	   *nsp;
+		size_t	   *nss;
 
 		if (nt)
 			s->tables = nt;
@@ -209,7 +194,10 @@ add_table(SchemaParse *p, size_t i)
 		nsp = realloc(p->table_spelling, sizeof(size_t) * (size_t) cap);
 		if (nsp)
 			p->table_spelling = nsp;
-		if (!nt || !nn || !ns || !nsp)
+		nss = realloc(p->schema_spelling, sizeof(size_t) * (size_t) cap);
+		if (nss)
+			p->schema_spelling = nss;
+		if (!nt || !nn || !ns || !nsp || !nss)
 		{
 			p->oom = true;
 			return p->n;
@@ -223,7 +211,7 @@ add_table(SchemaParse *p, size_t i)
 	if (tok_punct(p, i + 1, '.') && tok_name(p, i + 2))
 	{
 		p->table_schema[s->n_tables] = pool_add(p, &p->t[i]);
-		pool_add_spelling(p, &p->t[i]);
+		p->schema_spelling[s->n_tables] = pool_add_spelling(p, &p->t[i]);
 		i += 2;
 	}
 	p->table_name[s->n_tables] = pool_add(p, &p->t[i]);
@@ -242,17 +230,22 @@ add_column(SchemaParse *p, size_t i)
 	{
 		int			cap = s->cap_cols ? s->cap_cols * 2 : 64;
 		size_t	   *nc = realloc(p->col_name, sizeof(size_t) * (size_t) cap);
+		size_t	   *ncs;
 
-		if (!nc)
+		if (nc)
+			p->col_name = nc;
+		ncs = realloc(p->col_spelling, sizeof(size_t) * (size_t) cap);
+		if (ncs)
+			p->col_spelling = ncs;
+		if (!nc || !ncs)
 		{
 			p->oom = true;
 			return;
 		}
-		p->col_name = nc;
 		s->cap_cols = cap;
 	}
+	p->col_spelling[s->n_cols] = pool_add_spelling(p, &p->t[i]);
 	p->col_name[s->n_cols++] = pool_add(p, &p->t[i]);
-	pool_add_spelling(p, &p->t[i]);
 	s->tables[s->n_tables - 1].n_cols++;
 }
 
@@ -447,12 +440,8 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 	{
 		s->cols = malloc(sizeof(char *) * (size_t) s->n_cols);
 		s->sorted = malloc(sizeof(char *) * (size_t) s->n_cols);
-		p.oom = !s->cols || !s->sorted;
-	}
-	if (!p.oom && p.n_spellings > 0)
-	{
-		s->spellings = malloc(sizeof(char *) * (size_t) p.n_spellings);
-		p.oom = !s->spellings;
+		s->col_spellings = malloc(sizeof(char *) * (size_t) s->n_cols);
+		p.oom = !s->cols || !s->sorted || !s->col_spellings;
 	}
 	if (!p.oom)
 	{
@@ -462,14 +451,11 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 			s->tables[i].spelling = s->pool + p.table_spelling[i];
 			s->tables[i].schema = p.table_schema[i] == (size_t) -1 ? "" :
 				s->pool + p.table_schema[i];
+			s->tables[i].schema_spelling = p.table_schema[i] == (size_t) -1 ? "" :
+				s->pool + p.schema_spelling[i];
 		}
-		for (int i = 0; i < p.n_spellings; i++)
-			s->spellings[i] = s->pool + p.spelling[i];
-		if (p.n_spellings > 0)
-			qsort(s->spellings, (size_t) p.n_spellings, sizeof(char *), cmp_names);
-		for (int i = 0; i < p.n_spellings; i++)
-			if (s->n_spellings == 0 || strcmp(s->spellings[s->n_spellings - 1], s->spellings[i]) != 0)
-				s->spellings[s->n_spellings++] = s->spellings[i];
+		for (int i = 0; i < s->n_cols; i++)
+			s->col_spellings[i] = s->pool + p.col_spelling[i];
 		for (int i = 0; i < s->n_cols; i++)
 			s->cols[i] = s->sorted[i] = s->pool + p.col_name[i];
 		if (s->n_cols > 0)
@@ -482,7 +468,8 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 	free(p.table_schema);
 	free(p.col_name);
 	free(p.table_spelling);
-	free(p.spelling);
+	free(p.schema_spelling);
+	free(p.col_spelling);
 	if (p.oom)
 	{
 		sqlpilot_ground_schema_free(s);
@@ -501,7 +488,7 @@ sqlpilot_ground_schema_free(SqlpilotGroundSchema *s)
 	free(s->tables);
 	free(s->cols);
 	free(s->sorted);
-	free(s->spellings);
+	free(s->col_spellings);
 	free(s);
 }
 
@@ -787,6 +774,35 @@ keyword_action(const char *v, size_t len)
 	return sqlpilot_sql_keyword_category(v, len) ? A_PLAIN : A_NONE;
 }
 
+/*
+ * A generated unquoted word with upper case in what was generated: it must
+ * keep the schema's spelling of the name it writes (raw: the word as
+ * written, len bytes like its value; typed_n: bytes the user typed, whose
+ * case is theirs).  "produCT_id" is not product_id, "SolarPanels" is the
+ * table CREATE TABLE SolarPanels made; all lower case is what PostgreSQL
+ * folds a name to, and matches as folded.
+ */
+typedef struct Spell
+{
+	const char *raw;
+	size_t		typed_n;
+} Spell;
+
+/*
+ * Whether the schema's name (folded; spelling: as written) is v (or with
+ * prefix starts with it), and with sp spelled as written.
+ */
+static bool
+schema_match(const char *name, const char *spelling, const char *v, size_t len, bool prefix,
+			 const Spell *sp)
+{
+	if (!name_match(name, v, len, prefix))
+		return false;
+	return !sp || (strncasecmp(spelling, sp->raw, sp->typed_n) == 0 &&
+				   name_match(spelling + sp->typed_n, sp->raw + sp->typed_n, len - sp->typed_n,
+							  prefix));
+}
+
 /* Index of the schema table named v, or -1. */
 static int
 table_lookup(const SqlpilotGroundSchema *s, const char *v, size_t len)
@@ -797,12 +813,12 @@ table_lookup(const SqlpilotGroundSchema *s, const char *v, size_t len)
 	return -1;
 }
 
-/* Whether some table of the schema starts with v. */
+/* Whether some table of the schema is v (or with prefix starts with it), spelled as sp says. */
 static bool
-any_table_prefix(const SqlpilotGroundSchema *s, const char *v, size_t len)
+any_table(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix, const Spell *sp)
 {
 	for (int i = 0; i < s->n_tables; i++)
-		if (name_match(s->tables[i].name, v, len, true))
+		if (schema_match(s->tables[i].name, s->tables[i].spelling, v, len, prefix, sp))
 			return true;
 	return false;
 }
@@ -817,26 +833,38 @@ cte_lookup(const SqlpilotGround *g, const char *v, size_t len)
 	return -1;
 }
 
-/* Whether table ti has a column v (or one starting with v). */
+/* Whether table ti has a column v (or one starting with v), spelled as sp says. */
 static bool
-table_has_column(const SqlpilotGroundSchema *s, int ti, const char *v, size_t len, bool prefix)
+table_has_column(const SqlpilotGroundSchema *s, int ti, const char *v, size_t len, bool prefix,
+				 const Spell *sp)
 {
 	const GroundTable *t = &s->tables[ti];
 
 	if (t->unknown_cols)
 		return true;
 	for (int j = 0; j < t->n_cols; j++)
-		if (name_match(s->cols[t->col0 + j], v, len, prefix))
+		if (schema_match(s->cols[t->col0 + j], s->col_spellings[t->col0 + j], v, len, prefix, sp))
 			return true;
 	return false;
 }
 
-/* Whether some column of the schema is v (or starts with it): binary search. */
+/*
+ * Whether some column of the schema is v (or starts with it): a binary
+ * search of the folded names, or with sp a look at every spelling.
+ */
 static bool
-any_column(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix)
+any_column(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix, const Spell *sp)
 {
 	int			lo = 0,
 				hi = s->n_sorted;
+
+	if (sp)
+	{
+		for (int i = 0; i < s->n_cols; i++)
+			if (schema_match(s->cols[i], s->col_spellings[i], v, len, prefix, sp))
+				return true;
+		return false;
+	}
 
 	while (lo < hi)
 	{
@@ -884,19 +912,19 @@ before_from(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 /* Whether v names an unqualified column here: in-scope tables, CTE columns, aliases. */
 static bool
 column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-				size_t len, bool prefix)
+				size_t len, bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 
-	if (before_from(g, c) && any_column(s, v, len, prefix))
+	if (before_from(g, c) && any_column(s, v, len, prefix, sp))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
 	{
 		const SqlpilotGroundEntry *e = &g->entries[i];
 
-		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix))
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix, sp))
 			return true;			/* a table the prompt leaves out: a name of the schema */
-		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
+		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix, sp))
 			return true;
 		if (e->kind == EK_CTE && g->ctes[e->cte].unknown)
 			return true;
@@ -1017,11 +1045,10 @@ alias_of_any_table(const SqlpilotGroundSchema *s, const char *v, size_t len)
  */
 static bool
 qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool prefix)
+			 size_t len, bool prefix, const Spell *sp)
 {
 	if (before_from(g, c) &&
-		(table_lookup(g->schema, v, len) >= 0 || alias_of_any_table(g->schema, v, len) ||
-		 (prefix && any_table_prefix(g->schema, v, len))))
+		(any_table(g->schema, v, len, prefix, sp) || (!sp && alias_of_any_table(g->schema, v, len))))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
 		if (name_match(g->entries[i].name, v, len, prefix))
@@ -1035,7 +1062,7 @@ qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 /* Whether v is a column of the qualifier of "x." (free when x is unknown). */
 static bool
 qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-				 size_t len, bool prefix)
+				 size_t len, bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	int			matches = 0;
@@ -1050,9 +1077,9 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 		matches++;
 		if (e->kind == EK_SUBQ)
 			return true;
-		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix))
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix, sp))
 			return true;
-		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
+		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix, sp))
 			return true;
 		if (e->kind == EK_CTE && cte_has_column(g, e->cte, v, len, prefix))
 			return true;
@@ -1063,19 +1090,19 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 		if (strcmp(g->ctes[i].name, c->qual) == 0)
 			return cte_has_column(g, i, v, len, prefix);
 	if (c->target >= 0 && strcmp(c->qual, "excluded") == 0)
-		return table_has_column(s, c->target, v, len, prefix);
+		return table_has_column(s, c->target, v, len, prefix, sp);
 	ti = table_lookup(s, c->qual, strlen(c->qual));
 	if (ti >= 0)
-		return table_has_column(s, ti, v, len, prefix);
+		return table_has_column(s, ti, v, len, prefix, sp);
 	/* an alias FROM has yet to define: a column of a table it may stand for */
 	for (int i = 0; i < s->n_tables; i++)
 		if (alias_of_table(&s->tables[i], c->qual, strlen(c->qual)))
 		{
 			matches++;
-			if (table_has_column(s, i, v, len, prefix))
+			if (table_has_column(s, i, v, len, prefix, sp))
 				return true;
 		}
-	return matches == 0 && any_column(s, v, len, prefix);
+	return matches == 0 && any_column(s, v, len, prefix, sp);
 }
 
 /*
@@ -1085,13 +1112,13 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
  */
 static bool
 unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_t len,
-				bool prefix)
+				bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	const GroundTable *t;
 
 	if (ti < 0)
-		return any_column(s, v, len, prefix);	/* a table the prompt leaves out */
+		return any_column(s, v, len, prefix, sp);	/* a table the prompt leaves out */
 	if (s->tables[ti].unknown_cols)
 		return true;
 	t = &s->tables[ti];
@@ -1100,7 +1127,7 @@ unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_
 		const char *col = s->cols[t->col0 + j];
 		bool		listed = false;
 
-		if (!name_match(col, v, len, prefix))
+		if (!schema_match(col, s->col_spellings[t->col0 + j], v, len, prefix, sp))
 			continue;
 		for (int i = 0; i < g->n_names && !listed; i++)
 			listed = g->names[i].owner == owner && strcmp(g->names[i].name, col) == 0;
@@ -1121,69 +1148,13 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
 }
 
 /*
- * Whether an unquoted name written as raw (len bytes; v folded) is spelled
- * as the schema spells it: all lower case (what PostgreSQL folds it to), a
- * spelling of the schema text ("SolarPanels"), or a name this statement
- * defined (aliases, CTEs and their columns, in any case).  "produCT_id"
- * is not product_id's spelling.  The first typed_n bytes were typed: their
- * case is the user's, only the rest must keep the spelling.
- */
-static bool
-spelled(const SqlpilotGround *g, const char *raw, size_t typed_n, const char *v, size_t len,
-		bool prefix)
-{
-	const SqlpilotGroundSchema *s = g->schema;
-	bool		upper = false;
-	int			lo = 0,
-				hi = s->n_spellings;
-
-	for (size_t i = typed_n; i < len; i++)
-		upper |= raw[i] >= 'A' && raw[i] <= 'Z';
-	if (!upper)
-		return true;
-	if (typed_n > 0)
-	{
-		for (int i = 0; i < s->n_spellings; i++)
-			if (strncasecmp(s->spellings[i], raw, typed_n) == 0 &&
-				name_match(s->spellings[i] + typed_n, raw + typed_n, len - typed_n, prefix))
-				return true;
-	}
-	else
-	{
-		while (lo < hi)
-		{
-			int			mid = (lo + hi) / 2;
-
-			if (strncmp(s->spellings[mid], raw, len) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < s->n_spellings && name_match(s->spellings[lo], raw, len, prefix))
-			return true;
-	}
-	for (int i = 0; i < g->n_entries; i++)
-		if ((g->entries[i].aliased || g->entries[i].kind != EK_TABLE) &&
-			name_match(g->entries[i].name, v, len, prefix))
-			return true;
-	for (int i = 0; i < g->n_ctes; i++)
-		if (name_match(g->ctes[i].name, v, len, prefix))
-			return true;
-	for (int i = 0; i < g->n_names; i++)
-		if (g->names[i].owner >= OWNER_FORWARD && name_match(g->names[i].name, v, len, prefix))
-			return true;
-	return false;
-}
-
-/*
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
  * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
  * mixed: written in mixed case, which a generated keyword or function name
  * is not ("cROss", "to_chaR"): such a word can only be a name.  raw: the
- * word as written when a name must keep the schema's spelling (unquoted,
- * not all typed: spelled(), its first typed_n bytes typed); NULL for typed
- * and quoted words.
+ * word as written, its first typed_n bytes typed (see Spell); NULL for
+ * quoted words.
  */
 static bool
 word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
@@ -1192,7 +1163,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		words = !quoted && !mixed;	/* may be a keyword or function */
-	bool		sp;				/* spelled as the schema spells it, when a name */
+	Spell		spell = {raw, typed_n};
+	const Spell *sp = NULL;		/* names must keep the schema's spelling */
 
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
 	{
@@ -1201,7 +1173,9 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		len = 1;
 		raw = NULL;
 	}
-	sp = !raw || typed_n >= len || spelled(g, raw, typed_n, v, len, prefix);
+	for (size_t i = typed_n; raw && i < len && !sp; i++)
+		if (raw[i] >= 'A' && raw[i] <= 'Z')
+			sp = &spell;
 	switch (c->expect)
 	{
 		case E_STMT:
@@ -1218,18 +1192,19 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			return dot != 1 && words &&
 				name_match(c->expect == E_INTO ? "into" : "from", v, len, prefix);
 		case E_TABLE:
-			if ((dot == 1 || dot == 2) && sp)
+			if (dot == 1 || dot == 2)
 			{
 				for (int i = 0; i < s->n_tables; i++)
-					if (s->tables[i].schema[0] && name_match(s->tables[i].schema, v, len, prefix))
+					if (s->tables[i].schema[0] &&
+						schema_match(s->tables[i].schema, s->tables[i].schema_spelling, v, len,
+									 prefix, sp))
 						return true;
 			}
 			if (dot == 1)
 				return false;
-			for (int i = 0; i < s->n_tables && sp; i++)
-				if (name_match(s->tables[i].name, v, len, prefix))
-					return true;
-			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE && sp; i++)
+			if (any_table(s, v, len, prefix, sp))
+				return true;
+			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
 			if (c->intro == I_TRUNCATE)
@@ -1247,12 +1222,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
 							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
 		case E_TABLE_IN_SCHEMA:
-			if (dot == 1 || !sp)
-				return false;
-			for (int i = 0; i < s->n_tables; i++)
-				if (name_match(s->tables[i].name, v, len, prefix))
-					return true;
-			return false;
+			return dot != 1 && any_table(s, v, len, prefix, sp);
 		case E_ALIAS:
 			{
 				/*
@@ -1280,18 +1250,18 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 					alias_fits_forward(g, v, len, false);
 			}
 		case E_QUAL:
-			return dot != 1 && sp && qualified_column(g, c, v, len, prefix);
+			return dot != 1 && qualified_column(g, c, v, len, prefix, sp);
 		case E_INSERT_COLS:
-			return dot != 1 && sp &&
-				unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
+			return dot != 1 &&
+				unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix, sp);
 		case E_SET_COLS:
-			return dot != 1 && sp &&
-				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
+			return dot != 1 &&
+				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix, sp);
 		case E_EXPR:
-			if (dot != 1 && ((sp && column_in_scope(g, c, v, len, prefix)) ||
+			if (dot != 1 && (column_in_scope(g, c, v, len, prefix, sp) ||
 							 (words && expr_word(v, len, prefix, c->opstart))))
 				return true;
-			return (dot == 1 || dot == 2) && sp && qualifier_ok(g, c, v, len, prefix);
+			return (dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix, sp);
 		default:
 			return true;
 	}
