@@ -1166,6 +1166,9 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 	Spell		spell = {raw, typed_n};
 	const Spell *sp = NULL;		/* names must keep the schema's spelling */
 
+	/* a new alias is written in one case and fits a name ("GROUPUPSERTport" is none) */
+	bool		alias_ok = !mixed && len < SQLPILOT_GROUND_NAME_MAX;
+
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
 	{
 		/* longer than any name: only a free position takes it */
@@ -1235,7 +1238,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 					(c->intro == I_JOIN && !alias_fits_forward(g, "\x01", 1, false));
 
 				/* INSERT INTO t AS a: its alias only after AS */
-				bool		named = c->intro != I_INSERT || c->prevkw == A_AS;
+				bool		named = alias_ok && (c->intro != I_INSERT || c->prevkw == A_AS);
 
 				if (prefix)
 					return (words && c->prevkw != A_AS && follows_ref(c, v, len, true) &&

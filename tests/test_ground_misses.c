@@ -203,6 +203,20 @@ test_spelling(void)
 	expect_words(mixed_names, "SELECT * FROM SolarPanels sp WHERE ", "+SP.|+sp.|+Sp.", NULL);
 }
 
+/* "FROM quotes AS q ... GROUPUPSERTport", 64+ byte names: a new alias is one case and fits a name. */
+static void
+test_new_alias(void)
+{
+	char		longname[80];
+
+	longname[0] = '-';
+	memset(longname + 1, 'r', 70);
+	strcpy(longname + 71, " ");
+	expect_words(shop_names, "SELECT * FROM orders ", "+o |+O |+ord |-GROUPUPSERTport |-oRd ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders AS ", "+o |-Ord ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders ", longname, NULL);
+}
+
 /* "JOIN report_view .v", "INSERT INTO products (a, .email", "(a,  (quote_ident": no names there. */
 static void
 test_stray_punctuation(void)
@@ -228,6 +242,7 @@ main(void)
 	test_forward_qualifiers();
 	test_tables_outside();
 	test_spelling();
+	test_new_alias();
 	test_stray_punctuation();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
