@@ -1051,8 +1051,15 @@ qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 		(any_table(g->schema, v, len, prefix, sp) || (!sp && alias_of_any_table(g->schema, v, len))))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
-		if (name_match(g->entries[i].name, v, len, prefix))
+	{
+		const SqlpilotGroundEntry *e = &g->entries[i];
+
+		/* an alias in any case; a table by its name keeps the schema's spelling */
+		if (e->kind == EK_TABLE && !e->aliased ?
+			schema_match(e->name, g->schema->tables[e->table].spelling, v, len, prefix, sp) :
+			name_match(e->name, v, len, prefix))
 			return true;
+	}
 	for (int i = 0; i < g->n_ctes; i++)
 		if (name_match(g->ctes[i].name, v, len, prefix))
 			return true;
@@ -1188,7 +1195,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 										   name_match("materialized", v, len, prefix) ||
 										   name_match("not", v, len, prefix));
 		case E_AFTER_ALIAS:
-			return dot != 1 && words && !name_match("as", v, len, false) &&
+			/* not AS, nor its start: "t x a" has nowhere to go ("a" is only in AS) */
+			return dot != 1 && words && !name_match("as", v, len, prefix) &&
 				follows_ref(c, v, len, prefix);
 		case E_INTO:
 		case E_FROM_KW:

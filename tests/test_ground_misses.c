@@ -201,6 +201,9 @@ test_spelling(void)
 	expect_words(mixed_names, "INSERT INTO child_records (child_id, ",
 				 "+school_id |-School_id |-School_|-SCH", NULL);
 	expect_words(mixed_names, "SELECT * FROM SolarPanels sp WHERE ", "+SP.|+sp.|+Sp.", NULL);
+	/* a table in scope by its name, as a qualifier: its spelling too */
+	expect_words(mixed_names, "SELECT * FROM ResidentialProperties WHERE Resident",
+				 "+ialProperties.|-iaLprOperties.|+ialproperties.", NULL);
 }
 
 /* "FROM quotes AS q ... GROUPUPSERTport", 64+ byte names: a new alias is one case and fits a name. */
@@ -215,6 +218,19 @@ test_new_alias(void)
 	expect_words(shop_names, "SELECT * FROM orders ", "+o |+O |+ord |-GROUPUPSERTport |-oRd ", NULL);
 	expect_words(shop_names, "SELECT * FROM orders AS ", "+o |-Ord ", NULL);
 	expect_words(shop_names, "SELECT * FROM orders ", longname, NULL);
+}
+
+/*
+ * "UPDATE t SELECTSELECT a" and "DELETE FROM campaig ONCREATE_ A": after
+ * an alias, "a" could only start AS, which is refused there; the next token
+ * then had nothing allowed and went free ("activity_type").
+ */
+static void
+test_after_alias(void)
+{
+	expect_words(shop_names, "UPDATE products p ", "-a|-as |+SET |+S", "expects a keyword");
+	expect_words(shop_names, "SELECT * FROM orders o ", "-a|-A|+WHERE |+JOIN ", NULL);
+	expect_words(shop_names, "DELETE FROM orders o ", "-a|+WHERE |+USING ", NULL);
 }
 
 /* "JOIN report_view .v", "INSERT INTO products (a, .email", "(a,  (quote_ident": no names there. */
@@ -243,6 +259,7 @@ main(void)
 	test_tables_outside();
 	test_spelling();
 	test_new_alias();
+	test_after_alias();
 	test_stray_punctuation();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
