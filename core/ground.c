@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema.h"
 #include "sql_words.h"
@@ -26,6 +27,8 @@ typedef struct GroundTable
 {
 	const char *schema;			/* "" when unqualified */
 	const char *name;
+	const char *spelling;		/* the name as the schema text writes it (unquoted: its case) */
+	const char *schema_spelling;
 	int			col0;
 	int			n_cols;
 	bool		unknown_cols;	/* a view whose columns could not be read */
@@ -42,6 +45,7 @@ struct SqlpilotGroundSchema
 	const char **cols;			/* (all columns of all tables, table by table) */
 	int			n_cols;
 	int			cap_cols;
+	const char **col_spellings; /* the columns as the schema text writes them (like cols) */
 	const char **sorted;		/* distinct column names, sorted */
 	int			n_sorted;
 };
@@ -56,6 +60,9 @@ typedef struct SchemaParse
 	size_t	   *table_name;		/* (cap_tables) pool offsets of schema, name */
 	size_t	   *table_schema;
 	size_t	   *col_name;		/* (cap_cols) */
+	size_t	   *table_spelling; /* (cap_tables) pool offsets of the names as written */
+	size_t	   *schema_spelling;	/* (cap_tables) */
+	size_t	   *col_spelling;	/* (cap_cols) */
 	bool		oom;
 } SchemaParse;
 
@@ -82,6 +89,43 @@ pool_add(SchemaParse *p, const SqlpilotLexToken *t)
 	}
 	sqlpilot_lex_ident_value(p->text, t, s->pool + off, need);
 	s->pool_len += need;
+	return off;
+}
+
+/*
+ * Appends identifier token t as the text writes it (an unquoted name keeps
+ * its case; a quoted one is its value); returns its offset.
+ */
+static size_t
+pool_add_spelling(SchemaParse *p, const SqlpilotLexToken *t)
+{
+	SqlpilotGroundSchema *s = p->s;
+	size_t		n = t->end - t->start;
+	size_t		off = s->pool_len;
+	bool		upper = false;
+
+	if (t->kind != SQLPILOT_TOK_IDENT)
+		return pool_add(p, t);
+	for (size_t k = 0; k < n; k++)
+		upper |= p->text[t->start + k] >= 'A' && p->text[t->start + k] <= 'Z';
+	if (!upper)
+		return pool_add(p, t);
+	if (s->pool_len + n + 1 > s->pool_cap)
+	{
+		size_t		cap = (s->pool_cap + n + 1) * 2;
+		char	   *np = realloc(s->pool, cap);
+
+		if (!np)
+		{
+			p->oom = true;
+			return 0;
+		}
+		s->pool = np;
+		s->pool_cap = cap;
+	}
+	memcpy(s->pool + off, p->text + t->start, n);
+	s->pool[off + n] = '\0';
+	s->pool_len += n + 1;
 	return off;
 }
 
@@ -137,6 +181,8 @@ add_table(SchemaParse *p, size_t i)
 		GroundTable *nt = realloc(s->tables, sizeof(GroundTable) * (size_t) cap);
 		size_t	   *nn = realloc(p->table_name, sizeof(size_t) * (size_t) cap);
 		size_t	   *ns;
+		size_t	   *nsp;
+		size_t	   *nss;
 
 		if (nt)
 			s->tables = nt;
@@ -145,7 +191,13 @@ add_table(SchemaParse *p, size_t i)
 		ns = realloc(p->table_schema, sizeof(size_t) * (size_t) cap);
 		if (ns)
 			p->table_schema = ns;
-		if (!nt || !nn || !ns)
+		nsp = realloc(p->table_spelling, sizeof(size_t) * (size_t) cap);
+		if (nsp)
+			p->table_spelling = nsp;
+		nss = realloc(p->schema_spelling, sizeof(size_t) * (size_t) cap);
+		if (nss)
+			p->schema_spelling = nss;
+		if (!nt || !nn || !ns || !nsp || !nss)
 		{
 			p->oom = true;
 			return p->n;
@@ -159,9 +211,11 @@ add_table(SchemaParse *p, size_t i)
 	if (tok_punct(p, i + 1, '.') && tok_name(p, i + 2))
 	{
 		p->table_schema[s->n_tables] = pool_add(p, &p->t[i]);
+		p->schema_spelling[s->n_tables] = pool_add_spelling(p, &p->t[i]);
 		i += 2;
 	}
 	p->table_name[s->n_tables] = pool_add(p, &p->t[i]);
+	p->table_spelling[s->n_tables] = pool_add_spelling(p, &p->t[i]);
 	s->n_tables++;
 	return i + 1;
 }
@@ -176,15 +230,21 @@ add_column(SchemaParse *p, size_t i)
 	{
 		int			cap = s->cap_cols ? s->cap_cols * 2 : 64;
 		size_t	   *nc = realloc(p->col_name, sizeof(size_t) * (size_t) cap);
+		size_t	   *ncs;
 
-		if (!nc)
+		if (nc)
+			p->col_name = nc;
+		ncs = realloc(p->col_spelling, sizeof(size_t) * (size_t) cap);
+		if (ncs)
+			p->col_spelling = ncs;
+		if (!nc || !ncs)
 		{
 			p->oom = true;
 			return;
 		}
-		p->col_name = nc;
 		s->cap_cols = cap;
 	}
+	p->col_spelling[s->n_cols] = pool_add_spelling(p, &p->t[i]);
 	p->col_name[s->n_cols++] = pool_add(p, &p->t[i]);
 	s->tables[s->n_tables - 1].n_cols++;
 }
@@ -380,16 +440,22 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 	{
 		s->cols = malloc(sizeof(char *) * (size_t) s->n_cols);
 		s->sorted = malloc(sizeof(char *) * (size_t) s->n_cols);
-		p.oom = !s->cols || !s->sorted;
+		s->col_spellings = malloc(sizeof(char *) * (size_t) s->n_cols);
+		p.oom = !s->cols || !s->sorted || !s->col_spellings;
 	}
 	if (!p.oom)
 	{
 		for (int i = 0; i < s->n_tables; i++)
 		{
 			s->tables[i].name = s->pool + p.table_name[i];
+			s->tables[i].spelling = s->pool + p.table_spelling[i];
 			s->tables[i].schema = p.table_schema[i] == (size_t) -1 ? "" :
 				s->pool + p.table_schema[i];
+			s->tables[i].schema_spelling = p.table_schema[i] == (size_t) -1 ? "" :
+				s->pool + p.schema_spelling[i];
 		}
+		for (int i = 0; i < s->n_cols; i++)
+			s->col_spellings[i] = s->pool + p.col_spelling[i];
 		for (int i = 0; i < s->n_cols; i++)
 			s->cols[i] = s->sorted[i] = s->pool + p.col_name[i];
 		if (s->n_cols > 0)
@@ -401,6 +467,9 @@ sqlpilot_ground_schema_parse(const char *text, size_t len)
 	free(p.table_name);
 	free(p.table_schema);
 	free(p.col_name);
+	free(p.table_spelling);
+	free(p.schema_spelling);
+	free(p.col_spelling);
 	if (p.oom)
 	{
 		sqlpilot_ground_schema_free(s);
@@ -419,6 +488,7 @@ sqlpilot_ground_schema_free(SqlpilotGroundSchema *s)
 	free(s->tables);
 	free(s->cols);
 	free(s->sorted);
+	free(s->col_spellings);
 	free(s);
 }
 
@@ -488,7 +558,7 @@ enum
 /* The keyword that opened the current table list. */
 enum
 {
-	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE
+	I_NONE, I_FROM, I_JOIN, I_UPDATE, I_INTO, I_INSERT, I_USING, I_TRUNCATE, I_DELETE
 };
 
 /* Kinds of table references. */
@@ -553,6 +623,17 @@ static const char *const follow_keywords[] = {
 	"where", "window", "with"
 };
 
+/* Keywords that may follow the table of INSERT INTO t (sorted). */
+static const char *const insert_keywords[] = {
+	"as", "default", "overriding", "select", "values", "with"
+};
+
+/* Keywords that may follow the table of UPDATE t. */
+static const char *const update_keywords[] = {"as", "set"};
+
+/* Keywords that may follow the table of DELETE FROM t (sorted). */
+static const char *const delete_keywords[] = {"as", "returning", "using", "where"};
+
 /* Keywords that may follow a table of TRUNCATE (RESTART IDENTITY, CASCADE, ...). */
 static const char *const truncate_keywords[] = {
 	"cascade", "continue", "identity", "restart", "restrict"
@@ -599,13 +680,20 @@ in_list(const char *const *list, size_t n, const char *v, size_t len, bool prefi
 
 /*
  * Whether keyword v may follow a table reference (or its alias): after
- * JOIN t only AS, ON or USING (CROSS and NATURAL joins take none).
+ * JOIN t only AS, ON or USING (CROSS and NATURAL joins take none); the
+ * target of INSERT, UPDATE, DELETE and TRUNCATE takes only its statement's.
  */
 static bool
 follows_ref(const SqlpilotGroundCursor *c, const char *v, size_t len, bool prefix)
 {
 	if (c->intro == I_TRUNCATE)
 		return in_list(truncate_keywords, lengthof(truncate_keywords), v, len, prefix);
+	if (c->intro == I_INSERT)
+		return in_list(insert_keywords, lengthof(insert_keywords), v, len, prefix);
+	if (c->intro == I_UPDATE)
+		return in_list(update_keywords, lengthof(update_keywords), v, len, prefix);
+	if (c->intro == I_DELETE)
+		return in_list(delete_keywords, lengthof(delete_keywords), v, len, prefix);
 	if (c->join_cond)
 		return name_match("as", v, len, prefix) || name_match("on", v, len, prefix) ||
 			name_match("using", v, len, prefix);
@@ -686,6 +774,35 @@ keyword_action(const char *v, size_t len)
 	return sqlpilot_sql_keyword_category(v, len) ? A_PLAIN : A_NONE;
 }
 
+/*
+ * A generated unquoted word with upper case in what was generated: it must
+ * keep the schema's spelling of the name it writes (raw: the word as
+ * written, len bytes like its value; typed_n: bytes the user typed, whose
+ * case is theirs).  "produCT_id" is not product_id, "SolarPanels" is the
+ * table CREATE TABLE SolarPanels made; all lower case is what PostgreSQL
+ * folds a name to, and matches as folded.
+ */
+typedef struct Spell
+{
+	const char *raw;
+	size_t		typed_n;
+} Spell;
+
+/*
+ * Whether the schema's name (folded; spelling: as written) is v (or with
+ * prefix starts with it), and with sp spelled as written.
+ */
+static bool
+schema_match(const char *name, const char *spelling, const char *v, size_t len, bool prefix,
+			 const Spell *sp)
+{
+	if (!name_match(name, v, len, prefix))
+		return false;
+	return !sp || (strncasecmp(spelling, sp->raw, sp->typed_n) == 0 &&
+				   name_match(spelling + sp->typed_n, sp->raw + sp->typed_n, len - sp->typed_n,
+							  prefix));
+}
+
 /* Index of the schema table named v, or -1. */
 static int
 table_lookup(const SqlpilotGroundSchema *s, const char *v, size_t len)
@@ -696,12 +813,12 @@ table_lookup(const SqlpilotGroundSchema *s, const char *v, size_t len)
 	return -1;
 }
 
-/* Whether some table of the schema starts with v. */
+/* Whether some table of the schema is v (or with prefix starts with it), spelled as sp says. */
 static bool
-any_table_prefix(const SqlpilotGroundSchema *s, const char *v, size_t len)
+any_table(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix, const Spell *sp)
 {
 	for (int i = 0; i < s->n_tables; i++)
-		if (name_match(s->tables[i].name, v, len, true))
+		if (schema_match(s->tables[i].name, s->tables[i].spelling, v, len, prefix, sp))
 			return true;
 	return false;
 }
@@ -716,26 +833,38 @@ cte_lookup(const SqlpilotGround *g, const char *v, size_t len)
 	return -1;
 }
 
-/* Whether table ti has a column v (or one starting with v). */
+/* Whether table ti has a column v (or one starting with v), spelled as sp says. */
 static bool
-table_has_column(const SqlpilotGroundSchema *s, int ti, const char *v, size_t len, bool prefix)
+table_has_column(const SqlpilotGroundSchema *s, int ti, const char *v, size_t len, bool prefix,
+				 const Spell *sp)
 {
 	const GroundTable *t = &s->tables[ti];
 
 	if (t->unknown_cols)
 		return true;
 	for (int j = 0; j < t->n_cols; j++)
-		if (name_match(s->cols[t->col0 + j], v, len, prefix))
+		if (schema_match(s->cols[t->col0 + j], s->col_spellings[t->col0 + j], v, len, prefix, sp))
 			return true;
 	return false;
 }
 
-/* Whether some column of the schema is v (or starts with it): binary search. */
+/*
+ * Whether some column of the schema is v (or starts with it): a binary
+ * search of the folded names, or with sp a look at every spelling.
+ */
 static bool
-any_column(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix)
+any_column(const SqlpilotGroundSchema *s, const char *v, size_t len, bool prefix, const Spell *sp)
 {
 	int			lo = 0,
 				hi = s->n_sorted;
+
+	if (sp)
+	{
+		for (int i = 0; i < s->n_cols; i++)
+			if (schema_match(s->cols[i], s->col_spellings[i], v, len, prefix, sp))
+				return true;
+		return false;
+	}
 
 	while (lo < hi)
 	{
@@ -783,19 +912,19 @@ before_from(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 /* Whether v names an unqualified column here: in-scope tables, CTE columns, aliases. */
 static bool
 column_in_scope(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-				size_t len, bool prefix)
+				size_t len, bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 
-	if (before_from(g, c) && any_column(s, v, len, prefix))
+	if (before_from(g, c) && any_column(s, v, len, prefix, sp))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
 	{
 		const SqlpilotGroundEntry *e = &g->entries[i];
 
-		if (e->kind == EK_UNKNOWN)
-			return true;
-		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix, sp))
+			return true;			/* a table the prompt leaves out: a name of the schema */
+		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix, sp))
 			return true;
 		if (e->kind == EK_CTE && g->ctes[e->cte].unknown)
 			return true;
@@ -840,22 +969,97 @@ alias_fits_forward(const SqlpilotGround *g, const char *v, size_t len, bool pref
 }
 
 /*
+ * Whether v (folded) may be an alias of table t, as aliases are made: the
+ * start of one of its words ("ord", "items" of order_items) or the initials
+ * of consecutive words ("oi", "pm" of pest_predictive_models), then digits
+ * ("t1" of transactions).  Words split at '_', digits and a lower-case
+ * letter followed by an upper-case one in the name as written ("SoilType").
+ * The set is closed under prefixes, so the same test serves a word being
+ * written.
+ */
+static bool
+alias_of_table(const GroundTable *t, const char *v, size_t len)
+{
+	const char *w = t->spelling;
+	size_t		starts[32];
+	size_t		n_starts = 0;
+	size_t		wl = strlen(w);
+	size_t		k = len;
+
+	while (k > 0 && v[k - 1] >= '0' && v[k - 1] <= '9')
+		k--;
+	if (k == 0)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if (v[i] < 'a' || v[i] > 'z')
+			return false;
+	for (size_t i = 0; i < wl && n_starts < lengthof(starts); i++)
+	{
+		bool		letter = (w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z');
+		bool		start = i == 0 ? letter :
+			letter && (!((w[i - 1] >= 'a' && w[i - 1] <= 'z') || (w[i - 1] >= 'A' && w[i - 1] <= 'Z')) ||
+					   (w[i] >= 'A' && w[i] <= 'Z' && w[i - 1] >= 'a' && w[i - 1] <= 'z'));
+
+		if (start)
+			starts[n_starts++] = i;
+	}
+	for (size_t i = 0; i < n_starts; i++)
+	{
+		bool		word = true;	/* v is the start of word i */
+		bool		initials = i + k <= n_starts;	/* v is the initials of words i.. */
+
+		for (size_t j = 0; j < k && (word || initials); j++)
+		{
+			size_t		p = starts[i] + j;
+			char		wc = p < wl ? w[p] : '\0';
+			char		ic = initials ? w[starts[i + j]] : '\0';
+
+			if (wc >= 'A' && wc <= 'Z')
+				wc = (char) (wc - 'A' + 'a');
+			if (ic >= 'A' && ic <= 'Z')
+				ic = (char) (ic - 'A' + 'a');
+			word = word && wc == v[j];
+			initials = initials && ic == v[j];
+		}
+		if (word || initials)
+			return true;
+	}
+	return false;
+}
+
+/* Whether v may be an alias of some table of the schema (alias_of_table). */
+static bool
+alias_of_any_table(const SqlpilotGroundSchema *s, const char *v, size_t len)
+{
+	for (int i = 0; i < s->n_tables; i++)
+		if (alias_of_table(&s->tables[i], v, len))
+			return true;
+	return false;
+}
+
+/*
  * Whether v may qualify a column here ("v."): a reference in scope, a CTE,
- * EXCLUDED in INSERT; before FROM also a table of the schema or a short name
- * (an alias the FROM clause has yet to define: at most 4 bytes, as aliases
- * are, so that a made-up table name cannot pass as one).
+ * EXCLUDED in INSERT; before FROM also a table of the schema or a name made
+ * like an alias of one (alias_of_table: the alias the FROM clause has yet
+ * to define), so that a made-up name cannot pass as one.
  */
 static bool
 qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool prefix)
+			 size_t len, bool prefix, const Spell *sp)
 {
 	if (before_from(g, c) &&
-		(len <= 4 || table_lookup(g->schema, v, len) >= 0 ||
-		 (prefix && any_table_prefix(g->schema, v, len))))
+		(any_table(g->schema, v, len, prefix, sp) || (!sp && alias_of_any_table(g->schema, v, len))))
 		return true;
 	for (int i = 0; i < g->n_entries; i++)
-		if (name_match(g->entries[i].name, v, len, prefix))
+	{
+		const SqlpilotGroundEntry *e = &g->entries[i];
+
+		/* an alias in any case; a table by its name keeps the schema's spelling */
+		if (e->kind == EK_TABLE && !e->aliased ?
+			schema_match(e->name, g->schema->tables[e->table].spelling, v, len, prefix, sp) :
+			name_match(e->name, v, len, prefix))
 			return true;
+	}
 	for (int i = 0; i < g->n_ctes; i++)
 		if (name_match(g->ctes[i].name, v, len, prefix))
 			return true;
@@ -865,7 +1069,7 @@ qualifier_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 /* Whether v is a column of the qualifier of "x." (free when x is unknown). */
 static bool
 qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-				 size_t len, bool prefix)
+				 size_t len, bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	int			matches = 0;
@@ -878,9 +1082,11 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 		if (strcmp(e->name, c->qual) != 0)
 			continue;
 		matches++;
-		if (e->kind == EK_UNKNOWN || e->kind == EK_SUBQ)
+		if (e->kind == EK_SUBQ)
 			return true;
-		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix))
+		if (e->kind == EK_UNKNOWN && any_column(s, v, len, prefix, sp))
+			return true;
+		if (e->kind == EK_TABLE && table_has_column(s, e->table, v, len, prefix, sp))
 			return true;
 		if (e->kind == EK_CTE && cte_has_column(g, e->cte, v, len, prefix))
 			return true;
@@ -891,11 +1097,19 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
 		if (strcmp(g->ctes[i].name, c->qual) == 0)
 			return cte_has_column(g, i, v, len, prefix);
 	if (c->target >= 0 && strcmp(c->qual, "excluded") == 0)
-		return table_has_column(s, c->target, v, len, prefix);
+		return table_has_column(s, c->target, v, len, prefix, sp);
 	ti = table_lookup(s, c->qual, strlen(c->qual));
 	if (ti >= 0)
-		return table_has_column(s, ti, v, len, prefix);
-	return true;
+		return table_has_column(s, ti, v, len, prefix, sp);
+	/* an alias FROM has yet to define: a column of a table it may stand for */
+	for (int i = 0; i < s->n_tables; i++)
+		if (alias_of_table(&s->tables[i], c->qual, strlen(c->qual)))
+		{
+			matches++;
+			if (table_has_column(s, i, v, len, prefix, sp))
+				return true;
+		}
+	return matches == 0 && any_column(s, v, len, prefix, sp);
 }
 
 /*
@@ -905,12 +1119,14 @@ qualified_column(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const c
  */
 static bool
 unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_t len,
-				bool prefix)
+				bool prefix, const Spell *sp)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	const GroundTable *t;
 
-	if (ti < 0 || s->tables[ti].unknown_cols)
+	if (ti < 0)
+		return any_column(s, v, len, prefix, sp);	/* a table the prompt leaves out */
+	if (s->tables[ti].unknown_cols)
 		return true;
 	t = &s->tables[ti];
 	for (int j = 0; j < t->n_cols; j++)
@@ -918,7 +1134,7 @@ unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_
 		const char *col = s->cols[t->col0 + j];
 		bool		listed = false;
 
-		if (!name_match(col, v, len, prefix))
+		if (!schema_match(col, s->col_spellings[t->col0 + j], v, len, prefix, sp))
 			continue;
 		for (int i = 0; i < g->n_names && !listed; i++)
 			listed = g->names[i].owner == owner && strcmp(g->names[i].name, col) == 0;
@@ -942,23 +1158,34 @@ alias_taken(const SqlpilotGround *g, const char *v, size_t len)
  * Whether identifier v (len bytes, its value: folded unless quoted) is
  * allowed at the cursor, or with prefix may still grow into an allowed one.
  * dot: 0 followed by something else, 1 by '.', 2 not known yet, 3 by '('.
- * mixed:
- * written in mixed case, which a generated keyword or function name is not
- * ("cROss", "to_chaR"): such a word can only be a name.
+ * mixed: written in mixed case, which a generated keyword or function name
+ * is not ("cROss", "to_chaR"): such a word can only be a name.  raw: the
+ * word as written, its first typed_n bytes typed (see Spell); NULL for
+ * quoted words.
  */
 static bool
 word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v,
-			 size_t len, bool quoted, bool mixed, bool prefix, int dot)
+			 size_t len, bool quoted, bool mixed, bool prefix, int dot, const char *raw,
+			 size_t typed_n)
 {
 	const SqlpilotGroundSchema *s = g->schema;
 	bool		words = !quoted && !mixed;	/* may be a keyword or function */
+	Spell		spell = {raw, typed_n};
+	const Spell *sp = NULL;		/* names must keep the schema's spelling */
+
+	/* a new alias is written in one case and fits a name ("GROUPUPSERTport" is none) */
+	bool		alias_ok = !mixed && len < SQLPILOT_GROUND_NAME_MAX;
 
 	if (len >= SQLPILOT_GROUND_NAME_MAX)
 	{
 		/* longer than any name: only a free position takes it */
 		v = "\x01";
 		len = 1;
+		raw = NULL;
 	}
+	for (size_t i = typed_n; raw && i < len && !sp; i++)
+		if (raw[i] >= 'A' && raw[i] <= 'Z')
+			sp = &spell;
 	switch (c->expect)
 	{
 		case E_STMT:
@@ -968,7 +1195,8 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 										   name_match("materialized", v, len, prefix) ||
 										   name_match("not", v, len, prefix));
 		case E_AFTER_ALIAS:
-			return dot != 1 && words && !name_match("as", v, len, false) &&
+			/* not AS, nor its start: "t x a" has nowhere to go ("a" is only in AS) */
+			return dot != 1 && words && !name_match("as", v, len, prefix) &&
 				follows_ref(c, v, len, prefix);
 		case E_INTO:
 		case E_FROM_KW:
@@ -978,14 +1206,15 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			if (dot == 1 || dot == 2)
 			{
 				for (int i = 0; i < s->n_tables; i++)
-					if (s->tables[i].schema[0] && name_match(s->tables[i].schema, v, len, prefix))
+					if (s->tables[i].schema[0] &&
+						schema_match(s->tables[i].schema, s->tables[i].schema_spelling, v, len,
+									 prefix, sp))
 						return true;
-				if (dot == 1)
-					return false;
 			}
-			for (int i = 0; i < s->n_tables; i++)
-				if (name_match(s->tables[i].name, v, len, prefix))
-					return true;
+			if (dot == 1)
+				return false;
+			if (any_table(s, v, len, prefix, sp))
+				return true;
 			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
 					return true;
@@ -993,15 +1222,18 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return words && ((c->prevkw == A_TRUNCATE && name_match("table", v, len, prefix)) ||
 								 ((c->prevkw == A_TRUNCATE || c->prevkw == A_TABLE) &&
 								  name_match("only", v, len, prefix)));
+			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+				c->intro == I_DELETE)
+			{
+				/* the target of INSERT, UPDATE, DELETE: a table (UPDATE ONLY t) */
+				return words && c->intro != I_INSERT && c->intro != I_INTO &&
+					name_match("only", v, len, prefix);
+			}
+			/* FROM f(...): a function only where its '(' follows */
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 sqlpilot_sql_function_name(v, len, prefix));
+							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
 		case E_TABLE_IN_SCHEMA:
-			if (dot == 1)
-				return false;
-			for (int i = 0; i < s->n_tables; i++)
-				if (name_match(s->tables[i].name, v, len, prefix))
-					return true;
-			return false;
+			return dot != 1 && any_table(s, v, len, prefix, sp);
 		case E_ALIAS:
 			{
 				/*
@@ -1013,31 +1245,34 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				bool		due = c->ref_dup ||
 					(c->intro == I_JOIN && !alias_fits_forward(g, "\x01", 1, false));
 
+				/* INSERT INTO t AS a: its alias only after AS */
+				bool		named = alias_ok && (c->intro != I_INSERT || c->prevkw == A_AS);
+
 				if (prefix)
 					return (words && c->prevkw != A_AS && follows_ref(c, v, len, true) &&
 							(!due || name_match("as", v, len, true))) ||
-						alias_fits_forward(g, v, len, true);
+						(named && alias_fits_forward(g, v, len, true));
 				if (dot == 1)
 					return false;
 				if (!quoted && is_keyword(v, len, false))
 					return words && c->prevkw != A_AS && follows_ref(c, v, len, false) &&
 						(!due || name_match("as", v, len, false));
+				return named && !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
+					alias_fits_forward(g, v, len, false);
 			}
-			return !alias_taken(g, v, len) && table_lookup(s, v, len) < 0 &&
-				alias_fits_forward(g, v, len, false);
 		case E_QUAL:
-			return dot != 1 && qualified_column(g, c, v, len, prefix);
+			return dot != 1 && qualified_column(g, c, v, len, prefix, sp);
 		case E_INSERT_COLS:
-			return dot != 1 && unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix);
+			return dot != 1 &&
+				unlisted_column(g, c->target, OWNER_INSERT_COL, v, len, prefix, sp);
 		case E_SET_COLS:
-			return dot != 1 && unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix);
+			return dot != 1 &&
+				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix, sp);
 		case E_EXPR:
-			if ((dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix))
+			if (dot != 1 && (column_in_scope(g, c, v, len, prefix, sp) ||
+							 (words && expr_word(v, len, prefix, c->opstart))))
 				return true;
-			if (dot == 1)
-				return false;
-			return column_in_scope(g, c, v, len, prefix) ||
-				(words && expr_word(v, len, prefix, c->opstart));
+			return (dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix, sp);
 		default:
 			return true;
 	}
@@ -1286,7 +1521,7 @@ on_keyword(Ctx *x, int a)
 				capture_end(x);
 			c->clause[d] = C_FROM;
 			c->selfrom[d] |= 2;
-			c->intro = I_FROM;
+			c->intro = prev == A_DELETE ? I_DELETE : I_FROM;
 			c->expect = E_TABLE;
 			return;
 		case A_JOIN:
@@ -1367,20 +1602,37 @@ on_keyword(Ctx *x, int a)
 }
 
 /*
- * An identifier token with value v; mixed: written in mixed case (see
- * word_allowed); dot_after: a '.' follows it at once; call: a '(' does.
+ * An identifier token with value v, written as raw (NULL when not known);
+ * mixed: written in mixed case (see word_allowed); dot_after: a '.' follows
+ * it at once; call: a '(' does.
  */
 static void
-on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, bool mixed,
-		 bool dot_after, bool call)
+on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const char *raw,
+		 bool mixed, bool dot_after, bool call)
 {
 	SqlpilotGroundCursor *c = x->c;
 	bool		quoted = t->kind == SQLPILOT_TOK_QIDENT;
 	int			a = quoted ? A_NONE : keyword_action(v, len);
 	int			d = c->depth;
+	int			dot = dot_after ? 1 : call ? 3 : 0;
 
 	if (c->checking && t->end > c->typed_end &&
-		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot_after ? 1 : call ? 3 : 0))
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, quoted ? NULL : raw,
+					  t->start < c->typed_end ? c->typed_end - t->start : 0))
+	{
+		c->bad = true;
+		return;
+	}
+
+	/*
+	 * The typed word ends where the typed text does and a generated byte ends
+	 * it: when it is not allowed as it stands but may grow into an allowed
+	 * word, it was the start of that word ("FROM ord" becomes orders, not
+	 * "ord WHERE"); a word that fits nothing ("FROM LOCATION") may end.
+	 */
+	if (c->checking && t->end == c->typed_end && c->fed > c->typed_end &&
+		!word_allowed(x->g, c, v, len, quoted, mixed, false, dot, NULL, 0) &&
+		word_allowed(x->g, c, v, len, quoted, mixed, true, 2, NULL, 0))
 	{
 		c->bad = true;
 		return;
@@ -1528,7 +1780,7 @@ on_open(Ctx *x)
 	{
 		case E_TABLE:
 			if (c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
-				c->intro == I_TRUNCATE)
+				c->intro == I_TRUNCATE || c->intro == I_DELETE)
 			{
 				/* "INSERT INTO (" is no SQL: a table still comes, not a subquery */
 				inner = E_TABLE;
@@ -1557,6 +1809,13 @@ on_open(Ctx *x)
 			if (c->intro == I_TRUNCATE)
 			{
 				inner = E_AFTER_ALIAS;	/* "TRUNCATE t (" is no SQL: no names in it */
+				break;
+			}
+			if (c->intro == I_INSERT)
+			{
+				/* INSERT INTO t AS a (columns) */
+				kind = P_INSERT_COLS;
+				inner = E_INSERT_COLS;
 				break;
 			}
 			kind = P_NAMES;
@@ -1717,7 +1976,9 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		return;
 	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
 		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
-		(t->kind != SQLPILOT_TOK_PUNCT || (n == 1 && (ch == ')' || ch == ',') && !c->operand)))
+		(t->kind != SQLPILOT_TOK_PUNCT ||
+		 (n == 1 && ch == '(') ||
+		 (n == 1 && (ch == ')' || ch == ',' || ch == '.') && !c->operand)))
 	{
 		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
 		return;
@@ -1751,7 +2012,7 @@ on_token(void *arg, const SqlpilotLexToken *t)
 					v[0] = '\0';
 					len = SQLPILOT_GROUND_NAME_MAX;
 				}
-				on_ident(x, t, v, len, mixed, dot, call);
+				on_ident(x, t, v, len, raw[0] ? raw : NULL, mixed, dot, call);
 				return;
 			}
 		case SQLPILOT_TOK_PUNCT:
@@ -1762,7 +2023,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 			else if (n == 1 && ch == ',')
 				on_comma(x);
 			else if (n == 1 && ch == '.')
+			{
+				/* "t .x" after a table reference: no column, no schema there */
+				if (c->checking && t->end > c->typed_end &&
+					(c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS))
+					c->bad = true;
 				return;
+			}
 			else
 			{
 				capture_spoil(c);
@@ -1869,13 +2136,20 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	char		raw[SQLPILOT_GROUND_RING];
 	char		v[SQLPILOT_GROUND_NAME_MAX];
 	size_t		n,
-				len;
+				len,
+				start;
+	bool		typed;
 
 	if (c->lost || c->fed <= c->typed_end)
 		return true;
 	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
 									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
 		return false;			/* only names in an INSERT column list */
+	if (in == SQLPILOT_IN_PUNCT && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] == '.' &&
+		c->fed - 1 >= c->typed_end &&
+		((c->expect == E_INSERT_COLS && !c->operand) || c->expect == E_ALIAS ||
+		 c->expect == E_AFTER_ALIAS))
+		return false;			/* a '.' where no name stands before it: "(a, .b", "t .x" */
 	if (in == SQLPILOT_IN_IDENT || in == SQLPILOT_IN_QIDENT)
 	{
 		t.kind = in == SQLPILOT_IN_IDENT ? SQLPILOT_TOK_IDENT : SQLPILOT_TOK_QIDENT;
@@ -1891,16 +2165,19 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	else
 		return true;
 	n = c->fed - t.start;
+	start = t.start;
+	typed = t.start < c->typed_end;
 	if (n >= SQLPILOT_GROUND_RING)
 		return word_allowed(g, c, "", SQLPILOT_GROUND_NAME_MAX, t.kind == SQLPILOT_TOK_QIDENT,
-							false, true, 2);
+							false, true, 2, NULL, 0);
 	for (size_t i = 0; i < n; i++)
 		raw[i] = (char) c->ring[(t.start + i) % SQLPILOT_GROUND_RING];
 	t.start = 0;
 	t.end = n;
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
 	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
-						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2);
+						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2,
+						t.kind == SQLPILOT_TOK_IDENT ? raw : NULL, typed ? c->typed_end - start : 0);
 }
 
 /* See ground.h. */
@@ -2066,7 +2343,9 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 					if (strcmp(e->name, c->qual) != 0)
 						continue;
 					found = true;
-					if (e->kind == EK_TABLE)
+					if (e->kind == EK_UNKNOWN)
+						what = "not in the schema: any of its columns";
+					else if (e->kind == EK_TABLE)
 						what = g->schema->tables[e->table].name;
 					else if (e->kind == EK_CTE && !g->ctes[e->cte].unknown)
 						what = "CTE";
@@ -2082,7 +2361,8 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 				else if (found || ci >= 0)
 					put(buf, cap, &n, "free: the columns of %s are not known", c->qual);
 				else
-					put(buf, cap, &n, "free: %s is not a table or alias in scope", c->qual);
+					put(buf, cap, &n, "expects a column of a table %s may be an alias of, "
+						"else of any table: %s is not a table or alias in scope", c->qual, c->qual);
 				break;
 			}
 		case E_INSERT_COLS:

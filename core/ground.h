@@ -14,29 +14,38 @@
  * their column lists, subqueries in FROM, select-list aliases), a paren stack
  * and what the next identifier is expected to be:
  *   - a table: tables and views of the schema, CTEs, schema names as
- *     qualifiers, a few keywords (SELECT, LATERAL, ONLY, ...) and functions;
- *   - a column of x after "x.": the columns of x (x unknown: anything);
+ *     qualifiers, a few keywords (SELECT, LATERAL, ONLY, ...) and, in FROM,
+ *     functions with their '('; the target of INSERT, UPDATE, DELETE:
+ *     tables only;
+ *   - a column of x after "x.": the columns of x; x a table the prompt
+ *     leaves out: any column of the schema; x nothing in scope: the columns
+ *     of the tables x may be an alias of (their word starts or initials);
  *   - the column list of INSERT INTO t (: the columns of t not listed yet;
  *   - a SET target (UPDATE t SET, ON CONFLICT DO UPDATE SET): the columns
  *     of t not assigned yet, nothing else;
  *   - the tables of TRUNCATE [TABLE] [ONLY]: tables of the schema only;
  *   - an expression: columns of the tables in scope (every column of the
- *     schema while the current SELECT has no FROM yet), aliases and CTE
- *     names as qualifiers, select-list aliases, keywords, built-in
- *     functions (core/sql_words.h);
- *   - a new alias right after a table reference: anything but an alias
- *     already taken; after the alias only keywords;
+ *     schema while the current SELECT has no FROM yet, or for a table the
+ *     prompt leaves out), aliases and CTE names as qualifiers (before FROM
+ *     also names made like an alias of a table), select-list aliases,
+ *     keywords, built-in functions (core/sql_words.h);
+ *   - a new alias right after a table reference: a name in one case that
+ *     is no alias already taken (after INSERT INTO t only after AS); then
+ *     only the keywords that may follow that statement's table;
  *   - free: new names (CTE names, AS aliases, types after ::), and whatever
  *     the lexer is inside of (string, comment, dollar quote, number).
- * Unquoted names match case-insensitively (folded); a name that needs quotes
- * (sqlpilot_schema_needs_quotes) only matches quoted and exact.
+ * Unquoted names match as PostgreSQL folds them, and a generated one keeps
+ * the schema text's spelling (or is all lower case): "produCT_id" is not
+ * product_id; a name that needs quotes (sqlpilot_schema_needs_quotes) only
+ * matches quoted and exact.
  *
  * Mask.  sqlpilot_ground_allows feeds a token's bytes into a scratch copy of
  * the small cursor part of the state (the scope is only read) and says
  * whether every identifier the token completes is allowed where it stands
  * and the identifier still open at its end is a prefix of an allowed word.
- * A word the user typed may end exactly as typed but only grow into an
- * allowed word ("FROM LOCATION" does not become "LOCATIONCATE").
+ * A word the user typed only grows into an allowed word ("FROM LOCATION"
+ * does not become "LOCATIONCATE"), and ends as typed unless it could grow
+ * into one ("FROM ord" becomes orders).
  *
  * Never a dead end: when the state cannot tell (a statement that is not a
  * query, text that is not SQL, parens nested too deep, too many tables) it
