@@ -3,10 +3,13 @@
  * and the choice of tables when they do not all fit in the token budget.
  *
  * The cache holds the visible tables listed from the catalog (catalog.c):
- * names and a lower bound of their size; a table's foreign-key neighbours
- * are read the first time the prefix names it, its definition the first
- * time a prompt may hold it, and the text of every table only when the
- * whole schema may fit.  It is rebuilt when the
+ * names and a lower bound of their size.  With more tables than a prompt
+ * can hold it lists only the first, those the choice takes its rest from,
+ * and adds the ones the prefix names and their neighbours when needed, in
+ * catalog order, so the prompt is the one a full listing gives.  A table's
+ * foreign-key neighbours are read the first time the prefix names it, its
+ * definition the first time a prompt may hold it, and the text of every
+ * table only when the whole schema may fit.  It is rebuilt when the
  * relcache or the namespace, type or role membership syscaches report a
  * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
  * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
