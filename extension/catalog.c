@@ -844,7 +844,8 @@ SqlpilotReadTables(const SqlpilotScope *scope, int limit, MemoryContext cxt,
 
 	CurrentRights(&rr);
 	*complete = true;
-	if (limit > 0)
+	/* without system indexes (ignore_system_indexes) a scan by key comes unordered */
+	if (limit > 0 && !IgnoreSystemIndexes)
 		n = ListFirst(&rr, scope, limit, cxt, &arr, complete);
 	else
 		n = ListAll(&rr, scope, cxt, &arr);
