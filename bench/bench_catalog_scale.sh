@@ -56,7 +56,12 @@ BEGIN
 			COMMIT;
 		END IF;
 	END LOOP;
-END \$\$;" -c 'VACUUM ANALYZE'
+END \$\$;" -c "CREATE SCHEMA few;
+CREATE TABLE few.customers (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE,
+	name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE few.orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES few.customers (id),
+	status varchar(16) NOT NULL DEFAULT 'new', placed_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE few.t04242 (id int PRIMARY KEY, c1 int, c2 text, c3 text, c4 date);" -c 'VACUUM ANALYZE'
 
 # The SQL of one new session's first call, after the settings $2; prints "ms kB cpu_ms wait_ms
 # prompt_tokens tables total cache_kB" (cpu_ms: the backend's on-CPU time during the call,
@@ -88,11 +93,12 @@ EOF
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # case -> database and settings; "full" lists every table, as before the lazy listing
-declare -A case_db=([small]=small [large]=large [full]=large)
-declare -A case_set=([small]='' [large]='' [full]='SET sqlpilot.list_all_tables = on;')
+declare -A case_db=([small]=small [large]=large [full]=large [few]=large)
+declare -A case_set=([small]='' [large]='' [full]='SET sqlpilot.list_all_tables = on;'
+	[few]="SET sqlpilot.schemas = 'few';")
 declare -A ms kb cpu wait cache info
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-for c in small large full; do
+for c in small large full few; do
 	first_call "${case_db[$c]}" "${case_set[$c]}" >/dev/null	# warm-up: OS caches, the prompt cache file
 	: >"$T/$c.txt"
 	for ((i = 0; i < N; i++)); do
@@ -129,11 +135,14 @@ mkdir -p "$(dirname "$out")"
 	echo "| small | ${info[small]} | ${ms[small]} | ${cpu[small]} | ${wait[small]} | ${kb[small]} | ${cache[small]} |"
 	echo "| $TABLES x 20 columns | ${info[large]} | ${ms[large]} | ${cpu[large]} | ${wait[large]} | ${kb[large]} | ${cache[large]} |"
 	echo "| $TABLES x 20 columns, \`sqlpilot.list_all_tables = on\` (every table listed, as before) | ${info[full]} | ${ms[full]} | ${cpu[full]} | ${wait[full]} | ${kb[full]} | ${cache[full]} |"
+	echo "| the small schema's 3 tables in scope, $TABLES others in the database | ${info[few]} | ${ms[few]} | ${cpu[few]} | ${wait[few]} | ${kb[few]} | ${cache[few]} |"
 	echo
 	echo "$TABLES tables against the small schema: $(awk -v a="${cpu[large]}" -v b="${cpu[small]}" 'BEGIN {printf "%+.1f ms of backend CPU", a - b}'),"
 	echo "$(awk -v a="${ms[large]}" -v b="${ms[small]}" 'BEGIN {printf "%+.1f ms wall", a - b}'),"
 	echo "$(awk -v a="${kb[large]}" -v b="${kb[small]}" 'BEGIN {printf "%+.0f kB", a - b}') of RssAnon (target: within 100 ms, under 20 MB);"
-	echo "with every table listed: $(awk -v a="${cpu[full]}" -v b="${cpu[small]}" 'BEGIN {printf "%+.1f ms of backend CPU", a - b}')."
+	echo "with every table listed: $(awk -v a="${cpu[full]}" -v b="${cpu[small]}" 'BEGIN {printf "%+.1f ms of backend CPU", a - b}');"
+	echo "a small schema in a database of $TABLES tables: $(awk -v a="${cpu[few]}" -v b="${cpu[small]}" 'BEGIN {printf "%+.1f ms of backend CPU", a - b}')"
+	echo "(its listing is complete, so it walks all of \`pg_class_relname_nsp_index\`: index tuples only)."
 	echo
 	echo "How: with more tables in scope than a prompt can hold (budget / 4 + 1 = 512 here) only the"
 	echo "first 512 in catalog order are listed, schema by schema through \`pg_class_relname_nsp_index\`"
