@@ -30,14 +30,14 @@ names_table(const SqlpilotTableRef *t, const char *name, const char *schema)
 /*
  * The order of preference: tables named in typed (order of first mention; an
  * unqualified name means only tables in scope), their foreign-key neighbours,
- * then the rest of the tables in scope in their order.  taken (n_tables
+ * then the rest of the first rest_limit tables in scope in their order.  taken (n_tables
  * ints) is scratch.  Writes order and *n_order; returns how many are named
  * or neighbours, or SQLPILOT_TABLES_STOPPED.
  */
 static int
 priority_order(const SqlpilotTableRef *tables, int n_tables, int n_scope, const char *typed,
-			   size_t typed_len, const SqlpilotTablesBudget *b, int *taken, int *order,
-			   int *n_order)
+			   size_t typed_len, const SqlpilotTablesBudget *b, int rest_limit, int *taken,
+			   int *order, int *n_order)
 {
 	int			n = 0;
 	int			named_end;
@@ -79,23 +79,22 @@ priority_order(const SqlpilotTableRef *tables, int n_tables, int n_scope, const 
 		}
 	}
 	named_end = n;
-	for (int t = 0; t < n_scope; t++)
+	for (int t = 0; t < n_scope && t < rest_limit; t++)
 		if (!taken[t])
 			order[n++] = t;
 	*n_order = n;
 	return named_end;
 }
 
-/* Whether every table in scope and n_extra more may fit (false: they certainly do not). */
+/*
+ * Whether every table in scope and n_extra more may fit (false: they
+ * certainly do not); skipped tables count too, so the answer needs only the
+ * number of tables, never a definition.
+ */
 static bool
-all_may_fit(const SqlpilotTableRef *tables, int n_scope, int n_extra, int budget)
+all_may_fit(int n_scope, int n_extra, int budget)
 {
-	long long	tokens = 1 + (long long) n_extra * SQLPILOT_TABLES_MIN_TOKENS;	/* BOS */
-
-	for (int i = 0; i < n_scope && tokens <= budget; i++)
-		if (!tables[i].skip)
-			tokens += SQLPILOT_TABLES_MIN_TOKENS;
-	return tokens <= budget;
+	return 1 + ((long long) n_scope + n_extra) * SQLPILOT_TABLES_MIN_TOKENS <= budget;	/* BOS */
 }
 
 /* Ascending int comparison for qsort. */
@@ -183,8 +182,8 @@ sqlpilot_tables_choose(SqlpilotTableRef *tables, int n_tables, int n_scope, cons
 		return SQLPILOT_TABLES_ERROR;
 	if (used > b->budget)
 		return SQLPILOT_TABLES_TOO_LONG;
-	n_wanted = priority_order(tables, n_tables, n_scope, typed, typed_len, b, chosen, order,
-							  &n_order);
+	n_wanted = priority_order(tables, n_tables, n_scope, typed, typed_len, b,
+							  SQLPILOT_TABLES_REST_LIMIT(b->budget), chosen, order, &n_order);
 	if (n_wanted < 0)
 		return n_wanted;
 	for (int k = 0; k < n_wanted; k++)
@@ -192,7 +191,7 @@ sqlpilot_tables_choose(SqlpilotTableRef *tables, int n_tables, int n_scope, cons
 	if (n_candidates)
 		*n_candidates = n_scope + n_extra;
 
-	if (all_may_fit(tables, n_scope, n_extra, b->budget))
+	if (all_may_fit(n_scope, n_extra, b->budget))
 	{
 		int			n_all = every_table(tables, n_scope, order, n_wanted, b, chosen);
 

@@ -5,8 +5,11 @@
  *
  * Tables the typed text names come first (in order of first mention; a name
  * written schema.table names only that schema's table), then their
- * foreign-key neighbours, then the rest in their given order; a table is
- * taken whole or not at all.  When every table fits, every table is taken.
+ * foreign-key neighbours, then the rest in their given order, from among
+ * the first SQLPILOT_TABLES_REST_LIMIT(budget) tables in scope only (more
+ * than a prompt can hold, so a caller with thousands of tables need list
+ * only those, plus the ones named and their neighbours); a table is taken
+ * whole or not at all.  When every table fits, every table is taken.
  * Otherwise a quarter of the budget is left for the typed text to grow, and
  * the chosen tables go into the prompt in their given order (ascending
  * index), so a growing prefix usually keeps the same schema text and the
@@ -35,6 +38,13 @@
 #define SQLPILOT_TABLES_MIN_TOKENS 4
 /* Tokens of slack per table for the blank line between tables. */
 #define SQLPILOT_TABLES_SEAM_TOKENS 2
+
+/*
+ * The tables in scope (their first ones, in the given order) the rest of a
+ * choice is taken from: one more than a prompt of budget tokens can hold, so
+ * that many tables already rule out taking every table.
+ */
+#define SQLPILOT_TABLES_REST_LIMIT(budget) ((budget) / SQLPILOT_TABLES_MIN_TOKENS + 1)
 
 /* What sqlpilot_tables_choose returns besides a count. */
 #define SQLPILOT_TABLES_ERROR (-1)	/* a callback failed, or out of memory */

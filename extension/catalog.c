@@ -5,13 +5,16 @@
  *
  * Reading comes in steps, so a schema of thousands of tables costs only
  * what the prompt needs: SqlpilotReadTables lists the visible tables, views,
- * materialized views and the session's temporary tables (names and rights,
- * one pass over pg_class), SqlpilotReadNeighbours finds the foreign-key
- * neighbours of the few tables the prefix names (through the indexes of
- * pg_constraint and pg_depend, not a pass over every constraint),
- * SqlpilotReadNamedTable looks up one table the prefix names with its
- * schema, and SqlpilotReadDetails reads the columns, keys, indexes and
- * checks of the few tables a prompt may hold.
+ * materialized views and the session's temporary tables (names and rights),
+ * only the first few hundred in order when there are more than a prompt
+ * can hold (through pg_class_relname_nsp_index, schema by schema);
+ * SqlpilotFindTables and SqlpilotReadTableByOid look up the tables the
+ * prefix names and their neighbours beyond those; SqlpilotReadEdges finds
+ * the foreign keys of the few tables the prefix names (through the indexes
+ * of pg_constraint and pg_depend, not a pass over every constraint);
+ * SqlpilotReadNamedTable looks up one table the prefix names with a schema
+ * outside the scope; SqlpilotReadDetails reads the columns, keys, indexes
+ * and checks of the few tables a prompt may hold.
  *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
@@ -22,8 +25,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
@@ -36,8 +41,11 @@
 #include "utils/array.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "sqlpilot.h"
 
@@ -651,117 +659,272 @@ CompareTables(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->name, y->name);
 }
 
-/*
- * Lists the visible tables of the schemas whose OIDs are in namespaces into an
- * array allocated in cxt, in stable order, without their neighbours (see
- * SqlpilotReadNeighbours) or definitions (see SqlpilotReadDetails); returns
- * the number of tables.  One scan of pg_class in C, not a query: a new
- * backend pays for its first touch of every page of pg_class anyway, and
- * planning, forming and sorting thousands of result rows cost as much again.
- * The schema needs USAGE (and another session's temporary schema is never
- * read); the session's own temporary schema is shown as pg_temp.
- */
-int
-SqlpilotReadTables(List *namespaces, MemoryContext cxt, SqlpilotCachedTable **tables)
+/* One schema of a scope being ordered: its OID and shown name. */
+typedef struct ScopeEntry
 {
-	SqlpilotCachedTable *arr = NULL;
-	Oid		   *oids = palloc(sizeof(Oid) * Max(list_length(namespaces), 1));
-	char	  **names = palloc(sizeof(char *) * Max(list_length(namespaces), 1));
-	int			n_nsp = 0;
-	int			n = 0;
-	RoleRights	rr;
-	ListCell   *lc;
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tup;
+	Oid			oid;
+	char	   *name;
+} ScopeEntry;
 
-	CurrentRights(&rr);
+/* Orders schemas by the name they are shown with. */
+static int
+CompareScopeEntries(const void *a, const void *b)
+{
+	return strcmp(((const ScopeEntry *) a)->name, ((const ScopeEntry *) b)->name);
+}
+
+/*
+ * The schemas of namespaces (OIDs) the role may use, in cxt, ordered by
+ * shown name: USAGE is needed, another session's temporary schema is never
+ * read, the session's own is shown as pg_temp, a schema dropped since the
+ * list was made is skipped (as a join would).
+ */
+SqlpilotScope *
+SqlpilotResolveScope(List *namespaces, MemoryContext cxt)
+{
+	SqlpilotScope *scope = MemoryContextAllocZero(cxt, sizeof(SqlpilotScope));
+	int			cap = Max(list_length(namespaces), 1);
+	ScopeEntry *entries = palloc(sizeof(ScopeEntry) * cap);
+	Oid			roleid = GetUserId();
+	ListCell   *lc;
+
 	foreach(lc, namespaces)
 	{
 		Oid			nsp = lfirst_oid(lc);
 		char	   *name = get_namespace_name(nsp);
 
-		/* a schema dropped since the scope was resolved is skipped, as a join would */
 		if (name == NULL || isOtherTempNamespace(nsp) ||
-			pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
+			pg_namespace_aclcheck(nsp, roleid, ACL_USAGE) != ACLCHECK_OK)
 			continue;
-		names[n_nsp] = isTempNamespace(nsp) ? "pg_temp" : name;
-		oids[n_nsp++] = nsp;
+		entries[scope->n].oid = nsp;
+		entries[scope->n++].name = isTempNamespace(nsp) ? "pg_temp" : name;
 	}
+	qsort(entries, scope->n, sizeof(ScopeEntry), CompareScopeEntries);
+	scope->oids = MemoryContextAlloc(cxt, sizeof(Oid) * cap);
+	scope->names = MemoryContextAlloc(cxt, sizeof(char *) * cap);
+	for (int k = 0; k < scope->n; k++)
+	{
+		scope->oids[k] = entries[k].oid;
+		scope->names[k] = MemoryContextStrdup(cxt, entries[k].name);
+	}
+	pfree(entries);
+	return scope;
+}
 
-	rel = table_open(RelationRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
+/* The position of schema nsp in scope, or -1. */
+static int
+ScopeIndex(const SqlpilotScope *scope, Oid nsp)
+{
+	for (int k = 0; k < scope->n; k++)
+		if (scope->oids[k] == nsp)
+			return k;
+	return -1;
+}
+
+/* Whether a pg_class row is a relation the prompt may show: table, view, matview, not a partition. */
+static bool
+IsListedKind(Form_pg_class c)
+{
+	return (c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE ||
+			c->relkind == RELKIND_FOREIGN_TABLE || c->relkind == RELKIND_VIEW ||
+			c->relkind == RELKIND_MATVIEW) && !c->relispartition;
+}
+
+/*
+ * TableFrom for a pg_class tuple of relation rel (or of the syscache when
+ * rel is NULL) in schema k of scope.
+ */
+static bool
+TableFromTuple(const RoleRights *rr, const SqlpilotScope *scope, int k, HeapTuple tup,
+			   Relation rel, MemoryContext cxt, SqlpilotCachedTable *out)
+{
+	Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
+	bool		acl_null;
+	Datum		acl;
+
+	if (rel != NULL)
+		acl = heap_getattr(tup, Anum_pg_class_relacl, RelationGetDescr(rel), &acl_null);
+	else
+		acl = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relacl, &acl_null);
+	return TableFrom(rr, c->oid, scope->names[k], NameStr(c->relname), acl, acl_null,
+					 c->relowner, c->relkind, cxt, out);
+}
+
+/*
+ * Lists every visible table of scope into arr (n so far, grown in cxt) by
+ * one scan of pg_class in C, not a query: planning, forming and sorting
+ * thousands of result rows would cost as much again as the scan.
+ */
+static int
+ListAll(const RoleRights *rr, const SqlpilotScope *scope, MemoryContext cxt,
+		SqlpilotCachedTable **arr)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+	int			n = 0;
+
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
-		int			k = 0;
-		bool		acl_null;
-		Datum		acl;
+		int			k;
 
 		CHECK_FOR_INTERRUPTS();
-		if ((c->relkind != RELKIND_RELATION && c->relkind != RELKIND_PARTITIONED_TABLE &&
-			 c->relkind != RELKIND_FOREIGN_TABLE && c->relkind != RELKIND_VIEW &&
-			 c->relkind != RELKIND_MATVIEW) || c->relispartition)
+		if (!IsListedKind(c) || (k = ScopeIndex(scope, c->relnamespace)) < 0)
 			continue;
-		while (k < n_nsp && oids[k] != c->relnamespace)
-			k++;
-		if (k == n_nsp)
-			continue;
-		arr = GrowArray(arr, n, sizeof(SqlpilotCachedTable), cxt);
-		acl = heap_getattr(tup, Anum_pg_class_relacl, RelationGetDescr(rel), &acl_null);
-		if (TableFrom(&rr, c->oid, names[k], NameStr(c->relname), acl, acl_null, c->relowner,
-					  c->relkind, cxt, &arr[n]))
+		*arr = GrowArray(*arr, n, sizeof(SqlpilotCachedTable), cxt);
+		if (TableFromTuple(rr, scope, k, tup, rel, cxt, &(*arr)[n]))
 			n++;
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
+	qsort(*arr, n, sizeof(SqlpilotCachedTable), CompareTables);
+	return n;
+}
+
+/*
+ * Lists the first limit visible tables of scope, in order, into arr (grown
+ * in cxt): schema by schema, each through pg_class_relname_nsp_index with a
+ * key on the schema, which returns its rows already ordered by name and
+ * stops as soon as limit tables are found, so a catalog of 10,000 tables is
+ * read only as far as the first few hundred.  *complete: no table is left.
+ */
+static int
+ListFirst(const RoleRights *rr, const SqlpilotScope *scope, int limit, MemoryContext cxt,
+		  SqlpilotCachedTable **arr, bool *complete)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	int			n = 0;
+
+	*complete = true;
+	for (int k = 0; k < scope->n && *complete; k++)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(scope->oids[k]));
+		scan = systable_beginscan(rel, ClassNameNspIndexId, true, NULL, 1, &key);
+		while ((tup = systable_getnext(scan)) != NULL)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (!IsListedKind((Form_pg_class) GETSTRUCT(tup)))
+				continue;
+			if (n == limit)
+			{
+				*complete = false;
+				break;
+			}
+			*arr = GrowArray(*arr, n, sizeof(SqlpilotCachedTable), cxt);
+			if (TableFromTuple(rr, scope, k, tup, rel, cxt, &(*arr)[n]))
+				n++;
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return n;
+}
+
+/*
+ * Lists the visible tables of scope into an array allocated in cxt, in
+ * stable order (schema, then name), without their neighbours or
+ * definitions; returns the number of tables.  With limit > 0 only the first
+ * limit (all a choice of tables may take from the rest, see
+ * core/table_choice.h), and *complete says whether that is all of them; a
+ * new backend then touches a few dozen pages of pg_class rather than all.
+ */
+int
+SqlpilotReadTables(const SqlpilotScope *scope, int limit, MemoryContext cxt,
+				   SqlpilotCachedTable **tables, bool *complete)
+{
+	SqlpilotCachedTable *arr = NULL;
+	RoleRights	rr;
+	int			n;
+
+	CurrentRights(&rr);
+	*complete = true;
+	/* without system indexes (ignore_system_indexes) a scan by key comes unordered */
+	if (limit > 0 && !IgnoreSystemIndexes)
+		n = ListFirst(&rr, scope, limit, cxt, &arr, complete);
+	else
+		n = ListAll(&rr, scope, cxt, &arr);
 	if (arr == NULL)
 		arr = MemoryContextAllocZero(cxt, sizeof(SqlpilotCachedTable));
-	qsort(arr, n, sizeof(SqlpilotCachedTable), CompareTables);
 	*tables = arr;
 	return n;
 }
 
 /*
- * Finds the foreign-key neighbours among tables[0..n_tables) of
- * tables[which[0..n)] (a neighbour list in the order of the foreign keys by
- * referencing table, then name) and marks them read.  Their lists are
- * cleared first, so a read that an error cut short is simply read again.
+ * The OIDs (up to cap, into relids) of the relations named name in the
+ * schemas of scope (only the one shown as schema, when not NULL), through
+ * the syscache on pg_class_relname_nsp_index; returns how many.  Kind and
+ * privileges are checked by SqlpilotReadTableByOid.
  */
-void
-SqlpilotReadNeighbours(SqlpilotCachedTable *tables, int n_tables, const int *which, int n,
-					   MemoryContext cxt)
+int
+SqlpilotFindTables(const SqlpilotScope *scope, const char *schema, const char *name,
+				   Oid *relids, int cap)
 {
-	ReadState	rs = {0};
-	bool	   *wanted;
-	Oid		   *oids;
+	int			n = 0;
+
+	if (strlen(name) >= NAMEDATALEN)
+		return 0;
+	for (int k = 0; k < scope->n && n < cap; k++)
+	{
+		Oid			relid;
+
+		if (schema != NULL && strcmp(schema, scope->names[k]) != 0)
+			continue;
+		relid = get_relname_relid(name, scope->oids[k]);
+		if (OidIsValid(relid))
+			relids[n++] = relid;
+	}
+	return n;
+}
+
+/*
+ * Fills out (names in cxt) with relation relid when it is one the listing
+ * of scope would show: a table, view or materialized view of a schema in
+ * scope that the role may use.  Returns whether it is.
+ */
+bool
+SqlpilotReadTableByOid(const SqlpilotScope *scope, Oid relid, MemoryContext cxt,
+					   SqlpilotCachedTable *out)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	RoleRights	rr;
+	bool		found = false;
+	int			k;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	CurrentRights(&rr);
+	k = ScopeIndex(scope, ((Form_pg_class) GETSTRUCT(tup))->relnamespace);
+	if (k >= 0 && IsListedKind((Form_pg_class) GETSTRUCT(tup)))
+		found = TableFromTuple(&rr, scope, k, tup, NULL, cxt, out);
+	ReleaseSysCache(tup);
+	return found;
+}
+
+/*
+ * The foreign keys from or to the tables relids[0..n) (palloc'd, in the
+ * order of referencing table, then name), with whether the role may use
+ * every key column of the referencing table; whether it may use both tables
+ * is for the caller, which knows them.
+ */
+SqlpilotEdge *
+SqlpilotReadEdges(const Oid *relids, int n, int *n_edges)
+{
 	Oid			argtypes[3] = {OIDARRAYOID, OIDOID, OIDOID};
 	Datum		values[3];
 	RoleRights	rr;
+	SqlpilotEdge *edges;
+	MemoryContext caller = CurrentMemoryContext;
 	int			nest;
 	int			rc;
 
-	if (n == 0)
-		return;
-	wanted = palloc0(sizeof(bool) * n_tables);
-	oids = palloc(sizeof(Oid) * n);
-	for (int i = 0; i < n; i++)
-	{
-		wanted[which[i]] = true;
-		tables[which[i]].n_neighbours = 0;
-		tables[which[i]].neighbours = NULL;
-		oids[i] = tables[which[i]].relid;
-	}
-	rs.n = n_tables;
-	rs.entries = palloc(sizeof(ReadEntry) * Max(n_tables, 1));
-	for (int i = 0; i < n_tables; i++)
-	{
-		rs.entries[i].relid = tables[i].relid;
-		rs.entries[i].index = i;
-	}
-	qsort(rs.entries, n_tables, sizeof(ReadEntry), CompareEntries);
-
-	values[0] = OidArray(oids, n);
+	*n_edges = 0;
+	values[0] = OidArray(relids, n);
 	values[1] = ObjectIdGetDatum(ConstraintRelationId);
 	values[2] = ObjectIdGetDatum(RelationRelationId);
 	CurrentRights(&rr);
@@ -769,36 +932,22 @@ SqlpilotReadNeighbours(SqlpilotCachedTable *tables, int n_tables, const int *whi
 	rc = SPI_execute_with_args(edges_query, 3, argtypes, values, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
+	edges = MemoryContextAlloc(caller, sizeof(SqlpilotEdge) * Max(SPI_processed, 1));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		int			a;
-		int			b;
-		SqlpilotCachedTable *ta;
-		SqlpilotCachedTable *tb;
+		SqlpilotEdge *e = &edges[(*n_edges)++];
+		bool		missing = false;
 
 		CHECK_FOR_INTERRUPTS();
-		a = FindTable(&rs, GetOid(r, 2));
-		b = FindTable(&rs, GetOid(r, 3));
-		if (a < 0 || b < 0 || a == b || !(wanted[a] || wanted[b]))
-			continue;
-		ta = &tables[a];
-		tb = &tables[b];
-		if (!tb->table_right || !(ta->all_columns || KeyColumnsUsable(&rr, ta->relid, r, 4)))
-			continue;
-		if (wanted[a])
-		{
-			ta->neighbours = GrowArray(ta->neighbours, ta->n_neighbours, sizeof(int), cxt);
-			ta->neighbours[ta->n_neighbours++] = b;
-		}
-		if (wanted[b])
-		{
-			tb->neighbours = GrowArray(tb->neighbours, tb->n_neighbours, sizeof(int), cxt);
-			tb->neighbours[tb->n_neighbours++] = a;
-		}
+		e->from = GetOid(r, 2);
+		e->to = GetOid(r, 3);
+		e->keys_usable =
+			pg_class_aclcheck_ext(e->from, rr.roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
+								  &missing) == ACLCHECK_OK ||
+			(!missing && KeyColumnsUsable(&rr, e->from, r, 4));
 	}
 	EndRead(nest);
-	for (int i = 0; i < n; i++)
-		tables[which[i]].neighbours_read = true;
+	return edges;
 }
 
 /*

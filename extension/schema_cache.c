@@ -3,10 +3,13 @@
  * and the choice of tables when they do not all fit in the token budget.
  *
  * The cache holds the visible tables listed from the catalog (catalog.c):
- * names and a lower bound of their size; a table's foreign-key neighbours
- * are read the first time the prefix names it, its definition the first
- * time a prompt may hold it, and the text of every table only when the
- * whole schema may fit.  It is rebuilt when the
+ * names and a lower bound of their size.  With more tables than a prompt
+ * can hold it lists only the first, those the choice takes its rest from,
+ * and adds the ones the prefix names and their neighbours when needed, in
+ * catalog order, so the prompt is the one a full listing gives.  A table's
+ * foreign-key neighbours are read the first time the prefix names it, its
+ * definition the first time a prompt may hold it, and the text of every
+ * table only when the whole schema may fit.  It is rebuilt when the
  * relcache or the namespace, type or role membership syscaches report a
  * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
  * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
@@ -48,7 +51,12 @@ typedef struct SchemaCache
 	uint64		generation;		/* invalidation generation it was built at */
 	Oid			userid;
 	List	   *namespaces;		/* schema OIDs it was built from */
-	int			n_tables;		/* the schemas' tables, then the extra ones */
+	SqlpilotScope *scope;		/* the usable ones, in listing order */
+	int			limit;			/* tables the listing stopped at; 0: it read all */
+	bool		complete;		/* the listing holds every table in scope */
+	int			n_listed;		/* tables listed: the first in scope, in order */
+	int			n_tables;		/* the listed tables, the others in scope found by name or
+								 * foreign key (in order), then those out of scope */
 	int			n_scope;		/* tables of the schemas in scope */
 	int			cap_tables;
 	SqlpilotCachedTable *tables;
@@ -146,16 +154,25 @@ RenderTables(const SqlpilotCachedTable *tables, const int *idx, int n, size_t *l
 	return utf8;
 }
 
-/* Makes the cache current for this role and these schemas, listing the tables if needed. */
+/*
+ * Makes the cache current for this role and these schemas, listing the
+ * tables if needed: the first SQLPILOT_TABLES_REST_LIMIT(budget) of them
+ * (all the choice of tables may take from the rest), or every one with
+ * sqlpilot.list_all_tables.
+ */
 static void
-EnsureCache(void)
+EnsureCache(int budget)
 {
 	List	   *namespaces = SchemasInScope();
 	uint64		generation = inval_generation;
+	int			limit = sqlpilot_list_all_tables ? 0 : SQLPILOT_TABLES_REST_LIMIT(budget);
 	MemoryContext old;
 
 	if (schema_cache.built && schema_cache.generation == inval_generation &&
-		schema_cache.userid == GetUserId() && equal(namespaces, schema_cache.namespaces))
+		schema_cache.userid == GetUserId() && equal(namespaces, schema_cache.namespaces) &&
+		(schema_cache.complete ||
+		 (limit == 0 ? schema_cache.limit == 0 :
+		  schema_cache.limit != 0 && limit <= schema_cache.limit)))
 	{
 		sqlpilot_stats_counters.schema_hits++;
 		return;
@@ -169,9 +186,12 @@ EnsureCache(void)
 	schema_cache.full = NULL;
 	schema_cache.full_len = 0;
 
-	schema_cache.n_tables = SqlpilotReadTables(namespaces, schema_cache.cxt,
-											   &schema_cache.tables);
-	schema_cache.n_scope = schema_cache.cap_tables = schema_cache.n_tables;
+	schema_cache.scope = SqlpilotResolveScope(namespaces, schema_cache.cxt);
+	schema_cache.n_tables = SqlpilotReadTables(schema_cache.scope, limit, schema_cache.cxt,
+											   &schema_cache.tables, &schema_cache.complete);
+	schema_cache.limit = limit;
+	schema_cache.n_listed = schema_cache.n_scope = schema_cache.n_tables;
+	schema_cache.cap_tables = schema_cache.n_tables;
 	schema_cache.looked_up = NIL;
 	old = MemoryContextSwitchTo(schema_cache.cxt);
 	schema_cache.namespaces = list_copy(namespaces);
@@ -182,6 +202,103 @@ EnsureCache(void)
 	schema_cache.generation = generation;
 	schema_cache.built = true;
 	sqlpilot_stats_counters.schema_builds++;
+}
+
+/* Makes room in the cache's table array for one more table. */
+static void
+GrowTables(SchemaCache *sc)
+{
+	if (sc->n_tables < sc->cap_tables)
+		return;
+	sc->cap_tables = Max(4, sc->cap_tables * 2);
+	sc->tables = sc->n_tables > 0 ?
+		repalloc(sc->tables, sizeof(SqlpilotCachedTable) * sc->cap_tables) :
+		MemoryContextAlloc(sc->cxt, sizeof(SqlpilotCachedTable) * sc->cap_tables);
+}
+
+/* The index of the table relid among the cache's first n tables, or -1. */
+static int
+CachedIndex(const SchemaCache *sc, Oid relid, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (sc->tables[i].relid == relid)
+			return i;
+	return -1;
+}
+
+/*
+ * Adds table t of a schema in scope that the listing stopped before, in
+ * its place among the others added so (after every listed table, since the
+ * listing holds the first ones), and moves the neighbour indexes along, so
+ * the array stays in catalog order as a full listing would have it.
+ */
+static void
+InsertScopeTable(SchemaCache *sc, const SqlpilotCachedTable *t)
+{
+	int			p = sc->n_listed;
+
+	while (p < sc->n_scope && strcmp(sc->tables[p].table.schema, t->table.schema) < 0)
+		p++;
+	while (p < sc->n_scope && strcmp(sc->tables[p].table.schema, t->table.schema) == 0 &&
+		   strcmp(sc->tables[p].table.name, t->table.name) < 0)
+		p++;
+	GrowTables(sc);
+	memmove(&sc->tables[p + 1], &sc->tables[p], sizeof(SqlpilotCachedTable) * (sc->n_tables - p));
+	sc->tables[p] = *t;
+	sc->n_tables++;
+	sc->n_scope++;
+	for (int i = 0; i < sc->n_tables; i++)
+		for (int j = 0; j < sc->tables[i].n_neighbours; j++)
+			if (sc->tables[i].neighbours[j] >= p)
+				sc->tables[i].neighbours[j]++;
+}
+
+/*
+ * Adds the table relid when it is in scope, visible and not in the cache
+ * yet (the listing stopped before it); returns its index, or -1.
+ */
+static int
+AddScopeTable(SchemaCache *sc, Oid relid)
+{
+	SqlpilotCachedTable t;
+	int			i = CachedIndex(sc, relid, sc->n_scope);
+
+	if (i >= 0 || sc->complete)
+		return i;
+	if (!SqlpilotReadTableByOid(sc->scope, relid, sc->cxt, &t))
+		return -1;
+	InsertScopeTable(sc, &t);
+	return CachedIndex(sc, relid, sc->n_scope);
+}
+
+/*
+ * Adds the tables in scope that the prefix names (written alone, or with
+ * a schema in scope) and the listing stopped before: found by name through
+ * the syscache, one lookup per schema, so a name the prefix names is seen
+ * in a catalog of any size.
+ */
+static void
+AddScopeNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
+{
+	Oid		   *relids;
+	size_t		pos = 0;
+	SqlpilotSqlIdent id;
+	SqlpilotSqlIdent prev = {0};
+
+	if (sc->complete || sc->scope->n == 0)
+		return;
+	relids = palloc(sizeof(Oid) * sc->scope->n);
+	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
+	{
+		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
+		int			n = SqlpilotFindTables(sc->scope, schema, id.name, relids, sc->scope->n);
+
+		CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < n; k++)
+			(void) AddScopeTable(sc, relids[k]);
+		prev = id;
+	}
+	pfree(relids);
 }
 
 /* Writes a name into buf with every byte outside printable ASCII as \xNN. */
@@ -324,13 +441,7 @@ AddNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
 			old = MemoryContextSwitchTo(sc->cxt);
 			sc->looked_up = lappend(sc->looked_up, pstrdup(key));
 			MemoryContextSwitchTo(old);
-			if (sc->n_tables == sc->cap_tables)
-			{
-				sc->cap_tables = Max(4, sc->cap_tables * 2);
-				sc->tables = sc->n_tables > 0 ?
-					repalloc(sc->tables, sizeof(SqlpilotCachedTable) * sc->cap_tables) :
-					MemoryContextAlloc(sc->cxt, sizeof(SqlpilotCachedTable) * sc->cap_tables);
-			}
+			GrowTables(sc);
 			if (SqlpilotReadNamedTable(prev.name, id.name, sc->cxt, &sc->tables[sc->n_tables]))
 				sc->n_tables++;
 		}
@@ -338,37 +449,93 @@ AddNamedTables(SchemaCache *sc, const char *prefix, size_t prefix_len)
 	}
 }
 
+/* Appends neighbour index j to table t's list (in the cache's context). */
+static void
+AddNeighbour(SchemaCache *sc, SqlpilotCachedTable *t, int j)
+{
+	if (t->neighbours == NULL)
+		t->neighbours = MemoryContextAlloc(sc->cxt, sizeof(int) * 4);
+	else if (t->n_neighbours >= 4 && (t->n_neighbours & (t->n_neighbours - 1)) == 0)
+		t->neighbours = repalloc(t->neighbours, sizeof(int) * t->n_neighbours * 2);
+	t->neighbours[t->n_neighbours++] = j;
+}
+
 /*
  * Reads the foreign-key neighbours of the tables in scope the prefix may
  * name (any whose name is an identifier of it): the choice of tables follows
  * the neighbours of named tables only, and reading every foreign key would
- * cost each new backend a pass over pg_constraint.
+ * cost each new backend a pass over pg_constraint.  A neighbour the listing
+ * stopped before is added; one the role may not use is left out, and so is
+ * a foreign key whose columns it may not use.
  */
 static void
 ReadNamedNeighbours(SchemaCache *sc, const char *prefix, size_t prefix_len)
 {
-	int		   *which = palloc(sizeof(int) * Max(sc->n_scope, 1));
-	bool	   *taken = palloc0(sizeof(bool) * Max(sc->n_scope, 1));
+	Oid		   *oids = palloc(sizeof(Oid) * Max(sc->n_scope, 1));
+	bool	   *wanted;
 	int			n = 0;
 	size_t		pos = 0;
 	SqlpilotSqlIdent id;
+	SqlpilotEdge *edges;
+	int			n_edges;
 
 	while (sqlpilot_sql_next_ident(prefix, prefix_len, &pos, &id))
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (int t = 0; t < sc->n_scope; t++)
-			if (!taken[t] && !sc->tables[t].neighbours_read &&
-				strcmp(id.name, sc->tables[t].table.name) == 0)
+			if (!sc->tables[t].neighbours_read && strcmp(id.name, sc->tables[t].table.name) == 0)
 			{
-				taken[t] = true;
-				which[n++] = t;
+				bool		seen = false;
+
+				for (int k = 0; k < n && !seen; k++)
+					seen = oids[k] == sc->tables[t].relid;
+				if (!seen)
+					oids[n++] = sc->tables[t].relid;
 			}
 	}
-	SqlpilotReadNeighbours(sc->tables, sc->n_scope, which, n, sc->cxt);
-	pfree(which);
-	pfree(taken);
-}
+	if (n == 0)
+		return;
+	edges = SqlpilotReadEdges(oids, n, &n_edges);
+	/* first bring in the ends the listing stopped before: that moves indexes */
+	for (int e = 0; e < n_edges; e++)
+	{
+		(void) AddScopeTable(sc, edges[e].from);
+		(void) AddScopeTable(sc, edges[e].to);
+	}
+	wanted = palloc0(sizeof(bool) * sc->n_scope);
+	for (int k = 0; k < n; k++)
+	{
+		int			t = CachedIndex(sc, oids[k], sc->n_scope);
 
+		wanted[t] = true;
+		sc->tables[t].n_neighbours = 0;
+		sc->tables[t].neighbours = NULL;
+	}
+	for (int e = 0; e < n_edges; e++)
+	{
+		int			a = CachedIndex(sc, edges[e].from, sc->n_scope);
+		int			b = CachedIndex(sc, edges[e].to, sc->n_scope);
+		SqlpilotCachedTable *ta;
+		SqlpilotCachedTable *tb;
+
+		CHECK_FOR_INTERRUPTS();
+		if (a < 0 || b < 0 || a == b || !(wanted[a] || wanted[b]))
+			continue;
+		ta = &sc->tables[a];
+		tb = &sc->tables[b];
+		if (!tb->table_right || !edges[e].keys_usable)
+			continue;
+		if (wanted[a])
+			AddNeighbour(sc, ta, b);
+		if (wanted[b])
+			AddNeighbour(sc, tb, a);
+	}
+	for (int k = 0; k < n; k++)
+		sc->tables[CachedIndex(sc, oids[k], sc->n_scope)].neighbours_read = true;
+	pfree(oids);
+	pfree(wanted);
+	pfree(edges);
+}
 
 /* What the callbacks of the table choice need for one call of SqlpilotSchemaFor. */
 typedef struct ChoiceCall
@@ -426,7 +593,7 @@ ChoicePromptTokens(void *arg, const int *idx, int n, bool with_typed)
 	cc->text = NULL;
 	for (int i = 0; i < sc->n_scope; i++)
 		usable += !sc->tables[i].skip;
-	if (n > 0 && n == usable && idx[n - 1] < sc->n_scope)
+	if (sc->complete && n > 0 && n == usable && idx[n - 1] < sc->n_scope)
 	{
 		EnsureFull(sc);
 		cc->text = sc->full;
@@ -469,7 +636,8 @@ SqlpilotSchemaFor(SqlpilotBackendModel *bm, const char *prefix, size_t prefix_le
 	int			needed;
 	char	   *text;
 
-	EnsureCache();
+	EnsureCache(budget);
+	AddScopeNamedTables(sc, prefix, prefix_len);
 	AddNamedTables(sc, prefix, prefix_len);
 	ReadNamedNeighbours(sc, prefix, prefix_len);
 	if (sc->model_checksum != bm->model.checksum)

@@ -39,6 +39,7 @@ int			sqlpilot_prompt_cache_files = SQLPILOT_DEFAULT_PROMPT_CACHE_FILES;
 bool		sqlpilot_grounding = true;
 bool		sqlpilot_validate = true;
 int			sqlpilot_candidates = SQLPILOT_DEFAULT_CANDIDATES;
+bool		sqlpilot_list_all_tables = false;
 
 SqlpilotStats sqlpilot_stats_counters;
 
@@ -126,6 +127,13 @@ InitGucs(void)
 							1, SQLPILOT_MAX_COMPLETIONS,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("sqlpilot.list_all_tables",
+							 "Lists every table in scope, not only the first a prompt may take.",
+							 "For tests and benchmarks: the prompt is the same either way.",
+							 &sqlpilot_list_all_tables,
+							 false,
+							 PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sqlpilot");
 #else

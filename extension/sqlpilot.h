@@ -54,6 +54,7 @@ extern int	sqlpilot_prompt_cache_files;
 extern bool sqlpilot_grounding;
 extern bool sqlpilot_validate;
 extern int	sqlpilot_candidates;
+extern bool sqlpilot_list_all_tables;
 
 /* Counters of this backend, reported by sqlpilot_stats(). */
 typedef struct SqlpilotStats
@@ -138,12 +139,39 @@ typedef struct SqlpilotCachedTable
 	int			n_tokens;		/* tokens of the rendered table alone; -1 = not counted */
 } SqlpilotCachedTable;
 
-/* catalog.c: lists the visible tables of the given schemas (OIDs) into cxt ... */
-extern int	SqlpilotReadTables(List *namespaces, MemoryContext cxt,
-							   SqlpilotCachedTable **tables);
-/* ... finds the foreign-key neighbours of tables[which[0..n)] ... */
-extern void SqlpilotReadNeighbours(SqlpilotCachedTable *tables, int n_tables, const int *which,
-								   int n, MemoryContext cxt);
+/*
+ * The schemas in scope the role may use, ordered by the name they are shown
+ * with (the session's temporary schema as pg_temp): the order tables are
+ * listed in.
+ */
+typedef struct SqlpilotScope
+{
+	int			n;
+	Oid		   *oids;
+	char	  **names;
+} SqlpilotScope;
+
+/* A foreign key between two tables, as the choice of tables follows it. */
+typedef struct SqlpilotEdge
+{
+	Oid			from;			/* the referencing table */
+	Oid			to;				/* the referenced table */
+	bool		keys_usable;	/* the role may use every key column of from */
+} SqlpilotEdge;
+
+/* catalog.c: the usable schemas among namespaces (OIDs), in cxt ... */
+extern SqlpilotScope *SqlpilotResolveScope(List *namespaces, MemoryContext cxt);
+/* ... lists their visible tables in order, the first limit only (0: all) ... */
+extern int	SqlpilotReadTables(const SqlpilotScope *scope, int limit, MemoryContext cxt,
+							   SqlpilotCachedTable **tables, bool *complete);
+/* ... finds the tables in scope by name (schema shown name or NULL: any) ... */
+extern int	SqlpilotFindTables(const SqlpilotScope *scope, const char *schema, const char *name,
+							   Oid *relids, int cap);
+/* ... reads one table in scope by OID when the role may use it ... */
+extern bool SqlpilotReadTableByOid(const SqlpilotScope *scope, Oid relid, MemoryContext cxt,
+								   SqlpilotCachedTable *out);
+/* ... finds the foreign keys from or to relids[0..n) (palloc'd, *n_edges of them) ... */
+extern SqlpilotEdge *SqlpilotReadEdges(const Oid *relids, int n, int *n_edges);
 /* ... or one table by name wherever it is ... */
 extern bool SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
 								   SqlpilotCachedTable *out);

@@ -15,6 +15,7 @@ BEGIN
 	END LOOP;
 END $$;
 SET sqlpilot.max_prompt_tokens = 300;
+-- tables_total: the first 300 / 4 + 1 = 76 in catalog order are listed, plus the two named
 SELECT position('CREATE TABLE scale.t2500 ' IN p) > 0 AS named_shown,
        position('CREATE TABLE scale.t2499 ' IN p) > 0 AS neighbour_shown,
        (sqlpilot_stats()->>'last_tables_total')::int AS tables_total,

@@ -3,7 +3,8 @@
  * named table is kept, its foreign-key neighbours come before unrelated
  * tables, tables are whole, the choice holds while the prefix grows, a
  * quarter of the budget is left for the prefix, nothing is chosen when
- * nothing fits, and a list of 20,000 lazily loaded tables loads few.
+ * nothing fits, a list of 20,000 lazily loaded tables loads few, and the
+ * rest comes from the first budget / 4 + 1 tables only.
  * Token counts come from a tokenizer without merges: one token per byte.
  */
 #include <stdlib.h>
@@ -303,6 +304,51 @@ main(void)
 		free(names);
 		free(work);
 		free(chosen);
+	}
+
+	/* ---- the rest comes from the first budget / 4 + 1 tables: a listing may stop there ---- */
+	{
+		enum {N = 300, BUDGET = 400, LIMIT = SQLPILOT_TABLES_REST_LIMIT(BUDGET)};
+		SqlpilotTableRef refs[N];
+		SqlpilotTableRef part[LIMIT + 1];
+		char		names[N][8];
+		Catalog		c = {refs, N, 0, 0, 0, 0, 4, 10, 0};
+		SqlpilotTablesBudget b = {BUDGET, cat_load, cat_cost, cat_prompt, NULL, &c};
+		int			work[N],
+					chosen[N],
+					chosen_part[LIMIT + 1],
+					k_part;
+		bool		past = false,
+					named = false,
+					same;
+		const char *typed = "SELECT * FROM t250 JOIN ";
+
+		memset(refs, 0, sizeof(refs));
+		for (int i = 0; i < N; i++)
+		{
+			snprintf(names[i], sizeof(names[i]), "t%d", i);
+			refs[i].name = names[i];
+			refs[i].loaded = true;
+			/* all but the last of the first LIMIT are too big for the budget */
+			refs[i].cost = i < LIMIT - 1 ? 100000 : 4;
+		}
+		memcpy(part, refs, sizeof(SqlpilotTableRef) * LIMIT);
+		part[LIMIT] = refs[250];
+		k = sqlpilot_tables_choose(refs, N, N, typed, strlen(typed), &b, work, chosen, NULL);
+		for (int i = 0; i < k; i++)
+		{
+			named = named || chosen[i] == 250;
+			past = past || (chosen[i] >= LIMIT && chosen[i] != 250);
+		}
+		tap_ok(k == 2 && named && !past,
+			   "only the named table comes from past the first %d, however much room is left (%d chosen)",
+			   LIMIT, k);
+		k_part = sqlpilot_tables_choose(part, LIMIT + 1, LIMIT + 1, typed, strlen(typed), &b, work,
+										chosen_part, NULL);
+		same = k_part == k;
+		for (int i = 0; same && i < k; i++)
+			same = (chosen_part[i] == LIMIT ? 250 : chosen_part[i]) == chosen[i];
+		tap_ok(same, "the first %d tables plus the named one give the same choice as all %d", LIMIT, N);
 	}
 
 	sqlpilot_tokenizer_free(&bytes);
