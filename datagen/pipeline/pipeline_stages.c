@@ -626,45 +626,6 @@ json_seed(const cJSON *obj)
 }
 
 /*
- * Renders tables as pg_dump DDL qualified with the validator's scratch
- * schema (names are put back afterwards).
- */
-static char *
-render_for_validation(DatagenSchema *s, const char *scratch)
-{
-	char	  **saved = malloc(sizeof(char *) * (s->n_tables + 1));
-	char	  **saved_ref = NULL;
-	int			n_fk = 0,
-				j = 0;
-	char	   *ddl;
-
-	for (int i = 0; i < s->n_tables; i++)
-		n_fk += s->tables[i].n_fkeys;
-	saved_ref = malloc(sizeof(char *) * (n_fk + 1));
-	for (int i = 0; i < s->n_tables; i++)
-	{
-		saved[i] = s->tables[i].schema;
-		s->tables[i].schema = (char *) scratch;
-		for (int f = 0; f < s->tables[i].n_fkeys; f++)
-		{
-			saved_ref[j++] = s->tables[i].fkeys[f].ref_schema;
-			s->tables[i].fkeys[f].ref_schema = NULL;
-		}
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	j = 0;
-	for (int i = 0; i < s->n_tables; i++)
-	{
-		s->tables[i].schema = saved[i];
-		for (int f = 0; f < s->tables[i].n_fkeys; f++)
-			s->tables[i].fkeys[f].ref_schema = saved_ref[j++];
-	}
-	free(saved);
-	free(saved_ref);
-	return ddl;
-}
-
-/*
  * Validates n statements against schema s.  ok[i] gets the verdict; msgs
  * (may be NULL) the server's reasons.  Returns datagen_validate's code.
  */
@@ -674,7 +635,7 @@ validate_statements(DatagenValidator *pg, DatagenSchema *s, DatagenStatement *st
 {
 	const char **sqls = malloc(sizeof(char *) * (n + 1));
 	bool	   *execute = malloc(sizeof(bool) * (n + 1));
-	char	   *ddl = render_for_validation(s, datagen_validator_scratch(pg));
+	char	   *ddl = datagen_validator_ddl(pg, s->tables, s->n_tables);
 	int			rc;
 
 	for (int i = 0; i < n; i++)
@@ -684,7 +645,7 @@ validate_statements(DatagenValidator *pg, DatagenSchema *s, DatagenStatement *st
 	}
 	if (!ddl)
 	{
-		snprintf(err, errlen, "cannot render the schema");
+		snprintf(err, errlen, "out of memory rendering the schema");
 		rc = -1;
 	}
 	else
