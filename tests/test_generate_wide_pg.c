@@ -18,7 +18,6 @@
 
 #include "../datagen/generate.h"
 #include "../datagen/validate.h"
-#include "schema.h"
 #include "tap.h"
 
 #define N_SCHEMAS 300
@@ -32,50 +31,23 @@ typedef struct Construct
 	int			(*test) (const char *norm, const DatagenStatement *st);
 } Construct;
 
-/* Renders pg_dump DDL with every table in the scratch schema. */
-static char *
-ScratchDdl(DatagenSchema *s, const char *scratch)
-{
-	char	   *saved[DATAGEN_MAX_TABLES];
-	char	   *ddl;
-
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-	{
-		saved[t] = s->tables[t].schema;
-		s->tables[t].schema = (char *) scratch;
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-		s->tables[t].schema = saved[t];
-	return ddl;
-}
-
 /* Validates the statements over s into ok[]; returns 1 when the DDL was refused, -1 when the server failed. */
 static int
 Validate(DatagenValidator *v, DatagenSchema *s, DatagenStatement *st, int n, bool *ok, int *shown)
 {
-	const char *sqls[PER_SCHEMA];
-	bool		execute[PER_SCHEMA];
 	char	   *msgs[PER_SCHEMA];
 	char		err[512];
-	char	   *ddl = ScratchDdl(s, datagen_validator_scratch(v));
-	int			rc;
+	int			rc = datagen_validate_statements(v, s, st, n, ok, msgs, err, sizeof(err));
 
-	for (int i = 0; i < n; i++)
-	{
-		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
-		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
-	}
-	rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, sizeof(err));
-	if (rc == 1 && (*shown)++ < 3)
-		tap_diag("DDL rejected: %s", err);
-	free(ddl);
+	if (rc != 0 && (*shown)++ < 3)
+		tap_diag("%s: %s", rc == 1 ? "DDL rejected" : "server failed", err);
 	if (rc != 0)
 		return rc;
 	for (int i = 0; i < n; i++)
 	{
 		if (!ok[i] && (*shown)++ < 8)
-			tap_diag("rejected: %s\n  %s", sqls[i], msgs[i] ? msgs[i] : "");
+			tap_diag("rejected: %s\n  %s", st[i].pg_sql ? st[i].pg_sql : st[i].sql,
+					 msgs[i] ? msgs[i] : "");
 		free(msgs[i]);
 	}
 	return 0;

@@ -625,37 +625,6 @@ json_seed(const cJSON *obj)
 	return strtoull(json_str(obj, "seed"), NULL, 10);
 }
 
-/*
- * Validates n statements against schema s.  ok[i] gets the verdict; msgs
- * (may be NULL) the server's reasons.  Returns datagen_validate's code.
- */
-static int
-validate_statements(DatagenValidator *pg, DatagenSchema *s, DatagenStatement *st, int n,
-					bool *ok, char **msgs, char *err, size_t errlen)
-{
-	const char **sqls = malloc(sizeof(char *) * (n + 1));
-	bool	   *execute = malloc(sizeof(bool) * (n + 1));
-	char	   *ddl = datagen_validator_ddl(pg, s->tables, s->n_tables);
-	int			rc;
-
-	for (int i = 0; i < n; i++)
-	{
-		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
-		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
-	}
-	if (!ddl)
-	{
-		snprintf(err, errlen, "out of memory rendering the schema");
-		rc = -1;
-	}
-	else
-		rc = datagen_validate(pg, ddl, sqls, execute, n, ok, msgs, err, errlen);
-	free(ddl);
-	free(sqls);
-	free(execute);
-	return rc;
-}
-
 /* True when a tons_of_tables line's schema came from the LLM. */
 static bool
 line_from_llm(const cJSON *line)
@@ -797,7 +766,7 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		}
 		else
 			n = datagen_statements_generate(&s, datagen_mix(json_seed(line), 0, TAG_STATEMENTS), st, per);
-		vrc = validate_statements(w->pg, &s, st, n, ok, msgs, schema_err, sizeof(schema_err));
+		vrc = datagen_validate_statements(w->pg, &s, st, n, ok, msgs, schema_err, sizeof(schema_err));
 		if (vrc < 0)
 		{
 			snprintf(err, errlen, "%s", schema_err);
@@ -1259,7 +1228,7 @@ check_visit(void *arg, long k, SchemaExamples *e, char *err, size_t errlen)
 				sub[m++] = e->st[i];
 		if (m == 0)
 			continue;
-		vrc = validate_statements(cs->pg, &e->var[v], sub, m, ok, msgs, err, errlen);
+		vrc = datagen_validate_statements(cs->pg, &e->var[v], sub, m, ok, msgs, err, errlen);
 		if (vrc < 0)
 			rc = -1;
 		for (int i = 0; i < m && rc == 0; i++)

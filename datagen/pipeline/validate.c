@@ -438,6 +438,33 @@ datagen_validator_ddl(const DatagenValidator *v, SqlpilotTable *tables, int n_ta
 	return ddl;
 }
 
+/* See validate.h. */
+int
+datagen_validate_statements(DatagenValidator *v, DatagenSchema *s, const DatagenStatement *st,
+							int n, bool *ok, char **msgs, char *err, size_t errlen)
+{
+	const char **sqls = malloc(sizeof(char *) * (n + 1));
+	bool	   *execute = malloc(sizeof(bool) * (n + 1));
+	char	   *ddl = datagen_validator_ddl(v, s->tables, s->n_tables);
+	int			rc = -1;
+
+	if (!sqls || !execute || !ddl)
+		snprintf(err, errlen, "out of memory validating the statements of a schema");
+	else
+	{
+		for (int i = 0; i < n; i++)
+		{
+			sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
+			execute[i] = st[i].kind == DATAGEN_TRUNCATE;
+		}
+		rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, errlen);
+	}
+	free(ddl);
+	free(sqls);
+	free(execute);
+	return rc;
+}
+
 /* Reports a lost or broken connection in err and returns -1. */
 static int
 connection_failed(DatagenValidator *v, const char *what, char *err, size_t errlen)
