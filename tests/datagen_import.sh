@@ -267,5 +267,12 @@ ok $? "--limit 1: one use case, no held-out set (empty eval.jsonl)"
 "$SQLPILOT" datagen import --from "$FIX" --out "$T/e" "${ARGS[@]}" --pg "host=$T/nowhere port=5 user=x dbname=x" 2>"$T/dead.err"
 [ $? != 0 ] && grep -q "cannot connect to PostgreSQL" "$T/dead.err"
 ok $? "an unreachable --pg: $(tail -1 "$T/dead.err" | head -c 120)"
+# Memory runs out while the DDL converter's arrays grow (every growing realloc fails): an error, no crash.
+cc -shared -fPIC -o "$T/fail_realloc.so" tests/fail_realloc.c &&
+	LD_PRELOAD="$T/fail_realloc.so" "$SQLPILOT" datagen import --from "$FIX" --out "$T/oom" "${ARGS[@]}" \
+		--pg "host=$T/nowhere port=5 user=x dbname=x" >/dev/null 2>"$T/oom.err"
+rc=$?
+[ $rc = 1 ] && grep -q "out of memory" "$T/oom.err"
+ok $? "import when realloc cannot grow an array: exit $rc, $(head -c 120 "$T/oom.err")"
 
 echo "1..$n"
