@@ -106,27 +106,6 @@ datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 	return rc;
 }
 
-/* Reads and parses a whole JSON file. */
-static cJSON *
-read_json(const char *path, const char *hint, char *err, size_t errlen)
-{
-	char	   *text = sqlpilot_read_file(path, NULL, err, errlen);
-	cJSON	   *j;
-
-	if (!text)
-	{
-		size_t		n = strlen(err);
-
-		snprintf(err + n, errlen - n, " (run `sqlpilot datagen %s` first)", hint);
-		return NULL;
-	}
-	j = cJSON_Parse(text);
-	free(text);
-	if (!j)
-		snprintf(err, errlen, "\"%s\" is not valid JSON", path);
-	return j;
-}
-
 /* True when a topics.json entry came from the LLM. */
 static bool
 topic_from_llm(const cJSON *entry)
@@ -209,7 +188,7 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 	if (datagen_file_exists(path))
 		return 0;
 	snprintf(path, sizeof(path), "%s/topics.json", o->out);
-	topics = read_json(path, "topics", err, errlen);
+	topics = datagen_read_json(path, "topics", err, errlen);
 	if (!topics)
 		return -1;
 	if (llm_use_cases(o, topics, &llm_uc, &llm_nuc, err, errlen) != 0)
@@ -294,7 +273,7 @@ load_use_cases(const DatagenOptions *o, char *err, size_t errlen)
 	int			i = 0;
 
 	snprintf(path, sizeof(path), "%s/topic_detail.json", o->out);
-	d = read_json(path, "details", err, errlen);
+	d = datagen_read_json(path, "details", err, errlen);
 	if (!d)
 		return -1;
 	use_cases.n_topics = cJSON_GetArraySize(d);
@@ -580,6 +559,12 @@ shard_lines_read(const DatagenOptions *o, const char *dir, int shard, const char
 		return -1;
 	}
 	sl->lines = malloc(sizeof(cJSON *) * cap);
+	if (!sl->lines)
+	{
+		snprintf(err, errlen, "out of memory reading \"%s\"", path);
+		free(text);
+		return -1;
+	}
 	for (p = text; p < text + len;)
 	{
 		char	   *nl = memchr(p, '\n', text + len - p);
@@ -590,8 +575,17 @@ shard_lines_read(const DatagenOptions *o, const char *dir, int shard, const char
 		{
 			if (sl->n == cap)
 			{
+				cJSON	  **grown = realloc(sl->lines, sizeof(cJSON *) * cap * 2);
+
+				if (!grown)
+				{
+					snprintf(err, errlen, "out of memory reading \"%s\"", path);
+					free(text);
+					shard_lines_free(sl);
+					return -1;
+				}
+				sl->lines = grown;
 				cap *= 2;
-				sl->lines = realloc(sl->lines, sizeof(cJSON *) * cap);
 			}
 			sl->lines[sl->n] = cJSON_Parse(p);
 			if (!sl->lines[sl->n])
