@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "../datagen/generate.h"
-#include "../datagen/validate.h"
 #include "tap.h"
+#include "tap_pg.h"
 
 #define N_SCHEMAS 250
 #define PER_SCHEMA 30
@@ -50,7 +50,6 @@ main(void)
 {
 	DatagenServer srv = {0};
 	DatagenValidator v = {0};
-	char		err[512];
 	int			before[DATAGEN_N_KINDS] = {0};
 	int			after[DATAGEN_N_KINDS] = {0};
 	int			count[DATAGEN_N_KINDS] = {0};
@@ -58,18 +57,8 @@ main(void)
 	int			shown = 0;
 	int			failed = 0;
 
-	if (datagen_server_start(&srv, err, sizeof(err)) != 0)
-	{
-		tap_diag("no PostgreSQL server: %s", err);
-		tap_ok(1, "# SKIP cannot start a throwaway PostgreSQL server");
+	if (!tap_pg_open(&srv, &v))
 		return tap_done();
-	}
-	if (datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) != 0)
-	{
-		tap_ok(0, "connect to the throwaway server: %s", err);
-		datagen_server_stop(&srv);
-		return tap_done();
-	}
 	for (int i = 0; i < N_SCHEMAS && !failed; i++)
 	{
 		int			topic = (i * 29) % datagen_n_topics();
@@ -98,7 +87,6 @@ main(void)
 		tap_ok(count[k] > 0 && before[k] == 0 && after[k] == 0,
 			   "%s: %d statements accepted as generated and as randomized (%d / %d rejected)",
 			   datagen_kind_names[k], count[k], before[k], after[k]);
-	datagen_validator_close(&v);
-	datagen_server_stop(&srv);
+	tap_pg_close(&srv, &v);
 	return tap_done();
 }

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "../datagen/generate.h"
-#include "../datagen/validate.h"
 #include "tap.h"
+#include "tap_pg.h"
 
 #define N_SCHEMAS 300
 #define PER_SCHEMA 30
@@ -325,7 +325,6 @@ main(void)
 	DatagenServer srv = {0};
 	DatagenValidator v = {0};
 	SchemaCounts sc = {0};
-	char		err[512];
 	int			wide = 0;
 	int			total = 0;
 	int			rejected = 0;
@@ -337,18 +336,8 @@ main(void)
 	int			seen[N_CONSTRUCTS] = {0};	/* accepted wide statements with each construct */
 
 	tap_ok(Deterministic(), "schemas and statements are deterministic for a seed");
-	if (datagen_server_start(&srv, err, sizeof(err)) != 0)
-	{
-		tap_diag("no PostgreSQL server: %s", err);
-		tap_ok(1, "# SKIP cannot start a throwaway PostgreSQL server");
+	if (!tap_pg_open(&srv, &v))
 		return tap_done();
-	}
-	if (datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) != 0)
-	{
-		tap_ok(0, "connect to the throwaway server: %s", err);
-		datagen_server_stop(&srv);
-		return tap_done();
-	}
 	for (int i = 0; i < N_SCHEMAS && !failed; i++)
 	{
 		int			topic = (i * 31) % datagen_n_topics();
@@ -428,7 +417,6 @@ main(void)
 	tap_ok(sc.enums > 0, "enumerations as CHECK (col IN (...)): %d", sc.enums);
 	tap_ok(sc.uniques > 0, "UNIQUE keys: %d", sc.uniques);
 	tap_ok(sc.composite > 0, "composite primary keys: %d", sc.composite);
-	datagen_validator_close(&v);
-	datagen_server_stop(&srv);
+	tap_pg_close(&srv, &v);
 	return tap_done();
 }
