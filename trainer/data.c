@@ -230,6 +230,26 @@ loader_order(TrainerLoader *l)
 	l->order_epoch = l->epoch;
 }
 
+/*
+ * The example at the cursor, stepping into the next epoch (and drawing its
+ * order) at the end of one; false when a one-pass loader has seen them all.
+ */
+static bool
+loader_current(TrainerLoader *l, uint32_t *ex)
+{
+	if (l->cursor >= l->shard->n_examples)
+	{
+		if (l->one_pass)
+			return false;
+		l->epoch++;
+		l->cursor = 0;
+	}
+	if (l->order_epoch != l->epoch)
+		loader_order(l);
+	*ex = l->order[l->cursor];
+	return true;
+}
+
 /* Index of example ex's first statement token (its length when it has none). */
 static uint64_t
 stmt_start(const TrainerShard *s, uint32_t ex)
@@ -308,16 +328,8 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 		uint64_t	start;
 		int			rows;
 
-		if (l->cursor >= s->n_examples)
-		{
-			if (l->one_pass)
-				break;
-			l->epoch++;
-			l->cursor = 0;
-		}
-		if (l->order_epoch != l->epoch)
-			loader_order(l);
-		ex = l->order[l->cursor];
+		if (!loader_current(l, &ex))
+			break;
 		start = s->offsets[ex];
 		rows = (int) (s->offsets[ex + 1] - start) - 1;
 		if (rows <= 0)
@@ -417,16 +429,8 @@ trainer_loader_fill(TrainerLoader *l, TrainerBatch *batch, int row0, int rows,
 		int			P;
 		int			m;
 
-		if (l->cursor >= s->n_examples)
-		{
-			if (l->one_pass)
-				break;
-			l->epoch++;
-			l->cursor = 0;
-		}
-		if (l->order_epoch != l->epoch)
-			loader_order(l);
-		ex = l->order[l->cursor];
+		if (!loader_current(l, &ex))
+			break;
 		n = (int) (s->offsets[ex + 1] - s->offsets[ex]);
 		if (n < 2 || n - 1 > T)
 		{

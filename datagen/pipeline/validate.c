@@ -688,6 +688,27 @@ split_statements(const char *sql, char ***out)
 }
 
 /*
+ * Sends a Parse of each statement still unjudged that is prepared (not
+ * executed), as one sync group when there is one; true when there was.
+ */
+static bool
+send_parses(PGconn *conn, const char *const *sqls, const bool *execute, int n,
+			const char *verdict, bool *lost)
+{
+	bool		any = false;
+
+	for (int i = 0; i < n; i++)
+		if (!execute[i] && verdict[i] == V_UNKNOWN)
+		{
+			*lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
+			any = true;
+		}
+	if (any)
+		*lost |= !PQpipelineSync(conn);
+	return any;
+}
+
+/*
  * The fast path: the whole schema in one round trip.  One pipeline carries
  * BEGIN, CREATE SCHEMA, SET LOCAL search_path, each DDL statement and each
  * TRUNCATE (run in the transaction that created the tables, so PostgreSQL
@@ -733,14 +754,7 @@ fast_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, const b
 		if (execute[i] && verdict[i] == V_UNKNOWN)
 			lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
 	lost |= !PQpipelineSync(conn);
-	for (int i = 0; i < n; i++)
-		if (!execute[i] && verdict[i] == V_UNKNOWN)
-		{
-			lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
-			more_parses = true;
-		}
-	if (more_parses)
-		lost |= !PQpipelineSync(conn);
+	more_parses = send_parses(conn, sqls, execute, n, verdict, &lost);
 	lost |= !PQsendQueryParams(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
 	lost |= !PQpipelineSync(conn);
 
@@ -821,14 +835,7 @@ careful_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, cons
 				lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
 		lost |= !PQsendQueryParams(conn, "SAVEPOINT v", 0, NULL, NULL, NULL, NULL, 0);
 		lost |= !PQpipelineSync(conn);
-		for (int i = 0; i < n; i++)
-			if (!execute[i] && verdict[i] == V_UNKNOWN)
-			{
-				lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
-				more_parses = true;
-			}
-		if (more_parses)
-			lost |= !PQpipelineSync(conn);
+		more_parses = send_parses(conn, sqls, execute, n, verdict, &lost);
 
 		for (int i = 0; i < n && !lost; i++)
 			if (execute[i] && verdict[i] == V_UNKNOWN)
