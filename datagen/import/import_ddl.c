@@ -321,6 +321,27 @@ add_check(Conv *c, SqlpilotTable *t, char *name, char *expr)
 	t->n_checks++;
 }
 
+/* Appends column name (taken over) to ix's key; false (name freed) out of memory. */
+static bool
+add_key_col(Conv *c, SqlpilotIndex *ix, char *name, bool desc)
+{
+	char	  **cols = grow(c, ix->cols, sizeof(char *) * (ix->n_cols + 1));
+	bool	   *descs;
+
+	if (cols)
+		ix->cols = cols;
+	descs = cols ? grow(c, ix->desc, sizeof(bool) * (ix->n_cols + 1)) : NULL;
+	if (!descs)
+	{
+		free(name);
+		return false;
+	}
+	ix->desc = descs;
+	ix->cols[ix->n_cols] = name;
+	ix->desc[ix->n_cols++] = desc;
+	return true;
+}
+
 /* Frees an index's arrays and name. */
 static void
 free_index(SqlpilotIndex *ix)
@@ -367,20 +388,8 @@ read_key_cols(Conv *c, int e, int k, int b, SqlpilotIndex *ix)
 	k++;
 	while (k < end - 1)
 	{
-		if (!is_name(c, e, k, end))
+		if (!is_name(c, e, k, end) || !add_key_col(c, ix, name_of(c, e, k), false))
 			return -1;
-		char	  **cols = grow(c, ix->cols, sizeof(char *) * (ix->n_cols + 1));
-		bool	   *desc;
-
-		if (cols)
-			ix->cols = cols;
-		desc = cols ? grow(c, ix->desc, sizeof(bool) * (ix->n_cols + 1)) : NULL;
-		if (!desc)
-			return -1;
-		ix->desc = desc;
-		ix->cols[ix->n_cols] = name_of(c, e, k);
-		ix->desc[ix->n_cols] = false;
-		ix->n_cols++;
 		k++;
 		if (is_ch(c, e, k, end, '('))	/* MySQL prefix length */
 			k = skip_parens(c, e, k, end);
@@ -863,17 +872,8 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		{
 			if (pk_cols->n_cols > 0)
 				note(c, IMPORT_FORM_MULTI_PRIMARY);
-			char	  **cols = grow(c, pk_cols->cols, sizeof(char *) * (pk_cols->n_cols + 1));
-			bool	   *desc;
-
-			if (cols)
-				pk_cols->cols = cols;
-			desc = cols ? grow(c, pk_cols->desc, sizeof(bool) * (pk_cols->n_cols + 1)) : NULL;
-			if (!desc)
+			if (!add_key_col(c, pk_cols, strdup(t->columns[ci].name), is_kw(c, e, k + 2, b, "desc")))
 				return -1;
-			pk_cols->desc = desc;
-			pk_cols->cols[pk_cols->n_cols] = strdup(t->columns[ci].name);
-			pk_cols->desc[pk_cols->n_cols++] = is_kw(c, e, k + 2, b, "desc");
 			k += 2;
 			if (is_kw(c, e, k, b, "asc") || is_kw(c, e, k, b, "desc"))
 			{
