@@ -73,7 +73,8 @@ typedef struct DatagenImportForms
  * columns in format_type() spelling, keys, indexes, foreign keys and checks,
  * names as written (fold_case), schema "public".  forms (may be NULL) counts
  * what was converted.  Returns 0, or -1 with a short reason in err (the same
- * text for the same cause, so reasons can be tallied).
+ * text for the same cause, so reasons can be tallied), or -2 when memory ran
+ * out (err "out of memory": not a property of the schema).
  */
 int			datagen_import_schema(const char *const *texts, int n, DatagenSchema *s,
 								  DatagenImportForms *forms, char *err, size_t errlen);

@@ -49,13 +49,19 @@ typedef struct DatagenOptions
 
 /* Appends s as a JSON string literal (with quotes); NULL becomes null. */
 void		datagen_buf_json_str(SqlpilotBuf *b, const char *s);
-void		sqlpilot_buf_free(SqlpilotBuf *b);
 
 /* Writes the schema (tables and all) as one JSON object. */
 void		datagen_schema_to_json(SqlpilotBuf *b, const DatagenSchema *s);
 /* Rebuilds a schema from that JSON (a cJSON object); every string malloc'd.  -1 with err if malformed. */
 struct cJSON;
 int			datagen_schema_from_json(const struct cJSON *obj, DatagenSchema *s, char *err, size_t errlen);
+
+/*
+ * Reads and parses a whole JSON file; NULL with err when it cannot.  hint
+ * (may be NULL) names the `sqlpilot datagen` stage that writes the file,
+ * suggested when the file cannot be read.
+ */
+struct cJSON *datagen_read_json(const char *path, const char *hint, char *err, size_t errlen);
 
 /* Writes a statement (kind, half, SQL, PostgreSQL form, identifier positions) as one JSON object. */
 void		datagen_statement_to_json(SqlpilotBuf *b, const DatagenStatement *st);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "generate.h"
 #include "schema.h"
 
 #define DATAGEN_PG_BINDIR "/usr/lib/postgresql/15/bin"
@@ -78,5 +79,15 @@ char	   *datagen_validator_ddl(const DatagenValidator *v, SqlpilotTable *tables,
 int			datagen_validate(DatagenValidator *v, const char *ddl,
 							 const char *const *sqls, const bool *execute, int n,
 							 bool *ok, char **msgs, char *err, size_t errlen);
+
+/*
+ * datagen_validate of n generated statements over schema s (rendered by
+ * datagen_validator_ddl): each statement's pg_sql when it has one, else its
+ * sql; TRUNCATE executed.  Returns datagen_validate's code (-1 also when out
+ * of memory, err says so).
+ */
+int			datagen_validate_statements(DatagenValidator *v, DatagenSchema *s,
+										const DatagenStatement *st, int n, bool *ok,
+										char **msgs, char *err, size_t errlen);
 
 #endif							/* SQLPILOT_DATAGEN_VALIDATE_H */

@@ -7,7 +7,6 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${SQLPILOT_BUILD:-$PWD/build}
 SQLPILOT=$BUILD/sqlpilot
-PGBIN=/usr/lib/postgresql/15/bin
 PY=/usr/bin/python3
 n=0
 
@@ -15,9 +14,9 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok 
 
 T=$(mktemp -d /tmp/sqlpilot_datagen.XXXXXX)
 chmod 755 "$T"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. tests/pg_instance.sh
 cleanup() {
-	as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+	pg_instance_stop "$T/pg"
 	mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
 	rm -rf "$T"
 }
@@ -92,17 +91,11 @@ EOF
 ok $? "every stage's files: topics, details, 3 shards per stage, raw/eval records with all keys, text = prompt"
 
 # 2. A server of our own for the rest (one initdb instead of one per run).
-mkdir -p "$T/pg/data"
-[ "$(id -u)" = 0 ] && chown postgres "$T/pg" "$T/pg/data"
-PORT=$((20000 + $$ % 20000))
-if ! as_pg "$PGBIN/initdb" -D "$T/pg/data" -A trust -U postgres --no-sync >"$T/initdb.log" 2>&1 ||
-	! as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -o "-k $T/pg -c listen_addresses='' -p $PORT -c fsync=off" \
-		-l "$T/pg/server.log" -w start >/dev/null 2>&1; then
+if ! pg_instance_start "$T/pg"; then
 	echo "not ok $((n + 1)) - cannot start a PostgreSQL instance for the remaining checks"
 	echo "1..$((n + 1))"
 	exit 1
 fi
-CONN="host=$T/pg port=$PORT user=postgres dbname=postgres"
 
 # 3. Determinism: the same seed gives identical files.
 "$SQLPILOT" datagen all --out "$T/b" "${ARGS[@]}" --pg "$CONN" >/dev/null 2>"$T/b.err"
@@ -259,7 +252,7 @@ for _ in $(seq 1 200); do
 	[ "$(ls "$T/z/diverse_statements" 2>/dev/null | grep -c 'jsonl$')" -ge 1 ] && break
 	sleep 0.05
 done
-as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+pg_instance_stop "$T/pg"
 wait $pid
 rc=$?
 [ $rc = 1 ] && grep -q "PostgreSQL connection failed\|cannot connect" "$T/die.err" &&

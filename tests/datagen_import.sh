@@ -9,7 +9,6 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${SQLPILOT_BUILD:-$PWD/build}
 SQLPILOT=$BUILD/sqlpilot
-PGBIN=/usr/lib/postgresql/15/bin
 PY=/usr/bin/python3
 FIX=$PWD/tests/fixtures/corpus
 n=0
@@ -18,9 +17,9 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok 
 
 T=$(mktemp -d /tmp/sqlpilot_import.XXXXXX)
 chmod 755 "$T"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. tests/pg_instance.sh
 cleanup() {
-	as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+	pg_instance_stop "$T/pg"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -219,17 +218,11 @@ ok $? "eval.jsonl: the held-out use case's accepted statements, CockroachDB text
 ok $? "sqlpilot eval reads it (5 examples)"
 
 # 6. A server of our own for the rest.
-mkdir -p "$T/pg/data"
-[ "$(id -u)" = 0 ] && chown postgres "$T/pg" "$T/pg/data"
-PORT=$((20000 + $$ % 20000))
-if ! as_pg "$PGBIN/initdb" -D "$T/pg/data" -A trust -U postgres --no-sync >"$T/initdb.log" 2>&1 ||
-	! as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -o "-k $T/pg -c listen_addresses='' -p $PORT -c fsync=off" \
-		-l "$T/pg/server.log" -w start >/dev/null 2>&1; then
+if ! pg_instance_start "$T/pg"; then
 	echo "not ok $((n + 1)) - cannot start a PostgreSQL instance for the remaining checks"
 	echo "1..$((n + 1))"
 	exit 1
 fi
-CONN="host=$T/pg port=$PORT user=postgres dbname=postgres"
 
 # 7. Determinism (other jobs, pointing at data/ itself), resume, refusals.
 "$SQLPILOT" datagen import --from "$FIX/data" --out "$T/b" "${ARGS[@]}" --jobs 1 --pg "$CONN" \
@@ -267,5 +260,12 @@ ok $? "--limit 1: one use case, no held-out set (empty eval.jsonl)"
 "$SQLPILOT" datagen import --from "$FIX" --out "$T/e" "${ARGS[@]}" --pg "host=$T/nowhere port=5 user=x dbname=x" 2>"$T/dead.err"
 [ $? != 0 ] && grep -q "cannot connect to PostgreSQL" "$T/dead.err"
 ok $? "an unreachable --pg: $(tail -1 "$T/dead.err" | head -c 120)"
+# Memory runs out while the DDL converter's arrays grow (every growing realloc fails): an error, no crash.
+cc -shared -fPIC -o "$T/fail_realloc.so" tests/fail_realloc.c &&
+	LD_PRELOAD="$T/fail_realloc.so" "$SQLPILOT" datagen import --from "$FIX" --out "$T/oom" "${ARGS[@]}" \
+		--pg "host=$T/nowhere port=5 user=x dbname=x" >/dev/null 2>"$T/oom.err"
+rc=$?
+[ $rc = 1 ] && grep -q "out of memory" "$T/oom.err"
+ok $? "import when realloc cannot grow an array: exit $rc, $(head -c 120 "$T/oom.err")"
 
 echo "1..$n"

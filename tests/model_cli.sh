@@ -74,6 +74,27 @@ ok $? "complete --n 3 prints at most three distinct scored alternatives ($n3)"
 [[ $? -eq 1 ]] && grep -q 'does not fit' "$T/err"
 ok $? "complete refuses a prompt longer than the context"
 
+# A schema far bigger than the prompt budget: the tables the prefix names and their foreign-key
+# neighbours are kept (core/table_choice.h, the extension's rule), not an error.
+for i in $(seq 0 19); do
+	ref=""
+	[[ $i -eq 19 ]] && ref=" REFERENCES tab_4 (id)"
+	printf 'CREATE TABLE tab_%d (\n\tid INT8 PRIMARY KEY%s,\n\tv_%d TEXT\n);\n\n' "$i" "$ref" "$i"
+done >"$T/big.sql"
+"$BIN" complete --model "$T/a.bin" --schema "$T/big.sql" --prefix "SELECT * FROM tab_19 t JOIN " \
+	--show-schema >"$T/kept" 2>"$T/err"
+r=$?
+kept=$(grep -c '^CREATE TABLE' "$T/kept")
+[[ $r -eq 0 && $kept -lt 20 ]] && grep -q '^CREATE TABLE tab_19 (' "$T/kept" &&
+	grep -q '^CREATE TABLE tab_4 (' "$T/kept" && ! grep -q '^CREATE TABLE tab_18 (' "$T/kept"
+ok $? "--show-schema over the budget keeps the named table and its foreign-key neighbour ($kept of 20 tables)"
+"$BIN" complete --model "$T/a.bin" --schema "$T/big.sql" --prefix "SELECT * FROM tab_19 WHERE " \
+	--max-tokens 8 >"$T/c4" 2>"$T/err"
+ok $? "complete with a schema over the budget chooses tables instead of failing: $(head -c 200 "$T/err")"
+"$BIN" complete --model "$T/a.bin" --schema "$T/big.sql" --prefix "SELECT" --max-tokens 600 >/dev/null 2>"$T/err"
+[[ $? -eq 1 ]] && grep -q 'leaves no room for a prompt' "$T/err"
+ok $? "complete refuses --max-tokens that leaves no prompt: $(cat "$T/err")"
+
 cp "$T/a.bin" "$T/bad.bin"
 printf '\x55' | dd of="$T/bad.bin" bs=1 seek=5000 conv=notrunc status=none
 "$BIN" info --model "$T/bad.bin" >/dev/null 2>"$T/err"

@@ -10,57 +10,25 @@
 #include <string.h>
 
 #include "../datagen/generate.h"
-#include "../datagen/validate.h"
-#include "schema.h"
 #include "tap.h"
+#include "tap_pg.h"
 
 #define N_SCHEMAS 250
 #define PER_SCHEMA 30
-
-/* Renders pg_dump DDL with every table in the scratch schema. */
-static char *
-ScratchDdl(DatagenSchema *s, const char *scratch)
-{
-	char	   *saved[DATAGEN_MAX_TABLES];
-	char	   *ddl;
-
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-	{
-		saved[t] = s->tables[t].schema;
-		s->tables[t].schema = (char *) scratch;
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-		s->tables[t].schema = saved[t];
-	return ddl;
-}
 
 /* Validates the statements over s; adds rejections per kind; returns -1 when the server failed. */
 static int
 Check(DatagenValidator *v, DatagenSchema *s, DatagenStatement *st, int n, int *rejected,
 	  int *ddl_rejected, int *shown)
 {
-	const char *sqls[PER_SCHEMA];
-	bool		execute[PER_SCHEMA];
 	bool		ok[PER_SCHEMA];
 	char	   *msgs[PER_SCHEMA];
 	char		err[512];
-	char	   *ddl = ScratchDdl(s, datagen_validator_scratch(v));
-	int			rc;
+	int			rc = datagen_validate_statements(v, s, st, n, ok, msgs, err, sizeof(err));
 
-	for (int i = 0; i < n; i++)
-	{
-		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
-		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
-	}
-	rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, sizeof(err));
-	if (rc == 1)
-	{
-		(*ddl_rejected)++;
-		if ((*shown)++ < 3)
-			tap_diag("DDL rejected: %s\n%s", err, ddl);
-	}
-	free(ddl);
+	if (rc != 0 && (*shown)++ < 3)
+		tap_diag("%s: %s", rc == 1 ? "DDL rejected" : "server failed", err);
+	*ddl_rejected += rc == 1;
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	for (int i = 0; i < n; i++)
@@ -69,7 +37,8 @@ Check(DatagenValidator *v, DatagenSchema *s, DatagenStatement *st, int n, int *r
 		{
 			rejected[st[i].kind]++;
 			if ((*shown)++ < 8)
-				tap_diag("rejected: %s\n  %s", sqls[i], msgs[i] ? msgs[i] : "");
+				tap_diag("rejected: %s\n  %s", st[i].pg_sql ? st[i].pg_sql : st[i].sql,
+						 msgs[i] ? msgs[i] : "");
 		}
 		free(msgs[i]);
 	}
@@ -81,7 +50,6 @@ main(void)
 {
 	DatagenServer srv = {0};
 	DatagenValidator v = {0};
-	char		err[512];
 	int			before[DATAGEN_N_KINDS] = {0};
 	int			after[DATAGEN_N_KINDS] = {0};
 	int			count[DATAGEN_N_KINDS] = {0};
@@ -89,18 +57,8 @@ main(void)
 	int			shown = 0;
 	int			failed = 0;
 
-	if (datagen_server_start(&srv, err, sizeof(err)) != 0)
-	{
-		tap_diag("no PostgreSQL server: %s", err);
-		tap_ok(1, "# SKIP cannot start a throwaway PostgreSQL server");
+	if (!tap_pg_open(&srv, &v))
 		return tap_done();
-	}
-	if (datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) != 0)
-	{
-		tap_ok(0, "connect to the throwaway server: %s", err);
-		datagen_server_stop(&srv);
-		return tap_done();
-	}
 	for (int i = 0; i < N_SCHEMAS && !failed; i++)
 	{
 		int			topic = (i * 29) % datagen_n_topics();
@@ -129,7 +87,6 @@ main(void)
 		tap_ok(count[k] > 0 && before[k] == 0 && after[k] == 0,
 			   "%s: %d statements accepted as generated and as randomized (%d / %d rejected)",
 			   datagen_kind_names[k], count[k], before[k], after[k]);
-	datagen_validator_close(&v);
-	datagen_server_stop(&srv);
+	tap_pg_close(&srv, &v);
 	return tap_done();
 }

@@ -17,9 +17,8 @@
 #include <string.h>
 
 #include "../datagen/generate.h"
-#include "../datagen/validate.h"
-#include "schema.h"
 #include "tap.h"
+#include "tap_pg.h"
 
 #define N_SCHEMAS 300
 #define PER_SCHEMA 30
@@ -32,50 +31,23 @@ typedef struct Construct
 	int			(*test) (const char *norm, const DatagenStatement *st);
 } Construct;
 
-/* Renders pg_dump DDL with every table in the scratch schema. */
-static char *
-ScratchDdl(DatagenSchema *s, const char *scratch)
-{
-	char	   *saved[DATAGEN_MAX_TABLES];
-	char	   *ddl;
-
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-	{
-		saved[t] = s->tables[t].schema;
-		s->tables[t].schema = (char *) scratch;
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	for (int t = 0; t < s->n_tables && t < DATAGEN_MAX_TABLES; t++)
-		s->tables[t].schema = saved[t];
-	return ddl;
-}
-
 /* Validates the statements over s into ok[]; returns 1 when the DDL was refused, -1 when the server failed. */
 static int
 Validate(DatagenValidator *v, DatagenSchema *s, DatagenStatement *st, int n, bool *ok, int *shown)
 {
-	const char *sqls[PER_SCHEMA];
-	bool		execute[PER_SCHEMA];
 	char	   *msgs[PER_SCHEMA];
 	char		err[512];
-	char	   *ddl = ScratchDdl(s, datagen_validator_scratch(v));
-	int			rc;
+	int			rc = datagen_validate_statements(v, s, st, n, ok, msgs, err, sizeof(err));
 
-	for (int i = 0; i < n; i++)
-	{
-		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
-		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
-	}
-	rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, sizeof(err));
-	if (rc == 1 && (*shown)++ < 3)
-		tap_diag("DDL rejected: %s", err);
-	free(ddl);
+	if (rc != 0 && (*shown)++ < 3)
+		tap_diag("%s: %s", rc == 1 ? "DDL rejected" : "server failed", err);
 	if (rc != 0)
 		return rc;
 	for (int i = 0; i < n; i++)
 	{
 		if (!ok[i] && (*shown)++ < 8)
-			tap_diag("rejected: %s\n  %s", sqls[i], msgs[i] ? msgs[i] : "");
+			tap_diag("rejected: %s\n  %s", st[i].pg_sql ? st[i].pg_sql : st[i].sql,
+					 msgs[i] ? msgs[i] : "");
 		free(msgs[i]);
 	}
 	return 0;
@@ -353,7 +325,6 @@ main(void)
 	DatagenServer srv = {0};
 	DatagenValidator v = {0};
 	SchemaCounts sc = {0};
-	char		err[512];
 	int			wide = 0;
 	int			total = 0;
 	int			rejected = 0;
@@ -365,18 +336,8 @@ main(void)
 	int			seen[N_CONSTRUCTS] = {0};	/* accepted wide statements with each construct */
 
 	tap_ok(Deterministic(), "schemas and statements are deterministic for a seed");
-	if (datagen_server_start(&srv, err, sizeof(err)) != 0)
-	{
-		tap_diag("no PostgreSQL server: %s", err);
-		tap_ok(1, "# SKIP cannot start a throwaway PostgreSQL server");
+	if (!tap_pg_open(&srv, &v))
 		return tap_done();
-	}
-	if (datagen_validator_open(&v, srv.conninfo, err, sizeof(err)) != 0)
-	{
-		tap_ok(0, "connect to the throwaway server: %s", err);
-		datagen_server_stop(&srv);
-		return tap_done();
-	}
 	for (int i = 0; i < N_SCHEMAS && !failed; i++)
 	{
 		int			topic = (i * 31) % datagen_n_topics();
@@ -456,7 +417,6 @@ main(void)
 	tap_ok(sc.enums > 0, "enumerations as CHECK (col IN (...)): %d", sc.enums);
 	tap_ok(sc.uniques > 0, "UNIQUE keys: %d", sc.uniques);
 	tap_ok(sc.composite > 0, "composite primary keys: %d", sc.composite);
-	datagen_validator_close(&v);
-	datagen_server_stop(&srv);
+	tap_pg_close(&srv, &v);
 	return tap_done();
 }

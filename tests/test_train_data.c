@@ -62,6 +62,8 @@ test_shard(void)
 		   s.mask[s.offsets[3] + 2] == TRAINER_MASK_STMT, "shard round trip");
 	trainer_shard_free(&s);
 	buf = sqlpilot_read_file(path, &len, err, sizeof(err));
+	if (!tap_ok(buf != NULL, "the shard file reads back (%s)", buf ? "" : err))
+		return;
 	buf[len / 2] ^= 1;
 	f = fopen(path, "wb");
 	fwrite(buf, 1, len, f);

@@ -17,8 +17,10 @@
 #include "../client/pq.h"
 #include "../client/session.h"
 #include "../trainer/bpe_learn.h"
+#include "../trainer/train.h"
 #include "complete.h"
 #include "model.h"
+#include "table_choice.h"
 #include "util.h"
 
 /* Parses "f32", "f16" or "q8"; returns 0 or -1. */
@@ -425,19 +427,55 @@ complete_dsn(const char *dsn, const char *model_path, const char *prefix, int ti
 	return got;
 }
 
+/*
+ * --schema: the schema text the prompt gets for prefix (malloc'd, *len):
+ * every table when the prompt fits, else the tables core/table_choice.h
+ * chooses from what is typed (the extension's rule), within the prompt
+ * budget the extension and the psql hook use.  NULL having said why.
+ */
+static char *
+choose_schema(const SqlpilotModel *m, const char *schema, size_t schema_len,
+			  const char *prefix, int max_tokens, size_t *len)
+{
+	int			budget = m->config.seq_len - max_tokens;
+	int			n_tables,
+				n_chosen;
+	char	   *text;
+
+	if (budget > SQLPILOT_CLIENT_MAX_PROMPT_TOKENS)
+		budget = SQLPILOT_CLIENT_MAX_PROMPT_TOKENS;
+	if (budget < 1)
+	{
+		fprintf(stderr, "sqlpilot complete: --max-tokens %d leaves no room for a prompt in the model's context of %d tokens\n",
+				max_tokens, m->config.seq_len);
+		return NULL;
+	}
+	text = trainer_example_schema(&m->tokenizer, schema, schema_len, prefix, strlen(prefix),
+								  budget, len, &n_tables, &n_chosen);
+	if (text == NULL && n_chosen == SQLPILOT_TABLES_TOO_LONG)
+		fprintf(stderr, "sqlpilot complete: the %s does not fit the prompt budget of %d tokens "
+				"(the context of %d less --max-tokens %d)\n",
+				n_tables > 0 ? "prefix alone" : "prompt", budget, m->config.seq_len, max_tokens);
+	else if (text == NULL)
+		fprintf(stderr, "sqlpilot complete: out of memory choosing the tables of the prompt\n");
+	return text;
+}
+
 /* The usage of `complete`, on stderr. */
 static void
 complete_usage(void)
 {
 	fprintf(stderr, "usage: sqlpilot complete --model M --schema FILE --prefix TEXT [--n K]\n"
 			"         [--beam W] [--max-tokens N] [--top-k K --temperature T --seed S] [--no-stop]\n"
-			"         [--no-grounding] [--json]\n"
+			"         [--no-grounding] [--json] [--show-schema]\n"
 			"       sqlpilot complete --dsn CONNINFO [--model M] [--n K] [--json] [--no-grounding]\n"
 			"         [--timeout-ms MS] [--show-schema] PREFIX\n"
 			"--n K prints the K best completions (beam width K unless --beam), one per line\n"
 			"as score<TAB>text; otherwise only the text is printed.  --dsn reads the schema\n"
 			"the role may use from that database (the prefix is not sent); the model is\n"
-			"--model, else $SQLPILOT_MODEL.  --json prints {\"completions\": [{\"text\", \"score\"}]}.\n");
+			"--model, else $SQLPILOT_MODEL.  --json prints {\"completions\": [{\"text\", \"score\"}]}.\n"
+			"A schema too big for the prompt keeps the tables the prefix names, then their\n"
+			"foreign-key neighbours, as the extension does; --show-schema prints what is kept.\n");
 }
 
 /* `complete`: prints the best completion, or with --n K the K best with scores. */
@@ -452,8 +490,10 @@ cmd_complete(int argc, char **argv)
 			   *schema_path = NULL,
 			   *prefix = NULL,
 			   *dsn = NULL;
-	char	   *schema = NULL;
-	size_t		schema_len = 0;
+	char	   *schema = NULL,
+			   *chosen;
+	size_t		schema_len = 0,
+				chosen_len;
 	int			n_out = 1,
 				beam = 0,
 				timeout_ms = 2000,
@@ -523,6 +563,11 @@ cmd_complete(int argc, char **argv)
 		fprintf(stderr, "sqlpilot complete: --n must be 1..64\n");
 		return 2;
 	}
+	if (o.max_tokens < 0)
+	{
+		fprintf(stderr, "sqlpilot complete: --max-tokens must not be negative\n");
+		return 2;
+	}
 	if (timeout_ms < 1)
 	{
 		fprintf(stderr, "sqlpilot complete: --timeout-ms must be positive\n");
@@ -561,15 +606,31 @@ cmd_complete(int argc, char **argv)
 			free(schema);
 			return 1;
 		}
+		chosen = choose_schema(&m, schema ? schema : "", schema_len, prefix, o.max_tokens,
+							   &chosen_len);
+		free(schema);
+		if (chosen == NULL)
+		{
+			sqlpilot_model_free(&m);
+			return 1;
+		}
+		if (show_schema)
+		{
+			fwrite(chosen, 1, chosen_len, stdout);
+			printf("\n");
+			free(chosen);
+			sqlpilot_model_free(&m);
+			return 0;
+		}
 		if (sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) != 0)
 		{
 			fprintf(stderr, "sqlpilot complete: %s\n", err);
 			sqlpilot_model_free(&m);
-			free(schema);
+			free(chosen);
 			return 1;
 		}
 		t0 = sqlpilot_now();
-		got = sqlpilot_complete(&s, &m.tokenizer, schema ? schema : "", schema_len, prefix,
+		got = sqlpilot_complete(&s, &m.tokenizer, chosen, chosen_len, prefix,
 								strlen(prefix), &o, out, n_out, err, sizeof(err));
 		if (got < 0)
 			fprintf(stderr, "sqlpilot complete: %s\n", got == -2 ? "stopped" : err);
@@ -578,7 +639,7 @@ cmd_complete(int argc, char **argv)
 					s.n_computed);
 		sqlpilot_runstate_free(&s);
 		sqlpilot_model_free(&m);
-		free(schema);
+		free(chosen);
 		if (got < 0)
 			return 1;
 	}

@@ -230,6 +230,26 @@ loader_order(TrainerLoader *l)
 	l->order_epoch = l->epoch;
 }
 
+/*
+ * The example at the cursor, stepping into the next epoch (and drawing its
+ * order) at the end of one; false when a one-pass loader has seen them all.
+ */
+static bool
+loader_current(TrainerLoader *l, uint32_t *ex)
+{
+	if (l->cursor >= l->shard->n_examples)
+	{
+		if (l->one_pass)
+			return false;
+		l->epoch++;
+		l->cursor = 0;
+	}
+	if (l->order_epoch != l->epoch)
+		loader_order(l);
+	*ex = l->order[l->cursor];
+	return true;
+}
+
 /* Index of example ex's first statement token (its length when it has none). */
 static uint64_t
 stmt_start(const TrainerShard *s, uint32_t ex)
@@ -287,6 +307,23 @@ pad_row(TrainerBatch *batch, size_t r, int t)
 	batch->kstart[r] = t;
 }
 
+/* Sets row r of batch from row i of example ex (input token i, target i+1). */
+static void
+example_row(TrainerBatch *batch, size_t r, const TrainerShard *s, uint32_t ex, int i,
+			float schema_weight)
+{
+	uint64_t	start = s->offsets[ex];
+	uint8_t		m = s->mask[start + i + 1];
+
+	batch->inputs[r] = s->tokens[start + i];
+	batch->targets[r] = s->tokens[start + i + 1];
+	batch->weights[r] = m == TRAINER_MASK_STMT ? 1.0f :
+		m == TRAINER_MASK_SCHEMA ? schema_weight : 0.0f;
+	batch->is_stmt[r] = (m == TRAINER_MASK_STMT);
+	batch->pos[r] = i;
+	batch->kstart[r] = 0;
+}
+
 /*
  * Fills sequence b with the next examples that fit whole (an example longer
  * than T + 1 tokens is skipped: cut, it would lose its statement); pads the
@@ -308,16 +345,8 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 		uint64_t	start;
 		int			rows;
 
-		if (l->cursor >= s->n_examples)
-		{
-			if (l->one_pass)
-				break;
-			l->epoch++;
-			l->cursor = 0;
-		}
-		if (l->order_epoch != l->epoch)
-			loader_order(l);
-		ex = l->order[l->cursor];
+		if (!loader_current(l, &ex))
+			break;
 		start = s->offsets[ex];
 		rows = (int) (s->offsets[ex + 1] - start) - 1;
 		if (rows <= 0)
@@ -336,16 +365,8 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 			break;
 		for (int i = 0; i < rows; i++)
 		{
-			size_t		r = base + row + i;
-			uint8_t		m = s->mask[start + i + 1];
-
-			batch->inputs[r] = s->tokens[start + i];
-			batch->targets[r] = s->tokens[start + i + 1];
-			batch->weights[r] = m == TRAINER_MASK_STMT ? 1.0f :
-				m == TRAINER_MASK_SCHEMA ? schema_weight : 0.0f;
-			batch->is_stmt[r] = (m == TRAINER_MASK_STMT);
-			batch->pos[r] = i;
-			batch->kstart[r] = row;
+			example_row(batch, base + row + i, s, ex, i, schema_weight);
+			batch->kstart[base + row + i] = row;
 		}
 		row += rows;
 		l->cursor++;
@@ -353,23 +374,6 @@ trainer_loader_next(TrainerLoader *l, TrainerBatch *batch, int b, float schema_w
 	}
 	for (; row < T; row++)
 		pad_row(batch, base + row, row);
-}
-
-/* Sets row r of batch from row i of example ex (input token i, target i+1). */
-static void
-example_row(TrainerBatch *batch, size_t r, const TrainerShard *s, uint32_t ex, int i,
-			float schema_weight)
-{
-	uint64_t	start = s->offsets[ex];
-	uint8_t		m = s->mask[start + i + 1];
-
-	batch->inputs[r] = s->tokens[start + i];
-	batch->targets[r] = s->tokens[start + i + 1];
-	batch->weights[r] = m == TRAINER_MASK_STMT ? 1.0f :
-		m == TRAINER_MASK_SCHEMA ? schema_weight : 0.0f;
-	batch->is_stmt[r] = (m == TRAINER_MASK_STMT);
-	batch->pos[r] = i;
-	batch->kstart[r] = 0;
 }
 
 /* Appends a segment to batch->segs. */
@@ -417,16 +421,8 @@ trainer_loader_fill(TrainerLoader *l, TrainerBatch *batch, int row0, int rows,
 		int			P;
 		int			m;
 
-		if (l->cursor >= s->n_examples)
-		{
-			if (l->one_pass)
-				break;
-			l->epoch++;
-			l->cursor = 0;
-		}
-		if (l->order_epoch != l->epoch)
-			loader_order(l);
-		ex = l->order[l->cursor];
+		if (!loader_current(l, &ex))
+			break;
 		n = (int) (s->offsets[ex + 1] - s->offsets[ex]);
 		if (n < 2 || n - 1 > T)
 		{

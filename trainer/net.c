@@ -249,6 +249,28 @@ net_embedding_backward(TrainerNet *n, const TrainerBatch *b, size_t row0, int N)
 	}
 }
 
+/*
+ * The final norm and the head's loss over the N rows from row0 (the last
+ * block's output); with grad_scale > 0 also the head's gradient and the final
+ * norm's backward into n->dx, returning true: the blocks' backward follows.
+ */
+static bool
+net_final(TrainerNet *n, const TrainerBatch *b, size_t row0, int N, float grad_scale,
+		  TrainerStats *st)
+{
+	int			C = n->c.dim;
+	size_t		NC = (size_t) N * C;
+	const float *x = n->xs + n->c.n_layers * NC;
+
+	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, x, n->w.rms_final, N, C, n->c.norm_eps);
+	net_head(n, b, row0, N, grad_scale, st);
+	if (grad_scale <= 0.0f)
+		return false;
+	memset(n->dx, 0, sizeof(float) * NC);
+	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, x, n->w.rms_final, n->lnf_rstd, N, C);
+	return true;
+}
+
 /* Forward (and with grad_scale > 0 backward) of sequences [first, first+nb). */
 void
 trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
@@ -276,17 +298,10 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 		sqlpilot_block_forward(c, &lw, &rl, n->xs + l * NC, n->xs + (l + 1) * NC,
 							   n->kbuf + l * N * KVD, n->vbuf + l * N * KVD, &n->acts[l]);
 	}
-	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, n->xs + L * NC, n->w.rms_final, N, C,
-							 c->norm_eps);
-
-	net_head(n, b, row0, N, grad_scale, st);
-	if (grad_scale <= 0.0f)
+	if (!net_final(n, b, row0, N, grad_scale, st))
 		return;
 
-	/* backward: final norm, blocks (ping-pong dx/dx2), embedding */
-	memset(n->dx, 0, sizeof(float) * NC);
-	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, n->xs + L * NC, n->w.rms_final,
-							  n->lnf_rstd, N, C);
+	/* backward: blocks (ping-pong dx/dx2), embedding */
 	for (int l = L - 1; l >= 0; l--)
 	{
 		SqlpilotLayerWeights lw;
@@ -409,15 +424,9 @@ trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg
 			}
 		}
 	}
-	sqlpilot_rmsnorm_forward(n->lnf, n->lnf_rstd, n->xs + L * NC, n->w.rms_final, N, C,
-							 c->norm_eps);
-	net_head(n, b, row0, N, grad_scale, st);
-	if (grad_scale <= 0.0f)
+	if (!net_final(n, b, row0, N, grad_scale, st))
 		return;
 
-	memset(n->dx, 0, sizeof(float) * NC);
-	sqlpilot_rmsnorm_backward(n->dx, n->dw.rms_final, n->dx2, n->xs + L * NC, n->w.rms_final,
-							  n->lnf_rstd, N, C);
 	for (int l = L - 1; l >= 0; l--)
 	{
 		SqlpilotLayerWeights lw;

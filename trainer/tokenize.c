@@ -156,16 +156,28 @@ collect_text(const cJSON *obj, void *ctx, char *err, size_t errlen)
 		copy = sqlpilot_prompt_text(schema, strlen(schema), stmt, strlen(stmt), &len);
 	else
 		return 0;
-	if (tl->n == tl->cap)
+	if (copy && tl->n == tl->cap)
 	{
-		tl->cap = tl->cap ? 2 * tl->cap : 1024;
-		tl->texts = realloc(tl->texts, sizeof(char *) * tl->cap);
-		tl->lens = realloc(tl->lens, sizeof(size_t) * tl->cap);
+		size_t		cap = tl->cap ? 2 * tl->cap : 1024;
+		char	  **texts = realloc(tl->texts, sizeof(char *) * cap);
+		size_t	   *lens = texts ? realloc(tl->lens, sizeof(size_t) * cap) : NULL;
+
+		if (texts)
+			tl->texts = texts;
+		if (lens)
+		{
+			tl->lens = lens;
+			tl->cap = cap;
+		}
+		else
+		{
+			free(copy);
+			copy = NULL;
+		}
 	}
-	if (!copy || !tl->texts || !tl->lens)
+	if (!copy)
 	{
 		snprintf(err, errlen, "out of memory");
-		free(copy);
 		return -1;
 	}
 	tl->texts[tl->n] = copy;
@@ -503,17 +515,27 @@ shard_add(ShardBuild *s, const int *ids, size_t n, size_t stmt_start)
 {
 	if (s->n_tokens + n > s->cap_tokens)
 	{
-		s->cap_tokens = (s->cap_tokens + n) * 2;
-		s->tokens = realloc(s->tokens, sizeof(uint16_t) * s->cap_tokens);
-		s->mask = realloc(s->mask, s->cap_tokens);
+		uint64_t	cap = (s->cap_tokens + n) * 2;
+		uint16_t   *tokens = realloc(s->tokens, sizeof(uint16_t) * cap);
+		uint8_t    *mask = tokens ? realloc(s->mask, cap) : NULL;
+
+		if (tokens)
+			s->tokens = tokens;
+		if (!mask)
+			return -1;
+		s->mask = mask;
+		s->cap_tokens = cap;
 	}
 	if (s->n_examples + 2 > s->cap_examples)
 	{
-		s->cap_examples = s->cap_examples ? 2 * s->cap_examples : 1024;
-		s->offsets = realloc(s->offsets, sizeof(uint64_t) * s->cap_examples);
+		uint32_t	cap = s->cap_examples ? 2 * s->cap_examples : 1024;
+		uint64_t   *offsets = realloc(s->offsets, sizeof(uint64_t) * cap);
+
+		if (!offsets)
+			return -1;
+		s->offsets = offsets;
+		s->cap_examples = cap;
 	}
-	if (!s->tokens || !s->mask || !s->offsets)
-		return -1;
 	s->offsets[s->n_examples++] = s->n_tokens;
 	for (size_t i = 0; i < n; i++)
 	{
@@ -552,13 +574,16 @@ tokenize_line(const cJSON *obj, void *ctx, char *err, size_t errlen)
 	{
 		if (t->n_hashes == t->cap_hashes)
 		{
-			t->cap_hashes = t->cap_hashes ? 2 * t->cap_hashes : 4096;
-			t->hashes = realloc(t->hashes, sizeof(uint64_t) * t->cap_hashes);
-			if (!t->hashes)
+			size_t		cap = t->cap_hashes ? 2 * t->cap_hashes : 4096;
+			uint64_t   *hashes = realloc(t->hashes, sizeof(uint64_t) * cap);
+
+			if (!hashes)
 			{
 				snprintf(err, errlen, "out of memory");
 				return -1;
 			}
+			t->hashes = hashes;
+			t->cap_hashes = cap;
 		}
 		t->hashes[t->n_hashes++] = h;
 		return 0;

@@ -313,7 +313,8 @@ void		trainer_schema_tables_free(TrainerTable *t, int n);
  * line in schema order.  *n_tables gets the tables split (0 when the schema
  * fits), *n_chosen the count chosen or SQLPILOT_TABLES_TOO_LONG (the
  * statement alone does not fit, or the schema has no CREATE TABLE) /
- * SQLPILOT_TABLES_ERROR, with NULL returned.
+ * SQLPILOT_TABLES_ERROR, with NULL returned.  `sqlpilot complete --schema`
+ * uses it with its prompt budget as seq_len and the prefix as statement.
  */
 char	   *trainer_example_schema(const SqlpilotTokenizer *tok, const char *schema,
 								   size_t schema_len, const char *stmt, size_t stmt_len,

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../client/crdb.h"
 #include "gen_internal.h"
 #include "util.h"
 
@@ -823,61 +824,13 @@ datagen_schema_generate(DatagenSchema *out, int topic, int use_case, uint64_t se
 			quote_names(&out->tables[i]);
 }
 
-/* Frees one table's strings and arrays. */
-static void
-free_table(SqlpilotTable *t)
-{
-	free(t->schema);
-	free(t->name);
-	for (int c = 0; c < t->n_columns; c++)
-	{
-		free(t->columns[c].name);
-		free(t->columns[c].type);
-		free(t->columns[c].default_expr);
-	}
-	free(t->columns);
-	for (int i = 0; i < t->n_indexes; i++)
-	{
-		for (int k = 0; k < t->indexes[i].n_cols; k++)
-			free(t->indexes[i].cols[k]);
-		free(t->indexes[i].cols);
-		free(t->indexes[i].desc);
-		free(t->indexes[i].name);
-	}
-	free(t->indexes);
-	for (int i = 0; i < t->n_fkeys; i++)
-	{
-		SqlpilotForeignKey *fk = &t->fkeys[i];
-
-		for (int k = 0; k < fk->n_cols; k++)
-		{
-			free(fk->cols[k]);
-			free(fk->ref_cols[k]);
-		}
-		free(fk->cols);
-		free(fk->ref_cols);
-		free(fk->name);
-		free(fk->ref_schema);
-		free(fk->ref_table);
-		free(fk->on_delete);
-		free(fk->on_update);
-	}
-	free(t->fkeys);
-	for (int i = 0; i < t->n_checks; i++)
-	{
-		free(t->checks[i].name);
-		free(t->checks[i].expr);
-	}
-	free(t->checks);
-}
-
 /* See generate.h. */
 void
 datagen_schema_free(DatagenSchema *s)
 {
 	for (int i = 0; i < s->n_tables; i++)
 	{
-		free_table(&s->tables[i]);
+		sqlpilot_crdb_table_free(&s->tables[i]);
 		if (s->col_kinds)
 			free(s->col_kinds[i]);
 	}

@@ -104,6 +104,7 @@ typedef struct Conv
 	int			n_enums;
 	char	   *err;
 	size_t		errlen;
+	bool		oom;			/* an array could not grow: the conversion fails */
 } Conv;
 
 /* Counts one form. */
@@ -112,6 +113,20 @@ note(Conv *c, DatagenImportForm f)
 {
 	if (c->forms)
 		c->forms->n[f]++;
+}
+
+/*
+ * realloc(p, n) that notes a failure in c->oom (the conversion then fails
+ * with "out of memory"); NULL with p left as it was.
+ */
+static void *
+grow(Conv *c, void *p, size_t n)
+{
+	void	   *q = realloc(p, n);
+
+	if (!q)
+		c->oom = true;
+	return q;
 }
 
 /* ---- tokens ---- */
@@ -275,23 +290,56 @@ find_table(const DatagenSchema *s, const char *name)
 	return -1;
 }
 
-/* Appends an index (or key) to t and returns it, zeroed. */
+/* Appends an index (or key) to t and returns it, zeroed; NULL out of memory. */
 static SqlpilotIndex *
-add_index(SqlpilotTable *t)
+add_index(Conv *c, SqlpilotTable *t)
 {
-	t->indexes = realloc(t->indexes, sizeof(SqlpilotIndex) * (t->n_indexes + 1));
+	SqlpilotIndex *ix = grow(c, t->indexes, sizeof(SqlpilotIndex) * (t->n_indexes + 1));
+
+	if (!ix)
+		return NULL;
+	t->indexes = ix;
 	memset(&t->indexes[t->n_indexes], 0, sizeof(SqlpilotIndex));
 	return &t->indexes[t->n_indexes++];
 }
 
-/* Appends a CHECK of t. */
+/* Appends a CHECK of t (name and expr are t's then; freed out of memory). */
 static void
-add_check(SqlpilotTable *t, char *name, char *expr)
+add_check(Conv *c, SqlpilotTable *t, char *name, char *expr)
 {
-	t->checks = realloc(t->checks, sizeof(SqlpilotCheck) * (t->n_checks + 1));
+	SqlpilotCheck *ck = grow(c, t->checks, sizeof(SqlpilotCheck) * (t->n_checks + 1));
+
+	if (!ck)
+	{
+		free(name);
+		free(expr);
+		return;
+	}
+	t->checks = ck;
 	t->checks[t->n_checks].name = name;
 	t->checks[t->n_checks].expr = expr;
 	t->n_checks++;
+}
+
+/* Appends column name (taken over) to ix's key; false (name freed) out of memory. */
+static bool
+add_key_col(Conv *c, SqlpilotIndex *ix, char *name, bool desc)
+{
+	char	  **cols = grow(c, ix->cols, sizeof(char *) * (ix->n_cols + 1));
+	bool	   *descs;
+
+	if (cols)
+		ix->cols = cols;
+	descs = cols ? grow(c, ix->desc, sizeof(bool) * (ix->n_cols + 1)) : NULL;
+	if (!descs)
+	{
+		free(name);
+		return false;
+	}
+	ix->desc = descs;
+	ix->cols[ix->n_cols] = name;
+	ix->desc[ix->n_cols++] = desc;
+	return true;
 }
 
 /* Frees an index's arrays and name. */
@@ -340,13 +388,8 @@ read_key_cols(Conv *c, int e, int k, int b, SqlpilotIndex *ix)
 	k++;
 	while (k < end - 1)
 	{
-		if (!is_name(c, e, k, end))
+		if (!is_name(c, e, k, end) || !add_key_col(c, ix, name_of(c, e, k), false))
 			return -1;
-		ix->cols = realloc(ix->cols, sizeof(char *) * (ix->n_cols + 1));
-		ix->desc = realloc(ix->desc, sizeof(bool) * (ix->n_cols + 1));
-		ix->cols[ix->n_cols] = name_of(c, e, k);
-		ix->desc[ix->n_cols] = false;
-		ix->n_cols++;
 		k++;
 		if (is_ch(c, e, k, end, '('))	/* MySQL prefix length */
 			k = skip_parens(c, e, k, end);
@@ -440,11 +483,15 @@ read_references(Conv *c, int e, int k, int b, SqlpilotForeignKey *fk)
 	return k;
 }
 
-/* Appends a pending foreign key to t (resolved once every table is known). */
+/* Appends a pending foreign key to t (resolved once every table is known); NULL out of memory. */
 static SqlpilotForeignKey *
-add_fkey(SqlpilotTable *t)
+add_fkey(Conv *c, SqlpilotTable *t)
 {
-	t->fkeys = realloc(t->fkeys, sizeof(SqlpilotForeignKey) * (t->n_fkeys + 1));
+	SqlpilotForeignKey *fk = grow(c, t->fkeys, sizeof(SqlpilotForeignKey) * (t->n_fkeys + 1));
+
+	if (!fk)
+		return NULL;
+	t->fkeys = fk;
 	memset(&t->fkeys[t->n_fkeys], 0, sizeof(SqlpilotForeignKey));
 	return &t->fkeys[t->n_fkeys++];
 }
@@ -764,7 +811,7 @@ enum_check(Conv *c, SqlpilotTable *t, int ci, int ee, int ea)
 	sqlpilot_schema_quote_ident(t->columns[ci].name, true, q, sizeof(q));
 	sqlpilot_buf_printf(&buf, "%s IN %s", q, labels);
 	free(labels);
-	add_check(t, NULL, sqlpilot_buf_finish(&buf, NULL));
+	add_check(c, t, NULL, sqlpilot_buf_finish(&buf, NULL));
 }
 
 static int	read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk);
@@ -782,7 +829,10 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 	int			ci = t->n_columns;
 	bool		serial = false;
 
-	t->columns = realloc(t->columns, sizeof(SqlpilotColumn) * (t->n_columns + 1));
+	col = grow(c, t->columns, sizeof(SqlpilotColumn) * (t->n_columns + 1));
+	if (!col)
+		return -1;
+	t->columns = col;
 	col = &t->columns[t->n_columns++];
 	memset(col, 0, sizeof(*col));
 	col->name = name_of(c, e, k);
@@ -822,10 +872,8 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		{
 			if (pk_cols->n_cols > 0)
 				note(c, IMPORT_FORM_MULTI_PRIMARY);
-			pk_cols->cols = realloc(pk_cols->cols, sizeof(char *) * (pk_cols->n_cols + 1));
-			pk_cols->desc = realloc(pk_cols->desc, sizeof(bool) * (pk_cols->n_cols + 1));
-			pk_cols->cols[pk_cols->n_cols] = strdup(t->columns[ci].name);
-			pk_cols->desc[pk_cols->n_cols++] = is_kw(c, e, k + 2, b, "desc");
+			if (!add_key_col(c, pk_cols, strdup(t->columns[ci].name), is_kw(c, e, k + 2, b, "desc")))
+				return -1;
 			k += 2;
 			if (is_kw(c, e, k, b, "asc") || is_kw(c, e, k, b, "desc"))
 			{
@@ -835,8 +883,10 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		}
 		else if (strcmp(w, "unique") == 0)
 		{
-			SqlpilotIndex *ix = add_index(t);
+			SqlpilotIndex *ix = add_index(c, t);
 
+			if (!ix)
+				return -1;
 			ix->unique = ix->is_constraint = true;
 			ix->cols = malloc(sizeof(char *));
 			ix->desc = calloc(1, sizeof(bool));
@@ -864,8 +914,10 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		}
 		else if (strcmp(w, "references") == 0)
 		{
-			SqlpilotForeignKey *fk = add_fkey(t);
+			SqlpilotForeignKey *fk = add_fkey(c, t);
 
+			if (!fk)
+				return -1;
 			fk->n_cols = 1;
 			fk->cols = malloc(sizeof(char *));
 			fk->cols[0] = strdup(t->columns[ci].name);
@@ -879,7 +931,7 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 
 			if (z < 0)
 				return fail(c, "%s", "an unclosed CHECK");
-			add_check(t, NULL, expr_text(c, e, k + 2, z - 1));
+			add_check(c, t, NULL, expr_text(c, e, k + 2, z - 1));
 			k = z;
 		}
 		else if (strcmp(w, "constraint") == 0 && is_name(c, e, k + 1, b))
@@ -1038,7 +1090,12 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 			free(cname);
 			cname = name_of(c, e, k++);
 		}
-		ix = add_index(t);
+		ix = add_index(c, t);
+		if (!ix)
+		{
+			free(cname);
+			return -1;
+		}
 		ix->unique = unique;
 		ix->is_constraint = unique && !word;
 		ix->name = cname;
@@ -1057,10 +1114,16 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 	}
 	else if (is_kw(c, e, k, b, "foreign") && is_kw(c, e, k + 1, b, "key"))
 	{
-		SqlpilotForeignKey *fk = add_fkey(t);
+		SqlpilotForeignKey *fk = add_fkey(c, t);
 		SqlpilotIndex tmp = {0};
-		int			z = read_key_cols(c, e, k + 2, b, &tmp);
+		int			z;
 
+		if (!fk)
+		{
+			free(cname);
+			return -1;
+		}
+		z = read_key_cols(c, e, k + 2, b, &tmp);
 		fk->cols = tmp.cols;
 		fk->n_cols = tmp.n_cols;
 		free(tmp.desc);
@@ -1079,7 +1142,7 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 			free(cname);
 			return fail(c, "%s", "an unclosed CHECK");
 		}
-		add_check(t, cname, expr_text(c, e, k + 2, z - 1));
+		add_check(c, t, cname, expr_text(c, e, k + 2, z - 1));
 		cname = NULL;
 	}
 	else if (is_kw(c, e, k, b, "family") && index_like(c, e, k, b))
@@ -1137,7 +1200,13 @@ read_create_table(Conv *c, int e, int a, int b)
 	}
 	if (close < b)
 		note(c, IMPORT_FORM_TABLE_OPTIONS);
-	s->tables = realloc(s->tables, sizeof(SqlpilotTable) * (s->n_tables + 1));
+	t = grow(c, s->tables, sizeof(SqlpilotTable) * (s->n_tables + 1));
+	if (!t)
+	{
+		free(name);
+		return -1;
+	}
+	s->tables = t;
 	t = &s->tables[s->n_tables++];
 	memset(t, 0, sizeof(*t));
 	t->schema = strdup("public");
@@ -1187,7 +1256,11 @@ read_create_table(Conv *c, int e, int a, int b)
 	/* keys: the primary key first, names left to the renderer unless unique in the schema */
 	if (pk.n_cols > 0 && resolve_key_cols(c, t, pk.cols, pk.n_cols))
 	{
-		add_index(t);
+		if (!add_index(c, t))
+		{
+			free_index(&pk);
+			return -1;
+		}
 		memmove(t->indexes + 1, t->indexes, sizeof(SqlpilotIndex) * (t->n_indexes - 1));
 		pk.primary = pk.unique = pk.is_constraint = true;
 		t->indexes[0] = pk;
@@ -1264,7 +1337,12 @@ read_create_index(Conv *c, int e, int a, int b)
 		return 0;
 	}
 	t = &c->s->tables[ti];
-	ix = add_index(t);
+	ix = add_index(c, t);
+	if (!ix)
+	{
+		free(name);
+		return -1;
+	}
 	ix->unique = unique;
 	ix->name = name;
 	if (read_key_cols(c, e, k, b, ix) < 0 || !resolve_key_cols(c, t, ix->cols, ix->n_cols))
@@ -1325,6 +1403,7 @@ resolve_fkeys(Conv *c, int ti)
 {
 	DatagenSchema *s = c->s;
 	SqlpilotTable *t = &s->tables[ti];
+	DatagenLink *links;
 
 	for (int i = t->n_fkeys - 1; i >= 0; i--)
 	{
@@ -1384,9 +1463,9 @@ resolve_fkeys(Conv *c, int ti)
 		}
 		free(fk->ref_table);
 		fk->ref_table = strdup(p->name);
-		if (fk->n_cols == 1)
+		if (fk->n_cols == 1 && (links = grow(c, s->links, sizeof(DatagenLink) * (s->n_links + 1))))
 		{
-			s->links = realloc(s->links, sizeof(DatagenLink) * (s->n_links + 1));
+			s->links = links;
 			s->links[s->n_links++] = (DatagenLink) {ti, find_col(t, fk->cols[0]), pi,
 			find_col(p, fk->ref_cols[0])};
 		}
@@ -1403,6 +1482,7 @@ dedupe_index_names(Conv *c)
 {
 	DatagenSchema *s = c->s;
 	char	  **seen = NULL;
+	char	  **grown;
 	int			n_seen = 0;
 
 	for (int ti = 0; ti < s->n_tables; ti++)
@@ -1422,7 +1502,10 @@ dedupe_index_names(Conv *c)
 				ix->name = NULL;
 				continue;
 			}
-			seen = realloc(seen, sizeof(char *) * (n_seen + 1));
+			grown = grow(c, seen, sizeof(char *) * (n_seen + 1));
+			if (!grown)
+				break;
+			seen = grown;
 			seen[n_seen++] = ix->name;
 		}
 	free(seen);
@@ -1460,7 +1543,11 @@ split(Conv *c, int *n_out)
 				continue;
 			if (k > a)
 			{
-				st = realloc(st, sizeof(Stmt) * (n + 1));
+				Stmt	   *grown = grow(c, st, sizeof(Stmt) * (n + 1));
+
+				if (!grown)
+					break;
+				st = grown;
 				st[n++] = (Stmt) {e, a, k};
 				creates += is_kw(c, e, a, k, "create");
 			}
@@ -1562,6 +1649,11 @@ datagen_import_schema(const char *const *texts, int n, DatagenSchema *s,
 	free(c.text);
 	free(c.tok);
 	free(c.n_tok);
+	if (c.oom)
+	{
+		snprintf(err, errlen, "out of memory");
+		rc = -2;
+	}
 	if (rc != 0)
 		datagen_schema_free(s);
 	return rc;

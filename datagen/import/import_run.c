@@ -185,22 +185,6 @@ tally_free(Tally *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Reads and parses a JSON file; NULL (err set) when it cannot. */
-static cJSON *
-read_json(const char *path, char *err, size_t errlen)
-{
-	char	   *text = sqlpilot_read_file(path, NULL, err, errlen);
-	cJSON	   *j;
-
-	if (!text)
-		return NULL;
-	j = cJSON_Parse(text);
-	free(text);
-	if (!j)
-		snprintf(err, errlen, "\"%s\" is not valid JSON", path);
-	return j;
-}
-
 /* True when path is a directory. */
 static bool
 is_dir(const char *path)
@@ -289,6 +273,7 @@ find_corpus(const char *from, char *err, size_t errlen)
 	DIR		   *dir;
 	struct dirent *de;
 	int			cap = 128;
+	bool		oom;
 
 	snprintf(path, sizeof(path), "%s/data/tons_of_tables", from);
 	if (is_dir(path))
@@ -304,7 +289,8 @@ find_corpus(const char *from, char *err, size_t errlen)
 		return -1;
 	}
 	corpus.dirs = malloc(sizeof(CorpusDir) * cap);
-	while ((de = readdir(dir)) != NULL)
+	oom = !corpus.dirs;
+	while (!oom && (de = readdir(dir)) != NULL)
 	{
 		char	   *end;
 		long		i = strtol(de->d_name, &end, 10);
@@ -312,12 +298,25 @@ find_corpus(const char *from, char *err, size_t errlen)
 		if (!isdigit((unsigned char) de->d_name[0]) || *end != '_' || strlen(de->d_name) >= 256)
 			continue;
 		if (corpus.n_dirs == cap)
-			corpus.dirs = realloc(corpus.dirs, sizeof(CorpusDir) * (cap *= 2));
+		{
+			CorpusDir  *grown = realloc(corpus.dirs, sizeof(CorpusDir) * cap * 2);
+
+			oom = !grown;
+			if (oom)
+				break;
+			corpus.dirs = grown;
+			cap *= 2;
+		}
 		corpus.dirs[corpus.n_dirs].topic = (int) i;
 		snprintf(corpus.dirs[corpus.n_dirs].name, sizeof(corpus.dirs[0].name), "%s", de->d_name);
 		corpus.n_dirs++;
 	}
 	closedir(dir);
+	if (oom)
+	{
+		snprintf(err, errlen, "out of memory listing \"%s\"", path);
+		return -1;
+	}
 	qsort(corpus.dirs, corpus.n_dirs, sizeof(CorpusDir), cmp_dirs);
 	if (corpus.n_dirs == 0)
 	{
@@ -325,14 +324,17 @@ find_corpus(const char *from, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/topics.json", corpus.data);
-	corpus.topics = read_json(path, err, errlen);
+	corpus.topics = datagen_read_json(path, NULL, err, errlen);
 	snprintf(path, sizeof(path), "%s/topic_detail.json", corpus.data);
-	corpus.details = read_json(path, err, errlen);
+	corpus.details = datagen_read_json(path, NULL, err, errlen);
 	err[0] = '\0';
 	return 0;
 }
 
-/* The use case numbers d of a topic folder (its <d>.json files), sorted; *n gets the count. */
+/*
+ * The use case numbers d of a topic folder (its <d>.json files), sorted; *n
+ * gets the count, -1 when out of memory.
+ */
 static int *
 list_use_cases(int di, int *n)
 {
@@ -355,7 +357,19 @@ list_use_cases(int di, int *n)
 		if (!isdigit((unsigned char) de->d_name[0]) || strcmp(end, ".json") != 0)
 			continue;
 		if (*n == cap)
-			ds = realloc(ds, sizeof(int) * (cap = cap ? cap * 2 : 128));
+		{
+			int		   *grown = realloc(ds, sizeof(int) * (cap ? cap * 2 : 128));
+
+			if (!grown)
+			{
+				closedir(dir);
+				free(ds);
+				*n = -1;
+				return NULL;
+			}
+			ds = grown;
+			cap = cap ? cap * 2 : 128;
+		}
 		ds[(*n)++] = (int) d;
 	}
 	closedir(dir);
@@ -384,7 +398,7 @@ load_statements(UseCase *uc)
 
 		snprintf(path, sizeof(path), "%s/diverse_statements/%s/%d/%s.json", corpus.data,
 				 corpus.dirs[uc->dir].name, uc->d, datagen_kind_names[k]);
-		uc->kinds[k] = datagen_file_exists(path) ? read_json(path, e2, sizeof(e2)) : NULL;
+		uc->kinds[k] = datagen_file_exists(path) ? datagen_read_json(path, NULL, e2, sizeof(e2)) : NULL;
 	}
 	uc->with_statements = true;
 }
@@ -428,7 +442,7 @@ use_case_load(UseCase *uc, int dir, int d, bool with_statements, char *err, size
 	uc->dir = dir;
 	uc->d = d;
 	snprintf(path, sizeof(path), "%s/tons_of_tables/%s/%d.json", corpus.data, corpus.dirs[dir].name, d);
-	uc->tables = read_json(path, err, errlen);
+	uc->tables = datagen_read_json(path, NULL, err, errlen);
 	if (!uc->tables)
 		return -1;
 	if (with_statements)
@@ -481,6 +495,23 @@ convert_unit(const UseCase *uc, int j, DatagenSchema *s, DatagenImportForms *for
 	return rc;
 }
 
+/* Appends u to a growing list (*n of *cap units); 0, or -1 out of memory (the list kept). */
+static int
+unit_push(ImportUnit **units, long *n, long *cap, ImportUnit u)
+{
+	if (*n == *cap)
+	{
+		ImportUnit *grown = realloc(*units, sizeof(ImportUnit) * *cap * 2);
+
+		if (!grown)
+			return -1;
+		*units = grown;
+		*cap *= 2;
+	}
+	(*units)[(*n)++] = u;
+	return 0;
+}
+
 /*
  * Reads the corpus: every schema converted once (to number those that
  * convert and count the rest by reason), the held-out use cases apart.
@@ -494,11 +525,22 @@ scan(const DatagenImportOptions *io, char *err, size_t errlen)
 
 	corpus.train = malloc(sizeof(ImportUnit) * cap_t);
 	corpus.hold = malloc(sizeof(ImportUnit) * cap_h);
+	if (!corpus.train || !corpus.hold)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (int di = 0; di < corpus.n_dirs; di++)
 	{
 		int			n_d;
 		int		   *ds = list_use_cases(di, &n_d);
 
+		if (n_d < 0)
+		{
+			use_case_free(&uc);
+			snprintf(err, errlen, "out of memory listing the use cases of %s", corpus.dirs[di].name);
+			return -1;
+		}
 		for (int x = 0; x < n_d && (io->limit <= 0 || corpus.use_cases < io->limit); x++)
 		{
 			int			d = ds[x];
@@ -517,10 +559,19 @@ scan(const DatagenImportOptions *io, char *err, size_t errlen)
 				DatagenSchema s;
 				char		why[256];
 				ImportUnit	u = {di, d, j};
+				int			crc;
 
 				corpus.schemas++;
 				corpus.schemas_held += held;
-				if (convert_unit(&uc, j, &s, &corpus.forms, why, sizeof(why)) != 0)
+				crc = convert_unit(&uc, j, &s, &corpus.forms, why, sizeof(why));
+				if (crc == -2)
+				{
+					free(ds);
+					use_case_free(&uc);
+					snprintf(err, errlen, "%s", why);
+					return -1;
+				}
+				if (crc != 0)
 				{
 					char		ex[300];
 					long		n_st = 0;
@@ -535,17 +586,13 @@ scan(const DatagenImportOptions *io, char *err, size_t errlen)
 					continue;
 				}
 				datagen_schema_free(&s);
-				if (held)
+				if (unit_push(held ? &corpus.hold : &corpus.train, held ? &corpus.n_hold : &corpus.n_train,
+							  held ? &cap_h : &cap_t, u) != 0)
 				{
-					if (corpus.n_hold == cap_h)
-						corpus.hold = realloc(corpus.hold, sizeof(ImportUnit) * (cap_h *= 2));
-					corpus.hold[corpus.n_hold++] = u;
-				}
-				else
-				{
-					if (corpus.n_train == cap_t)
-						corpus.train = realloc(corpus.train, sizeof(ImportUnit) * (cap_t *= 2));
-					corpus.train[corpus.n_train++] = u;
+					free(ds);
+					use_case_free(&uc);
+					snprintf(err, errlen, "out of memory");
+					return -1;
 				}
 			}
 		}
@@ -1028,7 +1075,19 @@ eval_visit(void *arg, cJSON *sline, cJSON *tline, char *err, size_t errlen)
 		sqlpilot_buf_puts(&b, "}\n");
 		free(prompt);
 		if (ev->n == ev->cap)
-			ev->line = realloc(ev->line, sizeof(char *) * (ev->cap = ev->cap ? ev->cap * 2 : 4096));
+		{
+			char	  **grown = realloc(ev->line, sizeof(char *) * (ev->cap ? ev->cap * 2 : 4096));
+
+			if (!grown)
+			{
+				sqlpilot_buf_free(&b);
+				free(text);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			ev->line = grown;
+			ev->cap = ev->cap ? ev->cap * 2 : 4096;
+		}
 		ev->line[ev->n++] = sqlpilot_buf_finish(&b, NULL);
 		if (!ev->line[ev->n - 1])
 		{

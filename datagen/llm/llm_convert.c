@@ -316,7 +316,14 @@ table_keys(const cJSON *jt, DatagenSchema *s, int ti, int n_tables, char *err, s
 			f->on_delete = strdup(od->valuestring);
 		if (f->n_cols == 1)
 		{
-			s->links = realloc(s->links, sizeof(DatagenLink) * (s->n_links + 1));
+			DatagenLink *links = realloc(s->links, sizeof(DatagenLink) * (s->n_links + 1));
+
+			if (!links)
+			{
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			s->links = links;
 			s->links[s->n_links].child = ti;
 			s->links[s->n_links].child_col = find_column(t, f->cols[0]);
 			s->links[s->n_links].parent = pi;
@@ -510,28 +517,32 @@ statement_kind(const Token *tok, int n)
 	return -1;
 }
 
-/* Appends an identifier position. */
-static void
+/* Appends an identifier position; false when out of memory. */
+static bool
 add_ident(DatagenStatement *st, const Token *t, int what, int table, int column)
 {
-	DatagenIdent *id;
+	DatagenIdent *id = realloc(st->idents, sizeof(DatagenIdent) * (st->n_idents + 1));
 
-	st->idents = realloc(st->idents, sizeof(DatagenIdent) * (st->n_idents + 1));
+	if (!id)
+		return false;
+	st->idents = id;
 	id = &st->idents[st->n_idents++];
 	id->off = (uint32_t) t->off;
 	id->len = (uint16_t) t->len;
 	id->what = (uint8_t) what;
 	id->table = (uint8_t) table;
 	id->column = (uint16_t) column;
+	return true;
 }
 
 /*
  * Finds the tables (and their aliases) a statement names, then the columns:
  * qualified ones through their qualifier, bare ones in the first named table
  * that has them.  Words after "::" (types), after AS (new names) and before
- * "(" (functions, unless after INTO) are left alone.
+ * "(" (functions, unless after INTO) are left alone.  False when out of
+ * memory.
  */
-static void
+static bool
 find_idents(const DatagenSchema *s, const Token *tok, int n, DatagenStatement *st)
 {
 	int		   *role = calloc(n + 1, sizeof(int));	/* 0 free, 1 table, 2 alias, 3 other */
@@ -541,8 +552,9 @@ find_idents(const DatagenSchema *s, const Token *tok, int n, DatagenStatement *s
 	char		alias[MAX_ALIASES][64];
 	int			alias_table[MAX_ALIASES];
 	int			n_alias = 0;
+	bool		ok = role && table_of;
 
-	for (int k = 0; k < n; k++)
+	for (int k = 0; ok && k < n; k++)
 	{
 		int			ti;
 		static const char *const before_table[] = {"from", "join", "into", "update", "table", "only",
@@ -584,14 +596,14 @@ find_idents(const DatagenSchema *s, const Token *tok, int n, DatagenStatement *s
 			}
 		}
 	}
-	for (int k = 0; k < n; k++)
+	for (int k = 0; ok && k < n; k++)
 	{
 		int			ti = -1,
 					ci = -1;
 
 		if (role[k] == 1)
 		{
-			add_ident(st, &tok[k], DATAGEN_IDENT_TABLE, table_of[k], 0);
+			ok = add_ident(st, &tok[k], DATAGEN_IDENT_TABLE, table_of[k], 0);
 			continue;
 		}
 		if (role[k] != 0 || (tok[k].type != TOK_IDENT && tok[k].type != TOK_QIDENT) ||
@@ -624,10 +636,11 @@ find_idents(const DatagenSchema *s, const Token *tok, int n, DatagenStatement *s
 			}
 		}
 		if (ti >= 0 && ci >= 0)
-			add_ident(st, &tok[k], DATAGEN_IDENT_COLUMN, ti, ci);
+			ok = add_ident(st, &tok[k], DATAGEN_IDENT_COLUMN, ti, ci);
 	}
 	free(role);
 	free(table_of);
+	return ok;
 }
 
 /* See llm.h. */
@@ -674,7 +687,13 @@ datagen_llm_statement_from_sql(const char *sql, bool complex, const DatagenSchem
 	}
 	st->kind = (DatagenKind) kind;
 	st->complex = complex ? 1 : 0;
-	find_idents(s, tok, n, st);
+	if (!find_idents(s, tok, n, st))
+	{
+		snprintf(err, errlen, "out of memory");
+		free(tok);
+		datagen_statement_free(st);
+		return -1;
+	}
 	free(tok);
 	return 0;
 }

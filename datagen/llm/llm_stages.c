@@ -13,7 +13,6 @@
 
 #include "cJSON.h"
 #include "../llm.h"
-#include "schema.h"
 #include "../validate.h"
 
 /* Writes a file-name-safe key: [A-Za-z0-9._-] kept, anything else '_', no leading dot. */
@@ -137,22 +136,12 @@ datagen_llm_use_cases(DatagenLlm *llm, const char *const *topics, int n, int per
 static int
 schema_loads(struct DatagenValidator *pg, DatagenSchema *s, char *msg, size_t msglen)
 {
-	char	  **saved = calloc(s->n_tables + 1, sizeof(char *));
-	char	   *ddl;
+	char	   *ddl = datagen_validator_ddl(pg, s->tables, s->n_tables);
 	int			rc;
 
-	for (int i = 0; i < s->n_tables; i++)
-	{
-		saved[i] = s->tables[i].schema;
-		s->tables[i].schema = (char *) datagen_validator_scratch(pg);
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	for (int i = 0; i < s->n_tables; i++)
-		s->tables[i].schema = saved[i];
-	free(saved);
 	if (!ddl)
 	{
-		snprintf(msg, msglen, "cannot render the schema");
+		snprintf(msg, msglen, "out of memory rendering the schema");
 		return 1;
 	}
 	rc = datagen_validate(pg, ddl, NULL, NULL, 0, NULL, NULL, msg, msglen);

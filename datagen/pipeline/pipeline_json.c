@@ -12,6 +12,28 @@
 
 static char *get_str(const cJSON *obj, const char *key, bool required, bool *bad);
 
+/* See pipeline.h. */
+cJSON *
+datagen_read_json(const char *path, const char *hint, char *err, size_t errlen)
+{
+	char	   *text = sqlpilot_read_file(path, NULL, err, errlen);
+	cJSON	   *j;
+
+	if (!text)
+	{
+		size_t		n = strlen(err);
+
+		if (hint)
+			snprintf(err + n, errlen - n, " (run `sqlpilot datagen %s` first)", hint);
+		return NULL;
+	}
+	j = cJSON_Parse(text);
+	free(text);
+	if (!j)
+		snprintf(err, errlen, "\"%s\" is not valid JSON", path);
+	return j;
+}
+
 /* Appends a JSON string literal: escapes quote, backslash and control bytes; UTF-8 passes through. */
 void
 datagen_buf_json_str(SqlpilotBuf *b, const char *s)

@@ -106,27 +106,6 @@ datagen_stage_topics(const DatagenOptions *o, char *err, size_t errlen)
 	return rc;
 }
 
-/* Reads and parses a whole JSON file. */
-static cJSON *
-read_json(const char *path, const char *hint, char *err, size_t errlen)
-{
-	char	   *text = sqlpilot_read_file(path, NULL, err, errlen);
-	cJSON	   *j;
-
-	if (!text)
-	{
-		size_t		n = strlen(err);
-
-		snprintf(err + n, errlen - n, " (run `sqlpilot datagen %s` first)", hint);
-		return NULL;
-	}
-	j = cJSON_Parse(text);
-	free(text);
-	if (!j)
-		snprintf(err, errlen, "\"%s\" is not valid JSON", path);
-	return j;
-}
-
 /* True when a topics.json entry came from the LLM. */
 static bool
 topic_from_llm(const cJSON *entry)
@@ -209,7 +188,7 @@ datagen_stage_details(const DatagenOptions *o, char *err, size_t errlen)
 	if (datagen_file_exists(path))
 		return 0;
 	snprintf(path, sizeof(path), "%s/topics.json", o->out);
-	topics = read_json(path, "topics", err, errlen);
+	topics = datagen_read_json(path, "topics", err, errlen);
 	if (!topics)
 		return -1;
 	if (llm_use_cases(o, topics, &llm_uc, &llm_nuc, err, errlen) != 0)
@@ -294,7 +273,7 @@ load_use_cases(const DatagenOptions *o, char *err, size_t errlen)
 	int			i = 0;
 
 	snprintf(path, sizeof(path), "%s/topic_detail.json", o->out);
-	d = read_json(path, "details", err, errlen);
+	d = datagen_read_json(path, "details", err, errlen);
 	if (!d)
 		return -1;
 	use_cases.n_topics = cJSON_GetArraySize(d);
@@ -580,6 +559,12 @@ shard_lines_read(const DatagenOptions *o, const char *dir, int shard, const char
 		return -1;
 	}
 	sl->lines = malloc(sizeof(cJSON *) * cap);
+	if (!sl->lines)
+	{
+		snprintf(err, errlen, "out of memory reading \"%s\"", path);
+		free(text);
+		return -1;
+	}
 	for (p = text; p < text + len;)
 	{
 		char	   *nl = memchr(p, '\n', text + len - p);
@@ -590,8 +575,17 @@ shard_lines_read(const DatagenOptions *o, const char *dir, int shard, const char
 		{
 			if (sl->n == cap)
 			{
+				cJSON	  **grown = realloc(sl->lines, sizeof(cJSON *) * cap * 2);
+
+				if (!grown)
+				{
+					snprintf(err, errlen, "out of memory reading \"%s\"", path);
+					free(text);
+					shard_lines_free(sl);
+					return -1;
+				}
+				sl->lines = grown;
 				cap *= 2;
-				sl->lines = realloc(sl->lines, sizeof(cJSON *) * cap);
 			}
 			sl->lines[sl->n] = cJSON_Parse(p);
 			if (!sl->lines[sl->n])
@@ -623,76 +617,6 @@ static uint64_t
 json_seed(const cJSON *obj)
 {
 	return strtoull(json_str(obj, "seed"), NULL, 10);
-}
-
-/*
- * Renders tables as pg_dump DDL qualified with the validator's scratch
- * schema (names are put back afterwards).
- */
-static char *
-render_for_validation(DatagenSchema *s, const char *scratch)
-{
-	char	  **saved = malloc(sizeof(char *) * (s->n_tables + 1));
-	char	  **saved_ref = NULL;
-	int			n_fk = 0,
-				j = 0;
-	char	   *ddl;
-
-	for (int i = 0; i < s->n_tables; i++)
-		n_fk += s->tables[i].n_fkeys;
-	saved_ref = malloc(sizeof(char *) * (n_fk + 1));
-	for (int i = 0; i < s->n_tables; i++)
-	{
-		saved[i] = s->tables[i].schema;
-		s->tables[i].schema = (char *) scratch;
-		for (int f = 0; f < s->tables[i].n_fkeys; f++)
-		{
-			saved_ref[j++] = s->tables[i].fkeys[f].ref_schema;
-			s->tables[i].fkeys[f].ref_schema = NULL;
-		}
-	}
-	ddl = sqlpilot_schema_render(s->tables, s->n_tables, SQLPILOT_DDL_PGDUMP, NULL, NULL);
-	j = 0;
-	for (int i = 0; i < s->n_tables; i++)
-	{
-		s->tables[i].schema = saved[i];
-		for (int f = 0; f < s->tables[i].n_fkeys; f++)
-			s->tables[i].fkeys[f].ref_schema = saved_ref[j++];
-	}
-	free(saved);
-	free(saved_ref);
-	return ddl;
-}
-
-/*
- * Validates n statements against schema s.  ok[i] gets the verdict; msgs
- * (may be NULL) the server's reasons.  Returns datagen_validate's code.
- */
-static int
-validate_statements(DatagenValidator *pg, DatagenSchema *s, DatagenStatement *st, int n,
-					bool *ok, char **msgs, char *err, size_t errlen)
-{
-	const char **sqls = malloc(sizeof(char *) * (n + 1));
-	bool	   *execute = malloc(sizeof(bool) * (n + 1));
-	char	   *ddl = render_for_validation(s, datagen_validator_scratch(pg));
-	int			rc;
-
-	for (int i = 0; i < n; i++)
-	{
-		sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
-		execute[i] = st[i].kind == DATAGEN_TRUNCATE;
-	}
-	if (!ddl)
-	{
-		snprintf(err, errlen, "cannot render the schema");
-		rc = -1;
-	}
-	else
-		rc = datagen_validate(pg, ddl, sqls, execute, n, ok, msgs, err, errlen);
-	free(ddl);
-	free(sqls);
-	free(execute);
-	return rc;
 }
 
 /* True when a tons_of_tables line's schema came from the LLM. */
@@ -836,7 +760,7 @@ statements_shard(DatagenWorker *w, int shard, char *err, size_t errlen)
 		}
 		else
 			n = datagen_statements_generate(&s, datagen_mix(json_seed(line), 0, TAG_STATEMENTS), st, per);
-		vrc = validate_statements(w->pg, &s, st, n, ok, msgs, schema_err, sizeof(schema_err));
+		vrc = datagen_validate_statements(w->pg, &s, st, n, ok, msgs, schema_err, sizeof(schema_err));
 		if (vrc < 0)
 		{
 			snprintf(err, errlen, "%s", schema_err);
@@ -1298,7 +1222,7 @@ check_visit(void *arg, long k, SchemaExamples *e, char *err, size_t errlen)
 				sub[m++] = e->st[i];
 		if (m == 0)
 			continue;
-		vrc = validate_statements(cs->pg, &e->var[v], sub, m, ok, msgs, err, errlen);
+		vrc = datagen_validate_statements(cs->pg, &e->var[v], sub, m, ok, msgs, err, errlen);
 		if (vrc < 0)
 			rc = -1;
 		for (int i = 0; i < m && rc == 0; i++)

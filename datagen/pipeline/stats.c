@@ -186,20 +186,37 @@ typedef struct IntVec
 	int		   *v;
 	long		n;
 	long		cap;
+	bool		oom;			/* a value was lost: memory ran out growing v */
 } IntVec;
 
-/* Appends x. */
+/* Appends x (or sets a->oom, the vector kept, when it cannot grow). */
 static void
 vec_push(IntVec *a, int x)
 {
 	if (a->n == a->cap)
 	{
-		a->cap = a->cap ? a->cap * 2 : 1024;
-		a->v = realloc(a->v, sizeof(int) * a->cap);
-		if (!a->v)
-			abort();
+		long		cap = a->cap ? a->cap * 2 : 1024;
+		int		   *v = realloc(a->v, sizeof(int) * cap);
+
+		if (!v)
+		{
+			a->oom = true;
+			return;
+		}
+		a->v = v;
+		a->cap = cap;
 	}
 	a->v[a->n++] = x;
+}
+
+/* True when one of the n vectors lost a value to memory running out. */
+static bool
+vecs_oom(const IntVec *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i].oom)
+			return true;
+	return false;
 }
 
 /* qsort comparator for ints. */
@@ -1089,6 +1106,12 @@ datagen_stats_print(const char *path, FILE *f, char *err, size_t errlen)
 		free(files[i]);
 	}
 	free(files);
+	if (vecs_oom(ta.chars, N_COLS) || vecs_oom(ta.words, N_COLS) || vecs_oom(ta.literals, N_COLS) ||
+		vecs_oom(&ta.schema_chars, 1) || vecs_oom(&st.cols_per_table, 1))
+	{
+		snprintf(err, errlen, "out of memory counting the statements of \"%s\"", path);
+		return -1;
+	}
 	if (ta.n[COL_ALL] == 0)
 	{
 		snprintf(err, errlen, "no statements found in \"%s\"", path);

@@ -438,6 +438,33 @@ datagen_validator_ddl(const DatagenValidator *v, SqlpilotTable *tables, int n_ta
 	return ddl;
 }
 
+/* See validate.h. */
+int
+datagen_validate_statements(DatagenValidator *v, DatagenSchema *s, const DatagenStatement *st,
+							int n, bool *ok, char **msgs, char *err, size_t errlen)
+{
+	const char **sqls = malloc(sizeof(char *) * (n + 1));
+	bool	   *execute = malloc(sizeof(bool) * (n + 1));
+	char	   *ddl = datagen_validator_ddl(v, s->tables, s->n_tables);
+	int			rc = -1;
+
+	if (!sqls || !execute || !ddl)
+		snprintf(err, errlen, "out of memory validating the statements of a schema");
+	else
+	{
+		for (int i = 0; i < n; i++)
+		{
+			sqls[i] = st[i].pg_sql ? st[i].pg_sql : st[i].sql;
+			execute[i] = st[i].kind == DATAGEN_TRUNCATE;
+		}
+		rc = datagen_validate(v, ddl, sqls, execute, n, ok, msgs, err, errlen);
+	}
+	free(ddl);
+	free(sqls);
+	free(execute);
+	return rc;
+}
+
 /* Reports a lost or broken connection in err and returns -1. */
 static int
 connection_failed(DatagenValidator *v, const char *what, char *err, size_t errlen)
@@ -661,6 +688,27 @@ split_statements(const char *sql, char ***out)
 }
 
 /*
+ * Sends a Parse of each statement still unjudged that is prepared (not
+ * executed), as one sync group when there is one; true when there was.
+ */
+static bool
+send_parses(PGconn *conn, const char *const *sqls, const bool *execute, int n,
+			const char *verdict, bool *lost)
+{
+	bool		any = false;
+
+	for (int i = 0; i < n; i++)
+		if (!execute[i] && verdict[i] == V_UNKNOWN)
+		{
+			*lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
+			any = true;
+		}
+	if (any)
+		*lost |= !PQpipelineSync(conn);
+	return any;
+}
+
+/*
  * The fast path: the whole schema in one round trip.  One pipeline carries
  * BEGIN, CREATE SCHEMA, SET LOCAL search_path, each DDL statement and each
  * TRUNCATE (run in the transaction that created the tables, so PostgreSQL
@@ -706,14 +754,7 @@ fast_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, const b
 		if (execute[i] && verdict[i] == V_UNKNOWN)
 			lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
 	lost |= !PQpipelineSync(conn);
-	for (int i = 0; i < n; i++)
-		if (!execute[i] && verdict[i] == V_UNKNOWN)
-		{
-			lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
-			more_parses = true;
-		}
-	if (more_parses)
-		lost |= !PQpipelineSync(conn);
+	more_parses = send_parses(conn, sqls, execute, n, verdict, &lost);
 	lost |= !PQsendQueryParams(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
 	lost |= !PQpipelineSync(conn);
 
@@ -794,14 +835,7 @@ careful_pass(DatagenValidator *v, const char *ddl, const char *const *sqls, cons
 				lost |= !PQsendQueryParams(conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0);
 		lost |= !PQsendQueryParams(conn, "SAVEPOINT v", 0, NULL, NULL, NULL, NULL, 0);
 		lost |= !PQpipelineSync(conn);
-		for (int i = 0; i < n; i++)
-			if (!execute[i] && verdict[i] == V_UNKNOWN)
-			{
-				lost |= !PQsendPrepare(conn, "", sqls[i], 0, NULL);
-				more_parses = true;
-			}
-		if (more_parses)
-			lost |= !PQpipelineSync(conn);
+		more_parses = send_parses(conn, sqls, execute, n, verdict, &lost);
 
 		for (int i = 0; i < n && !lost; i++)
 			if (execute[i] && verdict[i] == V_UNKNOWN)
