@@ -33,6 +33,7 @@
 #include "infer.h"
 #include "model.h"
 #include "prompt.h"
+#include "tables_split.h"
 #include "util.h"
 
 /* Why a line was skipped; the names are the report's keys. */
@@ -299,19 +300,34 @@ pg_command(PGconn *conn, const char *sql)
 /*
  * The schema text as PostgreSQL DDL: the prompt's text is usually CockroachDB
  * SHOW CREATE TABLE (the training format), which PostgreSQL does not load;
- * its tables are parsed (client/crdb.c) and rendered in pg_dump style.
+ * every table of it (core/tables_split.h) is parsed (client/crdb.c) and
+ * rendered in pg_dump style, foreign keys last so any order loads.
  * Returns a malloc'd text, or NULL when no table parses.
  */
 static char *
 pg_schema_ddl(const char *schema)
 {
-	const char *rows[1] = {schema};
+	SqlpilotSchemaTable *t;
+	int			n = sqlpilot_tables_split(schema, strlen(schema), &t);
+	const char **rows = n > 0 ? malloc(sizeof(char *) * n) : NULL;
 	SqlpilotCrdbSchema cs = {0};
 	char		err[256];
 	char	   *ddl = NULL;
 	size_t		len;
+	int			rc;
 
-	if (sqlpilot_crdb_parse_all(rows, NULL, 1, &cs, err, sizeof(err)) != 0)
+	if (!rows)
+	{
+		sqlpilot_tables_split_free(t, n > 0 ? n : 0);
+		return NULL;
+	}
+	/* one row per table: the parser reads one statement of SHOW CREATE per row */
+	for (int i = 0; i < n; i++)
+		rows[i] = t[i].text.data;
+	rc = sqlpilot_crdb_parse_all(rows, NULL, n, &cs, err, sizeof(err));
+	free(rows);
+	sqlpilot_tables_split_free(t, n);
+	if (rc != 0)
 		return NULL;
 	/*
 	 * Defaults and checks do not change what PREPARE accepts, and may call
@@ -705,7 +721,9 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 				evaluated = 0,
 				truncated = 0,
 				total_cuts = 0,
-				pg_failed = 0;
+				pg_failed = 0,
+				gold_checked = 0,
+				gold_valid = 0;
 	Example    *ex = read_examples(o, &n_ex, skipped, err, errlen);
 	Stats	   *st;
 	PGconn	   *conn = NULL;
@@ -764,6 +782,11 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		pg_ok = conn && texts && pg_load_schema(conn, ex[e].schema);
 		if (conn && !pg_ok)
 			pg_failed++;
+		if (pg_ok)
+		{
+			gold_checked++;
+			gold_valid += pg_accepts(conn, ex[e].stmt, ex[e].stmt_len);
+		}
 		for (int s = 0; pg_ok && s < n_completers; s++)
 			for (int k = 0; k < ex[e].n_cuts; k++)
 			{
@@ -815,7 +838,10 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 	for (int i = 0; i < N_SKIP; i++)
 		cJSON_AddNumberToObject(sk, skip_names[i], (double) skipped[i]);
 	if (conn)
+	{
 		cJSON_AddNumberToObject(report, "schema_load_failed", (double) pg_failed);
+		add_ratio(report, "gold_valid_rate", (double) gold_valid, (double) gold_checked);
+	}
 	else
 		cJSON_AddNullToObject(report, "schema_load_failed");
 	systems = cJSON_AddObjectToObject(report, "metrics");

@@ -121,17 +121,6 @@ char	   *eval_copy_complete(const char *schema, size_t schema_len,
 
 /* ---- tables and fitting ---- */
 
-/* One table of a schema text: its byte range and lower-case name. */
-typedef struct EvalTable
-{
-	EvalSpan	span;
-	char	   *name;
-} EvalTable;
-
-/* Splits a schema into tables (each starts at a CREATE TABLE line); returns count. */
-int			eval_split_tables(const char *schema, size_t len, EvalTable **out);
-void		eval_tables_free(EvalTable *t, int n);
-
 /*
  * The schema text for a prompt of typed within budget tokens (BOS + prompt;
  * no EOS): the whole schema when it fits, else the tables the one choice of
