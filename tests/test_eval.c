@@ -431,9 +431,9 @@ main(void)
 		char		err[256];
 		EvalOptions o;
 		EvalCompleter sys[3] = {
-			{"oracle", oracle_complete, NULL, NULL, oracle_candidates},
-			{"copy", copy_complete, NULL, NULL, NULL},
-			{"failing", failing_complete, NULL, NULL, NULL},
+			{"oracle", oracle_complete, NULL, NULL, oracle_candidates, NULL, NULL},
+			{"copy", copy_complete, NULL, NULL, NULL, NULL, NULL},
+			{"failing", failing_complete, NULL, NULL, NULL, NULL, NULL},
 		};
 		cJSON	   *r;
 		const cJSON *sk;
@@ -586,7 +586,7 @@ main(void)
 					n = 0;
 		char	   *buf = malloc(cap);
 		EvalOptions o;
-		EvalCompleter sys = {"copy", copy_complete, NULL, NULL, NULL};
+		EvalCompleter sys = {"copy", copy_complete, NULL, NULL, NULL, NULL, NULL};
 		cJSON	   *r;
 		int			fd;
 
