@@ -287,6 +287,12 @@ add_latency(Stats *st, double cold, double warm)
 
 /* ---- PostgreSQL: the scratch schema and PREPARE ---- */
 
+/* Notice processor that drops notices (TRUNCATE ... CASCADE of a completion, say). */
+static void
+pg_quiet(void *arg, const char *message)
+{
+}
+
 /* Runs one command; true when it succeeded. */
 static bool
 pg_command(PGconn *conn, const char *sql)
@@ -759,7 +765,7 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 			examples_free(ex, n_ex);
 			return NULL;
 		}
-		PQsetNoticeProcessor(conn, NULL, NULL);
+		PQsetNoticeProcessor(conn, pg_quiet, NULL);
 	}
 
 	for (long e = 0; e < n_ex; e++)

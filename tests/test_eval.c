@@ -139,6 +139,70 @@ oracle_candidates(void *arg, const char *schema, size_t schema_len, const char *
 	return max >= 3 ? 3 : max;
 }
 
+/* A scripted model for the checked completer: its greedy text and beams ("~" first: cut). */
+typedef struct Scripted
+{
+	const char *greedy;
+	const char *beams[3];
+	int			beam_calls;
+} Scripted;
+
+/* EvalCompleter.complete of the script: its greedy text. */
+static char *
+scripted_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
+				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
+{
+	Scripted   *sc = arg;
+
+	if (ends)
+		*ends = sc->greedy[0] != '~';
+	return strdup(sc->greedy + (sc->greedy[0] == '~'));
+}
+
+/* EvalCompleter.beams of the script. */
+static int
+scripted_beams(void *arg, const char *schema, size_t schema_len, const char *gold, size_t cut,
+			   int width, EvalBeam *out)
+{
+	Scripted   *sc = arg;
+	int			n = 0;
+
+	sc->beam_calls++;
+	for (; n < 3 && n < width && sc->beams[n]; n++)
+	{
+		out[n].text = strdup(sc->beams[n] + (sc->beams[n][0] == '~'));
+		out[n].score = -1.0 - n;
+		out[n].ends = sc->beams[n][0] != '~';
+	}
+	return n;
+}
+
+/* EvalCheck.accepts of the tests: statements that end with "1;". */
+static bool
+accepts_ones(void *arg, const char *text, size_t len)
+{
+	return len >= 2 && strcmp(text + len - 2, "1;") == 0;
+}
+
+/* What the checked completer over a script shows at gold[:cut], and whether it ends. */
+static char *
+checked_shows(Scripted *sc, bool with_check, const char *gold, size_t cut, bool *ends,
+			  long *replaced)
+{
+	EvalCompleter base = {"scripted", scripted_complete, NULL, sc, NULL, NULL, scripted_beams};
+	EvalChecked ch = {&base, {with_check ? accepts_ones : NULL, NULL}, 0};
+	EvalCompleter c;
+	const char *schema = "CREATE TABLE t (a int, b int);";
+	double		cold,
+				warm;
+	char	   *out;
+
+	eval_checked_completer("checked", &ch, &c);
+	out = c.complete(c.arg, schema, strlen(schema), gold, strlen(gold), cut, &cold, &warm, ends);
+	*replaced = ch.replaced;
+	return cold < 0 && warm < 0 ? out : NULL;
+}
+
 /* EvalCompleter that always fails. */
 static char *
 failing_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
@@ -613,5 +677,45 @@ main(void)
 		unlink(path);
 		free(buf);
 	}
+	/* ---- the checked completer (core/checked.h): what a user is shown ---- */
+	{
+		Scripted	valid = {"a = 1;", {"b = 2;"}, 0};
+		Scripted	refused = {"a = 2;", {"a = 2;", "b = 3;", "b = 1;"}, 0};
+		Scripted	all_refused = {"a = 2;", {"b = 3;"}, 0};
+		Scripted	cut_bad_name = {"~zz = 2 AND", {"~a = 2 AND", "a = 1;"}, 0};
+		Scripted	cut_fine = {"~a = 2 AND b", {"a = 1;"}, 0};
+		const char *gold = "SELECT * FROM t WHERE a = 1;";
+		bool		ends;
+		long		replaced;
+		char	   *out;
+
+		out = checked_shows(&valid, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 1;") == 0 && ends && valid.beam_calls == 0 && replaced == 0,
+			   "checked: a greedy completion the check accepts is shown; no beams; latency not measured");
+		free(out);
+		out = checked_shows(&refused, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "b = 1;") == 0 && ends && replaced == 1,
+			   "checked: a refused greedy completion gives way to the best beam the check accepts");
+		free(out);
+		out = checked_shows(&all_refused, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2;") == 0 && ends && replaced == 0,
+			   "checked: every beam refused: the greedy completion is shown");
+		free(out);
+		out = checked_shows(&cut_bad_name, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2 AND") == 0 && !ends && replaced == 1,
+			   "checked: a cut greedy completion naming a column t does not have is refused by name; "
+			   "the best beam, cut with known names, is not refused");
+		free(out);
+		out = checked_shows(&cut_fine, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2 AND b") == 0 && !ends && cut_fine.beam_calls == 0,
+			   "checked: a cut greedy completion with known names is shown as is");
+		free(out);
+		all_refused.beam_calls = 0;
+		out = checked_shows(&all_refused, false, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2;") == 0 && all_refused.beam_calls == 0,
+			   "checked: without a check (no --pg, or the schema did not load) the greedy completion");
+		free(out);
+	}
+
 	return tap_done();
 }
