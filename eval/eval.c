@@ -1273,7 +1273,8 @@ eval_usage(FILE *f)
 			"  --ks-limit M      statements for keystrokes_saved (default %d)\n"
 			"  --grounding on|off|both  the model with constrained decoding (\"model\"), without\n"
 			"                    it (\"model_ungrounded\"), or both side by side (default both)\n"
-			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate)\n"
+			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
+			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
 			"Metrics are defined in docs/metrics.md.\n",
 			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
