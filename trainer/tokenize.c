@@ -24,11 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bpe_learn.h"
 #include "prompt.h"
-#include "sql_words.h"
 #include "table_choice.h"
 #include "tables_split.h"
 #include "tokenizer.h"
