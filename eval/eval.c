@@ -28,11 +28,13 @@
 
 #include "../client/crdb.h"
 #include "candidates.h"
+#include "checked.h"
 #include "complete.h"
 #include "eval.h"
 #include "infer.h"
 #include "model.h"
 #include "prompt.h"
+#include "tables_split.h"
 #include "util.h"
 
 /* Why a line was skipped; the names are the report's keys. */
@@ -285,6 +287,12 @@ add_latency(Stats *st, double cold, double warm)
 
 /* ---- PostgreSQL: the scratch schema and PREPARE ---- */
 
+/* Notice processor that drops notices (TRUNCATE ... CASCADE of a completion, say). */
+static void
+pg_quiet(void *arg, const char *message)
+{
+}
+
 /* Runs one command; true when it succeeded. */
 static bool
 pg_command(PGconn *conn, const char *sql)
@@ -299,19 +307,34 @@ pg_command(PGconn *conn, const char *sql)
 /*
  * The schema text as PostgreSQL DDL: the prompt's text is usually CockroachDB
  * SHOW CREATE TABLE (the training format), which PostgreSQL does not load;
- * its tables are parsed (client/crdb.c) and rendered in pg_dump style.
+ * every table of it (core/tables_split.h) is parsed (client/crdb.c) and
+ * rendered in pg_dump style, foreign keys last so any order loads.
  * Returns a malloc'd text, or NULL when no table parses.
  */
 static char *
 pg_schema_ddl(const char *schema)
 {
-	const char *rows[1] = {schema};
+	SqlpilotSchemaTable *t;
+	int			n = sqlpilot_tables_split(schema, strlen(schema), &t);
+	const char **rows = n > 0 ? malloc(sizeof(char *) * n) : NULL;
 	SqlpilotCrdbSchema cs = {0};
 	char		err[256];
 	char	   *ddl = NULL;
 	size_t		len;
+	int			rc;
 
-	if (sqlpilot_crdb_parse_all(rows, NULL, 1, &cs, err, sizeof(err)) != 0)
+	if (!rows)
+	{
+		sqlpilot_tables_split_free(t, n > 0 ? n : 0);
+		return NULL;
+	}
+	/* one row per table: the parser reads one statement of SHOW CREATE per row */
+	for (int i = 0; i < n; i++)
+		rows[i] = t[i].text.data;
+	rc = sqlpilot_crdb_parse_all(rows, NULL, n, &cs, err, sizeof(err));
+	free(rows);
+	sqlpilot_tables_split_free(t, n);
+	if (rc != 0)
 		return NULL;
 	/*
 	 * Defaults and checks do not change what PREPARE accepts, and may call
@@ -395,6 +418,13 @@ pg_accepts(PGconn *conn, const char *text, size_t len)
 	PQclear(r);
 	pg_command(conn, "ROLLBACK TO SAVEPOINT sqlpilot_eval");
 	return ok;
+}
+
+/* EvalCheck.accepts on the connection arg: pg_accepts. */
+static bool
+pg_check_accepts(void *arg, const char *text, size_t len)
+{
+	return pg_accepts(arg, text, len);
 }
 
 /* ---- the run ---- */
@@ -705,7 +735,9 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 				evaluated = 0,
 				truncated = 0,
 				total_cuts = 0,
-				pg_failed = 0;
+				pg_failed = 0,
+				gold_checked = 0,
+				gold_valid = 0;
 	Example    *ex = read_examples(o, &n_ex, skipped, err, errlen);
 	Stats	   *st;
 	PGconn	   *conn = NULL;
@@ -733,7 +765,7 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 			examples_free(ex, n_ex);
 			return NULL;
 		}
-		PQsetNoticeProcessor(conn, NULL, NULL);
+		PQsetNoticeProcessor(conn, pg_quiet, NULL);
 	}
 
 	for (long e = 0; e < n_ex; e++)
@@ -757,13 +789,25 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		evaluated++;
 		truncated += trunc;
 		total_cuts += ex[e].n_cuts;
+		/* the example's schema first: a checked completer checks while it completes */
 		texts = calloc((size_t) n_completers * (ex[e].n_cuts + 1), sizeof(char *));
-		for (int s = 0; texts && s < n_completers; s++)
-			eval_example(o, &c[s], &st[s], &ex[e], &pr, evaluated <= o->ks_limit,
-						 texts + (size_t) s * (ex[e].n_cuts + 1));
 		pg_ok = conn && texts && pg_load_schema(conn, ex[e].schema);
 		if (conn && !pg_ok)
 			pg_failed++;
+		for (int s = 0; s < n_completers; s++)
+			if (c[s].check)
+			{
+				c[s].check->accepts = pg_ok ? pg_check_accepts : NULL;
+				c[s].check->arg = conn;
+			}
+		for (int s = 0; texts && s < n_completers; s++)
+			eval_example(o, &c[s], &st[s], &ex[e], &pr, evaluated <= o->ks_limit,
+						 texts + (size_t) s * (ex[e].n_cuts + 1));
+		if (pg_ok)
+		{
+			gold_checked++;
+			gold_valid += pg_accepts(conn, ex[e].stmt, ex[e].stmt_len);
+		}
 		for (int s = 0; pg_ok && s < n_completers; s++)
 			for (int k = 0; k < ex[e].n_cuts; k++)
 			{
@@ -815,7 +859,10 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 	for (int i = 0; i < N_SKIP; i++)
 		cJSON_AddNumberToObject(sk, skip_names[i], (double) skipped[i]);
 	if (conn)
+	{
 		cJSON_AddNumberToObject(report, "schema_load_failed", (double) pg_failed);
+		add_ratio(report, "gold_valid_rate", (double) gold_valid, (double) gold_checked);
+	}
 	else
 		cJSON_AddNullToObject(report, "schema_load_failed");
 	systems = cJSON_AddObjectToObject(report, "metrics");
@@ -888,6 +935,116 @@ eval_print_table(const cJSON *report, FILE *f)
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\n");
+}
+
+/* ---- the checked completer (core/checked.h) ---- */
+
+/* One choice of a checked completer: the cut, and the texts generated for it. */
+typedef struct CheckedCall
+{
+	EvalChecked *ch;
+	const char *schema;
+	size_t		schema_len;
+	const char *gold;
+	size_t		gold_len;
+	size_t		cut;
+	char	   *texts[1 + SQLPILOT_CHECKED_DEFAULT_CANDIDATES];
+	int			n_texts;
+} CheckedCall;
+
+/* SqlpilotCheckedSource.generate: base's greedy completion, or its beams. */
+static int
+checked_generate(void *arg, int width, SqlpilotCheckedCandidate *out)
+{
+	CheckedCall *call = arg;
+	EvalCompleter *base = call->ch->base;
+	EvalBeam	b[SQLPILOT_CHECKED_DEFAULT_CANDIDATES];
+	int			n;
+
+	if (width == 1)
+	{
+		bool		ends = false;
+		char	   *t = base->complete(base->arg, call->schema, call->schema_len, call->gold,
+									   call->gold_len, call->cut, NULL, NULL, &ends);
+
+		if (!t)
+			return -1;
+		call->texts[call->n_texts++] = t;
+		out[0] = (SqlpilotCheckedCandidate) {t, 0, ends, SQLPILOT_UNCHECKED};
+		return 1;
+	}
+	if (width > SQLPILOT_CHECKED_DEFAULT_CANDIDATES)
+		width = SQLPILOT_CHECKED_DEFAULT_CANDIDATES;
+	n = base->beams(base->arg, call->schema, call->schema_len, call->gold, call->cut, width, b);
+	for (int i = 0; i < n; i++)
+	{
+		call->texts[call->n_texts++] = b[i].text;
+		out[i] = (SqlpilotCheckedCandidate) {b[i].text, b[i].score, b[i].ends, SQLPILOT_UNCHECKED};
+	}
+	return n;
+}
+
+/*
+ * SqlpilotCheckedSource.check: a whole statement (prefix + text) by the
+ * completer's EvalCheck (unchecked without one), a cut one by its names.
+ */
+static SqlpilotValidity
+checked_check(void *arg, const SqlpilotCheckedCandidate *c)
+{
+	CheckedCall *call = arg;
+	const EvalCheck *check = &call->ch->check;
+	size_t		tl = strlen(c->text);
+	char	   *sql;
+	bool		ok;
+
+	if (!c->whole)
+		return sqlpilot_checked_names(call->schema, call->schema_len, call->gold, call->cut,
+									  c->text, tl);
+	if (!check->accepts || !(sql = malloc(call->cut + tl + 1)))
+		return SQLPILOT_UNCHECKED;
+	memcpy(sql, call->gold, call->cut);
+	memcpy(sql + call->cut, c->text, tl + 1);
+	ok = check->accepts(check->arg, sql, call->cut + tl);
+	free(sql);
+	return ok ? SQLPILOT_VALID : SQLPILOT_INVALID;
+}
+
+/* EvalCompleter.complete of a checked completer: the completion core/checked.h shows. */
+static char *
+checked_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
+				 size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
+{
+	CheckedCall call = {arg, schema, schema_len, gold, gold_len, cut, {NULL}, 0};
+	SqlpilotCheckedSource src = {checked_generate, checked_check, &call,
+	SQLPILOT_CHECKED_DEFAULT_CANDIDATES};
+	SqlpilotCheckedCandidate cands[1 + SQLPILOT_CHECKED_DEFAULT_CANDIDATES];
+	int			n;
+	int			shown = sqlpilot_checked_choose(&src, cands, &n);
+	char	   *out = NULL;
+
+	if (ms_cold)
+		*ms_cold = *ms_warm = -1;
+	if (ends)
+		*ends = shown >= 0 && cands[shown].whole;
+	if (shown >= 0)
+		out = copy_text(cands[shown].text, strlen(cands[shown].text));
+	else if (shown == -1)
+		out = copy_text("", 0);
+	call.ch->replaced += shown > 0;
+	for (int i = 0; i < call.n_texts; i++)
+		free(call.texts[i]);
+	return out;
+}
+
+/* See eval.h. */
+void
+eval_checked_completer(const char *name, EvalChecked *ch, EvalCompleter *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = name;
+	out->complete = checked_complete;
+	out->arg = ch;
+	out->check = &ch->check;
 }
 
 /* ---- the two systems of `sqlpilot eval` ---- */
@@ -1042,6 +1199,42 @@ model_candidates(void *arg, const char *schema, size_t schema_len, const char *g
 	return nc;
 }
 
+/*
+ * EvalCompleter.beams of the model: width beams of gold[:cut] with the
+ * greedy run's options, the plain W best (not distinct), as the extension
+ * tries them.
+ */
+static int
+model_beams(void *arg, const char *schema, size_t schema_len, const char *gold, size_t cut,
+			int width, EvalBeam *out)
+{
+	ModelSystem *m = arg;
+	SqlpilotCompleteOptions o = m->opt;
+	SqlpilotCompletion res[SQLPILOT_CHECKED_DEFAULT_CANDIDATES];
+	char		err[256];
+	int			n;
+
+	if (width > SQLPILOT_CHECKED_DEFAULT_CANDIDATES)
+		width = SQLPILOT_CHECKED_DEFAULT_CANDIDATES;
+	o.beam_width = width;
+	o.distinct = false;
+	n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len, gold, cut, &o,
+						  res, width, err, sizeof(err));
+	if (n < 0)
+	{
+		if (m->errors_shown++ < 5)
+			fprintf(stderr, "sqlpilot eval: beams failed: %s\n", err);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		out[i].text = res[i].text;
+		out[i].score = res[i].score;
+		out[i].ends = res[i].n_tokens < o.max_tokens;
+	}
+	return n;
+}
+
 /* Teacher forcing: the prompt through prefill, then one decode step per statement token. */
 static int
 model_score(void *arg, const int *ids, size_t n, size_t stmt_start, double *nll, long *correct)
@@ -1080,7 +1273,8 @@ eval_usage(FILE *f)
 			"  --ks-limit M      statements for keystrokes_saved (default %d)\n"
 			"  --grounding on|off|both  the model with constrained decoding (\"model\"), without\n"
 			"                    it (\"model_ungrounded\"), or both side by side (default both)\n"
-			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate)\n"
+			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
+			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
 			"Metrics are defined in docs/metrics.md.\n",
 			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
@@ -1112,7 +1306,9 @@ sqlpilot_eval_main(int argc, char **argv)
 	SqlpilotModel *model = NULL;
 	SqlpilotRunState *rs = NULL;
 	ModelSystem ms[2];
-	EvalCompleter sys[3];
+	EvalChecked checked[2];
+	EvalCompleter sys[5];
+	int			n_models = 0;
 	int			n_sys = 0;
 	char		err[512];
 	cJSON	   *report;
@@ -1236,12 +1432,22 @@ sqlpilot_eval_main(int argc, char **argv)
 		o.grounding = grounding;
 		if (strcmp(grounding, "off") != 0)
 			sys[n_sys++] = (EvalCompleter) {"model", model_complete, model_score, &ms[0],
-			model_candidates};
+			model_candidates, NULL, model_beams};
 		if (strcmp(grounding, "on") != 0)
 			sys[n_sys++] = (EvalCompleter) {"model_ungrounded", model_complete, model_score, &ms[1],
-			model_candidates};
+			model_candidates, NULL, model_beams};
+		n_models = n_sys;
+		/* with --pg, beside each model what the extension shows its user */
+		for (int s = 0; o.pg && s < n_models; s++)
+		{
+			memset(&checked[s], 0, sizeof(checked[s]));
+			checked[s].base = &sys[s];
+			eval_checked_completer(s == 0 && strcmp(grounding, "off") != 0 ?
+								   "model_checked" : "model_ungrounded_checked",
+								   &checked[s], &sys[n_sys++]);
+		}
 	}
-	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL, NULL};
+	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL, NULL, NULL, NULL};
 
 	report = eval_run(&o, sys, n_sys, err, sizeof(err));
 	if (!report)

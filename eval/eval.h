@@ -121,17 +121,6 @@ char	   *eval_copy_complete(const char *schema, size_t schema_len,
 
 /* ---- tables and fitting ---- */
 
-/* One table of a schema text: its byte range and lower-case name. */
-typedef struct EvalTable
-{
-	EvalSpan	span;
-	char	   *name;
-} EvalTable;
-
-/* Splits a schema into tables (each starts at a CREATE TABLE line); returns count. */
-int			eval_split_tables(const char *schema, size_t len, EvalTable **out);
-void		eval_tables_free(EvalTable *t, int n);
-
 /*
  * The schema text for a prompt of typed within budget tokens (BOS + prompt;
  * no EOS): the whole schema when it fits, else the tables the one choice of
@@ -182,6 +171,25 @@ struct cJSON;
  * negative log-likelihood and top-1 hits for ids[stmt_start..n) under
  * teacher forcing; 0 or -1.
  */
+/*
+ * The check a checked completer calls: whether PostgreSQL accepts text (a
+ * whole statement) in the example's scratch schema.  eval_run sets it per
+ * example when --pg is given and the schema loaded; accepts NULL: no check.
+ */
+typedef struct EvalCheck
+{
+	bool		(*accepts) (void *arg, const char *text, size_t len);
+	void	   *arg;
+} EvalCheck;
+
+/* One of a completer's beams (EvalCompleter.beams). */
+typedef struct EvalBeam
+{
+	char	   *text;			/* malloc'd text to append to gold[:cut] */
+	double		score;
+	bool		ends;			/* it ends the statement (not cut by the token budget) */
+} EvalBeam;
+
 typedef struct EvalCompleter
 {
 	const char *name;
@@ -198,7 +206,38 @@ typedef struct EvalCompleter
 	 */
 	int			(*candidates) (void *arg, const char *schema, size_t schema_len,
 							   const char *gold, size_t cut, char **out, int max);
+	/*
+	 * NULL, or the completer's EvalCheck, which eval_run fills in before
+	 * each example (a completer that shows what core/checked.h chooses).
+	 */
+	EvalCheck  *check;
+	/*
+	 * NULL, or width completions of gold[:cut] (1 < width <=
+	 * SQLPILOT_CHECKED_DEFAULT_CANDIDATES), best first, the plain W best as
+	 * the extension's beams (literal variants included) into out; returns
+	 * the count, -1 on error.  What a checked completer tries when the check
+	 * refuses the greedy completion.
+	 */
+	int			(*beams) (void *arg, const char *schema, size_t schema_len,
+						  const char *gold, size_t cut, int width, EvalBeam *out);
 } EvalCompleter;
+
+/*
+ * A checked completer: shows what core/checked.h chooses among base's
+ * greedy completion (base->complete) and base->beams, checking whole
+ * statements with check (PostgreSQL, set by eval_run) and cut ones by their
+ * names in the prompt's schema: what a user of the extension sees.  Its
+ * latency is not measured (eval's PREPARE round trips are not the
+ * extension's check).  eval_checked_completer fills in *out, whose arg is ch.
+ */
+typedef struct EvalChecked
+{
+	EvalCompleter *base;
+	EvalCheck	check;
+	long		replaced;		/* completions where a beam was shown instead of the greedy one */
+} EvalChecked;
+
+void		eval_checked_completer(const char *name, EvalChecked *ch, EvalCompleter *out);
 
 typedef struct EvalOptions
 {

@@ -17,6 +17,7 @@
 #include "sql_lex.h"
 #include "sql_words.h"
 #include "table_choice.h"
+#include "tables_split.h"
 #include "util.h"
 
 /* Whitespace: space \t \n \v \f \r. */
@@ -599,135 +600,6 @@ eval_copy_complete(const char *schema, size_t schema_len, const char *gold, size
 	return out;
 }
 
-/* Case-insensitive match of a keyword at s[p..] followed by a non-word byte. */
-static bool
-keyword_at(const char *s, size_t len, size_t p, const char *kw)
-{
-	size_t		n = strlen(kw);
-
-	return len - p >= n && strncasecmp(s + p, kw, n) == 0 &&
-		(p + n == len || !sqlpilot_lex_ident_cont((unsigned char) s[p + n]));
-}
-
-
-/*
- * The lower-case name after "CREATE TABLE [IF NOT EXISTS]" at p: the last
- * part of a dotted name, quoted parts kept as written.
- */
-static char *
-table_name_at(const char *s, size_t len, size_t p)
-{
-	size_t		start = 0,
-				end = 0;
-	char	   *name;
-	bool		quoted = false;
-
-	p = skip_space(s, len, p);
-	if (keyword_at(s, len, p, "if"))
-	{
-		p = skip_space(s, len, p + 2);
-		if (keyword_at(s, len, p, "not"))
-			p = skip_space(s, len, p + 3);
-		if (keyword_at(s, len, p, "exists"))
-			p = skip_space(s, len, p + 6);
-	}
-	for (;;)
-	{
-		if (p < len && s[p] == '"')
-		{
-			start = p + 1;
-			end = eval_word_end(s, len, p);
-			p = end;
-			if (end > start && s[end - 1] == '"')
-				end--;
-			quoted = true;
-		}
-		else
-		{
-			start = p;
-			while (p < len && sqlpilot_lex_ident_cont((unsigned char) s[p]))
-				p++;
-			end = p;
-			quoted = false;
-		}
-		if (p < len && s[p] == '.')
-			p++;
-		else
-			break;
-	}
-	name = malloc(end - start + 1);
-	if (!name)
-		return NULL;
-	for (size_t i = start; i < end; i++)
-		name[i - start] = (char) (quoted ? s[i] : tolower((unsigned char) s[i]));
-	name[end - start] = '\0';
-	return name;
-}
-
-/* Cuts the schema at the start of each line that begins with CREATE TABLE. */
-int
-eval_split_tables(const char *schema, size_t len, EvalTable **out)
-{
-	int			n = 0,
-				cap = 8;
-	EvalTable  *t = malloc(sizeof(EvalTable) * cap);
-	size_t		line = 0;
-
-	if (!t)
-		return 0;
-	while (line < len)
-	{
-		size_t		p = line;
-
-		while (p < len && (schema[p] == ' ' || schema[p] == '\t'))
-			p++;
-		if (keyword_at(schema, len, p, "create"))
-		{
-			size_t		q = skip_space(schema, len, p + 6);
-
-			if (q > p + 6 && keyword_at(schema, len, q, "table"))
-			{
-				if (n == cap)
-				{
-					EvalTable  *nt = realloc(t, sizeof(EvalTable) * cap * 2);
-
-					if (!nt)
-						break;
-					t = nt;
-					cap *= 2;
-				}
-				if (n > 0)
-					t[n - 1].span.end = line;
-				t[n].span.start = n == 0 ? 0 : line;
-				t[n].span.end = len;
-				t[n].name = table_name_at(schema, len, q + 5);
-				n++;
-			}
-		}
-		while (line < len && schema[line] != '\n')
-			line++;
-		line++;
-	}
-	if (n == 0)
-	{
-		t[0].span.start = 0;
-		t[0].span.end = len;
-		t[0].name = NULL;
-		n = 1;
-	}
-	*out = t;
-	return n;
-}
-
-/* Frees split tables. */
-void
-eval_tables_free(EvalTable *t, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(t[i].name);
-	free(t);
-}
-
 /* Token count of BOS + prompt (schema, then typed). */
 static size_t
 prompt_tokens(const SqlpilotTokenizer *tok, const char *schema, size_t schema_len,
@@ -757,7 +629,7 @@ eval_fit_schema(const SqlpilotTokenizer *tok, int budget, const char *schema,
 				size_t schema_len, const char *typed, size_t typed_len,
 				size_t *out_len, bool *truncated)
 {
-	EvalTable  *t;
+	SqlpilotSchemaTable *t;
 	int			n,
 				k;
 	const char **texts;
@@ -778,28 +650,28 @@ eval_fit_schema(const SqlpilotTokenizer *tok, int budget, const char *schema,
 		}
 		return out;
 	}
-	n = eval_split_tables(schema, schema_len, &t);
-	if (n == 0)
+	n = sqlpilot_tables_split(schema, schema_len, &t);
+	if (n < 0)
 		return NULL;
-	texts = malloc(sizeof(char *) * n);
-	names = malloc(sizeof(char *) * n);
-	lens = malloc(sizeof(size_t) * n);
-	chosen = malloc(sizeof(int) * n);
+	texts = malloc(sizeof(char *) * (n + 1));
+	names = malloc(sizeof(char *) * (n + 1));
+	lens = malloc(sizeof(size_t) * (n + 1));
+	chosen = malloc(sizeof(int) * (n + 1));
 	if (texts && names && lens && chosen)
 	{
+		size_t		total = 1;
+
 		for (int i = 0; i < n; i++)
 		{
-			size_t		end = t[i].span.end;
-
-			while (end > t[i].span.start && eval_is_space((unsigned char) schema[end - 1]))
-				end--;
-			texts[i] = schema + t[i].span.start;
-			lens[i] = end - t[i].span.start;
+			texts[i] = t[i].text.data;
+			lens[i] = t[i].text.len;
 			names[i] = t[i].name;
+			total += lens[i] + 2;
 		}
-		k = sqlpilot_tables_choose_texts(tok, texts, lens, names, n, typed, typed_len, budget,
-										 chosen);
-		if (k >= 0 && (out = malloc(schema_len + 2 * (size_t) n + 1)) != NULL)
+		/* a schema without CREATE TABLE that does not fit: no table */
+		k = n > 0 ? sqlpilot_tables_choose_texts(tok, texts, lens, names, n, typed, typed_len,
+												 budget, chosen) : 0;
+		if (k >= 0 && (out = malloc(total)) != NULL)
 		{
 			size_t		len = 0;
 
@@ -815,14 +687,14 @@ eval_fit_schema(const SqlpilotTokenizer *tok, int budget, const char *schema,
 			}
 			out[len] = '\0';
 			*out_len = len;
-			*truncated = k < n;
+			*truncated = k < n || n == 0;
 		}
 	}
 	free(texts);
 	free(names);
 	free(lens);
 	free(chosen);
-	eval_tables_free(t, n);
+	sqlpilot_tables_split_free(t, n);
 	return out;
 }
 

@@ -263,64 +263,68 @@ KeywordsOnly(const CallState *cs, SqlpilotResult *res, int n)
 }
 
 /*
- * With sqlpilot.validate on, checks completion r: the typed prefix followed
- * by it, when together they end the statement (else it stays unchecked).
+ * With sqlpilot.validate on, checks completion r: a whole statement by
+ * PostgreSQL's parse analysis, one cut by the token budget by its names.
  */
 static void
 CheckResult(const CallState *cs, SqlpilotResult *r)
 {
-	char	   *sql;
+	if (sqlpilot_validate)
+		r->valid = SqlpilotCheckCompletion(cs->typed, cs->prefix, cs->prefix_len, cs->schema,
+										   cs->schema_len, r->text, r->whole);
+}
 
-	if (!sqlpilot_validate || !r->whole)
-		return;
-	sql = psprintf("%s%s", cs->typed, r->text);
-	r->valid = SqlpilotValidate(sql);
-	pfree(sql);
+/* SqlpilotCheckedSource.generate: the greedy completion (width 1) or width beams. */
+static int
+GenerateCandidates(void *arg, int width, SqlpilotCheckedCandidate *out)
+{
+	CallState  *cs = arg;
+	SqlpilotResult *res = palloc(sizeof(SqlpilotResult) * width);
+	int			n = SqlpilotRunCompletions(cs->bm, cs->schema, cs->schema_len, cs->prefix,
+										   cs->prefix_len, cs->ids, cs->n_ids, width, false, res);
+
+	n = KeywordsOnly(cs, res, n);
+	for (int i = 0; i < n; i++)
+		out[i] = (SqlpilotCheckedCandidate) {res[i].text, res[i].score, res[i].whole,
+		SQLPILOT_UNCHECKED};
+	return n;
+}
+
+/* SqlpilotCheckedSource.check: CheckResult for one candidate. */
+static SqlpilotValidity
+CheckCandidate(void *arg, const SqlpilotCheckedCandidate *c)
+{
+	SqlpilotResult r = {(char *) c->text, c->score, c->whole, SQLPILOT_UNCHECKED};
+
+	CheckResult(arg, &r);
+	return r.valid;
 }
 
 PG_FUNCTION_INFO_V1(sqlpilot_sql_complete);
 
 /*
- * sqlpilot_complete(prefix): the text to append to prefix, greedy.  With
- * sqlpilot.validate on, a greedy completion the check refuses gives way to
- * the best of sqlpilot.candidates beams the check does not refuse; when it
- * refuses them all, the greedy one stays (what the call returns with the
- * check off).  The beams are the plain W best (literal variants included: a
- * literal of the wrong type is what the check refuses most); they reuse the
- * prompt in the KV cache, so only a refused completion costs more than one
- * greedy run and one check.
+ * sqlpilot_complete(prefix): the text to append to prefix, chosen by core's
+ * policy (core/checked.h): the greedy completion unless sqlpilot.validate's
+ * check refuses it; then the best of sqlpilot.candidates beams the check
+ * does not refuse; when it refuses them all, the greedy one (what the call
+ * returns with the check off).  The beams are the plain W best (literal
+ * variants included: a literal of the wrong type is what the check refuses
+ * most); they reuse the prompt in the KV cache, so only a refused completion
+ * costs more than one greedy run and one check.
  */
 Datum
 sqlpilot_sql_complete(PG_FUNCTION_ARGS)
 {
 	CallState	cs;
-	SqlpilotResult greedy;
-	SqlpilotResult *beams;
-	int			n;
+	SqlpilotCheckedSource src = {GenerateCandidates, CheckCandidate, &cs, sqlpilot_candidates};
+	SqlpilotCheckedCandidate *cands;
+	int			n,
+				shown;
 
 	BeginCall(&cs, PG_GETARG_TEXT_PP(0));
-	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, 1, false, &greedy);
-	n = KeywordsOnly(&cs, &greedy, n);
-	if (n == 0)
-		PG_RETURN_TEXT_P(EndCall(&cs, ""));
-	CheckResult(&cs, &greedy);
-	if (greedy.valid != SQLPILOT_INVALID || sqlpilot_candidates < 2)
-		PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
-
-	beams = palloc(sizeof(SqlpilotResult) * sqlpilot_candidates);
-	n = SqlpilotRunCompletions(cs.bm, cs.schema, cs.schema_len, cs.prefix, cs.prefix_len,
-							   cs.ids, cs.n_ids, sqlpilot_candidates, false, beams);
-	n = KeywordsOnly(&cs, beams, n);
-	for (int i = 0; i < n; i++)
-	{
-		if (strcmp(beams[i].text, greedy.text) == 0)
-			continue;
-		CheckResult(&cs, &beams[i]);
-		if (beams[i].valid != SQLPILOT_INVALID)
-			PG_RETURN_TEXT_P(EndCall(&cs, beams[i].text));
-	}
-	PG_RETURN_TEXT_P(EndCall(&cs, greedy.text));
+	cands = palloc(sizeof(SqlpilotCheckedCandidate) * (1 + sqlpilot_candidates));
+	shown = sqlpilot_checked_choose(&src, cands, &n);
+	PG_RETURN_TEXT_P(EndCall(&cs, shown >= 0 ? cands[shown].text : ""));
 }
 
 /*

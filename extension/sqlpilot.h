@@ -22,6 +22,7 @@
 
 #include "nodes/pg_list.h"
 
+#include "checked.h"
 #include "model.h"
 #include "infer.h"
 #include "schema.h"
@@ -37,7 +38,7 @@
 #define SQLPILOT_MIN_MAX_PROMPT_TOKENS 16
 #define SQLPILOT_MAX_MAX_PROMPT_TOKENS 65536
 #define SQLPILOT_MAX_COMPLETIONS 16
-#define SQLPILOT_DEFAULT_CANDIDATES 4
+#define SQLPILOT_DEFAULT_CANDIDATES SQLPILOT_CHECKED_DEFAULT_CANDIDATES
 /* Longest wait for a lock while a candidate is checked (validate.c). */
 #define SQLPILOT_VALIDATE_LOCK_TIMEOUT_MS 20
 #define SQLPILOT_DEFAULT_PROMPT_CACHE_FILES 32
@@ -88,14 +89,6 @@ typedef struct SqlpilotBackendModel
 extern void SqlpilotModelInit(void);
 extern SqlpilotBackendModel *SqlpilotGetModel(void);
 
-/* What checking a candidate statement found (validate.c). */
-typedef enum SqlpilotValidity
-{
-	SQLPILOT_UNCHECKED,			/* not a whole statement, or not checkable */
-	SQLPILOT_INVALID,			/* parsing or parse analysis refused it */
-	SQLPILOT_VALID				/* PREPAREs, and the role may use every relation */
-} SqlpilotValidity;
-
 /*
  * One completion handed back to SQL: text to append (server encoding),
  * score, whether prefix + text ends the statement (';' or the model's end,
@@ -114,8 +107,14 @@ extern int	SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema,
 								   const int *ids, int n_ids, int n, bool distinct,
 								   SqlpilotResult *out);
 
-/* validate.c: checks one statement (server encoding) the way PREPARE does. */
+/*
+ * validate.c: checks one statement (server encoding) the way PREPARE does,
+ * and what the check of a completion finds (a cut one: its names).
+ */
 extern SqlpilotValidity SqlpilotValidate(const char *sql);
+extern SqlpilotValidity SqlpilotCheckCompletion(const char *typed, const char *prefix,
+												size_t prefix_len, const char *schema,
+												size_t schema_len, const char *text, bool whole);
 
 /* Prompt KV caches shared by backends through files (prompt_cache.c). */
 extern bool SqlpilotPromptCacheLoad(SqlpilotBackendModel *bm, const char *schema,

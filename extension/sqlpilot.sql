@@ -15,9 +15,10 @@ CREATE FUNCTION sqlpilot_complete(prefix text) RETURNS text
 -- before a literal the user chooses), then the best 'statement' (the whole
 -- completion, literals kept).  score: the log-probability of the beam it
 -- comes from.  valid (statements only): whether prefix || completion
--- PREPAREs and names only relations the role may use; NULL when not checked
--- (sqlpilot.validate off, a completion cut by the token budget, a utility
--- statement) and for words and clauses.
+-- PREPAREs and names only relations the role may use; for a completion cut
+-- by the token budget, false when it names what the prompt's schema does not
+-- have there, else NULL (never true); NULL when not checked
+-- (sqlpilot.validate off, a utility statement) and for words and clauses.
 CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
 	RETURNS TABLE (completion text, score float8, valid bool, kind text)
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_completions'

@@ -27,6 +27,10 @@
  *   long, and parsing and analysis are linear in it; a lock held by another
  *   session is waited for at most SQLPILOT_VALIDATE_LOCK_TIMEOUT_MS (lock_timeout
  *   inside the subtransaction), after which the candidate is not checked.
+ *
+ * A completion cut by the token budget is no statement yet: only its names
+ * are checked, against the prompt's schema with core's grounding scope
+ * (core/checked.h), nothing run by PostgreSQL.
  */
 #include "postgres.h"
 
@@ -42,6 +46,7 @@
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -262,4 +267,35 @@ SqlpilotValidate(const char *sql)
 	}
 	MemoryContextDelete(work);
 	return result;
+}
+
+/*
+ * What the check finds for completion text (server encoding) of the typed
+ * prefix: when whole, typed + text checked as SqlpilotValidate does; when
+ * cut by the token budget, its names checked against the prompt's schema
+ * (prefix and schema UTF-8): SQLPILOT_INVALID when one is not a name there,
+ * else SQLPILOT_UNCHECKED (a cut statement is never known valid).
+ */
+SqlpilotValidity
+SqlpilotCheckCompletion(const char *typed, const char *prefix, size_t prefix_len,
+						const char *schema, size_t schema_len, const char *text, bool whole)
+{
+	SqlpilotValidity v;
+
+	if (whole)
+	{
+		char	   *sql = psprintf("%s%s", typed, text);
+
+		v = SqlpilotValidate(sql);
+		pfree(sql);
+	}
+	else
+	{
+		char	   *utf8 = pg_server_to_any(text, (int) strlen(text), PG_UTF8);
+
+		v = sqlpilot_checked_names(schema, schema_len, prefix, prefix_len, utf8, strlen(utf8));
+		if (utf8 != text)
+			pfree(utf8);
+	}
+	return v;
 }

@@ -10,38 +10,13 @@ CREATE DATABASE sqlpilot_validate_db;
 CREATE EXTENSION sqlpilot;
 SET sqlpilot.model_path = '$sharedir/extension/sqlpilot_default.model';
 SET sqlpilot.grounding = off;
-CREATE TABLE customers (
-	customer_id bigserial PRIMARY KEY,
-	email varchar(255) NOT NULL UNIQUE,
-	full_name varchar(100) NOT NULL,
-	city varchar(50),
-	created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE products (
-	product_id bigserial PRIMARY KEY,
-	sku varchar(20) NOT NULL UNIQUE,
-	name varchar(100) NOT NULL,
-	price numeric(10,2) NOT NULL CHECK (price >= 0),
-	in_stock integer NOT NULL DEFAULT 0
-);
-CREATE TABLE orders (
-	order_id bigserial PRIMARY KEY,
-	customer_id bigint NOT NULL REFERENCES customers (customer_id),
-	status varchar(20) NOT NULL DEFAULT 'pending',
-	ordered_at timestamptz NOT NULL DEFAULT now(),
-	total numeric(10,2)
-);
-CREATE INDEX orders_customer_id_idx ON orders (customer_id);
-CREATE TABLE order_items (
-	order_id bigint NOT NULL REFERENCES orders (order_id),
-	product_id bigint NOT NULL REFERENCES products (product_id),
-	quantity integer NOT NULL CHECK (quantity > 0),
-	unit_price numeric(10,2) NOT NULL,
-	PRIMARY KEY (order_id, product_id)
-);
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set shop :abs_srcdir '/sql/setup/shop.sql'
+\i :shop
 
--- the valid column: true or false for whole statements, NULL for the ones
--- the token budget cut; each agrees with sqlpilot_check on prefix || completion
+-- the valid column: true or false for whole statements; for the ones the
+-- token budget cut, false when a name is not in the prompt's schema, else
+-- NULL; each agrees with sqlpilot_check on prefix || completion where set
 -- (this test's own tables live in a schema the prompt does not show)
 CREATE SCHEMA regress;
 CREATE TABLE regress.prefixes (prefix text);
@@ -53,27 +28,45 @@ SELECT prefix, count(*) AS n, count(*) FILTER (WHERE valid) AS valid,
        count(*) FILTER (WHERE NOT valid) AS invalid, count(*) FILTER (WHERE valid IS NULL) AS unchecked
 FROM regress.seen GROUP BY prefix ORDER BY prefix;
 SELECT bool_and(valid IS NULL OR valid = sqlpilot_check(prefix || completion)) AS agrees_with_check,
-       bool_and(valid IS NOT NULL OR completion !~ ';$') AS null_only_when_not_ended
+       bool_and(valid IS NOT NULL OR completion !~ ';$') AS null_only_when_not_ended,
+       bool_and(valid IS NOT TRUE OR completion ~ ';$') AS true_only_when_ended
 FROM regress.seen;
--- a budget of 3 tokens cuts every completion that has not ended: none is checked
+-- a budget of 3 tokens cuts every completion that has not ended: none is
+-- known valid; their names are checked (here all exist: NULL)
 SET sqlpilot.max_tokens = 3;
 SELECT count(*) AS n, count(*) FILTER (WHERE completion !~ ';$') AS cut,
-       count(valid) FILTER (WHERE completion !~ ';$') AS cut_checked
+       count(*) FILTER (WHERE completion !~ ';$' AND valid) AS cut_valid,
+       count(*) FILTER (WHERE completion !~ ';$' AND NOT valid) AS cut_refused
 FROM sqlpilot_completions('UPDATE orders SET ', 4);
+-- cut by a budget of 24 tokens, the statement names full_name and city,
+-- columns of customers, in the column list of products: refused by name
+SET sqlpilot.max_tokens = 24;
+SELECT completion, valid FROM sqlpilot_completions('INSERT INTO products (', 4)
+WHERE kind = 'statement';
+-- and a cut greedy completion whose names are refused (city assigned
+-- twice) gives way to a beam the check accepts
+SET sqlpilot.validate = off;
+SELECT sqlpilot_complete('UPDATE customers SET ') AS greedy \gset
+SET sqlpilot.validate = on;
+SELECT sqlpilot_complete('UPDATE customers SET ') AS chosen \gset
+SELECT :'greedy' AS greedy, :'greedy' !~ ';$' AS greedy_cut, :'chosen' AS chosen,
+       sqlpilot_check('UPDATE customers SET ' || :'chosen') AS chosen_valid;
 RESET sqlpilot.max_tokens;
 -- sqlpilot_complete: a refused greedy completion gives way to the best beam
--- the check does not refuse (here one the budget cut, so not checked) ...
+-- the check does not refuse (grounding on, the default) ...
+SET sqlpilot.grounding = on;
 SET sqlpilot.validate = off;
-SELECT sqlpilot_complete('INSERT INTO products (') AS greedy \gset
-SELECT sqlpilot_check('INSERT INTO products (' || :'greedy') AS greedy_valid;
+SELECT sqlpilot_complete('INSERT INTO orders (') AS greedy \gset
+SELECT sqlpilot_check('INSERT INTO orders (' || :'greedy') AS greedy_valid;
 SET sqlpilot.validate = on;
-SELECT sqlpilot_complete('INSERT INTO products (') AS chosen \gset
+SELECT sqlpilot_complete('INSERT INTO orders (') AS chosen \gset
 SELECT :'chosen' <> :'greedy' AS replaced,
-       (:'chosen' !~ ';$' OR sqlpilot_check('INSERT INTO products (' || :'chosen')) AS chosen_not_refused;
+       sqlpilot_check('INSERT INTO orders (' || :'chosen') AS chosen_valid;
 -- ... one candidate keeps it ...
 SET sqlpilot.candidates = 1;
-SELECT sqlpilot_complete('INSERT INTO products (') = :'greedy' AS one_candidate_keeps_greedy;
+SELECT sqlpilot_complete('INSERT INTO orders (') = :'greedy' AS one_candidate_keeps_greedy;
 RESET sqlpilot.candidates;
+SET sqlpilot.grounding = off;
 -- ... and so does a refusal of every beam
 SELECT count(*) AS beams, count(*) FILTER (WHERE NOT valid) AS refused
 FROM sqlpilot_completions('SELECT o.order_id, c.email FROM orders o JOIN customers c ON ', 4);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../eval/eval.h"
+#include "tables_split.h"
 #include "tap.h"
 #include "util.h"
 
@@ -136,6 +137,70 @@ oracle_candidates(void *arg, const char *schema, size_t schema_len, const char *
 	out[1] = strdup(gold + cut);
 	out[2] = twin;
 	return max >= 3 ? 3 : max;
+}
+
+/* A scripted model for the checked completer: its greedy text and beams ("~" first: cut). */
+typedef struct Scripted
+{
+	const char *greedy;
+	const char *beams[3];
+	int			beam_calls;
+} Scripted;
+
+/* EvalCompleter.complete of the script: its greedy text. */
+static char *
+scripted_complete(void *arg, const char *schema, size_t schema_len, const char *gold,
+				  size_t gold_len, size_t cut, double *ms_cold, double *ms_warm, bool *ends)
+{
+	Scripted   *sc = arg;
+
+	if (ends)
+		*ends = sc->greedy[0] != '~';
+	return strdup(sc->greedy + (sc->greedy[0] == '~'));
+}
+
+/* EvalCompleter.beams of the script. */
+static int
+scripted_beams(void *arg, const char *schema, size_t schema_len, const char *gold, size_t cut,
+			   int width, EvalBeam *out)
+{
+	Scripted   *sc = arg;
+	int			n = 0;
+
+	sc->beam_calls++;
+	for (; n < 3 && n < width && sc->beams[n]; n++)
+	{
+		out[n].text = strdup(sc->beams[n] + (sc->beams[n][0] == '~'));
+		out[n].score = -1.0 - n;
+		out[n].ends = sc->beams[n][0] != '~';
+	}
+	return n;
+}
+
+/* EvalCheck.accepts of the tests: statements that end with "1;". */
+static bool
+accepts_ones(void *arg, const char *text, size_t len)
+{
+	return len >= 2 && strcmp(text + len - 2, "1;") == 0;
+}
+
+/* What the checked completer over a script shows at gold[:cut], and whether it ends. */
+static char *
+checked_shows(Scripted *sc, bool with_check, const char *gold, size_t cut, bool *ends,
+			  long *replaced)
+{
+	EvalCompleter base = {"scripted", scripted_complete, NULL, sc, NULL, NULL, scripted_beams};
+	EvalChecked ch = {&base, {with_check ? accepts_ones : NULL, NULL}, 0};
+	EvalCompleter c;
+	const char *schema = "CREATE TABLE t (a int, b int);";
+	double		cold,
+				warm;
+	char	   *out;
+
+	eval_checked_completer("checked", &ch, &c);
+	out = c.complete(c.arg, schema, strlen(schema), gold, strlen(gold), cut, &cold, &warm, ends);
+	*replaced = ch.replaced;
+	return cold < 0 && warm < 0 ? out : NULL;
 }
 
 /* EvalCompleter that always fails. */
@@ -344,8 +409,8 @@ main(void)
 	{
 		const char *schema = "-- header\nCREATE TABLE a (x int);\n\ncreate table IF NOT EXISTS public.\"Bb\" (y int);\n"
 			"CREATE INDEX i ON \"Bb\" (y);\n\n  CREATE TABLE c (z int);\n";
-		EvalTable  *t;
-		int			n = eval_split_tables(schema, strlen(schema), &t);
+		SqlpilotSchemaTable *t;
+		int			n = sqlpilot_tables_split(schema, strlen(schema), &t);
 		SqlpilotTokenizer bytes;
 		char		err[128];
 		size_t		len,
@@ -353,11 +418,15 @@ main(void)
 		bool		trunc;
 		char	   *out;
 
-		tap_ok(n == 3 && t[0].span.start == 0 && strcmp(t[0].name, "a") == 0 && strcmp(t[1].name, "Bb") == 0 &&
-			   strcmp(t[2].name, "c") == 0 && strncmp(schema + t[1].span.start, "create table IF", 15) == 0 &&
-			   strncmp(schema + t[2].span.start, "  CREATE TABLE c", 16) == 0,
-			   "split: tables start at CREATE TABLE lines; names folded unless quoted");
-		eval_tables_free(t, n);
+		tap_ok(n == 3 && strcmp(t[0].name, "a") == 0 && strcmp(t[1].name, "Bb") == 0 &&
+			   strcmp(t[2].name, "c") == 0 &&
+			   strcmp(t[0].text.data, "-- header\n\nCREATE TABLE a (x int);") == 0 &&
+			   strcmp(t[1].text.data, "create table IF NOT EXISTS public.\"Bb\" (y int);\n\n"
+					  "CREATE INDEX i ON \"Bb\" (y);") == 0 &&
+			   strcmp(t[2].text.data, "  CREATE TABLE c (z int);") == 0,
+			   "split (core/tables_split.h): tables start at CREATE TABLE lines, indented too; "
+			   "an index goes with its table; names folded unless quoted");
+		sqlpilot_tables_split_free(t, n);
 
 		sqlpilot_tokenizer_from_merges(&bytes, NULL, 0, 512, err, sizeof(err));
 		/* With byte tokens, BOS + 32 format bytes + schema + statement + EOS. */
@@ -366,13 +435,13 @@ main(void)
 		tap_ok(out && !trunc && len == strlen(schema) && strcmp(out, schema) == 0, "fit: a schema that fits is kept as is");
 		free(out);
 		out = eval_fit_schema(&bytes, (int) full - 2, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
-		tap_ok(out && !trunc && strcmp(out, "-- header\nCREATE TABLE a (x int);\n\ncreate table IF NOT EXISTS public.\"Bb\" (y int);\n"
-									   "CREATE INDEX i ON \"Bb\" (y);\n\n  CREATE TABLE c (z int);") == 0,
-			   "fit: tables re-joined by one blank line are kept when they fit");
+		tap_ok(out && trunc && strcmp(out, "create table IF NOT EXISTS public.\"Bb\" (y int);\n\n"
+									  "CREATE INDEX i ON \"Bb\" (y);\n\n  CREATE TABLE c (z int);") == 0,
+			   "fit: two bytes short, the table nobody names is left out; each table's statements joined by one blank line");
 		free(out);
 		/* 160 tokens: the named table (75 bytes) beside the quarter reserve, nothing more */
 		out = eval_fit_schema(&bytes, 160, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
-		tap_ok(out && trunc && strcmp(out, "create table IF NOT EXISTS public.\"Bb\" (y int);\nCREATE INDEX i ON \"Bb\" (y);") == 0,
+		tap_ok(out && trunc && strcmp(out, "create table IF NOT EXISTS public.\"Bb\" (y int);\n\nCREATE INDEX i ON \"Bb\" (y);") == 0,
 			   "fit: the named table is chosen whole, the others left out (%s)", out ? out : "");
 		free(out);
 		out = eval_fit_schema(&bytes, 185, schema, strlen(schema), "SELECT * FROM \"Bb\"", 18, &len, &trunc);
@@ -380,7 +449,7 @@ main(void)
 			   "fit: chosen tables in schema order, joined by one blank line (%s)", out ? out : "");
 		free(out);
 		out = eval_fit_schema(&bytes, 160, schema, strlen(schema), "SELECT 1 FROM dual", 18, &len, &trunc);
-		tap_ok(out && strcmp(out, "-- header\nCREATE TABLE a (x int);\n\n  CREATE TABLE c (z int);") == 0,
+		tap_ok(out && strcmp(out, "-- header\n\nCREATE TABLE a (x int);\n\n  CREATE TABLE c (z int);") == 0,
 			   "fit: naming no table takes tables in order, skipping one that does not fit (%s)", out ? out : "");
 		free(out);
 		out = eval_fit_schema(&bytes, 20, schema, strlen(schema), "SELECT * FROM c", 15, &len, &trunc);
@@ -426,9 +495,9 @@ main(void)
 		char		err[256];
 		EvalOptions o;
 		EvalCompleter sys[3] = {
-			{"oracle", oracle_complete, NULL, NULL, oracle_candidates},
-			{"copy", copy_complete, NULL, NULL, NULL},
-			{"failing", failing_complete, NULL, NULL, NULL},
+			{"oracle", oracle_complete, NULL, NULL, oracle_candidates, NULL, NULL},
+			{"copy", copy_complete, NULL, NULL, NULL, NULL, NULL},
+			{"failing", failing_complete, NULL, NULL, NULL, NULL, NULL},
 		};
 		cJSON	   *r;
 		const cJSON *sk;
@@ -581,7 +650,7 @@ main(void)
 					n = 0;
 		char	   *buf = malloc(cap);
 		EvalOptions o;
-		EvalCompleter sys = {"copy", copy_complete, NULL, NULL, NULL};
+		EvalCompleter sys = {"copy", copy_complete, NULL, NULL, NULL, NULL, NULL};
 		cJSON	   *r;
 		int			fd;
 
@@ -608,5 +677,45 @@ main(void)
 		unlink(path);
 		free(buf);
 	}
+	/* ---- the checked completer (core/checked.h): what a user is shown ---- */
+	{
+		Scripted	valid = {"a = 1;", {"b = 2;"}, 0};
+		Scripted	refused = {"a = 2;", {"a = 2;", "b = 3;", "b = 1;"}, 0};
+		Scripted	all_refused = {"a = 2;", {"b = 3;"}, 0};
+		Scripted	cut_bad_name = {"~zz = 2 AND", {"~a = 2 AND", "a = 1;"}, 0};
+		Scripted	cut_fine = {"~a = 2 AND b", {"a = 1;"}, 0};
+		const char *gold = "SELECT * FROM t WHERE a = 1;";
+		bool		ends;
+		long		replaced;
+		char	   *out;
+
+		out = checked_shows(&valid, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 1;") == 0 && ends && valid.beam_calls == 0 && replaced == 0,
+			   "checked: a greedy completion the check accepts is shown; no beams; latency not measured");
+		free(out);
+		out = checked_shows(&refused, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "b = 1;") == 0 && ends && replaced == 1,
+			   "checked: a refused greedy completion gives way to the best beam the check accepts");
+		free(out);
+		out = checked_shows(&all_refused, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2;") == 0 && ends && replaced == 0,
+			   "checked: every beam refused: the greedy completion is shown");
+		free(out);
+		out = checked_shows(&cut_bad_name, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2 AND") == 0 && !ends && replaced == 1,
+			   "checked: a cut greedy completion naming a column t does not have is refused by name; "
+			   "the best beam, cut with known names, is not refused");
+		free(out);
+		out = checked_shows(&cut_fine, true, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2 AND b") == 0 && !ends && cut_fine.beam_calls == 0,
+			   "checked: a cut greedy completion with known names is shown as is");
+		free(out);
+		all_refused.beam_calls = 0;
+		out = checked_shows(&all_refused, false, gold, 22, &ends, &replaced);
+		tap_ok(out && strcmp(out, "a = 2;") == 0 && all_refused.beam_calls == 0,
+			   "checked: without a check (no --pg, or the schema did not load) the greedy completion");
+		free(out);
+	}
+
 	return tap_done();
 }

@@ -14,6 +14,7 @@
 #include "../trainer/train.h"
 #include "prompt.h"
 #include "table_choice.h"
+#include "tables_split.h"
 #include "tokenizer.h"
 #include "../tests/tap.h"
 
@@ -135,8 +136,8 @@ write_raw(const char *raw, const char *big)
 static void
 test_split(const char *big)
 {
-	TrainerTable *t;
-	int			n = trainer_schema_tables(big, strlen(big), &t);
+	SqlpilotSchemaTable *t;
+	int			n = sqlpilot_tables_split(big, strlen(big), &t);
 	int			names_ok = 1,
 				whole = 1,
 				owned = 1;
@@ -175,10 +176,10 @@ test_split(const char *big)
 		   "a statement of no table (the type) goes with the next table");
 	tap_ok(chars_in == chars_out, "nothing lost or repeated: %zu of %zu characters", chars_out,
 		   chars_in);
-	trainer_schema_tables_free(t, n > 0 ? n : 0);
-	tap_ok(trainer_schema_tables("-- nothing\n", 11, &t) == 0,
+	sqlpilot_tables_split_free(t, n > 0 ? n : 0);
+	tap_ok(sqlpilot_tables_split("-- nothing\n", 11, &t) == 0,
 		   "a schema text without CREATE TABLE has no tables");
-	trainer_schema_tables_free(t, 0);
+	sqlpilot_tables_split_free(t, 0);
 }
 
 /* What sqlpilot_tables_choose_texts itself picks for stmt, joined: the schema expected. */
@@ -186,8 +187,8 @@ static char *
 expected_schema(const SqlpilotTokenizer *tok, const char *big, const char *stmt, int *k,
 				int *named_in, int a, int b)
 {
-	TrainerTable *t;
-	int			n = trainer_schema_tables(big, strlen(big), &t);
+	SqlpilotSchemaTable *t;
+	int			n = sqlpilot_tables_split(big, strlen(big), &t);
 	const char *texts[N_TABLES];
 	const char *nm[N_TABLES];
 	size_t		lens[N_TABLES];
@@ -211,7 +212,7 @@ expected_schema(const SqlpilotTokenizer *tok, const char *big, const char *stmt,
 		*named_in += chosen[j] == a || chosen[j] == b;
 	}
 	*named_in = *named_in == 1 + (b >= 0);
-	trainer_schema_tables_free(t, n);
+	sqlpilot_tables_split_free(t, n);
 	return out;
 }
 

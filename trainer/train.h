@@ -289,22 +289,6 @@ int			trainer_tokenizer_build(const char *data_dir, const char *out, int vocab,
 int			trainer_tokenize(const char *data_dir, const char *tok_path, const char *out_dir,
 							 double val_fraction, int seq_len, char *err, size_t errlen);
 
-/* One table of a schema text: its CREATE TABLE and the statements about it. */
-typedef struct TrainerTable
-{
-	SqlpilotBuf text;			/* its statements joined by a blank line */
-	char	   *name;			/* as SQL means it (core/table_choice.h) */
-} TrainerTable;
-
-/*
- * Splits a schema text into tables: a statement starts at a line beginning
- * with CREATE or ALTER; CREATE TABLE x starts table x, ALTER TABLE x and
- * CREATE INDEX ... ON x go with x, anything else (types, sequences) with the
- * next table.  Returns the count (*out malloc'd) or -1 out of memory.
- */
-int			trainer_schema_tables(const char *schema, size_t len, TrainerTable **out);
-void		trainer_schema_tables_free(TrainerTable *t, int n);
-
 /*
  * The schema text an example trains with (malloc'd, *out_len): the whole
  * schema when BOS + schema + statement + EOS fit in seq_len + 1 tokens, else
