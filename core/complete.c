@@ -935,10 +935,11 @@ text_word_key(const Search *S, const char *text, char *key)
  * (copied into a spare before the greedy one runs): the W - 1 best first new
  * tokens (past the typed text) other than the greedy one's, each continued
  * greedily until its next clause is decided; one per next word, none with
- * the greedy one's.  Together they decode at most as many
- * tokens as the greedy one did (at least one each, so each has a word): the
- * list costs at most about twice the one completion.  Returns the count, the
- * greedy one first; -1 or -2 as run_search.
+ * the greedy one's.  Together they decode at most 3/4 of the tokens the
+ * greedy one did (at least one each, so each has a word; one cut short
+ * offers its word only): with the search's own work the list stays within
+ * twice the one completion.  Returns the count, the greedy one first; -1 or
+ * -2 as run_search.
  */
 static int
 run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
@@ -965,7 +966,7 @@ run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
 	n = run_search(S, &s, utf8_start, out, 1, err, errlen);
 	if (n > 0 && max_out > 1)
 	{
-		S->decode_budget = s->n_computed - computed;
+		S->decode_budget = (s->n_computed - computed) * 3 / 4;
 		if (S->decode_budget < W - 1)
 			S->decode_budget = W - 1;
 		S->W = W - 1;

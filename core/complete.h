@@ -42,8 +42,9 @@ typedef struct SqlpilotCompleteOptions
 	 * statement (the same text a beam_width of 1 gives); the other W - 1
 	 * beams take other next words and each ends once its next clause is
 	 * decided (core/candidates.h), which is all a candidate list needs of
-	 * them; they come ranked by the score of their next word.  Off: W full
-	 * beams, best first.
+	 * them, within 3/4 of the greedy one's decode steps (one cut short
+	 * offers its next word only); they come ranked by the score of their
+	 * next word.  Off: W full beams, best first.
 	 */
 	bool		short_alternatives;
 	/*
