@@ -27,6 +27,17 @@
  * one, the best-scoring kept.  Ties keep the earlier beam and the lower token
  * id, so the same prompt gives the same list.
  *
+ * Short alternatives (the default for W > 1 with distinct): a list of
+ * candidates needs one whole statement and, from the others, only a next
+ * word and clause.  So the first result is the greedy completion (the same
+ * text and score as W = 1), and W - 1 alternatives start from the same
+ * prompt state with the best first new tokens other than its own, go on
+ * greedily (one decode step each per token, no branching), and end once
+ * their clause is decided (candidates.h), within a shared budget of decode
+ * steps (3/4 of the greedy one's); an alternative whose next word is the
+ * greedy one's, or another's, is dropped.  Cost: about 1.75x the rows of one
+ * completion, where W full beams ran about W times them.
+ *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
  * Tokens are first ranked by the cheap checks above; when the grounding check
