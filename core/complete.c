@@ -78,7 +78,6 @@ typedef struct Beam
 	SqlpilotGround ground;		/* the statement's scope (grounding only) */
 	bool		keyed;			/* its next word is finished: key holds it */
 	char		key[SQLPILOT_WORD_KEY_MAX];
-	double		word_score;		/* score when the word was found finished */
 } Beam;
 
 /* A candidate extension of a beam by one token (token -1: a finished beam kept). */
@@ -529,7 +528,6 @@ beam_copy(Beam *dst, const Beam *src)
 	dst->ground = src->ground;
 	dst->keyed = src->keyed;
 	memcpy(dst->key, src->key, sizeof(dst->key));
-	dst->word_score = src->word_score;
 }
 
 /*
@@ -624,13 +622,6 @@ alternative_end(const Search *S, const Beam *b, size_t *end)
 	return true;
 }
 
-/* What a short alternative ranks by: the score its next word had, else its score. */
-static double
-beam_rank(const Beam *b)
-{
-	return b->keyed ? b->word_score : b->score;
-}
-
 /*
  * Whether any kept result has the same text as this one (literals folded
  * with distinct); *out gets the text compared (malloc'd) when it is new.
@@ -662,8 +653,7 @@ seen_text(const Search *S, char **folded, int n, const char *text, size_t len, c
 /*
  * Runs the search of S->W beams in the run states slots[0..W) from slots[0]
  * (holding the kept prompt tokens and their logits); writes up to max_out
- * distinct completions, best first (with clause_stop: by the score their
- * next word had).  A greedy search (W 1) leaves its ids in S->spine when
+ * distinct completions, best first.  A greedy search (W 1) leaves its ids in S->spine when
  * that is set.  Returns the count, -1 on allocation failure, -2 when
  * should_stop fired.
  */
@@ -686,12 +676,11 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 	bool	   *keyed = malloc(sizeof(bool) * (size_t) pool_cap);
 	char		(*keys)[SQLPILOT_WORD_KEY_MAX] = malloc(sizeof(*keys) * (size_t) pool_cap);
 	char	  **folded = calloc((size_t) (max_out > W ? max_out : W), sizeof(char *));
-	int		   *order = malloc(sizeof(int) * (size_t) W);
 	int			nbeams = 1;
 	int			rc = 0;
 
 	if (!slot_used || !beams || !next || !cands || !pool || !pick || !chosen || !keyed ||
-		!keys || !folded || !order)
+		!keys || !folded)
 	{
 		snprintf(err, errlen, "out of memory for %d beams", W);
 		rc = -1;
@@ -763,7 +752,6 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 				/* its next word is finished with this token: remember it */
 				next[i].keyed = true;
 				memcpy(next[i].key, keys[pick[i]], SQLPILOT_WORD_KEY_MAX);
-				next[i].word_score = cands[i].score;
 			}
 			if (cands[i].token < 0)
 				continue;
@@ -817,21 +805,8 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 
 	/*
 	 * Results: text past the typed bytes, minus an unfinished UTF-8 tail; no
-	 * two that differ only inside literals.  Short alternatives rank by the
-	 * score of their next word (their clauses differ in length).
+	 * two that differ only inside literals.
 	 */
-	for (int i = 0; i < nbeams; i++)
-	{
-		int			j = i;
-
-		while (S->clause_stop && j > 0 &&
-			   beam_rank(&beams[order[j - 1]]) < beam_rank(&beams[i]))
-		{
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = i;
-	}
 	if (W == 1 && nbeams > 0 && S->spine)
 	{
 		memcpy(S->spine, beams[0].ids, sizeof(int) * (size_t) beams[0].n);
@@ -839,7 +814,7 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 	}
 	for (int i = 0; i < nbeams && rc < max_out; i++)
 	{
-		Beam	   *b = &beams[order[i]];
+		Beam	   *b = &beams[i];
 		size_t		start = b->nbytes < S->pending_len ? b->nbytes : S->pending_len;
 		size_t		end = b->nbytes;
 		int			state = utf8_start;
@@ -887,7 +862,6 @@ done:
 	free(chosen);
 	free(keyed);
 	free(keys);
-	free(order);
 	if (folded)
 		for (int i = 0; i < (max_out > W ? max_out : W); i++)
 			free(folded[i]);

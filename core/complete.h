@@ -43,8 +43,8 @@ typedef struct SqlpilotCompleteOptions
 	 * beams take other next words and each ends once its next clause is
 	 * decided (core/candidates.h), which is all a candidate list needs of
 	 * them, within 3/4 of the greedy one's decode steps (one cut short
-	 * offers its next word only); they come ranked by the score of their
-	 * next word.  Off: W full beams, best first.
+	 * offers its next word only), best (by their own scores) first.  Off:
+	 * W full beams, best first.
 	 */
 	bool		short_alternatives;
 	/*
