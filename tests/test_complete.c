@@ -556,7 +556,7 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 	sqlpilot_weights_map(&w, &c, params);
 	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
 	sqlpilot_complete_defaults(&o);
-	o.max_tokens = 16;
+	o.max_tokens = getenv("SQLPILOT_TEST_QUICK") ? 8 : 16;
 	for (int i = 0; i < n_prefixes; i++)
 	{
 		const char *p = prefixes[i];
