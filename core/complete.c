@@ -551,9 +551,9 @@ candidate_key(const Search *S, const Beam *beams, Candidate c, char *key)
  * Chooses up to W of the pool's n candidates (best first): first the best of
  * each next word (and every one whose word is not finished), then (unless
  * clause_stop: alternatives are one per word) the others best first while
- * room is left; never one whose finished word is S->exclude_key.  Writes the chosen pool indices, in pool order, to pick,
- * and each candidate's word to keys/keyed (as far as it looked); returns
- * how many.
+ * room is left; never one whose finished word is S->exclude_key.  Writes
+ * the chosen pool indices, in pool order, to pick, and each candidate's word
+ * to keys/keyed (as far as it looked); returns how many.
  */
 static int
 choose_diverse(const Search *S, const Beam *beams, const Candidate *pool, int n, int *pick,
@@ -653,9 +653,9 @@ seen_text(const Search *S, char **folded, int n, const char *text, size_t len, c
 /*
  * Runs the search of S->W beams in the run states slots[0..W) from slots[0]
  * (holding the kept prompt tokens and their logits); writes up to max_out
- * distinct completions, best first.  A greedy search (W 1) leaves its ids in S->spine when
- * that is set.  Returns the count, -1 on allocation failure, -2 when
- * should_stop fired.
+ * distinct completions, best first.  A greedy search (W 1) leaves its ids
+ * in S->spine when that is set.  Returns the count, -1 on allocation
+ * failure, -2 when should_stop fired.
  */
 static int
 run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
