@@ -7,6 +7,8 @@
  * depth, a ')' that closes an enclosing one, or a ';'.  It also stops before
  * a literal: the value is the user's to choose ("id = 24" offers "id = "),
  * while the whole statement keeps it (a complete statement to run or show).
+ * One rule (clause_stops) serves the list and the search, which ends a
+ * beam that only has to offer its clause once the clause is decided.
  */
 #include "candidates.h"
 #include "sql_lex.h"
@@ -182,18 +184,62 @@ sqlpilot_next_word(const char *s, size_t len, size_t from, bool final,
 	return true;
 }
 
+/* Where a clause stands while its tokens are read (clause_stops). */
+typedef struct ClauseState
+{
+	bool		lead;			/* still in the clause keywords it starts with */
+	int			depth;			/* parentheses opened inside it */
+} ClauseState;
+
+/* The state of a clause that starts with word token w of s. */
+static ClauseState
+clause_start(const char *s, const SqlpilotLexToken *w)
+{
+	ClauseState cs = {is_clause_keyword(s, w), 0};
+
+	return cs;
+}
+
+/*
+ * Whether token t (after the clause's first word) ends the clause before it:
+ * a literal, a ')' closing an enclosing parenthesis, a ';', or a clause
+ * keyword past the ones the clause starts with.  The one rule that both the
+ * candidate list (clause_end) and the search (sqlpilot_clause_decided) use.
+ */
+static bool
+clause_stops(ClauseState *cs, const char *s, const SqlpilotLexToken *t)
+{
+	if (is_literal(t))
+		return true;
+	if (is_punct(s, t, '('))
+	{
+		cs->depth++;
+		return false;
+	}
+	if (is_punct(s, t, ')') && cs->depth-- == 0)
+		return true;
+	if (is_punct(s, t, ';') && cs->depth == 0)
+		return true;
+	if (cs->lead && (is_clause_keyword(s, t) || token_is_word(s, t, "by") ||
+					 token_is_word(s, t, "outer")))
+		return false;
+	if (cs->depth == 0 && is_clause_keyword(s, t))
+		return true;
+	cs->lead = false;
+	return false;
+}
+
 /*
  * Where the clause of full (the prefix and a completion, tokens toks[0..ntok))
- * that starts with token w ends: before the first clause keyword past the
- * ones it starts with, a ')' closing an enclosing parenthesis or a ';' (the
- * spaces before them left out), or right before a literal (spaces kept).
- * The end of the text when nothing stops it.
+ * that starts with token w ends: before the first token clause_stops at (the
+ * spaces before it left out), or right before a literal (spaces kept, a sign
+ * right before a number taken with it).  The end of the text when nothing
+ * stops it.
  */
 static size_t
 clause_end(const char *full, size_t len, const SqlpilotLexToken *toks, size_t ntok, size_t w)
 {
-	bool		lead = is_clause_keyword(full, &toks[w]);
-	int			depth = 0;
+	ClauseState cs = clause_start(full, &toks[w]);
 	size_t		stop = len;
 	bool		trim = true;
 
@@ -201,43 +247,70 @@ clause_end(const char *full, size_t len, const SqlpilotLexToken *toks, size_t nt
 	{
 		const SqlpilotLexToken *t = &toks[j];
 
+		if (!clause_stops(&cs, full, t))
+			continue;
+		stop = t->start;
 		if (is_literal(t))
 		{
-			stop = t->start;
 			/* a sign right before a number belongs to it */
 			if (j > w + 1 && toks[j - 1].kind == SQLPILOT_TOK_OP && toks[j - 1].end == t->start &&
 				toks[j - 1].end - toks[j - 1].start == 1 &&
 				(full[toks[j - 1].start] == '-' || full[toks[j - 1].start] == '+'))
 				stop = toks[j - 1].start;
 			trim = false;
-			break;
 		}
-		if (is_punct(full, t, '('))
-			depth++;
-		else if (is_punct(full, t, ')') && depth-- == 0)
-		{
-			stop = t->start;
-			break;
-		}
-		else if (is_punct(full, t, ';') && depth == 0)
-		{
-			stop = t->start;
-			break;
-		}
-		else if (lead && (is_clause_keyword(full, t) || token_is_word(full, t, "by") ||
-						  token_is_word(full, t, "outer")))
-			continue;
-		else if (depth == 0 && is_clause_keyword(full, t))
-		{
-			stop = t->start;
-			break;
-		}
-		lead = false;
+		break;
 	}
 	while (trim && stop > toks[w].end && (full[stop - 1] == ' ' || full[stop - 1] == '\t' ||
 										  full[stop - 1] == '\n' || full[stop - 1] == '\r'))
 		stop--;
 	return stop;
+}
+
+/* What sqlpilot_clause_decided's lexer callback has seen past the typed text. */
+typedef struct ClauseScan
+{
+	const char *s;
+	size_t		from;
+	bool		have_word;		/* the completion's first word was read */
+	bool		decided;
+	ClauseState cs;
+} ClauseScan;
+
+/* Reads the tokens past scan->from: the first word, then the clause until it stops. */
+static void
+clause_scan_emit(void *arg, const SqlpilotLexToken *t)
+{
+	ClauseScan *cl = arg;
+
+	if (cl->decided || t->kind == SQLPILOT_TOK_COMMENT || t->end <= cl->from)
+		return;
+	if (!cl->have_word)
+	{
+		cl->have_word = true;
+		cl->cs = clause_start(cl->s, t);
+		/* a literal or ';' as the first word has no clause */
+		cl->decided = is_literal(t) || is_punct(cl->s, t, ';');
+		return;
+	}
+	cl->decided = clause_stops(&cl->cs, cl->s, t);
+}
+
+/* See candidates.h. */
+bool
+sqlpilot_clause_decided(const char *s, size_t len, size_t from)
+{
+	ClauseScan	cl = {s, from, false, false, {false, 0}};
+	SqlpilotLex lx;
+	SqlpilotLexIn in;
+
+	sqlpilot_lex_init(&lx, 0, clause_scan_emit, &cl);
+	sqlpilot_lex_feed(&lx, s, len);
+	if (cl.decided)
+		return true;
+	/* a literal under way stops the clause (or is the word) whatever follows */
+	in = sqlpilot_lex_in(&lx);
+	return in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_DOLLAR || in == SQLPILOT_IN_NUMBER;
 }
 
 /* One completion as the list sees it: the prefix and it, and where its word and clause end. */

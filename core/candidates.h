@@ -48,6 +48,15 @@ bool		sqlpilot_next_word(const char *s, size_t len, size_t from, bool final,
 							   size_t *start, size_t *end, char *key);
 
 /*
+ * Whether the clause candidate of the completion s[from..len) (s[0..from)
+ * the typed text) is decided: more text can no longer change where it ends
+ * (a token that stops it was read, a literal has started, or the first word
+ * is a literal or ';').  The search stops a beam that only has to offer its
+ * next word and clause there.
+ */
+bool		sqlpilot_clause_decided(const char *s, size_t len, size_t from);
+
+/*
  * The candidates of n completions (texts[i] follows prefix, scores[i] its
  * score; best first): the distinct next words, then the distinct next
  * clauses, then the best whole statement, at most max_out in all (the last

@@ -37,6 +37,17 @@ typedef struct SqlpilotCompleteOptions
 	 */
 	bool		distinct;
 	/*
+	 * Short alternatives (with distinct, beam_width W > 1 and no top_k; on by
+	 * default): the first completion is the greedy one, run to the end of the
+	 * statement (the same text a beam_width of 1 gives); the other W - 1
+	 * beams take other next words and each ends once its next clause is
+	 * decided (core/candidates.h), which is all a candidate list needs of
+	 * them, within 3/4 of the greedy one's decode steps (one cut short
+	 * offers its next word only), best (by their own scores) first.  Off:
+	 * W full beams, best first.
+	 */
+	bool		short_alternatives;
+	/*
 	 * Called between prefill chunks of the prompt and between generated
 	 * tokens; returning true stops the call (Ctrl-C, timeouts).
 	 */
@@ -51,7 +62,7 @@ typedef struct SqlpilotCompletion
 	int			n_tokens;		/* all generated tokens, including those re-typing backed-off bytes */
 } SqlpilotCompletion;
 
-/* Default options: greedy, 64 tokens, stop at ';', grounded, distinct. */
+/* Default options: greedy, 64 tokens, stop at ';', grounded, distinct, short alternatives. */
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
 
 /*

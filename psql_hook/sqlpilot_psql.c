@@ -59,6 +59,7 @@
 #include <libpq-fe.h>
 #include <readline/readline.h>
 
+#include "candidates.h"
 #include "pq.h"
 #include "session.h"
 #include "sql_lex.h"
@@ -109,6 +110,13 @@ typedef struct HookBuf
 	size_t		cap;
 } HookBuf;
 
+/* One of the model's candidates: text to append to the statement, and its kind. */
+typedef struct HookItem
+{
+	char	   *text;			/* malloc'd */
+	SqlpilotCandidateKind kind;
+} HookItem;
+
 /* Where the statement being typed starts, as found by ScanStatement(). */
 typedef struct StmtScan
 {
@@ -152,7 +160,7 @@ static bool hook_in_readline = false;
 /* The last answer, reused when TAB is pressed again on the same prefix of one line. */
 static PGconn *cache_conn = NULL;
 static char *cache_prefix = NULL;
-static char **cache_items = NULL;
+static HookItem *cache_items = NULL;
 static int	cache_n = 0;
 
 static char *hook_last_said = NULL;
@@ -480,13 +488,20 @@ RememberConn(PGconn *conn)
 	hook_nconns++;
 }
 
+/* Frees n items and their array. */
+static void
+ItemsFree(HookItem *items, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(items[i].text);
+	free(items);
+}
+
 /* Frees the cached answer. */
 static void
 CacheClear(void)
 {
-	for (int i = 0; i < cache_n; i++)
-		free(cache_items[i]);
-	free(cache_items);
+	ItemsFree(cache_items, cache_n);
 	free(cache_prefix);
 	cache_items = NULL;
 	cache_prefix = NULL;
@@ -619,7 +634,7 @@ ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t w
 				 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(hc->conn));
 	else if (PQntuples(res) == 0)
 		hc->ext = EXT_ABSENT;
-	else if (asprintf(&hc->call, "SELECT completion FROM %s.sqlpilot_completions($1, $2)",
+	else if (asprintf(&hc->call, "SELECT completion, kind FROM %s.sqlpilot_completions($1, $2)",
 					  PQgetvalue(res, 0, 0)) < 0)
 	{
 		hc->call = NULL;
@@ -634,13 +649,14 @@ ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t w
 
 /*
  * Asks the server for completions of prefix: sets *items to a malloc'd array
- * of *n malloc'd strings (best first).  Returns false, having said why when
+ * of *n items in the order sqlpilot_completions() gives them (words,
+ * clauses, then the best statement).  Returns false, having said why when
  * worth saying, when no answer could be had.  Sends nothing unless the
  * connection is idle or in an open (not failed) transaction block, and calls
  * sqlpilot_completions() only where the extension is installed.
  */
 static bool
-QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
+QueryCompletions(HookConn *hc, const char *prefix, HookItem **items, int *n)
 {
 	PGconn	   *conn = hc->conn;
 	PGTransactionStatusType ts = PQtransactionStatus(conn);
@@ -690,10 +706,16 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 		{
 			int			rows = PQntuples(res);
 
-			*items = calloc(rows > 0 ? rows : 1, sizeof(char *));
+			*items = calloc(rows > 0 ? rows : 1, sizeof(HookItem));
 			for (int i = 0; *items != NULL && i < rows; i++)
-				if (!PQgetisnull(res, i, 0))
-					(*items)[(*n)++] = strdup(PQgetvalue(res, i, 0));
+			{
+				const char *kind = PQgetvalue(res, i, 1);
+
+				if (PQgetisnull(res, i, 0) || ((*items)[*n].text = strdup(PQgetvalue(res, i, 0))) == NULL)
+					continue;
+				(*items)[(*n)++].kind = strcmp(kind, "word") == 0 ? SQLPILOT_CAND_WORD :
+					strcmp(kind, "clause") == 0 ? SQLPILOT_CAND_CLAUSE : SQLPILOT_CAND_STATEMENT;
+			}
 		}
 		else
 		{
@@ -730,9 +752,7 @@ QueryCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 	PQsetNoticeReceiver(conn, old_receiver, NULL);
 	if (!ok)
 	{
-		for (int i = 0; i < *n; i++)
-			free((*items)[i]);
-		free(*items);
+		ItemsFree(*items, *n);
 		*items = NULL;
 		*n = 0;
 	}
@@ -814,15 +834,21 @@ ClientModelReady(void)
 /*
  * Completions from the model in this process: reads the schema first when
  * the cache needs it and the session is idle (within the budget; a read
- * given up leaves hc busy), then completes with the schema cached.  Nothing
- * of prefix is sent.  False when the model is not usable.
+ * given up leaves hc busy), then completes with the schema cached, and makes
+ * the completions into the candidates sqlpilot_completions() would list
+ * (core/candidates.h: next words, next clauses, the best statement).
+ * Nothing of prefix is sent.  False when the model is not usable.
  */
 static bool
-ClientCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
+ClientCompletions(HookConn *hc, const char *prefix, HookItem **items, int *n)
 {
 	SqlpilotCompletion out[HOOK_MAX_N];
+	SqlpilotCandidate cands[2 * HOOK_MAX_N + 1];
+	const char *texts[HOOK_MAX_N];
+	double		scores[HOOK_MAX_N];
 	char		why[512];
-	int			got;
+	int			got,
+				nc;
 
 	*items = NULL;
 	*n = 0;
@@ -847,11 +873,25 @@ ClientCompletions(HookConn *hc, const char *prefix, char ***items, int *n)
 		HookSay("%s; psql's own completion is used", why);
 		return false;
 	}
-	*items = calloc(got > 0 ? got : 1, sizeof(char *));
-	for (int i = 0; *items != NULL && i < got; i++)
-		if (((*items)[*n] = strdup(out[i].text)) != NULL)
-			(*n)++;
+	for (int i = 0; i < got; i++)
+	{
+		texts[i] = out[i].text;
+		scores[i] = out[i].score;
+	}
+	nc = sqlpilot_candidates_build(texts, scores, got, prefix, strlen(prefix), cands,
+								   2 * hook_n + 1);
 	sqlpilot_completion_free(out, got);
+	if (nc < 0)
+		return false;
+	*items = calloc(nc > 0 ? nc : 1, sizeof(HookItem));
+	for (int i = 0; *items != NULL && i < nc; i++)
+	{
+		(*items)[i].text = cands[i].text;
+		(*items)[i].kind = cands[i].kind;
+		cands[i].text = NULL;
+	}
+	*n = *items != NULL ? nc : 0;
+	sqlpilot_candidates_free(cands, nc);
 	return *items != NULL;
 }
 
@@ -988,7 +1028,7 @@ WatchSetting(const char *line)
  * none to offer.
  */
 static bool
-ModelCompletions(char ***items, int *n)
+ModelCompletions(HookItem **items, int *n)
 {
 	HookConn   *hc = CurrentConn();
 	char	   *prefix;
@@ -997,7 +1037,7 @@ ModelCompletions(char ***items, int *n)
 		return false;
 	if (cache_prefix == NULL || cache_conn != hc->conn || strcmp(cache_prefix, prefix) != 0)
 	{
-		char	  **got;
+		HookItem   *got;
 		int			ngot;
 
 		if (!(hook_mode == MODE_CLIENT ? ClientCompletions(hc, prefix, &got, &ngot) :
@@ -1084,18 +1124,17 @@ Concat(const char *text, const char *c, size_t n)
 }
 
 /*
- * readline's attempted-completion function: psql's candidates, plus the
- * model's next word for each of its completions and the best completion's
- * whole clause.  Every candidate starts with text, as readline expects.
+ * readline's attempted-completion function: psql's candidates first, then
+ * the model's in their order: the short ones (next words, next clauses),
+ * then the best whole statement.  Every candidate starts with text, as
+ * readline expects.
  */
 static char **
 HookCompletion(const char *text, int start, int end)
 {
 	HookConn   *hc = CurrentConn();
 	char	  **psql;
-	const char *breaks = rl_completer_word_break_characters ?
-		rl_completer_word_break_characters : rl_basic_word_break_characters;
-	char	  **items;
+	HookItem   *items;
 	int			nitems;
 	char	  **list = NULL;
 	int			n = 0;
@@ -1123,16 +1162,9 @@ HookCompletion(const char *text, int start, int end)
 	from_psql = n;
 	for (int i = 0; i < nitems; i++)
 	{
-		char	   *c = CleanCompletion(items[i], text[0] == '\0');
-		size_t		w = 0;
+		char	   *c = CleanCompletion(items[i].text, text[0] == '\0');
 
-		if (c == NULL)
-			continue;
-		while (c[w] != '\0' && c[w] != ' ' && (breaks == NULL || strchr(breaks, c[w]) == NULL))
-			w++;
-		if (w > 0 || (text[0] != '\0' && c[0] != '\0'))
-			AddCandidate(&list, &n, &cap, Concat(text, c, w));
-		if (i == 0 && c[w] != '\0')
+		if (c != NULL && c[0] != '\0')
 			AddCandidate(&list, &n, &cap, Concat(text, c, strlen(c)));
 		free(c);
 	}
@@ -1182,12 +1214,17 @@ HookCompletion(const char *text, int start, int end)
 	return out;
 }
 
-/* The "sqlpilot-complete" readline command: inserts the model's best completion at the cursor. */
+/*
+ * The "sqlpilot-complete" readline command: inserts the model's best
+ * completion (its whole statement; the last candidate when there is none)
+ * at the cursor.
+ */
 static int
 HookCompleteCommand(int count, int key)
 {
-	char	  **items;
+	HookItem   *items;
 	int			nitems;
+	int			best;
 	char	   *c;
 	bool		after_blank;
 
@@ -1198,7 +1235,9 @@ HookCompleteCommand(int count, int key)
 	}
 	after_blank = rl_point == 0 || rl_line_buffer[rl_point - 1] == ' ' ||
 		rl_line_buffer[rl_point - 1] == '\t';
-	c = CleanCompletion(items[0], after_blank);
+	for (best = 0; best < nitems - 1 && items[best].kind != SQLPILOT_CAND_STATEMENT; best++)
+		;
+	c = CleanCompletion(items[best].text, after_blank);
 	if (c == NULL || c[0] == '\0')
 		rl_ding();
 	else

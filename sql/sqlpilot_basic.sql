@@ -59,8 +59,12 @@ SELECT count(*) <= 7 AS at_most_2n_plus_1, bool_and(completion IS NOT NULL) AS a
        count(*) FILTER (WHERE kind = 'statement') <= 1 AS one_statement_at_most
 FROM sqlpilot_completions('SELECT id FROM orders WHERE ', 3);
 SELECT count(*) BETWEEN 1 AND 11 AS n_default_5 FROM sqlpilot_completions('SELECT ');
+-- each kind's first row comes from the best (greedy, whole) completion; the
+-- short alternatives after it are ranked by their own scores
 SELECT bool_and(score <= prev) AS ranked, bool_and(kind >= prev_kind) AS kinds_in_order
-FROM (SELECT score, lag(score, 1, 'infinity') OVER (PARTITION BY kind ORDER BY ord) AS prev,
+FROM (SELECT score,
+             CASE WHEN row_number() OVER (PARTITION BY kind ORDER BY ord) <= 2 THEN 'infinity'
+                  ELSE lag(score, 1) OVER (PARTITION BY kind ORDER BY ord) END AS prev,
              CASE kind WHEN 'word' THEN 1 WHEN 'clause' THEN 2 ELSE 3 END AS kind,
              CASE lag(kind, 1, 'word') OVER (ORDER BY ord) WHEN 'word' THEN 1 WHEN 'clause' THEN 2 ELSE 3 END AS prev_kind
       FROM sqlpilot_completions('INSERT INTO users ', 4) WITH ORDINALITY AS t(completion, score, valid, kind, ord)) s;

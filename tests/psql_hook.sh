@@ -91,7 +91,7 @@ else
 fi
 cat >"$T/ext$SHAREDIR/extension/sqlpilot--standin.sql" <<'EOF'
 CREATE FUNCTION sqlpilot_completions(prefix text, n int)
-RETURNS TABLE(completion text, score float8) LANGUAGE plpgsql AS $$
+RETURNS TABLE(completion text, score float8, valid bool, kind text) LANGUAGE plpgsql AS $$
 BEGIN
 	RAISE NOTICE 'stand-in notice for %', prefix;
 	IF prefix LIKE '%zzslow%' THEN
@@ -100,14 +100,17 @@ BEGIN
 	IF prefix LIKE '%zzfail%' THEN
 		RAISE EXCEPTION 'stand-in failure';
 	END IF;
+	-- rows as the extension gives them: next words, next clauses, the best statement
 	IF prefix LIKE E'%\n%us' THEN
-		RETURN QUERY SELECT 'ers_after_' || regexp_replace(split_part(prefix, E'\n', 1), '\W', '_', 'g'), -1.0::float8;
+		RETURN QUERY SELECT 'ers_after_' || regexp_replace(split_part(prefix, E'\n', 1), '\W', '_', 'g'), -1.0::float8, NULL::bool, 'word';
 	ELSIF prefix LIKE '%FROM us' THEN
-		RETURN QUERY VALUES ('ers WHERE id = 42;', -1.0::float8), ('ers_archive', -2.0::float8);
+		RETURN QUERY VALUES ('ers', -1.0::float8, NULL::bool, 'word'), ('ers_archive', -2.0, NULL, 'word'),
+			('ers WHERE id = ', -1.0, NULL, 'clause'), ('ers_archive ORDER BY name', -2.0, NULL, 'clause'),
+			('ers WHERE id = 42;', -1.0, true, 'statement');
 	ELSIF prefix LIKE '%FROM ' THEN
-		RETURN QUERY VALUES ('modeltable_from_standin', -1.0::float8);
+		RETURN QUERY VALUES ('modeltable_from_standin', -1.0::float8, NULL::bool, 'word');
 	ELSIF prefix LIKE '%WHERE id ' THEN
-		RETURN QUERY VALUES ('= 7;', -1.0::float8);
+		RETURN QUERY VALUES ('= 7;', -1.0::float8, true, 'statement');
 	END IF;
 END $$;
 EOF
@@ -212,13 +215,15 @@ ok $? "TAB output is identical to plain psql's when the model adds nothing ($cal
 grep -q "user_roles" "$T/plain.txt"
 ok $? "the comparison saw psql's completions"
 
-# 1. psql's candidates plus the model's (words and the best whole clause)
+# 1. psql's candidates plus the model's (words, clauses, the best statement)
 mark
 typed "SELECT name FROM us"
 keys Tab
 expect "user_roles" "TAB lists psql's own candidates"
 expect "users_archive" "TAB adds the model's word candidates"
-expect "users WHERE id = 42;" "TAB adds the model's whole-clause candidate"
+expect "users WHERE id =( |$)" "TAB adds the model's next-clause candidate"
+expect "users_archive ORDER BY name" "TAB adds every next-clause candidate"
+expect "users WHERE id = 42;" "TAB adds the model's best whole statement"
 grep -q "stand-in notice" "$T/stderr"
 ok $((! $?)) "the server's NOTICE does not leak to the terminal"
 ! screen | grep -q "stand-in notice"
@@ -645,6 +650,13 @@ expect_clause() {
 		--n 5 --max-tokens 16 --json "$1" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["completions"][0]["text"].strip().replace("\n"," ").replace("\t"," "))' 2>/dev/null
 }
+# expect_alt_word PREFIX: the next word of the second completion (the first
+# short alternative: another next word than the best's), as the CLI gives it.
+expect_alt_word() {
+	SQLPILOT_MODEL=$MODEL "$CLI" complete --dsn "host=$T user=postgres dbname=clientdb" \
+		--n 5 --max-tokens 16 --json "$1" 2>/dev/null |
+		python3 -c 'import json,re,sys; c=json.load(sys.stdin)["completions"]; m=re.match(r"\s*([A-Za-z_][A-Za-z0-9_$]*|\S)", c[1]["text"]) if len(c) > 1 else None; print(m.group(1) if m else "")' 2>/dev/null
+}
 # wait_fixed TEXT: polls the screen (below the marker) for a fixed string for up to 20 s.
 wait_fixed() {
 	for _ in $(seq 200); do
@@ -668,6 +680,21 @@ ok $? "TAB offers the model's best clause without the extension ($clause)" ||
 	{ diag "screen:"; after_mark | sed 's/^/#   /'; diag "stderr: $(cat "$T/stderr")"; }
 after_mark | grep -Eq "(^| )email( |$)"
 ok $? "psql's own candidates are listed too"
+# the short clause of the best completion: up to its first literal (candidates.c stops there)
+short=$(printf '%s' "$clause" | python3 -c 'import re,sys; m=re.match(r"^(.*?\S)\s*(\x27|\d)", sys.stdin.read()); print(m.group(1) if m else "")')
+if [ -n "$short" ]; then
+	wait_fixed "$short"
+	after_mark | grep -Eq -- "(^|  )$(printf '%s' "$short" | sed 's/[][\.*^$]/\\&/g')(  |$)"
+	ok $? "TAB offers the best completion's next clause on its own ($short)" ||
+		{ diag "screen:"; after_mark | sed 's/^/#   /'; }
+else
+	diag "the best completion has no literal to stop its clause at: [$clause]"
+fi
+alt=$(expect_alt_word "SELECT name FROM customers WHERE ")
+diag "expected short candidate (another next word): [$alt]"
+[ -n "$alt" ] && wait_fixed "$alt"
+ok $? "TAB offers a short candidate of another completion ($alt)" ||
+	{ diag "screen:"; after_mark | sed 's/^/#   /'; }
 [ "$(reads)" -ge 1 ]
 ok $? "the schema was read over psql's connection (the log shows the catalog query)"
 keys C-c

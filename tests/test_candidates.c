@@ -53,6 +53,23 @@ main(void)
 	tap_ok(sqlpilot_next_word("a = 'x' ", 8, 4, false, &s, &e, key) && strcmp(key, "''") == 0,
 		   "next word: a literal folds");
 
+	/* where the search may stop a beam that only offers its word and clause */
+	{
+		const char *d1 = "UPDATE t SET email = ";
+		const char *d2 = "UPDATE t SET email = 'a";
+		const char *d3 = "SELECT * FROM a JOIN b ON a.id = b.id WHERE";
+		const char *d4 = "SELECT * FROM a JOIN b ON a.id = b.id WHERE ";
+		const char *d5 = "INSERT INTO t (id, name)";
+		const char *d6 = "INSERT INTO t (id, name";
+
+		tap_ok(!sqlpilot_clause_decided(d1, strlen(d1), 13), "clause decided: not after \"email =\"");
+		tap_ok(sqlpilot_clause_decided(d2, strlen(d2), 13), "clause decided: a literal has started");
+		tap_ok(!sqlpilot_clause_decided(d3, strlen(d3), 21), "clause decided: not while WHERE may go on");
+		tap_ok(sqlpilot_clause_decided(d4, strlen(d4), 21), "clause decided: at the next clause keyword");
+		tap_ok(sqlpilot_clause_decided(d5, strlen(d5), 15), "clause decided: at the closing parenthesis");
+		tap_ok(!sqlpilot_clause_decided(d6, strlen(d6), 15), "clause decided: not inside the list");
+	}
+
 	n = sqlpilot_candidates_build(texts, scores, 4, prefix, strlen(prefix), out, 9);
 	for (int i = 0; i < n; i++)
 		tap_diag("%s \"%s\" %.2f", sqlpilot_candidate_kind_name(out[i].kind), out[i].text, out[i].score);

@@ -279,6 +279,7 @@ test_rigged(const SqlpilotTokenizer *tok)
 	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
 	o.max_tokens = 3;
 	o.beam_width = 3;
+	o.short_alternatives = false;	/* full beams here; short ones: test_short_alternatives */
 	for (int distinct = 0; distinct <= 1; distinct++)
 	{
 		int			same = 0;
@@ -329,6 +330,7 @@ test_rigged(const SqlpilotTokenizer *tok)
 	}
 
 	/* Seeded top-k sampling: reproducible; top_k 1 is greedy. */
+	o.short_alternatives = true;
 	o.beam_width = 1;
 	o.top_k = 3;
 	o.seed = 17;
@@ -509,6 +511,124 @@ test_random(const SqlpilotTokenizer *tok)
 	free(params);
 }
 
+/* Token rows s and its first spares run through the model so far. */
+static long
+rows_run(SqlpilotRunState *s, int spares)
+{
+	char		err[64];
+	long		rows = s->n_computed;
+
+	for (int i = 0; i < spares; i++)
+		rows += sqlpilot_runstate_spare(s, i, err, sizeof(err))->n_computed;
+	return rows;
+}
+
+/*
+ * Short alternatives (the default for 5 distinct beams): the first result
+ * is the greedy completion, text and score; the others each take another
+ * next word; all of them together run at most about twice the rows the
+ * greedy one does, where 5 full beams run many more.
+ */
+static void
+test_short_alternatives(const SqlpilotTokenizer *tok)
+{
+	SqlpilotConfig c;
+	SqlpilotWeights w;
+	SqlpilotRunState s;
+	SqlpilotCompleteOptions o;
+	float	   *params;
+	char		err[256];
+	const char *prefixes[] = {
+		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
+		"INSERT INTO users (", "",
+	};
+	int			same_best = 0,
+				distinct_words = 0,
+				several = 0,
+				within = 0,
+				n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+	long		rows_short = 0,
+				rows_full = 0;
+
+	sqlpilot_config_preset("260K", &c);
+	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 11);
+	sqlpilot_weights_map(&w, &c, params);
+	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = getenv("SQLPILOT_TEST_QUICK") ? 8 : 16;
+	for (int i = 0; i < n_prefixes; i++)
+	{
+		const char *p = prefixes[i];
+		SqlpilotCompletion g[1],
+					a[5],
+					f[5];
+		int			ng,
+					na,
+					nf;
+		long		r0,
+					rg,
+					ra;
+		char		keys[5][SQLPILOT_WORD_KEY_MAX];
+		bool		dup = false;
+
+		/* warm: every run below starts from the prompt in the cache */
+		o.beam_width = 5;
+		na = run(&s, tok, p, strlen(p), &o, a, 5, err);
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		o.beam_width = 1;
+		r0 = rows_run(&s, 4);
+		ng = run(&s, tok, p, strlen(p), &o, g, 1, err);
+		rg = rows_run(&s, 4) - r0;
+		o.beam_width = 5;
+		r0 = rows_run(&s, 4);
+		na = run(&s, tok, p, strlen(p), &o, a, 5, err);
+		ra = rows_run(&s, 4) - r0;
+		rows_short += ra;
+		o.short_alternatives = false;
+		r0 = rows_run(&s, 4);
+		nf = run(&s, tok, p, strlen(p), &o, f, 5, err);
+		rows_full += rows_run(&s, 4) - r0;
+		o.short_alternatives = true;
+
+		same_best += ng == 1 && na >= 1 && strcmp(g[0].text, a[0].text) == 0 &&
+			g[0].score == a[0].score;
+		for (int k = 0; k < na; k++)
+		{
+			char		full[512];
+			size_t		ws,
+						we;
+
+			snprintf(full, sizeof(full), "%s%s", p, a[k].text);
+			if (!sqlpilot_next_word(full, strlen(full), strlen(p), true, &ws, &we, keys[k]))
+				snprintf(keys[k], sizeof(keys[k]), "(none %d)", k);
+			for (int j = 0; j < k; j++)
+				dup = dup || strcmp(keys[j], keys[k]) == 0;
+			tap_diag("short %d \"%s\" %s [%s]", i, p, k == 0 ? "best" : "alternative", a[k].text);
+		}
+		distinct_words += !dup;
+		several += na >= 2;
+		/* the greedy one's rows again at most, plus one decode per alternative */
+		within += ra <= 2 * rg + 4;
+		tap_diag("rows: greedy %ld, 5 short %ld", rg, ra);
+		sqlpilot_completion_free(g, ng > 0 ? ng : 0);
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		sqlpilot_completion_free(f, nf > 0 ? nf : 0);
+	}
+	tap_ok(same_best == n_prefixes, "short alternatives: the best is the greedy completion (%d of %d)",
+		   same_best, n_prefixes);
+	tap_ok(distinct_words == n_prefixes, "short alternatives: every next word differs (%d of %d)",
+		   distinct_words, n_prefixes);
+	tap_ok(several >= 3, "short alternatives: alternatives offered for %d of %d prefixes", several,
+		   n_prefixes);
+	tap_ok(within == n_prefixes, "short alternatives: at most 2x the greedy rows + 4 (%d of %d)",
+		   within, n_prefixes);
+	tap_ok(rows_short * 2 < rows_full, "short alternatives: %ld rows, 5 full beams %ld",
+		   rows_short, rows_full);
+	sqlpilot_runstate_free(&s);
+	free(params);
+}
+
 int
 main(void)
 {
@@ -521,6 +641,7 @@ main(void)
 		   "defaults: greedy, 64 tokens, stop at ';'");
 	test_rigged(&tok);
 	test_random(&tok);
+	test_short_alternatives(&tok);
 	sqlpilot_tokenizer_free(&tok);
 	return tap_done();
 }

@@ -504,6 +504,7 @@ cmd_complete(int argc, char **argv)
 	double		t0;
 
 	sqlpilot_complete_defaults(&o);
+	o.short_alternatives = false;	/* --n K prints K whole completions */
 	for (int i = 1; i < argc; i++)
 	{
 		const char *a = argv[i];

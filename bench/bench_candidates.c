@@ -1,0 +1,158 @@
+/*
+ * bench_candidates.c — what a list of 5 candidates costs beside the one
+ * completion, in the core (core/complete.c) that sqlpilot_completions(),
+ * the psql hook and eval call: per prefix, warm (the prompt in the KV
+ * cache), the CPU time (getrusage) of 1 completion (greedy), of 5 with short
+ * alternatives (the default: the greedy one, then 4 other next words each
+ * ending with its clause) and of 5 full beams, measured in turns in the same
+ * process, and the token rows each runs through the model (the run state and
+ * its spare beam states).  Prints one markdown table row per prefix.
+ *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "complete.h"
+#include "infer.h"
+#include "model.h"
+#include "util.h"
+
+#define BENCH_WIDTH 5
+#define BENCH_MAX_N 1000
+
+/* The prefixes of bench_extension.sh's completions mode, on bench_hook.sh's schema. */
+static const char *const prefixes[] = {
+	"UPDATE customers SET ", "SELECT * FROM orders o JOIN ", "SELECT * FROM orders WHERE ",
+	"INSERT INTO customers (", "DELETE FROM order_items WHERE ",
+	"SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE ",
+};
+
+/* CPU time of this process (user + system) in ms. */
+static double
+CpuMs(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+}
+
+/* Ascending double comparison for qsort. */
+static int
+CompareDoubles(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of n values (sorts them), nearest rank. */
+static double
+Quantile(double *v, int n, double q)
+{
+	int			k = (int) (q * n + 0.999999) - 1;
+
+	qsort(v, n, sizeof(double), CompareDoubles);
+	return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
+}
+
+/* Token rows s and its spare beam states have run so far. */
+static long
+Rows(SqlpilotRunState *s)
+{
+	char		err[64];
+	long		rows = s->n_computed;
+
+	for (int i = 0; i < BENCH_WIDTH - 1; i++)
+		rows += sqlpilot_runstate_spare(s, i, err, sizeof(err))->n_computed;
+	return rows;
+}
+
+/* One call of width w (short alternatives or not); adds its CPU ms to *ms and returns its rows. */
+static long
+Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t schema_len,
+	 const char *prefix, SqlpilotCompleteOptions *o, int w, bool short_alt, double *ms)
+{
+	SqlpilotCompletion out[BENCH_WIDTH];
+	char		err[512];
+	long		r0 = Rows(s);
+	double		t0 = CpuMs();
+	int			n;
+
+	o->beam_width = w;
+	o->short_alternatives = short_alt;
+	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefix, strlen(prefix), o, out,
+						  w, err, sizeof(err));
+	*ms = CpuMs() - t0;
+	if (n < 0)
+	{
+		fprintf(stderr, "bench_candidates: %s\n", err);
+		exit(1);
+	}
+	sqlpilot_completion_free(out, n);
+	return Rows(s) - r0;
+}
+
+int
+main(int argc, char **argv)
+{
+	SqlpilotModel m;
+	SqlpilotRunState s;
+	SqlpilotCompleteOptions o;
+	char		err[512];
+	size_t		schema_len;
+	char	   *schema;
+	int			n = argc > 4 ? atoi(argv[4]) : 20;
+	static double one[BENCH_MAX_N],
+				five[BENCH_MAX_N],
+				full[BENCH_MAX_N];
+
+	if (argc < 4 || n < 1 || n > BENCH_MAX_N)
+	{
+		fprintf(stderr, "usage: bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS]]\n");
+		return 2;
+	}
+	if (sqlpilot_model_load(&m, argv[1], err, sizeof(err)) != 0 ||
+		!(schema = sqlpilot_read_file(argv[2], &schema_len, err, sizeof(err))) ||
+		sqlpilot_runstate_init(&s, &m.config, &m.weights, err, sizeof(err)) != 0)
+	{
+		fprintf(stderr, "bench_candidates: %s\n", err);
+		return 1;
+	}
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = argc > 5 ? atoi(argv[5]) : 16;
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++)
+	{
+		long		r1 = 0,
+					r5 = 0,
+					rf = 0;
+		double		ms;
+		double		q[6];
+
+		/* warm: the prompt in the cache, every beam state made */
+		Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, &ms);
+		for (int i = 0; i < n; i++)
+		{
+			r1 = Call(&s, &m, schema, schema_len, prefixes[p], &o, 1, true, &one[i]);
+			r5 = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, &five[i]);
+			rf = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, &full[i]);
+		}
+		q[0] = Quantile(one, n, 0.5);
+		q[1] = Quantile(one, n, 0.95);
+		q[2] = Quantile(five, n, 0.5);
+		q[3] = Quantile(five, n, 0.95);
+		q[4] = Quantile(full, n, 0.5);
+		q[5] = Quantile(full, n, 0.95);
+		printf("| %s | `%s` | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | **%.2f** | %.2f | %ld / %ld / %ld |\n",
+			   argv[3], prefixes[p], q[0], q[1], q[2], q[3], q[4], q[5], q[3] / q[1], q[5] / q[1],
+			   r1, r5, rf);
+	}
+	sqlpilot_runstate_free(&s);
+	sqlpilot_model_free(&m);
+	free(schema);
+	return 0;
+}
