@@ -14,14 +14,18 @@ SET sqlpilot.validate = off;
 \i :shop
 -- The names of the column list a completion of 'INSERT INTO products (' writes
 -- (up to its first ')'), each looked up among the columns of products
--- (unquoted, so folded to lower case as PostgreSQL reads them).
+-- (as PostgreSQL reads them: a quoted name exactly, an unquoted one folded to
+-- lower case).
 CREATE FUNCTION pg_temp.column_names(completion text)
 	RETURNS TABLE (name text, is_column boolean) LANGUAGE sql AS $$
-	SELECT btrim(w), EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-	                         WHERE a.attrelid = 'products'::regclass AND a.attnum > 0
-	                           AND NOT a.attisdropped AND a.attname = lower(btrim(w)))
-	FROM regexp_split_to_table(split_part(completion, ')', 1), ',') w
-	WHERE btrim(w) <> ''
+	SELECT n, EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+	                  WHERE a.attrelid = 'products'::regclass AND a.attnum > 0
+	                    AND NOT a.attisdropped
+	                    AND a.attname = CASE WHEN n ~ '^"([^"]|"")+"$'
+	                                         THEN replace(substr(n, 2, length(n) - 2), '""', '"')
+	                                         ELSE lower(n) END)
+	FROM regexp_split_to_table(split_part(completion, ')', 1), ',') w, btrim(w) n
+	WHERE n <> ''
 $$;
 SET sqlpilot.grounding = off;
 SELECT count(*) > 0 AS names_written, bool_and(is_column) AS all_columns_exist

@@ -52,15 +52,16 @@ SELECT sqlpilot_complete('UPDATE customers SET ') AS chosen \gset
 SELECT :'greedy' AS greedy, :'greedy' !~ ';$' AS greedy_cut, :'chosen' AS chosen,
        sqlpilot_check('UPDATE customers SET ' || :'chosen') AS chosen_valid;
 RESET sqlpilot.max_tokens;
--- sqlpilot_complete: a refused greedy completion gives way to the best beam
--- the check does not refuse (grounding on, the default) ...
+-- sqlpilot_complete: the greedy completion is kept when the check accepts it
+-- and gives way to the best beam the check does not refuse when it is refused
+-- (the cut UPDATE above is one refused by name; grounding on, the default) ...
 SET sqlpilot.grounding = on;
 SET sqlpilot.validate = off;
 SELECT sqlpilot_complete('INSERT INTO orders (') AS greedy \gset
-SELECT sqlpilot_check('INSERT INTO orders (' || :'greedy') AS greedy_valid;
+SELECT sqlpilot_check('INSERT INTO orders (' || :'greedy') AS greedy_valid \gset
 SET sqlpilot.validate = on;
 SELECT sqlpilot_complete('INSERT INTO orders (') AS chosen \gset
-SELECT :'chosen' <> :'greedy' AS replaced,
+SELECT (:'chosen' <> :'greedy') = NOT :'greedy_valid'::boolean AS replaced_only_if_refused,
        sqlpilot_check('INSERT INTO orders (' || :'chosen') AS chosen_valid;
 -- ... one candidate keeps it ...
 SET sqlpilot.candidates = 1;
