@@ -10,7 +10,7 @@ SET sqlpilot.model_path = '$sharedir/extension/sqlpilot_default.model';
 -- the completion of the greedy decoder alone, not a beam chosen by the check
 SET sqlpilot.validate = off;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set shop :abs_srcdir '/sql/setup/shop.sql'
+\set shop :abs_srcdir '/tools/demo_shop.sql'
 \i :shop
 -- The names of the column list a completion of 'INSERT INTO products (' writes
 -- (up to its first ')'), each looked up among the columns of products

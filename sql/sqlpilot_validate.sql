@@ -11,7 +11,7 @@ CREATE EXTENSION sqlpilot;
 SET sqlpilot.model_path = '$sharedir/extension/sqlpilot_default.model';
 SET sqlpilot.grounding = off;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set shop :abs_srcdir '/sql/setup/shop.sql'
+\set shop :abs_srcdir '/tools/demo_shop.sql'
 \i :shop
 
 -- the valid column: true or false for whole statements; for the ones the

@@ -36,7 +36,7 @@ PSQL=(psql -X -q -h "$D" -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
 
 step "creating database shop (customers, products, orders, order_items)"
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE shop"
-"${PSQL[@]}" -d shop -f tools/demo_shop.sql
+"${PSQL[@]}" -d shop -f tools/demo_shop.sql -f tools/demo_shop_rows.sql
 
 step "completing statements with sqlpilot_complete() (first call loads the model: cold)"
 "${PSQL[@]}" -d shop -P pager=off -f tools/demo_complete.sql

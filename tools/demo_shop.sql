@@ -28,7 +28,3 @@ CREATE TABLE order_items (
 	unit_price numeric(10,2) NOT NULL,
 	PRIMARY KEY (order_id, product_id)
 );
-INSERT INTO customers (email, full_name, city) VALUES
-	('ana@example.com', 'Ana Silva', 'Lisbon'), ('li@example.com', 'Li Wei', 'Shanghai');
-INSERT INTO products (sku, name, price, in_stock) VALUES
-	('KB-01', 'Keyboard', 49.90, 12), ('MS-02', 'Mouse', 19.50, 40);
