@@ -264,7 +264,11 @@ GetOid(int row, int col)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
-/* A text[] column as a C string array in cxt; returns the count. */
+/*
+ * A text[] column as a C string array in cxt; returns the count.  A NULL
+ * element stays NULL (what pg_get_indexdef gives for an index dropped while
+ * it is read).
+ */
 static int
 GetTextArray(int row, int col, MemoryContext cxt, char ***out)
 {
@@ -282,8 +286,7 @@ GetTextArray(int row, int col, MemoryContext cxt, char ***out)
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? MemoryContextStrdup(cxt, "") :
-			MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
+		(*out)[i] = nulls[i] ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
 	return n;
 }
 
@@ -362,6 +365,16 @@ ColumnsVisible(const SqlpilotTable *t, char **names, int n)
 		if (!found)
 			return false;
 	}
+	return true;
+}
+
+/* Whether none of strs[0..n) is NULL. */
+static bool
+AllStrings(char **strs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strs[i] == NULL)
+			return false;
 	return true;
 }
 
@@ -467,7 +480,7 @@ ReadIndexes(ReadState *rs, Datum relids)
 		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols ||
 			GetBoolArray(r, 8, rs->cxt, &ix.expr) != ix.n_cols)
 			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
-		if (rs->has_hidden[ti] && !KeysVisible(t, &ix))
+		if (!AllStrings(ix.cols, ix.n_cols) || (rs->has_hidden[ti] && !KeysVisible(t, &ix)))
 			continue;
 		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
 		t->indexes[t->n_indexes++] = ix;
@@ -508,7 +521,10 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 	}
 }
 
-/* Reads CHECK constraints (none for tables with hidden columns). */
+/*
+ * Reads CHECK constraints (none for tables with hidden columns, nor one whose
+ * text is NULL: pg_get_expr's answer once its table is dropped meanwhile).
+ */
 static void
 ReadChecks(ReadState *rs, Datum relids)
 {
@@ -520,7 +536,8 @@ ReadChecks(ReadState *rs, Datum relids)
 		SqlpilotCheck *ck;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti])
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti] ||
+			SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 3) == NULL)
 			continue;
 		t = &rs->tables[ti].table;
 		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
@@ -567,9 +584,15 @@ KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
 	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
-		if (nulls[i] || pg_attribute_aclcheck(relid, DatumGetInt16(elems[i]), rr->roleid,
-											  ACL_SELECT | ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+	{
+		bool		missing = false;
+
+		/* a table or column dropped meanwhile is not usable (not an error) */
+		if (nulls[i] ||
+			pg_attribute_aclcheck_ext(relid, DatumGetInt16(elems[i]), rr->roleid,
+									  ACL_SELECT | ACL_INSERT | ACL_UPDATE, &missing) != ACLCHECK_OK)
 			return false;
+	}
 	return true;
 }
 
@@ -994,8 +1017,17 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 	ReadForeignKeys(&rs, relids);
 	ReadChecks(&rs, relids);
 	EndRead(nest);
+	/*
+	 * The queries read the statement's snapshot, the listing and the
+	 * functions they call the latest catalog: a table dropped by another
+	 * session meanwhile may have come back half read.  It is left out.
+	 */
 	for (int i = 0; i < n; i++)
+	{
 		tables[which[i]].loaded = true;
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(tables[which[i]].relid)))
+			tables[which[i]].skip = true;
+	}
 }
 
 /*
