@@ -136,7 +136,11 @@ static const char *const indexes_query =
 " WHERE i.indrelid" EQ "ANY ($1)"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
 
-/* Foreign keys of the tables $1 whose target the role may use. */
+/*
+ * Foreign keys of the tables $1 whose target the role may use, and each of
+ * its referenced columns (a role with only DELETE on the target sees none
+ * of its columns, so no REFERENCES may name one).
+ */
 static const char *const fkeys_query =
 "SELECT con.conrelid, con.conname,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
@@ -154,6 +158,8 @@ static const char *const fkeys_query =
 " WHERE con.contype" EQ "'f'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 "   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
 "   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
+"   AND NOT EXISTS (SELECT FROM pg_catalog.unnest(con.confkey) k(n)"
+"         WHERE NOT pg_catalog.has_column_privilege(con.confrelid, k.n, 'SELECT, INSERT, UPDATE'))"
 " ORDER BY con.conrelid, con.conname";
 
 /* CHECK constraints of the tables $1. */

@@ -16,13 +16,13 @@
  *   a user-defined type's input function never runs; the candidate is
  *   reported as not checked.  The previous hooks are restored in every path.
  * - Privileges.  Parse analysis opens tables the role may not use.  Every
- *   relation of the analyzed statement (subqueries, CTEs and sublinks
- *   included) must be one the extension would show the role (catalog.c: a
- *   schema it may use, not another session's temporary schema, a privilege
- *   on the table or one of its columns), and the statement's own privilege
- *   needs must hold (ExecCheckRTPerms): a candidate naming a hidden table is
- *   refused exactly like one naming a missing table, so `valid` never tells
- *   one from the other.
+ *   relation of the analyzed statement (subqueries, CTEs, sublinks and the
+ *   SELECT of a SELECT INTO included) must be one the extension would show
+ *   the role (catalog.c: a schema it may use, not another session's
+ *   temporary schema, a privilege on the table or one of its columns), and
+ *   the statement's own privilege needs must hold (ExecCheckRTPerms): a
+ *   candidate naming a hidden table is refused exactly like one naming a
+ *   missing table, so `valid` never tells one from the other.
  * - Time.  The statement is at most the prompt budget plus the token budget
  *   long, and parsing and analysis are linear in it; a lock held by another
  *   session is waited for at most SQLPILOT_VALIDATE_LOCK_TIMEOUT_MS (lock_timeout
@@ -192,6 +192,12 @@ CheckStatement(const char *sql)
 		if (param_types[i] == InvalidOid || param_types[i] == UNKNOWNOID)
 			return SQLPILOT_INVALID;
 
+	/*
+	 * SELECT ... INTO, which PREPARE accepts, analyzes to a utility Query
+	 * that holds the SELECT: its relations are checked like any other's.
+	 */
+	if (query->commandType == CMD_UTILITY && IsA(query->utilityStmt, CreateTableAsStmt))
+		query = castNode(Query, ((CreateTableAsStmt *) query->utilityStmt)->query);
 	(void) query_tree_walker(query, CollectRelations, &rels, QTW_EXAMINE_RTES_BEFORE);
 	foreach(lc, rels)
 	{
