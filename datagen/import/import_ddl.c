@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../client/crdb.h"
 #include "../import.h"
 #include "schema.h"
 #include "sql_lex.h"
@@ -391,38 +392,6 @@ add_key_col(Conv *c, SqlpilotIndex *ix, char *name, bool desc)
 	ix->cols[ix->n_cols] = name;
 	ix->desc[ix->n_cols++] = desc;
 	return true;
-}
-
-/* Frees an index's arrays and name. */
-static void
-free_index(SqlpilotIndex *ix)
-{
-	for (int k = 0; k < ix->n_cols; k++)
-		free(ix->cols[k]);
-	free(ix->cols);
-	free(ix->desc);
-	free(ix->name);
-	memset(ix, 0, sizeof(*ix));
-}
-
-/* Frees a foreign key's arrays and strings. */
-static void
-free_fkey(SqlpilotForeignKey *fk)
-{
-	for (int k = 0; k < fk->n_cols; k++)
-	{
-		free(fk->cols[k]);
-		if (fk->ref_cols)
-			free(fk->ref_cols[k]);
-	}
-	free(fk->cols);
-	free(fk->ref_cols);
-	free(fk->name);
-	free(fk->ref_schema);
-	free(fk->ref_table);
-	free(fk->on_delete);
-	free(fk->on_update);
-	memset(fk, 0, sizeof(*fk));
 }
 
 /*
@@ -1128,14 +1097,14 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 			note(c, IMPORT_FORM_PRIMARY_NAME);
 		if (read_key_cols(c, e, k + 2, b, &tmp) < 0)
 		{
-			free_index(&tmp);
+			sqlpilot_crdb_index_free(&tmp);
 			free(cname);
 			return fail(c, "%s", "a PRIMARY KEY we cannot read");
 		}
 		if (pk->n_cols > 0)
 		{
 			note(c, IMPORT_FORM_MULTI_PRIMARY);
-			free_index(pk);
+			sqlpilot_crdb_index_free(pk);
 		}
 		*pk = tmp;
 	}
@@ -1177,7 +1146,7 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 		if (z < 0)
 		{
 			note(c, IMPORT_FORM_INDEX_DROPPED);
-			free_index(ix);
+			sqlpilot_crdb_index_free(ix);
 			t->n_indexes--;
 		}
 		else if (z < b)
@@ -1316,7 +1285,7 @@ read_create_table(Conv *c, int e, int a, int b)
 			}
 			if (r < 0 || c->oom)
 			{
-				free_index(&pk);
+				sqlpilot_crdb_index_free(&pk);
 				return -1;
 			}
 		}
@@ -1324,7 +1293,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	}
 	if (t->n_columns == 0)
 	{
-		free_index(&pk);
+		sqlpilot_crdb_index_free(&pk);
 		return fail(c, "%s", "a table without columns");
 	}
 	/* keys: the primary key first, names left to the renderer unless unique in the schema */
@@ -1332,7 +1301,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	{
 		if (!add_index(c, t))
 		{
-			free_index(&pk);
+			sqlpilot_crdb_index_free(&pk);
 			return -1;
 		}
 		memmove(t->indexes + 1, t->indexes, sizeof(SqlpilotIndex) * (t->n_indexes - 1));
@@ -1342,7 +1311,7 @@ read_create_table(Conv *c, int e, int a, int b)
 			t->columns[find_col(t, pk.cols[i])].not_null = true;
 	}
 	else
-		free_index(&pk);
+		sqlpilot_crdb_index_free(&pk);
 	/*
 	 * Name randomization (datagen_randomize) renames a CHECK through the
 	 * column name its text starts with; others would keep stale names.
@@ -1368,7 +1337,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	for (int i = t->n_indexes - 1; i >= 0; i--)
 		if (!t->indexes[i].primary && !resolve_key_cols(c, t, t->indexes[i].cols, t->indexes[i].n_cols))
 		{
-			free_index(&t->indexes[i]);
+			sqlpilot_crdb_index_free(&t->indexes[i]);
 			memmove(&t->indexes[i], &t->indexes[i + 1], sizeof(SqlpilotIndex) * (t->n_indexes - i - 1));
 			t->n_indexes--;
 		}
@@ -1422,7 +1391,7 @@ read_create_index(Conv *c, int e, int a, int b)
 	if (read_key_cols(c, e, k, b, ix) < 0 || !resolve_key_cols(c, t, ix->cols, ix->n_cols))
 	{
 		note(c, IMPORT_FORM_INDEX_DROPPED);
-		free_index(ix);
+		sqlpilot_crdb_index_free(ix);
 		t->n_indexes--;
 	}
 	return 0;
@@ -1530,7 +1499,7 @@ resolve_fkeys(Conv *c, int ti)
 		}
 		if (!keep)
 		{
-			free_fkey(fk);
+			sqlpilot_crdb_fkey_free(fk);
 			memmove(fk, fk + 1, sizeof(SqlpilotForeignKey) * (t->n_fkeys - i - 1));
 			t->n_fkeys--;
 			continue;
