@@ -27,18 +27,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $dir = $ENV{TESTDIR};
-my $install = "$build/install";
-BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
-my $model = "$dir/small.model";
-system("$build/sqlpilot init --preset 260K --seq-len 1024 --seed 1 --out $model >/dev/null") == 0
-  or BAIL_OUT('sqlpilot init failed');
-
-my $node = PostgreSQL::Test::Cluster->new('sqlpilot_audit');
-$node->init;
-$node->append_conf('postgresql.conf', "extension_destdir = '$install'\nsqlpilot.model_path = '$model'\n"
-	  . "restart_after_crash = off\n");
-$node->start;
+my $node = start_node('sqlpilot_audit', "$ENV{TESTDIR}/small.model", "restart_after_crash = off\n");
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION sqlpilot;
 	CREATE TABLE keep (id int PRIMARY KEY);
