@@ -11,8 +11,9 @@
 # - sqlpilot_check(), the check behind `valid` (PREPARE in a subtransaction
 #   that is rolled back), leaves no lock, transaction id, prepared statement,
 #   temporary table or setting behind, turns an error inside into false
-#   (statement_timeout: tests/extension_validate.pl), and refuses SELECT ...
-#   INTO a hidden table exactly like a missing one;
+#   (statement_timeout: tests/extension_validate.pl) but a deadlock while
+#   it waits into NULL, and refuses SELECT ... INTO a hidden table exactly
+#   like a missing one;
 # - sqlpilot_completions() with odd arguments: a clear error or no row.
 # Uses the staged install of `make check` and a random model made with
 # $SQLPILOT_BUILD/sqlpilot init (tests/SqlpilotTAP.pm).
@@ -216,6 +217,26 @@ is($s->query_safe(q{SELECT sqlpilot_check('SELECT * INTO TEMP t FROM payroll'),
 	'SELECT INTO a hidden table: false, like a missing one; a granted one: true');
 $s->query_safe('RESET ROLE');
 
+
+# A deadlock found while the check waits for a lock is no refusal: the
+# statement is not checked (NULL), as after a lock_timeout, and the caller's
+# transaction goes on holding its locks.
+$node->safe_psql('postgres', 'CREATE TABLE d1 (id int); CREATE TABLE d2 (id int)');
+$s->query_safe('BEGIN; LOCK d1 IN ACCESS EXCLUSIVE MODE');
+my $other = $node->background_psql('postgres', on_error_stop => 0);
+$other->query_safe('BEGIN; LOCK d2 IN ACCESS EXCLUSIVE MODE');
+$other->{stdin} .= "LOCK d1 IN ACCESS EXCLUSIVE MODE;\n";
+$other->{run}->pump_nb();
+$node->poll_query_until('postgres', q{SELECT count(*) > 0 FROM pg_locks WHERE NOT granted
+	AND relation = 'd1'::regclass}) or diag('the other session never waited');
+is($s->query_safe(q{SET LOCAL deadlock_timeout = '1ms'; SET LOCAL lock_timeout = '5s';
+	SELECT sqlpilot_check('SELECT * FROM d2') IS NULL}), 't',
+	'a deadlock while the check waits: not checked (NULL), not false');
+is($s->query_safe(q{SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND granted
+	AND relation = 'd1'::regclass}), '1', "and the caller's transaction still holds its lock");
+$s->query_safe('COMMIT');
+$other->query_safe('COMMIT');
+$other->quit;
 $s->quit;
 
 # ---- sqlpilot_completions() with odd arguments ----
