@@ -540,10 +540,11 @@ ReadChecks(ReadState *rs, Datum relids)
 		int			ti = FindTable(rs, GetOid(r, 1));
 		SqlpilotTable *t;
 		SqlpilotCheck *ck;
+		bool		no_text;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti] ||
-			SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 3) == NULL)
+		(void) GetDatum(r, 3, &no_text);
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti] || no_text)
 			continue;
 		t = &rs->tables[ti].table;
 		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
