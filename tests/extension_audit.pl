@@ -32,8 +32,6 @@ my $node = start_node('sqlpilot_audit', "$ENV{TESTDIR}/small.model", "restart_af
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION sqlpilot;
 	CREATE TABLE keep (id int PRIMARY KEY);
-	CREATE TABLE doomed (id int PRIMARY KEY, qty int CHECK (qty > 0));
-	CREATE INDEX doomed_expr ON doomed ((qty + 1));
 });
 
 # Runs $sql in background session $s and waits until it waits for a lock.
@@ -48,34 +46,48 @@ sub start_blocked
 }
 
 # ---- a table dropped by another session while its definition is read ----
-# Session b drops doomed and holds pg_constraint until it commits; session a
-# (whose cache a CREATE TABLE has just invalidated) lists doomed, reads its
-# columns, then waits for pg_constraint; b commits; a reads doomed's indexes
-# and checks from its statement's snapshot while the catalog no longer knows
-# the table.
-for my $prefix ('SELECT ', 'SELECT * FROM doomed JOIN ')
+# Session b drops the table and holds pg_constraint until it commits; session
+# a (whose cache a CREATE TABLE has just invalidated) lists it (or, past the
+# listed tables, finds it by name), reads its columns, then waits for
+# pg_constraint; b commits; a reads its foreign keys, indexes and checks
+# from its statement's snapshot while the catalog no longer knows the table.
+# Three ways in: listed and not named, listed and named (its foreign keys
+# read first), past the listed ones (budget 800: 201 of 231 listed) and named.
+$node->safe_psql('postgres', q{
+	CREATE SCHEMA race;
+	DO $$
+	BEGIN
+		FOR i IN 100..329 LOOP
+			EXECUTE format('CREATE TABLE race.a%s (id int)', i);
+		END LOOP;
+	END $$;
+});
+for my $case (['public', 'doomed', 'SELECT ', ''],
+	['public', 'doomed', 'SELECT * FROM doomed JOIN ', ''],
+	['race', 'zdoomed', 'SELECT * FROM zdoomed JOIN ', 'SET search_path = race, public; SET sqlpilot.max_prompt_tokens = 800'])
 {
-	$node->safe_psql('postgres', 'DROP TABLE IF EXISTS doomed, other; '
-		  . 'CREATE TABLE doomed (id int PRIMARY KEY, qty int CHECK (qty > 0), '
-		  . 'keep_id int REFERENCES keep (id)); CREATE INDEX doomed_expr ON doomed ((qty + 1))');
+	my ($schema, $table, $prefix, $set) = @$case;
+	my $what = "$schema.$table, '$prefix'";
+	$node->safe_psql('postgres', "DROP TABLE IF EXISTS $schema.$table, other; "
+		  . "CREATE TABLE $schema.$table (id int PRIMARY KEY, qty int CHECK (qty > 0), "
+		  . "keep_id int REFERENCES keep (id)); CREATE INDEX ON $schema.$table ((qty + 1))");
 	my $a = $node->background_psql('postgres', on_error_stop => 0);
-	$a->query_safe('SET sqlpilot.max_tokens = 1');
-	like($a->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/CREATE TABLE public\.doomed /,
-		"'$prefix': the table is shown before the drop");
+	$a->query_safe("SET sqlpilot.max_tokens = 1; $set");
+	like($a->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/CREATE TABLE $schema\.$table /,
+		"$what: the table is shown before the drop");
 	$node->safe_psql('postgres', 'CREATE TABLE other (id int)');
 	my $b = $node->background_psql('postgres');
-	$b->query_safe('BEGIN; DROP TABLE doomed; LOCK TABLE pg_catalog.pg_constraint IN ACCESS EXCLUSIVE MODE');
+	$b->query_safe("BEGIN; DROP TABLE $schema.$table; LOCK TABLE pg_catalog.pg_constraint IN ACCESS EXCLUSIVE MODE");
 	ok(start_blocked($a, "SELECT sqlpilot_prompt('$prefix')"),
-		"'$prefix': the call waits for the catalog the dropping session holds");
+		"$what: the call waits for the catalog the dropping session holds");
 	$b->query_safe('COMMIT');
 	$b->quit;
 	my $out = eval { $a->query('SELECT 42') } // '';
-	like($out, qr/\b42$/, "'$prefix': the backend survives a drop between listing and reading")
+	like($out, qr/### STATEMENT.*\b42$/s, "$what: the backend survives a drop between listing and reading")
 	  or diag($@);
-	unlike($out, qr/CREATE TABLE public\.doomed /, "'$prefix': and leaves the dropped table out");
-	like($out, qr/CREATE TABLE public\.keep /, "'$prefix': the other tables are still there");
+	unlike($out, qr/CREATE TABLE $schema\.$table /, "$what: and leaves the dropped table out");
 	eval { $a->quit };
-	is($node->safe_psql('postgres', 'SELECT 1'), '1', "'$prefix': server up");
+	is($node->safe_psql('postgres', 'SELECT 1'), '1', "$what: server up");
 }
 
 # ---- privileges ----
