@@ -474,9 +474,9 @@ column_expr_end(const CrdbParser *p, size_t from, size_t e)
 	return k < e ? k : e;
 }
 
-/* Frees the strings and arrays of one index. */
-static void
-index_free(SqlpilotIndex *ix)
+/* See crdb.h. */
+void
+sqlpilot_crdb_index_free(SqlpilotIndex *ix)
 {
 	for (int k = 0; k < ix->n_cols; k++)
 		free(ix->cols[k]);
@@ -484,11 +484,12 @@ index_free(SqlpilotIndex *ix)
 	free(ix->desc);
 	free(ix->expr);
 	free(ix->name);
+	memset(ix, 0, sizeof(*ix));
 }
 
-/* Frees the strings and arrays of one foreign key. */
-static void
-fkey_free(SqlpilotForeignKey *fk)
+/* See crdb.h. */
+void
+sqlpilot_crdb_fkey_free(SqlpilotForeignKey *fk)
 {
 	for (int k = 0; k < fk->n_cols; k++)
 	{
@@ -503,6 +504,7 @@ fkey_free(SqlpilotForeignKey *fk)
 	free(fk->ref_table);
 	free(fk->on_delete);
 	free(fk->on_update);
+	memset(fk, 0, sizeof(*fk));
 }
 
 /* See crdb.h. */
@@ -521,10 +523,10 @@ sqlpilot_crdb_table_free(SqlpilotTable *t)
 	}
 	free(t->columns);
 	for (int i = 0; i < t->n_indexes; i++)
-		index_free(&t->indexes[i]);
+		sqlpilot_crdb_index_free(&t->indexes[i]);
 	free(t->indexes);
 	for (int i = 0; i < t->n_fkeys; i++)
-		fkey_free(&t->fkeys[i]);
+		sqlpilot_crdb_fkey_free(&t->fkeys[i]);
 	free(t->fkeys);
 	for (int i = 0; i < t->n_checks; i++)
 	{
@@ -726,8 +728,7 @@ bad:
 	for (int j = 0; j < n_ref; j++)
 		free(ref_cols[j]);
 	free(ref_cols);
-	fkey_free(fk);
-	memset(fk, 0, sizeof(*fk));
+	sqlpilot_crdb_fkey_free(fk);
 	return false;
 }
 
@@ -841,7 +842,7 @@ add_index(CrdbParser *p, SqlpilotTable *t, SqlpilotIndex *ix)
 
 	if (!slot)
 	{
-		index_free(ix);
+		sqlpilot_crdb_index_free(ix);
 		return;
 	}
 	if (ix->primary && t->n_indexes > 1)
@@ -893,7 +894,7 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 		ix.unique = true;
 		ix.name = cname;
 		if (!parse_key_list(p, &k, &ix))
-			index_free(&ix);
+			sqlpilot_crdb_index_free(&ix);
 		else
 			add_index(p, t, &ix);
 		return !p->oom;
@@ -909,7 +910,7 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 			if (slot)
 				*slot = fk;
 			else
-				fkey_free(&fk);
+				sqlpilot_crdb_fkey_free(&fk);
 		}
 		free(cname);
 		return !p->oom;
@@ -941,7 +942,7 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 		ix.is_constraint = true;
 		ix.name = cname;
 		if (!parse_key_list(p, &k, &ix))
-			index_free(&ix);
+			sqlpilot_crdb_index_free(&ix);
 		else
 			add_index(p, t, &ix);
 		return !p->oom;
@@ -964,7 +965,7 @@ parse_element(CrdbParser *p, SqlpilotTable *t, size_t i, size_t e, char ***hidde
 		k++;
 		ix.name = name_at(p, k++);
 		if (!parse_key_list(p, &k, &ix))
-			index_free(&ix);
+			sqlpilot_crdb_index_free(&ix);
 		else
 			add_index(p, t, &ix);	/* STORING, WHERE, USING HASH, ... are left out */
 		return !p->oom;
@@ -1015,7 +1016,7 @@ drop_hidden_keys(SqlpilotTable *t, char **hidden, int n_hidden)
 		ix->n_cols = m;
 		if (m == 0)
 		{
-			index_free(ix);
+			sqlpilot_crdb_index_free(ix);
 			continue;
 		}
 		t->indexes[kept++] = *ix;
@@ -1129,7 +1130,7 @@ parse_alter_fk(CrdbParser *p, size_t i, CrdbAlterFk *a)
 	a->fk.name = name_at(p, i + 2);
 	if (p->oom)
 	{
-		fkey_free(&a->fk);
+		sqlpilot_crdb_fkey_free(&a->fk);
 		free(a->schema);
 		free(a->name);
 		memset(a, 0, sizeof(*a));
@@ -1164,7 +1165,7 @@ attach_fk(CrdbParser *p, SqlpilotTable *tables, int n, CrdbAlterFk *a)
 		}
 		break;
 	}
-	fkey_free(&a->fk);
+	sqlpilot_crdb_fkey_free(&a->fk);
 	free(a->schema);
 	free(a->name);
 }
@@ -1396,7 +1397,7 @@ sqlpilot_crdb_schema_filter(SqlpilotCrdbSchema *s,
 
 			if (!visible(fk->ref_schema ? fk->ref_schema : t->schema, fk->ref_table, arg))
 			{
-				fkey_free(fk);
+				sqlpilot_crdb_fkey_free(fk);
 				continue;
 			}
 			t->fkeys[m++] = *fk;

@@ -66,6 +66,10 @@ int			sqlpilot_crdb_parse_create_table(const char *text, size_t len, SqlpilotTab
 											 char *err, size_t errlen);
 /* Frees what a parse put into *t and leaves it empty (the struct itself is the caller's). */
 void		sqlpilot_crdb_table_free(SqlpilotTable *t);
+/* Frees the strings and arrays of one index of a table, and leaves it empty. */
+void		sqlpilot_crdb_index_free(SqlpilotIndex *ix);
+/* Frees the strings and arrays of one foreign key (ref_cols may be NULL), and leaves it empty. */
+void		sqlpilot_crdb_fkey_free(SqlpilotForeignKey *fk);
 
 /* The tables of SHOW CREATE ALL TABLES. */
 typedef struct SqlpilotCrdbSchema

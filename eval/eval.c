@@ -4,7 +4,7 @@
  *
  *   sqlpilot eval [--model FILE] [--grounding on|off|both] [--limit N]
  *                 [--seed S] [--cuts K] [--ks-limit M] [--pg CONNINFO]
- *                 [--json FILE] INPUT.jsonl
+ *                 [--json FILE] [--progress] INPUT.jsonl
  *
  * eval_run() is the driver: it reads the input (skipping unusable lines with
  * a reason), draws the cuts, chooses the tables of each prompt with the
@@ -726,6 +726,42 @@ choose_prompts(const EvalOptions *o, const Example *ex, ExamplePrompts *pr, bool
 	return 1;
 }
 
+/* Seconds between two progress lines. */
+#define EVAL_PROGRESS_SECONDS 5.0
+
+/* Writes seconds as 1h02m03s, 2m03s or 3s. */
+static void
+format_seconds(double s, char *out, size_t cap)
+{
+	long		t = s < 0 ? 0 : (long) (s + 0.5);
+
+	if (t >= 3600)
+		snprintf(out, cap, "%ldh%02ldm%02lds", t / 3600, t / 60 % 60, t % 60);
+	else if (t >= 60)
+		snprintf(out, cap, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(out, cap, "%lds", t);
+}
+
+/*
+ * The progress line on stderr: examples done of total, time since start,
+ * and the time left at the rate so far; on a terminal it overwrites the
+ * last one (the final one ends the line), elsewhere each is a line.
+ */
+static void
+print_progress(long done, long total, double start, bool tty)
+{
+	double		elapsed = sqlpilot_now() - start;
+	char		el[32],
+				eta[32];
+
+	format_seconds(elapsed, el, sizeof(el));
+	format_seconds(done > 0 ? elapsed * (double) (total - done) / (double) done : 0, eta, sizeof(eta));
+	fprintf(stderr, "%seval: %ld/%ld examples, %s elapsed, ETA %s%s", tty ? "\r" : "", done, total, el,
+			eta, tty ? (done == total ? "\033[K\n" : "\033[K") : "\n");
+	fflush(stderr);
+}
+
 /* Runs the evaluation (see eval.h). */
 cJSON *
 eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, size_t errlen)
@@ -744,6 +780,9 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 	cJSON	   *report,
 			   *sk,
 			   *systems;
+	double		start = sqlpilot_now();
+	double		shown = start;
+	bool		tty = isatty(STDERR_FILENO);
 
 	if (!ex)
 		return NULL;
@@ -776,6 +815,11 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 		char	  **texts;
 		bool		pg_ok;
 
+		if (o->progress && sqlpilot_now() - shown >= EVAL_PROGRESS_SECONDS)
+		{
+			print_progress(e, n_ex, start, tty);
+			shown = sqlpilot_now();
+		}
 		if (ok <= 0)
 		{
 			if (ok == 0)
@@ -820,16 +864,14 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 			}
 		if (pg_ok)
 			pg_command(conn, "ROLLBACK");
-		if (o->progress)
-			fprintf(stderr, "\reval: %ld/%ld examples", e + 1, n_ex);
 		for (size_t i = 0; texts && i < (size_t) n_completers * (ex[e].n_cuts + 1); i++)
 			free(texts[i]);
 		free(texts);
 		prompts_free(&pr, ex[e].n_cuts);
 	}
 
-	if (o->progress && n_ex > 0)
-		fprintf(stderr, "\n");
+	if (o->progress)
+		print_progress(n_ex, n_ex, start, tty);
 	report = cJSON_CreateObject();
 	if (o->model_name)
 	{
@@ -1276,6 +1318,8 @@ eval_usage(FILE *f)
 			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
 			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
+			"  --progress        examples done, elapsed time and ETA on stderr every few seconds\n"
+			"                    (the default when stderr is a terminal)\n"
 			"Metrics are defined in docs/metrics.md.\n",
 			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
 }
@@ -1329,6 +1373,11 @@ sqlpilot_eval_main(int argc, char **argv)
 		{
 			eval_usage(stdout);
 			return 0;
+		}
+		if (strcmp(a, "--progress") == 0)
+		{
+			o.progress = true;
+			continue;
 		}
 		if (a[0] == '-' && a[1] == '-' && i + 1 >= argc)
 		{

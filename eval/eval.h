@@ -252,7 +252,7 @@ typedef struct EvalOptions
 	const char *model_name;		/* reported as is; NULL: no model */
 	const char *grounding;		/* "on", "off" or "both"; reported as is (NULL: no model) */
 	uint64_t	model_checksum;
-	bool		progress;		/* a progress line on stderr */
+	bool		progress;		/* progress lines on stderr, every few seconds */
 } EvalOptions;
 
 /*

@@ -136,7 +136,11 @@ static const char *const indexes_query =
 " WHERE i.indrelid" EQ "ANY ($1)"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
 
-/* Foreign keys of the tables $1 whose target the role may use. */
+/*
+ * Foreign keys of the tables $1 whose target the role may use, and each of
+ * its referenced columns (a role with only DELETE on the target sees none
+ * of its columns, so no REFERENCES may name one).
+ */
 static const char *const fkeys_query =
 "SELECT con.conrelid, con.conname,"
 "   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
@@ -154,6 +158,8 @@ static const char *const fkeys_query =
 " WHERE con.contype" EQ "'f'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
 "   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
 "   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
+"   AND NOT EXISTS (SELECT FROM pg_catalog.unnest(con.confkey) k(n)"
+"         WHERE NOT pg_catalog.has_column_privilege(con.confrelid, k.n, 'SELECT, INSERT, UPDATE'))"
 " ORDER BY con.conrelid, con.conname";
 
 /* CHECK constraints of the tables $1. */
@@ -264,7 +270,11 @@ GetOid(int row, int col)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
-/* A text[] column as a C string array in cxt; returns the count. */
+/*
+ * A text[] column as a C string array in cxt; returns the count.  A NULL
+ * element stays NULL (what pg_get_indexdef gives for an index dropped while
+ * it is read).
+ */
 static int
 GetTextArray(int row, int col, MemoryContext cxt, char ***out)
 {
@@ -282,8 +292,7 @@ GetTextArray(int row, int col, MemoryContext cxt, char ***out)
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? MemoryContextStrdup(cxt, "") :
-			MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
+		(*out)[i] = nulls[i] ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
 	return n;
 }
 
@@ -362,6 +371,16 @@ ColumnsVisible(const SqlpilotTable *t, char **names, int n)
 		if (!found)
 			return false;
 	}
+	return true;
+}
+
+/* Whether none of strs[0..n) is NULL. */
+static bool
+AllStrings(char **strs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strs[i] == NULL)
+			return false;
 	return true;
 }
 
@@ -467,7 +486,7 @@ ReadIndexes(ReadState *rs, Datum relids)
 		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols ||
 			GetBoolArray(r, 8, rs->cxt, &ix.expr) != ix.n_cols)
 			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
-		if (rs->has_hidden[ti] && !KeysVisible(t, &ix))
+		if (!AllStrings(ix.cols, ix.n_cols) || (rs->has_hidden[ti] && !KeysVisible(t, &ix)))
 			continue;
 		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
 		t->indexes[t->n_indexes++] = ix;
@@ -508,7 +527,10 @@ ReadForeignKeys(ReadState *rs, Datum relids)
 	}
 }
 
-/* Reads CHECK constraints (none for tables with hidden columns). */
+/*
+ * Reads CHECK constraints (none for tables with hidden columns, nor one whose
+ * text is NULL: pg_get_expr's answer once its table is dropped meanwhile).
+ */
 static void
 ReadChecks(ReadState *rs, Datum relids)
 {
@@ -518,9 +540,11 @@ ReadChecks(ReadState *rs, Datum relids)
 		int			ti = FindTable(rs, GetOid(r, 1));
 		SqlpilotTable *t;
 		SqlpilotCheck *ck;
+		bool		no_text;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti])
+		(void) GetDatum(r, 3, &no_text);
+		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti] || no_text)
 			continue;
 		t = &rs->tables[ti].table;
 		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
@@ -567,9 +591,15 @@ KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
 	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
 					  &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
-		if (nulls[i] || pg_attribute_aclcheck(relid, DatumGetInt16(elems[i]), rr->roleid,
-											  ACL_SELECT | ACL_INSERT | ACL_UPDATE) != ACLCHECK_OK)
+	{
+		bool		missing = false;
+
+		/* a table or column dropped meanwhile is not usable (not an error) */
+		if (nulls[i] ||
+			pg_attribute_aclcheck_ext(relid, DatumGetInt16(elems[i]), rr->roleid,
+									  ACL_SELECT | ACL_INSERT | ACL_UPDATE, &missing) != ACLCHECK_OK)
 			return false;
+	}
 	return true;
 }
 
@@ -994,8 +1024,17 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 	ReadForeignKeys(&rs, relids);
 	ReadChecks(&rs, relids);
 	EndRead(nest);
+	/*
+	 * The queries read the statement's snapshot, the listing and the
+	 * functions they call the latest catalog: a table dropped by another
+	 * session meanwhile may have come back half read.  It is left out.
+	 */
 	for (int i = 0; i < n; i++)
+	{
 		tables[which[i]].loaded = true;
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(tables[which[i]].relid)))
+			tables[which[i]].skip = true;
+	}
 }
 
 /*

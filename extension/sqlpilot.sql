@@ -28,7 +28,7 @@ CREATE FUNCTION sqlpilot_completions(prefix text, n int DEFAULT 5)
 -- statement that PREPARE accepts (parsed and analyzed, nothing executed) and
 -- that names only relations the role may see and use; false when not; NULL
 -- when it cannot be checked (a utility statement, a function that is not
--- built in would have to run, a lock wait timed out).
+-- built in would have to run, a lock wait timed out or ended in a deadlock).
 CREATE FUNCTION sqlpilot_check(statement text) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'sqlpilot_sql_check'
 	LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;

@@ -16,17 +16,18 @@
  *   a user-defined type's input function never runs; the candidate is
  *   reported as not checked.  The previous hooks are restored in every path.
  * - Privileges.  Parse analysis opens tables the role may not use.  Every
- *   relation of the analyzed statement (subqueries, CTEs and sublinks
- *   included) must be one the extension would show the role (catalog.c: a
- *   schema it may use, not another session's temporary schema, a privilege
- *   on the table or one of its columns), and the statement's own privilege
- *   needs must hold (ExecCheckRTPerms): a candidate naming a hidden table is
- *   refused exactly like one naming a missing table, so `valid` never tells
- *   one from the other.
+ *   relation of the analyzed statement (subqueries, CTEs, sublinks and the
+ *   SELECT of a SELECT INTO included) must be one the extension would show
+ *   the role (catalog.c: a schema it may use, not another session's
+ *   temporary schema, a privilege on the table or one of its columns), and
+ *   the statement's own privilege needs must hold (ExecCheckRTPerms): a
+ *   candidate naming a hidden table is refused exactly like one naming a
+ *   missing table, so `valid` never tells one from the other.
  * - Time.  The statement is at most the prompt budget plus the token budget
  *   long, and parsing and analysis are linear in it; a lock held by another
  *   session is waited for at most SQLPILOT_VALIDATE_LOCK_TIMEOUT_MS (lock_timeout
- *   inside the subtransaction), after which the candidate is not checked.
+ *   inside the subtransaction), after which (or after a deadlock found while
+ *   waiting) the candidate is not checked.
  *
  * A completion cut by the token budget is no statement yet: only its names
  * are checked, against the prompt's schema with core's grounding scope
@@ -192,6 +193,12 @@ CheckStatement(const char *sql)
 		if (param_types[i] == InvalidOid || param_types[i] == UNKNOWNOID)
 			return SQLPILOT_INVALID;
 
+	/*
+	 * SELECT ... INTO, which PREPARE accepts, analyzes to a utility Query
+	 * that holds the SELECT: its relations are checked like any other's.
+	 */
+	if (query->commandType == CMD_UTILITY && IsA(query->utilityStmt, CreateTableAsStmt))
+		query = castNode(Query, ((CreateTableAsStmt *) query->utilityStmt)->query);
 	(void) query_tree_walker(query, CollectRelations, &rels, QTW_EXAMINE_RTES_BEFORE);
 	foreach(lc, rels)
 	{
@@ -210,8 +217,9 @@ CheckStatement(const char *sql)
  * PREPARE accepts and the role may run; SQLPILOT_INVALID when the parser or
  * parse analysis refuses it, or it names a relation the role may not see or
  * use; SQLPILOT_UNCHECKED for a utility statement, a statement whose check
- * would call a function that is not built in, a lock wait that timed out,
- * or inside a parallel operation (no subtransaction can start there).
+ * would call a function that is not built in, a lock wait that timed out or
+ * ended in a deadlock, or inside a parallel operation (no subtransaction
+ * can start there).
  */
 SqlpilotValidity
 SqlpilotValidate(const char *sql)
@@ -260,7 +268,9 @@ SqlpilotValidate(const char *sql)
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
-		if (refused_function || edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		/* a lock wait cut short (timeout, deadlock) says nothing of the statement */
+		if (refused_function || edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+			edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
 			result = SQLPILOT_UNCHECKED;
 		else
 			result = SQLPILOT_INVALID;

@@ -2,7 +2,8 @@
 # source and build trees, puts the server's binaries on PATH and
 # PostgreSQL::Test's modules on @INC, and gives the suite its own temporary
 # directory as TESTDIR.  Started as root, the suite re-runs itself as the
-# postgres user (initdb refuses root).  Load it before PostgreSQL::Test::Cluster:
+# postgres user (initdb refuses root).  start_node() starts a cluster with the
+# staged extension.  Load it before PostgreSQL::Test::Cluster:
 #   use SqlpilotTAP 'name';   # TESTDIR is /tmp/sqlpilot-ext-name.XXXXXX
 package SqlpilotTAP;
 use strict;
@@ -46,6 +47,31 @@ sub import
 	no strict 'refs';
 	${"${caller}::root"} = $root;
 	${"${caller}::build"} = $build;
+	*{"${caller}::start_node"} = \&start_node;
+}
+
+# start_node(NAME, MODEL, CONF): a started PostgreSQL::Test::Cluster whose
+# server loads the extension from the staged install of `make check`
+# (extension_destdir).  With MODEL (a path), a random model is made there
+# (`sqlpilot init --preset 260K --seq-len 1024 --seed 1`) and is
+# sqlpilot.model_path.  CONF: more lines for postgresql.conf.
+sub start_node
+{
+	my ($name, $model, $conf) = @_;
+	my $install = "$build/install";
+	require PostgreSQL::Test::Cluster;
+	Test::More::BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
+	if ($model)
+	{
+		system("$build/sqlpilot init --preset 260K --seq-len 1024 --seed 1 --out $model >/dev/null") == 0
+		  or Test::More::BAIL_OUT('sqlpilot init failed');
+	}
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', "extension_destdir = '$install'\n"
+		  . ($model ? "sqlpilot.model_path = '$model'\n" : '') . ($conf // ''));
+	$node->start;
+	return $node;
 }
 
 1;

@@ -96,6 +96,25 @@ assert r["examples"] == 2 and r["cuts"] == 3 + 4 and r["seed"] == 0, r
 EOF
 ok $? "--limit 2 --cuts 3 --seed 0: two examples, three drawn cuts where the file has none"
 
+# progress on stderr: with --progress (each line "eval: done/total examples, elapsed, ETA"), never
+# in the report; by default only when stderr is a terminal (script(1) gives it one)
+for i in $(seq 1 30); do sed -n 1p "$T/in.jsonl"; done >"$T/many.jsonl"
+"$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 --progress "$T/many.jsonl" >"$T/p.out" 2>"$T/p.err"
+rc=$?
+lines=$(grep -c '^eval: ' "$T/p.err")
+[ $rc = 0 ] && tail -1 "$T/p.err" | grep -Eq '^eval: 30/30 examples, [0-9hms]+ elapsed, ETA 0s$' &&
+	[ "$lines" -ge 1 ] && [ "$lines" -lt 30 ] && ! grep -q 'eval: ' "$T/p.out" &&
+	tail -1 "$T/p.out" | $PY -c 'import json, sys; assert json.load(sys.stdin)["examples"] == 30'
+ok $? "--progress: $lines progress line(s) on stderr for 30 examples, the last one 30/30; stdout's JSON untouched"
+"$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 "$T/in.jsonl" >/dev/null 2>"$T/np.err"
+! grep -q 'examples, ' "$T/np.err"
+ok $? "no progress when stderr is not a terminal and --progress is not given"
+script -qec "'$SQLPILOT' eval --model '$T/m.bin' --cuts 2 --ks-limit 1 --json '$T/tty.json' '$T/in.jsonl'" /dev/null \
+	>"$T/tty.out" 2>&1
+grep -q $'\reval: 3/3 examples, .* elapsed, ETA 0s' "$T/tty.out" && ! grep -q 'eval: ' "$T/tty.json" &&
+	$PY -c 'import json, sys; assert json.load(open(sys.argv[1]))["examples"] == 3' "$T/tty.json"
+ok $? "on a terminal the progress line is shown by default (redrawn in place), the JSON file has none"
+
 "$SQLPILOT" eval --model "$T/m.bin" --cuts nope "$T/in.jsonl" >/dev/null 2>&1
 [ $? = 2 ]
 ok $? "a bad option exits 2"

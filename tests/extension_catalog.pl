@@ -24,18 +24,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $dir = $ENV{TESTDIR};
-my $install = "$build/install";
-BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
-
-my $model = "$dir/small.model";
-system("$build/sqlpilot init --preset 260K --seq-len 1024 --seed 1 --out $model >/dev/null") == 0
-  or BAIL_OUT('sqlpilot init failed');
-
-my $node = PostgreSQL::Test::Cluster->new('sqlpilot_catalog');
-$node->init;
-$node->append_conf('postgresql.conf', "extension_destdir = '$install'\nsqlpilot.model_path = '$model'\n");
-$node->start;
+my $node = start_node('sqlpilot_catalog', "$ENV{TESTDIR}/small.model");
 $node->safe_psql('postgres', 'CREATE EXTENSION sqlpilot; CREATE TABLE shared (id int PRIMARY KEY)');
 
 # ---- another session's temporary tables are never read ----

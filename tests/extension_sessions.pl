@@ -20,22 +20,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $dir = $ENV{TESTDIR};
-my $install = "$build/install";
-BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
 
-# Random models: a small one for most checks, a slower one with a long
-# context so that one completion runs long enough to be cancelled.
+# Random models: a small one for most checks (start_node makes it), a slower
+# one with a long context so that one completion runs long enough to be cancelled.
 my $model = "$dir/small.model";
 my $slow = "$dir/slow.model";
-system("$build/sqlpilot init --preset 260K --seq-len 1024 --seed 1 --out $model >/dev/null") == 0
-  or BAIL_OUT('sqlpilot init failed');
+my $node = start_node('sqlpilot', $model);
 system("$build/sqlpilot init --preset 15M --seq-len 4096 --seed 2 --out $slow >/dev/null") == 0
   or BAIL_OUT('sqlpilot init failed');
-
-my $node = PostgreSQL::Test::Cluster->new('sqlpilot');
-$node->init;
-$node->append_conf('postgresql.conf', "extension_destdir = '$install'\nsqlpilot.model_path = '$model'\n");
-$node->start;
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION sqlpilot;
 	CREATE TABLE accounts (id int PRIMARY KEY, owner text);

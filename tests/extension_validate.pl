@@ -17,13 +17,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $install = "$build/install";
-BAIL_OUT("no staged install in $install (run make check)") unless -d $install;
-
-my $node = PostgreSQL::Test::Cluster->new('validate');
-$node->init;
-$node->append_conf('postgresql.conf', "extension_destdir = '$install'\n");
-$node->start;
+my $node = start_node('validate');
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION sqlpilot;
 	CREATE TABLE orders (id int PRIMARY KEY, total numeric);

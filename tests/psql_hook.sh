@@ -650,13 +650,42 @@ expect_clause() {
 		--n 5 --max-tokens 16 --json "$1" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["completions"][0]["text"].strip().replace("\n"," ").replace("\t"," "))' 2>/dev/null
 }
-# expect_alt_word PREFIX: the next word of the second completion (the first
-# short alternative: another next word than the best's), as the CLI gives it.
-expect_alt_word() {
+# expect_alt_words PREFIX: the next word (a name or keyword of 2 or more
+# characters) of each completion but the best (the short alternatives: other
+# next words than the best's), as the CLI gives them, one a line.
+expect_alt_words() {
 	SQLPILOT_MODEL=$MODEL "$CLI" complete --dsn "host=$T user=postgres dbname=clientdb" \
 		--n 5 --max-tokens 16 --json "$1" 2>/dev/null |
-		python3 -c 'import json,re,sys; c=json.load(sys.stdin)["completions"]; m=re.match(r"\s*([A-Za-z_][A-Za-z0-9_$]*|\S)", c[1]["text"]) if len(c) > 1 else None; print(m.group(1) if m else "")' 2>/dev/null
+		python3 -c 'import json,re,sys
+for c in json.load(sys.stdin)["completions"][1:]:
+    m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_$]+)", c["text"])
+    if m: print(m.group(1))' 2>/dev/null
 }
+# A word only the model offers: after these prefixes, one of the short
+# alternatives' next words that plain psql does not list (TAB TAB) and the
+# prefix does not hold; ALT_PREFIX and ALT get the first such.
+ALT_PREFIXES=("SELECT name FROM customers WHERE id " "SELECT * FROM orders WHERE total "
+	"SELECT name FROM customers WHERE ")
+ALT_PREFIX=""
+ALT=""
+start_psql clientdb "$PGBIN/psql"
+for p in "${ALT_PREFIXES[@]}"; do
+	mark
+	typed "$p"
+	keys Tab Tab
+	typed "~END"
+	wait_for "~END" || diag "plain psql: no ~END after: $p"
+	own=" $(after_mark | tr -s ' \t\n' '   ') $p "
+	for w in $(expect_alt_words "$p"); do
+		if [[ $own != *" $w "* ]]; then
+			ALT_PREFIX=$p
+			ALT=$w
+			break 2
+		fi
+	done
+done
+keys C-c
+diag "a word only the model offers: [$ALT] after [$ALT_PREFIX]"
 # wait_fixed TEXT: polls the screen (below the marker) for a fixed string for up to 20 s.
 wait_fixed() {
 	for _ in $(seq 200); do
@@ -690,10 +719,11 @@ if [ -n "$short" ]; then
 else
 	diag "the best completion has no literal to stop its clause at: [$clause]"
 fi
-alt=$(expect_alt_word "SELECT name FROM customers WHERE ")
-diag "expected short candidate (another next word): [$alt]"
-[ -n "$alt" ] && wait_fixed "$alt"
-ok $? "TAB offers a short candidate of another completion ($alt)" ||
+mark
+typed "$ALT_PREFIX"
+keys Tab Tab
+[ -n "$ALT" ] && wait_fixed "$ALT" && after_mark | grep -Eq -- "(^|  )$ALT(  |$)"
+ok $? "TAB offers another completion's next word, one plain psql does not list ($ALT after '$ALT_PREFIX')" ||
 	{ diag "screen:"; after_mark | sed 's/^/#   /'; }
 [ "$(reads)" -ge 1 ]
 ok $? "the schema was read over psql's connection (the log shows the catalog query)"

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../../client/crdb.h"
 #include "../import.h"
 #include "schema.h"
 #include "sql_lex.h"
@@ -129,6 +130,46 @@ grow(Conv *c, void *p, size_t n)
 	return q;
 }
 
+/* calloc(n, size) that notes a failure in c->oom; NULL then. */
+static void *
+zalloc(Conv *c, size_t n, size_t size)
+{
+	void	   *q = calloc(n, size);
+
+	if (!q)
+		c->oom = true;
+	return q;
+}
+
+/* strndup(s, n) that notes a failure in c->oom; NULL then. */
+static char *
+copy_n(Conv *c, const char *s, size_t n)
+{
+	char	   *q = strndup(s, n);
+
+	if (!q)
+		c->oom = true;
+	return q;
+}
+
+/* strdup(s) that notes a failure in c->oom; NULL then. */
+static char *
+copy(Conv *c, const char *s)
+{
+	return copy_n(c, s, strlen(s));
+}
+
+/* The text of buf (taken over), or NULL noted in c->oom when it could not grow. */
+static char *
+finish(Conv *c, SqlpilotBuf *buf)
+{
+	char	   *q = sqlpilot_buf_finish(buf, NULL);
+
+	if (!q)
+		c->oom = true;
+	return q;
+}
+
 /* ---- tokens ---- */
 
 /* True when token k of entry e is the unquoted word w. */
@@ -155,7 +196,7 @@ is_name(const Conv *c, int e, int k, int b)
 	return k < b && (c->tok[e][k].kind == SQLPILOT_TOK_IDENT || c->tok[e][k].kind == SQLPILOT_TOK_QIDENT);
 }
 
-/* The name token k means, as written (unquoted: its own case; quoted: its value), malloc'd. */
+/* The name token k means, as written (unquoted: its own case; quoted: its value), malloc'd; NULL out of memory. */
 static char *
 name_of(Conv *c, int e, int k)
 {
@@ -164,9 +205,9 @@ name_of(Conv *c, int e, int k)
 	if (t->kind == SQLPILOT_TOK_QIDENT)
 	{
 		note(c, IMPORT_FORM_QUOTED_NAME);
-		return strdup(t->word);
+		return copy(c, t->word);
 	}
-	return strndup(c->text[e] + t->start, (size_t) (t->end - t->start));
+	return copy_n(c, c->text[e] + t->start, (size_t) (t->end - t->start));
 }
 
 /* Index just after the ')' matching the '(' at k, or -1 when the text ends first. */
@@ -185,14 +226,14 @@ skip_parens(const Conv *c, int e, int k, int b)
 	return -1;
 }
 
-/* The source text of tokens [a, b) of entry e, malloc'd. */
+/* The source text of tokens [a, b) of entry e, malloc'd; NULL out of memory. */
 static char *
-span_text(const Conv *c, int e, int a, int b)
+span_text(Conv *c, int e, int a, int b)
 {
 	if (a >= b)
-		return strdup("");
-	return strndup(c->text[e] + c->tok[e][a].start,
-				   (size_t) (c->tok[e][b - 1].end - c->tok[e][a].start));
+		return copy(c, "");
+	return copy_n(c, c->text[e] + c->tok[e][a].start,
+				  (size_t) (c->tok[e][b - 1].end - c->tok[e][a].start));
 }
 
 /* Fails the conversion with a reason. */
@@ -206,17 +247,17 @@ fail(Conv *c, const char *fmt, const char *arg)
 /*
  * Copies text with MySQL backquotes made double quotes and literal "\n"
  * made spaces (outside string literals and quoted names), so the lexer reads
- * `a b` as one name and the line breaks as breaks.
+ * `a b` as one name and the line breaks as breaks.  NULL out of memory.
  */
 static char *
 unbackquote(Conv *c, const char *in)
 {
-	char	   *out = strdup(in);
+	char	   *out = copy(c, in);
 	char		quote = 0;
 	bool		seen = false,
 				newline = false;
 
-	for (char *p = out; *p; p++)
+	for (char *p = out; p && *p; p++)
 	{
 		if (quote)
 		{
@@ -251,8 +292,16 @@ lex_entry(Conv *c, int e)
 	size_t		n = sqlpilot_lex_all(c->text[e], strlen(c->text[e]), false, &lt);
 
 	if (n == (size_t) -1)
-		return fail(c, "%s", "out of memory");
-	c->tok[e] = calloc(n + 1, sizeof(Tok));
+	{
+		c->oom = true;
+		return -1;
+	}
+	c->tok[e] = zalloc(c, n + 1, sizeof(Tok));
+	if (!c->tok[e])
+	{
+		free(lt);
+		return -1;
+	}
 	c->n_tok[e] = (int) n;
 	for (size_t i = 0; i < n; i++)
 	{
@@ -303,11 +352,14 @@ add_index(Conv *c, SqlpilotTable *t)
 	return &t->indexes[t->n_indexes++];
 }
 
-/* Appends a CHECK of t (name and expr are t's then; freed out of memory). */
+/*
+ * Appends a CHECK of t (name and expr are t's then; freed out of memory,
+ * which a NULL expr means).
+ */
 static void
 add_check(Conv *c, SqlpilotTable *t, char *name, char *expr)
 {
-	SqlpilotCheck *ck = grow(c, t->checks, sizeof(SqlpilotCheck) * (t->n_checks + 1));
+	SqlpilotCheck *ck = expr ? grow(c, t->checks, sizeof(SqlpilotCheck) * (t->n_checks + 1)) : NULL;
 
 	if (!ck)
 	{
@@ -321,11 +373,11 @@ add_check(Conv *c, SqlpilotTable *t, char *name, char *expr)
 	t->n_checks++;
 }
 
-/* Appends column name (taken over) to ix's key; false (name freed) out of memory. */
+/* Appends column name (taken over) to ix's key; false (name freed) out of memory, which a NULL name means. */
 static bool
 add_key_col(Conv *c, SqlpilotIndex *ix, char *name, bool desc)
 {
-	char	  **cols = grow(c, ix->cols, sizeof(char *) * (ix->n_cols + 1));
+	char	  **cols = name ? grow(c, ix->cols, sizeof(char *) * (ix->n_cols + 1)) : NULL;
 	bool	   *descs;
 
 	if (cols)
@@ -340,37 +392,6 @@ add_key_col(Conv *c, SqlpilotIndex *ix, char *name, bool desc)
 	ix->cols[ix->n_cols] = name;
 	ix->desc[ix->n_cols++] = desc;
 	return true;
-}
-
-/* Frees an index's arrays and name. */
-static void
-free_index(SqlpilotIndex *ix)
-{
-	for (int k = 0; k < ix->n_cols; k++)
-		free(ix->cols[k]);
-	free(ix->cols);
-	free(ix->desc);
-	free(ix->name);
-	memset(ix, 0, sizeof(*ix));
-}
-
-/* Frees a foreign key's arrays and strings. */
-static void
-free_fkey(SqlpilotForeignKey *fk)
-{
-	for (int k = 0; k < fk->n_cols; k++)
-	{
-		free(fk->cols[k]);
-		free(fk->ref_cols[k]);
-	}
-	free(fk->cols);
-	free(fk->ref_cols);
-	free(fk->name);
-	free(fk->ref_schema);
-	free(fk->ref_table);
-	free(fk->on_delete);
-	free(fk->on_update);
-	memset(fk, 0, sizeof(*fk));
 }
 
 /*
@@ -411,7 +432,7 @@ read_key_cols(Conv *c, int e, int k, int b, SqlpilotIndex *ix)
 
 /* The action words of ON DELETE / ON UPDATE at k (CASCADE, SET NULL, NO ACTION, ...), malloc'd upper case. */
 static char *
-read_action(const Conv *c, int e, int *k, int b)
+read_action(Conv *c, int e, int *k, int b)
 {
 	char		buf[140] = "";
 
@@ -424,7 +445,7 @@ read_action(const Conv *c, int e, int *k, int b)
 		snprintf(buf, sizeof(buf), "%s", c->tok[e][(*k)++].word);
 	for (char *p = buf; *p; p++)
 		*p = (char) toupper((unsigned char) *p);
-	return strdup(buf);
+	return copy(c, buf);
 }
 
 /*
@@ -437,12 +458,14 @@ static int
 read_references(Conv *c, int e, int k, int b, SqlpilotForeignKey *fk)
 {
 	free(fk->ref_cols);
-	fk->ref_cols = calloc(fk->n_cols + 1, sizeof(char *));	/* the primary key's, once known */
-	if (!is_name(c, e, k, b))
+	fk->ref_cols = zalloc(c, fk->n_cols + 1, sizeof(char *));	/* the primary key's, once known */
+	if (!fk->ref_cols || !is_name(c, e, k, b))
 		return -1;
 	if (is_ch(c, e, k + 1, b, '.'))
 		k += 2;					/* public.t: the schema is ours anyway */
 	fk->ref_table = name_of(c, e, k);
+	if (!fk->ref_table)
+		return -1;
 	k++;
 	if (is_ch(c, e, k, b, '('))
 	{
@@ -738,7 +761,10 @@ expr_end(const Conv *c, int e, int k, int b)
 	return b;
 }
 
-/* The text of an expression, tokens [a, z) of entry e, with CockroachDB ':::type' casts dropped; malloc'd. */
+/*
+ * The text of an expression, tokens [a, z) of entry e, with CockroachDB
+ * ':::type' casts dropped; malloc'd, NULL out of memory.
+ */
 static char *
 expr_text(Conv *c, int e, int a, int z)
 {
@@ -761,7 +787,7 @@ expr_text(Conv *c, int e, int a, int z)
 			sqlpilot_buf_append(&buf, " ", 1);
 		sqlpilot_buf_append(&buf, c->text[e] + t->start, (size_t) (t->end - t->start));
 	}
-	return sqlpilot_buf_finish(&buf, NULL);
+	return finish(c, &buf);
 }
 
 /* A default expression from tokens [a, z); NULL for DEFAULT NULL and unique_rowid() (*rowid set). */
@@ -781,7 +807,7 @@ default_expr(Conv *c, int e, int a, int z, bool *rowid)
 
 /* Makes column ci of t a serial column (integer types only): a nextval default, NOT NULL. */
 static void
-make_serial(SqlpilotTable *t, int ci)
+make_serial(Conv *c, SqlpilotTable *t, int ci)
 {
 	SqlpilotColumn *col = &t->columns[ci];
 	char		seq[300];
@@ -791,7 +817,7 @@ make_serial(SqlpilotTable *t, int ci)
 		return;
 	snprintf(seq, sizeof(seq), "nextval('%s_%s_seq'::regclass)", t->name, col->name);
 	free(col->default_expr);
-	col->default_expr = strdup(seq);
+	col->default_expr = copy(c, seq);
 	col->not_null = true;
 }
 
@@ -808,10 +834,18 @@ enum_check(Conv *c, SqlpilotTable *t, int ci, int ee, int ea)
 	if (end < 0)
 		return;
 	labels = span_text(c, ee, ea, end);
-	sqlpilot_schema_quote_ident(t->columns[ci].name, true, q, sizeof(q));
+	if (!labels)
+		return;
+	/* a quoted name is never empty: 0 is the renderer out of memory */
+	if (sqlpilot_schema_quote_ident(t->columns[ci].name, true, q, sizeof(q)) == 0)
+	{
+		c->oom = true;
+		free(labels);
+		return;
+	}
 	sqlpilot_buf_printf(&buf, "%s IN %s", q, labels);
 	free(labels);
-	add_check(c, t, NULL, sqlpilot_buf_finish(&buf, NULL));
+	add_check(c, t, NULL, finish(c, &buf));
 }
 
 static int	read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk);
@@ -836,10 +870,14 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 	col = &t->columns[t->n_columns++];
 	memset(col, 0, sizeof(*col));
 	col->name = name_of(c, e, k);
+	if (!col->name)
+		return -1;
 	k = read_type(c, e, k + 1, b, &ct);
 	if (k < 0)
 		return fail(c, "%s", "a column without a type we can read");
-	col->type = strdup(ct.pg);
+	col->type = copy(c, ct.pg);
+	if (!col->type)
+		return -1;
 	serial = ct.serial;
 	if (ct.enum_entry >= 0)
 		enum_check(c, t, ci, ct.enum_entry, ct.enum_a);
@@ -858,7 +896,7 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 			/* the comma before a table constraint is missing */
 			note(c, IMPORT_FORM_MISSING_COMMA);
 			if (serial)
-				make_serial(t, ci);
+				make_serial(c, t, ci);
 			return read_table_element(c, e, k, b, t, pk_cols) < 0 ? -1 : 0;
 		}
 		if (strcmp(w, "not") == 0 && is_kw(c, e, k + 1, b, "null"))
@@ -872,7 +910,7 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		{
 			if (pk_cols->n_cols > 0)
 				note(c, IMPORT_FORM_MULTI_PRIMARY);
-			if (!add_key_col(c, pk_cols, strdup(t->columns[ci].name), is_kw(c, e, k + 2, b, "desc")))
+			if (!add_key_col(c, pk_cols, copy(c, t->columns[ci].name), is_kw(c, e, k + 2, b, "desc")))
 				return -1;
 			k += 2;
 			if (is_kw(c, e, k, b, "asc") || is_kw(c, e, k, b, "desc"))
@@ -885,13 +923,9 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 		{
 			SqlpilotIndex *ix = add_index(c, t);
 
-			if (!ix)
+			if (!ix || !add_key_col(c, ix, copy(c, t->columns[ci].name), false))
 				return -1;
 			ix->unique = ix->is_constraint = true;
-			ix->cols = malloc(sizeof(char *));
-			ix->desc = calloc(1, sizeof(bool));
-			ix->cols[0] = strdup(t->columns[ci].name);
-			ix->n_cols = 1;
 			k += is_kw(c, e, k + 1, b, "key") ? 2 : 1;
 		}
 		else if (strcmp(w, "default") == 0 && is_kw(c, e, k + 1, b, "null"))
@@ -918,9 +952,10 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 
 			if (!fk)
 				return -1;
+			fk->cols = zalloc(c, 1, sizeof(char *));
+			if (!fk->cols || !(fk->cols[0] = copy(c, t->columns[ci].name)))
+				return -1;
 			fk->n_cols = 1;
-			fk->cols = malloc(sizeof(char *));
-			fk->cols[0] = strdup(t->columns[ci].name);
 			k = read_references(c, e, k + 1, b, fk);
 			if (k < 0)
 				return fail(c, "%s", "a REFERENCES clause we cannot read");
@@ -986,11 +1021,14 @@ read_column(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex *pk_co
 			return fail(c, "unknown column clause %s", w);
 	}
 	if (serial)
-		make_serial(t, ci);
+		make_serial(c, t, ci);
 	return 0;
 }
 
-/* Keeps the index (dropping its name) or drops it, when it names a missing column. */
+/*
+ * Makes key columns cols the spelling of t's columns; false when one names a
+ * missing column (the caller drops the key) or out of memory.
+ */
 static bool
 resolve_key_cols(Conv *c, const SqlpilotTable *t, char **cols, int n)
 {
@@ -1004,7 +1042,9 @@ resolve_key_cols(Conv *c, const SqlpilotTable *t, char **cols, int n)
 			return false;
 		}
 		free(cols[k]);
-		cols[k] = strdup(t->columns[ci].name);
+		cols[k] = copy(c, t->columns[ci].name);
+		if (!cols[k])
+			return false;
 	}
 	return true;
 }
@@ -1057,14 +1097,14 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 			note(c, IMPORT_FORM_PRIMARY_NAME);
 		if (read_key_cols(c, e, k + 2, b, &tmp) < 0)
 		{
-			free_index(&tmp);
+			sqlpilot_crdb_index_free(&tmp);
 			free(cname);
 			return fail(c, "%s", "a PRIMARY KEY we cannot read");
 		}
 		if (pk->n_cols > 0)
 		{
 			note(c, IMPORT_FORM_MULTI_PRIMARY);
-			free_index(pk);
+			sqlpilot_crdb_index_free(pk);
 		}
 		*pk = tmp;
 	}
@@ -1106,7 +1146,7 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 		if (z < 0)
 		{
 			note(c, IMPORT_FORM_INDEX_DROPPED);
-			free_index(ix);
+			sqlpilot_crdb_index_free(ix);
 			t->n_indexes--;
 		}
 		else if (z < b)
@@ -1129,7 +1169,6 @@ read_table_element(Conv *c, int e, int k, int b, SqlpilotTable *t, SqlpilotIndex
 		free(tmp.desc);
 		fk->name = cname;
 		cname = NULL;
-		fk->ref_cols = calloc(fk->n_cols + 1, sizeof(char *));
 		if (z < 0 || !is_kw(c, e, z, b, "references") || read_references(c, e, z + 1, b, fk) < 0)
 			return fail(c, "%s", "a FOREIGN KEY we cannot read");
 	}
@@ -1187,6 +1226,8 @@ read_create_table(Conv *c, int e, int a, int b)
 	if (close < 0)
 		return fail(c, "%s", "CREATE TABLE cut off");
 	name = name_of(c, e, k);
+	if (!name)
+		return -1;
 	if (find_table(s, name) >= 0)
 	{
 		note(c, IMPORT_FORM_DUPLICATE_TABLE);
@@ -1209,8 +1250,10 @@ read_create_table(Conv *c, int e, int a, int b)
 	s->tables = t;
 	t = &s->tables[s->n_tables++];
 	memset(t, 0, sizeof(*t));
-	t->schema = strdup("public");
+	t->schema = copy(c, "public");
 	t->name = name;
+	if (!t->schema)
+		return -1;
 	t->fold_case = true;
 	/* the elements, split at commas of depth 1 */
 	k += 2;
@@ -1240,9 +1283,9 @@ read_create_table(Conv *c, int e, int a, int b)
 				else
 					r = read_column(c, e, k, z, t, &pk);
 			}
-			if (r < 0)
+			if (r < 0 || c->oom)
 			{
-				free_index(&pk);
+				sqlpilot_crdb_index_free(&pk);
 				return -1;
 			}
 		}
@@ -1250,7 +1293,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	}
 	if (t->n_columns == 0)
 	{
-		free_index(&pk);
+		sqlpilot_crdb_index_free(&pk);
 		return fail(c, "%s", "a table without columns");
 	}
 	/* keys: the primary key first, names left to the renderer unless unique in the schema */
@@ -1258,7 +1301,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	{
 		if (!add_index(c, t))
 		{
-			free_index(&pk);
+			sqlpilot_crdb_index_free(&pk);
 			return -1;
 		}
 		memmove(t->indexes + 1, t->indexes, sizeof(SqlpilotIndex) * (t->n_indexes - 1));
@@ -1268,7 +1311,7 @@ read_create_table(Conv *c, int e, int a, int b)
 			t->columns[find_col(t, pk.cols[i])].not_null = true;
 	}
 	else
-		free_index(&pk);
+		sqlpilot_crdb_index_free(&pk);
 	/*
 	 * Name randomization (datagen_randomize) renames a CHECK through the
 	 * column name its text starts with; others would keep stale names.
@@ -1294,7 +1337,7 @@ read_create_table(Conv *c, int e, int a, int b)
 	for (int i = t->n_indexes - 1; i >= 0; i--)
 		if (!t->indexes[i].primary && !resolve_key_cols(c, t, t->indexes[i].cols, t->indexes[i].n_cols))
 		{
-			free_index(&t->indexes[i]);
+			sqlpilot_crdb_index_free(&t->indexes[i]);
 			memmove(&t->indexes[i], &t->indexes[i + 1], sizeof(SqlpilotIndex) * (t->n_indexes - i - 1));
 			t->n_indexes--;
 		}
@@ -1348,7 +1391,7 @@ read_create_index(Conv *c, int e, int a, int b)
 	if (read_key_cols(c, e, k, b, ix) < 0 || !resolve_key_cols(c, t, ix->cols, ix->n_cols))
 	{
 		note(c, IMPORT_FORM_INDEX_DROPPED);
-		free_index(ix);
+		sqlpilot_crdb_index_free(ix);
 		t->n_indexes--;
 	}
 	return 0;
@@ -1418,8 +1461,8 @@ resolve_fkeys(Conv *c, int ti)
 		{
 			if (p->n_indexes > 0 && p->indexes[0].primary && p->indexes[0].n_cols == fk->n_cols)
 			{
-				for (int k = 0; k < fk->n_cols; k++)
-					fk->ref_cols[k] = strdup(p->indexes[0].cols[k]);
+				for (int k = 0; k < fk->n_cols && keep; k++)
+					keep = (fk->ref_cols[k] = copy(c, p->indexes[0].cols[k])) != NULL;
 			}
 			else
 			{
@@ -1456,13 +1499,13 @@ resolve_fkeys(Conv *c, int ti)
 		}
 		if (!keep)
 		{
-			free_fkey(fk);
+			sqlpilot_crdb_fkey_free(fk);
 			memmove(fk, fk + 1, sizeof(SqlpilotForeignKey) * (t->n_fkeys - i - 1));
 			t->n_fkeys--;
 			continue;
 		}
 		free(fk->ref_table);
-		fk->ref_table = strdup(p->name);
+		fk->ref_table = copy(c, p->name);
 		if (fk->n_cols == 1 && (links = grow(c, s->links, sizeof(DatagenLink) * (s->n_links + 1))))
 		{
 			s->links = links;
@@ -1593,7 +1636,9 @@ convert(Conv *c)
 			et->entry = st[i].entry;
 			et->a = st[i].a + 5;
 		}
-	for (int i = 0; i < n && rc == 0; i++)
+	if (c->oom)
+		rc = -1;
+	for (int i = 0; i < n && rc == 0 && !c->oom; i++)
 	{
 		if (starts(c, &st[i], "create", "table"))
 			rc = read_create_table(c, st[i].entry, st[i].a, st[i].b);
@@ -1603,14 +1648,16 @@ convert(Conv *c)
 				 !starts(c, &st[i], "create", "type") && has_create_table(c, st[i].entry))
 			note(c, IMPORT_FORM_OTHER_STATEMENT);
 	}
-	for (int i = 0; i < n && rc == 0; i++)
+	for (int i = 0; i < n && rc == 0 && !c->oom; i++)
 		if (starts(c, &st[i], "create", "index") ||
 			(starts(c, &st[i], "create", "unique") && is_kw(c, st[i].entry, st[i].a + 2, st[i].b, "index")))
 			rc = read_create_index(c, st[i].entry, st[i].a, st[i].b);
 	free(st);
+	if (c->oom)
+		rc = -1;
 	if (rc == 0 && c->s->n_tables == 0)
 		rc = fail(c, "%s", "no CREATE TABLE");
-	for (int ti = 0; ti < c->s->n_tables && rc == 0; ti++)
+	for (int ti = 0; ti < c->s->n_tables && rc == 0 && !c->oom; ti++)
 		resolve_fkeys(c, ti);
 	if (rc == 0)
 		dedupe_index_names(c);
@@ -1627,21 +1674,21 @@ datagen_import_schema(const char *const *texts, int n, DatagenSchema *s,
 
 	memset(s, 0, sizeof(*s));
 	c.n_entries = n;
-	c.text = calloc(n + 1, sizeof(char *));
-	c.tok = calloc(n + 1, sizeof(Tok *));
-	c.n_tok = calloc(n + 1, sizeof(int));
+	c.text = zalloc(&c, n + 1, sizeof(char *));
+	c.tok = zalloc(&c, n + 1, sizeof(Tok *));
+	c.n_tok = zalloc(&c, n + 1, sizeof(int));
 	c.s = s;
 	c.forms = forms;
 	c.err = err;
 	c.errlen = errlen;
-	for (int e = 0; e < n && rc == 0; e++)
+	for (int e = 0; e < n && !c.oom && rc == 0; e++)
 	{
 		c.text[e] = unbackquote(&c, texts[e] ? texts[e] : "");
-		rc = lex_entry(&c, e);
+		rc = c.text[e] ? lex_entry(&c, e) : -1;
 	}
-	if (rc == 0)
+	if (rc == 0 && !c.oom)
 		rc = convert(&c);
-	for (int e = 0; e < n; e++)
+	for (int e = 0; e < n && c.text && c.tok; e++)
 	{
 		free(c.text[e]);
 		free(c.tok[e]);
