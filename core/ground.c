@@ -1853,13 +1853,17 @@ on_open(Ctx *x)
 	c->clause[nd] = C_NONE;
 	c->paren[nd] = (uint8_t) kind;
 	c->selfrom[nd] = 0;
+	c->scope0[nd] = (uint8_t) x->g->n_entries;
 	c->expect = (uint8_t) inner;
 	c->at_start = start;
 	c->operand = false;
 	c->prevkw = A_NONE;
 }
 
-/* ')' : back to the outer level; a subquery or function in FROM takes an alias. */
+/*
+ * ')' : back to the outer level; a subquery's tables leave the scope, a
+ * subquery or function in FROM takes an alias.
+ */
 static void
 on_close(Ctx *x)
 {
@@ -1877,6 +1881,26 @@ on_close(Ctx *x)
 	kind = c->paren[c->depth];
 	if (c->capture >= 0 && c->capture_depth >= c->depth)
 		capture_end(x);
+	/*
+	 * A subquery's tables are not visible outside it (a parenthesized join's
+	 * are).  In FROM its columns are not known: its tables' columns stand for
+	 * them, but their names no longer qualify (nor take an alias).
+	 */
+	if (x->w && kind == P_SUBQ_FROM && (c->selfrom[c->depth] & 1))
+	{
+		for (int i = c->scope0[c->depth]; i < x->w->n_entries; i++)
+		{
+			x->w->entries[i].name[0] = '\0';
+			x->w->entries[i].aliased = false;
+		}
+	}
+	else if (x->w && (kind == P_CTE_BODY || (c->selfrom[c->depth] & 1)) &&
+			 x->w->n_entries > c->scope0[c->depth])
+	{
+		x->w->n_entries = c->scope0[c->depth];
+		if (c->last_ref >= x->w->n_entries)
+			c->last_ref = -1;
+	}
 	c->depth--;
 	c->operand = false;
 	switch (kind)
@@ -2250,7 +2274,9 @@ put_scope(const SqlpilotGround *g, char *buf, size_t cap, size_t *n)
 
 		if (i > 0)
 			put(buf, cap, n, ", ");
-		if (e->aliased || e->kind != EK_TABLE)
+		if (e->name[0] == '\0' && e->kind == EK_TABLE)
+			put(buf, cap, n, "(%s inside a subquery)", tn);
+		else if (e->aliased || e->kind != EK_TABLE)
 			put(buf, cap, n, "%s (%s)", e->name, tn);
 		else
 			put(buf, cap, n, "%s", e->name);

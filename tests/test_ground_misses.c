@@ -243,6 +243,82 @@ test_stray_punctuation(void)
 				 NULL);
 }
 
+/*
+ * "UPDATE customers SET customer_id = 31, ordered_at = ..." (ordered_at is
+ * a column of orders; written by the ungrounded model): each SET target is
+ * a column of the UPDATE's table not assigned yet, after SET and after each
+ * ',' of the list, also in ON CONFLICT DO UPDATE SET; the expressions right
+ * of '=', WHERE and RETURNING take columns of the tables in scope (the
+ * target and UPDATE ... FROM's), as INSERT's column list takes the target's.
+ */
+static void
+test_set_list(void)
+{
+	const char *upsert = "INSERT INTO orders (customer_id) VALUES (1) ON CONFLICT (customer_id) DO UPDATE SET ";
+	char		buf[256];
+
+	expect_words(shop_names, "UPDATE customers SET ", "+city |+email |-total |-status |-unit_price ",
+				 "expects a column of customers (SET target)");
+	expect_words(shop_names, "UPDATE customers SET customer_id = 31, ",
+				 "+email |+city |-total |-status |-customer_id |-order_id ",
+				 "expects a column of customers (SET target)");
+	expect_words(shop_names, "UPDATE customers SET customer_id = 31,", "+ email |- total ", NULL);
+	expect_words(shop_names, "UPDATE customers SET email = 'a@b.c', city = NULL, ",
+				 "+full_name |-email |-city |-status ", NULL);
+	expect_words(shop_names, "UPDATE customers SET email = ", "+full_name |+lower(|-total |-status ",
+				 "expects a column of customers,");
+	expect_words(shop_names, "UPDATE customers SET email = lower(", "+full_name |-total ", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = 'x' WHERE ", "+email |-total |-o.", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = 'x' RETURNING ", "+email |-total ", NULL);
+	expect_words(shop_names, "DELETE FROM customers WHERE ", "+city |-total |-status ", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = o.status FROM orders o WHERE ",
+				 "+o.|+total |+city |-unit_price |-oi.", NULL);
+	expect_words(shop_names, upsert, "+status |+total |-city |-email ",
+				 "expects a column of orders (SET target)");
+	snprintf(buf, sizeof(buf), "%sstatus = excluded.status, ", upsert);
+	expect_words(shop_names, buf, "+total |-status |-city ", NULL);
+	snprintf(buf, sizeof(buf), "%sstatus = ", upsert);
+	expect_words(shop_names, buf, "+excluded.|+total |-city ", NULL);
+	expect_words(shop_names, "INSERT INTO orders (customer_id, ",
+				 "+status |+total)|-customer_id |-city ", NULL);
+}
+
+/*
+ * "WHERE customer_id IN (SELECT customer_id FROM orders) AND ordered_at":
+ * the tables a subquery or CTE body names leave the scope when it closes;
+ * a parenthesized join's stay.
+ */
+static void
+test_subquery_scope(void)
+{
+	expect_words(shop_names,
+				 "UPDATE customers SET email = 'x' WHERE customer_id IN (SELECT customer_id FROM orders) AND ",
+				 "+city |-total |-status |-orders.", NULL);
+	expect_words(shop_names,
+				 "UPDATE customers SET email = (SELECT max(status) FROM orders o "
+				 "WHERE o.customer_id = customers.customer_id), ",
+				 "+city |-total ", "expects a column of customers (SET target)");
+	expect_words(shop_names,
+				 "UPDATE customers SET email = (SELECT max(status) FROM orders o), city = ",
+				 "+full_name |-total |-o.", NULL);
+	expect_words(shop_names, "DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE ",
+				 "+o.|+customers.|+total |+city ", NULL);
+	expect_words(shop_names,
+				 "DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o "
+				 "WHERE o.customer_id = customers.customer_id) AND ",
+				 "+city |-o.|-total ", NULL);
+	expect_words(shop_names, "SELECT * FROM (SELECT customer_id FROM orders o) s JOIN customers c ON ",
+				 "+s.|+c.|-o.", NULL);
+	/* a subquery in FROM: its tables' columns stand for its own */
+	expect_words(shop_names, "SELECT * FROM (SELECT customer_id FROM orders o) s WHERE ",
+				 "+customer_id |+s.|-o.|-city ", "(orders inside a subquery)");
+	expect_words(shop_names,
+				 "SELECT * FROM (customers c JOIN orders o ON o.customer_id = c.customer_id) WHERE ",
+				 "+o.|+c.|+total ", NULL);
+	expect_words(shop_names, "WITH x AS (SELECT customer_id FROM orders) SELECT * FROM customers WHERE ",
+				 "+city |+x.|-total ", NULL);
+}
+
 int
 main(void)
 {
@@ -261,6 +337,8 @@ main(void)
 	test_new_alias();
 	test_after_alias();
 	test_stray_punctuation();
+	test_set_list();
+	test_subquery_scope();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
 	return tap_failed ? 1 : 0;
