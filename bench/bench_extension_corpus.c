@@ -18,6 +18,16 @@
  *
  *   bench_extension_corpus CONNINFO INPUT.jsonl [LIMIT [CUTS [SEED [FAILURES]]]]
  *
+ * With --latency SETUP_SQL, the same examples and cuts time warm calls of
+ * sqlpilot_complete() with sqlpilot.grounding on and off, alternating (which
+ * goes first alternates from cut to cut), after SETUP_SQL: one untimed call
+ * of the prefix first, so the schema text and its KV cache are reused by
+ * both timed calls.  Prints p50/p95 of wall and backend CPU time (first
+ * field of /proc/PID/schedstat, which waiting does not inflate) per
+ * setting, and the mean paired difference.
+ *
+ *   bench_extension_corpus --latency SETUP_SQL CONNINFO INPUT.jsonl [LIMIT [CUTS [SEED]]]
+ *
  * Unlike eval, an example whose statement alone would not fit the prompt
  * budget is not skipped (eval counts those as "too long"; 0 on the corpus).
  */
@@ -25,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <cjson/cJSON.h>
 #include <libpq-fe.h>
 
@@ -32,6 +43,7 @@
 
 #define MAX_CUTS 64
 #define MAX_CLASSES 64
+#define MAX_TIMED 8192
 
 /* Refusals of one SQLSTATE: how many, and the first message seen. */
 typedef struct FailClass
@@ -53,7 +65,14 @@ typedef struct Counts
 				gold_valid;
 	FailClass	classes[MAX_CLASSES];
 	int			n_classes;
+	/* --latency: wall and CPU ms per timed call, grounding on [0] and off [1] */
+	double		wall[2][MAX_TIMED];
+	double		cpu[2][MAX_TIMED];
+	int			n_timed;
 } Counts;
+
+/* Whether this run times grounding on against off (--latency) instead of checking. */
+static bool latency_mode;
 
 /* Notice processor that drops notices. */
 static void
@@ -167,9 +186,92 @@ ends_statement(const char *s)
 	return n > 0 && s[n - 1] == ';';
 }
 
+/* On-CPU time of process pid in ms (first field of /proc/PID/schedstat, ns); -1 when unreadable. */
+static double
+cpu_ms(int pid)
+{
+	char		path[64];
+	unsigned long long ns = 0;
+	FILE	   *f;
+	int			got;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	got = fscanf(f, "%llu", &ns);
+	fclose(f);
+	return got == 1 ? ns / 1e6 : -1;
+}
+
+/* Wall-clock milliseconds. */
+static double
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One call of sqlpilot_complete(prefix) with grounding on or off; false on error. */
+static bool
+complete_with(PGconn *conn, const char *prefix, bool grounding, double *wall, double *cpu)
+{
+	const char *params[1] = {prefix};
+	int			pid = PQbackendPID(conn);
+	double		c0,
+				w0;
+	PGresult   *r;
+	bool		ok;
+
+	if (!command(conn, grounding ? "SET sqlpilot.grounding = on" : "SET sqlpilot.grounding = off"))
+		return false;
+	c0 = cpu_ms(pid);
+	w0 = wall_ms();
+	r = PQexecParams(conn, "SELECT sqlpilot_complete($1)", 1, NULL, params, NULL, NULL, 0);
+	*wall = wall_ms() - w0;
+	*cpu = cpu_ms(pid) - c0;
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK && c0 >= 0;
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * --latency, one cut: an untimed call, then grounding on and off timed in
+ * the order the cut's number says.
+ */
+static void
+time_cut(PGconn *conn, const char *prefix, long cut_no, Counts *n)
+{
+	double		w,
+				c,
+				wall[2],
+				cpu[2];
+	bool		ok = complete_with(conn, prefix, true, &w, &c);
+
+	for (int i = 0; i < 2 && ok; i++)
+	{
+		int			g = (int) ((cut_no + i) % 2);	/* 0: on */
+
+		ok = complete_with(conn, prefix, g == 0, &wall[g], &cpu[g]);
+	}
+	if (!ok || n->n_timed == MAX_TIMED)
+	{
+		n->errors++;
+		return;
+	}
+	for (int g = 0; g < 2; g++)
+	{
+		n->wall[g][n->n_timed] = wall[g];
+		n->cpu[g][n->n_timed] = cpu[g];
+	}
+	n->n_timed++;
+}
+
 /*
  * One example: load its tables, complete at each cut, check the ones that
- * end the statement.
+ * end the statement (--latency: time them).
  */
 static void
 run_example(PGconn *conn, long index, const char *schema, const char *stmt, const size_t *cuts,
@@ -190,6 +292,12 @@ run_example(PGconn *conn, long index, const char *schema, const char *stmt, cons
 		PGresult   *r;
 
 		n->cuts++;
+		if (prefix && latency_mode)
+		{
+			time_cut(conn, prefix, n->cuts, n);
+			free(prefix);
+			continue;
+		}
 		if (!prefix || !command(conn, "SAVEPOINT bench_complete"))
 		{
 			free(prefix);
@@ -238,6 +346,54 @@ run_example(PGconn *conn, long index, const char *schema, const char *stmt, cons
 	command(conn, "ROLLBACK");
 }
 
+/* Orders doubles ascending. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* The q-quantile (nearest rank) of v[0..n), sorted in place. */
+static double
+quantile(double *v, int n, double q)
+{
+	int			k = (int) (q * n + 0.999999) - 1;
+
+	qsort(v, n, sizeof(double), cmp_double);
+	return n == 0 ? 0 : v[k < 0 ? 0 : k >= n ? n - 1 : k];
+}
+
+/* --latency: p50/p95 per setting, and the mean paired difference (on - off). */
+static void
+print_latency(Counts *n)
+{
+	static const char *const what[2] = {"wall", "cpu"};
+
+	printf("timed cuts %d (errors %ld)\n", n->n_timed, n->errors);
+	for (int k = 0; k < 2; k++)
+	{
+		double	   *on = k == 0 ? n->wall[0] : n->cpu[0];
+		double	   *off = k == 0 ? n->wall[1] : n->cpu[1];
+		double		diff = 0;
+		double		p50[2],
+					p95[2];
+
+		for (int i = 0; i < n->n_timed; i++)
+			diff += on[i] - off[i];
+		diff = n->n_timed ? diff / n->n_timed : 0;
+		p50[0] = quantile(on, n->n_timed, 0.50);
+		p95[0] = quantile(on, n->n_timed, 0.95);
+		p50[1] = quantile(off, n->n_timed, 0.50);
+		p95[1] = quantile(off, n->n_timed, 0.95);
+		printf("%s ms: grounding on p50 %.2f p95 %.2f; off p50 %.2f p95 %.2f; "
+			   "p95 on - off %+.2f; mean paired on - off %+.3f\n",
+			   what[k], p50[0], p95[0], p50[1], p95[1], p95[0] - p95[1], diff);
+	}
+}
+
 /* Orders refusal classes by count, most first. */
 static int
 cmp_class(const void *a, const void *b)
@@ -251,9 +407,10 @@ cmp_class(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	long		limit = argc > 3 ? atol(argv[3]) : 100;
-	int			n_cuts_opt = argc > 4 ? atoi(argv[4]) : 4;
-	unsigned long long seed = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
+	const char *setup = NULL;
+	long		limit;
+	int			n_cuts_opt;
+	unsigned long long seed;
 	FILE	   *in;
 	FILE	   *fail = NULL;
 	PGconn	   *conn;
@@ -262,9 +419,20 @@ main(int argc, char **argv)
 	size_t		cap = 0;
 	long		next_index = 0;
 
-	if (argc < 3 || argc > 7 || n_cuts_opt < 1 || n_cuts_opt > MAX_CUTS || !n)
+	if (argc > 2 && strcmp(argv[1], "--latency") == 0)
 	{
-		fprintf(stderr, "usage: bench_extension_corpus CONNINFO INPUT.jsonl [LIMIT [CUTS [SEED [FAILURES]]]]\n");
+		latency_mode = true;
+		setup = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	limit = argc > 3 ? atol(argv[3]) : 100;
+	n_cuts_opt = argc > 4 ? atoi(argv[4]) : 4;
+	seed = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
+	if (argc < 3 || argc > (latency_mode ? 6 : 7) || n_cuts_opt < 1 || n_cuts_opt > MAX_CUTS || !n)
+	{
+		fprintf(stderr, "usage: bench_extension_corpus [--latency SETUP_SQL] CONNINFO INPUT.jsonl "
+				"[LIMIT [CUTS [SEED [FAILURES]]]]\n");
 		return 2;
 	}
 	in = fopen(argv[2], "r");
@@ -285,6 +453,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	PQsetNoticeProcessor(conn, quiet, NULL);
+	if (setup && !command(conn, setup))
+	{
+		fprintf(stderr, "setup failed: %s", PQerrorMessage(conn));
+		return 1;
+	}
 	while (next_index < limit && getline(&line, &cap, in) > 0)
 	{
 		cJSON	   *j = cJSON_Parse(line);
@@ -332,15 +505,20 @@ main(int argc, char **argv)
 		cJSON_Delete(j);
 	}
 	fprintf(stderr, "\n");
-	printf("examples %ld (schema loaded %ld), cuts %ld, sqlpilot_complete errors %ld\n",
-		   n->examples, n->loaded, n->cuts, n->errors);
-	printf("gold statements that PREPARE: %ld of %ld\n", n->gold_valid, n->loaded);
-	printf("completions that end the statement: %ld; PREPARE: %ld (%.4f)\n", n->ended,
-		   n->prepared, n->ended ? (double) n->prepared / (double) n->ended : 0.0);
-	qsort(n->classes, n->n_classes, sizeof(FailClass), cmp_class);
-	for (int i = 0; i < n->n_classes; i++)
-		printf("refused %s x%ld, e.g. %s\n", n->classes[i].sqlstate, n->classes[i].n,
-			   n->classes[i].sample);
+	if (latency_mode)
+		print_latency(n);
+	else
+	{
+		printf("examples %ld (schema loaded %ld), cuts %ld, sqlpilot_complete errors %ld\n",
+			   n->examples, n->loaded, n->cuts, n->errors);
+		printf("gold statements that PREPARE: %ld of %ld\n", n->gold_valid, n->loaded);
+		printf("completions that end the statement: %ld; PREPARE: %ld (%.4f)\n", n->ended,
+			   n->prepared, n->ended ? (double) n->prepared / (double) n->ended : 0.0);
+		qsort(n->classes, n->n_classes, sizeof(FailClass), cmp_class);
+		for (int i = 0; i < n->n_classes; i++)
+			printf("refused %s x%ld, e.g. %s\n", n->classes[i].sqlstate, n->classes[i].n,
+				   n->classes[i].sample);
+	}
 	free(line);
 	fclose(in);
 	if (fail)

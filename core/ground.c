@@ -726,6 +726,8 @@ expr_word(const char *v, size_t len, bool prefix, bool opstart)
 /* Owners of the columns an INSERT column list and a SET clause have named so far. */
 #define OWNER_INSERT_COL (-3)
 #define OWNER_SET_COL (-4)
+/* Owner of an unqualified column of the schema a top-level select list names before FROM. */
+#define OWNER_SELECT_COL (-5)
 
 /* Whether s[0..n) has both upper- and lower-case ASCII letters. */
 static bool
@@ -1144,6 +1146,62 @@ unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_
 	return false;
 }
 
+/* How many of the select list's columns before FROM (OWNER_SELECT_COL) table ti has. */
+static int
+select_cols_in(const SqlpilotGround *g, int ti)
+{
+	int			n = 0;
+
+	for (int i = 0; i < g->n_names; i++)
+		if (g->names[i].owner == OWNER_SELECT_COL &&
+			table_has_column(g->schema, ti, g->names[i].name, strlen(g->names[i].name), false, NULL))
+			n++;
+	return n;
+}
+
+/*
+ * Whether table ti may be the first table of a top-level FROM that follows
+ * a select list naming unqualified columns ("SELECT name, shift_date FROM "):
+ * when some table of the schema has them all, only such a table; else one
+ * that has at least one of them (a join may bring the rest); when no table
+ * has any, any.
+ */
+static bool
+from_table_fits(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int ti)
+{
+	int			want = 0;
+	int			best = 0;
+
+	if (c->intro != I_FROM || c->prevkw != A_FROM || c->depth != 0)
+		return true;
+	for (int i = 0; i < g->n_names; i++)
+		want += g->names[i].owner == OWNER_SELECT_COL;
+	if (want == 0)
+		return true;
+	for (int t = 0; t < g->schema->n_tables && best < want; t++)
+	{
+		int			k = select_cols_in(g, t);
+
+		if (k > best)
+			best = k;
+	}
+	return best == 0 || select_cols_in(g, ti) >= (best == want ? want : 1);
+}
+
+/* Whether some table of the schema is v (or starts with it), spelled as sp says, and fits FROM. */
+static bool
+any_from_table(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v, size_t len,
+			   bool prefix, const Spell *sp)
+{
+	const SqlpilotGroundSchema *s = g->schema;
+
+	for (int i = 0; i < s->n_tables; i++)
+		if (schema_match(s->tables[i].name, s->tables[i].spelling, v, len, prefix, sp) &&
+			from_table_fits(g, c, i))
+			return true;
+	return false;
+}
+
 /* Whether an alias already taken in this statement is v. */
 static bool
 alias_taken(const SqlpilotGround *g, const char *v, size_t len)
@@ -1213,7 +1271,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			}
 			if (dot == 1)
 				return false;
-			if (any_table(s, v, len, prefix, sp))
+			if (any_from_table(g, c, v, len, prefix, sp))
 				return true;
 			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
@@ -1233,7 +1291,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
 							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
 		case E_TABLE_IN_SCHEMA:
-			return dot != 1 && any_table(s, v, len, prefix, sp);
+			return dot != 1 && any_from_table(g, c, v, len, prefix, sp);
 		case E_ALIAS:
 			{
 				/*
@@ -1448,6 +1506,16 @@ on_keyword(Ctx *x, int a)
 			c->at_start = start;
 			return;
 		case A_SELECT:
+			if (d == 0 && x->w)
+			{
+				/* a new top-level select list: the previous one's columns are done */
+				int			k = 0;
+
+				for (int i = 0; i < x->w->n_names; i++)
+					if (x->w->names[i].owner != OWNER_SELECT_COL)
+						x->w->names[k++] = x->w->names[i];
+				x->w->n_names = k;
+			}
 			c->selfrom[d] = 1;
 			c->clause[d] = C_SELECT;
 			c->expect = E_EXPR;
@@ -1757,6 +1825,10 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const cha
 	}
 	if (c->expect == E_EXPR && c->operand && c->clause[d] == C_SELECT)
 		add_name(x, v, len, -1);	/* an alias without AS (typed; never generated) */
+	else if (x->w && c->expect == E_EXPR && !call && d == 0 && c->clause[0] == C_SELECT &&
+			 !(c->selfrom[0] & 2) && x->w->n_names < SQLPILOT_GROUND_NAMES &&
+			 any_column(x->g->schema, v, len, false, NULL))
+		add_name(x, v, len, OWNER_SELECT_COL);	/* the FROM that follows must have it */
 	if (c->capture >= 0 && d == c->capture_depth)
 	{
 		set_name(c->cand, v, len);
@@ -2341,6 +2413,13 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 		case E_TABLE:
 		case E_TABLE_IN_SCHEMA:
 			put(buf, cap, &n, "expects a table, view or CTE of the schema");
+			for (int i = 0; i < g->n_names; i++)
+				if (g->names[i].owner == OWNER_SELECT_COL && c->intro == I_FROM &&
+					c->prevkw == A_FROM && c->depth == 0)
+				{
+					put(buf, cap, &n, " that has the select list's columns");
+					break;
+				}
 			break;
 		case E_ALIAS:
 			put(buf, cap, &n, "expects a new alias or a keyword");

@@ -319,6 +319,31 @@ test_subquery_scope(void)
 				 "+city |+x.|-total ", NULL);
 }
 
+/*
+ * "SELECT name, position, shift_date FROM employees WHERE quote_ident > 5":
+ * the first table of a top-level FROM has the select list's unqualified
+ * columns (all of them when a table has them all, else one), so the WHERE
+ * that follows can name a column rather than a function or keyword.
+ */
+static void
+test_from_fits_select_list(void)
+{
+	expect_words(shop_names, "SELECT email, full_name FROM ", "+customers |-orders |+cust|-ord",
+				 "that has the select list's columns");
+	/* no table has both: one that has either (a join may bring the other) */
+	expect_words(shop_names, "SELECT status, full_name FROM ", "+customers |+orders |-products ", NULL);
+	expect_words(shop_names, "SELECT customer_id, count(*) FROM ", "+customers |+orders |-products ", NULL);
+	expect_words(shop_names, "SELECT * FROM ", "+products |+orders ", NULL);
+	expect_words(shop_names, "SELECT count(*) FROM ", "+products |+orders ", NULL);
+	expect_words(shop_names, "SELECT status FROM orders UNION SELECT email FROM ",
+				 "+customers |-orders ", NULL);
+	expect_words(shop_names, "SELECT email FROM public.", "+customers |-orders ", NULL);
+	/* a JOIN's table, a subquery's FROM and a CTE are not held to it */
+	expect_words(shop_names, "SELECT email, total FROM customers c JOIN ", "+orders |+products ", NULL);
+	expect_words(shop_names, "SELECT email, (SELECT max(total) FROM ", "+orders |+products ", NULL);
+	expect_words(shop_names, "WITH x AS (SELECT 1) SELECT email FROM ", "+x |+customers |-orders ", NULL);
+}
+
 int
 main(void)
 {
@@ -339,6 +364,7 @@ main(void)
 	test_stray_punctuation();
 	test_set_list();
 	test_subquery_scope();
+	test_from_fits_select_list();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
 	return tap_failed ? 1 : 0;
