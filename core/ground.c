@@ -648,9 +648,9 @@ name_match(const char *name, const char *v, size_t len, bool prefix)
 
 /* Keywords that never start an operand: they only follow one (sorted). */
 static const char *const operand_never[] = {
-	"asc", "desc", "except", "fetch", "from", "group", "having", "intersect", "into", "join",
-	"limit", "nulls", "of", "offset", "on", "order", "returning", "union", "using", "where",
-	"window"
+	"and", "asc", "desc", "else", "end", "except", "fetch", "from", "group", "having",
+	"intersect", "into", "join", "limit", "nulls", "of", "offset", "on", "or", "order",
+	"returning", "then", "union", "using", "when", "where", "window"
 };
 
 /*
@@ -712,13 +712,16 @@ is_keyword(const char *v, size_t len, bool prefix)
  * Whether unquoted v is an SQL word an expression may hold (or the start of
  * one): sqlpilot_sql_word, the definition the hallucination metric shares;
  * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
- * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM");
+ * a function name (not a keyword) only where its '(' follows or may follow
+ * (dot 3 or 2, see word_allowed): "WHERE bit_length > 5" names no column.
  */
 static bool
-expr_word(const char *v, size_t len, bool prefix, bool opstart)
+expr_word(const char *v, size_t len, bool prefix, bool opstart, int dot)
 {
-	return sqlpilot_sql_word(v, len, prefix, true, opstart ? operand_never : NULL,
-							 opstart ? lengthof(operand_never) : 0);
+	return sqlpilot_sql_word(v, len, prefix, false, opstart ? operand_never : NULL,
+							 opstart ? lengthof(operand_never) : 0) ||
+		((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix));
 }
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
@@ -1160,32 +1163,42 @@ select_cols_in(const SqlpilotGround *g, int ti)
 }
 
 /*
- * Whether table ti may be the first table of a top-level FROM that follows
- * a select list naming unqualified columns ("SELECT name, shift_date FROM "):
- * when some table of the schema has them all, only such a table; else one
- * that has at least one of them (a join may bring the rest); when no table
- * has any, any.
+ * For the first table of a top-level FROM that follows a select list naming
+ * unqualified columns ("SELECT name, shift_date FROM "): the most of them
+ * one table of the schema has (0: no restriction), the number named in *want.
  */
-static bool
-from_table_fits(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int ti)
+static int
+from_coverage(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int *want)
 {
-	int			want = 0;
 	int			best = 0;
 
+	*want = 0;
 	if (c->intro != I_FROM || c->prevkw != A_FROM || c->depth != 0)
-		return true;
+		return 0;
 	for (int i = 0; i < g->n_names; i++)
-		want += g->names[i].owner == OWNER_SELECT_COL;
-	if (want == 0)
-		return true;
-	for (int t = 0; t < g->schema->n_tables && best < want; t++)
+		*want += g->names[i].owner == OWNER_SELECT_COL;
+	for (int t = 0; *want > 0 && t < g->schema->n_tables && best < *want; t++)
 	{
 		int			k = select_cols_in(g, t);
 
 		if (k > best)
 			best = k;
 	}
-	return best == 0 || select_cols_in(g, ti) >= (best == want ? want : 1);
+	return best;
+}
+
+/*
+ * Whether table ti may be that first table: one that has as many of the
+ * select list's columns as any table has (all of them when one has them
+ * all; a join may bring the rest).
+ */
+static bool
+from_table_fits(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int ti)
+{
+	int			want;
+	int			best = from_coverage(g, c, &want);
+
+	return best == 0 || select_cols_in(g, ti) >= best;
 }
 
 /* Whether some table of the schema is v (or starts with it), spelled as sp says, and fits FROM. */
@@ -1287,9 +1300,14 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return words && c->intro != I_INSERT && c->intro != I_INTO &&
 					name_match("only", v, len, prefix);
 			}
-			/* FROM f(...): a function only where its '(' follows */
-			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
+			/* FROM f(...): a function only where its '(' follows, and no select list wants a table's columns */
+			{
+				int			want;
+
+				return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
+								 ((dot == 2 || dot == 3) && from_coverage(g, c, &want) == 0 &&
+								  sqlpilot_sql_function_name(v, len, prefix)));
+			}
 		case E_TABLE_IN_SCHEMA:
 			return dot != 1 && any_from_table(g, c, v, len, prefix, sp);
 		case E_ALIAS:
@@ -1328,7 +1346,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix, sp);
 		case E_EXPR:
 			if (dot != 1 && (column_in_scope(g, c, v, len, prefix, sp) ||
-							 (words && expr_word(v, len, prefix, c->opstart))))
+							 (words && expr_word(v, len, prefix, c->opstart, dot))))
 				return true;
 			return (dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix, sp);
 		default:

@@ -333,6 +333,10 @@ test_from_fits_select_list(void)
 	/* no table has both: one that has either (a join may bring the other) */
 	expect_words(shop_names, "SELECT status, full_name FROM ", "+customers |+orders |-products ", NULL);
 	expect_words(shop_names, "SELECT customer_id, count(*) FROM ", "+customers |+orders |-products ", NULL);
+	/* else one that has the most of them; no function there */
+	expect_words(shop_names, "SELECT status, total, full_name FROM ",
+				 "+orders |-customers |-encode(|-generate_series(", NULL);
+	expect_words(shop_names, "SELECT 1 FROM ", "+generate_series(|+orders ", NULL);
 	expect_words(shop_names, "SELECT * FROM ", "+products |+orders ", NULL);
 	expect_words(shop_names, "SELECT count(*) FROM ", "+products |+orders ", NULL);
 	expect_words(shop_names, "SELECT status FROM orders UNION SELECT email FROM ",
@@ -342,6 +346,26 @@ test_from_fits_select_list(void)
 	expect_words(shop_names, "SELECT email, total FROM customers c JOIN ", "+orders |+products ", NULL);
 	expect_words(shop_names, "SELECT email, (SELECT max(total) FROM ", "+orders |+products ", NULL);
 	expect_words(shop_names, "WITH x AS (SELECT 1) SELECT email FROM ", "+x |+customers |-orders ", NULL);
+}
+
+/*
+ * "WHERE websearch_to_tsquery > 5", "WHERE max = 'x'", "WHERE end != 'x'":
+ * a function name (not a keyword) is an operand only with its '(', and
+ * END, THEN, AND, ... never start one.
+ */
+static void
+test_operand_words(void)
+{
+	expect_words(shop_names, "SELECT * FROM orders WHERE ",
+				 "-websearch_to_tsquery |-max =|-bit_length >|+max(|+lower(|+coalesce(|+NOT |+EXISTS ",
+				 NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE ", "-end!=|-END |-THEN |-and |+CASE |+status ",
+				 NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE max", "+(|- >", NULL);
+	expect_words(shop_names, "SELECT CASE WHEN total > 1 THEN 'a' ", "+ELSE |+END |+WHEN ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE total > 1 ", "+AND |+OR |+ORDER ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE status NOT ", "+IN |+LIKE |+BETWEEN ", NULL);
+	expect_words(shop_names, "SELECT ", "+CURRENT_DATE,|+now(|-now,|+count(", NULL);
 }
 
 int
@@ -365,6 +389,7 @@ main(void)
 	test_set_list();
 	test_subquery_scope();
 	test_from_fits_select_list();
+	test_operand_words();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
 	return tap_failed ? 1 : 0;
