@@ -712,16 +712,15 @@ is_keyword(const char *v, size_t len, bool prefix)
  * Whether unquoted v is an SQL word an expression may hold (or the start of
  * one): sqlpilot_sql_word, the definition the hallucination metric shares;
  * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
- * ...) not a keyword that only follows an operand ("ON offset", "= FROM");
- * a function name (not a keyword) only where its '(' follows or may follow
- * (dot 3 or 2, see word_allowed): "WHERE bit_length > 5" names no column.
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM",
+ * "WHERE end").  A function name may stand without its '(': requiring it
+ * ("WHERE max = 1") sent the model into sum(sum(sum(... on the corpus.
  */
 static bool
-expr_word(const char *v, size_t len, bool prefix, bool opstart, int dot)
+expr_word(const char *v, size_t len, bool prefix, bool opstart)
 {
-	return sqlpilot_sql_word(v, len, prefix, false, opstart ? operand_never : NULL,
-							 opstart ? lengthof(operand_never) : 0) ||
-		((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix));
+	return sqlpilot_sql_word(v, len, prefix, true, opstart ? operand_never : NULL,
+							 opstart ? lengthof(operand_never) : 0);
 }
 
 /* Owner of a name that a select list used as a qualifier before any FROM defined it. */
@@ -1346,7 +1345,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				unlisted_column(g, c->set_table, OWNER_SET_COL, v, len, prefix, sp);
 		case E_EXPR:
 			if (dot != 1 && (column_in_scope(g, c, v, len, prefix, sp) ||
-							 (words && expr_word(v, len, prefix, c->opstart, dot))))
+							 (words && expr_word(v, len, prefix, c->opstart))))
 				return true;
 			return (dot == 1 || dot == 2) && qualifier_ok(g, c, v, len, prefix, sp);
 		default:
