@@ -103,7 +103,7 @@ if [[ $MODE == prepare ]]; then
 		echo "eval's table (grounding on, --pg):"
 		echo
 		echo '```'
-		cat "$T/eval.txt"
+		grep -v '^{' "$T/eval.txt"
 		echo '```'
 	} >"$out"
 	cat "$out"
