@@ -1299,13 +1299,18 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return words && c->intro != I_INSERT && c->intro != I_INTO &&
 					name_match("only", v, len, prefix);
 			}
-			/* FROM f(...): a function only where its '(' follows, and no select list wants a table's columns */
+			/*
+			 * FROM f(...): a function only where its '(' follows; when the
+			 * select list wants a table's columns, no function and of the
+			 * keywords only ONLY ("FROM rows WHERE" was generated)
+			 */
 			{
 				int			want;
+				bool		wants_table = from_coverage(g, c, &want) > 0;
 
-				return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-								 ((dot == 2 || dot == 3) && from_coverage(g, c, &want) == 0 &&
-								  sqlpilot_sql_function_name(v, len, prefix)));
+				return words && (wants_table ? name_match("only", v, len, prefix) :
+								 (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
+								  ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix))));
 			}
 		case E_TABLE_IN_SCHEMA:
 			return dot != 1 && any_from_table(g, c, v, len, prefix, sp);
@@ -2063,6 +2068,15 @@ on_comma(Ctx *x)
 		c->expect = E_EXPR;
 }
 
+/* Whether the target table of INSERT, UPDATE, DELETE or TRUNCATE is due (no '(' goes there). */
+static bool
+target_due(const SqlpilotGroundCursor *c)
+{
+	return c->expect == E_TABLE &&
+		(c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+		 c->intro == I_DELETE || c->intro == I_TRUNCATE);
+}
+
 /*
  * The lexer's callback: one token of the statement.  Identifiers are read
  * back from the ring of last bytes (a name longer than the ring cannot be a
@@ -2094,6 +2108,16 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		 (n == 1 && (ch == ')' || ch == ',' || ch == '.') && !c->operand)))
 	{
 		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
+		return;
+	}
+	if (c->checking && t->end > c->typed_end &&
+		(((c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS) &&
+		  (t->kind == SQLPILOT_TOK_OP || t->kind == SQLPILOT_TOK_NUMBER ||
+		   t->kind == SQLPILOT_TOK_STRING || t->kind == SQLPILOT_TOK_DOLLAR ||
+		   t->kind == SQLPILOT_TOK_PARAM)) ||
+		 (t->kind == SQLPILOT_TOK_PUNCT && n == 1 && ch == '(' && target_due(c))))
+	{
+		c->bad = true;			/* "JOIN report_data > 5", "INSERT INTO (": no SQL */
 		return;
 	}
 	switch (t->kind)
@@ -2258,6 +2282,11 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
 									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
 		return false;			/* only names in an INSERT column list */
+	if ((c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS) &&
+		(in == SQLPILOT_IN_NUMBER || in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM ||
+		 in == SQLPILOT_IN_DOLLAR || (in == SQLPILOT_IN_OP && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] != '-' &&
+		  c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] != '/')))
+		return false;			/* no operator or literal after a table reference (a comment may start) */
 	if (in == SQLPILOT_IN_PUNCT && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] == '.' &&
 		c->fed - 1 >= c->typed_end &&
 		((c->expect == E_INSERT_COLS && !c->operand) || c->expect == E_ALIAS ||

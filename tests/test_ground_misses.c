@@ -362,6 +362,24 @@ test_operand_words(void)
 	expect_words(shop_names, "SELECT ", "+CURRENT_DATE,|+now(|+count(", NULL);
 }
 
+/*
+ * "JOIN report_data > 5.5", "INSERT IN|TO (crop_data, ...", "FROM rows
+ * WHERE": no operator or literal after a table reference, no '(' where the
+ * target table of INSERT, UPDATE, DELETE goes, and a FROM that owes the
+ * select list a table takes no ROWS, LATERAL, VALUES.
+ */
+static void
+test_after_table_no_operand(void)
+{
+	expect_words(shop_names, "SELECT * FROM orders o JOIN customers ",
+				 "- >|- > 5|-5|- 'x|- =|+c |+ON |+AS |+ --|+ -", NULL);
+	expect_words(shop_names, "SELECT * FROM orders ", "- >|- 5|+WHERE |+,|+;|+)", NULL);
+	expect_words(shop_names, "INSERT IN", "+TO orders|-TO (|-TO(", NULL);
+	expect_words(shop_names, "UPDATE ", "-(|+orders ", NULL);
+	expect_words(shop_names, "SELECT * FROM ", "+(|+rows |+LATERAL ", NULL);
+	expect_words(shop_names, "SELECT email, city FROM ", "-rows |-LATERAL |+ONLY |+customers ", NULL);
+}
+
 int
 main(void)
 {
@@ -384,6 +402,7 @@ main(void)
 	test_subquery_scope();
 	test_from_fits_select_list();
 	test_operand_words();
+	test_after_table_no_operand();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
 	return tap_failed ? 1 : 0;
