@@ -1301,16 +1301,15 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			}
 			/*
 			 * FROM f(...): a function only where its '(' follows; when the
-			 * select list wants a table's columns, no function and of the
-			 * keywords only ONLY ("FROM rows WHERE" was generated)
+			 * select list wants a table's columns, a table ("FROM rows WHERE",
+			 * "FROM only version(" were generated)
 			 */
 			{
 				int			want;
-				bool		wants_table = from_coverage(g, c, &want) > 0;
 
-				return words && (wants_table ? name_match("only", v, len, prefix) :
-								 (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-								  ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix))));
+				return words && from_coverage(g, c, &want) == 0 &&
+					(in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
+					 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
 			}
 		case E_TABLE_IN_SCHEMA:
 			return dot != 1 && any_from_table(g, c, v, len, prefix, sp);

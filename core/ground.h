@@ -18,7 +18,7 @@
  *     functions with their '('; the target of INSERT, UPDATE, DELETE:
  *     tables only; the first table of a top-level FROM after a select list
  *     that named unqualified columns of the schema: a table with the most
- *     of them any table has (all when one has all), no function;
+ *     of them any table has (all when one has all), no function or keyword;
  *   - a column of x after "x.": the columns of x; x a table the prompt
  *     leaves out: any column of the schema; x nothing in scope: the columns
  *     of the tables x may be an alias of (their word starts or initials);

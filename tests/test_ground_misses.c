@@ -366,7 +366,7 @@ test_operand_words(void)
  * "JOIN report_data > 5.5", "INSERT IN|TO (crop_data, ...", "FROM rows
  * WHERE": no operator or literal after a table reference, no '(' where the
  * target table of INSERT, UPDATE, DELETE goes, and a FROM that owes the
- * select list a table takes no ROWS, LATERAL, VALUES.
+ * select list a table takes no ROWS, LATERAL, ONLY.
  */
 static void
 test_after_table_no_operand(void)
@@ -377,7 +377,7 @@ test_after_table_no_operand(void)
 	expect_words(shop_names, "INSERT IN", "+TO orders|-TO (|-TO(", NULL);
 	expect_words(shop_names, "UPDATE ", "-(|+orders ", NULL);
 	expect_words(shop_names, "SELECT * FROM ", "+(|+rows |+LATERAL ", NULL);
-	expect_words(shop_names, "SELECT email, city FROM ", "-rows |-LATERAL |+ONLY |+customers ", NULL);
+	expect_words(shop_names, "SELECT email, city FROM ", "-rows |-LATERAL |-ONLY |+customers |+(", NULL);
 }
 
 int
