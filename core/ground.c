@@ -648,9 +648,9 @@ name_match(const char *name, const char *v, size_t len, bool prefix)
 
 /* Keywords that never start an operand: they only follow one (sorted). */
 static const char *const operand_never[] = {
-	"asc", "desc", "except", "fetch", "from", "group", "having", "intersect", "into", "join",
-	"limit", "nulls", "of", "offset", "on", "order", "returning", "union", "using", "where",
-	"window"
+	"and", "asc", "desc", "else", "end", "except", "fetch", "from", "group", "having",
+	"intersect", "into", "join", "limit", "nulls", "of", "offset", "on", "or", "order",
+	"returning", "then", "union", "using", "when", "where", "window"
 };
 
 /*
@@ -712,7 +712,9 @@ is_keyword(const char *v, size_t len, bool prefix)
  * Whether unquoted v is an SQL word an expression may hold (or the start of
  * one): sqlpilot_sql_word, the definition the hallucination metric shares;
  * at the start of an operand (opstart: after an operator, WHERE, ON, AND,
- * ...) not a keyword that only follows an operand ("ON offset", "= FROM").
+ * ...) not a keyword that only follows an operand ("ON offset", "= FROM",
+ * "WHERE end").  A function name may stand without its '(': requiring it
+ * ("WHERE max = 1") sent the model into sum(sum(sum(... on the corpus.
  */
 static bool
 expr_word(const char *v, size_t len, bool prefix, bool opstart)
@@ -726,6 +728,8 @@ expr_word(const char *v, size_t len, bool prefix, bool opstart)
 /* Owners of the columns an INSERT column list and a SET clause have named so far. */
 #define OWNER_INSERT_COL (-3)
 #define OWNER_SET_COL (-4)
+/* Owner of an unqualified column of the schema a top-level select list names before FROM. */
+#define OWNER_SELECT_COL (-5)
 
 /* Whether s[0..n) has both upper- and lower-case ASCII letters. */
 static bool
@@ -1144,6 +1148,72 @@ unlisted_column(const SqlpilotGround *g, int ti, int owner, const char *v, size_
 	return false;
 }
 
+/* How many of the select list's columns before FROM (OWNER_SELECT_COL) table ti has. */
+static int
+select_cols_in(const SqlpilotGround *g, int ti)
+{
+	int			n = 0;
+
+	for (int i = 0; i < g->n_names; i++)
+		if (g->names[i].owner == OWNER_SELECT_COL &&
+			table_has_column(g->schema, ti, g->names[i].name, strlen(g->names[i].name), false, NULL))
+			n++;
+	return n;
+}
+
+/*
+ * For the first table of a top-level FROM that follows a select list naming
+ * unqualified columns ("SELECT name, shift_date FROM "): the most of them
+ * one table of the schema has (0: no restriction), the number named in *want.
+ */
+static int
+from_coverage(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int *want)
+{
+	int			best = 0;
+
+	*want = 0;
+	if (c->intro != I_FROM || c->prevkw != A_FROM || c->depth != 0)
+		return 0;
+	for (int i = 0; i < g->n_names; i++)
+		*want += g->names[i].owner == OWNER_SELECT_COL;
+	for (int t = 0; *want > 0 && t < g->schema->n_tables && best < *want; t++)
+	{
+		int			k = select_cols_in(g, t);
+
+		if (k > best)
+			best = k;
+	}
+	return best;
+}
+
+/*
+ * Whether table ti may be that first table: one that has as many of the
+ * select list's columns as any table has (all of them when one has them
+ * all; a join may bring the rest).
+ */
+static bool
+from_table_fits(const SqlpilotGround *g, const SqlpilotGroundCursor *c, int ti)
+{
+	int			want;
+	int			best = from_coverage(g, c, &want);
+
+	return best == 0 || select_cols_in(g, ti) >= best;
+}
+
+/* Whether some table of the schema is v (or starts with it), spelled as sp says, and fits FROM. */
+static bool
+any_from_table(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char *v, size_t len,
+			   bool prefix, const Spell *sp)
+{
+	const SqlpilotGroundSchema *s = g->schema;
+
+	for (int i = 0; i < s->n_tables; i++)
+		if (schema_match(s->tables[i].name, s->tables[i].spelling, v, len, prefix, sp) &&
+			from_table_fits(g, c, i))
+			return true;
+	return false;
+}
+
 /* Whether an alias already taken in this statement is v. */
 static bool
 alias_taken(const SqlpilotGround *g, const char *v, size_t len)
@@ -1213,7 +1283,7 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 			}
 			if (dot == 1)
 				return false;
-			if (any_table(s, v, len, prefix, sp))
+			if (any_from_table(g, c, v, len, prefix, sp))
 				return true;
 			for (int i = 0; i < g->n_ctes && c->intro != I_TRUNCATE; i++)
 				if (name_match(g->ctes[i].name, v, len, prefix))
@@ -1229,11 +1299,20 @@ word_allowed(const SqlpilotGround *g, const SqlpilotGroundCursor *c, const char 
 				return words && c->intro != I_INSERT && c->intro != I_INTO &&
 					name_match("only", v, len, prefix);
 			}
-			/* FROM f(...): a function only where its '(' follows */
-			return words && (in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
-							 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
+			/*
+			 * FROM f(...): a function only where its '(' follows; when the
+			 * select list wants a table's columns, a table ("FROM rows WHERE",
+			 * "FROM only version(" were generated)
+			 */
+			{
+				int			want;
+
+				return words && from_coverage(g, c, &want) == 0 &&
+					(in_list(table_keywords, lengthof(table_keywords), v, len, prefix) ||
+					 ((dot == 2 || dot == 3) && sqlpilot_sql_function_name(v, len, prefix)));
+			}
 		case E_TABLE_IN_SCHEMA:
-			return dot != 1 && any_table(s, v, len, prefix, sp);
+			return dot != 1 && any_from_table(g, c, v, len, prefix, sp);
 		case E_ALIAS:
 			{
 				/*
@@ -1448,6 +1527,16 @@ on_keyword(Ctx *x, int a)
 			c->at_start = start;
 			return;
 		case A_SELECT:
+			if (d == 0 && x->w)
+			{
+				/* a new top-level select list: the previous one's columns are done */
+				int			k = 0;
+
+				for (int i = 0; i < x->w->n_names; i++)
+					if (x->w->names[i].owner != OWNER_SELECT_COL)
+						x->w->names[k++] = x->w->names[i];
+				x->w->n_names = k;
+			}
 			c->selfrom[d] = 1;
 			c->clause[d] = C_SELECT;
 			c->expect = E_EXPR;
@@ -1757,6 +1846,10 @@ on_ident(Ctx *x, const SqlpilotLexToken *t, const char *v, size_t len, const cha
 	}
 	if (c->expect == E_EXPR && c->operand && c->clause[d] == C_SELECT)
 		add_name(x, v, len, -1);	/* an alias without AS (typed; never generated) */
+	else if (x->w && c->expect == E_EXPR && !call && d == 0 && c->clause[0] == C_SELECT &&
+			 !(c->selfrom[0] & 2) && x->w->n_names < SQLPILOT_GROUND_NAMES &&
+			 any_column(x->g->schema, v, len, false, NULL))
+		add_name(x, v, len, OWNER_SELECT_COL);	/* the FROM that follows must have it */
 	if (c->capture >= 0 && d == c->capture_depth)
 	{
 		set_name(c->cand, v, len);
@@ -1853,13 +1946,17 @@ on_open(Ctx *x)
 	c->clause[nd] = C_NONE;
 	c->paren[nd] = (uint8_t) kind;
 	c->selfrom[nd] = 0;
+	c->scope0[nd] = (uint8_t) x->g->n_entries;
 	c->expect = (uint8_t) inner;
 	c->at_start = start;
 	c->operand = false;
 	c->prevkw = A_NONE;
 }
 
-/* ')' : back to the outer level; a subquery or function in FROM takes an alias. */
+/*
+ * ')' : back to the outer level; a subquery's tables leave the scope, a
+ * subquery or function in FROM takes an alias.
+ */
 static void
 on_close(Ctx *x)
 {
@@ -1877,6 +1974,26 @@ on_close(Ctx *x)
 	kind = c->paren[c->depth];
 	if (c->capture >= 0 && c->capture_depth >= c->depth)
 		capture_end(x);
+	/*
+	 * A subquery's tables are not visible outside it (a parenthesized join's
+	 * are).  In FROM its columns are not known: its tables' columns stand for
+	 * them, but their names no longer qualify (nor take an alias).
+	 */
+	if (x->w && kind == P_SUBQ_FROM && (c->selfrom[c->depth] & 1))
+	{
+		for (int i = c->scope0[c->depth]; i < x->w->n_entries; i++)
+		{
+			x->w->entries[i].name[0] = '\0';
+			x->w->entries[i].aliased = false;
+		}
+	}
+	else if (x->w && (kind == P_CTE_BODY || (c->selfrom[c->depth] & 1)) &&
+			 x->w->n_entries > c->scope0[c->depth])
+	{
+		x->w->n_entries = c->scope0[c->depth];
+		if (c->last_ref >= x->w->n_entries)
+			c->last_ref = -1;
+	}
 	c->depth--;
 	c->operand = false;
 	switch (kind)
@@ -1950,6 +2067,15 @@ on_comma(Ctx *x)
 		c->expect = E_EXPR;
 }
 
+/* Whether the target table of INSERT, UPDATE, DELETE or TRUNCATE is due (no '(' goes there). */
+static bool
+target_due(const SqlpilotGroundCursor *c)
+{
+	return c->expect == E_TABLE &&
+		(c->intro == I_INSERT || c->intro == I_INTO || c->intro == I_UPDATE ||
+		 c->intro == I_DELETE || c->intro == I_TRUNCATE);
+}
+
 /*
  * The lexer's callback: one token of the statement.  Identifiers are read
  * back from the ring of last bytes (a name longer than the ring cannot be a
@@ -1981,6 +2107,16 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		 (n == 1 && (ch == ')' || ch == ',' || ch == '.') && !c->operand)))
 	{
 		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
+		return;
+	}
+	if (c->checking && t->end > c->typed_end &&
+		(((c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS) &&
+		  (t->kind == SQLPILOT_TOK_OP || t->kind == SQLPILOT_TOK_NUMBER ||
+		   t->kind == SQLPILOT_TOK_STRING || t->kind == SQLPILOT_TOK_DOLLAR ||
+		   t->kind == SQLPILOT_TOK_PARAM)) ||
+		 (t->kind == SQLPILOT_TOK_PUNCT && n == 1 && ch == '(' && target_due(c))))
+	{
+		c->bad = true;			/* "JOIN report_data > 5", "INSERT INTO (": no SQL */
 		return;
 	}
 	switch (t->kind)
@@ -2145,6 +2281,11 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	if (c->expect == E_INSERT_COLS && (in == SQLPILOT_IN_OP || in == SQLPILOT_IN_NUMBER ||
 									   in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM))
 		return false;			/* only names in an INSERT column list */
+	if ((c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS) &&
+		(in == SQLPILOT_IN_NUMBER || in == SQLPILOT_IN_STRING || in == SQLPILOT_IN_PARAM ||
+		 in == SQLPILOT_IN_DOLLAR || (in == SQLPILOT_IN_OP && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] != '-' &&
+		  c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] != '/')))
+		return false;			/* no operator or literal after a table reference (a comment may start) */
 	if (in == SQLPILOT_IN_PUNCT && c->ring[(c->fed - 1) % SQLPILOT_GROUND_RING] == '.' &&
 		c->fed - 1 >= c->typed_end &&
 		((c->expect == E_INSERT_COLS && !c->operand) || c->expect == E_ALIAS ||
@@ -2250,7 +2391,9 @@ put_scope(const SqlpilotGround *g, char *buf, size_t cap, size_t *n)
 
 		if (i > 0)
 			put(buf, cap, n, ", ");
-		if (e->aliased || e->kind != EK_TABLE)
+		if (e->name[0] == '\0' && e->kind == EK_TABLE)
+			put(buf, cap, n, "(%s inside a subquery)", tn);
+		else if (e->aliased || e->kind != EK_TABLE)
 			put(buf, cap, n, "%s (%s)", e->name, tn);
 		else
 			put(buf, cap, n, "%s", e->name);
@@ -2315,6 +2458,13 @@ sqlpilot_ground_describe(const SqlpilotGround *g, char *buf, size_t cap)
 		case E_TABLE:
 		case E_TABLE_IN_SCHEMA:
 			put(buf, cap, &n, "expects a table, view or CTE of the schema");
+			for (int i = 0; i < g->n_names; i++)
+				if (g->names[i].owner == OWNER_SELECT_COL && c->intro == I_FROM &&
+					c->prevkw == A_FROM && c->depth == 0)
+				{
+					put(buf, cap, &n, " that has the select list's columns");
+					break;
+				}
 			break;
 		case E_ALIAS:
 			put(buf, cap, &n, "expects a new alias or a keyword");

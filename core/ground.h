@@ -16,7 +16,9 @@
  *   - a table: tables and views of the schema, CTEs, schema names as
  *     qualifiers, a few keywords (SELECT, LATERAL, ONLY, ...) and, in FROM,
  *     functions with their '('; the target of INSERT, UPDATE, DELETE:
- *     tables only;
+ *     tables only; the first table of a top-level FROM after a select list
+ *     that named unqualified columns of the schema: a table with the most
+ *     of them any table has (all when one has all), no function or keyword;
  *   - a column of x after "x.": the columns of x; x a table the prompt
  *     leaves out: any column of the schema; x nothing in scope: the columns
  *     of the tables x may be an alias of (their word starts or initials);
@@ -51,8 +53,12 @@
  * query, text that is not SQL, parens nested too deep, too many tables) it
  * falls back to free text for the rest of the statement; complete.c also
  * falls back for one step when no token passes.  sqlpilot_ground_describe
- * says which case holds.  The scope is flat (a subquery's tables stay in
- * scope after it closes), so the mask is lenient, never stricter than SQL.
+ * says which case holds.  The scope is flat but for subqueries: the tables
+ * a subquery in an expression (or a CTE body) names leave the scope when
+ * its paren closes ("WHERE id IN (SELECT id FROM orders) AND " takes no
+ * column of orders); those of a subquery in FROM stay for their columns
+ * (they stand for the subquery's) but no longer qualify.  CTEs and
+ * select-list aliases stay, so the mask is lenient, never stricter than SQL.
  */
 #ifndef SQLPILOT_GROUND_H
 #define SQLPILOT_GROUND_H
@@ -135,6 +141,7 @@ typedef struct SqlpilotGroundCursor
 	uint8_t		clause[SQLPILOT_GROUND_DEPTH];
 	uint8_t		paren[SQLPILOT_GROUND_DEPTH];
 	uint8_t		selfrom[SQLPILOT_GROUND_DEPTH]; /* bit 1: SELECT seen, bit 2: FROM seen */
+	uint8_t		scope0[SQLPILOT_GROUND_DEPTH];	/* table references in scope when the paren opened */
 } SqlpilotGroundCursor;
 
 /* The state of one statement being written (one per beam; plain data, copy freely). */

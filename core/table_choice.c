@@ -29,7 +29,8 @@ names_table(const SqlpilotTableRef *t, const char *name, const char *schema)
 
 /*
  * The order of preference: tables named in typed (order of first mention; an
- * unqualified name means only tables in scope), their foreign-key neighbours,
+ * unqualified name means only tables in scope; a word typed up to the end
+ * that names none, the tables it starts), their foreign-key neighbours,
  * then the rest of the first rest_limit tables in scope in their order.  taken (n_tables
  * ints) is scratch.  Writes order and *n_order; returns how many are named
  * or neighbours, or SQLPILOT_TABLES_STOPPED.
@@ -50,12 +51,27 @@ priority_order(const SqlpilotTableRef *tables, int n_tables, int n_scope, const 
 	while (typed != NULL && sqlpilot_sql_next_ident(typed, typed_len, &pos, &id))
 	{
 		const char *schema = id.dot_before && prev.dot_after ? prev.name : NULL;
+		bool		named = false;
 
 		if (b->should_stop && b->should_stop(b->arg))
 			return SQLPILOT_TABLES_STOPPED;
 		for (int t = 0; t < n_tables; t++)
-			if (!taken[t] && (schema != NULL || t < n_scope) &&
-				names_table(&tables[t], id.name, schema))
+			if ((schema != NULL || t < n_scope) && names_table(&tables[t], id.name, schema))
+			{
+				named = true;
+				if (!taken[t])
+				{
+					taken[t] = 1;
+					order[n++] = t;
+				}
+			}
+
+		/*
+		 * A word the typed text ends inside that names no table: the tables
+		 * in scope it starts ("INSERT INTO trouble" is troubleshooting_tasks).
+		 */
+		for (int t = 0; !named && !id.quoted && id.end == typed_len && id.len >= 2 && t < n_scope; t++)
+			if (!taken[t] && tables[t].name && strncmp(tables[t].name, id.name, id.len) == 0)
 			{
 				taken[t] = 1;
 				order[n++] = t;

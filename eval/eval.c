@@ -309,10 +309,11 @@ pg_command(PGconn *conn, const char *sql)
  * SHOW CREATE TABLE (the training format), which PostgreSQL does not load;
  * every table of it (core/tables_split.h) is parsed (client/crdb.c) and
  * rendered in pg_dump style, foreign keys last so any order loads.
- * Returns a malloc'd text, or NULL when no table parses.
+ * Returns a malloc'd text, or NULL when no table parses.  Also used by
+ * bench/bench_extension_corpus.c to load the same tables.
  */
-static char *
-pg_schema_ddl(const char *schema)
+char *
+eval_pg_schema_ddl(const char *schema)
 {
 	SqlpilotSchemaTable *t;
 	int			n = sqlpilot_tables_split(schema, strlen(schema), &t);
@@ -372,7 +373,7 @@ pg_load_schema(PGconn *conn, const char *schema)
 {
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
-		char	   *ddl = attempt == 0 ? NULL : pg_schema_ddl(schema);
+		char	   *ddl = attempt == 0 ? NULL : eval_pg_schema_ddl(schema);
 		bool		ok;
 
 		if (attempt == 1 && !ddl)

@@ -157,6 +157,12 @@ double		eval_percentile(double *v, size_t n, double p);
 
 /* ---- the driver (eval.c) ---- */
 
+/*
+ * A schema text (usually CockroachDB SHOW CREATE TABLE) as PostgreSQL DDL in
+ * pg_dump style, every table, foreign keys last; malloc'd, NULL when none parses.
+ */
+char	   *eval_pg_schema_ddl(const char *schema);
+
 struct cJSON;
 
 /*

@@ -243,6 +243,143 @@ test_stray_punctuation(void)
 				 NULL);
 }
 
+/*
+ * "UPDATE customers SET customer_id = 31, ordered_at = ..." (ordered_at is
+ * a column of orders; written by the ungrounded model): each SET target is
+ * a column of the UPDATE's table not assigned yet, after SET and after each
+ * ',' of the list, also in ON CONFLICT DO UPDATE SET; the expressions right
+ * of '=', WHERE and RETURNING take columns of the tables in scope (the
+ * target and UPDATE ... FROM's), as INSERT's column list takes the target's.
+ */
+static void
+test_set_list(void)
+{
+	const char *upsert = "INSERT INTO orders (customer_id) VALUES (1) ON CONFLICT (customer_id) DO UPDATE SET ";
+	char		buf[256];
+
+	expect_words(shop_names, "UPDATE customers SET ", "+city |+email |-total |-status |-unit_price ",
+				 "expects a column of customers (SET target)");
+	expect_words(shop_names, "UPDATE customers SET customer_id = 31, ",
+				 "+email |+city |-total |-status |-customer_id |-order_id ",
+				 "expects a column of customers (SET target)");
+	expect_words(shop_names, "UPDATE customers SET customer_id = 31,", "+ email |- total ", NULL);
+	expect_words(shop_names, "UPDATE customers SET email = 'a@b.c', city = NULL, ",
+				 "+full_name |-email |-city |-status ", NULL);
+	expect_words(shop_names, "UPDATE customers SET email = ", "+full_name |+lower(|-total |-status ",
+				 "expects a column of customers,");
+	expect_words(shop_names, "UPDATE customers SET email = lower(", "+full_name |-total ", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = 'x' WHERE ", "+email |-total |-o.", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = 'x' RETURNING ", "+email |-total ", NULL);
+	expect_words(shop_names, "DELETE FROM customers WHERE ", "+city |-total |-status ", NULL);
+	expect_words(shop_names, "UPDATE customers SET city = o.status FROM orders o WHERE ",
+				 "+o.|+total |+city |-unit_price |-oi.", NULL);
+	expect_words(shop_names, upsert, "+status |+total |-city |-email ",
+				 "expects a column of orders (SET target)");
+	snprintf(buf, sizeof(buf), "%sstatus = excluded.status, ", upsert);
+	expect_words(shop_names, buf, "+total |-status |-city ", NULL);
+	snprintf(buf, sizeof(buf), "%sstatus = ", upsert);
+	expect_words(shop_names, buf, "+excluded.|+total |-city ", NULL);
+	expect_words(shop_names, "INSERT INTO orders (customer_id, ",
+				 "+status |+total)|-customer_id |-city ", NULL);
+}
+
+/*
+ * "WHERE customer_id IN (SELECT customer_id FROM orders) AND ordered_at":
+ * the tables a subquery or CTE body names leave the scope when it closes;
+ * a parenthesized join's stay.
+ */
+static void
+test_subquery_scope(void)
+{
+	expect_words(shop_names,
+				 "UPDATE customers SET email = 'x' WHERE customer_id IN (SELECT customer_id FROM orders) AND ",
+				 "+city |-total |-status |-orders.", NULL);
+	expect_words(shop_names,
+				 "UPDATE customers SET email = (SELECT max(status) FROM orders o "
+				 "WHERE o.customer_id = customers.customer_id), ",
+				 "+city |-total ", "expects a column of customers (SET target)");
+	expect_words(shop_names,
+				 "UPDATE customers SET email = (SELECT max(status) FROM orders o), city = ",
+				 "+full_name |-total |-o.", NULL);
+	expect_words(shop_names, "DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o WHERE ",
+				 "+o.|+customers.|+total |+city ", NULL);
+	expect_words(shop_names,
+				 "DELETE FROM customers WHERE EXISTS (SELECT 1 FROM orders o "
+				 "WHERE o.customer_id = customers.customer_id) AND ",
+				 "+city |-o.|-total ", NULL);
+	expect_words(shop_names, "SELECT * FROM (SELECT customer_id FROM orders o) s JOIN customers c ON ",
+				 "+s.|+c.|-o.", NULL);
+	/* a subquery in FROM: its tables' columns stand for its own */
+	expect_words(shop_names, "SELECT * FROM (SELECT customer_id FROM orders o) s WHERE ",
+				 "+customer_id |+s.|-o.|-city ", "(orders inside a subquery)");
+	expect_words(shop_names,
+				 "SELECT * FROM (customers c JOIN orders o ON o.customer_id = c.customer_id) WHERE ",
+				 "+o.|+c.|+total ", NULL);
+	expect_words(shop_names, "WITH x AS (SELECT customer_id FROM orders) SELECT * FROM customers WHERE ",
+				 "+city |+x.|-total ", NULL);
+}
+
+/*
+ * "SELECT name, position, shift_date FROM employees WHERE quote_ident > 5":
+ * the first table of a top-level FROM has the select list's unqualified
+ * columns (all of them when a table has them all, else one), so the WHERE
+ * that follows can name a column rather than a function or keyword.
+ */
+static void
+test_from_fits_select_list(void)
+{
+	expect_words(shop_names, "SELECT email, full_name FROM ", "+customers |-orders |+cust|-ord",
+				 "that has the select list's columns");
+	/* no table has both: one that has either (a join may bring the other) */
+	expect_words(shop_names, "SELECT status, full_name FROM ", "+customers |+orders |-products ", NULL);
+	expect_words(shop_names, "SELECT customer_id, count(*) FROM ", "+customers |+orders |-products ", NULL);
+	/* else one that has the most of them; no function there */
+	expect_words(shop_names, "SELECT status, total, full_name FROM ",
+				 "+orders |-customers |-encode(|-generate_series(", NULL);
+	expect_words(shop_names, "SELECT 1 FROM ", "+generate_series(|+orders ", NULL);
+	expect_words(shop_names, "SELECT * FROM ", "+products |+orders ", NULL);
+	expect_words(shop_names, "SELECT count(*) FROM ", "+products |+orders ", NULL);
+	expect_words(shop_names, "SELECT status FROM orders UNION SELECT email FROM ",
+				 "+customers |-orders ", NULL);
+	expect_words(shop_names, "SELECT email FROM public.", "+customers |-orders ", NULL);
+	/* a JOIN's table, a subquery's FROM and a CTE are not held to it */
+	expect_words(shop_names, "SELECT email, total FROM customers c JOIN ", "+orders |+products ", NULL);
+	expect_words(shop_names, "SELECT email, (SELECT max(total) FROM ", "+orders |+products ", NULL);
+	expect_words(shop_names, "WITH x AS (SELECT 1) SELECT email FROM ", "+x |+customers |-orders ", NULL);
+}
+
+/* "WHERE end != 'x'": END, THEN, AND, OR, ELSE, WHEN never start an operand. */
+static void
+test_operand_words(void)
+{
+	expect_words(shop_names, "SELECT * FROM orders WHERE ", "+max(|+lower(|+coalesce(|+NOT |+EXISTS ",
+				 NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE ", "-end!=|-END |-THEN |-and |+CASE |+status ",
+				 NULL);
+	expect_words(shop_names, "SELECT CASE WHEN total > 1 THEN 'a' ", "+ELSE |+END |+WHEN ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE total > 1 ", "+AND |+OR |+ORDER ", NULL);
+	expect_words(shop_names, "SELECT * FROM orders WHERE status NOT ", "+IN |+LIKE |+BETWEEN ", NULL);
+	expect_words(shop_names, "SELECT ", "+CURRENT_DATE,|+now(|+count(", NULL);
+}
+
+/*
+ * "JOIN report_data > 5.5", "INSERT IN|TO (crop_data, ...", "FROM rows
+ * WHERE": no operator or literal after a table reference, no '(' where the
+ * target table of INSERT, UPDATE, DELETE goes, and a FROM that owes the
+ * select list a table takes no ROWS, LATERAL, ONLY.
+ */
+static void
+test_after_table_no_operand(void)
+{
+	expect_words(shop_names, "SELECT * FROM orders o JOIN customers ",
+				 "- >|- > 5|-5|- 'x|- =|+c |+ON |+AS |+ --|+ -", NULL);
+	expect_words(shop_names, "SELECT * FROM orders ", "- >|- 5|+WHERE |+,|+;|+)", NULL);
+	expect_words(shop_names, "INSERT IN", "+TO orders|-TO (|-TO(", NULL);
+	expect_words(shop_names, "UPDATE ", "-(|+orders ", NULL);
+	expect_words(shop_names, "SELECT * FROM ", "+(|+rows |+LATERAL ", NULL);
+	expect_words(shop_names, "SELECT email, city FROM ", "-rows |-LATERAL |-ONLY |+customers |+(", NULL);
+}
+
 int
 main(void)
 {
@@ -261,6 +398,11 @@ main(void)
 	test_new_alias();
 	test_after_alias();
 	test_stray_punctuation();
+	test_set_list();
+	test_subquery_scope();
+	test_from_fits_select_list();
+	test_operand_words();
+	test_after_table_no_operand();
 	sqlpilot_ground_schema_free(shop_names);
 	sqlpilot_ground_schema_free(mixed_names);
 	return tap_failed ? 1 : 0;

@@ -208,6 +208,23 @@ main(void)
 		tap_ok(k == 0, "no tables: nothing chosen");
 	}
 
+	/* ---- a word typed up to the end names the tables it starts ---- */
+	{
+		const char *texts[] = {
+			"CREATE TABLE alpha (id int, x int, yy int)",
+			"CREATE TABLE betas (id int, x int, yy int)",
+			"CREATE TABLE gamma_one (id int, xx int)",
+			"CREATE TABLE delta (id int, x int, yy int)",
+		};
+
+		k = choose(texts, 4, "INSERT INTO gam", 200, got);
+		tap_ok(k >= 1 && strstr(got, "2") != NULL, "a partial word keeps the table it starts (%s)", got);
+		k = choose(texts, 4, "INSERT INTO gam ", 200, got);
+		tap_ok(strstr(got, "2") == NULL, "a word that ended names nothing it starts (%s)", got);
+		k = choose(texts, 4, "SELECT * FROM alpha", 200, got);
+		tap_ok(k >= 1 && strstr(got, "0") != NULL, "a whole name is still the table (%s)", got);
+	}
+
 	/* ---- qualified names and tables out of scope ---- */
 	{
 		const int	no[1] = {0};
