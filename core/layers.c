@@ -15,13 +15,17 @@
  * probabilities are written as zeros, so P @ v and the backward are plain
  * sgemm calls.  Small heads (HS 8..32, where sgemm's packing costs more than
  * the product) use vector loops over the visible keys only, k/v of a block
- * transposed once; one-row decode uses the same loops without the transpose.
- * Either way a row's probabilities are read back only by the path that wrote
- * them.  Elementwise work (exp, softmax, SwiGLU, dot products) runs eight
+ * transposed once, a few query rows (heads sharing a kv head, then
+ * positions) at a time so each k/v load serves all of them; they store only
+ * each row's log-sum-exp and the backward recomputes the probabilities
+ * (storing them and reading them back missed the cache on nearly every
+ * line); one-row decode uses the same loops without the transpose.
+ * Elementwise work (exp, softmax, SwiGLU, dot products) runs eight
  * lanes at a time through the compiler's vector extension.
  */
 #include "layers.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +44,15 @@
  */
 #define SMALL_HEAD_MAX 32
 #define SMALL_HEAD_FLOATS 16384
+
+/* Keys a small-head block can see at most (SMALL_HEAD_FLOATS / the smallest head, 8). */
+#define SMALL_HEAD_KEYS 2048
+
+/*
+ * Query rows the small-head path takes together: each k/v row it loads
+ * serves all of them (one row at a time was bound by those loads).
+ */
+#define ATT_GROUP 4
 
 /*
  * Eight floats in one register (GCC/Clang vector extension: AVX with
@@ -552,96 +565,175 @@ att_forward_row(float *o, float *p, const float *qr, const float *kb,
 static inline int
 att_small(int HS, int S)
 {
-	return HS % 8 == 0 && HS <= SMALL_HEAD_MAX && (size_t) HS * (S + 8) <= SMALL_HEAD_FLOATS;
+	return HS % 8 == 0 && HS <= SMALL_HEAD_MAX && (size_t) HS * (S + 16) <= SMALL_HEAD_FLOATS;
 }
 
-/* xt (HS, ld) = rows [0, nk) of x (row stride KVD) transposed and scaled. */
+/*
+ * xt (HS, ld) = rows [0, nk) of x (row stride KVD) transposed and scaled,
+ * columns [nk, ld) zero (the score loops run over whole chunks of 16).
+ */
 static void
 transpose_rows(float *xt, int ld, const float *x, int nk, int KVD, int HS, float scale)
 {
 	for (int j = 0; j < nk; j++)
 		for (int i = 0; i < HS; i++)
 			xt[(size_t) i * ld + j] = x[(size_t) j * KVD + i] * scale;
+	for (int i = 0; i < HS; i++)
+		for (int j = nk; j < ld; j++)
+			xt[(size_t) i * ld + j] = 0.0f;
 }
 
 /*
- * s[j] = sum_i x[i] * mt[i][j] for j in [j0, j1): 8 columns at a time, a
- * tail of 1..7 as the last 8 columns recomputed (a scalar tail's chain of
- * HS dependent multiply-adds per column cost about a third of a row).
+ * One query row of a small-head group: its head h, position t, and the
+ * keys [j0, j1) it sees, counted from the block's first visible key.
+ */
+typedef struct AttItem
+{
+	int			h;
+	int			t;
+	int			j0;
+	int			j1;
+} AttItem;
+
+/*
+ * The ATT_GROUP query rows from item g0 of a block (items run over
+ * positions t0.. and, within one position, the query heads of kv head kh,
+ * which see the same keys): fills it (past the last item, copies of it)
+ * and returns how many are real; *jlo, *jhi = the union of their keys.
+ */
+static int
+att_group_items(AttItem *it, int *jlo, int *jhi, const SqlpilotRowLayout *rl, int b, int kh,
+				int group, int t0, int nitems, int g0, int lo)
+{
+	int			nr = nitems - g0 < ATT_GROUP ? nitems - g0 : ATT_GROUP;
+
+	*jlo = INT_MAX;
+	*jhi = 0;
+	for (int r = 0; r < ATT_GROUP; r++)
+	{
+		int			idx = g0 + (r < nr ? r : nr - 1);
+
+		it[r].t = t0 + idx / group;
+		it[r].h = kh * group + idx % group;
+		it[r].j0 = att_kstart(rl, b, it[r].t) - lo;
+		it[r].j1 = rl->kv_offset + it[r].t + 1 - lo;
+		*jlo = it[r].j0 < *jlo ? it[r].j0 : *jlo;
+		*jhi = it[r].j1 > *jhi ? it[r].j1 : *jhi;
+	}
+	return nr;
+}
+
+/*
+ * s[r][j] = sum_i x_r[i] * mt[i][j] for the ATT_GROUP rows x_r, j in
+ * [jb, je) (multiples of 16, within mt's ld): each column of mt is loaded
+ * once for all rows, eight independent accumulators.
  */
 static void
-row_times_t(float *s, const float *x, const float *mt, int ld, int j0, int j1, int HS)
+group_times_t(float *s, int sld, const float *const *x, const float *mt, int ld,
+			  int jb, int je, int HS)
 {
-	int			j = j0;
-
-	for (; j + 32 <= j1; j += 32)
+	for (int j = jb; j < je; j += 16)
 	{
-		Vf8			a0 = vsplat(0.0f);
-		Vf8			a1 = vsplat(0.0f);
-		Vf8			a2 = vsplat(0.0f);
-		Vf8			a3 = vsplat(0.0f);
+		Vf8			a[ATT_GROUP][2];
 
+		#pragma GCC unroll 4
+		for (int r = 0; r < ATT_GROUP; r++)
+			a[r][0] = a[r][1] = vsplat(0.0f);
 		for (int i = 0; i < HS; i++)
 		{
-			const float *m = mt + (size_t) i * ld + j;
+			Vf8			m0 = vload(mt + (size_t) i * ld + j);
+			Vf8			m1 = vload(mt + (size_t) i * ld + j + 8);
 
-			a0 += x[i] * vload(m);
-			a1 += x[i] * vload(m + 8);
-			a2 += x[i] * vload(m + 16);
-			a3 += x[i] * vload(m + 24);
+			#pragma GCC unroll 4
+			for (int r = 0; r < ATT_GROUP; r++)
+			{
+				a[r][0] += x[r][i] * m0;
+				a[r][1] += x[r][i] * m1;
+			}
 		}
-		vstore(s + j, a0);
-		vstore(s + j + 8, a1);
-		vstore(s + j + 16, a2);
-		vstore(s + j + 24, a3);
-	}
-	for (; j + 8 <= j1; j += 8)
-	{
-		Vf8			acc = vsplat(0.0f);
-
-		for (int i = 0; i < HS; i++)
-			acc += x[i] * vload(mt + (size_t) i * ld + j);
-		vstore(s + j, acc);
-	}
-	if (j < j1 && j1 >= 8)
-	{
-		/* the last 8 columns again, keeping the ones not yet stored */
-		Vf8			acc = vsplat(0.0f);
-		float		tmp[8];
-
-		for (int i = 0; i < HS; i++)
-			acc += x[i] * vload(mt + (size_t) i * ld + j1 - 8);
-		vstore(tmp, acc);
-		memcpy(s + j, tmp + 8 - (j1 - j), sizeof(float) * (j1 - j));
-		return;
-	}
-	for (; j < j1; j++)
-	{
-		float		acc = 0.0f;
-
-		for (int i = 0; i < HS; i++)
-			acc += x[i] * mt[(size_t) i * ld + j];
-		s[j] = acc;
+		#pragma GCC unroll 4
+		for (int r = 0; r < ATT_GROUP; r++)
+		{
+			vstore(s + (size_t) r * sld + j, a[r][0]);
+			vstore(s + (size_t) r * sld + j + 8, a[r][1]);
+		}
 	}
 }
 
 /*
- * Asks for the cache lines of p[j0..j1) ahead of use: probability rows are
- * written and read back in a large array (one row per query and head),
- * and their misses dominated the small-head backward.
+ * acc[r] = sum over j in [j0, j1) of w[r][j] * (8 floats at rows + j * stride)
+ * for the ATT_GROUP weight rows of w (row stride wld): each row of `rows`
+ * loaded once for the group, even and odd j in separate accumulators.
  */
-static inline void
-prefetch_row(const float *p, int j0, int j1)
+static void
+group_weighted(Vf8 *acc, const float *w, int wld, const float *rows, int stride,
+			   int j0, int j1)
 {
-	for (int j = j0; j < j1; j += 16)
-		__builtin_prefetch(p + j);
-	__builtin_prefetch(p + j1 - 1);
+	Vf8			a[2][ATT_GROUP];
+	int			j = j0;
+
+	#pragma GCC unroll 4
+	for (int r = 0; r < ATT_GROUP; r++)
+		a[0][r] = a[1][r] = vsplat(0.0f);
+	for (; j + 2 <= j1; j += 2)
+	{
+		Vf8			x0 = vload(rows + (size_t) j * stride);
+		Vf8			x1 = vload(rows + (size_t) (j + 1) * stride);
+
+		#pragma GCC unroll 4
+		for (int r = 0; r < ATT_GROUP; r++)
+		{
+			a[0][r] += w[(size_t) r * wld + j] * x0;
+			a[1][r] += w[(size_t) r * wld + j + 1] * x1;
+		}
+	}
+	if (j < j1)
+	{
+		Vf8			x0 = vload(rows + (size_t) j * stride);
+
+		#pragma GCC unroll 4
+		for (int r = 0; r < ATT_GROUP; r++)
+			a[0][r] += w[(size_t) r * wld + j] * x0;
+	}
+	#pragma GCC unroll 4
+	for (int r = 0; r < ATT_GROUP; r++)
+		acc[r] = a[0][r] + a[1][r];
+}
+
+/*
+ * (8 floats at dst + j * stride) += sum_r w[r][j] * x[r] for j in [j0, j1):
+ * the k/v gradient of one group, one read and write of each key row.
+ */
+static void
+group_scatter(float *dst, int stride, const float *w, int wld, const Vf8 *x, int j0, int j1)
+{
+	for (int j = j0; j < j1; j++)
+	{
+		Vf8			s = w[j] * x[0];
+
+		#pragma GCC unroll 4
+		for (int r = 1; r < ATT_GROUP; r++)
+			s += w[(size_t) r * wld + j] * x[r];
+		vstore(dst + (size_t) j * stride, vload(dst + (size_t) j * stride) + s);
+	}
+}
+
+/* p[j] = 0 for j in [a, b) (nothing when b <= a). */
+static inline void
+zero_range(float *p, int a, int b)
+{
+	for (int j = a; j < b; j++)
+		p[j] = 0.0f;
 }
 
 /*
  * Small-head forward of query rows [t0, t0+nt) of sequence b for the query
  * heads of kv head kh: k of the visible block transposed once (scale folded
- * in), scores and softmax per row, then out = sum_j p_j v_j in registers.
+ * in; one row, as in decode, takes dot products instead); then ATT_GROUP
+ * query rows at a time, scores over the union of their keys, each row's
+ * softmax over its own keys (zero elsewhere), out = sum_j p_j v_j.  Only
+ * each row's log-sum-exp is stored, in att at (b, h, t) of a (B, NH, T)
+ * array: the backward recomputes the probabilities.
  */
 static void
 att_small_forward(float *out, float *att, const float *q, const float *k,
@@ -653,44 +745,77 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 	int			QD = NH * HS;
 	int			KVD = NKV * HS;
 	int			group = NH / NKV;
+	int			nitems = nt * group;
 	int			lo;
 	int			hi;
 	int			ld;
+	float		scale = 1.0f / sqrtf((float) HS);
 	float		kt[SMALL_HEAD_FLOATS];
+	float		sc[ATT_GROUP * SMALL_HEAD_KEYS];
 	const float *kb;
 	const float *vb;
 
 	att_block_range(rl, b, t0, nt, &lo, &hi);
-	ld = hi - lo;
+	ld = (hi - lo + 15) & ~15;
 	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
 	vb = v + ((size_t) b * S + lo) * KVD + kh * HS;
-	transpose_rows(kt, ld, kb, hi - lo, KVD, HS, 1.0f / sqrtf((float) HS));
-	for (int h = kh * group; h < (kh + 1) * group; h++)
+	if (nt > 1)
+		transpose_rows(kt, ld, kb, hi - lo, KVD, HS, scale);
+	for (int g0 = 0; g0 < nitems; g0 += ATT_GROUP)
 	{
-		for (int t = t0; t < t0 + nt; t++)
-		{
-			const float *qr = q + ((size_t) b * T + t) * QD + h * HS;
-			float	   *p = att + (((size_t) b * NH + h) * T + t) * S + lo;
-			float	   *o = out + ((size_t) b * T + t) * QD + h * HS;
-			int			j0 = att_kstart(rl, b, t) - lo;
-			int			j1 = rl->kv_offset + t + 1 - lo;
-			float		inv;
+		AttItem		it[ATT_GROUP];
+		const float *qr[ATT_GROUP];
+		Vf8			acc[ATT_GROUP];
+		int			jlo;
+		int			jhi;
+		int			nr = att_group_items(it, &jlo, &jhi, rl, b, kh, group, t0, nitems, g0, lo);
 
-			if (t + 2 < t0 + nt)
-				prefetch_row(p + 2 * (size_t) S, att_kstart(rl, b, t + 2) - lo, j1 + 2);
-			row_times_t(p, qr, kt, ld, j0, j1, HS);
-			inv = 1.0f / exp_shift_sum(p + j0, j1 - j0, max_of(p + j0, j1 - j0));
-			scale_by(p + j0, j1 - j0, inv);
-			for (int c = 0; c < HS; c += 8)
-				vstore(o + c, weighted_rows(p, vb + c, KVD, j0, j1));
+		for (int r = 0; r < ATT_GROUP; r++)
+			qr[r] = q + ((size_t) b * T + it[r].t) * QD + it[r].h * HS;
+		if (nt > 1)
+			group_times_t(sc, SMALL_HEAD_KEYS, qr, kt, ld, jlo & ~15, (jhi + 15) & ~15, HS);
+		else
+		{
+			/* one row (decode): the scores as dot products, no transpose */
+			for (int r = 0; r < nr; r++)
+			{
+				float	   *s = sc + (size_t) r * SMALL_HEAD_KEYS;
+
+				sqlpilot_matvec_ld(s + it[r].j0, kb + (size_t) it[r].j0 * KVD, KVD, qr[r],
+								   it[r].j1 - it[r].j0, HS);
+				scale_by(s + it[r].j0, it[r].j1 - it[r].j0, scale);
+			}
+		}
+		for (int r = 0; r < ATT_GROUP; r++)
+		{
+			float	   *s = sc + (size_t) r * SMALL_HEAD_KEYS;
+			int			j0 = it[r].j0;
+			int			j1 = it[r].j1;
+
+			if (r >= nr)
+				j0 = j1 = jhi;
+			else
+			{
+				float		mx = max_of(s + j0, j1 - j0);
+				float		sum = exp_shift_sum(s + j0, j1 - j0, mx);
+
+				scale_by(s + j0, j1 - j0, 1.0f / sum);
+				att[((size_t) b * NH + it[r].h) * T + it[r].t] = mx + logf(sum);
+			}
+			zero_range(s, jlo, j0);
+			zero_range(s, j1, jhi);
+		}
+		for (int c = 0; c < HS; c += 8)
+		{
+			group_weighted(acc, sc, SMALL_HEAD_KEYS, vb + c, KVD, jlo, jhi);
+			for (int r = 0; r < nr; r++)
+				vstore(out + ((size_t) b * T + it[r].t) * QD + it[r].h * HS + c, acc[r]);
 		}
 	}
 }
 
 /*
- * ds[j] = p[j] (ds[j] - dot) for j in [j0, j1), 8 at a time from j0: the
- * same blocks row_times_t just stored, so each load is forwarded from one
- * store (a scalar loop here stalled on forwarding, 70% of the backward).
+ * ds[j] = p[j] (ds[j] - dot) for j in [j0, j1), 8 at a time from j0.
  */
 static void
 ds_of_dp(float *ds, const float *p, int j0, int j1, float dot)
@@ -705,10 +830,13 @@ ds_of_dp(float *ds, const float *p, int j0, int j1, float dot)
 }
 
 /*
- * Small-head backward of the same block: dP = dout . v_j from v transposed,
- * dS = P (dP - P.dP) (P.dP = dout . out, HS products instead of one per
- * visible key), then dq += scale dS k, dk_j += scale dS_j q,
- * dv_j += P_j dout, key by key in registers.
+ * Small-head backward of the same block, ATT_GROUP query rows at a time:
+ * P recomputed from q, k and the row's log-sum-exp (reading stored
+ * probabilities back missed the cache on nearly every line), dP = dout . v_j
+ * from v transposed, dS = P (dP - P.dP) (P.dP = dout . out, HS products
+ * instead of one per visible key), both zero outside each row's keys; then
+ * dq_r += scale sum_j dS_rj k_j, and per key dk_j += scale sum_r dS_rj q_r,
+ * dv_j += sum_r P_rj dout_r.
  */
 static void
 att_small_backward(float *dq, float *dk, float *dv, const float *dout,
@@ -721,53 +849,79 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	int			QD = NH * HS;
 	int			KVD = NKV * HS;
 	int			group = NH / NKV;
+	int			nitems = nt * group;
 	float		scale = 1.0f / sqrtf((float) HS);
 	int			lo;
 	int			hi;
 	int			ld;
+	float		kt[SMALL_HEAD_FLOATS];
 	float		vt[SMALL_HEAD_FLOATS];
-	float		ds[SMALL_HEAD_FLOATS / 8];
+	float		ds[ATT_GROUP * SMALL_HEAD_KEYS];
+	float		pz[ATT_GROUP * SMALL_HEAD_KEYS];
 	const float *kb;
 	float	   *dkb;
 	float	   *dvb;
 
 	att_block_range(rl, b, t0, nt, &lo, &hi);
-	ld = hi - lo;
+	ld = (hi - lo + 15) & ~15;
 	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
 	dkb = dk + ((size_t) b * S + lo) * KVD + kh * HS;
 	dvb = dv + ((size_t) b * S + lo) * KVD + kh * HS;
+	transpose_rows(kt, ld, kb, hi - lo, KVD, HS, scale);
 	transpose_rows(vt, ld, v + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo, KVD, HS, 1.0f);
-	for (int h = kh * group; h < (kh + 1) * group; h++)
+	for (int g0 = 0; g0 < nitems; g0 += ATT_GROUP)
 	{
-		for (int t = t0; t < t0 + nt; t++)
+		AttItem		it[ATT_GROUP];
+		const float *qr[ATT_GROUP];
+		const float *dor[ATT_GROUP];
+		size_t		qrow[ATT_GROUP];
+		Vf8			acc[ATT_GROUP];
+		int			jlo;
+		int			jhi;
+		int			nr = att_group_items(it, &jlo, &jhi, rl, b, kh, group, t0, nitems, g0, lo);
+
+		for (int r = 0; r < ATT_GROUP; r++)
 		{
-			size_t		qrow = ((size_t) b * T + t) * QD + h * HS;
-			const float *p = att + (((size_t) b * NH + h) * T + t) * S + lo;
-			const float *dor = dout + qrow;
-			int			j0 = att_kstart(rl, b, t) - lo;
-			int			j1 = rl->kv_offset + t + 1 - lo;
-			float		dot;
+			qrow[r] = ((size_t) b * T + it[r].t) * QD + it[r].h * HS;
+			qr[r] = q + qrow[r];
+			dor[r] = dout + qrow[r];
+		}
+		group_times_t(pz, SMALL_HEAD_KEYS, qr, kt, ld, jlo & ~15, (jhi + 15) & ~15, HS);
+		group_times_t(ds, SMALL_HEAD_KEYS, dor, vt, ld, jlo & ~15, (jhi + 15) & ~15, HS);
+		for (int r = 0; r < ATT_GROUP; r++)
+		{
+			float	   *d = ds + (size_t) r * SMALL_HEAD_KEYS;
+			float	   *pr = pz + (size_t) r * SMALL_HEAD_KEYS;
+			int			j0 = it[r].j0;
+			int			j1 = it[r].j1;
 
-			if (t + 2 < t0 + nt)
-				prefetch_row(p + 2 * (size_t) S, att_kstart(rl, b, t + 2) - lo, j1 + 2);
-			row_times_t(ds, dor, vt, ld, j0, j1, HS);
-			dot = dot_of(dor, out + qrow, HS);
-			ds_of_dp(ds, p, j0, j1, dot);
-			for (int c = 0; c < HS; c += 8)
+			if (r >= nr)
+				j0 = j1 = jhi;
+			else
 			{
-				Vf8			qv = vload(q + qrow + c) * scale;
-				Vf8			dov = vload(dor + c);
-
-				vstore(dq + qrow + c, vload(dq + qrow + c) +
-					   weighted_rows(ds, kb + c, KVD, j0, j1) * scale);
-				for (int j = j0; j < j1; j++)
-				{
-					size_t		o = (size_t) j * KVD + c;
-
-					vstore(dkb + o, vload(dkb + o) + ds[j] * qv);
-					vstore(dvb + o, vload(dvb + o) + p[j] * dov);
-				}
+				exp_shift_sum(pr + j0, j1 - j0, att[((size_t) b * NH + it[r].h) * T + it[r].t]);
+				ds_of_dp(d, pr, j0, j1, dot_of(dor[r], out + qrow[r], HS));
 			}
+			zero_range(d, jlo, j0);
+			zero_range(d, j1, jhi);
+			zero_range(pr, jlo, j0);
+			zero_range(pr, j1, jhi);
+		}
+		for (int c = 0; c < HS; c += 8)
+		{
+			Vf8			qv[ATT_GROUP];
+			Vf8			dov[ATT_GROUP];
+
+			group_weighted(acc, ds, SMALL_HEAD_KEYS, kb + c, KVD, jlo, jhi);
+			for (int r = 0; r < ATT_GROUP; r++)
+			{
+				if (r < nr)
+					vstore(dq + qrow[r] + c, vload(dq + qrow[r] + c) + acc[r] * scale);
+				qv[r] = vload(qr[r] + c) * scale;
+				dov[r] = vload(dor[r] + c);
+			}
+			group_scatter(dkb + c, KVD, ds, SMALL_HEAD_KEYS, qv, jlo, jhi);
+			group_scatter(dvb + c, KVD, pz, SMALL_HEAD_KEYS, dov, jlo, jhi);
 		}
 	}
 }
@@ -786,7 +940,7 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 	int			group = NH / NKV;
 	float		scale = 1.0f / sqrtf((float) HS);
 
-	if (T > 1 && att_small(HS, S))
+	if (att_small(HS, S))
 	{
 		for (int b = 0; b < rl->B; b++)
 			for (int kh = 0; kh < NKV; kh++)

@@ -39,7 +39,8 @@ typedef struct SqlpilotRowLayout
  * Activations of one block for N = B*T rows.  Training keeps one set per
  * layer for the backward pass; inference reuses one set for every layer.
  * att is (B, NH, T, kv_stride): probabilities after softmax (row t of a head
- * uses columns kstart..kv_offset+t; the rest is not read).
+ * uses columns kstart..kv_offset+t; the rest is not read), or for small
+ * heads (layers.c) only each row's log-sum-exp, in its first B*NH*T floats.
  */
 typedef struct SqlpilotBlockActs
 {
