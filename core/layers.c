@@ -52,7 +52,7 @@
  * Query rows the small-head path takes together: each k/v row it loads
  * serves all of them (one row at a time was bound by those loads).
  */
-#define ATT_GROUP 4
+#define ATT_GROUP 8
 
 /*
  * Eight floats in one register (GCC/Clang vector extension: AVX with
@@ -60,6 +60,9 @@
  */
 typedef float Vf8 __attribute__((vector_size(32)));
 typedef int32_t Vi8 __attribute__((vector_size(32)));
+
+/* Sixteen floats (one AVX-512 register; two AVX halves without it). */
+typedef float Vf16 __attribute__((vector_size(64)));
 
 /* Unaligned load of 8 floats. */
 static inline Vf8
@@ -83,6 +86,30 @@ static inline Vf8
 vsplat(float x)
 {
 	return (Vf8) {x, x, x, x, x, x, x, x};
+}
+
+/* Unaligned load of 16 floats. */
+static inline Vf16
+vload16(const float *p)
+{
+	Vf16		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Unaligned store of 16 floats. */
+static inline void
+vstore16(float *p, Vf16 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* x in all 16 lanes. */
+static inline Vf16
+vsplat16(float x)
+{
+	return (Vf16) {x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
 }
 
 /* Lane-wise max. */
@@ -625,8 +652,8 @@ att_group_items(AttItem *it, int *jlo, int *jhi, const SqlpilotRowLayout *rl, in
 
 /*
  * s[r][j] = sum_i x_r[i] * mt[i][j] for the ATT_GROUP rows x_r, j in
- * [jb, je) (multiples of 16, within mt's ld): each column of mt is loaded
- * once for all rows, eight independent accumulators.
+ * [jb, je) (multiples of 16, within mt's ld): each 16 columns of mt loaded
+ * once for all rows, one accumulator per row.
  */
 static void
 group_times_t(float *s, int sld, const float *const *x, const float *mt, int ld,
@@ -634,87 +661,105 @@ group_times_t(float *s, int sld, const float *const *x, const float *mt, int ld,
 {
 	for (int j = jb; j < je; j += 16)
 	{
-		Vf8			a[ATT_GROUP][2];
+		Vf16		a[ATT_GROUP];
 
-		#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int r = 0; r < ATT_GROUP; r++)
-			a[r][0] = a[r][1] = vsplat(0.0f);
+			a[r] = vsplat16(0.0f);
 		for (int i = 0; i < HS; i++)
 		{
-			Vf8			m0 = vload(mt + (size_t) i * ld + j);
-			Vf8			m1 = vload(mt + (size_t) i * ld + j + 8);
+			Vf16		m = vload16(mt + (size_t) i * ld + j);
 
-			#pragma GCC unroll 4
+#pragma GCC unroll 8
 			for (int r = 0; r < ATT_GROUP; r++)
-			{
-				a[r][0] += x[r][i] * m0;
-				a[r][1] += x[r][i] * m1;
-			}
+				a[r] += x[r][i] * m;
 		}
-		#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int r = 0; r < ATT_GROUP; r++)
-		{
-			vstore(s + (size_t) r * sld + j, a[r][0]);
-			vstore(s + (size_t) r * sld + j + 8, a[r][1]);
-		}
+			vstore16(s + (size_t) r * sld + j, a[r]);
 	}
 }
 
 /*
- * acc[r] = sum over j in [j0, j1) of w[r][j] * (8 floats at rows + j * stride)
- * for the ATT_GROUP weight rows of w (row stride wld): each row of `rows`
- * loaded once for the group, even and odd j in separate accumulators.
+ * w (8 or 16) floats at p as 16 lanes, the lanes past w zero: a head of
+ * 8 (or the last 8 of 24) takes the same loops as one of 16.
  */
-static void
-group_weighted(Vf8 *acc, const float *w, int wld, const float *rows, int stride,
-			   int j0, int j1)
+static inline __attribute__((always_inline)) Vf16
+vload16w(const float *p, int w)
 {
-	Vf8			a[2][ATT_GROUP];
+	if (w == 16)
+		return vload16(p);
+	return __builtin_shufflevector(vload(p), vsplat(0.0f),
+								   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/* Stores the first w (8 or 16) lanes of v at p. */
+static inline __attribute__((always_inline)) void
+vstore16w(float *p, Vf16 v, int w)
+{
+	if (w == 16)
+		vstore16(p, v);
+	else
+		vstore(p, __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/*
+ * acc[r] = sum over j in [j0, j1) of w[r][j] * (the w lanes at rows + j *
+ * stride) for the ATT_GROUP weight rows of wt (row stride wld): each row of
+ * `rows` loaded once for the group, even and odd j in separate
+ * accumulators.  Inlined so each lane width gets its own copy.
+ */
+static inline __attribute__((always_inline)) void
+group_weighted(Vf16 *acc, const float *wt, int wld, const float *rows, int stride,
+			   int j0, int j1, int w)
+{
+	Vf16		a[2][ATT_GROUP];
 	int			j = j0;
 
-	#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (int r = 0; r < ATT_GROUP; r++)
-		a[0][r] = a[1][r] = vsplat(0.0f);
+		a[0][r] = a[1][r] = vsplat16(0.0f);
 	for (; j + 2 <= j1; j += 2)
 	{
-		Vf8			x0 = vload(rows + (size_t) j * stride);
-		Vf8			x1 = vload(rows + (size_t) (j + 1) * stride);
+		Vf16		x0 = vload16w(rows + (size_t) j * stride, w);
+		Vf16		x1 = vload16w(rows + (size_t) (j + 1) * stride, w);
 
-		#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int r = 0; r < ATT_GROUP; r++)
 		{
-			a[0][r] += w[(size_t) r * wld + j] * x0;
-			a[1][r] += w[(size_t) r * wld + j + 1] * x1;
+			a[0][r] += wt[(size_t) r * wld + j] * x0;
+			a[1][r] += wt[(size_t) r * wld + j + 1] * x1;
 		}
 	}
 	if (j < j1)
 	{
-		Vf8			x0 = vload(rows + (size_t) j * stride);
+		Vf16		x0 = vload16w(rows + (size_t) j * stride, w);
 
-		#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int r = 0; r < ATT_GROUP; r++)
-			a[0][r] += w[(size_t) r * wld + j] * x0;
+			a[0][r] += wt[(size_t) r * wld + j] * x0;
 	}
-	#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (int r = 0; r < ATT_GROUP; r++)
 		acc[r] = a[0][r] + a[1][r];
 }
 
 /*
- * (8 floats at dst + j * stride) += sum_r w[r][j] * x[r] for j in [j0, j1):
+ * (w lanes at dst + j * stride) += sum_r wt[r][j] * x[r] for j in [j0, j1):
  * the k/v gradient of one group, one read and write of each key row.
  */
-static void
-group_scatter(float *dst, int stride, const float *w, int wld, const Vf8 *x, int j0, int j1)
+static inline __attribute__((always_inline)) void
+group_scatter(float *dst, int stride, const float *wt, int wld, const Vf16 *x, int j0, int j1,
+			  int w)
 {
 	for (int j = j0; j < j1; j++)
 	{
-		Vf8			s = w[j] * x[0];
+		Vf16		s = wt[j] * x[0];
 
-		#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (int r = 1; r < ATT_GROUP; r++)
-			s += w[(size_t) r * wld + j] * x[r];
-		vstore(dst + (size_t) j * stride, vload(dst + (size_t) j * stride) + s);
+			s += wt[(size_t) r * wld + j] * x[r];
+		vstore16w(dst + (size_t) j * stride, vload16w(dst + (size_t) j * stride, w) + s, w);
 	}
 }
 
@@ -765,7 +810,7 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 	{
 		AttItem		it[ATT_GROUP];
 		const float *qr[ATT_GROUP];
-		Vf8			acc[ATT_GROUP];
+		Vf16		acc[ATT_GROUP];
 		int			jlo;
 		int			jhi;
 		int			nr = att_group_items(it, &jlo, &jhi, rl, b, kh, group, t0, nitems, g0, lo);
@@ -805,11 +850,16 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 			zero_range(s, jlo, j0);
 			zero_range(s, j1, jhi);
 		}
-		for (int c = 0; c < HS; c += 8)
+		for (int c = 0; c < HS; c += 16)
 		{
-			group_weighted(acc, sc, SMALL_HEAD_KEYS, vb + c, KVD, jlo, jhi);
+			int			w = HS - c >= 16 ? 16 : 8;
+
+			if (w == 16)
+				group_weighted(acc, sc, SMALL_HEAD_KEYS, vb + c, KVD, jlo, jhi, 16);
+			else
+				group_weighted(acc, sc, SMALL_HEAD_KEYS, vb + c, KVD, jlo, jhi, 8);
 			for (int r = 0; r < nr; r++)
-				vstore(out + ((size_t) b * T + it[r].t) * QD + it[r].h * HS + c, acc[r]);
+				vstore16w(out + ((size_t) b * T + it[r].t) * QD + it[r].h * HS + c, acc[r], w);
 		}
 	}
 }
@@ -875,7 +925,7 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 		const float *qr[ATT_GROUP];
 		const float *dor[ATT_GROUP];
 		size_t		qrow[ATT_GROUP];
-		Vf8			acc[ATT_GROUP];
+		Vf16		acc[ATT_GROUP];
 		int			jlo;
 		int			jhi;
 		int			nr = att_group_items(it, &jlo, &jhi, rl, b, kh, group, t0, nitems, g0, lo);
@@ -907,21 +957,33 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 			zero_range(pr, jlo, j0);
 			zero_range(pr, j1, jhi);
 		}
-		for (int c = 0; c < HS; c += 8)
+		for (int c = 0; c < HS; c += 16)
 		{
-			Vf8			qv[ATT_GROUP];
-			Vf8			dov[ATT_GROUP];
+			int			w = HS - c >= 16 ? 16 : 8;
+			Vf16		qv[ATT_GROUP];
+			Vf16		dov[ATT_GROUP];
 
-			group_weighted(acc, ds, SMALL_HEAD_KEYS, kb + c, KVD, jlo, jhi);
+			if (w == 16)
+				group_weighted(acc, ds, SMALL_HEAD_KEYS, kb + c, KVD, jlo, jhi, 16);
+			else
+				group_weighted(acc, ds, SMALL_HEAD_KEYS, kb + c, KVD, jlo, jhi, 8);
 			for (int r = 0; r < ATT_GROUP; r++)
 			{
 				if (r < nr)
-					vstore(dq + qrow[r] + c, vload(dq + qrow[r] + c) + acc[r] * scale);
-				qv[r] = vload(qr[r] + c) * scale;
-				dov[r] = vload(dor[r] + c);
+					vstore16w(dq + qrow[r] + c, vload16w(dq + qrow[r] + c, w) + acc[r] * scale, w);
+				qv[r] = vload16w(qr[r] + c, w) * scale;
+				dov[r] = vload16w(dor[r] + c, w);
 			}
-			group_scatter(dkb + c, KVD, ds, SMALL_HEAD_KEYS, qv, jlo, jhi);
-			group_scatter(dvb + c, KVD, pz, SMALL_HEAD_KEYS, dov, jlo, jhi);
+			if (w == 16)
+			{
+				group_scatter(dkb + c, KVD, ds, SMALL_HEAD_KEYS, qv, jlo, jhi, 16);
+				group_scatter(dvb + c, KVD, pz, SMALL_HEAD_KEYS, dov, jlo, jhi, 16);
+			}
+			else
+			{
+				group_scatter(dkb + c, KVD, ds, SMALL_HEAD_KEYS, qv, jlo, jhi, 8);
+				group_scatter(dvb + c, KVD, pz, SMALL_HEAD_KEYS, dov, jlo, jhi, 8);
+			}
 		}
 	}
 }
