@@ -20,8 +20,8 @@
  * each row's log-sum-exp and the backward recomputes the probabilities
  * (storing them and reading them back missed the cache on nearly every
  * line); one-row decode uses the same loops without the transpose.
- * Elementwise work (exp, softmax, SwiGLU, dot products) runs eight
- * lanes at a time through the compiler's vector extension.
+ * Elementwise work runs 16 lanes (exp, SwiGLU, the small-head loops) or 8
+ * (dot products, max) at a time through the compiler's vector extension.
  */
 #include "layers.h"
 
@@ -63,6 +63,7 @@ typedef int32_t Vi8 __attribute__((vector_size(32)));
 
 /* Sixteen floats (one AVX-512 register; two AVX halves without it). */
 typedef float Vf16 __attribute__((vector_size(64)));
+typedef int32_t Vi16 __attribute__((vector_size(64)));
 
 /* Unaligned load of 8 floats. */
 static inline Vf8
@@ -128,61 +129,71 @@ vsum(Vf8 v)
 	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
+/* Lane-wise max of 16 lanes. */
+static inline Vf16
+vmax16(Vf16 a, Vf16 b)
+{
+	Vi16		m = a > b;
+
+	return (Vf16) ((m & (Vi16) a) | (~m & (Vi16) b));
+}
+
 /*
- * exp of 8 lanes (Cephes expf: x = n ln2 + r, |r| <= ln2/2, a degree-6
+ * exp of 16 lanes (Cephes expf: x = n ln2 + r, |r| <= ln2/2, a degree-6
  * polynomial for e^r, then 2^n through the exponent bits); within 2 ulp for
  * x in [-87, 88], clamped below to about 1e-38.
  */
-static inline Vf8
-vexp(Vf8 x)
+static inline Vf16
+vexp(Vf16 x)
 {
-	Vf8			t;
-	Vf8			r;
-	Vf8			r2;
-	Vf8			p;
-	Vi8			n;
+	Vf16		t;
+	Vf16		r;
+	Vf16		r2;
+	Vf16		p;
+	Vi16		n;
 
-	x = vmax(x, vsplat(-87.0f));
-	x = -vmax(-x, vsplat(-88.0f));
+	x = vmax16(x, vsplat16(-87.0f));
+	x = -vmax16(-x, vsplat16(-88.0f));
 	t = x * 1.44269504088896341f + 12582912.0f;
-	n = (Vi8) t - (Vi8) vsplat(12582912.0f);
+	n = (Vi16) t - (Vi16) vsplat16(12582912.0f);
 	t = t - 12582912.0f;
 	r = x - t * 0.693359375f + t * 2.12194440e-4f;
 	r2 = r * r;
 	p = ((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
 		  4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f;
 	p = p * r2 + r + 1.0f;
-	return p * (Vf8) ((n + 127) << 23);
+	return p * (Vf16) ((n + 127) << 23);
 }
 
 /*
- * p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (8 lanes at a
+ * p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (16 lanes at a
  * time, the tail through a padded copy).
  */
 static float
 exp_shift_sum(float *p, int n, float mx)
 {
-	Vf8			acc = vsplat(0.0f);
-	Vf8			m = vsplat(mx);
+	Vf16		acc = vsplat16(0.0f);
+	Vf16		m = vsplat16(mx);
 	int			j = 0;
-	float		sum;
+	float		sum = 0.0f;
 
-	for (; j + 8 <= n; j += 8)
+	for (; j + 16 <= n; j += 16)
 	{
-		Vf8			e = vexp(vload(p + j) - m);
+		Vf16		e = vexp(vload16(p + j) - m);
 
-		vstore(p + j, e);
+		vstore16(p + j, e);
 		acc += e;
 	}
-	sum = vsum(acc);
+	for (int i = 0; i < 16; i++)
+		sum += acc[i];
 	if (j < n)
 	{
-		float		tmp[8];
-		Vf8			e;
+		float		tmp[16];
+		Vf16		e;
 
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < 16; i++)
 			tmp[i] = j + i < n ? p[j + i] : -1e30f;
-		e = vexp(vload(tmp) - m);
+		e = vexp(vload16(tmp) - m);
 		for (int i = 0; j + i < n; i++)
 		{
 			p[j + i] = e[i];
@@ -436,17 +447,17 @@ sqlpilot_rope_backward(float *dx, const int *pos, int N, int nheads, int HS,
 	rope_rotate(dx, pos, N, nheads, HS, theta, -1.0f);
 }
 
-/* out = silu(gate) * up, 8 lanes at a time. */
+/* out = silu(gate) * up, 16 lanes at a time. */
 void
 sqlpilot_swiglu_forward(float *out, const float *gate, const float *up, size_t n)
 {
 	size_t		i = 0;
 
-	for (; i + 8 <= n; i += 8)
+	for (; i + 16 <= n; i += 16)
 	{
-		Vf8			g = vload(gate + i);
+		Vf16		g = vload16(gate + i);
 
-		vstore(out + i, g / (1.0f + vexp(-g)) * vload(up + i));
+		vstore16(out + i, g / (1.0f + vexp(-g)) * vload16(up + i));
 	}
 	for (; i < n; i++)
 	{
@@ -463,14 +474,14 @@ sqlpilot_swiglu_backward(float *dgate, float *dup, const float *dout,
 {
 	size_t		i = 0;
 
-	for (; i + 8 <= n; i += 8)
+	for (; i + 16 <= n; i += 16)
 	{
-		Vf8			g = vload(gate + i);
-		Vf8			sg = 1.0f / (1.0f + vexp(-g));
-		Vf8			d = vload(dout + i);
+		Vf16		g = vload16(gate + i);
+		Vf16		sg = 1.0f / (1.0f + vexp(-g));
+		Vf16		d = vload16(dout + i);
 
-		vstore(dgate + i, d * vload(up + i) * sg * (1.0f + g * (1.0f - sg)));
-		vstore(dup + i, d * g * sg);
+		vstore16(dgate + i, d * vload16(up + i) * sg * (1.0f + g * (1.0f - sg)));
+		vstore16(dup + i, d * g * sg);
 	}
 	for (; i < n; i++)
 	{
