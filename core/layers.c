@@ -774,6 +774,77 @@ group_scatter(float *dst, int stride, const float *wt, int wld, const Vf16 *x, i
 	}
 }
 
+/*
+ * The padded row loops below work on whole 16-lane vectors: p[0..n) is
+ * meant, p[n..round16(n)) must be room in the same buffer (the small-head
+ * rows have it) and gets overwritten with junk; a mask keeps the junk out
+ * of sums and maxima.
+ */
+
+/* -1 in lanes i < n, 0 in the others. */
+static inline Vi16
+lanes_below(int n)
+{
+	Vi16		idx = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+	return idx < n;
+}
+
+/* Largest of p[0..n), n >= 1 (padded). */
+static float
+max_pad(const float *p, int n)
+{
+	Vf16		acc = vsplat16(-INFINITY);
+	float		mx;
+
+	for (int j = 0; j < n; j += 16)
+	{
+		Vi16		keep = lanes_below(n - j);
+
+		acc = vmax16(acc, (Vf16) ((keep & (Vi16) vload16(p + j)) |
+								  (~keep & (Vi16) vsplat16(-INFINITY))));
+	}
+	mx = acc[0];
+	for (int i = 1; i < 16; i++)
+		mx = acc[i] > mx ? acc[i] : mx;
+	return mx;
+}
+
+/* p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (padded). */
+static float
+exp_pad(float *p, int n, float mx)
+{
+	Vf16		acc = vsplat16(0.0f);
+	float		sum = 0.0f;
+
+	for (int j = 0; j < n; j += 16)
+	{
+		Vf16		e = vexp(vload16(p + j) - mx);
+
+		vstore16(p + j, e);
+		acc += (Vf16) (lanes_below(n - j) & (Vi16) e);
+	}
+	for (int i = 0; i < 16; i++)
+		sum += acc[i];
+	return sum;
+}
+
+/* p[0..n) *= s (padded). */
+static void
+scale_pad(float *p, int n, float s)
+{
+	for (int j = 0; j < n; j += 16)
+		vstore16(p + j, vload16(p + j) * s);
+}
+
+/* ds[j] = p[j] (ds[j] - dot) for j in [0, n) (padded, both rows). */
+static void
+ds_pad(float *ds, const float *p, int n, float dot)
+{
+	for (int j = 0; j < n; j += 16)
+		vstore16(ds + j, vload16(p + j) * (vload16(ds + j) - dot));
+}
+
 /* p[j] = 0 for j in [a, b) (nothing when b <= a). */
 static inline void
 zero_range(float *p, int a, int b)
@@ -852,10 +923,10 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 				j0 = j1 = jhi;
 			else
 			{
-				float		mx = max_of(s + j0, j1 - j0);
-				float		sum = exp_shift_sum(s + j0, j1 - j0, mx);
+				float		mx = max_pad(s + j0, j1 - j0);
+				float		sum = exp_pad(s + j0, j1 - j0, mx);
 
-				scale_by(s + j0, j1 - j0, 1.0f / sum);
+				scale_pad(s + j0, j1 - j0, 1.0f / sum);
 				att[((size_t) b * NH + it[r].h) * T + it[r].t] = mx + logf(sum);
 			}
 			zero_range(s, jlo, j0);
@@ -873,21 +944,6 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 				vstore16w(out + ((size_t) b * T + it[r].t) * QD + it[r].h * HS + c, acc[r], w);
 		}
 	}
-}
-
-/*
- * ds[j] = p[j] (ds[j] - dot) for j in [j0, j1), 8 at a time from j0.
- */
-static void
-ds_of_dp(float *ds, const float *p, int j0, int j1, float dot)
-{
-	Vf8			d = vsplat(dot);
-	int			j = j0;
-
-	for (; j + 8 <= j1; j += 8)
-		vstore(ds + j, vload(p + j) * (vload(ds + j) - d));
-	for (; j < j1; j++)
-		ds[j] = p[j] * (ds[j] - dot);
 }
 
 /*
@@ -960,8 +1016,8 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 				j0 = j1 = jhi;
 			else
 			{
-				exp_shift_sum(pr + j0, j1 - j0, att[((size_t) b * NH + it[r].h) * T + it[r].t]);
-				ds_of_dp(d, pr, j0, j1, dot_of(dor[r], out + qrow[r], HS));
+				exp_pad(pr + j0, j1 - j0, att[((size_t) b * NH + it[r].h) * T + it[r].t]);
+				ds_pad(d + j0, pr + j0, j1 - j0, dot_of(dor[r], out + qrow[r], HS));
 			}
 			zero_range(d, jlo, j0);
 			zero_range(d, j1, jhi);
