@@ -299,8 +299,11 @@ sqlpilot_rmsnorm_forward(float *out, float *rstd, const float *inp,
 		const float *x = inp + (size_t) n * C;
 		float	   *o = out + (size_t) n * C;
 		float		r = 1.0f / sqrtf(dot_of(x, x, C) / C + eps);
+		int			i = 0;
 
-		for (int i = 0; i < C; i++)
+		for (; i + 8 <= C; i += 8)
+			vstore(o + i, vload(x + i) * r * vload(weight + i));
+		for (; i < C; i++)
 			o[i] = x[i] * r * weight[i];
 		if (rstd)
 			rstd[n] = r;
@@ -322,12 +325,25 @@ sqlpilot_rmsnorm_backward(float *dinp, float *dweight, const float *dout,
 		const float *d = dout + (size_t) n * C;
 		float	   *dx = dinp + (size_t) n * C;
 		float		r = rstd[n];
-		float		k = 0.0f;
+		Vf8			acc = vsplat(0.0f);
+		float		k;
+		int			i = 0;
 
-		for (int i = 0; i < C; i++)
+		for (; i + 8 <= C; i += 8)
+			acc += vload(d + i) * vload(weight + i) * vload(x + i);
+		k = vsum(acc);
+		for (; i < C; i++)
 			k += d[i] * weight[i] * x[i];
 		k = k * r * r * r / C;
-		for (int i = 0; i < C; i++)
+		for (i = 0; i + 8 <= C; i += 8)
+		{
+			Vf8			dv = vload(d + i);
+			Vf8			xv = vload(x + i);
+
+			vstore(dx + i, vload(dx + i) + r * dv * vload(weight + i) - k * xv);
+			vstore(dweight + i, vload(dweight + i) + dv * xv * r);
+		}
+		for (; i < C; i++)
 		{
 			dx[i] += r * d[i] * weight[i] - k * x[i];
 			dweight[i] += d[i] * x[i] * r;
@@ -1209,6 +1225,18 @@ kv_contiguous(const SqlpilotRowLayout *rl)
 	return rl->B == 1 || (rl->kv_offset == 0 && rl->kv_stride == rl->T);
 }
 
+/* y[0..n) += x[0..n) (the residual adds), 16 lanes at a time. */
+static void
+add_into(float *y, const float *x, size_t n)
+{
+	size_t		i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		vstore16(y + i, vload16(y + i) + vload16(x + i));
+	for (; i < n; i++)
+		y[i] += x[i];
+}
+
 /* One transformer block (layers.h): attention then SwiGLU, each with a residual. */
 void
 sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
@@ -1242,16 +1270,14 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	}
 	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, NKV, HS);
 	linear_forward(a->res1, a->atty, w->wo, w->wo_half, N, QD, C);
-	for (size_t i = 0; i < (size_t) N * C; i++)
-		a->res1[i] += x[i];
+	add_into(a->res1, x, (size_t) N * C);
 
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
 	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
 	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
 	sqlpilot_swiglu_forward(a->act, a->gate, a->up, (size_t) N * H);
 	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
-	for (size_t i = 0; i < (size_t) N * C; i++)
-		out[i] += a->res1[i];
+	add_into(out, a->res1, (size_t) N * C);
 }
 
 /* Floats of scratch sqlpilot_block_backward needs (see its layout there). */
