@@ -591,28 +591,34 @@ weighted_rows(const float *w, const float *rows, int stride, int j0, int j1)
 
 /*
  * Attention of a single query row (decode): no BLAS call overhead; scores,
- * softmax and the weighted sum of v rows with vector loops.
+ * softmax and the weighted sum of v rows with vector loops.  Returns the
+ * row's log-sum-exp (what the small-head backward reads).
  */
-static void
+static float
 att_forward_row(float *o, float *p, const float *qr, const float *kb,
 				const float *vb, int ks, int last, int KVD, int HS, float scale)
 {
 	int			n = last + 1 - ks;
+	float		mx;
+	float		sum;
 
 	sqlpilot_matvec_ld(p + ks, kb + (size_t) ks * KVD, KVD, qr, n, HS);
 	scale_by(p + ks, n, scale);
-	scale_by(p + ks, n, 1.0f / exp_shift_sum(p + ks, n, max_of(p + ks, n)));
+	mx = max_of(p + ks, n);
+	sum = exp_shift_sum(p + ks, n, mx);
+	scale_by(p + ks, n, 1.0f / sum);
 	if (HS % 8 == 0)
 	{
 		for (int c = 0; c < HS; c += 8)
 			vstore(o + c, weighted_rows(p, vb + c, KVD, ks, last + 1));
-		return;
+		return mx + logf(sum);
 	}
 	for (int i = 0; i < HS; i++)
 		o[i] = 0.0f;
 	for (int j = ks; j <= last; j++)
 		for (int i = 0; i < HS; i++)
 			o[i] += p[j] * vb[(size_t) j * KVD + i];
+	return mx + logf(sum);
 }
 
 /* 1 when heads of HS with kv_stride S take the small-head path. */
@@ -872,7 +878,7 @@ zero_range(float *p, int a, int b)
 /*
  * Small-head forward of query rows [t0, t0+nt) of sequence b for the query
  * heads of kv head kh: k of the visible block transposed once (scale folded
- * in; one row, as in decode, takes dot products instead); then ATT_GROUP
+ * in); then ATT_GROUP
  * query rows at a time, scores over the union of their keys, each row's
  * softmax over its own keys (zero elsewhere), out = sum_j p_j v_j.  Only
  * each row's log-sum-exp is stored, in att at (b, h, t) of a (B, NH, T)
@@ -892,18 +898,15 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 	int			lo;
 	int			hi;
 	int			ld;
-	float		scale = 1.0f / sqrtf((float) HS);
 	float		kt[SMALL_HEAD_FLOATS];
 	float		sc[ATT_GROUP * SMALL_HEAD_KEYS];
-	const float *kb;
 	const float *vb;
 
 	att_block_range(rl, b, t0, nt, &lo, &hi);
 	ld = (hi - lo + 15) & ~15;
-	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
 	vb = v + ((size_t) b * S + lo) * KVD + kh * HS;
-	if (nt > 1)
-		transpose_rows(kt, ld, kb, hi - lo, KVD, HS, scale);
+	transpose_rows(kt, ld, k + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo, KVD, HS,
+				   1.0f / sqrtf((float) HS));
 	for (int g0 = 0; g0 < nitems; g0 += ATT_GROUP)
 	{
 		AttItem		it[ATT_GROUP];
@@ -915,20 +918,7 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 
 		for (int r = 0; r < ATT_GROUP; r++)
 			qr[r] = q + ((size_t) b * T + it[r].t) * QD + it[r].h * HS;
-		if (nt > 1)
-			group_times_t(sc, SMALL_HEAD_KEYS, qr, kt, ld, jlo & ~15, (jhi + 15) & ~15, HS);
-		else
-		{
-			/* one row (decode): the scores as dot products, no transpose */
-			for (int r = 0; r < nr; r++)
-			{
-				float	   *s = sc + (size_t) r * SMALL_HEAD_KEYS;
-
-				sqlpilot_matvec_ld(s + it[r].j0, kb + (size_t) it[r].j0 * KVD, KVD, qr[r],
-								   it[r].j1 - it[r].j0, HS);
-				scale_by(s + it[r].j0, it[r].j1 - it[r].j0, scale);
-			}
-		}
+		group_times_t(sc, SMALL_HEAD_KEYS, qr, kt, ld, jlo & ~15, (jhi + 15) & ~15, HS);
 		for (int r = 0; r < ATT_GROUP; r++)
 		{
 			float	   *s = sc + (size_t) r * SMALL_HEAD_KEYS;
@@ -1084,8 +1074,10 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 	int			KVD = NKV * HS;
 	int			group = NH / NKV;
 	float		scale = 1.0f / sqrtf((float) HS);
+	int			small = att_small(HS, S);
+	float		prow[SMALL_HEAD_KEYS];
 
-	if (att_small(HS, S))
+	if (small && T > 1)
 	{
 		for (int b = 0; b < rl->B; b++)
 			for (int kh = 0; kh < NKV; kh++)
@@ -1105,6 +1097,14 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 			float	   *ob = out + (size_t) b * T * QD + h * HS;
 			float	   *ab = att + ((size_t) b * NH + h) * T * S;
 
+			if (T == 1 && small)
+			{
+				/* probabilities in prow; att keeps the small-head layout */
+				att[(size_t) b * NH + h] = att_forward_row(ob, prow, qb, kb, vb,
+														   att_kstart(rl, b, 0),
+														   rl->kv_offset, KVD, HS, scale);
+				continue;
+			}
 			if (T == 1)
 			{
 				att_forward_row(ob, ab, qb, kb, vb, att_kstart(rl, b, 0),
