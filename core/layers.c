@@ -16,7 +16,7 @@
  * probabilities are written as zeros, so P @ v and the backward are plain
  * sgemm calls.  Small heads (HS 8..48, where sgemm's packing costs more than
  * the product) use vector loops over the visible keys only, k/v of a block
- * transposed once, a few query rows (heads sharing a kv head, then
+ * transposed once per sequence, a few query rows (heads sharing a kv head, then
  * positions) at a time so each k/v load serves all of them; they store only
  * each row's log-sum-exp and the backward recomputes the probabilities
  * (storing them and reading them back missed the cache on nearly every
@@ -627,7 +627,7 @@ att_forward_row(float *o, float *p, const float *qr, const float *kb,
 static inline int
 att_small(int HS, int S)
 {
-	return HS % 8 == 0 && HS <= SMALL_HEAD_MAX && (size_t) HS * (S + 16) <= SMALL_HEAD_FLOATS;
+	return HS % 8 == 0 && HS <= SMALL_HEAD_MAX && (size_t) HS * (S + 32) <= SMALL_HEAD_FLOATS;
 }
 
 /*
@@ -878,16 +878,28 @@ zero_range(float *p, int a, int b)
 }
 
 /*
+ * The k/v rows [*lo, *hi) sequence b's rows can see, and *ld, the row
+ * length of their transpose: whole chunks of 16 from any block's first
+ * key, which att_small leaves room for.
+ */
+static void
+att_seq_range(const SqlpilotRowLayout *rl, int b, int *lo, int *hi, int *ld)
+{
+	att_block_range(rl, b, 0, rl->T, lo, hi);
+	*ld = ((*hi - *lo + 15) & ~15) + 16;
+}
+
+/*
  * Small-head forward of query rows [t0, t0+nt) of sequence b for the query
- * heads of kv head kh: k of the visible block transposed once (scale folded
- * in); then ATT_GROUP
+ * heads of kv head kh, from kt: k of the sequence transposed once by the
+ * caller (scale folded in; column j is key tlo + j, row length ld); ATT_GROUP
  * query rows at a time, scores over the union of their keys, each row's
  * softmax over its own keys (zero elsewhere), out = sum_j p_j v_j.  Only
  * each row's log-sum-exp is stored, in att at (b, h, t) of a (B, NH, T)
  * array: the backward recomputes the probabilities.
  */
 static void
-att_small_forward(float *out, float *att, const float *q, const float *k,
+att_small_forward(float *out, float *att, const float *q, const float *kt, int ld, int tlo,
 				  const float *v, const SqlpilotRowLayout *rl, int b, int kh,
 				  int t0, int nt, int NH, int NKV, int HS)
 {
@@ -899,16 +911,12 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 	int			nitems = nt * group;
 	int			lo;
 	int			hi;
-	int			ld;
-	float		kt[SMALL_HEAD_FLOATS];
 	float		sc[ATT_GROUP * SMALL_HEAD_KEYS];
 	const float *vb;
 
 	att_block_range(rl, b, t0, nt, &lo, &hi);
-	ld = (hi - lo + 15) & ~15;
+	kt += lo - tlo;
 	vb = v + ((size_t) b * S + lo) * KVD + kh * HS;
-	transpose_rows(kt, ld, k + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo, KVD, HS,
-				   1.0f / sqrtf((float) HS));
 	for (int g0 = 0; g0 < nitems; g0 += ATT_GROUP)
 	{
 		AttItem		it[ATT_GROUP];
@@ -955,7 +963,8 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
 }
 
 /*
- * Small-head backward of the same block, ATT_GROUP query rows at a time:
+ * Small-head backward of the same block (kt, vt: k and v transposed as for
+ * the forward), ATT_GROUP query rows at a time:
  * P recomputed from q, k and the row's log-sum-exp (reading stored
  * probabilities back missed the cache on nearly every line), dP = dout . v_j
  * from v transposed, dS = P (dP - P.dP) (P.dP = dout . out, HS products
@@ -965,7 +974,8 @@ att_small_forward(float *out, float *att, const float *q, const float *k,
  */
 static void
 att_small_backward(float *dq, float *dk, float *dv, const float *dout,
-				   const float *out, const float *att, const float *q, const float *k, const float *v,
+				   const float *out, const float *att, const float *q, const float *k,
+				   const float *kt, const float *vt, int ld, int tlo,
 				   const SqlpilotRowLayout *rl, int b, int kh, int t0, int nt,
 				   int NH, int NKV, int HS)
 {
@@ -978,9 +988,6 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	float		scale = 1.0f / sqrtf((float) HS);
 	int			lo;
 	int			hi;
-	int			ld;
-	float		kt[SMALL_HEAD_FLOATS];
-	float		vt[SMALL_HEAD_FLOATS];
 	float		ds[ATT_GROUP * SMALL_HEAD_KEYS];
 	float		pz[ATT_GROUP * SMALL_HEAD_KEYS];
 	const float *kb;
@@ -988,12 +995,11 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	float	   *dvb;
 
 	att_block_range(rl, b, t0, nt, &lo, &hi);
-	ld = (hi - lo + 15) & ~15;
+	kt += lo - tlo;
+	vt += lo - tlo;
 	kb = k + ((size_t) b * S + lo) * KVD + kh * HS;
 	dkb = dk + ((size_t) b * S + lo) * KVD + kh * HS;
 	dvb = dv + ((size_t) b * S + lo) * KVD + kh * HS;
-	transpose_rows(kt, ld, kb, hi - lo, KVD, HS, scale);
-	transpose_rows(vt, ld, v + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo, KVD, HS, 1.0f);
 	for (int g0 = 0; g0 < nitems; g0 += ATT_GROUP)
 	{
 		AttItem		it[ATT_GROUP];
@@ -1081,11 +1087,24 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 
 	if (small && T > 1)
 	{
+		float		kt[SMALL_HEAD_FLOATS];
+
 		for (int b = 0; b < rl->B; b++)
+		{
+			int			lo;
+			int			hi;
+			int			ld;
+
+			att_seq_range(rl, b, &lo, &hi, &ld);
 			for (int kh = 0; kh < NKV; kh++)
+			{
+				transpose_rows(kt, ld, k + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo,
+							   KVD, HS, scale);
 				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_forward(out, att, q, k, v, rl, b, kh, t0,
+					att_small_forward(out, att, q, kt, ld, lo, v, rl, b, kh, t0,
 									  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
+			}
+		}
 		return;
 	}
 	for (int b = 0; b < rl->B; b++)
@@ -1159,11 +1178,28 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 
 	if (att_small(HS, S))
 	{
+		float		kt[SMALL_HEAD_FLOATS];
+		float		vt[SMALL_HEAD_FLOATS];
+
 		for (int b = 0; b < rl->B; b++)
+		{
+			int			lo;
+			int			hi;
+			int			ld;
+
+			att_seq_range(rl, b, &lo, &hi, &ld);
 			for (int kh = 0; kh < NKV; kh++)
+			{
+				size_t		o = ((size_t) b * S + lo) * KVD + kh * HS;
+
+				transpose_rows(kt, ld, k + o, hi - lo, KVD, HS, scale);
+				transpose_rows(vt, ld, v + o, hi - lo, KVD, HS, 1.0f);
 				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_backward(dq, dk, dv, dout, out, att, q, k, v, rl, b, kh, t0,
-									   T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
+					att_small_backward(dq, dk, dv, dout, out, att, q, k, kt, vt, ld, lo, rl, b,
+									   kh, t0, T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK,
+									   NH, NKV, HS);
+			}
+		}
 		return;
 	}
 	ds = malloc(sizeof(float) * (size_t) bt * S);
