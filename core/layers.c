@@ -1069,6 +1069,15 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	}
 }
 
+/* Floats of att the forward uses (layers.h): small heads keep one per row. */
+size_t
+sqlpilot_attention_att_floats(int B, int T, int S, int NH, int HS)
+{
+	size_t		rows = (size_t) B * NH * T;
+
+	return att_small(HS, S) ? rows : rows * S;
+}
+
 /* Causal GQA attention, blocked over query rows (see the top of this file). */
 void
 sqlpilot_attention_forward(float *out, float *att, const float *q,

@@ -103,6 +103,11 @@ void		sqlpilot_attention_forward(float *out, float *att, const float *q,
 									   const SqlpilotRowLayout *rl,
 									   int NH, int NKV, int HS);
 /*
+ * Floats of att that sqlpilot_attention_forward uses for B sequences of T
+ * rows with kv_stride S: B*NH*T*S, or B*NH*T for small heads.
+ */
+size_t		sqlpilot_attention_att_floats(int B, int T, int S, int NH, int HS);
+/*
  * Accumulates (+=) dq, dk, dv (dk/dv shaped like the k/v buffers); out is
  * what sqlpilot_attention_forward wrote.
  */
