@@ -327,13 +327,33 @@ load_average(void)
 	return l;
 }
 
+/*
+ * Fills c for a preset name, or for "default" the shipped default model's
+ * size (models/MODEL.md: dim 128, hidden 352, 6 layers, 8 heads, 4 kv heads).
+ */
+static void
+bench_config(const char *name, SqlpilotConfig *c)
+{
+	if (strcmp(name, "default") != 0)
+	{
+		sqlpilot_config_preset(name, c);
+		return;
+	}
+	sqlpilot_config_preset("260K", c);
+	c->dim = 128;
+	c->hidden_dim = 352;
+	c->n_layers = 6;
+	c->n_heads = 8;
+	c->n_kv_heads = 4;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *presets[] = {"260K", "15M", "42M"};
+	const char *presets[] = {"260K", "default", "15M", "42M"};
 	const char *out_path = "bench/results/decode.md";
 	int			n_tokens = 256;
-	Result		res[6];
+	Result		res[8];
 	FILE	   *f;
 	double		load_before = load_average();
 
@@ -355,7 +375,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_decode: --tokens must be 2..512\n");
 		return 2;
 	}
-	for (int p = 0; p < 3; p++)
+	for (int p = 0; p < 4; p++)
 	{
 		SqlpilotConfig c;
 		SqlpilotWeights w;
@@ -368,7 +388,7 @@ main(int argc, char **argv)
 		char		path[128],
 					err[512];
 
-		sqlpilot_config_preset(presets[p], &c);
+		bench_config(presets[p], &c);
 		params = malloc(sqlpilot_param_count(&c) * sizeof(float));
 		sqlpilot_model_init_random(&c, params, 1);
 		sqlpilot_weights_map(&w, &c, params);
@@ -429,7 +449,7 @@ main(int argc, char **argv)
 	fprintf(f, "| preset | weights | params | decode tok/s | decode tok/s (wall) | decode @%d tok/s | naive tok/s | speedup | matvec GB/s | sgemv GB/s | prefill tok/s (%d-token prompt) | load ms | file bytes |\n",
 			LONG_PROMPT, n_tokens);
 	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-	for (int p = 0; p < 6; p++)
+	for (int p = 0; p < 8; p++)
 	{
 		char		sgemv[32] = "-";
 

@@ -1,6 +1,8 @@
 /*
  * bench_train.c — training speed of the C trainer on one preset:
  *   bench_train PRESET T B MICRO STEPS [CASE_FILE]
+ * PRESET is a preset name (260K, 15M, 42M) or a custom size
+ * DIMxHIDDENxLAYERSxHEADSxKVHEADS (the default model: 128x352x6x8x4).
  * Runs STEPS full optimizer steps (forward, backward, clipping, AdamW) on a
  * fixed packed batch of B sequences of T tokens (examples of 64..256 tokens,
  * the last 40% of each weighted like a statement), timing all but the first,
@@ -54,6 +56,21 @@ bench_batch(TrainerBatch *b, int V)
 			}
 		}
 	}
+}
+
+/* Fills c from a preset name or DIMxHIDDENxLAYERSxHEADSxKVHEADS; -1 if neither. */
+static int
+bench_config(const char *name, SqlpilotConfig *c)
+{
+	char		err[256];
+
+	if (sqlpilot_config_preset(name, c) == 0)
+		return 0;
+	if (sqlpilot_config_preset("260K", c) != 0 ||
+		sscanf(name, "%dx%dx%dx%dx%d", &c->dim, &c->hidden_dim, &c->n_layers,
+			   &c->n_heads, &c->n_kv_heads) != 5)
+		return -1;
+	return sqlpilot_config_validate(c, err, sizeof(err)) == 0 ? 0 : -1;
 }
 
 /* Useful FLOPs of one training step: 6 x (matmul MACs) + attention over the visible keys. */
@@ -159,7 +176,7 @@ main(int argc, char **argv)
 				c0 = 0.0;
 	struct rusage ru;
 
-	if (argc < 6 || sqlpilot_config_preset(argv[1], &c) != 0)
+	if (argc < 6 || bench_config(argv[1], &c) != 0)
 	{
 		fprintf(stderr, "usage: bench_train PRESET T B MICRO STEPS [CASE_FILE]\n");
 		return 2;

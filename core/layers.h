@@ -39,7 +39,8 @@ typedef struct SqlpilotRowLayout
  * Activations of one block for N = B*T rows.  Training keeps one set per
  * layer for the backward pass; inference reuses one set for every layer.
  * att is (B, NH, T, kv_stride): probabilities after softmax (row t of a head
- * uses columns kstart..kv_offset+t; the rest is not read).
+ * uses columns kstart..kv_offset+t; the rest is not read), or for small
+ * heads (layers.c) only each row's log-sum-exp, in its first B*NH*T floats.
  */
 typedef struct SqlpilotBlockActs
 {
@@ -101,6 +102,11 @@ void		sqlpilot_attention_forward(float *out, float *att, const float *q,
 									   const float *k, const float *v,
 									   const SqlpilotRowLayout *rl,
 									   int NH, int NKV, int HS);
+/*
+ * Floats of att that sqlpilot_attention_forward uses for B sequences of T
+ * rows with kv_stride S: B*NH*T*S, or B*NH*T for small heads.
+ */
+size_t		sqlpilot_attention_att_floats(int B, int T, int S, int NH, int HS);
 /*
  * Accumulates (+=) dq, dk, dv (dk/dv shaped like the k/v buffers); out is
  * what sqlpilot_attention_forward wrote.

@@ -880,6 +880,14 @@ main(void)
 	test_attention(1, 70, 0, 0, 2, 2, 16);
 	test_attention(1, 3, 4, 0, 2, 1, 8);
 	test_attention(1, 1, 6, 0, 2, 1, 8);
+	/* a 16-lane and an 8-lane chunk per head; 4 query heads per kv head; cached rows */
+	test_attention(1, 40, 3, 13, 4, 1, 24);
+	/* two query blocks, packed examples, cached rows, groups straddling examples */
+	test_attention(1, 70, 2, 29, 4, 2, 16);
+	/* the 15M preset's head size: three 16-lane chunks */
+	test_attention(1, 20, 2, 7, 2, 1, 48);
+	/* one decode row, then its backward from the stored log-sum-exp */
+	test_attention(1, 1, 5, 0, 4, 2, 16);
 	test_block(1, 5, 0, 8);
 	test_block(2, 7, 3, 16);
 	test_block(1, 9, 4, 32);

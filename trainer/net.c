@@ -57,7 +57,8 @@ net_layout(TrainerNet *n, SqlpilotCarve *t, size_t scratch)
 		piece(t, &np, &a->ln1, N * C);
 		piece(t, &np, &a->ln1_rstd, N);
 		piece(t, &np, &a->q, N * C);
-		piece(t, &np, &a->att, (size_t) n->B * c->n_heads * n->T * n->T);
+		piece(t, &np, &a->att, sqlpilot_attention_att_floats(n->B, n->T, n->T, c->n_heads,
+															 c->dim / c->n_heads));
 		piece(t, &np, &a->atty, N * C);
 		piece(t, &np, &a->res1, N * C);
 		piece(t, &np, &a->ln2, N * C);
@@ -413,7 +414,7 @@ trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg
 			float	   *v;
 
 			seg_acts(&sa, &n->acts[l], c, r, att_off);
-			att_off += (size_t) NH * g->rows * S;
+			att_off += sqlpilot_attention_att_floats(1, g->rows, S, NH, HS);
 			seg_kv(n, g, row0, kl, vl, &k, &v);
 			sqlpilot_block_forward(c, &lw, &rl, n->xs + l * NC + r * C,
 								   n->xs + (l + 1) * NC + r * C, k, v, &sa);
@@ -462,7 +463,7 @@ trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg
 				float	   *v;
 
 				seg_acts(&sa, &n->acts[l], c, r, att_off);
-				att_off += (size_t) NH * g->rows * S;
+				att_off += sqlpilot_attention_att_floats(1, g->rows, S, NH, HS);
 				if ((P > 0) != (pass == 0))
 					continue;
 				seg_kv(n, g, row0, kl, vl, &k, &v);
