@@ -15,7 +15,9 @@
  *    typed text, at the token budget or when the context is full.  Beams
  *    live in W run states: slot 0 is the caller's, the others are its spare
  *    states (infer.h), kept between calls; forks copy the k/v rows past the
- *    prefix both states already share.
+ *    prefix both states already share.  Each step decodes the live beams'
+ *    tokens in lockstep, one sqlpilot_infer_step_rows for all of them: the
+ *    weights stream once per step, not once per beam.
  * 4. The result is the generated text past the typed prefix.
  *
  * Distinct candidates (core/candidates.h): each step ranks W candidates per
@@ -676,11 +678,15 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 	bool	   *keyed = malloc(sizeof(bool) * (size_t) pool_cap);
 	char		(*keys)[SQLPILOT_WORD_KEY_MAX] = malloc(sizeof(*keys) * (size_t) pool_cap);
 	char	  **folded = calloc((size_t) (max_out > W ? max_out : W), sizeof(char *));
+	SqlpilotRunState **step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
+	int		   *step_ids = malloc(sizeof(int) * (size_t) W);
+	int		   *step_beam = malloc(sizeof(int) * (size_t) W);
+	int			nstep;
 	int			nbeams = 1;
 	int			rc = 0;
 
 	if (!slot_used || !beams || !next || !cands || !pool || !pick || !chosen || !keyed ||
-		!keys || !folded)
+		!keys || !folded || !step_rows || !step_ids || !step_beam)
 	{
 		snprintf(err, errlen, "out of memory for %d beams", W);
 		rc = -1;
@@ -778,19 +784,38 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 
 		/*
 		 * Extend; every beam that goes on runs one decode step in its slot
-		 * (alternatives while their shared budget lasts; past it they end).
+		 * (alternatives while their shared budget lasts; past it they end),
+		 * all of them in one lockstep step.
 		 */
+		nstep = 0;
 		for (int i = 0; i < ncand; i++)
 		{
 			if (cands[i].token < 0)
 				continue;
 			if (beam_extend(S, &next[i], cands[i].token) ||
-				(S->clause_stop && S->decode_budget-- <= 0) ||
-				sqlpilot_infer_step(slots[next[i].slot], cands[i].token) != 0)
+				(S->clause_stop && S->decode_budget-- <= 0))
 			{
 				next[i].done = 1;
 				next[i].slot = -1;
+				continue;
 			}
+			step_beam[nstep] = i;
+			step_ids[nstep] = cands[i].token;
+			step_rows[nstep++] = slots[next[i].slot];
+		}
+		for (int j0 = 0; j0 < nstep; j0 += SQLPILOT_STEP_MAX_ROWS)
+		{
+			int			k = nstep - j0 < SQLPILOT_STEP_MAX_ROWS ? nstep - j0 : SQLPILOT_STEP_MAX_ROWS;
+
+			if (!o->one_row_steps && sqlpilot_infer_step_rows(step_rows + j0, step_ids + j0, k) == 0)
+				continue;
+			/* row by row: as asked, or so a full context ends only its own beam */
+			for (int j = j0; j < j0 + k; j++)
+				if (sqlpilot_infer_step(step_rows[j], step_ids[j]) != 0)
+				{
+					next[step_beam[j]].done = 1;
+					next[step_beam[j]].slot = -1;
+				}
 		}
 		{
 			Beam	   *tmp = beams;
@@ -862,6 +887,9 @@ done:
 	free(chosen);
 	free(keyed);
 	free(keys);
+	free(step_rows);
+	free(step_ids);
+	free(step_beam);
 	if (folded)
 		for (int i = 0; i < (max_out > W ? max_out : W); i++)
 			free(folded[i]);

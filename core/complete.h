@@ -48,6 +48,13 @@ typedef struct SqlpilotCompleteOptions
 	 */
 	bool		short_alternatives;
 	/*
+	 * Beams decode in lockstep: each step runs every live beam's token in
+	 * one sqlpilot_infer_step_rows (the weights read once for all of them).
+	 * true: one sqlpilot_infer_step per beam, the same results row by row
+	 * (for tests and benchmarks).
+	 */
+	bool		one_row_steps;
+	/*
 	 * Called between prefill chunks of the prompt and between generated
 	 * tokens; returning true stops the call (Ctrl-C, timeouts).
 	 */

@@ -8,12 +8,14 @@
  *    word, ';' / EOS / budget stops, UTF-8 handling, beams and sampling;
  *  - random 260K weights, for cache reuse (equal to no reuse), for the
  *    prompt handed over as token ids (equal to its text), and for
- *    robustness on odd prefixes (valid UTF-8 out, no crash, no leak).
+ *    robustness on odd prefixes (valid UTF-8 out, no crash, no leak), and
+ *    for lockstep decode giving bit for bit what one row at a time gives.
  * SQLPILOT_TEST_QUICK=1 (the valgrind suite) generates fewer tokens there.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "candidates.h"
 #include "complete.h"
@@ -629,6 +631,96 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 	free(params);
 }
 
+/*
+ * Lockstep decode (the default) against one row at a time
+ * (one_row_steps): the same candidates, texts, scores and token counts, bit
+ * for bit, with short alternatives and with 5 full beams, on a random 260K
+ * model stored as f16 (the half-weight kernels batched decode runs) and as
+ * floats.  Two run states, each warmed by the same calls.
+ */
+static void
+test_lockstep(const SqlpilotTokenizer *tok)
+{
+	SqlpilotConfig c;
+	SqlpilotWeights w;
+	SqlpilotModel m;
+	SqlpilotCompleteOptions o;
+	float	   *params;
+	char		err[256];
+	char		path[] = "/tmp/sqlpilot-test-complete-XXXXXX";
+	int			fd = mkstemp(path);
+	const char *prefixes[] = {
+		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
+		"INSERT INTO users (", "",
+	};
+	int			n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+
+	sqlpilot_config_preset("260K", &c);
+	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 11);
+	sqlpilot_weights_map(&w, &c, params);
+	if (fd >= 0)
+		close(fd);
+	if (!tap_ok(fd >= 0 && sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16,
+											   err, sizeof(err)) == 0 &&
+				sqlpilot_model_load(&m, path, err, sizeof(err)) == 0 && m.weights.half.wq,
+				"lockstep: a random 260K model saved and loaded as f16"))
+	{
+		unlink(path);
+		free(params);
+		return;
+	}
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = getenv("SQLPILOT_TEST_QUICK") ? 8 : 16;
+	for (int f16 = 1; f16 >= 0; f16--)
+	{
+		SqlpilotRunState batched,
+					rowwise;
+		const SqlpilotWeights *mw = f16 ? &m.weights : &w;
+		int			calls = 0,
+					same = 0,
+					lists = 0;
+
+		sqlpilot_runstate_init(&batched, &c, mw, err, sizeof(err));
+		sqlpilot_runstate_init(&rowwise, &c, mw, err, sizeof(err));
+		for (int i = 0; i < n_prefixes; i++)
+			for (int shortalt = 1; shortalt >= 0; shortalt--)
+			{
+				SqlpilotCompletion a[5],
+							b[5];
+				int			na,
+							nb;
+				bool		eq;
+
+				o.beam_width = 5;
+				o.short_alternatives = shortalt;
+				o.one_row_steps = false;
+				na = run(&batched, tok, prefixes[i], strlen(prefixes[i]), &o, a, 5, err);
+				o.one_row_steps = true;
+				nb = run(&rowwise, tok, prefixes[i], strlen(prefixes[i]), &o, b, 5, err);
+				eq = na == nb && na > 0;
+				for (int k = 0; eq && k < na; k++)
+					eq = strcmp(a[k].text, b[k].text) == 0 && a[k].score == b[k].score &&
+						a[k].n_tokens == b[k].n_tokens;
+				calls++;
+				same += eq;
+				lists += na;
+				sqlpilot_completion_free(a, na > 0 ? na : 0);
+				sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+			}
+		tap_ok(same == calls && batched.n_computed == rowwise.n_computed,
+			   "lockstep (%s weights): %d of %d calls (%d candidates) equal one row at a time "
+			   "in text, score and tokens; rows %ld vs %ld", f16 ? "f16" : "float",
+			   same, calls, lists, batched.n_computed, rowwise.n_computed);
+		sqlpilot_runstate_free(&batched);
+		sqlpilot_runstate_free(&rowwise);
+	}
+	o.one_row_steps = false;
+	sqlpilot_model_free(&m);
+	unlink(path);
+	free(params);
+}
+
 int
 main(void)
 {
@@ -642,6 +734,7 @@ main(void)
 	test_rigged(&tok);
 	test_random(&tok);
 	test_short_alternatives(&tok);
+	test_lockstep(&tok);
 	sqlpilot_tokenizer_free(&tok);
 	return tap_done();
 }
