@@ -36,7 +36,9 @@
  * prompt state with the best first new tokens other than its own, go on
  * greedily (one decode step each per token, no branching), and end once
  * their clause is decided (candidates.h), within a shared budget of decode
- * steps (3/4 of the greedy one's); an alternative whose next word is the
+ * steps (3/4 of the greedy one's) counted once each has finished its next
+ * word or spent SHORT_WORD_STEPS tokens on it (so each offers at least its
+ * word); an alternative whose next word is the
  * greedy one's, or another's, is dropped.  Cost: about 1.75x the rows of one
  * completion, where W full beams ran about W times them.
  *
@@ -118,6 +120,13 @@ typedef struct Search
 								 * the same first new token */
 	int			spine_n;
 } Search;
+
+/*
+ * New tokens a short alternative may take to finish its next word before
+ * the shared budget counts its steps (an identifier is a token or three,
+ * then one more shows where it ends).
+ */
+#define SHORT_WORD_STEPS 4
 
 /* Candidates past the k best that the grounding check looks at before the whole vocabulary. */
 #define GROUND_WINDOW 32
@@ -784,8 +793,10 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 
 		/*
 		 * Extend; every beam that goes on runs one decode step in its slot
-		 * (alternatives while their shared budget lasts; past it they end),
-		 * all of them in one lockstep step.
+		 * (alternatives while their shared budget lasts; past it they end,
+		 * but only once their next word is finished or SHORT_WORD_STEPS
+		 * tokens went into it: the budget counts the steps after that), all
+		 * of them in one lockstep step.
 		 */
 		nstep = 0;
 		for (int i = 0; i < ncand; i++)
@@ -793,7 +804,8 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 			if (cands[i].token < 0)
 				continue;
 			if (beam_extend(S, &next[i], cands[i].token) ||
-				(S->clause_stop && S->decode_budget-- <= 0))
+				(S->clause_stop && (next[i].keyed || next[i].n_new > SHORT_WORD_STEPS) &&
+				 S->decode_budget-- <= 0))
 			{
 				next[i].done = 1;
 				next[i].slot = -1;
@@ -948,11 +960,10 @@ text_word_key(const Search *S, const char *text, char *key)
  * (copied into a spare before the greedy one runs): the W - 1 best first new
  * tokens (past the typed text) other than the greedy one's, each continued
  * greedily until its next clause is decided; one per next word, none with
- * the greedy one's.  Together they decode at most 3/4 of the tokens the
- * greedy one did (at least one each, so each has a word; one cut short
- * offers its word only): with the search's own work the list stays within
- * twice the one completion.  Returns the count, the greedy one first; -1 or
- * -2 as run_search.
+ * the greedy one's.  Past their next words they decode together at most
+ * 3/4 of the tokens the greedy one did (one cut short offers its word
+ * only), all in lockstep (one multi-row step per token).  Returns the count,
+ * the greedy one first; -1 or -2 as run_search.
  */
 static int
 run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,

@@ -42,8 +42,9 @@ typedef struct SqlpilotCompleteOptions
 	 * statement (the same text a beam_width of 1 gives); the other W - 1
 	 * beams take other next words and each ends once its next clause is
 	 * decided (core/candidates.h), which is all a candidate list needs of
-	 * them, within 3/4 of the greedy one's decode steps (one cut short
-	 * offers its next word only), best (by their own scores) first.  Off:
+	 * them: each finishes its next word, then together they decode at most
+	 * 3/4 of the greedy one's steps (one cut short offers its next word
+	 * only), best (by their own scores) first.  Off:
 	 * W full beams, best first.
 	 */
 	bool		short_alternatives;
