@@ -323,7 +323,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 	const SqlpilotCompleteOptions *o = S->o;
 	/* short alternatives: W first new tokens, then each goes on greedily */
 	int			k = o->top_k > 0 ? (o->top_k < S->V ? o->top_k : S->V) :
-		S->clause_stop && b->n_new > 0 ? 1 : S->W;
+		S->clause_stop && (b->keyed || b->n_new > SHORT_WORD_STEPS) ? 1 : S->W;
 	bool		ground = S->ground0 && sqlpilot_ground_active(&b->ground);
 	int			window = k + GROUND_WINDOW;
 	Candidate  *best = malloc(sizeof(Candidate) * (size_t) (window + k));
