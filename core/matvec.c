@@ -469,6 +469,91 @@ rows8_f16_avx512(float *out, const uint16_t *w, size_t ld, const float *x, int C
 								  fold512(a4), fold512(a5), fold512(a6), fold512(a7)));
 }
 
+/*
+ * Rows o..o+7 of half weights against two x rows at once: each 16 halves
+ * are widened once for both, so a second row costs its FMAs only.  Each
+ * accumulator takes its column chunks in the order rows8_f16_avx512 does
+ * and is reduced by the same tree: out0 and out1 are bit for bit its results.
+ */
+__attribute__((target("avx512f,f16c,fma")))
+static inline void
+rows8x2_f16_avx512(float *out0, float *out1, const uint16_t *w, size_t ld,
+				   const float *x0, const float *x1, int C)
+{
+	const uint16_t *w1 = w + ld;
+	const uint16_t *w2 = w1 + ld;
+	const uint16_t *w3 = w2 + ld;
+	const uint16_t *w4 = w3 + ld;
+	const uint16_t *w5 = w4 + ld;
+	const uint16_t *w6 = w5 + ld;
+	const uint16_t *w7 = w6 + ld;
+	__m512		a0 = _mm512_setzero_ps();
+	__m512		a1 = a0;
+	__m512		a2 = a0;
+	__m512		a3 = a0;
+	__m512		a4 = a0;
+	__m512		a5 = a0;
+	__m512		a6 = a0;
+	__m512		a7 = a0;
+	__m512		b0 = a0;
+	__m512		b1 = a0;
+	__m512		b2 = a0;
+	__m512		b3 = a0;
+	__m512		b4 = a0;
+	__m512		b5 = a0;
+	__m512		b6 = a0;
+	__m512		b7 = a0;
+	int			i = 0;
+
+	for (; i < C; i += 16)
+	{
+		__mmask16	m = C - i >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (C - i)) - 1);
+		__m512		xa = _mm512_maskz_loadu_ps(m, x0 + i);
+		__m512		xb = _mm512_maskz_loadu_ps(m, x1 + i);
+		__m512		v;
+
+		if (C - i >= 16 && (i & 31) == 0)
+		{
+			_mm_prefetch((const char *) (w + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w1 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w2 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w3 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w4 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w5 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w6 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w7 + 8 * ld + i), _MM_HINT_T0);
+		}
+		v = C - i >= 16 ? load_f16_avx512(w + i) : tail_f16_avx512(w + i, C - i);
+		a0 = _mm512_fmadd_ps(v, xa, a0);
+		b0 = _mm512_fmadd_ps(v, xb, b0);
+		v = C - i >= 16 ? load_f16_avx512(w1 + i) : tail_f16_avx512(w1 + i, C - i);
+		a1 = _mm512_fmadd_ps(v, xa, a1);
+		b1 = _mm512_fmadd_ps(v, xb, b1);
+		v = C - i >= 16 ? load_f16_avx512(w2 + i) : tail_f16_avx512(w2 + i, C - i);
+		a2 = _mm512_fmadd_ps(v, xa, a2);
+		b2 = _mm512_fmadd_ps(v, xb, b2);
+		v = C - i >= 16 ? load_f16_avx512(w3 + i) : tail_f16_avx512(w3 + i, C - i);
+		a3 = _mm512_fmadd_ps(v, xa, a3);
+		b3 = _mm512_fmadd_ps(v, xb, b3);
+		v = C - i >= 16 ? load_f16_avx512(w4 + i) : tail_f16_avx512(w4 + i, C - i);
+		a4 = _mm512_fmadd_ps(v, xa, a4);
+		b4 = _mm512_fmadd_ps(v, xb, b4);
+		v = C - i >= 16 ? load_f16_avx512(w5 + i) : tail_f16_avx512(w5 + i, C - i);
+		a5 = _mm512_fmadd_ps(v, xa, a5);
+		b5 = _mm512_fmadd_ps(v, xb, b5);
+		v = C - i >= 16 ? load_f16_avx512(w6 + i) : tail_f16_avx512(w6 + i, C - i);
+		a6 = _mm512_fmadd_ps(v, xa, a6);
+		b6 = _mm512_fmadd_ps(v, xb, b6);
+		v = C - i >= 16 ? load_f16_avx512(w7 + i) : tail_f16_avx512(w7 + i, C - i);
+		a7 = _mm512_fmadd_ps(v, xa, a7);
+		b7 = _mm512_fmadd_ps(v, xb, b7);
+	}
+	_mm256_storeu_ps(out0, hsum8x8(fold512(a0), fold512(a1), fold512(a2), fold512(a3),
+								   fold512(a4), fold512(a5), fold512(a6), fold512(a7)));
+	_mm256_storeu_ps(out1, hsum8x8(fold512(b0), fold512(b1), fold512(b2), fold512(b3),
+								   fold512(b4), fold512(b5), fold512(b6), fold512(b7)));
+}
+
 /* One row of half weights. */
 __attribute__((target("avx512f,f16c,fma")))
 static inline float
@@ -497,9 +582,17 @@ rows_f16_avx512(float *out, const uint16_t *weight, const float *x, int N, int O
 	int			o = 0;
 
 	for (; o + 8 <= OC; o += 8)
-		for (int n = 0; n < N; n++)
+	{
+		int			n = 0;
+
+		for (; n + 2 <= N; n += 2)
+			rows8x2_f16_avx512(out + (size_t) n * OC + o, out + (size_t) (n + 1) * OC + o,
+							   weight + (size_t) o * C, (size_t) C,
+							   x + (size_t) n * C, x + (size_t) (n + 1) * C, C);
+		if (n < N)
 			rows8_f16_avx512(out + (size_t) n * OC + o, weight + (size_t) o * C, (size_t) C,
 							 x + (size_t) n * C, C);
+	}
 	for (; o < OC; o++)
 		for (int n = 0; n < N; n++)
 			out[(size_t) n * OC + o] = row1_f16_avx512(weight + (size_t) o * C,
