@@ -51,8 +51,8 @@ typedef struct SqlpilotCompleteOptions
 	/*
 	 * Beams decode in lockstep: each step runs every live beam's token in
 	 * one sqlpilot_infer_step_rows (the weights read once for all of them).
-	 * true: one sqlpilot_infer_step per beam, the same results row by row
-	 * (for tests and benchmarks).
+	 * true: one sqlpilot_infer_step per beam, the same results (up to float
+	 * rounding of the shared prompt rows) row by row, for tests and benchmarks.
 	 */
 	bool		one_row_steps;
 	/*

@@ -79,7 +79,14 @@ typedef struct BatchActs
 	float	   *up;				/* (R, H) */
 	float	   *act;			/* (R, H) */
 	float	   *logits;			/* (R, V) */
+	float	   *saved;			/* (2, STEP_SHARE_MAX_SUFFIX, KVD) the host's own rows */
 } BatchActs;
+
+/*
+ * A lockstep step lends the rows' shared prefix from one cache (the host's,
+ * rows[0]) when every row's own part is at most this long.
+ */
+#define STEP_SHARE_MAX_SUFFIX 64
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -417,6 +424,7 @@ batch_carve(BatchActs *a, float *mem, const SqlpilotConfig *c, size_t R)
 		{&a->up, R * H},
 		{&a->act, R * H},
 		{&a->logits, R * (size_t) c->vocab_size},
+		{&a->saved, 2 * (size_t) STEP_SHARE_MAX_SUFFIX * KVD},
 	};
 	int			np = (int) (sizeof(layout) / sizeof(layout[0]));
 
@@ -440,8 +448,78 @@ batch_linear(float *out, const float *inp, const float *weight, const uint16_t *
 }
 
 /*
+ * How many leading cached ids all n states share (beams forked from one
+ * prompt share it; their k/v rows there are copies of one another).
+ */
+static int
+shared_prefix(SqlpilotRunState *const *rows, int n)
+{
+	int			p = rows[0]->n_cached;
+
+	for (int i = 1; i < n; i++)
+	{
+		int			k = 0;
+
+		while (k < p && k < rows[i]->n_cached && rows[i]->cached_ids[k] == rows[0]->cached_ids[k])
+			k++;
+		p = k;
+	}
+	return p;
+}
+
+/*
+ * Attention of the n rows of one layer (offset off into each cache), each
+ * over its own k/v rows [0, pos].  With share (the rows agree on their first
+ * P ids), every row reads those P rows from the host's cache (rows[0]): its
+ * own rows P..pos are copied behind them for its turn, and the host's own
+ * are put back at the end.  The prompt's rows then come from memory once
+ * per step, not once per row, and each row sees the same values as in its
+ * own cache.
+ */
+static void
+batch_attention(SqlpilotRunState *const *rows, int n, const int *pos, size_t off, bool share,
+				int P, BatchActs *a, const SqlpilotConfig *c)
+{
+	size_t		C = (size_t) c->dim;
+	int			HS = c->dim / c->n_heads;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) HS;
+	float	   *hk = rows[0]->key_cache + off;
+	float	   *hv = rows[0]->value_cache + off;
+	size_t		own0 = (size_t) (pos[0] + 1 - P) * KVD;
+
+	if (share)
+	{
+		memcpy(a->saved, hk + (size_t) P * KVD, own0 * sizeof(float));
+		memcpy(a->saved + STEP_SHARE_MAX_SUFFIX * KVD, hv + (size_t) P * KVD, own0 * sizeof(float));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotRowLayout rl = {1, 1, pos[i], pos[i] + 1, &pos[i], NULL};
+		const float *kb = rows[i]->key_cache + off;
+		const float *vb = rows[i]->value_cache + off;
+
+		if (share && i > 0)
+		{
+			size_t		own = (size_t) (pos[i] + 1 - P) * KVD;
+
+			memcpy(hk + (size_t) P * KVD, kb + (size_t) P * KVD, own * sizeof(float));
+			memcpy(hv + (size_t) P * KVD, vb + (size_t) P * KVD, own * sizeof(float));
+			kb = hk;
+			vb = hv;
+		}
+		sqlpilot_attention_forward(a->atty + i * C, a->att, a->q + i * C, kb, vb, &rl,
+								   c->n_heads, c->n_kv_heads, HS);
+	}
+	if (share)
+	{
+		memcpy(hk + (size_t) P * KVD, a->saved, own0 * sizeof(float));
+		memcpy(hv + (size_t) P * KVD, a->saved + STEP_SHARE_MAX_SUFFIX * KVD, own0 * sizeof(float));
+	}
+}
+
+/*
  * One lockstep step (infer.h): sqlpilot_block_forward's block, row by row
- * where rows differ (RoPE positions, attention over each row's own cache),
+ * where rows differ (RoPE positions, attention over each row's own k/v),
  * every matrix once for all rows.  It cannot call sqlpilot_block_forward:
  * that takes one k/v buffer for all its sequences, and each row's k/v live
  * in its own run state.
@@ -458,6 +536,8 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 				KVD,
 				S;
 	int			pos[SQLPILOT_STEP_MAX_ROWS];
+	int			P;
+	bool		share;
 
 	if (n < 1 || n > SQLPILOT_STEP_MAX_ROWS)
 		return -1;
@@ -485,6 +565,10 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 		sc->batch_rows = n;
 	}
 	batch_carve(&a, sc->batch, c, (size_t) sc->batch_rows);
+	P = shared_prefix(rows, n);
+	share = n > 1;
+	for (int i = 0; i < n; i++)
+		share = share && pos[i] + 1 - P <= STEP_SHARE_MAX_SUFFIX;
 	C = (size_t) c->dim;
 	H = (size_t) c->hidden_dim;
 	KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
@@ -511,17 +595,12 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 		sqlpilot_rope_forward(a.k, pos, n, c->n_kv_heads, HS, c->rope_theta);
 		for (int i = 0; i < n; i++)
 		{
-			size_t		off = (size_t) l * S * KVD;
-			SqlpilotRowLayout rl = {1, 1, pos[i], pos[i] + 1, &pos[i], NULL};
+			size_t		at = ((size_t) l * S + (size_t) pos[i]) * KVD;
 
-			memcpy(rows[i]->key_cache + off + (size_t) pos[i] * KVD, a.k + i * KVD,
-				   KVD * sizeof(float));
-			memcpy(rows[i]->value_cache + off + (size_t) pos[i] * KVD, a.v + i * KVD,
-				   KVD * sizeof(float));
-			sqlpilot_attention_forward(a.atty + i * C, a.att, a.q + i * C,
-									   rows[i]->key_cache + off, rows[i]->value_cache + off,
-									   &rl, c->n_heads, c->n_kv_heads, HS);
+			memcpy(rows[i]->key_cache + at, a.k + i * KVD, KVD * sizeof(float));
+			memcpy(rows[i]->value_cache + at, a.v + i * KVD, KVD * sizeof(float));
 		}
+		batch_attention(rows, n, pos, (size_t) l * S * KVD, share, P, &a, c);
 		batch_linear(a.res1, a.atty, lw.wo, lw.wo_half, n, (int) C, (int) C);
 		for (size_t i = 0; i < (size_t) n * C; i++)
 			a.res1[i] += a.x[i];

@@ -74,9 +74,11 @@ int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
  * Appends ids[i] to rows[i] for n (1..SQLPILOT_STEP_MAX_ROWS) distinct run
  * states of one model in one step (beams decoded in lockstep): each row at
  * its own position over its own cache, each weight matrix read once for all
- * rows.  Every state ends bit for bit as sqlpilot_infer_step(rows[i],
- * ids[i]) leaves it.  Activations for n rows are kept in rows[0] (made on
- * first use).  Returns 0, or -1 with no state changed when a context is
+ * rows.  The states' common leading tokens (a prompt the beams share) are
+ * read from rows[0]'s cache for every row, so each state ends as
+ * sqlpilot_infer_step(rows[i], ids[i]) leaves it, bit for bit when their
+ * caches hold the same values there (copies, sqlpilot_infer_copy).
+ * Activations for n rows are kept in rows[0] (made on first use).  Returns 0, or -1 with no state changed when a context is
  * full, an id is out of range, a state repeats or memory runs out.
  */
 int			sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n);

@@ -9,9 +9,10 @@
  *  - random 260K weights, for cache reuse (equal to no reuse), for the
  *    prompt handed over as token ids (equal to its text), and for
  *    robustness on odd prefixes (valid UTF-8 out, no crash, no leak), and
- *    for lockstep decode giving bit for bit what one row at a time gives.
+ *    for lockstep decode giving what one row at a time gives.
  * SQLPILOT_TEST_QUICK=1 (the valgrind suite) generates fewer tokens there.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,10 +636,13 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 
 /*
  * Lockstep decode (the default) against one row at a time
- * (one_row_steps): the same candidates, texts, scores and token counts, bit
- * for bit, with short alternatives and with 5 full beams, on a random 260K
- * model stored as f16 (the half-weight kernels batched decode runs) and as
- * floats.  Two run states, each warmed by the same calls.
+ * (one_row_steps): the same candidates, texts and token counts, and scores
+ * equal to 1e-5 relative, with short alternatives and with 5 full beams, on
+ * a random 260K model stored as f16 (the half-weight kernels batched decode
+ * runs) and as floats.  Not bit for bit: lockstep reads the prompt's k/v of
+ * all beams from one beam's copy, and the spare states' copies of a prompt
+ * can come from an earlier call that computed the same tokens in other
+ * chunks.  Two run states, each warmed by the same calls.
  */
 static void
 test_lockstep(const SqlpilotTokenizer *tok)
@@ -682,6 +686,7 @@ test_lockstep(const SqlpilotTokenizer *tok)
 		int			calls = 0,
 					same = 0,
 					lists = 0;
+		double		worst = 0.0;
 
 		sqlpilot_runstate_init(&batched, &c, mw, err, sizeof(err));
 		sqlpilot_runstate_init(&rowwise, &c, mw, err, sizeof(err));
@@ -702,8 +707,11 @@ test_lockstep(const SqlpilotTokenizer *tok)
 				nb = run(&rowwise, tok, prefixes[i], strlen(prefixes[i]), &o, b, 5, err);
 				eq = na == nb && na > 0;
 				for (int k = 0; eq && k < na; k++)
-					eq = strcmp(a[k].text, b[k].text) == 0 && a[k].score == b[k].score &&
-						a[k].n_tokens == b[k].n_tokens;
+				{
+					worst = fmax(worst, fabs(a[k].score - b[k].score) / fmax(1.0, fabs(b[k].score)));
+					eq = strcmp(a[k].text, b[k].text) == 0 && a[k].n_tokens == b[k].n_tokens &&
+						fabs(a[k].score - b[k].score) <= 1e-5 * fmax(1.0, fabs(b[k].score));
+				}
 				calls++;
 				same += eq;
 				lists += na;
@@ -712,8 +720,9 @@ test_lockstep(const SqlpilotTokenizer *tok)
 			}
 		tap_ok(same == calls && batched.n_computed == rowwise.n_computed,
 			   "lockstep (%s weights): %d of %d calls (%d candidates) equal one row at a time "
-			   "in text, score and tokens; rows %ld vs %ld", f16 ? "f16" : "float",
-			   same, calls, lists, batched.n_computed, rowwise.n_computed);
+			   "in text and tokens, scores to 1e-5 (worst %.2g); rows %ld vs %ld",
+			   f16 ? "f16" : "float", same, calls, lists, worst, batched.n_computed,
+			   rowwise.n_computed);
 		sqlpilot_runstate_free(&batched);
 		sqlpilot_runstate_free(&rowwise);
 	}
