@@ -361,6 +361,29 @@ check_step_rows(const char *name, const SqlpilotConfig *c, const SqlpilotWeights
 	tap_ok(same, "%s: %d lockstep steps of 5, 3 and 1 rows at different positions equal "
 		   "one-row steps bit for bit (logits, k/v, ids)", name, steps);
 
+	/* A row far past the shared prompt: each row reads its own cache. */
+	same = 0;
+	sqlpilot_infer_copy(&rows[1], &base);
+	while (rows[1].n_cached < P + 70 && rows[1].n_cached < c->seq_len - 1)
+		sqlpilot_infer_step(&rows[1], (rows[1].n_cached * 7) % V);
+	sqlpilot_infer_copy(&twins[1], &rows[1]);
+	sqlpilot_infer_copy(&twins[0], &rows[0]);
+	if (rows[0].n_cached < c->seq_len && rows[1].n_cached < c->seq_len)
+	{
+		int			tok[2] = {3 % V, 5 % V};
+
+		batch[0] = &rows[0];
+		batch[1] = &rows[1];
+		sqlpilot_infer_step(&twins[0], tok[0]);
+		sqlpilot_infer_step(&twins[1], tok[1]);
+		same = sqlpilot_infer_step_rows(batch, tok, 2) == 0;
+		for (int i = 0; i < 2; i++)
+			same = same && rows[i].n_cached == twins[i].n_cached &&
+				memcmp(rows[i].logits, twins[i].logits, sizeof(float) * (size_t) V) == 0;
+	}
+	tap_ok(same, "%s: a row %d tokens past the shared prompt (its own cache read) equals a one-row step",
+		   name, rows[1].n_cached - 1 - P);
+
 	/* Refusals: a repeated state, a bad id, a full context; nothing moves. */
 	{
 		int			before = rows[0].n_cached;
