@@ -33,14 +33,14 @@
  * candidates needs one whole statement and, from the others, only a next
  * word and clause.  So the first result is the greedy completion (the same
  * text and score as W = 1), and W - 1 alternatives start from the same
- * prompt state with the best first new tokens other than its own, go on
- * greedily (one decode step each per token, no branching), and end once
- * their clause is decided (candidates.h), within a shared budget of decode
- * steps (3/4 of the greedy one's) counted once each has finished its next
- * word or spent SHORT_WORD_STEPS tokens on it (so each offers at least its
- * word); an alternative whose next word is the
- * greedy one's, or another's, is dropped.  Cost: about 1.75x the rows of one
- * completion, where W full beams ran about W times them.
+ * prompt state with the best first new tokens other than its own, branch
+ * like beams (the best of each next word kept) until each has finished its
+ * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
+ * end once their clause is decided (candidates.h), within a shared budget
+ * of decode steps past their words (3/4 of the greedy one's); an
+ * alternative whose next word is the greedy one's, or another's, is
+ * dropped.  Cost: about twice the rows of one completion, where W full
+ * beams ran about W times them (bench/results/candidates.md).
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
@@ -321,7 +321,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 {
 	const Beam *b = &beams[bi];
 	const SqlpilotCompleteOptions *o = S->o;
-	/* short alternatives: W first new tokens, then each goes on greedily */
+	/* short alternatives: W tokens each until their next word is finished, then greedy */
 	int			k = o->top_k > 0 ? (o->top_k < S->V ? o->top_k : S->V) :
 		S->clause_stop && (b->keyed || b->n_new > SHORT_WORD_STEPS) ? 1 : S->W;
 	bool		ground = S->ground0 && sqlpilot_ground_active(&b->ground);
@@ -958,9 +958,9 @@ text_word_key(const Search *S, const char *text, char *key)
  * greedy completion to the end of the statement in s, exactly what a
  * beam_width of 1 gives, then W - 1 alternatives from the same prompt state
  * (copied into a spare before the greedy one runs): the W - 1 best first new
- * tokens (past the typed text) other than the greedy one's, each continued
- * greedily until its next clause is decided; one per next word, none with
- * the greedy one's.  Past their next words they decode together at most
+ * tokens (past the typed text) other than the greedy one's, branching until
+ * each next word is finished, then continued greedily until its next clause
+ * is decided; one per next word, none with the greedy one's.  Past their next words they decode together at most
  * 3/4 of the tokens the greedy one did (one cut short offers its word
  * only), all in lockstep (one multi-row step per token).  Returns the count,
  * the greedy one first; -1 or -2 as run_search.
