@@ -4,9 +4,11 @@
  * the psql hook and eval call: per prefix, warm (the prompt in the KV
  * cache), the CPU time (getrusage) of 1 completion (greedy), of 5 with short
  * alternatives (the default: the greedy one, then 4 other next words each
- * ending with its clause) and of 5 full beams, measured in turns in the same
- * process, and the token rows each runs through the model (the run state and
- * its spare beam states).  Prints one markdown table row per prefix.
+ * ending with its clause), the same decoded one row at a time
+ * (one_row_steps: the same results, without lockstep decode) and of 5 full
+ * beams, measured in turns in the same process, and the token rows each
+ * runs through the model (the run state and its spare beam states).  Prints
+ * one markdown table row per prefix.
  *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS]]
  */
 #include <stdio.h>
@@ -72,10 +74,14 @@ Rows(SqlpilotRunState *s)
 	return rows;
 }
 
-/* One call of width w (short alternatives or not); adds its CPU ms to *ms and returns its rows. */
+/*
+ * One call of width w (short alternatives or not, beams in lockstep or one
+ * row at a time); puts its CPU ms in *ms and returns its rows.
+ */
 static long
 Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t schema_len,
-	 const char *prefix, SqlpilotCompleteOptions *o, int w, bool short_alt, double *ms)
+	 const char *prefix, SqlpilotCompleteOptions *o, int w, bool short_alt, bool one_row,
+	 double *ms)
 {
 	SqlpilotCompletion out[BENCH_WIDTH];
 	char		err[512];
@@ -85,6 +91,7 @@ Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t sch
 
 	o->beam_width = w;
 	o->short_alternatives = short_alt;
+	o->one_row_steps = one_row;
 	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefix, strlen(prefix), o, out,
 						  w, err, sizeof(err));
 	*ms = CpuMs() - t0;
@@ -109,6 +116,7 @@ main(int argc, char **argv)
 	int			n = argc > 4 ? atoi(argv[4]) : 20;
 	static double one[BENCH_MAX_N],
 				five[BENCH_MAX_N],
+				rowwise[BENCH_MAX_N],
 				full[BENCH_MAX_N];
 
 	if (argc < 4 || n < 1 || n > BENCH_MAX_N)
@@ -131,25 +139,30 @@ main(int argc, char **argv)
 					r5 = 0,
 					rf = 0;
 		double		ms;
-		double		q[6];
+		double		q[8];
 
 		/* warm: the prompt in the cache, every beam state made */
-		Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, &ms);
+		Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, false, &ms);
 		for (int i = 0; i < n; i++)
 		{
-			r1 = Call(&s, &m, schema, schema_len, prefixes[p], &o, 1, true, &one[i]);
-			r5 = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, &five[i]);
-			rf = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, &full[i]);
+			r1 = Call(&s, &m, schema, schema_len, prefixes[p], &o, 1, true, false, &one[i]);
+			r5 = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, false,
+					  &five[i]);
+			Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, true, &rowwise[i]);
+			rf = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, false,
+					  &full[i]);
 		}
 		q[0] = Quantile(one, n, 0.5);
 		q[1] = Quantile(one, n, 0.95);
 		q[2] = Quantile(five, n, 0.5);
 		q[3] = Quantile(five, n, 0.95);
-		q[4] = Quantile(full, n, 0.5);
-		q[5] = Quantile(full, n, 0.95);
-		printf("| %s | `%s` | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | **%.2f** | %.2f | %ld / %ld / %ld |\n",
-			   argv[3], prefixes[p], q[0], q[1], q[2], q[3], q[4], q[5], q[3] / q[1], q[5] / q[1],
-			   r1, r5, rf);
+		q[4] = Quantile(rowwise, n, 0.5);
+		q[5] = Quantile(rowwise, n, 0.95);
+		q[6] = Quantile(full, n, 0.5);
+		q[7] = Quantile(full, n, 0.95);
+		printf("| %s | `%s` | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | **%.2f** | %.2f | %.2f | %ld / %ld / %ld |\n",
+			   argv[3], prefixes[p], q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7],
+			   q[3] / q[1], q[5] / q[1], q[7] / q[1], r1, r5, rf);
 	}
 	sqlpilot_runstate_free(&s);
 	sqlpilot_model_free(&m);

@@ -29,17 +29,20 @@ mkdir -p "$(dirname "$out")"
 	echo "# 5 candidates against 1 completion (core/complete.c), CPU time"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) vCPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "(two trainings share the machine: wall times would mostly measure waiting, so CPU time of the"
+	echo "(other work shares the machine: wall times would partly measure waiting, so CPU time of the"
 	echo "process, getrusage, is given).  Warm: the schema's prompt in the KV cache, every call runs the"
 	echo "last prompt token and its completion; up to 16 tokens (the hook's length); $N turns per prefix,"
 	echo "the three calls of a turn back to back.  ms CPU p50 / p95."
 	echo
 	echo "- 1: one completion (greedy), what \`sqlpilot_complete()\` and the hook's best statement run."
 	echo "- 5 short: 5 candidates as \`sqlpilot_completions(prefix, 5)\`, the hook and eval ask for them now"
-	echo "  (\`short_alternatives\`, the default): the greedy completion to the end, then 4 other next words,"
-	echo "  each continued greedily until its next clause is decided, together at most 3/4 of the decode steps"
-	echo "  as the greedy one (at least one each)."
-	echo "- 5 full: 5 distinct full beams, what they asked for before."
+	echo "  (\`short_alternatives\`, the default): the greedy completion to the end, then 4 other next words"
+	echo "  (branching until each word is finished), each continued greedily until its next clause is decided,"
+	echo "  past their words together at most 3/4 of the decode steps of the greedy one; the beams of a step"
+	echo "  decode in lockstep (one multi-row step, \`sqlpilot_infer_step_rows\`)."
+	echo "- 5 short, one row at a time: the same search and results, each beam's token its own decode step"
+	echo "  (\`one_row_steps\`, how every search decoded before lockstep)."
+	echo "- 5 full: 5 distinct full beams (in lockstep)."
 	echo "- rows: token rows run through the model by the call (run state and spare beam states): 1 / 5 short / 5 full."
 	echo
 	echo "The 15M model has random weights: its greedy completion never ends before 16 tokens, and where an"
@@ -48,8 +51,8 @@ mkdir -p "$(dirname "$out")"
 	echo
 	echo "Reproduce: \`make tools && bench/bench_candidates.sh $N\`."
 	echo
-	echo "| model | prefix | 1 | 5 short | 5 full | p95 ratio 5 short / 1 | p95 ratio 5 full / 1 | rows |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| model | prefix | 1 | 5 short | 5 short, one row at a time | 5 full | p95 ratio 5 short / 1 | one row at a time / 1 | 5 full / 1 | rows |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	"$BENCH" "$ROOT/models/sqlpilot_default.model" "$T/schema.sql" "default (trained)" "$N" 16
 	"$BENCH" "$T/15M.model" "$T/schema.sql" "15M preset, random f16" "$N" 16
 	echo

@@ -8,7 +8,8 @@
 # temporary server (no extension) and writes bench/results/hook.md.
 #   bench/bench_hook.sh [N]        (N samples per measure, default 20)
 # Random weights never stop early: the best completion generates 16 tokens (the
-# short alternatives stop where their clause is decided, within 3/4 of that).
+# short alternatives finish their next word, then stop where their clause is
+# decided, within 3/4 of that; all of them decode in lockstep).
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}

@@ -15,7 +15,9 @@
  *    typed text, at the token budget or when the context is full.  Beams
  *    live in W run states: slot 0 is the caller's, the others are its spare
  *    states (infer.h), kept between calls; forks copy the k/v rows past the
- *    prefix both states already share.
+ *    prefix both states already share.  Each step decodes the live beams'
+ *    tokens in lockstep, one sqlpilot_infer_step_rows for all of them: the
+ *    weights stream once per step, not once per beam.
  * 4. The result is the generated text past the typed prefix.
  *
  * Distinct candidates (core/candidates.h): each step ranks W candidates per
@@ -31,12 +33,14 @@
  * candidates needs one whole statement and, from the others, only a next
  * word and clause.  So the first result is the greedy completion (the same
  * text and score as W = 1), and W - 1 alternatives start from the same
- * prompt state with the best first new tokens other than its own, go on
- * greedily (one decode step each per token, no branching), and end once
- * their clause is decided (candidates.h), within a shared budget of decode
- * steps (3/4 of the greedy one's); an alternative whose next word is the
- * greedy one's, or another's, is dropped.  Cost: about 1.75x the rows of one
- * completion, where W full beams ran about W times them.
+ * prompt state with the best first new tokens other than its own, branch
+ * like beams (the best of each next word kept) until each has finished its
+ * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
+ * end once their clause is decided (candidates.h), within a shared budget
+ * of decode steps past their words (3/4 of the greedy one's); an
+ * alternative whose next word is the greedy one's, or another's, is
+ * dropped.  Cost: about twice the rows of one completion, where W full
+ * beams ran about W times them (bench/results/candidates.md).
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
@@ -116,6 +120,13 @@ typedef struct Search
 								 * the same first new token */
 	int			spine_n;
 } Search;
+
+/*
+ * New tokens a short alternative may take to finish its next word before
+ * the shared budget counts its steps (an identifier is a token or three,
+ * then one more shows where it ends).
+ */
+#define SHORT_WORD_STEPS 4
 
 /* Candidates past the k best that the grounding check looks at before the whole vocabulary. */
 #define GROUND_WINDOW 32
@@ -310,9 +321,9 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 {
 	const Beam *b = &beams[bi];
 	const SqlpilotCompleteOptions *o = S->o;
-	/* short alternatives: W first new tokens, then each goes on greedily */
+	/* short alternatives: W tokens each until their next word is finished, then greedy */
 	int			k = o->top_k > 0 ? (o->top_k < S->V ? o->top_k : S->V) :
-		S->clause_stop && b->n_new > 0 ? 1 : S->W;
+		S->clause_stop && (b->keyed || b->n_new > SHORT_WORD_STEPS) ? 1 : S->W;
 	bool		ground = S->ground0 && sqlpilot_ground_active(&b->ground);
 	int			window = k + GROUND_WINDOW;
 	Candidate  *best = malloc(sizeof(Candidate) * (size_t) (window + k));
@@ -676,11 +687,15 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 	bool	   *keyed = malloc(sizeof(bool) * (size_t) pool_cap);
 	char		(*keys)[SQLPILOT_WORD_KEY_MAX] = malloc(sizeof(*keys) * (size_t) pool_cap);
 	char	  **folded = calloc((size_t) (max_out > W ? max_out : W), sizeof(char *));
+	SqlpilotRunState **step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
+	int		   *step_ids = malloc(sizeof(int) * (size_t) W);
+	int		   *step_beam = malloc(sizeof(int) * (size_t) W);
+	int			nstep;
 	int			nbeams = 1;
 	int			rc = 0;
 
 	if (!slot_used || !beams || !next || !cands || !pool || !pick || !chosen || !keyed ||
-		!keys || !folded)
+		!keys || !folded || !step_rows || !step_ids || !step_beam)
 	{
 		snprintf(err, errlen, "out of memory for %d beams", W);
 		rc = -1;
@@ -778,19 +793,41 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 
 		/*
 		 * Extend; every beam that goes on runs one decode step in its slot
-		 * (alternatives while their shared budget lasts; past it they end).
+		 * (alternatives while their shared budget lasts; past it they end,
+		 * but only once their next word is finished or SHORT_WORD_STEPS
+		 * tokens went into it: the budget counts the steps after that), all
+		 * of them in one lockstep step.
 		 */
+		nstep = 0;
 		for (int i = 0; i < ncand; i++)
 		{
 			if (cands[i].token < 0)
 				continue;
 			if (beam_extend(S, &next[i], cands[i].token) ||
-				(S->clause_stop && S->decode_budget-- <= 0) ||
-				sqlpilot_infer_step(slots[next[i].slot], cands[i].token) != 0)
+				(S->clause_stop && (next[i].keyed || next[i].n_new > SHORT_WORD_STEPS) &&
+				 S->decode_budget-- <= 0))
 			{
 				next[i].done = 1;
 				next[i].slot = -1;
+				continue;
 			}
+			step_beam[nstep] = i;
+			step_ids[nstep] = cands[i].token;
+			step_rows[nstep++] = slots[next[i].slot];
+		}
+		for (int j0 = 0; j0 < nstep; j0 += SQLPILOT_STEP_MAX_ROWS)
+		{
+			int			k = nstep - j0 < SQLPILOT_STEP_MAX_ROWS ? nstep - j0 : SQLPILOT_STEP_MAX_ROWS;
+
+			if (!o->one_row_steps && sqlpilot_infer_step_rows(step_rows + j0, step_ids + j0, k) == 0)
+				continue;
+			/* row by row: as asked, or so a full context ends only its own beam */
+			for (int j = j0; j < j0 + k; j++)
+				if (sqlpilot_infer_step(step_rows[j], step_ids[j]) != 0)
+				{
+					next[step_beam[j]].done = 1;
+					next[step_beam[j]].slot = -1;
+				}
 		}
 		{
 			Beam	   *tmp = beams;
@@ -862,6 +899,9 @@ done:
 	free(chosen);
 	free(keyed);
 	free(keys);
+	free(step_rows);
+	free(step_ids);
+	free(step_beam);
 	if (folded)
 		for (int i = 0; i < (max_out > W ? max_out : W); i++)
 			free(folded[i]);
@@ -918,13 +958,12 @@ text_word_key(const Search *S, const char *text, char *key)
  * greedy completion to the end of the statement in s, exactly what a
  * beam_width of 1 gives, then W - 1 alternatives from the same prompt state
  * (copied into a spare before the greedy one runs): the W - 1 best first new
- * tokens (past the typed text) other than the greedy one's, each continued
- * greedily until its next clause is decided; one per next word, none with
- * the greedy one's.  Together they decode at most 3/4 of the tokens the
- * greedy one did (at least one each, so each has a word; one cut short
- * offers its word only): with the search's own work the list stays within
- * twice the one completion.  Returns the count, the greedy one first; -1 or
- * -2 as run_search.
+ * tokens (past the typed text) other than the greedy one's, branching until
+ * each next word is finished, then continued greedily until its next clause
+ * is decided; one per next word, none with the greedy one's.  Past their next words they decode together at most
+ * 3/4 of the tokens the greedy one did (one cut short offers its word
+ * only), all in lockstep (one multi-row step per token).  Returns the count,
+ * the greedy one first; -1 or -2 as run_search.
  */
 static int
 run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,

@@ -42,11 +42,19 @@ typedef struct SqlpilotCompleteOptions
 	 * statement (the same text a beam_width of 1 gives); the other W - 1
 	 * beams take other next words and each ends once its next clause is
 	 * decided (core/candidates.h), which is all a candidate list needs of
-	 * them, within 3/4 of the greedy one's decode steps (one cut short
-	 * offers its next word only), best (by their own scores) first.  Off:
+	 * them: each finishes its next word, then together they decode at most
+	 * 3/4 of the greedy one's steps (one cut short offers its next word
+	 * only), best (by their own scores) first.  Off:
 	 * W full beams, best first.
 	 */
 	bool		short_alternatives;
+	/*
+	 * Beams decode in lockstep: each step runs every live beam's token in
+	 * one sqlpilot_infer_step_rows (the weights read once for all of them).
+	 * true: one sqlpilot_infer_step per beam, the same results (up to float
+	 * rounding of the shared prompt rows) row by row, for tests and benchmarks.
+	 */
+	bool		one_row_steps;
 	/*
 	 * Called between prefill chunks of the prompt and between generated
 	 * tokens; returning true stops the call (Ctrl-C, timeouts).

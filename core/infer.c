@@ -54,7 +54,39 @@ typedef struct InferScratch
 	int			logits_valid;	/* logits belong to the token at n_cached - 1 */
 	SqlpilotRunState **spares;	/* (n_spares) sqlpilot_runstate_spare's states */
 	int			n_spares;
+	float	   *batch;			/* sqlpilot_infer_step_rows' activations (BatchActs) */
+	int			batch_rows;		/* rows batch has room for */
 } InferScratch;
+
+/*
+ * Activations of one lockstep step of R rows (sqlpilot_infer_step_rows),
+ * carved from InferScratch.batch: per row what a one-row step keeps in
+ * SqlpilotBlockActs, plus the new k/v rows before they go to each row's
+ * cache and the logits before they go to each row's state.
+ */
+typedef struct BatchActs
+{
+	float	   *x;				/* (R, C) residual stream */
+	float	   *ln;				/* (R, C) rmsnorm output (attention, then ffn, then final) */
+	float	   *rstd;			/* (R) */
+	float	   *q;				/* (R, QD) */
+	float	   *k;				/* (R, KVD) */
+	float	   *v;				/* (R, KVD) */
+	float	   *att;			/* (NH, seq_len) one row's probabilities at a time */
+	float	   *atty;			/* (R, QD) */
+	float	   *res1;			/* (R, C) */
+	float	   *gate;			/* (R, H) */
+	float	   *up;				/* (R, H) */
+	float	   *act;			/* (R, H) */
+	float	   *logits;			/* (R, V) */
+	float	   *saved;			/* (2, STEP_SHARE_MAX_SUFFIX, KVD) the host's own rows */
+} BatchActs;
+
+/*
+ * A lockstep step lends the rows' shared prefix from one cache (the host's,
+ * rows[0]) when every row's own part is at most this long.
+ */
+#define STEP_SHARE_MAX_SUFFIX 64
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -191,6 +223,7 @@ sqlpilot_runstate_free(SqlpilotRunState *s)
 			free(sc->spares[i]);
 		}
 		free(sc->spares);
+		free(sc->batch);
 		free(sc->mem);
 		free(sc->pos);
 		free(sc);
@@ -364,6 +397,235 @@ sqlpilot_infer_step(SqlpilotRunState *s, int id)
 	if (s->n_cached >= s->config->seq_len || id < 0 || id >= s->config->vocab_size)
 		return -1;
 	infer_rows(s, &id, 1, 1);
+	return 0;
+}
+
+/*
+ * Points a (and returns the floats) for R rows in mem, or only sizes it when
+ * mem is NULL: one table both sizes and lays out the block.
+ */
+static size_t
+batch_carve(BatchActs *a, float *mem, const SqlpilotConfig *c, size_t R)
+{
+	size_t		C = (size_t) c->dim;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
+	size_t		H = (size_t) c->hidden_dim;
+	SqlpilotCarve layout[] = {
+		{&a->x, R * C},
+		{&a->ln, R * C},
+		{&a->rstd, R},
+		{&a->q, R * C},
+		{&a->k, R * KVD},
+		{&a->v, R * KVD},
+		{&a->att, (size_t) c->n_heads * (size_t) c->seq_len},
+		{&a->atty, R * C},
+		{&a->res1, R * C},
+		{&a->gate, R * H},
+		{&a->up, R * H},
+		{&a->act, R * H},
+		{&a->logits, R * (size_t) c->vocab_size},
+		{&a->saved, 2 * (size_t) STEP_SHARE_MAX_SUFFIX * KVD},
+	};
+	int			np = (int) (sizeof(layout) / sizeof(layout[0]));
+
+	return mem ? sqlpilot_carve(mem, layout, np) : sqlpilot_carve_floats(layout, np);
+}
+
+/*
+ * out (N, OC) = inp (N, C) @ W^T for the rows of a lockstep step: halves in
+ * one pass over the matrix for all rows, floats row by row (the one-row
+ * step's sqlpilot_matvec), so each row gets what it gets alone.
+ */
+static void
+batch_linear(float *out, const float *inp, const float *weight, const uint16_t *weight_half,
+			 int N, int C, int OC)
+{
+	if (weight_half)
+		sqlpilot_matvec_f16_rows(out, weight_half, inp, N, OC, C);
+	else
+		for (int n = 0; n < N; n++)
+			sqlpilot_matvec(out + (size_t) n * OC, weight, inp + (size_t) n * C, OC, C);
+}
+
+/*
+ * How many leading cached ids all n states share (beams forked from one
+ * prompt share it; their k/v rows there are copies of one another).
+ */
+static int
+shared_prefix(SqlpilotRunState *const *rows, int n)
+{
+	int			p = rows[0]->n_cached;
+
+	for (int i = 1; i < n; i++)
+	{
+		int			k = 0;
+
+		while (k < p && k < rows[i]->n_cached && rows[i]->cached_ids[k] == rows[0]->cached_ids[k])
+			k++;
+		p = k;
+	}
+	return p;
+}
+
+/*
+ * Attention of the n rows of one layer (offset off into each cache), each
+ * over its own k/v rows [0, pos].  With share (the rows agree on their first
+ * P ids), every row reads those P rows from the host's cache (rows[0]): its
+ * own rows P..pos are copied behind them for its turn, and the host's own
+ * are put back at the end.  The prompt's rows then come from memory once
+ * per step, not once per row, and each row sees the same values as in its
+ * own cache.
+ */
+static void
+batch_attention(SqlpilotRunState *const *rows, int n, const int *pos, size_t off, bool share,
+				int P, BatchActs *a, const SqlpilotConfig *c)
+{
+	size_t		C = (size_t) c->dim;
+	int			HS = c->dim / c->n_heads;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) HS;
+	float	   *hk = rows[0]->key_cache + off;
+	float	   *hv = rows[0]->value_cache + off;
+	size_t		own0 = (size_t) (pos[0] + 1 - P) * KVD;
+
+	if (share)
+	{
+		memcpy(a->saved, hk + (size_t) P * KVD, own0 * sizeof(float));
+		memcpy(a->saved + STEP_SHARE_MAX_SUFFIX * KVD, hv + (size_t) P * KVD, own0 * sizeof(float));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotRowLayout rl = {1, 1, pos[i], pos[i] + 1, &pos[i], NULL};
+		const float *kb = rows[i]->key_cache + off;
+		const float *vb = rows[i]->value_cache + off;
+
+		if (share && i > 0)
+		{
+			size_t		own = (size_t) (pos[i] + 1 - P) * KVD;
+
+			memcpy(hk + (size_t) P * KVD, kb + (size_t) P * KVD, own * sizeof(float));
+			memcpy(hv + (size_t) P * KVD, vb + (size_t) P * KVD, own * sizeof(float));
+			kb = hk;
+			vb = hv;
+		}
+		sqlpilot_attention_forward(a->atty + i * C, a->att, a->q + i * C, kb, vb, &rl,
+								   c->n_heads, c->n_kv_heads, HS);
+	}
+	if (share)
+	{
+		memcpy(hk + (size_t) P * KVD, a->saved, own0 * sizeof(float));
+		memcpy(hv + (size_t) P * KVD, a->saved + STEP_SHARE_MAX_SUFFIX * KVD, own0 * sizeof(float));
+	}
+}
+
+/*
+ * One lockstep step (infer.h): sqlpilot_block_forward's block, row by row
+ * where rows differ (RoPE positions, attention over each row's own k/v),
+ * every matrix once for all rows.  It cannot call sqlpilot_block_forward:
+ * that takes one k/v buffer for all its sequences, and each row's k/v live
+ * in its own run state.
+ */
+int
+sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
+{
+	const SqlpilotConfig *c;
+	const SqlpilotWeights *w;
+	InferScratch *sc;
+	BatchActs	a;
+	size_t		C,
+				H,
+				KVD,
+				S;
+	int			pos[SQLPILOT_STEP_MAX_ROWS];
+	int			P;
+	bool		share;
+
+	if (n < 1 || n > SQLPILOT_STEP_MAX_ROWS)
+		return -1;
+	c = rows[0]->config;
+	w = rows[0]->weights;
+	for (int i = 0; i < n; i++)
+	{
+		if (rows[i]->weights != w || rows[i]->n_cached >= c->seq_len ||
+			ids[i] < 0 || ids[i] >= c->vocab_size)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (rows[j] == rows[i])
+				return -1;
+		pos[i] = rows[i]->n_cached;
+	}
+	sc = rows[0]->scratch;
+	if (sc->batch_rows < n)
+	{
+		float	   *grown = malloc(sizeof(float) * batch_carve(&a, NULL, c, (size_t) n));
+
+		if (!grown)
+			return -1;
+		free(sc->batch);
+		sc->batch = grown;
+		sc->batch_rows = n;
+	}
+	batch_carve(&a, sc->batch, c, (size_t) sc->batch_rows);
+	P = shared_prefix(rows, n);
+	share = n > 1;
+	for (int i = 0; i < n; i++)
+		share = share && pos[i] + 1 - P <= STEP_SHARE_MAX_SUFFIX;
+	C = (size_t) c->dim;
+	H = (size_t) c->hidden_dim;
+	KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
+	S = (size_t) c->seq_len;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (w->token_embedding)
+			memcpy(a.x + i * C, w->token_embedding + (size_t) ids[i] * C, C * sizeof(float));
+		else
+			sqlpilot_f16_to_f32_n(a.x + i * C, w->half.token_embedding + (size_t) ids[i] * C, C);
+	}
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		SqlpilotLayerWeights lw;
+		int			HS = c->dim / c->n_heads;
+
+		sqlpilot_layer_weights(&lw, w, c, l);
+		sqlpilot_rmsnorm_forward(a.ln, a.rstd, a.x, lw.rms_att, n, (int) C, c->norm_eps);
+		batch_linear(a.q, a.ln, lw.wq, lw.wq_half, n, (int) C, (int) C);
+		sqlpilot_rope_forward(a.q, pos, n, c->n_heads, HS, c->rope_theta);
+		batch_linear(a.k, a.ln, lw.wk, lw.wk_half, n, (int) C, (int) KVD);
+		batch_linear(a.v, a.ln, lw.wv, lw.wv_half, n, (int) C, (int) KVD);
+		sqlpilot_rope_forward(a.k, pos, n, c->n_kv_heads, HS, c->rope_theta);
+		for (int i = 0; i < n; i++)
+		{
+			size_t		at = ((size_t) l * S + (size_t) pos[i]) * KVD;
+
+			memcpy(rows[i]->key_cache + at, a.k + i * KVD, KVD * sizeof(float));
+			memcpy(rows[i]->value_cache + at, a.v + i * KVD, KVD * sizeof(float));
+		}
+		batch_attention(rows, n, pos, (size_t) l * S * KVD, share, P, &a, c);
+		batch_linear(a.res1, a.atty, lw.wo, lw.wo_half, n, (int) C, (int) C);
+		for (size_t i = 0; i < (size_t) n * C; i++)
+			a.res1[i] += a.x[i];
+		sqlpilot_rmsnorm_forward(a.ln, a.rstd, a.res1, lw.rms_ffn, n, (int) C, c->norm_eps);
+		batch_linear(a.gate, a.ln, lw.w1, lw.w1_half, n, (int) C, (int) H);
+		batch_linear(a.up, a.ln, lw.w3, lw.w3_half, n, (int) C, (int) H);
+		/* per row: its vector loop ends where a one-row step's does */
+		for (int i = 0; i < n; i++)
+			sqlpilot_swiglu_forward(a.act + i * H, a.gate + i * H, a.up + i * H, H);
+		batch_linear(a.x, a.act, lw.w2, lw.w2_half, n, (int) H, (int) C);
+		for (size_t i = 0; i < (size_t) n * C; i++)
+			a.x[i] += a.res1[i];
+	}
+	sqlpilot_rmsnorm_forward(a.ln, NULL, a.x, w->rms_final, n, (int) C, c->norm_eps);
+	batch_linear(a.logits, a.ln, w->wcls, w->half.wcls, n, (int) C, c->vocab_size);
+	for (int i = 0; i < n; i++)
+	{
+		SqlpilotRunState *r = rows[i];
+
+		memcpy(r->logits, a.logits + (size_t) i * c->vocab_size,
+			   sizeof(float) * (size_t) c->vocab_size);
+		r->cached_ids[r->n_cached++] = ids[i];
+		r->n_computed++;
+		((InferScratch *) r->scratch)->logits_valid = 1;
+	}
 	return 0;
 }
 

@@ -258,8 +258,9 @@ sqlpilot_matmul_forward(float *out, const float *inp, const float *weight,
 
 /*
  * out (N,OC) = inp (N,C) @ W^T for W given as floats or (when weight is
- * NULL) as halves: a few rows read the halves row by row, more rows go
- * through sqlpilot_gemm_f16, which widens them panel by panel as it packs.
+ * NULL) as halves: a few rows read the halves in one pass for all rows
+ * (sqlpilot_matvec_f16_rows), more rows go through sqlpilot_gemm_f16,
+ * which widens them panel by panel as it packs.
  * The crossover (layers.h), 15M after a 386-token prompt, measured here
  * when past it the whole matrix was widened for OpenBLAS: 8 new rows took
  * 1.7 ms row by row, while 17 rows took 6.6 ms that way and 32 rows 8.3.
@@ -271,10 +272,7 @@ linear_forward(float *out, const float *inp, const float *weight, const uint16_t
 	if (weight)
 		sqlpilot_matmul_forward(out, inp, weight, N, C, OC);
 	else if (N <= SQLPILOT_HALF_MATVEC_MAX_ROWS)
-	{
-		for (int n = 0; n < N; n++)
-			sqlpilot_matvec_f16(out + (size_t) n * OC, weight_half, inp + (size_t) n * C, OC, C);
-	}
+		sqlpilot_matvec_f16_rows(out, weight_half, inp, N, OC, C);
 	else
 		sqlpilot_gemm_f16(false, true, N, OC, C, 1.0f, inp, C, weight_half, C, 0.0f, out, OC);
 }

@@ -58,7 +58,7 @@ typedef struct SqlpilotBlockActs
 } SqlpilotBlockActs;
 
 /*
- * Matrices held as halves are read row by row (sqlpilot_matvec_f16) for up
+ * Matrices held as halves are read by sqlpilot_matvec_f16_rows for up
  * to this many rows, and go through sqlpilot_gemm_f16 past it; float
  * matrices use sqlpilot_gemm from 2 rows on.
  */

@@ -22,19 +22,29 @@
  * all matrices: 0.36 -> 0.14 ms with AVX-512, 0.50 -> 0.21 ms with AVX2,
  * measured here; named accumulators matter: with an array of them gcc -O2
  * kept them on the stack and the f16 kernel was slower than the f32 one).
+ *
+ * Batched decode (several beams, one token each) multiplies a matrix by N
+ * rows: sqlpilot_matvec_f16_rows runs the same eight-row kernel for each x
+ * row over one block of eight weight rows before the next block, so the
+ * block streams from memory once and the other rows read it from L1 (a
+ * block of the widest 15M matrix is 12 kB).  Each out row is summed in the
+ * same order as alone, bit for bit.  The half-weight paths are chosen at run
+ * time (CPUID, or forced by name for tests); the float kernels above are
+ * chosen at build time.
  */
 #include "matvec.h"
 
-#include <stddef.h>
-#include "util.h"
-
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "util.h"
 
 /*
  * The eight sums of the 8 lanes of y0..y7, as one vector [s0 .. s7]:
  * hadd pairs lanes twice, then the two 128-bit halves are added.
  */
+__attribute__((target("avx")))
 static inline __m256
 hsum8x8(__m256 y0, __m256 y1, __m256 y2, __m256 y3,
 		__m256 y4, __m256 y5, __m256 y6, __m256 y7)
@@ -47,6 +57,7 @@ hsum8x8(__m256 y0, __m256 y1, __m256 y2, __m256 y3,
 }
 
 /* Sum of the 8 lanes of y. */
+__attribute__((target("avx")))
 static inline float
 hsum8(__m256 y)
 {
@@ -56,17 +67,17 @@ hsum8(__m256 y)
 	s = _mm_add_ss(s, _mm_movehdup_ps(s));
 	return _mm_cvtss_f32(s);
 }
-#endif
-
-#ifdef __AVX512F__
 
 /* The low plus the high 256 bits of z. */
+__attribute__((target("avx512f")))
 static inline __m256
 fold512(__m512 z)
 {
 	return _mm256_add_ps(_mm512_castps512_ps256(z),
 						 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)));
 }
+
+#ifdef __AVX512F__
 
 /* Rows o..o+7: 16 columns per FMA, the last C % 16 through masked loads. */
 static inline void
@@ -344,9 +355,16 @@ sqlpilot_matvec(float *out, const float *weight, const float *x, int OC, int C)
 	sqlpilot_matvec_ld(out, weight, C, x, OC, C);
 }
 
-#if defined(__AVX512F__)
+/*
+ * Half weights.  Every path is compiled for its own target
+ * (__attribute__((target))), and the path is chosen at run time: the widest
+ * the CPU has, or the one sqlpilot_matvec_f16_set_path() forces (tests run
+ * each).  sqlpilot_matvec_f16 is sqlpilot_matvec_f16_rows with one row, so
+ * a batch of rows gives every row bit for bit what it gives alone.
+ */
 
 /* The halves h[0..n) (n < 16) widened, zeros after them: a row's last columns. */
+__attribute__((target("avx512f,f16c,fma")))
 static inline __m512
 tail_f16_avx512(const uint16_t *h, int n)
 {
@@ -358,6 +376,7 @@ tail_f16_avx512(const uint16_t *h, int n)
 }
 
 /* 16 halves at p widened to floats. */
+__attribute__((target("avx512f,f16c,fma")))
 static inline __m512
 load_f16_avx512(const uint16_t *p)
 {
@@ -369,6 +388,7 @@ load_f16_avx512(const uint16_t *p)
  * eight rows (one 64-byte line holds 32 halves, so every other step).
  * Eight named accumulators, as in rows8_avx512, so they stay in registers.
  */
+__attribute__((target("avx512f,f16c,fma")))
 static inline void
 rows8_f16_avx512(float *out, const uint16_t *w, size_t ld, const float *x, int C)
 {
@@ -449,7 +469,93 @@ rows8_f16_avx512(float *out, const uint16_t *w, size_t ld, const float *x, int C
 								  fold512(a4), fold512(a5), fold512(a6), fold512(a7)));
 }
 
+/*
+ * Rows o..o+7 of half weights against two x rows at once: each 16 halves
+ * are widened once for both, so a second row costs its FMAs only.  Each
+ * accumulator takes its column chunks in the order rows8_f16_avx512 does
+ * and is reduced by the same tree: out0 and out1 are bit for bit its results.
+ */
+__attribute__((target("avx512f,f16c,fma")))
+static inline void
+rows8x2_f16_avx512(float *out0, float *out1, const uint16_t *w, size_t ld,
+				   const float *x0, const float *x1, int C)
+{
+	const uint16_t *w1 = w + ld;
+	const uint16_t *w2 = w1 + ld;
+	const uint16_t *w3 = w2 + ld;
+	const uint16_t *w4 = w3 + ld;
+	const uint16_t *w5 = w4 + ld;
+	const uint16_t *w6 = w5 + ld;
+	const uint16_t *w7 = w6 + ld;
+	__m512		a0 = _mm512_setzero_ps();
+	__m512		a1 = a0;
+	__m512		a2 = a0;
+	__m512		a3 = a0;
+	__m512		a4 = a0;
+	__m512		a5 = a0;
+	__m512		a6 = a0;
+	__m512		a7 = a0;
+	__m512		b0 = a0;
+	__m512		b1 = a0;
+	__m512		b2 = a0;
+	__m512		b3 = a0;
+	__m512		b4 = a0;
+	__m512		b5 = a0;
+	__m512		b6 = a0;
+	__m512		b7 = a0;
+	int			i = 0;
+
+	for (; i < C; i += 16)
+	{
+		__mmask16	m = C - i >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (C - i)) - 1);
+		__m512		xa = _mm512_maskz_loadu_ps(m, x0 + i);
+		__m512		xb = _mm512_maskz_loadu_ps(m, x1 + i);
+		__m512		v;
+
+		if (C - i >= 16 && (i & 31) == 0)
+		{
+			_mm_prefetch((const char *) (w + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w1 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w2 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w3 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w4 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w5 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w6 + 8 * ld + i), _MM_HINT_T0);
+			_mm_prefetch((const char *) (w7 + 8 * ld + i), _MM_HINT_T0);
+		}
+		v = C - i >= 16 ? load_f16_avx512(w + i) : tail_f16_avx512(w + i, C - i);
+		a0 = _mm512_fmadd_ps(v, xa, a0);
+		b0 = _mm512_fmadd_ps(v, xb, b0);
+		v = C - i >= 16 ? load_f16_avx512(w1 + i) : tail_f16_avx512(w1 + i, C - i);
+		a1 = _mm512_fmadd_ps(v, xa, a1);
+		b1 = _mm512_fmadd_ps(v, xb, b1);
+		v = C - i >= 16 ? load_f16_avx512(w2 + i) : tail_f16_avx512(w2 + i, C - i);
+		a2 = _mm512_fmadd_ps(v, xa, a2);
+		b2 = _mm512_fmadd_ps(v, xb, b2);
+		v = C - i >= 16 ? load_f16_avx512(w3 + i) : tail_f16_avx512(w3 + i, C - i);
+		a3 = _mm512_fmadd_ps(v, xa, a3);
+		b3 = _mm512_fmadd_ps(v, xb, b3);
+		v = C - i >= 16 ? load_f16_avx512(w4 + i) : tail_f16_avx512(w4 + i, C - i);
+		a4 = _mm512_fmadd_ps(v, xa, a4);
+		b4 = _mm512_fmadd_ps(v, xb, b4);
+		v = C - i >= 16 ? load_f16_avx512(w5 + i) : tail_f16_avx512(w5 + i, C - i);
+		a5 = _mm512_fmadd_ps(v, xa, a5);
+		b5 = _mm512_fmadd_ps(v, xb, b5);
+		v = C - i >= 16 ? load_f16_avx512(w6 + i) : tail_f16_avx512(w6 + i, C - i);
+		a6 = _mm512_fmadd_ps(v, xa, a6);
+		b6 = _mm512_fmadd_ps(v, xb, b6);
+		v = C - i >= 16 ? load_f16_avx512(w7 + i) : tail_f16_avx512(w7 + i, C - i);
+		a7 = _mm512_fmadd_ps(v, xa, a7);
+		b7 = _mm512_fmadd_ps(v, xb, b7);
+	}
+	_mm256_storeu_ps(out0, hsum8x8(fold512(a0), fold512(a1), fold512(a2), fold512(a3),
+								   fold512(a4), fold512(a5), fold512(a6), fold512(a7)));
+	_mm256_storeu_ps(out1, hsum8x8(fold512(b0), fold512(b1), fold512(b2), fold512(b3),
+								   fold512(b4), fold512(b5), fold512(b6), fold512(b7)));
+}
+
 /* One row of half weights. */
+__attribute__((target("avx512f,f16c,fma")))
 static inline float
 row1_f16_avx512(const uint16_t *w, const float *x, int C)
 {
@@ -464,33 +570,37 @@ row1_f16_avx512(const uint16_t *w, const float *x, int C)
 	return hsum8(fold512(a));
 }
 
-/* out (OC) = W (OC, C; halves) x (C) with AVX-512. */
-void
-sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x, int OC, int C)
+/*
+ * out (N, OC) = x (N, C) @ W (OC, C; halves)^T with AVX-512: each block of
+ * eight weight rows comes from memory once, for the first x row, and from
+ * L1 for the others.
+ */
+__attribute__((target("avx512f,f16c,fma")))
+static void
+rows_f16_avx512(float *out, const uint16_t *weight, const float *x, int N, int OC, int C)
 {
 	int			o = 0;
 
 	for (; o + 8 <= OC; o += 8)
-		rows8_f16_avx512(out + o, weight + (size_t) o * C, (size_t) C, x, C);
+	{
+		int			n = 0;
+
+		for (; n + 2 <= N; n += 2)
+			rows8x2_f16_avx512(out + (size_t) n * OC + o, out + (size_t) (n + 1) * OC + o,
+							   weight + (size_t) o * C, (size_t) C,
+							   x + (size_t) n * C, x + (size_t) (n + 1) * C, C);
+		if (n < N)
+			rows8_f16_avx512(out + (size_t) n * OC + o, weight + (size_t) o * C, (size_t) C,
+							 x + (size_t) n * C, C);
+	}
 	for (; o < OC; o++)
-		out[o] = row1_f16_avx512(weight + (size_t) o * C, x, C);
+		for (int n = 0; n < N; n++)
+			out[(size_t) n * OC + o] = row1_f16_avx512(weight + (size_t) o * C,
+													   x + (size_t) n * C, C);
 }
-
-/* Widens n halves, 16 per instruction. */
-void
-sqlpilot_f16_to_f32_n(float *dst, const uint16_t *src, size_t n)
-{
-	size_t		i = 0;
-
-	for (; i + 16 <= n; i += 16)
-		_mm512_storeu_ps(dst + i, load_f16_avx512(src + i));
-	for (; i < n; i++)
-		dst[i] = sqlpilot_fp16_to_fp32(src[i]);
-}
-
-#elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 
 /* 8 halves at p widened to floats. */
+__attribute__((target("avx2,fma,f16c")))
 static inline __m256
 load_f16_avx2(const uint16_t *p)
 {
@@ -498,6 +608,7 @@ load_f16_avx2(const uint16_t *p)
 }
 
 /* Rows o..o+7 of half weights: 8 columns per FMA, the last C % 8 in scalar. */
+__attribute__((target("avx2,fma,f16c")))
 static inline void
 rows8_f16_avx2(float *out, const uint16_t *w, size_t ld, const float *x, int C)
 {
@@ -537,65 +648,153 @@ rows8_f16_avx2(float *out, const uint16_t *w, size_t ld, const float *x, int C)
 	}
 }
 
-/* out (OC) = W (OC, C; halves) x (C) with AVX2, FMA and F16C. */
-void
-sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x, int OC, int C)
+/* One row of half weights: 8 columns per FMA, then the scalar tail. */
+__attribute__((target("avx2,fma,f16c")))
+static inline float
+row1_f16_avx2(const uint16_t *w, const float *x, int C)
+{
+	__m256		a = _mm256_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 8 <= C; i += 8)
+		a = _mm256_fmadd_ps(load_f16_avx2(w + i), _mm256_loadu_ps(x + i), a);
+	sum = hsum8(a);
+	for (; i < C; i++)
+		sum += sqlpilot_fp16_to_fp32(w[i]) * x[i];
+	return sum;
+}
+
+/* out (N, OC) = x (N, C) @ W (OC, C; halves)^T with AVX2, FMA and F16C, blocked as above. */
+__attribute__((target("avx2,fma,f16c")))
+static void
+rows_f16_avx2(float *out, const uint16_t *weight, const float *x, int N, int OC, int C)
 {
 	int			o = 0;
 
 	for (; o + 8 <= OC; o += 8)
-		rows8_f16_avx2(out + o, weight + (size_t) o * C, (size_t) C, x, C);
+		for (int n = 0; n < N; n++)
+			rows8_f16_avx2(out + (size_t) n * OC + o, weight + (size_t) o * C, (size_t) C,
+						   x + (size_t) n * C, C);
 	for (; o < OC; o++)
+		for (int n = 0; n < N; n++)
+			out[(size_t) n * OC + o] = row1_f16_avx2(weight + (size_t) o * C,
+													 x + (size_t) n * C, C);
+}
+
+/* out (N, OC) = x (N, C) @ W (OC, C; halves)^T in plain C, one weight row for all x rows. */
+static void
+rows_f16_scalar(float *out, const uint16_t *weight, const float *x, int N, int OC, int C)
+{
+	for (int o = 0; o < OC; o++)
 	{
 		const uint16_t *w = weight + (size_t) o * C;
-		__m256		a = _mm256_setzero_ps();
-		int			i = 0;
-		float		sum;
 
-		for (; i + 8 <= C; i += 8)
-			a = _mm256_fmadd_ps(load_f16_avx2(w + i), _mm256_loadu_ps(x + i), a);
-		sum = hsum8(a);
-		for (; i < C; i++)
-			sum += sqlpilot_fp16_to_fp32(w[i]) * x[i];
-		out[o] = sum;
+		for (int n = 0; n < N; n++)
+		{
+			const float *xn = x + (size_t) n * C;
+			float		s = 0.0f;
+
+			for (int i = 0; i < C; i++)
+				s += sqlpilot_fp16_to_fp32(w[i]) * xn[i];
+			out[(size_t) n * OC + o] = s;
+		}
 	}
 }
 
-/* Widens n halves, 8 per instruction. */
+typedef void (*HalfRowsKernel) (float *out, const uint16_t *weight, const float *x,
+								int N, int OC, int C);
+
+/* One way to run the half-weight products. */
+typedef struct HalfPath
+{
+	const char *name;
+	HalfRowsKernel rows;
+} HalfPath;
+
+static const HalfPath half_avx512 = {"avx512", rows_f16_avx512};
+static const HalfPath half_avx2 = {"avx2", rows_f16_avx2};
+static const HalfPath half_scalar = {"scalar", rows_f16_scalar};
+
+/* The path calls take; NULL until the first call picks the best. */
+static const HalfPath *half_current;
+
+/* The path named name if this CPU runs it, else NULL. */
+static const HalfPath *
+half_lookup(const char *name)
+{
+	__builtin_cpu_init();
+	if (strcmp(name, "avx512") == 0)
+		return __builtin_cpu_supports("avx512f") ? &half_avx512 : NULL;
+	if (strcmp(name, "avx2") == 0)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+			__builtin_cpu_supports("f16c") ? &half_avx2 : NULL;
+	if (strcmp(name, "scalar") == 0)
+		return &half_scalar;
+	return NULL;
+}
+
+/* The widest path this CPU runs. */
+static const HalfPath *
+half_best(void)
+{
+	const HalfPath *p = half_lookup("avx512");
+
+	if (!p)
+		p = half_lookup("avx2");
+	return p ? p : &half_scalar;
+}
+
+/* Forces a path by name, or back to the best with "auto"/NULL (matvec.h). */
+int
+sqlpilot_matvec_f16_set_path(const char *name)
+{
+	const HalfPath *p = !name || strcmp(name, "auto") == 0 ? half_best() : half_lookup(name);
+
+	if (!p)
+		return -1;
+	half_current = p;
+	return 0;
+}
+
+/* Name of the path the half-weight products take now. */
+const char *
+sqlpilot_matvec_f16_path(void)
+{
+	if (!half_current)
+		half_current = half_best();
+	return half_current->name;
+}
+
+/* out (N, OC) = x (N, C) @ W (OC, C; halves)^T on the current path. */
+void
+sqlpilot_matvec_f16_rows(float *out, const uint16_t *weight, const float *x, int N, int OC, int C)
+{
+	if (!half_current)
+		half_current = half_best();
+	half_current->rows(out, weight, x, N, OC, C);
+}
+
+/* out (OC) = W (OC, C; halves) x (C): one row of sqlpilot_matvec_f16_rows. */
+void
+sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x, int OC, int C)
+{
+	sqlpilot_matvec_f16_rows(out, weight, x, 1, OC, C);
+}
+
+/* Widens n halves: 16 per instruction with AVX-512, 8 with F16C, else one by one. */
 void
 sqlpilot_f16_to_f32_n(float *dst, const uint16_t *src, size_t n)
 {
 	size_t		i = 0;
 
+#if defined(__AVX512F__)
+	for (; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (src + i))));
+#elif defined(__F16C__)
 	for (; i + 8 <= n; i += 8)
-		_mm256_storeu_ps(dst + i, load_f16_avx2(src + i));
+		_mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (src + i))));
+#endif
 	for (; i < n; i++)
 		dst[i] = sqlpilot_fp16_to_fp32(src[i]);
 }
-
-#else
-
-/* out (OC) = W (OC, C; halves) x (C), one row at a time. */
-void
-sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x, int OC, int C)
-{
-	for (int o = 0; o < OC; o++)
-	{
-		const uint16_t *w = weight + (size_t) o * C;
-		float		s = 0.0f;
-
-		for (int i = 0; i < C; i++)
-			s += sqlpilot_fp16_to_fp32(w[i]) * x[i];
-		out[o] = s;
-	}
-}
-
-/* Widens n halves one by one. */
-void
-sqlpilot_f16_to_f32_n(float *dst, const uint16_t *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] = sqlpilot_fp16_to_fp32(src[i]);
-}
-
-#endif

@@ -1,5 +1,5 @@
 /*
- * matvec.h — single-row kernels for one-token decode.
+ * matvec.h — kernels for one-token decode (one row, or a few rows of beams).
  *
  * Decode multiplies every weight matrix by one activation row, so it is bound
  * by how fast the weights stream from cache: these kernels read eight weight
@@ -32,10 +32,29 @@ void		sqlpilot_matvec_ld(float *out, const float *weight, int ld, const float *x
 void		sqlpilot_matvec_f16(float *out, const uint16_t *weight, const float *x,
 								int OC, int C);
 
+/*
+ * out (N, OC) = x (N, C) @ weight (OC, C)^T with half weights, rows packed:
+ * N rows decoded together read the weights from memory once, and each out
+ * row is bit for bit what sqlpilot_matvec_f16 gives for its x row alone.
+ */
+void		sqlpilot_matvec_f16_rows(float *out, const uint16_t *weight, const float *x,
+									 int N, int OC, int C);
+
+/*
+ * The half-weight kernels (both calls above) are chosen at run time: the
+ * widest this CPU runs.  Forces one by name ("avx512", "avx2", "scalar") or
+ * goes back to the best ("auto" or NULL); -1 (unchanged) when the CPU
+ * cannot run it.
+ */
+int			sqlpilot_matvec_f16_set_path(const char *name);
+
+/* Name of the path the half-weight kernels take now. */
+const char *sqlpilot_matvec_f16_path(void);
+
 /* dst (n) = the halves src (n) widened to floats (exact). */
 void		sqlpilot_f16_to_f32_n(float *dst, const uint16_t *src, size_t n);
 
-/* Which kernel this build uses: "avx512", "avx2" or "scalar". */
+/* Which float kernel this build uses: "avx512", "avx2" or "scalar". */
 const char *sqlpilot_matvec_kernel(void);
 
 #endif							/* SQLPILOT_MATVEC_H */

@@ -4,7 +4,8 @@
  * core/reference.c: same logits to 1e-4 at every position; batched
  * prefill + decode equals full recomputation; reusing a cached prefix equals
  * not reusing it; copying a run state; the cache's edge cases; an f16
- * model file run from its halves.
+ * model file run from its halves; lockstep decode of several states equal
+ * to one-row steps bit for bit.
  * SQLPILOT_TEST_QUICK=1 (the valgrind suite) runs fewer positions.
  */
 #include <math.h>
@@ -283,6 +284,138 @@ check_config(const char *name, const SqlpilotConfig *c, int n)
 }
 
 /*
+ * Lockstep decode (sqlpilot_infer_step_rows): NR states at different
+ * positions of one prompt each take a token in one step; their twins take
+ * the same tokens one sqlpilot_infer_step at a time.  Logits, caches and
+ * ids must be equal bit for bit after every step, as rows finish (NR, then
+ * fewer).  Refusals change nothing.
+ */
+#define NR 5
+static void
+check_step_rows(const char *name, const SqlpilotConfig *c, const SqlpilotWeights *w, int P)
+{
+	SqlpilotRunState base,
+				rows[NR],
+				twins[NR];
+	SqlpilotRunState *batch[NR + 1];
+	int		   *ids = malloc(sizeof(int) * (size_t) c->seq_len);
+	int			V = c->vocab_size;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+	char		err[256];
+	int			same = 1,
+				steps = 0,
+				ok;
+
+	random_ids(ids, c->seq_len, V, 31);
+	ok = sqlpilot_runstate_init(&base, c, w, err, sizeof(err)) == 0 &&
+		sqlpilot_infer_feed(&base, ids, P) == P;
+	for (int i = 0; i < NR && ok; i++)
+	{
+		ok = sqlpilot_runstate_init_rows(&rows[i], c, w, 1, err, sizeof(err)) == 0 &&
+			sqlpilot_runstate_init_rows(&twins[i], c, w, 1, err, sizeof(err)) == 0;
+		if (!ok)
+			break;
+		sqlpilot_infer_copy(&rows[i], &base);
+		/* row i stands i tokens further on */
+		for (int t = 0; t < i; t++)
+			sqlpilot_infer_step(&rows[i], ids[P + t]);
+		sqlpilot_infer_copy(&twins[i], &rows[i]);
+	}
+	if (!tap_ok(ok, "%s: %d run states for lockstep decode", name, NR))
+	{
+		free(ids);
+		return;
+	}
+	for (int live = NR; live >= 1; live -= 2)
+		for (int step = 0; step < 3; step++)
+		{
+			int			tok[NR];
+
+			for (int i = 0; i < live; i++)
+			{
+				batch[i] = &rows[i];
+				tok[i] = (ids[P + 7 * i + step] + step) % V;
+				sqlpilot_infer_step(&twins[i], tok[i]);
+			}
+			if (sqlpilot_infer_step_rows(batch, tok, live) != 0)
+				same = 0;
+			steps++;
+			for (int i = 0; i < live; i++)
+			{
+				int			pos = rows[i].n_cached - 1;
+
+				if (rows[i].n_cached != twins[i].n_cached ||
+					memcmp(rows[i].cached_ids, twins[i].cached_ids, sizeof(int) * (size_t) rows[i].n_cached) != 0 ||
+					memcmp(rows[i].logits, twins[i].logits, sizeof(float) * (size_t) V) != 0)
+					same = 0;
+				for (int l = 0; l < c->n_layers; l++)
+				{
+					size_t		off = ((size_t) l * c->seq_len + (size_t) pos) * KVD;
+
+					if (memcmp(rows[i].key_cache + off, twins[i].key_cache + off, KVD * sizeof(float)) != 0 ||
+						memcmp(rows[i].value_cache + off, twins[i].value_cache + off, KVD * sizeof(float)) != 0)
+						same = 0;
+				}
+			}
+		}
+	tap_ok(same, "%s: %d lockstep steps of 5, 3 and 1 rows at different positions equal "
+		   "one-row steps bit for bit (logits, k/v, ids)", name, steps);
+
+	/* A row far past the shared prompt: each row reads its own cache. */
+	same = 0;
+	sqlpilot_infer_copy(&rows[1], &base);
+	while (rows[1].n_cached < P + 70 && rows[1].n_cached < c->seq_len - 1)
+		sqlpilot_infer_step(&rows[1], (rows[1].n_cached * 7) % V);
+	sqlpilot_infer_copy(&twins[1], &rows[1]);
+	sqlpilot_infer_copy(&twins[0], &rows[0]);
+	if (rows[0].n_cached < c->seq_len && rows[1].n_cached < c->seq_len)
+	{
+		int			tok[2] = {3 % V, 5 % V};
+
+		batch[0] = &rows[0];
+		batch[1] = &rows[1];
+		sqlpilot_infer_step(&twins[0], tok[0]);
+		sqlpilot_infer_step(&twins[1], tok[1]);
+		same = sqlpilot_infer_step_rows(batch, tok, 2) == 0;
+		for (int i = 0; i < 2; i++)
+			same = same && rows[i].n_cached == twins[i].n_cached &&
+				memcmp(rows[i].logits, twins[i].logits, sizeof(float) * (size_t) V) == 0;
+	}
+	tap_ok(same, "%s: a row %d tokens past the shared prompt (its own cache read) equals a one-row step",
+		   name, rows[1].n_cached - 1 - P);
+
+	/* Refusals: a repeated state, a bad id, a full context; nothing moves. */
+	{
+		int			before = rows[0].n_cached;
+		int			before1 = rows[1].n_cached;
+		int			tok[3] = {1, 2, 3};
+		int			bad[2] = {1, V};
+
+		batch[0] = &rows[0];
+		batch[1] = &rows[1];
+		batch[2] = &rows[0];
+		ok = sqlpilot_infer_step_rows(batch, tok, 3) == -1 &&
+			sqlpilot_infer_step_rows(batch, bad, 2) == -1 &&
+			sqlpilot_infer_step_rows(batch, tok, 0) == -1 &&
+			sqlpilot_infer_step_rows(batch, tok, SQLPILOT_STEP_MAX_ROWS + 1) == -1 &&
+			rows[0].n_cached == before && rows[1].n_cached == before1;
+		sqlpilot_infer_copy(&rows[1], &base);
+		while (rows[1].n_cached < c->seq_len)
+			sqlpilot_infer_step(&rows[1], 1);
+		ok = ok && sqlpilot_infer_step_rows(batch, tok, 2) == -1 && rows[0].n_cached == before;
+		tap_ok(ok, "%s: a repeated state, a bad id, 0 or too many rows, a full context: "
+			   "refused, nothing changed", name);
+	}
+	for (int i = 0; i < NR; i++)
+	{
+		sqlpilot_runstate_free(&rows[i]);
+		sqlpilot_runstate_free(&twins[i]);
+	}
+	sqlpilot_runstate_free(&base);
+	free(ids);
+}
+
+/*
  * An f16 model file used in place (matrices read as halves from the
  * mapping): decode at every position and a multi-chunk prefill against the
  * reference run on the same weights widened to fp32.
@@ -343,6 +476,12 @@ check_f16(const char *name, const SqlpilotConfig *c, int n)
 	prefill = maxdiff(s.logits, r.logits, V);
 	tap_ok(prefill < 1e-4, "%s f16: prefill through widened matrices equals the reference (max diff %.2g)",
 		   name, prefill);
+	{
+		char		label[64];
+
+		snprintf(label, sizeof(label), "%s f16", name);
+		check_step_rows(label, &m.config, &m.weights, n / 3);
+	}
 	sqlpilot_reference_free(&r);
 	sqlpilot_runstate_free(&s);
 	sqlpilot_model_free(&m);
@@ -480,6 +619,13 @@ main(void)
 	c.seq_len = 140;
 	check_config("multi-query", &c, 135);
 	check_f16("multi-query", &c, 135);
+	{
+		SqlpilotWeights w;
+		float	   *params = test_weights(&c, &w, 5);
+
+		check_step_rows("multi-query f32", &c, &w, 40);
+		free(params);
+	}
 	check_kv_file(&c, 130);
 	check_carve(&c);
 

@@ -5,6 +5,8 @@
  * their exact sizes, so a kernel reading past a row end or the matrix shows
  * under valgrind (an AVX2 build: make BUILD=build/valgrind
  * OPTFLAGS=-march=haswell); out carries guard values after OC that must stay.
+ * The half-weight kernels of several rows (batched decode) run on each path
+ * the CPU has, forced, and must equal the single-row kernel bit for bit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -121,6 +123,52 @@ check_shape_f16(int OC, int C, uint64_t seed, double *worst)
 	return ok;
 }
 
+/*
+ * N rows at once with half weights (sqlpilot_matvec_f16_rows, on the path
+ * forced now) against sqlpilot_matvec_f16 row by row on the same path, bit
+ * for bit, and against the double loop to 1e-5; x and the weights at their
+ * exact sizes, GUARD values after the N * OC outputs must stay.
+ */
+static int
+check_rows_f16(int N, int OC, int C, uint64_t seed, double *worst)
+{
+	size_t		nw = (size_t) OC * C;
+	uint16_t   *w = malloc(nw * sizeof(uint16_t));
+	float	   *wide = malloc(nw * sizeof(float));
+	float	   *x = malloc((size_t) N * C * sizeof(float));
+	float	   *out = malloc(((size_t) N * OC + GUARD) * sizeof(float));
+	float	   *one = malloc(((size_t) OC + GUARD) * sizeof(float));
+	uint64_t	rng = seed;
+	int			ok = 1;
+
+	for (size_t i = 0; i < nw; i++)
+		w[i] = sqlpilot_fp32_to_fp16(2.0f * sqlpilot_rng_float(&rng) - 1.0f);
+	for (size_t i = 0; i < (size_t) N * C; i++)
+		x[i] = 4.0f * sqlpilot_rng_float(&rng) - 2.0f;
+	for (size_t o = 0; o < (size_t) N * OC + GUARD; o++)
+		out[o] = -12345.0f;
+	sqlpilot_f16_to_f32_n(wide, w, nw);
+	sqlpilot_matvec_f16_rows(out, w, x, N, OC, C);
+	for (int n = 0; n < N; n++)
+	{
+		for (int o = 0; o < OC + GUARD; o++)
+			one[o] = -12345.0f;
+		sqlpilot_matvec_f16(one, w, x + (size_t) n * C, OC, C);
+		if (memcmp(one, out + (size_t) n * OC, sizeof(float) * OC) != 0 ||
+			!check_outputs(one, wide, C, x + (size_t) n * C, OC, C, worst))
+			ok = 0;
+	}
+	for (size_t o = (size_t) N * OC; o < (size_t) N * OC + GUARD; o++)
+		if (out[o] != -12345.0f)
+			ok = 0;
+	free(w);
+	free(wide);
+	free(x);
+	free(out);
+	free(one);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -209,6 +257,64 @@ main(void)
 	}
 	tap_ok(bad == 0, "%d shapes with half weights: widening is exact, products match to 1e-5 (worst %.2g)",
 		   shapes, worst);
+
+	/*
+	 * Several rows at once (batched decode), on each half-weight path the
+	 * CPU runs, forced: bit for bit the single-row kernel, row by row.
+	 */
+	{
+		static const char *const paths[] = {"avx512", "avx2", "scalar"};
+		static const int odd[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 65};
+		static const int rows[] = {1, 2, 3, 5, 8};
+		int			nodd = (int) (sizeof(odd) / sizeof(odd[0]));
+
+		for (int p = 0; p < 3; p++)
+		{
+			if (sqlpilot_matvec_f16_set_path(paths[p]) != 0)
+			{
+				tap_diag("this CPU cannot run the %s path: not tested", paths[p]);
+				continue;
+			}
+			bad = 0;
+			worst = 0.0;
+			shapes = 0;
+			for (int r = 0; r < 5; r++)
+			{
+				for (int a = 0; a < nodd; a++)
+					for (int b = 0; b < nodd; b++)
+					{
+						shapes++;
+						if (!check_rows_f16(rows[r], odd[a], odd[b], 6000 + r * 997 + a * 31 + b,
+											&worst))
+						{
+							if (bad < 5)
+								tap_diag("%s: %d rows of OC=%d C=%d are wrong", paths[p],
+										 rows[r], odd[a], odd[b]);
+							bad++;
+						}
+					}
+				for (int m = 5; m < 9; m++)
+				{
+					shapes++;
+					if (!check_rows_f16(rows[r], model[m][0], model[m][1], 7000 + r * 13 + m,
+										&worst))
+					{
+						tap_diag("%s: %d rows of model shape OC=%d C=%d are wrong", paths[p],
+								 rows[r], model[m][0], model[m][1]);
+						bad++;
+					}
+				}
+			}
+			tap_ok(bad == 0 && strcmp(sqlpilot_matvec_f16_path(), paths[p]) == 0,
+				   "%s path forced: %d batches of 1-8 rows equal the single-row kernel bit for bit "
+				   "and the plain loop to 1e-5 (worst %.2g)", paths[p], shapes, worst);
+		}
+		tap_ok(sqlpilot_matvec_f16_set_path("sse9") == -1 &&
+			   strcmp(sqlpilot_matvec_f16_path(), "scalar") == 0,
+			   "an unknown path name is refused and leaves the path as it was");
+		sqlpilot_matvec_f16_set_path(NULL);
+		tap_diag("half-weight path by default: %s", sqlpilot_matvec_f16_path());
+	}
 
 	/* Row o holds o + 1 everywhere: each sum must land in its own slot. */
 	{
