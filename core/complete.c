@@ -301,11 +301,13 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 	{
 		Candidate	c;
 
-		if (isnan(S->logprob[t]) || !token_allowed(S, b, t) || on_spine(S, b, t))
-			continue;
 		c.parent = bi;
 		c.token = t;
 		c.score = b->score + S->logprob[t];
+		/* the cheap test first: most tokens would not make the list anyway */
+		if ((nbest == cap && !(c.score > best[cap - 1].score)) || isnan(S->logprob[t]) ||
+			!token_allowed(S, b, t) || on_spine(S, b, t))
+			continue;
 		top_insert(best, &nbest, cap, c);
 	}
 	return nbest;
