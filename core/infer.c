@@ -12,6 +12,7 @@
  */
 #include "infer.h"
 
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,8 @@ typedef struct BatchActs
 	float	   *v;				/* (R, KVD) */
 	float	   *att;			/* (R * NH, kt_stride + 16) scores, then exponentials */
 	float	   *own;			/* (kt_stride / 16, HS, 16) one row's own keys, as kt */
+	float	   *wacc;			/* (R * NH, 4, HS) att_weighted's sums */
+	float	   *inv;			/* (R * NH) 1 / the softmax sums */
 	float	   *atty;			/* (R, QD) */
 	float	   *res1;			/* (R, C) */
 	float	   *gate;			/* (R, H) */
@@ -89,8 +92,9 @@ typedef struct BatchActs
 	float	   *logits;			/* (R, V) */
 } BatchActs;
 
-/* Sixteen floats (one AVX-512 register; two AVX halves without it). */
+/* Sixteen floats (one AVX-512 register; two AVX halves without it); InferVi16 the same bits as ints. */
 typedef float InferVf16 __attribute__((vector_size(64)));
+typedef int32_t InferVi16 __attribute__((vector_size(64)));
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -435,6 +439,8 @@ batch_carve(BatchActs *a, float *mem, const SqlpilotConfig *c, size_t R)
 		{&a->v, R * KVD},
 		{&a->att, R * (size_t) c->n_heads * (ld + 16)},
 		{&a->own, HS * ld},
+		{&a->wacc, R * C * 4},
+		{&a->inv, R * (size_t) c->n_heads},
 		{&a->atty, R * C},
 		{&a->res1, R * C},
 		{&a->gate, R * H},
@@ -539,6 +545,32 @@ vstore16(float *p, InferVf16 v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* Largest of p[0..n), n >= 1: sixteen lanes, then the tail. */
+static float
+max_of(const float *p, int n)
+{
+	float		mx = p[0];
+	int			j = 0;
+
+	if (n >= 16)
+	{
+		InferVf16	m = vload16(p);
+
+		for (j = 16; j + 16 <= n; j += 16)
+		{
+			InferVf16	v = vload16(p + j);
+			InferVi16	gt = v > m;
+
+			m = (InferVf16) ((gt & (InferVi16) v) | (~gt & (InferVi16) m));
+		}
+		for (int i = 0; i < 16; i++)
+			mx = m[i] > mx ? m[i] : mx;
+	}
+	for (; j < n; j++)
+		mx = p[j] > mx ? p[j] : mx;
+	return mx;
+}
+
 /*
  * s[16 c + lane] = q . key (16 c + lane) for one query and chunks [c0, c1)
  * of kt (as InferScratch.kt), four chunks at a time so the chains overlap.
@@ -577,6 +609,39 @@ scores_q1(float *s, const float *q, const float *kt, int c0, int c1, int HS)
 			a0 += q[i] * vload16(k + i * 16);
 		vstore16(s + c * 16, a0);
 	}
+}
+
+/* scores_q1 for two queries at once: each chunk of keys loaded once for both. */
+static void
+scores_q2(float *const *s, const float *const *q, const float *kt, int nch, int HS)
+{
+	int			c = 0;
+
+	for (; c + 2 <= nch; c += 2)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					b0 = {0},
+					b1 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			InferVf16	ka = vload16(k + i * 16);
+			InferVf16	kb = vload16(k + (HS + i) * 16);
+
+			a0 += q[0][i] * ka;
+			a1 += q[1][i] * ka;
+			b0 += q[0][i] * kb;
+			b1 += q[1][i] * kb;
+		}
+		vstore16(s[0] + c * 16, a0);
+		vstore16(s[1] + c * 16, a1);
+		vstore16(s[0] + (c + 1) * 16, b0);
+		vstore16(s[1] + (c + 1) * 16, b1);
+	}
+	scores_q1(s[0], q[0], kt, c, nch, HS);
+	scores_q1(s[1], q[1], kt, c, nch, HS);
 }
 
 /* scores_q1 for four queries at once: each chunk of keys loaded once for them. */
@@ -639,8 +704,10 @@ att_scores(float *const *s, const float *const *q, int nq, const float *kt, int 
 
 	for (; nq >= 4; nq -= 4, s += 4, q += 4)
 		scores_q4(s, q, kt, nch, HS);
-	for (int r = 0; r < nq; r++)
-		scores_q1(s[r], q[r], kt, 0, nch, HS);
+	for (; nq >= 2; nq -= 2, s += 2, q += 2)
+		scores_q2(s, q, kt, nch, HS);
+	if (nq == 1)
+		scores_q1(s[0], q[0], kt, 0, nch, HS);
 }
 
 /*
@@ -709,6 +776,57 @@ att_weighted(float *acc, const float *e, const float *v, size_t KVD, int j0, int
 }
 
 /*
+ * att_weighted over keys [0, j1) for two queries at once (each v row loaded
+ * once for both): every accumulator takes the same steps as in att_weighted.
+ */
+static void
+att_weighted2(float *acc, float *bcc, const float *e, const float *f, const float *v,
+			  size_t KVD, int j1, int HS)
+{
+	int			jb = HS % 16 == 0 ? j1 - j1 % 4 : 0;
+
+	for (int c = 0; c < HS && jb > 0; c += 16)
+	{
+		InferVf16	a0 = vload16(acc + c),
+					a1 = vload16(acc + HS + c),
+					a2 = vload16(acc + 2 * HS + c),
+					a3 = vload16(acc + 3 * HS + c),
+					b0 = vload16(bcc + c),
+					b1 = vload16(bcc + HS + c),
+					b2 = vload16(bcc + 2 * HS + c),
+					b3 = vload16(bcc + 3 * HS + c);
+		const float *vc = v + c;
+
+		for (int j = 0; j < jb; j += 4)
+		{
+			InferVf16	v0 = vload16(vc + (size_t) j * KVD),
+						v1 = vload16(vc + (size_t) (j + 1) * KVD),
+						v2 = vload16(vc + (size_t) (j + 2) * KVD),
+						v3 = vload16(vc + (size_t) (j + 3) * KVD);
+
+			a0 += e[j] * v0;
+			a1 += e[j + 1] * v1;
+			a2 += e[j + 2] * v2;
+			a3 += e[j + 3] * v3;
+			b0 += f[j] * v0;
+			b1 += f[j + 1] * v1;
+			b2 += f[j + 2] * v2;
+			b3 += f[j + 3] * v3;
+		}
+		vstore16(acc + c, a0);
+		vstore16(acc + HS + c, a1);
+		vstore16(acc + 2 * HS + c, a2);
+		vstore16(acc + 3 * HS + c, a3);
+		vstore16(bcc + c, b0);
+		vstore16(bcc + HS + c, b1);
+		vstore16(bcc + 2 * HS + c, b2);
+		vstore16(bcc + 3 * HS + c, b3);
+	}
+	att_weighted(acc, e, v, KVD, jb, j1, HS);
+	att_weighted(bcc, f, v, KVD, jb, j1, HS);
+}
+
+/*
  * Attention of the n rows of layer l, each over its own keys [0, pos[i]].
  * Keys [0, P) are the owner's (every row caches the same there): their
  * scores come from the owner's transposed keys and their values from its
@@ -728,7 +846,7 @@ step_attention(SqlpilotRunState *const *rows, int n, const int *pos, int P,
 	size_t		at = (size_t) l * (size_t) c->seq_len * KVD;
 	size_t		ld = kt_stride(c);
 	size_t		sr = ld + 16;
-	float	   *acc = a->ln;	/* (4, HS): ln is free until the ffn norm */
+	int			nall = n * group;	/* queries per kv head: row i's heads at i * group */
 	const float *okt = ((InferScratch *) owner->scratch)->kt + (size_t) l * KVD * ld;
 
 	for (int kh = 0; kh < NKV; kh++)
@@ -758,32 +876,45 @@ step_attention(SqlpilotRunState *const *rows, int n, const int *pos, int P,
 		{
 			int			nown = pos[i] + 1 - P;
 
-			/* this row's keys past P, as kt, then the rest of its heads' scores */
+			/* this row's keys past P, as kt, then the rest of its heads' scores and softmax */
 			kt_chunks(a->own, rows[i]->key_cache + at + (size_t) kh * HS + (size_t) P * KVD,
 					  KVD, 0, nown, HS);
 			for (int g = 0; g < group; g++)
 			{
-				size_t		h = (size_t) (kh * group + g);
-				float	   *ei = a->att + ((size_t) i * NH + h) * sr;
+				size_t		h = (size_t) i * NH + (size_t) (kh * group + g);
+				float	   *ei = a->att + h * sr;
 				float	   *eo = ei + P;
-				const float *q = a->qs + (size_t) i * QD + h * HS;
-				float		mx,
-							inv;
+				const float *q = a->qs + h * HS;
 
 				att_scores(&eo, &q, 1, a->own, nown, HS);
-				mx = ei[0];
-				for (int j = 1; j <= pos[i]; j++)
-					mx = ei[j] > mx ? ei[j] : mx;
-				inv = 1.0f / sqlpilot_exp_shift_sum(ei, pos[i] + 1, mx);
-				memset(acc, 0, sizeof(float) * 4 * (size_t) HS);
-				att_weighted(acc, ei, ov, KVD, 0, P, HS);
-				att_weighted(acc, ei, rows[i]->value_cache + at + (size_t) kh * HS, KVD, P,
-							 pos[i] + 1, HS);
-				for (int d = 0; d < HS; d++)
-					a->atty[(size_t) i * QD + h * HS + d] =
-						((acc[d] + acc[HS + d]) + (acc[2 * HS + d] + acc[3 * HS + d])) * inv;
+				a->inv[h] = 1.0f / sqlpilot_exp_shift_sum(ei, pos[i] + 1, max_of(ei, pos[i] + 1));
+				memset(a->wacc + h * 4 * HS, 0, sizeof(float) * 4 * (size_t) HS);
 			}
 		}
+		/* the shared values for two queries at a time, then each row's own */
+		for (int k = 0; k < nall; k += 2)
+		{
+			size_t		h0 = (size_t) (k / group) * NH + (size_t) (kh * group + k % group);
+			size_t		h1 = (size_t) ((k + 1) / group) * NH + (size_t) (kh * group + (k + 1) % group);
+
+			if (k + 1 < nall)
+				att_weighted2(a->wacc + h0 * 4 * HS, a->wacc + h1 * 4 * HS, a->att + h0 * sr,
+							  a->att + h1 * sr, ov, KVD, P, HS);
+			else
+				att_weighted(a->wacc + h0 * 4 * HS, a->att + h0 * sr, ov, KVD, 0, P, HS);
+		}
+		for (int i = 0; i < n; i++)
+			for (int g = 0; g < group; g++)
+			{
+				size_t		h = (size_t) i * NH + (size_t) (kh * group + g);
+				float	   *acc = a->wacc + h * 4 * HS;
+
+				att_weighted(acc, a->att + h * sr, rows[i]->value_cache + at + (size_t) kh * HS,
+							 KVD, P, pos[i] + 1, HS);
+				for (int d = 0; d < HS; d++)
+					a->atty[h * HS + d] =
+						((acc[d] + acc[HS + d]) + (acc[2 * HS + d] + acc[3 * HS + d])) * a->inv[h];
+			}
 	}
 }
 
