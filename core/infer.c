@@ -573,13 +573,46 @@ max_of(const float *p, int n)
 
 /*
  * s[16 c + lane] = q . key (16 c + lane) for one query and chunks [c0, c1)
- * of kt (as InferScratch.kt), four chunks at a time so the chains overlap.
+ * of kt (as InferScratch.kt), eight or four chunks at a time so the chains
+ * overlap.
  */
 static void
 scores_q1(float *s, const float *q, const float *kt, int c0, int c1, int HS)
 {
 	int			c = c0;
 
+	for (; c + 8 <= c1; c += 8)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0},
+					a4 = {0},
+					a5 = {0},
+					a6 = {0},
+					a7 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			a0 += q[i] * vload16(k + i * 16);
+			a1 += q[i] * vload16(k + (HS + i) * 16);
+			a2 += q[i] * vload16(k + (2 * HS + i) * 16);
+			a3 += q[i] * vload16(k + (3 * HS + i) * 16);
+			a4 += q[i] * vload16(k + (4 * HS + i) * 16);
+			a5 += q[i] * vload16(k + (5 * HS + i) * 16);
+			a6 += q[i] * vload16(k + (6 * HS + i) * 16);
+			a7 += q[i] * vload16(k + (7 * HS + i) * 16);
+		}
+		vstore16(s + c * 16, a0);
+		vstore16(s + (c + 1) * 16, a1);
+		vstore16(s + (c + 2) * 16, a2);
+		vstore16(s + (c + 3) * 16, a3);
+		vstore16(s + (c + 4) * 16, a4);
+		vstore16(s + (c + 5) * 16, a5);
+		vstore16(s + (c + 6) * 16, a6);
+		vstore16(s + (c + 7) * 16, a7);
+	}
 	for (; c + 4 <= c1; c += 4)
 	{
 		const float *k = kt + (size_t) c * HS * 16;
