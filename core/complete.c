@@ -90,7 +90,6 @@ typedef struct Candidate
 	int			parent;
 	int			token;
 	double		score;
-	bool		unchecked;		/* grounding not asked yet (choose_diverse asks) */
 } Candidate;
 
 /* Everything one call shares across its steps. */
@@ -310,7 +309,6 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 		c.parent = bi;
 		c.token = t;
 		c.score = b->score + S->logprob[t];
-		c.unchecked = false;
 		/* the cheap test first: most tokens would not make the list anyway */
 		if ((nbest == cap && !(c.score > best[cap - 1].score)) || isnan(S->logprob[t]) ||
 			!token_allowed(S, b, t) || on_spine(S, b, t))
@@ -323,13 +321,10 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 /*
  * Candidates from beam bi: the W best allowed tokens, or with top_k one
  * token sampled (seeded) from the top_k allowed ones at the temperature.
- * lazy (no top_k): the W best by the cheap checks, grounding left to
- * choose_diverse, which asks it only of the candidates it looks at (and has
- * the beam ranked again, not lazily, when one fails).
  */
 static void
 beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
-				Candidate *top, int *ntop, int cap, bool lazy)
+				Candidate *top, int *ntop, int cap)
 {
 	const Beam *b = &beams[bi];
 	const SqlpilotCompleteOptions *o = S->o;
@@ -346,16 +341,6 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 		return;
 	sqlpilot_log_softmax(S->logprob, logits, S->V);
 	nbest = best_tokens(S, b, bi, best, k);
-	if (ground && lazy && o->top_k <= 0)
-	{
-		for (int i = 0; i < nbest; i++)
-		{
-			best[i].unchecked = true;
-			top_insert(top, ntop, cap, best[i]);
-		}
-		free(best);
-		return;
-	}
 	if (ground)
 	{
 		int			i = 0;
@@ -388,7 +373,6 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 				c.parent = bi;
 				c.token = t;
 				c.score = b->score + S->logprob[t];
-				c.unchecked = false;
 				top_insert(kept, &nkept, k, c);
 			}
 		}
@@ -588,11 +572,10 @@ candidate_key(const Search *S, const Beam *beams, Candidate c, char *key)
  * room is left; never one whose finished word is S->exclude_key (noting
  * in S->exclude_needed when that word is still pending).  Writes
  * the chosen pool indices, in pool order, to pick, and each candidate's word
- * to keys/keyed (as far as it looked); returns how many, or -1 - b when a
- * lazy candidate of beam b fails the grounding (rank b again, not lazily).
+ * to keys/keyed (as far as it looked); returns how many.
  */
 static int
-choose_diverse(Search *S, const Beam *beams, Candidate *pool, int n, int *pick,
+choose_diverse(Search *S, const Beam *beams, const Candidate *pool, int n, int *pick,
 			   char (*keys)[SQLPILOT_WORD_KEY_MAX], bool *keyed, bool *chosen)
 {
 	int			nkeys = 0,
@@ -606,13 +589,6 @@ choose_diverse(Search *S, const Beam *beams, Candidate *pool, int n, int *pick,
 		keyed[i] = false;
 		if (nkeys == S->W)
 			continue;
-		if (pool[i].unchecked)
-		{
-			/* its beam's better tokens passed; if it passes too it is among the k kept */
-			if (!ground_allowed(S, &beams[pool[i].parent], pool[i].token))
-				return -1 - pool[i].parent;
-			pool[i].unchecked = false;
-		}
 		keyed[i] = candidate_key(S, beams, pool[i], keys[i]);
 		if (keyed[i])
 		{
@@ -717,7 +693,6 @@ typedef struct SearchRun
 	int			nbeams;
 	int			ncand;
 	int			nstep;			/* rows the proposed step decodes: */
-	bool	   *eager;			/* (W) beams ranked with their grounding at once */
 	int		   *step_beam;		/* their beams in next */
 	int		   *step_ids;		/* their tokens */
 	SqlpilotRunState **step_rows;	/* their run states */
@@ -744,7 +719,6 @@ run_close(SearchRun *R)
 	free(R->step_rows);
 	free(R->step_ids);
 	free(R->step_beam);
-	free(R->eager);
 }
 
 /*
@@ -775,8 +749,7 @@ run_open(SearchRun *R, Search *S, SqlpilotRunState **slots, int utf8_start,
 	R->step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
 	R->step_ids = malloc(sizeof(int) * (size_t) W);
 	R->step_beam = malloc(sizeof(int) * (size_t) W);
-	R->eager = malloc(sizeof(bool) * (size_t) W);
-	if (!R->eager || !R->slot_used || !R->beams || !R->next || !R->cands || !R->pool || !R->pick ||
+	if (!R->slot_used || !R->beams || !R->next || !R->cands || !R->pool || !R->pick ||
 		!R->chosen || !R->keyed || !R->keys || !R->step_rows || !R->step_ids || !R->step_beam)
 	{
 		run_close(R);
@@ -837,36 +810,23 @@ run_propose(SearchRun *R)
 	if (o->should_stop && o->should_stop(o->should_stop_arg))
 		return -2;
 
-	/*
-	 * Finished beams compete with their own score; live ones propose tokens,
-	 * grounded lazily (distinct only) until a beam's candidate fails.
-	 */
-	memset(R->eager, 0, sizeof(bool) * (size_t) W);
-	for (;;)
+	/* Finished beams compete with their own score; live ones propose tokens. */
+	for (int i = 0; i < R->nbeams; i++)
 	{
-		npool = 0;
-		for (int i = 0; i < R->nbeams; i++)
+		if (R->beams[i].done)
 		{
-			if (R->beams[i].done)
-			{
-				Candidate	c = {i, -1, R->beams[i].score, false};
+			Candidate	c = {i, -1, R->beams[i].score};
 
-				top_insert(R->pool, &npool, pool_cap, c);
-			}
-			else
-				beam_candidates(S, R->beams, i, R->slots[R->beams[i].slot]->logits, R->pool,
-								&npool, pool_cap, o->distinct && !R->eager[i]);
+			top_insert(R->pool, &npool, pool_cap, c);
 		}
-		if (!o->distinct)
-			break;
-		S->exclude_needed = false;
+		else
+			beam_candidates(S, R->beams, i, R->slots[R->beams[i].slot]->logits, R->pool, &npool,
+							pool_cap);
+	}
+	if (o->distinct)
 		R->ncand = choose_diverse(S, R->beams, R->pool, npool, R->pick, R->keys, R->keyed,
 								  R->chosen);
-		if (R->ncand >= 0)
-			break;
-		R->eager[-1 - R->ncand] = true;
-	}
-	if (!o->distinct)
+	else
 	{
 		R->ncand = npool < W ? npool : W;
 		for (int i = 0; i < R->ncand; i++)
