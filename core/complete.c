@@ -40,7 +40,11 @@
  * of decode steps past their words (3/4 of the greedy one's); an
  * alternative whose next word is the greedy one's, or another's, is
  * dropped.  Cost: about twice the rows of one completion, where W full
- * beams ran about W times them (bench/results/candidates.md).
+ * beams ran about W times them (bench/results/candidates.md).  The two
+ * searches run in one lockstep (run_joint): each step decodes the greedy
+ * row and the alternatives' rows together, and an alternatives' step waits
+ * while it needs what the greedy one has not decided yet, so the results
+ * are those of the greedy search followed by the alternatives' search.
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
