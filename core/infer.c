@@ -5,10 +5,17 @@
  * sqlpilot_infer_feed() keeps the longest cached prefix that agrees with the
  * new tokens and pushes the rest through the blocks in chunks of up to
  * INFER_CHUNK rows (sgemm per chunk), asking the caller's should_stop before
- * each chunk when given one; sqlpilot_infer_step() is the same path
- * with one row (layers.c hands N == 1 to the kernels of matvec.c).  Every
- * block runs through sqlpilot_block_forward(), the block the trainer trains.
- * Only the last row goes through the final norm and the output head.
+ * each chunk when given one.  Every block runs through
+ * sqlpilot_block_forward(), the block the trainer trains.  Only the last row
+ * goes through the final norm and the output head.
+ *
+ * Decode (sqlpilot_infer_step, sqlpilot_infer_step_rows: one token for each
+ * of one or more run states) has its own block loop over the same layer
+ * kernels: every matrix once for all rows (matvec.c), and attention over
+ * the keys the rows share read once: an owner state (a spare's owner, else
+ * itself) keeps its cached keys transposed in chunks of 16 (kt, extended as
+ * it caches more, cut back when it forgets), so a step scores up to four
+ * query heads per pass over them.
  */
 #include "infer.h"
 
