@@ -697,6 +697,9 @@ typedef struct SearchRun
 	int			nbeams;
 	int			ncand;
 	int			nstep;			/* rows the proposed step decodes: */
+	Candidate  *lists;			/* (W, W) each live beam's candidates this step */
+	int		   *nlist;			/* (W) how many */
+	bool		listed;			/* lists hold this step's (until run_commit) */
 	int		   *step_beam;		/* their beams in next */
 	int		   *step_ids;		/* their tokens */
 	SqlpilotRunState **step_rows;	/* their run states */
@@ -723,6 +726,8 @@ run_close(SearchRun *R)
 	free(R->step_rows);
 	free(R->step_ids);
 	free(R->step_beam);
+	free(R->lists);
+	free(R->nlist);
 }
 
 /*
@@ -753,7 +758,9 @@ run_open(SearchRun *R, Search *S, SqlpilotRunState **slots, int utf8_start,
 	R->step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
 	R->step_ids = malloc(sizeof(int) * (size_t) W);
 	R->step_beam = malloc(sizeof(int) * (size_t) W);
-	if (!R->slot_used || !R->beams || !R->next || !R->cands || !R->pool || !R->pick ||
+	R->lists = malloc(sizeof(Candidate) * (size_t) W * (size_t) W);
+	R->nlist = malloc(sizeof(int) * (size_t) W);
+	if (!R->lists || !R->nlist || !R->slot_used || !R->beams || !R->next || !R->cands || !R->pool || !R->pick ||
 		!R->chosen || !R->keyed || !R->keys || !R->step_rows || !R->step_ids || !R->step_beam)
 	{
 		run_close(R);
@@ -814,7 +821,18 @@ run_propose(SearchRun *R)
 	if (o->should_stop && o->should_stop(o->should_stop_arg))
 		return -2;
 
-	/* Finished beams compete with their own score; live ones propose tokens. */
+	/*
+	 * Finished beams compete with their own score; live ones propose tokens
+	 * (each beam's list made once per step: a dropped proposal keeps them).
+	 */
+	for (int i = 0; i < R->nbeams && !R->listed; i++)
+	{
+		R->nlist[i] = 0;
+		if (!R->beams[i].done)
+			beam_candidates(S, R->beams, i, R->slots[R->beams[i].slot]->logits,
+							R->lists + i * W, &R->nlist[i], W);
+	}
+	R->listed = true;
 	for (int i = 0; i < R->nbeams; i++)
 	{
 		if (R->beams[i].done)
@@ -823,9 +841,8 @@ run_propose(SearchRun *R)
 
 			top_insert(R->pool, &npool, pool_cap, c);
 		}
-		else
-			beam_candidates(S, R->beams, i, R->slots[R->beams[i].slot]->logits, R->pool, &npool,
-							pool_cap);
+		for (int j = 0; j < R->nlist[i]; j++)
+			top_insert(R->pool, &npool, pool_cap, R->lists[i * W + j]);
 	}
 	if (o->distinct)
 		R->ncand = choose_diverse(S, R->beams, R->pool, npool, R->pick, R->keys, R->keyed,
@@ -931,6 +948,7 @@ run_commit(SearchRun *R, const bool *failed)
 	R->beams = R->next;
 	R->next = tmp;
 	R->nbeams = R->ncand;
+	R->listed = false;
 	R->over = R->ncand == 0;
 }
 
