@@ -37,7 +37,7 @@
 #define KV_HEADER 48
 
 /* Rows per prefill chunk: big enough for sgemm, small enough for a bounded att buffer. */
-#define INFER_CHUNK 128
+#define INFER_CHUNK 512
 
 /* Transparent huge page size on x86-64 (see alloc_block). */
 #define INFER_HUGE_PAGE ((size_t) 2 * 1024 * 1024)
