@@ -5,11 +5,13 @@
  * its first call (the backend is forked from a postmaster that has not
  * touched the model; so is each child here).
  *
- *   build/bench/bench_prefill_cold MODEL N [PROMPT_TOKENS [DECODE_TOKENS]]
+ *   build/bench/bench_prefill_cold [--snapshot DIR] MODEL N [PROMPT_TOKENS [DECODE_TOKENS]]
  *
  * Runs N children one after the other; each reports the CPU time (its own,
  * CLOCK_PROCESS_CPUTIME_ID, so page faults count and other processes do not)
- * of: load (sqlpilot_model_load: map + verify), init (run state), prefill
+ * of: load (sqlpilot_model_load: read + verify into private memory, or with
+ * --snapshot sqlpilot_model_load_snapshot: mapped from a verified snapshot in
+ * DIR, as the extension loads it), init (run state), prefill
  * (sqlpilot_infer_feed of PROMPT_TOKENS ids, default 386, the extension
  * benchmark's prompt), decode (DECODE_TOKENS one-token steps, default 15)
  * and, in the same child again, a warm prefill of the same prompt (cache
@@ -59,7 +61,7 @@ cpu_ms(void)
  * minor page faults into faults; exits on error.
  */
 static void
-cold_run(const char *path, int n_prompt, int n_decode, double *out, double *faults)
+cold_run(const char *path, const char *snapshot, int n_prompt, int n_decode, double *out, double *faults)
 {
 	SqlpilotModel m;
 	SqlpilotRunState s;
@@ -70,7 +72,8 @@ cold_run(const char *path, int n_prompt, int n_decode, double *out, double *faul
 
 	t = cpu_ms();
 	f = minor_faults();
-	if (sqlpilot_model_load(&m, path, err, sizeof(err)) != 0)
+	if ((snapshot ? sqlpilot_model_load_snapshot(&m, path, snapshot, err, sizeof(err)) :
+		 sqlpilot_model_load(&m, path, err, sizeof(err))) != 0)
 	{
 		fprintf(stderr, "bench_prefill_cold: %s\n", err);
 		exit(1);
@@ -138,12 +141,19 @@ main(int argc, char **argv)
 	int			n,
 				n_prompt = 386,
 				n_decode = 15;
+	const char *snapshot = NULL;
 	double	   *res;
 	double	   *flt;
 
+	if (argc > 2 && strcmp(argv[1], "--snapshot") == 0)
+	{
+		snapshot = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3)
 	{
-		fprintf(stderr, "usage: bench_prefill_cold MODEL N [PROMPT_TOKENS [DECODE_TOKENS]]\n");
+		fprintf(stderr, "usage: bench_prefill_cold [--snapshot DIR] MODEL N [PROMPT_TOKENS [DECODE_TOKENS]]\n");
 		return 2;
 	}
 	n = atoi(argv[2]);
@@ -169,7 +179,7 @@ main(int argc, char **argv)
 		if (pid == 0)
 		{
 			close(fd[0]);
-			cold_run(argv[1], n_prompt, n_decode, one, one + PHASES);
+			cold_run(argv[1], snapshot, n_prompt, n_decode, one, one + PHASES);
 			if (write(fd[1], one, sizeof(one)) != (ssize_t) sizeof(one))
 				_exit(1);
 			_exit(0);
