@@ -8,9 +8,10 @@
  *     w3, w2 and the output head, each split by rows between the threads,
  *     which meet at a spin barrier after each matrix (a token's products
  *     depend on one another; the barrier is the least a real split needs);
- *   gemm: the trainer's linear-layer forward products (x @ W^T, B*T = 2048
- *     rows), split by rows of x between the threads (each packs its own
- *     panels, as sqlpilot_gemm does per thread).
+ *   gemm: the trainer's linear-layer products (x @ W^T forward, dW =
+ *     dout^T @ x backward) through sqlpilot_gemm with
+ *     sqlpilot_gemm_set_threads(1) and (2) (core/gemm.c splits C's columns,
+ *     or its rows for dW, between the caller and one helper thread).
  *
  *   build/bench/bench_threads [ROUNDS [SECONDS]]
  *
@@ -52,6 +53,7 @@ typedef struct Job
 	float	   *x;				/* input vector (longest cols) */
 	float	   *out;			/* output vector (longest rows) */
 	/* gemm */
+	bool		ta;				/* dW = A^T B (A: K x M, B: K x N), else C = A B^T */
 	int			M,
 				N,
 				K;
@@ -108,14 +110,12 @@ run_share(Job *j, int t, int *round)
 				spin_barrier(&j->barrier, (*round)++);
 		}
 	}
+	else if (j->ta)
+		sqlpilot_gemm(true, false, j->M, j->N, j->K, 1.0f, j->A, j->M, j->B, j->N, 0.0f,
+					  j->C, j->N);
 	else
-	{
-		int			lo = j->M * t / nt;
-		int			hi = j->M * (t + 1) / nt;
-
-		sqlpilot_gemm(false, true, hi - lo, j->N, j->K, 1.0f, j->A + (size_t) lo * j->K, j->K,
-					  j->B, j->K, 0.0f, j->C + (size_t) lo * j->N, j->N);
-	}
+		sqlpilot_gemm(false, true, j->M, j->N, j->K, 1.0f, j->A, j->K, j->B, j->K, 0.0f,
+					  j->C, j->N);
 }
 
 /* The second thread: runs its share of each iteration it is asked for. */
@@ -153,6 +153,16 @@ rate(Job *j, int nthreads, double secs)
 	int			iters = 0;
 	double		t0;
 
+	if (j->kind == 1)
+	{
+		/* the library's own split: one caller thread here */
+		if (sqlpilot_gemm_set_threads(nthreads) != 0)
+		{
+			fprintf(stderr, "bench_threads: cannot start a gemm thread\n");
+			exit(1);
+		}
+		nthreads = 1;
+	}
 	j->nthreads = nthreads;
 	atomic_store(&j->go, 0);
 	atomic_store(&j->done, 0);
@@ -178,6 +188,7 @@ rate(Job *j, int nthreads, double secs)
 		atomic_store(&j->go, -1);
 		pthread_join(th, NULL);
 	}
+	sqlpilot_gemm_set_threads(1);
 	return iters / t0;
 }
 
@@ -266,9 +277,9 @@ bench_decode(const char *name, int C, int H, int L, int V, int rounds, double se
 	free(j.out);
 }
 
-/* The trainer's x @ W^T of M x K by N x K, in GFLOP/s. */
+/* The trainer's x @ W^T of M x K by N x K (or with ta, A^T B of K x M by K x N), in GFLOP/s. */
 static void
-bench_gemm(const char *name, int M, int N, int K, int rounds, double secs)
+bench_gemm(const char *name, bool ta, int M, int N, int K, int rounds, double secs)
 {
 	Job			j;
 	float	   *A = malloc(sizeof(float) * (size_t) M * K);
@@ -284,6 +295,7 @@ bench_gemm(const char *name, int M, int N, int K, int rounds, double secs)
 		B[i] = (float) (i % 11) * 0.01f;
 	memset(&j, 0, sizeof(j));
 	j.kind = 1;
+	j.ta = ta;
 	j.M = M;
 	j.N = N;
 	j.K = K;
@@ -324,8 +336,9 @@ main(int argc, char **argv)
 	bench_decode("15M", 288, 768, 6, 512, rounds, secs);
 	bench_decode("default", 128, 352, 6, 512, rounds, secs);
 	bench_decode("42M", 512, 1376, 8, 512, rounds, secs);
-	bench_gemm("15M fwd 288->768", 2048, 768, 288, rounds, secs);
-	bench_gemm("15M fwd 768->288", 2048, 288, 768, rounds, secs);
-	bench_gemm("42M fwd 512->1376", 1024, 1376, 512, rounds, secs);
+	bench_gemm("15M fwd 288->768", false, 2048, 768, 288, rounds, secs);
+	bench_gemm("15M fwd 768->288", false, 2048, 288, 768, rounds, secs);
+	bench_gemm("15M bwd dW (768,288)", true, 768, 288, 2048, rounds, secs);
+	bench_gemm("42M fwd 512->1376", false, 1024, 1376, 512, rounds, secs);
 	return 0;
 }
