@@ -24,7 +24,9 @@
  * in zmm registers by the AVX-512 path.  That path does not pack A when
  * op(A) = A (x of x @ W^T, dout of dout @ W): its kernel broadcasts from the
  * 14 rows in place, which measured faster than transposing them (the
- * transposes were ~6% of a 15M training step).
+ * transposes were ~6% of a 15M training step).  Optionally (the trainer's
+ * --threads 2) a big product runs half of C in one helper thread; see
+ * gemm_split.
  */
 #include "gemm.h"
 
@@ -464,7 +466,7 @@ static __thread size_t pack_buf_floats = 0;
  * pages: a new process's first products (a new backend's first prompt)
  * then take one page fault instead of hundreds (the 15M preset's ~1 MB
  * buffer: ~260 faults of 4 kB, ~4 ms of CPU in this VM, against one 2 MB
- * fault), and the first size it grows to holds every 15M and 42M shape.
+ * fault), and its first 2 MB hold every product of the 15M preset.
  */
 static float *
 pack_buffer(size_t n)
@@ -814,9 +816,10 @@ gemm_split(GemmJob *j)
 	}
 	if (by_rows)
 	{
+		/* op(A) = A^T: its row i is column i of A */
 		j->M = half;
 		h.M = n - half;
-		h.A = j->ta ? j->A + half : j->A + (size_t) half * j->lda;
+		h.A = j->A + half;
 		h.C = j->C + (size_t) half * j->ldc;
 	}
 	else
