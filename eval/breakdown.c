@@ -110,11 +110,15 @@ length_bucket(const EvalCutRecord *r)
 	return n <= 2 ? 0 : n <= 5 ? 1 : n <= 10 ? 2 : n <= 20 ? 3 : 4;
 }
 
-/* Literals in the gold rest: 0 none, 1 only ones the prompt shows, 2 one it does not. */
+/*
+ * Literals in the gold rest: 0 none, 1 only ones the prompt shows, 2 the
+ * rest of one being typed that it does not show, 3 one it does not show
+ * that starts after the cut.
+ */
 static int
 literal_bucket(const EvalCutRecord *r)
 {
-	return r->d.gold_new_literal ? 2 : r->d.gold_literal ? 1 : 0;
+	return r->d.gold_new_literal_after ? 3 : r->d.gold_new_literal ? 2 : r->d.gold_literal ? 1 : 0;
 }
 
 /* The first differing word's index: 0 the word at the cut, 1 the next, 2 the 3rd–5th, 3 later. */
@@ -187,9 +191,10 @@ static const BreakdownTable all_tables[] = {
 	{"0–25%", "25–50%", "50–75%", "75–100%"}, position_bucket},
 	{"words of the gold rest (after the cut)", 5,
 	{"1–2", "3–5", "6–10", "11–20", "21+"}, length_bucket},
-	{"literals in the gold rest", 3,
-	{"none", "only literals shown before it or in the schema", "a literal not in the prompt"},
-	literal_bucket},
+	{"literals in the gold rest", 4,
+	{"none", "only literals shown before it or in the schema",
+		"the rest of the literal being typed, not in the prompt",
+	"a literal not in the prompt, starting after the cut"}, literal_bucket},
 	{"the completion", 2,
 	{"ended (end-of-statement token)", "hit the token cap (EVAL_MAX_NEW_TOKENS)"}, ends_bucket},
 	{"the cut", 2, {"boundary", "mid-word"}, cut_kind_bucket},
@@ -321,6 +326,7 @@ print_summary(FILE *f, const EvalBreakdown *b, int s)
 {
 	long		cuts = 0,
 				hits = 0,
+				folded = 0,
 				near = 0,
 				no_new = 0,
 				no_new_hits = 0,
@@ -335,6 +341,7 @@ print_summary(FILE *f, const EvalBreakdown *b, int s)
 			continue;
 		cuts++;
 		hits += r->d.match;
+		folded += r->d.match_folded;
 		near += !r->d.match && r->d.near != EVAL_NEAR_NONE;
 		if (!r->d.gold_new_literal)
 		{
@@ -350,12 +357,38 @@ print_summary(FILE *f, const EvalBreakdown *b, int s)
 	if (cuts == 0)
 		return;
 	fprintf(f, "cuts %ld, rest_em %.4f (%ld); counting the near misses too (whitespace, final ';', "
-			"case, quoting): %.4f.  Cuts whose gold rest holds no literal missing from the prompt: "
-			"%ld (%.3f of cuts), rest_em on them %.4f.  Misses with a real difference: %ld, "
-			"%.3f of them first differ at a string or number literal of the gold.\n\n",
-			cuts, (double) hits / cuts, hits, (double) (hits + near) / cuts, no_new,
+			"case, quoting): %.4f; with every literal past the cut folded to one placeholder "
+			"(right but for literal values): %.4f.  Cuts whose gold rest holds no literal missing "
+			"from the prompt: %ld (%.3f of cuts), rest_em on them %.4f.  Misses with a real "
+			"difference: %ld, %.3f of them first differ at a string or number literal of the "
+			"gold.\n\n",
+			cuts, (double) hits / cuts, hits, (double) (hits + near) / cuts,
+			(double) folded / cuts, no_new,
 			(double) no_new / cuts, no_new ? (double) no_new_hits / no_new : 0.0, misses_real,
 			misses_real ? (double) lit_first / misses_real : 0.0);
+}
+
+/* Prints where the typing simulation's keystrokes went for system s, when it ran. */
+static void
+print_typing(FILE *f, const EvalBreakdown *b, int s)
+{
+	const EvalTypingTrace *t = &b->typing[s];
+	long		typed = 0;
+
+	for (int k = 0; k < EVAL_N_WORD_KINDS; k++)
+		typed += t->typed[k];
+	if (t->tabs + typed == 0)
+		return;
+	fprintf(f, "Typing simulation (keystrokes_saved): %ld characters, %ld keystrokes: %ld TAB "
+			"accepting %ld characters (%.1f each), %ld characters typed one by one:\n\n"
+			"| typed characters inside | characters | share of typed |\n|---|---:|---:|\n",
+			t->tab_chars + typed, t->tabs + typed, t->tabs, t->tab_chars,
+			t->tabs ? (double) t->tab_chars / t->tabs : 0.0, typed);
+	for (int k = 0; k < EVAL_N_WORD_KINDS; k++)
+		fprintf(f, "| %s | %ld | %.3f |\n",
+				k == EVAL_WORD_NONE ? "whitespace" : eval_word_kind_name((EvalWordKind) k),
+				t->typed[k], typed ? (double) t->typed[k] / typed : 0.0);
+	fprintf(f, "\n");
 }
 
 /* The markdown report into f. */
@@ -368,6 +401,7 @@ print_report(FILE *f, const EvalBreakdown *b, const char *input)
 	{
 		fprintf(f, "## %s\n\n", b->systems[s]);
 		print_summary(f, b, s);
+		print_typing(f, b, s);
 		for (size_t t = 0; t < sizeof(all_tables) / sizeof(all_tables[0]); t++)
 			print_table(f, b, s, &all_tables[t], false);
 		fprintf(f, "### The misses\n\n");
@@ -390,11 +424,13 @@ record_json(const EvalBreakdown *b, const EvalCutRecord *r)
 	cJSON_AddBoolToObject(j, "boundary", r->boundary);
 	cJSON_AddBoolToObject(j, "ends", r->ends);
 	cJSON_AddBoolToObject(j, "rest_em", r->d.match);
+	cJSON_AddBoolToObject(j, "rest_em_folded", r->d.match_folded);
 	cJSON_AddStringToObject(j, "near", eval_near_miss_name(r->d.near));
 	cJSON_AddNumberToObject(j, "gold_words", r->d.gold_words);
 	cJSON_AddNumberToObject(j, "text_words", r->d.text_words);
 	cJSON_AddBoolToObject(j, "gold_literal", r->d.gold_literal);
 	cJSON_AddBoolToObject(j, "gold_new_literal", r->d.gold_new_literal);
+	cJSON_AddBoolToObject(j, "gold_new_literal_after", r->d.gold_new_literal_after);
 	cJSON_AddNumberToObject(j, "diverge_at", r->d.diverge_at);
 	cJSON_AddStringToObject(j, "gold_kind", eval_word_kind_name(r->d.gold_kind));
 	cJSON_AddStringToObject(j, "text_kind", eval_word_kind_name(r->d.text_kind));

@@ -667,7 +667,9 @@ eval_example(const EvalOptions *o, int sys, EvalCompleter *c, Stats *st, const E
 		TypingArg	t = {o, c, ex};
 
 		if (eval_simulate_typing(ex->stmt, ex->stmt_len, typing_complete, &t,
-								 &st->ks_keys, &st->ks_chars) == 0)
+								 &st->ks_keys, &st->ks_chars,
+								 o->breakdown && sys < o->breakdown->n_systems ?
+								 &o->breakdown->typing[sys] : NULL) == 0)
 			st->ks_statements++;
 		else
 			st->errors++;

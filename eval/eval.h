@@ -104,11 +104,13 @@ typedef enum EvalNearMiss
 typedef struct EvalRestDiag
 {
 	bool		match;			/* rest_em */
+	bool		match_folded;	/* rest_em once every literal past the cut is one placeholder */
 	EvalNearMiss near;			/* for a miss */
 	int			gold_words;		/* words of the gold ending after c */
 	int			text_words;		/* words of prefix + completion ending after c */
 	bool		gold_literal;	/* a string or number literal is among the gold's words after c */
 	bool		gold_new_literal;	/* one whose text is neither before it nor in the schema */
+	bool		gold_new_literal_after; /* such a one that starts at or after c */
 	int			diverge_at;		/* first differing word, 0 = the word at c; -1: words equal */
 	EvalWordKind gold_kind;		/* the gold's word there (NONE: the completion wrote more) */
 	EvalWordKind text_kind;		/* the completion's word there (NONE: it stopped short) */
@@ -197,13 +199,27 @@ int			eval_cut_budget(int seq_len);
 typedef char *(*EvalCompleteFn) (void *arg, const char *prefix, size_t prefix_len);
 
 /*
+ * Where the keystrokes of the typing simulation went (--breakdown): TAB
+ * presses and the characters they accepted, and the characters typed one
+ * by one by the kind of the statement's word they belong to
+ * (EVAL_WORD_NONE: whitespace between words).
+ */
+typedef struct EvalTypingTrace
+{
+	long		tabs;
+	long		tab_chars;
+	long		typed[EVAL_N_WORD_KINDS];
+} EvalTypingTrace;
+
+/*
  * Types statement with a completer: at each position one TAB accepts the
  * longest run of whole words of the completion that agrees with the rest of
  * the statement, otherwise one character is typed.  Adds keystrokes and
- * characters to *keys and *chars.  Returns 0, or -1 (adding nothing) when the completer failed.
+ * characters to *keys and *chars, and where they went to *trace (may be
+ * NULL).  Returns 0, or -1 (adding nothing) when the completer failed.
  */
 int			eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
-								 long *keys, long *chars);
+								 long *keys, long *chars, EvalTypingTrace *trace);
 
 /* ---- percentiles ---- */
 
@@ -236,6 +252,7 @@ typedef struct EvalBreakdown
 	const char *cuts_path;		/* one JSON line per record, or NULL */
 	const char *systems[8];
 	int			n_systems;
+	EvalTypingTrace typing[8];	/* per system */
 	EvalCutRecord *r;
 	size_t		n,
 				cap;

@@ -400,6 +400,36 @@ literal_seen(const char *gold, const SqlpilotLexToken *t, const char *schema, si
 		memmem(schema, schema_len, gold + t->start, l) != NULL;
 }
 
+/*
+ * Whether the texts are equal as for rest_em once every literal that reaches
+ * past c is folded to one placeholder (the prefix gold[:c] kept as it is).
+ */
+static bool
+folded_match(const char *text, size_t text_len, const char *gold, size_t gold_len, size_t c)
+{
+	char	   *a = sqlpilot_fold_literals(text, text_len, c);
+	char	   *b = sqlpilot_fold_literals(gold, gold_len, c);
+	size_t		la = a ? strlen(a) : 0,
+				lb = b ? strlen(b) : 0;
+	char	   *x = a && b ? malloc(c + la + 1) : NULL;
+	char	   *y = x ? malloc(c + lb + 1) : NULL;
+	bool		eq = false;
+
+	if (y)
+	{
+		memcpy(x, gold, c);
+		memcpy(x + c, a, la + 1);
+		memcpy(y, gold, c);
+		memcpy(y + c, b, lb + 1);
+		eq = eval_rest_match(x, c + la, y, c + lb, false);
+	}
+	free(a);
+	free(b);
+	free(x);
+	free(y);
+	return eq;
+}
+
 /* See eval.h: lexes both texts and walks their words after the cut side by side. */
 bool
 eval_rest_diagnose(const char *text, size_t text_len, const char *gold, size_t gold_len,
@@ -421,6 +451,7 @@ eval_rest_diagnose(const char *text, size_t text_len, const char *gold, size_t g
 		return false;
 	}
 	d->match = eval_rest_match(text, text_len, gold, gold_len, false);
+	d->match_folded = d->match || folded_match(text, text_len, gold, gold_len, c);
 	x.s = text;
 	x.w = tw;
 	x.n = (int) nt;
@@ -443,9 +474,11 @@ eval_rest_diagnose(const char *text, size_t text_len, const char *gold, size_t g
 		if (y.w[i].kind == SQLPILOT_TOK_STRING || y.w[i].kind == SQLPILOT_TOK_DOLLAR ||
 			y.w[i].kind == SQLPILOT_TOK_NUMBER)
 		{
+			bool		seen = literal_seen(gold, &y.w[i], schema, schema_len);
+
 			d->gold_literal = true;
-			d->gold_new_literal = d->gold_new_literal ||
-				!literal_seen(gold, &y.w[i], schema, schema_len);
+			d->gold_new_literal = d->gold_new_literal || !seen;
+			d->gold_new_literal_after = d->gold_new_literal_after || (!seen && y.w[i].start >= c);
 		}
 	for (int i = 0; i + 1 < x.n; i++)
 		if (x.w[i].end - x.w[i].start == 1 && text[x.w[i].start] == ';' &&
@@ -941,32 +974,59 @@ accepted_length(const char *stmt, size_t len, size_t pos, const char *comp, size
 /* The typing simulation of keystrokes_saved (see eval.h). */
 int
 eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
-					 long *keys, long *chars)
+					 long *keys, long *chars, EvalTypingTrace *trace)
 {
 	size_t		pos = 0;
 	long		n = 0;
+	EvalTypingTrace tr;
+	SqlpilotLexToken *w = NULL;
+	size_t		nw = 0,
+				wi = 0;
 
+	memset(&tr, 0, sizeof(tr));
+	if (trace && (nw = sqlpilot_lex_all(stmt, len, true, &w)) == (size_t) -1)
+	{
+		w = NULL;
+		nw = 0;
+	}
 	while (pos < len)
 	{
 		char	   *comp = fn(arg, stmt, pos);
 		size_t		k;
 
 		if (!comp)
+		{
+			free(w);
 			return -1;
+		}
 		k = accepted_length(stmt, len, pos, comp, strlen(comp));
 		free(comp);
 		n++;
 		if (k > 0)
-			pos += k;
-		else
 		{
-			pos++;
-			while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
-				pos++;
+			tr.tabs++;
+			tr.tab_chars += (long) eval_utf8_count(stmt + pos, k);
+			pos += k;
+			continue;
 		}
+		/* one character, counted under the word it belongs to (none: whitespace) */
+		while (wi < nw && w[wi].end <= pos)
+			wi++;
+		tr.typed[wi < nw && w[wi].start <= pos ? word_kind(stmt, &w[wi]) : EVAL_WORD_NONE]++;
+		pos++;
+		while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
+			pos++;
 	}
+	free(w);
 	*keys += n;
 	*chars += (long) eval_utf8_count(stmt, len);
+	if (trace)
+	{
+		trace->tabs += tr.tabs;
+		trace->tab_chars += tr.tab_chars;
+		for (int i = 0; i < EVAL_N_WORD_KINDS; i++)
+			trace->typed[i] += tr.typed[i];
+	}
 	return 0;
 }
 
