@@ -2316,6 +2316,15 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	t.start = 0;
 	t.end = n;
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
+	if (t.closed)
+	{
+		/* a closed quoted name is whole, or grows only by "" (a quote in its value) */
+		if (word_allowed(g, c, v, len, true, false, false, 2, NULL, 0))
+			return true;
+		if (len + 1 >= sizeof(v))
+			return false;
+		v[len++] = '"';
+	}
 	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
 						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2,
 						t.kind == SQLPILOT_TOK_IDENT ? raw : NULL, typed ? c->typed_end - start : 0);
