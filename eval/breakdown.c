@@ -131,7 +131,8 @@ diverge_bucket(const EvalCutRecord *r)
 }
 
 /*
- * How a miss's completion ended: 0 it hit the token cap, 1 it stopped short
+ * How a miss's completion ended: 0 it did not end the statement (a model:
+ * it hit the token cap), 1 it stopped short
  * (its words a prefix of the gold's), 2 it wrote past a ';' of its own, 3 it
  * wrote more past the gold's end, 4 it ended elsewhere.
  */
@@ -165,7 +166,7 @@ cut_kind_bucket(const EvalCutRecord *r)
 	return r->boundary ? 0 : 1;
 }
 
-/* Whether the completion ended the statement (0) or hit the token cap (1). */
+/* Whether the completion ended the statement (0) or not (1; a model: it hit the token cap). */
 static int
 ends_bucket(const EvalCutRecord *r)
 {
@@ -196,7 +197,8 @@ static const BreakdownTable all_tables[] = {
 		"the rest of the literal being typed, not in the prompt",
 	"a literal not in the prompt, starting after the cut"}, literal_bucket},
 	{"the completion", 2,
-	{"ended (end-of-statement token)", "hit the token cap (EVAL_MAX_NEW_TOKENS)"}, ends_bucket},
+	{"ended the statement (the model: its end-of-statement token)",
+	"did not (the model: hit the token cap, EVAL_MAX_NEW_TOKENS)"}, ends_bucket},
 	{"the cut", 2, {"boundary", "mid-word"}, cut_kind_bucket},
 };
 
@@ -211,7 +213,8 @@ static const BreakdownTable miss_tables[] = {
 	{"(the gold has ended: the completion wrote more)", "keyword", "identifier", "quoted name",
 	"string literal", "number", "operator/punctuation", "comment/parameter"}, gold_kind_bucket},
 	{"the completion's end", 5,
-	{"hit the token cap", "stopped short (its words a prefix of the gold's)",
+	{"did not end the statement (the model: hit the token cap)",
+		"stopped short (its words a prefix of the gold's)",
 		"wrote a word after a ';' of its own", "wrote more past the gold's end",
 	"ended elsewhere"}, end_bucket},
 };
@@ -314,7 +317,7 @@ print_examples(FILE *f, const EvalBreakdown *b, int s)
 			print_code(f, r->gold + r->cut, r->gold_len - r->cut, 110, false);
 			fprintf(f, " / model ");
 			print_code(f, r->completion, strlen(r->completion), 110, false);
-			fprintf(f, "%s\n", r->ends ? "" : " (hit the token cap)");
+			fprintf(f, "%s\n", r->ends ? "" : " (did not end)");
 		}
 	}
 	fprintf(f, "\n");
