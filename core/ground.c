@@ -2100,6 +2100,12 @@ on_token(void *arg, const SqlpilotLexToken *t)
 	}
 	if (c->lost)
 		return;
+	if (c->checking && t->end > c->typed_end && t->kind == SQLPILOT_TOK_PUNCT && n == 1 &&
+		(ch == '{' || ch == '}'))
+	{
+		c->bad = true;			/* PostgreSQL has no '{' or '}' token: "(a, {"col"" */
+		return;
+	}
 	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
 		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
 		(t->kind != SQLPILOT_TOK_PUNCT ||

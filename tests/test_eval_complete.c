@@ -16,7 +16,9 @@
  * after its closing quote nothing could follow, so the next step was free
  * and the model ran on ("total_purchase", "total_purchase", ... to the
  * token cap, 47 of 1600 corpus cuts).  A closed quoted name grows only by
- * "" (a quote in its value).
+ * "" (a quote in its value).  It also let '{' into an INSERT column list,
+ * which PostgreSQL has no token for, after which the model wrote
+ * {"col", {"col", ... to the cap.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -225,6 +227,14 @@ test_ground_quoted(void)
 		   "WHERE: \"a may close where \"\" continues it to the column \"a\"\"b\"");
 	tap_ok(ground_allows_after(gs, sel, "\"customer_id", "\" = 1"),
 		   "WHERE: a quoted column closes");
+	tap_ok(!ground_allows_after(gs, ins, "total_purchase_amount, ", "{") &&
+		   !ground_allows_after(gs, sel, "customer_id = ", "{") &&
+		   !ground_allows_after(gs, sel, "customer_id = 1 ", "}"),
+		   "no '{' or '}' outside literals: PostgreSQL has no such token (an INSERT column list "
+		   "went on as {\"col\", {\"col\", ...)");
+	tap_ok(ground_allows_after(gs, sel, "customer_id = ", "'{\"a\": 1}'") &&
+		   ground_allows_after(gs, sel, "customer_id = 1 ", "-- {x}"),
+		   "braces inside a literal or a comment are text");
 	sqlpilot_ground_schema_free(gs);
 }
 
