@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -159,6 +160,21 @@ typedef struct BreakdownTable
 	int			(*bucket) (const EvalCutRecord *r);
 } BreakdownTable;
 
+/* The statement's first word: SELECT, INSERT, UPDATE, DELETE, WITH, TRUNCATE, or 6 another. */
+static int
+statement_bucket(const EvalCutRecord *r)
+{
+	static const char *const kinds[] = {"select", "insert", "update", "delete", "with", "truncate"};
+	EvalSpan	w;
+
+	if (eval_word_at(r->gold, r->gold_len, 0, &w))
+		for (int k = 0; k < 6; k++)
+			if (w.end - w.start == strlen(kinds[k]) &&
+				strncasecmp(r->gold + w.start, kinds[k], w.end - w.start) == 0)
+				return k;
+	return 6;
+}
+
 /* Boundary (0) or mid-word (1) cut. */
 static int
 cut_kind_bucket(const EvalCutRecord *r)
@@ -200,6 +216,8 @@ static const BreakdownTable all_tables[] = {
 	{"ended the statement (the model: its end-of-statement token)",
 	"did not (the model: hit the token cap, EVAL_MAX_NEW_TOKENS)"}, ends_bucket},
 	{"the cut", 2, {"boundary", "mid-word"}, cut_kind_bucket},
+	{"the statement", 7,
+	{"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "TRUNCATE", "other"}, statement_bucket},
 };
 
 static const BreakdownTable miss_tables[] = {

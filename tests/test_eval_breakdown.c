@@ -211,8 +211,9 @@ test_driver(void)
 	tap_ok(text && strstr(text, "## word") && strstr(text, "rest_em 0.2500 (1)") &&
 		   strstr(text, "| 75–100% | 1 | 0.250 | 1.000 |") &&
 		   strstr(text, "Typing simulation (keystrokes_saved): 16 characters") &&
+		   strstr(text, "| SELECT | 4 | 1.000 | 0.250 |") &&
 		   strstr(text, "example 1: `SELECT ` ⟦cut⟧ gold `'q' FROM t` / model `'q'`"),
-		   "markdown: summary, a table row, the typing trace and an example");
+		   "markdown: summary, table rows, the typing trace and an example");
 	free(text);
 	text = sqlpilot_read_file(cuts, &len, err, sizeof(err));
 	for (size_t i = 0; text && i < len; i++)
