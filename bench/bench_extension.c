@@ -1,11 +1,11 @@
 /*
  * bench_extension.c — latency of sqlpilot_complete() through libpq.
  *
- *   bench_extension [--warm] [--query SQL] CONNINFO N SETUP_SQL PREFIX...
+ *   bench_extension [--warm | --cold] [--query SQL] CONNINFO N SETUP_SQL PREFIX...
  *
  * cold (not with --warm): N times a new connection (a new backend: model mapped, catalog read,
  *       whole prompt run), timing only the first sqlpilot_complete() call;
- * warm: one connection, one untimed call, then N calls cycling through the
+ * warm (not with --cold): one connection, one untimed call, then N calls cycling through the
  *       prefixes (schema and its KV cache reused, the prefix part recomputed).
  * SETUP_SQL runs on every connection first (e.g. SET sqlpilot.model_path).
  * --query times another query of the prefix ($1), e.g.
@@ -125,11 +125,14 @@ main(int argc, char **argv)
 	PGconn	   *conn;
 	int			n_prefixes;
 	bool		warm_only = false;
+	bool		cold_only = false;
 
 	while (argc > 1 && strncmp(argv[1], "--", 2) == 0)
 	{
 		if (strcmp(argv[1], "--warm") == 0)
 			warm_only = true;
+		else if (strcmp(argv[1], "--cold") == 0)
+			cold_only = true;
 		else if (strcmp(argv[1], "--query") == 0 && argc > 2)
 		{
 			timed_query = argv[2];
@@ -143,7 +146,7 @@ main(int argc, char **argv)
 	}
 	if (argc < 5)
 	{
-		fprintf(stderr, "usage: bench_extension [--warm] [--query SQL] CONNINFO N SETUP_SQL PREFIX...\n");
+		fprintf(stderr, "usage: bench_extension [--warm | --cold] [--query SQL] CONNINFO N SETUP_SQL PREFIX...\n");
 		return 2;
 	}
 	n = atoi(argv[2]);
@@ -163,6 +166,12 @@ main(int argc, char **argv)
 	{
 		report("cold", ms, n);
 		report("cold_cpu", cpu, n);
+	}
+	if (cold_only)
+	{
+		free(ms);
+		free(cpu);
+		return 0;
 	}
 
 	conn = connect_or_die(argv[1], argv[3]);

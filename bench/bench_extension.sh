@@ -20,6 +20,13 @@
 #     demo's shop database (tools/demo_shop.sql), per prefix, written to
 #     bench/results/extension_validate.md (random weights never end a
 #     statement, so nothing would be checked).
+#   bench/bench_extension.sh cold-ab OTHER_INSTALL [ROUNDS [N]]
+#     cold latency of the 15M preset with nothing cached (prompt cache off,
+#     no preload, 16 tokens), this build's staged install against another
+#     (OTHER_INSTALL: the DESTDIR of `make install` of, say, main), one
+#     server restarted with extension_destdir pointing at each in turn:
+#     other, this, other, this ... ROUNDS times (default 3), N cold calls
+#     each (default 20); prints one line per run (not written to results/).
 # Random weights never stop early, so every call generates exactly
 # sqlpilot.max_tokens tokens: 16 (a typical completion length), and 1 to show
 # what a call costs besides decoding.
@@ -31,7 +38,18 @@ if [[ ${1:-} == validate || ${1:-} == completions ]]; then
 	MODE=$1
 	shift
 fi
-N=${1:-40}
+if [[ ${1:-} == cold-ab ]]; then
+	MODE=cold-ab
+	OTHER=$(cd "${2:?usage: bench_extension.sh cold-ab OTHER_INSTALL [ROUNDS [N]]}" && pwd)
+	ROUNDS=${3:-3}
+	shift 3 || shift $#
+	N=${1:-20}
+	[[ -f $OTHER$(pg_config --pkglibdir)/sqlpilot.so ]] || {
+		echo "no sqlpilot.so staged under $OTHER" >&2
+		exit 1
+	}
+fi
+[[ $MODE == cold-ab ]] || N=${1:-40}
 PGBIN=$(pg_config --bindir)
 BENCH=$BUILD/bench/bench_extension
 [[ -x $BENCH && -x $BUILD/sqlpilot && -d $BUILD/install ]] || {
@@ -192,6 +210,24 @@ chmod 644 "$T"/*.model
 
 PREFIXES=("SELECT * FROM orders WHERE " "SELECT c.email FROM customers c JOIN "
 	"UPDATE products SET " "DELETE FROM order_items WHERE ")
+
+# cold-ab mode: alternated cold runs of the two builds (see the top).
+if [[ $MODE == cold-ab ]]; then
+	setup="SET sqlpilot.model_path = '$T/15M.model'; SET sqlpilot.max_tokens = 16; SET sqlpilot.prompt_cache_files = 0"
+	echo "# cold 15M, nothing cached, $N calls per run; $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	for round in $(seq "$ROUNDS"); do
+		for build in "$OTHER" "$BUILD/install"; do
+			restart "extension_destdir = '$build'"
+			# untimed: the model's snapshot in pg_stat_tmp is made once per server
+			psql -At -c "$setup" -c "SELECT sqlpilot_complete('${PREFIXES[0]}') IS NOT NULL" >/dev/null
+			res=$("$BENCH" --cold "$CONN" "$N" "$setup" "${PREFIXES[@]}")
+			echo "round $round $([[ $build == "$OTHER" ]] && echo other || echo this):" \
+				$(echo "$res" | awk '{printf "%s p50 %s p95 %s; ", $1, $3, $5}') \
+				"load $(cut -d' ' -f1 /proc/loadavg)"
+		done
+	done
+	exit 0
+fi
 out=$ROOT/bench/results/extension.md
 mkdir -p "$(dirname "$out")"
 {

@@ -119,6 +119,9 @@ main(int argc, char **argv)
 		/* f16 prefill, 128-row chunks of an f16 model */
 		{"prefill f16 15M 288->768", 128, 768, 288, false, true, true},
 		{"prefill f16 15M 768->288", 128, 288, 768, false, true, true},
+		{"prefill386 f16 15M 288->768", 386, 768, 288, false, true, true},
+		{"prefill386 f16 15M 768->288", 386, 288, 768, false, true, true},
+		{"prefill386 f16 15M 288->288", 386, 288, 288, false, true, true},
 		{"prefill f16 42M 512->1376", 128, 1376, 512, false, true, true},
 		{"prefill f16 260K 64->172", 128, 172, 64, false, true, true},
 		{"prefill f16 260K 64->32", 128, 32, 64, false, true, true},

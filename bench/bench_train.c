@@ -182,6 +182,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	sqlpilot_gemm_set_blas(sqlpilot_gemm_openblas);
+	/* SQLPILOT_TRAIN_THREADS=2: the matrix products in two threads (sqlpilot train --threads) */
+	if (getenv("SQLPILOT_TRAIN_THREADS") &&
+		sqlpilot_gemm_set_threads(atoi(getenv("SQLPILOT_TRAIN_THREADS"))) != 0)
+		return 2;
 	T = atoi(argv[2]);
 	B = atoi(argv[3]);
 	micro = atoi(argv[4]);

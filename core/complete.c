@@ -1473,7 +1473,11 @@ sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 		return -1;
 	}
 
-	/* Back off over the trailing partial word, and always over the last token. */
+	/*
+	 * Back off over the trailing partial word, and always over the last
+	 * token, but never into the format's text: the model always saw its
+	 * tokens whole (nothing typed: its "\n\n" stays).
+	 */
 	stmt_off = text_len - prefix_len;
 	word_start = partial_word_start(text, text_len, stmt_off);
 	keep = (int) n;
@@ -1482,7 +1486,7 @@ sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 	{
 		size_t		tl = (size_t) tok->token_len[ids[keep - 1]];
 
-		if (keep < (int) n && keep_end <= word_start)
+		if (keep_end <= stmt_off || (keep < (int) n && keep_end <= word_start))
 			break;
 		keep--;
 		keep_end -= tl;

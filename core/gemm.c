@@ -24,13 +24,17 @@
  * in zmm registers by the AVX-512 path.  That path does not pack A when
  * op(A) = A (x of x @ W^T, dout of dout @ W): its kernel broadcasts from the
  * 14 rows in place, which measured faster than transposing them (the
- * transposes were ~6% of a 15M training step).
+ * transposes were ~6% of a 15M training step).  Optionally (the trainer's
+ * --threads 2) a big product runs half of C in one helper thread; see
+ * gemm_split.
  */
 #include "gemm.h"
 
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "matvec.h"
 #include "util.h"
@@ -453,17 +457,31 @@ static SqlpilotBlasSgemm gemm_blas = NULL;
 static __thread float *pack_buf = NULL;
 static __thread size_t pack_buf_floats = 0;
 
-/* The thread's packing buffer with room for n floats, 64-byte aligned; NULL if out of memory. */
+/* Transparent huge page size on x86-64: the packing buffer's granule. */
+#define GEMM_HUGE_PAGE ((size_t) 2 * 1024 * 1024)
+
+/*
+ * The thread's packing buffer with room for n floats, 64-byte aligned; NULL
+ * if out of memory.  It is whole huge pages that ask for transparent huge
+ * pages: a new process's first products (a new backend's first prompt)
+ * then take one page fault instead of hundreds (the 15M preset's ~1 MB
+ * buffer: ~260 faults of 4 kB, ~4 ms of CPU in this VM, against one 2 MB
+ * fault), and its first 2 MB hold every product of the 15M preset.
+ */
 static float *
 pack_buffer(size_t n)
 {
 	if (n > pack_buf_floats)
 	{
-		size_t		bytes = (sizeof(float) * n + 63) / 64 * 64;
+		size_t		bytes = (sizeof(float) * n + GEMM_HUGE_PAGE - 1) / GEMM_HUGE_PAGE * GEMM_HUGE_PAGE;
 
 		free(pack_buf);
-		pack_buf = aligned_alloc(64, bytes);
-		pack_buf_floats = pack_buf ? n : 0;
+		pack_buf = aligned_alloc(GEMM_HUGE_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+		if (pack_buf)
+			(void) madvise(pack_buf, bytes, MADV_HUGEPAGE);
+#endif
+		pack_buf_floats = pack_buf ? bytes / sizeof(float) : 0;
 	}
 	return pack_buf;
 }
@@ -678,6 +696,154 @@ sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn)
 		gemm_current = NULL;
 }
 
+/*
+ * Two threads (sqlpilot_gemm_set_threads): a product big enough to pay for
+ * the hand-off runs one half of its columns of C (rows, when op(A) is
+ * transposed and would be packed twice) in one helper thread, the other
+ * half in the caller, each on its own packing buffer.  Every element of C
+ * is computed by one thread in the same order as with one thread, so the
+ * results are bit for bit the same.  The helper waits on a condition
+ * variable between products; only one calling thread may use it at a time
+ * (the trainer's).
+ */
+typedef struct GemmJob
+{
+	const GemmPath *p;
+	bool		ta,
+				tb;
+	int			M,
+				N,
+				K,
+				lda,
+				ldb,
+				ldc;
+	float		alpha,
+				beta;
+	const float *A;
+	const float *B;
+	const uint16_t *Bh;
+	float	   *C;
+} GemmJob;
+
+/* Products below this many flops stay in the calling thread (~0.1 ms here). */
+#define GEMM_THREAD_MIN_FLOPS ((double) (1 << 24))
+
+static int	gemm_threads = 1;
+static bool gemm_helper_started = false;
+static pthread_t gemm_helper;
+static pthread_mutex_t gemm_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gemm_cond = PTHREAD_COND_INITIALIZER;
+static GemmJob gemm_job;
+static unsigned gemm_job_posted = 0;	/* jobs handed to the helper */
+static unsigned gemm_job_done = 0;	/* jobs it finished */
+
+/* Runs one job on its path, unpacked when the packing buffer cannot be had. */
+static void
+gemm_run(const GemmJob *j)
+{
+	if (gemm_blocked(j->p, j->ta, j->tb, j->M, j->N, j->K, j->alpha, j->A, j->lda, j->B, j->Bh,
+					 j->ldb, j->beta, j->C, j->ldc) != 0)
+		gemm_unpacked(j->ta, j->tb, j->M, j->N, j->K, j->alpha, j->A, j->lda, j->B, j->Bh,
+					  j->ldb, j->beta, j->C, j->ldc);
+}
+
+/* The helper thread: runs each job posted to it, forever. */
+static void *
+gemm_helper_main(void *arg)
+{
+	unsigned	seen = 0;
+
+	pthread_mutex_lock(&gemm_mutex);
+	for (;;)
+	{
+		GemmJob		j;
+
+		while (gemm_job_posted == seen)
+			pthread_cond_wait(&gemm_cond, &gemm_mutex);
+		seen = gemm_job_posted;
+		j = gemm_job;
+		pthread_mutex_unlock(&gemm_mutex);
+		gemm_run(&j);
+		pthread_mutex_lock(&gemm_mutex);
+		gemm_job_done = seen;
+		pthread_cond_broadcast(&gemm_cond);
+	}
+	return NULL;
+}
+
+/* Lets products use n threads (gemm.h); starts the helper on first use of 2. */
+int
+sqlpilot_gemm_set_threads(int n)
+{
+	if (n != 1 && n != 2)
+		return -1;
+	if (n == 2 && !gemm_helper_started)
+	{
+		if (pthread_create(&gemm_helper, NULL, gemm_helper_main, NULL) != 0)
+			return -1;
+		gemm_helper_started = true;
+	}
+	gemm_threads = n;
+	return 0;
+}
+
+/* Threads products may use now. */
+int
+sqlpilot_gemm_threads(void)
+{
+	return gemm_threads;
+}
+
+/*
+ * Job j split in two halves when two threads are on and it is worth it:
+ * the second half (columns, or rows when op(A) is transposed, from a tile
+ * boundary on) goes to the helper, the first runs here; then waits for the
+ * helper.  Otherwise runs j here.
+ */
+static void
+gemm_split(GemmJob *j)
+{
+	GemmJob		h = *j;
+	bool		by_rows = j->ta;
+	int			w = by_rows ? j->p->mr : j->p->nr;
+	int			n = by_rows ? j->M : j->N;
+	int			half = round_up((n + 1) / 2, w);
+
+	if (gemm_threads < 2 || 2.0 * j->M * j->N * j->K < GEMM_THREAD_MIN_FLOPS || half >= n)
+	{
+		gemm_run(j);
+		return;
+	}
+	if (by_rows)
+	{
+		/* op(A) = A^T: its row i is column i of A */
+		j->M = half;
+		h.M = n - half;
+		h.A = j->A + half;
+		h.C = j->C + (size_t) half * j->ldc;
+	}
+	else
+	{
+		size_t		off = j->tb ? (size_t) half * j->ldb : (size_t) half;
+
+		j->N = half;
+		h.N = n - half;
+		h.B = j->B ? j->B + off : NULL;
+		h.Bh = j->Bh ? j->Bh + off : NULL;
+		h.C = j->C + half;
+	}
+	pthread_mutex_lock(&gemm_mutex);
+	gemm_job = h;
+	gemm_job_posted++;
+	pthread_cond_broadcast(&gemm_cond);
+	pthread_mutex_unlock(&gemm_mutex);
+	gemm_run(j);
+	pthread_mutex_lock(&gemm_mutex);
+	while (gemm_job_done != gemm_job_posted)
+		pthread_cond_wait(&gemm_cond, &gemm_mutex);
+	pthread_mutex_unlock(&gemm_mutex);
+}
+
 /* Shared entry of both element types: trivial shapes, the BLAS path, the kernels. */
 static void
 gemm_any(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda,
@@ -712,8 +878,11 @@ gemm_any(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int
 		free(wide);
 		return;
 	}
-	if (gemm_blocked(p, ta, tb, M, N, K, alpha, A, lda, B, Bh, ldb, beta, C, ldc) != 0)
-		gemm_unpacked(ta, tb, M, N, K, alpha, A, lda, B, Bh, ldb, beta, C, ldc);
+	{
+		GemmJob		j = {p, ta, tb, M, N, K, lda, ldb, ldc, alpha, beta, A, B, Bh, C};
+
+		gemm_split(&j);
+	}
 }
 
 /* C = alpha op(A) op(B) + beta C on the current path (gemm.h). */

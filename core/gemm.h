@@ -12,7 +12,9 @@
  * registered (tests and benchmarks; the core itself never links a BLAS).
  * SQLPILOT_GEMM=avx512|avx2|scalar|openblas in the environment, or
  * sqlpilot_gemm_set_path(), forces one.  Everything runs in the calling
- * thread (the core also runs inside PostgreSQL backends).
+ * thread (the core also runs inside PostgreSQL backends) unless a program
+ * asks for two threads with sqlpilot_gemm_set_threads (the trainer does;
+ * the extension never does, and no environment variable can).
  */
 #ifndef SQLPILOT_GEMM_H
 #define SQLPILOT_GEMM_H
@@ -44,6 +46,18 @@ int			sqlpilot_gemm_set_path(const char *name);
 
 /* Name of the path calls take now. */
 const char *sqlpilot_gemm_path(void);
+
+/*
+ * Lets products use n threads, 1 (the default) or 2: with 2, a product of
+ * at least ~16 MFLOP runs half of C in a helper thread started on the
+ * first such call (results bit for bit those of one thread).  Only one
+ * thread of a program may call the products while n is 2.  Returns -1 for
+ * another n or when the thread cannot be started (n unchanged).
+ */
+int			sqlpilot_gemm_set_threads(int n);
+
+/* Threads products may use now (1 or 2). */
+int			sqlpilot_gemm_threads(void);
 
 /* Registers the sgemm behind the "openblas" path (NULL removes it). */
 void		sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn);

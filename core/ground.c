@@ -2100,6 +2100,12 @@ on_token(void *arg, const SqlpilotLexToken *t)
 	}
 	if (c->lost)
 		return;
+	if (c->checking && t->end > c->typed_end && t->kind == SQLPILOT_TOK_PUNCT && n == 1 &&
+		(ch == '{' || ch == '}'))
+	{
+		c->bad = true;			/* PostgreSQL has no '{' or '}' token: "(a, {"col"" */
+		return;
+	}
 	if (c->checking && t->end > c->typed_end && c->expect == E_INSERT_COLS &&
 		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
 		(t->kind != SQLPILOT_TOK_PUNCT ||
@@ -2316,6 +2322,15 @@ open_word_ok(const SqlpilotGround *g, const SqlpilotGroundCursor *c)
 	t.start = 0;
 	t.end = n;
 	len = sqlpilot_lex_ident_value(raw, &t, v, sizeof(v));
+	if (t.closed)
+	{
+		/* a closed quoted name is whole, or grows only by "" (a quote in its value) */
+		if (word_allowed(g, c, v, len, true, false, false, 2, NULL, 0))
+			return true;
+		if (len + 1 >= sizeof(v))
+			return false;
+		v[len++] = '"';
+	}
 	return word_allowed(g, c, v, len, t.kind == SQLPILOT_TOK_QIDENT,
 						t.kind == SQLPILOT_TOK_IDENT && mixed_case(raw, n), true, 2,
 						t.kind == SQLPILOT_TOK_IDENT ? raw : NULL, typed ? c->typed_end - start : 0);

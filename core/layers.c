@@ -390,6 +390,8 @@ rope_table(int npos, int HS, float theta)
 		return NULL;
 	if (rope_tab && npos <= rope_npos && HS == rope_hs && theta == rope_theta)
 		return rope_tab;
+	/* whole 256s: the tokens decoded after a prompt find their angles already there */
+	npos = (npos + 255) / 256 * 256 < ROPE_TABLE_MAX_POS ? (npos + 255) / 256 * 256 : ROPE_TABLE_MAX_POS;
 	if (HS == rope_hs && theta == rope_theta && npos < 2 * rope_npos)
 		npos = 2 * rope_npos < ROPE_TABLE_MAX_POS ? 2 * rope_npos : ROPE_TABLE_MAX_POS;
 	t = malloc(sizeof(float) * (size_t) npos * HS);

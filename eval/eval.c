@@ -572,7 +572,7 @@ eval_candidates(EvalCompleter *c, Stats *st, const Example *ex, const ExamplePro
  * scoring and, when typing, the typing simulation.
  */
 static void
-eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *ex,
+eval_example(const EvalOptions *o, int sys, EvalCompleter *c, Stats *st, const Example *ex,
 			 const ExamplePrompts *pr, bool typing, char **texts)
 {
 	for (int k = 0; k < ex->n_cuts; k++)
@@ -629,6 +629,10 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 		st->rest_em_ci += eval_rest_match(text, tl, ex->stmt, ex->stmt_len, true);
 		eval_hallucinations(&pr->names[k], text, tl, cut, &st->idents, &st->idents_bad);
 		add_latency(st, cold, warm);
+		if (o->breakdown && sys < o->breakdown->n_systems &&
+			!eval_breakdown_add(o->breakdown, sys, ex->index, ex->stmt, ex->stmt_len, cut,
+								text + cut, cl, boundary, ends, pr->schema[k], pr->schema_len[k]))
+			st->errors++;
 		if (ends)
 			texts[k] = text;
 		else
@@ -663,7 +667,9 @@ eval_example(const EvalOptions *o, EvalCompleter *c, Stats *st, const Example *e
 		TypingArg	t = {o, c, ex};
 
 		if (eval_simulate_typing(ex->stmt, ex->stmt_len, typing_complete, &t,
-								 &st->ks_keys, &st->ks_chars) == 0)
+								 &st->ks_keys, &st->ks_chars,
+								 o->breakdown && sys < o->breakdown->n_systems ?
+								 &o->breakdown->typing[sys] : NULL) == 0)
 			st->ks_statements++;
 		else
 			st->errors++;
@@ -787,6 +793,13 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 
 	if (!ex)
 		return NULL;
+	if (o->breakdown)
+	{
+		o->breakdown->n_systems = 0;
+		for (int s = 0; s < n_completers && s < (int) (sizeof(o->breakdown->systems) /
+													   sizeof(o->breakdown->systems[0])); s++)
+			o->breakdown->systems[o->breakdown->n_systems++] = c[s].name;
+	}
 	st = calloc(n_completers, sizeof(Stats));
 	if (!st)
 	{
@@ -846,7 +859,7 @@ eval_run(const EvalOptions *o, EvalCompleter *c, int n_completers, char *err, si
 				c[s].check->arg = conn;
 			}
 		for (int s = 0; texts && s < n_completers; s++)
-			eval_example(o, &c[s], &st[s], &ex[e], &pr, evaluated <= o->ks_limit,
+			eval_example(o, s, &c[s], &st[s], &ex[e], &pr, evaluated <= o->ks_limit,
 						 texts + (size_t) s * (ex[e].n_cuts + 1));
 		if (pg_ok)
 		{
@@ -1127,22 +1140,31 @@ typedef struct ModelSystem
 {
 	SqlpilotModel *model;
 	SqlpilotRunState *rs;
-	SqlpilotCompleteOptions opt;
+	SqlpilotCompleteOptions opt;	/* beam_width 1 (greedy) unless --beam-width */
+	double		length_norm;	/* --length-norm: beams ranked by score / tokens^length_norm */
 	long		errors_shown;
 } ModelSystem;
 
+/* Most beams --beam-width takes (the run state's spares). */
+#define EVAL_MAX_BEAM_WIDTH 8
+
 /*
- * Greedy completion of gold[:cut] (the prefix only), to EOS or 128 tokens;
- * NULL on failure.  *ends: it stopped at EOS, before the token budget.
+ * The completion of gold[:cut] (the prefix only), to EOS or 128 tokens:
+ * greedy, or with --beam-width the best of the W best beams (by score, or
+ * by score / tokens^length_norm); NULL on failure.  *ends: it stopped at
+ * EOS, before the token budget.
  */
 static char *
 model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char *prefix,
 			   size_t prefix_len, bool *ends)
 {
-	SqlpilotCompletion out;
+	SqlpilotCompletion out[EVAL_MAX_BEAM_WIDTH];
 	char		err[256];
 	int			n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len,
-									  prefix, prefix_len, &m->opt, &out, 1, err, sizeof(err));
+									  prefix, prefix_len, &m->opt, out, m->opt.beam_width,
+									  err, sizeof(err));
+	int			best = 0;
+	char	   *text;
 
 	*ends = false;
 	if (n < 0)
@@ -1153,8 +1175,15 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 	}
 	if (n == 0)
 		return copy_text("", 0);
-	*ends = out.n_tokens < m->opt.max_tokens;
-	return out.text;
+	for (int i = 1; i < n && m->length_norm > 0; i++)
+		if (out[i].score / pow(out[i].n_tokens > 0 ? out[i].n_tokens : 1, m->length_norm) >
+			out[best].score / pow(out[best].n_tokens > 0 ? out[best].n_tokens : 1, m->length_norm))
+			best = i;
+	*ends = out[best].n_tokens < m->opt.max_tokens;
+	text = out[best].text;
+	out[best].text = NULL;
+	sqlpilot_completion_free(out, n);
+	return text;
 }
 
 /*
@@ -1319,10 +1348,15 @@ eval_usage(FILE *f)
 			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
 			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
+			"  --beam-width W    the model's completion: the best of W beams (default 1: greedy;\n"
+			"                    at most %d); not what the extension does, for measuring\n"
+			"  --length-norm A   with --beam-width: rank beams by score / tokens^A (default 0)\n"
+			"  --breakdown FILE  write why rest_em fails (markdown) to FILE\n"
+			"  --breakdown-cuts FILE  write every cut of every system as a JSON line to FILE\n"
 			"  --progress        examples done, elapsed time and ETA on stderr every few seconds\n"
 			"                    (the default when stderr is a terminal)\n"
 			"Metrics are defined in docs/metrics.md.\n",
-			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT);
+			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT, EVAL_MAX_BEAM_WIDTH);
 }
 
 /* Parses a non-negative integer option value; false when it is not one. */
@@ -1353,6 +1387,9 @@ sqlpilot_eval_main(int argc, char **argv)
 	ModelSystem ms[2];
 	EvalChecked checked[2];
 	EvalCompleter sys[5];
+	EvalBreakdown breakdown;
+	long		beam_width = 1;
+	double		length_norm = 0;
 	int			n_models = 0;
 	int			n_sys = 0;
 	char		err[512];
@@ -1361,6 +1398,7 @@ sqlpilot_eval_main(int argc, char **argv)
 	int			rc = 0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&breakdown, 0, sizeof(breakdown));
 	o.limit = -1;
 	o.cuts = EVAL_DEFAULT_CUTS;
 	o.ks_limit = EVAL_DEFAULT_KS_LIMIT;
@@ -1391,6 +1429,25 @@ sqlpilot_eval_main(int argc, char **argv)
 			json_path = argv[++i];
 		else if (strcmp(a, "--pg") == 0)
 			o.pg = argv[++i];
+		else if (strcmp(a, "--breakdown") == 0)
+			breakdown.md_path = argv[++i];
+		else if (strcmp(a, "--breakdown-cuts") == 0)
+			breakdown.cuts_path = argv[++i];
+		else if (strcmp(a, "--beam-width") == 0 && parse_count(argv[i + 1], EVAL_MAX_BEAM_WIDTH, &beam_width) &&
+				 beam_width >= 1)
+			i++;
+		else if (strcmp(a, "--length-norm") == 0)
+		{
+			char	   *end;
+
+			errno = 0;
+			length_norm = strtod(argv[++i], &end);
+			if (errno || *end || end == argv[i] || !(length_norm >= 0 && length_norm <= 4))
+			{
+				fprintf(stderr, "sqlpilot eval: bad --length-norm \"%s\" (0 to 4)\n", argv[i]);
+				return 2;
+			}
+		}
 		else if (strcmp(a, "--grounding") == 0 &&
 				 (strcmp(argv[i + 1], "on") == 0 || strcmp(argv[i + 1], "off") == 0 ||
 				  strcmp(argv[i + 1], "both") == 0))
@@ -1474,6 +1531,9 @@ sqlpilot_eval_main(int argc, char **argv)
 			ms[g].opt.top_k = 0;
 			ms[g].opt.stop_at_semicolon = false;
 			ms[g].opt.grounding = g == 0;
+			ms[g].opt.beam_width = (int) beam_width;
+			ms[g].opt.distinct = false;
+			ms[g].length_norm = length_norm;
 		}
 		o.tok = &model->tokenizer;
 		o.seq_len = model->config.seq_len;
@@ -1499,13 +1559,26 @@ sqlpilot_eval_main(int argc, char **argv)
 	}
 	sys[n_sys++] = (EvalCompleter) {"baseline", baseline_complete, NULL, NULL, NULL, NULL, NULL};
 
+	if (breakdown.md_path || breakdown.cuts_path)
+		o.breakdown = &breakdown;
 	report = eval_run(&o, sys, n_sys, err, sizeof(err));
 	if (!report)
 	{
 		fprintf(stderr, "sqlpilot eval: %s\n", err);
 		rc = 1;
 	}
-	else
+	else if (o.breakdown && !eval_breakdown_write(&breakdown, o.input, err, sizeof(err)))
+	{
+		fprintf(stderr, "sqlpilot eval: %s\n", err);
+		rc = 1;
+	}
+	eval_breakdown_free(&breakdown);
+	if (report && beam_width > 1)
+	{
+		cJSON_AddNumberToObject(report, "beam_width", (double) beam_width);
+		cJSON_AddNumberToObject(report, "length_norm", length_norm);
+	}
+	if (report)
 	{
 		eval_print_table(report, stdout);
 		json = cJSON_PrintUnformatted(report);

@@ -73,6 +73,63 @@ char	   *eval_normalize(const char *s, size_t len, bool fold, size_t *out_len);
 bool		eval_rest_match(const char *text, size_t text_len,
 							const char *gold, size_t gold_len, bool fold);
 
+/* ---- why rest_em fails (--breakdown; metrics.c) ---- */
+
+/* The kind of a word (docs/metrics.md, "Why rest_em fails"). */
+typedef enum EvalWordKind
+{
+	EVAL_WORD_NONE,				/* no word: that text has ended */
+	EVAL_WORD_KEYWORD,			/* an unquoted SQL word (eval_is_sql_word) */
+	EVAL_WORD_IDENT,			/* another unquoted identifier */
+	EVAL_WORD_QIDENT,			/* a "quoted" name */
+	EVAL_WORD_STRING,			/* a string or dollar-quoted literal */
+	EVAL_WORD_NUMBER,
+	EVAL_WORD_PUNCT,			/* an operator or punctuation */
+	EVAL_WORD_OTHER,			/* a comment or a parameter */
+	EVAL_N_WORD_KINDS
+} EvalWordKind;
+
+/* What a rest_em miss differs in, the first that holds (EVAL_NEAR_NONE: a real difference). */
+typedef enum EvalNearMiss
+{
+	EVAL_NEAR_NONE,
+	EVAL_NEAR_SPACE,			/* the same words, spaced differently ("a,b" / "a, b") */
+	EVAL_NEAR_SEMICOLON,		/* the same words but for a final ';' normalization keeps */
+	EVAL_NEAR_CASE,				/* the same words ignoring ASCII case */
+	EVAL_NEAR_QUOTING,			/* the same names once quoted ones are unquoted, case ignored */
+	EVAL_N_NEAR
+} EvalNearMiss;
+
+/* One cut's rest_em and why it failed, from the texts alone. */
+typedef struct EvalRestDiag
+{
+	bool		match;			/* rest_em */
+	bool		match_folded;	/* rest_em once every literal past the cut is one placeholder */
+	EvalNearMiss near;			/* for a miss */
+	int			gold_words;		/* words of the gold ending after c */
+	int			text_words;		/* words of prefix + completion ending after c */
+	bool		gold_literal;	/* a string or number literal is among the gold's words after c */
+	bool		gold_new_literal;	/* one whose text is neither before it nor in the schema */
+	bool		gold_new_literal_after; /* such a one that starts at or after c */
+	int			diverge_at;		/* first differing word, 0 = the word at c; -1: words equal */
+	EvalWordKind gold_kind;		/* the gold's word there (NONE: the completion wrote more) */
+	EvalWordKind text_kind;		/* the completion's word there (NONE: it stopped short) */
+	size_t		diverge_pos;	/* where that word starts in the gold (its length when none) */
+	bool		past_semicolon; /* the completion writes a word after a ';' of its own */
+} EvalRestDiag;
+
+/*
+ * Diagnoses one cut: text = gold[:c] + completion against gold, schema the
+ * prompt's schema text (for literals the model could have copied).
+ * false when out of memory.
+ */
+bool		eval_rest_diagnose(const char *text, size_t text_len, const char *gold,
+							   size_t gold_len, size_t c, const char *schema,
+							   size_t schema_len, EvalRestDiag *d);
+/* Short names of the kinds ("keyword", ... "ended") and near misses ("whitespace", ...). */
+const char *eval_word_kind_name(EvalWordKind k);
+const char *eval_near_miss_name(EvalNearMiss n);
+
 /* ---- identifiers ---- */
 
 /*
@@ -142,18 +199,74 @@ int			eval_cut_budget(int seq_len);
 typedef char *(*EvalCompleteFn) (void *arg, const char *prefix, size_t prefix_len);
 
 /*
+ * Where the keystrokes of the typing simulation went (--breakdown): TAB
+ * presses and the characters they accepted, and the characters typed one
+ * by one by the kind of the statement's word they belong to
+ * (EVAL_WORD_NONE: whitespace between words).
+ */
+typedef struct EvalTypingTrace
+{
+	long		tabs;
+	long		tab_chars;
+	long		typed[EVAL_N_WORD_KINDS];
+} EvalTypingTrace;
+
+/*
  * Types statement with a completer: at each position one TAB accepts the
  * longest run of whole words of the completion that agrees with the rest of
  * the statement, otherwise one character is typed.  Adds keystrokes and
- * characters to *keys and *chars.  Returns 0, or -1 (adding nothing) when the completer failed.
+ * characters to *keys and *chars, and where they went to *trace (may be
+ * NULL).  Returns 0, or -1 (adding nothing) when the completer failed.
  */
 int			eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
-								 long *keys, long *chars);
+								 long *keys, long *chars, EvalTypingTrace *trace);
 
 /* ---- percentiles ---- */
 
 /* Nearest-rank percentile (p in (0, 1]) of n values; sorts v in place; NAN when n = 0. */
 double		eval_percentile(double *v, size_t n, double p);
+
+/* ---- the rest_em breakdown (breakdown.c) ---- */
+
+/* One system's cut, kept for the breakdown. */
+typedef struct EvalCutRecord
+{
+	int			system;			/* index into EvalBreakdown.systems */
+	long		example;		/* the usable line's index */
+	size_t		cut;
+	char	   *gold;			/* malloc'd copies */
+	size_t		gold_len;
+	char	   *completion;
+	bool		boundary;
+	bool		ends;			/* the completion ended the statement (not cut by the budget) */
+	EvalRestDiag d;
+} EvalCutRecord;
+
+/*
+ * What --breakdown collects: eval_run fills systems and records when
+ * EvalOptions.breakdown is set; the caller writes and frees it.
+ */
+typedef struct EvalBreakdown
+{
+	const char *md_path;		/* the markdown report, or NULL */
+	const char *cuts_path;		/* one JSON line per record, or NULL */
+	const char *systems[8];
+	int			n_systems;
+	EvalTypingTrace typing[8];	/* per system */
+	EvalCutRecord *r;
+	size_t		n,
+				cap;
+} EvalBreakdown;
+
+/* Adds (copies and diagnoses) one cut of one system; false when out of memory. */
+bool		eval_breakdown_add(EvalBreakdown *b, int system, long example, const char *gold,
+							   size_t gold_len, size_t cut, const char *completion,
+							   size_t completion_len, bool boundary, bool ends,
+							   const char *schema, size_t schema_len);
+/* Writes the markdown report and the JSON lines asked for; false with err on failure. */
+bool		eval_breakdown_write(const EvalBreakdown *b, const char *input, char *err,
+								 size_t errlen);
+void		eval_breakdown_free(EvalBreakdown *b);
 
 /* ---- the driver (eval.c) ---- */
 
@@ -259,6 +372,7 @@ typedef struct EvalOptions
 	const char *grounding;		/* "on", "off" or "both"; reported as is (NULL: no model) */
 	uint64_t	model_checksum;
 	bool		progress;		/* progress lines on stderr, every few seconds */
+	EvalBreakdown *breakdown;	/* NULL, or where to keep every cut for --breakdown */
 } EvalOptions;
 
 /*

@@ -276,6 +276,241 @@ eval_rest_match(const char *text, size_t text_len, const char *gold, size_t gold
 	return eq;
 }
 
+/* ---- why rest_em fails ---- */
+
+/* The kind of word t of text (EVAL_WORD_NONE for a NULL t). */
+static EvalWordKind
+word_kind(const char *text, const SqlpilotLexToken *t)
+{
+	if (!t)
+		return EVAL_WORD_NONE;
+	switch (t->kind)
+	{
+		case SQLPILOT_TOK_IDENT:
+			return eval_is_sql_word(text + t->start, t->end - t->start) ?
+				EVAL_WORD_KEYWORD : EVAL_WORD_IDENT;
+		case SQLPILOT_TOK_QIDENT:
+			return EVAL_WORD_QIDENT;
+		case SQLPILOT_TOK_STRING:
+		case SQLPILOT_TOK_DOLLAR:
+			return EVAL_WORD_STRING;
+		case SQLPILOT_TOK_NUMBER:
+			return EVAL_WORD_NUMBER;
+		case SQLPILOT_TOK_OP:
+		case SQLPILOT_TOK_PUNCT:
+			return EVAL_WORD_PUNCT;
+		default:
+			return EVAL_WORD_OTHER;
+	}
+}
+
+/* See eval.h. */
+const char *
+eval_word_kind_name(EvalWordKind k)
+{
+	static const char *const names[EVAL_N_WORD_KINDS] = {
+		"ended", "keyword", "identifier", "quoted name", "string literal", "number",
+		"operator/punctuation", "comment/parameter"
+	};
+
+	return k >= 0 && k < EVAL_N_WORD_KINDS ? names[k] : "?";
+}
+
+/* See eval.h. */
+const char *
+eval_near_miss_name(EvalNearMiss n)
+{
+	static const char *const names[EVAL_N_NEAR] = {
+		"a real difference", "whitespace only", "final ';' only", "letter case only",
+		"quoting only"
+	};
+
+	return n >= 0 && n < EVAL_N_NEAR ? names[n] : "?";
+}
+
+/* One side of a comparison of words: a text and its words from the first after the cut. */
+typedef struct WordSeq
+{
+	const char *s;
+	const SqlpilotLexToken *w;
+	int			n;
+} WordSeq;
+
+/*
+ * Whether word a of x equals word b of y at a level: 0 byte for byte, 1
+ * ignoring ASCII case, 2 also with names compared by what they name once
+ * unquoted (case ignored: "Users" and users are the same quoting miss).
+ */
+static bool
+words_equal(const WordSeq *x, int a, const WordSeq *y, int b, int level)
+{
+	const SqlpilotLexToken *p = &x->w[a],
+			   *q = &y->w[b];
+	size_t		lp = p->end - p->start,
+				lq = q->end - q->start;
+	bool		np = p->kind == SQLPILOT_TOK_IDENT || p->kind == SQLPILOT_TOK_QIDENT;
+	bool		nq = q->kind == SQLPILOT_TOK_IDENT || q->kind == SQLPILOT_TOK_QIDENT;
+
+	if (level == 2 && np && nq)
+	{
+		char		vp[128],
+					vq[128];
+		size_t		mp = sqlpilot_lex_ident_value(x->s, p, vp, sizeof(vp));
+		size_t		mq = sqlpilot_lex_ident_value(y->s, q, vq, sizeof(vq));
+
+		return mp == mq && mp < sizeof(vp) && strcasecmp(vp, vq) == 0;
+	}
+	if (lp != lq)
+		return false;
+	return level == 0 ? memcmp(x->s + p->start, y->s + q->start, lp) == 0 :
+		strncasecmp(x->s + p->start, y->s + q->start, lp) == 0;
+}
+
+/* Words of seq without its final ';' words. */
+static int
+without_final_semicolons(const WordSeq *seq)
+{
+	int			n = seq->n;
+
+	while (n > 0 && seq->w[n - 1].end - seq->w[n - 1].start == 1 &&
+		   seq->s[seq->w[n - 1].start] == ';')
+		n--;
+	return n;
+}
+
+/* Whether the words of x and y are equal at a level (of their first nx and ny). */
+static bool
+seq_equal(const WordSeq *x, int nx, const WordSeq *y, int ny, int level)
+{
+	if (nx != ny)
+		return false;
+	for (int i = 0; i < nx; i++)
+		if (!words_equal(x, i, y, i, level))
+			return false;
+	return true;
+}
+
+/* Whether the literal word t of gold was there to copy: before it, or in the schema. */
+static bool
+literal_seen(const char *gold, const SqlpilotLexToken *t, const char *schema, size_t schema_len)
+{
+	size_t		l = t->end - t->start;
+
+	return memmem(gold, t->start, gold + t->start, l) != NULL ||
+		memmem(schema, schema_len, gold + t->start, l) != NULL;
+}
+
+/*
+ * Whether the texts are equal as for rest_em once every literal that reaches
+ * past c is folded to one placeholder (the prefix gold[:c] kept as it is).
+ */
+static bool
+folded_match(const char *text, size_t text_len, const char *gold, size_t gold_len, size_t c)
+{
+	char	   *a = sqlpilot_fold_literals(text, text_len, c);
+	char	   *b = sqlpilot_fold_literals(gold, gold_len, c);
+	size_t		la = a ? strlen(a) : 0,
+				lb = b ? strlen(b) : 0;
+	char	   *x = a && b ? malloc(c + la + 1) : NULL;
+	char	   *y = x ? malloc(c + lb + 1) : NULL;
+	bool		eq = false;
+
+	if (y)
+	{
+		memcpy(x, gold, c);
+		memcpy(x + c, a, la + 1);
+		memcpy(y, gold, c);
+		memcpy(y + c, b, lb + 1);
+		eq = eval_rest_match(x, c + la, y, c + lb, false);
+	}
+	free(a);
+	free(b);
+	free(x);
+	free(y);
+	return eq;
+}
+
+/* See eval.h: lexes both texts and walks their words after the cut side by side. */
+bool
+eval_rest_diagnose(const char *text, size_t text_len, const char *gold, size_t gold_len,
+				   size_t c, const char *schema, size_t schema_len, EvalRestDiag *d)
+{
+	SqlpilotLexToken *tw,
+			   *gw;
+	size_t		nt = sqlpilot_lex_all(text, text_len, true, &tw);
+	size_t		ng = sqlpilot_lex_all(gold, gold_len, true, &gw);
+	WordSeq		x,
+				y;
+	int			k = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (nt == (size_t) -1 || ng == (size_t) -1)
+	{
+		free(nt == (size_t) -1 ? NULL : tw);
+		free(ng == (size_t) -1 ? NULL : gw);
+		return false;
+	}
+	d->match = eval_rest_match(text, text_len, gold, gold_len, false);
+	d->match_folded = d->match || folded_match(text, text_len, gold, gold_len, c);
+	x.s = text;
+	x.w = tw;
+	x.n = (int) nt;
+	while (x.n > 0 && x.w->end <= c)
+	{
+		x.w++;
+		x.n--;
+	}
+	y.s = gold;
+	y.w = gw;
+	y.n = (int) ng;
+	while (y.n > 0 && y.w->end <= c)
+	{
+		y.w++;
+		y.n--;
+	}
+	d->text_words = x.n;
+	d->gold_words = y.n;
+	for (int i = 0; i < y.n; i++)
+		if (y.w[i].kind == SQLPILOT_TOK_STRING || y.w[i].kind == SQLPILOT_TOK_DOLLAR ||
+			y.w[i].kind == SQLPILOT_TOK_NUMBER)
+		{
+			bool		seen = literal_seen(gold, &y.w[i], schema, schema_len);
+
+			d->gold_literal = true;
+			d->gold_new_literal = d->gold_new_literal || !seen;
+			d->gold_new_literal_after = d->gold_new_literal_after || (!seen && y.w[i].start >= c);
+		}
+	for (int i = 0; i + 1 < x.n; i++)
+		if (x.w[i].end - x.w[i].start == 1 && text[x.w[i].start] == ';' &&
+			x.w[i].start >= c && x.w[i + 1].kind != SQLPILOT_TOK_COMMENT)
+			d->past_semicolon = true;
+	while (k < x.n && k < y.n && words_equal(&x, k, &y, k, 0))
+		k++;
+	if (k == x.n && k == y.n)
+		d->diverge_at = -1;
+	else
+	{
+		d->diverge_at = k;
+		d->gold_kind = word_kind(gold, k < y.n ? &y.w[k] : NULL);
+		d->text_kind = word_kind(text, k < x.n ? &x.w[k] : NULL);
+		d->diverge_pos = k < y.n ? y.w[k].start : gold_len;
+	}
+	if (!d->match)
+	{
+		if (d->diverge_at < 0)
+			d->near = EVAL_NEAR_SPACE;
+		else if (seq_equal(&x, without_final_semicolons(&x), &y, without_final_semicolons(&y), 0))
+			d->near = EVAL_NEAR_SEMICOLON;
+		else if (seq_equal(&x, x.n, &y, y.n, 1))
+			d->near = EVAL_NEAR_CASE;
+		else if (seq_equal(&x, x.n, &y, y.n, 2))
+			d->near = EVAL_NEAR_QUOTING;
+	}
+	free(tw);
+	free(gw);
+	return true;
+}
+
 /* Walks the words; the unquoted identifiers among them are the identifiers. */
 size_t
 eval_identifiers(const char *s, size_t len, EvalSpan *out, size_t cap)
@@ -739,32 +974,59 @@ accepted_length(const char *stmt, size_t len, size_t pos, const char *comp, size
 /* The typing simulation of keystrokes_saved (see eval.h). */
 int
 eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
-					 long *keys, long *chars)
+					 long *keys, long *chars, EvalTypingTrace *trace)
 {
 	size_t		pos = 0;
 	long		n = 0;
+	EvalTypingTrace tr;
+	SqlpilotLexToken *w = NULL;
+	size_t		nw = 0,
+				wi = 0;
 
+	memset(&tr, 0, sizeof(tr));
+	if (trace && (nw = sqlpilot_lex_all(stmt, len, true, &w)) == (size_t) -1)
+	{
+		w = NULL;
+		nw = 0;
+	}
 	while (pos < len)
 	{
 		char	   *comp = fn(arg, stmt, pos);
 		size_t		k;
 
 		if (!comp)
+		{
+			free(w);
 			return -1;
+		}
 		k = accepted_length(stmt, len, pos, comp, strlen(comp));
 		free(comp);
 		n++;
 		if (k > 0)
-			pos += k;
-		else
 		{
-			pos++;
-			while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
-				pos++;
+			tr.tabs++;
+			tr.tab_chars += (long) eval_utf8_count(stmt + pos, k);
+			pos += k;
+			continue;
 		}
+		/* one character, counted under the word it belongs to (none: whitespace) */
+		while (wi < nw && w[wi].end <= pos)
+			wi++;
+		tr.typed[wi < nw && w[wi].start <= pos ? word_kind(stmt, &w[wi]) : EVAL_WORD_NONE]++;
+		pos++;
+		while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
+			pos++;
 	}
+	free(w);
 	*keys += n;
 	*chars += (long) eval_utf8_count(stmt, len);
+	if (trace)
+	{
+		trace->tabs += tr.tabs;
+		trace->tab_chars += tr.tab_chars;
+		for (int i = 0; i < EVAL_N_WORD_KINDS; i++)
+			trace->typed[i] += tr.typed[i];
+	}
 	return 0;
 }
 

@@ -118,4 +118,45 @@ ok $? "on a terminal the progress line is shown by default (redrawn in place), t
 "$SQLPILOT" eval --model "$T/m.bin" --cuts nope "$T/in.jsonl" >/dev/null 2>&1
 [ $? = 2 ]
 ok $? "a bad option exits 2"
+
+# --breakdown / --breakdown-cuts: why rest_em fails, without changing a metric
+"$SQLPILOT" eval --model "$T/m.bin" --cuts 2 --ks-limit 1 --seed 4 --breakdown "$T/why.md" \
+	--breakdown-cuts "$T/cuts.jsonl" "$T/in.jsonl" | tail -1 >"$T/bd.json"
+grep -q "^## model$" "$T/why.md" && grep -q "^## model_ungrounded$" "$T/why.md" &&
+	grep -q "^## baseline$" "$T/why.md" && grep -q "^| words of the gold rest" "$T/why.md" &&
+	grep -q "^Typing simulation (keystrokes_saved)" "$T/why.md" &&
+	$PY - "$T/report.json" "$T/bd.json" "$T/cuts.jsonl" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+lines = [json.loads(l) for l in open(sys.argv[3])]
+assert len(lines) == 3 * a["cuts"], len(lines)
+for s in ("model", "model_ungrounded", "baseline"):
+    for k, v in a["metrics"][s].items():
+        if not k.startswith("latency"):
+            assert b["metrics"][s][k] == v, (s, k)
+    mine = [l for l in lines if l["system"] == s]
+    assert abs(sum(l["rest_em"] for l in mine) / len(mine) - a["metrics"][s]["rest_em"]) < 1e-12, s
+EOF
+ok $? "--breakdown writes the report and one JSON line per system and cut; every metric unchanged"
+
+# --beam-width W / --length-norm A: decoding options for measuring
+"$SQLPILOT" eval --model "$T/m.bin" --grounding on --cuts 2 --ks-limit 0 --beam-width 2 --length-norm 0.5 \
+	"$T/in.jsonl" | tail -1 >"$T/beam.json"
+$PY - "$T/beam.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["beam_width"] == 2 and r["length_norm"] == 0.5 and 0 <= r["metrics"]["model"]["rest_em"] <= 1, r
+EOF
+ok $? "--beam-width 2 --length-norm 0.5: reported beside the metrics"
+"$SQLPILOT" eval --model "$T/m.bin" --beam-width 9 "$T/in.jsonl" >/dev/null 2>&1
+r1=$?
+"$SQLPILOT" eval --model "$T/m.bin" --beam-width 0 "$T/in.jsonl" >/dev/null 2>&1
+r2=$?
+"$SQLPILOT" eval --model "$T/m.bin" --length-norm -1 "$T/in.jsonl" >/dev/null 2>&1
+r3=$?
+[ $r1 = 2 ] && [ $r2 = 2 ] && [ $r3 = 2 ]
+ok $? "--beam-width outside 1..8 and a negative --length-norm exit 2"
+"$SQLPILOT" eval --cuts 2 --breakdown /nonexistent/dir/why.md "$T/in.jsonl" >/dev/null 2>"$T/bderr"
+[ $? = 1 ] && grep -q "why.md" "$T/bderr"
+ok $? "a --breakdown file that cannot be written: exit 1 with its name"
 echo "1..$n"

@@ -466,17 +466,17 @@ main(void)
 		long		keys = 0,
 					chars = 0;
 
-		eval_simulate_typing(s, strlen(s), oracle_fn, (void *) s, &keys, &chars);
+		eval_simulate_typing(s, strlen(s), oracle_fn, (void *) s, &keys, &chars, NULL);
 		tap_ok(keys == 1 && chars == 19, "typing: an oracle needs one TAB (%ld keys, %ld chars)", keys, chars);
 		keys = chars = 0;
-		eval_simulate_typing(s, strlen(s), empty_fn, NULL, &keys, &chars);
+		eval_simulate_typing(s, strlen(s), empty_fn, NULL, &keys, &chars, NULL);
 		tap_ok(keys == 19 && chars == 19, "typing: no help means one key per character");
 		keys = chars = 0;
-		eval_simulate_typing("\xc3\xa9\xc3\xa9", 4, empty_fn, NULL, &keys, &chars);
+		eval_simulate_typing("\xc3\xa9\xc3\xa9", 4, empty_fn, NULL, &keys, &chars, NULL);
 		tap_ok(keys == 2 && chars == 2, "typing: characters are code points");
 		keys = chars = 0;
 		/* Words: SELECT a , b FROM t ; -> one TAB each (spaces are taken with the next word). */
-		eval_simulate_typing(s, strlen(s), one_word_fn, (void *) s, &keys, &chars);
+		eval_simulate_typing(s, strlen(s), one_word_fn, (void *) s, &keys, &chars, NULL);
 		tap_ok(keys == 7, "typing: a TAB per correct word, the wrong tail refused (%ld keys)", keys);
 	}
 
