@@ -1208,6 +1208,7 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 		free(failed);
 		return -1;
 	}
+	A.over = max_out < 2;		/* no room for alternatives: none run */
 	for (;;)
 	{
 		bool		g_step = false,
