@@ -8,8 +8,10 @@
  * (one_row_steps: the same results, without lockstep decode) and of 5 full
  * beams, measured in turns in the same process, and the token rows each
  * runs through the model (the run state and its spare beam states).  Prints
- * one markdown table row per prefix.
- *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS]]
+ * one markdown table row per prefix, or with "raw" every sample as a line
+ * "prefix-index calls ms" (calls 1 or 5: the greedy completion or 5 short
+ * candidates; bench_candidates_ab.sh pools them across processes).
+ *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,7 @@ main(int argc, char **argv)
 	size_t		schema_len;
 	char	   *schema;
 	int			n = argc > 4 ? atoi(argv[4]) : 20;
+	bool		raw = argc > 6 && strcmp(argv[6], "raw") == 0;
 	static double one[BENCH_MAX_N],
 				five[BENCH_MAX_N],
 				rowwise[BENCH_MAX_N],
@@ -121,7 +124,7 @@ main(int argc, char **argv)
 
 	if (argc < 4 || n < 1 || n > BENCH_MAX_N)
 	{
-		fprintf(stderr, "usage: bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS]]\n");
+		fprintf(stderr, "usage: bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw]]]\n");
 		return 2;
 	}
 	if (sqlpilot_model_load(&m, argv[1], err, sizeof(err)) != 0 ||
@@ -148,10 +151,17 @@ main(int argc, char **argv)
 			r1 = Call(&s, &m, schema, schema_len, prefixes[p], &o, 1, true, false, &one[i]);
 			r5 = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, false,
 					  &five[i]);
+			if (raw)
+			{
+				printf("%zu 1 %.4f\n%zu 5 %.4f\n", p, one[i], p, five[i]);
+				continue;
+			}
 			Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, true, &rowwise[i]);
 			rf = Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, false,
 					  &full[i]);
 		}
+		if (raw)
+			continue;
 		q[0] = Quantile(one, n, 0.5);
 		q[1] = Quantile(one, n, 0.95);
 		q[2] = Quantile(five, n, 0.5);

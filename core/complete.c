@@ -40,7 +40,11 @@
  * of decode steps past their words (3/4 of the greedy one's); an
  * alternative whose next word is the greedy one's, or another's, is
  * dropped.  Cost: about twice the rows of one completion, where W full
- * beams ran about W times them (bench/results/candidates.md).
+ * beams ran about W times them (bench/results/candidates.md).  The two
+ * searches run in one lockstep (run_joint): each step decodes the greedy
+ * row and the alternatives' rows together, and an alternatives' step waits
+ * while it needs what the greedy one has not decided yet, so the results
+ * are those of the greedy search followed by the alternatives' search.
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
@@ -119,6 +123,11 @@ typedef struct Search
 								 * them): with clause_stop no beam leaves its path with
 								 * the same first new token */
 	int			spine_n;
+	/* short alternatives stepped beside the greedy search (run_joint): */
+	bool		budget_final;	/* decode_budget is known (the greedy one ended) */
+	bool		budget_hit;		/* a beam of this proposal ended for want of budget */
+	bool		exclude_pending;	/* the greedy one's next word is not known yet */
+	bool		exclude_needed; /* this proposal compared a finished word with it */
 } Search;
 
 /*
@@ -301,11 +310,13 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 	{
 		Candidate	c;
 
-		if (isnan(S->logprob[t]) || !token_allowed(S, b, t) || on_spine(S, b, t))
-			continue;
 		c.parent = bi;
 		c.token = t;
 		c.score = b->score + S->logprob[t];
+		/* the cheap test first: most tokens would not make the list anyway */
+		if ((nbest == cap && !(c.score > best[cap - 1].score)) || isnan(S->logprob[t]) ||
+			!token_allowed(S, b, t) || on_spine(S, b, t))
+			continue;
 		top_insert(best, &nbest, cap, c);
 	}
 	return nbest;
@@ -562,12 +573,13 @@ candidate_key(const Search *S, const Beam *beams, Candidate c, char *key)
  * Chooses up to W of the pool's n candidates (best first): first the best of
  * each next word (and every one whose word is not finished), then (unless
  * clause_stop: alternatives are one per word) the others best first while
- * room is left; never one whose finished word is S->exclude_key.  Writes
+ * room is left; never one whose finished word is S->exclude_key (noting
+ * in S->exclude_needed when that word is still pending).  Writes
  * the chosen pool indices, in pool order, to pick, and each candidate's word
  * to keys/keyed (as far as it looked); returns how many.
  */
 static int
-choose_diverse(const Search *S, const Beam *beams, const Candidate *pool, int n, int *pick,
+choose_diverse(Search *S, const Beam *beams, const Candidate *pool, int n, int *pick,
 			   char (*keys)[SQLPILOT_WORD_KEY_MAX], bool *keyed, bool *chosen)
 {
 	int			nkeys = 0,
@@ -584,6 +596,7 @@ choose_diverse(const Search *S, const Beam *beams, const Candidate *pool, int n,
 		keyed[i] = candidate_key(S, beams, pool[i], keys[i]);
 		if (keyed[i])
 		{
+			S->exclude_needed = S->exclude_needed || S->exclude_pending;
 			if (S->exclude_key && strcmp(keys[i], S->exclude_key) == 0)
 				continue;
 			for (int j = 0; j < i && !dup; j++)
@@ -662,199 +675,328 @@ seen_text(const Search *S, char **folded, int n, const char *text, size_t len, c
 }
 
 /*
- * Runs the search of S->W beams in the run states slots[0..W) from slots[0]
- * (holding the kept prompt tokens and their logits); writes up to max_out
- * distinct completions, best first.  A greedy search (W 1) leaves its ids
- * in S->spine when that is set.  Returns the count, -1 on allocation
- * failure, -2 when should_stop fired.
+ * One search of S->W beams in the run states slots[0..W), stepped from
+ * outside (run_search, or run_best_and_alternatives running two searches in
+ * one lockstep): run_propose picks each beam's next token and lists the rows
+ * to decode, the caller decodes them, run_commit makes the step final.
+ */
+typedef struct SearchRun
+{
+	Search	   *S;
+	SqlpilotRunState **slots;
+	int			utf8_start;
+	int		   *slot_used;
+	Beam	   *beams;
+	Beam	   *next;			/* the proposed step's beams (next[0..ncand)) */
+	Candidate  *cands;
+	Candidate  *pool;
+	int		   *pick;
+	bool	   *chosen;
+	bool	   *keyed;
+	char		(*keys)[SQLPILOT_WORD_KEY_MAX];
+	int			nbeams;
+	int			ncand;
+	int			nstep;			/* rows the proposed step decodes: */
+	Candidate  *lists;			/* (W, W) each live beam's candidates this step */
+	int		   *nlist;			/* (W) how many */
+	bool		listed;			/* lists hold this step's (until run_commit) */
+	int		   *step_beam;		/* their beams in next */
+	int		   *step_ids;		/* their tokens */
+	SqlpilotRunState **step_rows;	/* their run states */
+	bool		over;			/* no beam goes on */
+} SearchRun;
+
+/* Frees what run_open allocated. */
+static void
+run_close(SearchRun *R)
+{
+	int			W = R->S->W;
+
+	free(R->slot_used);
+	if (R->beams)
+		beams_free(R->beams, W);
+	if (R->next)
+		beams_free(R->next, W);
+	free(R->cands);
+	free(R->pool);
+	free(R->pick);
+	free(R->chosen);
+	free(R->keyed);
+	free(R->keys);
+	free(R->step_rows);
+	free(R->step_ids);
+	free(R->step_beam);
+	free(R->lists);
+	free(R->nlist);
+}
+
+/*
+ * Starts a search of S->W beams from slots[0] (holding the kept prompt
+ * tokens and their logits).  Returns 0, or -1 with err when out of memory.
  */
 static int
-run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
-		   SqlpilotCompletion *out, int max_out, char *err, size_t errlen)
+run_open(SearchRun *R, Search *S, SqlpilotRunState **slots, int utf8_start,
+		 char *err, size_t errlen)
 {
+	int			W = S->W;
+	int			max_ids = S->o->max_tokens + (int) S->pending_len;
+	int			pool_cap = W * (W + 1);
+
+	memset(R, 0, sizeof(*R));
+	R->S = S;
+	R->slots = slots;
+	R->utf8_start = utf8_start;
+	R->slot_used = calloc((size_t) W, sizeof(int));
+	R->beams = beams_alloc(W, max_ids, S->byte_cap);
+	R->next = beams_alloc(W, max_ids, S->byte_cap);
+	R->cands = malloc(sizeof(Candidate) * (size_t) W);
+	R->pool = malloc(sizeof(Candidate) * (size_t) pool_cap);
+	R->pick = malloc(sizeof(int) * (size_t) pool_cap);
+	R->chosen = malloc(sizeof(bool) * (size_t) pool_cap);
+	R->keyed = malloc(sizeof(bool) * (size_t) pool_cap);
+	R->keys = malloc(sizeof(*R->keys) * (size_t) pool_cap);
+	R->step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
+	R->step_ids = malloc(sizeof(int) * (size_t) W);
+	R->step_beam = malloc(sizeof(int) * (size_t) W);
+	R->lists = malloc(sizeof(Candidate) * (size_t) W * (size_t) W);
+	R->nlist = malloc(sizeof(int) * (size_t) W);
+	if (!R->lists || !R->nlist || !R->slot_used || !R->beams || !R->next || !R->cands || !R->pool || !R->pick ||
+		!R->chosen || !R->keyed || !R->keys || !R->step_rows || !R->step_ids || !R->step_beam)
+	{
+		run_close(R);
+		snprintf(err, errlen, "out of memory for %d beams", W);
+		return -1;
+	}
+	R->beams[0].n = 0;
+	R->beams[0].n_new = 0;
+	R->beams[0].nbytes = 0;
+	R->beams[0].score = 0.0;
+	R->beams[0].utf8 = utf8_start;
+	R->beams[0].done = S->o->max_tokens <= 0;
+	R->beams[0].slot = 0;
+	R->beams[0].keyed = false;
+	if (S->ground0)
+		R->beams[0].ground = *S->ground0;
+	R->nbeams = 1;
+	return 0;
+}
+
+/*
+ * Whether a short alternative past its word ends for want of budget (the
+ * step after the last one the budget pays for); notes it in budget_hit.
+ */
+static bool
+budget_spent(Search *S)
+{
+	if (S->decode_budget-- > 0)
+		return false;
+	S->budget_hit = true;
+	return true;
+}
+
+/*
+ * Proposes the next step: every live beam's candidates, the W chosen, and
+ * them extended into R->next (run_claim then gives them run states).  No
+ * run state and nothing of R->beams changes, so a caller may drop the
+ * proposal (only S->decode_budget must be put back).  Returns 0, 1 when no
+ * beam is live (R->over), -2 when should_stop fired.
+ */
+static int
+run_propose(SearchRun *R)
+{
+	Search	   *S = R->S;
 	const SqlpilotCompleteOptions *o = S->o;
 	int			W = S->W;
-	int			max_tokens = o->max_tokens;
-	int		   *slot_used = calloc((size_t) W, sizeof(int));
-	int			max_ids = max_tokens + (int) S->pending_len;
-	Beam	   *beams = beams_alloc(W, max_ids, S->byte_cap);
-	Beam	   *next = beams_alloc(W, max_ids, S->byte_cap);
-	Candidate  *cands = malloc(sizeof(Candidate) * (size_t) W);
 	int			pool_cap = W * (W + 1);
-	Candidate  *pool = malloc(sizeof(Candidate) * (size_t) pool_cap);
-	int		   *pick = malloc(sizeof(int) * (size_t) pool_cap);
-	bool	   *chosen = malloc(sizeof(bool) * (size_t) pool_cap);
-	bool	   *keyed = malloc(sizeof(bool) * (size_t) pool_cap);
-	char		(*keys)[SQLPILOT_WORD_KEY_MAX] = malloc(sizeof(*keys) * (size_t) pool_cap);
-	char	  **folded = calloc((size_t) (max_out > W ? max_out : W), sizeof(char *));
-	SqlpilotRunState **step_rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
-	int		   *step_ids = malloc(sizeof(int) * (size_t) W);
-	int		   *step_beam = malloc(sizeof(int) * (size_t) W);
-	int			nstep;
-	int			nbeams = 1;
-	int			rc = 0;
+	int			npool = 0;
+	int			live = 0;
 
-	if (!slot_used || !beams || !next || !cands || !pool || !pick || !chosen || !keyed ||
-		!keys || !folded || !step_rows || !step_ids || !step_beam)
+	for (int i = 0; i < R->nbeams; i++)
+		live += !R->beams[i].done;
+	if (live == 0)
 	{
-		snprintf(err, errlen, "out of memory for %d beams", W);
-		rc = -1;
-		goto done;
+		R->over = true;
+		return 1;
 	}
-	beams[0].n = 0;
-	beams[0].n_new = 0;
-	beams[0].nbytes = 0;
-	beams[0].score = 0.0;
-	beams[0].utf8 = utf8_start;
-	beams[0].done = max_tokens <= 0;
-	beams[0].slot = 0;
-	beams[0].keyed = false;
-	if (S->ground0)
-		beams[0].ground = *S->ground0;
-
-	for (;;)
-	{
-		int			ncand = 0;
-		int			npool = 0;
-		int			live = 0;
-
-		for (int i = 0; i < nbeams; i++)
-			live += !beams[i].done;
-		if (live == 0)
-			break;
-		if (o->should_stop && o->should_stop(o->should_stop_arg))
-		{
-			rc = -2;
-			goto done;
-		}
-
-		/* Finished beams compete with their own score; live ones propose tokens. */
-		for (int i = 0; i < nbeams; i++)
-		{
-			if (beams[i].done)
-			{
-				Candidate	c = {i, -1, beams[i].score};
-
-				top_insert(pool, &npool, pool_cap, c);
-			}
-			else
-				beam_candidates(S, beams, i, slots[beams[i].slot]->logits, pool, &npool, pool_cap);
-		}
-		if (o->distinct)
-			ncand = choose_diverse(S, beams, pool, npool, pick, keys, keyed, chosen);
-		else
-		{
-			ncand = npool < W ? npool : W;
-			for (int i = 0; i < ncand; i++)
-			{
-				pick[i] = i;
-				keyed[i] = false;
-			}
-		}
-		for (int i = 0; i < ncand; i++)
-			cands[i] = pool[pick[i]];
-
-		/* Claim slots: the first child of a parent keeps its run state; others fork. */
-		memset(slot_used, 0, sizeof(int) * (size_t) W);
-		for (int i = 0; i < ncand; i++)
-		{
-			Beam	   *p = &beams[cands[i].parent];
-
-			beam_copy(&next[i], p);
-			next[i].slot = -1;
-			if (!p->keyed && keyed[pick[i]])
-			{
-				/* its next word is finished with this token: remember it */
-				next[i].keyed = true;
-				memcpy(next[i].key, keys[pick[i]], SQLPILOT_WORD_KEY_MAX);
-			}
-			if (cands[i].token < 0)
-				continue;
-			next[i].score = cands[i].score;
-			if (!slot_used[p->slot])
-			{
-				slot_used[p->slot] = 1;
-				next[i].slot = p->slot;
-			}
-		}
-		for (int i = 0; i < ncand; i++)
-		{
-			int			free_slot = 0;
-
-			if (cands[i].token < 0 || next[i].slot >= 0)
-				continue;
-			/* A slot no parent of this step kept: always exists, W >= children. */
-			while (slot_used[free_slot])
-				free_slot++;
-			slot_used[free_slot] = 1;
-			sqlpilot_infer_copy(slots[free_slot], slots[beams[cands[i].parent].slot]);
-			next[i].slot = free_slot;
-		}
-
-		/*
-		 * Extend; every beam that goes on runs one decode step in its slot
-		 * (alternatives while their shared budget lasts; past it they end,
-		 * but only once their next word is finished or SHORT_WORD_STEPS
-		 * tokens went into it: the budget counts the steps after that), all
-		 * of them in one lockstep step.
-		 */
-		nstep = 0;
-		for (int i = 0; i < ncand; i++)
-		{
-			if (cands[i].token < 0)
-				continue;
-			if (beam_extend(S, &next[i], cands[i].token) ||
-				(S->clause_stop && (next[i].keyed || next[i].n_new > SHORT_WORD_STEPS) &&
-				 S->decode_budget-- <= 0))
-			{
-				next[i].done = 1;
-				next[i].slot = -1;
-				continue;
-			}
-			step_beam[nstep] = i;
-			step_ids[nstep] = cands[i].token;
-			step_rows[nstep++] = slots[next[i].slot];
-		}
-		for (int j0 = 0; j0 < nstep; j0 += SQLPILOT_STEP_MAX_ROWS)
-		{
-			int			k = nstep - j0 < SQLPILOT_STEP_MAX_ROWS ? nstep - j0 : SQLPILOT_STEP_MAX_ROWS;
-
-			if (!o->one_row_steps && sqlpilot_infer_step_rows(step_rows + j0, step_ids + j0, k) == 0)
-				continue;
-			/* row by row: as asked, or so a full context ends only its own beam */
-			for (int j = j0; j < j0 + k; j++)
-				if (sqlpilot_infer_step(step_rows[j], step_ids[j]) != 0)
-				{
-					next[step_beam[j]].done = 1;
-					next[step_beam[j]].slot = -1;
-				}
-		}
-		{
-			Beam	   *tmp = beams;
-
-			beams = next;
-			next = tmp;
-		}
-		nbeams = ncand;
-		if (ncand == 0)
-			break;
-	}
+	if (o->should_stop && o->should_stop(o->should_stop_arg))
+		return -2;
 
 	/*
-	 * Results: text past the typed bytes, minus an unfinished UTF-8 tail; no
-	 * two that differ only inside literals.
+	 * Finished beams compete with their own score; live ones propose tokens
+	 * (each beam's list made once per step: a dropped proposal keeps them).
 	 */
-	if (W == 1 && nbeams > 0 && S->spine)
+	for (int i = 0; i < R->nbeams && !R->listed; i++)
 	{
-		memcpy(S->spine, beams[0].ids, sizeof(int) * (size_t) beams[0].n);
-		S->spine_n = beams[0].n;
+		R->nlist[i] = 0;
+		if (!R->beams[i].done)
+			beam_candidates(S, R->beams, i, R->slots[R->beams[i].slot]->logits,
+							R->lists + i * W, &R->nlist[i], W);
 	}
-	for (int i = 0; i < nbeams && rc < max_out; i++)
+	R->listed = true;
+	for (int i = 0; i < R->nbeams; i++)
 	{
-		Beam	   *b = &beams[i];
+		if (R->beams[i].done)
+		{
+			Candidate	c = {i, -1, R->beams[i].score};
+
+			top_insert(R->pool, &npool, pool_cap, c);
+		}
+		for (int j = 0; j < R->nlist[i]; j++)
+			top_insert(R->pool, &npool, pool_cap, R->lists[i * W + j]);
+	}
+	if (o->distinct)
+		R->ncand = choose_diverse(S, R->beams, R->pool, npool, R->pick, R->keys, R->keyed,
+								  R->chosen);
+	else
+	{
+		R->ncand = npool < W ? npool : W;
+		for (int i = 0; i < R->ncand; i++)
+		{
+			R->pick[i] = i;
+			R->keyed[i] = false;
+		}
+	}
+	for (int i = 0; i < R->ncand; i++)
+		R->cands[i] = R->pool[R->pick[i]];
+
+	/*
+	 * Extend; every beam that goes on decodes one row (alternatives while
+	 * their shared budget lasts; past it they end, but only once their next
+	 * word is finished or SHORT_WORD_STEPS tokens went into it: the budget
+	 * counts the steps after that).
+	 */
+	for (int i = 0; i < R->ncand; i++)
+	{
+		Beam	   *p = &R->beams[R->cands[i].parent];
+		Beam	   *nx = &R->next[i];
+
+		beam_copy(nx, p);
+		if (!p->keyed && R->keyed[R->pick[i]])
+		{
+			/* its next word is finished with this token: remember it */
+			nx->keyed = true;
+			memcpy(nx->key, R->keys[R->pick[i]], SQLPILOT_WORD_KEY_MAX);
+		}
+		if (R->cands[i].token < 0)
+			continue;
+		nx->score = R->cands[i].score;
+		if (beam_extend(S, nx, R->cands[i].token) ||
+			(S->clause_stop && (nx->keyed || nx->n_new > SHORT_WORD_STEPS) && budget_spent(S)))
+			nx->done = 1;
+	}
+	return 0;
+}
+
+/*
+ * Gives the proposed step's beams that go on their run states (the first
+ * child of a parent keeps its parent's; the others fork into free ones:
+ * k/v copied) and lists the rows to decode.
+ */
+static void
+run_claim(SearchRun *R)
+{
+	int			W = R->S->W;
+
+	memset(R->slot_used, 0, sizeof(int) * (size_t) W);
+	for (int i = 0; i < R->ncand; i++)
+	{
+		int			ps = R->beams[R->cands[i].parent].slot;
+
+		R->next[i].slot = -1;
+		if (R->cands[i].token < 0 || R->next[i].done || R->slot_used[ps])
+			continue;
+		R->slot_used[ps] = 1;
+		R->next[i].slot = ps;
+	}
+	R->nstep = 0;
+	for (int i = 0; i < R->ncand; i++)
+	{
+		int			free_slot = 0;
+
+		if (R->cands[i].token < 0 || R->next[i].done)
+			continue;
+		if (R->next[i].slot < 0)
+		{
+			/* A slot no beam of this step kept: always exists, W >= children. */
+			while (R->slot_used[free_slot])
+				free_slot++;
+			R->slot_used[free_slot] = 1;
+			sqlpilot_infer_copy(R->slots[free_slot], R->slots[R->beams[R->cands[i].parent].slot]);
+			R->next[i].slot = free_slot;
+		}
+		R->step_beam[R->nstep] = i;
+		R->step_ids[R->nstep] = R->cands[i].token;
+		R->step_rows[R->nstep++] = R->slots[R->next[i].slot];
+	}
+}
+
+/*
+ * Makes the proposed step final once its rows are decoded; failed[j]: row
+ * j could not be decoded (a full context), which ends its beam.
+ */
+static void
+run_commit(SearchRun *R, const bool *failed)
+{
+	Beam	   *tmp = R->beams;
+
+	for (int j = 0; j < R->nstep; j++)
+		if (failed[j])
+		{
+			R->next[R->step_beam[j]].done = 1;
+			R->next[R->step_beam[j]].slot = -1;
+		}
+	R->beams = R->next;
+	R->next = tmp;
+	R->nbeams = R->ncand;
+	R->listed = false;
+	R->over = R->ncand == 0;
+}
+
+/*
+ * Decodes n rows, SQLPILOT_STEP_MAX_ROWS at a time in lockstep (or one
+ * sqlpilot_infer_step each with one_row), row by row where a lockstep step
+ * fails so a full context ends only its own beam: failed[j] says which.
+ */
+static void
+decode_rows(SqlpilotRunState **rows, const int *ids, int n, bool one_row, bool *failed)
+{
+	for (int j0 = 0; j0 < n; j0 += SQLPILOT_STEP_MAX_ROWS)
+	{
+		int			k = n - j0 < SQLPILOT_STEP_MAX_ROWS ? n - j0 : SQLPILOT_STEP_MAX_ROWS;
+
+		for (int j = j0; j < j0 + k; j++)
+			failed[j] = false;
+		if (!one_row && sqlpilot_infer_step_rows(rows + j0, ids + j0, k) == 0)
+			continue;
+		for (int j = j0; j < j0 + k; j++)
+			failed[j] = sqlpilot_infer_step(rows[j], ids[j]) != 0;
+	}
+}
+
+/*
+ * The search's results: up to max_out distinct completions, best first
+ * (text past the typed bytes, minus an unfinished UTF-8 tail; no two that
+ * differ only inside literals).  Returns the count, -1 when out of memory.
+ */
+static int
+run_results(SearchRun *R, SqlpilotCompletion *out, int max_out, char *err, size_t errlen)
+{
+	Search	   *S = R->S;
+	int			nfold = max_out > S->W ? max_out : S->W;
+	char	  **folded = calloc((size_t) nfold, sizeof(char *));
+	int			rc = 0;
+
+	if (!folded)
+	{
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < R->nbeams && rc < max_out; i++)
+	{
+		Beam	   *b = &R->beams[i];
 		size_t		start = b->nbytes < S->pending_len ? b->nbytes : S->pending_len;
 		size_t		end = b->nbytes;
-		int			state = utf8_start;
+		int			state = R->utf8_start;
 		size_t		boundary = 0;
 		int			seen;
 
@@ -878,7 +1020,7 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 			sqlpilot_completion_free(out, rc);
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
-			goto done;
+			break;
 		}
 		memcpy(out[rc].text, b->bytes + start, end - start);
 		out[rc].text[end - start] = '\0';
@@ -886,26 +1028,65 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 		out[rc].n_tokens = b->n;
 		rc++;
 	}
-
-done:
-	free(slot_used);
-	if (beams)
-		beams_free(beams, W);
-	if (next)
-		beams_free(next, W);
-	free(cands);
-	free(pool);
-	free(pick);
-	free(chosen);
-	free(keyed);
-	free(keys);
-	free(step_rows);
-	free(step_ids);
-	free(step_beam);
-	if (folded)
-		for (int i = 0; i < (max_out > W ? max_out : W); i++)
-			free(folded[i]);
+	for (int i = 0; i < nfold; i++)
+		free(folded[i]);
 	free(folded);
+	return rc;
+}
+
+/*
+ * Runs the search of S->W beams in the run states slots[0..W) from slots[0]
+ * (holding the kept prompt tokens and their logits); writes up to max_out
+ * distinct completions, best first.  A greedy search (W 1) leaves its ids
+ * in S->spine when that is set.  Returns the count, -1 on allocation
+ * failure, -2 when should_stop fired.
+ */
+static int
+run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
+		   SqlpilotCompletion *out, int max_out, char *err, size_t errlen)
+{
+	SearchRun	R;
+	bool		failed[SQLPILOT_STEP_MAX_ROWS * 4];
+	bool	   *fail = S->W <= SQLPILOT_STEP_MAX_ROWS * 4 ? failed :
+		malloc(sizeof(bool) * (size_t) S->W);
+	int			rc = 0;
+
+	if (!fail)
+	{
+		snprintf(err, errlen, "out of memory for %d beams", S->W);
+		return -1;
+	}
+	if (run_open(&R, S, slots, utf8_start, err, errlen) != 0)
+	{
+		if (fail != failed)
+			free(fail);
+		return -1;
+	}
+	while (rc == 0)
+	{
+		rc = run_propose(&R);
+		if (rc != 0)
+			break;
+		run_claim(&R);
+		decode_rows(R.step_rows, R.step_ids, R.nstep, S->o->one_row_steps, fail);
+		run_commit(&R, fail);
+	}
+	if (rc == -2)
+	{
+		run_close(&R);
+		if (fail != failed)
+			free(fail);
+		return -2;
+	}
+	if (S->W == 1 && R.nbeams > 0 && S->spine)
+	{
+		memcpy(S->spine, R.beams[0].ids, sizeof(int) * (size_t) R.beams[0].n);
+		S->spine_n = R.beams[0].n;
+	}
+	rc = run_results(&R, out, max_out, err, errlen);
+	run_close(&R);
+	if (fail != failed)
+		free(fail);
 	return rc;
 }
 
@@ -954,6 +1135,194 @@ text_word_key(const Search *S, const char *text, char *key)
 }
 
 /*
+ * The alternatives' decode budget: 3/4 of the greedy completion's decode
+ * steps (rows computed in s since computed), at least one per alternative.
+ */
+static long
+alternatives_budget(const SqlpilotRunState *s, long computed, int W)
+{
+	long		b = (s->n_computed - computed) * 3 / 4;
+
+	return b < W - 1 ? W - 1 : b;
+}
+
+/*
+ * run_best_and_alternatives' two searches in one lockstep: each step decodes
+ * the greedy completion's row and the alternatives' rows together, so the
+ * alternatives ride on the greedy one's steps instead of a second pass.
+ * The results are those of the two searches one after the other: an
+ * alternatives' step waits (is proposed again later) while it needs what
+ * the greedy one has not decided yet: its next word (once an alternative
+ * finishes a word) or its length (once their budget would run out within
+ * 3/4 of the steps it has taken so far).  spine holds room for the greedy
+ * one's ids; alt[0] holds a copy of s.  Returns as run_best_and_alternatives.
+ */
+static int
+run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, int utf8_start,
+		  SqlpilotCompletion *out, int max_out, char *err, size_t errlen)
+{
+	int			W = S->W;
+	Search		SG = *S;
+	Search		SA = *S;
+	SearchRun	G,
+				A;
+	long		computed = s->n_computed;
+	long		spent = 0;		/* budget steps the alternatives' committed steps took */
+	char		key[SQLPILOT_WORD_KEY_MAX];
+	SqlpilotRunState **rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
+	int		   *ids = malloc(sizeof(int) * (size_t) W);
+	bool	   *failed = malloc(sizeof(bool) * (size_t) W);
+	bool		g_known = false;
+	int			n = 0,
+				rc = 0;
+
+	SG.W = 1;
+	SG.spine = NULL;
+	SA.W = W - 1;
+	SA.clause_stop = true;
+	SA.spine = spine;
+	SA.spine_n = 0;
+	SA.exclude_key = NULL;
+	SA.exclude_pending = true;
+	SA.budget_final = false;
+	if (!rows || !ids || !failed)
+	{
+		free(rows);
+		free(ids);
+		free(failed);
+		snprintf(err, errlen, "out of memory for %d beams", W);
+		return -1;
+	}
+	if (run_open(&G, &SG, &s, utf8_start, err, errlen) != 0)
+	{
+		free(rows);
+		free(ids);
+		free(failed);
+		return -1;
+	}
+	if (run_open(&A, &SA, alt, utf8_start, err, errlen) != 0)
+	{
+		run_close(&G);
+		free(rows);
+		free(ids);
+		free(failed);
+		return -1;
+	}
+	A.over = max_out < 2;		/* no room for alternatives: none run */
+	for (;;)
+	{
+		bool		g_step = false,
+					a_step = false;
+		int			nrows = 0;
+
+		if (!G.over)
+		{
+			rc = run_propose(&G);
+			if (rc == -2)
+				break;
+			g_step = rc == 0;
+			rc = 0;
+		}
+		if (G.over && !g_known)
+		{
+			/* the greedy one ended: its text, next word and length are known */
+			g_known = true;
+			n = run_results(&G, out, 1, err, errlen);
+			if (n < 0)
+			{
+				rc = -1;
+				break;
+			}
+			A.over = A.over || n == 0 || max_out < 2;
+			if (n > 0 && SA.exclude_pending)
+				SA.exclude_key = text_word_key(&SA, out[0].text, key) ? key : NULL;
+			SA.exclude_pending = false;
+			SA.decode_budget = alternatives_budget(s, computed, W) - spent;
+			SA.budget_final = true;
+		}
+		if (g_step)
+		{
+			run_claim(&G);
+			if (G.ncand > 0)
+			{
+				/* its path so far, and its next word once finished */
+				memcpy(spine, G.next[0].ids, sizeof(int) * (size_t) G.next[0].n);
+				SA.spine_n = G.next[0].n;
+				if (SA.exclude_pending && G.next[0].keyed)
+				{
+					memcpy(key, G.next[0].key, SQLPILOT_WORD_KEY_MAX);
+					SA.exclude_key = key;
+					SA.exclude_pending = false;
+				}
+			}
+		}
+		if (!A.over)
+		{
+			long		budget;
+
+			if (!SA.budget_final)
+				SA.decode_budget = alternatives_budget(s, computed, W) - spent;
+			budget = SA.decode_budget;
+			SA.budget_hit = false;
+			SA.exclude_needed = false;
+			rc = run_propose(&A);
+			if (rc == -2)
+				break;
+			if (rc == 0 && ((SA.exclude_pending && SA.exclude_needed) ||
+							(!SA.budget_final && SA.budget_hit)))
+				SA.decode_budget = budget;	/* wait for the greedy one */
+			else if (rc == 0)
+			{
+				a_step = true;
+				spent += budget - SA.decode_budget;
+				run_claim(&A);
+			}
+			rc = 0;
+		}
+		if (!g_step && !a_step)
+			break;
+		for (int j = 0; g_step && j < G.nstep; j++)
+		{
+			rows[nrows] = G.step_rows[j];
+			ids[nrows++] = G.step_ids[j];
+		}
+		for (int j = 0; a_step && j < A.nstep; j++)
+		{
+			rows[nrows] = A.step_rows[j];
+			ids[nrows++] = A.step_ids[j];
+		}
+		decode_rows(rows, ids, nrows, false, failed);
+		if (g_step)
+			run_commit(&G, failed);
+		if (a_step)
+			run_commit(&A, failed + (g_step ? G.nstep : 0));
+	}
+	if (rc == 0 && g_known && n > 0 && max_out > 1)
+	{
+		int			na = run_results(&A, out + 1, max_out - 1, err, errlen);
+
+		if (na < 0)
+			rc = -1;
+		for (int i = 0; i < na; i++)
+		{
+			/* (only an empty one can repeat the best: their next words differ) */
+			if (strcmp(out[1 + i].text, out[0].text) == 0)
+				free(out[1 + i].text);
+			else
+				out[n++] = out[1 + i];
+		}
+	}
+	if (rc < 0 && g_known)
+		sqlpilot_completion_free(out, n);
+	run_close(&G);
+	run_close(&A);
+	free(rows);
+	free(ids);
+	free(failed);
+	return rc < 0 ? rc : n;
+}
+
+/*
  * Short alternatives (SqlpilotCompleteOptions.short_alternatives): the
  * greedy completion to the end of the statement in s, exactly what a
  * beam_width of 1 gives, then W - 1 alternatives from the same prompt state
@@ -986,13 +1355,19 @@ run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
 	}
 	S->spine = spine;
 	sqlpilot_infer_copy(alt[0], s);
+	if (!S->o->one_row_steps)
+	{
+		n = run_joint(S, s, alt, spine, utf8_start, out, max_out, err, errlen);
+		S->spine = NULL;
+		free(spine);
+		free(alt);
+		return n;
+	}
 	S->W = 1;
 	n = run_search(S, &s, utf8_start, out, 1, err, errlen);
 	if (n > 0 && max_out > 1)
 	{
-		S->decode_budget = (s->n_computed - computed) * 3 / 4;
-		if (S->decode_budget < W - 1)
-			S->decode_budget = W - 1;
+		S->decode_budget = alternatives_budget(s, computed, W);
 		S->W = W - 1;
 		S->exclude_key = text_word_key(S, out[0].text, key) ? key : NULL;
 		S->clause_stop = true;

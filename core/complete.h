@@ -50,9 +50,11 @@ typedef struct SqlpilotCompleteOptions
 	bool		short_alternatives;
 	/*
 	 * Beams decode in lockstep: each step runs every live beam's token in
-	 * one sqlpilot_infer_step_rows (the weights read once for all of them).
-	 * true: one sqlpilot_infer_step per beam, the same results (up to float
-	 * rounding of the shared prompt rows) row by row, for tests and benchmarks.
+	 * one sqlpilot_infer_step_rows (the weights read once for all of them),
+	 * short alternatives beside the greedy completion's steps.  true: one
+	 * sqlpilot_infer_step per beam, short alternatives after the greedy
+	 * completion; the same results (up to float rounding of the shared
+	 * prompt rows), for tests and benchmarks.
 	 */
 	bool		one_row_steps;
 	/*

@@ -5,13 +5,22 @@
  * sqlpilot_infer_feed() keeps the longest cached prefix that agrees with the
  * new tokens and pushes the rest through the blocks in as few even chunks of
  * up to INFER_CHUNK rows as it can (sgemm per chunk), asking the caller's
- * should_stop before each chunk when given one; sqlpilot_infer_step() is the
- * same path with one row (layers.c hands N == 1 to the kernels of matvec.c).  Every
- * block runs through sqlpilot_block_forward(), the block the trainer trains.
- * Only the last row goes through the final norm and the output head.
+ * should_stop before each chunk when given one.  Every block runs through
+ * sqlpilot_block_forward(), the block the trainer trains.  Only the last row
+ * goes through the final norm and the output head.
+ *
+ * Decode (sqlpilot_infer_step, sqlpilot_infer_step_rows: one token for each
+ * of one or more run states) has its own block loop over the same layer
+ * kernels: every matrix once for all rows (matvec.c), and attention over
+ * the keys the rows share read once: an owner state (a spare's owner, else
+ * itself) keeps its cached keys transposed in chunks of 16 (kt, extended as
+ * it caches more, cut back when it forgets), so a step scores up to four
+ * query heads per pass over them.
  */
 #include "infer.h"
 
+#include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +71,11 @@ typedef struct InferScratch
 	int			n_spares;
 	float	   *batch;			/* sqlpilot_infer_step_rows' activations (BatchActs) */
 	int			batch_rows;		/* rows batch has room for */
+	SqlpilotRunState *owner;	/* a spare's owner, whose kt its steps read; NULL: itself */
+	float	   *kt;				/* (L, NKV, kt_stride / 16, HS, 16) the keys of cached
+								 * positions [0, kt_n) in chunks of 16, each transposed
+								 * (key j in lane j % 16), for decode (made on first step) */
+	int			kt_n;
 } InferScratch;
 
 /*
@@ -76,23 +90,24 @@ typedef struct BatchActs
 	float	   *ln;				/* (R, C) rmsnorm output (attention, then ffn, then final) */
 	float	   *rstd;			/* (R) */
 	float	   *q;				/* (R, QD) */
+	float	   *qs;				/* (R, QD) q scaled by 1/sqrt(HS) */
 	float	   *k;				/* (R, KVD) */
 	float	   *v;				/* (R, KVD) */
-	float	   *att;			/* (NH, seq_len) one row's probabilities at a time */
+	float	   *att;			/* (R * NH, kt_stride + 16) scores, then exponentials */
+	float	   *own;			/* (kt_stride / 16, HS, 16) one row's own keys, as kt */
+	float	   *wacc;			/* (R * NH, 4, HS) att_weighted's sums */
+	float	   *inv;			/* (R * NH) 1 / the softmax sums */
 	float	   *atty;			/* (R, QD) */
 	float	   *res1;			/* (R, C) */
 	float	   *gate;			/* (R, H) */
 	float	   *up;				/* (R, H) */
 	float	   *act;			/* (R, H) */
 	float	   *logits;			/* (R, V) */
-	float	   *saved;			/* (2, STEP_SHARE_MAX_SUFFIX, KVD) the host's own rows */
 } BatchActs;
 
-/*
- * A lockstep step lends the rows' shared prefix from one cache (the host's,
- * rows[0]) when every row's own part is at most this long.
- */
-#define STEP_SHARE_MAX_SUFFIX 64
+/* Sixteen floats (one AVX-512 register; two AVX halves without it); InferVi16 the same bits as ints. */
+typedef float InferVf16 __attribute__((vector_size(64)));
+typedef int32_t InferVi16 __attribute__((vector_size(64)));
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -230,6 +245,7 @@ sqlpilot_runstate_free(SqlpilotRunState *s)
 		}
 		free(sc->spares);
 		free(sc->batch);
+		free(sc->kt);
 		free(sc->mem);
 		free(sc->pos);
 		free(sc);
@@ -272,6 +288,7 @@ sqlpilot_runstate_spare(SqlpilotRunState *s, int i, char *err, size_t errlen)
 			free(r);
 			return NULL;
 		}
+		((InferScratch *) r->scratch)->owner = s;
 		sc->spares[i] = r;
 	}
 	return sc->spares[i];
@@ -398,14 +415,21 @@ sqlpilot_infer_feed_interruptible(SqlpilotRunState *s, const int *ids, int n,
 	return n - keep;
 }
 
-/* One-token decode at position n_cached. */
+/*
+ * One-token decode at position n_cached: a lockstep step of one row, so a
+ * beam decoded alone and in lockstep with others gets the same bits.
+ */
 int
 sqlpilot_infer_step(SqlpilotRunState *s, int id)
 {
-	if (s->n_cached >= s->config->seq_len || id < 0 || id >= s->config->vocab_size)
-		return -1;
-	infer_rows(s, &id, 1, 1);
-	return 0;
+	return sqlpilot_infer_step_rows(&s, &id, 1);
+}
+
+/* Row stride of the transposed keys: seq_len in whole chunks of 16 (score loops read whole chunks). */
+static size_t
+kt_stride(const SqlpilotConfig *c)
+{
+	return ((size_t) c->seq_len + 15) / 16 * 16;
 }
 
 /*
@@ -416,23 +440,28 @@ static size_t
 batch_carve(BatchActs *a, float *mem, const SqlpilotConfig *c, size_t R)
 {
 	size_t		C = (size_t) c->dim;
-	size_t		KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
+	size_t		HS = C / (size_t) c->n_heads;
+	size_t		KVD = (size_t) c->n_kv_heads * HS;
 	size_t		H = (size_t) c->hidden_dim;
+	size_t		ld = kt_stride(c);
 	SqlpilotCarve layout[] = {
 		{&a->x, R * C},
 		{&a->ln, R * C},
 		{&a->rstd, R},
 		{&a->q, R * C},
+		{&a->qs, R * C},
 		{&a->k, R * KVD},
 		{&a->v, R * KVD},
-		{&a->att, (size_t) c->n_heads * (size_t) c->seq_len},
+		{&a->att, R * (size_t) c->n_heads * (ld + 16)},
+		{&a->own, HS * ld},
+		{&a->wacc, R * C * 4},
+		{&a->inv, R * (size_t) c->n_heads},
 		{&a->atty, R * C},
 		{&a->res1, R * C},
 		{&a->gate, R * H},
 		{&a->up, R * H},
 		{&a->act, R * H},
 		{&a->logits, R * (size_t) c->vocab_size},
-		{&a->saved, 2 * (size_t) STEP_SHARE_MAX_SUFFIX * KVD},
 	};
 	int			np = (int) (sizeof(layout) / sizeof(layout[0]));
 
@@ -455,73 +484,485 @@ batch_linear(float *out, const float *inp, const float *weight, const uint16_t *
 			sqlpilot_matvec(out + (size_t) n * OC, weight, inp + (size_t) n * C, OC, C);
 }
 
-/*
- * How many leading cached ids all n states share (beams forked from one
- * prompt share it; their k/v rows there are copies of one another).
- */
-static int
-shared_prefix(SqlpilotRunState *const *rows, int n)
+/* The state whose transposed keys a step of s reads: a spare's owner, else s. */
+static SqlpilotRunState *
+kt_owner(SqlpilotRunState *s)
 {
-	int			p = rows[0]->n_cached;
+	InferScratch *sc = s->scratch;
 
-	for (int i = 1; i < n; i++)
-	{
-		int			k = 0;
-
-		while (k < p && k < rows[i]->n_cached && rows[i]->cached_ids[k] == rows[0]->cached_ids[k])
-			k++;
-		p = k;
-	}
-	return p;
+	return sc->owner ? sc->owner : s;
 }
 
 /*
- * Attention of the n rows of one layer (offset off into each cache), each
- * over its own k/v rows [0, pos].  With share (the rows agree on their first
- * P ids), every row reads those P rows from the host's cache (rows[0]): its
- * own rows P..pos are copied behind them for its turn, and the host's own
- * are put back at the end.  The prompt's rows then come from memory once
- * per step, not once per row, and each row sees the same values as in its
- * own cache.
+ * Keys j in [j0, j1) of one kv head (rows KVD apart from k) into dst's
+ * chunks of 16 (chunk c: HS rows of 16 lanes, key j in lane j % 16 of chunk
+ * j / 16).  The lanes past j1 keep what they held (finite: dst starts
+ * zeroed); their scores are computed and never read.
  */
 static void
-batch_attention(SqlpilotRunState *const *rows, int n, const int *pos, size_t off, bool share,
-				int P, BatchActs *a, const SqlpilotConfig *c)
+kt_chunks(float *dst, const float *k, size_t KVD, int j0, int j1, int HS)
 {
-	size_t		C = (size_t) c->dim;
-	int			HS = c->dim / c->n_heads;
-	size_t		KVD = (size_t) c->n_kv_heads * (size_t) HS;
-	float	   *hk = rows[0]->key_cache + off;
-	float	   *hv = rows[0]->value_cache + off;
-	size_t		own0 = (size_t) (pos[0] + 1 - P) * KVD;
-
-	if (share)
+	for (int j = j0; j < j1; j++)
 	{
-		memcpy(a->saved, hk + (size_t) P * KVD, own0 * sizeof(float));
-		memcpy(a->saved + STEP_SHARE_MAX_SUFFIX * KVD, hv + (size_t) P * KVD, own0 * sizeof(float));
+		float	   *col = dst + (size_t) (j / 16) * HS * 16 + j % 16;
+		const float *kj = k + (size_t) j * KVD;
+
+		for (int i = 0; i < HS; i++)
+			col[i * 16] = kj[i];
 	}
-	for (int i = 0; i < n; i++)
-	{
-		SqlpilotRowLayout rl = {1, 1, pos[i], pos[i] + 1, &pos[i], NULL};
-		const float *kb = rows[i]->key_cache + off;
-		const float *vb = rows[i]->value_cache + off;
+}
 
-		if (share && i > 0)
+/*
+ * Extends o's transposed keys (InferScratch.kt) to every position it caches,
+ * making them on first use.  Returns 0, or -1 when out of memory.
+ */
+static int
+kt_extend(SqlpilotRunState *o)
+{
+	const SqlpilotConfig *c = o->config;
+	InferScratch *sc = o->scratch;
+	size_t		HS = (size_t) (c->dim / c->n_heads);
+	size_t		KVD = (size_t) c->n_kv_heads * HS;
+	size_t		S = (size_t) c->seq_len;
+	size_t		ld = kt_stride(c);
+
+	if (!sc->kt)
+	{
+		/* zeroed: a score chunk reads whole chunks of 16 past the last key */
+		sc->kt = calloc((size_t) c->n_layers * KVD * ld, sizeof(float));
+		sc->kt_n = 0;
+		if (!sc->kt)
+			return -1;
+	}
+	for (int l = 0; l < c->n_layers; l++)
+		for (size_t kh = 0; kh < (size_t) c->n_kv_heads; kh++)
+			kt_chunks(sc->kt + ((size_t) l * KVD + kh * HS) * ld,
+					  o->key_cache + (size_t) l * S * KVD + kh * HS, KVD, sc->kt_n, o->n_cached,
+					  (int) HS);
+	sc->kt_n = o->n_cached;
+	return 0;
+}
+
+/* 16 floats at p, unaligned. */
+static inline InferVf16
+vload16(const float *p)
+{
+	InferVf16	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Stores 16 floats at p, unaligned. */
+static inline void
+vstore16(float *p, InferVf16 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Largest of p[0..n), n >= 1: sixteen lanes, then the tail. */
+static float
+max_of(const float *p, int n)
+{
+	float		mx = p[0];
+	int			j = 0;
+
+	if (n >= 16)
+	{
+		InferVf16	m = vload16(p);
+
+		for (j = 16; j + 16 <= n; j += 16)
 		{
-			size_t		own = (size_t) (pos[i] + 1 - P) * KVD;
+			InferVf16	v = vload16(p + j);
+			InferVi16	gt = v > m;
 
-			memcpy(hk + (size_t) P * KVD, kb + (size_t) P * KVD, own * sizeof(float));
-			memcpy(hv + (size_t) P * KVD, vb + (size_t) P * KVD, own * sizeof(float));
-			kb = hk;
-			vb = hv;
+			m = (InferVf16) ((gt & (InferVi16) v) | (~gt & (InferVi16) m));
 		}
-		sqlpilot_attention_forward(a->atty + i * C, a->att, a->q + i * C, kb, vb, &rl,
-								   c->n_heads, c->n_kv_heads, HS);
+		for (int i = 0; i < 16; i++)
+			mx = m[i] > mx ? m[i] : mx;
 	}
-	if (share)
+	for (; j < n; j++)
+		mx = p[j] > mx ? p[j] : mx;
+	return mx;
+}
+
+/*
+ * s[16 c + lane] = q . key (16 c + lane) for one query and chunks [c0, c1)
+ * of kt (as InferScratch.kt), eight or four chunks at a time so the chains
+ * overlap.
+ */
+static void
+scores_q1(float *s, const float *q, const float *kt, int c0, int c1, int HS)
+{
+	int			c = c0;
+
+	for (; c + 8 <= c1; c += 8)
 	{
-		memcpy(hk + (size_t) P * KVD, a->saved, own0 * sizeof(float));
-		memcpy(hv + (size_t) P * KVD, a->saved + STEP_SHARE_MAX_SUFFIX * KVD, own0 * sizeof(float));
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0},
+					a4 = {0},
+					a5 = {0},
+					a6 = {0},
+					a7 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			a0 += q[i] * vload16(k + i * 16);
+			a1 += q[i] * vload16(k + (HS + i) * 16);
+			a2 += q[i] * vload16(k + (2 * HS + i) * 16);
+			a3 += q[i] * vload16(k + (3 * HS + i) * 16);
+			a4 += q[i] * vload16(k + (4 * HS + i) * 16);
+			a5 += q[i] * vload16(k + (5 * HS + i) * 16);
+			a6 += q[i] * vload16(k + (6 * HS + i) * 16);
+			a7 += q[i] * vload16(k + (7 * HS + i) * 16);
+		}
+		vstore16(s + c * 16, a0);
+		vstore16(s + (c + 1) * 16, a1);
+		vstore16(s + (c + 2) * 16, a2);
+		vstore16(s + (c + 3) * 16, a3);
+		vstore16(s + (c + 4) * 16, a4);
+		vstore16(s + (c + 5) * 16, a5);
+		vstore16(s + (c + 6) * 16, a6);
+		vstore16(s + (c + 7) * 16, a7);
+	}
+	for (; c + 4 <= c1; c += 4)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			a0 += q[i] * vload16(k + i * 16);
+			a1 += q[i] * vload16(k + (HS + i) * 16);
+			a2 += q[i] * vload16(k + (2 * HS + i) * 16);
+			a3 += q[i] * vload16(k + (3 * HS + i) * 16);
+		}
+		vstore16(s + c * 16, a0);
+		vstore16(s + (c + 1) * 16, a1);
+		vstore16(s + (c + 2) * 16, a2);
+		vstore16(s + (c + 3) * 16, a3);
+	}
+	for (; c < c1; c++)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0};
+
+		for (int i = 0; i < HS; i++)
+			a0 += q[i] * vload16(k + i * 16);
+		vstore16(s + c * 16, a0);
+	}
+}
+
+/* scores_q1 for two queries at once: each chunk of keys loaded once for both. */
+static void
+scores_q2(float *const *s, const float *const *q, const float *kt, int nch, int HS)
+{
+	int			c = 0;
+
+	for (; c + 2 <= nch; c += 2)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					b0 = {0},
+					b1 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			InferVf16	ka = vload16(k + i * 16);
+			InferVf16	kb = vload16(k + (HS + i) * 16);
+
+			a0 += q[0][i] * ka;
+			a1 += q[1][i] * ka;
+			b0 += q[0][i] * kb;
+			b1 += q[1][i] * kb;
+		}
+		vstore16(s[0] + c * 16, a0);
+		vstore16(s[1] + c * 16, a1);
+		vstore16(s[0] + (c + 1) * 16, b0);
+		vstore16(s[1] + (c + 1) * 16, b1);
+	}
+	scores_q1(s[0], q[0], kt, c, nch, HS);
+	scores_q1(s[1], q[1], kt, c, nch, HS);
+}
+
+/* scores_q1 for four queries at once: each chunk of keys loaded once for them. */
+static void
+scores_q4(float *const *s, const float *const *q, const float *kt, int nch, int HS)
+{
+	int			c = 0;
+
+	for (; c + 2 <= nch; c += 2)
+	{
+		const float *k = kt + (size_t) c * HS * 16;
+		InferVf16	a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0},
+					b0 = {0},
+					b1 = {0},
+					b2 = {0},
+					b3 = {0};
+
+		for (int i = 0; i < HS; i++)
+		{
+			InferVf16	ka = vload16(k + i * 16);
+			InferVf16	kb = vload16(k + (HS + i) * 16);
+
+			a0 += q[0][i] * ka;
+			a1 += q[1][i] * ka;
+			a2 += q[2][i] * ka;
+			a3 += q[3][i] * ka;
+			b0 += q[0][i] * kb;
+			b1 += q[1][i] * kb;
+			b2 += q[2][i] * kb;
+			b3 += q[3][i] * kb;
+		}
+		vstore16(s[0] + c * 16, a0);
+		vstore16(s[1] + c * 16, a1);
+		vstore16(s[2] + c * 16, a2);
+		vstore16(s[3] + c * 16, a3);
+		vstore16(s[0] + (c + 1) * 16, b0);
+		vstore16(s[1] + (c + 1) * 16, b1);
+		vstore16(s[2] + (c + 1) * 16, b2);
+		vstore16(s[3] + (c + 1) * 16, b3);
+	}
+	for (int r = 0; r < 4; r++)
+		scores_q1(s[r], q[r], kt, c, nch, HS);
+}
+
+/*
+ * Scores of nq queries against the n keys of kt (as InferScratch.kt), four
+ * queries per pass over the keys; writes whole chunks of 16.  Every score
+ * is one multiply-add chain over the head in order, in whichever kernel, so
+ * a key gives the same bits wherever it is read from and however many
+ * queries share the pass (not inlined: one copy of the arithmetic).
+ */
+__attribute__((noinline))
+static void
+att_scores(float *const *s, const float *const *q, int nq, const float *kt, int n, int HS)
+{
+	int			nch = (n + 15) / 16;
+
+	for (; nq >= 4; nq -= 4, s += 4, q += 4)
+		scores_q4(s, q, kt, nch, HS);
+	for (; nq >= 2; nq -= 2, s += 2, q += 2)
+		scores_q2(s, q, kt, nch, HS);
+	if (nq == 1)
+		scores_q1(s[0], q[0], kt, 0, nch, HS);
+}
+
+/*
+ * acc (4, HS) += e[j] * v row j (rows KVD apart) for j in [j0, j1), key j
+ * into acc row j % 4: four chains that do not wait on one another, and the
+ * same sums however the keys are split into ranges (not inlined: one copy
+ * of the arithmetic).
+ */
+__attribute__((noinline))
+static void
+att_weighted(float *acc, const float *e, const float *v, size_t KVD, int j0, int j1, int HS)
+{
+	if (HS % 16 != 0)
+	{
+		for (int j = j0; j < j1; j++)
+			for (int i = 0; i < HS; i++)
+				acc[(j % 4) * HS + i] += e[j] * v[(size_t) j * KVD + i];
+		return;
+	}
+	for (int c = 0; c < HS; c += 16)
+	{
+		InferVf16	a0 = vload16(acc + c),
+					a1 = vload16(acc + HS + c),
+					a2 = vload16(acc + 2 * HS + c),
+					a3 = vload16(acc + 3 * HS + c);
+		const float *vc = v + c;
+		int			j = j0;
+
+		/* up to the first multiple of 4, the bulk four keys at a time, the rest */
+		for (; j < j1 && (j % 4 != 0 || j + 4 > j1); j++)
+		{
+			/* the same expression as the bulk's, so the same rounding */
+			if (j % 4 == 0)
+				a0 += e[j] * vload16(vc + (size_t) j * KVD);
+			else if (j % 4 == 1)
+				a1 += e[j] * vload16(vc + (size_t) j * KVD);
+			else if (j % 4 == 2)
+				a2 += e[j] * vload16(vc + (size_t) j * KVD);
+			else
+				a3 += e[j] * vload16(vc + (size_t) j * KVD);
+		}
+		for (; j + 4 <= j1; j += 4)
+		{
+			a0 += e[j] * vload16(vc + (size_t) j * KVD);
+			a1 += e[j + 1] * vload16(vc + (size_t) (j + 1) * KVD);
+			a2 += e[j + 2] * vload16(vc + (size_t) (j + 2) * KVD);
+			a3 += e[j + 3] * vload16(vc + (size_t) (j + 3) * KVD);
+		}
+		for (; j < j1; j++)
+		{
+			/* the same expression as the bulk's, so the same rounding */
+			if (j % 4 == 0)
+				a0 += e[j] * vload16(vc + (size_t) j * KVD);
+			else if (j % 4 == 1)
+				a1 += e[j] * vload16(vc + (size_t) j * KVD);
+			else if (j % 4 == 2)
+				a2 += e[j] * vload16(vc + (size_t) j * KVD);
+			else
+				a3 += e[j] * vload16(vc + (size_t) j * KVD);
+		}
+		vstore16(acc + c, a0);
+		vstore16(acc + HS + c, a1);
+		vstore16(acc + 2 * HS + c, a2);
+		vstore16(acc + 3 * HS + c, a3);
+	}
+}
+
+/*
+ * att_weighted over keys [0, j1) for two queries at once (each v row loaded
+ * once for both): every accumulator takes the same steps as in att_weighted.
+ */
+static void
+att_weighted2(float *acc, float *bcc, const float *e, const float *f, const float *v,
+			  size_t KVD, int j1, int HS)
+{
+	int			jb = HS % 16 == 0 ? j1 - j1 % 4 : 0;
+
+	for (int c = 0; c < HS && jb > 0; c += 16)
+	{
+		InferVf16	a0 = vload16(acc + c),
+					a1 = vload16(acc + HS + c),
+					a2 = vload16(acc + 2 * HS + c),
+					a3 = vload16(acc + 3 * HS + c),
+					b0 = vload16(bcc + c),
+					b1 = vload16(bcc + HS + c),
+					b2 = vload16(bcc + 2 * HS + c),
+					b3 = vload16(bcc + 3 * HS + c);
+		const float *vc = v + c;
+
+		for (int j = 0; j < jb; j += 4)
+		{
+			InferVf16	v0 = vload16(vc + (size_t) j * KVD),
+						v1 = vload16(vc + (size_t) (j + 1) * KVD),
+						v2 = vload16(vc + (size_t) (j + 2) * KVD),
+						v3 = vload16(vc + (size_t) (j + 3) * KVD);
+
+			a0 += e[j] * v0;
+			a1 += e[j + 1] * v1;
+			a2 += e[j + 2] * v2;
+			a3 += e[j + 3] * v3;
+			b0 += f[j] * v0;
+			b1 += f[j + 1] * v1;
+			b2 += f[j + 2] * v2;
+			b3 += f[j + 3] * v3;
+		}
+		vstore16(acc + c, a0);
+		vstore16(acc + HS + c, a1);
+		vstore16(acc + 2 * HS + c, a2);
+		vstore16(acc + 3 * HS + c, a3);
+		vstore16(bcc + c, b0);
+		vstore16(bcc + HS + c, b1);
+		vstore16(bcc + 2 * HS + c, b2);
+		vstore16(bcc + 3 * HS + c, b3);
+	}
+	att_weighted(acc, e, v, KVD, jb, j1, HS);
+	att_weighted(bcc, f, v, KVD, jb, j1, HS);
+}
+
+/*
+ * Attention of the n rows of layer l, each over its own keys [0, pos[i]].
+ * Keys [0, P) are the owner's (every row caches the same there): their
+ * scores come from the owner's transposed keys and their values from its
+ * cache, each read once per step for all rows and heads; the rest from each
+ * row's own cache.  A row's sums do not depend on P or on the other rows.
+ */
+static void
+step_attention(SqlpilotRunState *const *rows, int n, const int *pos, int P,
+			   const SqlpilotRunState *owner, int l, BatchActs *a, const SqlpilotConfig *c)
+{
+	int			NH = c->n_heads;
+	int			NKV = c->n_kv_heads;
+	int			HS = c->dim / NH;
+	int			group = NH / NKV;
+	size_t		QD = (size_t) c->dim;
+	size_t		KVD = (size_t) NKV * (size_t) HS;
+	size_t		at = (size_t) l * (size_t) c->seq_len * KVD;
+	size_t		ld = kt_stride(c);
+	size_t		sr = ld + 16;
+	int			nall = n * group;	/* queries per kv head: row i's heads at i * group */
+	const float *okt = ((InferScratch *) owner->scratch)->kt + (size_t) l * KVD * ld;
+
+	for (int kh = 0; kh < NKV; kh++)
+	{
+		const float *kt = okt + (size_t) kh * HS * ld;
+		const float *ov = owner->value_cache + at + (size_t) kh * HS;
+		float	   *e[SQLPILOT_STEP_MAX_ROWS * 4];
+		const float *qs[SQLPILOT_STEP_MAX_ROWS * 4];
+		int			nq = 0;
+
+		/* the shared keys' scores for every query of this kv head, four queries a pass */
+		for (int i = 0; i < n; i++)
+			for (int g = 0; g < group; g++)
+			{
+				size_t		h = (size_t) (kh * group + g);
+
+				e[nq] = a->att + ((size_t) i * NH + h) * sr;
+				qs[nq++] = a->qs + (size_t) i * QD + h * HS;
+				if (nq == SQLPILOT_STEP_MAX_ROWS * 4)
+				{
+					att_scores(e, qs, nq, kt, P, HS);
+					nq = 0;
+				}
+			}
+		att_scores(e, qs, nq, kt, P, HS);
+		for (int i = 0; i < n; i++)
+		{
+			int			nown = pos[i] + 1 - P;
+
+			/* this row's keys past P, as kt, then the rest of its heads' scores and softmax */
+			kt_chunks(a->own, rows[i]->key_cache + at + (size_t) kh * HS + (size_t) P * KVD,
+					  KVD, 0, nown, HS);
+			for (int g = 0; g < group; g++)
+			{
+				size_t		h = (size_t) i * NH + (size_t) (kh * group + g);
+				float	   *ei = a->att + h * sr;
+				float	   *eo = ei + P;
+				const float *q = a->qs + h * HS;
+
+				att_scores(&eo, &q, 1, a->own, nown, HS);
+				a->inv[h] = 1.0f / sqlpilot_exp_shift_sum(ei, pos[i] + 1, max_of(ei, pos[i] + 1));
+				memset(a->wacc + h * 4 * HS, 0, sizeof(float) * 4 * (size_t) HS);
+			}
+		}
+		/* the shared values for two queries at a time, then each row's own */
+		for (int k = 0; k < nall; k += 2)
+		{
+			size_t		h0 = (size_t) (k / group) * NH + (size_t) (kh * group + k % group);
+			size_t		h1 = (size_t) ((k + 1) / group) * NH + (size_t) (kh * group + (k + 1) % group);
+
+			if (k + 1 < nall)
+				att_weighted2(a->wacc + h0 * 4 * HS, a->wacc + h1 * 4 * HS, a->att + h0 * sr,
+							  a->att + h1 * sr, ov, KVD, P, HS);
+			else
+				att_weighted(a->wacc + h0 * 4 * HS, a->att + h0 * sr, ov, KVD, 0, P, HS);
+		}
+		for (int i = 0; i < n; i++)
+			for (int g = 0; g < group; g++)
+			{
+				size_t		h = (size_t) i * NH + (size_t) (kh * group + g);
+				float	   *acc = a->wacc + h * 4 * HS;
+
+				att_weighted(acc, a->att + h * sr, rows[i]->value_cache + at + (size_t) kh * HS,
+							 KVD, P, pos[i] + 1, HS);
+				for (int d = 0; d < HS; d++)
+					a->atty[h * HS + d] =
+						((acc[d] + acc[HS + d]) + (acc[2 * HS + d] + acc[3 * HS + d])) * a->inv[h];
+			}
 	}
 }
 
@@ -537,6 +978,7 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 {
 	const SqlpilotConfig *c;
 	const SqlpilotWeights *w;
+	SqlpilotRunState *owner;
 	InferScratch *sc;
 	BatchActs	a;
 	size_t		C,
@@ -545,7 +987,7 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 				S;
 	int			pos[SQLPILOT_STEP_MAX_ROWS];
 	int			P;
-	bool		share;
+	float		scale;
 
 	if (n < 1 || n > SQLPILOT_STEP_MAX_ROWS)
 		return -1;
@@ -564,7 +1006,8 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 	sc = rows[0]->scratch;
 	if (sc->batch_rows < n)
 	{
-		float	   *grown = malloc(sizeof(float) * batch_carve(&a, NULL, c, (size_t) n));
+		/* zeroed: the lanes of a chunk past a row's keys are read, not used */
+		float	   *grown = calloc(batch_carve(&a, NULL, c, (size_t) n), sizeof(float));
 
 		if (!grown)
 			return -1;
@@ -573,14 +1016,24 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 		sc->batch_rows = n;
 	}
 	batch_carve(&a, sc->batch, c, (size_t) sc->batch_rows);
-	P = shared_prefix(rows, n);
-	share = n > 1;
+	owner = kt_owner(rows[0]);
+	if (kt_extend(owner) != 0)
+		return -1;
+	/* the leading positions every row caches as the owner does */
+	P = owner->n_cached;
 	for (int i = 0; i < n; i++)
-		share = share && pos[i] + 1 - P <= STEP_SHARE_MAX_SUFFIX;
+	{
+		int			k = 0;
+
+		while (k < P && k < rows[i]->n_cached && rows[i]->cached_ids[k] == owner->cached_ids[k])
+			k++;
+		P = k;
+	}
 	C = (size_t) c->dim;
 	H = (size_t) c->hidden_dim;
 	KVD = (size_t) c->n_kv_heads * (C / (size_t) c->n_heads);
 	S = (size_t) c->seq_len;
+	scale = 1.0f / sqrtf((float) (c->dim / c->n_heads));
 
 	for (int i = 0; i < n; i++)
 	{
@@ -601,6 +1054,8 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 		batch_linear(a.k, a.ln, lw.wk, lw.wk_half, n, (int) C, (int) KVD);
 		batch_linear(a.v, a.ln, lw.wv, lw.wv_half, n, (int) C, (int) KVD);
 		sqlpilot_rope_forward(a.k, pos, n, c->n_kv_heads, HS, c->rope_theta);
+		for (size_t i = 0; i < (size_t) n * C; i++)
+			a.qs[i] = a.q[i] * scale;
 		for (int i = 0; i < n; i++)
 		{
 			size_t		at = ((size_t) l * S + (size_t) pos[i]) * KVD;
@@ -608,7 +1063,7 @@ sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n)
 			memcpy(rows[i]->key_cache + at, a.k + i * KVD, KVD * sizeof(float));
 			memcpy(rows[i]->value_cache + at, a.v + i * KVD, KVD * sizeof(float));
 		}
-		batch_attention(rows, n, pos, (size_t) l * S * KVD, share, P, &a, c);
+		step_attention(rows, n, pos, P, owner, l, &a, c);
 		batch_linear(a.res1, a.atty, lw.wo, lw.wo_half, n, (int) C, (int) C);
 		for (size_t i = 0; i < (size_t) n * C; i++)
 			a.res1[i] += a.x[i];
@@ -650,6 +1105,8 @@ sqlpilot_infer_truncate(SqlpilotRunState *s, int n)
 		s->n_cached = n;
 		sc->logits_valid = 0;
 	}
+	if (n < sc->kt_n)
+		sc->kt_n = n;
 }
 
 /* Copies the cached tokens past the shared prefix, their k/v rows, and the logits. */
@@ -676,6 +1133,8 @@ sqlpilot_infer_copy(SqlpilotRunState *dst, const SqlpilotRunState *src)
 	memcpy(dst->cached_ids + common, src->cached_ids + common,
 		   (size_t) (src->n_cached - common) * sizeof(int));
 	dst->n_cached = src->n_cached;
+	if (common < ((InferScratch *) dst->scratch)->kt_n)
+		((InferScratch *) dst->scratch)->kt_n = common;
 	memcpy(dst->logits, src->logits, (size_t) c->vocab_size * sizeof(float));
 	((InferScratch *) dst->scratch)->logits_valid =
 		((const InferScratch *) src->scratch)->logits_valid;

@@ -65,7 +65,10 @@ int			sqlpilot_infer_feed_interruptible(SqlpilotRunState *s, const int *ids, int
 											  bool (*should_stop) (void *arg), void *arg);
 /* How many leading ids[0..n) the cache already holds (what a feed of them would reuse). */
 int			sqlpilot_infer_cached_prefix(const SqlpilotRunState *s, const int *ids, int n);
-/* Appends one token (single-token decode); returns 0, or -1 when the context is full or id is out of range. */
+/*
+ * Appends one token (single-token decode: sqlpilot_infer_step_rows of one
+ * row); returns 0, or -1 when the context is full or id is out of range.
+ */
 int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
 /* Most rows one sqlpilot_infer_step_rows call takes. */
 #define SQLPILOT_STEP_MAX_ROWS 16
@@ -74,12 +77,16 @@ int			sqlpilot_infer_step(SqlpilotRunState *s, int id);
  * Appends ids[i] to rows[i] for n (1..SQLPILOT_STEP_MAX_ROWS) distinct run
  * states of one model in one step (beams decoded in lockstep): each row at
  * its own position over its own cache, each weight matrix read once for all
- * rows.  The states' common leading tokens (a prompt the beams share) are
- * read from rows[0]'s cache for every row, so each state ends as
+ * rows.  The leading tokens the states cache as rows[0]'s owner does (the
+ * state whose spare it is, else rows[0]; a prompt the beams share) are read
+ * from the owner for every row (its keys kept transposed: a copy of its key
+ * cache made on first use), so each state ends as
  * sqlpilot_infer_step(rows[i], ids[i]) leaves it, bit for bit when their
- * caches hold the same values there (copies, sqlpilot_infer_copy).
- * Activations for n rows are kept in rows[0] (made on first use).  Returns 0, or -1 with no state changed when a context is
- * full, an id is out of range, a state repeats or memory runs out.
+ * caches hold the same values there (copies, sqlpilot_infer_copy): a row's
+ * sums do not depend on the other rows.  Activations for n rows are kept in
+ * rows[0] (made on first use).  Returns 0, or -1 with no state changed when
+ * a context is full, an id is out of range, a state repeats or memory runs
+ * out.
  */
 int			sqlpilot_infer_step_rows(SqlpilotRunState *const *rows, const int *ids, int n);
 /* Forgets cached tokens from position n on. */

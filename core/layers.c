@@ -1411,3 +1411,10 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	}
 	sqlpilot_rmsnorm_backward(dx, dw->rms_att, dln, x, w->rms_att, a->ln1_rstd, N, C);
 }
+
+/* p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (the lockstep decode of infer.c). */
+float
+sqlpilot_exp_shift_sum(float *p, int n, float mx)
+{
+	return exp_shift_sum(p, n, mx);
+}

@@ -140,4 +140,11 @@ void		sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeight
 									float *dx, float *scratch);
 size_t		sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *rl);
 
+/*
+ * p[j] = exp(p[j] - mx) for j in [0, n), 16 lanes at a time (the attention
+ * softmax's exponentials); returns their sum.  The same p and n give the
+ * same bits wherever it is called from.
+ */
+float		sqlpilot_exp_shift_sum(float *p, int n, float mx);
+
 #endif							/* SQLPILOT_LAYERS_H */

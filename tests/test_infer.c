@@ -598,6 +598,79 @@ check_carve(const SqlpilotConfig *c)
 	free(mem);
 }
 
+/*
+ * The decode owner's transposed keys follow its cache: after it forgets
+ * positions (truncate, a feed of other tokens) or another state's rows are
+ * copied over them (sqlpilot_infer_copy), its steps and its spares' steps
+ * must equal those of a fresh state fed the same tokens, bit for bit.
+ */
+static void
+check_kt_follows(const char *name, const SqlpilotConfig *c, int n)
+{
+	SqlpilotWeights w;
+	float	   *params = test_weights(c, &w, 17);
+	SqlpilotRunState s,
+				fresh,
+				other;
+	SqlpilotRunState *spare;
+	int		   *a = malloc(sizeof(int) * (size_t) n);
+	int		   *b = malloc(sizeof(int) * (size_t) n);
+	char		err[256];
+	int			V = c->vocab_size;
+	int			half = n / 2;
+	bool		same = true;
+
+	random_ids(a, n, V, 31);
+	memcpy(b, a, sizeof(int) * (size_t) half);
+	random_ids(b + half, n - half, V, 32);
+	if (!tap_ok(sqlpilot_runstate_init(&s, c, &w, err, sizeof(err)) == 0 &&
+				sqlpilot_runstate_init(&fresh, c, &w, err, sizeof(err)) == 0 &&
+				sqlpilot_runstate_init(&other, c, &w, err, sizeof(err)) == 0 &&
+				(spare = sqlpilot_runstate_spare(&s, 0, err, sizeof(err))) != NULL,
+				"%s: run states for the transposed-key checks", name))
+		return;
+
+	/* s decodes a's tail (its keys transposed), then forgets it and takes b's */
+	sqlpilot_infer_feed(&s, a, half);
+	for (int t = half; t < n - 1; t++)
+		sqlpilot_infer_step(&s, a[t]);
+	sqlpilot_infer_feed(&s, b, half + 2);
+	sqlpilot_infer_feed(&fresh, b, half + 2);
+	for (int t = half + 2; t < n; t++)
+	{
+		sqlpilot_infer_step(&s, b[t]);
+		sqlpilot_infer_step(&fresh, b[t]);
+		same = same && memcmp(s.logits, fresh.logits, sizeof(float) * (size_t) V) == 0;
+	}
+	tap_ok(same, "%s: after a truncate and a feed of other tokens, steps equal a fresh state's", name);
+
+	/* a spare of s steps over s's shared rows: equal to a fresh state's step */
+	sqlpilot_infer_truncate(&s, half + 3);
+	sqlpilot_infer_copy(spare, &s);
+	sqlpilot_infer_truncate(&fresh, half + 3);
+	sqlpilot_infer_step(&s, a[0]);
+	sqlpilot_infer_step(spare, a[1]);
+	sqlpilot_infer_step(&fresh, a[1]);
+	tap_ok(memcmp(spare->logits, fresh.logits, sizeof(float) * (size_t) V) == 0,
+		   "%s: a spare's step over its owner's transposed keys equals a fresh state's", name);
+
+	/* another state's rows copied over s's: s's own transposed keys are stale */
+	sqlpilot_infer_feed(&other, a, n - 1);
+	sqlpilot_infer_copy(&s, &other);
+	sqlpilot_infer_truncate(&fresh, 0);
+	sqlpilot_infer_feed(&fresh, a, n - 1);
+	sqlpilot_infer_step(&s, a[n - 1]);
+	sqlpilot_infer_step(&fresh, a[n - 1]);
+	tap_ok(memcmp(s.logits, fresh.logits, sizeof(float) * (size_t) V) == 0,
+		   "%s: after another state's rows are copied in, a step equals a fresh state's", name);
+	sqlpilot_runstate_free(&s);
+	sqlpilot_runstate_free(&fresh);
+	sqlpilot_runstate_free(&other);
+	free(a);
+	free(b);
+	free(params);
+}
+
 int
 main(void)
 {
@@ -639,6 +712,7 @@ main(void)
 	}
 	check_kv_file(&c, 130);
 	check_carve(&c);
+	check_kt_follows("multi-query", &c, 120);
 
 	sqlpilot_config_preset("260K", &c);
 	c.seq_len = 160;
