@@ -42,7 +42,7 @@
  * then the payload: n i32 token ids, then per layer n k rows and n v rows of
  * kv_dim floats.  Host order is enough: the file never leaves the machine.
  */
-#define KV_MAGIC "SQLPKV01"
+#define KV_MAGIC "SQLPKV02"
 #define KV_HEADER 48
 
 /*
@@ -1156,6 +1156,65 @@ kv_payload_bytes(const SqlpilotConfig *c, int n)
 	return (size_t) n * sizeof(int) + 2 * (size_t) c->n_layers * (size_t) n * KVD * sizeof(float);
 }
 
+/*
+ * The pieces of a KV file's payload for n tokens, in file order: the token
+ * ids, then per layer the k rows and the v rows, straight out of (or into)
+ * the run state, so neither saving nor loading needs a copy of the whole
+ * payload (a new backend would fault in every page of that copy).  Returns
+ * the number of pieces (1 + 2 * layers).
+ */
+static int
+kv_pieces(const SqlpilotRunState *s, int n, void **at, size_t *bytes)
+{
+	const SqlpilotConfig *c = s->config;
+	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
+	int			k = 0;
+
+	at[k] = s->cached_ids;
+	bytes[k++] = (size_t) n * sizeof(int);
+	for (int l = 0; l < c->n_layers; l++)
+	{
+		size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
+
+		at[k] = s->key_cache + off;
+		bytes[k++] = (size_t) n * KVD * sizeof(float);
+		at[k] = s->value_cache + off;
+		bytes[k++] = (size_t) n * KVD * sizeof(float);
+	}
+	return k;
+}
+
+/* The payload's checksum: XXH64 of each piece, seeded with the one before. */
+static uint64_t
+kv_checksum(void **at, const size_t *bytes, int pieces, uint64_t model_checksum)
+{
+	uint64_t	h = model_checksum;
+
+	for (int i = 0; i < pieces; i++)
+		h = sqlpilot_checksum64(at[i], bytes[i], h);
+	return h;
+}
+
+/* Reads exactly len bytes (retrying short reads); 0, or -1 at an error or the end. */
+static int
+read_full(int fd, void *dst, size_t len)
+{
+	unsigned char *p = dst;
+
+	while (len > 0)
+	{
+		ssize_t		got = read(fd, p, len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		p += got;
+		len -= (size_t) got;
+	}
+	return 0;
+}
+
 /* Writes the first n cached tokens and their k/v rows to path (temp file + rename). */
 int
 sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
@@ -1163,9 +1222,10 @@ sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
 {
 	const SqlpilotConfig *c = s->config;
 	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
-	size_t		payload = kv_payload_bytes(c, n);
-	unsigned char *buf;
-	unsigned char *p;
+	unsigned char header[KV_HEADER];
+	void	   *at[1 + 2 * SQLPILOT_MAX_LAYERS];
+	size_t		bytes[1 + 2 * SQLPILOT_MAX_LAYERS];
+	int			pieces;
 	uint32_t	u32;
 	uint64_t	u64;
 	char		tmp[4096];
@@ -1182,45 +1242,29 @@ sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
 		snprintf(err, errlen, "path too long: %s", path);
 		return -1;
 	}
-	buf = malloc(KV_HEADER + payload);
-	if (!buf)
-	{
-		snprintf(err, errlen, "out of memory (%zu bytes)", payload);
-		return -1;
-	}
-	p = buf + KV_HEADER;
-	memcpy(p, s->cached_ids, (size_t) n * sizeof(int));
-	p += (size_t) n * sizeof(int);
-	for (int l = 0; l < c->n_layers; l++)
-	{
-		size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
-		size_t		bytes = (size_t) n * KVD * sizeof(float);
-
-		memcpy(p, s->key_cache + off, bytes);
-		p += bytes;
-		memcpy(p, s->value_cache + off, bytes);
-		p += bytes;
-	}
-	memcpy(buf, KV_MAGIC, 8);
+	pieces = kv_pieces(s, n, at, bytes);
+	memset(header, 0, sizeof(header));
+	memcpy(header, KV_MAGIC, 8);
 	u32 = 0x01020304;
-	memcpy(buf + 8, &u32, 4);
+	memcpy(header + 8, &u32, 4);
 	u32 = (uint32_t) c->n_layers;
-	memcpy(buf + 12, &u32, 4);
+	memcpy(header + 12, &u32, 4);
 	u32 = (uint32_t) KVD;
-	memcpy(buf + 16, &u32, 4);
+	memcpy(header + 16, &u32, 4);
 	u32 = (uint32_t) n;
-	memcpy(buf + 20, &u32, 4);
-	memcpy(buf + 24, &model_checksum, 8);
-	u64 = sqlpilot_checksum64(buf + KV_HEADER, payload, model_checksum);
-	memcpy(buf + 32, &u64, 8);
-	u64 = payload;
-	memcpy(buf + 40, &u64, 8);
+	memcpy(header + 20, &u32, 4);
+	memcpy(header + 24, &model_checksum, 8);
+	u64 = kv_checksum(at, bytes, pieces, model_checksum);
+	memcpy(header + 32, &u64, 8);
+	u64 = kv_payload_bytes(c, n);
+	memcpy(header + 40, &u64, 8);
 
 	f = fopen(tmp, "wb");
-	ok = f != NULL && fwrite(buf, 1, KV_HEADER + payload, f) == KV_HEADER + payload;
+	ok = f != NULL && fwrite(header, 1, KV_HEADER, f) == KV_HEADER;
+	for (int i = 0; ok && i < pieces; i++)
+		ok = fwrite(at[i], 1, bytes[i], f) == bytes[i];
 	if (f && fclose(f) != 0)
 		ok = 0;
-	free(buf);
 	if (!ok || rename(tmp, path) != 0)
 	{
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -1232,8 +1276,9 @@ sqlpilot_infer_save(const SqlpilotRunState *s, int n, uint64_t model_checksum,
 
 /*
  * Loads a KV file into s after checking it belongs to this model and shape.
- * The file is read, not mapped: another process truncating it under a
- * mapping would kill the backend with SIGBUS; a short read is an error.
+ * The file is read, not mapped (another process truncating it under a
+ * mapping would kill the backend with SIGBUS), straight into the KV cache;
+ * s keeps nothing of it unless the whole payload checks out.
  */
 int
 sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *path,
@@ -1241,9 +1286,11 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 {
 	const SqlpilotConfig *c = s->config;
 	size_t		KVD = (size_t) c->n_kv_heads * (size_t) (c->dim / c->n_heads);
-	const unsigned char *buf;
-	const unsigned char *p;
-	size_t		size;
+	unsigned char header[KV_HEADER];
+	void	   *at[1 + 2 * SQLPILOT_MAX_LAYERS];
+	size_t		bytes[1 + 2 * SQLPILOT_MAX_LAYERS];
+	int			pieces;
+	struct stat st;
 	uint32_t	bom,
 				layers,
 				kvd,
@@ -1251,65 +1298,67 @@ sqlpilot_infer_load(SqlpilotRunState *s, uint64_t model_checksum, const char *pa
 	uint64_t	sum,
 				want,
 				payload;
+	int			fd;
+	int			ok = 1;
 
 	sqlpilot_infer_truncate(s, 0);
-	buf = (const unsigned char *) sqlpilot_read_file(path, &size, err, errlen);
-	if (!buf)
-		return -1;
-	if (size < KV_HEADER)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 	{
-		free((void *) buf);
-		snprintf(err, errlen, "%s is not a KV file", path);
+		snprintf(err, errlen, "cannot open \"%s\": %s", path, strerror(errno));
 		return -1;
 	}
-	memcpy(&bom, buf + 8, 4);
-	memcpy(&layers, buf + 12, 4);
-	memcpy(&kvd, buf + 16, 4);
-	memcpy(&n, buf + 20, 4);
-	memcpy(&sum, buf + 24, 8);
-	memcpy(&want, buf + 32, 8);
-	memcpy(&payload, buf + 40, 8);
-	if (memcmp(buf, KV_MAGIC, 8) != 0)
+	if (fstat(fd, &st) != 0 || read_full(fd, header, KV_HEADER) != 0)
+	{
 		snprintf(err, errlen, "%s is not a KV file", path);
+		close(fd);
+		return -1;
+	}
+	memcpy(&bom, header + 8, 4);
+	memcpy(&layers, header + 12, 4);
+	memcpy(&kvd, header + 16, 4);
+	memcpy(&n, header + 20, 4);
+	memcpy(&sum, header + 24, 8);
+	memcpy(&want, header + 32, 8);
+	memcpy(&payload, header + 40, 8);
+	if (memcmp(header, KV_MAGIC, 8) != 0)
+	{
+		snprintf(err, errlen, "%s is not a KV file", path);
+		ok = 0;
+	}
 	else if (bom != 0x01020304 || sum != model_checksum || layers != (uint32_t) c->n_layers ||
 			 kvd != (uint32_t) KVD || n == 0 || n > (uint32_t) c->seq_len ||
 			 payload != kv_payload_bytes(c, (int) n))
-		snprintf(err, errlen, "%s belongs to another model or shape", path);
-	else if (size != KV_HEADER + payload ||
-			 sqlpilot_checksum64(buf + KV_HEADER, payload, model_checksum) != want)
-		snprintf(err, errlen, "%s is truncated or corrupt", path);
-	else
 	{
-		p = buf + KV_HEADER;
-		for (uint32_t i = 0; i < n; i++)
+		snprintf(err, errlen, "%s belongs to another model or shape", path);
+		ok = 0;
+	}
+	else if ((uint64_t) st.st_size != KV_HEADER + payload)
+	{
+		snprintf(err, errlen, "%s is truncated or corrupt", path);
+		ok = 0;
+	}
+	if (ok)
+	{
+		pieces = kv_pieces(s, (int) n, at, bytes);
+		for (int i = 0; ok && i < pieces; i++)
+			ok = read_full(fd, at[i], bytes[i]) == 0;
+		if (!ok || kv_checksum(at, bytes, pieces, model_checksum) != want)
 		{
-			int			id;
-
-			memcpy(&id, p + i * sizeof(int), sizeof(int));
-			if (id < 0 || id >= c->vocab_size)
+			snprintf(err, errlen, "%s is truncated or corrupt", path);
+			ok = 0;
+		}
+		for (uint32_t i = 0; ok && i < n; i++)
+			if (s->cached_ids[i] < 0 || s->cached_ids[i] >= c->vocab_size)
 			{
 				snprintf(err, errlen, "%s holds an impossible token id", path);
-				free((void *) buf);
-				return -1;
+				ok = 0;
 			}
-		}
-		memcpy(s->cached_ids, p, (size_t) n * sizeof(int));
-		p += (size_t) n * sizeof(int);
-		for (int l = 0; l < c->n_layers; l++)
-		{
-			size_t		off = (size_t) l * (size_t) c->seq_len * KVD;
-			size_t		bytes = (size_t) n * KVD * sizeof(float);
-
-			memcpy(s->key_cache + off, p, bytes);
-			p += bytes;
-			memcpy(s->value_cache + off, p, bytes);
-			p += bytes;
-		}
-		free((void *) buf);
-		s->n_cached = (int) n;
-		((InferScratch *) s->scratch)->logits_valid = 0;
-		return (int) n;
 	}
-	free((void *) buf);
-	return -1;
+	close(fd);
+	if (!ok)
+		return -1;
+	s->n_cached = (int) n;
+	((InferScratch *) s->scratch)->logits_valid = 0;
+	return (int) n;
 }

@@ -78,7 +78,6 @@
 /* Limits on a config that a file may claim: far above any real model. */
 #define SQLPILOT_MAX_DIM 16384
 #define SQLPILOT_MAX_HIDDEN 65536
-#define SQLPILOT_MAX_LAYERS 256
 #define SQLPILOT_MAX_HEADS 1024
 #define SQLPILOT_MAX_VOCAB 65536
 #define SQLPILOT_MAX_SEQ_LEN 65536

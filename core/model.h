@@ -21,6 +21,9 @@
 
 #include "tokenizer.h"
 
+/* The most layers a model file may claim (sqlpilot_config_validate). */
+#define SQLPILOT_MAX_LAYERS 256
+
 typedef struct SqlpilotConfig
 {
 	int			dim;			/* C */

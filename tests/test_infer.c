@@ -552,6 +552,8 @@ check_kv_file(const SqlpilotConfig *c, int n)
 	fclose(f);
 	tap_ok(sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == -1 && b.n_cached == 0 &&
 		   strstr(err, "corrupt") != NULL, "kv file: a flipped byte is refused (%s)", err);
+	tap_ok(sqlpilot_infer_feed(&b, ids, n) == n && maxdiff(b.logits, want, c->vocab_size) < 1e-5,
+		   "kv file: after a refused file the whole prompt is computed again, same logits");
 	tap_ok(truncate(path, size - 4) == 0 && sqlpilot_infer_load(&b, 42, path, err, sizeof(err)) == -1 &&
 		   strstr(err, "corrupt") != NULL, "kv file: a cut file is refused (%s)", err);
 	unlink(path);
