@@ -48,6 +48,7 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -1135,32 +1136,50 @@ SqlpilotReadEdges(const Oid *relids, int n, int *n_edges)
 
 /*
  * Looks up the table schema.name wherever it is (a name the prefix qualifies
- * with a schema outside the scope); fills out, names in cxt, when the role
- * may use it: USAGE on its schema, not another session's temporary schema,
- * a table, view or materialized view (not a partition) it has a privilege
- * on.  Returns whether it does.
+ * with a schema outside the scope), in the statement's snapshot as a query
+ * would; fills out, names in cxt, when the role may use it: USAGE on its
+ * schema, not another session's temporary schema, a table, view or
+ * materialized view (not a partition) it has a privilege on.  Returns
+ * whether it does.
  */
 bool
 SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
 					   SqlpilotCachedTable *out)
 {
-	RoleRights	rr;
-	Oid			nsp;
+	Relation	nsprel;
+	Relation	classrel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
 	HeapTuple	tup;
+	RoleRights	rr;
+	Oid			nsp = InvalidOid;
 	bool		found = false;
 
 	if (strlen(schema) >= NAMEDATALEN || strlen(name) >= NAMEDATALEN)
 		return false;
 	CurrentRights(&rr);
-	nsp = get_namespace_oid(schema, true);
+	nsprel = table_open(NamespaceRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_namespace_nspname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(schema));
+	scan = systable_beginscan(nsprel, NamespaceNameIndexId, true, StatementSnapshot(), 1, key);
+	if ((tup = systable_getnext(scan)) != NULL)
+		nsp = ((Form_pg_namespace) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(nsprel, AccessShareLock);
 	if (!OidIsValid(nsp) || isOtherTempNamespace(nsp) ||
 		pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
 		return false;
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(get_relname_relid(name, nsp)));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	if (IsListedKind((Form_pg_class) GETSTRUCT(tup)))
-		found = TableFromTuple(&rr, isTempNamespace(nsp) ? "pg_temp" : schema, tup, NULL, cxt, out);
-	ReleaseSysCache(tup);
+
+	classrel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(name));
+	ScanKeyInit(&key[1], Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(classrel, ClassNameNspIndexId, true, StatementSnapshot(), 2, key);
+	if ((tup = systable_getnext(scan)) != NULL && IsListedKind((Form_pg_class) GETSTRUCT(tup)))
+		found = TableFromTuple(&rr, isTempNamespace(nsp) ? "pg_temp" : schema, tup, classrel,
+							   cxt, out);
+	systable_endscan(scan);
+	table_close(classrel, AccessShareLock);
 	return found;
 }
