@@ -101,6 +101,14 @@ SELECT split_part(split_part(sqlpilot_prompt('SELECT * FROM events '), 'CREATE T
 	')' || chr(10), 1);
 RESET ROLE;
 
+-- rows are read in the statement's snapshot: a table the running statement
+-- creates itself is listed, but has no column yet
+CREATE TABLE "Rich".ctas AS SELECT sqlpilot_prompt('SELECT * FROM ctas ') AS p;
+SELECT position(E'CREATE TABLE "Rich".ctas (\n)' IN p) > 0 AS listed_without_columns FROM "Rich".ctas;
+SELECT position(E'CREATE TABLE "Rich".ctas (\n\tp STRING' IN replace(sqlpilot_prompt('SELECT * FROM ctas '), '        ', E'\t')) > 0
+	AS columns_after FROM "Rich".ctas LIMIT 1;
+DROP TABLE "Rich".ctas;
+
 -- small budgets: the tables the prefix names, then their foreign-key
 -- neighbours (either way), then the rest in catalog order
 CREATE FUNCTION rich_tables(prefix text, budget int) RETURNS text LANGUAGE plpgsql AS $$
