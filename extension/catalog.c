@@ -700,10 +700,10 @@ ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
 }
 
 /*
- * Fills the keys of index row x (a pg_index row of dr->index) into ix, in
- * cxt: a column's name (unquoted: the renderer quotes) or an expression's
- * text (pg_get_indexdef), DESC, whether an expression.  Returns false when
- * a key's text is gone (the index was dropped meanwhile).
+ * Fills ix, in cxt, with the keys of the index whose pg_index row is row: a
+ * column's name (unquoted: the renderer quotes) or an expression's text
+ * (pg_get_indexdef), DESC, whether an expression.  Returns false when a
+ * key's text is gone (the index was dropped meanwhile).
  */
 static bool
 IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex *ix)
