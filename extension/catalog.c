@@ -16,6 +16,15 @@
  * outside the scope; SqlpilotReadDetails reads the columns, keys, indexes
  * and checks of the few tables a prompt may hold.
  *
+ * Every step reads the catalogs directly, through their indexes and the
+ * syscaches, as PostgreSQL's own caches do; no SQL runs.  A query would be
+ * parsed, analyzed and planned again in every new backend, which cost a
+ * first completion more than reading the rows.  Types, defaults, checks and
+ * index expressions are spelled by the functions a query would call
+ * (format_type, pg_get_expr, pg_get_indexdef) with search_path pinned to
+ * pg_catalog, so names outside it come qualified.  Only the catalogs are
+ * locked (AccessShareLock), never a user's table.
+ *
  * Only what the current role may use gets in: a table needs USAGE on its
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
  * columns, in which case only those columns are shown, with no constraint
@@ -32,142 +41,33 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
+#include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "sqlpilot.h"
 
-/*
- * Every query names its functions and operators with pg_catalog (and runs
- * with search_path pinned to pg_catalog, see PinSearchPath), so nothing a
- * role creates in a schema of the caller's search_path can run inside it.
- */
-#define EQ " OPERATOR(pg_catalog.=) "
-
-/*
- * The name a schema is shown with: the session's own temporary schema is
- * pg_temp (how a user names it); other sessions' are never read.
- */
-#define SCHEMA_NAME(n) \
-	"CASE WHEN " n ".oid" EQ "pg_catalog.pg_my_temp_schema() THEN 'pg_temp'::pg_catalog.name" \
-	" ELSE " n ".nspname END"
-
-/*
- * The table, view or materialized view named schema $1, table $2, wherever
- * it is, when the role may use its schema, with its ACL and owner: the
- * table privileges are checked in C (TableRight).
- */
-static const char *const named_table_query =
-"SELECT c.oid, " SCHEMA_NAME("n") ", c.relname, c.relacl, c.relowner, c.relkind"
-" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid" EQ "c.relnamespace"
-" WHERE n.nspname" EQ "$1 AND c.relname" EQ "$2"
-"   AND c.relkind" EQ "ANY ('{r,p,f,v,m}'::pg_catalog.\"char\"[]) AND NOT c.relispartition"
-"   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)"
-"   AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')";
-
-/*
- * The foreign keys from or to the tables $1, with their key columns: the
- * neighbours of those tables in the choice of tables (kept when both ends
- * are visible; the privileges are checked in C).  Those to a table are found
- * through pg_depend's index on the referenced object (a foreign key depends
- * on the referenced columns, $2 = pg_constraint, $3 = pg_class), since
- * pg_constraint has no index on confrelid; a scan of every constraint would
- * cost each new backend a pass over pg_constraint.
- */
-static const char *const edges_query =
-"SELECT con.oid, con.conrelid, con.confrelid, con.conkey, con.conname"
-" FROM pg_catalog.pg_constraint con"
-" WHERE con.conrelid" EQ "ANY ($1) AND con.contype" EQ "'f'::pg_catalog.\"char\""
-" UNION "
-"SELECT con.oid, con.conrelid, con.confrelid, con.conkey, con.conname"
-" FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_constraint con ON con.oid" EQ "d.objid"
-" WHERE d.refclassid" EQ "$3 AND d.refobjid" EQ "ANY ($1) AND d.classid" EQ "$2"
-"   AND con.contype" EQ "'f'::pg_catalog.\"char\" AND con.confrelid" EQ "d.refobjid"
-" ORDER BY 2, 5";
-
-/* The columns of the tables $1, with whether the role may use each. */
-static const char *const columns_query =
-"SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
-"        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
-"   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
-" FROM pg_catalog.pg_attribute a"
-" LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
-" WHERE a.attrelid" EQ "ANY ($1) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
-"   AND NOT a.attisdropped"
-" ORDER BY a.attrelid, a.attnum";
-
-/*
- * Indexes and the PRIMARY KEY / UNIQUE constraints behind them, primary key
- * first; each key is a column's name (unquoted: the renderer quotes) or an
- * expression's text, flagged in the last array.
- */
-static const char *const indexes_query =
-"SELECT i.indrelid, ic.relname, i.indisprimary, i.indisunique,"
-"   coalesce(con.contype" EQ "'u'::pg_catalog.\"char\", false),"
-"   ARRAY(SELECT coalesce(a.attname::pg_catalog.text,"
-"                         pg_catalog.pg_get_indexdef(i.indexrelid, k, true))"
-"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k"
-"         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "i.indrelid"
-"           AND a.attnum" EQ "i.indkey[k OPERATOR(pg_catalog.-) 1]"
-"           AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
-"         ORDER BY k),"
-"   ARRAY(SELECT (i.indoption[k OPERATOR(pg_catalog.-) 1]::pg_catalog.int4"
-"                 OPERATOR(pg_catalog.&) 1)" EQ "1"
-"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),"
-"   ARRAY(SELECT i.indkey[k OPERATOR(pg_catalog.-) 1]" EQ "0::pg_catalog.int2"
-"         FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)"
-" FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid" EQ "i.indexrelid"
-" LEFT JOIN pg_catalog.pg_constraint con"
-"   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
-"   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
-" WHERE i.indrelid" EQ "ANY ($1)"
-" ORDER BY i.indrelid, NOT i.indisprimary, ic.relname";
-
-/*
- * Foreign keys of the tables $1 whose target the role may use, and each of
- * its referenced columns (a role with only DELETE on the target sees none
- * of its columns, so no REFERENCES may name one).
- */
-static const char *const fkeys_query =
-"SELECT con.conrelid, con.conname,"
-"   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.conrelid AND a.attnum" EQ "k.n"
-"         ORDER BY k.o),"
-"   " SCHEMA_NAME("rn") ", rc.relname, con.confrelid,"
-"   ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(n, o)"
-"         JOIN pg_catalog.pg_attribute a ON a.attrelid" EQ "con.confrelid AND a.attnum" EQ "k.n"
-"         ORDER BY k.o),"
-"   con.confdeltype, con.confupdtype, rc.relnamespace" EQ "c.relnamespace"
-" FROM pg_catalog.pg_constraint con"
-" JOIN pg_catalog.pg_class c ON c.oid" EQ "con.conrelid"
-" JOIN pg_catalog.pg_class rc ON rc.oid" EQ "con.confrelid"
-" JOIN pg_catalog.pg_namespace rn ON rn.oid" EQ "rc.relnamespace"
-" WHERE con.contype" EQ "'f'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
-"   AND pg_catalog.has_schema_privilege(rn.oid, 'USAGE')"
-"   AND pg_catalog.has_table_privilege(rc.oid, 'SELECT, INSERT, UPDATE, DELETE')"
-"   AND NOT EXISTS (SELECT FROM pg_catalog.unnest(con.confkey) k(n)"
-"         WHERE NOT pg_catalog.has_column_privilege(con.confrelid, k.n, 'SELECT, INSERT, UPDATE'))"
-" ORDER BY con.conrelid, con.conname";
-
-/* CHECK constraints of the tables $1. */
-static const char *const checks_query =
-"SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
-" FROM pg_catalog.pg_constraint con"
-" WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ "ANY ($1)"
-" ORDER BY con.conrelid, con.conname";
+/* The privileges that let a role use a column: what the prompt shows it for. */
+#define COLUMN_RIGHTS (ACL_SELECT | ACL_INSERT | ACL_UPDATE)
 
 /* The current role, for privilege checks on many tables. */
 typedef struct RoleRights
@@ -178,40 +78,21 @@ typedef struct RoleRights
 	bool		write_all;		/* member of pg_write_all_data */
 } RoleRights;
 
-/* One table being read: its place in the caller's array, looked up by relid. */
-typedef struct ReadEntry
+/* The catalogs a read of table definitions scans, opened once per read. */
+typedef struct DetailRels
 {
-	Oid			relid;
-	int			index;
-} ReadEntry;
-
-/* Bookkeeping while reading details: the tables by relid, and hidden columns. */
-typedef struct ReadState
-{
-	MemoryContext cxt;
-	SqlpilotCachedTable *tables;
-	int			n;
-	ReadEntry  *entries;		/* (n) sorted by relid */
-	bool	   *has_hidden;		/* (size of tables) some column is not visible to the role */
-} ReadState;
-
-/* Runs one catalog query with the oid[] argument; errors are can't-happen. */
-static void
-RunQuery(const char *sql, Datum oids)
-{
-	Oid			argtypes[1] = {OIDARRAYOID};
-	Datum		values[1] = {oids};
-	int			rc;
-
-	rc = SPI_execute_with_args(sql, 1, argtypes, values, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
-}
+	Relation	attribute;
+	Relation	attrdef;
+	Relation	index;
+	Relation	constraint;
+	Snapshot	snapshot;		/* the statement's, see StatementSnapshot */
+} DetailRels;
 
 /*
  * Pins search_path to pg_catalog (pg_temp last, so no temporary object can
- * shadow a catalog one) for the extension's own queries; returns the GUC
- * nest level that AtEOXact_GUC pops (an error pops it with the transaction).
+ * shadow a catalog one) while types and expressions are spelled; returns the
+ * GUC nest level that AtEOXact_GUC pops (an error pops it with the
+ * transaction).
  */
 static int
 PinSearchPath(void)
@@ -223,85 +104,65 @@ PinSearchPath(void)
 	return nest;
 }
 
-/* Builds an oid[] datum from n OIDs. */
-static Datum
-OidArray(const Oid *oids, int n)
+/* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
+static void *
+GrowArray(void *arr, int n, size_t elem, MemoryContext cxt)
 {
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		d[i] = ObjectIdGetDatum(oids[i]);
-	return PointerGetDatum(construct_array(d, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
-}
-
-/* Column i of the current SPI row as a string copied into cxt, or NULL. */
-static char *
-GetString(int row, int col, MemoryContext cxt)
-{
-	char	   *s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-
-	return s ? MemoryContextStrdup(cxt, s) : NULL;
-}
-
-/* Column col of row as a Datum; *isnull set. */
-static Datum
-GetDatum(int row, int col, bool *isnull)
-{
-	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
-}
-
-/* Column col of row as a bool (NULL reads as false). */
-static bool
-GetBool(int row, int col)
-{
-	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-/* Column col of row as an OID. */
-static Oid
-GetOid(int row, int col)
-{
-	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
-
-	return isnull ? InvalidOid : DatumGetObjectId(d);
+	if (arr == NULL)
+		return MemoryContextAllocZero(cxt, elem * 4);
+	if ((n & (n - 1)) == 0 && n >= 4)
+		return repalloc(arr, elem * n * 2);
+	return arr;
 }
 
 /*
- * A text[] column as a C string array in cxt; returns the count.  A NULL
- * element stays NULL (what pg_get_indexdef gives for an index dropped while
- * it is read).
+ * The snapshot the rows of definitions and foreign keys are read with: the
+ * statement's, as the queries this reader replaced read them, so a table
+ * the running statement creates itself (CREATE TABLE AS) is listed but has
+ * no column yet; the latest catalog when no statement runs.
+ */
+static Snapshot
+StatementSnapshot(void)
+{
+	return ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+}
+
+/*
+ * The rows of catalog rel visible to snapshot (NULL: the latest catalog)
+ * whose column attno holds oid, copied into *rows (palloc'd), through index
+ * indexid (a heap scan with ignore_system_indexes, so in no particular
+ * order); returns how many.
  */
 static int
-GetTextArray(int row, int col, MemoryContext cxt, char ***out)
+RowsByOid(Relation rel, Oid indexid, AttrNumber attno, Oid oid, Snapshot snapshot,
+		  HeapTuple **rows)
 {
-	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	ArrayType  *arr;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	int			n = 0;
 
-	*out = NULL;
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(d);
-	deconstruct_array(arr, ARR_ELEMTYPE(arr), -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		(*out)[i] = nulls[i] ? NULL : MemoryContextStrdup(cxt, TextDatumGetCString(elems[i]));
+	*rows = NULL;
+	ScanKeyInit(&key, attno, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(oid));
+	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		*rows = GrowArray(*rows, n, sizeof(HeapTuple), CurrentMemoryContext);
+		(*rows)[n++] = heap_copytuple(tup);
+	}
+	systable_endscan(scan);
 	return n;
 }
 
-/* A name[] column (attribute names) as a C string array in cxt; returns the count. */
+/*
+ * The int2[] column attno of a row of catalog rel (a constraint's conkey or
+ * confkey) as attribute numbers in *out (palloc'd); returns the count.
+ */
 static int
-GetNameArray(int row, int col, MemoryContext cxt, char ***out)
+KeyColumns(HeapTuple tup, Relation rel, AttrNumber attno, AttrNumber **out)
 {
 	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
+	Datum		d = heap_getattr(tup, attno, RelationGetDescr(rel), &isnull);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
@@ -309,53 +170,36 @@ GetNameArray(int row, int col, MemoryContext cxt, char ***out)
 	*out = NULL;
 	if (isnull)
 		return 0;
-	deconstruct_array(DatumGetArrayTypeP(d), NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
 					  &elems, &nulls, &n);
-	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
+	*out = palloc(sizeof(AttrNumber) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		(*out)[i] = MemoryContextStrdup(cxt, nulls[i] ? "" : NameStr(*DatumGetName(elems[i])));
+		(*out)[i] = nulls[i] ? InvalidAttrNumber : DatumGetInt16(elems[i]);
 	return n;
 }
 
-/* A bool[] column as a bool array in cxt; returns the count. */
-static int
-GetBoolArray(int row, int col, MemoryContext cxt, bool **out)
+/*
+ * Calls fn, a SQL function of three arguments that returns text
+ * (pg_get_expr_ext, pg_get_indexdef_ext), as a query would; its answer
+ * copied into cxt, or NULL (what both answer once their object is dropped).
+ */
+static char *
+TextCall(PGFunction fn, Datum a, Datum b, Datum c, MemoryContext cxt)
 {
-	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
+	LOCAL_FCINFO(fcinfo, 3);
+	Datum		result;
 
-	*out = NULL;
-	if (isnull)
-		return 0;
-	deconstruct_array(DatumGetArrayTypeP(d), BOOLOID, 1, true, TYPALIGN_CHAR,
-					  &elems, &nulls, &n);
-	*out = MemoryContextAllocZero(cxt, sizeof(bool) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-		(*out)[i] = !nulls[i] && DatumGetBool(elems[i]);
-	return n;
-}
-
-/* Orders read entries by relid, for bsearch. */
-static int
-CompareEntries(const void *a, const void *b)
-{
-	Oid			x = ((const ReadEntry *) a)->relid;
-	Oid			y = ((const ReadEntry *) b)->relid;
-
-	return (x > y) - (x < y);
-}
-
-/* The index (into the caller's array) of relid among the tables read, or -1. */
-static int
-FindTable(const ReadState *rs, Oid relid)
-{
-	ReadEntry	key = {relid, -1};
-	ReadEntry  *e = bsearch(&key, rs->entries, rs->n, sizeof(ReadEntry), CompareEntries);
-
-	return e ? e->index : -1;
+	InitFunctionCallInfoData(*fcinfo, NULL, 3, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = a;
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = b;
+	fcinfo->args[1].isnull = false;
+	fcinfo->args[2].value = c;
+	fcinfo->args[2].isnull = false;
+	result = fn(fcinfo);
+	if (fcinfo->isnull)
+		return NULL;
+	return MemoryContextStrdup(cxt, TextDatumGetCString(result));
 }
 
 /* Whether every name is a visible column of table t. */
@@ -371,16 +215,6 @@ ColumnsVisible(const SqlpilotTable *t, char **names, int n)
 		if (!found)
 			return false;
 	}
-	return true;
-}
-
-/* Whether none of strs[0..n) is NULL. */
-static bool
-AllStrings(char **strs, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strs[i] == NULL)
-			return false;
 	return true;
 }
 
@@ -404,153 +238,22 @@ HasConstraints(const SqlpilotCachedTable *t)
 	return t->relkind != RELKIND_VIEW && t->relkind != RELKIND_MATVIEW;
 }
 
-/* Makes room for element n of an array in cxt (capacity 4, doubling when full). */
-static void *
-GrowArray(void *arr, int n, size_t elem, MemoryContext cxt)
-{
-	if (arr == NULL)
-		return MemoryContextAllocZero(cxt, elem * 4);
-	if ((n & (n - 1)) == 0 && n >= 4)
-		return repalloc(arr, elem * n * 2);
-	return arr;
-}
-
 /* The SQL words of a foreign key action code, NULL for NO ACTION. */
 static char *
 FkeyAction(char code, MemoryContext cxt)
 {
 	switch (code)
 	{
-		case 'r':
+		case FKCONSTR_ACTION_RESTRICT:
 			return MemoryContextStrdup(cxt, "RESTRICT");
-		case 'c':
+		case FKCONSTR_ACTION_CASCADE:
 			return MemoryContextStrdup(cxt, "CASCADE");
-		case 'n':
+		case FKCONSTR_ACTION_SETNULL:
 			return MemoryContextStrdup(cxt, "SET NULL");
-		case 'd':
+		case FKCONSTR_ACTION_SETDEFAULT:
 			return MemoryContextStrdup(cxt, "SET DEFAULT");
 		default:
 			return NULL;
-	}
-}
-
-/* Reads the columns of every table. */
-static void
-ReadColumns(ReadState *rs, Datum relids)
-{
-	RunQuery(columns_query, relids);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		int			ti = FindTable(rs, GetOid(r, 1));
-		SqlpilotTable *t;
-		SqlpilotColumn *c;
-
-		CHECK_FOR_INTERRUPTS();
-		if (ti < 0)
-			continue;
-		if (!GetBool(r, 6))
-		{
-			rs->has_hidden[ti] = true;
-			continue;
-		}
-		t = &rs->tables[ti].table;
-		t->columns = GrowArray(t->columns, t->n_columns, sizeof(SqlpilotColumn), rs->cxt);
-		c = &t->columns[t->n_columns++];
-		c->name = GetString(r, 2, rs->cxt);
-		c->type = GetString(r, 3, rs->cxt);
-		c->not_null = GetBool(r, 4);
-		c->default_expr = GetString(r, 5, rs->cxt);
-	}
-}
-
-/* Reads indexes, primary keys and unique constraints. */
-static void
-ReadIndexes(ReadState *rs, Datum relids)
-{
-	RunQuery(indexes_query, relids);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		int			ti = FindTable(rs, GetOid(r, 1));
-		SqlpilotTable *t;
-		SqlpilotIndex ix = {0};
-
-		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
-			continue;
-		t = &rs->tables[ti].table;
-		ix.name = GetString(r, 2, rs->cxt);
-		ix.primary = GetBool(r, 3);
-		ix.unique = GetBool(r, 4);
-		ix.is_constraint = GetBool(r, 5);
-		ix.n_cols = GetTextArray(r, 6, rs->cxt, &ix.cols);
-		if (GetBoolArray(r, 7, rs->cxt, &ix.desc) != ix.n_cols ||
-			GetBoolArray(r, 8, rs->cxt, &ix.expr) != ix.n_cols)
-			elog(ERROR, "sqlpilot: index %s has inconsistent key columns", ix.name);
-		if (!AllStrings(ix.cols, ix.n_cols) || (rs->has_hidden[ti] && !KeysVisible(t, &ix)))
-			continue;
-		t->indexes = GrowArray(t->indexes, t->n_indexes, sizeof(SqlpilotIndex), rs->cxt);
-		t->indexes[t->n_indexes++] = ix;
-	}
-}
-
-/* Reads foreign keys. */
-static void
-ReadForeignKeys(ReadState *rs, Datum relids)
-{
-	RunQuery(fkeys_query, relids);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		int			ti = FindTable(rs, GetOid(r, 1));
-		SqlpilotTable *t;
-		SqlpilotForeignKey fk = {0};
-		char	   *del;
-		char	   *upd;
-
-		CHECK_FOR_INTERRUPTS();
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]))
-			continue;
-		t = &rs->tables[ti].table;
-		fk.name = GetString(r, 2, rs->cxt);
-		fk.n_cols = GetNameArray(r, 3, rs->cxt, &fk.cols);
-		fk.ref_schema = GetBool(r, 10) ? NULL : GetString(r, 4, rs->cxt);
-		fk.ref_table = GetString(r, 5, rs->cxt);
-		if (GetNameArray(r, 7, rs->cxt, &fk.ref_cols) != fk.n_cols)
-			elog(ERROR, "sqlpilot: foreign key %s has inconsistent columns", fk.name);
-		del = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 8);
-		upd = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 9);
-		fk.on_delete = FkeyAction(del ? del[0] : 'a', rs->cxt);
-		fk.on_update = FkeyAction(upd ? upd[0] : 'a', rs->cxt);
-		if (rs->has_hidden[ti] && !ColumnsVisible(t, fk.cols, fk.n_cols))
-			continue;
-		t->fkeys = GrowArray(t->fkeys, t->n_fkeys, sizeof(SqlpilotForeignKey), rs->cxt);
-		t->fkeys[t->n_fkeys++] = fk;
-	}
-}
-
-/*
- * Reads CHECK constraints (none for tables with hidden columns, nor one whose
- * text is NULL: pg_get_expr's answer once its table is dropped meanwhile).
- */
-static void
-ReadChecks(ReadState *rs, Datum relids)
-{
-	RunQuery(checks_query, relids);
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		int			ti = FindTable(rs, GetOid(r, 1));
-		SqlpilotTable *t;
-		SqlpilotCheck *ck;
-		bool		no_text;
-
-		CHECK_FOR_INTERRUPTS();
-		(void) GetDatum(r, 3, &no_text);
-		if (ti < 0 || !HasConstraints(&rs->tables[ti]) || rs->has_hidden[ti] || no_text)
-			continue;
-		t = &rs->tables[ti].table;
-		t->checks = GrowArray(t->checks, t->n_checks, sizeof(SqlpilotCheck), rs->cxt);
-		ck = &t->checks[t->n_checks++];
-		ck->name = GetString(r, 2, rs->cxt);
-		ck->expr = GetString(r, 3, rs->cxt);
 	}
 }
 
@@ -574,33 +277,22 @@ TableRight(const RoleRights *rr, Datum acl, bool acl_null, Oid owner, AclMode wa
 }
 
 /*
- * Whether the role may use every column of relid whose numbers are the int2[]
- * in column col of row (the key columns of a foreign key).
+ * What has_column_privilege(relid, attnum, 'SELECT, INSERT, UPDATE') answers
+ * for the role, in the same order: 1 yes, 0 no, -1 (NULL) when the column or
+ * the table is gone.
  */
-static bool
-KeyColumnsUsable(const RoleRights *rr, Oid relid, uint64 row, int col)
+static int
+ColumnRight(Oid relid, AttrNumber attnum, Oid roleid)
 {
-	bool		isnull;
-	Datum		d = GetDatum(row, col, &isnull);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
+	bool		missing = false;
 
-	if (isnull)
-		return false;
-	deconstruct_array(DatumGetArrayTypeP(d), INT2OID, 2, true, TYPALIGN_SHORT,
-					  &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-	{
-		bool		missing = false;
-
-		/* a table or column dropped meanwhile is not usable (not an error) */
-		if (nulls[i] ||
-			pg_attribute_aclcheck_ext(relid, DatumGetInt16(elems[i]), rr->roleid,
-									  ACL_SELECT | ACL_INSERT | ACL_UPDATE, &missing) != ACLCHECK_OK)
-			return false;
-	}
-	return true;
+	if (pg_attribute_aclcheck_ext(relid, attnum, roleid, COLUMN_RIGHTS, &missing) == ACLCHECK_OK)
+		return 1;
+	if (missing)
+		return -1;
+	if (pg_class_aclcheck_ext(relid, roleid, COLUMN_RIGHTS, &missing) == ACLCHECK_OK)
+		return 1;
+	return missing ? -1 : 0;
 }
 
 /* The current role and the predefined roles that grant it rights on every table. */
@@ -631,11 +323,10 @@ TableFrom(const RoleRights *rr, Oid relid, const char *schema, const char *name,
 {
 	bool		all_columns;
 
-	all_columns = TableRight(rr, acl, acl_null, owner, ACL_SELECT | ACL_INSERT | ACL_UPDATE);
+	all_columns = TableRight(rr, acl, acl_null, owner, COLUMN_RIGHTS);
 	if (!all_columns &&
 		!TableRight(rr, acl, acl_null, owner, ACL_DELETE) &&
-		pg_attribute_aclcheck_all(relid, rr->roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
-								  ACLMASK_ANY) != ACLCHECK_OK)
+		pg_attribute_aclcheck_all(relid, rr->roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->relid = relid;
@@ -646,36 +337,6 @@ TableFrom(const RoleRights *rr, Oid relid, const char *schema, const char *name,
 	out->table_right = all_columns || TableRight(rr, acl, acl_null, owner, ACL_DELETE);
 	out->n_tokens = -1;
 	return true;
-}
-
-/* TableFrom for row r of the named table query (oid, schema, name, ACL, owner, relkind). */
-static bool
-TableFromRow(const RoleRights *rr, uint64 r, MemoryContext cxt, SqlpilotCachedTable *out)
-{
-	bool		acl_null;
-	Datum		acl = GetDatum(r, 4, &acl_null);
-	bool		isnull;
-
-	return TableFrom(rr, GetOid(r, 1), GetString(r, 2, CurrentMemoryContext),
-					 GetString(r, 3, CurrentMemoryContext), acl, acl_null, GetOid(r, 5),
-					 DatumGetChar(GetDatum(r, 6, &isnull)), cxt, out);
-}
-
-/* Opens SPI with search_path pinned; returns the GUC nest level for EndRead. */
-static int
-BeginRead(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "sqlpilot: SPI_connect failed");
-	return PinSearchPath();
-}
-
-/* Restores search_path and closes SPI. */
-static void
-EndRead(int nest)
-{
-	AtEOXact_GUC(true, nest);
-	SPI_finish();
 }
 
 /* Orders tables by schema, then name: what ORDER BY on the two names gives (collation "C"). */
@@ -762,11 +423,11 @@ IsListedKind(Form_pg_class c)
 
 /*
  * TableFrom for a pg_class tuple of relation rel (or of the syscache when
- * rel is NULL) in schema k of scope.
+ * rel is NULL) in the schema shown as schema.
  */
 static bool
-TableFromTuple(const RoleRights *rr, const SqlpilotScope *scope, int k, HeapTuple tup,
-			   Relation rel, MemoryContext cxt, SqlpilotCachedTable *out)
+TableFromTuple(const RoleRights *rr, const char *schema, HeapTuple tup, Relation rel,
+			   MemoryContext cxt, SqlpilotCachedTable *out)
 {
 	Form_pg_class c = (Form_pg_class) GETSTRUCT(tup);
 	bool		acl_null;
@@ -776,7 +437,7 @@ TableFromTuple(const RoleRights *rr, const SqlpilotScope *scope, int k, HeapTupl
 		acl = heap_getattr(tup, Anum_pg_class_relacl, RelationGetDescr(rel), &acl_null);
 	else
 		acl = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relacl, &acl_null);
-	return TableFrom(rr, c->oid, scope->names[k], NameStr(c->relname), acl, acl_null,
+	return TableFrom(rr, c->oid, schema, NameStr(c->relname), acl, acl_null,
 					 c->relowner, c->relkind, cxt, out);
 }
 
@@ -803,7 +464,7 @@ ListAll(const RoleRights *rr, const SqlpilotScope *scope, MemoryContext cxt,
 		if (!IsListedKind(c) || (k = ScopeIndex(scope, c->relnamespace)) < 0)
 			continue;
 		*arr = GrowArray(*arr, n, sizeof(SqlpilotCachedTable), cxt);
-		if (TableFromTuple(rr, scope, k, tup, rel, cxt, &(*arr)[n]))
+		if (TableFromTuple(rr, scope->names[k], tup, rel, cxt, &(*arr)[n]))
 			n++;
 	}
 	table_endscan(scan);
@@ -847,7 +508,7 @@ ListFirst(const RoleRights *rr, const SqlpilotScope *scope, int limit, MemoryCon
 				break;
 			}
 			*arr = GrowArray(*arr, n, sizeof(SqlpilotCachedTable), cxt);
-			if (TableFromTuple(rr, scope, k, tup, rel, cxt, &(*arr)[n]))
+			if (TableFromTuple(rr, scope->names[k], tup, rel, cxt, &(*arr)[n]))
 				n++;
 		}
 		systable_endscan(scan);
@@ -931,53 +592,353 @@ SqlpilotReadTableByOid(const SqlpilotScope *scope, Oid relid, MemoryContext cxt,
 	CurrentRights(&rr);
 	k = ScopeIndex(scope, ((Form_pg_class) GETSTRUCT(tup))->relnamespace);
 	if (k >= 0 && IsListedKind((Form_pg_class) GETSTRUCT(tup)))
-		found = TableFromTuple(&rr, scope, k, tup, NULL, cxt, out);
+		found = TableFromTuple(&rr, scope->names[k], tup, NULL, cxt, out);
 	ReleaseSysCache(tup);
 	return found;
 }
 
-/*
- * The foreign keys from or to the tables relids[0..n) (palloc'd, in the
- * order of referencing table, then name), with whether the role may use
- * every key column of the referencing table; whether it may use both tables
- * is for the caller, which knows them.
- */
-SqlpilotEdge *
-SqlpilotReadEdges(const Oid *relids, int n, int *n_edges)
+/* Orders copied pg_attribute rows by column number. */
+static int
+CompareAttributes(const void *a, const void *b)
 {
-	Oid			argtypes[3] = {OIDARRAYOID, OIDOID, OIDOID};
-	Datum		values[3];
-	RoleRights	rr;
-	SqlpilotEdge *edges;
-	MemoryContext caller = CurrentMemoryContext;
-	int			nest;
-	int			rc;
+	AttrNumber	x = ((Form_pg_attribute) GETSTRUCT(*(const HeapTuple *) a))->attnum;
+	AttrNumber	y = ((Form_pg_attribute) GETSTRUCT(*(const HeapTuple *) b))->attnum;
 
-	*n_edges = 0;
-	values[0] = OidArray(relids, n);
-	values[1] = ObjectIdGetDatum(ConstraintRelationId);
-	values[2] = ObjectIdGetDatum(RelationRelationId);
-	CurrentRights(&rr);
-	nest = BeginRead();
-	rc = SPI_execute_with_args(edges_query, 3, argtypes, values, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
-	edges = MemoryContextAlloc(caller, sizeof(SqlpilotEdge) * Max(SPI_processed, 1));
-	for (uint64 r = 0; r < SPI_processed; r++)
+	return (x > y) - (x < y);
+}
+
+/* Orders copied pg_constraint rows by name (collation "C", as ORDER BY conname). */
+static int
+CompareConstraints(const void *a, const void *b)
+{
+	return strcmp(NameStr(((Form_pg_constraint) GETSTRUCT(*(const HeapTuple *) a))->conname),
+				  NameStr(((Form_pg_constraint) GETSTRUCT(*(const HeapTuple *) b))->conname));
+}
+
+/* Orders indexes: the primary key first, then by name. */
+static int
+CompareIndexes(const void *a, const void *b)
+{
+	const SqlpilotIndex *x = a;
+	const SqlpilotIndex *y = b;
+
+	if (x->primary != y->primary)
+		return x->primary ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * The text of the default of column attnum of relid (pg_get_expr) among the
+ * table's pg_attrdef rows defs, in cxt; NULL when it has none.
+ */
+static char *
+ColumnDefault(const DetailRels *dr, HeapTuple *defs, int n_defs, Oid relid, AttrNumber attnum,
+			  MemoryContext cxt)
+{
+	for (int i = 0; i < n_defs; i++)
 	{
-		SqlpilotEdge *e = &edges[(*n_edges)++];
-		bool		missing = false;
+		bool		isnull;
+		Datum		bin;
+
+		if (((Form_pg_attrdef) GETSTRUCT(defs[i]))->adnum != attnum)
+			continue;
+		bin = heap_getattr(defs[i], Anum_pg_attrdef_adbin, RelationGetDescr(dr->attrdef), &isnull);
+		return isnull ? NULL : TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(relid),
+										BoolGetDatum(false), cxt);
+	}
+	return NULL;
+}
+
+/*
+ * Reads the columns of t the role may use, in order (a stored generated
+ * column shows no default); returns whether some column is hidden from it.
+ */
+static bool
+ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
+{
+	Oid			roleid = GetUserId();
+	bool		missing = false;
+	bool		table_right;
+	HeapTuple  *atts;
+	HeapTuple  *defs;
+	int			n_atts;
+	int			n_defs;
+	bool		hidden = false;
+
+	table_right = pg_class_aclcheck_ext(t->relid, roleid, COLUMN_RIGHTS, &missing) == ACLCHECK_OK;
+	n_atts = RowsByOid(dr->attribute, AttributeRelidNumIndexId, Anum_pg_attribute_attrelid,
+					   t->relid, dr->snapshot, &atts);
+	n_defs = RowsByOid(dr->attrdef, AttrDefaultIndexId, Anum_pg_attrdef_adrelid, t->relid,
+					   dr->snapshot, &defs);
+	if (n_atts > 0)
+		qsort(atts, n_atts, sizeof(HeapTuple), CompareAttributes);
+	for (int i = 0; i < n_atts; i++)
+	{
+		Form_pg_attribute a = (Form_pg_attribute) GETSTRUCT(atts[i]);
+		SqlpilotTable *tt = &t->table;
+		SqlpilotColumn *c;
 
 		CHECK_FOR_INTERRUPTS();
-		e->from = GetOid(r, 2);
-		e->to = GetOid(r, 3);
-		e->keys_usable =
-			pg_class_aclcheck_ext(e->from, rr.roleid, ACL_SELECT | ACL_INSERT | ACL_UPDATE,
-								  &missing) == ACLCHECK_OK ||
-			(!missing && KeyColumnsUsable(&rr, e->from, r, 4));
+		if (a->attnum <= 0 || a->attisdropped)
+			continue;
+		if (!table_right && ColumnRight(t->relid, a->attnum, roleid) != 1)
+		{
+			hidden = true;
+			continue;
+		}
+		tt->columns = GrowArray(tt->columns, tt->n_columns, sizeof(SqlpilotColumn), cxt);
+		c = &tt->columns[tt->n_columns++];
+		c->name = MemoryContextStrdup(cxt, NameStr(a->attname));
+		c->type = MemoryContextStrdup(cxt, format_type_extended(a->atttypid, a->atttypmod,
+																FORMAT_TYPE_TYPEMOD_GIVEN |
+																FORMAT_TYPE_ALLOW_INVALID));
+		c->not_null = a->attnotnull;
+		c->default_expr = a->attgenerated == '\0' ?
+			ColumnDefault(dr, defs, n_defs, t->relid, a->attnum, cxt) : NULL;
 	}
-	EndRead(nest);
-	return edges;
+	return hidden;
+}
+
+/*
+ * Fills ix, in cxt, with the keys of the index whose pg_index row is row: a
+ * column's name (unquoted: the renderer quotes) or an expression's text
+ * (pg_get_indexdef), DESC, whether an expression.  Returns false when a
+ * key's text is gone (the index was dropped meanwhile).
+ */
+static bool
+IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex *ix)
+{
+	Form_pg_index x = (Form_pg_index) GETSTRUCT(row);
+	bool		isnull;
+	Datum		options = heap_getattr(row, Anum_pg_index_indoption, RelationGetDescr(dr->index),
+									   &isnull);
+	int2vector *opts = isnull ? NULL : (int2vector *) DatumGetPointer(options);
+
+	ix->n_cols = x->indnkeyatts;
+	ix->cols = MemoryContextAllocZero(cxt, sizeof(char *) * Max(ix->n_cols, 1));
+	ix->desc = MemoryContextAllocZero(cxt, sizeof(bool) * Max(ix->n_cols, 1));
+	ix->expr = MemoryContextAllocZero(cxt, sizeof(bool) * Max(ix->n_cols, 1));
+	for (int k = 0; k < ix->n_cols; k++)
+	{
+		AttrNumber	attnum = x->indkey.values[k];
+		char	   *name = attnum > 0 ? get_attname(x->indrelid, attnum, true) : NULL;
+
+		ix->cols[k] = name != NULL ? MemoryContextStrdup(cxt, name) :
+			TextCall(pg_get_indexdef_ext, ObjectIdGetDatum(x->indexrelid), Int32GetDatum(k + 1),
+					 BoolGetDatum(true), cxt);
+		if (ix->cols[k] == NULL)
+			return false;
+		ix->desc[k] = opts != NULL && (opts->values[k] & INDOPTION_DESC) != 0;
+		ix->expr[k] = attnum == 0;
+	}
+	return true;
+}
+
+/*
+ * Reads the indexes of t (and the PRIMARY KEY and UNIQUE constraints behind
+ * them, among its constraints cons), the primary key first, then by name;
+ * with hidden columns, one that may name a hidden column is left out.
+ */
+static void
+ReadIndexes(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple *cons,
+			int n_cons, MemoryContext cxt)
+{
+	SqlpilotTable *tt = &t->table;
+	HeapTuple  *rows;
+	int			n = RowsByOid(dr->index, IndexIndrelidIndexId, Anum_pg_index_indrelid, t->relid,
+							  dr->snapshot, &rows);
+	SqlpilotIndex *found = palloc0(sizeof(SqlpilotIndex) * Max(n, 1));
+	int			n_found = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		Form_pg_index x = (Form_pg_index) GETSTRUCT(rows[i]);
+		SqlpilotIndex *ix = &found[n_found];
+		char	   *name = get_rel_name(x->indexrelid);
+
+		CHECK_FOR_INTERRUPTS();
+		if (name == NULL || !IndexKeys(dr, rows[i], cxt, ix))
+			continue;
+		ix->name = MemoryContextStrdup(cxt, name);
+		ix->primary = x->indisprimary;
+		ix->unique = x->indisunique;
+		ix->is_constraint = false;
+		for (int c = 0; c < n_cons; c++)
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(cons[c]);
+
+			if (con->conindid == x->indexrelid &&
+				(con->contype == CONSTRAINT_PRIMARY || con->contype == CONSTRAINT_UNIQUE))
+				ix->is_constraint = con->contype == CONSTRAINT_UNIQUE;
+		}
+		if (hidden && !KeysVisible(tt, ix))
+			continue;
+		n_found++;
+	}
+	if (n_found > 0)
+		qsort(found, n_found, sizeof(SqlpilotIndex), CompareIndexes);
+	for (int i = 0; i < n_found; i++)
+	{
+		tt->indexes = GrowArray(tt->indexes, tt->n_indexes, sizeof(SqlpilotIndex), cxt);
+		tt->indexes[tt->n_indexes++] = found[i];
+	}
+}
+
+/*
+ * The names of the columns keys[0..n) of relid, in cxt, into *out; false
+ * when one is gone (its table dropped meanwhile).
+ */
+static bool
+ColumnNames(Oid relid, const AttrNumber *keys, int n, MemoryContext cxt, char ***out)
+{
+	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = get_attname(relid, keys[i], true);
+
+		if (name == NULL)
+			return false;
+		(*out)[i] = MemoryContextStrdup(cxt, name);
+	}
+	return true;
+}
+
+/*
+ * Fills fk (names in cxt) with the foreign key con of table t (in schema
+ * nsp) when the role may use its target: USAGE on the target's schema, a
+ * privilege on the target table and on every referenced column (a role with
+ * only DELETE on the target sees none of its columns, so no REFERENCES may
+ * name one).  Returns whether it may.
+ */
+static bool
+ForeignKeyFrom(const DetailRels *dr, const SqlpilotCachedTable *t, Oid nsp, HeapTuple con,
+			   MemoryContext cxt, SqlpilotForeignKey *fk)
+{
+	Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT(con);
+	Oid			roleid = GetUserId();
+	HeapTuple	target = SearchSysCache1(RELOID, ObjectIdGetDatum(c->confrelid));
+	Form_pg_class rc;
+	char	   *schema;
+	AttrNumber *keys;
+	AttrNumber *ref_keys;
+	int			n_keys;
+	bool		missing = false;
+	bool		usable;
+
+	if (!HeapTupleIsValid(target))
+		return false;
+	rc = (Form_pg_class) GETSTRUCT(target);
+	schema = get_namespace_name(rc->relnamespace);
+	usable = schema != NULL &&
+		pg_namespace_aclcheck(rc->relnamespace, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		pg_class_aclcheck_ext(c->confrelid, roleid, COLUMN_RIGHTS | ACL_DELETE,
+							  &missing) == ACLCHECK_OK;
+	n_keys = KeyColumns(con, dr->constraint, Anum_pg_constraint_confkey, &ref_keys);
+	for (int i = 0; i < n_keys && usable; i++)
+		usable = ColumnRight(c->confrelid, ref_keys[i], roleid) != 0;
+	if (usable)
+	{
+		memset(fk, 0, sizeof(*fk));
+		fk->name = MemoryContextStrdup(cxt, NameStr(c->conname));
+		fk->n_cols = KeyColumns(con, dr->constraint, Anum_pg_constraint_conkey, &keys);
+		fk->ref_schema = rc->relnamespace == nsp ? NULL :
+			MemoryContextStrdup(cxt, isTempNamespace(rc->relnamespace) ? "pg_temp" : schema);
+		fk->ref_table = MemoryContextStrdup(cxt, NameStr(rc->relname));
+		fk->on_delete = FkeyAction(c->confdeltype, cxt);
+		fk->on_update = FkeyAction(c->confupdtype, cxt);
+		usable = fk->n_cols == n_keys &&
+			ColumnNames(t->relid, keys, fk->n_cols, cxt, &fk->cols) &&
+			ColumnNames(c->confrelid, ref_keys, n_keys, cxt, &fk->ref_cols);
+	}
+	ReleaseSysCache(target);
+	return usable;
+}
+
+/*
+ * Reads the foreign keys of t (in schema nsp) among its constraints cons, by
+ * name; with hidden columns, one from a hidden column is left out.
+ */
+static void
+ReadForeignKeys(const DetailRels *dr, SqlpilotCachedTable *t, Oid nsp, bool hidden,
+				HeapTuple *cons, int n_cons, MemoryContext cxt)
+{
+	SqlpilotTable *tt = &t->table;
+
+	for (int i = 0; i < n_cons; i++)
+	{
+		SqlpilotForeignKey fk;
+
+		CHECK_FOR_INTERRUPTS();
+		if (((Form_pg_constraint) GETSTRUCT(cons[i]))->contype != CONSTRAINT_FOREIGN ||
+			!ForeignKeyFrom(dr, t, nsp, cons[i], cxt, &fk) ||
+			(hidden && !ColumnsVisible(tt, fk.cols, fk.n_cols)))
+			continue;
+		tt->fkeys = GrowArray(tt->fkeys, tt->n_fkeys, sizeof(SqlpilotForeignKey), cxt);
+		tt->fkeys[tt->n_fkeys++] = fk;
+	}
+}
+
+/*
+ * Reads the CHECK constraints of t among its constraints cons, by name (none
+ * for a table with hidden columns, nor one whose text is gone: what
+ * pg_get_expr answers once its table is dropped meanwhile).
+ */
+static void
+ReadChecks(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple *cons,
+		   int n_cons, MemoryContext cxt)
+{
+	SqlpilotTable *tt = &t->table;
+
+	for (int i = 0; i < n_cons && !hidden; i++)
+	{
+		bool		isnull;
+		Datum		bin;
+		char	   *text;
+
+		CHECK_FOR_INTERRUPTS();
+		if (((Form_pg_constraint) GETSTRUCT(cons[i]))->contype != CONSTRAINT_CHECK)
+			continue;
+		bin = heap_getattr(cons[i], Anum_pg_constraint_conbin, RelationGetDescr(dr->constraint),
+						   &isnull);
+		text = isnull ? NULL : TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(t->relid),
+										BoolGetDatum(true), cxt);
+		if (text == NULL)
+			continue;
+		tt->checks = GrowArray(tt->checks, tt->n_checks, sizeof(SqlpilotCheck), cxt);
+		tt->checks[tt->n_checks].name =
+			MemoryContextStrdup(cxt, NameStr(((Form_pg_constraint) GETSTRUCT(cons[i]))->conname));
+		tt->checks[tt->n_checks++].expr = text;
+	}
+}
+
+/*
+ * Reads the definition of one table into t, strings in cxt: its columns,
+ * then (not for a view or materialized view) its keys and indexes, foreign
+ * keys and checks.  A table dropped meanwhile is left bare.
+ */
+static void
+ReadTable(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
+	Oid			nsp;
+	HeapTuple  *cons;
+	int			n_cons;
+	bool		hidden;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	nsp = ((Form_pg_class) GETSTRUCT(tup))->relnamespace;
+	ReleaseSysCache(tup);
+	hidden = ReadColumns(dr, t, cxt);
+	if (!HasConstraints(t))
+		return;
+	n_cons = RowsByOid(dr->constraint, ConstraintRelidTypidNameIndexId,
+					   Anum_pg_constraint_conrelid, t->relid, dr->snapshot, &cons);
+	if (n_cons > 0)
+		qsort(cons, n_cons, sizeof(HeapTuple), CompareConstraints);
+	ReadIndexes(dr, t, hidden, cons, n_cons, cxt);
+	ReadForeignKeys(dr, t, nsp, hidden, cons, n_cons, cxt);
+	ReadChecks(dr, t, hidden, cons, n_cons, cxt);
 }
 
 /*
@@ -986,21 +947,15 @@ SqlpilotReadEdges(const Oid *relids, int n, int *n_edges)
  * read that an error cut short is simply read again.
  */
 void
-SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which, int n,
-					MemoryContext cxt)
+SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n, MemoryContext cxt)
 {
-	ReadState	rs = {0};
-	Oid		   *oids = palloc(sizeof(Oid) * Max(n, 1));
-	Datum		relids;
+	MemoryContext work;
+	MemoryContext old;
+	DetailRels	dr;
 	int			nest;
 
 	if (n == 0)
 		return;
-	rs.cxt = cxt;
-	rs.tables = tables;
-	rs.n = n;
-	rs.entries = palloc(sizeof(ReadEntry) * n);
-	rs.has_hidden = palloc0(sizeof(bool) * Max(n_tables, 1));
 	for (int i = 0; i < n; i++)
 	{
 		SqlpilotTable *t = &tables[which[i]].table;
@@ -1012,22 +967,28 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 		t->checks = NULL;
 		tables[which[i]].n_tokens = -1;
 		tables[which[i]].skip = false;
-		oids[i] = rs.entries[i].relid = tables[which[i]].relid;
-		rs.entries[i].index = which[i];
 	}
-	qsort(rs.entries, n, sizeof(ReadEntry), CompareEntries);
-
-	nest = BeginRead();
-	relids = OidArray(oids, n);
-	ReadColumns(&rs, relids);
-	ReadIndexes(&rs, relids);
-	ReadForeignKeys(&rs, relids);
-	ReadChecks(&rs, relids);
-	EndRead(nest);
+	work = AllocSetContextCreate(CurrentMemoryContext, "sqlpilot catalog read",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	nest = PinSearchPath();
+	dr.attribute = table_open(AttributeRelationId, AccessShareLock);
+	dr.attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
+	dr.index = table_open(IndexRelationId, AccessShareLock);
+	dr.constraint = table_open(ConstraintRelationId, AccessShareLock);
+	dr.snapshot = StatementSnapshot();
+	for (int i = 0; i < n; i++)
+		ReadTable(&dr, &tables[which[i]], cxt);
+	table_close(dr.constraint, AccessShareLock);
+	table_close(dr.index, AccessShareLock);
+	table_close(dr.attrdef, AccessShareLock);
+	table_close(dr.attribute, AccessShareLock);
+	AtEOXact_GUC(true, nest);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	/*
-	 * The queries read the statement's snapshot, the listing and the
-	 * functions they call the latest catalog: a table dropped by another
-	 * session meanwhile may have come back half read.  It is left out.
+	 * A table dropped by another session after the listing saw it (read
+	 * bare above, or half read when dropped while it was read) is left out.
 	 */
 	for (int i = 0; i < n; i++)
 	{
@@ -1038,35 +999,187 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
 }
 
 /*
+ * Appends the foreign key row con to *fks (n so far) unless it holds it
+ * already (a key found from both ends, or through each of its columns);
+ * returns the new count.
+ */
+static int
+AddEdgeRow(HeapTuple **fks, int n, HeapTuple con)
+{
+	Oid			oid = ((Form_pg_constraint) GETSTRUCT(con))->oid;
+
+	for (int i = 0; i < n; i++)
+		if (((Form_pg_constraint) GETSTRUCT((*fks)[i]))->oid == oid)
+			return n;
+	*fks = GrowArray(*fks, n, sizeof(HeapTuple), CurrentMemoryContext);
+	(*fks)[n] = con;
+	return n + 1;
+}
+
+/* Orders foreign key rows by referencing table, then name. */
+static int
+CompareEdgeRows(const void *a, const void *b)
+{
+	Form_pg_constraint x = (Form_pg_constraint) GETSTRUCT(*(const HeapTuple *) a);
+	Form_pg_constraint y = (Form_pg_constraint) GETSTRUCT(*(const HeapTuple *) b);
+
+	if (x->conrelid != y->conrelid)
+		return x->conrelid < y->conrelid ? -1 : 1;
+	return strcmp(NameStr(x->conname), NameStr(y->conname));
+}
+
+/*
+ * Adds to *fks (n so far; returns the new count) the foreign keys to relid,
+ * found through pg_depend's index on the referenced object (a foreign key
+ * depends on the referenced columns), since pg_constraint has no index on
+ * confrelid; a scan of every constraint would cost each new backend a pass
+ * over pg_constraint.
+ */
+static int
+AddReferencingKeys(Relation deprel, Oid relid, HeapTuple **fks, int n)
+{
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, StatementSnapshot(), 2, key);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		HeapTuple	con;
+
+		CHECK_FOR_INTERRUPTS();
+		if (d->classid != ConstraintRelationId)
+			continue;
+		con = SearchSysCacheCopy1(CONSTROID, ObjectIdGetDatum(d->objid));
+		if (!HeapTupleIsValid(con))
+			continue;
+		if (((Form_pg_constraint) GETSTRUCT(con))->contype == CONSTRAINT_FOREIGN &&
+			((Form_pg_constraint) GETSTRUCT(con))->confrelid == relid)
+			n = AddEdgeRow(fks, n, con);
+	}
+	systable_endscan(scan);
+	return n;
+}
+
+/*
+ * The foreign keys from or to the tables relids[0..n) (palloc'd, in the
+ * order of referencing table, then name), with whether the role may use
+ * every key column of the referencing table; whether it may use both tables
+ * is for the caller, which knows them.
+ */
+SqlpilotEdge *
+SqlpilotReadEdges(const Oid *relids, int n, int *n_edges)
+{
+	SqlpilotEdge *edges = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext work = AllocSetContextCreate(caller, "sqlpilot catalog read",
+											   ALLOCSET_SMALL_SIZES);
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	Relation	deprel = table_open(DependRelationId, AccessShareLock);
+	Oid			roleid = GetUserId();
+	HeapTuple  *fks = NULL;
+	int			n_fks = 0;
+
+	MemoryContextSwitchTo(work);
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple  *rows;
+		int			n_rows = RowsByOid(conrel, ConstraintRelidTypidNameIndexId,
+									   Anum_pg_constraint_conrelid, relids[i],
+									   StatementSnapshot(), &rows);
+
+		for (int r = 0; r < n_rows; r++)
+			if (((Form_pg_constraint) GETSTRUCT(rows[r]))->contype == CONSTRAINT_FOREIGN)
+				n_fks = AddEdgeRow(&fks, n_fks, rows[r]);
+		n_fks = AddReferencingKeys(deprel, relids[i], &fks, n_fks);
+	}
+	if (n_fks > 0)
+		qsort(fks, n_fks, sizeof(HeapTuple), CompareEdgeRows);
+	edges = MemoryContextAlloc(caller, sizeof(SqlpilotEdge) * Max(n_fks, 1));
+	for (int i = 0; i < n_fks; i++)
+	{
+		Form_pg_constraint c = (Form_pg_constraint) GETSTRUCT(fks[i]);
+		SqlpilotEdge *e = &edges[i];
+		bool		missing = false;
+
+		CHECK_FOR_INTERRUPTS();
+		e->from = c->conrelid;
+		e->to = c->confrelid;
+		e->keys_usable =
+			pg_class_aclcheck_ext(e->from, roleid, COLUMN_RIGHTS, &missing) == ACLCHECK_OK;
+		if (!e->keys_usable && !missing)
+		{
+			AttrNumber *keys;
+			int			n_keys = KeyColumns(fks[i], conrel, Anum_pg_constraint_conkey, &keys);
+
+			/* a table or column dropped meanwhile is not usable (not an error) */
+			e->keys_usable = !heap_attisnull(fks[i], Anum_pg_constraint_conkey,
+											 RelationGetDescr(conrel));
+			for (int k = 0; k < n_keys && e->keys_usable; k++)
+				e->keys_usable = keys[k] != InvalidAttrNumber &&
+					pg_attribute_aclcheck_ext(e->from, keys[k], roleid, COLUMN_RIGHTS,
+											  &missing) == ACLCHECK_OK;
+		}
+	}
+	*n_edges = n_fks;
+	table_close(deprel, AccessShareLock);
+	table_close(conrel, AccessShareLock);
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(work);
+	return edges;
+}
+
+/*
  * Looks up the table schema.name wherever it is (a name the prefix qualifies
- * with a schema outside the scope); fills out, names in cxt, when the role
- * may use it.  Returns whether it does.
+ * with a schema outside the scope), in the statement's snapshot as a query
+ * would; fills out, names in cxt, when the role may use it: USAGE on its
+ * schema, not another session's temporary schema, a table, view or
+ * materialized view (not a partition) it has a privilege on.  Returns
+ * whether it does.
  */
 bool
 SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
 					   SqlpilotCachedTable *out)
 {
-	Oid			argtypes[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	Relation	nsprel;
+	Relation	classrel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
 	RoleRights	rr;
-	int			nest;
-	int			rc;
+	Oid			nsp = InvalidOid;
 	bool		found = false;
 
 	if (strlen(schema) >= NAMEDATALEN || strlen(name) >= NAMEDATALEN)
 		return false;
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(name));
 	CurrentRights(&rr);
-	nest = BeginRead();
-	rc = SPI_execute_with_args(named_table_query, 2, argtypes, values, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "sqlpilot: catalog query failed: %s", SPI_result_code_string(rc));
-	if (SPI_processed == 1)
-	{
-		memset(out, 0, sizeof(*out));
-		found = TableFromRow(&rr, 0, cxt, out);
-	}
-	EndRead(nest);
+	nsprel = table_open(NamespaceRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_namespace_nspname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(schema));
+	scan = systable_beginscan(nsprel, NamespaceNameIndexId, true, StatementSnapshot(), 1, key);
+	if ((tup = systable_getnext(scan)) != NULL)
+		nsp = ((Form_pg_namespace) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(nsprel, AccessShareLock);
+	if (!OidIsValid(nsp) || isOtherTempNamespace(nsp) ||
+		pg_namespace_aclcheck(nsp, rr.roleid, ACL_USAGE) != ACLCHECK_OK)
+		return false;
+
+	classrel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(name));
+	ScanKeyInit(&key[1], Anum_pg_class_relnamespace, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(classrel, ClassNameNspIndexId, true, StatementSnapshot(), 2, key);
+	if ((tup = systable_getnext(scan)) != NULL && IsListedKind((Form_pg_class) GETSTRUCT(tup)))
+		found = TableFromTuple(&rr, isTempNamespace(nsp) ? "pg_temp" : schema, tup, classrel,
+							   cxt, out);
+	systable_endscan(scan);
+	table_close(classrel, AccessShareLock);
 	return found;
 }

@@ -7,12 +7,13 @@ DATA_built = sqlpilot--$(EXTVERSION).sql
 # temporary instance with its random test model.  PGXS's `make installcheck`
 # (after `make install`, against the running server PGHOST/PGPORT/PGUSER
 # name, as a superuser) runs the suites that hold whatever model the server
-# uses and leave nothing behind: sqlpilot_basic, _names and _qualified expect
-# the test model's shape and tokenizer, sqlpilot_errors writes model files
+# uses and leave nothing behind: sqlpilot_basic, _catalog_rich, _names and
+# _qualified expect the test model's shape and tokenizer, sqlpilot_errors writes model files
 # into the data directory.  sqlpilot_validate and sqlpilot_grounding set
 # sqlpilot.model_path to the installed default model themselves (their
 # completions are the default model's).
-REGRESS_TEST_MODEL_ONLY = sqlpilot_basic sqlpilot_errors sqlpilot_names sqlpilot_qualified
+REGRESS_TEST_MODEL_ONLY = sqlpilot_basic sqlpilot_catalog_rich sqlpilot_errors sqlpilot_names \
+	sqlpilot_qualified
 REGRESS = $(filter-out $(REGRESS_TEST_MODEL_ONLY),$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 ENCODING = UTF8

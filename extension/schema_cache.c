@@ -322,7 +322,7 @@ AppendEscaped(StringInfo buf, const char *name)
 static void
 ReadDefinitions(SchemaCache *sc, const int *which, int n)
 {
-	SqlpilotReadDetails(sc->tables, sc->n_tables, which, n, sc->cxt);
+	SqlpilotReadDetails(sc->tables, which, n, sc->cxt);
 	if (GetDatabaseEncoding() != PG_SQL_ASCII)
 		return;
 	for (int i = 0; i < n; i++)

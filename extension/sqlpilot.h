@@ -175,8 +175,8 @@ extern SqlpilotEdge *SqlpilotReadEdges(const Oid *relids, int n, int *n_edges);
 extern bool SqlpilotReadNamedTable(const char *schema, const char *name, MemoryContext cxt,
 								   SqlpilotCachedTable *out);
 /* ... and reads the definitions of tables[which[0..n)] when a prompt may hold them. */
-extern void SqlpilotReadDetails(SqlpilotCachedTable *tables, int n_tables, const int *which,
-								int n, MemoryContext cxt);
+extern void SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n,
+								MemoryContext cxt);
 
 /* schema_cache.c */
 extern void SqlpilotSchemaCacheInit(void);
