@@ -953,9 +953,24 @@ run_commit(SearchRun *R, const bool *failed)
 }
 
 /*
+ * Whether rows a and b of a step would compute the same thing: the same
+ * token after the same cached tokens (states forked from one another hold
+ * the same values for the same ids, as sqlpilot_infer_copy assumes).
+ */
+static bool
+same_row(const SqlpilotRunState *a, int ida, const SqlpilotRunState *b, int idb)
+{
+	return ida == idb && a->n_cached == b->n_cached &&
+		memcmp(a->cached_ids, b->cached_ids, sizeof(int) * (size_t) a->n_cached) == 0;
+}
+
+/*
  * Decodes n rows, SQLPILOT_STEP_MAX_ROWS at a time in lockstep (or one
  * sqlpilot_infer_step each with one_row), row by row where a lockstep step
- * fails so a full context ends only its own beam: failed[j] says which.
+ * fails so a full context ends only its own beam: failed[j] says which.  In
+ * lockstep a row that repeats an earlier one of its step (a short
+ * alternative re-typing the backed-off bytes with the greedy one's token)
+ * is not run: it gets a copy of that row's state, the same bits.
  */
 static void
 decode_rows(SqlpilotRunState **rows, const int *ids, int n, bool one_row, bool *failed)
@@ -963,11 +978,32 @@ decode_rows(SqlpilotRunState **rows, const int *ids, int n, bool one_row, bool *
 	for (int j0 = 0; j0 < n; j0 += SQLPILOT_STEP_MAX_ROWS)
 	{
 		int			k = n - j0 < SQLPILOT_STEP_MAX_ROWS ? n - j0 : SQLPILOT_STEP_MAX_ROWS;
+		SqlpilotRunState *urows[SQLPILOT_STEP_MAX_ROWS];
+		int			uids[SQLPILOT_STEP_MAX_ROWS];
+		int			of[SQLPILOT_STEP_MAX_ROWS];	/* row j's index in urows */
+		int			nu = 0;
 
 		for (int j = j0; j < j0 + k; j++)
+		{
 			failed[j] = false;
-		if (!one_row && sqlpilot_infer_step_rows(rows + j0, ids + j0, k) == 0)
+			of[j - j0] = -1;
+			for (int u = 0; u < nu && of[j - j0] < 0; u++)
+				if (same_row(urows[u], uids[u], rows[j], ids[j]))
+					of[j - j0] = u;
+			if (of[j - j0] < 0)
+			{
+				of[j - j0] = nu;
+				urows[nu] = rows[j];
+				uids[nu++] = ids[j];
+			}
+		}
+		if (!one_row && sqlpilot_infer_step_rows(urows, uids, nu) == 0)
+		{
+			for (int j = j0; j < j0 + k; j++)
+				if (urows[of[j - j0]] != rows[j])
+					sqlpilot_infer_copy(rows[j], urows[of[j - j0]]);
 			continue;
+		}
 		for (int j = j0; j < j0 + k; j++)
 			failed[j] = sqlpilot_infer_step(rows[j], ids[j]) != 0;
 	}
