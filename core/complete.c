@@ -322,6 +322,59 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 	return nbest;
 }
 
+/* Best first: higher score, then the lower token id (the order top_insert keeps). */
+static int
+candidate_order(const void *pa, const void *pb)
+{
+	const Candidate *a = pa;
+	const Candidate *b = pb;
+
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return (a->token > b->token) - (a->token < b->token);
+}
+
+/*
+ * The k best tokens the cheap checks and grounding allow after beam b
+ * (index bi), into kept; returns how many.  For when none of the window
+ * best[0..nfailed) passed grounding: ranks every token the cheap checks
+ * allow and checks them best first, skipping the window's, until k pass,
+ * so it keeps exactly the tokens a grounding check of the whole vocabulary
+ * would (the k best allowed, ties to the lower id) with a fraction of the
+ * checks.
+ */
+static int
+ground_scan(const Search *S, const Beam *b, int bi, const Candidate *failed, int nfailed,
+			Candidate *kept, int k)
+{
+	Candidate  *all = malloc(sizeof(Candidate) * (size_t) S->V);
+	int			n = 0,
+				nkept = 0;
+
+	if (!all)
+		return 0;
+	for (int t = 0; t < S->V; t++)
+	{
+		if (isnan(S->logprob[t]) || !token_allowed(S, b, t))
+			continue;
+		all[n].parent = bi;
+		all[n].token = t;
+		all[n++].score = b->score + S->logprob[t];
+	}
+	qsort(all, (size_t) n, sizeof(Candidate), candidate_order);
+	for (int i = 0; i < n && nkept < k; i++)
+	{
+		bool		known = false;
+
+		for (int j = 0; j < nfailed && !known; j++)
+			known = failed[j].token == all[i].token;
+		if (!known && ground_allowed(S, b, all[i].token))
+			kept[nkept++] = all[i];
+	}
+	free(all);
+	return nkept;
+}
+
 /*
  * Candidates from beam bi: the W best allowed tokens, or with top_k one
  * token sampled (seeded) from the top_k allowed ones at the temperature.
@@ -366,20 +419,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 			if (ground_allowed(S, b, best[i].token))
 				kept[nkept++] = best[i];
 		if (nkept == 0 && nbest == window)
-		{
-			for (int t = 0; t < S->V; t++)
-			{
-				Candidate	c;
-
-				if (isnan(S->logprob[t]) || !token_allowed(S, b, t) ||
-					!ground_allowed(S, b, t))
-					continue;
-				c.parent = bi;
-				c.token = t;
-				c.score = b->score + S->logprob[t];
-				top_insert(kept, &nkept, k, c);
-			}
-		}
+			nkept = ground_scan(S, b, bi, best, nbest, kept, k);
 		if (nkept > 0)
 		{
 			memcpy(best, kept, sizeof(Candidate) * (size_t) nkept);
