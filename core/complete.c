@@ -322,56 +322,78 @@ best_tokens(const Search *S, const Beam *b, int bi, Candidate *best, int cap)
 	return nbest;
 }
 
-/* Best first: higher score, then the lower token id (the order top_insert keeps). */
-static int
-candidate_order(const void *pa, const void *pb)
+/* Whether a ranks before b: higher score, then the lower token id (top_insert's order). */
+static bool
+ranks_before(const Candidate *a, const Candidate *b)
 {
-	const Candidate *a = pa;
-	const Candidate *b = pb;
+	return a->score > b->score || (a->score == b->score && a->token < b->token);
+}
 
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	return (a->token > b->token) - (a->token < b->token);
+/* Restores the heap (best at 0) below position i of h[0..n). */
+static void
+heap_down(Candidate *h, int n, int i)
+{
+	for (;;)
+	{
+		int			best = i;
+		int			l = 2 * i + 1;
+		Candidate	tmp;
+
+		if (l < n && ranks_before(&h[l], &h[best]))
+			best = l;
+		if (l + 1 < n && ranks_before(&h[l + 1], &h[best]))
+			best = l + 1;
+		if (best == i)
+			return;
+		tmp = h[i];
+		h[i] = h[best];
+		h[best] = tmp;
+		i = best;
+	}
 }
 
 /*
  * The k best tokens the cheap checks and grounding allow after beam b
  * (index bi), into kept; returns how many.  For when none of the window
- * best[0..nfailed) passed grounding: ranks every token the cheap checks
- * allow and checks them best first, skipping the window's, until k pass,
- * so it keeps exactly the tokens a grounding check of the whole vocabulary
- * would (the k best allowed, ties to the lower id) with a fraction of the
- * checks.
+ * failed[0..nfailed) passed grounding: takes every token the cheap checks
+ * allow best first (a heap) and checks them, skipping the window's, until k
+ * pass, so it keeps exactly the tokens a grounding check of the whole
+ * vocabulary would (the k best allowed, ties to the lower id) with a
+ * fraction of the checks.
  */
 static int
 ground_scan(const Search *S, const Beam *b, int bi, const Candidate *failed, int nfailed,
 			Candidate *kept, int k)
 {
-	Candidate  *all = malloc(sizeof(Candidate) * (size_t) S->V);
+	Candidate  *h = malloc(sizeof(Candidate) * (size_t) S->V);
 	int			n = 0,
 				nkept = 0;
 
-	if (!all)
+	if (!h)
 		return 0;
 	for (int t = 0; t < S->V; t++)
 	{
 		if (isnan(S->logprob[t]) || !token_allowed(S, b, t))
 			continue;
-		all[n].parent = bi;
-		all[n].token = t;
-		all[n++].score = b->score + S->logprob[t];
+		h[n].parent = bi;
+		h[n].token = t;
+		h[n++].score = b->score + S->logprob[t];
 	}
-	qsort(all, (size_t) n, sizeof(Candidate), candidate_order);
-	for (int i = 0; i < n && nkept < k; i++)
+	for (int i = n / 2 - 1; i >= 0; i--)
+		heap_down(h, n, i);
+	while (n > 0 && nkept < k)
 	{
+		Candidate	c = h[0];
 		bool		known = false;
 
+		h[0] = h[--n];
+		heap_down(h, n, 0);
 		for (int j = 0; j < nfailed && !known; j++)
-			known = failed[j].token == all[i].token;
-		if (!known && ground_allowed(S, b, all[i].token))
-			kept[nkept++] = all[i];
+			known = failed[j].token == c.token;
+		if (!known && ground_allowed(S, b, c.token))
+			kept[nkept++] = c;
 	}
-	free(all);
+	free(h);
 	return nkept;
 }
 
