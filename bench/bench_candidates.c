@@ -10,8 +10,11 @@
  * runs through the model (the run state and its spare beam states).  Prints
  * one markdown table row per prefix, or with "raw" every sample as a line
  * "prefix-index calls ms" (calls 1 or 5: the greedy completion or 5 short
- * candidates; bench_candidates_ab.sh pools them across processes).
- *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw]]]
+ * candidates; bench_candidates_ab.sh pools them across processes), or with
+ * "list" the lists themselves (1, 3 and 5 short candidates, 5 full beams,
+ * one row at a time too: text, score, tokens; bench_candidates_same.sh
+ * compares them between two builds).
+ *   bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw|list]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +79,31 @@ Rows(SqlpilotRunState *s)
 	return rows;
 }
 
+/* Prints the completions of one call of width w, one line each. */
+static void
+List(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t schema_len,
+	 size_t p, SqlpilotCompleteOptions *o, int w, bool short_alt, bool one_row)
+{
+	SqlpilotCompletion out[BENCH_WIDTH];
+	char		err[512];
+	int			n;
+
+	o->beam_width = w;
+	o->short_alternatives = short_alt;
+	o->one_row_steps = one_row;
+	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefixes[p], strlen(prefixes[p]),
+						  o, out, w, err, sizeof(err));
+	if (n < 0)
+	{
+		fprintf(stderr, "bench_candidates: %s\n", err);
+		exit(1);
+	}
+	for (int i = 0; i < n; i++)
+		printf("%zu w%d %s%s %d [%s] %.9g %d\n", p, w, short_alt ? "short" : "full",
+			   one_row ? " one-row" : "", i, out[i].text, out[i].score, out[i].n_tokens);
+	sqlpilot_completion_free(out, n);
+}
+
 /*
  * One call of width w (short alternatives or not, beams in lockstep or one
  * row at a time); puts its CPU ms in *ms and returns its rows.
@@ -117,6 +145,7 @@ main(int argc, char **argv)
 	char	   *schema;
 	int			n = argc > 4 ? atoi(argv[4]) : 20;
 	bool		raw = argc > 6 && strcmp(argv[6], "raw") == 0;
+	bool		list = argc > 6 && strcmp(argv[6], "list") == 0;
 	static double one[BENCH_MAX_N],
 				five[BENCH_MAX_N],
 				rowwise[BENCH_MAX_N],
@@ -124,7 +153,7 @@ main(int argc, char **argv)
 
 	if (argc < 4 || n < 1 || n > BENCH_MAX_N)
 	{
-		fprintf(stderr, "usage: bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw]]]\n");
+		fprintf(stderr, "usage: bench_candidates MODEL SCHEMA_FILE LABEL [N [MAX_TOKENS [raw|list]]]\n");
 		return 2;
 	}
 	if (sqlpilot_model_load(&m, argv[1], err, sizeof(err)) != 0 ||
@@ -144,6 +173,19 @@ main(int argc, char **argv)
 		double		ms;
 		double		q[8];
 
+		if (list)
+		{
+			/* twice each: cold spare states, then warm ones */
+			for (int r = 0; r < 2; r++)
+			{
+				List(&s, &m, schema, schema_len, p, &o, 1, true, false);
+				List(&s, &m, schema, schema_len, p, &o, 3, true, false);
+				List(&s, &m, schema, schema_len, p, &o, BENCH_WIDTH, true, false);
+				List(&s, &m, schema, schema_len, p, &o, BENCH_WIDTH, true, true);
+				List(&s, &m, schema, schema_len, p, &o, BENCH_WIDTH, false, false);
+			}
+			continue;
+		}
 		/* warm: the prompt in the cache, every beam state made */
 		Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, false, false, &ms);
 		for (int i = 0; i < n; i++)

@@ -146,7 +146,7 @@ fi
 bench_completions() {
 	local model=$BUILD/install$(pg_config --sharedir)/extension/sqlpilot_default.model
 	local prefixes=("UPDATE customers SET " "SELECT * FROM orders o JOIN "
-		"SELECT * FROM orders WHERE " "INSERT INTO customers (")
+		"SELECT * FROM orders WHERE " "INSERT INTO customers (" "DELETE FROM order_items WHERE ")
 	local out=$ROOT/bench/results/extension_completions.md
 	[[ -f $model ]] || { echo "needs the default model staged in $BUILD/install" >&2; exit 1; }
 	psql -c 'CREATE EXTENSION sqlpilot' -f "$ROOT/tools/demo_shop.sql" >/dev/null

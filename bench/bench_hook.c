@@ -5,8 +5,9 @@
  * KV cache) and later TABs while typing (one more character each: the
  * schema's KV cache reused).  K completions (beam width K) of 16 tokens:
  * the hook asks for 5 (SQLPILOT_PSQL_N).  Prints one markdown table row per
- * measure.
- *   bench_hook CONNINFO MODEL LABEL [N [K]]
+ * measure, or with "raw" every sample as a line "what wall_ms cpu_ms" (what:
+ * read, first, later; bench_hook_ab.sh pools them across processes).
+ *   bench_hook CONNINFO MODEL LABEL [N [K [raw]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ main(int argc, char **argv)
 		n_completions = atoi(argv[5]);
 	if (argc < 4 || n < 1 || n_completions < 1 || n_completions > BENCH_MAX_COMPLETIONS)
 	{
-		fprintf(stderr, "usage: bench_hook CONNINFO MODEL LABEL [N [K]]   (K 1..16)\n");
+		fprintf(stderr, "usage: bench_hook CONNINFO MODEL LABEL [N [K [raw]]]   (K 1..16)\n");
 		return 2;
 	}
 	first = malloc(sizeof(double) * n);
@@ -148,10 +149,19 @@ main(int argc, char **argv)
 		sqlpilot_client_close(&c);
 		PQfinish(conn);
 	}
-	Row(argv[3], "at psql's prompt, before any TAB: model load + schema read + schema run",
-		read, cpu[0], n);
-	Row(argv[3], "first TAB (the typed text run, completion)", first, cpu[1], n);
-	Row(argv[3], "later TAB (one more character typed)", later, cpu[2], n);
+	if (argc > 6 && strcmp(argv[6], "raw") == 0)
+	{
+		for (int i = 0; i < n; i++)
+			printf("read %.4f %.4f\nfirst %.4f %.4f\nlater %.4f %.4f\n", read[i], cpu[0][i],
+				   first[i], cpu[1][i], later[i], cpu[2][i]);
+	}
+	else
+	{
+		Row(argv[3], "at psql's prompt, before any TAB: model load + schema read + schema run",
+			read, cpu[0], n);
+		Row(argv[3], "first TAB (the typed text run, completion)", first, cpu[1], n);
+		Row(argv[3], "later TAB (one more character typed)", later, cpu[2], n);
+	}
 	for (int k = 0; k < 3; k++)
 		free(cpu[k]);
 	free(first);

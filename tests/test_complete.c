@@ -718,7 +718,7 @@ test_lockstep(const SqlpilotTokenizer *tok)
 				sqlpilot_completion_free(a, na > 0 ? na : 0);
 				sqlpilot_completion_free(b, nb > 0 ? nb : 0);
 			}
-		tap_ok(same == calls && batched.n_computed == rowwise.n_computed,
+		tap_ok(same == calls && batched.n_computed <= rowwise.n_computed,
 			   "lockstep (%s weights): %d of %d calls (%d candidates) equal one row at a time "
 			   "in text and tokens, scores to 1e-5 (worst %.2g); rows %ld vs %ld",
 			   f16 ? "f16" : "float", same, calls, lists, worst, batched.n_computed,

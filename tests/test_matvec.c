@@ -265,7 +265,7 @@ main(void)
 	{
 		static const char *const paths[] = {"avx512", "avx2", "scalar"};
 		static const int odd[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 65};
-		static const int rows[] = {1, 2, 3, 5, 8};
+		static const int rows[] = {1, 2, 3, 4, 5, 6, 8, 9};
 		int			nodd = (int) (sizeof(odd) / sizeof(odd[0]));
 
 		for (int p = 0; p < 3; p++)

@@ -1,0 +1,120 @@
+/*
+ * test_complete_rows.c — the decode machinery of short alternatives
+ * (core/complete.c) on the default model: in lockstep a row that repeats
+ * another of its step (an alternative re-typing the backed-off bytes with
+ * the greedy completion's token) is run once and copied, and a grounding
+ * step where no token of the window passes ranks the rest instead of
+ * checking the whole vocabulary.  Both must leave the candidates exactly as
+ * one row at a time gives them: the same texts and token counts, scores to
+ * 1e-5 (lockstep reads the prompt's k/v from one state), with fewer rows.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "complete.h"
+#include "model.h"
+#include "tap.h"
+
+/* bench_hook.sh's schema (what bench_candidates.sh measures). */
+static const char *schema =
+	"CREATE TABLE customers (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE,\n"
+	"\tname text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n"
+	"CREATE TABLE products (id serial PRIMARY KEY, sku varchar(32) NOT NULL UNIQUE, title text NOT NULL,\n"
+	"\tprice numeric(10,2) NOT NULL CHECK (price >= 0), stock int NOT NULL DEFAULT 0);\n"
+	"CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id),\n"
+	"\tstatus varchar(16) NOT NULL DEFAULT 'new', placed_at timestamptz NOT NULL DEFAULT now());\n"
+	"CREATE INDEX orders_customer_idx ON orders (customer_id, placed_at DESC);\n"
+	"CREATE TABLE order_items (order_id bigint NOT NULL REFERENCES orders (id) ON DELETE CASCADE,\n"
+	"\tproduct_id int NOT NULL REFERENCES products (id), qty int NOT NULL CHECK (qty > 0),\n"
+	"\tPRIMARY KEY (order_id, product_id));\n";
+
+static const char *const prefixes[] = {
+	"UPDATE customers SET ", "SELECT * FROM orders o JOIN ", "SELECT * FROM orders WHERE ",
+	"INSERT INTO customers (", "DELETE FROM order_items WHERE ",
+	"SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE ",
+	"SELECT * FROM ord", "",
+};
+
+/* Rows s and its four spare states have run so far. */
+static long
+rows_of(SqlpilotRunState *s)
+{
+	char		err[64];
+	long		rows = s->n_computed;
+
+	for (int i = 0; i < 4; i++)
+		rows += sqlpilot_runstate_spare(s, i, err, sizeof(err))->n_computed;
+	return rows;
+}
+
+int
+main(void)
+{
+	const char *root = getenv("SQLPILOT_ROOT") ? getenv("SQLPILOT_ROOT") : ".";
+	int			n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+	char		path[4096];
+	char		err[256];
+	SqlpilotModel m;
+	SqlpilotRunState lock,
+				rowwise;
+	SqlpilotCompleteOptions o;
+	int			same = 0,
+				fewer = 0,
+				more = 0,
+				lists = 0;
+	double		worst = 0.0;
+
+	snprintf(path, sizeof(path), "%s/models/sqlpilot_default.model", root);
+	if (!tap_ok(sqlpilot_model_load(&m, path, err, sizeof(err)) == 0 &&
+				sqlpilot_runstate_init(&lock, &m.config, &m.weights, err, sizeof(err)) == 0 &&
+				sqlpilot_runstate_init(&rowwise, &m.config, &m.weights, err, sizeof(err)) == 0,
+				"the default model and two run states"))
+		return tap_done();
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = 16;
+	o.beam_width = 5;
+	for (int i = 0; i < n_prefixes; i++)
+	{
+		SqlpilotCompletion a[5],
+					b[5];
+		long		r0 = rows_of(&lock),
+					q0 = rows_of(&rowwise);
+		int			na,
+					nb;
+		bool		eq;
+
+		o.one_row_steps = false;
+		na = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
+							   strlen(prefixes[i]), &o, a, 5, err, sizeof(err));
+		o.one_row_steps = true;
+		nb = sqlpilot_complete(&rowwise, &m.tokenizer, schema, strlen(schema), prefixes[i],
+							   strlen(prefixes[i]), &o, b, 5, err, sizeof(err));
+		eq = na == nb && na > 0;
+		for (int k = 0; eq && k < na; k++)
+		{
+			worst = fmax(worst, fabs(a[k].score - b[k].score) / fmax(1.0, fabs(b[k].score)));
+			eq = strcmp(a[k].text, b[k].text) == 0 && a[k].n_tokens == b[k].n_tokens &&
+				fabs(a[k].score - b[k].score) <= 1e-5 * fmax(1.0, fabs(b[k].score));
+		}
+		if (!eq)
+			tap_diag("`%s`: %d lockstep candidates, %d one row at a time, not the same",
+					 prefixes[i], na, nb);
+		same += eq;
+		lists += na > 0 ? na : 0;
+		fewer += rows_of(&lock) - r0 < rows_of(&rowwise) - q0;
+		more += rows_of(&lock) - r0 > rows_of(&rowwise) - q0;
+		sqlpilot_completion_free(a, na > 0 ? na : 0);
+		sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+	}
+	tap_ok(same == n_prefixes,
+		   "lockstep candidates equal one row at a time for %d of %d prefixes (%d candidates; "
+		   "scores to 1e-5, worst %.2g)", same, n_prefixes, lists, worst);
+	tap_ok(more == 0 && fewer > 0,
+		   "lockstep runs a repeated row once: fewer rows for %d prefixes, more for %d", fewer, more);
+	sqlpilot_runstate_free(&lock);
+	sqlpilot_runstate_free(&rowwise);
+	sqlpilot_model_free(&m);
+	return tap_done();
+}
