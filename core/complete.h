@@ -1,6 +1,6 @@
 /*
  * complete.h — completing a typed prefix: greedy or beam/top-k with a fixed
- * seed; stops at EOS, ';' or a token budget; when the prefix ends inside a
+ * seed; stops at EOS, ';', a token budget or a degenerate loop; when the prefix ends inside a
  * word, backs off to a token boundary and only allows tokens that agree with
  * the typed characters; returns only the text to append, as valid UTF-8.
  * With grounding (on by default, core/ground.h) every identifier it writes
@@ -70,6 +70,8 @@ typedef struct SqlpilotCompletion
 	char	   *text;			/* malloc'd text to append to the prefix */
 	double		score;			/* sum of log-probabilities of the generated tokens */
 	int			n_tokens;		/* all generated tokens, including those re-typing backed-off bytes */
+	bool		looped;			/* stopped by the loop rule (complete.c): the text is cut, it
+								 * does not end the statement */
 } SqlpilotCompletion;
 
 /* Default options: greedy, 64 tokens, stop at ';', grounded, distinct, short alternatives. */

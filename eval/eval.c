@@ -941,7 +941,8 @@ print_cell(FILE *f, const cJSON *m, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
 
-	if (cJSON_IsNumber(v) && strcmp(name, "valid_sql_checked") == 0)
+	if (cJSON_IsNumber(v) && (strcmp(name, "valid_sql_checked") == 0 ||
+							  strcmp(name, "loop_stops") == 0 || strcmp(name, "cap_hits") == 0))
 		fprintf(f, " %12.0f", v->valuedouble);
 	else if (cJSON_IsNumber(v))
 		fprintf(f, strstr(name, "latency") ? " %12.3f" : " %12.4f", v->valuedouble);
@@ -957,7 +958,7 @@ eval_print_table(const cJSON *report, FILE *f)
 		"next_word_em_boundary", "next_word_em_mid", "next_word_recall@1", "next_word_recall@3",
 		"next_word_recall@5", "candidate_dup_rate", "rest_em", "rest_em_ci",
 		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate", "valid_sql_checked",
-		"latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
+		"loop_stops", "cap_hits", "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
 	"latency_ms_p95_warm"};
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(report, "metrics");
 	const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(report, "skipped");
@@ -1143,6 +1144,9 @@ typedef struct ModelSystem
 	SqlpilotCompleteOptions opt;	/* beam_width 1 (greedy) unless --beam-width */
 	double		length_norm;	/* --length-norm: beams ranked by score / tokens^length_norm */
 	long		errors_shown;
+	bool		last_looped;	/* the last completion was cut by the loop rule */
+	long		loop_stops;		/* completions at cuts the loop rule cut (core/complete.c) */
+	long		cap_hits;		/* completions at cuts that hit the token budget */
 } ModelSystem;
 
 /* Most beams --beam-width takes (the run state's spares). */
@@ -1179,7 +1183,8 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 		if (out[i].score / pow(out[i].n_tokens > 0 ? out[i].n_tokens : 1, m->length_norm) >
 			out[best].score / pow(out[best].n_tokens > 0 ? out[best].n_tokens : 1, m->length_norm))
 			best = i;
-	*ends = out[best].n_tokens < m->opt.max_tokens;
+	*ends = out[best].n_tokens < m->opt.max_tokens && !out[best].looped;
+	m->last_looped = out[best].looped;
 	text = out[best].text;
 	out[best].text = NULL;
 	sqlpilot_completion_free(out, n);
@@ -1214,6 +1219,8 @@ model_complete(void *arg, const char *schema, size_t schema_len, const char *gol
 		if (!text)
 			return NULL;
 		*ms_cold = (sqlpilot_now() - t0) * 1e3;
+		m->loop_stops += m->last_looped;
+		m->cap_hits += !ended && !m->last_looped;
 		sqlpilot_prompt_encode(&m->model->tokenizer, schema, schema_len, gold, cut, false, NULL,
 							   0, NULL, &schema_end);
 		sqlpilot_infer_truncate(m->rs, (int) schema_end);
@@ -1302,7 +1309,7 @@ model_beams(void *arg, const char *schema, size_t schema_len, const char *gold, 
 	{
 		out[i].text = res[i].text;
 		out[i].score = res[i].score;
-		out[i].ends = res[i].n_tokens < o.max_tokens;
+		out[i].ends = res[i].n_tokens < o.max_tokens && !res[i].looped;
 	}
 	return n;
 }
@@ -1573,6 +1580,15 @@ sqlpilot_eval_main(int argc, char **argv)
 		rc = 1;
 	}
 	eval_breakdown_free(&breakdown);
+	for (int s = 0; report && s < n_models; s++)
+	{
+		const ModelSystem *m = sys[s].arg;
+		cJSON	   *obj = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "metrics"),
+														  sys[s].name);
+
+		cJSON_AddNumberToObject(obj, "loop_stops", (double) m->loop_stops);
+		cJSON_AddNumberToObject(obj, "cap_hits", (double) m->cap_hits);
+	}
 	if (report && beam_width > 1)
 	{
 		cJSON_AddNumberToObject(report, "beam_width", (double) beam_width);
