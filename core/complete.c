@@ -13,7 +13,7 @@
  *    bytes not yet produced and keeps the output valid UTF-8; EOS only once
  *    the constraint is met.  A beam ends at EOS, at the first ';' past the
  *    typed text, at the token budget, when the context is full or when it
- *    loops (loop_cut: its text is cut back to before the loop).  Beams
+ *    loops (sqlpilot_loop_cut: its text is cut back to before the loop).  Beams
  *    live in W run states: slot 0 is the caller's, the others are its spare
  *    states (infer.h), kept between calls; forks copy the k/v rows past the
  *    prefix both states already share.  Each step decodes the live beams'
@@ -141,7 +141,7 @@ typedef struct Search
 #define SHORT_WORD_STEPS 4
 
 /*
- * The loop rule (loop_cut): newlines in one run of whitespace that end a
+ * The loop rule (sqlpilot_loop_cut): newlines in one run of whitespace that end a
  * completion (a statement holds at most a blank line), and a unit of at
  * most LOOP_MAX_PERIOD bytes, not all whitespace, repeated LOOP_REPEATS
  * times over LOOP_SPAN bytes or more.  No statement of 20,000 of the
@@ -491,16 +491,9 @@ word_byte(char c)
 		(u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
 }
 
-/*
- * Where generated text g[0..n) is cut when it ends in a degenerate loop
- * (the model, refused the name it wants, spirals into whitespace or
- * repeats itself to the budget: bench/results/rest_em_breakdown.md): before
- * the final run of whitespace holding LOOP_NEWLINES newlines, or after the
- * first of the units repeated at its end (back to a word's end).  n when it
- * does not loop.
- */
-static size_t
-loop_cut(const char *g, size_t n)
+/* See complete.h. */
+size_t
+sqlpilot_loop_cut(const char *g, size_t n)
 {
 	size_t		i = n,
 				cut;
@@ -523,8 +516,15 @@ loop_cut(const char *g, size_t n)
 			blank = is_space(g[j]);
 		if (blank)
 			continue;
-		/* the unit may start inside a word ("ks, block"): never end inside one */
+		/*
+		 * Keep the first unit of the loop; it may start inside a word ("s,
+		 * Supplier" of "s, Suppliers, Suppliers"): end at the first word's
+		 * end within the next unit, or (a unit all one word) before it.
+		 */
 		cut = n - run;
+		for (size_t c = cut; c < cut + p; c++)
+			if (!word_byte(g[c - 1]) || !word_byte(g[c]))
+				return c;
 		while (cut > 0 && word_byte(g[cut - 1]) && word_byte(g[cut]))
 			cut--;
 		return cut;
@@ -569,7 +569,7 @@ beam_extend(const Search *S, Beam *b, int t)
 	}
 	if (b->nbytes > S->pending_len)
 	{
-		size_t		cut = loop_cut(b->bytes + S->pending_len, b->nbytes - S->pending_len);
+		size_t		cut = sqlpilot_loop_cut(b->bytes + S->pending_len, b->nbytes - S->pending_len);
 
 		if (cut < b->nbytes - S->pending_len)
 		{

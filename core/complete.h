@@ -108,4 +108,16 @@ int			sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 								  char *err, size_t errlen);
 void		sqlpilot_completion_free(SqlpilotCompletion *c, int n);
 
+/*
+ * The loop rule every completion obeys: where generated text g[0..n) is
+ * cut when it ends in a degenerate loop (the model, refused the name it
+ * wants, spirals into whitespace or repeats itself to the token budget:
+ * bench/results/rest_em_breakdown.md), or n when it does not.  Before a
+ * final run of whitespace holding 3 newlines; or, when a unit of 1 to 64
+ * bytes (not all whitespace) repeats at its end 4 times over 32 bytes or
+ * more, after the unit's first occurrence, moved on to the next word's end
+ * (or back to the word's start when the unit is all one word).
+ */
+size_t		sqlpilot_loop_cut(const char *g, size_t n);
+
 #endif							/* SQLPILOT_COMPLETE_H */
