@@ -226,6 +226,13 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 	o->short_alternatives = true;
 }
 
+/* See complete.h. */
+int
+sqlpilot_statement_beams(const SqlpilotConfig *c)
+{
+	return sqlpilot_param_count(c) <= SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS ? 2 : 1;
+}
+
 /*
  * Whether token t may extend beam b: constraint bytes, UTF-8 validity past
  * the typed text (typed bytes are taken as they are), specials.
@@ -1529,10 +1536,19 @@ sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 	Search		S;
 	SqlpilotGroundSchema *gs = NULL;
 	SqlpilotGround *g0 = NULL;
+	SqlpilotCompleteOptions statement;
 	int			rc;
 
 	if (max_out <= 0)
 		return 0;
+	if (o->beam_width == SQLPILOT_BEAM_WIDTH_STATEMENT)
+	{
+		/* the whole statement: the model's beams, plain (the best is the text shown) */
+		statement = *o;
+		statement.beam_width = o->top_k > 0 ? 1 : sqlpilot_statement_beams(c);
+		statement.distinct = false;
+		o = &statement;
+	}
 	if (o->beam_width < 1 || o->max_tokens < 0)
 	{
 		snprintf(err, errlen, "invalid options: beam_width %d, max_tokens %d",

@@ -16,10 +16,28 @@
 
 #include "infer.h"
 
+/*
+ * beam_width for the one whole statement a caller shows (sqlpilot_complete(),
+ * `sqlpilot complete`, eval's completion): sqlpilot_statement_beams(model)
+ * plain beams (not distinct, no short alternatives), best first; with top_k
+ * one sampled completion.
+ */
+#define SQLPILOT_BEAM_WIDTH_STATEMENT 0
+
+/*
+ * Models of at most this many parameters complete a whole statement with 2
+ * beams: on the default model (1.17M) that gains rest_em 0.128 -> 0.160 and
+ * keystrokes for 1.6x the warm CPU time, about 2 ms
+ * (bench/results/rest_em_breakdown.md); bigger ones (the 15M preset, whose
+ * TAB latency targets were set greedy) stay greedy.
+ */
+#define SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS 2000000
+
 typedef struct SqlpilotCompleteOptions
 {
 	int			max_tokens;		/* budget of tokens that add text past the typed prefix */
-	int			beam_width;		/* 1 = greedy; W > 1 uses W-1 extra run states per call */
+	int			beam_width;		/* 1 = greedy; W > 1 uses W-1 extra run states per call;
+								 * SQLPILOT_BEAM_WIDTH_STATEMENT: the model's policy */
 	int			top_k;			/* > 0: sample from the top k (with seed) instead of argmax */
 	float		temperature;
 	uint64_t	seed;
@@ -76,6 +94,9 @@ typedef struct SqlpilotCompletion
 
 /* Default options: greedy, 64 tokens, stop at ';', grounded, distinct, short alternatives. */
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
+
+/* Beams for a whole statement of a model of config c: 2 up to SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS, else 1. */
+int			sqlpilot_statement_beams(const SqlpilotConfig *c);
 
 /*
  * Completes prefix given schema text.  Writes up to max_out completions, best

@@ -1141,7 +1141,8 @@ typedef struct ModelSystem
 {
 	SqlpilotModel *model;
 	SqlpilotRunState *rs;
-	SqlpilotCompleteOptions opt;	/* beam_width 1 (greedy) unless --beam-width */
+	SqlpilotCompleteOptions opt;	/* beam_width: the product's policy
+									 * (SQLPILOT_BEAM_WIDTH_STATEMENT) unless --beam-width */
 	double		length_norm;	/* --length-norm: beams ranked by score / tokens^length_norm */
 	long		errors_shown;
 	bool		last_looped;	/* the last completion was cut by the loop rule */
@@ -1165,7 +1166,7 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 	SqlpilotCompletion out[EVAL_MAX_BEAM_WIDTH];
 	char		err[256];
 	int			n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len,
-									  prefix, prefix_len, &m->opt, out, m->opt.beam_width,
+									  prefix, prefix_len, &m->opt, out, EVAL_MAX_BEAM_WIDTH,
 									  err, sizeof(err));
 	int			best = 0;
 	char	   *text;
@@ -1355,15 +1356,16 @@ eval_usage(FILE *f)
 			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
 			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
-			"  --beam-width W    the model's completion: the best of W beams (default 1: greedy;\n"
-			"                    at most %d); not what the extension does, for measuring\n"
+			"  --beam-width W    the model's completion: the best of W beams (1: greedy; at most\n"
+			"                    %d; default: what sqlpilot_complete() does, 2 for models of at\n"
+			"                    most %d parameters, else 1)\n"
 			"  --length-norm A   with --beam-width: rank beams by score / tokens^A (default 0)\n"
 			"  --breakdown FILE  write why rest_em fails (markdown) to FILE\n"
 			"  --breakdown-cuts FILE  write every cut of every system as a JSON line to FILE\n"
 			"  --progress        examples done, elapsed time and ETA on stderr every few seconds\n"
 			"                    (the default when stderr is a terminal)\n"
 			"Metrics are defined in docs/metrics.md.\n",
-			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT, EVAL_MAX_BEAM_WIDTH);
+			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT, EVAL_MAX_BEAM_WIDTH, SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS);
 }
 
 /* Parses a non-negative integer option value; false when it is not one. */
@@ -1395,7 +1397,7 @@ sqlpilot_eval_main(int argc, char **argv)
 	EvalChecked checked[2];
 	EvalCompleter sys[5];
 	EvalBreakdown breakdown;
-	long		beam_width = 1;
+	long		beam_width = SQLPILOT_BEAM_WIDTH_STATEMENT;
 	double		length_norm = 0;
 	int			n_models = 0;
 	int			n_sys = 0;
@@ -1534,7 +1536,6 @@ sqlpilot_eval_main(int argc, char **argv)
 			ms[g].rs = rs;
 			sqlpilot_complete_defaults(&ms[g].opt);
 			ms[g].opt.max_tokens = EVAL_MAX_NEW_TOKENS;
-			ms[g].opt.beam_width = 1;
 			ms[g].opt.top_k = 0;
 			ms[g].opt.stop_at_semicolon = false;
 			ms[g].opt.grounding = g == 0;
@@ -1589,9 +1590,10 @@ sqlpilot_eval_main(int argc, char **argv)
 		cJSON_AddNumberToObject(obj, "loop_stops", (double) m->loop_stops);
 		cJSON_AddNumberToObject(obj, "cap_hits", (double) m->cap_hits);
 	}
-	if (report && beam_width > 1)
+	if (report && model)
 	{
-		cJSON_AddNumberToObject(report, "beam_width", (double) beam_width);
+		cJSON_AddNumberToObject(report, "beam_width", beam_width == SQLPILOT_BEAM_WIDTH_STATEMENT ?
+								(double) sqlpilot_statement_beams(&model->config) : (double) beam_width);
 		cJSON_AddNumberToObject(report, "length_norm", length_norm);
 	}
 	if (report)

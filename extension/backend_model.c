@@ -260,7 +260,8 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
-	o.beam_width = n;
+	/* one plain completion is the whole statement shown: the model's beams (core/complete.h) */
+	o.beam_width = n == 1 && !distinct ? SQLPILOT_BEAM_WIDTH_STATEMENT : n;
 	o.grounding = sqlpilot_grounding;
 	o.distinct = distinct;
 	o.should_stop = StopRequested;
