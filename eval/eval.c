@@ -84,6 +84,8 @@ typedef struct Stats
 	long		ks_keys,
 				ks_chars,
 				ks_statements;
+	long		ks_psql_keys,	/* the typing simulation with psql's TAB list */
+				ks_psql_chars;
 	long		idents,
 				idents_bad;
 	long		valid,
@@ -460,6 +462,24 @@ typing_complete(void *arg, const char *prefix, size_t prefix_len)
 	return out;
 }
 
+/* EvalListFn for the psql typing simulation: the candidate list at ex->stmt[:pos]. */
+static int
+typing_list(void *arg, const char *prefix, size_t prefix_len, char **out, int max)
+{
+	TypingArg  *t = arg;
+	size_t		len;
+	bool		trunc;
+	char	   *schema = eval_fit_schema(t->o->tok, eval_cut_budget(t->o->seq_len), t->ex->schema,
+										 t->ex->schema_len, prefix, prefix_len, &len, &trunc);
+	int			n;
+
+	if (!schema)
+		return -1;
+	n = t->c->candidates(t->c->arg, schema, len, t->ex->stmt, prefix_len, out, max);
+	free(schema);
+	return n;
+}
+
 /* A metric as a JSON number, or null when it has no denominator. */
 static void
 add_ratio(cJSON *obj, const char *name, double num, double den)
@@ -509,6 +529,11 @@ stats_json(Stats *st, bool scored, bool pg)
 		cJSON_AddNumberToObject(m, "keystrokes_saved", 1.0 - (double) st->ks_keys / st->ks_chars);
 	else
 		cJSON_AddNullToObject(m, "keystrokes_saved");
+	if (st->ks_psql_chars > 0)
+		cJSON_AddNumberToObject(m, "keystrokes_saved_psql",
+								1.0 - (double) st->ks_psql_keys / st->ks_psql_chars);
+	else
+		cJSON_AddNullToObject(m, "keystrokes_saved_psql");
 	add_ratio(m, "hallucinated_ident_rate", (double) st->idents_bad, (double) st->idents);
 	if (pg)
 		add_ratio(m, "valid_sql_rate", (double) st->valid, (double) st->valid_checked);
@@ -672,6 +697,10 @@ eval_example(const EvalOptions *o, int sys, EvalCompleter *c, Stats *st, const E
 								 &o->breakdown->typing[sys] : NULL) == 0)
 			st->ks_statements++;
 		else
+			st->errors++;
+		if (c->candidates &&
+			eval_simulate_typing_psql(ex->stmt, ex->stmt_len, typing_list, &t, &st->ks_psql_keys,
+									  &st->ks_psql_chars) != 0)
 			st->errors++;
 	}
 }
@@ -957,8 +986,8 @@ eval_print_table(const cJSON *report, FILE *f)
 	static const char *const rows[] = {"stmt_nll", "next_token_acc", "next_word_em",
 		"next_word_em_boundary", "next_word_em_mid", "next_word_recall@1", "next_word_recall@3",
 		"next_word_recall@5", "candidate_dup_rate", "rest_em", "rest_em_ci",
-		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate", "valid_sql_checked",
-		"loop_stops", "cap_hits", "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
+		"keystrokes_saved", "keystrokes_saved_psql", "hallucinated_ident_rate", "valid_sql_rate",
+		"valid_sql_checked", "loop_stops", "cap_hits", "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
 	"latency_ms_p95_warm"};
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(report, "metrics");
 	const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(report, "skipped");
