@@ -27,9 +27,10 @@
 /*
  * Models of at most this many parameters complete a whole statement with 2
  * beams: on the default model (1.17M) that gains rest_em 0.128 -> 0.160 and
- * keystrokes for 1.6x the warm CPU time, about 2 ms
- * (bench/results/rest_em_breakdown.md); bigger ones (the 15M preset, whose
- * TAB latency targets were set greedy) stay greedy.
+ * keystrokes for 1.4x the warm CPU time at p50 and 1.5x at p95 (+1 / +3 ms,
+ * bench/results/rest_em_breakdown.md); bigger ones (the 15M preset, 6.1M
+ * with our vocabulary, whose TAB latency targets were set greedy) stay
+ * greedy.
  */
 #define SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS 2000000
 

@@ -133,7 +133,7 @@ diverge_bucket(const EvalCutRecord *r)
 
 /*
  * How a miss's completion ended: 0 it did not end the statement (a model:
- * it hit the token cap), 1 it stopped short
+ * the token cap or the loop rule), 1 it stopped short
  * (its words a prefix of the gold's), 2 it wrote past a ';' of its own, 3 it
  * wrote more past the gold's end, 4 it ended elsewhere.
  */
