@@ -185,7 +185,7 @@ main(int argc, char **argv)
 					p95 = Percentile(policy, n, 0.95);
 
 		printf("| %s | %zu | %d | %d | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f |\n", argv[3],
-			   sqlpilot_param_count(&m.config), sqlpilot_statement_beams(&m.config), n,
+			   sqlpilot_param_count(&m.config), sqlpilot_complete_statement_beams(&m.config), n,
 			   g50, g95, p50, p95, p50 / g50, p95 / g95);
 	}
 	sqlpilot_runstate_free(&s);

@@ -228,7 +228,7 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 
 /* See complete.h. */
 int
-sqlpilot_statement_beams(const SqlpilotConfig *c)
+sqlpilot_complete_statement_beams(const SqlpilotConfig *c)
 {
 	return sqlpilot_param_count(c) <= SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS ? 2 : 1;
 }
@@ -1545,7 +1545,7 @@ sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 	{
 		/* the whole statement: the model's beams, plain (the best is the text shown) */
 		statement = *o;
-		statement.beam_width = o->top_k > 0 ? 1 : sqlpilot_statement_beams(c);
+		statement.beam_width = o->top_k > 0 ? 1 : sqlpilot_complete_statement_beams(c);
 		statement.distinct = false;
 		o = &statement;
 	}

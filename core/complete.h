@@ -18,7 +18,7 @@
 
 /*
  * beam_width for the one whole statement a caller shows (sqlpilot_complete(),
- * `sqlpilot complete`, eval's completion): sqlpilot_statement_beams(model)
+ * `sqlpilot complete`, eval's completion): sqlpilot_complete_statement_beams(model)
  * plain beams (not distinct, no short alternatives), best first; with top_k
  * one sampled completion.
  */
@@ -97,7 +97,7 @@ typedef struct SqlpilotCompletion
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
 
 /* Beams for a whole statement of a model of config c: 2 up to SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS, else 1. */
-int			sqlpilot_statement_beams(const SqlpilotConfig *c);
+int			sqlpilot_complete_statement_beams(const SqlpilotConfig *c);
 
 /*
  * Completes prefix given schema text.  Writes up to max_out completions, best

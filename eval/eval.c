@@ -1622,7 +1622,7 @@ sqlpilot_eval_main(int argc, char **argv)
 	if (report && model)
 	{
 		cJSON_AddNumberToObject(report, "beam_width", beam_width == SQLPILOT_BEAM_WIDTH_STATEMENT ?
-								(double) sqlpilot_statement_beams(&model->config) : (double) beam_width);
+								(double) sqlpilot_complete_statement_beams(&model->config) : (double) beam_width);
 		cJSON_AddNumberToObject(report, "length_norm", length_norm);
 	}
 	if (report)

@@ -260,8 +260,9 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
-	/* one plain completion is the whole statement shown: the model's beams (core/complete.h) */
-	o.beam_width = n == 1 && !distinct ? SQLPILOT_BEAM_WIDTH_STATEMENT : n;
+	/* one plain completion is the whole statement shown: sqlpilot.statement_beams beams */
+	o.beam_width = n > 1 || distinct ? n :
+		sqlpilot_statement_beams > 0 ? sqlpilot_statement_beams : SQLPILOT_BEAM_WIDTH_STATEMENT;
 	o.grounding = sqlpilot_grounding;
 	o.distinct = distinct;
 	o.should_stop = StopRequested;

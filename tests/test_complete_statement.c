@@ -26,7 +26,7 @@ preset_beams(const char *name)
 
 	if (sqlpilot_config_preset(name, &c) != 0)
 		return -1;
-	return sqlpilot_statement_beams(&c);
+	return sqlpilot_complete_statement_beams(&c);
 }
 
 /* Which models get 2 beams. */
@@ -47,7 +47,7 @@ test_widths(void)
 		tap_ok(0, "load the default model: %s", err);
 		return;
 	}
-	tap_ok(sqlpilot_statement_beams(&m.config) == 2 &&
+	tap_ok(sqlpilot_complete_statement_beams(&m.config) == 2 &&
 		   sqlpilot_param_count(&m.config) <= SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS,
 		   "the default model (%zu parameters): 2 beams", sqlpilot_param_count(&m.config));
 	sqlpilot_model_free(&m);
