@@ -1,6 +1,6 @@
 /*
  * complete.h — completing a typed prefix: greedy or beam/top-k with a fixed
- * seed; stops at EOS, ';' or a token budget; when the prefix ends inside a
+ * seed; stops at EOS, ';', a token budget or a degenerate loop; when the prefix ends inside a
  * word, backs off to a token boundary and only allows tokens that agree with
  * the typed characters; returns only the text to append, as valid UTF-8.
  * With grounding (on by default, core/ground.h) every identifier it writes
@@ -16,10 +16,29 @@
 
 #include "infer.h"
 
+/*
+ * beam_width for the one whole statement a caller shows (sqlpilot_complete(),
+ * `sqlpilot complete`, eval's completion): sqlpilot_complete_statement_beams(model)
+ * plain beams (not distinct, no short alternatives), best first; with top_k
+ * one sampled completion.
+ */
+#define SQLPILOT_BEAM_WIDTH_STATEMENT 0
+
+/*
+ * Models of at most this many parameters complete a whole statement with 2
+ * beams: on the default model (1.17M) that gains rest_em 0.128 -> 0.160 and
+ * keystrokes for 1.4x the warm CPU time at p50 and 1.5x at p95 (+1 / +3 ms,
+ * bench/results/rest_em_breakdown.md); bigger ones (the 15M preset, 6.1M
+ * with our vocabulary, whose TAB latency targets were set greedy) stay
+ * greedy.
+ */
+#define SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS 2000000
+
 typedef struct SqlpilotCompleteOptions
 {
 	int			max_tokens;		/* budget of tokens that add text past the typed prefix */
-	int			beam_width;		/* 1 = greedy; W > 1 uses W-1 extra run states per call */
+	int			beam_width;		/* 1 = greedy; W > 1 uses W-1 extra run states per call;
+								 * SQLPILOT_BEAM_WIDTH_STATEMENT: the model's policy */
 	int			top_k;			/* > 0: sample from the top k (with seed) instead of argmax */
 	float		temperature;
 	uint64_t	seed;
@@ -70,10 +89,15 @@ typedef struct SqlpilotCompletion
 	char	   *text;			/* malloc'd text to append to the prefix */
 	double		score;			/* sum of log-probabilities of the generated tokens */
 	int			n_tokens;		/* all generated tokens, including those re-typing backed-off bytes */
+	bool		looped;			/* stopped by the loop rule (complete.c): the text is cut, it
+								 * does not end the statement */
 } SqlpilotCompletion;
 
 /* Default options: greedy, 64 tokens, stop at ';', grounded, distinct, short alternatives. */
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
+
+/* Beams for a whole statement of a model of config c: 2 up to SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS, else 1. */
+int			sqlpilot_complete_statement_beams(const SqlpilotConfig *c);
 
 /*
  * Completes prefix given schema text.  Writes up to max_out completions, best
@@ -105,5 +129,17 @@ int			sqlpilot_complete_ids(SqlpilotRunState *s, const SqlpilotTokenizer *tok,
 								  SqlpilotCompletion *out, int max_out,
 								  char *err, size_t errlen);
 void		sqlpilot_completion_free(SqlpilotCompletion *c, int n);
+
+/*
+ * The loop rule every completion obeys: where generated text g[0..n) is
+ * cut when it ends in a degenerate loop (the model, refused the name it
+ * wants, spirals into whitespace or repeats itself to the token budget:
+ * bench/results/rest_em_breakdown.md), or n when it does not.  Before a
+ * final run of whitespace holding 3 newlines; or, when a unit of 1 to 64
+ * bytes (not all whitespace) repeats at its end 4 times over 32 bytes or
+ * more, after the unit's first occurrence, moved on to the next word's end
+ * (or back to the word's start when the unit is all one word).
+ */
+size_t		sqlpilot_loop_cut(const char *g, size_t n);
 
 #endif							/* SQLPILOT_COMPLETE_H */

@@ -133,7 +133,7 @@ diverge_bucket(const EvalCutRecord *r)
 
 /*
  * How a miss's completion ended: 0 it did not end the statement (a model:
- * it hit the token cap), 1 it stopped short
+ * the token cap or the loop rule), 1 it stopped short
  * (its words a prefix of the gold's), 2 it wrote past a ';' of its own, 3 it
  * wrote more past the gold's end, 4 it ended elsewhere.
  */
@@ -182,7 +182,7 @@ cut_kind_bucket(const EvalCutRecord *r)
 	return r->boundary ? 0 : 1;
 }
 
-/* Whether the completion ended the statement (0) or not (1; a model: it hit the token cap). */
+/* Whether the completion ended the statement (0) or not (1; a model: the token cap or the loop rule). */
 static int
 ends_bucket(const EvalCutRecord *r)
 {
@@ -214,7 +214,7 @@ static const BreakdownTable all_tables[] = {
 	"a literal not in the prompt, starting after the cut"}, literal_bucket},
 	{"the completion", 2,
 	{"ended the statement (the model: its end-of-statement token)",
-	"did not (the model: hit the token cap, EVAL_MAX_NEW_TOKENS)"}, ends_bucket},
+	"did not (the model: hit the token cap, EVAL_MAX_NEW_TOKENS, or the loop rule cut it)"}, ends_bucket},
 	{"the cut", 2, {"boundary", "mid-word"}, cut_kind_bucket},
 	{"the statement", 7,
 	{"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "TRUNCATE", "other"}, statement_bucket},
@@ -231,7 +231,7 @@ static const BreakdownTable miss_tables[] = {
 	{"(the gold has ended: the completion wrote more)", "keyword", "identifier", "quoted name",
 	"string literal", "number", "operator/punctuation", "comment/parameter"}, gold_kind_bucket},
 	{"the completion's end", 5,
-	{"did not end the statement (the model: hit the token cap)",
+	{"did not end the statement (the model: hit the token cap or the loop rule)",
 		"stopped short (its words a prefix of the gold's)",
 		"wrote a word after a ';' of its own", "wrote more past the gold's end",
 	"ended elsewhere"}, end_bucket},

@@ -84,6 +84,8 @@ typedef struct Stats
 	long		ks_keys,
 				ks_chars,
 				ks_statements;
+	long		ks_psql_keys,	/* the typing simulation with psql's TAB list */
+				ks_psql_chars;
 	long		idents,
 				idents_bad;
 	long		valid,
@@ -460,6 +462,24 @@ typing_complete(void *arg, const char *prefix, size_t prefix_len)
 	return out;
 }
 
+/* EvalListFn for the psql typing simulation: the candidate list at ex->stmt[:pos]. */
+static int
+typing_list(void *arg, const char *prefix, size_t prefix_len, char **out, int max)
+{
+	TypingArg  *t = arg;
+	size_t		len;
+	bool		trunc;
+	char	   *schema = eval_fit_schema(t->o->tok, eval_cut_budget(t->o->seq_len), t->ex->schema,
+										 t->ex->schema_len, prefix, prefix_len, &len, &trunc);
+	int			n;
+
+	if (!schema)
+		return -1;
+	n = t->c->candidates(t->c->arg, schema, len, t->ex->stmt, prefix_len, out, max);
+	free(schema);
+	return n;
+}
+
 /* A metric as a JSON number, or null when it has no denominator. */
 static void
 add_ratio(cJSON *obj, const char *name, double num, double den)
@@ -509,6 +529,11 @@ stats_json(Stats *st, bool scored, bool pg)
 		cJSON_AddNumberToObject(m, "keystrokes_saved", 1.0 - (double) st->ks_keys / st->ks_chars);
 	else
 		cJSON_AddNullToObject(m, "keystrokes_saved");
+	if (st->ks_psql_chars > 0)
+		cJSON_AddNumberToObject(m, "keystrokes_saved_psql",
+								1.0 - (double) st->ks_psql_keys / st->ks_psql_chars);
+	else
+		cJSON_AddNullToObject(m, "keystrokes_saved_psql");
 	add_ratio(m, "hallucinated_ident_rate", (double) st->idents_bad, (double) st->idents);
 	if (pg)
 		add_ratio(m, "valid_sql_rate", (double) st->valid, (double) st->valid_checked);
@@ -672,6 +697,10 @@ eval_example(const EvalOptions *o, int sys, EvalCompleter *c, Stats *st, const E
 								 &o->breakdown->typing[sys] : NULL) == 0)
 			st->ks_statements++;
 		else
+			st->errors++;
+		if (c->candidates &&
+			eval_simulate_typing_psql(ex->stmt, ex->stmt_len, typing_list, &t, &st->ks_psql_keys,
+									  &st->ks_psql_chars) != 0)
 			st->errors++;
 	}
 }
@@ -941,7 +970,8 @@ print_cell(FILE *f, const cJSON *m, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
 
-	if (cJSON_IsNumber(v) && strcmp(name, "valid_sql_checked") == 0)
+	if (cJSON_IsNumber(v) && (strcmp(name, "valid_sql_checked") == 0 ||
+							  strcmp(name, "loop_stops") == 0 || strcmp(name, "cap_hits") == 0))
 		fprintf(f, " %12.0f", v->valuedouble);
 	else if (cJSON_IsNumber(v))
 		fprintf(f, strstr(name, "latency") ? " %12.3f" : " %12.4f", v->valuedouble);
@@ -956,8 +986,8 @@ eval_print_table(const cJSON *report, FILE *f)
 	static const char *const rows[] = {"stmt_nll", "next_token_acc", "next_word_em",
 		"next_word_em_boundary", "next_word_em_mid", "next_word_recall@1", "next_word_recall@3",
 		"next_word_recall@5", "candidate_dup_rate", "rest_em", "rest_em_ci",
-		"keystrokes_saved", "hallucinated_ident_rate", "valid_sql_rate", "valid_sql_checked",
-		"latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
+		"keystrokes_saved", "keystrokes_saved_psql", "hallucinated_ident_rate", "valid_sql_rate",
+		"valid_sql_checked", "loop_stops", "cap_hits", "latency_ms_p50_cold", "latency_ms_p95_cold", "latency_ms_p50_warm",
 	"latency_ms_p95_warm"};
 	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(report, "metrics");
 	const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(report, "skipped");
@@ -1140,9 +1170,13 @@ typedef struct ModelSystem
 {
 	SqlpilotModel *model;
 	SqlpilotRunState *rs;
-	SqlpilotCompleteOptions opt;	/* beam_width 1 (greedy) unless --beam-width */
+	SqlpilotCompleteOptions opt;	/* beam_width: the product's policy
+									 * (SQLPILOT_BEAM_WIDTH_STATEMENT) unless --beam-width */
 	double		length_norm;	/* --length-norm: beams ranked by score / tokens^length_norm */
 	long		errors_shown;
+	bool		last_looped;	/* the last completion was cut by the loop rule */
+	long		loop_stops;		/* completions at cuts the loop rule cut (core/complete.c) */
+	long		cap_hits;		/* completions at cuts that hit the token budget */
 } ModelSystem;
 
 /* Most beams --beam-width takes (the run state's spares). */
@@ -1161,7 +1195,7 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 	SqlpilotCompletion out[EVAL_MAX_BEAM_WIDTH];
 	char		err[256];
 	int			n = sqlpilot_complete(m->rs, &m->model->tokenizer, schema, schema_len,
-									  prefix, prefix_len, &m->opt, out, m->opt.beam_width,
+									  prefix, prefix_len, &m->opt, out, EVAL_MAX_BEAM_WIDTH,
 									  err, sizeof(err));
 	int			best = 0;
 	char	   *text;
@@ -1179,7 +1213,8 @@ model_generate(ModelSystem *m, const char *schema, size_t schema_len, const char
 		if (out[i].score / pow(out[i].n_tokens > 0 ? out[i].n_tokens : 1, m->length_norm) >
 			out[best].score / pow(out[best].n_tokens > 0 ? out[best].n_tokens : 1, m->length_norm))
 			best = i;
-	*ends = out[best].n_tokens < m->opt.max_tokens;
+	*ends = out[best].n_tokens < m->opt.max_tokens && !out[best].looped;
+	m->last_looped = out[best].looped;
 	text = out[best].text;
 	out[best].text = NULL;
 	sqlpilot_completion_free(out, n);
@@ -1214,6 +1249,8 @@ model_complete(void *arg, const char *schema, size_t schema_len, const char *gol
 		if (!text)
 			return NULL;
 		*ms_cold = (sqlpilot_now() - t0) * 1e3;
+		m->loop_stops += m->last_looped;
+		m->cap_hits += !ended && !m->last_looped;
 		sqlpilot_prompt_encode(&m->model->tokenizer, schema, schema_len, gold, cut, false, NULL,
 							   0, NULL, &schema_end);
 		sqlpilot_infer_truncate(m->rs, (int) schema_end);
@@ -1302,7 +1339,7 @@ model_beams(void *arg, const char *schema, size_t schema_len, const char *gold, 
 	{
 		out[i].text = res[i].text;
 		out[i].score = res[i].score;
-		out[i].ends = res[i].n_tokens < o.max_tokens;
+		out[i].ends = res[i].n_tokens < o.max_tokens && !res[i].looped;
 	}
 	return n;
 }
@@ -1348,15 +1385,16 @@ eval_usage(FILE *f)
 			"  --pg CONNINFO     check whole-statement completions with PostgreSQL (valid_sql_rate),\n"
 			"                    and add \"model_checked\": the completion the extension shows\n"
 			"  --json FILE       write the JSON report to FILE instead of stdout\n"
-			"  --beam-width W    the model's completion: the best of W beams (default 1: greedy;\n"
-			"                    at most %d); not what the extension does, for measuring\n"
+			"  --beam-width W    the model's completion: the best of W beams (1: greedy; at most\n"
+			"                    %d; default: what sqlpilot_complete() does, 2 for models of at\n"
+			"                    most %d parameters, else 1)\n"
 			"  --length-norm A   with --beam-width: rank beams by score / tokens^A (default 0)\n"
 			"  --breakdown FILE  write why rest_em fails (markdown) to FILE\n"
 			"  --breakdown-cuts FILE  write every cut of every system as a JSON line to FILE\n"
 			"  --progress        examples done, elapsed time and ETA on stderr every few seconds\n"
 			"                    (the default when stderr is a terminal)\n"
 			"Metrics are defined in docs/metrics.md.\n",
-			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT, EVAL_MAX_BEAM_WIDTH);
+			EVAL_DEFAULT_CUTS, EVAL_DEFAULT_KS_LIMIT, EVAL_MAX_BEAM_WIDTH, SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS);
 }
 
 /* Parses a non-negative integer option value; false when it is not one. */
@@ -1388,7 +1426,7 @@ sqlpilot_eval_main(int argc, char **argv)
 	EvalChecked checked[2];
 	EvalCompleter sys[5];
 	EvalBreakdown breakdown;
-	long		beam_width = 1;
+	long		beam_width = SQLPILOT_BEAM_WIDTH_STATEMENT;
 	double		length_norm = 0;
 	int			n_models = 0;
 	int			n_sys = 0;
@@ -1527,7 +1565,6 @@ sqlpilot_eval_main(int argc, char **argv)
 			ms[g].rs = rs;
 			sqlpilot_complete_defaults(&ms[g].opt);
 			ms[g].opt.max_tokens = EVAL_MAX_NEW_TOKENS;
-			ms[g].opt.beam_width = 1;
 			ms[g].opt.top_k = 0;
 			ms[g].opt.stop_at_semicolon = false;
 			ms[g].opt.grounding = g == 0;
@@ -1573,9 +1610,19 @@ sqlpilot_eval_main(int argc, char **argv)
 		rc = 1;
 	}
 	eval_breakdown_free(&breakdown);
-	if (report && beam_width > 1)
+	for (int s = 0; report && s < n_models; s++)
 	{
-		cJSON_AddNumberToObject(report, "beam_width", (double) beam_width);
+		const ModelSystem *m = sys[s].arg;
+		cJSON	   *obj = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(report, "metrics"),
+														  sys[s].name);
+
+		cJSON_AddNumberToObject(obj, "loop_stops", (double) m->loop_stops);
+		cJSON_AddNumberToObject(obj, "cap_hits", (double) m->cap_hits);
+	}
+	if (report && model)
+	{
+		cJSON_AddNumberToObject(report, "beam_width", beam_width == SQLPILOT_BEAM_WIDTH_STATEMENT ?
+								(double) sqlpilot_complete_statement_beams(&model->config) : (double) beam_width);
 		cJSON_AddNumberToObject(report, "length_norm", length_norm);
 	}
 	if (report)

@@ -221,6 +221,29 @@ typedef struct EvalTypingTrace
 int			eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 								 long *keys, long *chars, EvalTypingTrace *trace);
 
+/*
+ * Completes prefix with a candidate list (core/candidates.h order: words,
+ * clauses, then the whole statement): up to max malloc'd texts to append,
+ * written to out; returns the count, -1 on error.
+ */
+typedef int (*EvalListFn) (void *arg, const char *prefix, size_t prefix_len, char **out, int max);
+
+/* The most candidates an EvalListFn is asked for. */
+#define EVAL_TYPING_LIST_MAX 16
+
+/*
+ * Types statement as psql's TAB offers completions (keystrokes_saved_psql):
+ * at each position one keystroke inserts, when it agrees with the rest of
+ * the statement, either the longest common prefix of the candidate list
+ * (TAB: readline inserts that of several matches, the match itself when it
+ * is alone) or the list's last candidate, the whole statement (the hook's
+ * sqlpilot-complete key), whichever is longer; otherwise one character is
+ * typed.  Never a part of a candidate: readline inserts all or nothing.
+ * Adds to *keys and *chars; returns 0, or -1 (adding nothing) on error.
+ */
+int			eval_simulate_typing_psql(const char *stmt, size_t len, EvalListFn fn, void *arg,
+									  long *keys, long *chars);
+
 /* ---- percentiles ---- */
 
 /* Nearest-rank percentile (p in (0, 1]) of n values; sorts v in place; NAN when n = 0. */

@@ -1030,6 +1030,64 @@ eval_simulate_typing(const char *stmt, size_t len, EvalCompleteFn fn, void *arg,
 	return 0;
 }
 
+/* Whether text t of tl bytes is what stmt holds at pos. */
+static bool
+agrees_at(const char *stmt, size_t len, size_t pos, const char *t, size_t tl)
+{
+	return tl <= len - pos && memcmp(stmt + pos, t, tl) == 0;
+}
+
+/* See eval.h. */
+int
+eval_simulate_typing_psql(const char *stmt, size_t len, EvalListFn fn, void *arg,
+						  long *keys, long *chars)
+{
+	size_t		pos = 0;
+	long		n = 0;
+
+	while (pos < len)
+	{
+		char	   *c[EVAL_TYPING_LIST_MAX];
+		int			nc = fn(arg, stmt, pos, c, EVAL_TYPING_LIST_MAX);
+		size_t		k = 0,
+					lcp;
+
+		if (nc < 0)
+			return -1;
+		if (nc > 0)
+		{
+			/* the whole statement (the last candidate), or the list's common prefix */
+			if (agrees_at(stmt, len, pos, c[nc - 1], strlen(c[nc - 1])))
+				k = strlen(c[nc - 1]);
+			lcp = strlen(c[0]);
+			for (int i = 1; i < nc; i++)
+			{
+				size_t		j = 0;
+
+				while (j < lcp && c[i][j] == c[0][j])
+					j++;
+				lcp = j;
+			}
+			if (lcp > k && agrees_at(stmt, len, pos, c[0], lcp))
+				k = lcp;
+		}
+		for (int i = 0; i < nc; i++)
+			free(c[i]);
+		n++;
+		if (k > 0)
+		{
+			pos += k;
+			continue;
+		}
+		pos++;
+		while (pos < len && ((unsigned char) stmt[pos] & 0xC0) == 0x80)
+			pos++;
+	}
+	*keys += n;
+	*chars += (long) eval_utf8_count(stmt, len);
+	return 0;
+}
+
 /* Orders doubles ascending for qsort. */
 static int
 double_cmp(const void *a, const void *b)

@@ -260,7 +260,9 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
-	o.beam_width = n;
+	/* one plain completion is the whole statement shown: sqlpilot.statement_beams beams */
+	o.beam_width = n > 1 || distinct ? n :
+		sqlpilot_statement_beams > 0 ? sqlpilot_statement_beams : SQLPILOT_BEAM_WIDTH_STATEMENT;
 	o.grounding = sqlpilot_grounding;
 	o.distinct = distinct;
 	o.should_stop = StopRequested;
@@ -281,7 +283,8 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	/*
 	 * Take the results out of malloc'd memory before anything can ereport.
-	 * A completion ends the statement at its ';' or at the model's end: with
+	 * A completion ends the statement at its ';' or at the model's end (not
+	 * cut by the loop rule of core/complete.c): with
 	 * fewer tokens than the budget (which includes any re-typed tokens, so
 	 * an end on the budget's last token counts as cut), not at the context's
 	 * end either, since the prompt leaves max_tokens of room.
@@ -292,8 +295,8 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 		out[i].text = pnstrdup(len > 0 ? res[i].text : "", len);
 		out[i].score = res[i].score;
-		out[i].whole = (len > 0 && res[i].text[len - 1] == ';') ||
-			res[i].n_tokens < sqlpilot_max_tokens;
+		out[i].whole = !res[i].looped && ((len > 0 && res[i].text[len - 1] == ';') ||
+										  res[i].n_tokens < sqlpilot_max_tokens);
 		out[i].valid = SQLPILOT_UNCHECKED;
 	}
 	if (rc > 0)

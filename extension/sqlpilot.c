@@ -39,6 +39,7 @@ int			sqlpilot_prompt_cache_files = SQLPILOT_DEFAULT_PROMPT_CACHE_FILES;
 bool		sqlpilot_grounding = true;
 bool		sqlpilot_validate = true;
 int			sqlpilot_candidates = SQLPILOT_DEFAULT_CANDIDATES;
+int			sqlpilot_statement_beams = 0;
 bool		sqlpilot_list_all_tables = false;
 
 SqlpilotStats sqlpilot_stats_counters;
@@ -125,6 +126,15 @@ InitGucs(void)
 							&sqlpilot_candidates,
 							SQLPILOT_DEFAULT_CANDIDATES,
 							1, SQLPILOT_MAX_COMPLETIONS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("sqlpilot.statement_beams",
+							"Beams sqlpilot_complete() decodes its whole statement with.",
+							"0 chooses by the model's size (2 up to 2M parameters, else 1, "
+							"core/complete.h); 1 is greedy.  Valid range is 0..16.",
+							&sqlpilot_statement_beams,
+							0,
+							0, SQLPILOT_MAX_COMPLETIONS,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("sqlpilot.list_all_tables",

@@ -55,6 +55,7 @@ extern int	sqlpilot_prompt_cache_files;
 extern bool sqlpilot_grounding;
 extern bool sqlpilot_validate;
 extern int	sqlpilot_candidates;
+extern int	sqlpilot_statement_beams;
 extern bool sqlpilot_list_all_tables;
 
 /* Counters of this backend, reported by sqlpilot_stats(). */

@@ -10,6 +10,8 @@ CREATE DATABASE sqlpilot_validate_db;
 CREATE EXTENSION sqlpilot;
 SET sqlpilot.model_path = '$sharedir/extension/sqlpilot_default.model';
 SET sqlpilot.grounding = off;
+-- greedy completions: the examples below are the check's, not the decoder's
+SET sqlpilot.statement_beams = 1;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set shop :abs_srcdir '/tools/demo_shop.sql'
 \i :shop

@@ -574,7 +574,8 @@ cmd_complete(int argc, char **argv)
 		fprintf(stderr, "sqlpilot complete: --timeout-ms must be positive\n");
 		return 2;
 	}
-	o.beam_width = beam > 0 ? beam : n_out;
+	/* one completion is a whole statement: the model's beams, as sqlpilot_complete() */
+	o.beam_width = beam > 0 ? beam : n_out == 1 ? SQLPILOT_BEAM_WIDTH_STATEMENT : n_out;
 	if (dsn && schema_path)
 	{
 		fprintf(stderr, "sqlpilot complete: --dsn and --schema exclude each other\n");
