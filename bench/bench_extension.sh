@@ -159,8 +159,10 @@ bench_completions() {
 		echo "$(date -u +%F), $(nproc) vCPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
 		echo "the demo's shop database, grounding on, warm calls (one backend, the schema's KV cache reused),"
 		echo "$N calls per cell, the two functions measured back to back per prefix; wall ms (backend CPU p95 in"
-		echo "parentheses; two trainings share the machine, so the CPU ratio is the one to read)."
-		echo "Target: completions p95 <= 2x complete p95."
+		echo "parentheses; on a shared machine the CPU ratio is the one to read)."
+		echo "Target: completions p95 <= 2x complete p95.  sqlpilot_complete() decodes its statement as"
+		echo "sqlpilot.statement_beams says (0, the default: 2 beams for models up to 2M parameters, so the"
+		echo "default model, greedy above); the \"greedy\" rows set it to 1, the single completion as it was."
 		echo "With validate on, sqlpilot_complete() runs 4 full beams after a greedy completion the check"
 		echo "refuses, and sqlpilot_completions() checks its statement.  The 15M model has random weights"
 		echo "(seed 1, f16, BPE trained on the schema and statements), validate off (its random statements"
@@ -173,6 +175,7 @@ bench_completions() {
 	} >"$T/table.md"
 	local runs=("default, validate on|SELECT 1"
 		"default, validate off|SET sqlpilot.validate = off"
+		"default, validate off, greedy|SET sqlpilot.validate = off; SET sqlpilot.statement_beams = 1"
 		"15M random, validate off|SET sqlpilot.model_path = '$T/15M.model'; SET sqlpilot.validate = off; SET sqlpilot.max_tokens = 16")
 	for run in "${runs[@]}"; do
 		local label=${run%%|*} setup=${run#*|}
