@@ -161,7 +161,7 @@ bench_completions() {
 		echo "$N calls per cell, the two functions measured back to back per prefix; wall ms (backend CPU p95 in"
 		echo "parentheses; on a shared machine the CPU ratio is the one to read)."
 		echo "Target: completions p95 <= 2x complete p95.  sqlpilot_complete() decodes its statement as"
-		echo "sqlpilot.statement_beams says (0, the default: 2 beams for models up to 2M parameters, so the"
+		echo "sqlpilot.statement_beams says (0, the default: 2 beams for models of 1M to 2M parameters, so the"
 		echo "default model, greedy above); the \"greedy\" rows set it to 1, the single completion as it was."
 		echo "With validate on, sqlpilot_complete() runs 4 full beams after a greedy completion the check"
 		echo "refuses, and sqlpilot_completions() checks its statement.  The 15M model has random weights"

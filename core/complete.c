@@ -232,7 +232,9 @@ sqlpilot_complete_defaults(SqlpilotCompleteOptions *o)
 int
 sqlpilot_complete_statement_beams(const SqlpilotConfig *c)
 {
-	return sqlpilot_param_count(c) <= SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS ? 2 : 1;
+	size_t		n = sqlpilot_param_count(c);
+
+	return n >= SQLPILOT_STATEMENT_BEAMS_MIN_PARAMS && n <= SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS ? 2 : 1;
 }
 
 /*

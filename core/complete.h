@@ -25,13 +25,14 @@
 #define SQLPILOT_BEAM_WIDTH_STATEMENT 0
 
 /*
- * Models of at most this many parameters complete a whole statement with 2
- * beams: on the default model (1.17M) that gains rest_em 0.128 -> 0.160 and
+ * Models of this many parameters complete a whole statement with 2 beams:
+ * on the default model (1.17M) that gains rest_em 0.128 -> 0.160 and
  * keystrokes for 1.4x the warm CPU time at p50 and 1.5x at p95 (+1 / +3 ms,
- * bench/results/rest_em_breakdown.md); bigger ones (the 15M preset, 6.1M
- * with our vocabulary, whose TAB latency targets were set greedy) stay
- * greedy.
+ * bench/results/rest_em_breakdown.md).  Outside the range, greedy: the 260K
+ * preset (1.5 -> 2.8 ms warm with 2 beams, over its 3 ms budget) and the 15M
+ * preset (6.1M with our vocabulary, whose TAB latency targets were set greedy).
  */
+#define SQLPILOT_STATEMENT_BEAMS_MIN_PARAMS 1000000
 #define SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS 2000000
 
 typedef struct SqlpilotCompleteOptions
@@ -96,7 +97,7 @@ typedef struct SqlpilotCompletion
 /* Default options: greedy, 64 tokens, stop at ';', grounded, distinct, short alternatives. */
 void		sqlpilot_complete_defaults(SqlpilotCompleteOptions *o);
 
-/* Beams for a whole statement of a model of config c: 2 up to SQLPILOT_STATEMENT_BEAMS_MAX_PARAMS, else 1. */
+/* Beams for a whole statement of a model of config c: 2 within SQLPILOT_STATEMENT_BEAMS_MIN/MAX_PARAMS, else 1. */
 int			sqlpilot_complete_statement_beams(const SqlpilotConfig *c);
 
 /*

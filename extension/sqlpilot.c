@@ -130,7 +130,7 @@ InitGucs(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("sqlpilot.statement_beams",
 							"Beams sqlpilot_complete() decodes its whole statement with.",
-							"0 chooses by the model's size (2 up to 2M parameters, else 1, "
+							"0 chooses by the model's size (2 for 1M to 2M parameters, else 1, "
 							"core/complete.h); 1 is greedy.  Valid range is 0..16.",
 							&sqlpilot_statement_beams,
 							0,
