@@ -228,6 +228,9 @@ $node->safe_psql('postgres', q{
 	GRANT EXECUTE ON FUNCTION definer_prompt(text) TO r_odd;
 	CREATE TABLE definer_only (id int);
 	CREATE ROLE r_all IN ROLE pg_read_all_data;
+	CREATE VIEW v_over_hidden AS SELECT a AS va FROM hid.hidden_tab;
+	CREATE MATERIALIZED VIEW mv_hidden AS SELECT a AS ma FROM hid.hidden_tab;
+	GRANT SELECT ON v_over_hidden TO r_odd;
 });
 my $o = $node->background_psql('postgres');
 $o->query_safe(q{SET sqlpilot.max_tokens = 1; SET sqlpilot.max_prompt_tokens = 4000;
@@ -255,6 +258,15 @@ my $rp = $o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM refpart JOIN ')}
 like($rp, qr/CREATE TABLE public\.refpart \(\s*id INT4 NULL,\s*pid INT4 NULL\s*\)/,
 	'a foreign key to a partitioned table the role may not use is left out');
 unlike($rp, qr/parted_p\d/, "and so are its partitions' clones of it, though the role may use the partition");
+my $vp = $o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM v_over_hidden JOIN mv_hidden JOIN parted_p1 JOIN parted JOIN ')});
+like($vp, qr/CREATE TABLE public\.v_over_hidden \(\s*va INT4 NULL\s*\)/,
+	'a granted view over a hidden table shows its own columns only');
+unlike($vp, qr/CREATE TABLE \S*(mv_hidden|parted_p1|parted) /,
+	'never a materialized view not granted, a granted partition, or its parent not granted');
+$node->safe_psql('postgres', 'GRANT SELECT ON parted TO r_odd');
+like($o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM parted_p1 JOIN parted JOIN ')}),
+	qr/^(?!.*parted_p1 \().*CREATE TABLE public\.parted \(/s,
+	'once the parent is granted it shows, and still no partition');
 $o->query_safe('RESET ROLE');
 my $rs = $o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM refpart JOIN ')});
 like($rs, qr/FOREIGN KEY \(pid\) REFERENCES public\.parted\(id\)/, 'a superuser sees the foreign key');
