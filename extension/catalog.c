@@ -893,7 +893,8 @@ ReadIndexes(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple
 
 /*
  * The names of the columns keys[0..n) of relid, in cxt, into *out; false
- * when one is gone (its table dropped meanwhile).
+ * when one is gone (it or its table dropped meanwhile: get_attname would
+ * give a dropped column's placeholder name).
  */
 static bool
 ColumnNames(Oid relid, const AttrNumber *keys, int n, MemoryContext cxt, char ***out)
@@ -901,7 +902,7 @@ ColumnNames(Oid relid, const AttrNumber *keys, int n, MemoryContext cxt, char **
 	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
-		char	   *name = get_attname(relid, keys[i], true);
+		char	   *name = ColumnExists(relid, keys[i]) ? get_attname(relid, keys[i], true) : NULL;
 
 		if (name == NULL)
 			return false;
