@@ -340,6 +340,13 @@ like($q->query_safe(q{RESET sqlpilot.schemas; SELECT sqlpilot_prompt(E'SELECT * 
 	'names with quotes, newlines and non-ASCII letters are quoted');
 like($q->query_safe(q{SELECT sqlpilot_prompt('SELECT c1600 FROM wide1600 JOIN ')}), qr/### STATEMENT/,
 	'a table of 1,600 columns: the call returns');
+$q->query_safe(q{SET ROLE r_odd; SET sqlpilot.schemas = 'pg_catalog, information_schema';
+	SET sqlpilot.list_all_tables = on; SET sqlpilot.max_prompt_tokens = 4000});
+my $cat = $q->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM pg_am JOIN pg_authid JOIN pg_statistic JOIN pg_shadow JOIN ')});
+ok($cat =~ /CREATE TABLE pg_catalog\.pg_am / && $cat !~ /CREATE TABLE \S*(pg_authid|pg_statistic|pg_shadow) /,
+	'pg_catalog in scope of a plain role: pg_am shows, the catalogs revoked from PUBLIC never');
+ok($q->query_safe(q{SELECT sqlpilot_stats()->>'last_tables_total'}) > 100, 'and every other catalog table and view is listed');
+$q->query_safe('RESET ROLE; RESET sqlpilot.schemas; RESET sqlpilot.list_all_tables; RESET sqlpilot.max_prompt_tokens');
 $q->quit;
 
 # Another session drops columns (and the check, index and foreign key on
