@@ -31,8 +31,8 @@
  * that names a hidden column).  Foreign keys to tables the role cannot use
  * are dropped, so their names never reach the prompt; so are a column,
  * default, check or index whose type is the row type of such a table (its
- * text would spell the table's name).  Tables come in a
- * stable order: schema name, then table name.
+ * text would spell the table's name).  Tables come in a stable order:
+ * schema name, then table name.
  */
 #include "postgres.h"
 

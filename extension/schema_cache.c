@@ -77,7 +77,7 @@ InvalidateOnRelcache(Datum arg, Oid relid)
 	inval_generation++;
 }
 
-/* Syscache callback for schemas, types, roles (NOINHERIT) and role membership: rebuild next time. */
+/* Syscache callback for schemas, types, roles and role membership: rebuild next time. */
 static void
 InvalidateOnSyscache(Datum arg, int cacheid, uint32 hashvalue)
 {

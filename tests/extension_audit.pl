@@ -231,6 +231,9 @@ $node->safe_psql('postgres', q{
 	CREATE VIEW v_over_hidden AS SELECT a AS va FROM hid.hidden_tab;
 	CREATE MATERIALIZED VIEW mv_hidden AS SELECT a AS ma FROM hid.hidden_tab;
 	GRANT SELECT ON v_over_hidden TO r_odd;
+	CREATE TABLE nousage.target_pk (id int PRIMARY KEY);
+	CREATE TABLE fk_to_nousage (id int, t int REFERENCES nousage.target_pk (id));
+	GRANT SELECT ON nousage.target_pk, fk_to_nousage TO r_odd;
 });
 my $o = $node->background_psql('postgres');
 $o->query_safe(q{SET sqlpilot.max_tokens = 1; SET sqlpilot.max_prompt_tokens = 4000;
@@ -254,6 +257,9 @@ unlike($cp, qr/secret_col|colpriv_expr|colpriv_check/,
 my $nu = $o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM sel_no_usage JOIN no_priv JOIN nousage.sel_no_usage JOIN usage_only.no_priv JOIN ')});
 unlike($nu, qr/CREATE TABLE \S*(sel_no_usage|no_priv) /,
 	'SELECT without USAGE on the schema, USAGE without a privilege: neither table, named or not');
+like($o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM fk_to_nousage JOIN ')}),
+	qr/CREATE TABLE public\.fk_to_nousage \(\s*id INT4 NULL,\s*t INT4 NULL\s*\)/,
+	'a foreign key to a granted table in a schema without USAGE is left out');
 my $rp = $o->query_safe(q{SELECT sqlpilot_prompt('SELECT * FROM refpart JOIN ')});
 like($rp, qr/CREATE TABLE public\.refpart \(\s*id INT4 NULL,\s*pid INT4 NULL\s*\)/,
 	'a foreign key to a partitioned table the role may not use is left out');
