@@ -8,6 +8,13 @@
 # - the lazy listing (tables past the listed ones found by name or foreign
 #   key) shows no table, and no referenced column, the role may not use,
 #   and runs no operator of a schema on the caller's search_path;
+# - the catalog reader against odd grants and catalogs: column privileges,
+#   USAGE without a table privilege and the reverse, views, partitions,
+#   SECURITY DEFINER, pg_read_all_data, ALTER ROLE NOINHERIT / NOSUPERUSER in
+#   another session, a column, default, check or index of a hidden table's
+#   row type, partitions' clones of a foreign key, user functions in
+#   defaults (never run), odd names, 1,600 columns, pg_catalog in scope, and
+#   columns, types and functions dropped by another session during a call;
 # - sqlpilot_check(), the check behind `valid` (PREPARE in a subtransaction
 #   that is rolled back), leaves no lock, transaction id, prepared statement,
 #   temporary table or setting behind, turns an error inside into false
