@@ -29,8 +29,10 @@
  * schema and SELECT, INSERT, UPDATE or DELETE on the table (or on one of its
  * columns, in which case only those columns are shown, with no constraint
  * that names a hidden column).  Foreign keys to tables the role cannot use
- * are dropped, so their names never reach the prompt.  Tables come in a
- * stable order: schema name, then table name.
+ * are dropped, so their names never reach the prompt; so are a column,
+ * default, check or index whose type is the row type of such a table (its
+ * text would spell the table's name).  Tables come in a stable order:
+ * schema name, then table name.
  */
 #include "postgres.h"
 
@@ -52,6 +54,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/acl.h"
@@ -628,8 +631,104 @@ CompareIndexes(const void *a, const void *b)
 }
 
 /*
+ * Whether type typid (or its element type, for an array) is the row type of
+ * a table, view or materialized view the role may not use (no USAGE on its
+ * schema, no privilege on it or one of its columns): format_type and
+ * pg_get_expr spell such a type with the table's name.
+ */
+static bool
+RowTypeHidden(Oid typid)
+{
+	Oid			elem = get_element_type(typid);
+	Oid			relid = get_typ_typrelid(OidIsValid(elem) ? elem : typid);
+	Oid			roleid = GetUserId();
+	HeapTuple	tup;
+	Form_pg_class c;
+	bool		hidden;
+
+	if (!OidIsValid(relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	c = (Form_pg_class) GETSTRUCT(tup);
+	hidden = c->relkind != RELKIND_COMPOSITE_TYPE &&
+		(pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
+		 (pg_class_aclcheck(relid, roleid, COLUMN_RIGHTS | ACL_DELETE) != ACLCHECK_OK &&
+		  pg_attribute_aclcheck_all(relid, roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK));
+	ReleaseSysCache(tup);
+	return hidden;
+}
+
+/*
+ * Whether relid has a column attnum that is not dropped (in the latest
+ * catalog, as pg_get_expr reads it).
+ */
+static bool
+ColumnExists(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	bool		exists;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	exists = !((Form_pg_attribute) GETSTRUCT(tup))->attisdropped;
+	ReleaseSysCache(tup);
+	return exists;
+}
+
+/*
+ * expression_tree_walker callback of ExprShowable over an expression of
+ * table *relid: true at the first node whose type is a hidden table's row
+ * type, or whose type, collation, function, operator or column another
+ * session dropped after the statement's snapshot read the expression
+ * (pg_get_expr would fail with "cache lookup failed").
+ */
+static bool
+UnshowableWalker(Node *node, void *relid)
+{
+	Oid			type;
+	Oid			coll;
+	Oid			op = InvalidOid;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, List))
+		return expression_tree_walker(node, UnshowableWalker, relid);
+	type = exprType(node);
+	coll = exprCollation(node);
+	if (IsA(node, OpExpr) || IsA(node, DistinctExpr) || IsA(node, NullIfExpr))
+		op = ((OpExpr *) node)->opno;
+	else if (IsA(node, ScalarArrayOpExpr))
+		op = ((ScalarArrayOpExpr *) node)->opno;
+	if ((OidIsValid(type) && !SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(type))) ||
+		(OidIsValid(coll) && !SearchSysCacheExists1(COLLOID, ObjectIdGetDatum(coll))) ||
+		(OidIsValid(op) && !SearchSysCacheExists1(OPEROID, ObjectIdGetDatum(op))) ||
+		(IsA(node, FuncExpr) &&
+		 !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(((FuncExpr *) node)->funcid))) ||
+		(IsA(node, Var) && ((Var *) node)->varattno > 0 &&
+		 !ColumnExists(*(Oid *) relid, ((Var *) node)->varattno)) ||
+		RowTypeHidden(type))
+		return true;
+	return expression_tree_walker(node, UnshowableWalker, relid);
+}
+
+/*
+ * Whether pg_get_expr may spell the stored expression bin (a default, check
+ * or the index expressions) of table relid: it names no table the role may
+ * not use (a cast to its row type, a row of it) and nothing it names was
+ * dropped since the statement's snapshot read it.
+ */
+static bool
+ExprShowable(Datum bin, Oid relid)
+{
+	return !UnshowableWalker(stringToNode(TextDatumGetCString(bin)), &relid);
+}
+
+/*
  * The text of the default of column attnum of relid (pg_get_expr) among the
- * table's pg_attrdef rows defs, in cxt; NULL when it has none.
+ * table's pg_attrdef rows defs, in cxt; NULL when it has none or it is
+ * not ExprShowable.
  */
 static char *
 ColumnDefault(const DetailRels *dr, HeapTuple *defs, int n_defs, Oid relid, AttrNumber attnum,
@@ -643,8 +742,9 @@ ColumnDefault(const DetailRels *dr, HeapTuple *defs, int n_defs, Oid relid, Attr
 		if (((Form_pg_attrdef) GETSTRUCT(defs[i]))->adnum != attnum)
 			continue;
 		bin = heap_getattr(defs[i], Anum_pg_attrdef_adbin, RelationGetDescr(dr->attrdef), &isnull);
-		return isnull ? NULL : TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(relid),
-										BoolGetDatum(false), cxt);
+		if (isnull || !ExprShowable(bin, relid))
+			return NULL;
+		return TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(relid), BoolGetDatum(false), cxt);
 	}
 	return NULL;
 }
@@ -681,7 +781,9 @@ ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
 		CHECK_FOR_INTERRUPTS();
 		if (a->attnum <= 0 || a->attisdropped)
 			continue;
-		if (!table_right && ColumnRight(t->relid, a->attnum, roleid) != 1)
+		/* a column of a hidden table's row type would name that table */
+		if ((!table_right && ColumnRight(t->relid, a->attnum, roleid) != 1) ||
+			RowTypeHidden(a->atttypid))
 		{
 			hidden = true;
 			continue;
@@ -703,7 +805,8 @@ ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
  * Fills ix, in cxt, with the keys of the index whose pg_index row is row: a
  * column's name (unquoted: the renderer quotes) or an expression's text
  * (pg_get_indexdef), DESC, whether an expression.  Returns false when a
- * key's text is gone (the index was dropped meanwhile).
+ * key's text is gone (the index was dropped meanwhile) or would name a
+ * table the role may not use (ExprShowable).
  */
 static bool
 IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex *ix)
@@ -713,7 +816,11 @@ IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex 
 	Datum		options = heap_getattr(row, Anum_pg_index_indoption, RelationGetDescr(dr->index),
 									   &isnull);
 	int2vector *opts = isnull ? NULL : (int2vector *) DatumGetPointer(options);
+	Datum		exprs = heap_getattr(row, Anum_pg_index_indexprs, RelationGetDescr(dr->index),
+									 &isnull);
 
+	if (!isnull && !ExprShowable(exprs, x->indrelid))
+		return false;
 	ix->n_cols = x->indnkeyatts;
 	ix->cols = MemoryContextAllocZero(cxt, sizeof(char *) * Max(ix->n_cols, 1));
 	ix->desc = MemoryContextAllocZero(cxt, sizeof(bool) * Max(ix->n_cols, 1));
@@ -786,7 +893,8 @@ ReadIndexes(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple
 
 /*
  * The names of the columns keys[0..n) of relid, in cxt, into *out; false
- * when one is gone (its table dropped meanwhile).
+ * when one is gone (it or its table dropped meanwhile: get_attname would
+ * give a dropped column's placeholder name).
  */
 static bool
 ColumnNames(Oid relid, const AttrNumber *keys, int n, MemoryContext cxt, char ***out)
@@ -794,7 +902,7 @@ ColumnNames(Oid relid, const AttrNumber *keys, int n, MemoryContext cxt, char **
 	*out = MemoryContextAllocZero(cxt, sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
-		char	   *name = get_attname(relid, keys[i], true);
+		char	   *name = ColumnExists(relid, keys[i]) ? get_attname(relid, keys[i], true) : NULL;
 
 		if (name == NULL)
 			return false;
@@ -869,7 +977,9 @@ ReadForeignKeys(const DetailRels *dr, SqlpilotCachedTable *t, Oid nsp, bool hidd
 		SqlpilotForeignKey fk;
 
 		CHECK_FOR_INTERRUPTS();
+		/* a key with a parent is a partition's clone of it, to or from a partition */
 		if (((Form_pg_constraint) GETSTRUCT(cons[i]))->contype != CONSTRAINT_FOREIGN ||
+			OidIsValid(((Form_pg_constraint) GETSTRUCT(cons[i]))->conparentid) ||
 			!ForeignKeyFrom(dr, t, nsp, cons[i], cxt, &fk) ||
 			(hidden && !ColumnsVisible(tt, fk.cols, fk.n_cols)))
 			continue;
@@ -881,7 +991,8 @@ ReadForeignKeys(const DetailRels *dr, SqlpilotCachedTable *t, Oid nsp, bool hidd
 /*
  * Reads the CHECK constraints of t among its constraints cons, by name (none
  * for a table with hidden columns, nor one whose text is gone: what
- * pg_get_expr answers once its table is dropped meanwhile).
+ * pg_get_expr answers once its table is dropped meanwhile; nor one that is
+ * not ExprShowable).
  */
 static void
 ReadChecks(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple *cons,
@@ -900,8 +1011,8 @@ ReadChecks(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple 
 			continue;
 		bin = heap_getattr(cons[i], Anum_pg_constraint_conbin, RelationGetDescr(dr->constraint),
 						   &isnull);
-		text = isnull ? NULL : TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(t->relid),
-										BoolGetDatum(true), cxt);
+		text = isnull || !ExprShowable(bin, t->relid) ? NULL :
+			TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(t->relid), BoolGetDatum(true), cxt);
 		if (text == NULL)
 			continue;
 		tt->checks = GrowArray(tt->checks, tt->n_checks, sizeof(SqlpilotCheck), cxt);

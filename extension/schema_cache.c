@@ -10,7 +10,7 @@
  * foreign-key neighbours are read the first time the prefix names it, its
  * definition the first time a prompt may hold it, and the text of every
  * table only when the whole schema may fit.  It is rebuilt when the
- * relcache or the namespace, type or role membership syscaches report a
+ * relcache or the namespace, type, role or role membership syscaches report a
  * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
  * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
  * other schemas.  The callbacks only bump a generation counter; the next call
@@ -77,7 +77,7 @@ InvalidateOnRelcache(Datum arg, Oid relid)
 	inval_generation++;
 }
 
-/* Syscache callback for schemas, types and role membership: rebuild next time. */
+/* Syscache callback for schemas, types, roles and role membership: rebuild next time. */
 static void
 InvalidateOnSyscache(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -91,6 +91,7 @@ SqlpilotSchemaCacheInit(void)
 	CacheRegisterRelcacheCallback(InvalidateOnRelcache, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, InvalidateOnSyscache, (Datum) 0);
 	CacheRegisterSyscacheCallback(TYPEOID, InvalidateOnSyscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, InvalidateOnSyscache, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, InvalidateOnSyscache, (Datum) 0);
 }
 
