@@ -108,6 +108,7 @@ typedef struct BatchActs
 /* Sixteen floats (one AVX-512 register; two AVX halves without it); InferVi16 the same bits as ints. */
 typedef float InferVf16 __attribute__((vector_size(64)));
 typedef int32_t InferVi16 __attribute__((vector_size(64)));
+typedef float InferVf8 __attribute__((vector_size(32)));
 
 /*
  * Room for n floats, 64-byte aligned.  A block of at least a huge page is
@@ -775,6 +776,27 @@ __attribute__((noinline))
 static void
 att_weighted(float *acc, const float *e, const float *v, size_t KVD, int j0, int j1, int HS)
 {
+	if (HS % 16 != 0 && HS % 8 == 0)
+	{
+		/* heads of 8 (the 260K preset): the same chains, eight lanes at a time */
+		for (int c = 0; c < HS; c += 8)
+		{
+			InferVf8	a[4];
+
+			for (int k = 0; k < 4; k++)
+				memcpy(&a[k], acc + k * HS + c, sizeof(a[k]));
+			for (int j = j0; j < j1; j++)
+			{
+				InferVf8	vj;
+
+				memcpy(&vj, v + (size_t) j * KVD + c, sizeof(vj));
+				a[j % 4] += e[j] * vj;
+			}
+			for (int k = 0; k < 4; k++)
+				memcpy(acc + k * HS + c, &a[k], sizeof(a[k]));
+		}
+		return;
+	}
 	if (HS % 16 != 0)
 	{
 		for (int j = j0; j < j1; j++)
