@@ -12,20 +12,12 @@ BUILD=${SQLPILOT_BUILD:-$ROOT/build}
 OTHER=${1:?usage: bench_candidates_ab.sh OTHER_BUILD [ROUNDS [N]]}
 ROUNDS=${2:-6}
 N=${3:-5}
-[[ -f $BUILD/bench/bench_candidates.o && -f $BUILD/libsqlpilot.a && -f $OTHER/libsqlpilot.a ]] || {
-	echo "needs $BUILD/bench/bench_candidates.o, $BUILD/libsqlpilot.a (make tools) and $OTHER/libsqlpilot.a" >&2
-	exit 1
-}
 T=$(mktemp -d /tmp/sqlpilot-bench-candidates-ab.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-LIBS=$(make -C "$ROOT" -s --no-print-directory --eval 'print-cli-libs: ; @echo $(CLI_LIBS)' print-cli-libs)
-# shellcheck disable=SC2086
-cc -o "$T/before" "$BUILD/bench/bench_candidates.o" "$OTHER/libsqlpilot.a" $LIBS
-# shellcheck disable=SC2086
-cc -o "$T/after" "$BUILD/bench/bench_candidates.o" "$BUILD/libsqlpilot.a" $LIBS
+. "$ROOT/bench/ab_builds.sh"
+ab_link "$BUILD/bench/bench_candidates.o" "$OTHER"
 # bench_candidates.sh's schema and 15M model
-sed -n '/^cat >"$T\/schema.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/schema.sql"
-sed -n '/^cat >"$T\/corpus.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/corpus.sql"
+ab_hook_fixture
 cat "$T/schema.sql" >>"$T/corpus.sql"
 "$BUILD/sqlpilot" init --preset 15M --seed 1 --corpus "$T/corpus.sql" --dtype f16 --out "$T/15M.model" >/dev/null
 load=$(cut -d' ' -f1-3 /proc/loadavg)

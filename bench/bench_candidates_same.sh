@@ -11,19 +11,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}
 OTHER=${1:?usage: bench_candidates_same.sh OTHER_BUILD [MAX_TOKENS]}
 MAXT=${2:-16}
-[[ -f $BUILD/bench/bench_candidates.o && -f $BUILD/libsqlpilot.a && -f $OTHER/libsqlpilot.a ]] || {
-	echo "needs $BUILD/bench/bench_candidates.o, $BUILD/libsqlpilot.a (make tools) and $OTHER/libsqlpilot.a" >&2
-	exit 1
-}
 T=$(mktemp -d /tmp/sqlpilot-bench-candidates-same.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-LIBS=$(make -C "$ROOT" -s --no-print-directory --eval 'print-cli-libs: ; @echo $(CLI_LIBS)' print-cli-libs)
-# shellcheck disable=SC2086
-cc -o "$T/before" "$BUILD/bench/bench_candidates.o" "$OTHER/libsqlpilot.a" $LIBS
-# shellcheck disable=SC2086
-cc -o "$T/after" "$BUILD/bench/bench_candidates.o" "$BUILD/libsqlpilot.a" $LIBS
-sed -n '/^cat >"$T\/schema.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/schema.sql"
-sed -n '/^cat >"$T\/corpus.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/corpus.sql"
+. "$ROOT/bench/ab_builds.sh"
+ab_link "$BUILD/bench/bench_candidates.o" "$OTHER"
+ab_hook_fixture
 cat "$T/schema.sql" >>"$T/corpus.sql"
 "$BUILD/sqlpilot" init --preset 15M --seed 1 --corpus "$T/corpus.sql" --dtype f16 --out "$T/15M.model" >/dev/null
 for side in before after; do

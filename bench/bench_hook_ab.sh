@@ -13,21 +13,12 @@ OTHER=${1:?usage: bench_hook_ab.sh OTHER_BUILD [ROUNDS [N]]}
 ROUNDS=${2:-6}
 N=${3:-20}
 PGBIN=$(pg_config --bindir)
-[[ -f $BUILD/bench/bench_hook.o && -f $BUILD/libsqlpilot.a && -f $OTHER/libsqlpilot.a ]] || {
-	echo "needs $BUILD/bench/bench_hook.o, $BUILD/libsqlpilot.a (make tools) and $OTHER/libsqlpilot.a" >&2
-	exit 1
-}
 
 . "$ROOT/bench/instance.sh" hook-ab
-
-LIBS=$(make -C "$ROOT" -s --no-print-directory --eval 'print-cli-libs: ; @echo $(CLI_LIBS)' print-cli-libs)
-# shellcheck disable=SC2086
-cc -o "$T/before" "$BUILD/bench/bench_hook.o" "$OTHER/libsqlpilot.a" $LIBS
-# shellcheck disable=SC2086
-cc -o "$T/after" "$BUILD/bench/bench_hook.o" "$BUILD/libsqlpilot.a" $LIBS
+. "$ROOT/bench/ab_builds.sh"
+ab_link "$BUILD/bench/bench_hook.o" "$OTHER"
 # bench_hook.sh's schema, corpus, server and 15M model
-sed -n '/^cat >"$T\/schema.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/schema.sql"
-sed -n '/^cat >"$T\/corpus.sql" <<.SQL.$/,/^SQL$/p' "$ROOT/bench/bench_hook.sh" | sed '1d;$d' >"$T/corpus.sql"
+ab_hook_fixture
 "${as_pg[@]}" "$PGBIN/initdb" -D "$T/data" -A trust -E UTF8 --no-locale >/dev/null
 cat >>"$T/data/postgresql.conf" <<CONF
 listen_addresses = ''
