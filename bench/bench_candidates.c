@@ -2,7 +2,7 @@
  * bench_candidates.c — what a list of 5 candidates costs beside the one
  * completion, in the core (core/complete.c) that sqlpilot_completions(),
  * the psql hook and eval call: per prefix, warm (the prompt in the KV
- * cache), the CPU time (getrusage) of 1 completion (greedy), of 5 with short
+ * cache), the CPU time (process CPU clock) of 1 completion (greedy), of 5 with short
  * alternatives (the default: the greedy one, then 4 other next words each
  * ending with its clause), the same decoded one row at a time
  * (one_row_steps: the same results, without lockstep decode) and of 5 full
@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "complete.h"
 #include "infer.h"
 #include "model.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define BENCH_WIDTH 5
 #define BENCH_MAX_N 1000
@@ -35,37 +35,6 @@ static const char *const prefixes[] = {
 	"INSERT INTO customers (", "DELETE FROM order_items WHERE ",
 	"SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE ",
 };
-
-/* CPU time of this process (user + system) in ms. */
-static double
-CpuMs(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
-		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
-}
-
-/* Ascending double comparison for qsort. */
-static int
-CompareDoubles(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (0..1) of n values (sorts them), nearest rank. */
-static double
-Quantile(double *v, int n, double q)
-{
-	int			k = (int) (q * n + 0.999999) - 1;
-
-	qsort(v, n, sizeof(double), CompareDoubles);
-	return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
-}
 
 /* Token rows s and its spare beam states have run so far. */
 static long
@@ -116,7 +85,7 @@ Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t sch
 	SqlpilotCompletion out[BENCH_WIDTH];
 	char		err[512];
 	long		r0 = Rows(s);
-	double		t0 = CpuMs();
+	double		t0 = bench_cpu_ms();
 	int			n;
 
 	o->beam_width = w;
@@ -124,7 +93,7 @@ Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t sch
 	o->one_row_steps = one_row;
 	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefix, strlen(prefix), o, out,
 						  w, err, sizeof(err));
-	*ms = CpuMs() - t0;
+	*ms = bench_cpu_ms() - t0;
 	if (n < 0)
 	{
 		fprintf(stderr, "bench_candidates: %s\n", err);
@@ -204,14 +173,14 @@ main(int argc, char **argv)
 		}
 		if (raw)
 			continue;
-		q[0] = Quantile(one, n, 0.5);
-		q[1] = Quantile(one, n, 0.95);
-		q[2] = Quantile(five, n, 0.5);
-		q[3] = Quantile(five, n, 0.95);
-		q[4] = Quantile(rowwise, n, 0.5);
-		q[5] = Quantile(rowwise, n, 0.95);
-		q[6] = Quantile(full, n, 0.5);
-		q[7] = Quantile(full, n, 0.95);
+		q[0] = bench_quantile(one, n, 0.5);
+		q[1] = bench_quantile(one, n, 0.95);
+		q[2] = bench_quantile(five, n, 0.5);
+		q[3] = bench_quantile(five, n, 0.95);
+		q[4] = bench_quantile(rowwise, n, 0.5);
+		q[5] = bench_quantile(rowwise, n, 0.95);
+		q[6] = bench_quantile(full, n, 0.5);
+		q[7] = bench_quantile(full, n, 0.95);
 		printf("| %s | `%s` | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | **%.2f** | %.2f | %.2f | %ld / %ld / %ld |\n",
 			   argv[3], prefixes[p], q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7],
 			   q[3] / q[1], q[5] / q[1], q[7] / q[1], r1, r5, rf);

@@ -16,49 +16,19 @@
 
 #include "../client/pq.h"
 #include "../client/session.h"
+#include "bench_util.h"
 
 #define BENCH_MAX_COMPLETIONS 16
 
 /* Completions per TAB (beam width). */
 static int	n_completions = 5;
 
-/* Ascending double comparison for qsort. */
-static int
-CompareDoubles(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (0..1) of n sorted values, nearest rank. */
-static double
-Quantile(const double *v, int n, double q)
-{
-	int			k = (int) (q * n + 0.999999) - 1;
-
-	return v[k < 0 ? 0 : (k >= n ? n - 1 : k)];
-}
-
-/* CPU time of this process in ms (the machine is shared: wall time waits for the CPU). */
-static double
-CpuMs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* Prints "| label | K | what | p50 | p95 | cpu p50 | cpu p95 |" of ms[0..n) and cpu[0..n). */
 static void
 Row(const char *label, const char *what, double *ms, double *cpu, int n)
 {
-	qsort(ms, n, sizeof(double), CompareDoubles);
-	qsort(cpu, n, sizeof(double), CompareDoubles);
-	printf("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f |\n", label, n_completions, what,
-		   Quantile(ms, n, 0.5), Quantile(ms, n, 0.95), Quantile(cpu, n, 0.5), Quantile(cpu, n, 0.95));
+			printf("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f |\n", label, n_completions, what,
+		   bench_quantile(ms, n, 0.5), bench_quantile(ms, n, 0.95), bench_quantile(cpu, n, 0.5), bench_quantile(cpu, n, 0.95));
 }
 
 /* One completion of prefix; exits on error. */
@@ -119,7 +89,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		t0 = sqlpilot_pq_now_ms();
-		c0 = CpuMs();
+		c0 = bench_cpu_ms();
 		if (sqlpilot_client_open(&c, argv[2], err, sizeof(err)) != 0 ||
 			sqlpilot_client_refresh(&c, conn, 60000, 2000, sqlpilot_pq_now_ms() + 2000,
 									err, sizeof(err)) != SQLPILOT_READ_OK)
@@ -133,19 +103,19 @@ main(int argc, char **argv)
 			return 1;
 		}
 		t1 = sqlpilot_pq_now_ms();
-		c1 = CpuMs();
+		c1 = bench_cpu_ms();
 		Complete(&c, base);
 		first[i] = sqlpilot_pq_now_ms() - t1;
-		cpu[1][i] = CpuMs() - c1;
+		cpu[1][i] = bench_cpu_ms() - c1;
 		read[i] = t1 - t0;
 		cpu[0][i] = c1 - c0;
 		/* later TABs: the i-th sample types i + 1 more characters */
 		snprintf(prefix, sizeof(prefix), "%s%.*s", base, (int) ((i % strlen(typed)) + 1), typed);
 		t0 = sqlpilot_pq_now_ms();
-		c0 = CpuMs();
+		c0 = bench_cpu_ms();
 		Complete(&c, prefix);
 		later[i] = sqlpilot_pq_now_ms() - t0;
-		cpu[2][i] = CpuMs() - c0;
+		cpu[2][i] = bench_cpu_ms() - c0;
 		sqlpilot_client_close(&c);
 		PQfinish(conn);
 	}

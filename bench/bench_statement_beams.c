@@ -4,7 +4,7 @@
  * the cuts `sqlpilot eval` draws from a JSONL file (seed 0, 4 per line, the
  * tables chosen as eval chooses them), warm (the schema in the KV cache,
  * the typed part recomputed, as eval's warm latency), the CPU time
- * (getrusage) of the greedy completion and of the policy's, in turns that
+ * (process CPU clock) of the greedy completion and of the policy's, in turns that
  * alternate which runs first, in the product's options (64 tokens, stop at
  * ';', grounded).  Prints the model's policy width, the p50 / p95 ms of each
  * and their ratios as one markdown table row.
@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "../eval/eval.h"
 #include "complete.h"
@@ -22,41 +21,10 @@
 #include "model.h"
 #include "prompt.h"
 #include "util.h"
+#include "bench_util.h"
 
 #define BENCH_CUTS 4
 #define BENCH_MAX_SAMPLES 4000
-
-/* CPU time of this process (user + system) in ms. */
-static double
-CpuMs(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
-		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
-}
-
-/* Ascending double comparison for qsort. */
-static int
-CompareDoubles(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile p of n samples (sorts them). */
-static double
-Percentile(double *v, int n, double p)
-{
-	int			k;
-
-	qsort(v, (size_t) n, sizeof(double), CompareDoubles);
-	k = (int) (p * n + 0.999999);
-	return v[k < 1 ? 0 : k - 1];
-}
 
 /*
  * CPU ms of one completion of prefix with beam_width width, the schema's
@@ -75,10 +43,10 @@ TimeOne(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t 
 	sqlpilot_complete_defaults(&o);
 	o.beam_width = width;
 	sqlpilot_infer_truncate(s, (int) schema_end);
-	t0 = CpuMs();
+	t0 = bench_cpu_ms();
 	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefix, prefix_len, &o, out, 2,
 						  err, sizeof(err));
-	t0 = CpuMs() - t0;
+	t0 = bench_cpu_ms() - t0;
 	if (n < 0)
 	{
 		fprintf(stderr, "bench_statement_beams: %s\n", err);
@@ -179,10 +147,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	{
-		double		g50 = Percentile(greedy, n, 0.50),
-					g95 = Percentile(greedy, n, 0.95),
-					p50 = Percentile(policy, n, 0.50),
-					p95 = Percentile(policy, n, 0.95);
+		double		g50 = bench_quantile(greedy, n, 0.50),
+					g95 = bench_quantile(greedy, n, 0.95),
+					p50 = bench_quantile(policy, n, 0.50),
+					p95 = bench_quantile(policy, n, 0.95);
 
 		printf("| %s | %zu | %d | %d | %.2f / %.2f | %.2f / %.2f | %.2f | %.2f |\n", argv[3],
 			   sqlpilot_param_count(&m.config), sqlpilot_complete_statement_beams(&m.config), n,
