@@ -31,7 +31,15 @@
  * that names a hidden column).  Foreign keys to tables the role cannot use
  * are dropped, so their names never reach the prompt; so are a column,
  * default, check or index whose type is the row type of such a table (its
- * text would spell the table's name).  Tables come in a stable order:
+ * text would spell the table's name), and a default, check or index whose
+ * expression holds a regclass constant of a relation the role may not use
+ * (nextval('other_seq'), 'payroll'::regclass; a serial's own sequence is
+ * always shown), a regtype of such a table's row type, any regclass[] or
+ * regtype[] constant, or a regclass computed from text when it runs.  The
+ * expressions are walked as they are read, so this costs no catalog scan
+ * but a privilege check per such constant.  Type names (a domain or enum of
+ * a schema the role has no USAGE on) are shown: a type is not a table, and
+ * every role reads pg_type and pg_namespace.  Tables come in a stable order:
  * schema name, then table name.
  */
 #include "postgres.h"
@@ -42,6 +50,8 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
@@ -631,6 +641,33 @@ CompareIndexes(const void *a, const void *b)
 }
 
 /*
+ * Whether the role may not use the table, view or materialized view c under
+ * the listing's rule: USAGE on its schema and a privilege on it or on one of
+ * its columns.
+ */
+static bool
+TableHiddenFrom(Form_pg_class c, Oid roleid)
+{
+	return pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
+		(pg_class_aclcheck(c->oid, roleid, COLUMN_RIGHTS | ACL_DELETE) != ACLCHECK_OK &&
+		 pg_attribute_aclcheck_all(c->oid, roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK);
+}
+
+/* TableHiddenFrom for relation relid; a relation that is gone is hidden. */
+static bool
+TableHidden(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		hidden;
+
+	if (!HeapTupleIsValid(tup))
+		return true;
+	hidden = TableHiddenFrom((Form_pg_class) GETSTRUCT(tup), GetUserId());
+	ReleaseSysCache(tup);
+	return hidden;
+}
+
+/*
  * Whether type typid (or its element type, for an array) is the row type of
  * a table, view or materialized view the role may not use (no USAGE on its
  * schema, no privilege on it or one of its columns): format_type and
@@ -641,7 +678,6 @@ RowTypeHidden(Oid typid)
 {
 	Oid			elem = get_element_type(typid);
 	Oid			relid = get_typ_typrelid(OidIsValid(elem) ? elem : typid);
-	Oid			roleid = GetUserId();
 	HeapTuple	tup;
 	Form_pg_class c;
 	bool		hidden;
@@ -652,12 +688,79 @@ RowTypeHidden(Oid typid)
 	if (!HeapTupleIsValid(tup))
 		return true;
 	c = (Form_pg_class) GETSTRUCT(tup);
-	hidden = c->relkind != RELKIND_COMPOSITE_TYPE &&
-		(pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
-		 (pg_class_aclcheck(relid, roleid, COLUMN_RIGHTS | ACL_DELETE) != ACLCHECK_OK &&
-		  pg_attribute_aclcheck_all(relid, roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK));
+	hidden = c->relkind != RELKIND_COMPOSITE_TYPE && TableHiddenFrom(c, GetUserId());
 	ReleaseSysCache(tup);
 	return hidden;
+}
+
+/*
+ * Whether a regclass constant naming relid, in an expression of table self,
+ * names a relation the role may not use, so the expression may not be shown:
+ * a table, view or materialized view as TableHiddenFrom says; an index as its
+ * table; a sequence without USAGE on its schema and USAGE, SELECT or UPDATE
+ * on it, unless a column of self or of a table the role may use owns it (a
+ * serial's sequence: SELECT on a table gives no right on it); a composite
+ * type never (a type, as a column's type).  A relation that is gone is
+ * spelled as a number: not hidden.
+ */
+static bool
+RelationNameHidden(Oid relid, Oid self)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			roleid = GetUserId();
+	Form_pg_class c;
+	Oid			owner;
+	int32		col;
+	bool		hidden;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	c = (Form_pg_class) GETSTRUCT(tup);
+	switch (c->relkind)
+	{
+		case RELKIND_COMPOSITE_TYPE:
+			hidden = false;
+			break;
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			hidden = TableHidden(IndexGetRelation(relid, true));
+			break;
+		case RELKIND_SEQUENCE:
+			hidden = pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
+				pg_class_aclcheck(relid, roleid, ACL_USAGE | ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK;
+			if (hidden && (sequenceIsOwned(relid, DEPENDENCY_AUTO, &owner, &col) ||
+						   sequenceIsOwned(relid, DEPENDENCY_INTERNAL, &owner, &col)))
+				hidden = owner != self && TableHidden(owner);
+			break;
+		default:
+			hidden = TableHiddenFrom(c, roleid);
+			break;
+	}
+	ReleaseSysCache(tup);
+	return hidden;
+}
+
+/*
+ * Whether constant k of an expression of table self spells the name of a
+ * relation the role may not use: a regclass naming one (RelationNameHidden),
+ * a regtype naming a hidden table's row type; any regclass[] or regtype[]
+ * (the client reader, which sees only pg_depend, cannot look inside them).
+ */
+static bool
+ConstNamesHidden(const Const *k, Oid self)
+{
+	switch (k->consttype)
+	{
+		case REGCLASSARRAYOID:
+		case REGTYPEARRAYOID:
+			return true;
+		case REGCLASSOID:
+			return !k->constisnull && RelationNameHidden(DatumGetObjectId(k->constvalue), self);
+		case REGTYPEOID:
+			return !k->constisnull && RowTypeHidden(DatumGetObjectId(k->constvalue));
+		default:
+			return false;
+	}
 }
 
 /*
@@ -680,9 +783,11 @@ ColumnExists(Oid relid, AttrNumber attnum)
 /*
  * expression_tree_walker callback of ExprShowable over an expression of
  * table *relid: true at the first node whose type is a hidden table's row
- * type, or whose type, collation, function, operator or column another
- * session dropped after the statement's snapshot read the expression
- * (pg_get_expr would fail with "cache lookup failed").
+ * type, a constant that spells a hidden relation's name (ConstNamesHidden),
+ * a regclass or regtype computed when it runs (from a text its constant may
+ * spell any name with), or whose type, collation, function, operator or
+ * column another session dropped after the statement's snapshot read the
+ * expression (pg_get_expr would fail with "cache lookup failed").
  */
 static bool
 UnshowableWalker(Node *node, void *relid)
@@ -708,16 +813,21 @@ UnshowableWalker(Node *node, void *relid)
 		 !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(((FuncExpr *) node)->funcid))) ||
 		(IsA(node, Var) && ((Var *) node)->varattno > 0 &&
 		 !ColumnExists(*(Oid *) relid, ((Var *) node)->varattno)) ||
-		RowTypeHidden(type))
+		RowTypeHidden(type) ||
+		(IsA(node, Const) && ConstNamesHidden((Const *) node, *(Oid *) relid)) ||
+		((type == REGCLASSOID || type == REGTYPEOID) &&
+		 (IsA(node, FuncExpr) || IsA(node, CoerceViaIO) || IsA(node, RelabelType) ||
+		  IsA(node, FieldSelect))))
 		return true;
 	return expression_tree_walker(node, UnshowableWalker, relid);
 }
 
 /*
- * Whether pg_get_expr may spell the stored expression bin (a default, check
- * or the index expressions) of table relid: it names no table the role may
- * not use (a cast to its row type, a row of it) and nothing it names was
- * dropped since the statement's snapshot read it.
+ * Whether pg_get_expr may spell the stored expression bin (a default, check,
+ * the index expressions or predicate) of table relid: it names no relation
+ * the role may not use (a cast to its row type, a row of it, a regclass
+ * constant such as nextval('other_seq')) and nothing it names was dropped
+ * since the statement's snapshot read it.
  */
 static bool
 ExprShowable(Datum bin, Oid relid)
@@ -805,8 +915,8 @@ ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
  * Fills ix, in cxt, with the keys of the index whose pg_index row is row: a
  * column's name (unquoted: the renderer quotes) or an expression's text
  * (pg_get_indexdef), DESC, whether an expression.  Returns false when a
- * key's text is gone (the index was dropped meanwhile) or would name a
- * table the role may not use (ExprShowable).
+ * key's text is gone (the index was dropped meanwhile) or its keys or
+ * predicate would name a relation the role may not use (ExprShowable).
  */
 static bool
 IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex *ix)
@@ -818,8 +928,13 @@ IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex 
 	int2vector *opts = isnull ? NULL : (int2vector *) DatumGetPointer(options);
 	Datum		exprs = heap_getattr(row, Anum_pg_index_indexprs, RelationGetDescr(dr->index),
 									 &isnull);
+	Datum		pred;
 
 	if (!isnull && !ExprShowable(exprs, x->indrelid))
+		return false;
+	/* the predicate is not shown, but the client reader cannot tell it from the keys */
+	pred = heap_getattr(row, Anum_pg_index_indpred, RelationGetDescr(dr->index), &isnull);
+	if (!isnull && !ExprShowable(pred, x->indrelid))
 		return false;
 	ix->n_cols = x->indnkeyatts;
 	ix->cols = MemoryContextAllocZero(cxt, sizeof(char *) * Max(ix->n_cols, 1));
