@@ -67,6 +67,75 @@ static const char *const tables_query =
 "SELECT t.oid, t.nspname, t.relname, t.relkind,"
 "   pg_catalog.has_table_privilege(t.oid, 'SELECT, INSERT, UPDATE')" IN_SCOPE;
 
+/*
+ * Whether the role may use the relation of pg_class row alias r: USAGE on
+ * its schema and a privilege on it or on one of its columns (the listing's
+ * rule, IN_SCOPE).
+ */
+#define USABLE(r) \
+	"(pg_catalog.has_schema_privilege(" r ".relnamespace, 'USAGE')" \
+	" AND (pg_catalog.has_table_privilege(" r ".oid, 'SELECT, INSERT, UPDATE, DELETE')" \
+	"      OR pg_catalog.has_any_column_privilege(" r ".oid, 'SELECT, INSERT, UPDATE')))"
+
+/*
+ * Whether type t (or its element type) is the row type of a table, view or
+ * materialized view the role may not use: format_type and pg_get_expr spell
+ * it with the table's name (the extension's RowTypeHidden).
+ */
+#define ROWTYPE_HIDDEN(t) \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_type rt_t" \
+	" JOIN pg_catalog.pg_class rt_c ON rt_c.oid" EQ "rt_t.typrelid" \
+	" WHERE rt_t.oid" EQ "ANY (ARRAY[" t ", (SELECT rt_e.typelem FROM pg_catalog.pg_type rt_e" \
+	"                                  WHERE rt_e.oid" EQ t ")])" \
+	"   AND rt_c.relkind OPERATOR(pg_catalog.<>) 'c'::pg_catalog.\"char\"" \
+	"   AND NOT " USABLE("rt_c") ")"
+
+/*
+ * Whether relation r, named by a regclass constant of an expression of
+ * table self, is one the role may not use (the extension's
+ * RelationNameHidden): a table, view or materialized view by USABLE, an
+ * index by its table, a sequence without USAGE on its schema and USAGE,
+ * SELECT or UPDATE on it unless a column of self or of a table the role may
+ * use owns it (a serial's sequence), a composite type never.
+ */
+#define REL_HIDDEN(r, self) \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_class rh_r" \
+	" LEFT JOIN pg_catalog.pg_index rh_i ON rh_i.indexrelid" EQ "rh_r.oid" \
+	" LEFT JOIN pg_catalog.pg_class rh_t ON rh_t.oid" EQ "rh_i.indrelid" \
+	" WHERE rh_r.oid" EQ r " AND rh_r.relkind OPERATOR(pg_catalog.<>) 'c'::pg_catalog.\"char\"" \
+	"   AND NOT CASE WHEN rh_r.relkind" EQ "'S'::pg_catalog.\"char\" THEN" \
+	"     (pg_catalog.has_schema_privilege(rh_r.relnamespace, 'USAGE')" \
+	"      AND pg_catalog.has_sequence_privilege(rh_r.oid, 'USAGE, SELECT, UPDATE'))" \
+	"     OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend rh_d" \
+	"       JOIN pg_catalog.pg_class rh_o ON rh_o.oid" EQ "rh_d.refobjid" \
+	"       WHERE rh_d.classid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"         AND rh_d.objid" EQ "rh_r.oid" \
+	"         AND rh_d.refclassid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"         AND rh_d.deptype" EQ "ANY ('{a,i}'::pg_catalog.\"char\"[])" \
+	"         AND (rh_o.oid" EQ self " OR " USABLE("rh_o") "))" \
+	"   WHEN rh_t.oid IS NOT NULL THEN " USABLE("rh_t") \
+	"   ELSE " USABLE("rh_r") " END)"
+
+/*
+ * Whether the stored expression of object obj (of catalog cls) of table
+ * self would spell the name of a relation the role may not use: PostgreSQL
+ * records in pg_depend every relation a regclass constant names and every
+ * type an expression holds or a regtype constant names
+ * (recordDependencyOnExpr), so one index probe per expression finds them;
+ * what it does not record (a regclass[] or regtype[] constant, a regclass or
+ * regtype computed when it runs) is found in the stored node tree, tree,
+ * and never shown (so the extension, which walks the tree).
+ */
+#define NAMES_HIDDEN(cls, obj, self, tree) \
+	"(EXISTS (SELECT 1 FROM pg_catalog.pg_depend nh_d" \
+	"  WHERE nh_d.classid" EQ "'pg_catalog." cls "'::pg_catalog.regclass AND nh_d.objid" EQ obj \
+	"    AND ((nh_d.refclassid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"          AND nh_d.refobjid OPERATOR(pg_catalog.<>) " self " AND " REL_HIDDEN("nh_d.refobjid", self) ")" \
+	"      OR (nh_d.refclassid" EQ "'pg_catalog.pg_type'::pg_catalog.regclass" \
+	"          AND " ROWTYPE_HIDDEN("nh_d.refobjid") ")))" \
+	" OR coalesce(" tree "::pg_catalog.text, '') OPERATOR(pg_catalog.~)" \
+	"    ':(consttype 221[01]|funcresulttype 220[56]|resulttype 220[56]) ')"
+
 /* The tables read in the first round trip: %2$s is their OIDs as an array literal. */
 #define VISIBLE "ANY (%2$s::pg_catalog.oid[])"
 
@@ -79,8 +148,10 @@ static const char *const details_format =
 "SET LOCAL statement_timeout = %1$d;"
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
 "   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
+"         AND NOT " NAMES_HIDDEN("pg_attrdef", "d.oid", "d.adrelid", "d.adbin")
 "        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
 "   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
+"     AND NOT " ROWTYPE_HIDDEN("a.atttypid")
 " FROM pg_catalog.pg_attribute a"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
 " WHERE a.attrelid" EQ VISIBLE " AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
@@ -106,6 +177,8 @@ static const char *const details_format =
 "   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
 "   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
 " WHERE i.indrelid" EQ VISIBLE
+"   AND NOT " NAMES_HIDDEN("pg_class", "i.indexrelid", "i.indrelid",
+						   "pg_catalog.concat(i.indexprs, i.indpred)")
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname;"
 /* foreign keys whose target the role may use */
 "SELECT con.conrelid, con.conname,"
@@ -130,6 +203,7 @@ static const char *const details_format =
 "SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
 " FROM pg_catalog.pg_constraint con"
 " WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ VISIBLE
+"   AND NOT " NAMES_HIDDEN("pg_constraint", "con.oid", "con.conrelid", "con.conbin")
 " ORDER BY con.conrelid, con.conname";
 
 /* The first round trip's format: %1$d the statement timeout, %2$s the query. */
