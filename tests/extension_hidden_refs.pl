@@ -165,6 +165,34 @@ unlike($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/other_seq/,
 	'cached session after REVOKE on the sequence alone: its default is gone at the next call');
 $bg->quit;
 
+# The client's new checks resolve only to pg_catalog: operators and
+# functions first on the role's search_path never run while it reads.
+$node->safe_psql('postgres', q{
+	CREATE SCHEMA trap;
+	CREATE TABLE trap.ran (what text);
+	GRANT USAGE ON SCHEMA trap TO PUBLIC;
+	GRANT INSERT ON trap.ran TO PUBLIC;
+	CREATE FUNCTION trap.ne_oid(oid, oid) RETURNS bool LANGUAGE sql
+		AS $$ INSERT INTO trap.ran VALUES ('oid <> oid') RETURNING true $$;
+	CREATE OPERATOR trap.<> (LEFTARG = oid, RIGHTARG = oid, FUNCTION = trap.ne_oid);
+	CREATE FUNCTION trap.ne_char("char", "char") RETURNS bool LANGUAGE sql
+		AS $$ INSERT INTO trap.ran VALUES ('char <> char') RETURNING true $$;
+	CREATE OPERATOR trap.<> (LEFTARG = "char", RIGHTARG = "char", FUNCTION = trap.ne_char);
+	CREATE FUNCTION trap.match(text, text) RETURNS bool LANGUAGE sql
+		AS $$ INSERT INTO trap.ran VALUES ('text ~ text') RETURNING false $$;
+	CREATE OPERATOR trap.~ (LEFTARG = text, RIGHTARG = text, FUNCTION = trap.match);
+	CREATE FUNCTION trap.has_sequence_privilege(oid, text) RETURNS bool LANGUAGE sql
+		AS $$ INSERT INTO trap.ran VALUES ('has_sequence_privilege') RETURNING true $$;
+	CREATE FUNCTION trap.concat(pg_node_tree, pg_node_tree) RETURNS text LANGUAGE sql
+		AS $$ INSERT INTO trap.ran VALUES ('concat') RETURNING '' $$;
+	ALTER ROLE r_ref SET search_path = trap, pg_catalog, public;
+});
+my $trapped = $readers{client}->('r_ref', $prefix);
+like(table_text($trapped, 'regc'), qr/\bb INT8 NULL DEFAULT \(nextval\('(public\.)?private_seq'\) \* 2\),.*INDEX regc_expr /s,
+	'client with operators and functions of another schema first on the search_path: the same schema text');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM trap.ran'), '0',
+	'and none of them ran');
+
 is($node->safe_psql('postgres', 'SELECT 1'), '1', 'server still up');
 $node->stop;
 done_testing();
