@@ -4,13 +4,17 @@
  *
  * PostgreSQL: two round trips, each one query string run as one implicit
  * transaction that starts with SET LOCAL statement_timeout: the tables, then
- * by their OIDs their columns, indexes (with PRIMARY KEY / UNIQUE
- * constraints), foreign keys and checks.
+ * by their OIDs (with SET LOCAL jit = off) their columns, indexes (with
+ * PRIMARY KEY / UNIQUE constraints), foreign keys and checks.
  * The privilege rule is the extension's (extension/catalog.c): a table needs
  * USAGE on its schema and SELECT, INSERT, UPDATE or DELETE on the table or a
  * privilege on one of its columns; then only the columns the role may use
  * are shown, with no index, key or check that names a hidden one, and
- * foreign keys to tables the role may not use are dropped.  Every function,
+ * foreign keys to tables the role may not use are dropped; so are a column
+ * of the row type of such a table and a default, check or index whose
+ * expression names one (NAMES_HIDDEN: a regclass constant such as
+ * nextval('other_seq'), a serial's own sequence excepted), as in the
+ * extension, found through pg_depend in the same round trip.  Every function,
  * operator and type is named with pg_catalog, whatever the search_path.
  * Arrays come back as JSON (to_json), parsed with cJSON.
  *
@@ -80,7 +84,10 @@ static const char *const tables_query =
 /*
  * Whether type t (or its element type) is the row type of a table, view or
  * materialized view the role may not use: format_type and pg_get_expr spell
- * it with the table's name (the extension's RowTypeHidden).
+ * it with the table's name (the extension's RowTypeHidden).  The columns
+ * query asks only for types made after initdb (OID 16384 and up): the row
+ * types below are the system catalogs', named in PostgreSQL's manual, and
+ * asking for every column would cost a subquery each.
  */
 #define ROWTYPE_HIDDEN(t) \
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_type rt_t" \
@@ -140,18 +147,20 @@ static const char *const tables_query =
 #define VISIBLE "ANY (%2$s::pg_catalog.oid[])"
 
 /*
- * The second round trip, a printf format: %1$d the statement timeout, then
- * the columns (with whether the role may use each), indexes, foreign keys
- * and checks of the tables read.
+ * The second round trip, a printf format: %1$d the statement timeout, no JIT
+ * (its compiling cost a read of 2,000 tables about a second, more than the
+ * read), then the columns (with whether the role may use each), indexes,
+ * foreign keys and checks of the tables read.
  */
 static const char *const details_format =
-"SET LOCAL statement_timeout = %1$d;"
+"SET LOCAL statement_timeout = %1$d; SET LOCAL jit = off;"
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
+"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\" AND d.oid IS NOT NULL"
 "         AND NOT " NAMES_HIDDEN("pg_attrdef", "d.oid", "d.adrelid", "d.adbin")
 "        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
 "   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
-"     AND NOT " ROWTYPE_HIDDEN("a.atttypid")
+"     AND NOT (a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid"
+"              AND " ROWTYPE_HIDDEN("a.atttypid") ")"
 " FROM pg_catalog.pg_attribute a"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
 " WHERE a.attrelid" EQ VISIBLE " AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
@@ -177,8 +186,9 @@ static const char *const details_format =
 "   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
 "   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
 " WHERE i.indrelid" EQ VISIBLE
-"   AND NOT " NAMES_HIDDEN("pg_class", "i.indexrelid", "i.indrelid",
-						   "pg_catalog.concat(i.indexprs, i.indpred)")
+"   AND NOT ((i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)"
+"            AND " NAMES_HIDDEN("pg_class", "i.indexrelid", "i.indrelid",
+								"pg_catalog.concat(i.indexprs, i.indpred)") ")"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname;"
 /* foreign keys whose target the role may use */
 "SELECT con.conrelid, con.conname,"
@@ -1026,19 +1036,19 @@ sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind *kind, int timeout_
 	if (st == SQLPILOT_READ_OK && *kind == SQLPILOT_SERVER_POSTGRES && out->n_tables > 0 && !rs.oom)
 	{
 		oids = OidLiteral(&rs);
-		st = RunStatements(conn, details_format, oids, timeout_ms, deadline_ms, res, 5, &n,
+		st = RunStatements(conn, details_format, oids, timeout_ms, deadline_ms, res, 6, &n,
 						   err, errlen);
 		free(oids);
 		counts = malloc(sizeof(int) * (out->n_tables + 1));
 		rs.oom = rs.oom || counts == NULL;
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadColumns(&rs, res[1], counts);
+			ReadColumns(&rs, res[2], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadIndexes(&rs, res[2], counts);
+			ReadIndexes(&rs, res[3], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadForeignKeys(&rs, res[3], counts);
+			ReadForeignKeys(&rs, res[4], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadChecks(&rs, res[4], counts);
+			ReadChecks(&rs, res[5], counts);
 		free(counts);
 	}
 	PQsetNoticeReceiver(conn, old, NULL);

@@ -91,6 +91,18 @@ typedef struct RoleRights
 	bool		write_all;		/* member of pg_write_all_data */
 } RoleRights;
 
+/*
+ * The relations that depend on one table automatically or internally (its
+ * serial and identity sequences among them), read once per table the first
+ * time an expression of it names a sequence the role has no right on.
+ */
+typedef struct OwnedSet
+{
+	Oid			table;			/* InvalidOid: none read yet */
+	int			n;
+	Oid		   *oids;
+} OwnedSet;
+
 /* The catalogs a read of table definitions scans, opened once per read. */
 typedef struct DetailRels
 {
@@ -98,8 +110,17 @@ typedef struct DetailRels
 	Relation	attrdef;
 	Relation	index;
 	Relation	constraint;
+	Relation	depend;
 	Snapshot	snapshot;		/* the statement's, see StatementSnapshot */
+	OwnedSet   *owned;			/* of the table being read */
 } DetailRels;
+
+/* What UnshowableWalker needs: the catalogs and the table whose expression it walks. */
+typedef struct ShowContext
+{
+	const DetailRels *dr;
+	Oid			relid;
+} ShowContext;
 
 /*
  * Pins search_path to pg_catalog (pg_temp last, so no temporary object can
@@ -694,6 +715,89 @@ RowTypeHidden(Oid typid)
 }
 
 /*
+ * The pg_depend rows of catalog dr whose key columns (refclassid, refobjid
+ * with index DependReferenceIndexId, classid, objid with
+ * DependDependerIndexId) are pg_class and relid, scanned with fn called on
+ * each row and arg until it returns true; returns whether one did.
+ */
+static bool
+ScanDepend(const DetailRels *dr, Oid indexid, Oid relid,
+		   bool (*fn) (Form_pg_depend d, void *arg), void *arg)
+{
+	bool		refs = indexid == DependReferenceIndexId;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], refs ? Anum_pg_depend_refclassid : Anum_pg_depend_classid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], refs ? Anum_pg_depend_refobjid : Anum_pg_depend_objid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(dr->depend, indexid, true, dr->snapshot, 2, key);
+	while (!found && (tup = systable_getnext(scan)) != NULL)
+		found = fn((Form_pg_depend) GETSTRUCT(tup), arg);
+	systable_endscan(scan);
+	return found;
+}
+
+/* Whether a dependency is the automatic or internal one of an owned object. */
+static bool
+IsOwnership(Form_pg_depend d)
+{
+	return d->deptype == DEPENDENCY_AUTO || d->deptype == DEPENDENCY_INTERNAL;
+}
+
+/* ScanDepend callback over the dependents of a table: adds an owned relation to the OwnedSet arg. */
+static bool
+AddOwned(Form_pg_depend d, void *arg)
+{
+	OwnedSet   *os = arg;
+
+	if (d->classid == RelationRelationId && IsOwnership(d))
+	{
+		os->oids = GrowArray(os->oids, os->n, sizeof(Oid), CurrentMemoryContext);
+		os->oids[os->n++] = d->objid;
+	}
+	return false;
+}
+
+/* ScanDepend callback over a sequence's dependencies: its owning table into the Oid arg. */
+static bool
+FindOwner(Form_pg_depend d, void *arg)
+{
+	if (d->refclassid != RelationRelationId || !IsOwnership(d))
+		return false;
+	*(Oid *) arg = d->refobjid;
+	return true;
+}
+
+/*
+ * Whether sequence seq belongs to a column of table self, or else of a table
+ * the role may use (an inherited serial's).  The relations owned by self are
+ * read with one scan of pg_depend per table (dr->owned), not one per
+ * sequence: a role with SELECT on a table has no right on its serials'
+ * sequences, so every serial column of a read-only role asks.
+ */
+static bool
+OwnedByUsable(const DetailRels *dr, Oid seq, Oid self)
+{
+	OwnedSet   *os = dr->owned;
+	Oid			owner = InvalidOid;
+
+	if (os->table != self)
+	{
+		os->n = 0;
+		ScanDepend(dr, DependReferenceIndexId, self, AddOwned, os);
+		os->table = self;
+	}
+	for (int i = 0; i < os->n; i++)
+		if (os->oids[i] == seq)
+			return true;
+	return ScanDepend(dr, DependDependerIndexId, seq, FindOwner, &owner) && !TableHidden(owner);
+}
+
+/*
  * Whether a regclass constant naming relid, in an expression of table self,
  * names a relation the role may not use, so the expression may not be shown:
  * a table, view or materialized view as TableHiddenFrom says; an index as its
@@ -704,13 +808,11 @@ RowTypeHidden(Oid typid)
  * spelled as a number: not hidden.
  */
 static bool
-RelationNameHidden(Oid relid, Oid self)
+RelationNameHidden(const DetailRels *dr, Oid relid, Oid self)
 {
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Oid			roleid = GetUserId();
 	Form_pg_class c;
-	Oid			owner;
-	int32		col;
 	bool		hidden;
 
 	if (!HeapTupleIsValid(tup))
@@ -728,9 +830,7 @@ RelationNameHidden(Oid relid, Oid self)
 		case RELKIND_SEQUENCE:
 			hidden = pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
 				pg_class_aclcheck(relid, roleid, ACL_USAGE | ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK;
-			if (hidden && (sequenceIsOwned(relid, DEPENDENCY_AUTO, &owner, &col) ||
-						   sequenceIsOwned(relid, DEPENDENCY_INTERNAL, &owner, &col)))
-				hidden = owner != self && TableHidden(owner);
+			hidden = hidden && !OwnedByUsable(dr, relid, self);
 			break;
 		default:
 			hidden = TableHiddenFrom(c, roleid);
@@ -747,7 +847,7 @@ RelationNameHidden(Oid relid, Oid self)
  * (the client reader, which sees only pg_depend, cannot look inside them).
  */
 static bool
-ConstNamesHidden(const Const *k, Oid self)
+ConstNamesHidden(const DetailRels *dr, const Const *k, Oid self)
 {
 	switch (k->consttype)
 	{
@@ -755,7 +855,7 @@ ConstNamesHidden(const Const *k, Oid self)
 		case REGTYPEARRAYOID:
 			return true;
 		case REGCLASSOID:
-			return !k->constisnull && RelationNameHidden(DatumGetObjectId(k->constvalue), self);
+			return !k->constisnull && RelationNameHidden(dr, DatumGetObjectId(k->constvalue), self);
 		case REGTYPEOID:
 			return !k->constisnull && RowTypeHidden(DatumGetObjectId(k->constvalue));
 		default:
@@ -790,8 +890,9 @@ ColumnExists(Oid relid, AttrNumber attnum)
  * expression (pg_get_expr would fail with "cache lookup failed").
  */
 static bool
-UnshowableWalker(Node *node, void *relid)
+UnshowableWalker(Node *node, void *arg)
 {
+	ShowContext *sc = arg;
 	Oid			type;
 	Oid			coll;
 	Oid			op = InvalidOid;
@@ -799,7 +900,7 @@ UnshowableWalker(Node *node, void *relid)
 	if (node == NULL)
 		return false;
 	if (IsA(node, List))
-		return expression_tree_walker(node, UnshowableWalker, relid);
+		return expression_tree_walker(node, UnshowableWalker, arg);
 	type = exprType(node);
 	coll = exprCollation(node);
 	if (IsA(node, OpExpr) || IsA(node, DistinctExpr) || IsA(node, NullIfExpr))
@@ -812,14 +913,14 @@ UnshowableWalker(Node *node, void *relid)
 		(IsA(node, FuncExpr) &&
 		 !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(((FuncExpr *) node)->funcid))) ||
 		(IsA(node, Var) && ((Var *) node)->varattno > 0 &&
-		 !ColumnExists(*(Oid *) relid, ((Var *) node)->varattno)) ||
+		 !ColumnExists(sc->relid, ((Var *) node)->varattno)) ||
 		RowTypeHidden(type) ||
-		(IsA(node, Const) && ConstNamesHidden((Const *) node, *(Oid *) relid)) ||
+		(IsA(node, Const) && ConstNamesHidden(sc->dr, (Const *) node, sc->relid)) ||
 		((type == REGCLASSOID || type == REGTYPEOID) &&
 		 (IsA(node, FuncExpr) || IsA(node, CoerceViaIO) || IsA(node, RelabelType) ||
 		  IsA(node, FieldSelect))))
 		return true;
-	return expression_tree_walker(node, UnshowableWalker, relid);
+	return expression_tree_walker(node, UnshowableWalker, arg);
 }
 
 /*
@@ -830,9 +931,11 @@ UnshowableWalker(Node *node, void *relid)
  * since the statement's snapshot read it.
  */
 static bool
-ExprShowable(Datum bin, Oid relid)
+ExprShowable(const DetailRels *dr, Datum bin, Oid relid)
 {
-	return !UnshowableWalker(stringToNode(TextDatumGetCString(bin)), &relid);
+	ShowContext sc = {dr, relid};
+
+	return !UnshowableWalker(stringToNode(TextDatumGetCString(bin)), &sc);
 }
 
 /*
@@ -852,7 +955,7 @@ ColumnDefault(const DetailRels *dr, HeapTuple *defs, int n_defs, Oid relid, Attr
 		if (((Form_pg_attrdef) GETSTRUCT(defs[i]))->adnum != attnum)
 			continue;
 		bin = heap_getattr(defs[i], Anum_pg_attrdef_adbin, RelationGetDescr(dr->attrdef), &isnull);
-		if (isnull || !ExprShowable(bin, relid))
+		if (isnull || !ExprShowable(dr, bin, relid))
 			return NULL;
 		return TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(relid), BoolGetDatum(false), cxt);
 	}
@@ -930,11 +1033,11 @@ IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex 
 									 &isnull);
 	Datum		pred;
 
-	if (!isnull && !ExprShowable(exprs, x->indrelid))
+	if (!isnull && !ExprShowable(dr, exprs, x->indrelid))
 		return false;
 	/* the predicate is not shown, but the client reader cannot tell it from the keys */
 	pred = heap_getattr(row, Anum_pg_index_indpred, RelationGetDescr(dr->index), &isnull);
-	if (!isnull && !ExprShowable(pred, x->indrelid))
+	if (!isnull && !ExprShowable(dr, pred, x->indrelid))
 		return false;
 	ix->n_cols = x->indnkeyatts;
 	ix->cols = MemoryContextAllocZero(cxt, sizeof(char *) * Max(ix->n_cols, 1));
@@ -1126,7 +1229,7 @@ ReadChecks(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple 
 			continue;
 		bin = heap_getattr(cons[i], Anum_pg_constraint_conbin, RelationGetDescr(dr->constraint),
 						   &isnull);
-		text = isnull || !ExprShowable(bin, t->relid) ? NULL :
+		text = isnull || !ExprShowable(dr, bin, t->relid) ? NULL :
 			TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(t->relid), BoolGetDatum(true), cxt);
 		if (text == NULL)
 			continue;
@@ -1178,6 +1281,7 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n, Memory
 	MemoryContext work;
 	MemoryContext old;
 	DetailRels	dr;
+	OwnedSet	owned = {InvalidOid, 0, NULL};
 	int			nest;
 
 	if (n == 0)
@@ -1202,9 +1306,12 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n, Memory
 	dr.attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
 	dr.index = table_open(IndexRelationId, AccessShareLock);
 	dr.constraint = table_open(ConstraintRelationId, AccessShareLock);
+	dr.depend = table_open(DependRelationId, AccessShareLock);
 	dr.snapshot = StatementSnapshot();
+	dr.owned = &owned;
 	for (int i = 0; i < n; i++)
 		ReadTable(&dr, &tables[which[i]], cxt);
+	table_close(dr.depend, AccessShareLock);
 	table_close(dr.constraint, AccessShareLock);
 	table_close(dr.index, AccessShareLock);
 	table_close(dr.attrdef, AccessShareLock);

@@ -189,7 +189,8 @@ $node->safe_psql('postgres', q{
 });
 my $trapped = $readers{client}->('r_ref', $prefix);
 like(table_text($trapped, 'regc'), qr/\bb INT8 NULL DEFAULT \(nextval\('(public\.)?private_seq'\) \* 2\),.*INDEX regc_expr /s,
-	'client with operators and functions of another schema first on the search_path: the same schema text');
+	'client with operators and functions of another schema first on the search_path: the same schema text')
+  or diag($trapped);
 is($node->safe_psql('postgres', 'SELECT count(*) FROM trap.ran'), '0',
 	'and none of them ran');
 

@@ -1,0 +1,96 @@
+#!/bin/bash
+# The first sqlpilot_prompt() of a new backend (the schema cache built cold:
+# listing, catalog read of the chosen tables, rendering) before and after a
+# change of the extension, on two temporary servers that differ only in
+# their staged install, called alternately so both see the same machine
+# load.  The schema is the worst case of the check of regclass constants
+# (extension/catalog.c, RelationNameHidden): 80 tables of two serial
+# columns, a default on a shared sequence and a regclass CHECK each, read by
+# a role with SELECT on the tables, USAGE on the shared sequence (so both
+# sides print the same text) and no right on the serials' sequences (each
+# one's owner is looked up in pg_depend).  The model is loaded before
+# the timed call (a random model of a long context, so
+# the prompt holds dozens of tables).  Prints the median of each and the ratio after/before.
+#   bench/bench_hidden_refs_ab.sh BEFORE_INSTALL [N]
+#   (BEFORE_INSTALL: a `make install DESTDIR=...` of the other tree;
+#    N rounds, default 30)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${SQLPILOT_BUILD:-$ROOT/build}
+BEFORE=${1:?usage: $0 BEFORE_INSTALL [N]}
+N=${2:-30}
+PGBIN=$(pg_config --bindir)
+[[ -x $BUILD/sqlpilot && -d $BUILD/install && -d $BEFORE ]] || {
+	echo "needs $BUILD/sqlpilot, $BUILD/install and $BEFORE" >&2
+	exit 1
+}
+
+. "$ROOT/bench/instance.sh" refs_ab
+
+"$BUILD/sqlpilot" init --preset 260K --seq-len 16384 --seed 1 --out "$T/bench.model" >/dev/null
+chmod 644 "$T/bench.model"
+
+for side in before after; do
+	"${as_pg[@]}" "$PGBIN/initdb" -D "$T/$side" -A trust -E UTF8 --no-locale >/dev/null
+	port=$([[ $side == before ]] && echo 5441 || echo 5442)
+	dest=$([[ $side == before ]] && echo "$BEFORE" || echo "$BUILD/install")
+	cat >>"$T/$side/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$T'
+port = $port
+extension_destdir = '$dest'
+sqlpilot.model_path = '$T/bench.model'
+fsync = off
+EOF
+	"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$T/$side" -l "$T/$side.log" start -w >/dev/null
+	"$PGBIN/psql" "host=$T port=$port user=postgres dbname=postgres" -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION sqlpilot;
+CREATE SEQUENCE shared_seq;
+CREATE ROLE r_read;
+DO $$
+BEGIN
+	FOR i IN 1..80 LOOP
+		EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, ref bigserial,
+			n bigint DEFAULT nextval(''shared_seq''), k regclass CHECK (k <> ''pg_class''::regclass),
+			note text, at timestamptz DEFAULT now())', lpad(i::text, 3, '0'));
+	END LOOP;
+END $$;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO r_read;
+GRANT USAGE ON SEQUENCE shared_seq TO r_read;
+VACUUM ANALYZE;
+SQL
+done
+
+# One cold call on port $1: milliseconds of the first sqlpilot_prompt() of a new backend.
+cold_ms() {
+	"$PGBIN/psql" "host=$T port=$1 user=postgres dbname=postgres" -X -q -At 2>&1 <<'SQL' | grep -o 'ms=[0-9.]*' | cut -d= -f2
+SET ROLE r_read;
+SET sqlpilot.max_prompt_tokens = 16000;
+SELECT sqlpilot_model_info() IS NOT NULL;
+DO $$
+DECLARE
+	t0 timestamptz := clock_timestamp();
+	p text := sqlpilot_prompt('SELECT * FROM t040 JOIN ');
+BEGIN
+	RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3);
+END $$;
+SQL
+}
+
+# what the timed call reads: the tables the prompt holds, on each side
+for port in 5441 5442; do
+	"$PGBIN/psql" "host=$T port=$port user=postgres dbname=postgres" -X -q -At -c "SET ROLE r_read" \
+		-c "SET sqlpilot.max_prompt_tokens = 16000" -c "SELECT sqlpilot_prompt('SELECT * FROM t040 JOIN ')" >"$T/p$port"
+	echo "port $port: $(grep -c '^CREATE TABLE' "$T/p$port") tables, $(grep -c 'DEFAULT unique_rowid' "$T/p$port") serial defaults, $(grep -c 'CHECK' "$T/p$port") checks in the prompt"
+done
+
+: >"$T/before.ms"
+: >"$T/after.ms"
+for ((i = 0; i < N; i++)); do
+	cold_ms 5441 >>"$T/before.ms"
+	cold_ms 5442 >>"$T/after.ms"
+done
+median() { sort -n "$1" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+b=$(median "$T/before.ms")
+a=$(median "$T/after.ms")
+echo "cold sqlpilot_prompt, median of $N alternated calls: before $b ms, after $a ms, after/before $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a / b}')"
