@@ -16,10 +16,18 @@
 #   one the role may use, never before (its name holds the parent's);
 # - an index whose predicate names a hidden table is left out whole (its
 #   predicate is not printed, but the client can only tell by pg_depend);
+# - a check naming a hidden table's index, a default of a domain over
+#   regclass: left out; a regclass of a composite type prints (a type);
 # - a column of a hidden table's row type is left out (the client printed
 #   it), and a domain or enum of a schema without USAGE prints qualified:
 #   a type is not a table, and every role reads pg_type and pg_namespace;
-# - GRANT in another session shows what it makes usable at the next call.
+# - a foreign key to a table of a schema without USAGE is left out, and a
+#   generated column shows no expression (confirmed, both readers);
+# - GRANT in another session shows what it makes usable at the next call,
+#   in a session whose schema cache was built before (extension), and a
+#   REVOKE on a sequence alone hides its default again;
+# - the client's new checks run no operator or function of the role's
+#   search_path.
 # Uses the staged install of `make check` and a random model made with
 # $SQLPILOT_BUILD/sqlpilot init (tests/SqlpilotTAP.pm).
 use strict;
@@ -63,12 +71,19 @@ $node->safe_psql('postgres', q{
 		p hid2.pos
 	);
 	CREATE TABLE regrow (id int, pr hid2.payroll);
+	CREATE TABLE hid2.boss (id int PRIMARY KEY);
+	CREATE TYPE hid2.comp AS (x int);
+	CREATE DOMAIN public.rc AS regclass;
+	CREATE TABLE odd_refs (id int, i regclass CONSTRAINT odd_refs_i_check CHECK (i <> 'hid2.boss_pkey'::regclass),
+		d rc DEFAULT 'hid2.payroll', c regclass DEFAULT 'hid2.comp'::regclass);
+	CREATE TABLE fkh (id int, b int REFERENCES hid2.boss (id),
+		gen regclass GENERATED ALWAYS AS ('hid2.boss'::regclass) STORED);
 	CREATE INDEX regc_expr ON regc ((r = 'secret_tab'::regclass));
 	CREATE INDEX regc_pred ON regc (g) WHERE r <> 'hid2.payroll'::regclass;
 	CREATE INDEX regc_ok_idx ON regc ((ok = 'regc'::regclass));
 	CREATE TABLE inh_parent (id serial, note text);
 	CREATE TABLE inh_child (extra int) INHERITS (inh_parent);
-	GRANT SELECT ON regc, regrow, inh_child TO r_ref;
+	GRANT SELECT ON regc, regrow, inh_child, fkh, odd_refs TO r_ref;
 	GRANT USAGE ON SEQUENCE granted_seq TO r_ref;
 });
 my ($host, $port) = ($node->host, $node->port);
@@ -97,7 +112,7 @@ sub table_text
 	return $s =~ /(CREATE TABLE public\.$name \(.*?\n\))/s ? $1 : '';
 }
 
-my $prefix = 'SELECT * FROM regc JOIN inh_child JOIN regrow JOIN ';
+my $prefix = 'SELECT * FROM regc JOIN inh_child JOIN regrow JOIN fkh JOIN odd_refs JOIN ';
 for my $reader (sort keys %readers)
 {
 	my $read = $readers{$reader};
@@ -110,7 +125,7 @@ for my $reader (sort keys %readers)
 	my $s = $read->('r_ref', $prefix);
 	my $t = table_text($s, 'regc');
 	like($t, qr/CREATE TABLE public\.regc /, "$reader: the granted table shows");
-	unlike($s, qr/hid2\.(other_seq|payroll)|payroll|private_seq|secret_tab|inh_parent/,
+	unlike($s, qr/hid2\.(?!mood |pos |comp')|payroll|boss|private_seq|secret_tab|inh_parent/,
 		"$reader: no sequence, table or parent the role may not use is named anywhere")
 	  or diag($s);
 	like($t, qr/\bid INT4 NOT NULL DEFAULT unique_rowid\(\),/,
@@ -128,6 +143,10 @@ for my $reader (sort keys %readers)
 		"$reader: a column of a hidden table's row type is left out");
 	like($t, qr/\bm hid2\.mood NULL,\s*p hid2\.pos NULL/,
 		"$reader: an enum and a domain of a schema without USAGE print qualified (types, not tables)");
+	like(table_text($s, 'fkh'), qr/CREATE TABLE public\.fkh \(\s*id INT4 NULL,\s*b INT4 NULL,\s*gen REGCLASS NULL\s*\)/i,
+		"$reader: a foreign key to a table of a schema without USAGE is left out, a generated column shows no expression");
+	like(table_text($s, 'odd_refs'), qr/CREATE TABLE public\.odd_refs \(\s*id INT4 NULL,\s*i REGCLASS NULL,\s*d (public\.)?rc NULL,\s*c REGCLASS NULL DEFAULT 'hid2\.comp'\s*\)/i,
+		"$reader: a check naming a hidden table's index and a default of a domain over regclass are left out; a composite type's name shows (a type)");
 	my $c = table_text($s, 'inh_child');
 	like($c, qr/CREATE TABLE public\.inh_child \(\s*id INT4 NOT NULL,\s*note/,
 		"$reader: an inherited serial's default (its sequence names the hidden parent) is left out");
@@ -140,7 +159,7 @@ unlike($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/private_seq|inh_
 	'cached session: nothing hidden before the grants');
 $node->safe_psql('postgres', q{
 	GRANT USAGE ON SCHEMA hid2 TO r_ref;
-	GRANT SELECT ON hid2.payroll, secret_tab, inh_parent TO r_ref;
+	GRANT SELECT ON hid2.payroll, hid2.boss, secret_tab, inh_parent TO r_ref;
 	GRANT USAGE ON SEQUENCE hid2.other_seq TO r_ref;
 	GRANT SELECT ON SEQUENCE private_seq TO r_ref;
 });
@@ -155,6 +174,8 @@ for my $reader (sort keys %after)
 	like($t, qr/\br REGCLASS NULL DEFAULT 'hid2\.payroll',\s*ra REGCLASS\[\] NULL,\s*rt REGTYPE NULL DEFAULT 'hid2\.payroll',\s*rx REGCLASS NULL,.*INDEX regc_expr .*INDEX regc_pred .*CONSTRAINT regc_r_check /si,
 		"$reader after GRANT: the defaults, indexes and check of the granted tables print (never a regclass[] or a regclass from text)");
 	like(table_text($s, 'regrow'), qr/\bpr hid2\.payroll NULL/, "$reader after GRANT: the row-type column prints");
+	like(table_text($s, 'fkh'), qr/FOREIGN KEY \(b\) REFERENCES hid2\.boss\(id\)/,
+		"$reader after GRANT: the foreign key prints");
 	like(table_text($s, 'inh_child'), qr/\bid INT4 NOT NULL DEFAULT unique_rowid\(\),/,
 		"$reader after GRANT: the inherited serial's default prints once the parent may be used");
 }
