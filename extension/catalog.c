@@ -36,11 +36,12 @@
  * (nextval('other_seq'), 'payroll'::regclass; a serial's own sequence is
  * always shown), a regtype of such a table's row type, any regclass[] or
  * regtype[] constant, or a regclass computed from text when it runs.  The
- * expressions are walked as they are read, so this costs no catalog scan
- * but a privilege check per such constant.  Type names (a domain or enum of
- * a schema the role has no USAGE on) are shown: a type is not a table, and
- * every role reads pg_type and pg_namespace.  Tables come in a stable order:
- * schema name, then table name.
+ * expressions are walked as they are read (ExprShowable): a privilege check
+ * per such constant, and for a sequence the role has no right on, one scan
+ * of pg_depend per table for the sequences its columns own.  Type names (a
+ * domain or enum of a schema the role has no USAGE on) are shown: a type is
+ * not a table, and every role reads pg_type and pg_namespace.  Tables come
+ * in a stable order: schema name, then table name.
  */
 #include "postgres.h"
 
@@ -882,7 +883,7 @@ ColumnExists(Oid relid, AttrNumber attnum)
 
 /*
  * expression_tree_walker callback of ExprShowable over an expression of
- * table *relid: true at the first node whose type is a hidden table's row
+ * table sc->relid: true at the first node whose type is a hidden table's row
  * type, a constant that spells a hidden relation's name (ConstNamesHidden),
  * a regclass or regtype computed when it runs (from a text its constant may
  * spell any name with), or whose type, collation, function, operator or
