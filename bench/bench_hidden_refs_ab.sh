@@ -11,18 +11,23 @@
 # one's owner is looked up in pg_depend).  The model is loaded before
 # the timed call (a random model of a long context, so the prompt holds
 # dozens of tables).  Prints the median backend CPU time of each and the
-# ratio after/before.
-#   bench/bench_hidden_refs_ab.sh BEFORE_INSTALL [N]
-#   (BEFORE_INSTALL: a `make install DESTDIR=...` of the other tree;
-#    N rounds, default 30)
+# ratio after/before.  Then the client reader (client/catalog.c, through
+# `sqlpilot complete --dsn --show-schema`) of each tree against one database
+# of 2,000 such tables (20 columns each), as that role: the median wall time
+# of the whole command, alternated.
+#   bench/bench_hidden_refs_ab.sh BEFORE_BUILD [N]
+#   (BEFORE_BUILD: the build directory of the other tree, with its CLI
+#    `sqlpilot` and its staged install `install/` (make install
+#    DESTDIR=$PWD/build/install); N rounds, default 30)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SQLPILOT_BUILD:-$ROOT/build}
-BEFORE=${1:?usage: $0 BEFORE_INSTALL [N]}
+OTHER=${1:?usage: $0 BEFORE_BUILD [N]}
+BEFORE=$OTHER/install
 N=${2:-30}
 PGBIN=$(pg_config --bindir)
-[[ -x $BUILD/sqlpilot && -d $BUILD/install && -d $BEFORE ]] || {
-	echo "needs $BUILD/sqlpilot, $BUILD/install and $BEFORE" >&2
+[[ -x $BUILD/sqlpilot && -d $BUILD/install && -x $OTHER/sqlpilot && -d $BEFORE ]] || {
+	echo "needs $BUILD/sqlpilot, $BUILD/install, $OTHER/sqlpilot and $BEFORE" >&2
 	exit 1
 }
 
@@ -94,3 +99,45 @@ median() { sort -n "$1" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 b=$(median "$T/before.ms")
 a=$(median "$T/after.ms")
 echo "cold sqlpilot_prompt, backend CPU, median of $N alternated calls: before $b ms, after $a ms, after/before $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a / b}')"
+
+# ---- the client reader on 2,000 tables ----
+"$PGBIN/psql" "host=$T port=5442 user=postgres dbname=postgres" -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE DATABASE big;
+\c big
+CREATE SEQUENCE shared_seq;
+CREATE ROLE r_client LOGIN;
+DO $$
+BEGIN
+	FOR i IN 1..2000 LOOP
+		EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, ref bigserial,
+			n bigint DEFAULT nextval(''shared_seq''), k regclass CHECK (k <> ''pg_class''::regclass),
+			note text, at timestamptz DEFAULT now(), c1 int, c2 text, c3 text, c4 date,
+			c5 numeric(10,2), c6 int, c7 bigint, c8 text, c9 boolean, c10 int, c11 text, c12 int[],
+			c13 text, c14 int)', lpad(i::text, 4, '0'));
+		IF i % 250 = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+END $$;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO r_client;
+GRANT USAGE ON SEQUENCE shared_seq TO r_client;
+VACUUM ANALYZE;
+SQL
+# One client read with CLI $1: wall milliseconds of the whole command.
+client_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	SQLPILOT_MODEL=$T/bench.model "$1" complete --dsn "host=$T port=5442 user=r_client dbname=big" \
+		--timeout-ms 60000 --show-schema "SELECT * FROM t0040 JOIN " >"$T/client.out" 2>&1 || cat "$T/client.out" >&2
+	t1=$(date +%s%N)
+	echo "$(((t1 - t0) / 1000000))"
+}
+: >"$T/cbefore.ms"
+: >"$T/cafter.ms"
+for ((i = 0; i < N / 3 + 1; i++)); do
+	client_ms "$OTHER/sqlpilot" >>"$T/cbefore.ms"
+	client_ms "$BUILD/sqlpilot" >>"$T/cafter.ms"
+done
+b=$(median "$T/cbefore.ms")
+a=$(median "$T/cafter.ms")
+echo "client read of 2,000 tables, wall, median of $((N / 3 + 1)) alternated calls: before $b ms, after $a ms, after/before $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a / b}')"
