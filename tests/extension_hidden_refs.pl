@@ -184,6 +184,22 @@ $node->safe_psql('postgres', 'REVOKE USAGE ON SEQUENCE hid2.other_seq FROM r_ref
 $bg->query_safe('SET ROLE r_ref');
 unlike($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/other_seq/,
 	'cached session after REVOKE on the sequence alone: its default is gone at the next call');
+# a sequence given to a column of the table (OWNED BY) and taken back, in another session
+$bg->query_safe('RESET ROLE');
+$node->safe_psql('postgres', 'REVOKE SELECT ON SEQUENCE private_seq FROM r_ref');
+$bg->query_safe('SET ROLE r_ref');
+like($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/\bb INT8 NULL,/,
+	'cached session after REVOKE on a sequence of the same schema: its default is gone');
+$bg->query_safe('RESET ROLE');
+$node->safe_psql('postgres', 'ALTER SEQUENCE private_seq OWNED BY regc.b');
+$bg->query_safe('SET ROLE r_ref');
+like($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/\bb INT8 NULL DEFAULT \(nextval\('public\.private_seq'\) \* 2\),/,
+	'after OWNED BY in another session: the default of the column owning the sequence shows');
+$bg->query_safe('RESET ROLE');
+$node->safe_psql('postgres', 'ALTER SEQUENCE private_seq OWNED BY NONE');
+$bg->query_safe('SET ROLE r_ref');
+like($bg->query_safe("SELECT sqlpilot_prompt('$prefix')"), qr/\bb INT8 NULL,/,
+	'and after OWNED BY NONE it is gone at the next call');
 $bg->quit;
 
 # The client's new checks resolve only to pg_catalog: operators and
@@ -209,7 +225,7 @@ $node->safe_psql('postgres', q{
 	ALTER ROLE r_ref SET search_path = trap, pg_catalog, public;
 });
 my $trapped = $readers{client}->('r_ref', $prefix);
-like(table_text($trapped, 'regc'), qr/\bb INT8 NULL DEFAULT \(nextval\('(public\.)?private_seq'\) \* 2\),.*INDEX regc_expr /s,
+like(table_text($trapped, 'regc'), qr/\bg INT8 NULL DEFAULT \(nextval\('(public\.)?granted_seq'\) \* 2\),.*INDEX regc_expr /s,
 	'client with operators and functions of another schema first on the search_path: the same schema text')
   or diag($trapped);
 is($node->safe_psql('postgres', 'SELECT count(*) FROM trap.ran'), '0',
