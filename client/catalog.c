@@ -4,13 +4,17 @@
  *
  * PostgreSQL: two round trips, each one query string run as one implicit
  * transaction that starts with SET LOCAL statement_timeout: the tables, then
- * by their OIDs their columns, indexes (with PRIMARY KEY / UNIQUE
- * constraints), foreign keys and checks.
+ * by their OIDs (with SET LOCAL jit = off) their columns, indexes (with
+ * PRIMARY KEY / UNIQUE constraints), foreign keys and checks.
  * The privilege rule is the extension's (extension/catalog.c): a table needs
  * USAGE on its schema and SELECT, INSERT, UPDATE or DELETE on the table or a
  * privilege on one of its columns; then only the columns the role may use
  * are shown, with no index, key or check that names a hidden one, and
- * foreign keys to tables the role may not use are dropped.  Every function,
+ * foreign keys to tables the role may not use are dropped; so are a column
+ * of the row type of such a table and a default, check or index whose
+ * expression names one (NAMES_HIDDEN: a regclass constant such as
+ * nextval('other_seq'), a serial's own sequence excepted), as in the
+ * extension, found through pg_depend in the same round trip.  Every function,
  * operator and type is named with pg_catalog, whatever the search_path.
  * Arrays come back as JSON (to_json), parsed with cJSON.
  *
@@ -67,20 +71,96 @@ static const char *const tables_query =
 "SELECT t.oid, t.nspname, t.relname, t.relkind,"
 "   pg_catalog.has_table_privilege(t.oid, 'SELECT, INSERT, UPDATE')" IN_SCOPE;
 
+/*
+ * Whether the role may use the relation of pg_class row alias r: USAGE on
+ * its schema and a privilege on it or on one of its columns (the listing's
+ * rule, IN_SCOPE).
+ */
+#define USABLE(r) \
+	"(pg_catalog.has_schema_privilege(" r ".relnamespace, 'USAGE')" \
+	" AND (pg_catalog.has_table_privilege(" r ".oid, 'SELECT, INSERT, UPDATE, DELETE')" \
+	"      OR pg_catalog.has_any_column_privilege(" r ".oid, 'SELECT, INSERT, UPDATE')))"
+
+/*
+ * Whether type t (or its element type) is the row type of a table, view or
+ * materialized view the role may not use: format_type and pg_get_expr spell
+ * it with the table's name (the extension's RowTypeHidden).  The columns
+ * query asks only for types made after initdb (OID 16384 and up): the row
+ * types below are the system catalogs', named in PostgreSQL's manual, and
+ * asking for every column would cost a subquery each.
+ */
+#define ROWTYPE_HIDDEN(t) \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_type rt_t" \
+	" JOIN pg_catalog.pg_class rt_c ON rt_c.oid" EQ "rt_t.typrelid" \
+	" WHERE rt_t.oid" EQ "ANY (ARRAY[" t ", (SELECT rt_e.typelem FROM pg_catalog.pg_type rt_e" \
+	"                                  WHERE rt_e.oid" EQ t ")])" \
+	"   AND rt_c.relkind OPERATOR(pg_catalog.<>) 'c'::pg_catalog.\"char\"" \
+	"   AND NOT " USABLE("rt_c") ")"
+
+/*
+ * Whether relation r, named by a regclass constant of an expression of
+ * table self, is one the role may not use (the extension's
+ * RelationNameHidden): a table, view or materialized view by USABLE, an
+ * index by its table, a sequence without USAGE on its schema and USAGE,
+ * SELECT or UPDATE on it unless a column of self or of a table the role may
+ * use owns it (a serial's sequence), a composite type never.
+ */
+#define REL_HIDDEN(r, self) \
+	"EXISTS (SELECT 1 FROM pg_catalog.pg_class rh_r" \
+	" LEFT JOIN pg_catalog.pg_index rh_i ON rh_i.indexrelid" EQ "rh_r.oid" \
+	" LEFT JOIN pg_catalog.pg_class rh_t ON rh_t.oid" EQ "rh_i.indrelid" \
+	" WHERE rh_r.oid" EQ r " AND rh_r.relkind OPERATOR(pg_catalog.<>) 'c'::pg_catalog.\"char\"" \
+	"   AND NOT CASE WHEN rh_r.relkind" EQ "'S'::pg_catalog.\"char\" THEN" \
+	"     (pg_catalog.has_schema_privilege(rh_r.relnamespace, 'USAGE')" \
+	"      AND pg_catalog.has_sequence_privilege(rh_r.oid, 'USAGE, SELECT, UPDATE'))" \
+	"     OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend rh_d" \
+	"       JOIN pg_catalog.pg_class rh_o ON rh_o.oid" EQ "rh_d.refobjid" \
+	"       WHERE rh_d.classid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"         AND rh_d.objid" EQ "rh_r.oid" \
+	"         AND rh_d.refclassid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"         AND rh_d.deptype" EQ "ANY ('{a,i}'::pg_catalog.\"char\"[])" \
+	"         AND (rh_o.oid" EQ self " OR " USABLE("rh_o") "))" \
+	"   WHEN rh_t.oid IS NOT NULL THEN " USABLE("rh_t") \
+	"   ELSE " USABLE("rh_r") " END)"
+
+/*
+ * Whether the stored expression of object obj (of catalog cls) of table
+ * self would spell the name of a relation the role may not use: PostgreSQL
+ * records in pg_depend every relation a regclass constant names and every
+ * type an expression holds or a regtype constant names
+ * (recordDependencyOnExpr), so one index probe per expression finds them;
+ * what it does not record (a regclass[] or regtype[] constant, a regclass or
+ * regtype computed when it runs) is found in the stored node tree, tree,
+ * and never shown (so the extension, which walks the tree).
+ */
+#define NAMES_HIDDEN(cls, obj, self, tree) \
+	"(EXISTS (SELECT 1 FROM pg_catalog.pg_depend nh_d" \
+	"  WHERE nh_d.classid" EQ "'pg_catalog." cls "'::pg_catalog.regclass AND nh_d.objid" EQ obj \
+	"    AND ((nh_d.refclassid" EQ "'pg_catalog.pg_class'::pg_catalog.regclass" \
+	"          AND nh_d.refobjid OPERATOR(pg_catalog.<>) " self " AND " REL_HIDDEN("nh_d.refobjid", self) ")" \
+	"      OR (nh_d.refclassid" EQ "'pg_catalog.pg_type'::pg_catalog.regclass" \
+	"          AND " ROWTYPE_HIDDEN("nh_d.refobjid") ")))" \
+	" OR coalesce(" tree "::pg_catalog.text, '') OPERATOR(pg_catalog.~)" \
+	"    ':(consttype 221[01]|funcresulttype 220[56]|resulttype 220[56]) ')"
+
 /* The tables read in the first round trip: %2$s is their OIDs as an array literal. */
 #define VISIBLE "ANY (%2$s::pg_catalog.oid[])"
 
 /*
- * The second round trip, a printf format: %1$d the statement timeout, then
- * the columns (with whether the role may use each), indexes, foreign keys
- * and checks of the tables read.
+ * The second round trip, a printf format: %1$d the statement timeout, no JIT
+ * (its compiling cost a read of 2,000 tables about a second, more than the
+ * read), then the columns (with whether the role may use each), indexes,
+ * foreign keys and checks of the tables read.
  */
 static const char *const details_format =
-"SET LOCAL statement_timeout = %1$d;"
+"SET LOCAL statement_timeout = %1$d; SET LOCAL jit = off;"
 "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\""
+"   CASE WHEN a.attgenerated" EQ "''::pg_catalog.\"char\" AND d.oid IS NOT NULL"
+"         AND NOT " NAMES_HIDDEN("pg_attrdef", "d.oid", "d.adrelid", "d.adbin")
 "        THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,"
 "   pg_catalog.has_column_privilege(a.attrelid, a.attnum, 'SELECT, INSERT, UPDATE')"
+"     AND NOT (a.atttypid OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid"
+"              AND " ROWTYPE_HIDDEN("a.atttypid") ")"
 " FROM pg_catalog.pg_attribute a"
 " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid" EQ "a.attrelid AND d.adnum" EQ "a.attnum"
 " WHERE a.attrelid" EQ VISIBLE " AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2"
@@ -106,6 +186,9 @@ static const char *const details_format =
 "   ON con.conindid" EQ "i.indexrelid AND con.conrelid" EQ "i.indrelid"
 "   AND con.contype" EQ "ANY ('{p,u}'::pg_catalog.\"char\"[])"
 " WHERE i.indrelid" EQ VISIBLE
+"   AND NOT ((i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)"
+"            AND " NAMES_HIDDEN("pg_class", "i.indexrelid", "i.indrelid",
+								"pg_catalog.concat(i.indexprs, i.indpred)") ")"
 " ORDER BY i.indrelid, NOT i.indisprimary, ic.relname;"
 /* foreign keys whose target the role may use */
 "SELECT con.conrelid, con.conname,"
@@ -130,6 +213,7 @@ static const char *const details_format =
 "SELECT con.conrelid, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true)"
 " FROM pg_catalog.pg_constraint con"
 " WHERE con.contype" EQ "'c'::pg_catalog.\"char\" AND con.conrelid" EQ VISIBLE
+"   AND NOT " NAMES_HIDDEN("pg_constraint", "con.oid", "con.conrelid", "con.conbin")
 " ORDER BY con.conrelid, con.conname";
 
 /* The first round trip's format: %1$d the statement timeout, %2$s the query. */
@@ -952,19 +1036,19 @@ sqlpilot_client_read_schema(PGconn *conn, SqlpilotServerKind *kind, int timeout_
 	if (st == SQLPILOT_READ_OK && *kind == SQLPILOT_SERVER_POSTGRES && out->n_tables > 0 && !rs.oom)
 	{
 		oids = OidLiteral(&rs);
-		st = RunStatements(conn, details_format, oids, timeout_ms, deadline_ms, res, 5, &n,
+		st = RunStatements(conn, details_format, oids, timeout_ms, deadline_ms, res, 6, &n,
 						   err, errlen);
 		free(oids);
 		counts = malloc(sizeof(int) * (out->n_tables + 1));
 		rs.oom = rs.oom || counts == NULL;
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadColumns(&rs, res[1], counts);
+			ReadColumns(&rs, res[2], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadIndexes(&rs, res[2], counts);
+			ReadIndexes(&rs, res[3], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadForeignKeys(&rs, res[3], counts);
+			ReadForeignKeys(&rs, res[4], counts);
 		if (st == SQLPILOT_READ_OK && !rs.oom)
-			ReadChecks(&rs, res[4], counts);
+			ReadChecks(&rs, res[5], counts);
 		free(counts);
 	}
 	PQsetNoticeReceiver(conn, old, NULL);

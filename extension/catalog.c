@@ -31,8 +31,17 @@
  * that names a hidden column).  Foreign keys to tables the role cannot use
  * are dropped, so their names never reach the prompt; so are a column,
  * default, check or index whose type is the row type of such a table (its
- * text would spell the table's name).  Tables come in a stable order:
- * schema name, then table name.
+ * text would spell the table's name), and a default, check or index whose
+ * expression holds a regclass constant of a relation the role may not use
+ * (nextval('other_seq'), 'payroll'::regclass; a serial's own sequence is
+ * always shown), a regtype of such a table's row type, any regclass[] or
+ * regtype[] constant, or a regclass computed from text when it runs.  The
+ * expressions are walked as they are read (ExprShowable): a privilege check
+ * per such constant, and for a sequence the role has no right on, one scan
+ * of pg_depend per table for the sequences its columns own.  Type names (a
+ * domain or enum of a schema the role has no USAGE on) are shown: a type is
+ * not a table, and every role reads pg_type and pg_namespace.  Tables come
+ * in a stable order: schema name, then table name.
  */
 #include "postgres.h"
 
@@ -42,6 +51,8 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
@@ -81,6 +92,18 @@ typedef struct RoleRights
 	bool		write_all;		/* member of pg_write_all_data */
 } RoleRights;
 
+/*
+ * The relations that depend on one table automatically or internally (its
+ * serial and identity sequences among them), read once per table the first
+ * time an expression of it names a sequence the role has no right on.
+ */
+typedef struct OwnedSet
+{
+	Oid			table;			/* InvalidOid: none read yet */
+	int			n;
+	Oid		   *oids;
+} OwnedSet;
+
 /* The catalogs a read of table definitions scans, opened once per read. */
 typedef struct DetailRels
 {
@@ -88,8 +111,17 @@ typedef struct DetailRels
 	Relation	attrdef;
 	Relation	index;
 	Relation	constraint;
+	Relation	depend;
 	Snapshot	snapshot;		/* the statement's, see StatementSnapshot */
+	OwnedSet   *owned;			/* of the table being read */
 } DetailRels;
+
+/* What UnshowableWalker needs: the catalogs and the table whose expression it walks. */
+typedef struct ShowContext
+{
+	const DetailRels *dr;
+	Oid			relid;
+} ShowContext;
 
 /*
  * Pins search_path to pg_catalog (pg_temp last, so no temporary object can
@@ -631,6 +663,33 @@ CompareIndexes(const void *a, const void *b)
 }
 
 /*
+ * Whether the role may not use the table, view or materialized view c under
+ * the listing's rule: USAGE on its schema and a privilege on it or on one of
+ * its columns.
+ */
+static bool
+TableHiddenFrom(Form_pg_class c, Oid roleid)
+{
+	return pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
+		(pg_class_aclcheck(c->oid, roleid, COLUMN_RIGHTS | ACL_DELETE) != ACLCHECK_OK &&
+		 pg_attribute_aclcheck_all(c->oid, roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK);
+}
+
+/* TableHiddenFrom for relation relid; a relation that is gone is hidden. */
+static bool
+TableHidden(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		hidden;
+
+	if (!HeapTupleIsValid(tup))
+		return true;
+	hidden = TableHiddenFrom((Form_pg_class) GETSTRUCT(tup), GetUserId());
+	ReleaseSysCache(tup);
+	return hidden;
+}
+
+/*
  * Whether type typid (or its element type, for an array) is the row type of
  * a table, view or materialized view the role may not use (no USAGE on its
  * schema, no privilege on it or one of its columns): format_type and
@@ -641,7 +700,6 @@ RowTypeHidden(Oid typid)
 {
 	Oid			elem = get_element_type(typid);
 	Oid			relid = get_typ_typrelid(OidIsValid(elem) ? elem : typid);
-	Oid			roleid = GetUserId();
 	HeapTuple	tup;
 	Form_pg_class c;
 	bool		hidden;
@@ -652,12 +710,158 @@ RowTypeHidden(Oid typid)
 	if (!HeapTupleIsValid(tup))
 		return true;
 	c = (Form_pg_class) GETSTRUCT(tup);
-	hidden = c->relkind != RELKIND_COMPOSITE_TYPE &&
-		(pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
-		 (pg_class_aclcheck(relid, roleid, COLUMN_RIGHTS | ACL_DELETE) != ACLCHECK_OK &&
-		  pg_attribute_aclcheck_all(relid, roleid, COLUMN_RIGHTS, ACLMASK_ANY) != ACLCHECK_OK));
+	hidden = c->relkind != RELKIND_COMPOSITE_TYPE && TableHiddenFrom(c, GetUserId());
 	ReleaseSysCache(tup);
 	return hidden;
+}
+
+/*
+ * The pg_depend rows of catalog dr whose key columns (refclassid, refobjid
+ * with index DependReferenceIndexId, classid, objid with
+ * DependDependerIndexId) are pg_class and relid, scanned with fn called on
+ * each row and arg until it returns true; returns whether one did.
+ */
+static bool
+ScanDepend(const DetailRels *dr, Oid indexid, Oid relid,
+		   bool (*fn) (Form_pg_depend d, void *arg), void *arg)
+{
+	bool		refs = indexid == DependReferenceIndexId;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key[0], refs ? Anum_pg_depend_refclassid : Anum_pg_depend_classid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], refs ? Anum_pg_depend_refobjid : Anum_pg_depend_objid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(dr->depend, indexid, true, dr->snapshot, 2, key);
+	while (!found && (tup = systable_getnext(scan)) != NULL)
+		found = fn((Form_pg_depend) GETSTRUCT(tup), arg);
+	systable_endscan(scan);
+	return found;
+}
+
+/* Whether a dependency is the automatic or internal one of an owned object. */
+static bool
+IsOwnership(Form_pg_depend d)
+{
+	return d->deptype == DEPENDENCY_AUTO || d->deptype == DEPENDENCY_INTERNAL;
+}
+
+/* ScanDepend callback over the dependents of a table: adds an owned relation to the OwnedSet arg. */
+static bool
+AddOwned(Form_pg_depend d, void *arg)
+{
+	OwnedSet   *os = arg;
+
+	if (d->classid == RelationRelationId && IsOwnership(d))
+	{
+		os->oids = GrowArray(os->oids, os->n, sizeof(Oid), CurrentMemoryContext);
+		os->oids[os->n++] = d->objid;
+	}
+	return false;
+}
+
+/* ScanDepend callback over a sequence's dependencies: its owning table into the Oid arg. */
+static bool
+FindOwner(Form_pg_depend d, void *arg)
+{
+	if (d->refclassid != RelationRelationId || !IsOwnership(d))
+		return false;
+	*(Oid *) arg = d->refobjid;
+	return true;
+}
+
+/*
+ * Whether sequence seq belongs to a column of table self, or else of a table
+ * the role may use (an inherited serial's).  The relations owned by self are
+ * read with one scan of pg_depend per table (dr->owned), not one per
+ * sequence: a role with SELECT on a table has no right on its serials'
+ * sequences, so every serial column of a read-only role asks.
+ */
+static bool
+OwnedByUsable(const DetailRels *dr, Oid seq, Oid self)
+{
+	OwnedSet   *os = dr->owned;
+	Oid			owner = InvalidOid;
+
+	if (os->table != self)
+	{
+		os->n = 0;
+		ScanDepend(dr, DependReferenceIndexId, self, AddOwned, os);
+		os->table = self;
+	}
+	for (int i = 0; i < os->n; i++)
+		if (os->oids[i] == seq)
+			return true;
+	return ScanDepend(dr, DependDependerIndexId, seq, FindOwner, &owner) && !TableHidden(owner);
+}
+
+/*
+ * Whether a regclass constant naming relid, in an expression of table self,
+ * names a relation the role may not use, so the expression may not be shown:
+ * a table, view or materialized view as TableHiddenFrom says; an index as its
+ * table; a sequence without USAGE on its schema and USAGE, SELECT or UPDATE
+ * on it, unless a column of self or of a table the role may use owns it (a
+ * serial's sequence: SELECT on a table gives no right on it); a composite
+ * type never (a type, as a column's type).  A relation that is gone is
+ * spelled as a number: not hidden.
+ */
+static bool
+RelationNameHidden(const DetailRels *dr, Oid relid, Oid self)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			roleid = GetUserId();
+	Form_pg_class c;
+	bool		hidden;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	c = (Form_pg_class) GETSTRUCT(tup);
+	switch (c->relkind)
+	{
+		case RELKIND_COMPOSITE_TYPE:
+			hidden = false;
+			break;
+		case RELKIND_INDEX:
+		case RELKIND_PARTITIONED_INDEX:
+			hidden = TableHidden(IndexGetRelation(relid, true));
+			break;
+		case RELKIND_SEQUENCE:
+			hidden = pg_namespace_aclcheck(c->relnamespace, roleid, ACL_USAGE) != ACLCHECK_OK ||
+				pg_class_aclcheck(relid, roleid, ACL_USAGE | ACL_SELECT | ACL_UPDATE) != ACLCHECK_OK;
+			hidden = hidden && !OwnedByUsable(dr, relid, self);
+			break;
+		default:
+			hidden = TableHiddenFrom(c, roleid);
+			break;
+	}
+	ReleaseSysCache(tup);
+	return hidden;
+}
+
+/*
+ * Whether constant k of an expression of table self spells the name of a
+ * relation the role may not use: a regclass naming one (RelationNameHidden),
+ * a regtype naming a hidden table's row type; any regclass[] or regtype[]
+ * (the client reader, which sees only pg_depend, cannot look inside them).
+ */
+static bool
+ConstNamesHidden(const DetailRels *dr, const Const *k, Oid self)
+{
+	switch (k->consttype)
+	{
+		case REGCLASSARRAYOID:
+		case REGTYPEARRAYOID:
+			return true;
+		case REGCLASSOID:
+			return !k->constisnull && RelationNameHidden(dr, DatumGetObjectId(k->constvalue), self);
+		case REGTYPEOID:
+			return !k->constisnull && RowTypeHidden(DatumGetObjectId(k->constvalue));
+		default:
+			return false;
+	}
 }
 
 /*
@@ -679,14 +883,17 @@ ColumnExists(Oid relid, AttrNumber attnum)
 
 /*
  * expression_tree_walker callback of ExprShowable over an expression of
- * table *relid: true at the first node whose type is a hidden table's row
- * type, or whose type, collation, function, operator or column another
- * session dropped after the statement's snapshot read the expression
- * (pg_get_expr would fail with "cache lookup failed").
+ * table sc->relid: true at the first node whose type is a hidden table's row
+ * type, a constant that spells a hidden relation's name (ConstNamesHidden),
+ * a regclass or regtype computed when it runs (from a text its constant may
+ * spell any name with), or whose type, collation, function, operator or
+ * column another session dropped after the statement's snapshot read the
+ * expression (pg_get_expr would fail with "cache lookup failed").
  */
 static bool
-UnshowableWalker(Node *node, void *relid)
+UnshowableWalker(Node *node, void *arg)
 {
+	ShowContext *sc = arg;
 	Oid			type;
 	Oid			coll;
 	Oid			op = InvalidOid;
@@ -694,7 +901,7 @@ UnshowableWalker(Node *node, void *relid)
 	if (node == NULL)
 		return false;
 	if (IsA(node, List))
-		return expression_tree_walker(node, UnshowableWalker, relid);
+		return expression_tree_walker(node, UnshowableWalker, arg);
 	type = exprType(node);
 	coll = exprCollation(node);
 	if (IsA(node, OpExpr) || IsA(node, DistinctExpr) || IsA(node, NullIfExpr))
@@ -707,22 +914,29 @@ UnshowableWalker(Node *node, void *relid)
 		(IsA(node, FuncExpr) &&
 		 !SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(((FuncExpr *) node)->funcid))) ||
 		(IsA(node, Var) && ((Var *) node)->varattno > 0 &&
-		 !ColumnExists(*(Oid *) relid, ((Var *) node)->varattno)) ||
-		RowTypeHidden(type))
+		 !ColumnExists(sc->relid, ((Var *) node)->varattno)) ||
+		RowTypeHidden(type) ||
+		(IsA(node, Const) && ConstNamesHidden(sc->dr, (Const *) node, sc->relid)) ||
+		((type == REGCLASSOID || type == REGTYPEOID) &&
+		 (IsA(node, FuncExpr) || IsA(node, CoerceViaIO) || IsA(node, RelabelType) ||
+		  IsA(node, FieldSelect))))
 		return true;
-	return expression_tree_walker(node, UnshowableWalker, relid);
+	return expression_tree_walker(node, UnshowableWalker, arg);
 }
 
 /*
- * Whether pg_get_expr may spell the stored expression bin (a default, check
- * or the index expressions) of table relid: it names no table the role may
- * not use (a cast to its row type, a row of it) and nothing it names was
- * dropped since the statement's snapshot read it.
+ * Whether pg_get_expr may spell the stored expression bin (a default, check,
+ * the index expressions or predicate) of table relid: it names no relation
+ * the role may not use (a cast to its row type, a row of it, a regclass
+ * constant such as nextval('other_seq')) and nothing it names was dropped
+ * since the statement's snapshot read it.
  */
 static bool
-ExprShowable(Datum bin, Oid relid)
+ExprShowable(const DetailRels *dr, Datum bin, Oid relid)
 {
-	return !UnshowableWalker(stringToNode(TextDatumGetCString(bin)), &relid);
+	ShowContext sc = {dr, relid};
+
+	return !UnshowableWalker(stringToNode(TextDatumGetCString(bin)), &sc);
 }
 
 /*
@@ -742,7 +956,7 @@ ColumnDefault(const DetailRels *dr, HeapTuple *defs, int n_defs, Oid relid, Attr
 		if (((Form_pg_attrdef) GETSTRUCT(defs[i]))->adnum != attnum)
 			continue;
 		bin = heap_getattr(defs[i], Anum_pg_attrdef_adbin, RelationGetDescr(dr->attrdef), &isnull);
-		if (isnull || !ExprShowable(bin, relid))
+		if (isnull || !ExprShowable(dr, bin, relid))
 			return NULL;
 		return TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(relid), BoolGetDatum(false), cxt);
 	}
@@ -805,8 +1019,8 @@ ReadColumns(const DetailRels *dr, SqlpilotCachedTable *t, MemoryContext cxt)
  * Fills ix, in cxt, with the keys of the index whose pg_index row is row: a
  * column's name (unquoted: the renderer quotes) or an expression's text
  * (pg_get_indexdef), DESC, whether an expression.  Returns false when a
- * key's text is gone (the index was dropped meanwhile) or would name a
- * table the role may not use (ExprShowable).
+ * key's text is gone (the index was dropped meanwhile) or its keys or
+ * predicate would name a relation the role may not use (ExprShowable).
  */
 static bool
 IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex *ix)
@@ -818,8 +1032,13 @@ IndexKeys(const DetailRels *dr, HeapTuple row, MemoryContext cxt, SqlpilotIndex 
 	int2vector *opts = isnull ? NULL : (int2vector *) DatumGetPointer(options);
 	Datum		exprs = heap_getattr(row, Anum_pg_index_indexprs, RelationGetDescr(dr->index),
 									 &isnull);
+	Datum		pred;
 
-	if (!isnull && !ExprShowable(exprs, x->indrelid))
+	if (!isnull && !ExprShowable(dr, exprs, x->indrelid))
+		return false;
+	/* the predicate is not shown, but the client reader cannot tell it from the keys */
+	pred = heap_getattr(row, Anum_pg_index_indpred, RelationGetDescr(dr->index), &isnull);
+	if (!isnull && !ExprShowable(dr, pred, x->indrelid))
 		return false;
 	ix->n_cols = x->indnkeyatts;
 	ix->cols = MemoryContextAllocZero(cxt, sizeof(char *) * Max(ix->n_cols, 1));
@@ -1011,7 +1230,7 @@ ReadChecks(const DetailRels *dr, SqlpilotCachedTable *t, bool hidden, HeapTuple 
 			continue;
 		bin = heap_getattr(cons[i], Anum_pg_constraint_conbin, RelationGetDescr(dr->constraint),
 						   &isnull);
-		text = isnull || !ExprShowable(bin, t->relid) ? NULL :
+		text = isnull || !ExprShowable(dr, bin, t->relid) ? NULL :
 			TextCall(pg_get_expr_ext, bin, ObjectIdGetDatum(t->relid), BoolGetDatum(true), cxt);
 		if (text == NULL)
 			continue;
@@ -1063,6 +1282,7 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n, Memory
 	MemoryContext work;
 	MemoryContext old;
 	DetailRels	dr;
+	OwnedSet	owned = {InvalidOid, 0, NULL};
 	int			nest;
 
 	if (n == 0)
@@ -1087,9 +1307,12 @@ SqlpilotReadDetails(SqlpilotCachedTable *tables, const int *which, int n, Memory
 	dr.attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
 	dr.index = table_open(IndexRelationId, AccessShareLock);
 	dr.constraint = table_open(ConstraintRelationId, AccessShareLock);
+	dr.depend = table_open(DependRelationId, AccessShareLock);
 	dr.snapshot = StatementSnapshot();
+	dr.owned = &owned;
 	for (int i = 0; i < n; i++)
 		ReadTable(&dr, &tables[which[i]], cxt);
+	table_close(dr.depend, AccessShareLock);
 	table_close(dr.constraint, AccessShareLock);
 	table_close(dr.index, AccessShareLock);
 	table_close(dr.attrdef, AccessShareLock);

@@ -11,9 +11,11 @@
  * definition the first time a prompt may hold it, and the text of every
  * table only when the whole schema may fit.  It is rebuilt when the
  * relcache or the namespace, type, role or role membership syscaches report a
- * change (any DDL, GRANT or REVOKE, in any session), when the role changes,
- * or when the schemas in scope (search_path or sqlpilot.schemas) resolve to
- * other schemas.  The callbacks only bump a generation counter; the next call
+ * change (any DDL, GRANT or REVOKE, in any session), or the sequence
+ * syscache does (ALTER SEQUENCE ... OWNED BY changes only pg_depend and
+ * pg_sequence, yet decides whether a default naming the sequence shows),
+ * when the role changes, or when the schemas in scope (search_path or
+ * sqlpilot.schemas) resolve to other schemas.  The callbacks only bump a generation counter; the next call
  * notices and rebuilds.  An error (a cancel, say) while reading leaves no
  * half-read table marked as read: it is read again next time.
  *
@@ -77,7 +79,7 @@ InvalidateOnRelcache(Datum arg, Oid relid)
 	inval_generation++;
 }
 
-/* Syscache callback for schemas, types, roles and role membership: rebuild next time. */
+/* Syscache callback for schemas, types, roles, role membership and sequences: rebuild next time. */
 static void
 InvalidateOnSyscache(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -93,6 +95,7 @@ SqlpilotSchemaCacheInit(void)
 	CacheRegisterSyscacheCallback(TYPEOID, InvalidateOnSyscache, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, InvalidateOnSyscache, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, InvalidateOnSyscache, (Datum) 0);
+	CacheRegisterSyscacheCallback(SEQRELID, InvalidateOnSyscache, (Datum) 0);
 }
 
 /*
