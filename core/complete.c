@@ -60,9 +60,9 @@
  * only the best token it allows, not W: it is inside a spelling the model
  * does not go on with (" unit_" where its own is " unit_p", " quantit"
  * beside " quantity"), where few tokens pass, so a walk for W of them
- * checked most of the vocabulary for tail tokens (10-15% of a list's time
- * on short statements, bench/results/candidates.md).  Such a beam keeps
- * one way on: every prefix still gets alternatives.
+ * checked most of the vocabulary for tail tokens (13% of a list's time on
+ * a short statement, bench/results/candidates_profile.md).  Such a beam
+ * keeps one way on: every prefix still gets alternatives.
  *
  * A prompt that does not fit the context (with room for one new token) is an
  * error: the caller (eval, the extension) drops tables to make it fit.
