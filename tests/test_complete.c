@@ -736,11 +736,11 @@ test_lockstep(const SqlpilotTokenizer *tok)
  * Short alternatives and grounding: an alternative whose window (its W +
  * 32 best tokens) grounding refuses entirely takes the one best token
  * grounding allows, not W of them.  On the rigged model, with columns qa
- * and qb: 'i', 'q', 'd' and ' ' are preferred, so the alternative " q"
+ * and qb: 'i', 'q', 'd' and ' ' are preferred, so an alternative at "q"
  * finds no preferred letter that goes on to a name; of the tokens grounding
- * allows after it ('a' and 'b', every other preference equal) it takes the
- * best ('a', the lower id), so qa is offered and qb, which only W tokens
- * from there made, is not.
+ * allows there ('a' and 'b', every other preference equal) it takes the
+ * best ('a', the lower id) alone: qa is offered, qb is not.  (Before the
+ * rule, the walk for W tokens spent the beam on other words: "div".)
  */
 static void
 test_refused_window(const SqlpilotTokenizer *tok)
