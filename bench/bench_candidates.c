@@ -9,8 +9,10 @@
  * beams, measured in turns in the same process, and the token rows each
  * runs through the model (the run state and its spare beam states).  Prints
  * one markdown table row per prefix, or with "raw" every sample as a line
- * "prefix-index calls ms" (calls 1 or 5: the greedy completion or 5 short
- * candidates; bench_candidates_ab.sh pools them across processes), or with
+ * "prefix-index calls ms" (calls 1, S or 5: the greedy completion, the one
+ * completion as sqlpilot_complete() decodes it (the model's statement
+ * beams: 2 for the default model) or 5 short candidates;
+ * bench_candidates_ab.sh pools them across processes), or with
  * "list" the lists themselves (1, 3 and 5 short candidates, 5 full beams,
  * one row at a time too: text, score, tokens; bench_candidates_same.sh
  * compares them between two builds).
@@ -75,7 +77,8 @@ List(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t sch
 
 /*
  * One call of width w (short alternatives or not, beams in lockstep or one
- * row at a time); puts its CPU ms in *ms and returns its rows.
+ * row at a time; SQLPILOT_BEAM_WIDTH_STATEMENT: the one statement as the
+ * model's policy decodes it); puts its CPU ms in *ms and returns its rows.
  */
 static long
 Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t schema_len,
@@ -92,7 +95,7 @@ Call(SqlpilotRunState *s, const SqlpilotModel *m, const char *schema, size_t sch
 	o->short_alternatives = short_alt;
 	o->one_row_steps = one_row;
 	n = sqlpilot_complete(s, &m->tokenizer, schema, schema_len, prefix, strlen(prefix), o, out,
-						  w, err, sizeof(err));
+						  w > 0 ? w : 1, err, sizeof(err));
 	*ms = bench_cpu_ms() - t0;
 	if (n < 0)
 	{
@@ -164,7 +167,9 @@ main(int argc, char **argv)
 					  &five[i]);
 			if (raw)
 			{
-				printf("%zu 1 %.4f\n%zu 5 %.4f\n", p, one[i], p, five[i]);
+				Call(&s, &m, schema, schema_len, prefixes[p], &o, SQLPILOT_BEAM_WIDTH_STATEMENT,
+					 true, false, &ms);
+				printf("%zu 1 %.4f\n%zu S %.4f\n%zu 5 %.4f\n", p, one[i], p, ms, p, five[i]);
 				continue;
 			}
 			Call(&s, &m, schema, schema_len, prefixes[p], &o, BENCH_WIDTH, true, true, &rowwise[i]);

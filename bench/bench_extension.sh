@@ -8,13 +8,15 @@
 # `make install DESTDIR=$SQLPILOT_BUILD/install`) and writes the table to
 # bench/results/extension.md.
 #   bench/bench_extension.sh [N]        (N calls per mode, default 40)
-#   bench/bench_extension.sh completions [N]
+#   [ROUNDS=R] bench/bench_extension.sh completions [N]
 #     warm latency of sqlpilot_completions(prefix, 5) (the best completion
 #     and four short alternatives made into words, clauses and a statement)
 #     against sqlpilot_complete(prefix): the default model (validate on, the
 #     default, and off) and a 15M-preset model (random weights, validate off,
 #     16 tokens) on the demo's shop database, per prefix, written to
-#     bench/results/extension_completions.md.
+#     bench/results/extension_completions.md; with ROUNDS (default 1) the
+#     pair is measured that many times in turn and each figure is the
+#     median of the rounds' (steadier under other load).
 #   bench/bench_extension.sh validate [N]
 #     warm latency with sqlpilot.validate off and on: the default model on the
 #     demo's shop database (tools/demo_shop.sql), per prefix, written to
@@ -50,6 +52,7 @@ if [[ ${1:-} == cold-ab ]]; then
 	}
 fi
 [[ $MODE == cold-ab ]] || N=${1:-40}
+ROUNDS=${ROUNDS:-1}
 PGBIN=$(pg_config --bindir)
 BENCH=$BUILD/bench/bench_extension
 [[ -x $BENCH && -x $BUILD/sqlpilot && -d $BUILD/install ]] || {
@@ -158,7 +161,8 @@ bench_completions() {
 		echo
 		echo "$(date -u +%F), $(nproc) vCPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start;"
 		echo "the demo's shop database, grounding on, warm calls (one backend, the schema's KV cache reused),"
-		echo "$N calls per cell, the two functions measured back to back per prefix; wall ms (backend CPU p95 in"
+		echo "$N calls per cell and round, the two functions measured back to back per prefix, $ROUNDS round(s)"
+		echo "(each figure the median of the rounds' figures); wall ms (backend CPU p95 in"
 		echo "parentheses; on a shared machine the CPU ratio is the one to read)."
 		echo "Target: completions p95 <= 2x complete p95.  sqlpilot_complete() decodes its statement as"
 		echo "sqlpilot.statement_beams says (0, the default: 2 beams for models of 1M to 2M parameters, so the"
@@ -168,7 +172,7 @@ bench_completions() {
 		echo "(seed 1, f16, BPE trained on the schema and statements), validate off (its random statements"
 		echo "always fail the check) and 16 tokens (it never ends a statement before its budget)."
 		echo
-		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && bench/bench_extension.sh completions $N\`."
+		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && ROUNDS=$ROUNDS bench/bench_extension.sh completions $N\`."
 		echo
 		echo "| model | prefix | complete p50 / p95 (CPU p95) | completions(5) p50 / p95 (CPU p95) | p95 ratio wall (CPU) |"
 		echo "|---|---|---|---|---|"
@@ -180,15 +184,28 @@ bench_completions() {
 	for run in "${runs[@]}"; do
 		local label=${run%%|*} setup=${run#*|}
 		for prefix in "${prefixes[@]}"; do
-			local one five
-			one=$("$BENCH" --warm "$CONN" "$N" "$setup" "$prefix")
-			five=$("$BENCH" --warm --query 'SELECT count(*) FROM sqlpilot_completions($1, 5)' "$CONN" "$N" "$setup" "$prefix")
-			echo "$label / $prefix: complete" $one "/ completions" $five >&2
-			printf '%s\n%s\n' "$one" "$five" | awk -v p="$prefix" -v l="$label" '
-				$1 == "warm" { w[++nw] = $3; w95[nw] = $5 }
-				$1 == "warm_cpu" { c95[++nc] = $5 }
-				END { printf "| %s | `%s` | %s / %s (%s) | %s / %s (%s) | %.2f (%.2f) |\n", l, p, w[1], w95[1], c95[1],
-				      w[2], w95[2], c95[2], w95[2] / w95[1], c95[2] / c95[1] }' >>"$T/table.md"
+			local one five r
+			: >"$T/rounds"
+			for r in $(seq "$ROUNDS"); do
+				one=$("$BENCH" --warm "$CONN" "$N" "$setup" "$prefix")
+				five=$("$BENCH" --warm --query 'SELECT count(*) FROM sqlpilot_completions($1, 5)' "$CONN" "$N" "$setup" "$prefix")
+				echo "$label / $prefix: complete" $one "/ completions" $five >&2
+				printf '%s\n' "$one" | sed 's/^/1 /' >>"$T/rounds"
+				printf '%s\n' "$five" | sed 's/^/5 /' >>"$T/rounds"
+			done
+			# each figure the median over the rounds (one round: the figure itself)
+			/usr/bin/python3 - "$T/rounds" "$label" "$prefix" >>"$T/table.md" <<'PY'
+import statistics, sys
+d = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    d.setdefault((f[0], f[1]), []).append((float(f[3]), float(f[5])))
+m = lambda k, i: statistics.median(x[i] for x in d[k])
+print("| %s | `%s` | %.2f / %.2f (%.2f) | %.2f / %.2f (%.2f) | %.2f (%.2f) |" % (
+    sys.argv[2], sys.argv[3], m(("1", "warm"), 0), m(("1", "warm"), 1), m(("1", "warm_cpu"), 1),
+    m(("5", "warm"), 0), m(("5", "warm"), 1), m(("5", "warm_cpu"), 1),
+    m(("5", "warm"), 1) / m(("1", "warm"), 1), m(("5", "warm_cpu"), 1) / m(("1", "warm_cpu"), 1)))
+PY
 		done
 	done
 	cp "$T/table.md" "$out"

@@ -56,6 +56,13 @@
  * of the whole vocabulary, found by checking the rest best first until k
  * pass), so a step checks a few tokens, not all of them.
  * When no token passes at all, the step is free (never a dead end).
+ * A short alternative (below) whose window grounding refuses entirely takes
+ * only the best token it allows, not W: it is inside a spelling the model
+ * does not go on with (" unit_" where its own is " unit_p", " quantit"
+ * beside " quantity"), where few tokens pass, so a walk for W of them
+ * checked most of the vocabulary for tail tokens (13% of a list's time on
+ * a short statement, bench/results/candidates_profile.md).  Such a beam
+ * keeps one way on: every prefix still gets alternatives.
  *
  * A prompt that does not fit the context (with room for one new token) is an
  * error: the caller (eval, the extension) drops tables to make it fit.
@@ -422,7 +429,8 @@ ground_scan(const Search *S, const Beam *b, int bi, const Candidate *failed, int
 
 /*
  * Candidates from beam bi: the W best allowed tokens, or with top_k one
- * token sampled (seeded) from the top_k allowed ones at the temperature.
+ * token sampled (seeded) from the top_k allowed ones at the temperature;
+ * a short alternative past its window: the one best allowed (see the top).
  */
 static void
 beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
@@ -464,7 +472,7 @@ beam_candidates(Search *S, const Beam *beams, int bi, const float *logits,
 			if (ground_allowed(S, b, best[i].token))
 				kept[nkept++] = best[i];
 		if (nkept == 0 && nbest == window)
-			nkept = ground_scan(S, b, bi, best, nbest, kept, k);
+			nkept = ground_scan(S, b, bi, best, nbest, kept, S->clause_stop ? 1 : k);
 		if (nkept > 0)
 		{
 			memcpy(best, kept, sizeof(Candidate) * (size_t) nkept);

@@ -732,6 +732,57 @@ test_lockstep(const SqlpilotTokenizer *tok)
 	free(params);
 }
 
+/*
+ * Short alternatives and grounding: an alternative whose window (its W +
+ * 32 best tokens) grounding refuses entirely takes the one best token
+ * grounding allows, not W of them.  On the rigged model, with columns qa
+ * and qb: 'i', 'q', 'd' and ' ' are preferred, so an alternative at "q"
+ * finds no preferred letter that goes on to a name; of the tokens grounding
+ * allows there ('a' and 'b', every other preference equal) it takes the
+ * best ('a', the lower id) alone: qa is offered, qb is not.  (Before the
+ * rule, the walk for W tokens spent the beam on other words: "div".)
+ */
+static void
+test_refused_window(const SqlpilotTokenizer *tok)
+{
+	const char *sch = "CREATE TABLE t (qa INT, qb INT, id INT);";
+	const char *p = "SELECT * FROM t WHERE ";
+	Rig			r;
+	SqlpilotRunState s;
+	SqlpilotCompleteOptions o;
+	SqlpilotCompletion out[5];
+	char		err[256];
+	int			n;
+	bool		qa = false,
+				qb = false;
+
+	rig_init(&r);
+	sqlpilot_runstate_init(&s, &r.c, &r.w, err, sizeof(err));
+	sqlpilot_complete_defaults(&o);
+	rig_pref(&r, byte_token('i'), 5.0f);
+	rig_pref(&r, byte_token('q'), 4.5f);
+	rig_pref(&r, byte_token('d'), 4.0f);
+	rig_pref(&r, byte_token(' '), 3.0f);
+	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
+	o.max_tokens = 8;
+	o.beam_width = 5;
+	n = sqlpilot_complete(&s, tok, sch, strlen(sch), p, strlen(p), &o, out, 5, err, sizeof(err));
+	for (int i = 0; i < n; i++)
+	{
+		const char *w = out[i].text + strspn(out[i].text, " ");
+
+		tap_diag("refused window: %d [%s] %.3f %d", i, out[i].text, out[i].score, out[i].n_tokens);
+		qa = qa || strncmp(w, "qa", 2) == 0;
+		qb = qb || strncmp(w, "qb", 2) == 0;
+	}
+	tap_ok(n >= 2 && strncmp(out[0].text, "id", 2) == 0 && qa && !qb,
+		   "short alternatives: a spelling whose window grounding refuses takes its one best allowed token (qa, not qb; %d results)",
+		   n);
+	sqlpilot_completion_free(out, n > 0 ? n : 0);
+	sqlpilot_runstate_free(&s);
+	free(r.params);
+}
+
 int
 main(void)
 {
@@ -745,6 +796,7 @@ main(void)
 	test_rigged(&tok);
 	test_random(&tok);
 	test_short_alternatives(&tok);
+	test_refused_window(&tok);
 	test_lockstep(&tok);
 	sqlpilot_tokenizer_free(&tok);
 	return tap_done();
