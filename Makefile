@@ -109,7 +109,7 @@ model:
 	$(MAKE) all
 	WORK=$(BUILD)/model RUN=$(BUILD)/model/run-default SCHEMAS=12000 SEED=1 \
 		MODEL_ARGS="--dim 128 --hidden-dim 352 --layers 6 --heads 8 --kv-heads 4" \
-		STEPS=4000 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 IMPORT="$(IMPORT)" \
+		STEPS=9000 BATCH=16 LR=2e-3 DTYPE=f16 EVAL_LIMIT=300 INSTALL=0 IMPORT="$(IMPORT)" \
 		OUT=models/sqlpilot_default.model tools/pipeline.sh
 
 # Every benchmark, then the README's results section from bench/results/.
