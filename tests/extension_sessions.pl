@@ -61,6 +61,18 @@ $node->safe_psql('postgres', q{COMMENT ON TABLE accounts IS 'money'});
 $a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')});
 is(stat_of($a, 'schema_builds'), 2, 'COMMENT causes no rebuild');
 
+# the cache listens to the sequence syscache (ALTER SEQUENCE ... OWNED BY), which nextval and setval never touch
+$node->safe_psql('postgres', 'CREATE SEQUENCE counter');
+$a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')});
+is(stat_of($a, 'schema_builds'), 3, 'CREATE SEQUENCE causes one rebuild');
+$node->safe_psql('postgres', q{SELECT nextval('counter'), nextval('counter'), setval('counter', 100)});
+$a->query_safe(q{SELECT nextval('counter')});
+$a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')});
+is(stat_of($a, 'schema_builds'), 3, 'nextval and setval, in either session, cause no rebuild');
+$node->safe_psql('postgres', 'ALTER SEQUENCE counter OWNED BY accounts.id');
+$a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')});
+is(stat_of($a, 'schema_builds'), 4, 'ALTER SEQUENCE ... OWNED BY causes one rebuild');
+
 $a->query_safe('SET search_path = app, public');
 $node->safe_psql('postgres', 'CREATE SCHEMA app; CREATE TABLE app.ledger (entry bigint)');
 like($a->query_safe(q{SELECT sqlpilot_prompt('SELECT ')}), qr/CREATE TABLE app\.ledger/,
