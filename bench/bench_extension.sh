@@ -16,7 +16,11 @@
 #     16 tokens) on the demo's shop database, per prefix, written to
 #     bench/results/extension_completions.md; with ROUNDS (default 1) the
 #     pair is measured that many times in turn and each figure is the
-#     median of the rounds' (steadier under other load).
+#     median of the rounds' (steadier under other load).  With
+#     TRAINED_15M=FILE, also that model (a 15M-preset model trained on the
+#     default's data: a stand-in whose statements and words have realistic
+#     lengths, which random weights do not), validate on and off, the
+#     product's token budget.
 #   bench/bench_extension.sh validate [N]
 #     warm latency with sqlpilot.validate off and on: the default model on the
 #     demo's shop database (tools/demo_shop.sql), per prefix, written to
@@ -156,6 +160,10 @@ bench_completions() {
 	cat "$ROOT/tools/demo_shop.sql" >>"$T/corpus.sql"
 	"$BUILD/sqlpilot" init --preset 15M --seed 1 --corpus "$T/corpus.sql" --dtype f16 --out "$T/15M.model" >/dev/null
 	chmod 644 "$T/15M.model"
+	if [[ -n ${TRAINED_15M:-} ]]; then
+		cp "$TRAINED_15M" "$T/15M_trained.model"
+		chmod 644 "$T/15M_trained.model"
+	fi
 	{
 		echo "# sqlpilot_completions(prefix, 5) against sqlpilot_complete(prefix)"
 		echo
@@ -171,8 +179,9 @@ bench_completions() {
 		echo "refuses, and sqlpilot_completions() checks its statement.  The 15M model has random weights"
 		echo "(seed 1, f16, BPE trained on the schema and statements), validate off (its random statements"
 		echo "always fail the check) and 16 tokens (it never ends a statement before its budget)."
+		[[ -z ${TRAINED_15M:-} ]] || echo "\"15M trained\": $(basename "$TRAINED_15M") (TRAINED_15M), greedy, the product's 64 tokens."
 		echo
-		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && ROUNDS=$ROUNDS bench/bench_extension.sh completions $N\`."
+		echo "Reproduce: \`make tools && make install DESTDIR=\$PWD/build/install && ${TRAINED_15M:+TRAINED_15M=$TRAINED_15M }ROUNDS=$ROUNDS bench/bench_extension.sh completions $N\`."
 		echo
 		echo "| model | prefix | complete p50 / p95 (CPU p95) | completions(5) p50 / p95 (CPU p95) | p95 ratio wall (CPU) |"
 		echo "|---|---|---|---|---|"
@@ -181,6 +190,8 @@ bench_completions() {
 		"default, validate off|SET sqlpilot.validate = off"
 		"default, validate off, greedy|SET sqlpilot.validate = off; SET sqlpilot.statement_beams = 1"
 		"15M random, validate off|SET sqlpilot.model_path = '$T/15M.model'; SET sqlpilot.validate = off; SET sqlpilot.max_tokens = 16")
+	[[ -z ${TRAINED_15M:-} ]] || runs+=("15M trained, validate on|SET sqlpilot.model_path = '$T/15M_trained.model'"
+		"15M trained, validate off|SET sqlpilot.model_path = '$T/15M_trained.model'; SET sqlpilot.validate = off")
 	for run in "${runs[@]}"; do
 		local label=${run%%|*} setup=${run#*|}
 		for prefix in "${prefixes[@]}"; do
