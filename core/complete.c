@@ -38,9 +38,12 @@
  * like beams (the best of each next word kept) until each has finished its
  * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
  * end once their clause is decided (candidates.h), within a shared budget
- * of decode steps past their words (3/4 of the greedy one's); an
- * alternative whose next word is the greedy one's, or another's, is
- * dropped.  Cost: about twice the rows of one completion, where W full
+ * of decode steps past their words (3/4 of the greedy one's) and a shared
+ * cap on all their rows, words included (3/2 of the rows of the statement
+ * sqlpilot_complete() shows, plus one each: a short statement such as
+ * "id = 5;" would otherwise cost less than the alternatives' spelling of
+ * four column names); an alternative whose next word is the greedy one's,
+ * or another's, is dropped.  Cost: about twice the rows of one completion, where W full
  * beams ran about W times them (bench/results/candidates.md).  The two
  * searches run in one lockstep (run_joint): each step decodes the greedy
  * row and the alternatives' rows together, and an alternatives' step waits
@@ -74,6 +77,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +135,7 @@ typedef struct Search
 	bool		clause_stop;	/* beams go greedily from their first new token, and end
 								 * once their next clause is decided */
 	long		decode_budget;	/* with clause_stop: decode steps left for all beams */
+	long		row_budget;		/* with clause_stop: rows left for all beams, words too */
 	int		   *spine;			/* the greedy completion's ids (a greedy search writes
 								 * them): with clause_stop no beam leaves its path with
 								 * the same first new token */
@@ -959,6 +964,16 @@ budget_spent(Search *S)
 	return true;
 }
 
+/* Whether a short alternative's next row is past the rows all of them may decode. */
+static bool
+rows_spent(Search *S)
+{
+	if (S->row_budget-- > 0)
+		return false;
+	S->budget_hit = true;
+	return true;
+}
+
 /*
  * Proposes the next step: every live beam's candidates, the W chosen, and
  * them extended into R->next (run_claim then gives them run states).  No
@@ -1047,7 +1062,8 @@ run_propose(SearchRun *R)
 			continue;
 		nx->score = R->cands[i].score;
 		if (beam_extend(S, nx, R->cands[i].token) ||
-			(S->clause_stop && (nx->keyed || nx->n_new > SHORT_WORD_STEPS) && budget_spent(S)))
+			(S->clause_stop && (nx->keyed || nx->n_new > SHORT_WORD_STEPS) && budget_spent(S)) ||
+			(S->clause_stop && rows_spent(S)))
 			nx->done = 1;
 	}
 	return 0;
@@ -1350,6 +1366,23 @@ alternatives_budget(const SqlpilotRunState *s, long computed, int W)
 }
 
 /*
+ * The rows all alternatives may decode, their words included: 3/2 of the
+ * rows the statement sqlpilot_complete() shows would take (the model's
+ * statement beams times the greedy one's rows), plus one per alternative;
+ * no bound once the greedy one ended with no text (nothing else to show).
+ * Only a short statement makes it bind (bench/results/candidates_ab.md).
+ */
+static long
+alternatives_rows(const SqlpilotRunState *s, long computed, int W, const char *greedy)
+{
+	long		statement = (s->n_computed - computed) * sqlpilot_complete_statement_beams(s->config);
+
+	if (greedy && greedy[0] == '\0')
+		return LONG_MAX;
+	return statement * 3 / 2 + (W - 1);
+}
+
+/*
  * run_best_and_alternatives' two searches in one lockstep: each step decodes
  * the greedy completion's row and the alternatives' rows together, so the
  * alternatives ride on the greedy one's steps instead of a second pass.
@@ -1371,6 +1404,7 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 				A;
 	long		computed = s->n_computed;
 	long		spent = 0;		/* budget steps the alternatives' committed steps took */
+	long		alt_rows = 0;	/* rows they took (alternatives_rows) */
 	char		key[SQLPILOT_WORD_KEY_MAX];
 	SqlpilotRunState **rows = malloc(sizeof(SqlpilotRunState *) * (size_t) W);
 	int		   *ids = malloc(sizeof(int) * (size_t) W);
@@ -1441,6 +1475,7 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 				SA.exclude_key = text_word_key(&SA, out[0].text, key) ? key : NULL;
 			SA.exclude_pending = false;
 			SA.decode_budget = alternatives_budget(s, computed, W) - spent;
+			SA.row_budget = alternatives_rows(s, computed, W, n > 0 ? out[0].text : "") - alt_rows;
 			SA.budget_final = true;
 		}
 		if (g_step)
@@ -1461,11 +1496,16 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 		}
 		if (!A.over)
 		{
-			long		budget;
+			long		budget,
+						row_budget;
 
 			if (!SA.budget_final)
+			{
 				SA.decode_budget = alternatives_budget(s, computed, W) - spent;
+				SA.row_budget = alternatives_rows(s, computed, W, NULL) - alt_rows;
+			}
 			budget = SA.decode_budget;
+			row_budget = SA.row_budget;
 			SA.budget_hit = false;
 			SA.exclude_needed = false;
 			rc = run_propose(&A);
@@ -1473,11 +1513,15 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 				break;
 			if (rc == 0 && ((SA.exclude_pending && SA.exclude_needed) ||
 							(!SA.budget_final && SA.budget_hit)))
+			{
 				SA.decode_budget = budget;	/* wait for the greedy one */
+				SA.row_budget = row_budget;
+			}
 			else if (rc == 0)
 			{
 				a_step = true;
 				spent += budget - SA.decode_budget;
+				alt_rows += row_budget - SA.row_budget;
 				run_claim(&A);
 			}
 			rc = 0;
@@ -1532,9 +1576,11 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
  * (copied into a spare before the greedy one runs): the W - 1 best first new
  * tokens (past the typed text) other than the greedy one's, branching until
  * each next word is finished, then continued greedily until its next clause
- * is decided; one per next word, none with the greedy one's.  Past their next words they decode together at most
- * 3/4 of the tokens the greedy one did (one cut short offers its word
- * only), all in lockstep (one multi-row step per token).  Returns the count,
+ * is decided; one per next word, none with the greedy one's.  Past their
+ * next words they decode together at most 3/4 of the tokens the greedy one
+ * did (one cut short offers its word only), in all at most
+ * alternatives_rows rows, all in lockstep (one multi-row step per token).
+ * Returns the count,
  * the greedy one first; -1 or -2 as run_search.
  */
 static int
@@ -1571,6 +1617,7 @@ run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
 	if (n > 0 && max_out > 1)
 	{
 		S->decode_budget = alternatives_budget(s, computed, W);
+		S->row_budget = alternatives_rows(s, computed, W, out[0].text);
 		S->W = W - 1;
 		S->exclude_key = text_word_key(S, out[0].text, key) ? key : NULL;
 		S->clause_stop = true;

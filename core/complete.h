@@ -64,7 +64,10 @@ typedef struct SqlpilotCompleteOptions
 	 * decided (core/candidates.h), which is all a candidate list needs of
 	 * them: each finishes its next word, then together they decode at most
 	 * 3/4 of the greedy one's steps (one cut short offers its next word
-	 * only), best (by their own scores) first; with grounding, one that
+	 * only), and all their rows, words included, stay within 3/2 of the
+	 * statement's (sqlpilot_complete_statement_beams times the greedy
+	 * one's) plus one each (one whose word that cuts is dropped), best (by
+	 * their own scores) first; with grounding, one that
 	 * grounding refuses every token of its window (complete.c) takes the
 	 * one best token it allows, not W.  Off:
 	 * W full beams, best first.

@@ -635,6 +635,86 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 }
 
 /*
+ * A short statement bounds what the alternatives decode: with a 4-token
+ * budget the greedy completion takes a few rows, and the four alternatives
+ * together at most 3/2 of them (the 260K preset's statement is greedy) plus
+ * one each, their words included, in lockstep and one row at a time (not
+ * when the greedy one has no text: then there is no statement to measure by).
+ */
+static void
+test_alternative_rows(const SqlpilotTokenizer *tok)
+{
+	SqlpilotConfig c;
+	SqlpilotWeights w;
+	SqlpilotRunState s;
+	SqlpilotCompleteOptions o;
+	float	   *params;
+	char		err[256];
+	const char *prefixes[] = {
+		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
+		"INSERT INTO users (", "",
+	};
+	int			n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+
+	sqlpilot_config_preset("260K", &c);
+	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
+	sqlpilot_model_init_random(&c, params, 11);
+	sqlpilot_weights_map(&w, &c, params);
+	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
+	sqlpilot_complete_defaults(&o);
+	o.max_tokens = 4;
+	for (int one_row = 0; one_row < 2; one_row++)
+	{
+		int			within = 0,
+					measured = 0,
+					several = 0;
+
+		o.one_row_steps = one_row;
+		for (int i = 0; i < n_prefixes; i++)
+		{
+			const char *p = prefixes[i];
+			SqlpilotCompletion g[1],
+						a[5];
+			int			ng,
+						na;
+			long		r0,
+						rg,
+						ra;
+
+			o.beam_width = 5;
+			na = run(&s, tok, p, strlen(p), &o, a, 5, err);
+			sqlpilot_completion_free(a, na > 0 ? na : 0);
+			o.beam_width = 1;
+			r0 = rows_run(&s, 4);
+			ng = run(&s, tok, p, strlen(p), &o, g, 1, err);
+			rg = rows_run(&s, 4) - r0;
+			o.beam_width = 5;
+			r0 = rows_run(&s, 4);
+			na = run(&s, tok, p, strlen(p), &o, a, 5, err);
+			ra = rows_run(&s, 4) - r0;
+			/* rg: the greedy one's rows and the re-fed backed-off token */
+			if (ng == 1 && g[0].text[0] != '\0')
+			{
+				measured++;
+				within += ra - rg <= rg * 3 / 2 + 4;
+			}
+			several += na >= 2;
+			tap_diag("%s \"%s\": greedy %ld rows, alternatives %ld rows, %d results",
+					 one_row ? "one row" : "lockstep", p, rg, ra - rg, na);
+			sqlpilot_completion_free(g, ng > 0 ? ng : 0);
+			sqlpilot_completion_free(a, na > 0 ? na : 0);
+		}
+		tap_ok(measured >= 3 && within == measured,
+			   "%s: alternatives within 3/2 of the greedy rows + 4 (%d of %d with a greedy text)",
+			   one_row ? "one row at a time" : "lockstep", within, measured);
+		tap_ok(several > 0, "%s: a 4-token budget still leaves alternatives (%d of %d prefixes)",
+			   one_row ? "one row at a time" : "lockstep", several, n_prefixes);
+	}
+	sqlpilot_runstate_free(&s);
+	free(params);
+}
+
+/*
  * Lockstep decode (the default) against one row at a time
  * (one_row_steps): the same candidates, texts and token counts, and scores
  * equal to 1e-5 relative, with short alternatives and with 5 full beams, on
@@ -796,6 +876,7 @@ main(void)
 	test_rigged(&tok);
 	test_random(&tok);
 	test_short_alternatives(&tok);
+	test_alternative_rows(&tok);
 	test_refused_window(&tok);
 	test_lockstep(&tok);
 	sqlpilot_tokenizer_free(&tok);
