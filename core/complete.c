@@ -39,7 +39,7 @@
  * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
  * end once their clause is decided (candidates.h), within a shared budget
  * of decode steps past their words (3/4 of the greedy one's) and a shared
- * cap on all their rows, words included (3/2 of the rows of the statement
+ * cap on all their rows, words included (the rows of the statement
  * sqlpilot_complete() shows, plus one each: a short statement such as
  * "id = 5;" would otherwise cost less than the alternatives' spelling of
  * four column names); an alternative whose next word is the greedy one's,
@@ -1366,11 +1366,12 @@ alternatives_budget(const SqlpilotRunState *s, long computed, int W)
 }
 
 /*
- * The rows all alternatives may decode, their words included: 3/2 of the
- * rows the statement sqlpilot_complete() shows would take (the model's
- * statement beams times the greedy one's rows), plus one per alternative;
- * no bound once the greedy one ended with no text (nothing else to show).
- * Only a short statement makes it bind (bench/results/candidates_ab.md).
+ * The rows all alternatives may decode, their words included: the rows the
+ * statement sqlpilot_complete() shows would take (the model's statement
+ * beams times the greedy one's rows), plus one per alternative, so a list
+ * costs about twice that statement; no bound once the greedy one ended with
+ * no text (nothing else to show).  Only a short statement makes it bind
+ * (bench/results/candidates_ab.md).
  */
 static long
 alternatives_rows(const SqlpilotRunState *s, long computed, int W, const char *greedy)
@@ -1379,7 +1380,7 @@ alternatives_rows(const SqlpilotRunState *s, long computed, int W, const char *g
 
 	if (greedy && greedy[0] == '\0')
 		return LONG_MAX;
-	return statement * 3 / 2 + (W - 1);
+	return statement + (W - 1);
 }
 
 /*

@@ -64,7 +64,7 @@ typedef struct SqlpilotCompleteOptions
 	 * decided (core/candidates.h), which is all a candidate list needs of
 	 * them: each finishes its next word, then together they decode at most
 	 * 3/4 of the greedy one's steps (one cut short offers its next word
-	 * only), and all their rows, words included, stay within 3/2 of the
+	 * only), and all their rows, words included, stay within the
 	 * statement's (sqlpilot_complete_statement_beams times the greedy
 	 * one's) plus one each (one whose word that cuts is dropped), best (by
 	 * their own scores) first; with grounding, one that

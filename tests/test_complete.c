@@ -637,7 +637,7 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 /*
  * A short statement bounds what the alternatives decode: with a 4-token
  * budget the greedy completion takes a few rows, and the four alternatives
- * together at most 3/2 of them (the 260K preset's statement is greedy) plus
+ * together at most as many (the 260K preset's statement is greedy) plus
  * one each, their words included, in lockstep and one row at a time (not
  * when the greedy one has no text: then there is no statement to measure by).
  */
@@ -696,7 +696,7 @@ test_alternative_rows(const SqlpilotTokenizer *tok)
 			if (ng == 1 && g[0].text[0] != '\0')
 			{
 				measured++;
-				within += ra - rg <= rg * 3 / 2 + 4;
+				within += ra - rg <= rg + 4;
 			}
 			several += na >= 2;
 			tap_diag("%s \"%s\": greedy %ld rows, alternatives %ld rows, %d results",
@@ -705,7 +705,7 @@ test_alternative_rows(const SqlpilotTokenizer *tok)
 			sqlpilot_completion_free(a, na > 0 ? na : 0);
 		}
 		tap_ok(measured >= 3 && within == measured,
-			   "%s: alternatives within 3/2 of the greedy rows + 4 (%d of %d with a greedy text)",
+			   "%s: alternatives within the greedy rows + 4 (%d of %d with a greedy text)",
 			   one_row ? "one row at a time" : "lockstep", within, measured);
 		tap_ok(several > 0, "%s: a 4-token budget still leaves alternatives (%d of %d prefixes)",
 			   one_row ? "one row at a time" : "lockstep", several, n_prefixes);
@@ -820,7 +820,8 @@ test_lockstep(const SqlpilotTokenizer *tok)
  * finds no preferred letter that goes on to a name; of the tokens grounding
  * allows there ('a' and 'b', every other preference equal) it takes the
  * best ('a', the lower id) alone: qa is offered, qb is not.  (Before the
- * rule, the walk for W tokens spent the beam on other words: "div".)
+ * rule, the walk for W tokens spent the beam on other words: "div".)  12
+ * tokens: the greedy "id id id id " leaves the alternatives' row cap room.
  */
 static void
 test_refused_window(const SqlpilotTokenizer *tok)
@@ -844,7 +845,7 @@ test_refused_window(const SqlpilotTokenizer *tok)
 	rig_pref(&r, byte_token('d'), 4.0f);
 	rig_pref(&r, byte_token(' '), 3.0f);
 	rig_pref(&r, SQLPILOT_TOKEN_EOS, -5.0f);
-	o.max_tokens = 8;
+	o.max_tokens = 12;
 	o.beam_width = 5;
 	n = sqlpilot_complete(&s, tok, sch, strlen(sch), p, strlen(p), &o, out, 5, err, sizeof(err));
 	for (int i = 0; i < n; i++)
