@@ -32,8 +32,10 @@
  *
  * Short alternatives (the default for W > 1 with distinct): a list of
  * candidates needs one whole statement and, from the others, only a next
- * word and clause.  So the first result is the greedy completion (the same
- * text and score as W = 1), and W - 1 alternatives start from the same
+ * word and clause.  So the first result is the statement the caller shows
+ * (options.statement_beams plain beams, the model's policy by default: the
+ * same text and score as SQLPILOT_BEAM_WIDTH_STATEMENT; greedy, W = 1, for
+ * most models), and W - 1 alternatives start from the same
  * prompt state with the best first new tokens other than its own, branch
  * like beams (the best of each next word kept) until each has finished its
  * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
@@ -44,11 +46,13 @@
  * "id = 5;" would otherwise cost less than the alternatives' spelling of
  * four column names); an alternative whose next word is the greedy one's,
  * or another's, is dropped.  Cost: about twice the rows of one completion, where W full
- * beams ran about W times them (bench/results/candidates.md).  The two
- * searches run in one lockstep (run_joint): each step decodes the greedy
- * row and the alternatives' rows together, and an alternatives' step waits
- * while it needs what the greedy one has not decided yet, so the results
- * are those of the greedy search followed by the alternatives' search.
+ * beams ran about W times them (bench/results/candidates.md).  After a
+ * greedy statement the two searches run in one lockstep (run_joint): each
+ * step decodes the greedy row and the alternatives' rows together, and an
+ * alternatives' step waits while it needs what the greedy one has not
+ * decided yet, so the results are those of the greedy search followed by
+ * the alternatives' search.  A statement of several beams is only known at
+ * its end (its best beam can change), so the alternatives run after it.
  *
  * Grounding (options.grounding, core/ground.h): each beam carries the scope
  * of its statement, fed the typed statement and then every token it takes.
@@ -1256,8 +1260,8 @@ run_results(SearchRun *R, SqlpilotCompletion *out, int max_out, char *err, size_
 /*
  * Runs the search of S->W beams in the run states slots[0..W) from slots[0]
  * (holding the kept prompt tokens and their logits); writes up to max_out
- * distinct completions, best first.  A greedy search (W 1) leaves its ids
- * in S->spine when that is set.  Returns the count, -1 on allocation
+ * distinct completions, best first.  The best beam leaves its ids in
+ * S->spine when that is set.  Returns the count, -1 on allocation
  * failure, -2 when should_stop fired.
  */
 static int
@@ -1297,7 +1301,7 @@ run_search(Search *S, SqlpilotRunState **slots, int utf8_start,
 			free(fail);
 		return -2;
 	}
-	if (S->W == 1 && R.nbeams > 0 && S->spine)
+	if (R.nbeams > 0 && S->spine)
 	{
 		memcpy(S->spine, R.beams[0].ids, sizeof(int) * (size_t) R.beams[0].n);
 		S->spine_n = R.beams[0].n;
@@ -1354,33 +1358,32 @@ text_word_key(const Search *S, const char *text, char *key)
 }
 
 /*
- * The alternatives' decode budget: 3/4 of the greedy completion's decode
- * steps (rows computed in s since computed), at least one per alternative.
+ * The alternatives' decode budget: 3/4 of the statement's decode steps, at
+ * least one per alternative.
  */
 static long
-alternatives_budget(const SqlpilotRunState *s, long computed, int W)
+alternatives_budget(long steps, int W)
 {
-	long		b = (s->n_computed - computed) * 3 / 4;
+	long		b = steps * 3 / 4;
 
 	return b < W - 1 ? W - 1 : b;
 }
 
 /*
- * The rows all alternatives may decode, their words included: the rows the
- * statement sqlpilot_complete() shows would take (the model's statement
- * beams times the greedy one's rows), plus one per alternative, so a list
- * costs about twice that statement; no bound once the greedy one ended with
- * no text (nothing else to show).  Only a short statement makes it bind
+ * The rows all alternatives may decode, their words included: the rows of
+ * a greedy statement (they ride on its steps, run_joint), or 3/4 of those
+ * of a statement of several beams (they run after it, in steps of their
+ * own), plus one per alternative, so a list costs at most about twice the
+ * statement alone; no bound once the statement ended with no text (nothing
+ * else to show).  Only a short statement makes it bind
  * (bench/results/candidates_ab.md).
  */
 static long
-alternatives_rows(const SqlpilotRunState *s, long computed, int W, const char *greedy)
+alternatives_rows(long steps, int beams, int W, const char *statement)
 {
-	long		statement = (s->n_computed - computed) * sqlpilot_complete_statement_beams(s->config);
-
-	if (greedy && greedy[0] == '\0')
+	if (statement && statement[0] == '\0')
 		return LONG_MAX;
-	return statement + (W - 1);
+	return (beams == 1 ? steps : steps * beams * 3 / 4) + (W - 1);
 }
 
 /*
@@ -1475,8 +1478,9 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 			if (n > 0 && SA.exclude_pending)
 				SA.exclude_key = text_word_key(&SA, out[0].text, key) ? key : NULL;
 			SA.exclude_pending = false;
-			SA.decode_budget = alternatives_budget(s, computed, W) - spent;
-			SA.row_budget = alternatives_rows(s, computed, W, n > 0 ? out[0].text : "") - alt_rows;
+			SA.decode_budget = alternatives_budget(s->n_computed - computed, W) - spent;
+			SA.row_budget = alternatives_rows(s->n_computed - computed, 1, W,
+											  n > 0 ? out[0].text : "") - alt_rows;
 			SA.budget_final = true;
 		}
 		if (g_step)
@@ -1502,8 +1506,8 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 
 			if (!SA.budget_final)
 			{
-				SA.decode_budget = alternatives_budget(s, computed, W) - spent;
-				SA.row_budget = alternatives_rows(s, computed, W, NULL) - alt_rows;
+				SA.decode_budget = alternatives_budget(s->n_computed - computed, W) - spent;
+				SA.row_budget = alternatives_rows(s->n_computed - computed, 1, W, NULL) - alt_rows;
 			}
 			budget = SA.decode_budget;
 			row_budget = SA.row_budget;
@@ -1572,53 +1576,75 @@ run_joint(Search *S, SqlpilotRunState *s, SqlpilotRunState **alt, int *spine, in
 
 /*
  * Short alternatives (SqlpilotCompleteOptions.short_alternatives): the
- * greedy completion to the end of the statement in s, exactly what a
- * beam_width of 1 gives, then W - 1 alternatives from the same prompt state
- * (copied into a spare before the greedy one runs): the W - 1 best first new
- * tokens (past the typed text) other than the greedy one's, branching until
- * each next word is finished, then continued greedily until its next clause
- * is decided; one per next word, none with the greedy one's.  Past their
- * next words they decode together at most 3/4 of the tokens the greedy one
- * did (one cut short offers its word only), in all at most
- * alternatives_rows rows, all in lockstep (one multi-row step per token).
- * Returns the count,
- * the greedy one first; -1 or -2 as run_search.
+ * statement to its end in s and B - 1 spares (B its plain beams: exactly
+ * what SQLPILOT_BEAM_WIDTH_STATEMENT gives), then W - 1 alternatives from
+ * the same prompt state (copied into the next spare before the statement
+ * runs): the W - 1 best first new tokens (past the typed text) other than
+ * the statement's, branching until each next word is finished, then
+ * continued greedily until its next clause is decided; one per next word,
+ * none with the statement's.  Past their next words they decode together
+ * at most 3/4 of the statement's steps (one cut short offers its word
+ * only), in all at most alternatives_rows rows; beside a greedy statement
+ * all in lockstep (one multi-row step per token).  Returns the count, the
+ * statement first; -1 or -2 as run_search.
  */
 static int
 run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
 						  SqlpilotCompletion *out, int max_out, char *err, size_t errlen)
 {
+	const SqlpilotCompleteOptions *o = S->o;
+	SqlpilotCompleteOptions plain = *o;
 	int			W = S->W;
-	SqlpilotRunState **alt = search_slots(s, false, W - 1, err, errlen);
+	int			B = o->statement_beams > 0 ? o->statement_beams :
+		sqlpilot_complete_statement_beams(s->config);
+	SqlpilotRunState **stmt = search_slots(s, true, B, err, errlen);
+	SqlpilotRunState **alt = calloc((size_t) W, sizeof(SqlpilotRunState *));
 	char		key[SQLPILOT_WORD_KEY_MAX];
-	long		computed = s->n_computed;
+	long		rows = 0;
 	int		   *spine = malloc(sizeof(int) * (size_t) (S->o->max_tokens + (int) S->pending_len + 1));
 	int			n,
 				rc;
 
-	if (!alt || !spine)
+	/* the alternatives' run states: the spares after the statement's */
+	for (int i = 0; alt && stmt && i < W - 1; i++)
+		if (!(alt[i] = sqlpilot_runstate_spare(s, B - 1 + i, err, errlen)))
+		{
+			free(alt);
+			alt = NULL;
+		}
+	if (!stmt || !alt || !spine)
 	{
-		snprintf(err, errlen, "out of memory for %d beams", W);
+		snprintf(err, errlen, "out of memory for %d beams", W + B - 1);
+		free(stmt);
 		free(alt);
 		free(spine);
 		return -1;
 	}
 	S->spine = spine;
 	sqlpilot_infer_copy(alt[0], s);
-	if (!S->o->one_row_steps)
+	if (B == 1 && !o->one_row_steps)
 	{
 		n = run_joint(S, s, alt, spine, utf8_start, out, max_out, err, errlen);
 		S->spine = NULL;
 		free(spine);
+		free(stmt);
 		free(alt);
 		return n;
 	}
-	S->W = 1;
-	n = run_search(S, &s, utf8_start, out, 1, err, errlen);
+	/* the statement as sqlpilot_complete() decodes it: B plain beams (B 1: greedy) */
+	for (int i = 0; i < B; i++)
+		rows -= stmt[i]->n_computed;
+	S->W = B;
+	plain.distinct = B == 1 && o->distinct;
+	S->o = &plain;
+	n = run_search(S, stmt, utf8_start, out, 1, err, errlen);
+	S->o = o;
+	for (int i = 0; i < B; i++)
+		rows += stmt[i]->n_computed;
 	if (n > 0 && max_out > 1)
 	{
-		S->decode_budget = alternatives_budget(s, computed, W);
-		S->row_budget = alternatives_rows(s, computed, W, out[0].text);
+		S->decode_budget = alternatives_budget(rows / B, W);
+		S->row_budget = alternatives_rows(rows / B, B, W, out[0].text);
 		S->W = W - 1;
 		S->exclude_key = text_word_key(S, out[0].text, key) ? key : NULL;
 		S->clause_stop = true;
@@ -1642,6 +1668,7 @@ run_best_and_alternatives(Search *S, SqlpilotRunState *s, int utf8_start,
 	S->W = W;
 	S->spine = NULL;
 	free(spine);
+	free(stmt);
 	free(alt);
 	return n;
 }

@@ -58,21 +58,28 @@ typedef struct SqlpilotCompleteOptions
 	bool		distinct;
 	/*
 	 * Short alternatives (with distinct, beam_width W > 1 and no top_k; on by
-	 * default): the first completion is the greedy one, run to the end of the
-	 * statement (the same text a beam_width of 1 gives); the other W - 1
+	 * default): the first completion is the statement the caller shows,
+	 * decoded as SQLPILOT_BEAM_WIDTH_STATEMENT would (statement_beams
+	 * plain beams, 1: greedy), run to its end; the other W - 1
 	 * beams take other next words and each ends once its next clause is
 	 * decided (core/candidates.h), which is all a candidate list needs of
 	 * them: each finishes its next word, then together they decode at most
-	 * 3/4 of the greedy one's steps (one cut short offers its next word
+	 * 3/4 of the statement's steps (one cut short offers its next word
 	 * only), and all their rows, words included, stay within the
-	 * statement's (sqlpilot_complete_statement_beams times the greedy
-	 * one's) plus one each (one whose word that cuts is dropped), best (by
-	 * their own scores) first; with grounding, one that
+	 * statement's rows (3/4 of them when it has more than one beam: their
+	 * steps then run after its own) plus one each (one whose word that cuts
+	 * is dropped), best (by their own scores) first; with grounding, one that
 	 * grounding refuses every token of its window (complete.c) takes the
 	 * one best token it allows, not W.  Off:
 	 * W full beams, best first.
 	 */
 	bool		short_alternatives;
+	/*
+	 * With short alternatives: the plain beams of the statement they start
+	 * from; 0 (the default): the model's policy,
+	 * sqlpilot_complete_statement_beams.
+	 */
+	int			statement_beams;
 	/*
 	 * Beams decode in lockstep: each step runs every live beam's token in
 	 * one sqlpilot_infer_step_rows (the weights read once for all of them),

@@ -1283,6 +1283,8 @@ model_candidates(void *arg, const char *schema, size_t schema_len, const char *g
 	int			n,
 				nc;
 
+	/* the list's statement is the one eval scores (the policy, or --beam-width) */
+	o.statement_beams = o.beam_width == SQLPILOT_BEAM_WIDTH_STATEMENT ? 0 : o.beam_width;
 	o.beam_width = EVAL_CANDIDATE_BEAMS;
 	o.distinct = true;
 	o.max_tokens = 32;

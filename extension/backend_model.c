@@ -263,6 +263,7 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 	/* one plain completion is the whole statement shown: sqlpilot.statement_beams beams */
 	o.beam_width = n > 1 || distinct ? n :
 		sqlpilot_statement_beams > 0 ? sqlpilot_statement_beams : SQLPILOT_BEAM_WIDTH_STATEMENT;
+	o.statement_beams = sqlpilot_statement_beams;	/* a list's statement: the same */
 	o.grounding = sqlpilot_grounding;
 	o.distinct = distinct;
 	o.should_stop = StopRequested;

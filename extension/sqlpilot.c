@@ -129,7 +129,7 @@ InitGucs(void)
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("sqlpilot.statement_beams",
-							"Beams sqlpilot_complete() decodes its whole statement with.",
+							"Beams sqlpilot_complete() and sqlpilot_completions() decode their whole statement with.",
 							"0 chooses by the model's size (2 for 1M to 2M parameters, else 1, "
 							"core/complete.h); 1 is greedy.  Valid range is 0..16.",
 							&sqlpilot_statement_beams,

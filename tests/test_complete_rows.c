@@ -1,6 +1,7 @@
 /*
  * test_complete_rows.c — the decode machinery of short alternatives
- * (core/complete.c) on the default model: in lockstep a row that repeats
+ * (core/complete.c) on the default model (and that a list's statement is
+ * the one sqlpilot_complete() shows, 2 beams here): in lockstep a row that repeats
  * another of its step (an alternative re-typing the backed-off bytes with
  * the greedy completion's token) is run once and copied, and a grounding
  * step where no token of the window passes ranks the rest instead of
@@ -37,14 +38,14 @@ static const char *const prefixes[] = {
 	"SELECT * FROM ord", "",
 };
 
-/* Rows s and its four spare states have run so far. */
+/* Rows s and its five spare states (2 statement beams, 4 alternatives) have run so far. */
 static long
 rows_of(SqlpilotRunState *s)
 {
 	char		err[64];
 	long		rows = s->n_computed;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		rows += sqlpilot_runstate_spare(s, i, err, sizeof(err))->n_computed;
 	return rows;
 }
@@ -60,11 +61,6 @@ main(void)
 	SqlpilotRunState lock,
 				rowwise;
 	SqlpilotCompleteOptions o;
-	int			same = 0,
-				fewer = 0,
-				more = 0,
-				lists = 0;
-	double		worst = 0.0;
 
 	snprintf(path, sizeof(path), "%s/models/sqlpilot_default.model", root);
 	if (!tap_ok(sqlpilot_model_load(&m, path, err, sizeof(err)) == 0 &&
@@ -75,6 +71,16 @@ main(void)
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = 16;
 	o.beam_width = 5;
+	/* a greedy statement (alternatives beside it), then the model's 2 beams (after it) */
+	for (int beams = 1; beams >= 0; beams--)
+	{
+		int			same = 0,
+					fewer = 0,
+					more = 0,
+					lists = 0;
+		double		worst = 0.0;
+
+		o.statement_beams = beams;
 	for (int i = 0; i < n_prefixes; i++)
 	{
 		SqlpilotCompletion a[5],
@@ -109,10 +115,48 @@ main(void)
 		sqlpilot_completion_free(b, nb > 0 ? nb : 0);
 	}
 	tap_ok(same == n_prefixes,
-		   "lockstep candidates equal one row at a time for %d of %d prefixes (%d candidates; "
-		   "scores to 1e-5, worst %.2g)", same, n_prefixes, lists, worst);
-	tap_ok(more == 0 && fewer > 0,
-		   "lockstep runs a repeated row once: fewer rows for %d prefixes, more for %d", fewer, more);
+		   "%s: lockstep candidates equal one row at a time for %d of %d prefixes (%d candidates; "
+		   "scores to 1e-5, worst %.2g)", beams ? "greedy statement" : "2-beam statement", same,
+		   n_prefixes, lists, worst);
+	if (beams == 1)
+		tap_ok(more == 0 && fewer > 0,
+			   "greedy statement: lockstep runs a repeated row once: fewer rows for %d prefixes, more for %d",
+			   fewer, more);
+	else
+		tap_ok(more == 0, "2-beam statement: lockstep never runs more rows (%d prefixes more)", more);
+	}
+	/* a list's statement is the one sqlpilot_complete() shows (2 beams on this model) */
+	{
+		int			equal = 0;
+
+		o.statement_beams = 0;
+		o.one_row_steps = false;
+		for (int i = 0; i < n_prefixes; i++)
+		{
+			SqlpilotCompleteOptions so = o;
+			SqlpilotCompletion a[5],
+						b[1];
+			int			na,
+						nb;
+
+			na = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
+								   strlen(prefixes[i]), &o, a, 5, err, sizeof(err));
+			so.beam_width = SQLPILOT_BEAM_WIDTH_STATEMENT;
+			nb = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
+								   strlen(prefixes[i]), &so, b, 1, err, sizeof(err));
+			if (na > 0 && nb == 1 && strcmp(a[0].text, b[0].text) == 0 &&
+				fabs(a[0].score - b[0].score) <= 1e-5 * fmax(1.0, fabs(b[0].score)))
+				equal++;
+			else
+				tap_diag("`%s`: list's statement [%s], sqlpilot_complete's [%s]", prefixes[i],
+						 na > 0 ? a[0].text : "", nb == 1 ? b[0].text : "");
+			sqlpilot_completion_free(a, na > 0 ? na : 0);
+			sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+		}
+		tap_ok(equal == n_prefixes,
+			   "the list's statement is sqlpilot_complete()'s (2 beams), text and score, for %d of %d prefixes",
+			   equal, n_prefixes);
+	}
 	sqlpilot_runstate_free(&lock);
 	sqlpilot_runstate_free(&rowwise);
 	sqlpilot_model_free(&m);
