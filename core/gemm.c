@@ -728,14 +728,20 @@ typedef struct GemmJob
 /* Products below this many flops stay in the calling thread (~0.1 ms here). */
 #define GEMM_THREAD_MIN_FLOPS ((double) (1 << 24))
 
+/*
+ * The helper thread and the one piece of work posted to it: helper_fn
+ * (helper_arg, 1), the second half of a split product
+ * (sqlpilot_run_halves).  The poster waits for it before posting again.
+ */
 static int	gemm_threads = 1;
 static bool gemm_helper_started = false;
 static pthread_t gemm_helper;
 static pthread_mutex_t gemm_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gemm_cond = PTHREAD_COND_INITIALIZER;
-static GemmJob gemm_job;
-static unsigned gemm_job_posted = 0;	/* jobs handed to the helper */
-static unsigned gemm_job_done = 0;	/* jobs it finished */
+static SqlpilotHalfFn helper_fn;
+static void *helper_arg;
+static unsigned helper_posted = 0;	/* pieces handed to the helper */
+static unsigned helper_done = 0;	/* pieces it finished */
 
 /* Runs one job on its path, unpacked when the packing buffer cannot be had. */
 static void
@@ -747,7 +753,7 @@ gemm_run(const GemmJob *j)
 					  j->ldb, j->beta, j->C, j->ldc);
 }
 
-/* The helper thread: runs each job posted to it, forever. */
+/* The helper thread: runs each piece posted to it, forever. */
 static void *
 gemm_helper_main(void *arg)
 {
@@ -756,19 +762,65 @@ gemm_helper_main(void *arg)
 	pthread_mutex_lock(&gemm_mutex);
 	for (;;)
 	{
-		GemmJob		j;
+		SqlpilotHalfFn fn;
+		void	   *fa;
 
-		while (gemm_job_posted == seen)
+		while (helper_posted == seen)
 			pthread_cond_wait(&gemm_cond, &gemm_mutex);
-		seen = gemm_job_posted;
-		j = gemm_job;
+		seen = helper_posted;
+		fn = helper_fn;
+		fa = helper_arg;
 		pthread_mutex_unlock(&gemm_mutex);
-		gemm_run(&j);
+		fn(fa, 1);
 		pthread_mutex_lock(&gemm_mutex);
-		gemm_job_done = seen;
+		helper_done = seen;
 		pthread_cond_broadcast(&gemm_cond);
 	}
 	return NULL;
+}
+
+/* Hands fn(arg, 1) to the helper thread (which must be idle). */
+static void
+helper_post(SqlpilotHalfFn fn, void *arg)
+{
+	pthread_mutex_lock(&gemm_mutex);
+	helper_fn = fn;
+	helper_arg = arg;
+	helper_posted++;
+	pthread_cond_broadcast(&gemm_cond);
+	pthread_mutex_unlock(&gemm_mutex);
+}
+
+/* Waits until the helper finished the piece last posted. */
+static void
+helper_wait(void)
+{
+	pthread_mutex_lock(&gemm_mutex);
+	while (helper_done != helper_posted)
+		pthread_cond_wait(&gemm_cond, &gemm_mutex);
+	pthread_mutex_unlock(&gemm_mutex);
+}
+
+/* fn(arg, 0) and fn(arg, 1), at the same time when two threads are on (gemm.h). */
+void
+sqlpilot_run_halves(SqlpilotHalfFn fn, void *arg)
+{
+	if (gemm_threads < 2)
+	{
+		fn(arg, 0);
+		fn(arg, 1);
+		return;
+	}
+	helper_post(fn, arg);
+	fn(arg, 0);
+	helper_wait();
+}
+
+/* A GemmJob as a piece for the helper. */
+static void
+gemm_run_piece(void *job, int half)
+{
+	gemm_run(job);
 }
 
 /* Lets products use n threads (gemm.h); starts the helper on first use of 2. */
@@ -832,16 +884,9 @@ gemm_split(GemmJob *j)
 		h.Bh = j->Bh ? j->Bh + off : NULL;
 		h.C = j->C + half;
 	}
-	pthread_mutex_lock(&gemm_mutex);
-	gemm_job = h;
-	gemm_job_posted++;
-	pthread_cond_broadcast(&gemm_cond);
-	pthread_mutex_unlock(&gemm_mutex);
+	helper_post(gemm_run_piece, &h);
 	gemm_run(j);
-	pthread_mutex_lock(&gemm_mutex);
-	while (gemm_job_done != gemm_job_posted)
-		pthread_cond_wait(&gemm_cond, &gemm_mutex);
-	pthread_mutex_unlock(&gemm_mutex);
+	helper_wait();
 }
 
 /* Shared entry of both element types: trivial shapes, the BLAS path, the kernels. */

@@ -1069,6 +1069,109 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	}
 }
 
+/*
+ * One small-head attention call (forward: out and att written; backward:
+ * dq, dk, dv written from dout and the forward's yout, yatt), worked on by
+ * (sequence, kv head) pairs.  Each pair writes only its own rows and heads,
+ * so the first and the second half of the pairs can run in two threads
+ * (sqlpilot_run_halves) with results bit for bit those of one.
+ */
+typedef struct AttSmallCall
+{
+	float	   *out;
+	float	   *att;
+	float	   *dq;
+	float	   *dk;
+	float	   *dv;
+	const float *dout;
+	const float *yout;
+	const float *yatt;
+	const float *q;
+	const float *k;
+	const float *v;
+	const SqlpilotRowLayout *rl;
+	int			NH;
+	int			NKV;
+	int			HS;
+} AttSmallCall;
+
+/* The (sequence, kv head) pairs [*p0, *p1) of half 0 or 1 of call ac. */
+static void
+att_half_pairs(const AttSmallCall *ac, int half, int *p0, int *p1)
+{
+	int			n = ac->rl->B * ac->NKV;
+
+	*p0 = half ? n / 2 : 0;
+	*p1 = half ? n : n / 2;
+}
+
+/* Small-head forward of one half of the pairs: k transposed once per pair, then its blocks. */
+static void
+att_small_forward_half(void *arg, int half)
+{
+	const AttSmallCall *ac = arg;
+	const SqlpilotRowLayout *rl = ac->rl;
+	int			T = rl->T;
+	int			KVD = ac->NKV * ac->HS;
+	float		scale = 1.0f / sqrtf((float) ac->HS);
+	float		kt[SMALL_HEAD_FLOATS];
+	int			p0;
+	int			p1;
+
+	att_half_pairs(ac, half, &p0, &p1);
+	for (int p = p0; p < p1; p++)
+	{
+		int			b = p / ac->NKV;
+		int			kh = p % ac->NKV;
+		int			lo;
+		int			hi;
+		int			ld;
+
+		att_seq_range(rl, b, &lo, &hi, &ld);
+		transpose_rows(kt, ld, ac->k + ((size_t) b * rl->kv_stride + lo) * KVD + kh * ac->HS,
+					   hi - lo, KVD, ac->HS, scale);
+		for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+			att_small_forward(ac->out, ac->att, ac->q, kt, ld, lo, ac->v, rl, b, kh, t0,
+							  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, ac->NH, ac->NKV, ac->HS);
+	}
+}
+
+/* Small-head backward of one half of the pairs: k and v transposed once per pair. */
+static void
+att_small_backward_half(void *arg, int half)
+{
+	const AttSmallCall *ac = arg;
+	const SqlpilotRowLayout *rl = ac->rl;
+	int			T = rl->T;
+	int			KVD = ac->NKV * ac->HS;
+	float		scale = 1.0f / sqrtf((float) ac->HS);
+	float		kt[SMALL_HEAD_FLOATS];
+	float		vt[SMALL_HEAD_FLOATS];
+	int			p0;
+	int			p1;
+
+	att_half_pairs(ac, half, &p0, &p1);
+	for (int p = p0; p < p1; p++)
+	{
+		int			b = p / ac->NKV;
+		int			kh = p % ac->NKV;
+		int			lo;
+		int			hi;
+		int			ld;
+		size_t		o;
+
+		att_seq_range(rl, b, &lo, &hi, &ld);
+		o = ((size_t) b * rl->kv_stride + lo) * KVD + kh * ac->HS;
+		transpose_rows(kt, ld, ac->k + o, hi - lo, KVD, ac->HS, scale);
+		transpose_rows(vt, ld, ac->v + o, hi - lo, KVD, ac->HS, 1.0f);
+		for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+			att_small_backward(ac->dq, ac->dk, ac->dv, ac->dout, ac->yout, ac->yatt, ac->q,
+							   ac->k, kt, vt, ld, lo, rl, b, kh, t0,
+							   T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK,
+							   ac->NH, ac->NKV, ac->HS);
+	}
+}
+
 /* Floats of att the forward uses (layers.h): small heads keep one per row. */
 size_t
 sqlpilot_attention_att_floats(int B, int T, int S, int NH, int HS)
@@ -1096,24 +1199,9 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 
 	if (small && T > 1)
 	{
-		float		kt[SMALL_HEAD_FLOATS];
+		AttSmallCall ac = {out, att, NULL, NULL, NULL, NULL, NULL, NULL, q, k, v, rl, NH, NKV, HS};
 
-		for (int b = 0; b < rl->B; b++)
-		{
-			int			lo;
-			int			hi;
-			int			ld;
-
-			att_seq_range(rl, b, &lo, &hi, &ld);
-			for (int kh = 0; kh < NKV; kh++)
-			{
-				transpose_rows(kt, ld, k + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo,
-							   KVD, HS, scale);
-				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_forward(out, att, q, kt, ld, lo, v, rl, b, kh, t0,
-									  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
-			}
-		}
+		sqlpilot_run_halves(att_small_forward_half, &ac);
 		return;
 	}
 	for (int b = 0; b < rl->B; b++)
@@ -1187,28 +1275,9 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 
 	if (att_small(HS, S))
 	{
-		float		kt[SMALL_HEAD_FLOATS];
-		float		vt[SMALL_HEAD_FLOATS];
+		AttSmallCall ac = {NULL, NULL, dq, dk, dv, dout, out, att, q, k, v, rl, NH, NKV, HS};
 
-		for (int b = 0; b < rl->B; b++)
-		{
-			int			lo;
-			int			hi;
-			int			ld;
-
-			att_seq_range(rl, b, &lo, &hi, &ld);
-			for (int kh = 0; kh < NKV; kh++)
-			{
-				size_t		o = ((size_t) b * S + lo) * KVD + kh * HS;
-
-				transpose_rows(kt, ld, k + o, hi - lo, KVD, HS, scale);
-				transpose_rows(vt, ld, v + o, hi - lo, KVD, HS, 1.0f);
-				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_backward(dq, dk, dv, dout, out, att, q, k, kt, vt, ld, lo, rl, b,
-									   kh, t0, T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK,
-									   NH, NKV, HS);
-			}
-		}
+		sqlpilot_run_halves(att_small_backward_half, &ac);
 		return;
 	}
 	ds = malloc(sizeof(float) * (size_t) bt * S);
