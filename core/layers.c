@@ -512,6 +512,58 @@ sqlpilot_swiglu_backward(float *dgate, float *dup, const float *dout,
 	}
 }
 
+/*
+ * One SwiGLU over n elements of a block (forward: out from gate and up;
+ * backward: dgate and dup from dout), split for sqlpilot_run_halves at a
+ * multiple of 16 elements: every element takes the same vector or scalar
+ * path as in one piece, so the results are those of one thread.
+ */
+typedef struct SwigluCall
+{
+	float	   *out;
+	float	   *dgate;
+	float	   *dup;
+	const float *dout;
+	const float *gate;
+	const float *up;
+	size_t		n;
+} SwigluCall;
+
+/* Elements [*i0, *i1) of half 0 or 1 of call sc. */
+static void
+swiglu_half_range(const SwigluCall *sc, int half, size_t *i0, size_t *i1)
+{
+	size_t		mid = sc->n / 2 & ~(size_t) 15;
+
+	*i0 = half ? mid : 0;
+	*i1 = half ? sc->n : mid;
+}
+
+/* sqlpilot_swiglu_forward of one half of call sc. */
+static void
+swiglu_forward_half(void *arg, int half)
+{
+	const SwigluCall *sc = arg;
+	size_t		i0;
+	size_t		i1;
+
+	swiglu_half_range(sc, half, &i0, &i1);
+	sqlpilot_swiglu_forward(sc->out + i0, sc->gate + i0, sc->up + i0, i1 - i0);
+}
+
+/* sqlpilot_swiglu_backward of one half of call sc. */
+static void
+swiglu_backward_half(void *arg, int half)
+{
+	const SwigluCall *sc = arg;
+	size_t		i0;
+	size_t		i1;
+
+	swiglu_half_range(sc, half, &i0, &i1);
+	sqlpilot_swiglu_backward(sc->dgate + i0, sc->dup + i0, sc->dout + i0, sc->gate + i0,
+							 sc->up + i0, i1 - i0);
+}
+
 /* First visible k/v row of row t of sequence b. */
 static inline int
 att_kstart(const SqlpilotRowLayout *rl, int b, int t)
@@ -1391,7 +1443,11 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
 	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
 	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
-	sqlpilot_swiglu_forward(a->act, a->gate, a->up, (size_t) N * H);
+	{
+		SwigluCall	sc = {a->act, NULL, NULL, NULL, a->gate, a->up, (size_t) N * H};
+
+		sqlpilot_run_halves(swiglu_forward_half, &sc);
+	}
 	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
 	add_into(out, a->res1, (size_t) N * C);
 }
@@ -1445,7 +1501,11 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	memcpy(dres1, dout, NC * sizeof(float));
 	memset(dact, 0, sizeof(float) * N * H);
 	sqlpilot_matmul_backward(dact, dw->w2, dout, a->act, w->w2, N, H, C);
-	sqlpilot_swiglu_backward(dgate, dup, dact, a->gate, a->up, (size_t) N * H);
+	{
+		SwigluCall	sc = {NULL, dgate, dup, dact, a->gate, a->up, (size_t) N * H};
+
+		sqlpilot_run_halves(swiglu_backward_half, &sc);
+	}
 	memset(dln, 0, NC * sizeof(float));
 	sqlpilot_matmul_backward(dln, dw->w1, dgate, a->ln2, w->w1, N, C, H);
 	sqlpilot_matmul_backward(dln, dw->w3, dup, a->ln2, w->w3, N, C, H);
