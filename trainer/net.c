@@ -18,6 +18,7 @@
  * per schema (dkvx) and sent through the schema's k/v projections.
  */
 #include "train.h"
+#include "gemm.h"
 #include "util.h"
 
 #include <math.h>
@@ -156,19 +157,37 @@ trainer_net_free(TrainerNet *n)
 }
 
 /*
- * Softmax cross-entropy of the M selected rows of logits, in place: adds to
- * st, and with grad_scale > 0 leaves d(loss)/d(logits) in logits.
+ * Softmax cross-entropy of the M selected rows of logits, in place, split
+ * for sqlpilot_run_halves: rows [0, M/2) and [M/2, M), each half summing its
+ * own statistics into st[half] (added to the caller's in that order, so one
+ * thread and two give the same sums); with grad_scale > 0 leaves
+ * d(loss)/d(logits) in logits.
  */
-static void
-head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_scale,
-		  TrainerStats *st)
+typedef struct HeadLossCall
 {
-	int			V = n->c.vocab_size;
+	TrainerNet *n;
+	const TrainerBatch *b;
+	size_t		row0;
+	int			M;
+	float		grad_scale;
+	TrainerStats st[2];
+} HeadLossCall;
 
-	for (int i = 0; i < M; i++)
+/* The loss (and gradient) of the selected rows of half 0 or 1 of call h. */
+static void
+head_loss_half(void *arg, int half)
+{
+	HeadLossCall *h = arg;
+	const TrainerBatch *b = h->b;
+	TrainerStats *st = &h->st[half];
+	int			V = h->n->c.vocab_size;
+	int			i0 = half ? h->M / 2 : 0;
+	int			i1 = half ? h->M : h->M / 2;
+
+	for (int i = i0; i < i1; i++)
 	{
-		size_t		r = row0 + n->sel[i];
-		float	   *lg = n->logits + (size_t) i * V;
+		size_t		r = h->row0 + h->n->sel[i];
+		float	   *lg = h->n->logits + (size_t) i * V;
 		int			tgt = b->targets[r];
 		float		x_tgt = lg[tgt];
 		int			arg = 0;
@@ -186,14 +205,32 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 			st->stmt_count += 1;
 			st->stmt_correct += (arg == tgt);
 		}
-		if (grad_scale > 0.0f)
+		if (h->grad_scale > 0.0f)
 		{
-			float		g = grad_scale * b->weights[r];
+			float		g = h->grad_scale * b->weights[r];
 
 			for (int j = 0; j < V; j++)
 				lg[j] = g * expf(lg[j]);
 			lg[tgt] -= g;
 		}
+	}
+}
+
+/* The head's loss over its M selected rows, both halves, added to st. */
+static void
+head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_scale,
+		  TrainerStats *st)
+{
+	HeadLossCall h = {.n = n,.b = b,.row0 = row0,.M = M,.grad_scale = grad_scale};
+
+	sqlpilot_run_halves(head_loss_half, &h);
+	for (int k = 0; k < 2; k++)
+	{
+		st->loss_sum += h.st[k].loss_sum;
+		st->weight_sum += h.st[k].weight_sum;
+		st->stmt_loss_sum += h.st[k].stmt_loss_sum;
+		st->stmt_count += h.st[k].stmt_count;
+		st->stmt_correct += h.st[k].stmt_correct;
 	}
 }
 
