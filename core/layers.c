@@ -513,75 +513,6 @@ sqlpilot_swiglu_backward(float *dgate, float *dup, const float *dout,
 }
 
 /*
- * One row-wise kernel of a block over N rows, split for sqlpilot_run_halves
- * into rows [0, N/2) and [N/2, N): an RMSNorm forward (out, rstd from inp,
- * weight, eps) or a RoPE rotation of x in place (pos, nheads, HS, theta,
- * sign).  Rows are independent, so the halves give the results of one
- * thread.
- */
-typedef struct RowsCall
-{
-	float	   *out;
-	float	   *rstd;
-	const float *inp;
-	const float *weight;
-	float		eps;
-	float	   *x;
-	const int  *pos;
-	int			nheads;
-	int			HS;
-	float		theta;
-	float		sign;
-	int			N;
-	int			C;
-} RowsCall;
-
-/* sqlpilot_rmsnorm_forward of one half of the rows of call rc. */
-static void
-rmsnorm_forward_half(void *arg, int half)
-{
-	const RowsCall *rc = arg;
-	int			r0 = half ? rc->N / 2 : 0;
-	int			r1 = half ? rc->N : rc->N / 2;
-
-	sqlpilot_rmsnorm_forward(rc->out + (size_t) r0 * rc->C, rc->rstd ? rc->rstd + r0 : NULL,
-							 rc->inp + (size_t) r0 * rc->C, rc->weight, r1 - r0, rc->C, rc->eps);
-}
-
-/* The RMSNorm forward of a block's N rows, in two halves. */
-static void
-rmsnorm_forward_split(float *out, float *rstd, const float *inp, const float *weight,
-					  int N, int C, float eps)
-{
-	RowsCall	rc = {.out = out,.rstd = rstd,.inp = inp,.weight = weight,.eps = eps,
-	.N = N,.C = C};
-
-	sqlpilot_run_halves(rmsnorm_forward_half, &rc);
-}
-
-/* rope_rotate of one half of the rows of call rc. */
-static void
-rope_half(void *arg, int half)
-{
-	const RowsCall *rc = arg;
-	int			r0 = half ? rc->N / 2 : 0;
-	int			r1 = half ? rc->N : rc->N / 2;
-
-	rope_rotate(rc->x + (size_t) r0 * rc->nheads * rc->HS, rc->pos + r0, r1 - r0, rc->nheads,
-				rc->HS, rc->theta, rc->sign);
-}
-
-/* The RoPE rotation (sign 1) or its backward (-1) of a block's N rows, in two halves. */
-static void
-rope_split(float *x, const int *pos, int N, int nheads, int HS, float theta, float sign)
-{
-	RowsCall	rc = {.x = x,.pos = pos,.nheads = nheads,.HS = HS,.theta = theta,
-	.sign = sign,.N = N};
-
-	sqlpilot_run_halves(rope_half, &rc);
-}
-
-/*
  * One SwiGLU over n elements of a block (forward: out from gate and up;
  * backward: dgate and dup from dout), split for sqlpilot_run_halves at a
  * multiple of 16 elements: every element takes the same vector or scalar
@@ -1489,9 +1420,9 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	int			QD = NH * HS;
 	int			KVD = NKV * HS;
 
-	rmsnorm_forward_split(a->ln1, a->ln1_rstd, x, w->rms_att, N, C, c->norm_eps);
+	sqlpilot_rmsnorm_forward(a->ln1, a->ln1_rstd, x, w->rms_att, N, C, c->norm_eps);
 	linear_forward(a->q, a->ln1, w->wq, w->wq_half, N, C, QD);
-	rope_split(a->q, rl->pos, N, NH, HS, c->rope_theta, 1.0f);
+	sqlpilot_rope_forward(a->q, rl->pos, N, NH, HS, c->rope_theta);
 	for (int b = 0; b < rl->B; b++)
 	{
 		size_t		row = (size_t) b * rl->kv_stride + rl->kv_offset;
@@ -1500,8 +1431,8 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 
 		linear_forward(kbuf + row * KVD, lnb, w->wk, w->wk_half, nb, C, KVD);
 		linear_forward(vbuf + row * KVD, lnb, w->wv, w->wv_half, nb, C, KVD);
-		rope_split(kbuf + row * KVD, rl->pos + (size_t) b * rl->T, nb, NKV, HS, c->rope_theta,
-				   1.0f);
+		sqlpilot_rope_forward(kbuf + row * KVD, rl->pos + (size_t) b * rl->T, nb,
+							  NKV, HS, c->rope_theta);
 		if (kv_contiguous(rl))
 			break;
 	}
@@ -1509,7 +1440,7 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	linear_forward(a->res1, a->atty, w->wo, w->wo_half, N, QD, C);
 	add_into(a->res1, x, (size_t) N * C);
 
-	rmsnorm_forward_split(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
+	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
 	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
 	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
 	{
@@ -1590,7 +1521,7 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	memset(dv, 0, sizeof(float) * kvn);
 	sqlpilot_attention_backward(dq, dk, dv, datty, a->atty, a->att, a->q, kbuf, vbuf, rl,
 								NH, NKV, HS);
-	rope_split(dq, rl->pos, N, NH, HS, c->rope_theta, -1.0f);
+	sqlpilot_rope_backward(dq, rl->pos, N, NH, HS, c->rope_theta);
 	memset(dln, 0, NC * sizeof(float));
 	sqlpilot_matmul_backward(dln, dw->wq, dq, a->ln1, w->wq, N, C, QD);
 	for (int b = 0; b < rl->B; b++)
@@ -1600,8 +1531,8 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
 		float	   *dlnb = dln + (size_t) b * rl->T * C;
 
-		rope_split(dk + row * KVD, rl->pos + (size_t) b * rl->T, nb, NKV, HS, c->rope_theta,
-				   -1.0f);
+		sqlpilot_rope_backward(dk + row * KVD, rl->pos + (size_t) b * rl->T, nb,
+							   NKV, HS, c->rope_theta);
 		sqlpilot_matmul_backward(dlnb, dw->wk, dk + row * KVD, lnb, w->wk, nb, C, KVD);
 		sqlpilot_matmul_backward(dlnb, dw->wv, dv + row * KVD, lnb, w->wv, nb, C, KVD);
 		if (kv_contiguous(rl))
