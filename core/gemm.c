@@ -801,11 +801,14 @@ helper_wait(void)
 	pthread_mutex_unlock(&gemm_mutex);
 }
 
-/* fn(arg, 0) and fn(arg, 1), at the same time when two threads are on (gemm.h). */
+/*
+ * fn(arg, 0) and fn(arg, 1), at the same time when two threads are on and
+ * the work pays for waking the helper (gemm.h).
+ */
 void
-sqlpilot_run_halves(SqlpilotHalfFn fn, void *arg)
+sqlpilot_run_halves(SqlpilotHalfFn fn, void *arg, double work)
 {
-	if (gemm_threads < 2)
+	if (gemm_threads < 2 || work < SQLPILOT_HALVES_MIN_WORK)
 	{
 		fn(arg, 0);
 		fn(arg, 1);

@@ -1157,6 +1157,17 @@ att_half_pairs(const AttSmallCall *ac, int half, int *p0, int *p1)
 	*p1 = half ? n : n / 2;
 }
 
+/*
+ * Work of a small-head attention forward for sqlpilot_run_halves: one exp
+ * per (query head, row, key), keys bounded by the prefix and half the rows
+ * (causal; packed examples see fewer).
+ */
+static double
+att_work(const SqlpilotRowLayout *rl, int NH)
+{
+	return (double) NH * rl->B * rl->T * (rl->kv_offset + rl->T / 2.0);
+}
+
 /* Small-head forward of one half of the pairs: k transposed once per pair, then its blocks. */
 static void
 att_small_forward_half(void *arg, int half)
@@ -1253,7 +1264,7 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 	{
 		AttSmallCall ac = {out, att, NULL, NULL, NULL, NULL, NULL, NULL, q, k, v, rl, NH, NKV, HS};
 
-		sqlpilot_run_halves(att_small_forward_half, &ac);
+		sqlpilot_run_halves(att_small_forward_half, &ac, att_work(rl, NH));
 		return;
 	}
 	for (int b = 0; b < rl->B; b++)
@@ -1329,7 +1340,7 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 	{
 		AttSmallCall ac = {NULL, NULL, dq, dk, dv, dout, out, att, q, k, v, rl, NH, NKV, HS};
 
-		sqlpilot_run_halves(att_small_backward_half, &ac);
+		sqlpilot_run_halves(att_small_backward_half, &ac, 2 * att_work(rl, NH));
 		return;
 	}
 	ds = malloc(sizeof(float) * (size_t) bt * S);
@@ -1446,7 +1457,7 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	{
 		SwigluCall	sc = {a->act, NULL, NULL, NULL, a->gate, a->up, (size_t) N * H};
 
-		sqlpilot_run_halves(swiglu_forward_half, &sc);
+		sqlpilot_run_halves(swiglu_forward_half, &sc, (double) sc.n);
 	}
 	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
 	add_into(out, a->res1, (size_t) N * C);
@@ -1504,7 +1515,7 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 	{
 		SwigluCall	sc = {NULL, dgate, dup, dact, a->gate, a->up, (size_t) N * H};
 
-		sqlpilot_run_halves(swiglu_backward_half, &sc);
+		sqlpilot_run_halves(swiglu_backward_half, &sc, (double) sc.n);
 	}
 	memset(dln, 0, NC * sizeof(float));
 	sqlpilot_matmul_backward(dln, dw->w1, dgate, a->ln2, w->w1, N, C, H);

@@ -4,7 +4,8 @@
  * thread only when two threads are on, and a few full optimizer steps
  * (forward, backward, clipping, AdamW) of small models with heads of 16 (the
  * default model's: the small-head attention path, split by (sequence, kv
- * head) pairs, and the row-split elementwise work) give the same loss and
+ * head) pairs; SwiGLU, the loss and AdamW split in fixed halves; shapes
+ * big enough for each split to reach the helper) give the same loss and
  * the same weights, byte for byte, with one thread and with two.
  */
 #include <pthread.h>
@@ -149,21 +150,26 @@ int
 main(void)
 {
 	SqlpilotConfig c = {.dim = 64,.hidden_dim = 176,.n_layers = 2,.n_heads = 4,
-	.n_kv_heads = 2,.vocab_size = 96,.seq_len = 160,.tied = 1,.rope_theta = 10000.0f,
+	.n_kv_heads = 2,.vocab_size = 512,.seq_len = 200,.tied = 1,.rope_theta = 10000.0f,
 	.norm_eps = 1e-5f};
 	HalvesSeen s1 = {0};
 	HalvesSeen s2 = {0};
+	HalvesSeen s3 = {0};
 
-	sqlpilot_run_halves(note_half, &s1);
+	sqlpilot_run_halves(note_half, &s1, SQLPILOT_HALVES_MIN_WORK);
 	tap_ok(s1.runs[0] == 1 && s1.runs[1] == 1 && s1.order == 1 &&
 		   pthread_equal(s1.thread[0], pthread_self()) && pthread_equal(s1.thread[1], pthread_self()),
 		   "one thread: both halves run once, in order, in the caller");
 	if (!tap_ok(sqlpilot_gemm_set_threads(2) == 0, "two threads can be turned on"))
 		return tap_done();
-	sqlpilot_run_halves(note_half, &s2);
+	sqlpilot_run_halves(note_half, &s2, SQLPILOT_HALVES_MIN_WORK);
 	tap_ok(s2.runs[0] == 1 && s2.runs[1] == 1 &&
 		   pthread_equal(s2.thread[0], pthread_self()) && !pthread_equal(s2.thread[1], pthread_self()),
 		   "two threads: half 0 in the caller, half 1 in the helper thread");
+	sqlpilot_run_halves(note_half, &s3, SQLPILOT_HALVES_MIN_WORK - 1);
+	tap_ok(s3.runs[0] == 1 && s3.runs[1] == 1 && s3.order == 1 &&
+		   pthread_equal(s3.thread[1], pthread_self()),
+		   "two threads, too little work: both halves in order in the caller");
 	sqlpilot_gemm_set_threads(1);
 
 	/* GQA, 3 sequences x 2 kv heads = 6 (sequence, kv head) pairs */
@@ -171,8 +177,8 @@ main(void)
 	/* MQA, one sequence per micro-batch: 1 pair, the helper gets none */
 	c.n_kv_heads = 1;
 	c.tied = 0;
-	check_same("MQA heads of 16, micro-batch 1", &c, 2, 160, 1);
+	check_same("MQA heads of 16, micro-batch 1", &c, 2, 200, 1);
 	/* 3 pairs: an uneven split; rows not a multiple of 16 */
-	check_same("MQA heads of 16, micro-batch 3, T 77", &c, 3, 77, 3);
+	check_same("MQA heads of 16, micro-batch 3, T 117", &c, 3, 117, 3);
 	return tap_done();
 }

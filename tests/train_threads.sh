@@ -2,8 +2,10 @@
 # train_threads.sh — `sqlpilot train --threads 2` against --threads 1 end to
 # end on a small synthetic data set and a model with heads of 16 (the default
 # model's head size: small-head attention, split by (sequence, kv head)
-# pairs, and the row-split elementwise work): the same losses, learning
-# rates and norms at every step and byte-identical checkpoints.
+# pairs; SwiGLU, the loss and AdamW in fixed halves), schema-packed and
+# with --no-pack (whole sequences: every split reaches the helper): the same
+# losses, learning rates and norms at every step and byte-identical
+# checkpoints.
 cd "$(dirname "$0")/.."
 BUILD=${SQLPILOT_BUILD:-$PWD/build}
 BIN=${SQLPILOT_BIN:-$BUILD/sqlpilot}
@@ -22,21 +24,25 @@ ok() {
 ok $? "tokenizer and tokenize"
 
 ARGS=(--data "$T/tokens" --tokenizer "$T/tok.txt" --dim 64 --hidden-dim 176 --layers 2
-	--heads 4 --kv-heads 2 --seq-len 128 --batch 12 --micro-batch 3 --steps 20 --warmup 5
+	--heads 4 --kv-heads 2 --batch 12 --micro-batch 3 --steps 20 --warmup 5
 	--ckpt-every 10 --keep 2 --eval-every 10 --quiet --seed 3)
-"$BIN" train --run "$T/one" "${ARGS[@]}" --threads 1 >>"$T/log" 2>&1
-ok $? "run with --threads 1 finishes"
-"$BIN" train --run "$T/two" "${ARGS[@]}" --threads 2 >>"$T/log" 2>&1
-ok $? "run with --threads 2 finishes"
-cut -d, -f1-5 "$T/one/metrics.csv" >"$T/one.cut"
-cut -d, -f1-5 "$T/two/metrics.csv" >"$T/two.cut"
-cmp -s "$T/one.cut" "$T/two.cut" && [[ $(wc -l <"$T/one.cut") == 21 ]]
-ok $? "both log the same 20 losses, learning rates and norms"
-cut -d, -f8,9 "$T/one/metrics.csv" >"$T/one.val"
-cut -d, -f8,9 "$T/two/metrics.csv" >"$T/two.val"
-cmp -s "$T/one.val" "$T/two.val" && tail -1 "$T/one.val" | awk -F, '{ exit !($1 > 0) }'
-ok $? "both log the same validation loss and accuracy"
-cmp -s "$T/one/ckpt-00000010.bin" "$T/two/ckpt-00000010.bin" &&
-	cmp -s "$T/one/ckpt-00000020.bin" "$T/two/ckpt-00000020.bin"
-ok $? "checkpoints of steps 10 and 20 (weights, AdamW state, data position) are byte-identical"
+for mode in packed no-pack; do
+	extra=(--seq-len 128)
+	[[ $mode == no-pack ]] && extra=(--seq-len 256 --no-pack)
+	"$BIN" train --run "$T/$mode-1" "${ARGS[@]}" "${extra[@]}" --threads 1 >>"$T/log" 2>&1
+	ok $? "$mode: run with --threads 1 finishes"
+	"$BIN" train --run "$T/$mode-2" "${ARGS[@]}" "${extra[@]}" --threads 2 >>"$T/log" 2>&1
+	ok $? "$mode: run with --threads 2 finishes"
+	cut -d, -f1-5 "$T/$mode-1/metrics.csv" >"$T/one.cut"
+	cut -d, -f1-5 "$T/$mode-2/metrics.csv" >"$T/two.cut"
+	cmp -s "$T/one.cut" "$T/two.cut" && [[ $(wc -l <"$T/one.cut") == 21 ]]
+	ok $? "$mode: both log the same 20 losses, learning rates and norms"
+	cut -d, -f8,9 "$T/$mode-1/metrics.csv" >"$T/one.val"
+	cut -d, -f8,9 "$T/$mode-2/metrics.csv" >"$T/two.val"
+	cmp -s "$T/one.val" "$T/two.val" && tail -1 "$T/one.val" | awk -F, '{ exit !($1 > 0) }'
+	ok $? "$mode: both log the same validation loss and accuracy"
+	cmp -s "$T/$mode-1/ckpt-00000010.bin" "$T/$mode-2/ckpt-00000010.bin" &&
+		cmp -s "$T/$mode-1/ckpt-00000020.bin" "$T/$mode-2/ckpt-00000020.bin"
+	ok $? "$mode: checkpoints of steps 10 and 20 (weights, AdamW state, data position) are byte-identical"
+done
 echo "1..$n"

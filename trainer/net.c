@@ -223,7 +223,7 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 {
 	HeadLossCall h = {.n = n,.b = b,.row0 = row0,.M = M,.grad_scale = grad_scale};
 
-	sqlpilot_run_halves(head_loss_half, &h);
+	sqlpilot_run_halves(head_loss_half, &h, (double) M * n->c.vocab_size);
 	for (int k = 0; k < 2; k++)
 	{
 		st->loss_sum += h.st[k].loss_sum;

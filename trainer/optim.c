@@ -103,7 +103,7 @@ trainer_adamw(const TrainerOptim *o, float *params, const float *grads,
 		1.0f / (1.0f - powf(o->beta2, (float) t)),
 	lr * o->weight_decay};
 
-	sqlpilot_run_halves(adamw_half, &a);
+	sqlpilot_run_halves(adamw_half, &a, (double) n);
 }
 
 /* Marks the 2-D weights (embedding, projections, head) for decay; norms are not decayed. */
