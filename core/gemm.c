@@ -26,7 +26,7 @@
  * 14 rows in place, which measured faster than transposing them (the
  * transposes were ~6% of a 15M training step).  Optionally (the trainer's
  * --threads 2) a big product runs half of C in one helper thread; see
- * gemm_split.
+ * gemm_split (sqlpilot_run_halves hands the same thread other work).
  */
 #include "gemm.h"
 
@@ -702,9 +702,10 @@ sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn)
  * transposed and would be packed twice) in one helper thread, the other
  * half in the caller, each on its own packing buffer.  Every element of C
  * is computed by one thread in the same order as with one thread, so the
- * results are bit for bit the same.  The helper waits on a condition
- * variable between products; only one calling thread may use it at a time
- * (the trainer's).
+ * results are bit for bit the same.  The same helper runs the second half
+ * of other split work (sqlpilot_run_halves: the trainer's attention,
+ * SwiGLU, loss and AdamW).  It waits on a condition variable between
+ * pieces; only one calling thread may use it at a time (the trainer's).
  */
 typedef struct GemmJob
 {

@@ -23,6 +23,11 @@
  * line); one-row decode uses the same loops without the transpose.
  * Elementwise work runs 16 lanes (exp, SwiGLU, the small-head loops) or 8
  * (dot products, max) at a time through the compiler's vector extension.
+ * When the trainer turned on two threads (sqlpilot_gemm_set_threads), the
+ * small-head attention of a block (by (sequence, kv head) pairs) and its
+ * SwiGLU run in two fixed halves, the second in the helper thread
+ * (sqlpilot_run_halves); otherwise, and always inside PostgreSQL, the two
+ * halves run one after the other in the calling thread.
  */
 #include "layers.h"
 
