@@ -827,7 +827,11 @@ gemm_run_piece(void *job, int half)
 	gemm_run(job);
 }
 
-/* Lets products use n threads (gemm.h); starts the helper on first use of 2. */
+/*
+ * Lets products use n threads (gemm.h); starts the helper on first use of 2,
+ * with a stack of its own size: the small-head attention backward keeps
+ * ~256 KB of buffers there.
+ */
 int
 sqlpilot_gemm_set_threads(int n)
 {
@@ -835,7 +839,16 @@ sqlpilot_gemm_set_threads(int n)
 		return -1;
 	if (n == 2 && !gemm_helper_started)
 	{
-		if (pthread_create(&gemm_helper, NULL, gemm_helper_main, NULL) != 0)
+		pthread_attr_t attr;
+		int			rc;
+
+		if (pthread_attr_init(&attr) != 0)
+			return -1;
+		rc = pthread_attr_setstacksize(&attr, 8 << 20);
+		if (rc == 0)
+			rc = pthread_create(&gemm_helper, &attr, gemm_helper_main, NULL);
+		pthread_attr_destroy(&attr);
+		if (rc != 0)
 			return -1;
 		gemm_helper_started = true;
 	}
