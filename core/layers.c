@@ -1421,15 +1421,17 @@ add_into(float *y, const float *x, size_t n)
 		y[i] += x[i];
 }
 
-/* One transformer block (layers.h): attention then SwiGLU, each with a residual. */
+/*
+ * Phase 1 of a block (layers.h): ln1, q and the new rows' k/v, with RoPE.
+ * Sequence b's new k/v rows live at kbuf row b * kv_stride + kv_offset.
+ */
 void
-sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
-					   const SqlpilotRowLayout *rl, const float *x, float *out,
-					   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
+sqlpilot_block_qkv_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+						   const SqlpilotRowLayout *rl, const float *x,
+						   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
 {
 	int			N = rl->B * rl->T;
 	int			C = c->dim;
-	int			H = c->hidden_dim;
 	int			NH = c->n_heads;
 	int			NKV = c->n_kv_heads;
 	int			HS = C / NH;
@@ -1452,23 +1454,112 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 		if (kv_contiguous(rl))
 			break;
 	}
-	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, NKV, HS);
+}
+
+/*
+ * Backward of phase 1: RoPE's inverse on dq and the new rows' dk, then
+ * d ln1 from the three projections and the rmsnorm's backward into dx.
+ */
+void
+sqlpilot_block_qkv_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+							SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
+							const float *x, const SqlpilotBlockActs *a,
+							SqlpilotBlockGrads *g, float *dx)
+{
+	int			N = rl->B * rl->T;
+	int			C = c->dim;
+	int			NH = c->n_heads;
+	int			NKV = c->n_kv_heads;
+	int			HS = C / NH;
+	int			QD = NH * HS;
+	int			KVD = NKV * HS;
+
+	sqlpilot_rope_backward(g->dq, rl->pos, N, NH, HS, c->rope_theta);
+	memset(g->dln, 0, sizeof(float) * N * C);
+	sqlpilot_matmul_backward(g->dln, dw->wq, g->dq, a->ln1, w->wq, N, C, QD);
+	for (int b = 0; b < rl->B; b++)
+	{
+		size_t		row = (size_t) b * rl->kv_stride + rl->kv_offset;
+		int			nb = kv_contiguous(rl) ? N : rl->T;
+		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
+		float	   *dlnb = g->dln + (size_t) b * rl->T * C;
+
+		sqlpilot_rope_backward(g->dk + row * KVD, rl->pos + (size_t) b * rl->T, nb,
+							   NKV, HS, c->rope_theta);
+		sqlpilot_matmul_backward(dlnb, dw->wk, g->dk + row * KVD, lnb, w->wk, nb, C, KVD);
+		sqlpilot_matmul_backward(dlnb, dw->wv, g->dv + row * KVD, lnb, w->wv, nb, C, KVD);
+		if (kv_contiguous(rl))
+			break;
+	}
+	sqlpilot_rmsnorm_backward(dx, dw->rms_att, g->dln, x, w->rms_att, a->ln1_rstd, N, C);
+}
+
+/* Phase 3 of a block (layers.h): wo and the residual, then the SwiGLU FFN and its residual. */
+void
+sqlpilot_block_ffn_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+						   int N, const float *x, float *out, SqlpilotBlockActs *a)
+{
+	int			C = c->dim;
+	int			H = c->hidden_dim;
+	int			QD = c->n_heads * (C / c->n_heads);
+	SwigluCall	sc = {a->act, NULL, NULL, NULL, a->gate, a->up, (size_t) N * H};
+
 	linear_forward(a->res1, a->atty, w->wo, w->wo_half, N, QD, C);
 	add_into(a->res1, x, (size_t) N * C);
-
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
 	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
 	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
-	{
-		SwigluCall	sc = {a->act, NULL, NULL, NULL, a->gate, a->up, (size_t) N * H};
-
-		sqlpilot_run_halves(swiglu_forward_half, &sc, (double) sc.n);
-	}
+	sqlpilot_run_halves(swiglu_forward_half, &sc, (double) sc.n);
 	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
 	add_into(out, a->res1, (size_t) N * C);
 }
 
-/* Floats of scratch sqlpilot_block_backward needs (see its layout there). */
+/*
+ * Backward of phase 3: out = res1 + act @ w2^T, so dres1 (kept in dx) is
+ * dout plus what comes back through the FFN and its rmsnorm; then
+ * res1 = x + atty @ wo^T gives datty.
+ */
+void
+sqlpilot_block_ffn_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+							SqlpilotLayerWeights *dw, int N,
+							const SqlpilotBlockActs *a, const float *dout,
+							float *dx, SqlpilotBlockGrads *g)
+{
+	int			C = c->dim;
+	int			H = c->hidden_dim;
+	int			QD = c->n_heads * (C / c->n_heads);
+	size_t		NC = (size_t) N * C;
+	SwigluCall	sc = {NULL, g->dgate, g->dup, g->dact, a->gate, a->up, (size_t) N * H};
+
+	memcpy(dx, dout, NC * sizeof(float));
+	memset(g->dact, 0, sizeof(float) * N * H);
+	sqlpilot_matmul_backward(g->dact, dw->w2, dout, a->act, w->w2, N, H, C);
+	sqlpilot_run_halves(swiglu_backward_half, &sc, (double) sc.n);
+	memset(g->dln, 0, NC * sizeof(float));
+	sqlpilot_matmul_backward(g->dln, dw->w1, g->dgate, a->ln2, w->w1, N, C, H);
+	sqlpilot_matmul_backward(g->dln, dw->w3, g->dup, a->ln2, w->w3, N, C, H);
+	sqlpilot_rmsnorm_backward(dx, dw->rms_ffn, g->dln, a->res1, w->rms_ffn,
+							  a->ln2_rstd, N, C);
+
+	memset(g->datty, 0, sizeof(float) * N * QD);
+	sqlpilot_matmul_backward(g->datty, dw->wo, dx, a->atty, w->wo, N, QD, C);
+}
+
+/* One transformer block (layers.h): its three phases over the rows of rl. */
+void
+sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+					   const SqlpilotRowLayout *rl, const float *x, float *out,
+					   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
+{
+	int			NH = c->n_heads;
+	int			HS = c->dim / NH;
+
+	sqlpilot_block_qkv_forward(c, w, rl, x, kbuf, vbuf, a);
+	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, c->n_kv_heads, HS);
+	sqlpilot_block_ffn_forward(c, w, rl->B * rl->T, x, out, a);
+}
+
+/* Floats of scratch sqlpilot_block_backward needs: SqlpilotBlockGrads' buffers. */
 size_t
 sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *rl)
 {
@@ -1479,13 +1570,33 @@ sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *
 	size_t		KVD = c->n_kv_heads * HS;
 	size_t		kv = (size_t) rl->B * rl->kv_stride * KVD;
 
-	return 2 * N * C + 2 * N * QD + 2 * kv + 3 * N * c->hidden_dim;
+	return N * C + 2 * N * QD + 2 * kv + 3 * N * c->hidden_dim;
 }
 
-/*
- * Backward of sqlpilot_block_forward.  scratch: dres1 (N,C), dln (N,C),
- * datty (N,QD), dq (N,QD), dk and dv (B,kv_stride,KVD), dact, dgate, dup (N,H).
- */
+/* Carves g's buffers from scratch in the order of sqlpilot_block_scratch_floats. */
+void
+sqlpilot_block_grads_map(SqlpilotBlockGrads *g, const SqlpilotConfig *c,
+						 const SqlpilotRowLayout *rl, float *scratch)
+{
+	size_t		N = (size_t) rl->B * rl->T;
+	size_t		C = c->dim;
+	size_t		HS = C / c->n_heads;
+	size_t		QD = c->n_heads * HS;
+	size_t		KVD = c->n_kv_heads * HS;
+	size_t		kv = (size_t) rl->B * rl->kv_stride * KVD;
+	size_t		H = c->hidden_dim;
+
+	g->dln = scratch;
+	g->datty = g->dln + N * C;
+	g->dq = g->datty + N * QD;
+	g->dk = g->dq + N * QD;
+	g->dv = g->dk + kv;
+	g->dact = g->dv + kv;
+	g->dgate = g->dact + N * H;
+	g->dup = g->dgate + N * H;
+}
+
+/* Backward of sqlpilot_block_forward: its phases in reverse. */
 void
 sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 						SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
@@ -1494,67 +1605,20 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 						float *dx, float *scratch)
 {
 	int			N = rl->B * rl->T;
-	int			C = c->dim;
-	int			H = c->hidden_dim;
 	int			NH = c->n_heads;
 	int			NKV = c->n_kv_heads;
-	int			HS = C / NH;
-	int			QD = NH * HS;
-	int			KVD = NKV * HS;
-	size_t		NC = (size_t) N * C;
-	size_t		kvn = (size_t) rl->B * rl->kv_stride * KVD;
-	float	   *dres1 = scratch;
-	float	   *dln = dres1 + NC;
-	float	   *datty = dln + NC;
-	float	   *dq = datty + (size_t) N * QD;
-	float	   *dk = dq + (size_t) N * QD;
-	float	   *dv = dk + kvn;
-	float	   *dact = dv + kvn;
-	float	   *dgate = dact + (size_t) N * H;
-	float	   *dup = dgate + (size_t) N * H;
+	int			HS = c->dim / NH;
+	size_t		kvn = (size_t) rl->B * rl->kv_stride * NKV * HS;
+	SqlpilotBlockGrads g;
 
-	/* SwiGLU half: out = res1 + act @ w2^T. */
-	memcpy(dres1, dout, NC * sizeof(float));
-	memset(dact, 0, sizeof(float) * N * H);
-	sqlpilot_matmul_backward(dact, dw->w2, dout, a->act, w->w2, N, H, C);
-	{
-		SwigluCall	sc = {NULL, dgate, dup, dact, a->gate, a->up, (size_t) N * H};
-
-		sqlpilot_run_halves(swiglu_backward_half, &sc, (double) sc.n);
-	}
-	memset(dln, 0, NC * sizeof(float));
-	sqlpilot_matmul_backward(dln, dw->w1, dgate, a->ln2, w->w1, N, C, H);
-	sqlpilot_matmul_backward(dln, dw->w3, dup, a->ln2, w->w3, N, C, H);
-	sqlpilot_rmsnorm_backward(dres1, dw->rms_ffn, dln, a->res1, w->rms_ffn,
-							  a->ln2_rstd, N, C);
-
-	/* Attention half: res1 = x + atty @ wo^T. */
-	memcpy(dx, dres1, NC * sizeof(float));
-	memset(datty, 0, sizeof(float) * N * QD);
-	sqlpilot_matmul_backward(datty, dw->wo, dres1, a->atty, w->wo, N, QD, C);
-	memset(dq, 0, sizeof(float) * N * QD);
-	memset(dk, 0, sizeof(float) * kvn);
-	memset(dv, 0, sizeof(float) * kvn);
-	sqlpilot_attention_backward(dq, dk, dv, datty, a->atty, a->att, a->q, kbuf, vbuf, rl,
-								NH, NKV, HS);
-	sqlpilot_rope_backward(dq, rl->pos, N, NH, HS, c->rope_theta);
-	memset(dln, 0, NC * sizeof(float));
-	sqlpilot_matmul_backward(dln, dw->wq, dq, a->ln1, w->wq, N, C, QD);
-	for (int b = 0; b < rl->B; b++)
-	{
-		size_t		row = (size_t) b * rl->kv_stride + rl->kv_offset;
-		int			nb = kv_contiguous(rl) ? N : rl->T;
-		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
-		float	   *dlnb = dln + (size_t) b * rl->T * C;
-
-		sqlpilot_rope_backward(dk + row * KVD, rl->pos + (size_t) b * rl->T, nb,
-							   NKV, HS, c->rope_theta);
-		sqlpilot_matmul_backward(dlnb, dw->wk, dk + row * KVD, lnb, w->wk, nb, C, KVD);
-		sqlpilot_matmul_backward(dlnb, dw->wv, dv + row * KVD, lnb, w->wv, nb, C, KVD);
-		if (kv_contiguous(rl))
-			break;
-	}
-	sqlpilot_rmsnorm_backward(dx, dw->rms_att, dln, x, w->rms_att, a->ln1_rstd, N, C);
+	sqlpilot_block_grads_map(&g, c, rl, scratch);
+	sqlpilot_block_ffn_backward(c, w, dw, N, a, dout, dx, &g);
+	memset(g.dq, 0, sizeof(float) * N * NH * HS);
+	memset(g.dk, 0, sizeof(float) * kvn);
+	memset(g.dv, 0, sizeof(float) * kvn);
+	sqlpilot_attention_backward(g.dq, g.dk, g.dv, g.datty, a->atty, a->att, a->q, kbuf, vbuf,
+								rl, NH, NKV, HS);
+	sqlpilot_block_qkv_backward(c, w, dw, rl, x, a, &g, dx);
 }
 
 /* p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (the lockstep decode of infer.c). */
