@@ -6,7 +6,10 @@
  * default model's: the small-head attention path, split by (sequence, kv
  * head) pairs; SwiGLU, the loss and AdamW split in fixed halves; shapes
  * big enough for each split to reach the helper) give the same loss and
- * the same weights, byte for byte, with one thread and with two.
+ * the same weights, byte for byte, with one thread and with two; on whole
+ * sequences (trainer_net_step) and on schema-packed micro-batches
+ * (trainer_net_step_packed: products over all rows of a micro-batch, big
+ * enough to split, attention per segment).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -69,13 +72,65 @@ make_batch(TrainerBatch *b, int V, uint64_t rng)
 	}
 }
 
+/* Fills row r of b: input (BOS at position 0), a random target, weight, flag and position. */
+static void
+packed_row(TrainerBatch *b, int r, int pos, int stmt, int V, uint64_t *rng)
+{
+	b->inputs[r] = pos == 0 ? SQLPILOT_TOKEN_BOS : 3 + (int) sqlpilot_rng_below(rng, V - 3);
+	b->targets[r] = 3 + (int) sqlpilot_rng_below(rng, V - 3);
+	b->weights[r] = stmt ? 1.0f : 0.0f;
+	b->is_stmt[r] = stmt;
+	b->pos[r] = pos;
+	b->kstart[r] = 0;
+}
+
+/*
+ * Schema-packed micro-batches of micro x T rows in b, laid out as
+ * trainer_loader_fill does: groups of a schema (40..160 rows) then 1..6
+ * statements (5..40 rows, positions continuing after the schema) that see
+ * it; micro-batch k's segments are [first[k], first[k + 1]).
+ */
+static void
+make_packed(TrainerBatch *b, int V, int micro, uint64_t rng, int *first)
+{
+	b->n_segs = 0;
+	for (int k = 0; k * micro < b->B; k++)
+	{
+		int			r = k * micro * b->T;
+		int			end = r + micro * b->T;
+
+		first[k] = b->n_segs;
+		while (r < end)
+		{
+			int			P = 40 + (int) sqlpilot_rng_below(&rng, 121);
+			int			schema = r;
+			int			ns = 1 + (int) sqlpilot_rng_below(&rng, 6);
+
+			P = P < end - r ? P : end - r;
+			b->segs[b->n_segs++] = (TrainerSeg) {r, P, -1, 0};
+			for (int i = 0; i < P; i++)
+				packed_row(b, r++, i, 0, V, &rng);
+			for (int j = 0; j < ns && r < end; j++)
+			{
+				int			m = 5 + (int) sqlpilot_rng_below(&rng, 36);
+
+				m = m < end - r ? m : end - r;
+				b->segs[b->n_segs++] = (TrainerSeg) {r, m, schema, P};
+				for (int i = 0; i < m; i++)
+					packed_row(b, r++, P + i, 1, V, &rng);
+			}
+		}
+		first[k + 1] = b->n_segs;
+	}
+}
+
 /*
  * Trains steps optimizer steps of config c (micro-batches of micro of B
- * sequences of T) with the given thread count from the same random weights;
+ * sequences of T; schema-packed when packed) with the given thread count from the same random weights;
  * returns the weights (caller frees) and the last step's loss in *loss.
  */
 static float *
-train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
+train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int packed, int steps,
 	  double *loss, size_t *n_params)
 {
 	TrainerOptim o = {.lr = 3e-3f,.min_lr = 3e-3f,.steps = 100,.beta1 = 0.9f,.beta2 = 0.95f,
@@ -88,6 +143,7 @@ train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
 	float	   *out;
 	uint8_t    *decay;
 	double		wsum = 0.0;
+	int		   *first = malloc(sizeof(int) * (B / micro + 2));
 
 	sqlpilot_gemm_set_threads(threads);
 	if (trainer_net_init(&net, c, micro, T, err, sizeof(err)) != 0 ||
@@ -101,7 +157,10 @@ train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
 	v = calloc(net.n_params, sizeof(float));
 	decay = malloc(net.n_params);
 	memset(decay, 1, net.n_params);
-	make_batch(&b, c->vocab_size, 99);
+	if (packed)
+		make_packed(&b, c->vocab_size, micro, 99, first);
+	else
+		make_batch(&b, c->vocab_size, 99);
 	for (int i = 0; i < B * T; i++)
 		wsum += b.weights[i];
 	for (int step = 0; step < steps; step++)
@@ -109,8 +168,13 @@ train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
 		TrainerStats st = {0};
 
 		memset(net.grads, 0, sizeof(float) * net.n_params);
-		for (int s = 0; s < B; s += micro)
-			trainer_net_step(&net, &b, s, B - s < micro ? B - s : micro, (float) (1.0 / wsum), &st);
+		for (int s = 0, k = 0; s < B; s += micro, k++)
+			if (packed)
+				trainer_net_step_packed(&net, &b, first[k], first[k + 1] - first[k],
+										(float) (1.0 / wsum), &st);
+			else
+				trainer_net_step(&net, &b, s, B - s < micro ? B - s : micro,
+								 (float) (1.0 / wsum), &st);
 		trainer_clip_grads(net.grads, net.n_params, o.clip);
 		trainer_adamw(&o, net.params, net.grads, m, v, decay, net.n_params, o.lr, step + 1);
 		*loss = st.loss_sum / wsum;
@@ -118,7 +182,7 @@ train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
 	*n_params = net.n_params;
 	out = malloc(sizeof(float) * net.n_params);
 	memcpy(out, net.params, sizeof(float) * net.n_params);
-	free(m), free(v), free(decay);
+	free(m), free(v), free(decay), free(first);
 	trainer_batch_free(&b);
 	trainer_net_free(&net);
 	sqlpilot_gemm_set_threads(1);
@@ -127,14 +191,14 @@ train(const SqlpilotConfig *c, int threads, int B, int T, int micro, int steps,
 
 /* One config: 1 and 2 threads give the same loss bits and weight bytes. */
 static void
-check_same(const char *label, const SqlpilotConfig *c, int B, int T, int micro)
+check_same(const char *label, const SqlpilotConfig *c, int B, int T, int micro, int packed)
 {
 	double		l1 = 0.0,
 				l2 = 0.0;
 	size_t		n1 = 0,
 				n2 = 0;
-	float	   *w1 = train(c, 1, B, T, micro, 3, &l1, &n1);
-	float	   *w2 = train(c, 2, B, T, micro, 3, &l2, &n2);
+	float	   *w1 = train(c, 1, B, T, micro, packed, 3, &l1, &n1);
+	float	   *w2 = train(c, 2, B, T, micro, packed, 3, &l2, &n2);
 
 	if (!tap_ok(w1 && w2 && n1 == n2, "%s: trains with 1 and 2 threads", label))
 		return;
@@ -173,12 +237,23 @@ main(void)
 	sqlpilot_gemm_set_threads(1);
 
 	/* GQA, 3 sequences x 2 kv heads = 6 (sequence, kv head) pairs */
-	check_same("GQA heads of 16, micro-batch 3", &c, 6, 160, 3);
+	check_same("GQA heads of 16, micro-batch 3", &c, 6, 160, 3, 0);
 	/* MQA, one sequence per micro-batch: 1 pair, the helper gets none */
 	c.n_kv_heads = 1;
 	c.tied = 0;
-	check_same("MQA heads of 16, micro-batch 1", &c, 2, 200, 1);
+	check_same("MQA heads of 16, micro-batch 1", &c, 2, 200, 1, 0);
 	/* 3 pairs: an uneven split; rows not a multiple of 16 */
-	check_same("MQA heads of 16, micro-batch 3, T 117", &c, 3, 117, 3);
+	check_same("MQA heads of 16, micro-batch 3, T 117", &c, 3, 117, 3, 0);
+
+	/*
+	 * Schema-packed, the default model's width and heads: the products of a
+	 * micro-batch (512 rows, all segments at once) split, and so does the
+	 * attention of the longer segments.
+	 */
+	c.dim = 128;
+	c.hidden_dim = 352;
+	c.n_heads = 8;
+	c.n_kv_heads = 4;
+	check_same("schema-packed GQA 128x352, micro-batch 2 x 256", &c, 4, 256, 2, 1);
 	return tap_done();
 }

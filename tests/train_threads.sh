@@ -2,8 +2,9 @@
 # train_threads.sh — `sqlpilot train --threads 2` against --threads 1 end to
 # end on a small synthetic data set and a model with heads of 16 (the default
 # model's head size: small-head attention, split by (sequence, kv head)
-# pairs; SwiGLU, the loss and AdamW in fixed halves), schema-packed and
-# with --no-pack (whole sequences: every split reaches the helper): the same
+# pairs; SwiGLU, the loss and AdamW in fixed halves), schema-packed (the
+# FFN products of a micro-batch's 768 rows split) and with --no-pack (whole
+# sequences: every split reaches the helper): the same
 # losses, learning rates and norms at every step and byte-identical
 # checkpoints.
 cd "$(dirname "$0")/.."
@@ -27,8 +28,8 @@ ARGS=(--data "$T/tokens" --tokenizer "$T/tok.txt" --dim 64 --hidden-dim 176 --la
 	--heads 4 --kv-heads 2 --batch 12 --micro-batch 3 --steps 20 --warmup 5
 	--ckpt-every 10 --keep 2 --eval-every 10 --quiet --seed 3)
 for mode in packed no-pack; do
-	extra=(--seq-len 128)
-	[[ $mode == no-pack ]] && extra=(--seq-len 256 --no-pack)
+	extra=(--seq-len 256)
+	[[ $mode == no-pack ]] && extra+=(--no-pack)
 	"$BIN" train --run "$T/$mode-1" "${ARGS[@]}" "${extra[@]}" --threads 1 >>"$T/log" 2>&1
 	ok $? "$mode: run with --threads 1 finishes"
 	"$BIN" train --run "$T/$mode-2" "${ARGS[@]}" "${extra[@]}" --threads 2 >>"$T/log" 2>&1
