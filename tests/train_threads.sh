@@ -3,8 +3,8 @@
 # end on a small synthetic data set and a model with heads of 16 (the default
 # model's head size: small-head attention, split by (sequence, kv head)
 # pairs; SwiGLU, the loss and AdamW in fixed halves), schema-packed (the
-# FFN products of a micro-batch's 768 rows split) and with --no-pack (whole
-# sequences: every split reaches the helper): the same
+# products of a micro-batch over all its up to 768 rows at once) and with
+# --no-pack (whole sequences: every split reaches the helper): the same
 # losses, learning rates and norms at every step and byte-identical
 # checkpoints.
 cd "$(dirname "$0")/.."
