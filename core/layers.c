@@ -23,6 +23,10 @@
  * line); one-row decode uses the same loops without the transpose.
  * Elementwise work runs 16 lanes (exp, SwiGLU, the small-head loops) or 8
  * (dot products, max) at a time through the compiler's vector extension.
+ * A block runs in three phases (layers.h): the row-wise ones (norms,
+ * projections, RoPE, FFN) over all rows at once, attention by sequence; the
+ * trainer's schema-packed step calls the phases itself, attention per
+ * segment, so its products span the whole micro-batch.
  * When the trainer turned on two threads (sqlpilot_gemm_set_threads), the
  * small-head attention of a block (by (sequence, kv head) pairs) and its
  * SwiGLU run in two fixed halves, the second in the helper thread

@@ -4,7 +4,8 @@
  * This is the one forward pass of SQLPilot: inference (core/infer.c, used by the
  * extension, the psql hook and the tools) and training (trainer/) both run a
  * transformer block through sqlpilot_block_forward(); training adds
- * sqlpilot_block_backward().  Shapes: N rows (tokens), C = dim, H = hidden_dim,
+ * sqlpilot_block_backward() (schema-packed training calls their phases,
+ * below, to run attention per segment).  Shapes: N rows (tokens), C = dim, H = hidden_dim,
  * NH = n_heads, NKV = n_kv_heads, HS = C / NH.  All matrices are row-major fp32;
  * a weight W of a linear layer is (OC, C) and y = x @ W^T.
  *
