@@ -150,7 +150,7 @@ typedef struct TrainerNet
 	float	   *dx2;			/* (N, C) */
 	float	   *kvtmp;			/* (2, T, KVD) schema-packed: k/v of one statement with its schema */
 	float	   *dkvtmp;			/* (2, T, KVD) schema-packed: d k/v of one statement with its schema */
-	float	   *scratch;		/* block backward scratch */
+	float	   *scratch;		/* block backward scratch (SqlpilotBlockGrads, N rows) */
 	float	   *mem;			/* the one allocation behind the activations */
 	size_t		mem_floats;		/* its size: the layout's total (net_layout in net.c) */
 } TrainerNet;
