@@ -26,7 +26,7 @@
  * 14 rows in place, which measured faster than transposing them (the
  * transposes were ~6% of a 15M training step).  Optionally (the trainer's
  * --threads 2) a big product runs half of C in one helper thread; see
- * gemm_split.
+ * gemm_split (sqlpilot_run_halves hands the same thread other work).
  */
 #include "gemm.h"
 
@@ -702,9 +702,10 @@ sqlpilot_gemm_set_blas(SqlpilotBlasSgemm fn)
  * transposed and would be packed twice) in one helper thread, the other
  * half in the caller, each on its own packing buffer.  Every element of C
  * is computed by one thread in the same order as with one thread, so the
- * results are bit for bit the same.  The helper waits on a condition
- * variable between products; only one calling thread may use it at a time
- * (the trainer's).
+ * results are bit for bit the same.  The same helper runs the second half
+ * of other split work (sqlpilot_run_halves: the trainer's attention,
+ * SwiGLU, loss and AdamW).  It waits on a condition variable between
+ * pieces; only one calling thread may use it at a time (the trainer's).
  */
 typedef struct GemmJob
 {
@@ -728,14 +729,20 @@ typedef struct GemmJob
 /* Products below this many flops stay in the calling thread (~0.1 ms here). */
 #define GEMM_THREAD_MIN_FLOPS ((double) (1 << 24))
 
+/*
+ * The helper thread and the one piece of work posted to it: helper_fn
+ * (helper_arg, 1), the second half of a split product
+ * (sqlpilot_run_halves).  The poster waits for it before posting again.
+ */
 static int	gemm_threads = 1;
 static bool gemm_helper_started = false;
 static pthread_t gemm_helper;
 static pthread_mutex_t gemm_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gemm_cond = PTHREAD_COND_INITIALIZER;
-static GemmJob gemm_job;
-static unsigned gemm_job_posted = 0;	/* jobs handed to the helper */
-static unsigned gemm_job_done = 0;	/* jobs it finished */
+static SqlpilotHalfFn helper_fn;
+static void *helper_arg;
+static unsigned helper_posted = 0;	/* pieces handed to the helper */
+static unsigned helper_done = 0;	/* pieces it finished */
 
 /* Runs one job on its path, unpacked when the packing buffer cannot be had. */
 static void
@@ -747,7 +754,7 @@ gemm_run(const GemmJob *j)
 					  j->ldb, j->beta, j->C, j->ldc);
 }
 
-/* The helper thread: runs each job posted to it, forever. */
+/* The helper thread: runs each piece posted to it, forever. */
 static void *
 gemm_helper_main(void *arg)
 {
@@ -756,22 +763,75 @@ gemm_helper_main(void *arg)
 	pthread_mutex_lock(&gemm_mutex);
 	for (;;)
 	{
-		GemmJob		j;
+		SqlpilotHalfFn fn;
+		void	   *fa;
 
-		while (gemm_job_posted == seen)
+		while (helper_posted == seen)
 			pthread_cond_wait(&gemm_cond, &gemm_mutex);
-		seen = gemm_job_posted;
-		j = gemm_job;
+		seen = helper_posted;
+		fn = helper_fn;
+		fa = helper_arg;
 		pthread_mutex_unlock(&gemm_mutex);
-		gemm_run(&j);
+		fn(fa, 1);
 		pthread_mutex_lock(&gemm_mutex);
-		gemm_job_done = seen;
+		helper_done = seen;
 		pthread_cond_broadcast(&gemm_cond);
 	}
 	return NULL;
 }
 
-/* Lets products use n threads (gemm.h); starts the helper on first use of 2. */
+/* Hands fn(arg, 1) to the helper thread (which must be idle). */
+static void
+helper_post(SqlpilotHalfFn fn, void *arg)
+{
+	pthread_mutex_lock(&gemm_mutex);
+	helper_fn = fn;
+	helper_arg = arg;
+	helper_posted++;
+	pthread_cond_broadcast(&gemm_cond);
+	pthread_mutex_unlock(&gemm_mutex);
+}
+
+/* Waits until the helper finished the piece last posted. */
+static void
+helper_wait(void)
+{
+	pthread_mutex_lock(&gemm_mutex);
+	while (helper_done != helper_posted)
+		pthread_cond_wait(&gemm_cond, &gemm_mutex);
+	pthread_mutex_unlock(&gemm_mutex);
+}
+
+/*
+ * fn(arg, 0) and fn(arg, 1), at the same time when two threads are on and
+ * the work pays for waking the helper (gemm.h).
+ */
+void
+sqlpilot_run_halves(SqlpilotHalfFn fn, void *arg, double work)
+{
+	if (gemm_threads < 2 || work < SQLPILOT_HALVES_MIN_WORK)
+	{
+		fn(arg, 0);
+		fn(arg, 1);
+		return;
+	}
+	helper_post(fn, arg);
+	fn(arg, 0);
+	helper_wait();
+}
+
+/* A GemmJob as a piece for the helper. */
+static void
+gemm_run_piece(void *job, int half)
+{
+	gemm_run(job);
+}
+
+/*
+ * Lets products use n threads (gemm.h); starts the helper on first use of 2,
+ * with a stack of its own size: the small-head attention backward keeps
+ * ~256 KB of buffers there.
+ */
 int
 sqlpilot_gemm_set_threads(int n)
 {
@@ -779,7 +839,16 @@ sqlpilot_gemm_set_threads(int n)
 		return -1;
 	if (n == 2 && !gemm_helper_started)
 	{
-		if (pthread_create(&gemm_helper, NULL, gemm_helper_main, NULL) != 0)
+		pthread_attr_t attr;
+		int			rc;
+
+		if (pthread_attr_init(&attr) != 0)
+			return -1;
+		rc = pthread_attr_setstacksize(&attr, 8 << 20);
+		if (rc == 0)
+			rc = pthread_create(&gemm_helper, &attr, gemm_helper_main, NULL);
+		pthread_attr_destroy(&attr);
+		if (rc != 0)
 			return -1;
 		gemm_helper_started = true;
 	}
@@ -832,16 +901,9 @@ gemm_split(GemmJob *j)
 		h.Bh = j->Bh ? j->Bh + off : NULL;
 		h.C = j->C + half;
 	}
-	pthread_mutex_lock(&gemm_mutex);
-	gemm_job = h;
-	gemm_job_posted++;
-	pthread_cond_broadcast(&gemm_cond);
-	pthread_mutex_unlock(&gemm_mutex);
+	helper_post(gemm_run_piece, &h);
 	gemm_run(j);
-	pthread_mutex_lock(&gemm_mutex);
-	while (gemm_job_done != gemm_job_posted)
-		pthread_cond_wait(&gemm_cond, &gemm_mutex);
-	pthread_mutex_unlock(&gemm_mutex);
+	helper_wait();
 }
 
 /* Shared entry of both element types: trivial shapes, the BLAS path, the kernels. */

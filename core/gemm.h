@@ -56,6 +56,22 @@ const char *sqlpilot_gemm_path(void);
  */
 int			sqlpilot_gemm_set_threads(int n);
 
+/* One half of a piece of work split in two: half is 0 or 1. */
+typedef void (*SqlpilotHalfFn) (void *arg, int half);
+
+/*
+ * Runs fn(arg, 0) and fn(arg, 1): with two threads on and work (the
+ * caller's estimate, in elements of SwiGLU-like work: a few flops and an
+ * exp each) of at least SQLPILOT_HALVES_MIN_WORK, the second in the helper
+ * thread of the products at the same time, else both here in that order.
+ * The halves must write disjoint memory and not call the products; a split
+ * fixed by the caller (not by the thread count) keeps results bit for bit
+ * those of one thread.  The trainer splits attention, SwiGLU, the loss and
+ * AdamW this way.
+ */
+#define SQLPILOT_HALVES_MIN_WORK 65536
+void		sqlpilot_run_halves(SqlpilotHalfFn fn, void *arg, double work);
+
 /* Threads products may use now (1 or 2). */
 int			sqlpilot_gemm_threads(void);
 

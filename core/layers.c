@@ -23,6 +23,15 @@
  * line); one-row decode uses the same loops without the transpose.
  * Elementwise work runs 16 lanes (exp, SwiGLU, the small-head loops) or 8
  * (dot products, max) at a time through the compiler's vector extension.
+ * A block runs in three phases (layers.h): the row-wise ones (norms,
+ * projections, RoPE, FFN) over all rows at once, attention by sequence; the
+ * trainer's schema-packed step calls the phases itself, attention per
+ * segment, so its products span the whole micro-batch.
+ * When the trainer turned on two threads (sqlpilot_gemm_set_threads), the
+ * small-head attention of a block (by (sequence, kv head) pairs) and its
+ * SwiGLU run in two fixed halves, the second in the helper thread
+ * (sqlpilot_run_halves); otherwise, and always inside PostgreSQL, the two
+ * halves run one after the other in the calling thread.
  */
 #include "layers.h"
 
@@ -510,6 +519,58 @@ sqlpilot_swiglu_backward(float *dgate, float *dup, const float *dout,
 		dgate[i] = d * up[i] * sg * (1.0f + g * (1.0f - sg));
 		dup[i] = d * g * sg;
 	}
+}
+
+/*
+ * One SwiGLU over n elements of a block (forward: out from gate and up;
+ * backward: dgate and dup from dout), split for sqlpilot_run_halves at a
+ * multiple of 16 elements: every element takes the same vector or scalar
+ * path as in one piece, so the results are those of one thread.
+ */
+typedef struct SwigluCall
+{
+	float	   *out;
+	float	   *dgate;
+	float	   *dup;
+	const float *dout;
+	const float *gate;
+	const float *up;
+	size_t		n;
+} SwigluCall;
+
+/* Elements [*i0, *i1) of half 0 or 1 of call sc. */
+static void
+swiglu_half_range(const SwigluCall *sc, int half, size_t *i0, size_t *i1)
+{
+	size_t		mid = sc->n / 2 & ~(size_t) 15;
+
+	*i0 = half ? mid : 0;
+	*i1 = half ? sc->n : mid;
+}
+
+/* sqlpilot_swiglu_forward of one half of call sc. */
+static void
+swiglu_forward_half(void *arg, int half)
+{
+	const SwigluCall *sc = arg;
+	size_t		i0;
+	size_t		i1;
+
+	swiglu_half_range(sc, half, &i0, &i1);
+	sqlpilot_swiglu_forward(sc->out + i0, sc->gate + i0, sc->up + i0, i1 - i0);
+}
+
+/* sqlpilot_swiglu_backward of one half of call sc. */
+static void
+swiglu_backward_half(void *arg, int half)
+{
+	const SwigluCall *sc = arg;
+	size_t		i0;
+	size_t		i1;
+
+	swiglu_half_range(sc, half, &i0, &i1);
+	sqlpilot_swiglu_backward(sc->dgate + i0, sc->dup + i0, sc->dout + i0, sc->gate + i0,
+							 sc->up + i0, i1 - i0);
 }
 
 /* First visible k/v row of row t of sequence b. */
@@ -1069,6 +1130,120 @@ att_small_backward(float *dq, float *dk, float *dv, const float *dout,
 	}
 }
 
+/*
+ * One small-head attention call (forward: out and att written; backward:
+ * dq, dk, dv written from dout and the forward's yout, yatt), worked on by
+ * (sequence, kv head) pairs.  Each pair writes only its own rows and heads,
+ * so the first and the second half of the pairs can run in two threads
+ * (sqlpilot_run_halves) with results bit for bit those of one.
+ */
+typedef struct AttSmallCall
+{
+	float	   *out;
+	float	   *att;
+	float	   *dq;
+	float	   *dk;
+	float	   *dv;
+	const float *dout;
+	const float *yout;
+	const float *yatt;
+	const float *q;
+	const float *k;
+	const float *v;
+	const SqlpilotRowLayout *rl;
+	int			NH;
+	int			NKV;
+	int			HS;
+} AttSmallCall;
+
+/* The (sequence, kv head) pairs [*p0, *p1) of half 0 or 1 of call ac. */
+static void
+att_half_pairs(const AttSmallCall *ac, int half, int *p0, int *p1)
+{
+	int			n = ac->rl->B * ac->NKV;
+
+	*p0 = half ? n / 2 : 0;
+	*p1 = half ? n : n / 2;
+}
+
+/*
+ * Work of a small-head attention forward for sqlpilot_run_halves: one exp
+ * per (query head, row, key), keys bounded by the prefix and half the rows
+ * (causal; packed examples see fewer).
+ */
+static double
+att_work(const SqlpilotRowLayout *rl, int NH)
+{
+	return (double) NH * rl->B * rl->T * (rl->kv_offset + rl->T / 2.0);
+}
+
+/* Small-head forward of one half of the pairs: k transposed once per pair, then its blocks. */
+static void
+att_small_forward_half(void *arg, int half)
+{
+	const AttSmallCall *ac = arg;
+	const SqlpilotRowLayout *rl = ac->rl;
+	int			T = rl->T;
+	int			KVD = ac->NKV * ac->HS;
+	float		scale = 1.0f / sqrtf((float) ac->HS);
+	float		kt[SMALL_HEAD_FLOATS];
+	int			p0;
+	int			p1;
+
+	att_half_pairs(ac, half, &p0, &p1);
+	for (int p = p0; p < p1; p++)
+	{
+		int			b = p / ac->NKV;
+		int			kh = p % ac->NKV;
+		int			lo;
+		int			hi;
+		int			ld;
+
+		att_seq_range(rl, b, &lo, &hi, &ld);
+		transpose_rows(kt, ld, ac->k + ((size_t) b * rl->kv_stride + lo) * KVD + kh * ac->HS,
+					   hi - lo, KVD, ac->HS, scale);
+		for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+			att_small_forward(ac->out, ac->att, ac->q, kt, ld, lo, ac->v, rl, b, kh, t0,
+							  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, ac->NH, ac->NKV, ac->HS);
+	}
+}
+
+/* Small-head backward of one half of the pairs: k and v transposed once per pair. */
+static void
+att_small_backward_half(void *arg, int half)
+{
+	const AttSmallCall *ac = arg;
+	const SqlpilotRowLayout *rl = ac->rl;
+	int			T = rl->T;
+	int			KVD = ac->NKV * ac->HS;
+	float		scale = 1.0f / sqrtf((float) ac->HS);
+	float		kt[SMALL_HEAD_FLOATS];
+	float		vt[SMALL_HEAD_FLOATS];
+	int			p0;
+	int			p1;
+
+	att_half_pairs(ac, half, &p0, &p1);
+	for (int p = p0; p < p1; p++)
+	{
+		int			b = p / ac->NKV;
+		int			kh = p % ac->NKV;
+		int			lo;
+		int			hi;
+		int			ld;
+		size_t		o;
+
+		att_seq_range(rl, b, &lo, &hi, &ld);
+		o = ((size_t) b * rl->kv_stride + lo) * KVD + kh * ac->HS;
+		transpose_rows(kt, ld, ac->k + o, hi - lo, KVD, ac->HS, scale);
+		transpose_rows(vt, ld, ac->v + o, hi - lo, KVD, ac->HS, 1.0f);
+		for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
+			att_small_backward(ac->dq, ac->dk, ac->dv, ac->dout, ac->yout, ac->yatt, ac->q,
+							   ac->k, kt, vt, ld, lo, rl, b, kh, t0,
+							   T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK,
+							   ac->NH, ac->NKV, ac->HS);
+	}
+}
+
 /* Floats of att the forward uses (layers.h): small heads keep one per row. */
 size_t
 sqlpilot_attention_att_floats(int B, int T, int S, int NH, int HS)
@@ -1096,24 +1271,9 @@ sqlpilot_attention_forward(float *out, float *att, const float *q,
 
 	if (small && T > 1)
 	{
-		float		kt[SMALL_HEAD_FLOATS];
+		AttSmallCall ac = {out, att, NULL, NULL, NULL, NULL, NULL, NULL, q, k, v, rl, NH, NKV, HS};
 
-		for (int b = 0; b < rl->B; b++)
-		{
-			int			lo;
-			int			hi;
-			int			ld;
-
-			att_seq_range(rl, b, &lo, &hi, &ld);
-			for (int kh = 0; kh < NKV; kh++)
-			{
-				transpose_rows(kt, ld, k + ((size_t) b * S + lo) * KVD + kh * HS, hi - lo,
-							   KVD, HS, scale);
-				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_forward(out, att, q, kt, ld, lo, v, rl, b, kh, t0,
-									  T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK, NH, NKV, HS);
-			}
-		}
+		sqlpilot_run_halves(att_small_forward_half, &ac, att_work(rl, NH));
 		return;
 	}
 	for (int b = 0; b < rl->B; b++)
@@ -1187,28 +1347,9 @@ sqlpilot_attention_backward(float *dq, float *dk, float *dv,
 
 	if (att_small(HS, S))
 	{
-		float		kt[SMALL_HEAD_FLOATS];
-		float		vt[SMALL_HEAD_FLOATS];
+		AttSmallCall ac = {NULL, NULL, dq, dk, dv, dout, out, att, q, k, v, rl, NH, NKV, HS};
 
-		for (int b = 0; b < rl->B; b++)
-		{
-			int			lo;
-			int			hi;
-			int			ld;
-
-			att_seq_range(rl, b, &lo, &hi, &ld);
-			for (int kh = 0; kh < NKV; kh++)
-			{
-				size_t		o = ((size_t) b * S + lo) * KVD + kh * HS;
-
-				transpose_rows(kt, ld, k + o, hi - lo, KVD, HS, scale);
-				transpose_rows(vt, ld, v + o, hi - lo, KVD, HS, 1.0f);
-				for (int t0 = 0; t0 < T; t0 += ATT_BLOCK)
-					att_small_backward(dq, dk, dv, dout, out, att, q, k, kt, vt, ld, lo, rl, b,
-									   kh, t0, T - t0 < ATT_BLOCK ? T - t0 : ATT_BLOCK,
-									   NH, NKV, HS);
-			}
-		}
+		sqlpilot_run_halves(att_small_backward_half, &ac, 2 * att_work(rl, NH));
 		return;
 	}
 	ds = malloc(sizeof(float) * (size_t) bt * S);
@@ -1284,15 +1425,17 @@ add_into(float *y, const float *x, size_t n)
 		y[i] += x[i];
 }
 
-/* One transformer block (layers.h): attention then SwiGLU, each with a residual. */
+/*
+ * Phase 1 of a block (layers.h): ln1, q and the new rows' k/v, with RoPE.
+ * Sequence b's new k/v rows live at kbuf row b * kv_stride + kv_offset.
+ */
 void
-sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
-					   const SqlpilotRowLayout *rl, const float *x, float *out,
-					   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
+sqlpilot_block_qkv_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+						   const SqlpilotRowLayout *rl, const float *x,
+						   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
 {
 	int			N = rl->B * rl->T;
 	int			C = c->dim;
-	int			H = c->hidden_dim;
 	int			NH = c->n_heads;
 	int			NKV = c->n_kv_heads;
 	int			HS = C / NH;
@@ -1315,19 +1458,112 @@ sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 		if (kv_contiguous(rl))
 			break;
 	}
-	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, NKV, HS);
+}
+
+/*
+ * Backward of phase 1: RoPE's inverse on dq and the new rows' dk, then
+ * d ln1 from the three projections and the rmsnorm's backward into dx.
+ */
+void
+sqlpilot_block_qkv_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+							SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
+							const float *x, const SqlpilotBlockActs *a,
+							SqlpilotBlockGrads *g, float *dx)
+{
+	int			N = rl->B * rl->T;
+	int			C = c->dim;
+	int			NH = c->n_heads;
+	int			NKV = c->n_kv_heads;
+	int			HS = C / NH;
+	int			QD = NH * HS;
+	int			KVD = NKV * HS;
+
+	sqlpilot_rope_backward(g->dq, rl->pos, N, NH, HS, c->rope_theta);
+	memset(g->dln, 0, sizeof(float) * N * C);
+	sqlpilot_matmul_backward(g->dln, dw->wq, g->dq, a->ln1, w->wq, N, C, QD);
+	for (int b = 0; b < rl->B; b++)
+	{
+		size_t		row = (size_t) b * rl->kv_stride + rl->kv_offset;
+		int			nb = kv_contiguous(rl) ? N : rl->T;
+		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
+		float	   *dlnb = g->dln + (size_t) b * rl->T * C;
+
+		sqlpilot_rope_backward(g->dk + row * KVD, rl->pos + (size_t) b * rl->T, nb,
+							   NKV, HS, c->rope_theta);
+		sqlpilot_matmul_backward(dlnb, dw->wk, g->dk + row * KVD, lnb, w->wk, nb, C, KVD);
+		sqlpilot_matmul_backward(dlnb, dw->wv, g->dv + row * KVD, lnb, w->wv, nb, C, KVD);
+		if (kv_contiguous(rl))
+			break;
+	}
+	sqlpilot_rmsnorm_backward(dx, dw->rms_att, g->dln, x, w->rms_att, a->ln1_rstd, N, C);
+}
+
+/* Phase 3 of a block (layers.h): wo and the residual, then the SwiGLU FFN and its residual. */
+void
+sqlpilot_block_ffn_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+						   int N, const float *x, float *out, SqlpilotBlockActs *a)
+{
+	int			C = c->dim;
+	int			H = c->hidden_dim;
+	int			QD = c->n_heads * (C / c->n_heads);
+	SwigluCall	sc = {a->act, NULL, NULL, NULL, a->gate, a->up, (size_t) N * H};
+
 	linear_forward(a->res1, a->atty, w->wo, w->wo_half, N, QD, C);
 	add_into(a->res1, x, (size_t) N * C);
-
 	sqlpilot_rmsnorm_forward(a->ln2, a->ln2_rstd, a->res1, w->rms_ffn, N, C, c->norm_eps);
 	linear_forward(a->gate, a->ln2, w->w1, w->w1_half, N, C, H);
 	linear_forward(a->up, a->ln2, w->w3, w->w3_half, N, C, H);
-	sqlpilot_swiglu_forward(a->act, a->gate, a->up, (size_t) N * H);
+	sqlpilot_run_halves(swiglu_forward_half, &sc, (double) sc.n);
 	linear_forward(out, a->act, w->w2, w->w2_half, N, H, C);
 	add_into(out, a->res1, (size_t) N * C);
 }
 
-/* Floats of scratch sqlpilot_block_backward needs (see its layout there). */
+/*
+ * Backward of phase 3: out = res1 + act @ w2^T, so dres1 (kept in dx) is
+ * dout plus what comes back through the FFN and its rmsnorm; then
+ * res1 = x + atty @ wo^T gives datty.
+ */
+void
+sqlpilot_block_ffn_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+							SqlpilotLayerWeights *dw, int N,
+							const SqlpilotBlockActs *a, const float *dout,
+							float *dx, SqlpilotBlockGrads *g)
+{
+	int			C = c->dim;
+	int			H = c->hidden_dim;
+	int			QD = c->n_heads * (C / c->n_heads);
+	size_t		NC = (size_t) N * C;
+	SwigluCall	sc = {NULL, g->dgate, g->dup, g->dact, a->gate, a->up, (size_t) N * H};
+
+	memcpy(dx, dout, NC * sizeof(float));
+	memset(g->dact, 0, sizeof(float) * N * H);
+	sqlpilot_matmul_backward(g->dact, dw->w2, dout, a->act, w->w2, N, H, C);
+	sqlpilot_run_halves(swiglu_backward_half, &sc, (double) sc.n);
+	memset(g->dln, 0, NC * sizeof(float));
+	sqlpilot_matmul_backward(g->dln, dw->w1, g->dgate, a->ln2, w->w1, N, C, H);
+	sqlpilot_matmul_backward(g->dln, dw->w3, g->dup, a->ln2, w->w3, N, C, H);
+	sqlpilot_rmsnorm_backward(dx, dw->rms_ffn, g->dln, a->res1, w->rms_ffn,
+							  a->ln2_rstd, N, C);
+
+	memset(g->datty, 0, sizeof(float) * N * QD);
+	sqlpilot_matmul_backward(g->datty, dw->wo, dx, a->atty, w->wo, N, QD, C);
+}
+
+/* One transformer block (layers.h): its three phases over the rows of rl. */
+void
+sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+					   const SqlpilotRowLayout *rl, const float *x, float *out,
+					   float *kbuf, float *vbuf, SqlpilotBlockActs *a)
+{
+	int			NH = c->n_heads;
+	int			HS = c->dim / NH;
+
+	sqlpilot_block_qkv_forward(c, w, rl, x, kbuf, vbuf, a);
+	sqlpilot_attention_forward(a->atty, a->att, a->q, kbuf, vbuf, rl, NH, c->n_kv_heads, HS);
+	sqlpilot_block_ffn_forward(c, w, rl->B * rl->T, x, out, a);
+}
+
+/* Floats of scratch sqlpilot_block_backward needs: SqlpilotBlockGrads' buffers. */
 size_t
 sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *rl)
 {
@@ -1338,13 +1574,33 @@ sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *
 	size_t		KVD = c->n_kv_heads * HS;
 	size_t		kv = (size_t) rl->B * rl->kv_stride * KVD;
 
-	return 2 * N * C + 2 * N * QD + 2 * kv + 3 * N * c->hidden_dim;
+	return N * C + 2 * N * QD + 2 * kv + 3 * N * c->hidden_dim;
 }
 
-/*
- * Backward of sqlpilot_block_forward.  scratch: dres1 (N,C), dln (N,C),
- * datty (N,QD), dq (N,QD), dk and dv (B,kv_stride,KVD), dact, dgate, dup (N,H).
- */
+/* Carves g's buffers from scratch in the order of sqlpilot_block_scratch_floats. */
+void
+sqlpilot_block_grads_map(SqlpilotBlockGrads *g, const SqlpilotConfig *c,
+						 const SqlpilotRowLayout *rl, float *scratch)
+{
+	size_t		N = (size_t) rl->B * rl->T;
+	size_t		C = c->dim;
+	size_t		HS = C / c->n_heads;
+	size_t		QD = c->n_heads * HS;
+	size_t		KVD = c->n_kv_heads * HS;
+	size_t		kv = (size_t) rl->B * rl->kv_stride * KVD;
+	size_t		H = c->hidden_dim;
+
+	g->dln = scratch;
+	g->datty = g->dln + N * C;
+	g->dq = g->datty + N * QD;
+	g->dk = g->dq + N * QD;
+	g->dv = g->dk + kv;
+	g->dact = g->dv + kv;
+	g->dgate = g->dact + N * H;
+	g->dup = g->dgate + N * H;
+}
+
+/* Backward of sqlpilot_block_forward: its phases in reverse. */
 void
 sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 						SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
@@ -1353,63 +1609,20 @@ sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 						float *dx, float *scratch)
 {
 	int			N = rl->B * rl->T;
-	int			C = c->dim;
-	int			H = c->hidden_dim;
 	int			NH = c->n_heads;
 	int			NKV = c->n_kv_heads;
-	int			HS = C / NH;
-	int			QD = NH * HS;
-	int			KVD = NKV * HS;
-	size_t		NC = (size_t) N * C;
-	size_t		kvn = (size_t) rl->B * rl->kv_stride * KVD;
-	float	   *dres1 = scratch;
-	float	   *dln = dres1 + NC;
-	float	   *datty = dln + NC;
-	float	   *dq = datty + (size_t) N * QD;
-	float	   *dk = dq + (size_t) N * QD;
-	float	   *dv = dk + kvn;
-	float	   *dact = dv + kvn;
-	float	   *dgate = dact + (size_t) N * H;
-	float	   *dup = dgate + (size_t) N * H;
+	int			HS = c->dim / NH;
+	size_t		kvn = (size_t) rl->B * rl->kv_stride * NKV * HS;
+	SqlpilotBlockGrads g;
 
-	/* SwiGLU half: out = res1 + act @ w2^T. */
-	memcpy(dres1, dout, NC * sizeof(float));
-	memset(dact, 0, sizeof(float) * N * H);
-	sqlpilot_matmul_backward(dact, dw->w2, dout, a->act, w->w2, N, H, C);
-	sqlpilot_swiglu_backward(dgate, dup, dact, a->gate, a->up, (size_t) N * H);
-	memset(dln, 0, NC * sizeof(float));
-	sqlpilot_matmul_backward(dln, dw->w1, dgate, a->ln2, w->w1, N, C, H);
-	sqlpilot_matmul_backward(dln, dw->w3, dup, a->ln2, w->w3, N, C, H);
-	sqlpilot_rmsnorm_backward(dres1, dw->rms_ffn, dln, a->res1, w->rms_ffn,
-							  a->ln2_rstd, N, C);
-
-	/* Attention half: res1 = x + atty @ wo^T. */
-	memcpy(dx, dres1, NC * sizeof(float));
-	memset(datty, 0, sizeof(float) * N * QD);
-	sqlpilot_matmul_backward(datty, dw->wo, dres1, a->atty, w->wo, N, QD, C);
-	memset(dq, 0, sizeof(float) * N * QD);
-	memset(dk, 0, sizeof(float) * kvn);
-	memset(dv, 0, sizeof(float) * kvn);
-	sqlpilot_attention_backward(dq, dk, dv, datty, a->atty, a->att, a->q, kbuf, vbuf, rl,
-								NH, NKV, HS);
-	sqlpilot_rope_backward(dq, rl->pos, N, NH, HS, c->rope_theta);
-	memset(dln, 0, NC * sizeof(float));
-	sqlpilot_matmul_backward(dln, dw->wq, dq, a->ln1, w->wq, N, C, QD);
-	for (int b = 0; b < rl->B; b++)
-	{
-		size_t		row = (size_t) b * rl->kv_stride + rl->kv_offset;
-		int			nb = kv_contiguous(rl) ? N : rl->T;
-		const float *lnb = a->ln1 + (size_t) b * rl->T * C;
-		float	   *dlnb = dln + (size_t) b * rl->T * C;
-
-		sqlpilot_rope_backward(dk + row * KVD, rl->pos + (size_t) b * rl->T, nb,
-							   NKV, HS, c->rope_theta);
-		sqlpilot_matmul_backward(dlnb, dw->wk, dk + row * KVD, lnb, w->wk, nb, C, KVD);
-		sqlpilot_matmul_backward(dlnb, dw->wv, dv + row * KVD, lnb, w->wv, nb, C, KVD);
-		if (kv_contiguous(rl))
-			break;
-	}
-	sqlpilot_rmsnorm_backward(dx, dw->rms_att, dln, x, w->rms_att, a->ln1_rstd, N, C);
+	sqlpilot_block_grads_map(&g, c, rl, scratch);
+	sqlpilot_block_ffn_backward(c, w, dw, N, a, dout, dx, &g);
+	memset(g.dq, 0, sizeof(float) * N * NH * HS);
+	memset(g.dk, 0, sizeof(float) * kvn);
+	memset(g.dv, 0, sizeof(float) * kvn);
+	sqlpilot_attention_backward(g.dq, g.dk, g.dv, g.datty, a->atty, a->att, a->q, kbuf, vbuf,
+								rl, NH, NKV, HS);
+	sqlpilot_block_qkv_backward(c, w, dw, rl, x, a, &g, dx);
 }
 
 /* p[j] = exp(p[j] - mx) for j in [0, n); returns their sum (the lockstep decode of infer.c). */

@@ -4,7 +4,8 @@
  * This is the one forward pass of SQLPilot: inference (core/infer.c, used by the
  * extension, the psql hook and the tools) and training (trainer/) both run a
  * transformer block through sqlpilot_block_forward(); training adds
- * sqlpilot_block_backward().  Shapes: N rows (tokens), C = dim, H = hidden_dim,
+ * sqlpilot_block_backward() (schema-packed training calls their phases,
+ * below, to run attention per segment).  Shapes: N rows (tokens), C = dim, H = hidden_dim,
  * NH = n_heads, NKV = n_kv_heads, HS = C / NH.  All matrices are row-major fp32;
  * a weight W of a linear layer is (OC, C) and y = x @ W^T.
  *
@@ -124,14 +125,23 @@ void		sqlpilot_attention_backward(float *dq, float *dk, float *dv,
  * (B, kv_stride, NKV*HS).  out may equal x.  Matrices given as halves (w's
  * *_half) run through sqlpilot_matvec_f16 for up to
  * SQLPILOT_HALF_MATVEC_MAX_ROWS rows, else through sqlpilot_gemm_f16.
+ *
+ * It runs in three phases a caller may also run itself: the row-wise
+ * phases over all its rows at once, attention over pieces of them with
+ * layouts of their own (the trainer's schema-packed step):
+ *   sqlpilot_block_qkv_forward   rmsnorm, q/k/v projections, RoPE
+ *   sqlpilot_attention_forward   attention (the only phase that needs rl's sequences)
+ *   sqlpilot_block_ffn_forward   wo, residual, rmsnorm, SwiGLU FFN, residual
  */
 void		sqlpilot_block_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 								   const SqlpilotRowLayout *rl, const float *x, float *out,
 								   float *kbuf, float *vbuf, SqlpilotBlockActs *a);
 /*
  * Backward of sqlpilot_block_forward given its saved acts, input x and k/v:
- * writes dx (=), accumulates (+=) the weight gradients in dw.  scratch must
- * hold sqlpilot_block_scratch_floats(c, rl) floats.
+ * writes dx (=, not overlapping dout), accumulates (+=) the weight gradients
+ * in dw.  scratch must hold sqlpilot_block_scratch_floats(c, rl) floats.
+ * Its phases, in reverse: sqlpilot_block_ffn_backward,
+ * sqlpilot_attention_backward, sqlpilot_block_qkv_backward.
  */
 void		sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
 									SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
@@ -139,6 +149,61 @@ void		sqlpilot_block_backward(const SqlpilotConfig *c, const SqlpilotLayerWeight
 									const SqlpilotBlockActs *a, const float *dout,
 									float *dx, float *scratch);
 size_t		sqlpilot_block_scratch_floats(const SqlpilotConfig *c, const SqlpilotRowLayout *rl);
+
+/*
+ * Gradients of one block's activations during its backward, carved from the
+ * scratch (sqlpilot_block_grads_map): dln (N,C), datty (N,QD), dq (N,QD),
+ * dk and dv shaped like the k/v buffers (B, kv_stride, KVD), dact, dgate,
+ * dup (N,H).
+ */
+typedef struct SqlpilotBlockGrads
+{
+	float	   *dln;			/* d of ln1 or ln2 (reused) */
+	float	   *datty;			/* d attention output */
+	float	   *dq;				/* d q: after RoPE, then before it */
+	float	   *dk;				/* d k: after RoPE, then before it */
+	float	   *dv;
+	float	   *dact;			/* d silu(gate) * up */
+	float	   *dgate;
+	float	   *dup;
+} SqlpilotBlockGrads;
+
+/* Points g into scratch (sqlpilot_block_scratch_floats(c, rl) floats). */
+void		sqlpilot_block_grads_map(SqlpilotBlockGrads *g, const SqlpilotConfig *c,
+									 const SqlpilotRowLayout *rl, float *scratch);
+
+/*
+ * Phase 1 of a block over the rows of rl: a->ln1, a->ln1_rstd, a->q (after
+ * RoPE) and the new rows' k (after RoPE) and v into kbuf/vbuf.
+ */
+void		sqlpilot_block_qkv_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+									   const SqlpilotRowLayout *rl, const float *x,
+									   float *kbuf, float *vbuf, SqlpilotBlockActs *a);
+/*
+ * Its backward: g->dq and g->dk/dv (B, kv_stride, KVD) as attention left
+ * them are rotated back in place and sent through wq, wk, wv and the
+ * rmsnorm into dx (+=); weight gradients (+=) in dw.
+ */
+void		sqlpilot_block_qkv_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+										SqlpilotLayerWeights *dw, const SqlpilotRowLayout *rl,
+										const float *x, const SqlpilotBlockActs *a,
+										SqlpilotBlockGrads *g, float *dx);
+
+/*
+ * Phase 3 of a block over N rows, after attention wrote a->atty:
+ * a->res1 = x + atty @ wo^T, a->ln2, gate, up, act and out = res1 + act @ w2^T.
+ */
+void		sqlpilot_block_ffn_forward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+									   int N, const float *x, float *out, SqlpilotBlockActs *a);
+/*
+ * Its backward: writes dx (=) the gradient reaching res1 (x's share through
+ * the residual) and g->datty (=); weight gradients (+=) in dw; uses g's
+ * dln, dact, dgate, dup.  dx must not overlap dout.
+ */
+void		sqlpilot_block_ffn_backward(const SqlpilotConfig *c, const SqlpilotLayerWeights *w,
+										SqlpilotLayerWeights *dw, int N,
+										const SqlpilotBlockActs *a, const float *dout,
+										float *dx, SqlpilotBlockGrads *g);
 
 /*
  * p[j] = exp(p[j] - mx) for j in [0, n), 16 lanes at a time (the attention

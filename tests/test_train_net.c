@@ -3,9 +3,11 @@
  * independent PyTorch model (tests/torch/check_grads.py, float64), for a tied
  * and an untied config on a packed batch with schema-weighted targets; and
  * micro-batching: two halves accumulate the same gradients as one batch;
- * schema packing (trainer_loader_fill, trainer_net_step_packed): the same
- * loss and gradients as the examples run one by one, and PyTorch's with the
- * packed rows' attention mask.
+ * schema packing (trainer_loader_fill, trainer_net_step_packed: the
+ * block's row-wise phases over all rows of a micro-batch, attention per
+ * segment): the same loss and gradients as the examples run one by one, and
+ * PyTorch's with the packed rows' attention mask, for small heads and for
+ * heads of 64 (sgemm attention).
  *
  * Case file handed to Python (little-endian): 9 x i32 dim, hidden, layers,
  * heads, kv heads, vocab, tied, B, T; 2 x f32 theta, eps; f32 params[n];
@@ -401,5 +403,10 @@ main(void)
 	c.tied = 1;
 	c.n_kv_heads = 2;
 	check_packed("schema-packed tied GQA", &c, 0.0f);
+	/* heads of 64: attention through sgemm with stored probabilities */
+	c.dim = 128;
+	c.n_heads = 2;
+	c.n_kv_heads = 1;
+	check_packed("schema-packed tied MQA, heads of 64", &c, 0.0f);
 	return tap_done();
 }

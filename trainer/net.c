@@ -9,15 +9,20 @@
  * in the (N,C)x(C,V) product.  All activations live in one allocation sized
  * at init; a step allocates nothing.
  *
- * Schema-packed batches (trainer_net_step_packed) run each segment as its
- * own one-sequence layout: a schema as a plain causal sequence, a statement
+ * Schema-packed batches (trainer_net_step_packed) run the row-wise phases
+ * of each block (core/layers.h: norms, projections, RoPE, FFN) over all rows
+ * of the micro-batch at once, so the matrix products are as big as
+ * unpacked ones, and attention segment by segment, each segment as its own
+ * one-sequence layout: a schema as a plain causal sequence, a statement
  * with its schema's k/v (copied into kvtmp) as a cached prefix before its
  * own rows (kv_offset = the schema's rows, positions continuing after it),
  * which is what that statement sees in its own sequence.  In the backward
- * the gradient that reaches the prefix k/v of each statement is gathered
- * per schema (dkvx) and sent through the schema's k/v projections.
+ * the gradient that reaches the prefix k/v of each statement is added to
+ * its schema's rows of dk/dv, and all rows' dk/dv go through the k/v
+ * projections together.
  */
 #include "train.h"
+#include "gemm.h"
 #include "util.h"
 
 #include <math.h>
@@ -76,8 +81,7 @@ net_layout(TrainerNet *n, SqlpilotCarve *t, size_t scratch)
 	piece(t, &np, &n->dx, N * C);
 	piece(t, &np, &n->dx2, N * C);
 	piece(t, &np, &n->kvtmp, 2 * (size_t) n->T * KVD);
-	piece(t, &np, &n->dkvx, 2 * N * KVD);
-	piece(t, &np, &n->dlnx, (size_t) n->T * C);
+	piece(t, &np, &n->dkvtmp, 2 * (size_t) n->T * KVD);
 	piece(t, &np, &n->scratch, scratch);
 	return np;
 }
@@ -156,19 +160,37 @@ trainer_net_free(TrainerNet *n)
 }
 
 /*
- * Softmax cross-entropy of the M selected rows of logits, in place: adds to
- * st, and with grad_scale > 0 leaves d(loss)/d(logits) in logits.
+ * Softmax cross-entropy of the M selected rows of logits, in place, split
+ * for sqlpilot_run_halves: rows [0, M/2) and [M/2, M), each half summing its
+ * own statistics into st[half] (added to the caller's in that order, so one
+ * thread and two give the same sums); with grad_scale > 0 leaves
+ * d(loss)/d(logits) in logits.
  */
-static void
-head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_scale,
-		  TrainerStats *st)
+typedef struct HeadLossCall
 {
-	int			V = n->c.vocab_size;
+	TrainerNet *n;
+	const TrainerBatch *b;
+	size_t		row0;
+	int			M;
+	float		grad_scale;
+	TrainerStats st[2];
+} HeadLossCall;
 
-	for (int i = 0; i < M; i++)
+/* The loss (and gradient) of the selected rows of half 0 or 1 of call h. */
+static void
+head_loss_half(void *arg, int half)
+{
+	HeadLossCall *h = arg;
+	const TrainerBatch *b = h->b;
+	TrainerStats *st = &h->st[half];
+	int			V = h->n->c.vocab_size;
+	int			i0 = half ? h->M / 2 : 0;
+	int			i1 = half ? h->M : h->M / 2;
+
+	for (int i = i0; i < i1; i++)
 	{
-		size_t		r = row0 + n->sel[i];
-		float	   *lg = n->logits + (size_t) i * V;
+		size_t		r = h->row0 + h->n->sel[i];
+		float	   *lg = h->n->logits + (size_t) i * V;
 		int			tgt = b->targets[r];
 		float		x_tgt = lg[tgt];
 		int			arg = 0;
@@ -186,14 +208,32 @@ head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_s
 			st->stmt_count += 1;
 			st->stmt_correct += (arg == tgt);
 		}
-		if (grad_scale > 0.0f)
+		if (h->grad_scale > 0.0f)
 		{
-			float		g = grad_scale * b->weights[r];
+			float		g = h->grad_scale * b->weights[r];
 
 			for (int j = 0; j < V; j++)
 				lg[j] = g * expf(lg[j]);
 			lg[tgt] -= g;
 		}
+	}
+}
+
+/* The head's loss over its M selected rows, both halves, added to st. */
+static void
+head_loss(TrainerNet *n, const TrainerBatch *b, size_t row0, int M, float grad_scale,
+		  TrainerStats *st)
+{
+	HeadLossCall h = {.n = n,.b = b,.row0 = row0,.M = M,.grad_scale = grad_scale};
+
+	sqlpilot_run_halves(head_loss_half, &h, (double) M * n->c.vocab_size);
+	for (int k = 0; k < 2; k++)
+	{
+		st->loss_sum += h.st[k].loss_sum;
+		st->weight_sum += h.st[k].weight_sum;
+		st->stmt_loss_sum += h.st[k].stmt_loss_sum;
+		st->stmt_count += h.st[k].stmt_count;
+		st->stmt_correct += h.st[k].stmt_correct;
 	}
 }
 
@@ -321,40 +361,20 @@ trainer_net_step(TrainerNet *n, const TrainerBatch *b, int first, int nb,
 	net_embedding_backward(n, b, row0, N);
 }
 
-/* Layer activations of rows [r, r + rows) of a, with attention probabilities at att_off. */
-static void
-seg_acts(SqlpilotBlockActs *out, const SqlpilotBlockActs *a, const SqlpilotConfig *c,
-		 size_t r, size_t att_off)
-{
-	size_t		C = c->dim;
-	size_t		QD = (size_t) c->n_heads * (C / c->n_heads);
-	size_t		H = c->hidden_dim;
-
-	out->ln1 = a->ln1 + r * C;
-	out->ln1_rstd = a->ln1_rstd + r;
-	out->q = a->q + r * QD;
-	out->att = a->att + att_off;
-	out->atty = a->atty + r * QD;
-	out->res1 = a->res1 + r * C;
-	out->ln2 = a->ln2 + r * C;
-	out->ln2_rstd = a->ln2_rstd + r;
-	out->gate = a->gate + r * H;
-	out->up = a->up + r * H;
-	out->act = a->act + r * H;
-}
-
 /*
- * k/v buffers of segment g for layer l: its own rows of kl/vl, or for a
- * statement after a schema its schema's rows then its own, assembled in
- * n->kvtmp.  Sets *k and *v.
+ * k/v buffers of segment g (its rows r.. of the micro-batch) for one layer:
+ * its own rows of kl/vl, or for a statement after a schema its schema's
+ * rows then its own, assembled in n->kvtmp.  Sets *k and *v.
  */
 static void
-seg_kv(TrainerNet *n, const TrainerSeg *g, size_t row0, float *kl, float *vl,
-	   float **k, float **v)
+seg_kv(TrainerNet *n, const TrainerSeg *g, size_t row0, const float *kl, const float *vl,
+	   const float **k, const float **v)
 {
 	size_t		KVD = (size_t) n->c.n_kv_heads * (n->c.dim / n->c.n_heads);
 	size_t		r = g->row0 - row0;
 	size_t		P = g->prefix_rows;
+	float	   *kt = n->kvtmp;
+	float	   *vt = n->kvtmp + (size_t) n->T * KVD;
 
 	if (P == 0)
 	{
@@ -362,15 +382,118 @@ seg_kv(TrainerNet *n, const TrainerSeg *g, size_t row0, float *kl, float *vl,
 		*v = vl + r * KVD;
 		return;
 	}
-	*k = n->kvtmp;
-	*v = n->kvtmp + (size_t) n->T * KVD;
-	memcpy(*k, kl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
-	memcpy(*v, vl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
-	memcpy(*k + P * KVD, kl + r * KVD, sizeof(float) * g->rows * KVD);
-	memcpy(*v + P * KVD, vl + r * KVD, sizeof(float) * g->rows * KVD);
+	memcpy(kt, kl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
+	memcpy(vt, vl + (g->prefix - row0) * KVD, sizeof(float) * P * KVD);
+	memcpy(kt + P * KVD, kl + r * KVD, sizeof(float) * g->rows * KVD);
+	memcpy(vt + P * KVD, vl + r * KVD, sizeof(float) * g->rows * KVD);
+	*k = kt;
+	*v = vt;
 }
 
-/* Schema-packed forward and backward (train.h; the design at the top of this file). */
+/* The one-sequence layout of segment g: its rows after its schema's as a cached prefix. */
+static SqlpilotRowLayout
+seg_layout(const TrainerBatch *b, const TrainerSeg *g)
+{
+	SqlpilotRowLayout rl = {1, g->rows, g->prefix_rows, g->prefix_rows + g->rows,
+	b->pos + g->row0, NULL};
+
+	return rl;
+}
+
+/*
+ * Attention forward of every segment of one layer: q and k/v of all rows
+ * (kl/vl, (N, KVD)) are in place, each segment writes its rows of a->atty
+ * and its own stretch of a->att.
+ */
+static void
+packed_attention_forward(TrainerNet *n, const TrainerBatch *b, const TrainerSeg *segs,
+						 int nseg, const float *kl, const float *vl, SqlpilotBlockActs *a)
+{
+	int			NH = n->c.n_heads;
+	int			HS = n->c.dim / NH;
+	size_t		row0 = segs[0].row0;
+	size_t		att_off = 0;
+
+	for (int s = 0; s < nseg; s++)
+	{
+		const TrainerSeg *g = &segs[s];
+		size_t		r = g->row0 - row0;
+		SqlpilotRowLayout rl = seg_layout(b, g);
+		const float *k;
+		const float *v;
+
+		seg_kv(n, g, row0, kl, vl, &k, &v);
+		sqlpilot_attention_forward(a->atty + r * NH * HS, a->att + att_off, a->q + r * NH * HS,
+								   k, v, &rl, NH, n->c.n_kv_heads, HS);
+		att_off += sqlpilot_attention_att_floats(1, g->rows, rl.kv_stride, NH, HS);
+	}
+}
+
+/*
+ * Attention backward of every segment of one layer into g's dq, dk, dv
+ * (N rows each, zeroed here): a schema's dk/dv rows gather what its own
+ * attention and every statement after it send back (statements through
+ * n->dkvtmp), in segment order.
+ */
+static void
+packed_attention_backward(TrainerNet *n, const TrainerBatch *b, const TrainerSeg *segs,
+						  int nseg, const float *kl, const float *vl,
+						  const SqlpilotBlockActs *a, SqlpilotBlockGrads *gr)
+{
+	int			NH = n->c.n_heads;
+	int			NKV = n->c.n_kv_heads;
+	int			HS = n->c.dim / NH;
+	size_t		QD = (size_t) NH * HS;
+	size_t		KVD = (size_t) NKV * HS;
+	size_t		row0 = segs[0].row0;
+	size_t		N = segs[nseg - 1].row0 + segs[nseg - 1].rows - row0;
+	size_t		att_off = 0;
+	float	   *dkt = n->dkvtmp;
+	float	   *dvt = n->dkvtmp + (size_t) n->T * KVD;
+
+	memset(gr->dq, 0, sizeof(float) * N * QD);
+	memset(gr->dk, 0, sizeof(float) * N * KVD);
+	memset(gr->dv, 0, sizeof(float) * N * KVD);
+	for (int s = 0; s < nseg; s++)
+	{
+		const TrainerSeg *g = &segs[s];
+		size_t		r = g->row0 - row0;
+		size_t		P = g->prefix_rows;
+		size_t		S = P + g->rows;
+		SqlpilotRowLayout rl = seg_layout(b, g);
+		const float *att = a->att + att_off;
+		const float *k;
+		const float *v;
+
+		att_off += sqlpilot_attention_att_floats(1, g->rows, rl.kv_stride, NH, HS);
+		seg_kv(n, g, row0, kl, vl, &k, &v);
+		if (P == 0)
+		{
+			sqlpilot_attention_backward(gr->dq + r * QD, gr->dk + r * KVD, gr->dv + r * KVD,
+										gr->datty + r * QD, a->atty + r * QD, att,
+										a->q + r * QD, k, v, &rl, NH, NKV, HS);
+			continue;
+		}
+		memset(dkt, 0, sizeof(float) * S * KVD);
+		memset(dvt, 0, sizeof(float) * S * KVD);
+		sqlpilot_attention_backward(gr->dq + r * QD, dkt, dvt, gr->datty + r * QD,
+									a->atty + r * QD, att, a->q + r * QD, k, v, &rl,
+									NH, NKV, HS);
+		for (size_t i = 0; i < P * KVD; i++)
+		{
+			gr->dk[(g->prefix - row0) * KVD + i] += dkt[i];
+			gr->dv[(g->prefix - row0) * KVD + i] += dvt[i];
+		}
+		memcpy(gr->dk + r * KVD, dkt + P * KVD, sizeof(float) * g->rows * KVD);
+		memcpy(gr->dv + r * KVD, dvt + P * KVD, sizeof(float) * g->rows * KVD);
+	}
+}
+
+/*
+ * Schema-packed forward and backward (train.h; the design at the top of this
+ * file): per layer the row-wise phases of the block run over all N rows of
+ * the micro-batch at once, attention segment by segment.
+ */
 void
 trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg,
 						float grad_scale, TrainerStats *st)
@@ -381,17 +504,16 @@ trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg
 	int			N;
 	int			C = c->dim;
 	int			L = c->n_layers;
-	int			NH = c->n_heads;
-	int			HS = C / NH;
-	size_t		QD = (size_t) NH * HS;
-	size_t		KVD = (size_t) c->n_kv_heads * HS;
+	size_t		KVD = (size_t) c->n_kv_heads * (C / c->n_heads);
 	size_t		NC;
+	SqlpilotRowLayout all;
 
 	if (nseg <= 0)
 		return;
 	row0 = segs[0].row0;
 	N = (int) (segs[nseg - 1].row0 + segs[nseg - 1].rows - row0);
 	NC = (size_t) N * C;
+	all = (SqlpilotRowLayout) {1, N, 0, N, b->pos + row0, NULL};
 	for (int i = 0; i < N; i++)
 		memcpy(n->xs + (size_t) i * C, n->w.token_embedding + (size_t) b->inputs[row0 + i] * C,
 			   sizeof(float) * C);
@@ -400,105 +522,30 @@ trainer_net_step_packed(TrainerNet *n, const TrainerBatch *b, int seg0, int nseg
 		SqlpilotLayerWeights lw;
 		float	   *kl = n->kbuf + l * N * KVD;
 		float	   *vl = n->vbuf + l * N * KVD;
-		size_t		att_off = 0;
 
 		sqlpilot_layer_weights(&lw, &n->w, c, l);
-		for (int s = 0; s < nseg; s++)
-		{
-			const TrainerSeg *g = &segs[s];
-			size_t		r = g->row0 - row0;
-			int			S = g->prefix_rows + g->rows;
-			SqlpilotRowLayout rl = {1, g->rows, g->prefix_rows, S, b->pos + g->row0, NULL};
-			SqlpilotBlockActs sa;
-			float	   *k;
-			float	   *v;
-
-			seg_acts(&sa, &n->acts[l], c, r, att_off);
-			att_off += sqlpilot_attention_att_floats(1, g->rows, S, NH, HS);
-			seg_kv(n, g, row0, kl, vl, &k, &v);
-			sqlpilot_block_forward(c, &lw, &rl, n->xs + l * NC + r * C,
-								   n->xs + (l + 1) * NC + r * C, k, v, &sa);
-			if (g->prefix_rows > 0)
-			{
-				memcpy(kl + r * KVD, k + g->prefix_rows * KVD, sizeof(float) * g->rows * KVD);
-				memcpy(vl + r * KVD, v + g->prefix_rows * KVD, sizeof(float) * g->rows * KVD);
-			}
-		}
+		sqlpilot_block_qkv_forward(c, &lw, &all, n->xs + l * NC, kl, vl, &n->acts[l]);
+		packed_attention_forward(n, b, segs, nseg, kl, vl, &n->acts[l]);
+		sqlpilot_block_ffn_forward(c, &lw, N, n->xs + l * NC, n->xs + (l + 1) * NC, &n->acts[l]);
 	}
 	if (!net_final(n, b, row0, N, grad_scale, st))
 		return;
 
+	/* backward: blocks (ping-pong dx/dx2), embedding */
 	for (int l = L - 1; l >= 0; l--)
 	{
 		SqlpilotLayerWeights lw;
 		SqlpilotLayerWeights dlw;
-		float	   *kl = n->kbuf + l * N * KVD;
-		float	   *vl = n->vbuf + l * N * KVD;
-		float	   *dkx = n->dkvx;
-		float	   *dvx = n->dkvx + (size_t) N * KVD;
+		SqlpilotBlockGrads g;
 		float	   *t;
 
 		sqlpilot_layer_weights(&lw, &n->w, c, l);
 		sqlpilot_layer_weights(&dlw, &n->dw, c, l);
-		memset(n->dkvx, 0, sizeof(float) * 2 * N * KVD);
-
-		/*
-		 * Pass 0: statements after a schema, gathering the gradient of the
-		 * schema's k/v; pass 1: schemas (and statements without one), then
-		 * the gathered gradient through the schema's k/v projections.
-		 */
-		for (int pass = 0; pass < 2; pass++)
-		{
-			size_t		att_off = 0;
-
-			for (int s = 0; s < nseg; s++)
-			{
-				const TrainerSeg *g = &segs[s];
-				size_t		r = g->row0 - row0;
-				size_t		P = g->prefix_rows;
-				int			S = g->prefix_rows + g->rows;
-				SqlpilotRowLayout rl = {1, g->rows, g->prefix_rows, S, b->pos + g->row0, NULL};
-				SqlpilotBlockActs sa;
-				float	   *k;
-				float	   *v;
-
-				seg_acts(&sa, &n->acts[l], c, r, att_off);
-				att_off += sqlpilot_attention_att_floats(1, g->rows, S, NH, HS);
-				if ((P > 0) != (pass == 0))
-					continue;
-				seg_kv(n, g, row0, kl, vl, &k, &v);
-				sqlpilot_block_backward(c, &lw, &dlw, &rl, n->xs + l * NC + r * C, k, v, &sa,
-										n->dx + r * C, n->dx2 + r * C, n->scratch);
-				if (P > 0)
-				{
-					/*
-					 * d k/v of the S rows stay in the scratch after dres1,
-					 * dln (rows x C) and datty, dq (rows x QD): the layout
-					 * sqlpilot_block_backward documents in core/layers.c.
-					 */
-					const float *dk = n->scratch + 2 * (size_t) g->rows * (C + QD);
-					const float *dv = dk + (size_t) S * KVD;
-					size_t		p = g->prefix - row0;
-
-					for (size_t i = 0; i < P * KVD; i++)
-					{
-						dkx[p * KVD + i] += dk[i];
-						dvx[p * KVD + i] += dv[i];
-					}
-					continue;
-				}
-				sqlpilot_rope_backward(dkx + r * KVD, b->pos + g->row0, g->rows,
-									   c->n_kv_heads, HS, c->rope_theta);
-				memset(n->dlnx, 0, sizeof(float) * (size_t) g->rows * C);
-				sqlpilot_matmul_backward(n->dlnx, dlw.wk, dkx + r * KVD, sa.ln1, lw.wk,
-										 g->rows, C, (int) KVD);
-				sqlpilot_matmul_backward(n->dlnx, dlw.wv, dvx + r * KVD, sa.ln1, lw.wv,
-										 g->rows, C, (int) KVD);
-				sqlpilot_rmsnorm_backward(n->dx2 + r * C, dlw.rms_att, n->dlnx,
-										  n->xs + l * NC + r * C, lw.rms_att, sa.ln1_rstd,
-										  g->rows, C);
-			}
-		}
+		sqlpilot_block_grads_map(&g, c, &all, n->scratch);
+		sqlpilot_block_ffn_backward(c, &lw, &dlw, N, &n->acts[l], n->dx, n->dx2, &g);
+		packed_attention_backward(n, b, segs, nseg, n->kbuf + l * N * KVD,
+								  n->vbuf + l * N * KVD, &n->acts[l], &g);
+		sqlpilot_block_qkv_backward(c, &lw, &dlw, &all, n->xs + l * NC, &n->acts[l], &g, n->dx2);
 		t = n->dx;
 		n->dx = n->dx2;
 		n->dx2 = t;

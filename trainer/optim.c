@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "gemm.h"
+
 /* Learning rate of step (0-based): warmup, then decay over the remaining steps. */
 float
 trainer_lr_at(const TrainerOptim *o, long step)
@@ -47,27 +49,61 @@ trainer_clip_grads(float *grads, size_t n, float clip)
 	return (float) norm;
 }
 
+/*
+ * One AdamW update of n parameters (bias corrections c1, c2 and the decay
+ * step wd already worked out), split in two fixed halves for
+ * sqlpilot_run_halves: each parameter is updated alone, so the halves give
+ * the results of one thread.
+ */
+typedef struct AdamwCall
+{
+	const TrainerOptim *o;
+	float	   *params;
+	const float *grads;
+	float	   *m;
+	float	   *v;
+	const uint8_t *decay;
+	size_t		n;
+	float		lr;
+	float		c1;
+	float		c2;
+	float		wd;
+} AdamwCall;
+
+/* The update of parameters of half 0 or 1 of call a. */
+static void
+adamw_half(void *arg, int half)
+{
+	const AdamwCall *a = arg;
+	float		b1 = a->o->beta1;
+	float		b2 = a->o->beta2;
+	size_t		i0 = half ? a->n / 2 : 0;
+	size_t		i1 = half ? a->n : a->n / 2;
+
+	for (size_t i = i0; i < i1; i++)
+	{
+		float		g = a->grads[i];
+		float		mi = b1 * a->m[i] + (1.0f - b1) * g;
+		float		vi = b2 * a->v[i] + (1.0f - b2) * g * g;
+
+		a->m[i] = mi;
+		a->v[i] = vi;
+		a->params[i] -= a->lr * (mi * a->c1) / (sqrtf(vi * a->c2) + a->o->eps) +
+			(a->decay[i] ? a->wd * a->params[i] : 0.0f);
+	}
+}
+
 /* AdamW (Loshchilov & Hutter): bias-corrected moments, decay applied to the weight. */
 void
 trainer_adamw(const TrainerOptim *o, float *params, const float *grads,
 			  float *m, float *v, const uint8_t *decay, size_t n, float lr, long t)
 {
-	float		b1 = o->beta1;
-	float		b2 = o->beta2;
-	float		c1 = 1.0f / (1.0f - powf(b1, (float) t));
-	float		c2 = 1.0f / (1.0f - powf(b2, (float) t));
-	float		wd = lr * o->weight_decay;
+	AdamwCall	a = {o, params, grads, m, v, decay, n, lr,
+		1.0f / (1.0f - powf(o->beta1, (float) t)),
+		1.0f / (1.0f - powf(o->beta2, (float) t)),
+	lr * o->weight_decay};
 
-	for (size_t i = 0; i < n; i++)
-	{
-		float		g = grads[i];
-		float		mi = b1 * m[i] + (1.0f - b1) * g;
-		float		vi = b2 * v[i] + (1.0f - b2) * g * g;
-
-		m[i] = mi;
-		v[i] = vi;
-		params[i] -= lr * (mi * c1) / (sqrtf(vi * c2) + o->eps) + (decay[i] ? wd * params[i] : 0.0f);
-	}
+	sqlpilot_run_halves(adamw_half, &a, (double) n);
 }
 
 /* Marks the 2-D weights (embedding, projections, head) for decay; norms are not decayed. */

@@ -149,9 +149,8 @@ typedef struct TrainerNet
 	float	   *dx;				/* (N, C) */
 	float	   *dx2;			/* (N, C) */
 	float	   *kvtmp;			/* (2, T, KVD) schema-packed: k/v of one statement with its schema */
-	float	   *dkvx;			/* (2, N, KVD) schema-packed: d k/v of schemas from their statements */
-	float	   *dlnx;			/* (T, C) schema-packed: d ln1 of one schema from dkvx */
-	float	   *scratch;		/* block backward scratch */
+	float	   *dkvtmp;			/* (2, T, KVD) schema-packed: d k/v of one statement with its schema */
+	float	   *scratch;		/* block backward scratch (SqlpilotBlockGrads, N rows) */
 	float	   *mem;			/* the one allocation behind the activations */
 	size_t		mem_floats;		/* its size: the layout's total (net_layout in net.c) */
 } TrainerNet;
