@@ -527,6 +527,30 @@ rows_run(SqlpilotRunState *s, int spares)
 }
 
 /*
+ * From a warm prompt (one call of 5 first): the greedy completion into g
+ * and 5 short candidates into a, with the rows each ran (s and 4 spares).
+ */
+static void
+greedy_and_short(SqlpilotRunState *s, const SqlpilotTokenizer *tok, const char *p,
+				 SqlpilotCompleteOptions *o, SqlpilotCompletion *g, int *ng, long *rg,
+				 SqlpilotCompletion *a, int *na, long *ra, char *err)
+{
+	long		r0;
+
+	o->beam_width = 5;
+	*na = run(s, tok, p, strlen(p), o, a, 5, err);
+	sqlpilot_completion_free(a, *na > 0 ? *na : 0);
+	o->beam_width = 1;
+	r0 = rows_run(s, 4);
+	*ng = run(s, tok, p, strlen(p), o, g, 1, err);
+	*rg = rows_run(s, 4) - r0;
+	o->beam_width = 5;
+	r0 = rows_run(s, 4);
+	*na = run(s, tok, p, strlen(p), o, a, 5, err);
+	*ra = rows_run(s, 4) - r0;
+}
+
+/*
  * Short alternatives (the default for 5 distinct beams): the first result
  * is the greedy completion, text and score; the others each take another
  * next word, and each finishes it before the shared budget can cut it (so
@@ -577,18 +601,7 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 		char		keys[5][SQLPILOT_WORD_KEY_MAX];
 		bool		dup = false;
 
-		/* warm: every run below starts from the prompt in the cache */
-		o.beam_width = 5;
-		na = run(&s, tok, p, strlen(p), &o, a, 5, err);
-		sqlpilot_completion_free(a, na > 0 ? na : 0);
-		o.beam_width = 1;
-		r0 = rows_run(&s, 4);
-		ng = run(&s, tok, p, strlen(p), &o, g, 1, err);
-		rg = rows_run(&s, 4) - r0;
-		o.beam_width = 5;
-		r0 = rows_run(&s, 4);
-		na = run(&s, tok, p, strlen(p), &o, a, 5, err);
-		ra = rows_run(&s, 4) - r0;
+		greedy_and_short(&s, tok, p, &o, g, &ng, &rg, a, &na, &ra, err);
 		rows_short += ra;
 		o.short_alternatives = false;
 		r0 = rows_run(&s, 4);
@@ -677,21 +690,10 @@ test_alternative_rows(const SqlpilotTokenizer *tok)
 						a[5];
 			int			ng,
 						na;
-			long		r0,
-						rg,
+			long		rg,
 						ra;
 
-			o.beam_width = 5;
-			na = run(&s, tok, p, strlen(p), &o, a, 5, err);
-			sqlpilot_completion_free(a, na > 0 ? na : 0);
-			o.beam_width = 1;
-			r0 = rows_run(&s, 4);
-			ng = run(&s, tok, p, strlen(p), &o, g, 1, err);
-			rg = rows_run(&s, 4) - r0;
-			o.beam_width = 5;
-			r0 = rows_run(&s, 4);
-			na = run(&s, tok, p, strlen(p), &o, a, 5, err);
-			ra = rows_run(&s, 4) - r0;
+			greedy_and_short(&s, tok, p, &o, g, &ng, &rg, a, &na, &ra, err);
 			/* rg: the greedy one's rows and the re-fed backed-off token */
 			if (ng == 1 && g[0].text[0] != '\0')
 			{
