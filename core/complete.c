@@ -40,13 +40,14 @@
  * like beams (the best of each next word kept) until each has finished its
  * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
  * end once their clause is decided (candidates.h), within a shared budget
- * of decode steps past their words (3/4 of the greedy one's) and a shared
- * cap on all their rows, words included (the rows of the statement
- * sqlpilot_complete() shows, plus one each: a short statement such as
- * "id = 5;" would otherwise cost less than the alternatives' spelling of
- * four column names); an alternative whose next word is the greedy one's,
- * or another's, is dropped.  Cost: about twice the rows of one completion, where W full
- * beams ran about W times them (bench/results/candidates.md).  After a
+ * of decode steps past their words (3/4 of the statement's) and a shared
+ * cap on all their rows, words included (the statement's rows, 3/4 of them
+ * after a statement of several beams, plus one each: a short statement such
+ * as "id = 5;" would otherwise cost less than the alternatives' spelling of
+ * four column names); an alternative whose next word is the statement's,
+ * or another's, is dropped.  Cost: at most about twice the statement's
+ * rows, where W full beams ran about W times them
+ * (bench/results/candidates_ab.md).  After a
  * greedy statement the two searches run in one lockstep (run_joint): each
  * step decodes the greedy row and the alternatives' rows together, and an
  * alternatives' step waits while it needs what the greedy one has not
