@@ -195,6 +195,25 @@ stop_now(void *arg)
 	return true;
 }
 
+/* The prefixes the short-alternative tests run (one completes a table name, one is empty). */
+static const char *const alt_prefixes[] = {
+	"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
+	"INSERT INTO users (", "",
+};
+
+/* Random 260K weights (seed 11) mapped into w; returns the malloc'd parameters. */
+static float *
+random_260k(SqlpilotConfig *c, SqlpilotWeights *w)
+{
+	float	   *params;
+
+	sqlpilot_config_preset("260K", c);
+	params = malloc(sqlpilot_param_count(c) * sizeof(float));
+	sqlpilot_model_init_random(c, params, 11);
+	sqlpilot_weights_map(w, c, params);
+	return params;
+}
+
 /* Exact answers on the rigged model (see the top of this file). */
 static void
 test_rigged(const SqlpilotTokenizer *tok)
@@ -423,10 +442,7 @@ test_random(const SqlpilotTokenizer *tok)
 	int			ids[512];
 	long		before;
 
-	sqlpilot_config_preset("260K", &c);
-	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
-	sqlpilot_model_init_random(&c, params, 11);
-	sqlpilot_weights_map(&w, &c, params);
+	params = random_260k(&c, &w);
 	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
 	sqlpilot_runstate_init(&fresh, &c, &w, err, sizeof(err));
 	sqlpilot_complete_defaults(&o);
@@ -567,28 +583,21 @@ test_short_alternatives(const SqlpilotTokenizer *tok)
 	SqlpilotCompleteOptions o;
 	float	   *params;
 	char		err[256];
-	const char *prefixes[] = {
-		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
-		"INSERT INTO users (", "",
-	};
 	int			same_best = 0,
 				distinct_words = 0,
 				several = 0,
 				within = 0,
-				n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+				n_prefixes = (int) (sizeof(alt_prefixes) / sizeof(alt_prefixes[0]));
 	long		rows_short = 0,
 				rows_full = 0;
 
-	sqlpilot_config_preset("260K", &c);
-	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
-	sqlpilot_model_init_random(&c, params, 11);
-	sqlpilot_weights_map(&w, &c, params);
+	params = random_260k(&c, &w);
 	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = getenv("SQLPILOT_TEST_QUICK") ? 8 : 16;
 	for (int i = 0; i < n_prefixes; i++)
 	{
-		const char *p = prefixes[i];
+		const char *p = alt_prefixes[i];
 		SqlpilotCompletion g[1],
 					a[5],
 					f[5];
@@ -663,16 +672,9 @@ test_alternative_rows(const SqlpilotTokenizer *tok)
 	SqlpilotCompleteOptions o;
 	float	   *params;
 	char		err[256];
-	const char *prefixes[] = {
-		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
-		"INSERT INTO users (", "",
-	};
-	int			n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+	int			n_prefixes = (int) (sizeof(alt_prefixes) / sizeof(alt_prefixes[0]));
 
-	sqlpilot_config_preset("260K", &c);
-	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
-	sqlpilot_model_init_random(&c, params, 11);
-	sqlpilot_weights_map(&w, &c, params);
+	params = random_260k(&c, &w);
 	sqlpilot_runstate_init(&s, &c, &w, err, sizeof(err));
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = 4;
@@ -685,7 +687,7 @@ test_alternative_rows(const SqlpilotTokenizer *tok)
 		o.one_row_steps = one_row;
 		for (int i = 0; i < n_prefixes; i++)
 		{
-			const char *p = prefixes[i];
+			const char *p = alt_prefixes[i];
 			SqlpilotCompletion g[1],
 						a[5];
 			int			ng,
@@ -737,16 +739,9 @@ test_lockstep(const SqlpilotTokenizer *tok)
 	char		err[256];
 	char		path[] = "/tmp/sqlpilot-test-complete-XXXXXX";
 	int			fd = mkstemp(path);
-	const char *prefixes[] = {
-		"SELECT name FROM users WHERE ", "SELECT * FROM us", "UPDATE users SET ",
-		"INSERT INTO users (", "",
-	};
-	int			n_prefixes = (int) (sizeof(prefixes) / sizeof(prefixes[0]));
+	int			n_prefixes = (int) (sizeof(alt_prefixes) / sizeof(alt_prefixes[0]));
 
-	sqlpilot_config_preset("260K", &c);
-	params = malloc(sqlpilot_param_count(&c) * sizeof(float));
-	sqlpilot_model_init_random(&c, params, 11);
-	sqlpilot_weights_map(&w, &c, params);
+	params = random_260k(&c, &w);
 	if (fd >= 0)
 		close(fd);
 	if (!tap_ok(fd >= 0 && sqlpilot_model_save(path, &c, params, NULL, SQLPILOT_DTYPE_F16,
@@ -784,9 +779,9 @@ test_lockstep(const SqlpilotTokenizer *tok)
 				o.beam_width = 5;
 				o.short_alternatives = shortalt;
 				o.one_row_steps = false;
-				na = run(&batched, tok, prefixes[i], strlen(prefixes[i]), &o, a, 5, err);
+				na = run(&batched, tok, alt_prefixes[i], strlen(alt_prefixes[i]), &o, a, 5, err);
 				o.one_row_steps = true;
-				nb = run(&rowwise, tok, prefixes[i], strlen(prefixes[i]), &o, b, 5, err);
+				nb = run(&rowwise, tok, alt_prefixes[i], strlen(alt_prefixes[i]), &o, b, 5, err);
 				eq = na == nb && na > 0;
 				for (int k = 0; eq && k < na; k++)
 				{
