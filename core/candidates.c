@@ -154,8 +154,12 @@ sqlpilot_next_word(const char *s, size_t len, size_t from, bool final,
 	{
 		SqlpilotLexIn in = sqlpilot_lex_in(&lx);
 
-		/* a literal under way already has its key, whatever its end */
-		if (in != SQLPILOT_IN_NUMBER && in != SQLPILOT_IN_STRING && in != SQLPILOT_IN_DOLLAR)
+		/*
+		 * a literal under way already has its key, whatever its end, once it
+		 * is past from (one that reaches just to from may end there: "(1,")
+		 */
+		if ((in != SQLPILOT_IN_NUMBER && in != SQLPILOT_IN_STRING && in != SQLPILOT_IN_DOLLAR) ||
+			len <= from)
 			return false;
 		*start = sqlpilot_lex_pending_start(&lx);
 		*end = len;

@@ -41,12 +41,12 @@
  * next word or spent SHORT_WORD_STEPS tokens on it, then go on greedily and
  * end once their clause is decided (candidates.h), within a shared budget
  * of decode steps past their words (3/4 of the statement's) and a shared
- * cap on all their rows, words included (the statement's rows, 3/4 of them
- * after a statement of several beams, plus one each: a short statement such
- * as "id = 5;" would otherwise cost less than the alternatives' spelling of
- * four column names); an alternative whose next word is the statement's,
- * or another's, is dropped.  Cost: at most about twice the statement's
- * rows, where W full beams ran about W times them
+ * cap on all their rows, words included (the statement's rows plus one
+ * each, or 3/4 of them after a statement of several beams: a short
+ * statement such as "id = 5;" would otherwise cost less than the
+ * alternatives' spelling of four column names); an alternative whose next
+ * word is the statement's, or another's, is dropped.  Cost: at most about
+ * twice the statement's rows, where W full beams ran about W times them
  * (bench/results/candidates_ab.md).  After a
  * greedy statement the two searches run in one lockstep (run_joint): each
  * step decodes the greedy row and the alternatives' rows together, and an
@@ -1372,19 +1372,25 @@ alternatives_budget(long steps, int W)
 
 /*
  * The rows all alternatives may decode, their words included: the rows of
- * a greedy statement (they ride on its steps, run_joint), or 3/4 of those
- * of a statement of several beams (they run after it, in steps of their
- * own), plus one per alternative, so a list costs at most about twice the
- * statement alone; no bound once the statement ended with no text (nothing
- * else to show).  Only a short statement makes it bind
- * (bench/results/candidates_ab.md).
+ * a greedy statement plus one per alternative (they ride on its steps,
+ * run_joint), or 3/4 of those of a statement of several beams, at least
+ * one per alternative (they run after it, in steps of their own, where a
+ * row costs what one of the statement's does: with one more each, a short
+ * statement such as "order_id = 28;" made the list cost twice the
+ * statement, bench/results/candidates_ab.md); so a list costs at most
+ * about twice the statement alone.  No bound once the statement ended with
+ * no text (nothing else to show).
  */
 static long
 alternatives_rows(long steps, int beams, int W, const char *statement)
 {
+	long		rows = steps * beams * 3 / 4;
+
 	if (statement && statement[0] == '\0')
 		return LONG_MAX;
-	return (beams == 1 ? steps : steps * beams * 3 / 4) + (W - 1);
+	if (beams == 1)
+		return steps + (W - 1);
+	return rows < W - 1 ? W - 1 : rows;
 }
 
 /*

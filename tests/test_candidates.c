@@ -52,6 +52,12 @@ main(void)
 		   strcmp(key, "email") == 0 && s == 4 && e == 9, "next word: lower case key, span");
 	tap_ok(sqlpilot_next_word("a = 'x' ", 8, 4, false, &s, &e, key) && strcmp(key, "''") == 0,
 		   "next word: a literal folds");
+	tap_ok(sqlpilot_next_word("VALUES (10", 10, 9, false, &s, &e, key) && strcmp(key, "0") == 0,
+		   "next word: a number under way past from has its key");
+	tap_ok(!sqlpilot_next_word("VALUES (1", 9, 9, false, &s, &e, key),
+		   "next word: not a number that reaches just to from (\"(1,\" would make it \",\")");
+	tap_ok(!sqlpilot_next_word("WHERE a = 'x", 12, 12, false, &s, &e, key),
+		   "next word: not a string that reaches just to from");
 
 	/* where the search may stop a beam that only offers its word and clause */
 	{

@@ -125,9 +125,15 @@ main(void)
 	else
 		tap_ok(more == 0, "2-beam statement: lockstep never runs more rows (%d prefixes more)", more);
 	}
-	/* a list's statement is the one sqlpilot_complete() shows (2 beams on this model) */
+	/*
+	 * a list's statement is the one sqlpilot_complete() shows (2 beams on
+	 * this model), and its alternatives decode at most 3/4 of its rows (at
+	 * least one each): they run after it, a row as dear as its rows
+	 */
 	{
-		int			equal = 0;
+		int			equal = 0,
+					within = 0,
+					bound = 0;
 
 		o.statement_beams = 0;
 		o.one_row_steps = false;
@@ -139,11 +145,31 @@ main(void)
 			int			na,
 						nb;
 
-			na = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
-								   strlen(prefixes[i]), &o, a, 5, err, sizeof(err));
+			long		r0,
+						list_rows,
+						stmt_rows,
+						cap;
+
+			/* the prompt's new part goes into the cache first: rows past it are the search's */
 			so.beam_width = SQLPILOT_BEAM_WIDTH_STATEMENT;
 			nb = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
 								   strlen(prefixes[i]), &so, b, 1, err, sizeof(err));
+			sqlpilot_completion_free(b, nb > 0 ? nb : 0);
+			r0 = rows_of(&lock);
+			na = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
+								   strlen(prefixes[i]), &o, a, 5, err, sizeof(err));
+			list_rows = rows_of(&lock) - r0;
+			r0 = rows_of(&lock);
+			nb = sqlpilot_complete(&lock, &m.tokenizer, schema, strlen(schema), prefixes[i],
+								   strlen(prefixes[i]), &so, b, 1, err, sizeof(err));
+			stmt_rows = rows_of(&lock) - r0;
+			cap = stmt_rows / 2 * 2 * 3 / 4 > 4 ? stmt_rows / 2 * 2 * 3 / 4 : 4;
+			if (list_rows - stmt_rows <= cap)
+				within++;
+			else
+				tap_diag("`%s`: the statement %ld rows, the alternatives %ld (cap %ld)", prefixes[i],
+						 stmt_rows, list_rows - stmt_rows, cap);
+			bound = list_rows - stmt_rows == cap ? bound + 1 : bound;
 			if (na > 0 && nb == 1 && strcmp(a[0].text, b[0].text) == 0 &&
 				fabs(a[0].score - b[0].score) <= 1e-5 * fmax(1.0, fabs(b[0].score)))
 				equal++;
@@ -156,6 +182,9 @@ main(void)
 		tap_ok(equal == n_prefixes,
 			   "the list's statement is sqlpilot_complete()'s (2 beams), text and score, for %d of %d prefixes",
 			   equal, n_prefixes);
+		tap_ok(within == n_prefixes && bound > 0,
+			   "after a 2-beam statement the alternatives decode at most 3/4 of its rows (at least 4): "
+			   "%d of %d prefixes (the cap reached on %d)", within, n_prefixes, bound);
 	}
 	sqlpilot_runstate_free(&lock);
 	sqlpilot_runstate_free(&rowwise);
