@@ -18,17 +18,66 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Writes to "<path>.tmp.<pid>", fsyncs, renames over path, fsyncs the directory. */
+/* Writes all len bytes of data to fd (name for the error); 0, or -1 with err. */
+static int
+write_all(int fd, const char *name, const void *data, size_t len, char *err, size_t errlen)
+{
+	const char *p = data;
+	size_t		left = len;
+
+	while (left > 0)
+	{
+		ssize_t		n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			snprintf(err, errlen, "cannot write \"%s\": %s", name,
+					 n < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+		p += n;
+		left -= (size_t) n;
+	}
+	return 0;
+}
+
+/*
+ * Writes to "<path>.tmp.<pid>", fsyncs, renames over path, fsyncs the
+ * directory.  A path that exists and is no regular file (/dev/null,
+ * /dev/stdout, a pipe) is written in place: a rename would replace it.
+ */
 int
 sqlpilot_write_file_atomic(const char *path, const void *data, size_t len,
 						   char *err, size_t errlen)
 {
 	size_t		plen = strlen(path);
-	char	   *tmp = malloc(plen + 32);
-	const char *p = data;
-	size_t		left = len;
+	char	   *tmp;
+	struct stat st;
 	int			fd;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	{
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd < 0)
+		{
+			snprintf(err, errlen, "cannot open \"%s\": %s", path, strerror(errno));
+			return -1;
+		}
+		if (write_all(fd, path, data, len, err, errlen) != 0)
+		{
+			close(fd);
+			return -1;
+		}
+		if (close(fd) != 0)
+		{
+			snprintf(err, errlen, "cannot close \"%s\": %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	tmp = malloc(plen + 32);
 	if (!tmp)
 	{
 		snprintf(err, errlen, "out of memory");
@@ -42,23 +91,12 @@ sqlpilot_write_file_atomic(const char *path, const void *data, size_t len,
 		free(tmp);
 		return -1;
 	}
-	while (left > 0)
+	if (write_all(fd, tmp, data, len, err, errlen) != 0)
 	{
-		ssize_t		n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-		{
-			snprintf(err, errlen, "cannot write \"%s\": %s", tmp,
-					 n < 0 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(tmp);
-			free(tmp);
-			return -1;
-		}
-		p += n;
-		left -= (size_t) n;
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0)
 	{

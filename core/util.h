@@ -45,8 +45,10 @@ uint16_t	sqlpilot_fp32_to_fp16(float f);
 float		sqlpilot_fp16_to_fp32(uint16_t h);
 
 /*
- * Writes len bytes to path atomically: a temp file beside it, fsync, rename.
- * Returns 0, or -1 with err (nothing is left behind on failure).
+ * Writes len bytes to path atomically: a temp file beside it, fsync, rename
+ * (a path that exists and is no regular file, such as /dev/null, is
+ * written in place).  Returns 0, or -1 with err (nothing is left behind
+ * on failure).
  */
 int			sqlpilot_write_file_atomic(const char *path, const void *data, size_t len,
 									   char *err, size_t errlen);

@@ -20,6 +20,43 @@
 #include "tap.h"
 #include "util.h"
 
+/*
+ * sqlpilot_write_file_atomic: a regular file is replaced whole; a path that
+ * is no regular file (a FIFO here, as /dev/null or /dev/stdout would be) is
+ * written in place, not renamed over.
+ */
+static void
+test_write_atomic(const char *dir)
+{
+	char		path[512],
+				fifo[512],
+				err[256],
+				got[16] = {0};
+	struct stat st;
+	size_t		len = 0;
+	char	   *back = NULL;
+	int			rfd;
+
+	snprintf(path, sizeof(path), "%s/plain.txt", dir);
+	tap_ok(sqlpilot_write_file_atomic(path, "first, longer", 13, err, sizeof(err)) == 0 &&
+		   sqlpilot_write_file_atomic(path, "second", 6, err, sizeof(err)) == 0 &&
+		   (back = sqlpilot_read_file(path, &len, err, sizeof(err))) != NULL &&
+		   len == 6 && memcmp(back, "second", 6) == 0,
+		   "atomic write: a regular file is replaced whole");
+	free(back);
+	snprintf(fifo, sizeof(fifo), "%s/pipe", dir);
+	if (mkfifo(fifo, 0600) != 0 || (rfd = open(fifo, O_RDONLY | O_NONBLOCK)) < 0)
+	{
+		tap_ok(false, "atomic write: a FIFO to write to (%s)", strerror(errno));
+		return;
+	}
+	tap_ok(sqlpilot_write_file_atomic(fifo, "abc", 3, err, sizeof(err)) == 0 &&
+		   read(rfd, got, sizeof(got)) == 3 && strcmp(got, "abc") == 0 &&
+		   stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode),
+		   "atomic write: a FIFO is written in place and stays a FIFO (%s)", err);
+	close(rfd);
+}
+
 /* A small config with grouped-query attention and an untied head. */
 static void
 small_config(SqlpilotConfig *c, int vocab)
@@ -833,6 +870,7 @@ main(void)
 	test_presets();
 	test_layout();
 	test_helpers();
+	test_write_atomic(dir);
 	test_round_trip(dir);
 	test_refusals(dir);
 	test_nonfinite(dir);
