@@ -260,8 +260,11 @@ SqlpilotRunCompletions(SqlpilotBackendModel *bm, const char *schema, size_t sche
 
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = sqlpilot_max_tokens;
-	/* one plain completion is the whole statement shown: sqlpilot.statement_beams beams */
-	o.beam_width = n > 1 || distinct ? n :
+	/*
+	 * one completion, plain or a list of one, is the whole statement shown:
+	 * sqlpilot.statement_beams beams
+	 */
+	o.beam_width = n > 1 ? n :
 		sqlpilot_statement_beams > 0 ? sqlpilot_statement_beams : SQLPILOT_BEAM_WIDTH_STATEMENT;
 	o.statement_beams = sqlpilot_statement_beams;	/* a list's statement: the same */
 	o.grounding = sqlpilot_grounding;

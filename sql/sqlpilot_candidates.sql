@@ -61,7 +61,19 @@ FROM ((SELECT completion, kind, ord FROM sqlpilot_completions('SELECT * FROM t_u
       UNION ALL
       (SELECT completion, kind, ord FROM again
        EXCEPT SELECT completion, kind, ord FROM sqlpilot_completions('SELECT * FROM t_users u JOIN ', 3) WITH ORDINALITY c(completion, score, valid, kind, ord))) d;
--- n = 1: one beam, its word, clause and statement
+-- n = 1: one statement, its word, clause and statement
 SELECT count(*) BETWEEN 1 AND 3 AS one_beam FROM sqlpilot_completions('UPDATE t_users SET ', 1);
+-- whatever n, the statement row is the statement sqlpilot_complete() shows
+-- (unchecked: with sqlpilot.validate on, sqlpilot_complete() may show another beam)
+SET sqlpilot.validate = off;
+SELECT p.prefix, n,
+       c.completion = sqlpilot_complete(p.prefix) AS statement_as_complete
+FROM (VALUES ('UPDATE t_users SET '), ('SELECT * FROM t_users u JOIN '),
+             ('SELECT id, email FROM t_users WHERE '), ('INSERT INTO t_orders ('),
+             ('DELETE FROM t_orders WHERE ')) p(prefix),
+     (VALUES (1), (3)) k(n),
+     sqlpilot_completions(p.prefix, k.n) c
+WHERE c.kind = 'statement' ORDER BY 1, 2;
+RESET sqlpilot.validate;
 \c :regress_db
 DROP DATABASE sqlpilot_candidates_db;
