@@ -352,7 +352,8 @@ sqlpilot_client_complete(SqlpilotClient *c, const char *prefix, int n, SqlpilotC
 		return -1;
 	sqlpilot_complete_defaults(&o);
 	o.max_tokens = c->max_tokens;
-	o.beam_width = n;
+	/* one completion is the whole statement shown: the model's beams, as the extension's */
+	o.beam_width = n > 1 ? n : SQLPILOT_BEAM_WIDTH_STATEMENT;
 	o.grounding = c->grounding;
 	got = sqlpilot_complete_ids(&c->state, &c->model.tokenizer, text, len, prefix, strlen(prefix),
 								ids, n_ids, &o, out, n, err, errlen);

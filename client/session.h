@@ -70,7 +70,8 @@ void		sqlpilot_client_forget(SqlpilotClient *c, PGconn *conn);
 /*
  * Completes prefix (UTF-8) with the cached schema (none yet: an empty one),
  * the tables chosen to fit the prompt; up to n completions, best first,
- * into out (sqlpilot_completion_free).  Returns how many, or -1 with err.
+ * into out (sqlpilot_completion_free); n 1: the statement as
+ * SQLPILOT_BEAM_WIDTH_STATEMENT decodes it.  Returns how many, or -1 with err.
  */
 int			sqlpilot_client_complete(SqlpilotClient *c, const char *prefix, int n,
 									 SqlpilotCompletion *out, char *err, size_t errlen);

@@ -134,6 +134,22 @@ ok $? "--no-grounding completes" || cat "$T/err"
 SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=postgres" \
 	"SELECT * FROM cust" >"$T/plain" 2>"$T/err" && [ -s "$T/plain" ]
 ok $? "plain output prints one completion"
+# and it is the statement the model's beams give for the same prompt: what
+# sqlpilot complete prints for the schema text --show-schema shows
+same=0
+for p in "SELECT * FROM cust" "DELETE FROM orders WHERE " "UPDATE customers SET " "INSERT INTO orders ("; do
+	SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=postgres" "$p" >"$T/p_dsn" 2>"$T/err"
+	SQLPILOT_MODEL=$MODEL "$BIN" complete --dsn "host=$T user=postgres dbname=postgres" --show-schema "$p" |
+		head -c -1 >"$T/p_schema"
+	"$BIN" complete --model "$MODEL" --schema "$T/p_schema" --prefix "$p" >"$T/p_file" 2>"$T/err"
+	if cmp -s "$T/p_dsn" "$T/p_file"; then
+		same=$((same + 1))
+	else
+		echo "# '$p': --dsn '$(cat "$T/p_dsn")', --schema '$(cat "$T/p_file")'"
+	fi
+done
+[ "$same" -eq 4 ]
+ok $? "--dsn's plain completion is the model's statement, as with --schema ($same of 4 prefixes)"
 
 # a search_path that puts an attacker's functions first changes nothing the reader runs
 $PSQL >/dev/null <<'SQL'
