@@ -634,7 +634,8 @@ ExtLookup(HookConn *hc, double deadline_ms, bool *timed_out, char *why, size_t w
 				 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(hc->conn));
 	else if (PQntuples(res) == 0)
 		hc->ext = EXT_ABSENT;
-	else if (asprintf(&hc->call, "SELECT completion, kind FROM %s.sqlpilot_completions($1, $2)",
+	else if (asprintf(&hc->call,
+					  "SELECT completion, kind FROM %s.sqlpilot_completions($1, $2) WHERE valid IS NOT FALSE",
 					  PQgetvalue(res, 0, 0)) < 0)
 	{
 		hc->call = NULL;

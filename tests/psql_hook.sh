@@ -111,6 +111,9 @@ BEGIN
 		RETURN QUERY VALUES ('modeltable_from_standin', -1.0::float8, NULL::bool, 'word');
 	ELSIF prefix LIKE '%WHERE id ' THEN
 		RETURN QUERY VALUES ('= 7;', -1.0::float8, true, 'statement');
+	ELSIF prefix LIKE '%FROM zzv' THEN
+		RETURN QUERY VALUES ('alid_one', -1.0::float8, NULL::bool, 'word'), ('alid_two', -2.0, NULL, 'word'),
+			('alid_one WHERE refused_col = 1;', -1.0, false, 'statement');
 	END IF;
 END $$;
 EOF
@@ -228,6 +231,15 @@ grep -q "stand-in notice" "$T/stderr"
 ok $((! $?)) "the server's NOTICE does not leak to the terminal"
 ! screen | grep -q "stand-in notice"
 ok $? "the server's NOTICE is not on the screen"
+
+# 1b. a statement the server refused (valid false) is not offered; the words are
+mark
+typed "SELECT name FROM zzv"
+keys Tab
+expect "zzvalid_two" "TAB offers the words beside a refused statement"
+! after_mark | grep -q "refused_col"
+ok $? "TAB does not offer a statement the extension found invalid"
+keys C-c
 
 # 2. the dedicated key inserts the whole clause; the statement runs
 mark
