@@ -2115,6 +2115,13 @@ on_token(void *arg, const SqlpilotLexToken *t)
 		c->bad = true;			/* "INSERT INTO t (a, *": only names in the column list */
 		return;
 	}
+	if (c->checking && t->end > c->typed_end && c->expect == E_SET_COLS &&
+		t->kind != SQLPILOT_TOK_IDENT && t->kind != SQLPILOT_TOK_QIDENT &&
+		!(t->kind == SQLPILOT_TOK_PUNCT && n == 1 && ch == '('))
+	{
+		c->bad = true;			/* "UPDATE t SET * =": an assignment starts with its column(s) */
+		return;
+	}
 	if (c->checking && t->end > c->typed_end &&
 		(((c->expect == E_ALIAS || c->expect == E_AFTER_ALIAS) &&
 		  (t->kind == SQLPILOT_TOK_OP || t->kind == SQLPILOT_TOK_NUMBER ||

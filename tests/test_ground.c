@@ -286,6 +286,9 @@ test_scope(void)
 	expect_words("UPDATE products SET name = 'x', ", "+price |+sku |-name |-grant |-total |-WHERE ",
 				 "SET target");
 	expect_words("UPDATE products AS p SET ", "+price |-p.|-grant |-NOT |-city ", "SET target");
+	/* and nothing but a column (or a parenthesized list of them) starts an assignment */
+	expect_words("UPDATE products SET ", "-* |-5 |-'x' |-= |-, |+(", NULL);
+	expect_words("UPDATE products SET name = 'x', ", "-* |-5 |+(", NULL);
 	expect_words("UPDATE products SET price = price * 2, sku = upper(sku) WHERE ",
 				 "+name |+NOT |-city ", NULL);
 	expect_words("UPDATE products SET price = round(price, 2), ", "+sku |-price |-total ", NULL);
