@@ -144,7 +144,6 @@ main(void)
 						b[1];
 			int			na,
 						nb;
-
 			long		r0,
 						list_rows,
 						stmt_rows,

@@ -30,7 +30,7 @@ test_write_atomic(const char *dir)
 {
 	char		path[512],
 				fifo[512],
-				err[256],
+				err[256] = "",
 				got[16] = {0};
 	struct stat st;
 	size_t		len = 0;
